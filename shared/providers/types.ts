@@ -1,0 +1,151 @@
+/**
+ * The provider port. Every provider module maps its own API onto these shapes so
+ * that no provider-specific field leaks past shared/providers/<name>/.
+ */
+
+export const providerNames = ['twilio', 'telnyx', 'plivo', 'vonage', 'vapi', 'somos'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+export const numberTypes = ['local', 'toll_free', 'mobile', 'national'] as const;
+export type NumberType = (typeof numberTypes)[number];
+
+export interface Capabilities {
+  voice: boolean;
+  sms: boolean;
+  mms: boolean;
+  fax: boolean;
+}
+
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+/** A number offered for purchase, normalized. */
+export interface AvailableNumber {
+  phoneNumber: string; // E.164
+  friendlyName: string; // national format
+  provider: ProviderName;
+  country: string; // ISO 3166-1 alpha-2
+  type: NumberType;
+  locality?: string;
+  region?: string;
+  postalCode?: string;
+  rateCenter?: string;
+  latitude?: number;
+  longitude?: number;
+  capabilities: Capabilities;
+  addressRequirements?: 'none' | 'any' | 'local' | 'foreign';
+  monthlyCost?: Money;
+}
+
+/** A number the provider account owns, normalized. */
+export interface ProviderNumber {
+  providerNumberId: string;
+  phoneNumber: string; // E.164
+  friendlyName: string;
+  provider: ProviderName;
+  country?: string;
+  type?: NumberType;
+  capabilities: Capabilities;
+  /** Provider-side label (Twilio FriendlyName, Plivo alias, ...). */
+  label?: string;
+  smsUrl?: string;
+  voiceUrl?: string;
+  statusCallbackUrl?: string;
+  monthlyCost?: Money;
+}
+
+export interface SearchCriteria {
+  country: string;
+  type: NumberType;
+  areaCode?: string;
+  /** Digits and '*' only: letters were already mapped to keypad digits. */
+  contains?: string;
+  capabilities?: Partial<Record<keyof Capabilities, true>>;
+  region?: string;
+  postalCode?: string;
+  locality?: string;
+  nearLatLong?: { latitude: number; longitude: number };
+  distanceMiles?: number;
+  limit: number;
+}
+
+export interface PurchaseRequest {
+  phoneNumber: string; // E.164
+  label?: string;
+  smsUrl?: string;
+  voiceUrl?: string;
+  statusCallbackUrl?: string;
+}
+
+export interface UpdateRequest {
+  label?: string;
+  /** null clears the URL at the provider. */
+  smsUrl?: string | null;
+  voiceUrl?: string | null;
+  statusCallbackUrl?: string | null;
+}
+
+export interface ListOwnedOptions {
+  phoneNumber?: string;
+  pageSize?: number;
+  pageToken?: string;
+}
+
+export interface OwnedPage {
+  numbers: ProviderNumber[];
+  nextPageToken?: string;
+}
+
+export interface NumberProvider {
+  readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
+  search(criteria: SearchCriteria, signal?: AbortSignal): Promise<AvailableNumber[]>;
+  /** Not retried on ambiguous failures: the caller resolves those with findOwned(). */
+  purchase(request: PurchaseRequest, signal?: AbortSignal): Promise<ProviderNumber>;
+  get(providerNumberId: string, signal?: AbortSignal): Promise<ProviderNumber>;
+  /** Looks a number up among the account's own numbers; undefined when not owned. */
+  findOwned(phoneNumber: string, signal?: AbortSignal): Promise<ProviderNumber | undefined>;
+  list(options?: ListOwnedOptions, signal?: AbortSignal): Promise<OwnedPage>;
+  update(providerNumberId: string, changes: UpdateRequest, signal?: AbortSignal): Promise<ProviderNumber>;
+  /** Resolves when the number is released or was already gone (404 counts as released). */
+  release(providerNumberId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface ProviderCapabilities {
+  countries: 'any' | readonly string[];
+  numberTypes: readonly NumberType[];
+  searchFilters: readonly (keyof Omit<SearchCriteria, 'country' | 'type' | 'limit'>)[];
+  maxSearchLimit: number;
+}
+
+/**
+ * Classifies a provider failure so callers know whether to retry:
+ * - `retryable`: the same call may succeed later (429, 5xx, network).
+ * - `ambiguous`: the request may have taken effect (timeout or reset after sending).
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly info: {
+      httpStatus?: number;
+      providerCode?: string;
+      retryable: boolean;
+      ambiguous?: boolean;
+      retryAfterSeconds?: number;
+      /** What the failure means in our domain, when the provider code tells us. */
+      kind?: 'not_available' | 'not_found' | 'invalid_request' | 'auth' | 'rate_limited' | 'insufficient_funds' | 'unavailable';
+    },
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+  get retryable(): boolean {
+    return this.info.retryable;
+  }
+  get ambiguous(): boolean {
+    return this.info.ambiguous === true;
+  }
+}
