@@ -1,0 +1,17 @@
+import * as functions from '@google-cloud/functions-framework';
+import { getDeps } from '../shared/deps.js';
+import { installFrameworkErrorEnvelope } from '../shared/http/framework-errors.js';
+import { createHttpFunction } from '../shared/http/handler.js';
+import { endpoints } from './endpoints.js';
+
+/**
+ * Registers one functions-framework target per row of the endpoint table. Each
+ * deployed function runs this same entry point with its own --target; an
+ * operation's code is imported only when that function first serves a request.
+ */
+installFrameworkErrorEnvelope();
+for (const endpoint of endpoints) {
+  functions.http(endpoint.name, createHttpFunction(endpoint, getDeps));
+}
+
+export const functionNames = endpoints.map((e) => e.name);

@@ -1,0 +1,9 @@
+import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { SearchAvailableQuery, AvailableNumbersResponse } from '../../shared/api/schemas.js';
+import { searchAvailable } from '../../shared/services/numbers/search.js';
+import type { z } from 'zod';
+
+const operation: OperationFactory<{}, z.infer<typeof SearchAvailableQuery>, undefined, z.infer<typeof AvailableNumbersResponse>> =
+  (deps) =>
+  async ({ query, caller }) => ({ body: await searchAvailable(deps)(caller.tenantId, query) });
+export default operation;

@@ -1,0 +1,141 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { resetConfig } from '../../shared/config.js';
+import { resetDeps, useLocalTaskQueue } from '../../shared/deps.js';
+import { platformSecretName } from '../../shared/providers/registry.js';
+import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
+import { LocalTaskQueue } from '../../shared/queue/local-task-queue.js';
+import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevToken, type DevKeys } from './dev-auth.js';
+import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
+import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
+import type { Role } from '../../shared/auth/verify-token.js';
+
+export { LOCAL_PROJECT_ID };
+
+/** Credentials of the platform's own sandbox accounts (they exist only in the sandboxes). */
+export const SANDBOX_ACCOUNTS = {
+  twilio: { accountSid: 'AC' + '0123456789abcdef'.repeat(2), authToken: 'f'.repeat(8) + '0123456789abcdef' + 'e'.repeat(8) },
+};
+
+export interface StackOptions {
+  port: number;
+  dataDir: string;
+  projectId?: string;
+  fresh?: boolean;
+  /** Reuse running emulators (tests); otherwise the stack starts its own. */
+  firestoreHost?: string;
+  pubsubHost?: string;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  url: string;
+  projectId: string;
+  twilio?: TwilioSandbox;
+  providerUrls: Record<string, string>;
+  token(tenantId: string, role: Role, uid?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const projectId = options.projectId ?? LOCAL_PROJECT_ID;
+  const dataDir = path.resolve(options.dataDir);
+  const emulatorData = path.join(dataDir, 'emulator-data');
+  const secretsDir = path.join(dataDir, 'secrets');
+  if (options.fresh) {
+    await rm(emulatorData, { recursive: true, force: true });
+    await rm(secretsDir, { recursive: true, force: true });
+  }
+  await mkdir(dataDir, { recursive: true });
+  const keys: DevKeys = await ensureDevKeys(path.join(dataDir, 'auth'));
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch((err) => log(`stop failed: ${String(err)}`));
+  };
+
+  try {
+    let firestoreHost = options.firestoreHost;
+    if (!firestoreHost) {
+      const hasData = await exists(emulatorData);
+      const firestore = await startFirestoreEmulator({ ...(hasData ? { importDir: emulatorData } : {}), log });
+      firestoreHost = firestore.host;
+      stoppers.push(async () => {
+        await firestore.exportTo(emulatorData, [projectId]);
+        await firestore.stop();
+      });
+      log(`firestore emulator on ${firestore.host}${hasData ? ' (data restored)' : ''}`);
+    }
+    let pubsubHost = options.pubsubHost;
+    if (!pubsubHost) {
+      const pubsub: EmulatorHandle = await startPubsubEmulator({ log });
+      pubsubHost = pubsub.host;
+      stoppers.push(() => pubsub.stop());
+      log(`pubsub emulator on ${pubsub.host}`);
+    }
+
+    // Provider sandboxes, unless a base URL was set explicitly before start.
+    const providerUrls: Record<string, string> = {};
+    let twilio: TwilioSandbox | undefined;
+    if (process.env.TWILIO_API_BASE_URL) {
+      providerUrls.twilio = process.env.TWILIO_API_BASE_URL;
+    } else {
+      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio] });
+      stoppers.push(() => twilio!.close());
+      providerUrls.twilio = twilio.url;
+    }
+
+    Object.assign(process.env, {
+      GOOGLE_CLOUD_PROJECT: projectId,
+      PLATFORM_ENV: 'local',
+      AUTH_JWKS_FILE: keys.jwksFile,
+      LOCAL_DATA_DIR: dataDir,
+      FIRESTORE_EMULATOR_HOST: firestoreHost,
+      PUBSUB_EMULATOR_HOST: pubsubHost,
+      METADATA_SERVER_DETECTION: 'none',
+      TWILIO_API_BASE_URL: providerUrls.twilio,
+    });
+    resetConfig();
+    resetDeps();
+
+    const tasks = new LocalTaskQueue({});
+    useLocalTaskQueue(tasks);
+    stoppers.push(async () => {
+      tasks.close();
+      useLocalTaskQueue(undefined);
+    });
+
+    await seed(projectId, secretsDir);
+
+    const { startGateway } = await import('./gateway.js');
+    const gateway = await startGateway({ port: options.port });
+    stoppers.push(() => gateway.close());
+
+    return {
+      url: gateway.url,
+      projectId,
+      ...(twilio ? { twilio } : {}),
+      providerUrls,
+      token: (tenantId, role, uid) => mintDevToken(keys, { projectId, tenantId, role, ...(uid ? { uid } : {}) }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The demo tenant and the platform's sandbox provider accounts. */
+async function seed(projectId: string, secretsDir: string): Promise<void> {
+  const secrets = new LocalSecretStore({ dir: secretsDir });
+  await secrets.put(platformSecretName('twilio'), JSON.stringify(SANDBOX_ACCOUNTS.twilio), { provider: 'twilio', owner: 'platform' });
+  const { getFirestore } = await import('../../shared/store/firestore.js');
+  const db = await getFirestore(projectId);
+  const now = new Date().toISOString();
+  await db.doc('tenants/demo').set(
+    { id: 'demo', name: 'Demo tenant', defaultAccounts: { twilio: 'platform' }, updatedAt: now },
+    { merge: true },
+  );
+}

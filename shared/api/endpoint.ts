@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import type { Caller } from '../auth/verify-token.js';
+import type { ErrorCode } from '../http/errors.js';
+import type { Logger } from '../log.js';
+import type { Deps } from '../deps.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type Access = 'public' | 'member' | 'admin';
+
+export interface OperationInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Absent only on public endpoints. */
+  caller: Caller;
+  requestId: string;
+  idempotencyKey?: string;
+  log: Logger;
+}
+
+export interface OperationResult<R> {
+  status?: number;
+  body: R;
+  headers?: Record<string, string>;
+}
+
+export type Operation<P, Q, B, R> = (input: OperationInput<P, Q, B>) => Promise<OperationResult<R>>;
+/** One file per operation, built as a factory over its dependencies. */
+export type OperationFactory<P = any, Q = any, B = any, R = any> = (deps: Deps) => Operation<P, Q, B, R>;
+
+export interface RuntimeOptions {
+  memory?: '256Mi' | '512Mi' | '1Gi';
+  timeoutSeconds?: number;
+  minInstances?: number;
+  maxInstances?: number;
+}
+
+/** A row of the endpoint table: one HTTPS endpoint = one deployed Cloud Function. */
+export interface Endpoint<
+  PS extends z.ZodType = z.ZodType,
+  QS extends z.ZodType = z.ZodType,
+  BS extends z.ZodType = z.ZodType,
+  RS extends z.ZodType = z.ZodType,
+> {
+  /** Function name: the functions-framework target and the deployed function's name. */
+  name: string;
+  method: HttpMethod;
+  /** OpenAPI-style template, e.g. /v1/numbers/{id}. */
+  path: string;
+  access: Access;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  bodyRequired?: boolean;
+  response: RS;
+  successStatus: number;
+  /** Accepts an Idempotency-Key header whose first result is replayed. */
+  idempotent?: boolean;
+  /** Error codes the endpoint can answer with beyond the common ones. */
+  errors: ErrorCode[];
+  runtime?: RuntimeOptions;
+  operation: () => Promise<{ default: OperationFactory<z.infer<PS>, z.infer<QS>, z.infer<BS>, z.infer<RS>> }>;
+}
+
+/** A table row with its schema types erased (operations were checked against them in defineEndpoint). */
+export type AnyEndpoint = Endpoint<any, any, any, any>;
+
+export function defineEndpoint<
+  RS extends z.ZodType,
+  PS extends z.ZodType = z.ZodObject<{}>,
+  QS extends z.ZodType = z.ZodObject<{}>,
+  BS extends z.ZodType = z.ZodUndefined,
+>(
+  endpoint: Endpoint<PS, QS, BS, RS>,
+): Endpoint<PS, QS, BS, RS> {
+  return endpoint;
+}
+
+/**
+ * Turns /v1/numbers/{id} into a matcher. Functions match a suffix (tolerating a
+ * gateway's prefix); the local gateway matches the whole path (`anchored`).
+ */
+export function pathMatcher(template: string, anchored = false): (path: string) => Record<string, string> | undefined {
+  const names: string[] = [];
+  const source = template
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        names.push(param[1]);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  const regex = new RegExp(`${anchored ? '^' : ''}${source}/?$`);
+  return (path) => {
+    const match = regex.exec(path);
+    if (!match) return undefined;
+    const params: Record<string, string> = {};
+    try {
+      names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1]!);
+      });
+    } catch {
+      return undefined; // malformed %-escape: no such path
+    }
+    return params;
+  };
+}

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { numberStatuses } from '../domain/number.js';
+import { isValidNpa, NANP_COUNTRIES, NUMBER_PATTERN, patternToDigits, TOLL_FREE_NPAS, toE164 } from '../domain/phone.js';
+import { numberProviders } from '../providers/registry.js';
+import { numberTypes } from '../providers/types.js';
+
+// ---------- building blocks ----------
+export const E164 = z
+  .string()
+  .max(32)
+  .transform((value, ctx) => {
+    const e164 = toE164(value);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: 'must be a valid phone number in E.164 format, e.g. +14155550123' });
+      return z.NEVER;
+    }
+    return e164;
+  })
+  .meta({ description: 'Phone number in E.164 format', example: '+14155550123' });
+
+export const HttpsUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
+  .meta({ format: 'uri', example: 'https://example.com/hooks/sms' });
+
+const Tag = z.string().regex(/^[\w:.-]{1,40}$/, 'tags are 1-40 characters: letters, digits, _ : . -');
+const DisplayName = z.string().trim().min(1).max(64);
+const Country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
+  .transform((c) => c.toUpperCase());
+const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const Boolish = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const Provider = z.enum(numberProviders);
+const ChannelList = z
+  .string()
+  .max(64)
+  .transform((value, ctx) => {
+    const parts = value.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+    const bad = parts.filter((p) => !['sms', 'mms', 'voice', 'fax'].includes(p));
+    if (bad.length) {
+      ctx.addIssue({ code: 'custom', message: `unknown capabilities: ${bad.join(', ')} (use sms, mms, voice, fax)` });
+      return z.NEVER;
+    }
+    return [...new Set(parts)] as ('sms' | 'mms' | 'voice' | 'fax')[];
+  })
+  .meta({ description: 'Comma-separated: sms, mms, voice, fax', example: 'sms,voice' });
+
+export const Capabilities = z.object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean(), fax: z.boolean() });
+export const Money = z.object({ amount: z.string(), currency: z.string() });
+export const NumberId = z.object({ id: z.string().regex(/^num_[a-f0-9]{20}$/, 'is not a number id (num_…)') }).strict();
+
+// ---------- search ----------
+export const SearchAvailableQuery = z
+  .object({
+    provider: Provider,
+    country: Country.default('US'),
+    type: z.enum(numberTypes).default('local'),
+    areaCode: z.string().regex(/^\d{3}$/, 'must be a 3-digit area code').optional(),
+    contains: z
+      .string()
+      .min(2)
+      .max(16)
+      .regex(NUMBER_PATTERN, 'may contain digits, letters (keypad) and * (any digit)')
+      .transform(patternToDigits)
+      .optional()
+      .meta({ description: 'Digits, * for any digit, letters map to keypad digits (FLOWERS → 3569377)' }),
+    capabilities: ChannelList.optional(),
+    region: z.string().trim().min(1).max(64).optional(),
+    postalCode: z.string().trim().regex(/^[A-Za-z0-9 -]{2,12}$/, 'is not a postal code').optional(),
+    locality: z.string().trim().min(1).max(64).optional(),
+    nearLatLong: z
+      .string()
+      .regex(/^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$/, 'must be "latitude,longitude"')
+      .transform((v, ctx) => {
+        const [latitude, longitude] = v.split(',').map(Number) as [number, number];
+        if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
+          ctx.addIssue({ code: 'custom', message: 'latitude must be within ±90 and longitude within ±180' });
+          return z.NEVER;
+        }
+        return { latitude, longitude };
+      })
+      .optional(),
+    distance: z.coerce.number().int().min(0).max(500).optional().meta({ description: 'Miles around nearLatLong' }),
+    limit: Limit(100, 20),
+    accountId: z.string().regex(/^[\w-]{1,64}$/).optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    const nanp = NANP_COUNTRIES.has(q.country);
+    if (q.areaCode) {
+      if (!nanp) ctx.addIssue({ code: 'custom', path: ['areaCode'], message: 'area codes apply only to NANP countries (US, CA, …)' });
+      else if (!isValidNpa(q.areaCode)) ctx.addIssue({ code: 'custom', path: ['areaCode'], message: `${q.areaCode} is not a valid NANP area code` });
+      else if (q.type === 'toll_free' && !TOLL_FREE_NPAS.has(q.areaCode))
+        ctx.addIssue({ code: 'custom', path: ['areaCode'], message: `${q.areaCode} is not a toll-free prefix (800, 833, 844, 855, 866, 877, 888)` });
+      else if (q.type !== 'toll_free' && TOLL_FREE_NPAS.has(q.areaCode))
+        ctx.addIssue({ code: 'custom', path: ['areaCode'], message: `${q.areaCode} is a toll-free prefix; use type=toll_free` });
+    }
+    if (q.distance !== undefined && !q.nearLatLong) {
+      ctx.addIssue({ code: 'custom', path: ['distance'], message: 'distance needs nearLatLong' });
+    }
+  });
+
+export const AvailableNumber = z.object({
+  phoneNumber: z.string(),
+  friendlyName: z.string(),
+  provider: z.string(),
+  country: z.string(),
+  type: z.enum(numberTypes),
+  locality: z.string().optional(),
+  region: z.string().optional(),
+  postalCode: z.string().optional(),
+  rateCenter: z.string().optional(),
+  latitude: z.number().optional(),
+  longitude: z.number().optional(),
+  capabilities: Capabilities,
+  addressRequirements: z.enum(['none', 'any', 'local', 'foreign']).optional(),
+  monthlyCost: Money.optional(),
+});
+
+export const AvailableNumbersResponse = z.object({
+  data: z.array(AvailableNumber),
+  provider: z.string(),
+  count: z.number().int(),
+});
+
+// ---------- numbers ----------
+export const PhoneNumberResource = z.object({
+  id: z.string(),
+  provider: z.string(),
+  accountId: z.string(),
+  phoneNumber: z.string(),
+  friendlyName: z.string(),
+  country: z.string(),
+  type: z.enum(numberTypes),
+  locality: z.string().optional(),
+  region: z.string().optional(),
+  capabilities: Capabilities,
+  providerNumberId: z.string().optional(),
+  displayName: z.string().optional(),
+  tags: z.array(z.string()),
+  smsEnabled: z.boolean(),
+  voiceEnabled: z.boolean(),
+  webhookUrl: z.string().optional(),
+  monthlyCost: Money.optional(),
+  status: z.enum(numberStatuses),
+  statusReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  provisionedAt: z.string().optional(),
+  releasedAt: z.string().optional(),
+  releaseReason: z.string().optional(),
+});
+
+export const CreateNumberBody = z
+  .object({
+    provider: Provider,
+    phoneNumber: E164,
+    displayName: DisplayName.optional(),
+    tags: z.array(Tag).max(20).optional(),
+    capabilities: z
+      .array(z.enum(['sms', 'voice']))
+      .min(1)
+      .max(2)
+      .optional()
+      .meta({ description: 'Channels to enable (default: every channel the number supports)' }),
+    webhookUrl: HttpsUrl.optional(),
+    accountId: z.string().regex(/^[\w-]{1,64}$/).optional(),
+  })
+  .strict();
+
+export const UpdateNumberBody = z
+  .object({
+    displayName: DisplayName.nullable().optional(),
+    tags: z.array(Tag).max(20).optional(),
+    smsEnabled: z.boolean().optional(),
+    voiceEnabled: z.boolean().optional(),
+    webhookUrl: HttpsUrl.nullable().optional(),
+    status: z.enum(['active', 'inactive']).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
+
+export const ReleaseNumberBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+export const ListNumbersQuery = z
+  .object({
+    provider: Provider.optional(),
+    status: z.enum(numberStatuses).optional(),
+    tag: Tag.optional(),
+    limit: Limit(100, 20),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+export const NumbersPage = z.object({
+  data: z.array(PhoneNumberResource),
+  nextCursor: z.string().optional(),
+});
+
+export const OpenApiDocument = z.record(z.string(), z.unknown());
+export { Boolish };

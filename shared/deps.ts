@@ -1,0 +1,110 @@
+import type { Firestore } from '@google-cloud/firestore';
+import path from 'node:path';
+import { getConfig, type Config } from './config.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/verify-token.js';
+import { logger, type Logger } from './log.js';
+import { getFirestore } from './store/firestore.js';
+import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
+import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
+import { createProviderResolver, type ProviderResolver } from './providers/registry.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import type { TaskQueue } from './queue/task-queue.js';
+
+/**
+ * Everything an operation may use, wired in this one place. Nothing heavy is
+ * loaded until first use, so each deployed function pays only for what it calls.
+ */
+export interface Deps {
+  config: Config;
+  now(): Date;
+  log: Logger;
+  verifyToken: TokenVerifier;
+  db(): Promise<Firestore>;
+  numbers: NumbersStore;
+  idempotency: IdempotencyStore;
+  secrets: SecretStore;
+  tasks: TaskQueue;
+  providers: ProviderResolver;
+}
+
+const lazy = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load().catch((err) => {
+    value = undefined;
+    throw err;
+  }));
+};
+
+function lazySecretStore(config: Config): SecretStore {
+  const load = lazy(async (): Promise<SecretStore> => {
+    const { withCache } = await import('./secrets/secret-store.js');
+    if (config.PLATFORM_ENV === 'production') {
+      const { SecretManagerStore } = await import('./secrets/secret-manager-store.js');
+      return withCache(new SecretManagerStore({ projectId: config.GOOGLE_CLOUD_PROJECT }));
+    }
+    const { LocalSecretStore } = await import('./secrets/local-secret-store.js');
+    return withCache(new LocalSecretStore({ dir: path.join(config.LOCAL_DATA_DIR, 'secrets') }), 1000);
+  });
+  return {
+    access: async (name) => (await load()).access(name),
+    put: async (name, value, labels) => (await load()).put(name, value, labels),
+    delete: async (name) => (await load()).delete(name),
+  };
+}
+
+let localTaskQueue: TaskQueue | undefined;
+/** The dev stack registers its in-process dispatcher here (there is no Cloud Tasks emulator). */
+export function useLocalTaskQueue(queue: TaskQueue | undefined): void {
+  localTaskQueue = queue;
+}
+
+function lazyTaskQueue(config: Config): TaskQueue {
+  const load = lazy(async (): Promise<TaskQueue> => {
+    if (config.PLATFORM_ENV === 'production') {
+      const { CloudTasksQueue } = await import('./queue/cloud-tasks-queue.js');
+      return new CloudTasksQueue({
+        projectId: config.GOOGLE_CLOUD_PROJECT,
+        location: config.TASKS_LOCATION,
+        serviceAccountEmail: config.TASKS_SERVICE_ACCOUNT!,
+      });
+    }
+    if (!localTaskQueue) throw new Error('No local task queue registered (the dev stack or test must call useLocalTaskQueue)');
+    return localTaskQueue;
+  });
+  return { enqueue: async (task) => (await load()).enqueue(task) };
+}
+
+export function createDeps(config: Config = getConfig(), overrides: Partial<Deps> = {}): Deps {
+  const db = overrides.db ?? lazy(() => getFirestore(config.GOOGLE_CLOUD_PROJECT));
+  const secrets = overrides.secrets ?? lazySecretStore(config);
+  const log = overrides.log ?? logger;
+  return {
+    config,
+    now: () => new Date(),
+    log,
+    verifyToken:
+      overrides.verifyToken ??
+      createTokenVerifier({
+        projectId: config.authProjectId,
+        ...(config.AUTH_JWKS_FILE ? { jwksFile: config.AUTH_JWKS_FILE } : {}),
+        ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+      }),
+    db,
+    numbers: createNumbersStore(db),
+    idempotency: createIdempotencyStore(db),
+    secrets,
+    tasks: lazyTaskQueue(config),
+    providers: overrides.providers ?? createProviderResolver({ config, secrets, log }),
+    ...overrides,
+  };
+}
+
+let shared: Deps | undefined;
+/** One Deps per process (per function instance). */
+export function getDeps(): Deps {
+  shared ??= createDeps();
+  return shared;
+}
+export function resetDeps(): void {
+  shared = undefined;
+}

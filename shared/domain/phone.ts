@@ -1,0 +1,51 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/** Parses any user-supplied phone string into E.164, or undefined when it is not a valid number. */
+export function toE164(input: string, defaultCountry?: string): string | undefined {
+  if (typeof input !== 'string' || input.length > 32) return undefined;
+  const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry as CountryCode | undefined);
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+export function nationalFormat(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatNational() ?? e164;
+}
+
+export function countryOf(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
+
+export const NANP_COUNTRIES = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP', 'AG', 'AI', 'BB', 'BM', 'BS', 'DM', 'DO', 'GD', 'JM', 'KN', 'KY', 'LC', 'MS', 'SX', 'TC', 'TT', 'VC', 'VG']);
+export const TOLL_FREE_NPAS = new Set(['800', '833', '844', '855', '866', '877', '888']);
+
+/**
+ * A NANP numbering plan area: NXX with N = 2-9, the middle digit not 9
+ * (reserved for expansion) and not an N11 service code (211, 311, ... 911).
+ */
+export function isValidNpa(npa: string): boolean {
+  return /^[2-9][0-8]\d$/.test(npa) && npa.slice(1) !== '11';
+}
+
+const KEYPAD: Record<string, string> = {
+  A: '2', B: '2', C: '2', D: '3', E: '3', F: '3', G: '4', H: '4', I: '4', J: '5', K: '5', L: '5',
+  M: '6', N: '6', O: '6', P: '7', Q: '7', R: '7', S: '7', T: '8', U: '8', V: '8', W: '9', X: '9', Y: '9', Z: '9',
+};
+
+/** The platform's one pattern syntax: digits, `*` for any one digit, letters as keypad digits (FLOWERS → 3569377). */
+export const NUMBER_PATTERN = /^[0-9A-Za-z*]+$/;
+
+export function patternToDigits(pattern: string): string {
+  return pattern
+    .toUpperCase()
+    .split('')
+    .map((c) => KEYPAD[c] ?? c)
+    .join('');
+}
+
+/** Our number type for an E.164, from the numbering plan (toll-free, mobile, else local). */
+export function numberTypeOf(e164: string): 'local' | 'toll_free' | 'mobile' {
+  const type = parsePhoneNumberFromString(e164)?.getType();
+  if (type === 'TOLL_FREE') return 'toll_free';
+  if (type === 'MOBILE') return 'mobile';
+  return 'local';
+}

@@ -1,0 +1,167 @@
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { pathMatcher, type AnyEndpoint as Endpoint, type OperationResult } from '../api/endpoint.js';
+import { bearerToken, type Caller } from '../auth/verify-token.js';
+import type { Deps } from '../deps.js';
+import { traceField, type Logger } from '../log.js';
+import { fingerprint, IDEMPOTENCY_KEY } from '../store/idempotency-store.js';
+import { AppError, envelope } from './errors.js';
+import { fromProviderError, isProviderError } from './provider-errors.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[\w.-]{8,128}$/;
+
+export type HttpFunction = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * The edge of every HTTPS function: request id → route → auth → validation →
+ * idempotency → operation → response, with every failure in the one envelope.
+ */
+export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): HttpFunction {
+  const matchPath = pathMatcher(endpoint.path);
+  return async (req, res) => {
+    const header = req.get('x-request-id');
+    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+    res.set('x-request-id', requestId);
+    res.set('cache-control', 'no-store');
+    let log: Logger | undefined;
+    let idempotency: { tenantId: string; key: string } | undefined;
+    let deps: Deps | undefined;
+    try {
+      deps = getDeps();
+      log = deps.log.child({
+        requestId,
+        function: endpoint.name,
+        ...traceField(deps.config.GOOGLE_CLOUD_PROJECT, req.get('x-cloud-trace-context') ?? undefined),
+      });
+      if (req.method !== endpoint.method && !(req.method === 'HEAD' && endpoint.method === 'GET')) {
+        res.set('allow', endpoint.method);
+        throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${endpoint.method}`);
+      }
+      const rawParams = matchPath(req.path);
+      if (!rawParams) throw new AppError('NOT_FOUND', `No endpoint at ${req.path}`);
+
+      let caller: Caller | undefined;
+      if (endpoint.access !== 'public') {
+        caller = await deps.verifyToken(bearerToken(req.get('authorization') ?? undefined));
+        if (endpoint.access === 'admin' && caller.role !== 'admin') {
+          throw new AppError('FORBIDDEN', 'This operation needs the admin role');
+        }
+        log = log.child({ tenantId: caller.tenantId, uid: caller.uid });
+      }
+
+      const params = validate('path', endpoint.params, rawParams);
+      const query = validate('query', endpoint.query, req.query ?? {});
+      const body = endpoint.body ? validate('body', endpoint.body, readBody(req, endpoint.bodyRequired ?? false)) : undefined;
+
+      const key = req.get('idempotency-key');
+      if (key !== undefined && endpoint.idempotent && caller) {
+        if (!IDEMPOTENCY_KEY.test(key)) {
+          throw new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 visible ASCII characters', {
+            issues: [{ path: 'header.Idempotency-Key', message: 'invalid format' }],
+          });
+        }
+        const began = await deps.idempotency.begin(
+          caller.tenantId,
+          key,
+          fingerprint([endpoint.name, params, body ?? null]),
+          deps.config.PURCHASE_LEASE_SECONDS * 1000,
+          deps.now(),
+        );
+        if (began.kind === 'replay') {
+          res.set('idempotent-replayed', 'true');
+          send(res, began.response.status, began.response.body);
+          return;
+        }
+        idempotency = { tenantId: caller.tenantId, key };
+      }
+
+      const factory = (await endpoint.operation()).default;
+      const result: OperationResult<unknown> = await factory(deps)({
+        params,
+        query,
+        body,
+        caller: caller as Caller,
+        requestId,
+        log,
+        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+      });
+      const status = result.status ?? endpoint.successStatus;
+      if (deps.config.PLATFORM_ENV !== 'production') assertResponseShape(endpoint, result.body, log);
+      if (idempotency) await deps.idempotency.complete(idempotency.tenantId, idempotency.key, { status, body: result.body });
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.set(name, value);
+      send(res, status, result.body);
+    } catch (err) {
+      const appError = toAppError(err, log, requestId);
+      if (idempotency && deps) {
+        // Permanent answers are replayed; transient ones free the key so a retry runs again.
+        const transient = appError.status >= 500 || appError.status === 429 || appError.details?.retryable === true;
+        await (transient
+          ? deps.idempotency.abandon(idempotency.tenantId, idempotency.key)
+          : deps.idempotency.complete(idempotency.tenantId, idempotency.key, {
+              status: appError.status,
+              body: envelope(appError, requestId),
+            })
+        ).catch((e) => log?.error('could not record idempotent outcome', { err: e }));
+      }
+      if (appError.retryAfterSeconds !== undefined) res.set('retry-after', String(appError.retryAfterSeconds));
+      send(res, appError.status, envelope(appError, requestId));
+    }
+  };
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  if (status === 204) {
+    res.status(204).end();
+    return;
+  }
+  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+function readBody(req: Request, required: boolean): unknown {
+  const raw = req.rawBody;
+  const length = raw?.length ?? Number(req.get('content-length') ?? 0);
+  if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large (limit 1 MB)');
+  if (!length) {
+    if (required) throw new AppError('VALIDATION_ERROR', 'A JSON request body is required');
+    return {};
+  }
+  if (!req.is('application/json')) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)');
+  }
+  return req.body;
+}
+
+function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
+  if (!schema) return where === 'body' ? undefined : {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const first = issues[0]!;
+  throw new AppError('VALIDATION_ERROR', `Invalid ${first.path}: ${first.message}`, { issues });
+}
+
+function toAppError(err: unknown, log: Logger | undefined, requestId: string): AppError {
+  if (err instanceof AppError) {
+    if (err.status >= 500) log?.error(err.message, { code: err.code, details: err.details });
+    return err;
+  }
+  if (isProviderError(err)) {
+    log?.warn('provider error', { provider: err.provider, ...err.info, message: err.message });
+    return fromProviderError(err);
+  }
+  (log ?? console).error('unhandled error', { requestId, err });
+  return new AppError('INTERNAL', 'Internal error; quote the requestId when reporting this');
+}
+
+function assertResponseShape(endpoint: Endpoint, body: unknown, log: Logger): void {
+  const parsed = endpoint.response.safeParse(body);
+  if (!parsed.success) {
+    log.error('response does not match the endpoint schema', { endpoint: endpoint.name, issues: parsed.error.issues });
+    throw new AppError('INTERNAL', 'Response did not match its documented schema');
+  }
+}

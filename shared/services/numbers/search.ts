@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { SearchAvailableQuery, AvailableNumbersResponse } from '../../api/schemas.js';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../http/errors.js';
+import type { SearchCriteria } from '../../providers/types.js';
+
+type Query = z.infer<typeof SearchAvailableQuery>;
+
+export function searchAvailable(deps: Pick<Deps, 'providers'>) {
+  return async (tenantId: string, query: Query): Promise<z.infer<typeof AvailableNumbersResponse>> => {
+    const { provider } = await deps.providers.forTenant(tenantId, query.provider, query.accountId);
+    const supported = provider.capabilities;
+    if (!supported.numberTypes.includes(query.type)) {
+      throw new AppError('VALIDATION_ERROR', `${query.provider} does not sell ${query.type} numbers through this API`, {
+        issues: [{ path: 'query.type', message: `supported: ${supported.numberTypes.join(', ')}` }],
+      });
+    }
+    if (supported.countries !== 'any' && !supported.countries.includes(query.country)) {
+      throw new AppError('VALIDATION_ERROR', `${query.provider} search does not cover ${query.country}`, {
+        issues: [{ path: 'query.country', message: 'unsupported country' }],
+      });
+    }
+    const criteria: SearchCriteria = {
+      country: query.country,
+      type: query.type,
+      limit: Math.min(query.limit, supported.maxSearchLimit),
+      ...(query.areaCode ? { areaCode: query.areaCode } : {}),
+      ...(query.contains ? { contains: query.contains } : {}),
+      ...(query.capabilities?.length
+        ? { capabilities: Object.fromEntries(query.capabilities.map((c) => [c, true as const])) }
+        : {}),
+      ...(query.region ? { region: query.region } : {}),
+      ...(query.postalCode ? { postalCode: query.postalCode } : {}),
+      ...(query.locality ? { locality: query.locality } : {}),
+      ...(query.nearLatLong ? { nearLatLong: query.nearLatLong } : {}),
+      ...(query.distance !== undefined ? { distanceMiles: query.distance } : {}),
+    };
+    const data = await provider.search(criteria);
+    return { data, provider: query.provider, count: data.length };
+  };
+}

@@ -1,0 +1,25 @@
+import type { Firestore } from '@google-cloud/firestore';
+
+const clients = new Map<string, Promise<Firestore>>();
+
+/** Lazily loaded (cold start): functions that never touch Firestore never load its client. */
+export function getFirestore(projectId: string): Promise<Firestore> {
+  let client = clients.get(projectId);
+  if (!client) {
+    client = import('@google-cloud/firestore').then(
+      ({ Firestore }) => new Firestore({ projectId, ignoreUndefinedProperties: true }),
+    );
+    clients.set(projectId, client);
+  }
+  return client;
+}
+
+/** Tenant scope is structural: every tenant-owned collection lives under tenants/{tenantId}. */
+export const paths = {
+  tenant: (tenantId: string) => `tenants/${tenantId}`,
+  numbers: (tenantId: string) => `tenants/${tenantId}/numbers`,
+  number: (tenantId: string, id: string) => `tenants/${tenantId}/numbers/${id}`,
+  /** One document per E.164 a tenant holds: makes "never hold a number twice" a transactional check. */
+  numberClaim: (tenantId: string, e164: string) => `tenants/${tenantId}/numberClaims/${e164}`,
+  idempotencyKey: (tenantId: string, keyHash: string) => `tenants/${tenantId}/idempotencyKeys/${keyHash}`,
+};

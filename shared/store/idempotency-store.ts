@@ -1,0 +1,81 @@
+import type { Firestore } from '@google-cloud/firestore';
+import { createHash } from 'node:crypto';
+import { AppError } from '../http/errors.js';
+import { paths } from './firestore.js';
+
+/**
+ * Client Idempotency-Key handling, shared by every endpoint that accepts one.
+ * The first request with a key runs; later ones replay its stored answer. A request
+ * still running holds a lease, so a concurrent duplicate gets 409 instead of running twice.
+ */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export type BeginResult = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
+
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export const fingerprint = (parts: unknown) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+export function createIdempotencyStore(db: () => Promise<Firestore>) {
+  return {
+    async begin(tenantId: string, key: string, requestFingerprint: string, leaseMs: number, now: Date): Promise<BeginResult> {
+      const firestore = await db();
+      const ref = firestore.doc(paths.idempotencyKey(tenantId, hashKey(key)));
+      return firestore.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        const existing = snap.data();
+        const expired = existing && Date.parse(existing.expiresAt) <= now.getTime();
+        if (existing && !expired) {
+          if (existing.fingerprint !== requestFingerprint) {
+            throw new AppError(
+              'CONFLICT',
+              'This Idempotency-Key was already used for a different request; use a new key for a new request',
+            );
+          }
+          if (existing.state === 'completed') return { kind: 'replay', response: existing.response as StoredResponse };
+          const leaseLeft = Date.parse(existing.leaseUntil) - now.getTime();
+          if (leaseLeft > 0) {
+            const retryAfter = Math.ceil(leaseLeft / 1000);
+            throw new AppError(
+              'CONFLICT',
+              'A request with this Idempotency-Key is still being processed; retry shortly',
+              { retryAfterSeconds: retryAfter },
+              retryAfter,
+            );
+          }
+        }
+        tx.set(ref, {
+          fingerprint: requestFingerprint,
+          state: 'in_progress',
+          leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+          createdAt: now.toISOString(),
+          // Firestore TTL policy on expiresAt deletes old keys (see terraform/).
+          expiresAt: new Date(now.getTime() + RETENTION_MS).toISOString(),
+        });
+        return { kind: 'run' } as const;
+      });
+    },
+
+    /** Stores the final answer (success or a permanent failure) for replay. */
+    async complete(tenantId: string, key: string, response: StoredResponse): Promise<void> {
+      const firestore = await db();
+      await firestore.doc(paths.idempotencyKey(tenantId, hashKey(key))).set(
+        { state: 'completed', response: JSON.parse(JSON.stringify(response)) },
+        { merge: true },
+      );
+    },
+
+    /** Lets a retry with the same key run again (after a transient failure). */
+    async abandon(tenantId: string, key: string): Promise<void> {
+      const firestore = await db();
+      await firestore.doc(paths.idempotencyKey(tenantId, hashKey(key))).delete();
+    },
+  };
+}
+
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

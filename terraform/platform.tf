@@ -1,0 +1,69 @@
+# Data, secrets and queues the functions use.
+
+resource "google_firestore_database" "default" {
+  name        = "(default)"
+  location_id = var.region
+  type        = "FIRESTORE_NATIVE"
+}
+
+# Idempotency keys expire after 24 h.
+resource "google_firestore_field" "idempotency_ttl" {
+  database   = google_firestore_database.default.name
+  collection = "idempotencyKeys"
+  field      = "expiresAt"
+  ttl_config {}
+}
+
+resource "google_project_iam_member" "api_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+# The platform's own provider accounts: values are added out of band
+# (gcloud secrets versions add provider-twilio-platform --data-file=-), never in Terraform state.
+resource "google_secret_manager_secret" "platform_provider" {
+  for_each  = toset(["twilio"])
+  secret_id = "provider-${each.key}-platform"
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "api_reads_platform_provider" {
+  for_each  = google_secret_manager_secret.platform_provider
+  secret_id = each.value.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+# Cloud Tasks: follow-ups (purchase checks, polling) and per-provider throttling.
+resource "google_service_account" "tasks" {
+  account_id   = "numbers-tasks"
+  display_name = "Identity of Cloud Tasks OIDC tokens"
+}
+
+resource "google_cloud_tasks_queue" "followups" {
+  name     = "followups"
+  location = var.region
+  rate_limits {
+    max_dispatches_per_second = 10
+  }
+  retry_config {
+    max_attempts  = 10
+    min_backoff   = "5s"
+    max_backoff   = "300s"
+  }
+}
+
+resource "google_project_iam_member" "api_enqueues_tasks" {
+  project = var.project_id
+  role    = "roles/cloudtasks.enqueuer"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_service_account_iam_member" "api_acts_as_tasks" {
+  service_account_id = google_service_account.tasks.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.api.email}"
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { getFunction } from '@google-cloud/functions-framework/testing';
+import { endpoints } from '../../functions/endpoints.js';
+import '../../functions/index.js';
+import { buildOpenApi } from '../../shared/api/openapi.js';
+import { generated } from '../../scripts/generate.js';
+
+// One source of truth: these fail when exports, OpenAPI, or Terraform's list drift from the table.
+describe('endpoint table', () => {
+  it('has unique function names and unique method+path pairs', () => {
+    const names = endpoints.map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+    const routes = endpoints.map((e) => `${e.method} ${e.path}`);
+    expect(new Set(routes).size).toBe(routes.length);
+    for (const name of names) expect(name).toMatch(/^[a-z][A-Za-z0-9]{0,62}$/); // valid Cloud Functions name
+  });
+
+  it('registers exactly one functions-framework target per row', () => {
+    for (const endpoint of endpoints) expect(getFunction(endpoint.name), endpoint.name).toBeTypeOf('function');
+    expect(getFunction('notInTheTable')).toBeUndefined();
+  });
+
+  it('points every row at an operation module with a default factory', async () => {
+    for (const endpoint of endpoints) {
+      const module = await endpoint.operation();
+      expect(module.default, endpoint.name).toBeTypeOf('function');
+    }
+  });
+
+  it('documents every row in OpenAPI, and nothing else', () => {
+    const doc = buildOpenApi(endpoints) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(documented.sort()).toEqual(endpoints.map((e) => `${e.method} ${e.path} ${e.name}`).sort());
+  });
+
+  it('matches the committed generated files (run `npm run generate` after changing the table)', async () => {
+    for (const [file, render] of Object.entries(generated)) {
+      const committed = await readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
+      expect(committed, `${file} is stale`).toBe(render());
+    }
+  });
+
+  it('feeds terraform from the generated function list', async () => {
+    const main = await readFile(new URL('../../terraform/functions.tf', import.meta.url), 'utf8');
+    expect(main).toContain('jsondecode(file("${path.module}/functions.json"))');
+  });
+});
