@@ -51,7 +51,7 @@ export const endpoints: AnyEndpoint[] = [
     path: '/v1/numbers',
     access: 'member',
     tag: 'numbers',
-    summary: 'Buy a number (idempotent with Idempotency-Key)',
+    summary: 'Buy a number',
     description:
       'Buys the number from the provider and stores it for the caller’s tenant. Send an Idempotency-Key header: a retry with the same key replays the first answer, and a number is never bought twice.',
     body: CreateNumberBody,

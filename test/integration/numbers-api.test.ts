@@ -220,7 +220,7 @@ describe('buy, list, update, release', () => {
     const atTwilio = await fetch(
       `${twilio.url}/2010-04-01/Accounts/${stackAccount()}/IncomingPhoneNumbers/${updated.body.providerNumberId}.json`,
       { headers: { authorization: basicAuth() } },
-    ).then((r) => r.json());
+    ).then((r) => r.json() as Promise<Record<string, unknown>>);
     expect(atTwilio).toMatchObject({ friendly_name: 'Dr. Smith', sms_url: 'https://clinic.example.com/hooks/sms' });
     expect(atTwilio.voice_url ?? '').toBe('');
 

@@ -1,0 +1,55 @@
+/**
+ * Global setup of the `integration` project: one Firestore and one Pub/Sub
+ * emulator on free ports for the whole run (~1-2 s), stopped in teardown.
+ *
+ * The hosts reach the test workers two ways: `provide()` (vitest's supported
+ * channel; read with `inject()`) and process.env (vitest 4 builds each worker's
+ * env from the main process's process.env when the run starts, i.e. after global
+ * setup; verified in test/integration/emulators.test.ts). Tests call
+ * `emulatorEnv()` from ./env.ts, which reads inject() and syncs process.env.
+ *
+ * EMULATOR_LOGS=1 prints the emulators' output.
+ */
+import type { TestProject } from 'vitest/node';
+import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from '../../scripts/local/emulators.js';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    firestoreEmulatorHost: string;
+    pubsubEmulatorHost: string;
+    googleCloudProject: string;
+  }
+}
+
+/** Default project id; test files should use their own project ids for isolation. */
+export const DEFAULT_TEST_PROJECT = 'demo-test';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const verbose = !!process.env.EMULATOR_LOGS;
+  const logFor = (name: string) => (verbose ? (line: string) => process.stderr.write(`[${name}] ${line}\n`) : undefined);
+  const started = await Promise.allSettled([
+    startFirestoreEmulator({ log: logFor('firestore') }),
+    startPubsubEmulator({ log: logFor('pubsub') }),
+  ]);
+  const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value as EmulatorHandle] : []));
+  const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    await Promise.allSettled(handles.map((h) => h.stop()));
+    throw failure.reason;
+  }
+  const [firestore, pubsub] = handles as [EmulatorHandle, EmulatorHandle];
+  const googleCloudProject = process.env.GOOGLE_CLOUD_PROJECT || DEFAULT_TEST_PROJECT;
+
+  process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
+  process.env.GOOGLE_CLOUD_PROJECT = googleCloudProject;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+
+  project.provide('firestoreEmulatorHost', firestore.host);
+  project.provide('pubsubEmulatorHost', pubsub.host);
+  project.provide('googleCloudProject', googleCloudProject);
+
+  return async () => {
+    await Promise.allSettled([firestore.stop(), pubsub.stop()]);
+  };
+}
