@@ -136,6 +136,15 @@ export function findFreePort(): Promise<number> {
   });
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, LOCALHOST, () => server.close(() => resolve(true)));
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Tool discovery
 
@@ -461,9 +470,13 @@ async function waitReady(name: string, spawned: Spawned, host: string, timeoutMs
         spawned.lastLines(),
       );
     }
+    // The Pub/Sub emulator does not exit when its port is taken: its main thread dies, the JVM stays.
+    if (portInUse(spawned.lastLines())) {
+      throw new EmulatorStartError(`${name} emulator could not bind ${host}: address already in use. Last output:\n${spawned.lastLines()}`, spawned.lastLines());
+    }
     try {
       const res = await httpRequest('GET', `http://${host}/`, undefined, 1000);
-      if (res.status === 200) return;
+      if (res.status === 200 && res.body.trim() === 'Ok') return;
     } catch {
       // not listening yet
     }
@@ -495,6 +508,9 @@ async function launch(
   start: (port: number) => Spawned,
 ): Promise<{ spawned: Spawned; host: string }> {
   const autoPort = !opts.port;
+  if (opts.port && !(await portIsFree(opts.port))) {
+    throw new Error(`${name} emulator: port ${opts.port} on ${LOCALHOST} is already in use (another emulator still running?)`);
+  }
   for (let attempt = 1; ; attempt++) {
     const port = opts.port || (await findFreePort());
     const host = `${LOCALHOST}:${port}`;

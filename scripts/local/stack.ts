@@ -45,9 +45,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dataDir = path.resolve(options.dataDir);
   const emulatorData = path.join(dataDir, 'emulator-data');
   const secretsDir = path.join(dataDir, 'secrets');
+  const sandboxDir = path.join(dataDir, 'sandboxes');
   if (options.fresh) {
-    await rm(emulatorData, { recursive: true, force: true });
-    await rm(secretsDir, { recursive: true, force: true });
+    for (const dir of [emulatorData, secretsDir, sandboxDir]) await rm(dir, { recursive: true, force: true });
   }
   await mkdir(dataDir, { recursive: true });
   const keys: DevKeys = await ensureDevKeys(path.join(dataDir, 'auth'));
@@ -82,7 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (process.env.TWILIO_API_BASE_URL) {
       providerUrls.twilio = process.env.TWILIO_API_BASE_URL;
     } else {
-      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio] });
+      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio], stateFile: path.join(sandboxDir, 'twilio.json') });
       stoppers.push(() => twilio!.close());
       providerUrls.twilio = twilio.url;
     }

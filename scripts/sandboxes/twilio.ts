@@ -25,6 +25,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parsePhoneNumber } from 'libphonenumber-js/max';
 import {
   COUNTRY_NAMES,
@@ -55,6 +57,8 @@ export interface TwilioSandboxOptions {
   transientFailureRate?: number;
   /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
   seed?: number;
+  /** Keeps owned numbers across restarts (the dev stack's data folder): loaded at start, saved after each change. */
+  stateFile?: string;
 }
 
 export interface InjectedFault {
@@ -493,6 +497,20 @@ class Sandbox {
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void {
     if (changes.latencyMs !== undefined) this.latencyMs = changes.latencyMs;
     if (changes.transientFailureRate !== undefined) this.transientFailureRate = changes.transientFailureRate;
+  }
+
+  /** Owned numbers as plain data, for the state file. */
+  snapshot(): { seq: number; owned: Owned[] } {
+    return { seq: this.seq, owned: [...this.bySid.values()].map((o) => structuredClone(o)) };
+  }
+
+  restore(state: { seq: number; owned: Owned[] }): void {
+    this.seq = state.seq;
+    for (const o of state.owned) {
+      this.owned.set(o.resource.phone_number, o);
+      this.bySid.set(o.resource.sid, o);
+      this.seqBySid.set(o.resource.sid, o.seq);
+    }
   }
 
   reset(): void {
@@ -1025,6 +1043,13 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<TwilioSandbox> {
   const sandbox = new Sandbox(opts);
+  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
+  const saveState = () => {
+    if (!opts.stateFile) return;
+    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
+    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
+    renameSync(opts.stateFile + '.tmp', opts.stateFile);
+  };
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let closed = false;
 
@@ -1094,7 +1119,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       try {
         if (!url.pathname.startsWith('/2010-04-01/')) throw notFound(url.pathname);
         const authSid = sandbox.authenticate(req);
-        return sandbox.handleApi(method, url, route, authSid, rawBody, String(req.headers['content-type'] ?? ''));
+        const outcome = sandbox.handleApi(method, url, route, authSid, rawBody, String(req.headers['content-type'] ?? ''));
+        if (method !== 'GET' && outcome.status < 300) saveState();
+        return outcome;
       } catch (err) {
         return toResult(err);
       }

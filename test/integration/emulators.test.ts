@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Timestamp } from '@google-cloud/firestore';
@@ -145,6 +146,17 @@ describe('start failures', () => {
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an explicit port that is taken (no JVM started)', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await expect(startPubsubEmulator({ port })).rejects.toThrow(`pubsub emulator: port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      server.close();
     }
   });
 });
