@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // contract (our provider clients against Prism mocks of ../shared/contracts).
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
         test: {
