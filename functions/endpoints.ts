@@ -8,8 +8,11 @@ import {
   PhoneNumberResource,
   ReleaseNumberBody,
   SearchAvailableQuery,
+  SettlePurchaseResult,
+  SettlePurchaseTask,
   UpdateNumberBody,
 } from '../shared/api/schemas.js';
+import { taskEndpoints } from '../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint } from '../shared/api/endpoint.js';
 
 /**
@@ -122,5 +125,22 @@ export const endpoints: AnyEndpoint[] = [
     errors: ['NOT_FOUND', 'CONFLICT', 'PROVIDER_ERROR'],
     runtime: { memory: '256Mi', timeoutSeconds: 60 },
     operation: () => import('./numbers/release.js'),
+  }),
+  defineEndpoint({
+    name: taskEndpoints.settlePurchase.name,
+    path: taskEndpoints.settlePurchase.path,
+    method: 'POST',
+    access: 'task',
+    tag: 'internal',
+    summary: 'Settle a purchase left pending (Cloud Tasks follow-up)',
+    description:
+      'Delivered by the followups queue after a purchase’s lease ends: a number still pending is looked up at the provider and becomes active (bought) or error (not bought). Non-2xx answers make Cloud Tasks retry.',
+    body: SettlePurchaseTask,
+    bodyRequired: true,
+    response: SettlePurchaseResult,
+    successStatus: 200,
+    errors: ['PROVIDER_ERROR', 'SERVICE_UNAVAILABLE'],
+    runtime: { memory: '256Mi', timeoutSeconds: 60 },
+    operation: () => import('./tasks/settle-purchase.js'),
   }),
 ];

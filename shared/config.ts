@@ -29,8 +29,12 @@ const schema = z
     LOCAL_DATA_DIR: z.string().default('.local'),
     /** Public origin of the API (used for task targets and webhook URLs). */
     PUBLIC_BASE_URL: optionalUrl,
+    /** Base of the deployed functions' URLs (https://REGION-PROJECT.cloudfunctions.net): task targets. */
+    FUNCTIONS_BASE_URL: optionalUrl,
     TASKS_LOCATION: z.string().default('us-central1'),
     TASKS_SERVICE_ACCOUNT: z.string().email().optional(),
+    /** Key source for Cloud Tasks' OIDC tokens: Google's by default; the dev stack uses its own key file. */
+    TASKS_OIDC_JWKS_FILE: z.string().min(1).optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
@@ -53,6 +57,14 @@ const schema = z
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.TASKS_SERVICE_ACCOUNT, {
     message: 'required in production (identity of Cloud Tasks OIDC tokens)',
     path: ['TASKS_SERVICE_ACCOUNT'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.FUNCTIONS_BASE_URL, {
+    message: 'required in production (target of follow-up tasks)',
+    path: ['FUNCTIONS_BASE_URL'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || !c.TASKS_OIDC_JWKS_FILE, {
+    message: 'a local key file cannot be used in production',
+    path: ['TASKS_OIDC_JWKS_FILE'],
   });
 
 export type Config = z.infer<typeof schema> & { authProjectId: string };

@@ -2,6 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import path from 'node:path';
 import { getConfig, type Config } from './config.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verify-token.js';
+import { createTaskVerifier, type TaskVerifier } from './auth/verify-task.js';
 import { logger, type Logger } from './log.js';
 import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
@@ -19,6 +20,7 @@ export interface Deps {
   now(): Date;
   log: Logger;
   verifyToken: TokenVerifier;
+  verifyTask: TaskVerifier;
   db(): Promise<Firestore>;
   numbers: NumbersStore;
   idempotency: IdempotencyStore;
@@ -88,6 +90,12 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
         projectId: config.authProjectId,
         ...(config.AUTH_JWKS_FILE ? { jwksFile: config.AUTH_JWKS_FILE } : {}),
         ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+      }),
+    verifyTask:
+      overrides.verifyTask ??
+      createTaskVerifier({
+        serviceAccountEmail: config.TASKS_SERVICE_ACCOUNT ?? `tasks@${config.GOOGLE_CLOUD_PROJECT}.iam.gserviceaccount.com`,
+        ...(config.TASKS_OIDC_JWKS_FILE ? { jwksFile: config.TASKS_OIDC_JWKS_FILE } : {}),
       }),
     db,
     numbers: createNumbersStore(db),

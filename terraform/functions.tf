@@ -56,17 +56,27 @@ resource "google_cloudfunctions2_function" "http" {
       PLATFORM_ENV          = "production"
       TASKS_LOCATION        = var.region
       TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
+      FUNCTIONS_BASE_URL    = "https://${var.region}-${var.project_id}.cloudfunctions.net"
     }
   }
 }
 
 # Public HTTPS endpoints: the functions verify Firebase ID tokens themselves.
 resource "google_cloud_run_service_iam_member" "public" {
-  for_each = local.functions
+  for_each = { for name, f in local.functions : name => f if f.access != "task" }
   location = var.region
   service  = google_cloudfunctions2_function.http[each.key].name
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# Internal task targets: only Cloud Tasks' service account may invoke them (the function checks its OIDC token too).
+resource "google_cloud_run_service_iam_member" "tasks_invoker" {
+  for_each = { for name, f in local.functions : name => f if f.access == "task" }
+  location = var.region
+  service  = google_cloudfunctions2_function.http[each.key].name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.tasks.email}"
 }
 
 output "function_urls" {

@@ -7,7 +7,7 @@ import { toResource } from '../../shared/services/numbers/resource.js';
 const operation: OperationFactory<{}, {}, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ body, caller, log }) => {
-    const { record } = await purchaseNumber(deps)(
+    const record = await purchaseNumber(deps)(
       {
         tenantId: caller.tenantId,
         uid: caller.uid,

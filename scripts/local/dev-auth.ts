@@ -69,3 +69,16 @@ export async function mintDevToken(keys: DevKeys, options: MintOptions): Promise
     .setExpirationTime(options.overrides?.expiresAt ?? now + (options.ttlSeconds ?? 3600))
     .sign(key);
 }
+
+/** What Cloud Tasks attaches to a task: a Google-issued OIDC token for the tasks service account. */
+export async function mintDevTaskToken(keys: DevKeys, options: { audience: string; serviceAccount: string }): Promise<string> {
+  const key = await importJWK(keys.privateJwk, 'RS256');
+  return new SignJWT({ email: options.serviceAccount, email_verified: true })
+    .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
+    .setIssuer('https://accounts.google.com')
+    .setAudience(options.audience)
+    .setSubject('100000000000000000000')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(key);
+}

@@ -5,7 +5,7 @@ import { resetDeps, useLocalTaskQueue } from '../../shared/deps.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { LocalTaskQueue } from '../../shared/queue/local-task-queue.js';
-import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevToken, type DevKeys } from './dev-auth.js';
+import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type DevKeys } from './dev-auth.js';
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
 import type { Role } from '../../shared/auth/verify-token.js';
@@ -30,6 +30,7 @@ export interface StackOptions {
 
 export interface Stack {
   url: string;
+  tasks: LocalTaskQueue;
   projectId: string;
   twilio?: TwilioSandbox;
   providerUrls: Record<string, string>;
@@ -87,10 +88,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       providerUrls.twilio = twilio.url;
     }
 
+    const tasksServiceAccount = `tasks@${projectId}.iam.gserviceaccount.com`;
     Object.assign(process.env, {
       GOOGLE_CLOUD_PROJECT: projectId,
       PLATFORM_ENV: 'local',
       AUTH_JWKS_FILE: keys.jwksFile,
+      TASKS_OIDC_JWKS_FILE: keys.jwksFile,
+      TASKS_SERVICE_ACCOUNT: tasksServiceAccount,
       LOCAL_DATA_DIR: dataDir,
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
@@ -100,7 +104,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     resetConfig();
     resetDeps();
 
-    const tasks = new LocalTaskQueue({});
+    // Behaves like the deployed queue: delayed delivery, rate limits, retries, and an OIDC token per task.
+    const tasks = new LocalTaskQueue({
+      queues: { followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 30_000 } },
+      authHeader: async ({ audience }) => `Bearer ${await mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount })}`,
+    });
     useLocalTaskQueue(tasks);
     stoppers.push(async () => {
       tasks.close();
@@ -112,9 +120,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const { startGateway } = await import('./gateway.js');
     const gateway = await startGateway({ port: options.port });
     stoppers.push(() => gateway.close());
+    process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
+    resetConfig();
+    resetDeps();
 
     return {
       url: gateway.url,
+      tasks,
       projectId,
       ...(twilio ? { twilio } : {}),
       providerUrls,

@@ -1,18 +1,22 @@
 import type { z } from 'zod';
 import type { Caller } from '../auth/verify-token.js';
+import type { TaskCaller } from '../auth/verify-task.js';
 import type { ErrorCode } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { Deps } from '../deps.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-export type Access = 'public' | 'member' | 'admin';
+/** `task`: internal targets of Cloud Tasks, authenticated by the task's OIDC token. */
+export type Access = 'public' | 'member' | 'admin' | 'task';
 
 export interface OperationInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** Absent only on public endpoints. */
+  /** The verified end user; absent on public and task endpoints (which never read it). */
   caller: Caller;
+  /** Set on task endpoints: who dispatched the task. */
+  task?: TaskCaller;
   requestId: string;
   idempotencyKey?: string;
   log: Logger;

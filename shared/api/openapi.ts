@@ -61,7 +61,8 @@ export function buildOpenApi(endpoints: readonly Endpoint[]): Record<string, unk
       ...(endpoint.description ? { description: endpoint.description } : {}),
       tags: [endpoint.tag],
       'x-function-name': endpoint.name,
-      security: endpoint.access === 'public' ? [] : [{ firebaseIdToken: [] }],
+      security:
+        endpoint.access === 'public' ? [] : endpoint.access === 'task' ? [{ cloudTasksOidc: [] }] : [{ firebaseIdToken: [] }],
       ...(endpoint.access === 'admin' ? { 'x-required-role': 'admin' } : {}),
       parameters: [
         ...parameters(endpoint.params, 'path'),
@@ -94,6 +95,7 @@ export function buildOpenApi(endpoints: readonly Endpoint[]): Record<string, unk
     components: {
       securitySchemes: {
         firebaseIdToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Firebase ID token with tenantId and role claims' },
+        cloudTasksOidc: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Google OIDC token of the platform’s Cloud Tasks service account (internal endpoints)' },
       },
       schemas: { Error: toSchema(ErrorEnvelope, 'output') },
     },

@@ -32,7 +32,6 @@ const Country = z
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
   .transform((c) => c.toUpperCase());
 const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
-const Boolish = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const Provider = z.enum(numberProviders);
 const ChannelList = z
   .string()
@@ -201,4 +200,9 @@ export const NumbersPage = z.object({
 });
 
 export const OpenApiDocument = z.record(z.string(), z.unknown());
-export { Boolish };
+
+// ---------- internal tasks ----------
+export const SettlePurchaseTask = z
+  .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), numberId: NumberId.shape.id })
+  .strict();
+export const SettlePurchaseResult = z.object({ outcome: z.enum(['already_settled', 'activated', 'not_bought']) });

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { pathMatcher, type AnyEndpoint as Endpoint, type OperationResult } from '../api/endpoint.js';
 import { bearerToken, type Caller } from '../auth/verify-token.js';
+import type { TaskCaller } from '../auth/verify-task.js';
+import { taskTarget } from '../api/task-targets.js';
 import type { Deps } from '../deps.js';
-import { traceField, type Logger } from '../log.js';
+import { logger, traceField, type Logger } from '../log.js';
 import { fingerprint, IDEMPOTENCY_KEY } from '../store/idempotency-store.js';
 import { AppError, envelope } from './errors.js';
 import { fromProviderError, isProviderError } from './provider-errors.js';
@@ -19,7 +21,8 @@ export type HttpFunction = (req: Request, res: Response) => Promise<void>;
  * idempotency → operation → response, with every failure in the one envelope.
  */
 export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): HttpFunction {
-  const matchPath = pathMatcher(endpoint.path);
+  // A deployed function receives only its own requests: the path matters only for its parameters.
+  const matchPath = endpoint.path.includes('{') ? pathMatcher(endpoint.path) : () => ({});
   return async (req, res) => {
     const header = req.get('x-request-id');
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
@@ -43,7 +46,18 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       if (!rawParams) throw new AppError('NOT_FOUND', `No endpoint at ${req.path}`);
 
       let caller: Caller | undefined;
-      if (endpoint.access !== 'public') {
+      let task: TaskCaller | undefined;
+      if (endpoint.access === 'task') {
+        const { audience } = taskTarget(deps.config, endpoint);
+        const verified = await deps.verifyTask(bearerToken(req.get('authorization') ?? undefined), audience);
+        task = {
+          ...verified,
+          retryCount: Number(req.get('x-cloudtasks-taskretrycount') ?? 0),
+          ...(req.get('x-cloudtasks-queuename') ? { queue: req.get('x-cloudtasks-queuename')! } : {}),
+          ...(req.get('x-cloudtasks-taskname') ? { taskName: req.get('x-cloudtasks-taskname')! } : {}),
+        };
+        log = log.child({ task: task.taskName, retryCount: task.retryCount });
+      } else if (endpoint.access !== 'public') {
         caller = await deps.verifyToken(bearerToken(req.get('authorization') ?? undefined));
         if (endpoint.access === 'admin' && caller.role !== 'admin') {
           throw new AppError('FORBIDDEN', 'This operation needs the admin role');
@@ -83,6 +97,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
         query,
         body,
         caller: caller as Caller,
+        ...(task ? { task } : {}),
         requestId,
         log,
         ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
@@ -154,7 +169,7 @@ function toAppError(err: unknown, log: Logger | undefined, requestId: string): A
     log?.warn('provider error', { provider: err.provider, ...err.info, message: err.message });
     return fromProviderError(err);
   }
-  (log ?? console).error('unhandled error', { requestId, err });
+  (log ?? logger).error('unhandled error', { requestId, err });
   return new AppError('INTERNAL', 'Internal error; quote the requestId when reporting this');
 }
 

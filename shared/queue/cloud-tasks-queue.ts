@@ -78,7 +78,7 @@ export class CloudTasksQueue implements TaskQueue {
             httpMethod: 'POST',
             headers: task.headers,
             body: Buffer.from(task.bodyJson, 'utf8'),
-            oidcToken: { serviceAccountEmail: this.options.serviceAccountEmail, audience: task.url.origin },
+            oidcToken: { serviceAccountEmail: this.options.serviceAccountEmail, audience: task.audience },
           },
         },
       });

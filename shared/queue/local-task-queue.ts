@@ -31,7 +31,7 @@ export interface LocalTaskQueueOptions {
   fetchImpl?: typeof fetch;
   logger?: Logger;
   /** Added as Authorization to each dispatch (e.g. a locally minted OIDC-like token). */
-  authHeader?: () => Promise<string | undefined>;
+  authHeader?: (task: { url: string; audience: string }) => Promise<string | undefined>;
   /** How long dispatched/dropped task ids keep deduplicating; default 1 h. */
   tombstoneTtlMs?: number;
   /** Per-attempt deadline; default 10 min (Cloud Tasks' default dispatchDeadline). */
@@ -62,6 +62,7 @@ interface LocalTask {
   shortId: string;
   queue: string;
   url: string;
+  audience: string;
   bodyJson: string;
   headers: Record<string, string>;
   /** Original schedule time (X-CloudTasks-TaskETA). */
@@ -94,7 +95,7 @@ export class LocalTaskQueue implements TaskQueue {
   private readonly defaultConfig: LocalQueueConfig;
   private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
-  private readonly authHeader: (() => Promise<string | undefined>) | undefined;
+  private readonly authHeader: ((task: { url: string; audience: string }) => Promise<string | undefined>) | undefined;
   private readonly tombstoneTtlMs: number;
   private readonly dispatchDeadlineMs: number;
   private readonly projectId: string;
@@ -150,6 +151,7 @@ export class LocalTaskQueue implements TaskQueue {
       shortId,
       queue: task.queue,
       url: task.url.href,
+      audience: task.audience,
       bodyJson: task.bodyJson,
       headers: task.headers,
       eta: task.scheduleAt?.getTime() ?? now,
@@ -284,7 +286,7 @@ export class LocalTaskQueue implements TaskQueue {
         'X-CloudTasks-TaskETA': (task.eta / 1000).toFixed(6),
       };
       if (task.previousResponse !== undefined) headers['X-CloudTasks-TaskPreviousResponse'] = String(task.previousResponse);
-      const authorization = this.authHeader ? await this.authHeader() : undefined;
+      const authorization = this.authHeader ? await this.authHeader({ url: task.url, audience: task.audience }) : undefined;
       if (authorization) headers['Authorization'] = authorization;
       if (controller.signal.aborted) throw controller.signal.reason;
       const res = await this.fetchImpl(task.url, {

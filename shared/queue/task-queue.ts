@@ -11,6 +11,8 @@ export interface TaskRequest {
   scheduleAt?: Date; // not before
   /** Deterministic task id (dedupe): enqueueing the same id twice creates one task. [A-Za-z0-9_-]{1,500} */
   id?: string;
+  /** OIDC audience of the task's token; defaults to the URL's origin. */
+  audience?: string;
 }
 
 export interface TaskQueue {
@@ -58,6 +60,7 @@ export interface ValidatedTask {
   headers: Record<string, string>;
   scheduleAt?: Date;
   id?: string;
+  audience: string;
 }
 
 /**
@@ -106,6 +109,7 @@ export function validateTask(task: TaskRequest, now = Date.now()): ValidatedTask
     headers,
     ...(task.scheduleAt ? { scheduleAt: task.scheduleAt } : {}),
     ...(task.id !== undefined ? { id: task.id } : {}),
+    audience: task.audience ?? url.origin,
   };
 }
 

@@ -1,3 +1,4 @@
+import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import type { Deps } from '../../deps.js';
 import type { NumberRecord } from '../../domain/number.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
@@ -6,6 +7,8 @@ import type { Logger } from '../../log.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
+
+type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks'>;
 
 export interface PurchaseInput {
   tenantId: string;
@@ -21,14 +24,16 @@ export interface PurchaseInput {
 
 /**
  * Buys a number at most once. The pending record and the tenant's claim on the
- * E.164 are written before the provider is called; an ambiguous provider failure
- * is settled by looking the number up at the provider, never by buying again.
+ * E.164 are written before the provider is called, with a follow-up task that
+ * settles the purchase should this request die half-way. An ambiguous provider
+ * failure is settled by looking the number up at the provider, never by buying again.
  */
-export function purchaseNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now' | 'config'>) {
-  return async (input: PurchaseInput, log: Logger): Promise<{ record: NumberRecord; created: boolean }> => {
+export function purchaseNumber(deps: PurchaseDeps) {
+  return async (input: PurchaseInput, log: Logger): Promise<NumberRecord> => {
     const { provider, accountId } = await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
     const now = deps.now();
-    const leaseUntil = new Date(now.getTime() + deps.config.PURCHASE_LEASE_SECONDS * 1000).toISOString();
+    const leaseUntil = new Date(now.getTime() + deps.config.PURCHASE_LEASE_SECONDS * 1000);
+    const wants = (channel: 'sms' | 'voice') => !input.channels || input.channels.includes(channel);
     const draft: NumberRecord = {
       id: newNumberId(),
       tenantId: input.tenantId,
@@ -40,24 +45,32 @@ export function purchaseNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now' 
       type: numberTypeOf(input.phoneNumber),
       capabilities: { voice: false, sms: false, mms: false, fax: false },
       tags: input.tags ?? [],
-      smsEnabled: false,
-      voiceEnabled: false,
+      // The channels asked for; activation keeps those the number supports.
+      smsEnabled: wants('sms'),
+      voiceEnabled: wants('voice'),
       ...(input.displayName ? { displayName: input.displayName } : {}),
       ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
       status: 'pending',
-      purchase: { leaseUntil, attempts: 1, outcome: 'in_flight' },
+      purchase: { leaseUntil: leaseUntil.toISOString(), attempts: 1, outcome: 'in_flight' },
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       createdBy: input.uid,
     };
     const claim = await deps.numbers.claimForPurchase(draft, now);
     const pending = claim.record;
-    const settle = (owned: ProviderNumber) => activate(deps, pending, owned, input);
+    const followUpAt = new Date(leaseUntil.getTime() + 2000);
+    try {
+      await scheduleSettle(deps, pending, followUpAt, `a${pending.purchase?.attempts ?? 1}`);
+    } catch (err) {
+      log.error('could not schedule the purchase follow-up; not buying', { numberId: pending.id, err });
+      if (claim.kind === 'created') await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber);
+      throw new AppError('SERVICE_UNAVAILABLE', 'Purchases are briefly unavailable; retry shortly', { retryable: true }, 5);
+    }
 
     if (claim.kind === 'resumed') {
       log.info('resuming an unsettled purchase', { numberId: pending.id });
       const owned = await lookUp(deps, provider, pending, log);
-      if (owned) return { record: await settle(owned), created: true };
+      if (owned) return activate(deps, pending, owned);
     }
 
     let bought: ProviderNumber;
@@ -71,23 +84,71 @@ export function purchaseNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now' 
       if (err instanceof ProviderError && err.ambiguous) {
         log.warn('ambiguous purchase failure; checking the provider', { numberId: pending.id, providerCode: err.info.providerCode });
         const owned = await lookUp(deps, provider, pending, log);
-        if (owned) return { record: await settle(owned), created: true };
+        if (owned) return activate(deps, pending, owned);
       }
       // The provider definitely did not sell us the number: leave nothing behind.
       await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber);
       throw err;
     }
-    return { record: await settle(bought), created: true };
+    return activate(deps, pending, bought);
   };
+}
+
+export type SettleOutcome = 'already_settled' | 'activated' | 'not_bought';
+
+/**
+ * The follow-up of a purchase (Cloud Tasks): once the purchase's lease has run out,
+ * a number still pending is looked up at the provider and settled either way.
+ * Throws while it cannot decide yet, so the task is retried.
+ */
+export function settlePendingPurchase(deps: PurchaseDeps) {
+  return async (tenantId: string, numberId: string, log: Logger): Promise<SettleOutcome> => {
+    const record = await deps.numbers.get(tenantId, numberId);
+    if (!record || record.status !== 'pending') return 'already_settled';
+    const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
+    if (leaseLeft > 0) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
+    }
+    const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
+    const owned = await provider.findOwned(record.phoneNumber); // a failure here retries the task
+    if (owned) {
+      await activate(deps, record, owned);
+      log.info('follow-up activated a purchase the provider completed', { numberId });
+      return 'activated';
+    }
+    await deps.numbers.update(tenantId, numberId, (current) => {
+      if (current.status !== 'pending') return current;
+      const { purchase: _purchase, ...rest } = current;
+      return {
+        ...rest,
+        status: 'error',
+        statusReason: `${record.provider} did not complete the purchase; nothing was bought`,
+        updatedAt: deps.now().toISOString(),
+      };
+    });
+    log.warn('follow-up found the purchase never happened', { numberId });
+    return 'not_bought';
+  };
+}
+
+async function scheduleSettle(deps: Pick<Deps, 'tasks' | 'config'>, record: NumberRecord, at: Date, suffix: string) {
+  const target = taskTarget(deps.config, taskEndpoints.settlePurchase);
+  await deps.tasks.enqueue({
+    queue: taskEndpoints.settlePurchase.queue,
+    ...target,
+    body: { tenantId: record.tenantId, numberId: record.id },
+    scheduleAt: at,
+    id: `settle-${record.tenantId}-${record.id}-${suffix}`,
+  });
 }
 
 /**
  * Looks the number up among the account's numbers. When even that fails, the
- * purchase stays pending with an unknown outcome and an expired lease, so the
- * next attempt (a retry, the follow-up, reconciliation) looks again first.
+ * purchase stays pending with an unknown outcome and an expired lease, so the next
+ * attempt (a retry with the same key, or the follow-up task) looks again first.
  */
 async function lookUp(
-  deps: Pick<Deps, 'numbers' | 'now'>,
+  deps: PurchaseDeps,
   provider: NumberProvider,
   pending: NumberRecord,
   log: Logger,
@@ -106,6 +167,9 @@ async function lookUp(
         lastError: { message: err instanceof Error ? err.message : 'lookup failed' },
       },
     }));
+    await scheduleSettle(deps, pending, new Date(deps.now().getTime() + 10_000), `u${pending.purchase?.attempts ?? 1}`).catch(
+      (e) => log.error('could not schedule an earlier follow-up; the lease-end one remains', { err: e }),
+    );
     throw new AppError(
       'PROVIDER_ERROR',
       `The outcome of buying ${pending.phoneNumber} at ${pending.provider} is not known yet; retry the same request (same Idempotency-Key) to settle it — it will not be bought twice`,
@@ -115,14 +179,8 @@ async function lookUp(
   }
 }
 
-async function activate(
-  deps: Pick<Deps, 'numbers' | 'now'>,
-  pending: NumberRecord,
-  owned: ProviderNumber,
-  input: PurchaseInput,
-): Promise<NumberRecord> {
+function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber): Promise<NumberRecord> {
   const now = deps.now().toISOString();
-  const wants = (channel: 'sms' | 'voice') => !input.channels || input.channels.includes(channel);
   return deps.numbers.update(pending.tenantId, pending.id, (current) => {
     if (current.status !== 'pending') return current; // settled by someone else meanwhile
     const { purchase: _done, ...rest } = current;
@@ -134,8 +192,8 @@ async function activate(
       ...(owned.country ? { country: owned.country } : {}),
       type: owned.type ?? current.type,
       capabilities: owned.capabilities,
-      smsEnabled: owned.capabilities.sms && wants('sms'),
-      voiceEnabled: owned.capabilities.voice && wants('voice'),
+      smsEnabled: owned.capabilities.sms && current.smsEnabled,
+      voiceEnabled: owned.capabilities.voice && current.voiceEnabled,
       ...(owned.monthlyCost ? { monthlyCost: owned.monthlyCost } : {}),
       provisionedAt: now,
       updatedAt: now,

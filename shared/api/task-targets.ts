@@ -1,0 +1,22 @@
+import type { Config } from '../config.js';
+
+/** Internal task endpoints: named here so services can address them without importing the endpoint table. */
+export const taskEndpoints = {
+  settlePurchase: { name: 'taskSettlePurchase', path: '/internal/tasks/settle-purchase', queue: 'followups' },
+} as const;
+
+export type TaskEndpoint = (typeof taskEndpoints)[keyof typeof taskEndpoints];
+
+/**
+ * Where a task is delivered and the OIDC audience it carries. Deployed, each function
+ * has its own URL (FUNCTIONS_BASE_URL/name); locally the gateway routes by path.
+ */
+export function taskTarget(config: Config, endpoint: { name: string; path: string }): { url: string; audience: string } {
+  if (config.FUNCTIONS_BASE_URL) {
+    const url = `${config.FUNCTIONS_BASE_URL.replace(/\/$/, '')}/${endpoint.name}`;
+    return { url, audience: url };
+  }
+  if (!config.PUBLIC_BASE_URL) throw new Error('FUNCTIONS_BASE_URL or PUBLIC_BASE_URL must be set to address tasks');
+  const url = `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}${endpoint.path}`;
+  return { url, audience: url };
+}

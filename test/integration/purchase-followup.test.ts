@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { emulatorEnv } from '../helpers/env.js';
+import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
+import { testFirestore } from '../helpers/firestore.js';
+import { SANDBOX_ACCOUNTS, startStack, type Stack } from '../../scripts/local/stack.js';
+import { ensureDevKeys, mintDevTaskToken, mintDevToken } from '../../scripts/local/dev-auth.js';
+import type { NumberRecord } from '../../shared/domain/number.js';
+
+// The Cloud Tasks follow-up that settles purchases a request could not settle itself.
+const projectId = 'demo-followup';
+let stack: Stack;
+let member: ApiClient;
+let dataDir: string;
+
+beforeAll(async () => {
+  const env = emulatorEnv();
+  delete process.env.TWILIO_API_BASE_URL;
+  process.env.PURCHASE_LEASE_SECONDS = '5';
+  dataDir = await mkdtemp(path.join(tmpdir(), 'followup-'));
+  stack = await startStack({ port: 0, dataDir, projectId, firestoreHost: env.firestoreHost, pubsubHost: env.pubsubHost });
+  member = apiClient(stack.url, await stack.token('carrier-1', 'member'));
+});
+afterAll(async () => {
+  await stack?.stop();
+  delete process.env.PURCHASE_LEASE_SECONDS;
+});
+
+const firstAvailable = async (areaCode: string) => {
+  const res = await member.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=1`);
+  return res.body.data[0].phoneNumber as string;
+};
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A pending purchase as a request that died mid-way leaves it (lease already over). */
+async function leftPending(phoneNumber: string): Promise<NumberRecord> {
+  const db = testFirestore(projectId);
+  const id = `num_${Math.random().toString(16).slice(2, 12).padEnd(10, '0')}${'0'.repeat(10)}`;
+  const past = new Date(Date.now() - 60_000).toISOString();
+  const record: NumberRecord = {
+    id,
+    tenantId: 'carrier-1',
+    provider: 'twilio',
+    accountId: 'platform',
+    phoneNumber,
+    friendlyName: phoneNumber,
+    country: 'US',
+    type: 'local',
+    capabilities: { voice: false, sms: false, mms: false, fax: false },
+    tags: [],
+    smsEnabled: true,
+    voiceEnabled: true,
+    status: 'pending',
+    purchase: { leaseUntil: past, attempts: 1, outcome: 'in_flight' },
+    createdAt: past,
+    updatedAt: past,
+    createdBy: 'crashed-request',
+  };
+  await db.doc(`tenants/carrier-1/numbers/${id}`).set(record);
+  await db.doc(`tenants/carrier-1/numberClaims/${phoneNumber}`).set({ numberId: id, phoneNumber, createdAt: past });
+  return record;
+}
+
+const settle = (body: unknown, token?: string) =>
+  fetch(`${stack.url}/internal/tasks/settle-purchase`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+const taskToken = async (overrides: { audience?: string; serviceAccount?: string } = {}) =>
+  mintDevTaskToken(await ensureDevKeys(path.join(dataDir, 'auth')), {
+    audience: overrides.audience ?? `${stack.url}/internal/tasks/settle-purchase`,
+    serviceAccount: overrides.serviceAccount ?? `tasks@${projectId}.iam.gserviceaccount.com`,
+  });
+
+describe('purchase follow-up task', () => {
+  it('settles an unknown outcome without anyone retrying, and never buys twice', async () => {
+    const phoneNumber = await firstAvailable('720');
+    stack.twilio!.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, afterEffect: true });
+    stack.twilio!.injectFault({ method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, times: 3 });
+    const res = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber }, { headers: { 'idempotency-key': 'followup-1' } });
+    const error = expectEnvelope(res, 502, 'PROVIDER_ERROR');
+    const id = error.details.numberId as string;
+    expect((await member.get(`/v1/numbers/${id}`)).body.status).toBe('pending');
+
+    const settled = await waitFor(async () => {
+      const number = (await member.get(`/v1/numbers/${id}`)).body;
+      return number.status === 'pending' ? undefined : number;
+    });
+    expect(settled).toMatchObject({ status: 'active', phoneNumber });
+    expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBe(1);
+  });
+
+  it('activates a number a crashed request bought, and errors one it never bought', async () => {
+    const bought = await firstAvailable('404');
+    stack.twilio!.seedOwned(SANDBOX_ACCOUNTS.twilio.accountSid, bought); // the provider did sell it
+    const boughtRecord = await leftPending(bought);
+    const neverBought = await leftPending(await firstAvailable('305'));
+
+    const token = await taskToken();
+    const first = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id }, token);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ outcome: 'activated' });
+    const second = await settle({ tenantId: 'carrier-1', numberId: neverBought.id }, token);
+    expect(await second.json()).toEqual({ outcome: 'not_bought' });
+    const again = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id }, token);
+    expect(await again.json()).toEqual({ outcome: 'already_settled' }); // redelivery is harmless
+
+    expect((await member.get(`/v1/numbers/${boughtRecord.id}`)).body).toMatchObject({ status: 'active', providerNumberId: expect.stringMatching(/^PN/) });
+    const failed = (await member.get(`/v1/numbers/${neverBought.id}`)).body;
+    expect(failed).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/did not complete/) });
+    // The claim went with the failed attempt: the number can be bought again.
+    expect((await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: neverBought.phoneNumber })).status).toBe(201);
+  });
+
+  it('accepts only tokens of the tasks service account addressed to it', async () => {
+    const body = { tenantId: 'carrier-1', numberId: 'num_00000000000000000000' };
+    expect((await settle(body)).status).toBe(401);
+    const userToken = await mintDevToken(await ensureDevKeys(path.join(dataDir, 'auth')), { projectId, tenantId: 'carrier-1', role: 'admin' });
+    expect((await settle(body, userToken)).status).toBe(401);
+    expect((await settle(body, await taskToken({ audience: 'https://elsewhere.example.com/x' }))).status).toBe(401);
+    expect((await settle(body, await taskToken({ serviceAccount: 'intruder@evil.iam.gserviceaccount.com' }))).status).toBe(403);
+    expect((await settle({ tenantId: '../x', numberId: 'num_1' }, await taskToken())).status).toBe(400);
+  });
+});
