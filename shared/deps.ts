@@ -8,6 +8,7 @@ import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
 import { createProviderResolver, type ProviderResolver } from './providers/registry.js';
+import { accountLookup } from './services/accounts/provider-accounts.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 
@@ -102,7 +103,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
     idempotency: createIdempotencyStore(db),
     secrets,
     tasks: lazyTaskQueue(config),
-    providers: overrides.providers ?? createProviderResolver({ config, secrets, log }),
+    providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db) }),
     ...overrides,
   };
 }

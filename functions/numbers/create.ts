@@ -1,23 +1,22 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { CreateNumberBody, PhoneNumberResource } from '../../shared/api/schemas.js';
+import { userContext } from '../../shared/domain/audit.js';
 import { purchaseNumber } from '../../shared/services/numbers/purchase.js';
 import { toResource } from '../../shared/services/numbers/resource.js';
 
 const operation: OperationFactory<{}, {}, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
-  async ({ body, caller, log }) => {
+  async ({ body, caller, requestId, log }) => {
+    const { capabilities, tags, ...rest } = body;
     const record = await purchaseNumber(deps)(
       {
+        ...rest,
         tenantId: caller.tenantId,
         uid: caller.uid,
-        provider: body.provider,
-        phoneNumber: body.phoneNumber,
-        ...(body.accountId ? { accountId: body.accountId } : {}),
-        ...(body.displayName ? { displayName: body.displayName } : {}),
-        ...(body.tags ? { tags: [...new Set(body.tags)] } : {}),
-        ...(body.capabilities ? { channels: body.capabilities } : {}),
-        ...(body.webhookUrl ? { webhookUrl: body.webhookUrl } : {}),
+        ...(tags ? { tags: [...new Set(tags)] } : {}),
+        ...(capabilities ? { channels: capabilities } : {}),
+        audit: userContext(caller, requestId),
       },
       log,
     );

@@ -6,13 +6,13 @@ import { toResource } from '../../shared/services/numbers/resource.js';
 const operation: OperationFactory<{}, z.infer<typeof ListNumbersQuery>, undefined, z.infer<typeof NumbersPage>> =
   (deps) =>
   async ({ query, caller }) => {
-    const { provider, status, tag, limit, cursor } = query;
-    const page = await deps.numbers.list(
-      caller.tenantId,
-      { ...(provider ? { provider } : {}), ...(status ? { status } : {}), ...(tag ? { tag } : {}) },
-      limit,
-      cursor,
-    );
-    return { body: { data: page.items.map(toResource), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } };
+    const { limit, cursor, ...filters } = query;
+    const page = await deps.numbers.list(caller.tenantId, filters, limit, cursor);
+    return { body: { data: page.items.map(toResource), ...pageMeta(page) } };
   };
 export default operation;
+
+export const pageMeta = (page: { nextCursor?: string; total?: number }) => ({
+  ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  ...(page.total !== undefined ? { total: page.total } : {}),
+});

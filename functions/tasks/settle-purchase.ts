@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { SettlePurchaseTask, SettlePurchaseResult } from '../../shared/api/schemas.js';
+import { systemContext } from '../../shared/domain/audit.js';
 import { settlePendingPurchase } from '../../shared/services/numbers/purchase.js';
 
 /** Cloud Tasks target: settles a purchase whose request may have died half-way. */
 const operation: OperationFactory<{}, {}, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
   (deps) =>
-  async ({ body, log }) => ({ body: { outcome: await settlePendingPurchase(deps)(body.tenantId, body.numberId, log) } });
+  async ({ body, requestId, log }) => ({
+    body: { outcome: await settlePendingPurchase(deps)(body.tenantId, body.numberId, systemContext('purchase-follow-up', requestId), log) },
+  });
 export default operation;

@@ -417,12 +417,14 @@ interface Owned {
 interface Route {
   template: string;
   accountSid: string;
-  kind: 'available' | 'available-countries' | 'available-country' | 'incoming-list' | 'incoming-one';
+  kind: 'account' | 'available' | 'available-countries' | 'available-country' | 'incoming-list' | 'incoming-one';
   params: Record<string, string>;
   methods: readonly string[];
 }
 
 function matchRoute(pathname: string): Route | undefined {
+  const account = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/.exec(pathname);
+  if (account) return { template: '/2010-04-01/Accounts/{Sid}.json', accountSid: account[1] as string, kind: 'account', params: {}, methods: ['GET'] };
   let m = /^\/2010-04-01\/Accounts\/([^/]+)\/AvailablePhoneNumbers\/([^/]+)\/([^/]+)\.json$/.exec(pathname);
   if (m) {
     const type = m[3] as string;
@@ -438,6 +440,23 @@ function matchRoute(pathname: string): Route | undefined {
   m = /^\/2010-04-01\/Accounts\/([^/]+)\/IncomingPhoneNumbers\/([^/]+)\.json$/.exec(pathname);
   if (m) return { template: T_INCOMING_ONE, accountSid: m[1] as string, kind: 'incoming-one', params: { sid: m[2] as string }, methods: ['GET', 'POST', 'DELETE'] };
   return undefined;
+}
+
+/** The api.v2010.account resource (what a credentials check fetches). */
+function accountResource(sid: string) {
+  const base = `/2010-04-01/Accounts/${sid}`;
+  return {
+    auth_token: null, // the real API never returns it in full either
+    date_created: 'Mon, 06 Jan 2025 10:00:00 +0000',
+    date_updated: 'Mon, 06 Jan 2025 10:00:00 +0000',
+    friendly_name: 'Sandbox account',
+    owner_account_sid: sid,
+    sid,
+    status: 'active',
+    subresource_uris: { incoming_phone_numbers: `${base}/IncomingPhoneNumbers.json`, available_phone_numbers: `${base}/AvailablePhoneNumbers.json` },
+    type: 'Full',
+    uri: `${base}.json`,
+  };
 }
 
 class Sandbox {
@@ -605,6 +624,8 @@ class Sandbox {
     }
 
     switch (route.kind) {
+      case 'account':
+        return { status: 200, body: accountResource(authSid) };
       case 'available':
         return this.searchAvailable(authSid, route.params.country as string, route.params.type as string, url);
       case 'available-countries':

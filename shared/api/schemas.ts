@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { numberStatuses } from '../domain/number.js';
+import { numberPurposes, numberStatuses } from '../domain/number.js';
+import { credentialSchemas } from '../providers/credentials.js';
 import { isValidNpa, NANP_COUNTRIES, NUMBER_PATTERN, patternToDigits, TOLL_FREE_NPAS, toE164 } from '../domain/phone.js';
 import { numberProviders } from '../providers/registry.js';
 import { numberTypes } from '../providers/types.js';
@@ -46,6 +47,14 @@ const ChannelList = z
     return [...new Set(parts)] as ('sms' | 'mms' | 'voice' | 'fax')[];
   })
   .meta({ description: 'Comma-separated: sms, mms, voice, fax', example: 'sms,voice' });
+
+const Purpose = z.enum(numberPurposes);
+const ResourceId = (prefix: string, what: string) => z.string().regex(new RegExp(`^${prefix}_[a-f0-9]{16}$`), `is not a ${what} id (${prefix}_…)`);
+export const LocationIdValue = ResourceId('loc', 'location');
+export const AgentIdValue = ResourceId('agt', 'agent');
+export const AccountIdValue = z.union([z.literal('platform'), ResourceId('acc', 'provider account')]);
+const Assignee = z.object({ id: z.string().trim().min(1).max(128), name: z.string().trim().min(1).max(128) }).strict();
+const ForceFlag = z.object({ force: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) }).strict();
 
 export const Capabilities = z.object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean(), fax: z.boolean() });
 export const Money = z.object({ amount: z.string(), currency: z.string() });
@@ -143,7 +152,12 @@ export const PhoneNumberResource = z.object({
   smsEnabled: z.boolean(),
   voiceEnabled: z.boolean(),
   webhookUrl: z.string().optional(),
-  monthlyCost: Money.optional(),
+  purpose: Purpose.optional(),
+  locationId: z.string().optional(),
+  locationName: z.string().optional(),
+  assignedTo: z.object({ id: z.string(), name: z.string() }).optional(),
+  agentId: z.string().optional(),
+  monthlyRate: Money.optional(),
   status: z.enum(numberStatuses),
   statusReason: z.string().optional(),
   createdAt: z.string(),
@@ -166,7 +180,10 @@ export const CreateNumberBody = z
       .optional()
       .meta({ description: 'Channels to enable (default: every channel the number supports)' }),
     webhookUrl: HttpsUrl.optional(),
-    accountId: z.string().regex(/^[\w-]{1,64}$/).optional(),
+    accountId: AccountIdValue.optional(),
+    purpose: Purpose.optional().meta({ description: 'Sets the default channels when capabilities is omitted (sms → SMS, voice → voice, both/customer_support → both)' }),
+    locationId: LocationIdValue.optional(),
+    assignedTo: Assignee.optional(),
   })
   .strict();
 
@@ -178,26 +195,170 @@ export const UpdateNumberBody = z
     voiceEnabled: z.boolean().optional(),
     webhookUrl: HttpsUrl.nullable().optional(),
     status: z.enum(['active', 'inactive']).optional(),
+    purpose: Purpose.optional(),
+    locationId: LocationIdValue.nullable().optional(),
+    assignedTo: Assignee.nullable().optional().meta({ description: 'Staff member the number is assigned to; null unassigns' }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
 
 export const ReleaseNumberBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const ReleaseNumberQuery = ForceFlag;
 
 export const ListNumbersQuery = z
   .object({
     provider: Provider.optional(),
     status: z.enum(numberStatuses).optional(),
     tag: Tag.optional(),
+    locationId: LocationIdValue.optional(),
+    purpose: Purpose.optional(),
+    agentId: AgentIdValue.optional(),
+    accountId: AccountIdValue.optional(),
+    q: z
+      .string()
+      .trim()
+      .min(2)
+      .max(20)
+      .regex(/^\+?[\p{L}\p{N}]+$/u, 'one word of the display name, or 3+ digits of the number')
+      .optional()
+      .meta({ description: 'Finds numbers by a word prefix of the display name or 3+ consecutive digits of the number' }),
     limit: Limit(100, 20),
     cursor: z.string().max(512).optional(),
   })
   .strict();
 
-export const NumbersPage = z.object({
-  data: z.array(PhoneNumberResource),
-  nextCursor: z.string().optional(),
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({
+    data: z.array(item),
+    nextCursor: z.string().optional(),
+    total: z.number().int().optional().meta({ description: 'Matches across all pages (first page only)' }),
+  });
+const PageQuery = { limit: Limit(100, 20), cursor: z.string().max(512).optional() };
+
+export const NumbersPage = page(PhoneNumberResource);
+
+// ---------- provider accounts ----------
+export const CreateProviderAccountBody = z
+  .discriminatedUnion('provider', [
+    ...(Object.entries(credentialSchemas) as [keyof typeof credentialSchemas, z.ZodType][]).map(([provider, credentials]) =>
+      z.object({
+        provider: z.literal(provider),
+        credentials,
+        label: z.string().trim().min(1).max(64).optional(),
+        isDefault: z.boolean().optional().meta({ description: 'Use this account by default for the provider (the first one is)' }),
+      }).strict(),
+    ),
+  ] as unknown as [z.ZodObject, ...z.ZodObject[]]);
+export const ProviderAccountResource = z.object({
+  id: z.string(),
+  provider: z.string(),
+  label: z.string().optional(),
+  credentials: z.record(z.string(), z.string()).meta({ description: 'Masked preview; secrets are never returned' }),
+  isDefault: z.boolean(),
+  verifiedAt: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
+export const ProviderAccountsPage = page(ProviderAccountResource);
+export const ProviderAccountId = z.object({ id: ResourceId('acc', 'provider account') }).strict();
+export const ListPageQuery = z.object(PageQuery).strict();
+export const DeleteWithForceQuery = ForceFlag;
+
+// ---------- locations ----------
+const LocationFields = {
+  address: z.string().trim().min(1).max(256),
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/, 'must be an IANA time zone, e.g. America/New_York'),
+  externalRef: z.string().trim().min(1).max(128),
+};
+export const CreateLocationBody = z
+  .object({
+    name: z.string().trim().min(1).max(128),
+    address: LocationFields.address.optional(),
+    timezone: LocationFields.timezone.optional(),
+    externalRef: LocationFields.externalRef.optional(),
+  })
+  .strict();
+export const UpdateLocationBody = z
+  .object({
+    name: z.string().trim().min(1).max(128).optional(),
+    address: LocationFields.address.nullable().optional(),
+    timezone: LocationFields.timezone.nullable().optional(),
+    externalRef: LocationFields.externalRef.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
+export const LocationResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  address: z.string().optional(),
+  timezone: z.string().optional(),
+  externalRef: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const LocationsPage = page(LocationResource);
+export const LocationId = z.object({ id: LocationIdValue }).strict();
+
+// ---------- agents ----------
+const AgentPhone = E164.meta({ description: 'An active number of this tenant, E.164' });
+export const CreateAgentBody = z
+  .object({
+    name: z.string().trim().min(1).max(128),
+    description: z.string().trim().min(1).max(1000).optional(),
+    inboundPhone: AgentPhone.optional(),
+    outboundPhone: AgentPhone.optional(),
+    assistantId: z.string().trim().min(1).max(128).optional(),
+  })
+  .strict();
+export const UpdateAgentBody = z
+  .object({
+    name: z.string().trim().min(1).max(128).optional(),
+    description: z.string().trim().min(1).max(1000).nullable().optional(),
+    inboundPhone: AgentPhone.nullable().optional(),
+    outboundPhone: AgentPhone.nullable().optional(),
+    assistantId: z.string().trim().min(1).max(128).nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
+export const AgentResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  inboundPhone: z.string().optional(),
+  inboundNumberId: z.string().optional(),
+  outboundPhone: z.string().optional(),
+  outboundNumberId: z.string().optional(),
+  assistantId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const AgentsPage = page(AgentResource);
+export const AgentId = z.object({ id: AgentIdValue }).strict();
+
+// ---------- audit ----------
+export const AuditQuery = z
+  .object({
+    resource: z
+      .string()
+      .regex(/^(numbers|locations|agents|provider-accounts)(\/[\w-]{1,64})?$/, 'must look like numbers/{id}, locations/{id}, agents/{id} or provider-accounts/{id}')
+      .optional(),
+    ...PageQuery,
+  })
+  .strict();
+export const AuditRecordResource = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.union([
+    z.object({ type: z.literal('user'), uid: z.string(), role: z.string() }),
+    z.object({ type: z.literal('system'), name: z.string() }),
+  ]),
+  requestId: z.string(),
+  action: z.string(),
+  resource: z.string(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+});
+export const AuditPage = z.object({ data: z.array(AuditRecordResource), nextCursor: z.string().optional() });
 
 export const OpenApiDocument = z.record(z.string(), z.unknown());
 

@@ -43,6 +43,16 @@ export interface PurchaseAttempt {
   lastError?: { code?: string; message: string };
 }
 
+export const numberPurposes = ['sms', 'voice', 'both', 'customer_support'] as const;
+export type NumberPurpose = (typeof numberPurposes)[number];
+
+/** The channels a purpose switches on by default. */
+export function channelsForPurpose(purpose: NumberPurpose): ('sms' | 'voice')[] {
+  if (purpose === 'sms') return ['sms'];
+  if (purpose === 'voice') return ['voice'];
+  return ['sms', 'voice'];
+}
+
 /** A number as stored under tenants/{tenantId}/numbers/{id}. */
 export interface NumberRecord {
   id: string;
@@ -62,7 +72,15 @@ export interface NumberRecord {
   smsEnabled: boolean;
   voiceEnabled: boolean;
   webhookUrl?: string;
-  monthlyCost?: Money;
+  purpose?: NumberPurpose;
+  locationId?: string;
+  locationName?: string;
+  assignedTo?: { id: string; name: string };
+  /** The agent using this number (inbound and/or outbound); a number serves at most one agent. */
+  agentId?: string;
+  monthlyRate?: Money;
+  /** Lower-case word prefixes of the display name and digit runs of the number (for ?q=). */
+  searchTokens?: string[];
   status: NumberStatus;
   statusReason?: string;
   purchase?: PurchaseAttempt;
@@ -72,4 +90,17 @@ export interface NumberRecord {
   provisionedAt?: string;
   releasedAt?: string;
   releaseReason?: string;
+}
+
+/** Tokens that let ?q= find a number by any word prefix of its name or any run of 3+ of its digits. */
+export function searchTokensFor(record: Pick<NumberRecord, 'displayName' | 'phoneNumber'>): string[] {
+  const tokens = new Set<string>();
+  for (const word of (record.displayName ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+    for (let i = 2; i <= Math.min(word.length, 20); i++) tokens.add(word.slice(0, i));
+  }
+  const digits = record.phoneNumber.replace(/\D/g, '');
+  for (let start = 0; start < digits.length; start++) {
+    for (let end = start + 3; end <= digits.length; end++) tokens.add(digits.slice(start, end));
+  }
+  return [...tokens];
 }

@@ -1,13 +1,13 @@
-import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SecretNotFoundError } from '../secrets/secret-store.js';
+import { credentialSchemas, type AccountProvider } from './credentials.js';
 import type { NumberProvider, ProviderName } from './types.js';
 
 /** Providers whose number operations are implemented; the API's provider enum is derived from this. */
-export const numberProviders = ['twilio'] as const satisfies readonly ProviderName[];
+export const numberProviders = ['twilio'] as const satisfies readonly AccountProvider[];
 export type NumberProviderName = (typeof numberProviders)[number];
 
 export const PLATFORM_ACCOUNT_ID = 'platform';
@@ -15,67 +15,94 @@ export const PLATFORM_ACCOUNT_ID = 'platform';
 /** Secret Manager id of the platform's own account for a provider (JSON credentials). */
 export const platformSecretName = (provider: ProviderName) => `provider-${provider}-platform`;
 
-const twilioCredentials = z.object({
-  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
-  authToken: z.string().min(16),
-});
+export interface ProviderFactoryOptions<C> {
+  credentials: C;
+  baseUrl: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+type Factory = (options: ProviderFactoryOptions<any>) => NumberProvider;
+
+/** Each provider module is loaded only when a request needs it (cold start). */
+const factories: Record<NumberProviderName, () => Promise<Factory>> = {
+  twilio: async () => (await import('./twilio/client.js')).createTwilioProvider,
+};
+
+export function baseUrlFor(config: Config, provider: AccountProvider): string {
+  const key = `${provider.toUpperCase()}_API_BASE_URL` as keyof Config;
+  return config[key] as string;
+}
+
+export async function createProvider(
+  provider: NumberProviderName,
+  credentials: unknown,
+  deps: { config: Config; log: Logger },
+): Promise<NumberProvider> {
+  const parsed = credentialSchemas[provider].safeParse(credentials);
+  if (!parsed.success) {
+    deps.log.error('stored provider credentials are malformed', { provider });
+    throw new AppError('SERVICE_UNAVAILABLE', `The ${provider} account credentials are misconfigured`, { provider });
+  }
+  const factory = await factories[provider]();
+  return factory({ credentials: parsed.data, baseUrl: baseUrlFor(deps.config, provider), timeoutMs: deps.config.PROVIDER_TIMEOUT_MS, logger: deps.log });
+}
 
 export interface ResolvedProvider {
   provider: NumberProvider;
   accountId: string;
 }
 
+/** Where an account's secret lives and whether it exists, per tenant. */
+export interface AccountLookup {
+  /** The tenant's account by id, or its default account for a provider when id is undefined. */
+  find(tenantId: string, provider: AccountProvider, accountId?: string): Promise<{ id: string; secretName: string } | undefined>;
+}
+
 export interface ProviderResolver {
-  /** The provider client for a tenant's request: the named account, or the platform's own default. */
+  /** The provider client for a tenant's request: the named account, the tenant's own default, or the platform's. */
   forTenant(tenantId: string, provider: NumberProviderName, accountId?: string): Promise<ResolvedProvider>;
   /** The client for the account a stored number belongs to. */
   forAccount(tenantId: string, provider: NumberProviderName, accountId: string): Promise<NumberProvider>;
 }
 
-export function createProviderResolver(deps: { config: Config; secrets: SecretStore; log: Logger }): ProviderResolver {
-  const build = async (provider: NumberProviderName, secretName: string): Promise<NumberProvider> => {
+export function createProviderResolver(deps: {
+  config: Config;
+  secrets: SecretStore;
+  log: Logger;
+  accounts?: AccountLookup;
+}): ProviderResolver {
+  const fromSecret = async (provider: NumberProviderName, secretName: string, accountId: string) => {
     let raw: string;
     try {
       raw = await deps.secrets.access(secretName);
     } catch (err) {
       if (err instanceof SecretNotFoundError) {
-        throw new AppError('SERVICE_UNAVAILABLE', `No ${provider} credentials are configured for this account`, {
-          provider,
-        });
+        throw accountId === PLATFORM_ACCOUNT_ID
+          ? new AppError('SERVICE_UNAVAILABLE', `No ${provider} credentials are configured for this platform`, { provider })
+          : missingCredentials(provider);
       }
       throw err;
     }
-    switch (provider) {
-      case 'twilio': {
-        const parsed = twilioCredentials.safeParse(JSON.parse(raw));
-        if (!parsed.success) {
-          deps.log.error('stored twilio credentials are malformed', { secretName });
-          throw new AppError('SERVICE_UNAVAILABLE', 'The twilio account credentials are misconfigured', { provider });
-        }
-        const { createTwilioProvider } = await import('./twilio/client.js');
-        return createTwilioProvider({
-          credentials: parsed.data,
-          baseUrl: deps.config.TWILIO_API_BASE_URL,
-          timeoutMs: deps.config.PROVIDER_TIMEOUT_MS,
-          logger: deps.log,
-        });
-      }
-    }
+    return createProvider(provider, JSON.parse(raw), deps);
   };
 
   const forAccount = async (tenantId: string, provider: NumberProviderName, accountId: string) => {
-    if (accountId !== PLATFORM_ACCOUNT_ID) {
-      // Tenant-owned (bring-your-own) accounts arrive with the provider-accounts API.
-      throw new AppError('NOT_FOUND', `No ${provider} credentials found for account ${accountId}. Please add provider credentials first.`);
-    }
-    return build(provider, platformSecretName(provider));
+    if (accountId === PLATFORM_ACCOUNT_ID) return fromSecret(provider, platformSecretName(provider), accountId);
+    const account = await deps.accounts?.find(tenantId, provider, accountId);
+    if (!account) throw missingCredentials(provider);
+    return fromSecret(provider, account.secretName, account.id);
   };
 
   return {
     forAccount,
     async forTenant(tenantId, provider, accountId) {
-      const id = accountId ?? PLATFORM_ACCOUNT_ID;
-      return { provider: await forAccount(tenantId, provider, id), accountId: id };
+      if (accountId) return { provider: await forAccount(tenantId, provider, accountId), accountId };
+      const own = await deps.accounts?.find(tenantId, provider);
+      if (own) return { provider: await fromSecret(provider, own.secretName, own.id), accountId: own.id };
+      return { provider: await forAccount(tenantId, provider, PLATFORM_ACCOUNT_ID), accountId: PLATFORM_ACCOUNT_ID };
     },
   };
 }
+
+export const missingCredentials = (provider: string) =>
+  new AppError('NOT_FOUND', `No ${provider} credentials found. Please add provider credentials first.`, { provider });

@@ -54,14 +54,19 @@ export interface ProviderNumber {
   voiceUrl?: string;
   statusCallbackUrl?: string;
   monthlyCost?: Money;
+  /** Providers that sell through orders (Telnyx): the number is not usable until the order completes. */
+  order?: { id: string; status: 'pending' | 'success' | 'failure'; failureReason?: string };
 }
 
 export interface SearchCriteria {
   country: string;
   type: NumberType;
   areaCode?: string;
-  /** Digits and '*' only: letters were already mapped to keypad digits. */
+  /** Digits and '*' only (letters were already mapped to keypad digits): anywhere in the number. */
   contains?: string;
+  /** Digits only: the national number starts / ends with these. */
+  startsWith?: string;
+  endsWith?: string;
   capabilities?: Partial<Record<keyof Capabilities, true>>;
   region?: string;
   postalCode?: string;
@@ -77,10 +82,20 @@ export interface PurchaseRequest {
   smsUrl?: string;
   voiceUrl?: string;
   statusCallbackUrl?: string;
+  /** Provider-specific purchase options (ignored by providers that have no such concept). */
+  requirementGroupId?: string;
+  connectionId?: string;
+  messagingProfileId?: string;
+  /** Our own reference, echoed back by providers that support it (Telnyx customer_reference). */
+  customerReference?: string;
+  /** Plivo / Vonage application to attach at purchase. */
+  applicationId?: string;
 }
 
 export interface UpdateRequest {
   label?: string;
+  /** Plivo app_id / Vonage app_id; null detaches. */
+  applicationId?: string | null;
   /** null clears the URL at the provider. */
   smsUrl?: string | null;
   voiceUrl?: string | null;
@@ -101,6 +116,8 @@ export interface OwnedPage {
 export interface NumberProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
+  /** One cheap authenticated call; throws ProviderError with kind 'auth' when the credentials are wrong. */
+  verifyCredentials(signal?: AbortSignal): Promise<void>;
   search(criteria: SearchCriteria, signal?: AbortSignal): Promise<AvailableNumber[]>;
   /** Not retried on ambiguous failures: the caller resolves those with findOwned(). */
   purchase(request: PurchaseRequest, signal?: AbortSignal): Promise<ProviderNumber>;

@@ -1,7 +1,8 @@
-import type { Firestore, Query } from '@google-cloud/firestore';
+import type { DocumentReference, Firestore, Query, Transaction } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
+import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
-import { holdingStatuses, type NumberRecord, type NumberStatus } from '../domain/number.js';
+import { holdingStatuses, searchTokensFor, type NumberRecord, type NumberStatus } from '../domain/number.js';
 import { paths } from './firestore.js';
 
 export type ClaimResult =
@@ -14,23 +15,36 @@ export interface ListFilters {
   provider?: string;
   status?: NumberStatus;
   tag?: string;
+  locationId?: string;
+  purpose?: string;
+  agentId?: string;
+  accountId?: string;
+  /** A word prefix of the display name or 3+ digits of the number. */
+  q?: string;
 }
 
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
+  total?: number;
 }
 
 export const newNumberId = () => `num_${randomBytes(10).toString('hex')}`;
+const resource = (id: string) => `numbers/${id}`;
+
+/** Keeps derived fields in step with the record before every write. */
+function withTokens(record: NumberRecord): NumberRecord {
+  return { ...record, searchTokens: searchTokensFor(record) };
+}
 
 export function createNumbersStore(db: () => Promise<Firestore>) {
-  return {
+  const store = {
     /**
      * Claims `record.phoneNumber` for the tenant and writes the pending record, atomically.
      * A number the tenant already holds is a 409; a purchase still within its lease is a 409;
      * a pending purchase whose lease ran out is handed back for resolution, never bought blindly.
      */
-    async claimForPurchase(record: NumberRecord, now: Date): Promise<ClaimResult> {
+    async claimForPurchase(record: NumberRecord, now: Date, audit: AuditContext): Promise<ClaimResult> {
       const firestore = await db();
       const claimRef = firestore.doc(paths.numberClaim(record.tenantId, record.phoneNumber));
       return firestore.runTransaction(async (tx) => {
@@ -47,34 +61,34 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
             }
             const leaseUntil = held.purchase ? Date.parse(held.purchase.leaseUntil) : 0;
             if (leaseUntil > now.getTime()) {
+              const wait = Math.ceil((leaseUntil - now.getTime()) / 1000);
               throw new AppError(
                 'CONFLICT',
                 `A purchase of ${record.phoneNumber} is already in progress; retry later with the same Idempotency-Key`,
-                { numberId: held.id, retryAfterSeconds: Math.ceil((leaseUntil - now.getTime()) / 1000) },
-                Math.ceil((leaseUntil - now.getTime()) / 1000),
+                { numberId: held.id, retryAfterSeconds: wait },
+                wait,
               );
             }
             const resumed: NumberRecord = {
               ...held,
               updatedAt: now.toISOString(),
-              purchase: {
-                outcome: 'in_flight',
-                attempts: (held.purchase?.attempts ?? 0) + 1,
-                leaseUntil: record.purchase!.leaseUntil,
-              },
+              purchase: { outcome: 'in_flight', attempts: (held.purchase?.attempts ?? 0) + 1, leaseUntil: record.purchase!.leaseUntil },
             };
             tx.set(heldRef, resumed);
+            recordAudit(firestore, tx, record.tenantId, audit, { action: 'numbers.purchase_resumed', resource: resource(held.id), before: held, after: resumed }, now);
             return { kind: 'resumed', record: resumed } as const;
           }
         }
+        const created = withTokens(record);
         tx.set(claimRef, { numberId: record.id, phoneNumber: record.phoneNumber, createdAt: now.toISOString() });
-        tx.create(firestore.doc(paths.number(record.tenantId, record.id)), record);
-        return { kind: 'created', record } as const;
+        tx.create(firestore.doc(paths.number(record.tenantId, record.id)), created);
+        recordAudit(firestore, tx, record.tenantId, audit, { action: 'numbers.purchase_started', resource: resource(record.id), after: created }, now);
+        return { kind: 'created', record: created } as const;
       });
     },
 
-    /** Drops a purchase that definitely did not happen: no half-written record remains. */
-    async abandonPurchase(tenantId: string, id: string, phoneNumber: string): Promise<void> {
+    /** Drops a purchase that definitely did not happen: no half-written record remains (the audit keeps the attempt). */
+    async abandonPurchase(tenantId: string, id: string, phoneNumber: string, audit: AuditContext): Promise<void> {
       const firestore = await db();
       const claimRef = firestore.doc(paths.numberClaim(tenantId, phoneNumber));
       await firestore.runTransaction(async (tx) => {
@@ -83,7 +97,10 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const current = await tx.get(numberRef);
         if (current.exists && current.get('status') !== 'pending') return; // someone settled it meanwhile
         if (claim.exists && claim.get('numberId') === id) tx.delete(claimRef);
-        if (current.exists) tx.delete(numberRef);
+        if (current.exists) {
+          tx.delete(numberRef);
+          recordAudit(firestore, tx, tenantId, audit, { action: 'numbers.purchase_abandoned', resource: resource(id), before: current.data()! });
+        }
       });
     },
 
@@ -94,56 +111,101 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
     },
 
     async require(tenantId: string, id: string): Promise<NumberRecord> {
-      const record = await this.get(tenantId, id);
+      const record = await store.get(tenantId, id);
       if (!record) throw notFound('Number');
       return record;
     },
 
+    /** The number the tenant holds for an E.164 (pending, active or inactive). */
+    async findHeld(tenantId: string, e164: string, tx?: Transaction): Promise<NumberRecord | undefined> {
+      const firestore = await db();
+      const read = (ref: DocumentReference) => (tx ? tx.get(ref) : ref.get());
+      const claim = await read(firestore.doc(paths.numberClaim(tenantId, e164)));
+      if (!claim.exists) return undefined;
+      const snap = await read(firestore.doc(paths.number(tenantId, claim.get('numberId'))));
+      const record = snap.data() as NumberRecord | undefined;
+      return record && holdingStatuses.includes(record.status) ? record : undefined;
+    },
+
     /**
-     * Read-modify-write in a transaction. `mutate` sees the current record and returns the new one
-     * (or throws); the claim document is dropped when the number stops being held.
+     * Read-modify-write in a transaction, audited. `mutate` sees the current record and returns
+     * the new one (or throws); the claim is dropped when the number stops being held. `extra`
+     * runs in the same transaction (e.g. clearing an agent's reference on a forced release).
      */
-    async update(tenantId: string, id: string, mutate: (current: NumberRecord) => NumberRecord): Promise<NumberRecord> {
+    async update(
+      tenantId: string,
+      id: string,
+      action: string,
+      audit: AuditContext,
+      mutate: (current: NumberRecord) => NumberRecord,
+      extra?: (tx: Transaction, firestore: Firestore, before: NumberRecord, after: NumberRecord) => Promise<void> | void,
+    ): Promise<NumberRecord> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw notFound('Number');
         const current = snap.data() as NumberRecord;
-        const next = mutate(current);
+        const mutated = mutate(current);
+        if (mutated === current) return current; // nothing to do (e.g. settled meanwhile)
+        const next = withTokens(mutated);
         const claimRef = firestore.doc(paths.numberClaim(tenantId, current.phoneNumber));
-        const stillHeld = holdingStatuses.includes(next.status);
-        if (!stillHeld) {
-          const claim = await tx.get(claimRef);
-          if (claim.exists && claim.get('numberId') === id) tx.delete(claimRef);
-        }
+        const claim = holdingStatuses.includes(next.status) ? undefined : await tx.get(claimRef);
+        await extra?.(tx, firestore, current, next); // reads before writes
+        if (claim?.exists && claim.get('numberId') === id) tx.delete(claimRef);
         tx.set(ref, next);
+        recordAudit(firestore, tx, tenantId, audit, { action, resource: resource(id), before: current, after: next });
         return next;
       });
     },
 
     async list(tenantId: string, filters: ListFilters, limit: number, cursor?: string): Promise<Page<NumberRecord>> {
       const firestore = await db();
+      if (filters.tag && filters.q) {
+        throw new AppError('VALIDATION_ERROR', 'q cannot be combined with tag; use one of them', {
+          issues: [{ path: 'query.q', message: 'cannot be combined with tag' }],
+        });
+      }
       let query: Query = firestore.collection(paths.numbers(tenantId));
-      if (filters.provider) query = query.where('provider', '==', filters.provider);
-      if (filters.status) query = query.where('status', '==', filters.status);
+      for (const field of ['provider', 'status', 'locationId', 'purpose', 'agentId', 'accountId'] as const) {
+        if (filters[field]) query = query.where(field, '==', filters[field]);
+      }
       if (filters.tag) query = query.where('tags', 'array-contains', filters.tag);
-      query = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
+      if (filters.q) query = query.where('searchTokens', 'array-contains', filters.q.toLowerCase().replace(/^\+/, ''));
+      const total = cursor ? undefined : (await query.count().get()).data().count;
+      let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
       if (cursor) {
         const position = decodeCursor(cursor);
-        query = query.startAfter(position.createdAt, position.id);
+        page = page.startAfter(position.createdAt, position.id);
       }
-      const snap = await query.limit(limit + 1).get();
+      const snap = await page.limit(limit + 1).get();
       const items = snap.docs.slice(0, limit).map((d) => d.data() as NumberRecord);
       const last = items.at(-1);
-      return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}) };
+      return {
+        items,
+        ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
+        ...(total !== undefined ? { total } : {}),
+      };
+    },
+
+    /** Whether any held number matches (e.g. still uses an account or a location). */
+    async anyHeld(tenantId: string, field: 'accountId' | 'locationId' | 'agentId', value: string): Promise<NumberRecord | undefined> {
+      const firestore = await db();
+      const snap = await firestore
+        .collection(paths.numbers(tenantId))
+        .where(field, '==', value)
+        .where('status', 'in', [...holdingStatuses])
+        .limit(1)
+        .get();
+      return snap.docs[0]?.data() as NumberRecord | undefined;
     },
   };
+  return store;
 }
 
 export type NumbersStore = ReturnType<typeof createNumbersStore>;
 
-function encodeCursor(record: Pick<NumberRecord, 'createdAt' | 'id'>): string {
+export function encodeCursor(record: { createdAt: string; id: string }): string {
   return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url');
 }
 
@@ -157,6 +219,6 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
     // fall through
   }
   throw new AppError('VALIDATION_ERROR', 'cursor is not valid; pass the nextCursor of a previous page', {
-    issues: [{ path: 'cursor', message: 'invalid cursor' }],
+    issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
   });
 }

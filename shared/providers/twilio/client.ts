@@ -115,6 +115,10 @@ export function createTwilioProvider(options: TwilioProviderOptions): NumberProv
     name: 'twilio',
     capabilities: twilioCapabilities,
 
+    async verifyCredentials(signal?: AbortSignal): Promise<void> {
+      await http.request({ method: 'GET', path: `${account}.json`, idempotent: true, signal, operation: 'twilio.verifyCredentials' });
+    },
+
     async search(criteria: SearchCriteria, signal?: AbortSignal): Promise<AvailableNumber[]> {
       const kind = searchPathByType[criteria.type];
       if (!kind) throw invalid(`Twilio search does not support number type '${criteria.type}'`);

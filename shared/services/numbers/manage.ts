@@ -1,11 +1,16 @@
 import type { z } from 'zod';
 import type { UpdateNumberBody } from '../../api/schemas.js';
+import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { assertTransition, type NumberRecord } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
+import type { NumberProviderName } from '../../providers/registry.js';
 import type { UpdateRequest } from '../../providers/types.js';
+import { detachNumberFromAgent } from '../agents/agents.js';
+import { locationsCollection } from '../locations/locations.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;
+type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db'>;
 
 function assertSettled(record: NumberRecord): void {
   if (record.status === 'released') {
@@ -18,11 +23,11 @@ function assertSettled(record: NumberRecord): void {
     throw new AppError('CONFLICT', 'This number is still being purchased; try again once it is active', { status: record.status });
   }
   if (record.status === 'error') {
-    throw new AppError('CONFLICT', 'This number is in error and cannot be changed', { status: record.status });
+    throw new AppError('CONFLICT', 'This number is in error and cannot be changed', { status: record.status, statusReason: record.statusReason });
   }
 }
 
-/** What the provider must be told for a change; local-only fields (tags, status) need no call. */
+/** What the provider must be told for a change; local-only fields (tags, location, status…) need no call. */
 export function providerChanges(current: NumberRecord, changes: Changes): UpdateRequest | undefined {
   const update: UpdateRequest = {};
   if (changes.displayName !== undefined && changes.displayName !== (current.displayName ?? null)) {
@@ -40,8 +45,9 @@ export function providerChanges(current: NumberRecord, changes: Changes): Update
   return Object.keys(update).length ? update : undefined;
 }
 
-export function updateNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) {
-  return async (tenantId: string, id: string, changes: Changes): Promise<NumberRecord> => {
+export function updateNumber(deps: ManageDeps) {
+  const locations = locationsCollection(deps.db);
+  return async (tenantId: string, id: string, changes: Changes, audit: AuditContext): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
     assertSettled(current);
     if (changes.status) assertTransition(current.status, changes.status);
@@ -51,19 +57,32 @@ export function updateNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) 
     if (changes.voiceEnabled && !current.capabilities.voice) {
       throw new AppError('VALIDATION_ERROR', 'This number has no voice capability', { issues: [{ path: 'body.voiceEnabled', message: 'not supported by this number' }] });
     }
+    const location = changes.locationId ? await locations.get(tenantId, changes.locationId) : undefined;
+    if (changes.locationId && !location) {
+      throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
+    }
     const update = providerChanges(current, changes);
     if (update && current.providerNumberId) {
-      const provider = await deps.providers.forAccount(tenantId, current.provider as 'twilio', current.accountId);
+      const provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
       await provider.update(current.providerNumberId, update);
     }
-    return deps.numbers.update(tenantId, id, (latest) => {
+    return deps.numbers.update(tenantId, id, 'numbers.update', audit, (latest) => {
       assertSettled(latest);
       if (changes.status) assertTransition(latest.status, changes.status);
       const next: NumberRecord = { ...latest, updatedAt: deps.now().toISOString() };
-      if (changes.displayName === null) delete next.displayName;
-      else if (changes.displayName !== undefined) next.displayName = changes.displayName;
-      if (changes.webhookUrl === null) delete next.webhookUrl;
-      else if (changes.webhookUrl !== undefined) next.webhookUrl = changes.webhookUrl;
+      for (const key of ['displayName', 'webhookUrl', 'assignedTo'] as const) {
+        const value = changes[key];
+        if (value === null) delete next[key];
+        else if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+      }
+      if (changes.locationId === null) {
+        delete next.locationId;
+        delete next.locationName;
+      } else if (location) {
+        next.locationId = location.id;
+        next.locationName = location.name;
+      }
+      if (changes.purpose) next.purpose = changes.purpose;
       if (changes.tags) next.tags = [...new Set(changes.tags)];
       if (changes.smsEnabled !== undefined) next.smsEnabled = changes.smsEnabled;
       if (changes.voiceEnabled !== undefined) next.voiceEnabled = changes.voiceEnabled;
@@ -73,27 +92,40 @@ export function updateNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) 
   };
 }
 
-export function releaseNumber(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) {
-  return async (tenantId: string, id: string, reason: string | undefined): Promise<NumberRecord> => {
+export function releaseNumber(deps: ManageDeps) {
+  return async (tenantId: string, id: string, options: { reason?: string; force: boolean }, audit: AuditContext): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
     assertSettled(current);
+    if (current.agentId && !options.force) {
+      throw new AppError('CONFLICT', 'An agent uses this number; detach it first or release with ?force=true (which clears the agent’s reference)', {
+        agentId: current.agentId,
+      });
+    }
     if (current.providerNumberId) {
-      const provider = await deps.providers.forAccount(tenantId, current.provider as 'twilio', current.accountId);
+      const provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
       await provider.release(current.providerNumberId); // 404 at the provider counts as released
     }
-    return deps.numbers.update(tenantId, id, (latest) => {
-      if (latest.status === 'released') return latest; // a concurrent release got there first
-      assertTransition(latest.status, 'released');
-      const now = deps.now().toISOString();
-      return {
-        ...latest,
-        status: 'released',
-        smsEnabled: false,
-        voiceEnabled: false,
-        releasedAt: now,
-        updatedAt: now,
-        ...(reason ? { releaseReason: reason } : {}),
-      };
-    });
+    const now = deps.now().toISOString();
+    return deps.numbers.update(
+      tenantId,
+      id,
+      'numbers.release',
+      audit,
+      (latest) => {
+        if (latest.status === 'released') return latest; // a concurrent release got there first
+        assertTransition(latest.status, 'released');
+        const { agentId: _agent, ...rest } = latest;
+        return {
+          ...rest,
+          status: 'released',
+          smsEnabled: false,
+          voiceEnabled: false,
+          releasedAt: now,
+          updatedAt: now,
+          ...(options.reason ? { releaseReason: options.reason } : {}),
+        };
+      },
+      (tx, firestore, before) => detachNumberFromAgent(tx, firestore, before, audit, now),
+    );
   };
 }

@@ -1,6 +1,8 @@
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import type { Deps } from '../../deps.js';
-import type { NumberRecord } from '../../domain/number.js';
+import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../domain/number.js';
+import type { AuditContext } from '../../domain/audit.js';
+import { locationsCollection } from '../locations/locations.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
@@ -8,7 +10,7 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
 
-type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks'>;
+type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db'>;
 
 export interface PurchaseInput {
   tenantId: string;
@@ -20,6 +22,10 @@ export interface PurchaseInput {
   tags?: string[];
   channels?: ('sms' | 'voice')[];
   webhookUrl?: string;
+  purpose?: NumberPurpose;
+  locationId?: string;
+  assignedTo?: { id: string; name: string };
+  audit: AuditContext;
 }
 
 /**
@@ -30,10 +36,15 @@ export interface PurchaseInput {
  */
 export function purchaseNumber(deps: PurchaseDeps) {
   return async (input: PurchaseInput, log: Logger): Promise<NumberRecord> => {
+    const location = input.locationId ? await locationsCollection(deps.db).get(input.tenantId, input.locationId) : undefined;
+    if (input.locationId && !location) {
+      throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
+    }
     const { provider, accountId } = await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
     const now = deps.now();
+    const channels = input.channels ?? (input.purpose ? channelsForPurpose(input.purpose) : undefined);
     const leaseUntil = new Date(now.getTime() + deps.config.PURCHASE_LEASE_SECONDS * 1000);
-    const wants = (channel: 'sms' | 'voice') => !input.channels || input.channels.includes(channel);
+    const wants = (channel: 'sms' | 'voice') => !channels || channels.includes(channel);
     const draft: NumberRecord = {
       id: newNumberId(),
       tenantId: input.tenantId,
@@ -50,27 +61,30 @@ export function purchaseNumber(deps: PurchaseDeps) {
       voiceEnabled: wants('voice'),
       ...(input.displayName ? { displayName: input.displayName } : {}),
       ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
+      ...(input.purpose ? { purpose: input.purpose } : {}),
+      ...(location ? { locationId: location.id, locationName: location.name } : {}),
+      ...(input.assignedTo ? { assignedTo: input.assignedTo } : {}),
       status: 'pending',
       purchase: { leaseUntil: leaseUntil.toISOString(), attempts: 1, outcome: 'in_flight' },
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       createdBy: input.uid,
     };
-    const claim = await deps.numbers.claimForPurchase(draft, now);
+    const claim = await deps.numbers.claimForPurchase(draft, now, input.audit);
     const pending = claim.record;
     const followUpAt = new Date(leaseUntil.getTime() + 2000);
     try {
       await scheduleSettle(deps, pending, followUpAt, `a${pending.purchase?.attempts ?? 1}`);
     } catch (err) {
       log.error('could not schedule the purchase follow-up; not buying', { numberId: pending.id, err });
-      if (claim.kind === 'created') await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber);
+      if (claim.kind === 'created') await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
       throw new AppError('SERVICE_UNAVAILABLE', 'Purchases are briefly unavailable; retry shortly', { retryable: true }, 5);
     }
 
     if (claim.kind === 'resumed') {
       log.info('resuming an unsettled purchase', { numberId: pending.id });
-      const owned = await lookUp(deps, provider, pending, log);
-      if (owned) return activate(deps, pending, owned);
+      const owned = await lookUp(deps, provider, pending, input.audit, log);
+      if (owned) return activate(deps, pending, owned, input.audit);
     }
 
     let bought: ProviderNumber;
@@ -78,19 +92,19 @@ export function purchaseNumber(deps: PurchaseDeps) {
       bought = await provider.purchase({
         phoneNumber: input.phoneNumber,
         ...(input.displayName ? { label: input.displayName } : {}),
-        ...webhookTargets(input.webhookUrl, input.channels),
+        ...webhookTargets(input.webhookUrl, channels),
       });
     } catch (err) {
       if (err instanceof ProviderError && err.ambiguous) {
         log.warn('ambiguous purchase failure; checking the provider', { numberId: pending.id, providerCode: err.info.providerCode });
-        const owned = await lookUp(deps, provider, pending, log);
-        if (owned) return activate(deps, pending, owned);
+        const owned = await lookUp(deps, provider, pending, input.audit, log);
+        if (owned) return activate(deps, pending, owned, input.audit);
       }
       // The provider definitely did not sell us the number: leave nothing behind.
-      await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber);
+      await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
       throw err;
     }
-    return activate(deps, pending, bought);
+    return activate(deps, pending, bought, input.audit);
   };
 }
 
@@ -102,7 +116,7 @@ export type SettleOutcome = 'already_settled' | 'activated' | 'not_bought';
  * Throws while it cannot decide yet, so the task is retried.
  */
 export function settlePendingPurchase(deps: PurchaseDeps) {
-  return async (tenantId: string, numberId: string, log: Logger): Promise<SettleOutcome> => {
+  return async (tenantId: string, numberId: string, audit: AuditContext, log: Logger): Promise<SettleOutcome> => {
     const record = await deps.numbers.get(tenantId, numberId);
     if (!record || record.status !== 'pending') return 'already_settled';
     const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
@@ -112,11 +126,11 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
     const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
     const owned = await provider.findOwned(record.phoneNumber); // a failure here retries the task
     if (owned) {
-      await activate(deps, record, owned);
+      await activate(deps, record, owned, audit);
       log.info('follow-up activated a purchase the provider completed', { numberId });
       return 'activated';
     }
-    await deps.numbers.update(tenantId, numberId, (current) => {
+    await deps.numbers.update(tenantId, numberId, 'numbers.purchase_failed', audit, (current) => {
       if (current.status !== 'pending') return current;
       const { purchase: _purchase, ...rest } = current;
       return {
@@ -151,13 +165,14 @@ async function lookUp(
   deps: PurchaseDeps,
   provider: NumberProvider,
   pending: NumberRecord,
+  audit: AuditContext,
   log: Logger,
 ): Promise<ProviderNumber | undefined> {
   try {
     return await provider.findOwned(pending.phoneNumber);
   } catch (err) {
     log.error('purchase outcome unknown: provider lookup failed', { numberId: pending.id, err });
-    await deps.numbers.update(pending.tenantId, pending.id, (current) => ({
+    await deps.numbers.update(pending.tenantId, pending.id, 'numbers.purchase_outcome_unknown', audit, (current) => ({
       ...current,
       updatedAt: deps.now().toISOString(),
       purchase: {
@@ -179,9 +194,9 @@ async function lookUp(
   }
 }
 
-function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber): Promise<NumberRecord> {
+function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber, audit: AuditContext): Promise<NumberRecord> {
   const now = deps.now().toISOString();
-  return deps.numbers.update(pending.tenantId, pending.id, (current) => {
+  return deps.numbers.update(pending.tenantId, pending.id, 'numbers.activate', audit, (current) => {
     if (current.status !== 'pending') return current; // settled by someone else meanwhile
     const { purchase: _done, ...rest } = current;
     return {
@@ -194,7 +209,7 @@ function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, ow
       capabilities: owned.capabilities,
       smsEnabled: owned.capabilities.sms && current.smsEnabled,
       voiceEnabled: owned.capabilities.voice && current.voiceEnabled,
-      ...(owned.monthlyCost ? { monthlyCost: owned.monthlyCost } : {}),
+      ...(owned.monthlyCost ? { monthlyRate: owned.monthlyCost } : {}),
       provisionedAt: now,
       updatedAt: now,
     };

@@ -1,0 +1,169 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { recordAudit, type AuditContext } from '../../domain/audit.js';
+import type { NumberRecord } from '../../domain/number.js';
+import type { Deps } from '../../deps.js';
+import { AppError, conflict } from '../../http/errors.js';
+import { paths } from '../../store/firestore.js';
+import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
+
+/** A voice agent (AI or human desk) and the numbers it answers on and calls from. */
+export interface AgentRecord extends TenantDoc {
+  name: string;
+  description?: string;
+  inboundPhone?: string;
+  inboundNumberId?: string;
+  outboundPhone?: string;
+  outboundNumberId?: string;
+  /** Vapi assistant this agent runs as (set on Vapi numbers when assigned). */
+  assistantId?: string;
+}
+
+export const agentsCollection = (db: () => Promise<Firestore>) =>
+  createTenantCollection<AgentRecord>(db, { collection: 'agents', idPrefix: 'agt', resource: 'agents', label: 'Agent' });
+
+export interface AgentInput {
+  name?: string;
+  description?: string | null;
+  inboundPhone?: string | null;
+  outboundPhone?: string | null;
+  assistantId?: string | null;
+}
+
+/** The held number for an E.164, read inside the transaction; 404/400/409 when it cannot serve this agent. */
+async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, agentId: string, e164: string, field: string) {
+  const claim = await tx.get(db.doc(paths.numberClaim(tenantId, e164)));
+  const snap = claim.exists ? await tx.get(db.doc(paths.number(tenantId, claim.get('numberId')))) : undefined;
+  const number = snap?.data() as NumberRecord | undefined;
+  if (!number || number.status === 'released' || number.status === 'error') {
+    throw new AppError('NOT_FOUND', `${e164} is not one of this tenant's numbers`, { field });
+  }
+  if (number.status !== 'active') {
+    throw new AppError('VALIDATION_ERROR', `${e164} is ${number.status}; only active numbers can serve an agent`, {
+      issues: [{ path: `body.${field}`, message: `number is ${number.status}` }],
+    });
+  }
+  if (number.agentId && number.agentId !== agentId) {
+    throw conflict(`${e164} already serves another agent`, { agentId: number.agentId, field });
+  }
+  return number;
+}
+
+/**
+ * Applies an agent's phone references and keeps each number's agentId in step, all in one
+ * transaction: all reads first (agent, claims, numbers), then the writes.
+ */
+async function linkNumbers(
+  tx: Transaction,
+  db: Firestore,
+  before: AgentRecord | undefined,
+  after: AgentRecord,
+  input: AgentInput,
+  audit: AuditContext,
+  now: string,
+): Promise<AgentRecord> {
+  const next = { ...after };
+  const wanted = new Map<string, NumberRecord>();
+  for (const side of ['inbound', 'outbound'] as const) {
+    const value = input[`${side}Phone`];
+    if (value === undefined) continue;
+    if (value === null) {
+      delete next[`${side}Phone`];
+      delete next[`${side}NumberId`];
+      continue;
+    }
+    const number = wanted.get(value) ?? (await usableNumber(tx, db, after.tenantId, after.id, value, `${side}Phone`));
+    wanted.set(value, number);
+    next[`${side}Phone`] = value;
+    next[`${side}NumberId`] = number.id;
+  }
+  const previous = new Set([before?.inboundNumberId, before?.outboundNumberId].filter(Boolean) as string[]);
+  const current = new Set([next.inboundNumberId, next.outboundNumberId].filter(Boolean) as string[]);
+  const released: NumberRecord[] = [];
+  for (const id of previous) {
+    if (current.has(id)) continue;
+    const snap = await tx.get(db.doc(paths.number(after.tenantId, id)));
+    if (snap.exists) released.push(snap.data() as NumberRecord);
+  }
+  // Writes.
+  for (const number of wanted.values()) {
+    if (number.agentId === after.id) continue;
+    const linked = { ...number, agentId: after.id, updatedAt: now };
+    tx.set(db.doc(paths.number(after.tenantId, number.id)), linked);
+    recordAudit(db, tx, after.tenantId, audit, { action: 'numbers.assign_agent', resource: `numbers/${number.id}`, before: number, after: linked });
+  }
+  for (const number of released) {
+    if (number.agentId !== after.id) continue;
+    const { agentId: _gone, ...unlinked } = number;
+    tx.set(db.doc(paths.number(after.tenantId, number.id)), { ...unlinked, updatedAt: now });
+    recordAudit(db, tx, after.tenantId, audit, { action: 'numbers.unassign_agent', resource: `numbers/${number.id}`, before: number, after: unlinked });
+  }
+  return next;
+}
+
+function applyFields(record: AgentRecord, input: AgentInput): AgentRecord {
+  const next = { ...record };
+  if (input.name !== undefined) next.name = input.name;
+  for (const key of ['description', 'assistantId'] as const) {
+    const value = input[key];
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next;
+}
+
+export function createAgent(deps: Pick<Deps, 'db' | 'now'>) {
+  const agents = agentsCollection(deps.db);
+  return async (tenantId: string, input: AgentInput & { name: string }, audit: AuditContext) => {
+    const now = deps.now().toISOString();
+    let record = applyFields({ id: agents.newId(), tenantId, name: input.name, createdAt: now, updatedAt: now }, input);
+    const firestore = await deps.db();
+    await firestore.runTransaction(async (tx) => {
+      record = await linkNumbers(tx, firestore, undefined, record, input, audit, now);
+      tx.create(firestore.doc(`tenants/${tenantId}/agents/${record.id}`), record);
+      recordAudit(firestore, tx, tenantId, audit, { action: 'agents.create', resource: `agents/${record.id}`, after: record });
+    });
+    return record;
+  };
+}
+
+export function updateAgent(deps: Pick<Deps, 'db' | 'now'>) {
+  const agents = agentsCollection(deps.db);
+  return (tenantId: string, id: string, input: AgentInput, audit: AuditContext) => {
+    const now = deps.now().toISOString();
+    return agents.update(tenantId, id, audit, 'agents.update', (current, tx, firestore) =>
+      linkNumbers(tx, firestore, current, { ...applyFields(current, input), updatedAt: now }, input, audit, now),
+    );
+  };
+}
+
+export function deleteAgent(deps: Pick<Deps, 'db' | 'now'>) {
+  const agents = agentsCollection(deps.db);
+  return (tenantId: string, id: string, audit: AuditContext) =>
+    agents.delete(tenantId, id, audit, 'agents.delete', async (current, tx, firestore) => {
+      await linkNumbers(tx, firestore, current, { ...current }, { inboundPhone: null, outboundPhone: null }, audit, deps.now().toISOString());
+    });
+}
+
+/** For a forced release: detaches the number from its agent inside the release transaction. */
+export async function detachNumberFromAgent(
+  tx: Transaction,
+  db: Firestore,
+  number: NumberRecord,
+  audit: AuditContext,
+  now: string,
+): Promise<void> {
+  if (!number.agentId) return;
+  const ref = db.doc(`tenants/${number.tenantId}/agents/${number.agentId}`);
+  const snap = await tx.get(ref);
+  if (!snap.exists) return;
+  const agent = snap.data() as AgentRecord;
+  const next: AgentRecord = { ...agent, updatedAt: now };
+  for (const side of ['inbound', 'outbound'] as const) {
+    if (next[`${side}NumberId`] === number.id) {
+      delete next[`${side}NumberId`];
+      delete next[`${side}Phone`];
+    }
+  }
+  tx.set(ref, next);
+  recordAudit(db, tx, number.tenantId, audit, { action: 'agents.number_released', resource: `agents/${agent.id}`, before: agent, after: next });
+}

@@ -1,0 +1,115 @@
+import type { Firestore, Query, Transaction } from '@google-cloud/firestore';
+import { randomBytes } from 'node:crypto';
+import { recordAudit, type AuditContext } from '../domain/audit.js';
+import { notFound } from '../http/errors.js';
+import { decodeCursor, encodeCursor, type Page } from './numbers-store.js';
+
+export interface TenantDoc {
+  id: string;
+  tenantId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A tenant-owned collection (tenants/{tenantId}/<name>) with audited writes and
+ * newest-first cursor pagination. The tenant is part of every path: a document of
+ * another tenant is simply not found.
+ */
+export function createTenantCollection<T extends TenantDoc>(
+  db: () => Promise<Firestore>,
+  options: { collection: string; idPrefix: string; resource: string; label: string },
+) {
+  const path = (tenantId: string, id?: string) => `tenants/${tenantId}/${options.collection}${id ? `/${id}` : ''}`;
+  const resourceOf = (id: string) => `${options.resource}/${id}`;
+  const collection = {
+    newId: () => `${options.idPrefix}_${randomBytes(8).toString('hex')}`,
+
+    async get(tenantId: string, id: string): Promise<T | undefined> {
+      const snap = await (await db()).doc(path(tenantId, id)).get();
+      return snap.exists ? (snap.data() as T) : undefined;
+    },
+
+    async require(tenantId: string, id: string): Promise<T> {
+      const doc = await collection.get(tenantId, id);
+      if (!doc) throw notFound(options.label);
+      return doc;
+    },
+
+    async list(
+      tenantId: string,
+      limit: number,
+      cursor?: string,
+      where: [string, FirebaseFirestore.WhereFilterOp, unknown][] = [],
+    ): Promise<Page<T>> {
+      const firestore = await db();
+      let query: Query = firestore.collection(path(tenantId));
+      for (const [field, op, value] of where) query = query.where(field, op, value);
+      const total = cursor ? undefined : (await query.count().get()).data().count;
+      let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
+      if (cursor) {
+        const position = decodeCursor(cursor);
+        page = page.startAfter(position.createdAt, position.id);
+      }
+      const snap = await page.limit(limit + 1).get();
+      const items = snap.docs.slice(0, limit).map((d) => d.data() as T);
+      const last = items.at(-1);
+      return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(total !== undefined ? { total } : {}) };
+    },
+
+    /** Creates the document; `extra` runs in the same transaction (reads first, then its writes). */
+    async create(
+      doc: T,
+      audit: AuditContext,
+      action: string,
+      extra?: (tx: Transaction, firestore: Firestore) => Promise<void> | void,
+    ): Promise<T> {
+      const firestore = await db();
+      await firestore.runTransaction(async (tx) => {
+        await extra?.(tx, firestore);
+        tx.create(firestore.doc(path(doc.tenantId, doc.id)), doc);
+        recordAudit(firestore, tx, doc.tenantId, audit, { action, resource: resourceOf(doc.id), after: doc });
+      });
+      return doc;
+    },
+
+    async update(
+      tenantId: string,
+      id: string,
+      audit: AuditContext,
+      action: string,
+      mutate: (current: T, tx: Transaction, firestore: Firestore) => Promise<T> | T,
+    ): Promise<T> {
+      const firestore = await db();
+      return firestore.runTransaction(async (tx) => {
+        const snap = await tx.get(firestore.doc(path(tenantId, id)));
+        if (!snap.exists) throw notFound(options.label);
+        const current = snap.data() as T;
+        const next = await mutate(current, tx, firestore);
+        tx.set(firestore.doc(path(tenantId, id)), next);
+        recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current, after: next });
+        return next;
+      });
+    },
+
+    async delete(
+      tenantId: string,
+      id: string,
+      audit: AuditContext,
+      action: string,
+      check?: (current: T, tx: Transaction, firestore: Firestore) => Promise<void> | void,
+    ): Promise<T> {
+      const firestore = await db();
+      return firestore.runTransaction(async (tx) => {
+        const snap = await tx.get(firestore.doc(path(tenantId, id)));
+        if (!snap.exists) throw notFound(options.label);
+        const current = snap.data() as T;
+        await check?.(current, tx, firestore);
+        tx.delete(firestore.doc(path(tenantId, id)));
+        recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current });
+        return current;
+      });
+    },
+  };
+  return collection;
+}
