@@ -9,12 +9,18 @@ import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type D
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
 import type { Role } from '../../shared/auth/verify-token.js';
+import { taskEndpoints } from '../../shared/api/task-targets.js';
 
 export { LOCAL_PROJECT_ID };
 
 /** Credentials of the platform's own sandbox accounts (they exist only in the sandboxes). */
 export const SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + '0123456789abcdef'.repeat(2), authToken: 'f'.repeat(8) + '0123456789abcdef' + 'e'.repeat(8) },
+};
+
+/** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
+export const CUSTOMER_SANDBOX_ACCOUNTS = {
+  twilio: { accountSid: 'AC' + 'c0ffee00'.repeat(4), authToken: 'abcdef01'.repeat(4) },
 };
 
 export interface StackOptions {
@@ -31,6 +37,8 @@ export interface StackOptions {
 export interface Stack {
   url: string;
   tasks: LocalTaskQueue;
+  /** Mints the OIDC-style token Cloud Tasks / Cloud Scheduler would send to an internal endpoint. */
+  taskToken(audience: string): Promise<string>;
   projectId: string;
   twilio?: TwilioSandbox;
   providerUrls: Record<string, string>;
@@ -83,7 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (process.env.TWILIO_API_BASE_URL) {
       providerUrls.twilio = process.env.TWILIO_API_BASE_URL;
     } else {
-      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio], stateFile: path.join(sandboxDir, 'twilio.json') });
+      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio, CUSTOMER_SANDBOX_ACCOUNTS.twilio], stateFile: path.join(sandboxDir, 'twilio.json') });
       stoppers.push(() => twilio!.close());
       providerUrls.twilio = twilio.url;
     }
@@ -106,7 +114,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // Behaves like the deployed queue: delayed delivery, rate limits, retries, and an OIDC token per task.
     const tasks = new LocalTaskQueue({
-      queues: { followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 30_000 } },
+      queues: {
+        followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 30_000 },
+        reconcile: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 2, maxAttempts: 5, minBackoffMs: 2000, maxBackoffMs: 60_000 },
+      },
       authHeader: async ({ audience }) => `Bearer ${await mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount })}`,
     });
     useLocalTaskQueue(tasks);
@@ -124,9 +135,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     resetConfig();
     resetDeps();
 
+    // Cloud Scheduler's stand-in: the scheduled functions, called like the deployed scheduler would.
+    const runScheduled = async (endpoint: { path: string }) => {
+      const url = `${gateway.url}${endpoint.path}`;
+      const token = await mintDevTaskToken(keys, { audience: url, serviceAccount: tasksServiceAccount });
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      if (!res.ok) log(`scheduled ${endpoint.path} answered ${res.status}`);
+    };
+    const minutes = Number(process.env.LOCAL_RECONCILE_INTERVAL_MINUTES ?? 60);
+    if (minutes > 0) {
+      const timer = setInterval(() => void runScheduled(taskEndpoints.reconcileStart).catch((err) => log(String(err))), minutes * 60_000);
+      timer.unref();
+      stoppers.push(async () => clearInterval(timer));
+    }
+
     return {
       url: gateway.url,
       tasks,
+      taskToken: (audience) => mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount }),
       projectId,
       ...(twilio ? { twilio } : {}),
       providerUrls,

@@ -3,6 +3,9 @@ import type { Config } from '../config.js';
 /** Internal task endpoints: named here so services can address them without importing the endpoint table. */
 export const taskEndpoints = {
   settlePurchase: { name: 'taskSettlePurchase', path: '/internal/tasks/settle-purchase', queue: 'followups' },
+  /** Cloud Scheduler's target (same OIDC check as tasks). */
+  reconcileStart: { name: 'scheduledReconcile', path: '/internal/scheduled/reconcile', queue: 'reconcile' },
+  reconcileAccount: { name: 'taskReconcileAccount', path: '/internal/tasks/reconcile-account', queue: 'reconcile' },
 } as const;
 
 export type TaskEndpoint = (typeof taskEndpoints)[keyof typeof taskEndpoints];

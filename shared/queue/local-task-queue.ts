@@ -106,7 +106,7 @@ export class LocalTaskQueue implements TaskQueue {
   /** Task name → expiry of its dedupe tombstone (Infinity while pending/in flight). */
   private readonly known = new Map<string, number>();
   private readonly inFlightControllers = new Set<AbortController>();
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<{ queue?: string; resolve: () => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
@@ -177,10 +177,13 @@ export class LocalTaskQueue implements TaskQueue {
     this.checkIdle();
   }
 
-  /** Resolves when nothing is pending or in flight (tests). A task scheduled far ahead keeps it waiting. */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Resolves when nothing is pending or in flight (tests) — in one queue, or in all.
+   * A task scheduled far ahead keeps it waiting.
+   */
+  idle(queue?: string): Promise<void> {
+    if (this.isIdle(queue)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ ...(queue ? { queue } : {}), resolve }));
   }
 
   stats(): Record<string, QueueStats> {
@@ -366,16 +369,19 @@ export class LocalTaskQueue implements TaskQueue {
     for (const [name, expiresAt] of this.known) if (expiresAt <= now) this.known.delete(name);
   }
 
-  private isIdle(): boolean {
-    for (const q of this.queues.values()) if (q.pending.length > 0 || q.inFlight > 0) return false;
+  private isIdle(queue?: string): boolean {
+    for (const [id, q] of this.queues) {
+      if (queue && id !== queue) continue;
+      if (q.pending.length > 0 || q.inFlight > 0) return false;
+    }
     return true;
   }
 
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    const ready = this.idleWaiters.filter((w) => this.isIdle(w.queue));
+    if (ready.length === 0) return;
+    this.idleWaiters = this.idleWaiters.filter((w) => !ready.includes(w));
+    for (const waiter of ready) waiter.resolve();
   }
 }
 

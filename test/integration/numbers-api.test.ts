@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { emulatorEnv } from '../helpers/env.js';
+import { startTestStack } from '../helpers/stack.js';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
-import { SANDBOX_ACCOUNTS, startStack, type Stack } from '../../scripts/local/stack.js';
+import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
 
 // The first vertical slice end to end: HTTP → gateway → function → Firestore emulator → Twilio sandbox.
@@ -16,15 +13,7 @@ let otherTenant: ApiClient;
 let anonymous: ApiClient;
 
 beforeAll(async () => {
-  const env = emulatorEnv();
-  delete process.env.TWILIO_API_BASE_URL;
-  stack = await startStack({
-    port: 0,
-    dataDir: await mkdtemp(path.join(tmpdir(), 'stack-')),
-    projectId: 'demo-numbers-api',
-    firestoreHost: env.firestoreHost,
-    pubsubHost: env.pubsubHost,
-  });
+  stack = await startTestStack('demo-numbers-api');
   twilio = stack.twilio!;
   admin = apiClient(stack.url, await stack.token('clinic-a', 'admin', 'alice'));
   member = apiClient(stack.url, await stack.token('clinic-a', 'member', 'bob'));

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { emulatorEnv } from '../helpers/env.js';
+import { startTestStack } from '../helpers/stack.js';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
-import { SANDBOX_ACCOUNTS, startStack, type Stack } from '../../scripts/local/stack.js';
+import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { ensureDevKeys, mintDevTaskToken, mintDevToken } from '../../scripts/local/dev-auth.js';
 import type { NumberRecord } from '../../shared/domain/number.js';
 
@@ -16,11 +14,9 @@ let member: ApiClient;
 let dataDir: string;
 
 beforeAll(async () => {
-  const env = emulatorEnv();
-  delete process.env.TWILIO_API_BASE_URL;
-  process.env.PURCHASE_LEASE_SECONDS = '5';
-  dataDir = await mkdtemp(path.join(tmpdir(), 'followup-'));
-  stack = await startStack({ port: 0, dataDir, projectId, firestoreHost: env.firestoreHost, pubsubHost: env.pubsubHost });
+  const started = await startTestStack(projectId, { PURCHASE_LEASE_SECONDS: '5' });
+  stack = started;
+  dataDir = started.dataDir;
   member = apiClient(stack.url, await stack.token('carrier-1', 'member'));
 });
 afterAll(async () => {
