@@ -67,3 +67,47 @@ resource "google_service_account_iam_member" "api_acts_as_tasks" {
   role               = "roles/iam.serviceAccountUser"
   member             = "serviceAccount:${google_service_account.api.email}"
 }
+
+resource "google_cloud_tasks_queue" "reconcile" {
+  name     = "reconcile"
+  location = var.region
+  rate_limits {
+    max_dispatches_per_second = 5
+    max_concurrent_dispatches = 2
+  }
+  retry_config {
+    max_attempts = 5
+    min_backoff  = "10s"
+    max_backoff  = "600s"
+  }
+}
+
+# Cloud Scheduler calls the scheduled functions with an OIDC token of the tasks
+# service account (the same check as task targets).
+resource "google_cloud_scheduler_job" "reconcile" {
+  name      = "inventory-reconciliation"
+  schedule  = "17 * * * *"
+  time_zone = "Etc/UTC"
+  region    = var.region
+  http_target {
+    http_method = "POST"
+    uri         = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledReconcile"
+    body        = base64encode("{}")
+    headers     = { "Content-Type" = "application/json" }
+    oidc_token {
+      service_account_email = google_service_account.tasks.email
+      audience              = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledReconcile"
+    }
+  }
+}
+
+# Tenant-owned provider accounts: one secret per account, created and deleted by the API.
+resource "google_project_iam_member" "api_manages_tenant_secrets" {
+  project = var.project_id
+  role    = "roles/secretmanager.admin"
+  member  = "serviceAccount:${google_service_account.api.email}"
+  condition {
+    title      = "tenant-secrets-only"
+    expression = "resource.name.extract('secrets/{name}/').startsWith('tenant-') || resource.type == 'secretmanager.googleapis.com/Project'"
+  }
+}
