@@ -8,6 +8,8 @@ import { LocalTaskQueue } from '../../shared/queue/local-task-queue.js';
 import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type DevKeys } from './dev-auth.js';
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
+import { startPlivoSandbox } from '../sandboxes/plivo.js';
+import { startVonageSandbox } from '../sandboxes/vonage.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 
@@ -16,12 +18,27 @@ export { LOCAL_PROJECT_ID };
 /** Credentials of the platform's own sandbox accounts (they exist only in the sandboxes). */
 export const SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + '0123456789abcdef'.repeat(2), authToken: 'f'.repeat(8) + '0123456789abcdef' + 'e'.repeat(8) },
+  plivo: { authId: 'MASANDBOXPLATFORM001', authToken: 'sandbox-platform-token-0001' },
+  vonage: { apiKey: 'sbxplatform1', apiSecret: 'sandbox-platform-secret' },
 };
 
 /** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
 export const CUSTOMER_SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + 'c0ffee00'.repeat(4), authToken: 'abcdef01'.repeat(4) },
+  plivo: { authId: 'MASANDBOXCUSTOMER001', authToken: 'sandbox-customer-token-0001' },
+  vonage: { apiKey: 'sbxcustomer1', apiSecret: 'sandbox-customer-secret' },
 };
+
+/** Each provider's sandbox: started unless its *_API_BASE_URL is set before the stack starts. */
+const sandboxStarters = {
+  twilio: (stateFile: string) =>
+    startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio, CUSTOMER_SANDBOX_ACCOUNTS.twilio], stateFile }),
+  plivo: (stateFile: string) =>
+    startPlivoSandbox({ accounts: [SANDBOX_ACCOUNTS.plivo, CUSTOMER_SANDBOX_ACCOUNTS.plivo], stateFile }),
+  vonage: (stateFile: string) =>
+    startVonageSandbox({ accounts: [SANDBOX_ACCOUNTS.vonage, CUSTOMER_SANDBOX_ACCOUNTS.vonage], stateFile }),
+};
+type Sandboxes = { [P in keyof typeof sandboxStarters]?: Awaited<ReturnType<(typeof sandboxStarters)[P]>> };
 
 export interface StackOptions {
   port: number;
@@ -41,6 +58,7 @@ export interface Stack {
   taskToken(audience: string): Promise<string>;
   projectId: string;
   twilio?: TwilioSandbox;
+  sandboxes: Sandboxes;
   providerUrls: Record<string, string>;
   token(tenantId: string, role: Role, uid?: string): Promise<string>;
   stop(): Promise<void>;
@@ -87,13 +105,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // Provider sandboxes, unless a base URL was set explicitly before start.
     const providerUrls: Record<string, string> = {};
-    let twilio: TwilioSandbox | undefined;
-    if (process.env.TWILIO_API_BASE_URL) {
-      providerUrls.twilio = process.env.TWILIO_API_BASE_URL;
-    } else {
-      twilio = await startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio, CUSTOMER_SANDBOX_ACCOUNTS.twilio], stateFile: path.join(sandboxDir, 'twilio.json') });
-      stoppers.push(() => twilio!.close());
-      providerUrls.twilio = twilio.url;
+    const sandboxes: Sandboxes = {};
+    for (const provider of Object.keys(sandboxStarters) as (keyof typeof sandboxStarters)[]) {
+      const envVar = `${provider.toUpperCase()}_API_BASE_URL`;
+      const preset = process.env[envVar];
+      if (preset) {
+        providerUrls[provider] = preset;
+        continue;
+      }
+      const sandbox = await sandboxStarters[provider](path.join(sandboxDir, `${provider}.json`));
+      (sandboxes as Record<string, typeof sandbox>)[provider] = sandbox;
+      stoppers.push(() => sandbox.close());
+      providerUrls[provider] = sandbox.url;
     }
 
     const tasksServiceAccount = `tasks@${projectId}.iam.gserviceaccount.com`;
@@ -107,7 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
       METADATA_SERVER_DETECTION: 'none',
-      TWILIO_API_BASE_URL: providerUrls.twilio,
+      ...Object.fromEntries(Object.entries(providerUrls).map(([provider, url]) => [`${provider.toUpperCase()}_API_BASE_URL`, url])),
     });
     resetConfig();
     resetDeps();
@@ -154,7 +177,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       tasks,
       taskToken: (audience) => mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount }),
       projectId,
-      ...(twilio ? { twilio } : {}),
+      ...(sandboxes.twilio ? { twilio: sandboxes.twilio } : {}),
+      sandboxes,
       providerUrls,
       token: (tenantId, role, uid) => mintDevToken(keys, { projectId, tenantId, role, ...(uid ? { uid } : {}) }),
       stop,
@@ -168,12 +192,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 /** The demo tenant and the platform's sandbox provider accounts. */
 async function seed(projectId: string, secretsDir: string): Promise<void> {
   const secrets = new LocalSecretStore({ dir: secretsDir });
-  await secrets.put(platformSecretName('twilio'), JSON.stringify(SANDBOX_ACCOUNTS.twilio), { provider: 'twilio', owner: 'platform' });
+  for (const [provider, credentials] of Object.entries(SANDBOX_ACCOUNTS)) {
+    await secrets.put(platformSecretName(provider as keyof typeof SANDBOX_ACCOUNTS), JSON.stringify(credentials), { provider, owner: 'platform' });
+  }
   const { getFirestore } = await import('../../shared/store/firestore.js');
   const db = await getFirestore(projectId);
   const now = new Date().toISOString();
   await db.doc('tenants/demo').set(
-    { id: 'demo', name: 'Demo tenant', defaultAccounts: { twilio: 'platform' }, updatedAt: now },
+    { id: 'demo', name: 'Demo tenant', updatedAt: now },
     { merge: true },
   );
 }

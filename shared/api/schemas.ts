@@ -54,6 +54,10 @@ export const LocationIdValue = ResourceId('loc', 'location');
 export const AgentIdValue = ResourceId('agt', 'agent');
 export const AccountIdValue = z.union([z.literal('platform'), ResourceId('acc', 'provider account')]);
 const Assignee = z.object({ id: z.string().trim().min(1).max(128), name: z.string().trim().min(1).max(128) }).strict();
+const ApplicationId = z
+  .string()
+  .regex(/^[\w-]{1,64}$/, 'must be the provider application id')
+  .meta({ description: 'Provider application the number routes through (Plivo app_id, Vonage app_id)' });
 const ForceFlag = z.object({ force: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) }).strict();
 
 export const Capabilities = z.object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean(), fax: z.boolean() });
@@ -75,6 +79,22 @@ export const SearchAvailableQuery = z
       .transform(patternToDigits)
       .optional()
       .meta({ description: 'Digits, * for any digit, letters map to keypad digits (FLOWERS → 3569377)' }),
+    startsWith: z
+      .string()
+      .min(1)
+      .max(15)
+      .regex(/^[0-9A-Za-z]+$/, 'may contain digits and letters (keypad)')
+      .transform(patternToDigits)
+      .optional()
+      .meta({ description: 'National number starts with these digits (letters map to keypad digits)' }),
+    endsWith: z
+      .string()
+      .min(1)
+      .max(15)
+      .regex(/^[0-9A-Za-z]+$/, 'may contain digits and letters (keypad)')
+      .transform(patternToDigits)
+      .optional()
+      .meta({ description: 'National number ends with these digits (letters map to keypad digits)' }),
     capabilities: ChannelList.optional(),
     region: z.string().trim().min(1).max(64).optional(),
     postalCode: z.string().trim().regex(/^[A-Za-z0-9 -]{2,12}$/, 'is not a postal code').optional(),
@@ -152,6 +172,7 @@ export const PhoneNumberResource = z.object({
   smsEnabled: z.boolean(),
   voiceEnabled: z.boolean(),
   webhookUrl: z.string().optional(),
+  applicationId: z.string().optional(),
   purpose: Purpose.optional(),
   locationId: z.string().optional(),
   locationName: z.string().optional(),
@@ -180,6 +201,7 @@ export const CreateNumberBody = z
       .optional()
       .meta({ description: 'Channels to enable (default: every channel the number supports)' }),
     webhookUrl: HttpsUrl.optional(),
+    applicationId: ApplicationId.optional(),
     accountId: AccountIdValue.optional(),
     purpose: Purpose.optional().meta({ description: 'Sets the default channels when capabilities is omitted (sms → SMS, voice → voice, both/customer_support → both)' }),
     locationId: LocationIdValue.optional(),
@@ -194,6 +216,7 @@ export const UpdateNumberBody = z
     smsEnabled: z.boolean().optional(),
     voiceEnabled: z.boolean().optional(),
     webhookUrl: HttpsUrl.nullable().optional(),
+    applicationId: ApplicationId.nullable().optional(),
     status: z.enum(['active', 'inactive']).optional(),
     purpose: Purpose.optional(),
     locationId: LocationIdValue.nullable().optional(),

@@ -72,6 +72,8 @@ export interface NumberRecord {
   smsEnabled: boolean;
   voiceEnabled: boolean;
   webhookUrl?: string;
+  /** Provider application the number routes through (Plivo, Vonage). */
+  applicationId?: string;
   purpose?: NumberPurpose;
   locationId?: string;
   locationName?: string;

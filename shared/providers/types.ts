@@ -135,6 +135,10 @@ export interface ProviderCapabilities {
   numberTypes: readonly NumberType[];
   searchFilters: readonly (keyof Omit<SearchCriteria, 'country' | 'type' | 'limit'>)[];
   maxSearchLimit: number;
+  /** Per-number webhook URLs the provider can set (Twilio SmsUrl/VoiceUrl); absent = none. */
+  webhooks?: { sms: boolean; voice: boolean };
+  /** Numbers route through a provider application (Plivo app_id, Vonage app_id). */
+  applications?: boolean;
 }
 
 /**

@@ -7,7 +7,7 @@
  * providerNumberId is that string ("14155550123").
  */
 import type { Logger } from '../../log.js';
-import { createProviderHttp, type ProviderHttp, type ProviderHttpOptions } from '../http.js';
+import { createProviderHttp, type ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from '../http.js';
 import type { ProviderFactoryOptions } from '../registry.js';
 import {
   ProviderError,
@@ -68,6 +68,7 @@ export const plivoCapabilities: ProviderCapabilities = {
   // and `endsWith` cannot be expressed; there is no postal-code or proximity search.
   // areaCode/startsWith → pattern, capabilities → services, region → region, locality → city.
   searchFilters: ['areaCode', 'startsWith', 'capabilities', 'region', 'locality'],
+  applications: true,
   maxSearchLimit: MAX_SEARCH_LIMIT,
 };
 
@@ -206,7 +207,7 @@ export function createPlivoProvider(options: PlivoProviderOptions): NumberProvid
     async purchase(request: PurchaseRequest, signal?: AbortSignal): Promise<ProviderNumber> {
       rejectWebhookUrls(request, 'buy');
       const n = plivoNumber(request.phoneNumber);
-      let res;
+      let res: ProviderResponse<unknown>;
       try {
         res = await http.request({
           method: 'POST',

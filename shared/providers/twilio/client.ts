@@ -52,6 +52,7 @@ export const twilioCapabilities: ProviderCapabilities = {
   // Twilio also has National.json etc.; this adapter offers only these.
   numberTypes: ['local', 'toll_free', 'mobile'],
   searchFilters: ['areaCode', 'contains', 'capabilities', 'region', 'postalCode', 'locality', 'nearLatLong', 'distanceMiles'],
+  webhooks: { sms: true, voice: true },
   maxSearchLimit: MAX_SEARCH_LIMIT,
 };
 

@@ -5,7 +5,8 @@ import type { Deps } from '../../deps.js';
 import { assertTransition, type NumberRecord } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
 import type { NumberProviderName } from '../../providers/registry.js';
-import type { UpdateRequest } from '../../providers/types.js';
+import type { NumberProvider, ProviderCapabilities, UpdateRequest } from '../../providers/types.js';
+import { assertRoutingSupported } from './routing.js';
 import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
 
@@ -28,7 +29,7 @@ function assertSettled(record: NumberRecord): void {
 }
 
 /** What the provider must be told for a change; local-only fields (tags, location, status…) need no call. */
-export function providerChanges(current: NumberRecord, changes: Changes): UpdateRequest | undefined {
+export function providerChanges(current: NumberRecord, changes: Changes, capabilities: ProviderCapabilities): UpdateRequest | undefined {
   const update: UpdateRequest = {};
   if (changes.displayName !== undefined && changes.displayName !== (current.displayName ?? null)) {
     update.label = changes.displayName ?? current.friendlyName;
@@ -39,9 +40,10 @@ export function providerChanges(current: NumberRecord, changes: Changes): Update
   const routingChanged =
     changes.webhookUrl !== undefined || changes.smsEnabled !== undefined || changes.voiceEnabled !== undefined;
   if (routingChanged) {
-    update.smsUrl = sms && webhook ? webhook : null;
-    update.voiceUrl = voice && webhook ? webhook : null;
+    if (capabilities.webhooks?.sms) update.smsUrl = sms && webhook ? webhook : null;
+    if (capabilities.webhooks?.voice) update.voiceUrl = voice && webhook ? webhook : null;
   }
+  if (changes.applicationId !== undefined) update.applicationId = changes.applicationId;
   return Object.keys(update).length ? update : undefined;
 }
 
@@ -61,16 +63,25 @@ export function updateNumber(deps: ManageDeps) {
     if (changes.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
-    const update = providerChanges(current, changes);
-    if (update && current.providerNumberId) {
-      const provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
-      await provider.update(current.providerNumberId, update);
+    const touchesProvider =
+      ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled'].some((key) => key in changes);
+    let provider: NumberProvider | undefined;
+    if (touchesProvider) {
+      provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
+      assertRoutingSupported(current.provider, provider.capabilities, {
+        webhookUrl: changes.webhookUrl === undefined ? current.webhookUrl : changes.webhookUrl,
+        applicationId: changes.applicationId,
+        sms: changes.smsEnabled ?? current.smsEnabled,
+        voice: changes.voiceEnabled ?? current.voiceEnabled,
+      });
     }
+    const update = provider && providerChanges(current, changes, provider.capabilities);
+    if (provider && update && current.providerNumberId) await provider.update(current.providerNumberId, update);
     return deps.numbers.update(tenantId, id, 'numbers.update', audit, (latest) => {
       assertSettled(latest);
       if (changes.status) assertTransition(latest.status, changes.status);
       const next: NumberRecord = { ...latest, updatedAt: deps.now().toISOString() };
-      for (const key of ['displayName', 'webhookUrl', 'assignedTo'] as const) {
+      for (const key of ['displayName', 'webhookUrl', 'assignedTo', 'applicationId'] as const) {
         const value = changes[key];
         if (value === null) delete next[key];
         else if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;

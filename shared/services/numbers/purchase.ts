@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
+import { assertRoutingSupported, webhookTargets } from './routing.js';
 
 type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db'>;
 
@@ -25,6 +26,7 @@ export interface PurchaseInput {
   purpose?: NumberPurpose;
   locationId?: string;
   assignedTo?: { id: string; name: string };
+  applicationId?: string;
   audit: AuditContext;
 }
 
@@ -45,6 +47,12 @@ export function purchaseNumber(deps: PurchaseDeps) {
     const channels = input.channels ?? (input.purpose ? channelsForPurpose(input.purpose) : undefined);
     const leaseUntil = new Date(now.getTime() + deps.config.PURCHASE_LEASE_SECONDS * 1000);
     const wants = (channel: 'sms' | 'voice') => !channels || channels.includes(channel);
+    assertRoutingSupported(input.provider, provider.capabilities, {
+      webhookUrl: input.webhookUrl,
+      applicationId: input.applicationId,
+      sms: wants('sms'),
+      voice: wants('voice'),
+    });
     const draft: NumberRecord = {
       id: newNumberId(),
       tenantId: input.tenantId,
@@ -64,6 +72,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       ...(input.purpose ? { purpose: input.purpose } : {}),
       ...(location ? { locationId: location.id, locationName: location.name } : {}),
       ...(input.assignedTo ? { assignedTo: input.assignedTo } : {}),
+      ...(input.applicationId ? { applicationId: input.applicationId } : {}),
       status: 'pending',
       purchase: { leaseUntil: leaseUntil.toISOString(), attempts: 1, outcome: 'in_flight' },
       createdAt: now.toISOString(),
@@ -93,6 +102,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
         phoneNumber: input.phoneNumber,
         ...(input.displayName ? { label: input.displayName } : {}),
         ...webhookTargets(input.webhookUrl, channels),
+        ...(input.applicationId ? { applicationId: input.applicationId } : {}),
       });
     } catch (err) {
       if (err instanceof ProviderError && err.ambiguous) {
@@ -214,11 +224,4 @@ function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, ow
       updatedAt: now,
     };
   });
-}
-
-/** Until the inbound relay exists, a number's webhookUrl is set directly as its SMS/voice URL. */
-export function webhookTargets(webhookUrl: string | undefined, channels?: ('sms' | 'voice')[]) {
-  if (!webhookUrl) return {};
-  const on = (c: 'sms' | 'voice') => !channels || channels.includes(c);
-  return { ...(on('sms') ? { smsUrl: webhookUrl } : {}), ...(on('voice') ? { voiceUrl: webhookUrl } : {}) };
 }

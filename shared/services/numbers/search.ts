@@ -26,6 +26,8 @@ export function searchAvailable(deps: Pick<Deps, 'providers'>) {
       limit: Math.min(query.limit, supported.maxSearchLimit),
       ...(query.areaCode ? { areaCode: query.areaCode } : {}),
       ...(query.contains ? { contains: query.contains } : {}),
+      ...(query.startsWith ? { startsWith: query.startsWith } : {}),
+      ...(query.endsWith ? { endsWith: query.endsWith } : {}),
       ...(query.capabilities?.length
         ? { capabilities: Object.fromEntries(query.capabilities.map((c) => [c, true as const])) }
         : {}),
@@ -35,7 +37,25 @@ export function searchAvailable(deps: Pick<Deps, 'providers'>) {
       ...(query.nearLatLong ? { nearLatLong: query.nearLatLong } : {}),
       ...(query.distance !== undefined ? { distanceMiles: query.distance } : {}),
     };
+    // A filter the provider cannot apply is refused by name, never silently dropped.
+    const unsupported = (Object.keys(criteria) as (keyof SearchCriteria)[]).filter(
+      (key) => !['country', 'type', 'limit'].includes(key) && !(supported.searchFilters as readonly string[]).includes(key),
+    );
+    if (unsupported.length) {
+      const names = unsupported.map((key) => queryName[key] ?? key);
+      throw new AppError('VALIDATION_ERROR', `${query.provider} search cannot filter by ${names.join(', ')}`, {
+        issues: names.map((name) => ({ path: `query.${name}`, message: `not supported by ${query.provider}` })),
+        supportedFilters: supported.searchFilters.map((key) => queryName[key] ?? key),
+      });
+    }
     const data = await provider.search(criteria);
     return { data, provider: query.provider, count: data.length };
   };
 }
+
+/** SearchCriteria keys under their query-parameter names. */
+const queryName: Partial<Record<keyof SearchCriteria, string>> = {
+  capabilities: 'capabilities',
+  nearLatLong: 'nearLatLong',
+  distanceMiles: 'distance',
+};
