@@ -10,6 +10,7 @@ import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
 import { startPlivoSandbox } from '../sandboxes/plivo.js';
 import { startVonageSandbox } from '../sandboxes/vonage.js';
+import { startTelnyxSandbox } from '../sandboxes/telnyx.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 
@@ -20,6 +21,7 @@ export const SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + '0123456789abcdef'.repeat(2), authToken: 'f'.repeat(8) + '0123456789abcdef' + 'e'.repeat(8) },
   plivo: { authId: 'MASANDBOXPLATFORM001', authToken: 'sandbox-platform-token-0001' },
   vonage: { apiKey: 'sbxplatform1', apiSecret: 'sandbox-platform-secret' },
+  telnyx: { apiKey: 'KEYSANDBOXPLATFORM0000000000000001' },
 };
 
 /** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
@@ -27,6 +29,7 @@ export const CUSTOMER_SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + 'c0ffee00'.repeat(4), authToken: 'abcdef01'.repeat(4) },
   plivo: { authId: 'MASANDBOXCUSTOMER001', authToken: 'sandbox-customer-token-0001' },
   vonage: { apiKey: 'sbxcustomer1', apiSecret: 'sandbox-customer-secret' },
+  telnyx: { apiKey: 'KEYSANDBOXCUSTOMER0000000000000001' },
 };
 
 /** Each provider's sandbox: started unless its *_API_BASE_URL is set before the stack starts. */
@@ -37,6 +40,8 @@ const sandboxStarters = {
     startPlivoSandbox({ accounts: [SANDBOX_ACCOUNTS.plivo, CUSTOMER_SANDBOX_ACCOUNTS.plivo], stateFile }),
   vonage: (stateFile: string) =>
     startVonageSandbox({ accounts: [SANDBOX_ACCOUNTS.vonage, CUSTOMER_SANDBOX_ACCOUNTS.vonage], stateFile }),
+  telnyx: (stateFile: string) =>
+    startTelnyxSandbox({ apiKeys: [SANDBOX_ACCOUNTS.telnyx.apiKey, CUSTOMER_SANDBOX_ACCOUNTS.telnyx.apiKey], stateFile }),
 };
 type Sandboxes = { [P in keyof typeof sandboxStarters]?: Awaited<ReturnType<(typeof sandboxStarters)[P]>> };
 
@@ -130,6 +135,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
       METADATA_SERVER_DETECTION: 'none',
+      ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
       ...Object.fromEntries(Object.entries(providerUrls).map(([provider, url]) => [`${provider.toUpperCase()}_API_BASE_URL`, url])),
     });
     resetConfig();
@@ -157,6 +163,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
     resetConfig();
     resetDeps();
+    sandboxes.telnyx?.setWebhookUrl(`${gateway.url}/webhooks/telnyx`); // signed number_order.* events
 
     // Cloud Scheduler's stand-in: the scheduled functions, called like the deployed scheduler would.
     const runScheduled = async (endpoint: { path: string }) => {

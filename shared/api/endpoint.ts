@@ -6,8 +6,11 @@ import type { Logger } from '../log.js';
 import type { Deps } from '../deps.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-/** `task`: internal targets of Cloud Tasks, authenticated by the task's OIDC token. */
-export type Access = 'public' | 'member' | 'admin' | 'task';
+/**
+ * `task`: internal targets of Cloud Tasks / Cloud Scheduler, authenticated by the OIDC token.
+ * `webhook`: provider callbacks; the operation verifies the provider's signature over the raw body.
+ */
+export type Access = 'public' | 'member' | 'admin' | 'task' | 'webhook';
 
 export interface OperationInput<P, Q, B> {
   params: P;
@@ -17,6 +20,8 @@ export interface OperationInput<P, Q, B> {
   caller: Caller;
   /** Set on task endpoints: who dispatched the task. */
   task?: TaskCaller;
+  /** The body exactly as received and the request headers (webhook signatures, uploads). */
+  raw: { body: Buffer; headers: Record<string, string | undefined>; contentType?: string };
   requestId: string;
   idempotencyKey?: string;
   log: Logger;
@@ -63,6 +68,10 @@ export interface Endpoint<
   successStatus: number;
   /** Accepts an Idempotency-Key header whose first result is replayed. */
   idempotent?: boolean;
+  /** Largest accepted body (default 1 MB). */
+  maxBodyBytes?: number;
+  /** Body media types accepted besides JSON (e.g. multipart/form-data for uploads); the operation parses `raw`. */
+  rawBodyTypes?: string[];
   /** Error codes the endpoint can answer with beyond the common ones. */
   errors: ErrorCode[];
   runtime?: RuntimeOptions;

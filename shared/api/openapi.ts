@@ -32,7 +32,7 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
 
 const commonErrors = (endpoint: Endpoint): ErrorCode[] => [
   'VALIDATION_ERROR',
-  ...(endpoint.access === 'public' ? [] : (['UNAUTHENTICATED', 'FORBIDDEN'] as ErrorCode[])),
+  ...(endpoint.access === 'public' ? [] : endpoint.access === 'webhook' ? (['UNAUTHENTICATED'] as ErrorCode[]) : (['UNAUTHENTICATED', 'FORBIDDEN'] as ErrorCode[])),
   'INTERNAL',
 ];
 
@@ -62,7 +62,12 @@ export function buildOpenApi(endpoints: readonly Endpoint[]): Record<string, unk
       tags: [endpoint.tag],
       'x-function-name': endpoint.name,
       security:
-        endpoint.access === 'public' ? [] : endpoint.access === 'task' ? [{ cloudTasksOidc: [] }] : [{ firebaseIdToken: [] }],
+        endpoint.access === 'public' || endpoint.access === 'webhook'
+          ? []
+          : endpoint.access === 'task'
+            ? [{ cloudTasksOidc: [] }]
+            : [{ firebaseIdToken: [] }],
+      ...(endpoint.access === 'webhook' ? { 'x-authentication': 'provider signature over the raw body' } : {}),
       ...(endpoint.access === 'admin' ? { 'x-required-role': 'admin' } : {}),
       parameters: [
         ...parameters(endpoint.params, 'path'),

@@ -96,6 +96,13 @@ export const SearchAvailableQuery = z
       .optional()
       .meta({ description: 'National number ends with these digits (letters map to keypad digits)' }),
     capabilities: ChannelList.optional(),
+    features: ChannelList.optional().meta({ description: 'Alias of capabilities' }),
+    ndc: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be 1-5 digits')
+      .optional()
+      .meta({ description: 'National destination code (area code outside NANP, e.g. 1 for Paris)' }),
+    administrativeArea: z.string().trim().min(1).max(64).optional().meta({ description: 'Alias of region' }),
     region: z.string().trim().min(1).max(64).optional(),
     postalCode: z.string().trim().regex(/^[A-Za-z0-9 -]{2,12}$/, 'is not a postal code').optional(),
     locality: z.string().trim().min(1).max(64).optional(),
@@ -129,6 +136,12 @@ export const SearchAvailableQuery = z
     if (q.distance !== undefined && !q.nearLatLong) {
       ctx.addIssue({ code: 'custom', path: ['distance'], message: 'distance needs nearLatLong' });
     }
+    for (const [alias, name] of [['features', 'capabilities'], ['administrativeArea', 'region'], ['ndc', 'areaCode']] as const) {
+      if (q[alias] !== undefined && q[name] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [alias], message: `use either ${alias} or ${name}, not both` });
+      }
+    }
+    if (q.ndc && nanp) ctx.addIssue({ code: 'custom', path: ['ndc'], message: 'use areaCode for NANP countries' });
   });
 
 export const AvailableNumber = z.object({
@@ -152,6 +165,10 @@ export const AvailableNumbersResponse = z.object({
   data: z.array(AvailableNumber),
   provider: z.string(),
   count: z.number().int(),
+  filtersApplied: z
+    .record(z.string(), z.enum(['provider', 'client']))
+    .optional()
+    .meta({ description: 'Per filter: applied by the provider, or by us because the provider ignored it (non-matching numbers were removed)' }),
 });
 
 // ---------- numbers ----------
@@ -178,6 +195,9 @@ export const PhoneNumberResource = z.object({
   locationName: z.string().optional(),
   assignedTo: z.object({ id: z.string(), name: z.string() }).optional(),
   agentId: z.string().optional(),
+  orderId: z.string().optional(),
+  externalRef: z.string().optional(),
+  requirementGroupId: z.string().optional(),
   monthlyRate: Money.optional(),
   status: z.enum(numberStatuses),
   statusReason: z.string().optional(),
@@ -206,6 +226,14 @@ export const CreateNumberBody = z
     purpose: Purpose.optional().meta({ description: 'Sets the default channels when capabilities is omitted (sms → SMS, voice → voice, both/customer_support → both)' }),
     locationId: LocationIdValue.optional(),
     assignedTo: Assignee.optional(),
+    externalRef: z.string().trim().min(1).max(128).optional().meta({ description: 'Your own reference (e.g. a gig id); see GET /v1/numbers/check' }),
+    requirementGroupId: z
+      .string()
+      .regex(/^rqg_[a-f0-9]{16}$/, 'is not a requirement group id (rqg_…)')
+      .optional()
+      .meta({ description: 'Telnyx: the approved requirement group (default: the tenant’s group for the number’s country and type)' }),
+    connectionId: z.string().regex(/^[\w-]{1,64}$/).optional().meta({ description: 'Telnyx: voice connection' }),
+    messagingProfileId: z.string().regex(/^[\w-]{1,64}$/).optional().meta({ description: 'Telnyx: messaging profile' }),
   })
   .strict();
 
@@ -237,6 +265,8 @@ export const ListNumbersQuery = z
     purpose: Purpose.optional(),
     agentId: AgentIdValue.optional(),
     accountId: AccountIdValue.optional(),
+    orderId: z.string().regex(/^[\w-]{1,64}$/).optional(),
+    externalRef: z.string().trim().min(1).max(128).optional(),
     q: z
       .string()
       .trim()
@@ -389,7 +419,9 @@ export const OpenApiDocument = z.record(z.string(), z.unknown());
 export const SettlePurchaseTask = z
   .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), numberId: NumberId.shape.id })
   .strict();
-export const SettlePurchaseResult = z.object({ outcome: z.enum(['already_settled', 'activated', 'not_bought']) });
+export const SettlePurchaseResult = z.object({
+  outcome: z.enum(['already_settled', 'activated', 'not_bought', 'order_pending', 'order_failed']),
+});
 
 export const ReconcileStartBody = z.object({ runId: z.string().regex(/^[\w-]{1,64}$/).optional() }).strict();
 export const ReconcileStartResult = z.object({ runId: z.string(), accounts: z.number().int() });
@@ -431,3 +463,85 @@ export const FindingResource = z.object({
   runId: z.string(),
 });
 export const FindingsPage = z.object({ data: z.array(FindingResource), nextCursor: z.string().optional() });
+
+// ---------- regulatory requirements (Telnyx) ----------
+const RequirementAction = z.enum(['ordering', 'porting']);
+export const RequirementsQuery = z
+  .object({ country: Country, type: z.enum(numberTypes).default('local'), action: RequirementAction.default('ordering') })
+  .strict();
+const RequirementFieldResource = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['document', 'textual', 'address']),
+  description: z.string().optional(),
+  acceptanceCriteria: z.object({
+    minLength: z.number().optional(),
+    maxLength: z.number().optional(),
+    acceptableValues: z.array(z.string()).optional(),
+    acceptableCharacters: z.string().optional(),
+    regex: z.string().optional(),
+    localityLimit: z.string().optional(),
+    timeLimit: z.string().optional(),
+  }),
+});
+export const RequirementsResponse = z.object({
+  country: z.string(),
+  type: z.string(),
+  action: z.string(),
+  hasRequirements: z.boolean(),
+  requirements: z.array(RequirementFieldResource),
+});
+export const CreateRequirementGroupBody = z
+  .object({ country: Country, type: z.enum(numberTypes), action: RequirementAction.default('ordering'), accountId: AccountIdValue.optional() })
+  .strict();
+const GroupStatus = z.enum(['creating', 'draft', 'pending', 'approved', 'rejected', 'unapproved']);
+export const RequirementGroupResource = z.object({
+  id: z.string(),
+  provider: z.string(),
+  accountId: z.string(),
+  country: z.string(),
+  type: z.string(),
+  action: z.string(),
+  providerGroupId: z.string().optional(),
+  status: GroupStatus,
+  statusReason: z.string().optional(),
+  requirements: z.array(RequirementFieldResource),
+  values: z.record(
+    z.string(),
+    z.object({ kind: z.string(), value: z.string().optional(), documentId: z.string().optional(), filename: z.string().optional(), submittedAt: z.string() }),
+  ),
+  submittedAt: z.string().optional(),
+  decidedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const RequirementGroupsQuery = z.object({ country: Country.optional(), ...PageQuery }).strict();
+export const RequirementGroupsPage = page(RequirementGroupResource);
+const GroupIdValue = ResourceId('rqg', 'requirement group');
+export const RequirementGroupId = z.object({ id: GroupIdValue }).strict();
+export const RequirementValueParams = z
+  .object({ id: GroupIdValue, requirementId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'is not a requirement id') })
+  .strict();
+export const SetRequirementValueBody = z.object({ value: z.string().trim().min(1).max(1000) }).strict();
+export const RequirementGroupStatusResponse = z.object({
+  id: z.string(),
+  status: GroupStatus,
+  isComplete: z.boolean(),
+  completionPercentage: z.number().int().min(0).max(100),
+  remaining: z.array(z.object({ requirementId: z.string(), name: z.string(), kind: z.string() })),
+});
+export const PollRequirementGroupTask = z
+  .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), groupId: GroupIdValue, attempt: z.number().int().min(0) })
+  .strict();
+export const PollRequirementGroupResult = z.object({ status: GroupStatus, polledAgain: z.boolean() });
+
+// ---------- webhooks ----------
+export const WebhookAck = z.object({
+  received: z.literal(true),
+  eventId: z.string(),
+  outcome: z.enum(['applied', 'duplicate', 'stale', 'ignored']),
+});
+
+// ---------- gig check ----------
+export const NumberCheckQuery = z.object({ gigId: z.string().trim().min(1).max(128) }).strict();
+export const NumberCheckResponse = z.object({ hasNumber: z.boolean(), numbers: z.array(PhoneNumberResource) });

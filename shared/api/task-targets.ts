@@ -6,6 +6,7 @@ export const taskEndpoints = {
   /** Cloud Scheduler's target (same OIDC check as tasks). */
   reconcileStart: { name: 'scheduledReconcile', path: '/internal/scheduled/reconcile', queue: 'reconcile' },
   reconcileAccount: { name: 'taskReconcileAccount', path: '/internal/tasks/reconcile-account', queue: 'reconcile' },
+  pollRequirementGroup: { name: 'taskPollRequirementGroup', path: '/internal/tasks/poll-requirement-group', queue: 'followups' },
 } as const;
 
 export type TaskEndpoint = (typeof taskEndpoints)[keyof typeof taskEndpoints];

@@ -38,8 +38,11 @@ export interface PurchaseAttempt {
   /** Lease: another attempt may take over after this instant. */
   leaseUntil: string;
   attempts: number;
-  /** 'unknown' after an ambiguous provider failure that a lookup could not settle. */
-  outcome: 'in_flight' | 'unknown' | 'settled';
+  /**
+   * 'unknown' after an ambiguous provider failure that a lookup could not settle;
+   * 'ordered' when the provider accepted an order that completes later (webhook or poll).
+   */
+  outcome: 'in_flight' | 'unknown' | 'ordered' | 'settled';
   lastError?: { code?: string; message: string };
 }
 
@@ -74,6 +77,14 @@ export interface NumberRecord {
   webhookUrl?: string;
   /** Provider application the number routes through (Plivo, Vonage). */
   applicationId?: string;
+  /** The provider order that sells the number (Telnyx), while and after it completes. */
+  orderId?: string;
+  /** When the last order event applied was emitted (older events never regress the state). */
+  orderEventAt?: string;
+  /** The caller's own reference, e.g. a gig id ("does this gig already have a number?"). */
+  externalRef?: string;
+  /** Regulatory requirement group used for the purchase. */
+  requirementGroupId?: string;
   purpose?: NumberPurpose;
   locationId?: string;
   locationName?: string;

@@ -4,6 +4,8 @@
  */
 export const errorStatus = {
   VALIDATION_ERROR: 400,
+  /** A purchase needs regulatory requirements that are not complete/approved yet. */
+  REQUIREMENTS_INCOMPLETE: 400,
   UNAUTHENTICATED: 401,
   PAYMENT_REQUIRED: 402,
   FORBIDDEN: 403,

@@ -57,7 +57,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
           ...(req.get('x-cloudtasks-taskname') ? { taskName: req.get('x-cloudtasks-taskname')! } : {}),
         };
         log = log.child({ task: task.taskName, retryCount: task.retryCount });
-      } else if (endpoint.access !== 'public') {
+      } else if (endpoint.access !== 'public' && endpoint.access !== 'webhook') {
         caller = await deps.verifyToken(bearerToken(req.get('authorization') ?? undefined));
         if (endpoint.access === 'admin' && caller.role !== 'admin') {
           throw new AppError('FORBIDDEN', 'This operation needs the admin role');
@@ -67,7 +67,8 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
 
       const params = validate('path', endpoint.params, rawParams);
       const query = validate('query', endpoint.query, req.query ?? {});
-      const body = endpoint.body ? validate('body', endpoint.body, readBody(req, endpoint.bodyRequired ?? false)) : undefined;
+      const raw = rawRequest(req, endpoint);
+      const body = endpoint.body ? validate('body', endpoint.body, readBody(req, endpoint, raw)) : undefined;
 
       const key = req.get('idempotency-key');
       if (key !== undefined && endpoint.idempotent && caller) {
@@ -98,6 +99,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
         body,
         caller: caller as Caller,
         ...(task ? { task } : {}),
+        raw,
         requestId,
         log,
         ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
@@ -134,16 +136,27 @@ function send(res: Response, status: number, body: unknown): void {
   res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-function readBody(req: Request, required: boolean): unknown {
-  const raw = req.rawBody;
-  const length = raw?.length ?? Number(req.get('content-length') ?? 0);
-  if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large (limit 1 MB)');
-  if (!length) {
-    if (required) throw new AppError('VALIDATION_ERROR', 'A JSON request body is required');
+/** The body exactly as received (webhook signatures, uploads), within the endpoint's size limit. */
+function rawRequest(req: Request, endpoint: Endpoint) {
+  const body = req.rawBody ?? Buffer.alloc(0);
+  const limit = endpoint.maxBodyBytes ?? MAX_BODY_BYTES;
+  if (Math.max(body.length, Number(req.get('content-length') ?? 0)) > limit) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `Request body is too large (limit ${Math.round(limit / 1024 / 1024)} MB)`);
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return { body, headers, ...(req.get('content-type') ? { contentType: req.get('content-type')! } : {}) };
+}
+
+function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unknown {
+  if (!raw.body.length) {
+    if (endpoint.bodyRequired) throw new AppError('VALIDATION_ERROR', 'A JSON request body is required');
     return {};
   }
+  if (endpoint.rawBodyTypes?.some((type) => req.is(type))) return {}; // the operation parses raw itself
   if (!req.is('application/json')) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)');
+    const accepted = ['application/json', ...(endpoint.rawBodyTypes ?? [])].join(' or ');
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Request bodies must be ${accepted}`);
   }
   return req.body;
 }

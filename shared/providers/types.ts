@@ -119,6 +119,8 @@ export interface NumberProvider {
   /** One cheap authenticated call; throws ProviderError with kind 'auth' when the credentials are wrong. */
   verifyCredentials(signal?: AbortSignal): Promise<void>;
   search(criteria: SearchCriteria, signal?: AbortSignal): Promise<AvailableNumber[]>;
+  /** Providers that may ignore filters say which ones were applied by them and which by us. */
+  searchDetailed?(criteria: SearchCriteria, signal?: AbortSignal): Promise<{ numbers: AvailableNumber[]; filtersApplied: Record<string, 'provider' | 'client'> }>;
   /** Not retried on ambiguous failures: the caller resolves those with findOwned(). */
   purchase(request: PurchaseRequest, signal?: AbortSignal): Promise<ProviderNumber>;
   get(providerNumberId: string, signal?: AbortSignal): Promise<ProviderNumber>;
@@ -128,6 +130,15 @@ export interface NumberProvider {
   update(providerNumberId: string, changes: UpdateRequest, signal?: AbortSignal): Promise<ProviderNumber>;
   /** Resolves when the number is released or was already gone (404 counts as released). */
   release(providerNumberId: string, signal?: AbortSignal): Promise<void>;
+  /** Providers that sell through orders (Telnyx): the order's current state. */
+  getOrder?(orderId: string, signal?: AbortSignal): Promise<ProviderOrder>;
+}
+
+export interface ProviderOrder {
+  id: string;
+  status: 'pending' | 'success' | 'failure';
+  phoneNumbers: { phoneNumber: string; status?: string; providerNumberId?: string }[];
+  failureReason?: string;
 }
 
 export interface ProviderCapabilities {
@@ -139,6 +150,8 @@ export interface ProviderCapabilities {
   webhooks?: { sms: boolean; voice: boolean };
   /** Numbers route through a provider application (Plivo app_id, Vonage app_id). */
   applications?: boolean;
+  /** Some countries need an approved regulatory requirement group before a number can be ordered. */
+  regulatoryRequirements?: boolean;
 }
 
 /**

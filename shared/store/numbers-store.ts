@@ -21,6 +21,8 @@ export interface ListFilters {
   accountId?: string;
   /** A word prefix of the display name or 3+ digits of the number. */
   q?: string;
+  orderId?: string;
+  externalRef?: string;
 }
 
 export interface Page<T> {
@@ -55,6 +57,12 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
           if (held && holdingStatuses.includes(held.status)) {
             if (held.status !== 'pending') {
               throw conflict(`This tenant already holds ${record.phoneNumber}`, { numberId: held.id, status: held.status });
+            }
+            if (held.purchase?.outcome === 'ordered') {
+              throw conflict(`${record.phoneNumber} is on order at ${held.provider}; it becomes active when the order completes`, {
+                numberId: held.id,
+                orderId: held.orderId,
+              });
             }
             if (held.provider !== record.provider) {
               throw conflict(`A ${held.provider} purchase of ${record.phoneNumber} is in progress`, { numberId: held.id });
@@ -167,7 +175,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         });
       }
       let query: Query = firestore.collection(paths.numbers(tenantId));
-      for (const field of ['provider', 'status', 'locationId', 'purpose', 'agentId', 'accountId'] as const) {
+      for (const field of ['provider', 'status', 'locationId', 'purpose', 'agentId', 'accountId', 'orderId', 'externalRef'] as const) {
         if (filters[field]) query = query.where(field, '==', filters[field]);
       }
       if (filters.tag) query = query.where('tags', 'array-contains', filters.tag);

@@ -89,6 +89,7 @@ export const telnyxCapabilities: ProviderCapabilities = {
   numberTypes: ['local', 'toll_free', 'mobile', 'national'],
   searchFilters: ['areaCode', 'contains', 'startsWith', 'endsWith', 'capabilities', 'region', 'locality'],
   maxSearchLimit: MAX_SEARCH_LIMIT,
+  regulatoryRequirements: true,
 };
 
 /** update() accepts the port's fields plus Telnyx's own. */
@@ -163,6 +164,8 @@ function clamp(n: number, min: number, max: number): number {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+/** Listed by Telnyx but not (or no longer) the account's number. */
+const NOT_OWNED_STATUSES = new Set(['purchase-failed', 'deleted', 'ported-out', 'port-failed']);
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 function pathId(id: string, what: string): string {
@@ -231,7 +234,11 @@ export function createTelnyxProvider(options: TelnyxProviderOptions): TelnyxProv
     // values") and partially: keep the exact number.
     const body = await listPage({ 'filter[phone_number]': phoneNumber.slice(1), 'page[size]': 50 }, signal, 'telnyx.findOwned');
     const data = (body as { data?: unknown })?.data;
-    return Array.isArray(data) ? data.find((n) => (n as { phone_number?: unknown })?.phone_number === phoneNumber) : undefined;
+    if (!Array.isArray(data)) return undefined;
+    return data.find((n) => {
+      const r = n as { phone_number?: unknown; status?: unknown };
+      return r?.phone_number === phoneNumber && !NOT_OWNED_STATUSES.has(String(r.status));
+    });
   }
 
   /** Telnyx id for a providerNumberId that may be an E.164 (what purchase() returns). */
@@ -303,14 +310,21 @@ export function createTelnyxProvider(options: TelnyxProviderOptions): TelnyxProv
       } else {
         // Telnyx does not support wildcards (a `*` yields no results): ask for the longest
         // run of digits and match the full pattern here.
+        // (Not with an NDC: Telnyx would then look for the run after the NDC only.)
         const run = criteria.contains.split('*').reduce((a, b) => (b.length > a.length ? b : a), '');
-        if (run.length >= 2) query['filter[phone_number][contains]'] = run;
+        if (run.length >= 2 && !criteria.areaCode) query['filter[phone_number][contains]'] = run;
         overFetch = true;
       }
     }
     if (criteria.region) {
-      query['filter[administrative_area]'] = criteria.region;
-      sent.add('region');
+      // Telnyx documents administrative_area for US states / CA provinces only: elsewhere the
+      // region is matched here against region_information.
+      if (country === 'US' || country === 'CA') {
+        query['filter[administrative_area]'] = criteria.region;
+        sent.add('region');
+      } else {
+        overFetch = true;
+      }
     }
     if (criteria.locality) {
       query['filter[locality]'] = criteria.locality;

@@ -588,8 +588,8 @@ function orderFailureReason(r: TelnyxNumberOrderRaw): string | undefined {
  * not know; get/update/release accept the E.164 and resolve the real id.
  */
 export function orderToProviderNumber(order: TelnyxOrder, requestedPhone: string, orderRaw?: unknown): ProviderNumber {
-  const entry = order.phoneNumbers.find((p) => p.phoneNumber === requestedPhone) ?? order.phoneNumbers[0];
-  const phoneNumber = entry?.phoneNumber ?? requestedPhone;
+  const entry = order.phoneNumbers.find((p) => p.phoneNumber === requestedPhone);
+  const phoneNumber = requestedPhone;
   const rawEntry = (Array.isArray(obj(orderRaw).phone_numbers) ? (obj(orderRaw).phone_numbers as unknown[]) : [])
     .map((p) => obj(p) as TelnyxOrderPhoneNumberRaw)
     .find((p) => str(p.phone_number) && normalizePhone(p.phone_number as string) === phoneNumber);

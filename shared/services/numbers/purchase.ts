@@ -10,8 +10,9 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, webhookTargets } from './routing.js';
+import { requireApprovedGroup } from '../requirements/requirements.js';
 
-type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db'>;
+type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db' | 'log'>;
 
 export interface PurchaseInput {
   tenantId: string;
@@ -27,6 +28,11 @@ export interface PurchaseInput {
   locationId?: string;
   assignedTo?: { id: string; name: string };
   applicationId?: string;
+  externalRef?: string;
+  /** Our requirement group (rqg_…) when the provider needs one; else the tenant's group for the country/type. */
+  requirementGroupId?: string;
+  connectionId?: string;
+  messagingProfileId?: string;
   audit: AuditContext;
 }
 
@@ -43,6 +49,13 @@ export function purchaseNumber(deps: PurchaseDeps) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
     const { provider, accountId } = await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
+    const requirementGroup = provider.capabilities.regulatoryRequirements
+      ? await requireApprovedGroup(deps)(
+          input.tenantId,
+          { country: countryOf(input.phoneNumber) ?? 'ZZ', type: numberTypeOf(input.phoneNumber), ...(input.requirementGroupId ? { requirementGroupId: input.requirementGroupId } : {}) },
+          input.audit,
+        )
+      : undefined;
     const now = deps.now();
     const channels = input.channels ?? (input.purpose ? channelsForPurpose(input.purpose) : undefined);
     const leaseUntil = new Date(now.getTime() + deps.config.PURCHASE_LEASE_SECONDS * 1000);
@@ -73,6 +86,8 @@ export function purchaseNumber(deps: PurchaseDeps) {
       ...(location ? { locationId: location.id, locationName: location.name } : {}),
       ...(input.assignedTo ? { assignedTo: input.assignedTo } : {}),
       ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+      ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+      ...(requirementGroup ? { requirementGroupId: requirementGroup.id } : {}),
       status: 'pending',
       purchase: { leaseUntil: leaseUntil.toISOString(), attempts: 1, outcome: 'in_flight' },
       createdAt: now.toISOString(),
@@ -103,6 +118,10 @@ export function purchaseNumber(deps: PurchaseDeps) {
         ...(input.displayName ? { label: input.displayName } : {}),
         ...webhookTargets(input.webhookUrl, channels),
         ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+        ...(requirementGroup ? { requirementGroupId: requirementGroup.providerGroupId } : {}),
+        ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+        ...(input.messagingProfileId ? { messagingProfileId: input.messagingProfileId } : {}),
+        customerReference: pending.id,
       });
     } catch (err) {
       if (err instanceof ProviderError && err.ambiguous) {
@@ -114,11 +133,105 @@ export function purchaseNumber(deps: PurchaseDeps) {
       await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
       throw err;
     }
+    if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
     return activate(deps, pending, bought, input.audit);
   };
 }
 
-export type SettleOutcome = 'already_settled' | 'activated' | 'not_bought';
+/**
+ * The provider accepted an order that completes later: the number stays pending with the
+ * order id until the order's webhook (or the follow-up poll) settles it.
+ */
+async function placeOrder(deps: PurchaseDeps, pending: NumberRecord, bought: ProviderNumber, audit: AuditContext, log: Logger) {
+  const order = bought.order!;
+  if (order.status === 'failure') {
+    await deps.numbers.abandonPurchase(pending.tenantId, pending.id, pending.phoneNumber, audit);
+    throw new AppError('CONFLICT', `${pending.provider} refused the order: ${order.failureReason ?? 'no reason given'}`, {
+      provider: pending.provider,
+      orderId: order.id,
+      retryable: false,
+    });
+  }
+  const record = await deps.numbers.update(pending.tenantId, pending.id, 'numbers.ordered', audit, (current) => ({
+    ...current,
+    orderId: order.id,
+    ...(bought.providerNumberId && bought.providerNumberId !== bought.phoneNumber ? { providerNumberId: bought.providerNumberId } : {}),
+    updatedAt: deps.now().toISOString(),
+    purchase: { attempts: current.purchase?.attempts ?? 1, outcome: 'ordered', leaseUntil: current.purchase?.leaseUntil ?? deps.now().toISOString() },
+  }));
+  // The order's webhook normally settles it; this poll is the fallback.
+  await scheduleSettle(deps, record, new Date(deps.now().getTime() + ORDER_POLL_MS), `o${order.id}`).catch((err) =>
+    log.error('could not schedule the order poll; the lease-end follow-up remains', { err }),
+  );
+  return record;
+}
+
+/** How long an order may stay silent before the follow-up polls it. */
+const ORDER_POLL_MS = 10 * 60 * 1000;
+
+export interface OrderUpdate {
+  orderId: string;
+  status: 'pending' | 'success' | 'failure';
+  failureReason?: string;
+  /** When the provider emitted this state; an older update never regresses a newer one. */
+  occurredAt: string;
+  phoneNumbers?: { phoneNumber: string; providerNumberId?: string }[];
+}
+
+/**
+ * Applies an order's state (webhook or poll) to the number it sells: success → active,
+ * failure → error with the provider's reason. Stale and repeated updates change nothing.
+ */
+export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) {
+  return async (record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> => {
+    if (record.status !== 'pending' || record.orderId !== update.orderId) return 'ignored';
+    if (record.orderEventAt && Date.parse(record.orderEventAt) >= Date.parse(update.occurredAt)) return 'stale';
+    if (update.status === 'pending') {
+      await deps.numbers.update(record.tenantId, record.id, 'numbers.order_pending', audit, (current) =>
+        current.status === 'pending' ? { ...current, orderEventAt: update.occurredAt, updatedAt: deps.now().toISOString() } : current,
+      );
+      return 'applied';
+    }
+    if (update.status === 'failure') {
+      await deps.numbers.update(record.tenantId, record.id, 'numbers.order_failed', audit, (current) => {
+        if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
+        const { purchase: _purchase, ...rest } = current;
+        return {
+          ...rest,
+          status: 'error',
+          statusReason: update.failureReason ?? `The ${current.provider} order failed`,
+          orderEventAt: update.occurredAt,
+          updatedAt: deps.now().toISOString(),
+        };
+      });
+      return 'applied';
+    }
+    const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
+    const owned = await provider.findOwned(record.phoneNumber);
+    if (!owned) throw new AppError('SERVICE_UNAVAILABLE', 'The order completed but the number is not listed yet; retry', { retryable: true }, 30);
+    await deps.numbers.update(record.tenantId, record.id, 'numbers.activate', audit, (current) => {
+      if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
+      return { ...activated(current, owned, deps.now().toISOString()), orderEventAt: update.occurredAt };
+    });
+    return 'applied';
+  };
+}
+
+export type SettleOutcome = 'already_settled' | 'activated' | 'not_bought' | 'order_pending' | 'order_failed';
+
+/** The fallback when an order's webhook never came: ask the provider, apply what it says. */
+async function pollOrder(deps: PurchaseDeps, record: NumberRecord, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
+  const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
+  if (!provider.getOrder) throw new Error(`${record.provider} has no orders to poll`);
+  const order = await provider.getOrder(record.orderId!);
+  if (order.status === 'pending') {
+    await scheduleSettle(deps, record, new Date(deps.now().getTime() + ORDER_POLL_MS), `o${order.id}-${Date.now()}`);
+    return 'order_pending';
+  }
+  await applyOrderUpdate(deps)(record, { orderId: order.id, status: order.status, ...(order.failureReason ? { failureReason: order.failureReason } : {}), occurredAt: deps.now().toISOString() }, audit);
+  log.info('order settled by polling', { numberId: record.id, orderId: order.id, status: order.status });
+  return order.status === 'success' ? 'activated' : 'order_failed';
+}
 
 /**
  * The follow-up of a purchase (Cloud Tasks): once the purchase's lease has run out,
@@ -129,6 +242,7 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
   return async (tenantId: string, numberId: string, audit: AuditContext, log: Logger): Promise<SettleOutcome> => {
     const record = await deps.numbers.get(tenantId, numberId);
     if (!record || record.status !== 'pending') return 'already_settled';
+    if (record.purchase?.outcome === 'ordered' && record.orderId) return pollOrder(deps, record, audit, log);
     const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
     if (leaseLeft > 0) {
       throw new AppError('SERVICE_UNAVAILABLE', 'The purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
@@ -205,23 +319,26 @@ async function lookUp(
 }
 
 function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber, audit: AuditContext): Promise<NumberRecord> {
-  const now = deps.now().toISOString();
-  return deps.numbers.update(pending.tenantId, pending.id, 'numbers.activate', audit, (current) => {
-    if (current.status !== 'pending') return current; // settled by someone else meanwhile
-    const { purchase: _done, ...rest } = current;
-    return {
-      ...rest,
-      status: 'active',
-      providerNumberId: owned.providerNumberId,
-      friendlyName: owned.friendlyName || current.friendlyName,
-      ...(owned.country ? { country: owned.country } : {}),
-      type: owned.type ?? current.type,
-      capabilities: owned.capabilities,
-      smsEnabled: owned.capabilities.sms && current.smsEnabled,
-      voiceEnabled: owned.capabilities.voice && current.voiceEnabled,
-      ...(owned.monthlyCost ? { monthlyRate: owned.monthlyCost } : {}),
-      provisionedAt: now,
-      updatedAt: now,
-    };
-  });
+  return deps.numbers.update(pending.tenantId, pending.id, 'numbers.activate', audit, (current) =>
+    current.status === 'pending' ? activated(current, owned, deps.now().toISOString()) : current, // settled by someone else meanwhile
+  );
+}
+
+/** A pending number once the provider has it: its provider id, capabilities and the channels asked for. */
+function activated(current: NumberRecord, owned: ProviderNumber, now: string): NumberRecord {
+  const { purchase: _done, ...rest } = current;
+  return {
+    ...rest,
+    status: 'active',
+    providerNumberId: owned.providerNumberId,
+    friendlyName: owned.friendlyName || current.friendlyName,
+    ...(owned.country ? { country: owned.country } : {}),
+    type: owned.type ?? current.type,
+    capabilities: owned.capabilities,
+    smsEnabled: owned.capabilities.sms && current.smsEnabled,
+    voiceEnabled: owned.capabilities.voice && current.voiceEnabled,
+    ...(owned.monthlyCost ? { monthlyRate: owned.monthlyCost } : {}),
+    provisionedAt: now,
+    updatedAt: now,
+  };
 }

@@ -24,14 +24,14 @@ export function searchAvailable(deps: Pick<Deps, 'providers'>) {
       country: query.country,
       type: query.type,
       limit: Math.min(query.limit, supported.maxSearchLimit),
-      ...(query.areaCode ? { areaCode: query.areaCode } : {}),
+      ...(query.areaCode ?? query.ndc ? { areaCode: (query.areaCode ?? query.ndc)! } : {}),
       ...(query.contains ? { contains: query.contains } : {}),
       ...(query.startsWith ? { startsWith: query.startsWith } : {}),
       ...(query.endsWith ? { endsWith: query.endsWith } : {}),
-      ...(query.capabilities?.length
-        ? { capabilities: Object.fromEntries(query.capabilities.map((c) => [c, true as const])) }
+      ...((query.capabilities ?? query.features)?.length
+        ? { capabilities: Object.fromEntries((query.capabilities ?? query.features)!.map((c) => [c, true as const])) }
         : {}),
-      ...(query.region ? { region: query.region } : {}),
+      ...(query.region ?? query.administrativeArea ? { region: (query.region ?? query.administrativeArea)! } : {}),
       ...(query.postalCode ? { postalCode: query.postalCode } : {}),
       ...(query.locality ? { locality: query.locality } : {}),
       ...(query.nearLatLong ? { nearLatLong: query.nearLatLong } : {}),
@@ -48,9 +48,17 @@ export function searchAvailable(deps: Pick<Deps, 'providers'>) {
         supportedFilters: supported.searchFilters.map((key) => queryName[key] ?? key),
       });
     }
+    if (provider.searchDetailed) {
+      const { numbers, filtersApplied } = await provider.searchDetailed(criteria);
+      return { data: numbers, provider: query.provider, count: numbers.length, filtersApplied: publicFilterNames(filtersApplied) };
+    }
     const data = await provider.search(criteria);
     return { data, provider: query.provider, count: data.length };
   };
+}
+
+function publicFilterNames(applied: Record<string, 'provider' | 'client'>): Record<string, 'provider' | 'client'> {
+  return Object.fromEntries(Object.entries(applied).map(([key, by]) => [queryName[key as keyof SearchCriteria] ?? key, by]));
 }
 
 /** SearchCriteria keys under their query-parameter names. */

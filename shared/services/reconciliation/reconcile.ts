@@ -49,7 +49,7 @@ const findingsPath = (tenantId: string | undefined) =>
   tenantId ? `tenants/${tenantId}/reconciliationFindings` : 'platform/reconciliation/findings';
 const findingId = (kind: FindingKind, accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
 
-type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers'>;
+type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers' | 'log'>;
 
 /** The scheduled entry point: one task per account, so each runs (and retries) on its own. */
 export function startReconciliation(deps: ReconcileDeps) {

@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { RequirementGroupResource, RequirementValueParams, SetRequirementValueBody } from '../../shared/api/schemas.js';
+import { userContext } from '../../shared/domain/audit.js';
+import { setValue } from '../../shared/services/requirements/requirements.js';
+import { toPublic } from '../../shared/services/resource.js';
+
+const operation: OperationFactory<z.infer<typeof RequirementValueParams>, {}, z.infer<typeof SetRequirementValueBody>, z.infer<typeof RequirementGroupResource>> =
+  (deps) =>
+  async ({ params, body, caller, requestId }) => ({
+    body: toPublic(await setValue(deps)(caller.tenantId, params.id, params.requirementId, body.value, userContext(caller, requestId))),
+  });
+export default operation;

@@ -1,0 +1,1887 @@
+/**
+ * A local, faithful fake of the parts of Telnyx's API v2 the platform uses: number search,
+ * number orders (asynchronous, completed by a signed `number_order.complete` webhook),
+ * owned phone numbers, regulatory requirements, requirement groups and documents.
+ * Contract: ../shared/contracts/telnyx/spec3.yml. Every API route answers both with and
+ * without the `/v2` prefix (production base URL https://api.telnyx.com/v2; Prism serves the
+ * spec without it).
+ *
+ * Errors follow Telnyx: {errors: [{code, title, detail, source?, meta: {url}}]} with the
+ * documented codes (10004 missing parameter, 10005 not found, 10009 authentication failed,
+ * 10011 too many requests, 10014 unsupported media type, 10015 bad request, 10016 not E.164,
+ * 10023 invalid JSON, 10007 unexpected error). Situations Telnyx documents no code for are
+ * answered 422 + 10015 with a descriptive detail (number not available, requirement group
+ * missing / not approved, requirement values invalid).
+ *
+ * Realistic quirks on purpose:
+ * - filter[administrative_area] is honoured for US numbers only (Telnyx: "US state or CA
+ *   province"): elsewhere it is ignored, and results carry their region anyway, so clients
+ *   must re-check. `ignoredFilters` makes more filters be ignored.
+ * - A `*`/`%` in a phone_number pattern yields no results (Telnyx: wildcards unsupported).
+ * - With filter[national_destination_code], starts_with / contains apply after the NDC.
+ * - filter[phone_number] on /phone_numbers matches digits only (a '+' matches nothing).
+ * - A number order leaves the number `purchase-pending` until the order completes.
+ * - Ordering a number whose country/type has requirements (FR/DE/GB/ES local, FR national /
+ *   toll-free, DE toll-free) needs an APPROVED requirement group for that country/type.
+ *
+ * Test controls are available in-process (the returned TelnyxSandbox) and over HTTP:
+ *   GET    /__sandbox/health
+ *   GET    /__sandbox/public-key                  {publicKeyBase64}
+ *   GET    /__sandbox/faults | POST (InjectedFault, times -1/null = unlimited) | DELETE
+ *   GET    /__sandbox/purchases                   purchaseCounts()
+ *   GET    /__sandbox/requests                    requestLog()
+ *   POST   /__sandbox/owned                       {phoneNumber, apiKey?} -> seedOwned()
+ *   POST   /__sandbox/config                      {latencyMs?, transientFailureRate?, orderCompletion?, webhookDelayMs?, webhookUrl?, ignoredFilters?}
+ *   POST   /__sandbox/reset
+ *   POST   /__sandbox/orders/{id}/complete        {outcome: 'success'|'failure', reason?}
+ *   POST   /__sandbox/requirement_groups/{id}/approve
+ *   POST   /__sandbox/requirement_groups/{id}/reject   {reason}
+ *   GET    /__sandbox/webhooks                    sentWebhooks()
+ *   POST   /__sandbox/webhooks                    {url} -> setWebhookUrl()
+ *
+ * CLI: npx tsx scripts/sandboxes/telnyx.ts [--port 4011] [--host 127.0.0.1] [--seed N]
+ *        [--latency MS] [--failure-rate 0..1] [--state FILE] [--webhook-url URL]
+ *        [--order-completion immediate|webhook|manual] [--webhook-delay MS]
+ *      API key from TELNYX_SANDBOX_API_KEY, else a fixed default. With --state the signing
+ *      key pair is kept in the state file, so the public key survives restarts.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { telnyxKeyPair, telnyxSignatureHeaders, type TelnyxKeyPair } from '../../shared/providers/telnyx/webhooks.js';
+import {
+  COUNTRIES,
+  REQUIREMENTS,
+  TELNYX_FEATURES,
+  TELNYX_NUMBER_TYPES,
+  TelnyxInventory,
+  createRng,
+  hashString,
+  requirementTypesFor,
+  type InventoryNumber,
+  type RequirementDef,
+  type RequirementTypeDef,
+  type TelnyxNumberType,
+} from './telnyx-inventory.js';
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+export type OrderCompletion = 'immediate' | 'webhook' | 'manual';
+
+export interface TelnyxSandboxOptions {
+  host?: string; // default 127.0.0.1
+  port?: number; // default 0 (random)
+  /** Accepted Bearer keys; each key is its own account (own numbers, orders, groups, documents). */
+  apiKeys: string[];
+  /** Added before every API response (default 0). */
+  latencyMs?: number;
+  /** 0..1: fraction of API requests answered 503 WITHOUT taking effect (default 0). */
+  transientFailureRate?: number;
+  /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
+  seed?: number;
+  /** Keeps state (numbers, orders, groups, documents, signing key) across restarts. */
+  stateFile?: string;
+  /** Where number_order.* webhooks go (none sent while unset). */
+  webhookUrl?: string;
+  /** 'webhook' mode: delay before a new order completes (default 250 ms). */
+  webhookDelayMs?: number;
+  /**
+   * immediate: the order is `success` in the POST answer (webhook still sent);
+   * webhook (default): pending, completes successfully after webhookDelayMs, then the webhook;
+   * manual: pending until completeOrder().
+   */
+  orderCompletion?: OrderCompletion;
+  /** Search filters (filter[...] names, e.g. 'locality', 'features') the sandbox ignores, like Telnyx sometimes does. */
+  ignoredFilters?: string[];
+  /** Signing key: base64 of the 32-byte Ed25519 seed (or PEM). Default: from the state file, else generated. */
+  signingPrivateKey?: string;
+}
+
+export interface InjectedFault {
+  method?: string;
+  /** Regex source matched against the URL path WITHOUT the /v2 prefix. */
+  pathPattern?: string;
+  /** How many requests the fault hits; default 1. Infinity (or -1 / null over HTTP) = until cleared. */
+  times?: number;
+  status: number;
+  /** Telnyx error code (string), e.g. '10015'. */
+  code?: string;
+  title?: string;
+  detail?: string;
+  /** true: the request takes effect (e.g. the order IS placed) and then the fault is answered. */
+  afterEffect?: boolean;
+  delayMs?: number;
+  /** Retry-After header value (seconds). Always sent for 429 (default 1). */
+  retryAfterSeconds?: number;
+  /** Destroy the connection instead of answering; with afterEffect, an ambiguous reset. */
+  dropConnection?: boolean;
+}
+
+export interface SandboxConfig {
+  latencyMs?: number;
+  transientFailureRate?: number;
+  orderCompletion?: OrderCompletion;
+  webhookDelayMs?: number;
+  webhookUrl?: string | null;
+  ignoredFilters?: string[];
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  eventType: string;
+  url: string;
+  attempt: number;
+  /** HTTP status of the receiver; 0 when the request failed (error set). */
+  status: number;
+  error?: string;
+  body: string;
+  headers: Record<string, string>;
+  at: string;
+}
+
+/** A webhook for sendWebhook(): a full envelope ({data, meta?}) or just the event parts. */
+export type SandboxWebhookEvent = { data: Record<string, unknown>; meta?: Record<string, unknown> } | { eventType: string; payload: unknown; id?: string; occurredAt?: string };
+
+/** The PhoneNumberDetailed resource as the sandbox returns it. */
+export interface TelnyxPhoneNumberResource {
+  id: string;
+  record_type: 'phone_number';
+  phone_number: string;
+  status: string;
+  country_iso_alpha2: string;
+  phone_number_type: string;
+  connection_id: string | null;
+  connection_name: string | null;
+  messaging_profile_id: string | null;
+  messaging_profile_name: string | null;
+  customer_reference: string | null;
+  billing_group_id: string | null;
+  emergency_address_id: string | null;
+  emergency_enabled: boolean;
+  emergency_status: 'disabled' | 'active';
+  external_pin: string | null;
+  tags: string[];
+  call_forwarding_enabled: boolean;
+  call_recording_enabled: boolean;
+  caller_id_name_enabled: boolean;
+  cnam_listing_enabled: boolean;
+  hd_voice_enabled: boolean;
+  t38_fax_gateway_enabled: boolean;
+  deletion_lock_enabled: boolean;
+  inbound_call_screening: 'disabled';
+  source_type: 'number_order';
+  created_at: string;
+  updated_at: string;
+  purchased_at: string;
+  activated_at: string | null;
+}
+
+export interface TelnyxSandbox {
+  url: string; // e.g. http://127.0.0.1:PORT (append /v2 or not: both work)
+  /** Raw 32-byte Ed25519 public key, base64: what Telnyx publishes (verifyTelnyxSignature takes it). */
+  publicKeyBase64: string;
+  close(): Promise<void>;
+  injectFault(f: InjectedFault): void;
+  clearFaults(): void;
+  /** Orders accepted per E.164 (an order places the purchase): proves no double buy. */
+  purchaseCounts(): Record<string, number>;
+  /** API requests received: method, path template without /v2 (e.g. /phone_numbers/{id}), status, v2 prefix used. */
+  requestLog(): Array<{ method: string; path: string; status: number; v2: boolean }>;
+  /** Directly own an active number (as if bought outside our platform); default the first API key. */
+  seedOwned(phoneNumber: string, apiKey?: string): TelnyxPhoneNumberResource;
+  configure(changes: SandboxConfig): void;
+  /** Forget numbers, orders, groups, documents, counts, the request log, faults and webhook log. */
+  reset(): void;
+  /** Completes a pending order (success: numbers active; failure: numbers released) and sends the webhook. */
+  completeOrder(orderId: string, outcome: 'success' | 'failure', reason?: string): Promise<void>;
+  approveRequirementGroup(id: string): void;
+  rejectRequirementGroup(id: string, reason: string): void;
+  setWebhookUrl(url: string | undefined): void;
+  /** Every delivery attempt, oldest first. */
+  sentWebhooks(): WebhookDelivery[];
+  /** Signs and POSTs an event to the webhook URL (or `url`); resolves with the last attempt. */
+  sendWebhook(event: SandboxWebhookEvent, options?: { url?: string; attempts?: number }): Promise<WebhookDelivery>;
+  /** Resolves when no order completion or webhook delivery is scheduled or in flight. */
+  idle(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and small helpers
+
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const MAX_SEARCH_LIMIT = 100;
+const DEFAULT_SEARCH_LIMIT = 10;
+const WEBHOOK_ATTEMPTS = 3;
+
+const DEFAULT_FAULTS: Record<number, [string, string]> = {
+  400: ['10015', 'Bad Request'],
+  401: ['10009', 'Authentication failed'],
+  403: ['10010', 'Authorization failed'],
+  404: ['10005', 'Resource not found'],
+  409: ['10012', 'Duplicate resource'],
+  422: ['10015', 'Bad Request'],
+  429: ['10011', 'Too many requests'],
+  500: ['10007', 'Unexpected error'],
+  502: ['10007', 'Unexpected error'],
+  503: ['10007', 'Unexpected error'],
+  504: ['10008', 'Request timeout'],
+};
+
+interface ErrorItem {
+  code: string;
+  title: string;
+  detail?: string;
+  source?: { pointer?: string; parameter?: string };
+}
+
+class ApiError extends Error {
+  readonly errors: ErrorItem[];
+  constructor(
+    readonly status: number,
+    code: string,
+    title: string,
+    detail?: string,
+    source?: ErrorItem['source'],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+    this.errors = [{ code, title, ...(detail !== undefined ? { detail } : {}), ...(source ? { source } : {}) }];
+  }
+}
+
+const errorBody = (errors: ErrorItem[]) => ({
+  errors: errors.map((e) => ({ ...e, meta: { url: `https://developers.telnyx.com/docs/overview/errors/${e.code}` } })),
+});
+
+const badRequest = (detail: string, source?: ErrorItem['source']) => new ApiError(422, '10015', 'Bad Request', detail, source);
+const missingParam = (parameter: string) => new ApiError(422, '10004', 'Missing required parameter', `The '${parameter}' parameter is required.`, { parameter });
+const notFound = (detail = 'The requested resource or URL could not be found.') => new ApiError(404, '10005', 'Resource not found', detail);
+
+interface ApiResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const nowIso = () => new Date().toISOString();
+/** A Telnyx-style int64 id ("1293384261075731499"). */
+const intId = () => (BigInt('0x' + randomBytes(8).toString('hex')) % 900_000_000_000_000_000n + 1_000_000_000_000_000_000n).toString();
+const accountOf = (apiKey: string) => `acct_${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
+const E164_RE = /^\+[1-9]\d{6,14}$/;
+
+function validE164(raw: string): string | undefined {
+  if (!E164_RE.test(raw)) return undefined;
+  const p = parsePhoneNumberFromString(raw);
+  return p && p.isValid() ? p.number : undefined;
+}
+
+/** deepObject query → flat map: `filter[features][]` values collected, `filter[x][]` tolerated for scalars. */
+function queryMap(url: URL): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [rawKey, value] of url.searchParams) {
+    const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
+    const list = out.get(key) ?? [];
+    list.push(value);
+    out.set(key, list);
+  }
+  return out;
+}
+
+function intParam(q: Map<string, string[]>, name: string, min: number, max?: number): number | undefined {
+  const v = q.get(name)?.[0];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw badRequest(`${name} must be an integer`, { parameter: name });
+  const n = Number(v);
+  if (n < min || (max !== undefined && n > max)) throw badRequest(`${name} must be between ${min} and ${max ?? '∞'}`, { parameter: name });
+  return n;
+}
+
+function boolParam(q: Map<string, string[]>, name: string): boolean | undefined {
+  const v = q.get(name)?.[0];
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'true' && v !== 'false') throw badRequest(`${name} must be true or false`, { parameter: name });
+  return v === 'true';
+}
+
+const lower = (s: string | null | undefined) =>
+  (s ?? '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
+
+function paginate<T>(items: T[], q: Map<string, string[]>): { data: T[]; meta: { page_number: number; page_size: number; total_pages: number; total_results: number } } {
+  const pageNumber = intParam(q, 'page[number]', 1) ?? 1;
+  const pageSize = intParam(q, 'page[size]', 1, 250) ?? 20;
+  const start = (pageNumber - 1) * pageSize;
+  return {
+    data: items.slice(start, start + pageSize),
+    meta: { page_number: pageNumber, page_size: pageSize, total_pages: Math.max(1, Math.ceil(items.length / pageSize)), total_results: items.length },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multipart (documents): a small parser, metadata only
+
+interface MultipartPart {
+  name: string;
+  filename?: string;
+  contentType?: string;
+  data: Buffer;
+}
+
+function parseMultipart(body: Buffer, contentType: string): MultipartPart[] {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  const boundary = m?.[1] ?? m?.[2];
+  if (!boundary) throw new ApiError(400, '10015', 'Bad Request', 'multipart/form-data without boundary');
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: MultipartPart[] = [];
+  let pos = body.indexOf(delimiter);
+  while (pos >= 0) {
+    pos += delimiter.length;
+    if (body.subarray(pos, pos + 2).toString() === '--') break;
+    if (body.subarray(pos, pos + 2).toString() === '\r\n') pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) break;
+    const headers = body.subarray(pos, headerEnd).toString('utf8');
+    const next = body.indexOf(delimiter, headerEnd + 4);
+    if (next < 0) break;
+    const data = body.subarray(headerEnd + 4, next - 2); // strip the CRLF before the delimiter
+    const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
+    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
+    const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+    const type = /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim();
+    if (name !== undefined) parts.push({ name, data, ...(filename !== undefined ? { filename } : {}), ...(type ? { contentType: type } : {}) });
+    pos = next;
+  }
+  return parts;
+}
+
+function guessContentType(filename: string): string {
+  const ext = filename.toLowerCase().split('.').pop() ?? '';
+  return { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', tif: 'image/tiff', tiff: 'image/tiff', txt: 'text/plain' }[ext] ?? 'application/octet-stream';
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+interface StoredFault {
+  fault: InjectedFault;
+  remaining: number;
+  re: RegExp | undefined;
+}
+
+interface Owned {
+  account: string;
+  seq: number;
+  resource: TelnyxPhoneNumberResource;
+  orderId?: string;
+}
+
+interface OrderPhone {
+  id: string;
+  phone_number: string;
+  status: 'pending' | 'success' | 'failure';
+  country_code: string;
+  phone_number_type: string;
+  requirement_group_id?: string;
+  regulatory_requirements: Array<{ requirement_id: string; field_type: string; field_value: string }>;
+  requirements_met: boolean;
+  requirements_status: string;
+  sub_number_order_id: string;
+  status_reason?: string;
+}
+
+interface Order {
+  id: string;
+  account: string;
+  status: 'pending' | 'success' | 'failure';
+  phone_numbers: OrderPhone[];
+  connection_id?: string;
+  messaging_profile_id?: string;
+  billing_group_id?: string;
+  customer_reference?: string;
+  sub_number_orders_ids: string[];
+  created_at: string;
+  updated_at: string;
+  failure_reason?: string;
+}
+
+type GroupStatus = 'approved' | 'unapproved' | 'pending-approval' | 'declined' | 'expired';
+
+interface GroupValue {
+  requirement_id: string;
+  field_type: string;
+  field_value?: string;
+  status: GroupStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+interface Group {
+  id: string;
+  account: string;
+  country_code: string;
+  phone_number_type: string;
+  action: string;
+  customer_reference?: string;
+  status: GroupStatus;
+  regulatory_requirements: GroupValue[];
+  created_at: string;
+  updated_at: string;
+  /** Sandbox-only (Telnyx explains rejections in comments). */
+  rejection_reason?: string;
+}
+
+interface DocumentRec {
+  id: string;
+  account: string;
+  filename: string;
+  content_type: string;
+  size: number | null;
+  sha256: string | null;
+  customer_reference?: string;
+  status: 'pending' | 'verified' | 'denied';
+  created_at: string;
+  updated_at: string;
+}
+
+interface Snapshot {
+  seq: number;
+  owned: Owned[];
+  orders: Order[];
+  groups: Group[];
+  documents: DocumentRec[];
+  purchases: Record<string, number>;
+  signingPrivateKey: string;
+}
+
+type RouteKind =
+  | 'available'
+  | 'orders'
+  | 'order'
+  | 'numbers'
+  | 'number'
+  | 'number-messaging'
+  | 'requirements'
+  | 'requirement'
+  | 'groups'
+  | 'group'
+  | 'group-submit'
+  | 'documents'
+  | 'document';
+
+interface Route {
+  kind: RouteKind;
+  template: string;
+  id?: string;
+  methods: readonly string[];
+}
+
+function matchRoute(pathname: string): Route | undefined {
+  const table: Array<[RegExp, RouteKind, string, readonly string[]]> = [
+    [/^\/available_phone_numbers$/, 'available', '/available_phone_numbers', ['GET']],
+    [/^\/number_orders$/, 'orders', '/number_orders', ['GET', 'POST']],
+    [/^\/number_orders\/([^/]+)$/, 'order', '/number_orders/{number_order_id}', ['GET']],
+    [/^\/phone_numbers$/, 'numbers', '/phone_numbers', ['GET']],
+    [/^\/phone_numbers\/([^/]+)\/messaging$/, 'number-messaging', '/phone_numbers/{id}/messaging', ['GET', 'PATCH']],
+    [/^\/phone_numbers\/([^/]+)$/, 'number', '/phone_numbers/{id}', ['GET', 'PATCH', 'DELETE']],
+    [/^\/requirements$/, 'requirements', '/requirements', ['GET']],
+    [/^\/requirements\/([^/]+)$/, 'requirement', '/requirements/{id}', ['GET']],
+    [/^\/requirement_groups$/, 'groups', '/requirement_groups', ['GET', 'POST']],
+    [/^\/requirement_groups\/([^/]+)\/submit_for_approval$/, 'group-submit', '/requirement_groups/{id}/submit_for_approval', ['POST']],
+    [/^\/requirement_groups\/([^/]+)$/, 'group', '/requirement_groups/{id}', ['GET', 'PATCH', 'DELETE']],
+    [/^\/documents$/, 'documents', '/documents', ['POST']],
+    [/^\/documents\/([^/]+)$/, 'document', '/documents/{id}', ['GET', 'DELETE']],
+  ];
+  for (const [re, kind, template, methods] of table) {
+    const m = re.exec(pathname);
+    if (m) return { kind, template, methods, ...(m[1] !== undefined ? { id: decodeURIComponent(m[1]) } : {}) };
+  }
+  return undefined;
+}
+
+const inventories = new Map<number, TelnyxInventory>();
+function inventoryFor(seed: number): TelnyxInventory {
+  let inv = inventories.get(seed);
+  if (!inv) {
+    inv = new TelnyxInventory(seed);
+    inventories.set(seed, inv);
+  }
+  return inv;
+}
+
+class Sandbox {
+  readonly inventory: TelnyxInventory;
+  readonly keys: Map<string, string>; // account -> api key
+  private faults: StoredFault[] = [];
+  owned = new Map<string, Owned>(); // by E.164
+  private ownedById = new Map<string, Owned>();
+  orders = new Map<string, Order>();
+  groups = new Map<string, Group>();
+  documents = new Map<string, DocumentRec>();
+  private purchases: Record<string, number> = {};
+  private log: Array<{ method: string; path: string; status: number; v2: boolean }> = [];
+  private seq = 0;
+  private failureRng: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+  latencyMs: number;
+  transientFailureRate: number;
+  orderCompletion: OrderCompletion;
+  webhookDelayMs: number;
+  webhookUrl: string | undefined;
+  ignoredFilters: Set<string>;
+  keyPair: TelnyxKeyPair;
+
+  constructor(private readonly opts: TelnyxSandboxOptions) {
+    if (opts.apiKeys.length === 0) throw new Error('The Telnyx sandbox needs at least one API key');
+    this.keys = new Map(opts.apiKeys.map((k) => [accountOf(k), k]));
+    this.inventory = inventoryFor(opts.seed ?? 0);
+    this.latencyMs = opts.latencyMs ?? 0;
+    this.transientFailureRate = opts.transientFailureRate ?? 0;
+    this.orderCompletion = opts.orderCompletion ?? 'webhook';
+    this.webhookDelayMs = opts.webhookDelayMs ?? 250;
+    this.webhookUrl = opts.webhookUrl;
+    this.ignoredFilters = new Set(opts.ignoredFilters ?? []);
+    this.failureRng = this.newFailureRng();
+    this.keyPair = telnyxKeyPair(opts.signingPrivateKey);
+  }
+
+  private newFailureRng(): () => number {
+    return this.opts.seed === undefined ? Math.random : createRng(hashString(`${this.opts.seed}|failures`));
+  }
+
+  // --- controls ------------------------------------------------------------------------------
+
+  injectFault(f: InjectedFault): void {
+    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
+    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
+    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  listFaults(): Array<InjectedFault & { remaining: number | null }> {
+    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
+  }
+
+  purchaseCounts(): Record<string, number> {
+    return { ...this.purchases };
+  }
+
+  requestLog() {
+    return this.log.map((e) => ({ ...e }));
+  }
+
+  configure(changes: SandboxConfig): void {
+    if (changes.latencyMs !== undefined) this.latencyMs = changes.latencyMs;
+    if (changes.transientFailureRate !== undefined) this.transientFailureRate = changes.transientFailureRate;
+    if (changes.orderCompletion !== undefined) {
+      if (!['immediate', 'webhook', 'manual'].includes(changes.orderCompletion)) throw new Error(`Invalid orderCompletion ${changes.orderCompletion}`);
+      this.orderCompletion = changes.orderCompletion;
+    }
+    if (changes.webhookDelayMs !== undefined) this.webhookDelayMs = changes.webhookDelayMs;
+    if (changes.webhookUrl !== undefined) this.webhookUrl = changes.webhookUrl ?? undefined;
+    if (changes.ignoredFilters !== undefined) this.ignoredFilters = new Set(changes.ignoredFilters);
+  }
+
+  snapshot(): Snapshot {
+    return structuredClone({
+      seq: this.seq,
+      owned: [...this.owned.values()],
+      orders: [...this.orders.values()],
+      groups: [...this.groups.values()],
+      documents: [...this.documents.values()],
+      purchases: this.purchases,
+      signingPrivateKey: this.keyPair.privateKeyBase64,
+    });
+  }
+
+  restore(state: Partial<Snapshot>): void {
+    this.seq = state.seq ?? 0;
+    for (const o of state.owned ?? []) {
+      this.owned.set(o.resource.phone_number, o);
+      this.ownedById.set(o.resource.id, o);
+    }
+    for (const o of state.orders ?? []) this.orders.set(o.id, o);
+    for (const g of state.groups ?? []) this.groups.set(g.id, g);
+    for (const d of state.documents ?? []) this.documents.set(d.id, d);
+    this.purchases = { ...(state.purchases ?? {}) };
+    if (state.signingPrivateKey && !this.opts.signingPrivateKey) this.keyPair = telnyxKeyPair(state.signingPrivateKey);
+  }
+
+  reset(): void {
+    this.faults = [];
+    this.owned.clear();
+    this.ownedById.clear();
+    this.orders.clear();
+    this.groups.clear();
+    this.documents.clear();
+    this.purchases = {};
+    this.log = [];
+    this.latencyMs = this.opts.latencyMs ?? 0;
+    this.transientFailureRate = this.opts.transientFailureRate ?? 0;
+    this.orderCompletion = this.opts.orderCompletion ?? 'webhook';
+    this.webhookDelayMs = this.opts.webhookDelayMs ?? 250;
+    this.webhookUrl = this.opts.webhookUrl;
+    this.ignoredFilters = new Set(this.opts.ignoredFilters ?? []);
+    this.failureRng = this.newFailureRng();
+  }
+
+  accountForKey(apiKey: string | undefined): string {
+    const account = accountOf(apiKey ?? this.opts.apiKeys[0]!);
+    if (!this.keys.has(account)) throw new Error('Unknown sandbox API key');
+    return account;
+  }
+
+  seedOwned(phoneNumber: string, apiKey?: string): TelnyxPhoneNumberResource {
+    const account = this.accountForKey(apiKey);
+    const e164 = validE164(phoneNumber);
+    if (!e164) throw new Error(`Invalid phone number ${phoneNumber}`);
+    const existing = this.owned.get(e164);
+    if (existing) {
+      if (existing.account !== account) throw new Error(`${e164} is already owned by another account`);
+      return structuredClone(existing.resource);
+    }
+    const owned = this.createOwned(account, e164, this.inventory.describe(e164), {}, 'active');
+    return structuredClone(owned.resource);
+  }
+
+  takeFault(method: string, pathname: string): InjectedFault | undefined {
+    for (const s of this.faults) {
+      if (s.remaining <= 0) continue;
+      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
+      if (s.re && !s.re.test(pathname)) continue;
+      s.remaining -= 1;
+      this.faults = this.faults.filter((x) => x.remaining > 0);
+      return s.fault;
+    }
+    return undefined;
+  }
+
+  rollTransientFailure(): boolean {
+    return this.transientFailureRate > 0 && this.failureRng() < this.transientFailureRate;
+  }
+
+  record(method: string, path: string, status: number, v2: boolean): void {
+    this.log.push({ method, path, status, v2 });
+  }
+
+  /** Runs API work one request at a time so check-then-buy is atomic. */
+  serialize<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  authenticate(req: IncomingMessage): string {
+    const header = String(req.headers.authorization ?? '');
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const unauthorized = () => new ApiError(401, '10009', 'Authentication failed', 'Could not understand the provided credentials.');
+    if (!m) throw unauthorized();
+    const account = accountOf(m[1]!);
+    const key = this.keys.get(account);
+    const a = Buffer.from(m[1]!);
+    const b = Buffer.from(key ?? '');
+    if (key === undefined || a.length !== b.length || !timingSafeEqual(a, b)) throw unauthorized();
+    return account;
+  }
+
+  // --- owned numbers -------------------------------------------------------------------------
+
+  private createOwned(account: string, e164: string, described: InventoryNumber | undefined, fields: Partial<TelnyxPhoneNumberResource>, status: string): Owned {
+    const now = nowIso();
+    const parsed = parsePhoneNumberFromString(e164);
+    const resource: TelnyxPhoneNumberResource = {
+      id: intId(),
+      record_type: 'phone_number',
+      phone_number: e164,
+      status,
+      country_iso_alpha2: described?.country ?? parsed?.country ?? 'US',
+      phone_number_type: described?.type ?? 'local',
+      connection_id: null,
+      connection_name: null,
+      messaging_profile_id: null,
+      messaging_profile_name: null,
+      customer_reference: null,
+      billing_group_id: null,
+      emergency_address_id: null,
+      emergency_enabled: false,
+      emergency_status: 'disabled',
+      external_pin: null,
+      tags: [],
+      call_forwarding_enabled: true,
+      call_recording_enabled: false,
+      caller_id_name_enabled: false,
+      cnam_listing_enabled: false,
+      hd_voice_enabled: false,
+      t38_fax_gateway_enabled: false,
+      deletion_lock_enabled: false,
+      inbound_call_screening: 'disabled',
+      source_type: 'number_order',
+      created_at: now,
+      updated_at: now,
+      purchased_at: now,
+      activated_at: status === 'active' ? now : null,
+      ...fields,
+    };
+    const owned: Owned = { account, seq: ++this.seq, resource };
+    this.owned.set(e164, owned);
+    this.ownedById.set(resource.id, owned);
+    return owned;
+  }
+
+  private removeOwned(o: Owned): void {
+    this.owned.delete(o.resource.phone_number);
+    this.ownedById.delete(o.resource.id);
+  }
+
+  private ownedFor(account: string, id: string): Owned {
+    const o = this.ownedById.get(id);
+    if (!o || o.account !== account) throw notFound(`Phone number ${id} not found`);
+    return o;
+  }
+
+  // --- API -------------------------------------------------------------------------------------
+
+  handleApi(method: string, url: URL, pathname: string, route: Route | undefined, account: string, rawBody: Buffer, contentType: string): ApiResult {
+    if (!route) throw notFound();
+    if (!route.methods.includes(method)) throw new ApiError(405, '10015', 'Method not allowed', `${method} is not allowed on ${route.template}`);
+    const q = queryMap(url);
+    const media = contentType.split(';')[0]!.trim().toLowerCase();
+    const json = (): Record<string, unknown> => {
+      if (rawBody.length === 0) return {};
+      if (media !== 'application/json') throw new ApiError(415, '10014', 'Unsupported Media Type', `Content-Type '${contentType || 'none'}' is not supported: send application/json`);
+      let v: unknown;
+      try {
+        v = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw new ApiError(400, '10023', 'Invalid JSON', 'The request body is not valid JSON.');
+      }
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, '10023', 'Invalid JSON', 'The request body must be a JSON object.');
+      return v as Record<string, unknown>;
+    };
+
+    switch (route.kind) {
+      case 'available':
+        return this.search(account, q);
+      case 'orders':
+        return method === 'GET' ? this.listOrders(account, q) : this.createOrder(account, json());
+      case 'order': {
+        const order = this.orders.get(route.id!);
+        if (!order || order.account !== account) throw notFound(`Number order ${route.id} not found`);
+        return { status: 200, body: { data: this.renderOrder(order) } };
+      }
+      case 'numbers':
+        return this.listNumbers(account, q);
+      case 'number': {
+        const o = this.ownedFor(account, route.id!);
+        if (method === 'GET') return { status: 200, body: { data: structuredClone(o.resource) } };
+        if (method === 'DELETE') return this.deleteNumber(o);
+        return this.updateNumber(o, json());
+      }
+      case 'number-messaging': {
+        const o = this.ownedFor(account, route.id!);
+        if (method === 'PATCH') this.updateMessaging(o, json());
+        return { status: 200, body: { data: this.renderMessaging(o) } };
+      }
+      case 'requirements':
+        return this.listRequirements(q);
+      case 'requirement': {
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(route.id!)) throw badRequest('id must be a UUID', { parameter: 'id' });
+        const r = REQUIREMENTS.find((x) => x.id === route.id);
+        if (!r) throw notFound(`Requirement ${route.id} not found`);
+        return { status: 200, body: { data: this.renderRequirement(r) } };
+      }
+      case 'groups':
+        return method === 'GET' ? this.listGroups(account, q) : this.createGroup(account, json());
+      case 'group': {
+        const g = this.groupFor(account, route.id!);
+        if (method === 'GET') return { status: 200, body: this.renderGroup(g) };
+        if (method === 'DELETE') {
+          this.groups.delete(g.id);
+          return { status: 200, body: this.renderGroup(g) };
+        }
+        return this.updateGroup(g, json());
+      }
+      case 'group-submit':
+        return this.submitGroup(this.groupFor(account, route.id!));
+      case 'documents':
+        return this.createDocument(account, rawBody, contentType, media === 'multipart/form-data' ? undefined : json());
+      case 'document': {
+        const d = this.documents.get(route.id!);
+        if (!d || d.account !== account) throw notFound(`Document ${route.id} not found`);
+        if (method === 'DELETE') this.documents.delete(d.id);
+        return { status: 200, body: { data: this.renderDocument(d) } };
+      }
+    }
+  }
+
+  // Search ---------------------------------------------------------------------------------------
+
+  private search(account: string, q: Map<string, string[]>): ApiResult {
+    const get = (name: string) => {
+      const v = q.get(name)?.[0];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const honoured = (name: string) => !this.ignoredFilters.has(name);
+    const country = get('filter[country_code]')?.toUpperCase();
+    if (!country) throw missingParam('filter[country_code]');
+    if (!/^[A-Z]{2}$/.test(country)) throw badRequest('filter[country_code] must be an ISO 3166-1 alpha-2 code', { parameter: 'filter[country_code]' });
+    if (!TelnyxInventory.supportsCountry(country)) throw new ApiError(400, '10015', 'Bad Request', `No number coverage for country_code ${country}`, { parameter: 'filter[country_code]' });
+    const typeRaw = get('filter[phone_number_type]');
+    if (typeRaw !== undefined && !(TELNYX_NUMBER_TYPES as readonly string[]).includes(typeRaw)) {
+      throw badRequest(`filter[phone_number_type] must be one of ${TELNYX_NUMBER_TYPES.join(', ')}`, { parameter: 'filter[phone_number_type]' });
+    }
+    const features = (q.get('filter[features]') ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    for (const f of features) {
+      if (!(TELNYX_FEATURES as readonly string[]).includes(f)) throw badRequest(`Unknown feature '${f}'`, { parameter: 'filter[features]' });
+    }
+    const limit = Math.min(MAX_SEARCH_LIMIT, intParam(q, 'filter[limit]', 1) ?? DEFAULT_SEARCH_LIMIT);
+    for (const flag of ['filter[best_effort]', 'filter[quickship]', 'filter[reservable]', 'filter[exclude_held_numbers]']) boolParam(q, flag);
+    const quickship = boolParam(q, 'filter[quickship]');
+
+    const ndc = honoured('national_destination_code') ? get('filter[national_destination_code]') : undefined;
+    if (ndc !== undefined && !/^\d{1,6}$/.test(ndc)) throw badRequest('filter[national_destination_code] must be digits', { parameter: 'filter[national_destination_code]' });
+    const patterns: Array<[string, string | undefined]> = [
+      ['starts_with', get('filter[phone_number][starts_with]')],
+      ['ends_with', get('filter[phone_number][ends_with]')],
+      ['contains', get('filter[phone_number][contains]')],
+    ];
+    const locality = honoured('locality') ? get('filter[locality]') : undefined;
+    const area = honoured('administrative_area') && country === 'US' ? get('filter[administrative_area]') : undefined;
+    const rateCenter = country === 'US' ? get('filter[rate_center]') : undefined;
+
+    const filters: Array<(n: InventoryNumber) => boolean> = [];
+    if (ndc !== undefined) filters.push((n) => n.nationalNumber.startsWith(ndc));
+    if (honoured('phone_number')) {
+      for (const [kind, value] of patterns) {
+        if (value === undefined) continue;
+        if (!/^\d+$/.test(value)) return { status: 200, body: { data: [], meta: { total_results: 0, best_effort_results: 0 } } }; // wildcards: no results
+        const rest = (n: InventoryNumber) => (ndc !== undefined ? n.nationalNumber.slice(ndc.length) : n.nationalNumber);
+        if (kind === 'starts_with') filters.push((n) => rest(n).startsWith(value));
+        else if (kind === 'ends_with') filters.push((n) => n.nationalNumber.endsWith(value));
+        else filters.push((n) => rest(n).includes(value));
+      }
+    }
+    if (locality !== undefined) {
+      const l = lower(locality);
+      filters.push((n) => lower(n.locality) === l || lower(n.rateCenter).includes(l));
+    }
+    if (area !== undefined) filters.push((n) => lower(n.administrativeArea) === lower(area));
+    if (rateCenter !== undefined) filters.push((n) => lower(n.rateCenter) === lower(rateCenter));
+    if (features.length > 0 && honoured('features')) filters.push((n) => features.every((f) => n.features.includes(f)));
+    if (quickship) filters.push((n) => n.quickship);
+
+    const types: TelnyxNumberType[] = typeRaw === undefined ? ['local', 'toll_free', 'mobile', 'national'] : typeRaw === 'shared_cost' ? [] : [typeRaw as TelnyxNumberType];
+    const lists = types.flatMap((t) => TelnyxInventory.bucketsFor(country, t)).map((bk) => this.inventory.numbers(bk));
+    const results: InventoryNumber[] = [];
+    // Round-robin over the buckets so an unrestricted search mixes area codes.
+    for (let i = 0; results.length < limit && lists.some((l) => i < l.length); i++) {
+      for (const list of lists) {
+        const n = list[i];
+        if (!n || results.length >= limit) continue;
+        if (this.owned.has(n.phoneNumber)) continue;
+        if (filters.every((f) => f(n))) results.push(n);
+      }
+    }
+    void account;
+    return { status: 200, body: { data: results.map((n) => this.renderAvailable(n)), meta: { total_results: results.length, best_effort_results: 0 } } };
+  }
+
+  private renderAvailable(n: InventoryNumber) {
+    const region: Array<{ region_type: string; region_name: string }> = [{ region_type: 'country_code', region_name: n.country }];
+    if (n.administrativeArea) region.push({ region_type: 'state', region_name: n.administrativeArea });
+    if (n.rateCenter) region.push({ region_type: 'rate_center', region_name: n.rateCenter });
+    if (n.locality) region.push({ region_type: 'location', region_name: n.locality });
+    return {
+      best_effort: false,
+      cost_information: { currency: n.currency, monthly_cost: n.monthlyCost, upfront_cost: n.upfrontCost },
+      features: n.features.map((name) => ({ name })),
+      phone_number: n.phoneNumber,
+      quickship: n.quickship,
+      record_type: 'available_phone_number',
+      region_information: region,
+      reservable: true,
+      vanity_format: '',
+    };
+  }
+
+  // Orders ---------------------------------------------------------------------------------------
+
+  private listOrders(account: string, q: Map<string, string[]>): ApiResult {
+    const status = q.get('filter[status]')?.[0];
+    const ref = q.get('filter[customer_reference]')?.[0];
+    const list = [...this.orders.values()]
+      .filter((o) => o.account === account && (!status || o.status === status) && (!ref || o.customer_reference === ref))
+      .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))
+      .map((o) => this.renderOrder(o));
+    return { status: 200, body: paginate(list, q) };
+  }
+
+  renderOrder(o: Order) {
+    const phones = o.phone_numbers.map((p) => ({
+      id: p.id,
+      record_type: 'number_order_phone_number',
+      phone_number: p.phone_number,
+      status: p.status,
+      country_code: p.country_code,
+      phone_number_type: p.phone_number_type,
+      regulatory_requirements: p.regulatory_requirements.map((r) => ({ ...r, record_type: 'phone_number_regulatory_requirement' })),
+      requirements_met: p.requirements_met,
+      requirements_status: p.requirements_status,
+      ...(p.status_reason ? { status_reason: p.status_reason } : {}),
+    }));
+    return {
+      id: o.id,
+      record_type: 'number_order',
+      status: o.status,
+      phone_numbers: phones,
+      phone_numbers_count: phones.length,
+      ...(o.connection_id !== undefined ? { connection_id: o.connection_id } : {}),
+      ...(o.messaging_profile_id !== undefined ? { messaging_profile_id: o.messaging_profile_id } : {}),
+      ...(o.billing_group_id !== undefined ? { billing_group_id: o.billing_group_id } : {}),
+      ...(o.customer_reference !== undefined ? { customer_reference: o.customer_reference } : {}),
+      requirements_met: o.phone_numbers.every((p) => p.requirements_met),
+      sub_number_orders_ids: o.sub_number_orders_ids,
+      created_at: o.created_at,
+      updated_at: o.updated_at,
+      ...(o.failure_reason ? { failure_reason: o.failure_reason } : {}),
+    };
+  }
+
+  private createOrder(account: string, body: Record<string, unknown>): ApiResult {
+    const optString = (name: string): string | undefined => {
+      const v = body[name];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') throw badRequest(`${name} must be a string`, { pointer: `/${name}` });
+      return v;
+    };
+    const connectionId = optString('connection_id');
+    const messagingProfileId = optString('messaging_profile_id');
+    const billingGroupId = optString('billing_group_id');
+    const customerReference = optString('customer_reference');
+    const list = body.phone_numbers;
+    if (!Array.isArray(list) || list.length === 0) throw badRequest('You must provide at least 1 phone number.', { pointer: '/phone_numbers' });
+    if (list.length > 1000) throw badRequest('1000 numbers is the maximum allowed.', { pointer: '/phone_numbers' });
+
+    const seen = new Set<string>();
+    const planned: Array<{ e164: string; described: InventoryNumber; group?: Group; types: RequirementTypeDef[] }> = [];
+    list.forEach((entry, i) => {
+      const pointer = `/phone_numbers/${i}`;
+      const e = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
+      if (!e || typeof e.phone_number !== 'string') throw badRequest('phone_number is required', { pointer: `${pointer}/phone_number` });
+      if (!E164_RE.test(e.phone_number)) {
+        throw new ApiError(422, '10016', 'Phone number must be in +E.164 format', 'The specified phone number parameter must be in +E.164 format.', { pointer: `${pointer}/phone_number` });
+      }
+      const e164 = validE164(e.phone_number);
+      const described = e164 ? this.inventory.describe(e164) : undefined;
+      if (!e164 || !described) throw new ApiError(422, '10002', 'Invalid phone number', `${e.phone_number} is not a number Telnyx can order.`, { pointer: `${pointer}/phone_number` });
+      if (seen.has(e164)) throw badRequest(`${e164} appears more than once in the order.`, { pointer: `${pointer}/phone_number` });
+      seen.add(e164);
+      if (this.owned.has(e164)) {
+        throw badRequest(`The phone number ${e164} is no longer available. Please search again and order another number.`, { pointer: `${pointer}/phone_number` });
+      }
+      const groupId = e.requirement_group_id;
+      if (groupId !== undefined && typeof groupId !== 'string') throw badRequest('requirement_group_id must be a string', { pointer: `${pointer}/requirement_group_id` });
+      const types = requirementTypesFor(described.country, described.type, 'ordering');
+      let group: Group | undefined;
+      if (groupId) {
+        group = this.groups.get(groupId);
+        if (!group || group.account !== account) throw badRequest(`Requirement group ${groupId} not found.`, { pointer: `${pointer}/requirement_group_id` });
+        if (group.country_code !== described.country || group.phone_number_type !== described.type || group.action !== 'ordering') {
+          throw badRequest(
+            `Requirement group ${groupId} is for ${group.country_code} ${group.phone_number_type} ${group.action}, not ${described.country} ${described.type} ordering.`,
+            { pointer: `${pointer}/requirement_group_id` },
+          );
+        }
+      }
+      if (types.length > 0) {
+        if (!group) {
+          throw badRequest(
+            `${described.country} ${described.type} numbers have regulatory requirements: an approved requirement_group_id is required to order ${e164}.`,
+            { pointer: `${pointer}/requirement_group_id` },
+          );
+        }
+        if (group.status !== 'approved') {
+          throw badRequest(`Requirement group ${group.id} is not approved (status: ${group.status}).`, { pointer: `${pointer}/requirement_group_id` });
+        }
+      }
+      planned.push({ e164, described, types, ...(group ? { group } : {}) });
+    });
+
+    const now = nowIso();
+    const order: Order = {
+      id: randomUUID(),
+      account,
+      status: 'pending',
+      phone_numbers: [],
+      sub_number_orders_ids: [],
+      created_at: now,
+      updated_at: now,
+      ...(connectionId !== undefined ? { connection_id: connectionId } : {}),
+      ...(messagingProfileId !== undefined ? { messaging_profile_id: messagingProfileId } : {}),
+      ...(billingGroupId !== undefined ? { billing_group_id: billingGroupId } : {}),
+      ...(customerReference !== undefined ? { customer_reference: customerReference } : {}),
+    };
+    const subOrders = new Map<string, string>();
+    for (const p of planned) {
+      const subKey = `${p.described.country}|${p.described.type}`;
+      if (!subOrders.has(subKey)) subOrders.set(subKey, randomUUID());
+      order.phone_numbers.push({
+        id: randomUUID(),
+        phone_number: p.e164,
+        status: 'pending',
+        country_code: p.described.country,
+        phone_number_type: p.described.type,
+        ...(p.group ? { requirement_group_id: p.group.id } : {}),
+        regulatory_requirements: (p.group?.regulatory_requirements ?? []).map((v) => ({ requirement_id: v.requirement_id, field_type: v.field_type, field_value: v.field_value ?? '' })),
+        requirements_met: true,
+        requirements_status: 'approved',
+        sub_number_order_id: subOrders.get(subKey)!,
+      });
+      const owned = this.createOwned(
+        account,
+        p.e164,
+        p.described,
+        {
+          connection_id: connectionId ?? null,
+          messaging_profile_id: messagingProfileId ?? null,
+          billing_group_id: billingGroupId ?? null,
+          customer_reference: customerReference ?? null,
+        },
+        'purchase-pending',
+      );
+      owned.orderId = order.id;
+      this.purchases[p.e164] = (this.purchases[p.e164] ?? 0) + 1;
+    }
+    order.sub_number_orders_ids = [...subOrders.values()];
+    this.orders.set(order.id, order);
+    return { status: 200, body: { data: this.renderOrder(order) } };
+  }
+
+  /** Marks an order complete; returns false when it was not pending. */
+  finishOrder(orderId: string, outcome: 'success' | 'failure', reason?: string): boolean {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`Unknown order ${orderId}`);
+    if (order.status !== 'pending') return false;
+    const now = nowIso();
+    order.status = outcome;
+    order.updated_at = now;
+    if (outcome === 'failure') order.failure_reason = reason ?? 'The order could not be fulfilled.';
+    for (const p of order.phone_numbers) {
+      p.status = outcome;
+      if (outcome === 'failure') p.status_reason = order.failure_reason!;
+      const owned = this.owned.get(p.phone_number);
+      if (!owned || owned.orderId !== order.id) continue;
+      if (outcome === 'success') {
+        owned.resource.status = 'active';
+        owned.resource.activated_at = now;
+        owned.resource.updated_at = now;
+      } else {
+        this.removeOwned(owned); // Telnyx may keep it listed as purchase-failed; the sandbox frees it
+      }
+    }
+    return true;
+  }
+
+  // Phone numbers ----------------------------------------------------------------------------------
+
+  private listNumbers(account: string, q: Map<string, string[]>): ApiResult {
+    const get = (name: string) => {
+      const v = q.get(name)?.[0];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const phone = get('filter[phone_number]');
+    const status = get('filter[status]');
+    const ref = get('filter[customer_reference]');
+    const tag = get('filter[tag]');
+    const cc = get('filter[country_iso_alpha2]')?.toUpperCase();
+    const connection = get('filter[connection_id]');
+    let list = [...this.owned.values()].filter((o) => o.account === account);
+    if (phone !== undefined) {
+      // "Requires at least three digits. Non-numerical characters will result in no values being returned."
+      list = /^\d+$/.test(phone) ? list.filter((o) => o.resource.phone_number.slice(1).includes(phone)) : [];
+    }
+    if (status !== undefined) list = list.filter((o) => o.resource.status === status);
+    if (ref !== undefined) list = list.filter((o) => o.resource.customer_reference === ref);
+    if (tag !== undefined) list = list.filter((o) => o.resource.tags.includes(tag));
+    if (cc !== undefined) list = list.filter((o) => o.resource.country_iso_alpha2 === cc);
+    if (connection !== undefined) list = list.filter((o) => o.resource.connection_id === connection);
+    list.sort((a, b) => b.seq - a.seq); // created_at descending
+    return { status: 200, body: paginate(list.map((o) => structuredClone(o.resource)), q) };
+  }
+
+  private updateNumber(o: Owned, body: Record<string, unknown>): ApiResult {
+    const r = o.resource;
+    const setString = (name: 'connection_id' | 'customer_reference' | 'billing_group_id' | 'external_pin' | 'emergency_address_id', field = name) => {
+      if (!(name in body)) return;
+      const v = body[name];
+      if (v !== null && typeof v !== 'string') throw badRequest(`${name} must be a string`, { pointer: `/${name}` });
+      (r as unknown as Record<string, unknown>)[field] = v === '' ? null : v;
+    };
+    setString('connection_id');
+    setString('customer_reference');
+    setString('billing_group_id');
+    setString('external_pin');
+    if ('address_id' in body) {
+      const v = body.address_id;
+      if (v !== null && typeof v !== 'string') throw badRequest('address_id must be a string', { pointer: '/address_id' });
+      r.emergency_address_id = v === '' ? null : (v as string | null);
+    }
+    if ('hd_voice_enabled' in body) {
+      if (typeof body.hd_voice_enabled !== 'boolean') throw badRequest('hd_voice_enabled must be a boolean', { pointer: '/hd_voice_enabled' });
+      r.hd_voice_enabled = body.hd_voice_enabled;
+    }
+    if ('tags' in body) {
+      const tags = body.tags;
+      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw badRequest('tags must be an array of strings', { pointer: '/tags' });
+      r.tags = [...new Set(tags as string[])];
+    }
+    if (r.connection_id === null) r.connection_name = null;
+    r.updated_at = nowIso();
+    return { status: 200, body: { data: structuredClone(r) } };
+  }
+
+  private updateMessaging(o: Owned, body: Record<string, unknown>): void {
+    if ('messaging_profile_id' in body) {
+      const v = body.messaging_profile_id;
+      if (v !== null && typeof v !== 'string') throw badRequest('messaging_profile_id must be a string', { pointer: '/messaging_profile_id' });
+      if (v !== null) o.resource.messaging_profile_id = v === '' ? null : v; // null keeps, '' unassigns
+    }
+    if ('tags' in body) {
+      if (!Array.isArray(body.tags) || body.tags.some((t) => typeof t !== 'string')) throw badRequest('tags must be an array of strings', { pointer: '/tags' });
+      o.resource.tags = [...new Set(body.tags as string[])];
+    }
+    o.resource.updated_at = nowIso();
+  }
+
+  private renderMessaging(o: Owned) {
+    const r = o.resource;
+    return {
+      id: r.id,
+      record_type: 'messaging_settings',
+      phone_number: r.phone_number,
+      messaging_profile_id: r.messaging_profile_id,
+      country_code: r.country_iso_alpha2,
+      type: r.phone_number_type === 'toll_free' ? 'tollfree' : 'longcode',
+      messaging_product: 'P2P',
+      eligible_messaging_products: ['P2P'],
+      traffic_type: 'P2P',
+      tags: r.tags,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+
+  private deleteNumber(o: Owned): ApiResult {
+    if (o.resource.status === 'purchase-pending') throw badRequest(`${o.resource.phone_number} has a pending number order and cannot be deleted yet.`);
+    if (o.resource.deletion_lock_enabled) throw badRequest('Deletion lock is enabled for this number.');
+    this.removeOwned(o);
+    const now = nowIso();
+    return { status: 200, body: { data: { ...structuredClone(o.resource), status: 'deleted', updated_at: now } } };
+  }
+
+  // Requirements -----------------------------------------------------------------------------------
+
+  renderRequirement(r: RequirementDef) {
+    const stamp = '2024-01-15T10:00:00.000Z';
+    return {
+      id: r.id,
+      record_type: 'requirement',
+      country_code: r.country,
+      phone_number_type: r.type,
+      action: r.action,
+      version: 1,
+      effective_start_at: stamp,
+      effective_end_at: null,
+      created_at: stamp,
+      updated_at: stamp,
+      requirement_types: r.types.map((t) => ({ ...t, record_type: 'requirement_type', created_at: stamp, updated_at: stamp })),
+    };
+  }
+
+  private listRequirements(q: Map<string, string[]>): ApiResult {
+    const cc = q.get('filter[country_code]')?.[0]?.toUpperCase();
+    const type = q.get('filter[phone_number_type]')?.[0];
+    const action = q.get('filter[action]')?.[0];
+    if (type !== undefined && !['local', 'national', 'toll_free'].includes(type)) {
+      throw badRequest('filter[phone_number_type] must be one of local, national, toll_free', { parameter: 'filter[phone_number_type]' });
+    }
+    if (action !== undefined && !['branded_calling', 'ordering', 'porting'].includes(action)) {
+      throw badRequest('filter[action] must be one of branded_calling, ordering, porting', { parameter: 'filter[action]' });
+    }
+    const list = REQUIREMENTS.filter((r) => (!cc || r.country === cc) && (!type || r.type === type) && (!action || r.action === action || r.action === 'both')).map((r) =>
+      this.renderRequirement(r),
+    );
+    return { status: 200, body: paginate(list, q) };
+  }
+
+  // Requirement groups -----------------------------------------------------------------------------
+
+  private groupFor(account: string, id: string): Group {
+    const g = this.groups.get(id);
+    if (!g || g.account !== account) throw notFound(`Requirement group ${id} not found`);
+    return g;
+  }
+
+  renderGroup(g: Group) {
+    return {
+      id: g.id,
+      record_type: 'requirement_group',
+      country_code: g.country_code,
+      phone_number_type: g.phone_number_type,
+      action: g.action,
+      ...(g.customer_reference !== undefined ? { customer_reference: g.customer_reference } : {}),
+      status: g.status,
+      regulatory_requirements: g.regulatory_requirements.map((v) => ({
+        requirement_id: v.requirement_id,
+        field_type: v.field_type,
+        ...(v.field_value !== undefined ? { field_value: v.field_value } : {}),
+        status: v.status,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+      })),
+      created_at: g.created_at,
+      updated_at: g.updated_at,
+    };
+  }
+
+  private listGroups(account: string, q: Map<string, string[]>): ApiResult {
+    const f = (name: string) => q.get(`filter[${name}]`)?.[0];
+    const list = [...this.groups.values()].filter(
+      (g) =>
+        g.account === account &&
+        (!f('country_code') || g.country_code === f('country_code')!.toUpperCase()) &&
+        (!f('phone_number_type') || g.phone_number_type === f('phone_number_type')) &&
+        (!f('action') || g.action === f('action')) &&
+        (!f('status') || g.status === f('status')) &&
+        (!f('customer_reference') || g.customer_reference === f('customer_reference')),
+    );
+    return { status: 200, body: list.map((g) => this.renderGroup(g)) };
+  }
+
+  /** Validates {requirement_id, field_value} items against the group's requirement types. */
+  private applyValues(g: Group, items: unknown): void {
+    if (items === undefined) return;
+    if (!Array.isArray(items)) throw badRequest('regulatory_requirements must be an array', { pointer: '/regulatory_requirements' });
+    const types = requirementTypesFor(g.country_code, g.phone_number_type, g.action);
+    const now = nowIso();
+    items.forEach((raw, i) => {
+      const pointer = `/regulatory_requirements/${i}`;
+      const item = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+      const id = item.requirement_id;
+      const value = item.field_value;
+      if (typeof id !== 'string') throw badRequest('requirement_id is required', { pointer: `${pointer}/requirement_id` });
+      if (typeof value !== 'string') throw badRequest('field_value must be a string', { pointer: `${pointer}/field_value` });
+      const type = types.find((t) => t.id === id);
+      if (!type) throw badRequest(`Requirement ${id} does not apply to ${g.country_code} ${g.phone_number_type} ${g.action}.`, { pointer: `${pointer}/requirement_id` });
+      this.checkValue(g.account, type, value, `${pointer}/field_value`);
+      const existing = g.regulatory_requirements.find((v) => v.requirement_id === id);
+      if (existing) {
+        existing.field_value = value;
+        existing.status = 'unapproved';
+        existing.updated_at = now;
+      }
+    });
+  }
+
+  private checkValue(account: string, type: RequirementTypeDef, value: string, pointer: string): void {
+    if (value.trim() === '') throw badRequest(`${type.name} cannot be empty.`, { pointer });
+    if (type.type === 'document') {
+      const d = this.documents.get(value);
+      if (!d || d.account !== account) throw badRequest(`${type.name} must be the id of an uploaded document (${value} not found).`, { pointer });
+    } else if (type.type === 'textual') {
+      const min = Number(type.acceptance_criteria.min_length ?? 0);
+      const max = Number(type.acceptance_criteria.max_length ?? Infinity);
+      if (value.length < min || value.length > max) throw badRequest(`${type.name} must be ${min}-${max} characters long.`, { pointer });
+    }
+  }
+
+  private createGroup(account: string, body: Record<string, unknown>): ApiResult {
+    for (const name of ['country_code', 'phone_number_type', 'action']) if (typeof body[name] !== 'string' || body[name] === '') throw missingParam(name);
+    const cc = (body.country_code as string).toUpperCase();
+    const type = body.phone_number_type as string;
+    const action = body.action as string;
+    if (!/^[A-Z]{2}$/.test(cc)) throw badRequest('country_code must be an ISO alpha-2 code', { pointer: '/country_code' });
+    if (!(TELNYX_NUMBER_TYPES as readonly string[]).includes(type)) throw badRequest(`phone_number_type must be one of ${TELNYX_NUMBER_TYPES.join(', ')}`, { pointer: '/phone_number_type' });
+    if (action !== 'ordering' && action !== 'porting') throw badRequest('action must be ordering or porting', { pointer: '/action' });
+    if (body.customer_reference !== undefined && typeof body.customer_reference !== 'string') throw badRequest('customer_reference must be a string', { pointer: '/customer_reference' });
+    const now = nowIso();
+    const g: Group = {
+      id: randomUUID(),
+      account,
+      country_code: cc,
+      phone_number_type: type,
+      action,
+      status: 'unapproved',
+      regulatory_requirements: requirementTypesFor(cc, type, action).map((t) => ({ requirement_id: t.id, field_type: t.type, status: 'unapproved', created_at: now, updated_at: now })),
+      created_at: now,
+      updated_at: now,
+      ...(typeof body.customer_reference === 'string' ? { customer_reference: body.customer_reference } : {}),
+    };
+    this.applyValues(g, body.regulatory_requirements);
+    this.groups.set(g.id, g);
+    return { status: 200, body: this.renderGroup(g) };
+  }
+
+  private updateGroup(g: Group, body: Record<string, unknown>): ApiResult {
+    if (body.customer_reference !== undefined && typeof body.customer_reference !== 'string') throw badRequest('customer_reference must be a string', { pointer: '/customer_reference' });
+    const copy = structuredClone(g);
+    this.applyValues(copy, body.regulatory_requirements); // validate everything before changing anything
+    if (body.regulatory_requirements !== undefined) {
+      g.regulatory_requirements = copy.regulatory_requirements;
+      g.status = 'unapproved'; // changed values need a new review
+      delete g.rejection_reason;
+    }
+    if (typeof body.customer_reference === 'string') g.customer_reference = body.customer_reference;
+    g.updated_at = nowIso();
+    return { status: 200, body: this.renderGroup(g) };
+  }
+
+  private submitGroup(g: Group): ApiResult {
+    if (g.status === 'pending-approval' || g.status === 'approved') return { status: 200, body: this.renderGroup(g) };
+    const types = requirementTypesFor(g.country_code, g.phone_number_type, g.action);
+    const missing = g.regulatory_requirements.filter((v) => v.field_value === undefined || v.field_value === '');
+    if (missing.length > 0) {
+      const names = missing.map((v) => types.find((t) => t.id === v.requirement_id)?.name ?? v.requirement_id);
+      throw badRequest(`Requirement group ${g.id} is missing values for: ${names.join(', ')}.`, { pointer: '/regulatory_requirements' });
+    }
+    const now = nowIso();
+    g.status = 'pending-approval';
+    for (const v of g.regulatory_requirements) {
+      v.status = 'pending-approval';
+      v.updated_at = now;
+    }
+    g.updated_at = now;
+    return { status: 200, body: this.renderGroup(g) };
+  }
+
+  decideGroup(id: string, approve: boolean, reason?: string): void {
+    const g = this.groups.get(id);
+    if (!g) throw new Error(`Unknown requirement group ${id}`);
+    const now = nowIso();
+    g.status = approve ? 'approved' : 'declined';
+    for (const v of g.regulatory_requirements) {
+      v.status = g.status;
+      v.updated_at = now;
+    }
+    if (approve) delete g.rejection_reason;
+    else g.rejection_reason = reason ?? 'Rejected';
+    g.updated_at = now;
+  }
+
+  // Documents --------------------------------------------------------------------------------------
+
+  renderDocument(d: DocumentRec) {
+    return {
+      id: d.id,
+      record_type: 'document',
+      filename: d.filename,
+      content_type: d.content_type,
+      ...(d.size !== null ? { size: { amount: d.size, unit: 'bytes' } } : {}),
+      ...(d.sha256 !== null ? { sha256: d.sha256 } : {}),
+      status: d.status,
+      av_scan_status: d.size !== null ? 'scanned' : 'pending_scan',
+      ...(d.customer_reference !== undefined ? { customer_reference: d.customer_reference } : {}),
+      created_at: d.created_at,
+      updated_at: d.updated_at,
+    };
+  }
+
+  private createDocument(account: string, rawBody: Buffer, contentType: string, json: Record<string, unknown> | undefined): ApiResult {
+    let filename: string | undefined;
+    let type: string | undefined;
+    let data: Buffer | undefined;
+    let customerReference: string | undefined;
+    if (json === undefined) {
+      const parts = parseMultipart(rawBody, contentType);
+      const file = parts.find((p) => p.name === 'file');
+      if (!file) throw badRequest("The multipart field 'file' is required.", { pointer: '/file' });
+      data = file.data;
+      filename = file.filename || 'document';
+      type = file.contentType && file.contentType !== 'application/octet-stream' ? file.contentType : guessContentType(filename);
+      const ref = parts.find((p) => p.name === 'customer_reference');
+      if (ref) customerReference = ref.data.toString('utf8');
+    } else {
+      if (json.customer_reference !== undefined) {
+        if (typeof json.customer_reference !== 'string') throw badRequest('customer_reference must be a string', { pointer: '/customer_reference' });
+        customerReference = json.customer_reference;
+      }
+      if (typeof json.file === 'string') {
+        if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(json.file)) throw badRequest('file must be base64', { pointer: '/file' });
+        data = Buffer.from(json.file, 'base64');
+        filename = typeof json.filename === 'string' && json.filename ? json.filename : 'document';
+      } else if (typeof json.url === 'string') {
+        let u: URL;
+        try {
+          u = new URL(json.url);
+        } catch {
+          throw badRequest('url must be an absolute URL', { pointer: '/url' });
+        }
+        filename = typeof json.filename === 'string' && json.filename ? json.filename : decodeURIComponent(u.pathname.split('/').pop() || 'document');
+      } else {
+        throw badRequest('Provide the document as file (base64) or url.', { pointer: '/file' });
+      }
+      type = guessContentType(filename);
+    }
+    if (data !== undefined && data.length === 0) throw badRequest('The document is empty.', { pointer: '/file' });
+    const now = nowIso();
+    const d: DocumentRec = {
+      id: randomUUID(),
+      account,
+      filename: filename!,
+      content_type: type!,
+      size: data?.length ?? null,
+      sha256: data ? createHash('sha256').update(data).digest('hex') : null,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+      ...(customerReference !== undefined ? { customer_reference: customerReference } : {}),
+    };
+    this.documents.set(d.id, d);
+    return { status: 200, body: { data: this.renderDocument(d) } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP plumbing
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, '10015', 'Bad Request', 'Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.writableEnded || res.destroyed) return;
+  const common = { 'x-request-id': randomUUID(), ...headers };
+  if (status === 204 || body === undefined) {
+    res.writeHead(status, common);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...common, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<TelnyxSandbox> {
+  const sandbox = new Sandbox(opts);
+  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')) as Partial<Snapshot>);
+  const saveState = () => {
+    if (!opts.stateFile) return;
+    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
+    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
+    renameSync(opts.stateFile + '.tmp', opts.stateFile);
+  };
+  saveState(); // persists a generated signing key at once
+  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const inFlight = new Set<Promise<unknown>>();
+  const deliveries: WebhookDelivery[] = [];
+  let closed = false;
+
+  const sleep = (ms: number) =>
+    ms <= 0 || closed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const entry = {
+            timer: setTimeout(() => {
+              timers.delete(entry);
+              resolve();
+            }, ms),
+            resolve,
+          };
+          timers.add(entry);
+        });
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  // --- webhooks --------------------------------------------------------------------------------
+
+  async function deliver(envelope: { data: Record<string, unknown>; meta?: Record<string, unknown> }, url: string, attempts: number): Promise<WebhookDelivery> {
+    let last: WebhookDelivery | undefined;
+    for (let attempt = 1; attempt <= attempts && !closed; attempt++) {
+      const body = JSON.stringify({ ...envelope, meta: { ...(envelope.meta ?? {}), attempt, delivered_to: url } });
+      const headers = { 'content-type': 'application/json', 'user-agent': 'telnyx-webhooks', ...telnyxSignatureHeaders(sandbox.keyPair.privateKey, body) };
+      const record: WebhookDelivery = {
+        eventId: String(envelope.data.id ?? ''),
+        eventType: String(envelope.data.event_type ?? ''),
+        url,
+        attempt,
+        status: 0,
+        body,
+        headers,
+        at: nowIso(),
+      };
+      try {
+        const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer().catch(() => undefined);
+        record.status = res.status;
+      } catch (err) {
+        record.error = err instanceof Error ? err.message : String(err);
+      }
+      deliveries.push(record);
+      last = record;
+      if (record.status >= 200 && record.status < 300) break;
+      await sleep(100 * attempt);
+    }
+    if (!last) throw new Error('Sandbox closed before the webhook was sent');
+    return last;
+  }
+
+  function orderEnvelope(orderId: string) {
+    const order = sandbox.orders.get(orderId)!;
+    return {
+      data: { event_type: 'number_order.complete', id: randomUUID(), occurred_at: nowIso(), payload: sandbox.renderOrder(order), record_type: 'event' },
+      meta: {},
+    };
+  }
+
+  function emitOrderWebhook(orderId: string): void {
+    const url = sandbox.webhookUrl;
+    if (!url || closed) return;
+    track(deliver(orderEnvelope(orderId), url, WEBHOOK_ATTEMPTS)).catch(() => undefined);
+  }
+
+  async function completeOrder(orderId: string, outcome: 'success' | 'failure', reason?: string): Promise<void> {
+    const changed = await sandbox.serialize(() => {
+      const done = sandbox.finishOrder(orderId, outcome, reason);
+      if (done) saveState();
+      return done;
+    });
+    if (changed) emitOrderWebhook(orderId);
+  }
+
+  function scheduleCompletion(orderId: string): void {
+    if (sandbox.orderCompletion !== 'webhook') return;
+    track(sleep(sandbox.webhookDelayMs).then(() => (closed ? undefined : completeOrder(orderId, 'success')))).catch(() => undefined);
+  }
+
+  // --- API -------------------------------------------------------------------------------------
+
+  const faultResult = (f: InjectedFault): ApiResult => {
+    const [defaultCode, defaultTitle] = DEFAULT_FAULTS[f.status] ?? ['10007', 'Unexpected error'];
+    const headers: Record<string, string> = {};
+    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
+    return {
+      status: f.status,
+      body: errorBody([{ code: f.code ?? defaultCode, title: f.title ?? defaultTitle, ...(f.detail !== undefined ? { detail: f.detail } : {}) }]),
+      headers,
+    };
+  };
+
+  const toResult = (err: unknown): ApiResult => {
+    if (err instanceof ApiError) return { status: err.status, body: errorBody(err.errors), headers: err.headers };
+    console.error('[telnyx-sandbox] unexpected error', err);
+    return { status: 500, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'An unexpected error occured.' }]) };
+  };
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const v2 = url.pathname === '/v2' || url.pathname.startsWith('/v2/');
+    const pathname = (v2 ? url.pathname.slice(3) : url.pathname).replace(/\/+$/, '') || '/';
+    const route = matchRoute(pathname);
+    const template = route?.template ?? pathname;
+    const answer = (r: ApiResult) => {
+      sandbox.record(method, template, r.status, v2);
+      send(res, r.status, r.body, r.headers);
+    };
+    const drop = () => {
+      sandbox.record(method, template, 0, v2);
+      res.socket?.destroy();
+    };
+
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(req);
+    } catch (err) {
+      answer(toResult(err));
+      return;
+    }
+    await sleep(sandbox.latencyMs);
+
+    const fault = sandbox.takeFault(method, pathname);
+    if (fault && !fault.afterEffect) {
+      await sleep(fault.delayMs ?? 0);
+      if (fault.dropConnection) drop();
+      else answer(faultResult(fault));
+      return;
+    }
+    if (sandbox.rollTransientFailure()) {
+      answer({ status: 503, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'Service temporarily unavailable, please retry.' }]) });
+      return;
+    }
+
+    let newOrderId: string | undefined;
+    const result = await sandbox.serialize(() => {
+      try {
+        const account = sandbox.authenticate(req);
+        const outcome = sandbox.handleApi(method, url, pathname, route, account, rawBody, String(req.headers['content-type'] ?? ''));
+        if (route?.kind === 'orders' && method === 'POST' && outcome.status < 300) {
+          newOrderId = (outcome.body as { data: { id: string } }).data.id;
+          if (sandbox.orderCompletion === 'immediate') {
+            sandbox.finishOrder(newOrderId, 'success');
+            outcome.body = { data: sandbox.renderOrder(sandbox.orders.get(newOrderId)!) };
+          }
+        }
+        if (method !== 'GET' && outcome.status < 300) saveState();
+        return outcome;
+      } catch (err) {
+        return toResult(err);
+      }
+    });
+    if (newOrderId) {
+      if (sandbox.orderCompletion === 'immediate') emitOrderWebhook(newOrderId);
+      else scheduleCompletion(newOrderId);
+    }
+
+    if (fault) {
+      // afterEffect: the request took effect above; the caller only sees the failure.
+      await sleep(fault.delayMs ?? 0);
+      if (fault.dropConnection) drop();
+      else answer(faultResult(fault));
+      return;
+    }
+    answer(result);
+  }
+
+  // --- controls --------------------------------------------------------------------------------
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const p = url.pathname.replace(/\/+$/, '');
+    const json = async (): Promise<Record<string, unknown>> => {
+      const raw = (await readBody(req)).toString('utf8');
+      if (!raw) return {};
+      const v: unknown = JSON.parse(raw);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
+      return v as Record<string, unknown>;
+    };
+    try {
+      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
+      if (p === '/__sandbox/public-key' && method === 'GET') return send(res, 200, { publicKeyBase64: sandbox.keyPair.publicKeyBase64 });
+      if (p === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
+      if (p === '/__sandbox/faults' && method === 'POST') {
+        sandbox.injectFault((await json()) as unknown as InjectedFault);
+        return send(res, 201, { faults: sandbox.listFaults() });
+      }
+      if (p === '/__sandbox/faults' && method === 'DELETE') {
+        sandbox.clearFaults();
+        return send(res, 204, undefined);
+      }
+      if (p === '/__sandbox/purchases' && method === 'GET') return send(res, 200, sandbox.purchaseCounts());
+      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
+      if (p === '/__sandbox/webhooks' && method === 'GET') return send(res, 200, { webhooks: deliveries });
+      if (p === '/__sandbox/webhooks' && method === 'POST') {
+        const body = await json();
+        sandbox.configure({ webhookUrl: typeof body.url === 'string' && body.url ? body.url : null });
+        return send(res, 200, { webhookUrl: sandbox.webhookUrl ?? null });
+      }
+      if (p === '/__sandbox/owned' && method === 'POST') {
+        const body = await json();
+        const resource = await sandbox.serialize(() => sandbox.seedOwned(String(body.phoneNumber ?? ''), typeof body.apiKey === 'string' ? body.apiKey : undefined));
+        saveState();
+        return send(res, 201, resource);
+      }
+      if (p === '/__sandbox/config' && method === 'POST') {
+        sandbox.configure((await json()) as SandboxConfig);
+        return send(res, 200, {
+          latencyMs: sandbox.latencyMs,
+          transientFailureRate: sandbox.transientFailureRate,
+          orderCompletion: sandbox.orderCompletion,
+          webhookDelayMs: sandbox.webhookDelayMs,
+          webhookUrl: sandbox.webhookUrl ?? null,
+          ignoredFilters: [...sandbox.ignoredFilters],
+        });
+      }
+      if (p === '/__sandbox/reset' && method === 'POST') {
+        sandbox.reset();
+        deliveries.length = 0;
+        return send(res, 204, undefined);
+      }
+      let m = /^\/__sandbox\/orders\/([^/]+)\/complete$/.exec(p);
+      if (m && method === 'POST') {
+        const body = await json();
+        const outcome = body.outcome === 'failure' ? 'failure' : 'success';
+        await completeOrder(decodeURIComponent(m[1]!), outcome, typeof body.reason === 'string' ? body.reason : undefined);
+        return send(res, 200, { order: sandbox.renderOrder(sandbox.orders.get(decodeURIComponent(m[1]!))!) });
+      }
+      m = /^\/__sandbox\/requirement_groups\/([^/]+)\/(approve|reject)$/.exec(p);
+      if (m && method === 'POST') {
+        const body = await json();
+        const id = decodeURIComponent(m[1]!);
+        await sandbox.serialize(() => sandbox.decideGroup(id, m![2] === 'approve', typeof body.reason === 'string' ? body.reason : undefined));
+        saveState();
+        return send(res, 200, sandbox.renderGroup(sandbox.groups.get(id)!));
+      }
+      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
+    } catch (err) {
+      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
+    handler(req, res, url).catch((err: unknown) => {
+      console.error('[telnyx-sandbox] request failed', err);
+      send(res, 500, errorBody([{ code: '10007', title: 'Unexpected error' }]));
+    });
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    get publicKeyBase64() {
+      return sandbox.keyPair.publicKeyBase64;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closed = true;
+        for (const t of timers) {
+          clearTimeout(t.timer);
+          t.resolve();
+        }
+        timers.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+    injectFault: (f) => sandbox.injectFault(f),
+    clearFaults: () => sandbox.clearFaults(),
+    purchaseCounts: () => sandbox.purchaseCounts(),
+    requestLog: () => sandbox.requestLog(),
+    seedOwned: (phoneNumber, apiKey) => {
+      const r = sandbox.seedOwned(phoneNumber, apiKey);
+      saveState();
+      return r;
+    },
+    configure: (changes) => sandbox.configure(changes),
+    reset: () => {
+      sandbox.reset();
+      deliveries.length = 0;
+      for (const t of timers) {
+        clearTimeout(t.timer);
+        t.resolve();
+      }
+      timers.clear();
+      saveState();
+    },
+    completeOrder,
+    approveRequirementGroup: (id) => {
+      sandbox.decideGroup(id, true);
+      saveState();
+    },
+    rejectRequirementGroup: (id, reason) => {
+      sandbox.decideGroup(id, false, reason);
+      saveState();
+    },
+    setWebhookUrl: (url) => sandbox.configure({ webhookUrl: url ?? null }),
+    sentWebhooks: () => deliveries.map((d) => ({ ...d, headers: { ...d.headers } })),
+    sendWebhook: (event, options = {}) => {
+      const url = options.url ?? sandbox.webhookUrl;
+      if (!url) return Promise.reject(new Error('No webhook URL: pass options.url or setWebhookUrl()'));
+      const envelope =
+        'data' in event
+          ? { data: event.data, ...(event.meta ? { meta: event.meta } : {}) }
+          : {
+              data: { event_type: event.eventType, id: event.id ?? randomUUID(), occurred_at: event.occurredAt ?? nowIso(), payload: event.payload, record_type: 'event' },
+            };
+      return track(deliver(envelope, url, options.attempts ?? 1));
+    },
+    idle: async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+/** Matches the credential schema (KEY + 20+ characters). A sandbox-only value, not a secret. */
+export const DEFAULT_SANDBOX_API_KEY = 'KEY0SANDBOX0TELNYX0LOCAL0DEV0ONLY_sandbox';
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i >= 0) return argv[i + 1];
+    const inline = argv.find((a) => a.startsWith(`--${name}=`));
+    return inline?.slice(name.length + 3);
+  };
+  const num = (name: string): number | undefined => {
+    const v = arg(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
+    return n;
+  };
+  const apiKey = process.env.TELNYX_SANDBOX_API_KEY || DEFAULT_SANDBOX_API_KEY;
+  const options: TelnyxSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4011, apiKeys: [apiKey] };
+  const latency = num('latency');
+  const rate = num('failure-rate');
+  const seed = num('seed');
+  const delay = num('webhook-delay');
+  const state = arg('state');
+  const webhookUrl = arg('webhook-url') ?? process.env.TELNYX_SANDBOX_WEBHOOK_URL;
+  const completion = arg('order-completion');
+  if (latency !== undefined) options.latencyMs = latency;
+  if (rate !== undefined) options.transientFailureRate = rate;
+  if (seed !== undefined) options.seed = seed;
+  if (delay !== undefined) options.webhookDelayMs = delay;
+  if (state) options.stateFile = state;
+  if (webhookUrl) options.webhookUrl = webhookUrl;
+  if (completion) {
+    if (!['immediate', 'webhook', 'manual'].includes(completion)) throw new Error('--order-completion must be immediate, webhook or manual');
+    options.orderCompletion = completion as OrderCompletion;
+  }
+  const sandbox = await startTelnyxSandbox(options);
+  console.log(`Telnyx sandbox listening on ${sandbox.url} (and ${sandbox.url}/v2)`);
+  console.log(`  API key     ${apiKey}`);
+  console.log(`  Public key  ${sandbox.publicKeyBase64}`);
+  console.log(`  Webhooks    ${webhookUrl ?? '(none: POST /__sandbox/webhooks {url})'}`);
+  const stop = () => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
