@@ -2,7 +2,8 @@ import * as functions from '@google-cloud/functions-framework';
 import { getDeps } from '../shared/deps.js';
 import { installFrameworkErrorEnvelope } from '../shared/http/framework-errors.js';
 import { createHttpFunction } from '../shared/http/handler.js';
-import { endpoints } from './endpoints.js';
+import { createEventFunction } from '../shared/http/event-handler.js';
+import { endpoints, eventFunctions } from './endpoints.js';
 
 /**
  * Registers one functions-framework target per row of the endpoint table. Each
@@ -13,5 +14,8 @@ installFrameworkErrorEnvelope();
 for (const endpoint of endpoints) {
   functions.http(endpoint.name, createHttpFunction(endpoint, getDeps));
 }
+for (const definition of eventFunctions) {
+  functions.cloudEvent(definition.name, createEventFunction(definition, getDeps));
+}
 
-export const functionNames = endpoints.map((e) => e.name);
+export const functionNames = [...endpoints, ...eventFunctions].map((e) => e.name);

@@ -1,7 +1,8 @@
-import type { AnyEndpoint as Endpoint } from '../shared/api/endpoint.js';
+import type { AnyEndpoint as Endpoint, EventFunction } from '../shared/api/endpoint.js';
+import { queueDefinitions } from '../shared/queue/queues.js';
 
 /** The function list Terraform deploys (terraform/functions.json), derived from the endpoint table. */
-export function functionManifest(endpoints: readonly Endpoint[]) {
+export function functionManifest(endpoints: readonly Endpoint[], events: readonly EventFunction[]) {
   return {
     generatedFrom: 'functions/endpoints.ts — regenerate with `npm run generate`',
     functions: endpoints.map((e) => ({
@@ -15,6 +16,25 @@ export function functionManifest(endpoints: readonly Endpoint[]) {
       timeoutSeconds: e.runtime?.timeoutSeconds ?? 60,
       minInstances: e.runtime?.minInstances ?? 0,
       maxInstances: e.runtime?.maxInstances ?? 100,
+    })),
+    eventFunctions: events.map((e) => ({
+      name: e.name,
+      entryPoint: e.name,
+      trigger: 'pubsub',
+      topic: e.topic,
+      deadLetterTopic: e.deadLetterTopic ?? null,
+      maxDeliveryAttempts: e.maxDeliveryAttempts ?? 5,
+      memory: e.runtime?.memory ?? '256Mi',
+      timeoutSeconds: e.runtime?.timeoutSeconds ?? 60,
+    })),
+    topics: [...new Set(events.flatMap((e) => [e.topic, ...(e.deadLetterTopic ? [e.deadLetterTopic] : [])]))],
+    queues: Object.entries(queueDefinitions({})).map(([name, q]) => ({
+      name,
+      maxDispatchesPerSecond: q.maxDispatchesPerSecond,
+      maxConcurrentDispatches: q.maxConcurrentDispatches,
+      maxAttempts: q.maxAttempts,
+      minBackoff: `${Math.round(q.minBackoffMs / 100) / 10}s`,
+      maxBackoff: `${Math.round(q.maxBackoffMs / 1000)}s`,
     })),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { endpoints } from '../functions/endpoints.js';
+import { endpoints, eventFunctions } from '../functions/endpoints.js';
 import { functionManifest } from '../functions/manifest.js';
 import { buildOpenApi } from '../shared/api/openapi.js';
 
@@ -29,7 +29,7 @@ export async function renderReadme(current: string): Promise<string> {
 }
 
 export const generated: Record<string, (current: string) => string | Promise<string>> = {
-  'terraform/functions.json': () => JSON.stringify(functionManifest(endpoints), null, 2) + '\n',
+  'terraform/functions.json': () => JSON.stringify(functionManifest(endpoints, eventFunctions), null, 2) + '\n',
   'terraform/openapi.json': () => JSON.stringify(buildOpenApi(endpoints), null, 2) + '\n',
   'README.md': renderReadme,
 };

@@ -11,6 +11,7 @@ import { createProviderResolver, type ProviderResolver } from './providers/regis
 import { accountLookup } from './services/accounts/provider-accounts.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
+import type { Publisher } from './queue/publisher.js';
 
 /**
  * Everything an operation may use, wired in this one place. Nothing heavy is
@@ -27,6 +28,7 @@ export interface Deps {
   idempotency: IdempotencyStore;
   secrets: SecretStore;
   tasks: TaskQueue;
+  publisher: Publisher;
   providers: ProviderResolver;
 }
 
@@ -77,6 +79,15 @@ function lazyTaskQueue(config: Config): TaskQueue {
   return { enqueue: async (task) => (await load()).enqueue(task) };
 }
 
+function lazyPublisher(config: Config): Publisher {
+  const load = lazy(async (): Promise<Publisher> => {
+    const { PubSubPublisher } = await import('./queue/pubsub-publisher.js');
+    // Topics are Terraform's in production; the emulator starts empty.
+    return new PubSubPublisher({ projectId: config.GOOGLE_CLOUD_PROJECT, createMissingTopics: config.PLATFORM_ENV !== 'production' });
+  });
+  return { publish: async (topic, data, attributes) => (await load()).publish(topic, data, attributes) };
+}
+
 export function createDeps(config: Config = getConfig(), overrides: Partial<Deps> = {}): Deps {
   const db = overrides.db ?? lazy(() => getFirestore(config.GOOGLE_CLOUD_PROJECT));
   const secrets = overrides.secrets ?? lazySecretStore(config);
@@ -103,6 +114,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
     idempotency: createIdempotencyStore(db),
     secrets,
     tasks: lazyTaskQueue(config),
+    publisher: lazyPublisher(config),
     providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db) }),
     ...overrides,
   };

@@ -37,23 +37,10 @@ resource "google_secret_manager_secret_iam_member" "api_reads_platform_provider"
   member    = "serviceAccount:${google_service_account.api.email}"
 }
 
-# Cloud Tasks: follow-ups (purchase checks, polling) and per-provider throttling.
+# Cloud Tasks queues are declared in events.tf from the generated manifest.
 resource "google_service_account" "tasks" {
   account_id   = "numbers-tasks"
   display_name = "Identity of Cloud Tasks OIDC tokens"
-}
-
-resource "google_cloud_tasks_queue" "followups" {
-  name     = "followups"
-  location = var.region
-  rate_limits {
-    max_dispatches_per_second = 10
-  }
-  retry_config {
-    max_attempts  = 10
-    min_backoff   = "5s"
-    max_backoff   = "300s"
-  }
 }
 
 resource "google_project_iam_member" "api_enqueues_tasks" {
@@ -68,19 +55,6 @@ resource "google_service_account_iam_member" "api_acts_as_tasks" {
   member             = "serviceAccount:${google_service_account.api.email}"
 }
 
-resource "google_cloud_tasks_queue" "reconcile" {
-  name     = "reconcile"
-  location = var.region
-  rate_limits {
-    max_dispatches_per_second = 5
-    max_concurrent_dispatches = 2
-  }
-  retry_config {
-    max_attempts = 5
-    min_backoff  = "10s"
-    max_backoff  = "600s"
-  }
-}
 
 # Cloud Scheduler calls the scheduled functions with an OIDC token of the tasks
 # service account (the same check as task targets).

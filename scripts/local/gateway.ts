@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pathMatcher } from '../../shared/api/endpoint.js';
 import { AppError, envelope } from '../../shared/http/errors.js';
-import { endpoints } from '../../functions/endpoints.js';
+import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js'; // registers every function target
 
 /**
@@ -22,9 +22,17 @@ const routes = [...endpoints]
   .sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0))
   .map((endpoint) => ({ endpoint, match: pathMatcher(endpoint.path, true), server: getTestServer(endpoint.name) }));
 
+/** The emulator's push subscriptions deliver here (in production Pub/Sub triggers each function directly). */
+const pushRoutes = new Map(eventFunctions.map((fn) => [`/pubsub/${fn.name}`, getTestServer(fn.name)]));
+
 export async function startGateway(options: { port: number; host?: string }): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const push = pushRoutes.get(path);
+    if (push) {
+      push.emit('request', req, res);
+      return;
+    }
     const candidates = routes.filter((route) => route.match(path));
     const route = candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET')) ?? candidates[0];
     if (!route) {

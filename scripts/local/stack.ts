@@ -13,6 +13,8 @@ import { startVonageSandbox } from '../sandboxes/vonage.js';
 import { startTelnyxSandbox } from '../sandboxes/telnyx.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
+import { queueDefinitions } from '../../shared/queue/queues.js';
+import { createPushSubscriptions } from './pubsub-setup.js';
 
 export { LOCAL_PROJECT_ID };
 
@@ -143,10 +145,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // Behaves like the deployed queue: delayed delivery, rate limits, retries, and an OIDC token per task.
     const tasks = new LocalTaskQueue({
-      queues: {
-        followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 30_000 },
-        reconcile: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 2, maxAttempts: 5, minBackoffMs: 2000, maxBackoffMs: 60_000 },
-      },
+      queues: Object.fromEntries(
+        // Same queues and rates as deployed; backoff capped lower so a dev stack recovers quickly.
+        Object.entries(queueDefinitions()).map(([name, q]) => [name, { ...q, maxBackoffMs: Math.min(q.maxBackoffMs, 30_000) }]),
+      ),
       authHeader: async ({ audience }) => `Bearer ${await mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount })}`,
     });
     useLocalTaskQueue(tasks);
@@ -163,6 +165,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
     resetConfig();
     resetDeps();
+    await createPushSubscriptions(projectId, gateway.url);
     sandboxes.telnyx?.setWebhookUrl(`${gateway.url}/webhooks/telnyx`); // signed number_order.* events
 
     // Cloud Scheduler's stand-in: the scheduled functions, called like the deployed scheduler would.

@@ -124,3 +124,19 @@ export function pathMatcher(template: string, anchored = false): (path: string) 
     return params;
   };
 }
+
+/** A Pub/Sub-triggered function: the message's JSON data goes to the operation. */
+export interface EventFunction {
+  name: string;
+  topic: string;
+  /** Where Pub/Sub sends a message after maxDeliveryAttempts failed deliveries. */
+  deadLetterTopic?: string;
+  maxDeliveryAttempts?: number;
+  /** Older messages are acknowledged and dropped (retrying them would do more harm than good). */
+  maxAgeSeconds: number;
+  summary: string;
+  runtime?: RuntimeOptions;
+  operation: () => Promise<{ default: EventOperationFactory }>;
+}
+
+export type EventOperationFactory = (deps: Deps) => (input: { data: unknown; messageId: string; publishTime: string; log: Logger }) => Promise<void>;

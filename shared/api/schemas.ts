@@ -545,3 +545,86 @@ export const WebhookAck = z.object({
 // ---------- gig check ----------
 export const NumberCheckQuery = z.object({ gigId: z.string().trim().min(1).max(128) }).strict();
 export const NumberCheckResponse = z.object({ hasNumber: z.boolean(), numbers: z.array(PhoneNumberResource) });
+
+// ---------- bulk jobs ----------
+const ItemStateEnum = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export const CreateJobBody = z
+  .object({
+    type: z.enum(['purchase', 'release', 'update', 'tollfree-reserve', 'tollfree-activate', 'tollfree-routing', 'tollfree-sms']),
+    provider: Provider,
+    accountId: AccountIdValue.optional(),
+    items: z.array(z.unknown()).min(1).max(10_000).optional().meta({ description: 'Up to 10,000 items, each validated up front' }),
+    search: z
+      .object({
+        country: Country.default('US'),
+        type: z.enum(numberTypes).default('local'),
+        areaCode: z.string().regex(/^\d{3}$/).optional(),
+        contains: z.string().regex(/^\d{1,8}$/).optional(),
+        quantity: z.number().int().min(1).max(10_000),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Purchase jobs: let the job find the numbers (e.g. {areaCode:"415", quantity:500})' }),
+    callbackUrl: z
+      .string()
+      .max(2048)
+      .url()
+      .optional()
+      .meta({ description: 'https URL that receives a signed job.finished notification (X-Signature, see POST /v1/signing-secret)' }),
+  })
+  .strict()
+  .refine((b) => (b.items === undefined) !== (b.search === undefined), { message: 'give either items or search', path: ['items'] });
+const Counts = z.object({ queued: z.number(), running: z.number(), succeeded: z.number(), failed: z.number(), cancelled: z.number() });
+export const JobResource = z.object({
+  id: z.string(),
+  type: z.string(),
+  provider: z.string(),
+  accountId: z.string().optional(),
+  status: z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'cancelled', 'failed']),
+  itemCount: z.number().int(),
+  search: z.record(z.string(), z.unknown()).optional(),
+  callbackUrl: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  failureReason: z.string().optional(),
+  counts: Counts,
+  total: z.number().int(),
+  percent: z.number().int(),
+  throughputPerSecond: z.number().optional(),
+});
+export const CreateJobResponse = JobResource.extend({
+  invalidItems: z.array(z.object({ index: z.number().int(), issues: z.array(z.object({ path: z.string(), message: z.string() })) })),
+  invalidCount: z.number().int(),
+});
+export const JobsPage = page(JobResource);
+export const JobId = z.object({ id: z.string().regex(/^job_[a-f0-9]{20}$/, 'is not a job id (job_…)') }).strict();
+export const JobItemsQuery = z.object({ state: ItemStateEnum.optional(), limit: Limit(500, 100), cursor: z.string().regex(/^\d{1,6}$/).optional() }).strict();
+export const JobItemResource = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  state: ItemStateEnum,
+  input: z.record(z.string(), z.unknown()),
+  attempts: z.number().int(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string(), provider: z.string().optional(), providerCode: z.string().optional(), retryable: z.boolean().optional() })
+    .optional(),
+  updatedAt: z.string(),
+  finishedAt: z.string().optional(),
+});
+export const JobItemsPage = z.object({ data: z.array(JobItemResource), nextCursor: z.string().optional() });
+export const JobItemTask = z
+  .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id, itemId: z.string().regex(/^it_\d{5}$/) })
+  .strict();
+export const JobItemResult = z.object({ outcome: z.enum(['succeeded', 'failed', 'cancelled', 'already_final', 'busy']) });
+export const JobCallbackTask = z.object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id }).strict();
+export const JobCallbackResult = z.object({ status: z.number().int() });
+export const SigningSecretResponse = z.object({
+  secret: z.string(),
+  header: z.literal('X-Signature'),
+  scheme: z.string(),
+});

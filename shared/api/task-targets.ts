@@ -6,6 +6,8 @@ export const taskEndpoints = {
   /** Cloud Scheduler's target (same OIDC check as tasks). */
   reconcileStart: { name: 'scheduledReconcile', path: '/internal/scheduled/reconcile', queue: 'reconcile' },
   reconcileAccount: { name: 'taskReconcileAccount', path: '/internal/tasks/reconcile-account', queue: 'reconcile' },
+  jobItem: { name: 'taskJobItem', path: '/internal/tasks/job-item', queue: 'provider-*' },
+  jobCallback: { name: 'taskJobCallback', path: '/internal/tasks/job-callback', queue: 'callbacks' },
   pollRequirementGroup: { name: 'taskPollRequirementGroup', path: '/internal/tasks/poll-requirement-group', queue: 'followups' },
 } as const;
 

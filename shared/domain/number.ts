@@ -85,6 +85,8 @@ export interface NumberRecord {
   externalRef?: string;
   /** Regulatory requirement group used for the purchase. */
   requirementGroupId?: string;
+  /** The bulk-job item that bought it (a redelivered item recognises its own purchase). */
+  origin?: { jobId: string; itemId: string };
   purpose?: NumberPurpose;
   locationId?: string;
   locationName?: string;

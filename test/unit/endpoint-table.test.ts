@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { getFunction } from '@google-cloud/functions-framework/testing';
-import { endpoints } from '../../functions/endpoints.js';
+import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js';
 import { buildOpenApi } from '../../shared/api/openapi.js';
 import { generated } from '../../scripts/generate.js';
@@ -17,12 +17,14 @@ describe('endpoint table', () => {
   });
 
   it('registers exactly one functions-framework target per row', () => {
-    for (const endpoint of endpoints) expect(getFunction(endpoint.name), endpoint.name).toBeTypeOf('function');
+    for (const endpoint of [...endpoints, ...eventFunctions]) expect(getFunction(endpoint.name), endpoint.name).toBeTypeOf('function');
+    const names = [...endpoints, ...eventFunctions].map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
     expect(getFunction('notInTheTable')).toBeUndefined();
   });
 
   it('points every row at an operation module with a default factory', async () => {
-    for (const endpoint of endpoints) {
+    for (const endpoint of [...endpoints, ...eventFunctions]) {
       const module = await endpoint.operation();
       expect(module.default, endpoint.name).toBeTypeOf('function');
     }
@@ -46,5 +48,7 @@ describe('endpoint table', () => {
   it('feeds terraform from the generated function list', async () => {
     const main = await readFile(new URL('../../terraform/functions.tf', import.meta.url), 'utf8');
     expect(main).toContain('jsondecode(file("${path.module}/functions.json"))');
+    const events = await readFile(new URL('../../terraform/events.tf', import.meta.url), 'utf8');
+    for (const use of ['local.manifest.eventFunctions', 'local.manifest.queues', 'local.manifest.topics']) expect(events).toContain(use);
   });
 });

@@ -31,6 +31,7 @@ export interface PurchaseInput {
   externalRef?: string;
   /** Our requirement group (rqg_…) when the provider needs one; else the tenant's group for the country/type. */
   requirementGroupId?: string;
+  origin?: { jobId: string; itemId: string };
   connectionId?: string;
   messagingProfileId?: string;
   audit: AuditContext;
@@ -88,6 +89,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       ...(input.applicationId ? { applicationId: input.applicationId } : {}),
       ...(input.externalRef ? { externalRef: input.externalRef } : {}),
       ...(requirementGroup ? { requirementGroupId: requirementGroup.id } : {}),
+      ...(input.origin ? { origin: input.origin } : {}),
       status: 'pending',
       purchase: { leaseUntil: leaseUntil.toISOString(), attempts: 1, outcome: 'in_flight' },
       createdAt: now.toISOString(),

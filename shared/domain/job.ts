@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+/** Bulk jobs: one job, many items, each item exactly one provider operation. */
+export const jobTypes = ['purchase', 'release', 'update', 'tollfree-reserve', 'tollfree-activate', 'tollfree-routing', 'tollfree-sms'] as const;
+export type JobType = (typeof jobTypes)[number];
+
+export const jobStatuses = ['queued', 'running', 'completed', 'completed_with_errors', 'cancelled', 'failed'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export const itemStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type ItemState = (typeof itemStates)[number];
+export const finalItemStates: readonly ItemState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobRecord {
+  id: string;
+  tenantId: string;
+  type: JobType;
+  provider: string;
+  accountId?: string;
+  status: JobStatus;
+  /** Items accepted at creation (invalid ones are refused up front, not stored). */
+  itemCount: number;
+  search?: Record<string, unknown>;
+  callbackUrl?: string;
+  cancelRequested?: boolean;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Final counts, written once when the job finishes. */
+  finalCounts?: Record<ItemState, number>;
+  failureReason?: string;
+}
+
+export interface JobItemRecord {
+  id: string;
+  jobId: string;
+  tenantId: string;
+  index: number;
+  state: ItemState;
+  input: Record<string, unknown>;
+  attempts: number;
+  /** While running: another delivery may take over after this instant. */
+  leaseUntil?: string;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string; provider?: string; providerCode?: string; retryable?: boolean };
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+/** Deterministic item ids: the same item of the same job is always the same document and task. */
+export const itemIdFor = (index: number) => `it_${String(index).padStart(5, '0')}`;
+
+export const jobIdFor = (tenantId: string, idempotencyKey: string | undefined, random: string) =>
+  idempotencyKey ? `job_${createHash('sha256').update(`${tenantId}|${idempotencyKey}`).digest('hex').slice(0, 20)}` : `job_${random}`;
+
+/** The job's status as its item counts say. */
+export function statusFromCounts(counts: Record<ItemState, number>, cancelRequested: boolean): JobStatus {
+  const open = counts.queued + counts.running;
+  const done = counts.succeeded + counts.failed + counts.cancelled;
+  if (open > 0) return done > 0 || counts.running > 0 ? 'running' : 'queued';
+  if (cancelRequested) return 'cancelled';
+  if (counts.succeeded === 0 && counts.failed > 0) return 'failed';
+  return counts.failed > 0 ? 'completed_with_errors' : 'completed';
+}

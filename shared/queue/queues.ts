@@ -1,0 +1,37 @@
+import type { QueueConfig } from './task-queue.js';
+
+/**
+ * Every Cloud Tasks queue the platform uses, with its rate limits and retry policy. The local
+ * dispatcher and Terraform (through terraform/functions.json) are both built from this list.
+ * Provider queues throttle bulk work to what each provider's API tolerates; override a rate with
+ * QUEUE_RATE_<PROVIDER> (dispatches per second) to match your account's limit.
+ */
+const providerDefaults: Record<string, number> = {
+  // Conservative defaults; providers publish account-specific limits rather than one number.
+  twilio: 25,
+  plivo: 10,
+  vonage: 3,
+  telnyx: 20,
+  somos: 5,
+  vapi: 10,
+};
+
+export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
+  const queues: Record<string, QueueConfig> = {
+    followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 300_000 },
+    reconcile: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 2, maxAttempts: 5, minBackoffMs: 2000, maxBackoffMs: 600_000 },
+    callbacks: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 20, maxAttempts: 15, minBackoffMs: 2000, maxBackoffMs: 3_600_000 },
+  };
+  for (const [provider, rate] of Object.entries(providerDefaults)) {
+    const override = Number(env[`QUEUE_RATE_${provider.toUpperCase()}`]);
+    const perSecond = Number.isFinite(override) && override > 0 ? override : rate;
+    queues[`provider-${provider}`] = {
+      maxDispatchesPerSecond: perSecond,
+      maxConcurrentDispatches: Math.max(2, Math.ceil(perSecond * 2)),
+      maxAttempts: 8,
+      minBackoffMs: 500,
+      maxBackoffMs: 60_000,
+    };
+  }
+  return queues;
+}

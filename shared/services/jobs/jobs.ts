@@ -1,0 +1,449 @@
+import type { Firestore } from '@google-cloud/firestore';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { E164, UpdateNumberBody } from '../../api/schemas.js';
+import { systemContext, type AuditContext } from '../../domain/audit.js';
+import { finalItemStates, itemIdFor, itemStates, jobIdFor, statusFromCounts, type ItemState, type JobItemRecord, type JobRecord, type JobType } from '../../domain/job.js';
+import type { Deps } from '../../deps.js';
+import { AppError, conflict, notFound } from '../../http/errors.js';
+import type { Logger } from '../../log.js';
+import { isProviderError } from '../../http/provider-errors.js';
+import { assertOutboundUrl } from '../../http/outbound-url.js';
+import type { NumberProviderName } from '../../providers/registry.js';
+import { purchaseNumber } from '../numbers/purchase.js';
+import { releaseNumber, updateNumber } from '../numbers/manage.js';
+import { searchAvailable } from '../numbers/search.js';
+
+/**
+ * Bulk jobs. The API writes the job and its items, then publishes chunks to Pub/Sub; a worker
+ * turns chunks into one Cloud Task per item on the provider's queue (rate-limited like the
+ * provider); each item task performs exactly one operation through the same service code as the
+ * single-item endpoints. Progress comes from aggregation counts over item states, so no document
+ * is written more than a handful of times per job.
+ */
+export const JOB_TOPIC = 'jobs-chunks';
+export const JOB_DEAD_LETTER_TOPIC = 'jobs-chunks-dead-letter';
+export const CHUNK_SIZE = 100;
+export const MAX_ITEMS = 10_000;
+/** Transient failures retry through the queue; after this many deliveries an item fails for good. */
+export const MAX_ITEM_ATTEMPTS = 8;
+const ITEM_LEASE_MS = 2 * 60 * 1000;
+
+const itemSchemas = {
+  purchase: z
+    .object({
+      phoneNumber: E164,
+      displayName: z.string().trim().min(1).max(64).optional(),
+      tags: z.array(z.string().regex(/^[\w:.-]{1,40}$/)).max(20).optional(),
+      externalRef: z.string().trim().min(1).max(128).optional(),
+    })
+    .strict(),
+  release: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), reason: z.string().trim().min(1).max(500).optional() }).strict(),
+  update: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), changes: UpdateNumberBody }).strict(),
+} as const;
+type SupportedType = keyof typeof itemSchemas;
+const supported = (type: JobType): type is SupportedType => type in itemSchemas;
+
+export interface ChunkMessage {
+  tenantId: string;
+  jobId: string;
+  /** Items whose index is in [from, to). */
+  from?: number;
+  to?: number;
+  /** The job was created from a search: find the numbers, then create the items. */
+  expand?: boolean;
+  publishedAt: string;
+}
+
+const jobPath = (tenantId: string, jobId: string) => `tenants/${tenantId}/jobs/${jobId}`;
+const itemsPath = (tenantId: string, jobId: string) => `${jobPath(tenantId, jobId)}/items`;
+
+type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets'>;
+
+export interface CreateJobInput {
+  type: JobType;
+  provider: NumberProviderName;
+  accountId?: string;
+  items?: unknown[];
+  search?: { country: string; type: 'local' | 'toll_free' | 'mobile' | 'national'; areaCode?: string; contains?: string; quantity: number };
+  callbackUrl?: string;
+}
+
+export function createJob(deps: JobDeps) {
+  return async (
+    tenantId: string,
+    uid: string,
+    input: CreateJobInput,
+    idempotencyKey: string | undefined,
+  ): Promise<{ job: JobRecord; invalidItems: { index: number; issues: { path: string; message: string }[] }[] }> => {
+    if (!supported(input.type)) {
+      throw new AppError('VALIDATION_ERROR', `${input.type} jobs are not available yet (toll-free bulk operations arrive with the Somos integration)`, {
+        issues: [{ path: 'body.type', message: `supported: ${Object.keys(itemSchemas).join(', ')}` }],
+      });
+    }
+    if (input.callbackUrl) assertOutboundUrl(deps.config, input.callbackUrl, 'callbackUrl');
+    if (input.search && input.type !== 'purchase') {
+      throw new AppError('VALIDATION_ERROR', 'A search spec only makes sense for purchase jobs', { issues: [{ path: 'body.search', message: 'purchase only' }] });
+    }
+    const valid: { index: number; input: Record<string, unknown> }[] = [];
+    const invalidItems: { index: number; issues: { path: string; message: string }[] }[] = [];
+    (input.items ?? []).forEach((raw, index) => {
+      const parsed = itemSchemas[input.type as SupportedType].safeParse(raw);
+      if (parsed.success) valid.push({ index, input: parsed.data as Record<string, unknown> });
+      else invalidItems.push({ index, issues: parsed.error.issues.map((i) => ({ path: [`items[${index}]`, ...i.path.map(String)].join('.'), message: i.message })) });
+    });
+    if (input.items && valid.length === 0) {
+      throw new AppError('VALIDATION_ERROR', 'Every item is invalid; nothing was queued', { invalidItems: invalidItems.slice(0, 100), invalidCount: invalidItems.length });
+    }
+    if (input.type === 'purchase') {
+      const duplicates = new Set<string>();
+      const seen = new Set<string>();
+      for (const item of valid) {
+        const e164 = item.input.phoneNumber as string;
+        if (seen.has(e164)) duplicates.add(e164);
+        seen.add(e164);
+      }
+      if (duplicates.size) {
+        throw new AppError('VALIDATION_ERROR', `A job may buy each number once; repeated: ${[...duplicates].slice(0, 5).join(', ')}`, {
+          issues: [{ path: 'body.items', message: 'duplicate phone numbers' }],
+        });
+      }
+    }
+
+    const db = await deps.db();
+    const now = deps.now().toISOString();
+    const id = jobIdFor(tenantId, idempotencyKey, randomBytes(10).toString('hex'));
+    const job: JobRecord = {
+      id,
+      tenantId,
+      type: input.type,
+      provider: input.provider,
+      ...(input.accountId ? { accountId: input.accountId } : {}),
+      status: 'queued',
+      itemCount: valid.length,
+      ...(input.search ? { search: input.search } : {}),
+      ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
+      createdBy: uid,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // The job document first (create fails on a repeated Idempotency-Key), then its items.
+    try {
+      await db.doc(jobPath(tenantId, id)).create(job);
+    } catch (err) {
+      if ((err as { code?: number }).code === 6) {
+        const existing = (await db.doc(jobPath(tenantId, id)).get()).data() as JobRecord;
+        return { job: existing, invalidItems };
+      }
+      throw err;
+    }
+    await writeItems(db, tenantId, id, valid, now);
+    await publishChunks(deps, job, (valid.at(-1)?.index ?? -1) + 1, input.search !== undefined);
+    return { job, invalidItems };
+  };
+}
+
+async function writeItems(db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) {
+  for (let i = 0; i < items.length; i += 400) {
+    const batch = db.batch();
+    for (const { index, input } of items.slice(i, i + 400)) {
+      const item: JobItemRecord = { id: itemIdFor(index), jobId, tenantId, index, state: 'queued', input, attempts: 0, updatedAt: now };
+      batch.set(db.doc(`${itemsPath(tenantId, jobId)}/${item.id}`), item);
+    }
+    await batch.commit();
+  }
+}
+
+/** One message per range of item indexes (invalid items left gaps; a range may hold fewer items). */
+async function publishChunks(deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, indexEnd: number, expand: boolean) {
+  const publishedAt = deps.now().toISOString();
+  if (expand) {
+    await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt } satisfies ChunkMessage);
+    return;
+  }
+  for (let from = 0; from < indexEnd; from += CHUNK_SIZE) {
+    await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, from, to: Math.min(indexEnd, from + CHUNK_SIZE), publishedAt } satisfies ChunkMessage);
+  }
+}
+
+const chunkItems = (db: Firestore, message: ChunkMessage) =>
+  db
+    .collection(itemsPath(message.tenantId, message.jobId))
+    .where('index', '>=', message.from ?? 0)
+    .where('index', '<', message.to ?? 0)
+    .get();
+
+/** The Pub/Sub worker: a chunk of item ids → one Cloud Task each on the provider's queue (task ids dedupe redelivery). */
+export function expandChunk(deps: JobDeps) {
+  return async (message: ChunkMessage, log: Logger): Promise<{ enqueued: number }> => {
+    const db = await deps.db();
+    const job = (await db.doc(jobPath(message.tenantId, message.jobId)).get()).data() as JobRecord | undefined;
+    if (!job) {
+      log.warn('chunk for a job that does not exist; dropped', { jobId: message.jobId });
+      return { enqueued: 0 };
+    }
+    if (message.expand) {
+      const items = await expandSearch(deps, job, log);
+      await writeItems(db, job.tenantId, job.id, items, deps.now().toISOString());
+      await db.doc(jobPath(job.tenantId, job.id)).update({ itemCount: items.length, updatedAt: deps.now().toISOString() });
+      await publishChunks(deps, job, items.length, false);
+      if (items.length === 0) await finalizeIfDone(deps, job.tenantId, job.id, log);
+      return { enqueued: 0 };
+    }
+    const snap = await chunkItems(db, message);
+    const target = taskTarget(deps.config, taskEndpoints.jobItem);
+    let enqueued = 0;
+    for (const doc of snap.docs) {
+      const item = doc.data() as JobItemRecord;
+      if (finalItemStates.includes(item.state)) continue;
+      await deps.tasks.enqueue({
+        queue: providerQueue(job.provider),
+        ...target,
+        body: { tenantId: job.tenantId, jobId: job.id, itemId: item.id },
+        id: `job-${job.tenantId}-${job.id}-${item.id}`,
+      });
+      enqueued += 1;
+    }
+    return { enqueued };
+  };
+}
+
+export const providerQueue = (provider: string) => `provider-${provider}`;
+
+/** A search spec becomes concrete numbers: distinct results of successive narrower searches. */
+async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<{ index: number; input: Record<string, unknown> }[]> {
+  const spec = job.search as NonNullable<CreateJobInput['search']>;
+  const found = new Set<string>();
+  const suffixes = ['', ...'0123456789'.split(''), ...[...Array(100).keys()].map((n) => String(n).padStart(2, '0'))];
+  for (const extra of suffixes) {
+    if (found.size >= spec.quantity) break;
+    const contains = `${spec.contains ?? ''}${extra}`;
+    const result = await searchAvailable(deps)(job.tenantId, {
+      provider: job.provider as NumberProviderName,
+      country: spec.country,
+      type: spec.type,
+      limit: 100,
+      ...(spec.areaCode ? { areaCode: spec.areaCode } : {}),
+      ...(contains.length >= 2 ? { contains } : {}),
+      ...(job.accountId ? { accountId: job.accountId } : {}),
+    } as Parameters<ReturnType<typeof searchAvailable>>[1]).catch((err) => {
+      log.warn('search during job expansion failed', { err });
+      return { data: [] };
+    });
+    for (const n of result.data) if (found.size < spec.quantity) found.add(n.phoneNumber);
+  }
+  return [...found].map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
+}
+
+export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final' | 'busy';
+
+/** Cloud Tasks target: one item, one provider operation, at most once in effect. */
+export function runItem(deps: JobDeps) {
+  return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger): Promise<ItemOutcome> => {
+    const db = await deps.db();
+    const jobRef = db.doc(jobPath(ref.tenantId, ref.jobId));
+    const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
+    const now = deps.now();
+    const claim = await db.runTransaction(async (tx) => {
+      const [jobSnap, itemSnap] = await Promise.all([tx.get(jobRef), tx.get(itemRef)]);
+      const job = jobSnap.data() as JobRecord | undefined;
+      const item = itemSnap.data() as JobItemRecord | undefined;
+      if (!job || !item) return { kind: 'gone' as const };
+      if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
+      if (job.cancelRequested && item.state === 'queued') {
+        tx.update(itemRef, { state: 'cancelled', updatedAt: now.toISOString(), finishedAt: now.toISOString() });
+        return { kind: 'cancelled' as const };
+      }
+      if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) return { kind: 'busy' as const };
+      tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
+      if (!job.startedAt) tx.update(jobRef, { startedAt: now.toISOString(), status: 'running', updatedAt: now.toISOString() });
+      return { kind: 'run' as const, job, item };
+    });
+    if (claim.kind === 'gone' || claim.kind === 'final') return 'already_final';
+    if (claim.kind === 'cancelled') {
+      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      return 'cancelled';
+    }
+    if (claim.kind === 'busy') throw new AppError('SERVICE_UNAVAILABLE', 'This item is being processed by another delivery', { retryable: true }, 30);
+
+    const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
+    try {
+      const result = await perform(deps, claim.job, claim.item, audit, log);
+      await itemRef.update({ state: 'succeeded', result, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
+      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      return 'succeeded';
+    } catch (err) {
+      const classified = classify(err);
+      const lastChance = delivery.retryCount + 1 >= MAX_ITEM_ATTEMPTS;
+      if (classified.retryable && !lastChance) {
+        // Transient: free the item for the next delivery and let the queue retry with backoff.
+        await itemRef.update({ state: 'queued', leaseUntil: null, error: classified, updatedAt: deps.now().toISOString() });
+        throw err instanceof AppError ? err : new AppError('SERVICE_UNAVAILABLE', classified.message, { retryable: true });
+      }
+      await itemRef.update({ state: 'failed', error: classified, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
+      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      return 'failed';
+    }
+  };
+}
+
+/** The one provider operation of an item, through the single-item services (same money safety). */
+async function perform(deps: JobDeps, job: JobRecord, item: JobItemRecord, audit: AuditContext, log: Logger): Promise<Record<string, unknown>> {
+  switch (job.type) {
+    case 'purchase': {
+      const input = item.input as { phoneNumber: string; displayName?: string; tags?: string[]; externalRef?: string };
+      // A redelivery after the purchase went through finds the number this item bought.
+      const held = await deps.numbers.findHeld(job.tenantId, input.phoneNumber);
+      if (held?.origin?.jobId === job.id && held.origin.itemId === item.id && held.status !== 'pending') {
+        return { numberId: held.id, status: held.status };
+      }
+      const record = await purchaseNumber(deps)(
+        {
+          tenantId: job.tenantId,
+          uid: job.createdBy,
+          provider: job.provider as NumberProviderName,
+          ...(job.accountId ? { accountId: job.accountId } : {}),
+          ...input,
+          origin: { jobId: job.id, itemId: item.id },
+          audit,
+        },
+        log,
+      );
+      return { numberId: record.id, status: record.status };
+    }
+    case 'release': {
+      const input = item.input as { numberId: string; reason?: string };
+      const current = await deps.numbers.get(job.tenantId, input.numberId);
+      if (current?.status === 'released') return { numberId: input.numberId, status: 'released' };
+      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, ...(input.reason ? { reason: input.reason } : {}) }, audit);
+      return { numberId: record.id, status: record.status };
+    }
+    case 'update': {
+      const input = item.input as { numberId: string; changes: z.infer<typeof UpdateNumberBody> };
+      const record = await updateNumber(deps)(job.tenantId, input.numberId, input.changes, audit);
+      return { numberId: record.id, status: record.status };
+    }
+    default:
+      throw new AppError('VALIDATION_ERROR', `${job.type} items cannot run yet`);
+  }
+}
+
+function classify(err: unknown): NonNullable<JobItemRecord['error']> {
+  if (isProviderError(err)) {
+    return {
+      code: 'PROVIDER_ERROR',
+      message: err.message,
+      provider: err.provider,
+      ...(err.info.providerCode ? { providerCode: err.info.providerCode } : {}),
+      retryable: err.info.retryable,
+    };
+  }
+  if (err instanceof AppError) {
+    const retryable = err.status >= 500 || err.status === 429 || err.details?.retryable === true;
+    const providerCode = err.details?.providerCode;
+    return {
+      code: err.code,
+      message: err.message,
+      ...(typeof err.details?.provider === 'string' ? { provider: err.details.provider } : {}),
+      ...(typeof providerCode === 'string' ? { providerCode } : {}),
+      retryable,
+    };
+  }
+  return { code: 'INTERNAL', message: 'Unexpected error while processing the item', retryable: true };
+}
+
+/** Counts per item state, read in one snapshot (a read-only transaction) so they always add up. */
+export async function itemCounts(db: Firestore, tenantId: string, jobId: string): Promise<Record<ItemState, number>> {
+  const items = db.collection(itemsPath(tenantId, jobId));
+  const entries = await db.runTransaction(
+    (tx) => Promise.all(itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const)),
+    { readOnly: true },
+  );
+  return Object.fromEntries(entries) as Record<ItemState, number>;
+}
+
+/** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
+export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<void> {
+  const db = await deps.db();
+  // One cheap count per finished item; the full breakdown only once nothing is open.
+  const open = await db.collection(itemsPath(tenantId, jobId)).where('state', 'in', ['queued', 'running']).count().get();
+  if (open.data().count > 0) return;
+  const counts = await itemCounts(db, tenantId, jobId);
+  const jobRef = db.doc(jobPath(tenantId, jobId));
+  const finalized = await db.runTransaction(async (tx) => {
+    const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    if (!job || job.finishedAt) return undefined;
+    const status = statusFromCounts(counts, job.cancelRequested === true);
+    const now = deps.now().toISOString();
+    tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
+    return { ...job, status, finalCounts: counts, finishedAt: now };
+  });
+  if (!finalized) return;
+  log.info('job finished', { jobId, status: finalized.status, counts });
+  if (finalized.callbackUrl) {
+    await deps.tasks.enqueue({
+      queue: taskEndpoints.jobCallback.queue,
+      ...taskTarget(deps.config, taskEndpoints.jobCallback),
+      body: { tenantId, jobId },
+      id: `job-callback-${tenantId}-${jobId}`,
+    });
+  }
+}
+
+export function cancelJob(deps: JobDeps) {
+  return async (tenantId: string, jobId: string, log: Logger): Promise<JobRecord> => {
+    const db = await deps.db();
+    const jobRef = db.doc(jobPath(tenantId, jobId));
+    const job = await db.runTransaction(async (tx) => {
+      const current = (await tx.get(jobRef)).data() as JobRecord | undefined;
+      if (!current) throw notFound('Job');
+      if (current.finishedAt) throw conflict(`This job already finished (${current.status})`, { status: current.status });
+      tx.update(jobRef, { cancelRequested: true, updatedAt: deps.now().toISOString() });
+      return { ...current, cancelRequested: true };
+    });
+    // Items not started yet become cancelled now; running ones finish (their tasks see the flag otherwise).
+    const queued = await db.collection(itemsPath(tenantId, jobId)).where('state', '==', 'queued').get();
+    for (let i = 0; i < queued.docs.length; i += 400) {
+      const batch = db.batch();
+      const now = deps.now().toISOString();
+      for (const doc of queued.docs.slice(i, i + 400)) batch.update(doc.ref, { state: 'cancelled', updatedAt: now, finishedAt: now });
+      await batch.commit();
+    }
+    await finalizeIfDone(deps, tenantId, jobId, log);
+    return job;
+  };
+}
+
+/** A job as the API shows it: counts from the items, percent, throughput. */
+export async function jobView(db: Firestore, job: JobRecord, now: Date) {
+  const counts = job.finalCounts ?? (await itemCounts(db, job.tenantId, job.id));
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const done = counts.succeeded + counts.failed + counts.cancelled;
+  const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : now.getTime();
+  const seconds = job.startedAt ? Math.max(0.001, (end - Date.parse(job.startedAt)) / 1000) : undefined;
+  const { tenantId: _t, finalCounts: _f, ...rest } = job;
+  return {
+    ...rest,
+    status: status === 'completed' && job.cancelRequested ? 'cancelled' : status,
+    counts,
+    total,
+    percent: total === 0 ? 0 : Math.floor((done / total) * 100),
+    ...(seconds !== undefined ? { throughputPerSecond: Math.round(((counts.succeeded + counts.failed) / seconds) * 100) / 100 } : {}),
+  };
+}
+
+export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, message: ChunkMessage, log: Logger) {
+  const db = await deps.db();
+  const snap = await chunkItems(db, message);
+  const now = deps.now().toISOString();
+  const batch = db.batch();
+  for (const doc of snap.docs) {
+    if (finalItemStates.includes((doc.data() as JobItemRecord).state)) continue;
+    batch.update(doc.ref, { state: 'failed', error: { code: 'DEAD_LETTERED', message: 'The chunk could not be delivered to the worker', retryable: false }, updatedAt: now, finishedAt: now });
+  }
+  await batch.commit();
+  log.error('job chunk dead-lettered; its open items failed', { jobId: message.jobId, from: message.from, to: message.to });
+  await finalizeIfDone(deps, message.tenantId, message.jobId, log);
+}

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
+import { testFirestore } from '../helpers/firestore.js';
+import { startTestStack } from '../helpers/stack.js';
+import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import { PubSubPublisher } from '../../shared/queue/pubsub-publisher.js';
+
+// Bulk jobs over the real pipeline: API → Firestore → Pub/Sub emulator push → worker → local Cloud
+// Tasks (rate-limited per provider) → item tasks → provider sandboxes.
+const projectId = 'demo-jobs';
+let stack: Stack;
+let member: ApiClient;
+let admin: ApiClient;
+let publisher: PubSubPublisher;
+
+beforeAll(async () => {
+  stack = await startTestStack(projectId, { QUEUE_RATE_TWILIO: '40', QUEUE_RATE_VONAGE: '5', QUEUE_RATE_PLIVO: '0.2' });
+  member = apiClient(stack.url, await stack.token('carrier', 'member', 'ops'));
+  admin = apiClient(stack.url, await stack.token('carrier', 'admin', 'lead'));
+  publisher = new PubSubPublisher({ projectId, createMissingTopics: true });
+});
+afterAll(async () => {
+  await publisher?.close();
+  await stack?.stop();
+});
+
+const available = async (provider: string, query: string, count: number) => {
+  const res = await member.get(`/v1/numbers/available?provider=${provider}&limit=${count}&${query}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+};
+
+async function finished(jobId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    if (job.finishedAt) return job;
+    if (Date.now() > deadline) throw new Error(`job not finished: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('bulk purchase', () => {
+  it('validates every item up front and answers 400 when none is valid', async () => {
+    const none = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: '123' }, { nope: true }] });
+    const error = expectEnvelope(none, 400, 'VALIDATION_ERROR');
+    expect(error.details.invalidCount).toBe(2);
+    expectEnvelope(await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio' }), 400, 'VALIDATION_ERROR');
+    expectEnvelope(await member.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'twilio', items: [{}] }), 400, 'VALIDATION_ERROR');
+    expectEnvelope(await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: '+14155550100' }], callbackUrl: 'https://169.254.169.254/x' }), 400, 'VALIDATION_ERROR');
+  });
+
+  it('buys each valid item once, fails the ones the provider refuses with its code, and reports progress', async () => {
+    const numbers = await available('twilio', 'areaCode=415', 12);
+    const taken = numbers[11]!;
+    stack.twilio!.seedOwned('AC' + 'f'.repeat(32), taken); // sold to someone else meanwhile
+    const items = [...numbers.map((phoneNumber) => ({ phoneNumber, tags: ['bulk'] })), { phoneNumber: 'bogus' }];
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'bulk-1' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    expect(created.body).toMatchObject({ itemCount: 12, invalidCount: 1, status: 'queued' });
+    expect(created.body.invalidItems[0].index).toBe(12);
+    const replay = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'bulk-1' } });
+    expect(replay.body.id).toBe(created.body.id);
+
+    const job = await finished(created.body.id);
+    expect(job).toMatchObject({ status: 'completed_with_errors', counts: { succeeded: 11, failed: 1, queued: 0, running: 0 }, percent: 100 });
+    expect(job.throughputPerSecond).toBeGreaterThan(0);
+    const failed = await member.get(`/v1/jobs/${created.body.id}/items?state=failed`);
+    expect(failed.body.data).toEqual([expect.objectContaining({ input: { phoneNumber: taken, tags: ['bulk'] }, error: expect.objectContaining({ providerCode: '21422', retryable: false }) })]);
+    for (const phoneNumber of numbers.slice(0, 11)) expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBe(1);
+    expect((await member.get('/v1/numbers?tag=bulk&limit=100')).body.data).toHaveLength(11);
+    expect((await member.get('/v1/jobs')).body.data.map((j: { id: string }) => j.id)).toContain(created.body.id);
+  });
+
+  it('expands a search spec into items itself', async () => {
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', search: { areaCode: '212', quantity: 25 } });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const job = await finished(created.body.id);
+    expect(job).toMatchObject({ status: 'completed', itemCount: 25, counts: { succeeded: 25 } });
+  });
+
+  it('never repeats a provider operation when messages and tasks are delivered again', async () => {
+    const numbers = await available('twilio', 'areaCode=312', 5);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    const jobId = created.body.id as string;
+    await finished(jobId);
+    // Redeliver the chunk through Pub/Sub, and every item task directly.
+    await publisher.publish('jobs-chunks', { tenantId: 'carrier', jobId, from: 0, to: 5, publishedAt: new Date().toISOString() });
+    const url = `${stack.url}/internal/tasks/job-item`;
+    const token = await stack.taskToken(url);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: `it_0000${i}` }),
+      });
+      expect(await res.json()).toEqual({ outcome: 'already_final' });
+    }
+    await stack.tasks.idle('provider-twilio');
+    for (const phoneNumber of numbers) expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBe(1);
+  });
+
+  it('finishes an item exactly once after its worker died mid-purchase (the provider had bought it)', async () => {
+    const [phoneNumber] = await available('twilio', 'areaCode=646', 1);
+    stack.twilio!.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, afterEffect: true });
+    stack.twilio!.injectFault({ method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, times: 3 });
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }] });
+    const job = await finished(created.body.id);
+    expect(job.counts).toMatchObject({ succeeded: 1, failed: 0 });
+    const [item] = (await member.get(`/v1/jobs/${created.body.id}/items`)).body.data;
+    expect(item.attempts).toBeGreaterThanOrEqual(2); // the first delivery could not settle the outcome
+    expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
+  });
+
+  it('honours the provider queue’s rate limit', async () => {
+    const numbers = await available('vonage', 'country=GB&type=mobile', 10);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'vonage', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    const job = await finished(created.body.id);
+    expect(job.counts.succeeded).toBe(10);
+    const starts = (await member.get(`/v1/jobs/${created.body.id}/items`)).body.data.map((i: { updatedAt: string }) => Date.parse(i.updatedAt)).sort();
+    // 10 items at 5/s: at least ~1.8 s from first to last.
+    expect(starts.at(-1) - starts[0]).toBeGreaterThanOrEqual(1500);
+  });
+});
+
+describe('cancel, dead letters, callbacks', () => {
+  it('cancels the items not started yet', async () => {
+    const numbers = await available('plivo', 'country=US&areaCode=415', 8);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    const cancelled = await member.post(`/v1/jobs/${created.body.id}/cancel`);
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    const job = await finished(created.body.id, 15_000);
+    expect(job.status).toBe('cancelled');
+    expect(job.counts.cancelled).toBeGreaterThanOrEqual(6);
+    expect(job.counts.succeeded + job.counts.cancelled + job.counts.failed).toBe(8);
+    expectEnvelope(await member.post(`/v1/jobs/${created.body.id}/cancel`), 409, 'CONFLICT');
+  });
+
+  it('turns a dead-lettered chunk into failed items, never lost ones', async () => {
+    const numbers = await available('plivo', 'country=US&areaCode=212', 3);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    // Its tasks wait behind the slow Plivo queue; the chunk's message is dead-lettered meanwhile.
+    await publisher.publish('jobs-chunks-dead-letter', { tenantId: 'carrier', jobId: created.body.id, from: 0, to: 3, publishedAt: new Date().toISOString() });
+    const job = await finished(created.body.id, 20_000);
+    const failed = (await member.get(`/v1/jobs/${created.body.id}/items?state=failed`)).body.data;
+    expect(failed.map((i: { index: number }) => i.index)).toEqual([0, 1, 2]);
+    expect(failed[0].error.code).toBe('DEAD_LETTERED');
+    expect(job).toMatchObject({ status: 'failed', counts: { failed: 3 } });
+    for (const phoneNumber of numbers) expect(stack.sandboxes.plivo!.purchaseCounts()[phoneNumber]).toBeUndefined();
+  });
+
+  it('keeps counts consistent while items run concurrently', async () => {
+    const numbers = await available('twilio', 'areaCode=206', 30);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    let last = -1;
+    for (;;) {
+      const job = (await member.get(`/v1/jobs/${created.body.id}`)).body;
+      const sum = Object.values(job.counts as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(sum).toBe(30);
+      expect(job.percent).toBeGreaterThanOrEqual(last);
+      last = job.percent;
+      if (job.finishedAt) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The job document itself was written only a few times (create, start, finish).
+    const doc = await testFirestore(projectId).doc(`tenants/carrier/jobs/${created.body.id}`).get();
+    expect(doc.get('status')).toBe('completed');
+  });
+
+  it('delivers a signed completion callback, retrying until it is accepted', async () => {
+    const secret = (await admin.post('/v1/signing-secret')).body.secret as string;
+    expect(secret).toMatch(/^whsec_/);
+    const received: { body: string; signature: string }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        received.push({ body, signature: String(req.headers['x-signature']) });
+        res.statusCode = received.length === 1 ? 500 : 200; // the first attempt fails
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const [phoneNumber] = await available('twilio', 'areaCode=303', 1);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }], callbackUrl });
+    await finished(created.body.id);
+    const deadline = Date.now() + 15_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    receiver.close();
+    expect(received.length).toBe(2);
+    const { body, signature } = received[1]!;
+    const [t, v1] = signature.split(',').map((p) => p.split('=')[1]);
+    expect(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')).toBe(v1);
+    expect(JSON.parse(body)).toMatchObject({ type: 'job.finished', job: { id: created.body.id, status: 'completed' } });
+    expect(JSON.stringify(received)).not.toContain(SANDBOX_ACCOUNTS.twilio.authToken);
+  });
+});
