@@ -1138,7 +1138,7 @@ class Sandbox {
     if (!session) return result;
     const reqId = `${Date.now().toString(36)}${hex(4)}`;
     this.state.replies[reqId] = { username: session.username, path: p, result };
-    return { status: 202, body: { reqId, errList: [{ errCode: '700202', errMsg: 'Request is being processed; retrieve the result with reqId.', errLvl: 'INFO' }] } };
+    return { status: 202, body: { reqId } }; // G: the field name of the 202 body
   }
 
   sessionsView(): SomosSandboxSession[] {
