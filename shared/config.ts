@@ -37,6 +37,8 @@ const schema = z
     TASKS_OIDC_JWKS_FILE: z.string().min(1).optional(),
     /** Telnyx's webhook public key (base64, from the Telnyx portal): verifies telnyx-signature-ed25519. */
     TELNYX_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 Ed25519 public key from the Telnyx portal').optional(),
+    /** Whether tenants may take free Vapi numbers (development/testing only). */
+    VAPI_ALLOW_FREE_NUMBERS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),

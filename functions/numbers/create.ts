@@ -4,22 +4,34 @@ import type { CreateNumberBody, PhoneNumberResource } from '../../shared/api/sch
 import { userContext } from '../../shared/domain/audit.js';
 import { purchaseNumber } from '../../shared/services/numbers/purchase.js';
 import { toResource } from '../../shared/services/numbers/resource.js';
+import { importVapiNumber } from '../../shared/services/vapi/import.js';
 
+/** Buys a number at a provider, or (provider "vapi") imports the tenant's number into Vapi. */
 const operation: OperationFactory<{}, {}, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ body, caller, requestId, log }) => {
-    const { capabilities, tags, ...rest } = body;
-    const record = await purchaseNumber(deps)(
-      {
-        ...rest,
-        tenantId: caller.tenantId,
-        uid: caller.uid,
-        ...(tags ? { tags: [...new Set(tags)] } : {}),
-        ...(capabilities ? { channels: capabilities } : {}),
-        audit: userContext(caller, requestId),
-      },
-      log,
-    );
+    const audit = userContext(caller, requestId);
+    let record;
+    if (body.provider === 'vapi') {
+      const { provider: _vapi, tags, ...rest } = body;
+      record = await importVapiNumber(deps)(
+        { ...rest, tenantId: caller.tenantId, uid: caller.uid, ...(tags ? { tags: [...new Set(tags)] } : {}), audit },
+        log,
+      );
+    } else {
+      const { capabilities, tags, ...rest } = body;
+      record = await purchaseNumber(deps)(
+        {
+          ...rest,
+          tenantId: caller.tenantId,
+          uid: caller.uid,
+          ...(tags ? { tags: [...new Set(tags)] } : {}),
+          ...(capabilities ? { channels: capabilities } : {}),
+          audit,
+        },
+        log,
+      );
+    }
     return { status: 201, body: toResource(record), headers: { location: `/v1/numbers/${record.id}` } };
   };
 export default operation;

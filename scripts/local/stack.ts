@@ -4,13 +4,14 @@ import { resetConfig } from '../../shared/config.js';
 import { resetDeps, useLocalTaskQueue } from '../../shared/deps.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
-import { LocalTaskQueue } from '../../shared/queue/local-task-queue.js';
+import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/queue/local-task-queue.js';
 import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type DevKeys } from './dev-auth.js';
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
-import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio.js';
+import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../sandboxes/twilio.js';
 import { startPlivoSandbox } from '../sandboxes/plivo.js';
 import { startVonageSandbox } from '../sandboxes/vonage.js';
 import { startTelnyxSandbox } from '../sandboxes/telnyx.js';
+import { startVapiSandbox } from '../sandboxes/vapi.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { queueDefinitions } from '../../shared/queue/queues.js';
@@ -24,6 +25,7 @@ export const SANDBOX_ACCOUNTS = {
   plivo: { authId: 'MASANDBOXPLATFORM001', authToken: 'sandbox-platform-token-0001' },
   vonage: { apiKey: 'sbxplatform1', apiSecret: 'sandbox-platform-secret' },
   telnyx: { apiKey: 'KEYSANDBOXPLATFORM0000000000000001' },
+  vapi: { apiKey: 'vapi-sandbox-platform-key-0001' },
 };
 
 /** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
@@ -36,14 +38,15 @@ export const CUSTOMER_SANDBOX_ACCOUNTS = {
 
 /** Each provider's sandbox: started unless its *_API_BASE_URL is set before the stack starts. */
 const sandboxStarters = {
-  twilio: (stateFile: string) =>
-    startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio, CUSTOMER_SANDBOX_ACCOUNTS.twilio], stateFile }),
+  twilio: (stateFile: string, extra: Partial<TwilioSandboxOptions> = {}) =>
+    startTwilioSandbox({ accounts: [SANDBOX_ACCOUNTS.twilio, CUSTOMER_SANDBOX_ACCOUNTS.twilio], stateFile, ...extra }),
   plivo: (stateFile: string) =>
     startPlivoSandbox({ accounts: [SANDBOX_ACCOUNTS.plivo, CUSTOMER_SANDBOX_ACCOUNTS.plivo], stateFile }),
   vonage: (stateFile: string) =>
     startVonageSandbox({ accounts: [SANDBOX_ACCOUNTS.vonage, CUSTOMER_SANDBOX_ACCOUNTS.vonage], stateFile }),
   telnyx: (stateFile: string) =>
     startTelnyxSandbox({ apiKeys: [SANDBOX_ACCOUNTS.telnyx.apiKey, CUSTOMER_SANDBOX_ACCOUNTS.telnyx.apiKey], stateFile }),
+  vapi: (stateFile: string) => startVapiSandbox({ apiKeys: [SANDBOX_ACCOUNTS.vapi.apiKey], stateFile }),
 };
 type Sandboxes = { [P in keyof typeof sandboxStarters]?: Awaited<ReturnType<(typeof sandboxStarters)[P]>> };
 
@@ -56,6 +59,10 @@ export interface StackOptions {
   firestoreHost?: string;
   pubsubHost?: string;
   log?: (line: string) => void;
+  /** Extra settings of the sandboxes the stack starts (benchmarks, tests): latency, failures, rate limits. */
+  sandboxOptions?: { twilio?: Partial<TwilioSandboxOptions> };
+  /** Extra settings of the local Cloud Tasks dispatcher (tests and benchmarks only). */
+  taskQueueOptions?: Pick<LocalTaskQueueOptions, 'duplicateDeliveryRate'>;
 }
 
 export interface Stack {
@@ -120,7 +127,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         providerUrls[provider] = preset;
         continue;
       }
-      const sandbox = await sandboxStarters[provider](path.join(sandboxDir, `${provider}.json`));
+      const stateFile = path.join(sandboxDir, `${provider}.json`);
+      const sandbox =
+        provider === 'twilio'
+          ? await sandboxStarters.twilio(stateFile, options.sandboxOptions?.twilio)
+          : await sandboxStarters[provider](stateFile);
       (sandboxes as Record<string, typeof sandbox>)[provider] = sandbox;
       stoppers.push(() => sandbox.close());
       providerUrls[provider] = sandbox.url;
@@ -137,6 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
       METADATA_SERVER_DETECTION: 'none',
+      VAPI_ALLOW_FREE_NUMBERS: process.env.VAPI_ALLOW_FREE_NUMBERS ?? 'true', // the dev stack may hand out free sandbox numbers
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
       ...Object.fromEntries(Object.entries(providerUrls).map(([provider, url]) => [`${provider.toUpperCase()}_API_BASE_URL`, url])),
     });
@@ -150,6 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         Object.entries(queueDefinitions()).map(([name, q]) => [name, { ...q, maxBackoffMs: Math.min(q.maxBackoffMs, 30_000) }]),
       ),
       authHeader: async ({ audience }) => `Bearer ${await mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount })}`,
+      ...options.taskQueueOptions,
     });
     useLocalTaskQueue(tasks);
     stoppers.push(async () => {

@@ -14,11 +14,11 @@
  *   GET    /__sandbox/purchases         purchaseCounts()
  *   GET    /__sandbox/requests          requestLog()
  *   POST   /__sandbox/owned             JSON {accountSid, phoneNumber} -> seedOwned()
- *   POST   /__sandbox/config            JSON {latencyMs?, transientFailureRate?}
+ *   POST   /__sandbox/config            JSON {latencyMs?, transientFailureRate?, accountRateLimitPerSecond?}
  *   POST   /__sandbox/reset
  *
  * CLI: npx tsx scripts/sandboxes/twilio.ts [--port 4010] [--host 127.0.0.1] [--seed N]
- *        [--latency MS] [--failure-rate 0..1]
+ *        [--latency MS] [--failure-rate 0..1] [--rate-limit PER_SECOND]
  *      Account from TWILIO_SANDBOX_ACCOUNT_SID / TWILIO_SANDBOX_AUTH_TOKEN, else a fixed default.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -55,6 +55,12 @@ export interface TwilioSandboxOptions {
   latencyMs?: number;
   /** 0..1: fraction of API requests answered 503 code 20500 WITHOUT taking effect (default 0). */
   transientFailureRate?: number;
+  /**
+   * Account rate limit (default: none): API requests admitted per AccountSid in any sliding
+   * one-second window. Excess requests are answered 429 code 20429 with Retry-After: 1 WITHOUT
+   * taking effect (and do not count against the window themselves).
+   */
+  accountRateLimitPerSecond?: number;
   /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
   seed?: number;
   /** Keeps owned numbers across restarts (the dev stack's data folder): loaded at start, saved after each change. */
@@ -81,6 +87,13 @@ export interface InjectedFault {
   retryAfterSeconds?: number;
   /** Destroy the connection instead of answering (network failure); combine with afterEffect for an ambiguous reset. */
   dropConnection?: boolean;
+}
+
+export interface SandboxConfigChanges {
+  latencyMs?: number;
+  transientFailureRate?: number;
+  /** 0 (or a non-positive number) removes the limit. */
+  accountRateLimitPerSecond?: number;
 }
 
 export interface TwilioIncomingCapabilities {
@@ -149,8 +162,10 @@ export interface TwilioSandbox {
   requestLog(): Array<{ method: string; path: string; status: number }>;
   /** Directly own a number (as if bought outside our platform). */
   seedOwned(accountSid: string, phoneNumber: string): ProviderResource;
-  /** Change latency / transient failure rate at runtime. */
-  configure(changes: { latencyMs?: number; transientFailureRate?: number }): void;
+  /** Change latency / transient failure rate / account rate limit (0 = none) at runtime. */
+  configure(changes: SandboxConfigChanges): void;
+  /** API requests answered 429 by the account rate limit so far (reset() clears it). */
+  rateLimitedCount(): number;
   /** Forget owned numbers, purchase counts, the request log and faults (inventory is deterministic). */
   reset(): void;
 }
@@ -473,6 +488,10 @@ class Sandbox {
   private queue: Promise<unknown> = Promise.resolve();
   latencyMs: number;
   transientFailureRate: number;
+  accountRateLimitPerSecond: number;
+  /** Per AccountSid: arrival times (ms) of the API requests admitted within the last second, oldest first. */
+  private admitted = new Map<string, number[]>();
+  private rateLimited = 0;
 
   constructor(private readonly opts: TwilioSandboxOptions) {
     for (const a of opts.accounts) {
@@ -482,6 +501,7 @@ class Sandbox {
     this.inventory = inventoryFor(opts.seed ?? 0);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
+    this.accountRateLimitPerSecond = opts.accountRateLimitPerSecond ?? 0;
     this.failureRng = this.newFailureRng();
   }
 
@@ -513,9 +533,40 @@ class Sandbox {
     return this.log.map((e) => ({ ...e }));
   }
 
-  configure(changes: { latencyMs?: number; transientFailureRate?: number }): void {
+  configure(changes: SandboxConfigChanges): void {
     if (changes.latencyMs !== undefined) this.latencyMs = changes.latencyMs;
     if (changes.transientFailureRate !== undefined) this.transientFailureRate = changes.transientFailureRate;
+    if (changes.accountRateLimitPerSecond !== undefined) {
+      this.accountRateLimitPerSecond = Math.max(0, changes.accountRateLimitPerSecond);
+      this.admitted.clear();
+    }
+  }
+
+  rateLimitedCount(): number {
+    return this.rateLimited;
+  }
+
+  /**
+   * The account rate limit: true when the request may proceed (and now counts against the
+   * account's sliding one-second window), false when it must be answered 429.
+   */
+  admit(accountSid: string, now = Date.now()): boolean {
+    const limit = this.accountRateLimitPerSecond;
+    if (!(limit > 0)) return true;
+    let times = this.admitted.get(accountSid);
+    if (!times) {
+      times = [];
+      this.admitted.set(accountSid, times);
+    }
+    let expired = 0;
+    while (expired < times.length && (times[expired] as number) <= now - 1000) expired++;
+    if (expired > 0) times.splice(0, expired);
+    if (times.length >= limit) {
+      this.rateLimited++;
+      return false;
+    }
+    times.push(now);
+    return true;
   }
 
   /** Owned numbers as plain data, for the state file. */
@@ -541,6 +592,9 @@ class Sandbox {
     this.log = [];
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
+    this.accountRateLimitPerSecond = this.opts.accountRateLimitPerSecond ?? 0;
+    this.admitted.clear();
+    this.rateLimited = 0;
     this.failureRng = this.newFailureRng();
   }
 
@@ -1115,6 +1169,19 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       res.socket?.destroy();
     };
 
+    // The account rate limit counts requests as they arrive, per authenticated AccountSid
+    // (requests that fail authentication are answered 401 below and count against nobody).
+    let limited = false;
+    if (sandbox.accountRateLimitPerSecond > 0 && url.pathname.startsWith('/2010-04-01/')) {
+      let accountSid: string | undefined;
+      try {
+        accountSid = sandbox.authenticate(req);
+      } catch {
+        accountSid = undefined;
+      }
+      if (accountSid !== undefined) limited = !sandbox.admit(accountSid);
+    }
+
     let rawBody: string;
     try {
       rawBody = await readBody(req);
@@ -1123,6 +1190,15 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       return;
     }
     await sleep(sandbox.latencyMs);
+
+    if (limited) {
+      answer({
+        status: 429,
+        body: errorBody(429, 20429, 'Too Many Requests: the account exceeded its API rate limit'),
+        headers: { 'Retry-After': '1' },
+      });
+      return;
+    }
 
     const fault = sandbox.takeFault(method, url.pathname);
     if (fault && !fault.afterEffect) {
@@ -1188,11 +1264,16 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       }
       if (path === '/__sandbox/config' && method === 'POST') {
         const body = await json();
-        const changes: { latencyMs?: number; transientFailureRate?: number } = {};
+        const changes: SandboxConfigChanges = {};
         if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
         if (typeof body.transientFailureRate === 'number') changes.transientFailureRate = body.transientFailureRate;
+        if (typeof body.accountRateLimitPerSecond === 'number') changes.accountRateLimitPerSecond = body.accountRateLimitPerSecond;
         sandbox.configure(changes);
-        return send(res, 200, { latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate });
+        return send(res, 200, {
+          latencyMs: sandbox.latencyMs,
+          transientFailureRate: sandbox.transientFailureRate,
+          accountRateLimitPerSecond: sandbox.accountRateLimitPerSecond,
+        });
       }
       if (path === '/__sandbox/reset' && method === 'POST') {
         sandbox.reset();
@@ -1243,6 +1324,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     requestLog: () => sandbox.requestLog(),
     seedOwned: (accountSid, phoneNumber) => sandbox.seedOwned(accountSid, phoneNumber),
     configure: (changes) => sandbox.configure(changes),
+    rateLimitedCount: () => sandbox.rateLimitedCount(),
     reset: () => sandbox.reset(),
   };
 }
@@ -1277,6 +1359,8 @@ async function main(argv: string[]): Promise<void> {
   const latency = num('latency');
   const rate = num('failure-rate');
   const seed = num('seed');
+  const rateLimit = num('rate-limit');
+  if (rateLimit !== undefined) options.accountRateLimitPerSecond = rateLimit;
   if (latency !== undefined) options.latencyMs = latency;
   if (rate !== undefined) options.transientFailureRate = rate;
   if (seed !== undefined) options.seed = seed;

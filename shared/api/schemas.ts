@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { numberPurposes, numberStatuses } from '../domain/number.js';
-import { credentialSchemas } from '../providers/credentials.js';
+import { credentialSchemas, platformOnlyProviders } from '../providers/credentials.js';
 import { isValidNpa, NANP_COUNTRIES, NUMBER_PATTERN, patternToDigits, TOLL_FREE_NPAS, toE164 } from '../domain/phone.js';
 import { numberProviders } from '../providers/registry.js';
 import { numberTypes } from '../providers/types.js';
@@ -198,6 +198,15 @@ export const PhoneNumberResource = z.object({
   orderId: z.string().optional(),
   externalRef: z.string().optional(),
   requirementGroupId: z.string().optional(),
+  vapi: z
+    .object({
+      source: z.string(),
+      credentialId: z.string().optional(),
+      assistantId: z.string().optional(),
+      serverUrl: z.string().optional(),
+      fallbackNumber: z.string().optional(),
+    })
+    .optional(),
   monthlyRate: Money.optional(),
   status: z.enum(numberStatuses),
   statusReason: z.string().optional(),
@@ -208,9 +217,9 @@ export const PhoneNumberResource = z.object({
   releaseReason: z.string().optional(),
 });
 
-export const CreateNumberBody = z
+const PurchaseNumberBody = z
   .object({
-    provider: Provider,
+    provider: z.enum(numberProviders.filter((p) => p !== 'vapi') as [Exclude<(typeof numberProviders)[number], 'vapi'>, ...Exclude<(typeof numberProviders)[number], 'vapi'>[]]),
     phoneNumber: E164,
     displayName: DisplayName.optional(),
     tags: z.array(Tag).max(20).optional(),
@@ -237,6 +246,84 @@ export const CreateNumberBody = z
   })
   .strict();
 
+// Vapi imports: the tenant's own numbers brought into the platform's Vapi org.
+const Hostname = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const IPv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const Gateway = z
+  .object({
+    ip: z.string().trim().max(253).refine((v) => IPv4.test(v) || Hostname.test(v), 'must be an IPv4 address or a hostname'),
+    port: z.number().int().min(1).max(65535).default(5060),
+    netmask: z.number().int().min(24).max(32).optional(),
+    inboundEnabled: z.boolean().optional(),
+    outboundEnabled: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.inboundEnabled !== false && !IPv4.test(g.ip)) {
+      ctx.addIssue({ code: 'custom', path: ['ip'], message: 'gateways that receive calls need an IPv4 address (Vapi allow-lists inbound traffic by IP)' });
+    }
+    if (IPv4.test(g.ip) && /^(10\.|127\.|0\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(g.ip)) {
+      ctx.addIssue({ code: 'custom', path: ['ip'], message: 'must be a public address reachable from Vapi' });
+    }
+  });
+const VapiSource = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('vapi'), numberDesiredAreaCode: z.string().regex(/^\d{3}$/).optional() }).strict(),
+  z
+    .object({
+      type: z.literal('twilio'),
+      number: E164,
+      twilioAccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters'),
+      twilioAuthToken: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters').optional(),
+      twilioApiKey: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'must be SK followed by 32 hex characters').optional(),
+      twilioApiSecret: z.string().min(16).max(128).optional(),
+    })
+    .strict()
+    .refine((s) => (s.twilioAuthToken !== undefined) !== (s.twilioApiKey !== undefined && s.twilioApiSecret !== undefined), {
+      message: 'give twilioAuthToken, or twilioApiKey with twilioApiSecret',
+      path: ['twilioAuthToken'],
+    }),
+  z.object({ type: z.literal('vonage'), number: E164, apiKey: z.string().regex(/^[0-9a-zA-Z]{6,16}$/), apiSecret: z.string().min(6).max(64) }).strict(),
+  z.object({ type: z.literal('telnyx'), number: E164, apiKey: z.string().regex(/^KEY[0-9A-Za-z_-]{20,}$/, 'must be a Telnyx API v2 key (KEY…)') }).strict(),
+  z
+    .object({
+      type: z.literal('byo-sip-trunk'),
+      number: z.string().trim().min(1).max(40),
+      sipUri: z.never({ error: 'Vapi’s BYO numbers take no SIP URI: give the SIP user as number with numberE164CheckEnabled: false' }).optional(),
+      gateways: z.array(Gateway).min(1).max(10),
+      authUsername: z.string().min(1).max(128).optional(),
+      authPassword: z.string().min(1).max(128).optional(),
+      numberE164CheckEnabled: z.boolean().default(true),
+    })
+    .strict()
+    .transform((s, ctx) => {
+      if (!s.numberE164CheckEnabled) {
+        if (!/^[\w.+*#-]{1,40}$/.test(s.number)) ctx.addIssue({ code: 'custom', path: ['number'], message: 'may contain letters, digits and . + * # - _' });
+        return s;
+      }
+      const parsed = E164.safeParse(s.number);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', path: ['number'], message: 'must be E.164 (or set numberE164CheckEnabled: false)' });
+        return z.NEVER;
+      }
+      return { ...s, number: parsed.data };
+    })
+    .refine((s) => !s.authPassword || s.authUsername, { message: 'authPassword needs authUsername', path: ['authPassword'] }),
+]);
+const VapiImportBody = z
+  .object({
+    provider: z.literal('vapi'),
+    source: VapiSource,
+    displayName: DisplayName.optional(),
+    tags: z.array(Tag).max(20).optional(),
+    assistantId: z.string().uuid().optional(),
+    serverUrl: HttpsUrl.optional(),
+    fallbackNumber: E164.optional(),
+    credentialLabel: z.string().trim().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const CreateNumberBody = z.discriminatedUnion('provider', [PurchaseNumberBody, VapiImportBody]);
+
 export const UpdateNumberBody = z
   .object({
     displayName: DisplayName.nullable().optional(),
@@ -249,6 +336,9 @@ export const UpdateNumberBody = z
     purpose: Purpose.optional(),
     locationId: LocationIdValue.nullable().optional(),
     assignedTo: Assignee.nullable().optional().meta({ description: 'Staff member the number is assigned to; null unassigns' }),
+    assistantId: z.string().uuid().nullable().optional().meta({ description: 'Vapi numbers: the assistant that answers' }),
+    serverUrl: HttpsUrl.nullable().optional().meta({ description: 'Vapi numbers: server URL' }),
+    fallbackNumber: E164.nullable().optional().meta({ description: 'Vapi numbers: fallback when the assistant is unreachable' }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
@@ -293,7 +383,9 @@ export const NumbersPage = page(PhoneNumberResource);
 // ---------- provider accounts ----------
 export const CreateProviderAccountBody = z
   .discriminatedUnion('provider', [
-    ...(Object.entries(credentialSchemas) as [keyof typeof credentialSchemas, z.ZodType][]).map(([provider, credentials]) =>
+    ...(Object.entries(credentialSchemas) as [keyof typeof credentialSchemas, z.ZodType][])
+      .filter(([provider]) => !(platformOnlyProviders as readonly string[]).includes(provider))
+      .map(([provider, credentials]) =>
       z.object({
         provider: z.literal(provider),
         credentials,
@@ -628,3 +720,15 @@ export const SigningSecretResponse = z.object({
   header: z.literal('X-Signature'),
   scheme: z.string(),
 });
+
+// ---------- vapi credentials ----------
+export const VapiCredentialResource = z.object({
+  id: z.string(),
+  vapiCredentialId: z.string(),
+  provider: z.string(),
+  label: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const VapiCredentialsPage = page(VapiCredentialResource);
+export const VapiCredentialId = z.object({ id: ResourceId('vcr', 'Vapi credential') }).strict();

@@ -85,6 +85,17 @@ export interface NumberRecord {
   externalRef?: string;
   /** Regulatory requirement group used for the purchase. */
   requirementGroupId?: string;
+  /** Vapi numbers: how it was imported and what answers it (no credential secret is ever kept). */
+  vapi?: {
+    source: string;
+    credentialId?: string;
+    vapiCredentialId?: string;
+    assistantId?: string;
+    serverUrl?: string;
+    fallbackNumber?: string;
+  };
+  /** Flattened for queries: the tenant Vapi credential the number uses. */
+  vapiCredentialId?: string;
   /** The bulk-job item that bought it (a redelivered item recognises its own purchase). */
   origin?: { jobId: string; itemId: string };
   purpose?: NumberPurpose;

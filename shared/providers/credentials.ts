@@ -27,7 +27,12 @@ export const credentialSchemas = {
     .strict(),
   telnyx: z.object({ apiKey: z.string().regex(/^KEY[0-9A-Za-z_-]{20,}$/, 'must be a Telnyx API v2 key (KEY…)') }).strict(),
   somos: z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(256) }).strict(),
+  /** The platform's Vapi org only: tenants bring their numbers into it, never their own Vapi key. */
+  vapi: z.object({ apiKey: z.string().min(8).max(256) }).strict(),
 } as const;
+
+/** Providers whose account is the platform's alone (no bring-your-own). */
+export const platformOnlyProviders = ['vapi'] as const;
 
 export type AccountProvider = keyof typeof credentialSchemas;
 export const accountProviders = Object.keys(credentialSchemas) as AccountProvider[];
@@ -49,6 +54,8 @@ export function maskCredentials(provider: AccountProvider, credentials: Record<s
       return { apiKey: MASK };
     case 'somos':
       return { username: credentials.username!, password: MASK };
+    case 'vapi':
+      return { apiKey: MASK };
   }
 }
 

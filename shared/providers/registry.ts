@@ -7,7 +7,7 @@ import { credentialSchemas, type AccountProvider } from './credentials.js';
 import type { NumberProvider, ProviderName } from './types.js';
 
 /** Providers whose number operations are implemented; the API's provider enum is derived from this. */
-export const numberProviders = ['twilio', 'plivo', 'vonage', 'telnyx'] as const satisfies readonly AccountProvider[];
+export const numberProviders = ['twilio', 'plivo', 'vonage', 'telnyx', 'vapi'] as const satisfies readonly AccountProvider[];
 export type NumberProviderName = (typeof numberProviders)[number];
 
 export const PLATFORM_ACCOUNT_ID = 'platform';
@@ -29,6 +29,7 @@ const factories: Record<NumberProviderName, () => Promise<Factory>> = {
   plivo: async () => (await import('./plivo/client.js')).createPlivoProvider,
   vonage: async () => (await import('./vonage/client.js')).createVonageProvider,
   telnyx: async () => (await import('./telnyx/client.js')).createTelnyxProvider,
+  vapi: async () => (await import('./vapi/provider.js')).createVapiProvider,
 };
 
 export function baseUrlFor(config: Config, provider: AccountProvider): string {

@@ -94,6 +94,12 @@ export interface PurchaseRequest {
 
 export interface UpdateRequest {
   label?: string;
+  /** Vapi: the assistant answering the number; null unassigns. */
+  assistantId?: string | null;
+  /** Vapi: the server URL of the number; null clears. */
+  serverUrl?: string | null;
+  /** Vapi: where calls go when the assistant is unreachable (E.164); null clears. */
+  fallbackNumber?: string | null;
   /** Plivo app_id / Vonage app_id; null detaches. */
   applicationId?: string | null;
   /** null clears the URL at the provider. */

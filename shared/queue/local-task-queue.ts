@@ -4,6 +4,8 @@
  * each queue's rate (token bucket) and concurrency, retries non-2xx answers and
  * network errors with exponential backoff up to maxAttempts (then logs and drops
  * the task), and dedupes task ids, also for tasks already dispatched (tombstones).
+ * Tests and benchmarks may ask for duplicate deliveries (duplicateDeliveryRate), as
+ * Cloud Tasks' at-least-once delivery occasionally makes.
  *
  * No polling: one timer, set for the next moment something can happen (a task
  * falls due or a queue earns a dispatch token); completions re-run the scheduler.
@@ -41,6 +43,14 @@ export interface LocalTaskQueueOptions {
   location?: string;
   /** Clock, for tests; default Date.now. */
   now?: () => number;
+  /**
+   * Tests and benchmarks only: 0..1 (default 0), the fraction of successful dispatches that are
+   * delivered once more (same task name and headers, through the same queue and its limits),
+   * as Cloud Tasks' at-least-once delivery may do. A duplicate is never duplicated or retried itself.
+   */
+  duplicateDeliveryRate?: number;
+  /** Random source for duplicateDeliveryRate, for tests; returns [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 export interface QueueStats {
@@ -52,6 +62,8 @@ export interface QueueStats {
   retried: number;
   /** Enqueue calls answered as duplicates. */
   deduplicated: number;
+  /** Extra deliveries made by duplicateDeliveryRate (not counted in dispatched). */
+  duplicated: number;
   /** Tasks waiting (scheduled, backing off or throttled). */
   pending: number;
   inFlight: number;
@@ -76,6 +88,8 @@ interface LocalTask {
   previousResponse?: number;
   /** Insertion order, for FIFO among equal due times. */
   seq: number;
+  /** A deliberate extra delivery of a task already delivered (duplicateDeliveryRate). */
+  duplicate?: boolean;
 }
 
 interface QueueState {
@@ -85,7 +99,7 @@ interface QueueState {
   inFlight: number;
   tokens: number;
   refilledAt: number;
-  stats: { dispatched: number; failed: number; retried: number; deduplicated: number };
+  stats: { dispatched: number; failed: number; retried: number; deduplicated: number; duplicated: number };
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -101,6 +115,8 @@ export class LocalTaskQueue implements TaskQueue {
   private readonly projectId: string;
   private readonly location: string;
   private readonly now: () => number;
+  private readonly duplicateDeliveryRate: number;
+  private readonly random: () => number;
 
   private readonly queues = new Map<string, QueueState>();
   /** Task name → expiry of its dedupe tombstone (Infinity while pending/in flight). */
@@ -126,6 +142,10 @@ export class LocalTaskQueue implements TaskQueue {
     this.projectId = options.projectId ?? 'local';
     this.location = options.location ?? 'local';
     this.now = options.now ?? Date.now;
+    const rate = options.duplicateDeliveryRate ?? 0;
+    if (!(rate >= 0 && rate <= 1)) throw new Error(`duplicateDeliveryRate must be between 0 and 1, got ${rate}`);
+    this.duplicateDeliveryRate = rate;
+    this.random = options.random ?? Math.random;
   }
 
   async enqueue(request: TaskRequest): Promise<{ name: string; deduplicated: boolean }> {
@@ -206,7 +226,7 @@ export class LocalTaskQueue implements TaskQueue {
         inFlight: 0,
         tokens: config.maxBurstSize,
         refilledAt: this.now(),
-        stats: { dispatched: 0, failed: 0, retried: 0, deduplicated: 0 },
+        stats: { dispatched: 0, failed: 0, retried: 0, deduplicated: 0, duplicated: 0 },
       };
       this.queues.set(id, q);
     }
@@ -311,15 +331,23 @@ export class LocalTaskQueue implements TaskQueue {
     }
 
     if (this.closed) {
-      this.forget(task);
+      if (!task.duplicate) this.forget(task);
       this.checkIdle();
       return;
     }
 
-    if (status !== undefined && status >= 200 && status < 300) {
+    if (task.duplicate) {
+      // The task itself was delivered already: whatever this extra delivery got, it is not retried.
+      q.stats.duplicated++;
+      this.log.debug('duplicate delivery made', { task: task.name, queue: task.queue, result: status ?? errorMessage(error) });
+    } else if (status !== undefined && status >= 200 && status < 300) {
       q.stats.dispatched++;
       this.tombstone(task);
       this.log.debug('task delivered', { task: task.name, queue: task.queue, status, attempts: task.attempts });
+      if (this.duplicateDeliveryRate > 0 && this.random() < this.duplicateDeliveryRate) {
+        // Same name and delivery headers as the delivery that just succeeded.
+        this.insert(q, { ...task, attempts: task.attempts - 1, dueAt: this.now(), seq: this.seq++, duplicate: true });
+      }
     } else {
       if (status !== undefined && status !== 503) task.executions++;
       if (status !== undefined) task.previousResponse = status;

@@ -197,7 +197,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
     },
 
     /** Whether any held number matches (e.g. still uses an account or a location). */
-    async anyHeld(tenantId: string, field: 'accountId' | 'locationId' | 'agentId', value: string): Promise<NumberRecord | undefined> {
+    async anyHeld(tenantId: string, field: 'accountId' | 'locationId' | 'agentId' | 'vapiCredentialId', value: string): Promise<NumberRecord | undefined> {
       const firestore = await db();
       const snap = await firestore
         .collection(paths.numbers(tenantId))

@@ -236,6 +236,44 @@ describe('LocalTaskQueue', () => {
     expect(q.stats().hang).toMatchObject({ inFlight: 0, dispatched: 0, failed: 0, retried: 0 });
   });
 
+  it('duplicateDeliveryRate delivers a successful task once more (same name and headers), never a failed one or a duplicate', async () => {
+    let flakyCalls = 0;
+    handlers['/dup-flaky'] = (_req, res) => {
+      flakyCalls++;
+      res.writeHead(flakyCalls === 1 ? 500 : 200).end();
+    };
+    const q = makeQueue({ duplicateDeliveryRate: 1 });
+    await q.enqueue({ queue: 'dup', url: `${base}/dup`, body: { n: 1 }, id: 'dup-1' });
+    await q.enqueue({ queue: 'dup', url: `${base}/dup-flaky`, body: { n: 2 }, id: 'dup-2' });
+    await q.idle();
+    const one = arrivals.filter((a) => a.path === '/dup');
+    expect(one).toHaveLength(2);
+    expect(one[1]!.body).toEqual(one[0]!.body);
+    for (const h of ['x-cloudtasks-taskname', 'x-cloudtasks-taskretrycount', 'x-cloudtasks-taskexecutioncount']) {
+      expect(one[1]!.headers[h]).toBe(one[0]!.headers[h]);
+    }
+    // The 500 is retried as usual; only the successful delivery is repeated.
+    const two = arrivals.filter((a) => a.path === '/dup-flaky');
+    expect(two.map((a) => a.headers['x-cloudtasks-taskretrycount'])).toEqual(['0', '1', '1']);
+    expect(q.stats().dup).toMatchObject({ dispatched: 2, retried: 1, failed: 0, duplicated: 2, pending: 0 });
+    // The id still dedupes afterwards.
+    expect((await q.enqueue({ queue: 'dup', url: `${base}/dup`, body: {}, id: 'dup-1' })).deduplicated).toBe(true);
+
+    // A failing duplicate is not retried; the rate is a fraction (here decided by a fixed random source).
+    arrivals = [];
+    handlers['/dup-once'] = (_req, res) => res.writeHead(arrivals.length === 1 ? 200 : 500).end();
+    const rolls = [0.3, 0.7];
+    const half = makeQueue({ duplicateDeliveryRate: 0.5, random: () => rolls.shift() ?? 0.9 });
+    await half.enqueue({ queue: 'dup', url: `${base}/dup-once`, body: {}, id: 'once' });
+    await half.idle();
+    await half.enqueue({ queue: 'dup', url: `${base}/dup`, body: {}, id: 'never' });
+    await half.idle();
+    expect(arrivals.filter((a) => a.path === '/dup-once')).toHaveLength(2); // delivered + duplicate (answered 500, dropped)
+    expect(arrivals.filter((a) => a.path === '/dup')).toHaveLength(1); // roll 0.7 ≥ 0.5: no duplicate
+    expect(half.stats().dup).toMatchObject({ dispatched: 2, retried: 0, failed: 0, duplicated: 1 });
+    expect(() => new LocalTaskQueue({ duplicateDeliveryRate: 1.5 })).toThrow(/duplicateDeliveryRate/);
+  });
+
   it('rejects invalid tasks and queue settings', async () => {
     const q = makeQueue();
     await expect(q.enqueue({ queue: 'q', url: 'not a url', body: {} })).rejects.toThrow(/absolute/);

@@ -476,4 +476,46 @@ describe('failure injection', () => {
     expect(first.filter((s) => s === 200).length).toBeGreaterThan(5);
     expect(await run()).toEqual(first);
   });
+
+  it('accountRateLimitPerSecond answers the excess 429 / 20429 with Retry-After: 1, per account, without effect', async () => {
+    const limited = await startTwilioSandbox({ accounts: [A, B], accountRateLimitPerSecond: 5, seed: 7 });
+    try {
+      const list = (as: TwilioSandboxAccount) => call(`${acct(as)}/IncomingPhoneNumbers.json`, { base: limited.url, as });
+      const n = (
+        await call(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=415&PageSize=1`, { base: limited.url })
+      ).body.available_phone_numbers[0].phone_number as string; // 1 of A's 5
+      const burst = await Promise.all([...Array(6)].map(() => list(A)));
+      const statuses = burst.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      const rejected = burst.find((r) => r.status === 429)!;
+      expectError(rejected, 429, 20429);
+      expect(rejected.headers.get('retry-after')).toBe('1');
+      // The window is full for A: a purchase is refused and changes nothing; B has its own window.
+      const refused = await call(`${acct()}/IncomingPhoneNumbers.json`, { base: limited.url, method: 'POST', form: { PhoneNumber: n } });
+      expectError(refused, 429, 20429);
+      expect(limited.purchaseCounts()).toEqual({});
+      expect((await list(B)).status).toBe(200);
+      expect(limited.rateLimitedCount()).toBe(3);
+      // Rejected requests do not count: once the second has passed, A may call again.
+      await new Promise((r) => setTimeout(r, 1_050));
+      const bought = await call(`${acct()}/IncomingPhoneNumbers.json`, { base: limited.url, method: 'POST', form: { PhoneNumber: n } });
+      expect(bought.status).toBe(201);
+      expect(limited.purchaseCounts()).toEqual({ [n]: 1 });
+      expect(limited.requestLog().filter((e) => e.status === 429)).toHaveLength(3);
+      // Changeable at runtime (in-process and over HTTP); 0 removes the limit.
+      limited.configure({ accountRateLimitPerSecond: 0 });
+      expect((await Promise.all([...Array(12)].map(() => list(A)))).every((r) => r.status === 200)).toBe(true);
+      const config = await fetch(`${limited.url}/__sandbox/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ accountRateLimitPerSecond: 2 }),
+      });
+      expect(await config.json()).toMatchObject({ accountRateLimitPerSecond: 2 });
+      expect((await Promise.all([...Array(3)].map(() => list(A)))).map((r) => r.status).sort()).toEqual([200, 200, 429]);
+      limited.reset();
+      expect(limited.rateLimitedCount()).toBe(0);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -32,7 +32,7 @@ describe('search query', () => {
 describe('number bodies', () => {
   it('normalises the phone number and refuses http webhooks', () => {
     const ok = CreateNumberBody.safeParse({ provider: 'twilio', phoneNumber: '+1 415 555 0142' });
-    expect(ok.data?.phoneNumber).toBe('+14155550142');
+    expect(ok.data && 'phoneNumber' in ok.data && ok.data.phoneNumber).toBe('+14155550142');
     expect(CreateNumberBody.safeParse({ provider: 'twilio', phoneNumber: '12345' }).success).toBe(false);
     expect(CreateNumberBody.safeParse({ provider: 'twilio', phoneNumber: '+14155550142', webhookUrl: 'http://x.io' }).success).toBe(false);
     expect(CreateNumberBody.safeParse({ provider: 'twilio', phoneNumber: '+14155550142', tenantId: 'other' }).success).toBe(false);

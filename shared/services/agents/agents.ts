@@ -111,7 +111,28 @@ function applyFields(record: AgentRecord, input: AgentInput): AgentRecord {
   return next;
 }
 
-export function createAgent(deps: Pick<Deps, 'db' | 'now'>) {
+type AgentDeps = Pick<Deps, 'db' | 'now' | 'numbers' | 'providers'>;
+
+/**
+ * Vapi numbers answer with an assistant: an agent that has one puts it on its Vapi numbers
+ * (after the agent's transaction; a failure here is reported and a repeated PATCH repairs it).
+ */
+async function syncVapiAssistants(deps: AgentDeps, agent: AgentRecord, audit: AuditContext): Promise<void> {
+  for (const numberId of new Set([agent.inboundNumberId, agent.outboundNumberId].filter(Boolean) as string[])) {
+    const number = await deps.numbers.get(agent.tenantId, numberId);
+    if (number?.provider !== 'vapi' || !number.providerNumberId || (number.vapi?.assistantId ?? null) === (agent.assistantId ?? null)) continue;
+    const vapi = await deps.providers.forAccount(agent.tenantId, 'vapi', number.accountId);
+    await vapi.update(number.providerNumberId, { assistantId: agent.assistantId ?? null });
+    await deps.numbers.update(agent.tenantId, number.id, 'numbers.assistant_from_agent', audit, (current) => {
+      const next = { ...current, vapi: { ...current.vapi!, source: current.vapi?.source ?? 'vapi' }, updatedAt: deps.now().toISOString() };
+      if (agent.assistantId) next.vapi.assistantId = agent.assistantId;
+      else delete next.vapi.assistantId;
+      return next;
+    });
+  }
+}
+
+export function createAgent(deps: AgentDeps) {
   const agents = agentsCollection(deps.db);
   return async (tenantId: string, input: AgentInput & { name: string }, audit: AuditContext) => {
     const now = deps.now().toISOString();
@@ -122,17 +143,20 @@ export function createAgent(deps: Pick<Deps, 'db' | 'now'>) {
       tx.create(firestore.doc(`tenants/${tenantId}/agents/${record.id}`), record);
       recordAudit(firestore, tx, tenantId, audit, { action: 'agents.create', resource: `agents/${record.id}`, after: record });
     });
+    await syncVapiAssistants(deps, record, audit);
     return record;
   };
 }
 
-export function updateAgent(deps: Pick<Deps, 'db' | 'now'>) {
+export function updateAgent(deps: AgentDeps) {
   const agents = agentsCollection(deps.db);
-  return (tenantId: string, id: string, input: AgentInput, audit: AuditContext) => {
+  return async (tenantId: string, id: string, input: AgentInput, audit: AuditContext) => {
     const now = deps.now().toISOString();
-    return agents.update(tenantId, id, audit, 'agents.update', (current, tx, firestore) =>
+    const agent = await agents.update(tenantId, id, audit, 'agents.update', (current, tx, firestore) =>
       linkNumbers(tx, firestore, current, { ...applyFields(current, input), updatedAt: now }, input, audit, now),
     );
+    await syncVapiAssistants(deps, agent, audit);
+    return agent;
   };
 }
 

@@ -11,6 +11,7 @@ import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;
+const vapiFields = ['assistantId', 'serverUrl', 'fallbackNumber'] as const;
 type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db'>;
 
 function assertSettled(record: NumberRecord): void {
@@ -44,6 +45,7 @@ export function providerChanges(current: NumberRecord, changes: Changes, capabil
     if (capabilities.webhooks?.voice) update.voiceUrl = voice && webhook ? webhook : null;
   }
   if (changes.applicationId !== undefined) update.applicationId = changes.applicationId;
+  for (const key of vapiFields) if (changes[key] !== undefined) update[key] = changes[key];
   return Object.keys(update).length ? update : undefined;
 }
 
@@ -59,12 +61,18 @@ export function updateNumber(deps: ManageDeps) {
     if (changes.voiceEnabled && !current.capabilities.voice) {
       throw new AppError('VALIDATION_ERROR', 'This number has no voice capability', { issues: [{ path: 'body.voiceEnabled', message: 'not supported by this number' }] });
     }
+    const vapiOnly = vapiFields.filter((key) => changes[key] !== undefined);
+    if (vapiOnly.length && current.provider !== 'vapi') {
+      throw new AppError('VALIDATION_ERROR', `${vapiOnly.join(', ')} only apply to Vapi numbers`, {
+        issues: vapiOnly.map((key) => ({ path: `body.${key}`, message: 'Vapi numbers only' })),
+      });
+    }
     const location = changes.locationId ? await locations.get(tenantId, changes.locationId) : undefined;
     if (changes.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
     const touchesProvider =
-      ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled'].some((key) => key in changes);
+      ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled', ...vapiFields].some((key) => key in changes);
     let provider: NumberProvider | undefined;
     if (touchesProvider) {
       provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
@@ -94,6 +102,15 @@ export function updateNumber(deps: ManageDeps) {
         next.locationName = location.name;
       }
       if (changes.purpose) next.purpose = changes.purpose;
+      if (vapiOnly.length && next.vapi) {
+        const vapi = { ...next.vapi };
+        for (const key of vapiOnly) {
+          const value = changes[key];
+          if (value === null) delete vapi[key];
+          else if (value !== undefined) vapi[key] = value;
+        }
+        next.vapi = vapi;
+      }
       if (changes.tags) next.tags = [...new Set(changes.tags)];
       if (changes.smsEnabled !== undefined) next.smsEnabled = changes.smsEnabled;
       if (changes.voiceEnabled !== undefined) next.voiceEnabled = changes.voiceEnabled;

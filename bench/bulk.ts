@@ -1,0 +1,293 @@
+/**
+ * `npm run bench:bulk [-- --items 1000]`: bulk-purchase throughput through the whole local stack.
+ *
+ * One purchase job of N distinct numbers (default 5,000; `--items` or env BENCH_ITEMS) goes
+ * API → Firestore → Pub/Sub emulator push → worker → local Cloud Tasks (provider-twilio queue at
+ * QUEUE_RATE_TWILIO=50/s) → one item task each → Twilio sandbox configured like a busy real
+ * account: 50 ms latency per call, a 50 requests/second account limit (429 + Retry-After: 1),
+ * 5 % transient 503s without effect, and 1 % of task deliveries duplicated by the dispatcher.
+ *
+ * Prints items/second against the theoretical bound (the account limit: one API call per item
+ * at best), wall time, items lost (must be 0: every item ends succeeded and its number is bought),
+ * provider operations duplicated (must be 0: every number bought exactly once) and the stack's peak
+ * RSS (everything runs in this process; sampled every 100 ms). A compact table, then one JSON line.
+ * Exits 1 when items were lost or duplicated, 2 when the stack could not start; a low ratio is a
+ * measurement, not a failure.
+ *
+ * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S, --failure-rate 0..1,
+ * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S.
+ */
+import { parseArgs } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MissingToolError, startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from '../scripts/local/emulators.js';
+import { startStack, type Stack } from '../scripts/local/stack.js';
+import { TwilioInventory } from '../scripts/sandboxes/twilio-inventory.js';
+import { setLogSink } from '../shared/log.js';
+
+const { values: args } = parseArgs({
+  options: {
+    items: { type: 'string' },
+    latency: { type: 'string', default: '50' },
+    'rate-limit': { type: 'string', default: '50' },
+    'failure-rate': { type: 'string', default: '0.05' },
+    'duplicate-rate': { type: 'string', default: '0.01' },
+    'queue-rate': { type: 'string', default: '50' },
+    seed: { type: 'string', default: '0' },
+    timeout: { type: 'string' },
+  },
+});
+
+const num = (name: string, raw: string | undefined, min: number, max = Infinity): number => {
+  const n = Number(raw);
+  if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new Error(`--${name} must be a number in [${min}, ${max}], got ${raw}`);
+  }
+  return n;
+};
+
+const config = {
+  items: Math.trunc(num('items', args.items ?? process.env.BENCH_ITEMS ?? '5000', 1, 10_000)),
+  latencyMs: num('latency', args.latency, 0),
+  accountRateLimit: num('rate-limit', args['rate-limit'], 1),
+  transientFailureRate: num('failure-rate', args['failure-rate'], 0, 1),
+  duplicateDeliveryRate: num('duplicate-rate', args['duplicate-rate'], 0, 1),
+  queueRate: num('queue-rate', args['queue-rate'], 0.001),
+  seed: Math.trunc(num('seed', args.seed, 0)),
+};
+const timeoutMs = (args.timeout ? num('timeout', args.timeout, 1) : 120 + (config.items / config.accountRateLimit) * 4) * 1000;
+
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+// The stack logs in-process; count lines instead of printing them (the cost of formatting stays).
+const logCounts = new Map<string, number>();
+const lastErrors: string[] = [];
+setLogSink((line) => {
+  const severity = /^\{"severity":"(\w+)"/.exec(line)?.[1] ?? '?';
+  if (severity === 'WARNING' || severity === 'ERROR' || severity === 'CRITICAL') {
+    const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? '?';
+    const key = `${severity} ${message}`;
+    logCounts.set(key, (logCounts.get(key) ?? 0) + 1);
+    if (severity !== 'WARNING') {
+      lastErrors.push(line.slice(0, 600));
+      if (lastErrors.length > 5) lastErrors.shift();
+    }
+  } else {
+    logCounts.set(severity, (logCounts.get(severity) ?? 0) + 1);
+  }
+});
+
+/** N distinct available US local numbers, round-robin over the sandbox's area codes (its own inventory). */
+function pickNumbers(count: number, seed: number): string[] {
+  const inventory = new TwilioInventory(seed);
+  const buckets = inventory.bucketKeys('US', 'Local').map((key) => inventory.bucket(key));
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) {
+    let any = false;
+    for (const bucket of buckets) {
+      const n = bucket[i];
+      if (!n) continue;
+      any = true;
+      if (out.length < count) out.push(n.phoneNumber);
+    }
+    if (!any) throw new Error(`the sandbox stocks only ${out.length} US local numbers; asked for ${count}`);
+  }
+  return out;
+}
+
+interface JobView {
+  id: string;
+  status: string;
+  itemCount: number;
+  counts: Record<string, number>;
+  percent: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+async function run(): Promise<number> {
+  for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
+  Object.assign(process.env, { QUEUE_RATE_TWILIO: String(config.queueRate), LOCAL_RECONCILE_INTERVAL_MINUTES: '0' });
+
+  const cleanup: (() => Promise<unknown>)[] = [];
+  let stack: Stack | undefined;
+  try {
+    say('starting the Firestore and Pub/Sub emulators…');
+    const started = await Promise.allSettled([startFirestoreEmulator({ maxHeap: '1g' }), startPubsubEmulator()]);
+    for (const r of started) if (r.status === 'fulfilled') cleanup.push(() => r.value.stop());
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [firestore, pubsub] = started.map((r) => (r as PromiseFulfilledResult<EmulatorHandle>).value) as [EmulatorHandle, EmulatorHandle];
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-bulk-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    stack = await startStack({
+      port: 0,
+      dataDir,
+      projectId: 'demo-bench',
+      fresh: true,
+      firestoreHost: firestore.host,
+      pubsubHost: pubsub.host,
+      sandboxOptions: {
+        twilio: {
+          latencyMs: config.latencyMs,
+          accountRateLimitPerSecond: config.accountRateLimit,
+          transientFailureRate: config.transientFailureRate,
+          seed: config.seed,
+        },
+      },
+      taskQueueOptions: { duplicateDeliveryRate: config.duplicateDeliveryRate },
+    });
+    const running = stack;
+    cleanup.push(() => running.stop());
+    const twilio = stack.twilio;
+    if (!twilio) throw new Error('the stack did not start its Twilio sandbox');
+
+    const numbers = pickNumbers(config.items, config.seed);
+    const token = await stack.token('bench', 'member', 'bench');
+    const api = async (method: string, p: string, body?: unknown) => {
+      const res = await fetch(`${running.url}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    };
+
+    // Peak memory of the whole stack (this process), every 100 ms while the job runs.
+    const baselineRss = process.memoryUsage().rss;
+    let peakRss = baselineRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
+    cleanup.push(async () => clearInterval(sampler));
+
+    say(`stack up on ${stack.url}; submitting a ${fmt(config.items)}-item purchase job`);
+    const postedAt = Date.now();
+    const created = await api('POST', '/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    if (created.status !== 202) throw new Error(`POST /v1/jobs answered ${created.status}: ${JSON.stringify(created.body).slice(0, 500)}`);
+    const jobId = created.body.id as string;
+    const acceptedMs = Date.now() - postedAt;
+
+    let job: JobView | undefined;
+    let lastReport = Date.now();
+    const deadline = postedAt + timeoutMs;
+    for (;;) {
+      const res = await api('GET', `/v1/jobs/${jobId}`);
+      if (res.status === 200) job = res.body as unknown as JobView;
+      if (job?.finishedAt) break;
+      if (Date.now() > deadline) {
+        say(`timed out after ${Math.round(timeoutMs / 1000)} s`);
+        break;
+      }
+      if (job && Date.now() - lastReport >= 5000) {
+        lastReport = Date.now();
+        const c = job.counts;
+        say(`${job.percent}% — succeeded ${c.succeeded ?? 0}, failed ${c.failed ?? 0}, running ${c.running ?? 0}, queued ${c.queued ?? 0} (${Math.round((Date.now() - postedAt) / 1000)} s)`);
+      }
+      await sleep(1000);
+    }
+    clearInterval(sampler);
+    if (!job) throw new Error('the job could not be read');
+    const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
+    const wallMs = finishedAt - postedAt;
+    const processingMs = job.startedAt ? finishedAt - Date.parse(job.startedAt) : wallMs;
+
+    // Deliveries still in flight (a duplicate of the last items) must not buy anything either.
+    await Promise.race([stack.tasks.idle('provider-twilio'), sleep(30_000)]);
+
+    // Lost: items not succeeded, or succeeded without the provider having sold the number.
+    const { getFirestore } = await import('../shared/store/firestore.js');
+    const db = await getFirestore('demo-bench');
+    const open = await db.collection(`tenants/bench/jobs/${jobId}/items`).where('state', '!=', 'succeeded').get();
+    const lost = new Set(open.docs.map((d) => (d.get('input') as { phoneNumber: string }).phoneNumber));
+    const counts = twilio.purchaseCounts();
+    const requested = new Set(numbers);
+    let duplicated = 0;
+    for (const n of numbers) {
+      const c = counts[n] ?? 0;
+      if (c === 0) lost.add(n);
+      if (c > 1) duplicated += c - 1;
+    }
+    for (const [n, c] of Object.entries(counts)) if (!requested.has(n)) duplicated += c; // bought without being asked
+
+    const requests = twilio.requestLog();
+    const byStatus: Record<string, number> = {};
+    for (const r of requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    const purchasePosts = requests.filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
+    const queue = stack.tasks.stats()['provider-twilio'];
+
+    const seconds = wallMs / 1000;
+    const itemsPerSecond = config.items / seconds;
+    const bound = Math.min(config.accountRateLimit, config.queueRate);
+    const ratio = itemsPerSecond / config.accountRateLimit;
+    const result = {
+      bench: 'bulk-purchase',
+      items: config.items,
+      status: job.status,
+      itemsPerSecond: Math.round(itemsPerSecond * 100) / 100,
+      boundPerSecond: config.accountRateLimit,
+      ratio: Math.round(ratio * 1000) / 1000,
+      wallSeconds: Math.round(seconds * 100) / 100,
+      processingSeconds: Math.round(processingMs / 10) / 100,
+      acceptSeconds: Math.round(acceptedMs / 10) / 100,
+      itemsLost: lost.size,
+      duplicatedOperations: duplicated,
+      peakRssMb: mb(peakRss),
+      baselineRssMb: mb(baselineRss),
+      counts: job.counts,
+      providerRequests: requests.length,
+      providerByStatus: byStatus,
+      purchaseAttempts: purchasePosts,
+      queue,
+      config: { ...config, queueBoundPerSecond: bound },
+      cpus: (await import('node:os')).availableParallelism(),
+      node: process.version,
+    };
+
+    const rows: [string, string][] = [
+      ['items', fmt(config.items)],
+      ['items/second', fmt(itemsPerSecond, 1)],
+      ['theoretical bound', `${fmt(config.accountRateLimit, 1)}/s (account limit)`],
+      ['ratio', `${ratio.toFixed(3)} (target ≥ 0.9)`],
+      ['wall time', `${seconds.toFixed(1)} s (POST → finished; API answered in ${(acceptedMs / 1000).toFixed(2)} s, items ran ${(processingMs / 1000).toFixed(1)} s)`],
+      ['items lost', String(lost.size)],
+      ['duplicated operations', String(duplicated)],
+      ['peak RSS', `${mb(peakRss)} MB (at submit: ${mb(baselineRss)} MB)`],
+      ['job', `${job.status}: ${Object.entries(job.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`],
+      ['provider requests', `${fmt(requests.length)} (${Object.entries(byStatus).map(([s, n]) => `${s}: ${fmt(n)}`).join(', ')}); purchase POSTs ${fmt(purchasePosts)}`],
+      ['provider queue', queue ? `dispatched ${fmt(queue.dispatched)}, retried ${fmt(queue.retried)}, failed ${queue.failed}, duplicate deliveries ${queue.duplicated}` : '-'],
+      [
+        'sandbox',
+        `${config.latencyMs} ms latency, ${config.accountRateLimit}/s account limit, ${config.transientFailureRate * 100}% transient 503s; ${config.duplicateDeliveryRate * 100}% duplicate deliveries; queue ${config.queueRate}/s`,
+      ],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+    const warnings = [...logCounts].filter(([k]) => k.includes(' ')).sort((a, b) => b[1] - a[1]);
+    if (warnings.length) say(`log warnings/errors: ${warnings.slice(0, 8).map(([k, v]) => `${v}× ${k}`).join('; ')}`);
+    if (lost.size > 0) {
+      say(`lost (first 10): ${[...lost].slice(0, 10).join(', ')}`);
+      for (const line of lastErrors) say(`error: ${line}`);
+    }
+    console.log(JSON.stringify(result));
+    return lost.size > 0 || duplicated > 0 ? 1 : 0;
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch((err: unknown) => say(`cleanup failed: ${String(err)}`));
+  }
+}
+
+try {
+  process.exitCode = await run();
+} catch (err) {
+  if (err instanceof MissingToolError) say(err.message);
+  else say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 2;
+}
+// Keep-alive sockets and SDK channels may linger after stop(); the measurement is done.
+setTimeout(() => process.exit(), 2000).unref();
