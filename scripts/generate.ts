@@ -28,7 +28,37 @@ export async function renderReadme(current: string): Promise<string> {
   return current.slice(0, start + README_START.length) + '\n' + endpointTableMarkdown() + '\n' + current.slice(end);
 }
 
+/**
+ * The public entry: an API Gateway config (Swagger 2.0, what API Gateway accepts) routing each
+ * public method+path to its own function. Terraform fills ${functions_base_url} with templatefile().
+ */
+export function apiGatewayConfig(): string {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const e of endpoints.filter((x) => x.access !== 'task')) {
+    const params = [...e.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, type: 'string' }));
+    paths[e.path] = {
+      ...paths[e.path],
+      [e.method.toLowerCase()]: {
+        operationId: e.name,
+        summary: e.summary,
+        ...(params.length ? { parameters: params } : {}),
+        'x-google-backend': { address: '${functions_base_url}/' + e.name, path_translation: 'APPEND_PATH_TO_ADDRESS', deadline: e.runtime?.timeoutSeconds ?? 60 },
+        responses: { default: { description: 'See /v1/openapi.json for the full contract' } },
+      },
+    };
+  }
+  const doc = {
+    swagger: '2.0',
+    info: { title: 'numbers-platform', version: '1.0.0', description: 'Generated from functions/endpoints.ts; the functions verify tokens and signatures themselves.' },
+    schemes: ['https'],
+    produces: ['application/json'],
+    paths,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
 export const generated: Record<string, (current: string) => string | Promise<string>> = {
+  'terraform/api-gateway.openapi2.json.tpl': () => apiGatewayConfig(),
   'terraform/functions.json': () => JSON.stringify(functionManifest(endpoints, eventFunctions), null, 2) + '\n',
   'terraform/openapi.json': () => JSON.stringify(buildOpenApi(endpoints), null, 2) + '\n',
   'README.md': renderReadme,

@@ -1,12 +1,18 @@
 terraform {
   required_version = ">= 1.6"
   required_providers {
-    google = { source = "hashicorp/google", version = ">= 6.0" }
+    google      = { source = "hashicorp/google", version = ">= 6.0" }
+    google-beta = { source = "hashicorp/google-beta", version = ">= 6.0" }
     archive = { source = "hashicorp/archive", version = ">= 2.4" }
   }
 }
 
 provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+provider "google-beta" {
   project = var.project_id
   region  = var.region
 }

@@ -23,7 +23,7 @@ resource "google_project_iam_member" "api_firestore" {
 # The platform's own provider accounts: values are added out of band
 # (gcloud secrets versions add provider-twilio-platform --data-file=-), never in Terraform state.
 resource "google_secret_manager_secret" "platform_provider" {
-  for_each  = toset(["twilio"])
+  for_each  = toset(["twilio", "plivo", "vonage", "telnyx", "vapi", "somos"])
   secret_id = "provider-${each.key}-platform"
   replication {
     auto {}

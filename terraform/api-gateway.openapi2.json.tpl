@@ -1,0 +1,796 @@
+{
+  "swagger": "2.0",
+  "info": {
+    "title": "numbers-platform",
+    "version": "1.0.0",
+    "description": "Generated from functions/endpoints.ts; the functions verify tokens and signatures themselves."
+  },
+  "schemes": [
+    "https"
+  ],
+  "produces": [
+    "application/json"
+  ],
+  "paths": {
+    "/v1/openapi.json": {
+      "get": {
+        "operationId": "openapi",
+        "summary": "This API’s OpenAPI 3.1 document",
+        "x-google-backend": {
+          "address": "${functions_base_url}/openapi",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/numbers/available": {
+      "get": {
+        "operationId": "numbersSearchAvailable",
+        "summary": "Search numbers available to buy at a provider",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersSearchAvailable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 30
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/numbers": {
+      "post": {
+        "operationId": "numbersCreate",
+        "summary": "Buy a number, or import one into Vapi (provider \"vapi\" with a source)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "numbersList",
+        "summary": "List the tenant’s numbers (filters, cursor pagination, newest first)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 30
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/numbers/{id}": {
+      "get": {
+        "operationId": "numbersGet",
+        "summary": "Get one of the tenant’s numbers",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 30
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "numbersUpdate",
+        "summary": "Change display name, tags, channels, webhook URL or active/inactive status",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "numbersRelease",
+        "summary": "Release a number back to the provider (admin; irreversible; ?force=true detaches it from its agent)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersRelease",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/numbers/check": {
+      "get": {
+        "operationId": "numbersCheck",
+        "summary": "Does this gig already have a number? (numbers held with externalRef = gigId)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersCheck",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirements": {
+      "get": {
+        "operationId": "requirementsList",
+        "summary": "What a country asks for before it sells a number type (cached for an hour)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups": {
+      "post": {
+        "operationId": "requirementGroupsCreate",
+        "summary": "Get or create the tenant’s requirement group for a country, number type and action (201 created, 200 existing)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "requirementGroupsList",
+        "summary": "List the tenant’s requirement groups (?country=)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups/{id}": {
+      "get": {
+        "operationId": "requirementGroupsGet",
+        "summary": "Get a requirement group with its saved values",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups/{id}/values/{requirementId}": {
+      "post": {
+        "operationId": "requirementGroupsSetValue",
+        "summary": "Save a textual or address value (checked against the acceptance criteria)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "requirementId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsSetValue",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups/{id}/documents/{requirementId}": {
+      "post": {
+        "operationId": "requirementGroupsUploadDocument",
+        "summary": "Upload a document (multipart \"file\": PDF, JPEG or PNG by content, ≤ 10 MB); only the provider’s document id is kept",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "requirementId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsUploadDocument",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 120
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups/{id}/status": {
+      "get": {
+        "operationId": "requirementGroupsStatus",
+        "summary": "Completion and approval status (what is still missing)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsStatus",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/requirement-groups/{id}/submit": {
+      "post": {
+        "operationId": "requirementGroupsSubmit",
+        "summary": "Submit a complete group for approval (REQUIREMENTS_INCOMPLETE lists what is missing)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsSubmit",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/webhooks/telnyx": {
+      "post": {
+        "operationId": "webhookTelnyx",
+        "summary": "Telnyx number_order.* events (Ed25519-signed; stale, forged and duplicate events change nothing)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookTelnyx",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 30
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/jobs": {
+      "post": {
+        "operationId": "jobsCreate",
+        "summary": "Start a bulk job (up to 10,000 items or a search spec); invalid items are listed, 400 if all are",
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 300
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "jobsList",
+        "summary": "The tenant’s jobs, newest first",
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/jobs/{id}": {
+      "get": {
+        "operationId": "jobsGet",
+        "summary": "Job status, counts per item state, percent, times, throughput",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/jobs/{id}/items": {
+      "get": {
+        "operationId": "jobsItems",
+        "summary": "A job’s items (?state=failed), in order, paginated",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsItems",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/jobs/{id}/cancel": {
+      "post": {
+        "operationId": "jobsCancel",
+        "summary": "Cancel a job: items not started yet become cancelled",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/signing-secret": {
+      "post": {
+        "operationId": "signingSecretRotate",
+        "summary": "Create or rotate the secret outgoing notifications are signed with (shown once)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/signingSecretRotate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/vapi/credentials": {
+      "get": {
+        "operationId": "vapiCredentialsList",
+        "summary": "The tenant’s Vapi credentials (ids and labels; the secrets went to Vapi only)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/vapiCredentialsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/vapi/credentials/{id}": {
+      "delete": {
+        "operationId": "vapiCredentialsDelete",
+        "summary": "Delete a Vapi credential at Vapi and here (409 while a number uses it)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/vapiCredentialsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/provider-accounts": {
+      "post": {
+        "operationId": "providerAccountsCreate",
+        "summary": "Add the tenant’s own provider account (credentials verified with the provider, stored in Secret Manager)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "providerAccountsList",
+        "summary": "List the tenant’s provider accounts (credentials masked)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/provider-accounts/{id}": {
+      "delete": {
+        "operationId": "providerAccountsDelete",
+        "summary": "Remove a provider account and its secret (409 while numbers use it, unless ?force=true)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/locations": {
+      "post": {
+        "operationId": "locationsCreate",
+        "summary": "Create a clinic, office or site",
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "locationsList",
+        "summary": "List locations",
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/locations/{id}": {
+      "get": {
+        "operationId": "locationsGet",
+        "summary": "Get a clinic, office or site",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "locationsUpdate",
+        "summary": "Change a clinic, office or site",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "locationsDelete",
+        "summary": "Delete a clinic, office or site (409 while it still has numbers)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/agents": {
+      "post": {
+        "operationId": "agentsCreate",
+        "summary": "Create a voice agent",
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "agentsList",
+        "summary": "List agents",
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/agents/{id}": {
+      "get": {
+        "operationId": "agentsGet",
+        "summary": "Get a voice agent",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "agentsUpdate",
+        "summary": "Change a voice agent",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "agentsDelete",
+        "summary": "Delete a voice agent (its numbers are detached)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/audit": {
+      "get": {
+        "operationId": "auditList",
+        "summary": "The tenant’s audit trail, newest first (?resource=numbers/{id} or a resource type)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/auditList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/reconciliation/findings": {
+      "get": {
+        "operationId": "reconciliationFindings",
+        "summary": "Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/reconciliationFindings",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { parse } from '@cdktf/hcl2json';
+import { endpoints, eventFunctions } from '../../functions/endpoints.js';
+import { numberProviders, platformSecretName } from '../../shared/providers/registry.js';
+import { queueDefinitions } from '../../shared/queue/queues.js';
+
+// Terraform must deploy everything the code uses: it fails when a function, topic, queue,
+// scheduler job or secret is missing from terraform/.
+type Hcl = { resource?: Record<string, Record<string, Record<string, unknown>[]>>; locals?: Record<string, unknown>[] };
+
+async function loadTerraform(): Promise<{ resources: Record<string, Record<string, Record<string, unknown>>>; text: string; manifest: any }> {
+  const dir = new URL('../../terraform/', import.meta.url);
+  const resources: Record<string, Record<string, Record<string, unknown>>> = {};
+  let text = '';
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.tf'))) {
+    const content = await readFile(new URL(file, dir), 'utf8');
+    text += content;
+    const parsed = (await parse(file, content)) as Hcl;
+    for (const [type, byName] of Object.entries(parsed.resource ?? {})) {
+      for (const [name, blocks] of Object.entries(byName)) (resources[type] ??= {})[name] = blocks[0]!;
+    }
+  }
+  const manifest = JSON.parse(await readFile(new URL('functions.json', dir), 'utf8'));
+  return { resources, text, manifest };
+}
+
+describe('terraform', () => {
+  it('parses, and deploys every function of the table from the generated manifest', async () => {
+    const { resources, manifest } = await loadTerraform();
+    expect(resources.google_cloudfunctions2_function?.http?.for_each).toBe('${local.functions}');
+    expect(resources.google_cloudfunctions2_function?.event?.for_each).toBe('${local.event_functions}');
+    expect(manifest.functions.map((f: { name: string }) => f.name).sort()).toEqual(endpoints.map((e) => e.name).sort());
+    expect(manifest.eventFunctions.map((f: { name: string }) => f.name).sort()).toEqual(eventFunctions.map((e) => e.name).sort());
+  });
+
+  it('creates every topic, dead-letter topic and queue the code uses', async () => {
+    const { resources, manifest } = await loadTerraform();
+    expect(resources.google_pubsub_topic?.topics?.for_each).toBe('${toset(local.manifest.topics)}');
+    for (const fn of eventFunctions) {
+      expect(manifest.topics).toContain(fn.topic);
+      if (fn.deadLetterTopic) expect(manifest.topics).toContain(fn.deadLetterTopic);
+    }
+    expect(resources.google_cloud_tasks_queue?.queues?.for_each).toBe('${local.queues}');
+    expect(manifest.queues.map((q: { name: string }) => q.name).sort()).toEqual(Object.keys(queueDefinitions({})).sort());
+  });
+
+  it('schedules every scheduled function with an OIDC token', async () => {
+    const { resources } = await loadTerraform();
+    const jobs = Object.values(resources.google_cloud_scheduler_job ?? {});
+    for (const endpoint of endpoints.filter((e) => e.name.startsWith('scheduled'))) {
+      const job = jobs.find((j) => JSON.stringify(j).includes(`cloudfunctions.net/${endpoint.name}`));
+      expect(job, `no Cloud Scheduler job for ${endpoint.name}`).toBeDefined();
+      expect(JSON.stringify(job)).toContain('oidc_token');
+    }
+  });
+
+  it('declares every secret the code reads (never their values)', async () => {
+    const { resources, text } = await loadTerraform();
+    const platform = resources.google_secret_manager_secret?.platform_provider;
+    expect(platform?.secret_id).toBe('provider-${each.key}-platform'); // = platformSecretName()
+    for (const provider of numberProviders) {
+      expect(String(platform?.for_each), `secret ${platformSecretName(provider)}`).toContain(`"${provider}"`);
+    }
+    expect(text).not.toMatch(/google_secret_manager_secret_version/); // values are added out of band
+  });
+
+  it('keeps idempotency keys for 24 h only and routes the public entry through the generated gateway config', async () => {
+    const { resources, text } = await loadTerraform();
+    expect(JSON.stringify(resources.google_firestore_field)).toContain('idempotencyKeys');
+    expect(text).toContain('api-gateway.openapi2.json.tpl');
+  });
+});
