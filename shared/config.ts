@@ -5,7 +5,8 @@ import { z } from 'zod';
  * variable listed, instead of surfacing later as a confusing runtime error.
  */
 const url = z.string().url();
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional());
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalUrl = z.preprocess(emptyToUndefined, url.optional());
 
 export const providerBaseUrlDefaults = {
   TWILIO_API_BASE_URL: 'https://api.twilio.com',
@@ -39,6 +40,11 @@ const schema = z
     TELNYX_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 Ed25519 public key from the Telnyx portal').optional(),
     /** Whether tenants may take free Vapi numbers (development/testing only). */
     VAPI_ALLOW_FREE_NUMBERS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    /** Spend guards: platform defaults, overridable per tenant on tenants/{id}.limits. */
+    LIMIT_PURCHASES_PER_DAY: z.coerce.number().int().min(0).default(500),
+    LIMIT_NUMBERS_HELD: z.coerce.number().int().min(0).default(10_000),
+    LIMIT_BULK_JOB_ITEMS: z.coerce.number().int().min(1).max(10_000).default(10_000),
+    LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
@@ -49,6 +55,21 @@ const schema = z
     VONAGE_API_BASE_URL: url.default(providerBaseUrlDefaults.VONAGE_API_BASE_URL),
     VAPI_API_BASE_URL: url.default(providerBaseUrlDefaults.VAPI_API_BASE_URL),
     SOMOS_API_BASE_URL: url.default(providerBaseUrlDefaults.SOMOS_API_BASE_URL),
+    // Somos toll-free (all optional: the toll-free endpoints say which one is missing when used).
+    /** RespOrg unit (ROID) of tenants without their own `respOrgId` on tenants/{id}. */
+    SOMOS_DEFAULT_RESPORG_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z0-9]{5}$/, 'must be a 5-character RespOrg unit id (capitals and digits)').optional()),
+    /** RespOrg entity (2 characters) of tenants without their own `somosEntityId`. */
+    SOMOS_ENTITY_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z0-9]{2}$/, 'must be a 2-character RespOrg entity id').optional()),
+    /** Accept-Version header sent to the TFN Registry (3.2, 3.8 and 3.11 are seen in public clients). */
+    SOMOS_ACCEPT_VERSION: z.string().regex(/^3\.\d{1,2}$/, 'must be a 3.x API version such as 3.11').default('3.11'),
+    /** PSTN fallback of every toll-free number whose routing names no disaster destination. */
+    SOMOS_DEFAULT_DISASTER_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+1[2-9]\d{2}[2-9]\d{6}$/, 'must be an E.164 North American number (+1 then 10 digits)').optional()),
+    /** E.164 number that reaches the carrier's SBC: SIP destinations are routed to it in the registry. */
+    SOMOS_SIP_GATEWAY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+1[2-9]\d{2}[2-9]\d{6}$/, 'must be an E.164 North American number (+1 then 10 digits)').optional()),
+    /** Shared secret Somos' unsolicited notifications must carry (x-somos-notification-secret). */
+    SOMOS_NOTIFICATION_SECRET: z.preprocess(emptyToUndefined, z.string().min(24, 'must be at least 24 characters').optional()),
+    /** Text-enablement (TSS) API base: its real API is not public, so only the sandbox's stand-in exists. */
+    SOMOS_TSS_BASE_URL: optionalUrl,
   })
   .refine((c) => !(c.AUTH_JWKS_URL && c.AUTH_JWKS_FILE), {
     message: 'set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both',

@@ -23,6 +23,8 @@ export interface JobRecord {
   search?: Record<string, unknown>;
   callbackUrl?: string;
   cancelRequested?: boolean;
+  /** Purchases reserved against the tenant's spend guards at creation (settled at the end). */
+  reserved?: number;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

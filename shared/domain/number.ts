@@ -96,6 +96,8 @@ export interface NumberRecord {
   };
   /** Flattened for queries: the tenant Vapi credential the number uses. */
   vapiCredentialId?: string;
+  /** Counted in the tenant's held-number usage (uncounted again when it stops being held). */
+  countedInUsage?: boolean;
   /** The bulk-job item that bought it (a redelivered item recognises its own purchase). */
   origin?: { jobId: string; itemId: string };
   purpose?: NumberPurpose;

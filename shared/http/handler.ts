@@ -7,6 +7,7 @@ import type { TaskCaller } from '../auth/verify-task.js';
 import { taskTarget } from '../api/task-targets.js';
 import type { Deps } from '../deps.js';
 import { logger, traceField, type Logger } from '../log.js';
+import { defaultLimits, readLimits, takeRequestSlot } from '../domain/limits.js';
 import { fingerprint, IDEMPOTENCY_KEY } from '../store/idempotency-store.js';
 import { AppError, envelope } from './errors.js';
 import { fromProviderError, isProviderError } from './provider-errors.js';
@@ -15,6 +16,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{8,128}$/;
 
 export type HttpFunction = (req: Request, res: Response) => Promise<void>;
+
+/** A tenant's per-caller request limit, cached for a minute (one Firestore read per tenant per minute). */
+const rpmCache = new Map<string, { value: number; at: number }>();
+async function requestsPerMinute(deps: Deps, tenantId: string): Promise<number> {
+  const cached = rpmCache.get(tenantId);
+  if (cached && Date.now() - cached.at < 60_000) return cached.value;
+  const limits = await readLimits(undefined, await deps.db(), tenantId, defaultLimits(deps.config));
+  rpmCache.set(tenantId, { value: limits.requestsPerMinute, at: Date.now() });
+  return limits.requestsPerMinute;
+}
 
 /**
  * The edge of every HTTPS function: request id → route → auth → validation →
@@ -63,6 +74,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
           throw new AppError('FORBIDDEN', 'This operation needs the admin role');
         }
         log = log.child({ tenantId: caller.tenantId, uid: caller.uid });
+        takeRequestSlot(`${caller.tenantId}:${caller.uid}`, await requestsPerMinute(deps, caller.tenantId));
       }
 
       const params = validate('path', endpoint.params, rawParams);
@@ -181,6 +193,12 @@ function toAppError(err: unknown, log: Logger | undefined, requestId: string): A
   if (isProviderError(err)) {
     log?.warn('provider error', { provider: err.provider, ...err.info, message: err.message });
     return fromProviderError(err);
+  }
+  const grpcCode = (err as { code?: unknown }).code;
+  if (grpcCode === 10 || grpcCode === 4 || grpcCode === 14) {
+    // Firestore contention or a passing outage: worth a retry, not an internal error.
+    (log ?? logger).warn('transient datastore failure', { requestId, grpcCode });
+    return new AppError('SERVICE_UNAVAILABLE', 'The service is briefly busy; retry shortly', { retryable: true }, 2);
   }
   (log ?? logger).error('unhandled error', { requestId, err });
   return new AppError('INTERNAL', 'Internal error; quote the requestId when reporting this');

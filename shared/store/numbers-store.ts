@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { holdingStatuses, searchTokensFor, type NumberRecord, type NumberStatus } from '../domain/number.js';
+import { assertRoomFor, changeUsage, readLimits, readUsage, type TenantLimits } from '../domain/limits.js';
 import { paths } from './firestore.js';
 
 export type ClaimResult =
@@ -46,10 +47,14 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
      * A number the tenant already holds is a 409; a purchase still within its lease is a 409;
      * a pending purchase whose lease ran out is handed back for resolution, never bought blindly.
      */
-    async claimForPurchase(record: NumberRecord, now: Date, audit: AuditContext): Promise<ClaimResult> {
+    async claimForPurchase(record: NumberRecord, now: Date, audit: AuditContext, limits?: TenantLimits): Promise<ClaimResult> {
       const firestore = await db();
       const claimRef = firestore.doc(paths.numberClaim(record.tenantId, record.phoneNumber));
       return firestore.runTransaction(async (tx) => {
+        // Spend guards: single purchases count here; a bulk job's items were reserved with the job.
+        const guarded = limits && !record.origin;
+        const tenantLimits = guarded ? await readLimits(tx, firestore, record.tenantId, limits) : undefined;
+        const usage = guarded ? await readUsage(tx, firestore, record.tenantId) : undefined;
         const claim = await tx.get(claimRef);
         if (claim.exists) {
           const heldRef = firestore.doc(paths.number(record.tenantId, claim.get('numberId')));
@@ -87,7 +92,11 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
             return { kind: 'resumed', record: resumed } as const;
           }
         }
-        const created = withTokens(record);
+        if (tenantLimits && usage) {
+          assertRoomFor(tenantLimits, usage, 1, now);
+          changeUsage(tx, firestore, record.tenantId, usage, { held: 1, purchased: 1 }, now);
+        }
+        const created = withTokens({ ...record, ...(limits ? { countedInUsage: true } : {}) });
         tx.set(claimRef, { numberId: record.id, phoneNumber: record.phoneNumber, createdAt: now.toISOString() });
         tx.create(firestore.doc(paths.number(record.tenantId, record.id)), created);
         recordAudit(firestore, tx, record.tenantId, audit, { action: 'numbers.purchase_started', resource: resource(record.id), after: created }, now);
@@ -104,6 +113,10 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const numberRef = firestore.doc(paths.number(tenantId, id));
         const current = await tx.get(numberRef);
         if (current.exists && current.get('status') !== 'pending') return; // someone settled it meanwhile
+        // The attempt that never happened does not count (a job's reservation is refunded at its end).
+        const refund = current.get('countedInUsage') === true && !current.get('origin');
+        const usage = refund ? await readUsage(tx, firestore, tenantId) : undefined;
+        if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1, purchased: -1 }, new Date());
         if (claim.exists && claim.get('numberId') === id) tx.delete(claimRef);
         if (current.exists) {
           tx.delete(numberRef);
@@ -147,6 +160,8 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       audit: AuditContext,
       mutate: (current: NumberRecord) => NumberRecord,
       extra?: (tx: Transaction, firestore: Firestore, before: NumberRecord, after: NumberRecord) => Promise<void> | void,
+      /** A bulk job settles usage for all its items at once when it finishes. */
+      options: { deferUsage?: boolean } = {},
     ): Promise<NumberRecord> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
@@ -156,10 +171,15 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const current = snap.data() as NumberRecord;
         const mutated = mutate(current);
         if (mutated === current) return current; // nothing to do (e.g. settled meanwhile)
-        const next = withTokens(mutated);
+        let next = withTokens(mutated);
         const claimRef = firestore.doc(paths.numberClaim(tenantId, current.phoneNumber));
-        const claim = holdingStatuses.includes(next.status) ? undefined : await tx.get(claimRef);
+        const leaving = !holdingStatuses.includes(next.status);
+        const claim = leaving ? await tx.get(claimRef) : undefined;
+        const uncount = leaving && current.countedInUsage === true;
+        const usage = uncount && !options.deferUsage ? await readUsage(tx, firestore, tenantId) : undefined;
+        if (uncount) next = { ...next, countedInUsage: false };
         await extra?.(tx, firestore, current, next); // reads before writes
+        if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1 }, new Date());
         if (claim?.exists && claim.get('numberId') === id) tx.delete(claimRef);
         tx.set(ref, next);
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resource(id), before: current, after: next });

@@ -10,6 +10,7 @@ import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { isProviderError } from '../../http/provider-errors.js';
 import { assertOutboundUrl } from '../../http/outbound-url.js';
+import { assertRoomFor, changeUsage, defaultLimits, readLimits, readUsage } from '../../domain/limits.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { purchaseNumber } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
@@ -128,16 +129,30 @@ export function createJob(deps: JobDeps) {
       createdAt: now,
       updatedAt: now,
     };
-    // The job document first (create fails on a repeated Idempotency-Key), then its items.
-    try {
-      await db.doc(jobPath(tenantId, id)).create(job);
-    } catch (err) {
-      if ((err as { code?: number }).code === 6) {
-        const existing = (await db.doc(jobPath(tenantId, id)).get()).data() as JobRecord;
-        return { job: existing, invalidItems };
+    const size = input.search?.quantity ?? valid.length;
+    // The job document first (a repeated Idempotency-Key finds it), with the spend guards checked
+    // and the whole job's purchases reserved in the same transaction; then its items.
+    const existing = await db.runTransaction(async (tx) => {
+      const found = (await tx.get(db.doc(jobPath(tenantId, id)))).data() as JobRecord | undefined;
+      if (found) return found;
+      const limits = await readLimits(tx, db, tenantId, defaultLimits(deps.config));
+      if (size > limits.bulkJobItems) {
+        throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
+          limit: 'bulkJobItems',
+          max: limits.bulkJobItems,
+          requested: size,
+        });
       }
-      throw err;
-    }
+      if (input.type === 'purchase') {
+        const usage = await readUsage(tx, db, tenantId);
+        assertRoomFor(limits, usage, size, deps.now());
+        changeUsage(tx, db, tenantId, usage, { held: size, purchased: size }, deps.now());
+        job.reserved = size;
+      }
+      tx.create(db.doc(jobPath(tenantId, id)), job);
+      return undefined;
+    });
+    if (existing) return { job: existing, invalidItems };
     await writeItems(db, tenantId, id, valid, now);
     await publishChunks(deps, job, (valid.at(-1)?.index ?? -1) + 1, input.search !== undefined);
     return { job, invalidItems };
@@ -245,10 +260,10 @@ export function runItem(deps: JobDeps) {
     const jobRef = db.doc(jobPath(ref.tenantId, ref.jobId));
     const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
     const now = deps.now();
+    // The job is read outside the item's transaction: items of one job never contend on it.
+    const job = (await jobRef.get()).data() as JobRecord | undefined;
     const claim = await db.runTransaction(async (tx) => {
-      const [jobSnap, itemSnap] = await Promise.all([tx.get(jobRef), tx.get(itemRef)]);
-      const job = jobSnap.data() as JobRecord | undefined;
-      const item = itemSnap.data() as JobItemRecord | undefined;
+      const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
       if (!job || !item) return { kind: 'gone' as const };
       if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
       if (job.cancelRequested && item.state === 'queued') {
@@ -257,9 +272,15 @@ export function runItem(deps: JobDeps) {
       }
       if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) return { kind: 'busy' as const };
       tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
-      if (!job.startedAt) tx.update(jobRef, { startedAt: now.toISOString(), status: 'running', updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
+    if (claim.kind === 'run' && !job!.startedAt) {
+      // Once per job: the first item to run marks it started.
+      await db.runTransaction(async (tx) => {
+        const current = (await tx.get(jobRef)).data() as JobRecord | undefined;
+        if (current && !current.startedAt) tx.update(jobRef, { startedAt: now.toISOString(), status: 'running', updatedAt: now.toISOString() });
+      });
+    }
     if (claim.kind === 'gone' || claim.kind === 'final') return 'already_final';
     if (claim.kind === 'cancelled') {
       await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
@@ -316,7 +337,7 @@ async function perform(deps: JobDeps, job: JobRecord, item: JobItemRecord, audit
       const input = item.input as { numberId: string; reason?: string };
       const current = await deps.numbers.get(job.tenantId, input.numberId);
       if (current?.status === 'released') return { numberId: input.numberId, status: 'released' };
-      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, ...(input.reason ? { reason: input.reason } : {}) }, audit);
+      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, deferUsage: true, ...(input.reason ? { reason: input.reason } : {}) }, audit);
       return { numberId: record.id, status: record.status };
     }
     case 'update': {
@@ -375,7 +396,14 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
     if (!job || job.finishedAt) return undefined;
     const status = statusFromCounts(counts, job.cancelRequested === true);
+    const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
     const now = deps.now().toISOString();
+    // Usage settles once per job: unused purchase reservations come back; released numbers stop counting.
+    if (usage && job.type === 'purchase') {
+      const unused = Math.max(0, (job.reserved ?? 0) - counts.succeeded);
+      changeUsage(tx, db, tenantId, usage, { held: -unused, purchased: -unused }, deps.now());
+    }
+    if (usage && job.type === 'release') changeUsage(tx, db, tenantId, usage, { held: -counts.succeeded }, deps.now());
     tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
     return { ...job, status, finalCounts: counts, finishedAt: now };
   });

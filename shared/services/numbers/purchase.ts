@@ -11,6 +11,7 @@ import { ProviderError, type NumberProvider, type ProviderNumber } from '../../p
 import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, webhookTargets } from './routing.js';
 import { requireApprovedGroup } from '../requirements/requirements.js';
+import { defaultLimits } from '../../domain/limits.js';
 
 type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db' | 'log'>;
 
@@ -96,7 +97,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       updatedAt: now.toISOString(),
       createdBy: input.uid,
     };
-    const claim = await deps.numbers.claimForPurchase(draft, now, input.audit);
+    const claim = await deps.numbers.claimForPurchase(draft, now, input.audit, defaultLimits(deps.config));
     const pending = claim.record;
     const followUpAt = new Date(leaseUntil.getTime() + 2000);
     try {

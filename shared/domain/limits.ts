@@ -1,0 +1,96 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { Config } from '../config.js';
+import { AppError } from '../http/errors.js';
+
+/**
+ * Per-tenant spend guards. Counters live in one usage document per tenant, changed only in the
+ * same transaction as the purchase or release they count (so no race lets a tenant exceed a
+ * limit). Bulk jobs reserve their whole size up front and return what they did not use at the
+ * end, so a 10,000-item job touches the usage document twice, not 10,000 times.
+ */
+export interface TenantLimits {
+  purchasesPerDay: number;
+  numbersHeld: number;
+  bulkJobItems: number;
+  requestsPerMinute: number;
+}
+
+export interface Usage {
+  heldNumbers: number;
+  /** Purchases per UTC day, e.g. { "2026-11-20": 12 }; older days are pruned. */
+  purchases: Record<string, number>;
+}
+
+export const usagePath = (tenantId: string) => `tenants/${tenantId}/usage/counters`;
+export const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
+export function defaultLimits(config: Pick<Config, 'LIMIT_PURCHASES_PER_DAY' | 'LIMIT_NUMBERS_HELD' | 'LIMIT_BULK_JOB_ITEMS' | 'LIMIT_REQUESTS_PER_MINUTE'>): TenantLimits {
+  return {
+    purchasesPerDay: config.LIMIT_PURCHASES_PER_DAY,
+    numbersHeld: config.LIMIT_NUMBERS_HELD,
+    bulkJobItems: config.LIMIT_BULK_JOB_ITEMS,
+    requestsPerMinute: config.LIMIT_REQUESTS_PER_MINUTE,
+  };
+}
+
+/** A tenant's limits: the platform defaults, overridden per tenant on tenants/{id}.limits. */
+export async function readLimits(tx: Transaction | undefined, db: Firestore, tenantId: string, defaults: TenantLimits): Promise<TenantLimits> {
+  const ref = db.doc(`tenants/${tenantId}`);
+  const snap = tx ? await tx.get(ref) : await ref.get();
+  const own = (snap.get('limits') ?? {}) as Partial<TenantLimits>;
+  return { ...defaults, ...Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === 'number' && v >= 0)) };
+}
+
+export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {
+  const data = (await tx.get(db.doc(usagePath(tenantId)))).data() as Partial<Usage> | undefined;
+  return { heldNumbers: data?.heldNumbers ?? 0, purchases: data?.purchases ?? {} };
+}
+
+const secondsToMidnight = (now: Date) => Math.max(1, Math.ceil((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000));
+
+/** Checks that `count` more purchases fit today and in the held-number limit; throws 429 / 402 otherwise. */
+export function assertRoomFor(limits: TenantLimits, usage: Usage, count: number, now: Date): void {
+  const today = usage.purchases[dayOf(now)] ?? 0;
+  if (today + count > limits.purchasesPerDay) {
+    throw new AppError(
+      'RATE_LIMITED',
+      `Daily purchase limit reached (${limits.purchasesPerDay} per day, ${today} used); it resets at 00:00 UTC`,
+      { limit: 'purchasesPerDay', max: limits.purchasesPerDay, used: today, requested: count },
+      secondsToMidnight(now),
+    );
+  }
+  if (usage.heldNumbers + count > limits.numbersHeld) {
+    throw new AppError(
+      'PAYMENT_REQUIRED',
+      `Number limit reached (${limits.numbersHeld} held); release numbers or ask for a higher limit`,
+      { limit: 'numbersHeld', max: limits.numbersHeld, used: usage.heldNumbers, requested: count },
+    );
+  }
+}
+
+/** Applies counter changes inside the caller's transaction (after its reads). */
+export function changeUsage(tx: Transaction, db: Firestore, tenantId: string, usage: Usage, change: { held?: number; purchased?: number }, now: Date): void {
+  const day = dayOf(now);
+  const purchases: Record<string, number> = {};
+  // Keep a week of daily counts: enough for the limit, small enough to stay a tiny document.
+  for (const [d, n] of Object.entries(usage.purchases)) if (d >= dayOf(new Date(now.getTime() - 7 * 86_400_000))) purchases[d] = n;
+  purchases[day] = Math.max(0, (purchases[day] ?? 0) + (change.purchased ?? 0));
+  tx.set(db.doc(usagePath(tenantId)), { heldNumbers: Math.max(0, usage.heldNumbers + (change.held ?? 0)), purchases, updatedAt: now.toISOString() });
+}
+
+/**
+ * Requests per minute per caller: a sliding window per function instance. It bounds what one
+ * instance serves; the deployed API Gateway's quota enforces the global figure.
+ */
+const windows = new Map<string, number[]>();
+export function takeRequestSlot(key: string, perMinute: number, now = Date.now()): void {
+  const recent = (windows.get(key) ?? []).filter((t) => now - t < 60_000);
+  if (recent.length >= perMinute) {
+    const retry = Math.max(1, Math.ceil((recent[0]! + 60_000 - now) / 1000));
+    windows.set(key, recent);
+    throw new AppError('RATE_LIMITED', `Too many requests (${perMinute} per minute per caller); retry in ${retry} s`, { limit: 'requestsPerMinute', max: perMinute }, retry);
+  }
+  recent.push(now);
+  windows.set(key, recent);
+  if (windows.size > 10_000) windows.delete(windows.keys().next().value!);
+}

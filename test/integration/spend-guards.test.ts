@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
+import { testFirestore } from '../helpers/firestore.js';
+import { startTestStack } from '../helpers/stack.js';
+import type { Stack } from '../../scripts/local/stack.js';
+
+// Per-tenant spend guards, enforced in the same transactions as the purchases they count.
+const projectId = 'demo-spend-guards';
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startTestStack(projectId, { LIMIT_REQUESTS_PER_MINUTE: '100000' });
+  const db = testFirestore(projectId);
+  await db.doc('tenants/frugal').set({ id: 'frugal', limits: { purchasesPerDay: 3, numbersHeld: 2, bulkJobItems: 5 } });
+  await db.doc('tenants/racy').set({ id: 'racy', limits: { numbersHeld: 3 } });
+  await db.doc('tenants/chatty').set({ id: 'chatty', limits: { requestsPerMinute: 20 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const client = async (tenant: string, role: 'admin' | 'member' = 'admin') => apiClient(stack.url, await stack.token(tenant, role, `${tenant}-${role}`));
+const numbers = async (api: ApiClient, areaCode: string, count: number) =>
+  ((await api.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`)).body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+
+describe('spend guards', () => {
+  it('caps numbers held (402) and purchases per day (429 with Retry-After)', async () => {
+    const api = await client('frugal');
+    const [a, b, c, d, e] = await numbers(api, '415', 5);
+    const first = await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: a });
+    expect(first.status).toBe(201);
+    expect((await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: b })).status).toBe(201);
+    const held = expectEnvelope(await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: c }), 402, 'PAYMENT_REQUIRED');
+    expect(held.details).toMatchObject({ limit: 'numbersHeld', max: 2 });
+
+    await api.delete(`/v1/numbers/${first.body.id}`); // frees a slot
+    expect((await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: c })).status).toBe(201); // 3rd purchase today
+    const second = (await api.get('/v1/numbers?status=active')).body.data[0];
+    await api.delete(`/v1/numbers/${second.id}`);
+    const daily = await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: d });
+    expect(expectEnvelope(daily, 429, 'RATE_LIMITED').details).toMatchObject({ limit: 'purchasesPerDay', max: 3, used: 3 });
+    expect(Number(daily.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A refused provider purchase does not use up the day.
+    void e;
+  });
+
+  it('lets no race exceed the limit: 8 concurrent purchases, 3 slots', async () => {
+    const api = await client('racy');
+    const candidates = await numbers(api, '212', 8);
+    const answers = await Promise.all(candidates.map((phoneNumber) => api.post('/v1/numbers', { provider: 'twilio', phoneNumber })));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s !== 201).every((s) => s === 402 || s === 409)).toBe(true);
+    expect((await api.get('/v1/numbers?limit=100')).body.data.filter((n: { status: string }) => n.status === 'active')).toHaveLength(3);
+  });
+
+  it('caps bulk job size and reserves a job’s purchases up front, returning what it did not use', async () => {
+    const api = await client('frugal');
+    const six = (await numbers(api, '312', 6)).map((phoneNumber) => ({ phoneNumber }));
+    const tooBig = await api.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: six });
+    expect(expectEnvelope(tooBig, 402, 'PAYMENT_REQUIRED').details).toMatchObject({ limit: 'bulkJobItems', max: 5 });
+    const tooMany = await api.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: six.slice(0, 2) });
+    expect(tooMany.status).toBe(429); // the day's 3 purchases are used
+    const usage = (await testFirestore(projectId).doc('tenants/frugal/usage/counters').get()).data();
+    expect(usage?.heldNumbers).toBe(1);
+  });
+
+  it('limits requests per minute per caller (429 with Retry-After)', async () => {
+    const api = await client('chatty', 'member');
+    const answers: number[] = [];
+    for (let i = 0; i < 22; i++) answers.push((await api.get('/v1/numbers')).status);
+    expect(answers.slice(0, 20).every((s) => s === 200)).toBe(true);
+    const limited = await api.get('/v1/numbers');
+    expect(expectEnvelope(limited, 429, 'RATE_LIMITED').details).toMatchObject({ limit: 'requestsPerMinute', max: 20 });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another caller of the same tenant has its own allowance.
+    expect((await (await client('chatty', 'admin')).get('/v1/numbers')).status).toBe(200);
+  });
+});
