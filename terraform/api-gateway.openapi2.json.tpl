@@ -510,6 +510,70 @@
         }
       }
     },
+    "/webhooks/twilio/inbound": {
+      "post": {
+        "operationId": "webhookTwilioInbound",
+        "summary": "Inbound twilio messages (X-Twilio-Signature (HMAC-SHA1) verified), relayed to the number’s webhookUrl",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookTwilioInbound",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/webhooks/plivo/inbound": {
+      "post": {
+        "operationId": "webhookPlivoInbound",
+        "summary": "Inbound plivo messages (X-Plivo-Signature-V3 verified), relayed to the number’s webhookUrl",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookPlivoInbound",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/webhooks/telnyx/inbound": {
+      "post": {
+        "operationId": "webhookTelnyxInbound",
+        "summary": "Inbound telnyx messages (Ed25519 verified), relayed to the number’s webhookUrl",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookTelnyxInbound",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/deliveries": {
+      "get": {
+        "operationId": "deliveriesList",
+        "summary": "Relayed inbound messages with every delivery attempt (?numberId=)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/deliveriesList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
     "/v1/provider-accounts": {
       "post": {
         "operationId": "providerAccountsCreate",
@@ -782,6 +846,316 @@
         "summary": "Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)",
         "x-google-backend": {
           "address": "${functions_base_url}/reconciliationFindings",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/available": {
+      "get": {
+        "operationId": "tollfreeSearchAvailable",
+        "summary": "Search spare toll-free numbers: random (npa, nxx, line, consecutive), pattern, vanity or specific numbers; 1-10, cached 5 minutes",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSearchAvailable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/reservations": {
+      "post": {
+        "operationId": "tollfreeReserve",
+        "summary": "Search and reserve toll-free numbers (numbers or a search spec) for up to 45 days (202 while the registry works)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeReserve",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/reservations/{number}": {
+      "delete": {
+        "operationId": "tollfreeRelease",
+        "summary": "Release a reservation: the number goes back to spare at the registry",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRelease",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/requests/{id}": {
+      "get": {
+        "operationId": "tollfreeRequestGet",
+        "summary": "A registry request that answered 202: pending, then completed with its result, or failed",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRequestGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/{number}": {
+      "get": {
+        "operationId": "tollfreeGet",
+        "summary": "A toll-free number: our status, routing, SMS state and RespOrg, with the registry’s status and customer record",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/{number}/activate": {
+      "post": {
+        "operationId": "tollfreeActivate",
+        "summary": "Activate a reserved number: create its customer record with the routing (400 names the bad routing field)",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeActivate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/{number}/routing": {
+      "put": {
+        "operationId": "tollfreeRoutingUpdate",
+        "summary": "Change an active number’s routing, now or at effectiveAt; mode=disaster sends all traffic to the disaster destination",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRoutingUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/{number}/sms": {
+      "post": {
+        "operationId": "tollfreeSmsEnable",
+        "summary": "Text-enable a number (SMS and/or MMS) through TSS; pending until the RespOrg decides (2 business days)",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSmsEnable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "tollfreeSmsStatus",
+        "summary": "Text-enablement state: none, pending (with dueBy), enabled or rejected",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSmsStatus",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/resporg/entities": {
+      "get": {
+        "operationId": "resporgEntitiesList",
+        "summary": "The tenant’s RespOrg entity and its units",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgEntitiesList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/resporg/entities/{entityId}/roids": {
+      "get": {
+        "operationId": "resporgEntityRoids",
+        "summary": "The active RespOrg units (ROIDs) of the tenant’s entity",
+        "parameters": [
+          {
+            "name": "entityId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgEntityRoids",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/resporg/transfers": {
+      "post": {
+        "operationId": "resporgTransfersCreate",
+        "summary": "Move numbers to the tenant’s RespOrg (with an LOA reference); tracked through pending, approved and completed",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/resporg/transfers/{id}": {
+      "get": {
+        "operationId": "resporgTransfersGet",
+        "summary": "A RespOrg transfer with each number’s state and the history",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/webhooks/somos/v3/ext/uns/rsv": {
+      "post": {
+        "operationId": "webhookSomosRsv",
+        "summary": "Somos uns/rsv notifications (shared secret in x-somos-notification-secret): reservations follow the registry",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookSomosRsv",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/webhooks/somos/v3/ext/uns/rch": {
+      "post": {
+        "operationId": "webhookSomosRch",
+        "summary": "Somos uns/rch notifications (shared secret in x-somos-notification-secret): RespOrg transfers move on",
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookSomosRch",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },

@@ -21,7 +21,7 @@ export interface OperationInput<P, Q, B> {
   /** Set on task endpoints: who dispatched the task. */
   task?: TaskCaller;
   /** The body exactly as received and the request headers (webhook signatures, uploads). */
-  raw: { body: Buffer; headers: Record<string, string | undefined>; contentType?: string };
+  raw: { body: Buffer; headers: Record<string, string | undefined>; contentType?: string; url: string };
   requestId: string;
   idempotencyKey?: string;
   log: Logger;
@@ -31,6 +31,8 @@ export interface OperationResult<R> {
   status?: number;
   body: R;
   headers?: Record<string, string>;
+  /** Answer with this exact body instead of the JSON of `body` (e.g. TwiML for Twilio). */
+  rawResponse?: { contentType: string; body: string };
 }
 
 export type Operation<P, Q, B, R> = (input: OperationInput<P, Q, B>) => Promise<OperationResult<R>>;

@@ -7,8 +7,13 @@ export const taskEndpoints = {
   reconcileStart: { name: 'scheduledReconcile', path: '/internal/scheduled/reconcile', queue: 'reconcile' },
   reconcileAccount: { name: 'taskReconcileAccount', path: '/internal/tasks/reconcile-account', queue: 'reconcile' },
   jobItem: { name: 'taskJobItem', path: '/internal/tasks/job-item', queue: 'provider-*' },
+  relayDelivery: { name: 'taskRelayDelivery', path: '/internal/tasks/relay-delivery', queue: 'callbacks' },
   jobCallback: { name: 'taskJobCallback', path: '/internal/tasks/job-callback', queue: 'callbacks' },
   pollRequirementGroup: { name: 'taskPollRequirementGroup', path: '/internal/tasks/poll-requirement-group', queue: 'followups' },
+  /** Somos: 202 results, text-enablement decisions and RespOrg changes (throttled with the other Somos calls). */
+  somosFollowup: { name: 'taskSomosFollowup', path: '/internal/tasks/somos-followup', queue: 'provider-somos' },
+  /** Cloud Scheduler's target, every 10 minutes: keeps the Somos token fresh. */
+  somosTokenRefresh: { name: 'scheduledSomosTokenRefresh', path: '/internal/scheduled/somos-token-refresh', queue: 'provider-somos' },
 } as const;
 
 export type TaskEndpoint = (typeof taskEndpoints)[keyof typeof taskEndpoints];

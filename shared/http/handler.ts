@@ -120,6 +120,10 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       if (deps.config.PLATFORM_ENV !== 'production') assertResponseShape(endpoint, result.body, log);
       if (idempotency) await deps.idempotency.complete(idempotency.tenantId, idempotency.key, { status, body: result.body });
       for (const [name, value] of Object.entries(result.headers ?? {})) res.set(name, value);
+      if (result.rawResponse) {
+        res.status(status).type(result.rawResponse.contentType).send(result.rawResponse.body);
+        return;
+      }
       send(res, status, result.body);
     } catch (err) {
       const appError = toAppError(err, log, requestId);
@@ -157,7 +161,7 @@ function rawRequest(req: Request, endpoint: Endpoint) {
   }
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  return { body, headers, ...(req.get('content-type') ? { contentType: req.get('content-type')! } : {}) };
+  return { body, headers, url: req.originalUrl ?? req.url, ...(req.get('content-type') ? { contentType: req.get('content-type')! } : {}) };
 }
 
 function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unknown {

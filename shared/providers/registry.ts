@@ -67,6 +67,8 @@ export interface ProviderResolver {
   forTenant(tenantId: string, provider: NumberProviderName, accountId?: string): Promise<ResolvedProvider>;
   /** The client for the account a stored number belongs to. */
   forAccount(tenantId: string, provider: NumberProviderName, accountId: string): Promise<NumberProvider>;
+  /** An account's raw credentials — only for verifying that provider's webhook signatures. */
+  credentials(tenantId: string, provider: NumberProviderName, accountId: string): Promise<Record<string, string>>;
 }
 
 export function createProviderResolver(deps: {
@@ -97,8 +99,18 @@ export function createProviderResolver(deps: {
     return fromSecret(provider, account.secretName, account.id);
   };
 
+  const secretNameFor = async (tenantId: string, provider: NumberProviderName, accountId: string) => {
+    if (accountId === PLATFORM_ACCOUNT_ID) return platformSecretName(provider);
+    const account = await deps.accounts?.find(tenantId, provider, accountId);
+    if (!account) throw missingCredentials(provider);
+    return account.secretName;
+  };
+
   return {
     forAccount,
+    async credentials(tenantId, provider, accountId) {
+      return JSON.parse(await deps.secrets.access(await secretNameFor(tenantId, provider, accountId))) as Record<string, string>;
+    },
     async forTenant(tenantId, provider, accountId) {
       if (accountId) return { provider: await forAccount(tenantId, provider, accountId), accountId };
       const own = await deps.accounts?.find(tenantId, provider);

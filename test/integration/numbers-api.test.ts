@@ -210,7 +210,7 @@ describe('buy, list, update, release', () => {
       `${twilio.url}/2010-04-01/Accounts/${stackAccount()}/IncomingPhoneNumbers/${updated.body.providerNumberId}.json`,
       { headers: { authorization: basicAuth() } },
     ).then((r) => r.json() as Promise<Record<string, unknown>>);
-    expect(atTwilio).toMatchObject({ friendly_name: 'Dr. Smith', sms_url: 'https://clinic.example.com/hooks/sms' });
+    expect(atTwilio).toMatchObject({ friendly_name: 'Dr. Smith', sms_url: `${stack.url}/webhooks/twilio/inbound` }); // messages go through our relay
     expect(atTwilio.voice_url ?? '').toBe('');
 
     const inactive = await member.patch(`/v1/numbers/${id}`, { status: 'inactive' });

@@ -21,7 +21,7 @@ export function rotateSigningSecret(deps: Pick<Deps, 'secrets'>) {
   };
 }
 
-async function signingSecret(deps: Pick<Deps, 'secrets'>, tenantId: string): Promise<string> {
+export async function signingSecret(deps: Pick<Deps, 'secrets'>, tenantId: string): Promise<string> {
   try {
     return await deps.secrets.access(signingSecretName(tenantId));
   } catch (err) {

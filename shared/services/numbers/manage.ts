@@ -6,13 +6,13 @@ import { assertTransition, type NumberRecord } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import type { NumberProvider, ProviderCapabilities, UpdateRequest } from '../../providers/types.js';
-import { assertRoutingSupported } from './routing.js';
+import { assertRoutingSupported, inboundRelayUrl } from './routing.js';
 import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;
 const vapiFields = ['assistantId', 'serverUrl', 'fallbackNumber'] as const;
-type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db'>;
+type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db' | 'config'>;
 
 function assertSettled(record: NumberRecord): void {
   if (record.status === 'released') {
@@ -30,7 +30,7 @@ function assertSettled(record: NumberRecord): void {
 }
 
 /** What the provider must be told for a change; local-only fields (tags, location, status…) need no call. */
-export function providerChanges(current: NumberRecord, changes: Changes, capabilities: ProviderCapabilities): UpdateRequest | undefined {
+export function providerChanges(current: NumberRecord, changes: Changes, capabilities: ProviderCapabilities, relayUrl?: string): UpdateRequest | undefined {
   const update: UpdateRequest = {};
   if (changes.displayName !== undefined && changes.displayName !== (current.displayName ?? null)) {
     update.label = changes.displayName ?? current.friendlyName;
@@ -41,7 +41,7 @@ export function providerChanges(current: NumberRecord, changes: Changes, capabil
   const routingChanged =
     changes.webhookUrl !== undefined || changes.smsEnabled !== undefined || changes.voiceEnabled !== undefined;
   if (routingChanged) {
-    if (capabilities.webhooks?.sms) update.smsUrl = sms && webhook ? webhook : null;
+    if (capabilities.webhooks?.sms) update.smsUrl = sms && webhook ? relayUrl ?? webhook : null;
     if (capabilities.webhooks?.voice) update.voiceUrl = voice && webhook ? webhook : null;
   }
   if (changes.applicationId !== undefined) update.applicationId = changes.applicationId;
@@ -83,7 +83,7 @@ export function updateNumber(deps: ManageDeps) {
         voice: changes.voiceEnabled ?? current.voiceEnabled,
       });
     }
-    const update = provider && providerChanges(current, changes, provider.capabilities);
+    const update = provider && providerChanges(current, changes, provider.capabilities, inboundRelayUrl(deps.config, current.provider));
     if (provider && update && current.providerNumberId) await provider.update(current.providerNumberId, update);
     return deps.numbers.update(tenantId, id, 'numbers.update', audit, (latest) => {
       assertSettled(latest);

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
-import { assertRoutingSupported, webhookTargets } from './routing.js';
+import { assertRoutingSupported, inboundRelayUrl, webhookTargets } from './routing.js';
 import { requireApprovedGroup } from '../requirements/requirements.js';
 import { defaultLimits } from '../../domain/limits.js';
 
@@ -119,7 +119,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       bought = await provider.purchase({
         phoneNumber: input.phoneNumber,
         ...(input.displayName ? { label: input.displayName } : {}),
-        ...webhookTargets(input.webhookUrl, channels),
+        ...webhookTargets(input.webhookUrl, channels, inboundRelayUrl(deps.config, input.provider)),
         ...(input.applicationId ? { applicationId: input.applicationId } : {}),
         ...(requirementGroup ? { requirementGroupId: requirementGroup.providerGroupId } : {}),
         ...(input.connectionId ? { connectionId: input.connectionId } : {}),

@@ -30,9 +30,19 @@ export function assertRoutingSupported(
   }
 }
 
-/** The per-number URLs to set for a webhook, on the channels that are on. */
-export function webhookTargets(webhookUrl: string | undefined, channels?: ('sms' | 'voice')[]) {
+/**
+ * The per-number URLs to set for a webhook, on the channels that are on. Messages go through our
+ * inbound relay when the provider has one (signature verified, relayed signed, retried); calls
+ * need the tenant's app to answer synchronously, so voice points at the tenant directly.
+ */
+export function webhookTargets(webhookUrl: string | undefined, channels?: ('sms' | 'voice')[], relayUrl?: string) {
   if (!webhookUrl) return {};
   const on = (c: 'sms' | 'voice') => !channels || channels.includes(c);
-  return { ...(on('sms') ? { smsUrl: webhookUrl } : {}), ...(on('voice') ? { voiceUrl: webhookUrl } : {}) };
+  return { ...(on('sms') ? { smsUrl: relayUrl ?? webhookUrl } : {}), ...(on('voice') ? { voiceUrl: webhookUrl } : {}) };
+}
+
+/** Our inbound function for a provider's messages, when the deployment has a public URL. */
+export function inboundRelayUrl(config: { PUBLIC_BASE_URL?: string | undefined }, provider: string): string | undefined {
+  if (provider !== 'twilio' || !config.PUBLIC_BASE_URL) return undefined;
+  return `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/webhooks/twilio/inbound`;
 }
