@@ -12,6 +12,7 @@ import { accountLookup } from './services/accounts/provider-accounts.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 import type { Publisher } from './queue/publisher.js';
+import type { SomosPlatform } from './services/tollfree/platform.js';
 
 /**
  * Everything an operation may use, wired in this one place. Nothing heavy is
@@ -30,6 +31,8 @@ export interface Deps {
   tasks: TaskQueue;
   publisher: Publisher;
   providers: ProviderResolver;
+  /** The Somos TFN Registry (token manager, registry client, TSS), built on first use. */
+  somos(): Promise<SomosPlatform>;
 }
 
 const lazy = <T>(load: () => Promise<T>): (() => Promise<T>) => {
@@ -40,15 +43,18 @@ const lazy = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   }));
 };
 
-function lazySecretStore(config: Config): SecretStore {
+/** `cached: false` for readers that must see a new version at once (the Somos token state). */
+function lazySecretStore(config: Config, cached = true): SecretStore {
   const load = lazy(async (): Promise<SecretStore> => {
     const { withCache } = await import('./secrets/secret-store.js');
     if (config.PLATFORM_ENV === 'production') {
       const { SecretManagerStore } = await import('./secrets/secret-manager-store.js');
-      return withCache(new SecretManagerStore({ projectId: config.GOOGLE_CLOUD_PROJECT }));
+      const store = new SecretManagerStore({ projectId: config.GOOGLE_CLOUD_PROJECT });
+      return cached ? withCache(store) : store;
     }
     const { LocalSecretStore } = await import('./secrets/local-secret-store.js');
-    return withCache(new LocalSecretStore({ dir: path.join(config.LOCAL_DATA_DIR, 'secrets') }), 1000);
+    const store = new LocalSecretStore({ dir: path.join(config.LOCAL_DATA_DIR, 'secrets') });
+    return cached ? withCache(store, 1000) : store;
   });
   return {
     access: async (name) => (await load()).access(name),
@@ -77,6 +83,21 @@ function lazyTaskQueue(config: Config): TaskQueue {
     return localTaskQueue;
   });
   return { enqueue: async (task) => (await load()).enqueue(task) };
+}
+
+let localSomosClock: (() => number) | undefined;
+/**
+ * The dev stack shares one clock between its Somos sandbox and the platform's Somos token manager,
+ * so a test that moves the sandbox's clock moves ours too (ignored in production).
+ */
+export function useLocalSomosClock(clock: (() => number) | undefined): void {
+  localSomosClock = clock;
+}
+
+function lazySomos(config: Config, db: () => Promise<Firestore>, log: Logger): () => Promise<SomosPlatform> {
+  const secrets = lazySecretStore(config, false); // the token manager keeps its own short cache
+  const now = () => (config.PLATFORM_ENV !== 'production' && localSomosClock ? localSomosClock() : Date.now());
+  return lazy(async () => (await import('./services/tollfree/platform.js')).createSomosPlatform({ config, db, secrets, log, now }));
 }
 
 function lazyPublisher(config: Config): Publisher {
@@ -116,6 +137,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
     tasks: lazyTaskQueue(config),
     publisher: lazyPublisher(config),
     providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db) }),
+    somos: overrides.somos ?? lazySomos(config, db, log),
     ...overrides,
   };
 }

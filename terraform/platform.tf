@@ -85,3 +85,47 @@ resource "google_project_iam_member" "api_manages_tenant_secrets" {
     expression = "resource.name.extract('secrets/{name}/').startsWith('tenant-') || resource.type == 'secretmanager.googleapis.com/Project'"
   }
 }
+
+# Somos: the scheduled function keeps the registry token fresh in Secret Manager every 10 minutes.
+resource "google_cloud_scheduler_job" "somos_token_refresh" {
+  name             = "somos-token-refresh"
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  region           = var.region
+  attempt_deadline = "120s"
+  http_target {
+    http_method = "POST"
+    uri         = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledSomosTokenRefresh"
+    body        = base64encode("{}")
+    headers     = { "Content-Type" = "application/json" }
+    oidc_token {
+      service_account_email = google_service_account.tasks.email
+      audience              = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledSomosTokenRefresh"
+    }
+  }
+}
+
+# The token state (access/refresh token, client key/secret): new versions written by the token manager.
+resource "google_secret_manager_secret" "somos_token_state" {
+  secret_id = "provider-somos-token-state"
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "api_reads_somos_state" {
+  for_each  = toset(["roles/secretmanager.secretAccessor", "roles/secretmanager.secretVersionAdder"])
+  secret_id = google_secret_manager_secret.somos_token_state.id
+  role      = each.value
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+# Alert on three consecutive Somos auth failures (the token manager logs this at ERROR).
+resource "google_logging_metric" "somos_auth_failures" {
+  name   = "somos-auth-failures-consecutive"
+  filter = "severity>=ERROR AND jsonPayload.message=\"somos.auth_failures_consecutive\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+  }
+}

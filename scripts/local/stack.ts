@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resetConfig } from '../../shared/config.js';
-import { resetDeps, useLocalTaskQueue } from '../../shared/deps.js';
+import { resetDeps, useLocalSomosClock, useLocalTaskQueue } from '../../shared/deps.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/queue/local-task-queue.js';
@@ -12,6 +12,7 @@ import { startPlivoSandbox } from '../sandboxes/plivo.js';
 import { startVonageSandbox } from '../sandboxes/vonage.js';
 import { startTelnyxSandbox } from '../sandboxes/telnyx.js';
 import { startVapiSandbox } from '../sandboxes/vapi.js';
+import { startSomosSandbox, type SomosSandbox } from '../sandboxes/somos.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { queueDefinitions } from '../../shared/queue/queues.js';
@@ -26,7 +27,46 @@ export const SANDBOX_ACCOUNTS = {
   vonage: { apiKey: 'sbxplatform1', apiSecret: 'sandbox-platform-secret' },
   telnyx: { apiKey: 'KEYSANDBOXPLATFORM0000000000000001' },
   vapi: { apiKey: 'vapi-sandbox-platform-key-0001' },
+  somos: { username: 'platform-somos-api', password: 'sandbox-somos-password-0001', environment: 'sandbox' as const },
 };
+
+/** The Somos sandbox's RespOrg: entity NP with two active units and an inactive one. */
+export const SOMOS_SANDBOX_RESPORG = { entityId: 'NP', respOrgIds: ['NPS01', 'NPS02'], inactiveRespOrgIds: ['NPS09'] };
+
+/** Dev-stack defaults of the Somos settings (each one can be set before the stack starts). */
+export const SOMOS_LOCAL_ENV = {
+  SOMOS_DEFAULT_RESPORG_ID: 'NPS01',
+  SOMOS_ENTITY_ID: 'NP',
+  SOMOS_DEFAULT_DISASTER_NUMBER: '+13125550100',
+  SOMOS_SIP_GATEWAY_NUMBER: '+13125550199',
+  SOMOS_NOTIFICATION_SECRET: 'local-somos-notification-secret-0001',
+};
+
+/**
+ * The Somos registry's clock in the dev stack: its sandbox and the platform's token manager both read
+ * it, and the sandbox's advanceClock()/reset() move it, so a test that jumps the registry ahead makes
+ * the platform see the same time (the sandbox's HTTP /__sandbox/clock control moves the sandbox only).
+ */
+const somosClock = { offsetMs: 0 };
+const somosNow = () => Date.now() + somosClock.offsetMs;
+function startSharedClockSomosSandbox(stateFile: string): Promise<SomosSandbox> {
+  return startSomosSandbox({
+    users: [{ username: SANDBOX_ACCOUNTS.somos.username, password: SANDBOX_ACCOUNTS.somos.password, ...SOMOS_SANDBOX_RESPORG }],
+    stateFile,
+    now: somosNow,
+  }).then((sandbox) => {
+    const reset = sandbox.reset.bind(sandbox);
+    // Moves the shared clock, not the sandbox's own offset (which the platform would not see).
+    sandbox.advanceClock = (ms) => {
+      somosClock.offsetMs += ms;
+    };
+    sandbox.reset = () => {
+      reset();
+      somosClock.offsetMs = 0;
+    };
+    return sandbox;
+  });
+}
 
 /** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
 export const CUSTOMER_SANDBOX_ACCOUNTS = {
@@ -47,6 +87,7 @@ const sandboxStarters = {
   telnyx: (stateFile: string) =>
     startTelnyxSandbox({ apiKeys: [SANDBOX_ACCOUNTS.telnyx.apiKey, CUSTOMER_SANDBOX_ACCOUNTS.telnyx.apiKey], stateFile }),
   vapi: (stateFile: string) => startVapiSandbox({ apiKeys: [SANDBOX_ACCOUNTS.vapi.apiKey], stateFile }),
+  somos: (stateFile: string) => startSharedClockSomosSandbox(stateFile),
 };
 type Sandboxes = { [P in keyof typeof sandboxStarters]?: Awaited<ReturnType<(typeof sandboxStarters)[P]>> };
 
@@ -150,6 +191,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       METADATA_SERVER_DETECTION: 'none',
       VAPI_ALLOW_FREE_NUMBERS: process.env.VAPI_ALLOW_FREE_NUMBERS ?? 'true', // the dev stack may hand out free sandbox numbers
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
+      ...Object.fromEntries(Object.entries(SOMOS_LOCAL_ENV).map(([key, value]) => [key, process.env[key] ?? value])),
+      // The TSS (text enablement) API is not public: only the sandbox's stand-in exists.
+      ...(sandboxes.somos && !process.env.SOMOS_TSS_BASE_URL ? { SOMOS_TSS_BASE_URL: sandboxes.somos.url } : {}),
       ...Object.fromEntries(Object.entries(providerUrls).map(([provider, url]) => [`${provider.toUpperCase()}_API_BASE_URL`, url])),
     });
     resetConfig();
@@ -169,6 +213,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       tasks.close();
       useLocalTaskQueue(undefined);
     });
+    if (sandboxes.somos) {
+      useLocalSomosClock(somosNow);
+      stoppers.push(async () => {
+        useLocalSomosClock(undefined);
+        somosClock.offsetMs = 0;
+      });
+    }
 
     await seed(projectId, secretsDir);
 
@@ -180,6 +231,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     resetDeps();
     await createPushSubscriptions(projectId, gateway.url);
     sandboxes.telnyx?.setWebhookUrl(`${gateway.url}/webhooks/telnyx`); // signed number_order.* events
+    // Unsolicited notifications: Somos appends /v3/ext/uns/{rsv,rch} to the registered base.
+    sandboxes.somos?.configure({ notifications: { url: `${gateway.url}/webhooks/somos`, secret: process.env.SOMOS_NOTIFICATION_SECRET! } });
 
     // Cloud Scheduler's stand-in: the scheduled functions, called like the deployed scheduler would.
     const runScheduled = async (endpoint: { path: string }) => {
@@ -188,12 +241,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
       if (!res.ok) log(`scheduled ${endpoint.path} answered ${res.status}`);
     };
-    const minutes = Number(process.env.LOCAL_RECONCILE_INTERVAL_MINUTES ?? 60);
-    if (minutes > 0) {
-      const timer = setInterval(() => void runScheduled(taskEndpoints.reconcileStart).catch((err) => log(String(err))), minutes * 60_000);
+    const schedule = (endpoint: { path: string }, minutes: number) => {
+      if (!(minutes > 0)) return;
+      const timer = setInterval(() => void runScheduled(endpoint).catch((err) => log(String(err))), minutes * 60_000);
       timer.unref();
       stoppers.push(async () => clearInterval(timer));
-    }
+    };
+    schedule(taskEndpoints.reconcileStart, Number(process.env.LOCAL_RECONCILE_INTERVAL_MINUTES ?? 60));
+    schedule(taskEndpoints.somosTokenRefresh, Number(process.env.LOCAL_SOMOS_REFRESH_INTERVAL_MINUTES ?? 10));
 
     return {
       url: gateway.url,

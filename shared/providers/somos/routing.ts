@@ -516,6 +516,10 @@ export function toCustomerRecord(num: string, routing: Routing, options: Custome
           nodes: [...merged].map(([termNum, pct]) => ({ pctAlloc: String(pct), termNum })),
         },
       ];
+      // G: a CPR is assumed to need a record time zone even when no branch depends on the time
+      // (the sandbox requires one); percentage routing is the same in every zone.
+      body.tmZn = REGISTRY_TIME_ZONES['America/New_York']!.tmZn;
+      body.dayLightSavings = 'Y';
     }
   }
   // A simple record carries one destination; a CPR lists every termination it uses.

@@ -1,0 +1,935 @@
+/**
+ * `npm run bench:coldstart [-- --runs 3 --only numbersList,agentsGet]`: cold start of every deployed function.
+ *
+ * Builds `dist/` (skip with --no-build), starts the dev stack (Firestore and Pub/Sub emulators, provider
+ * sandboxes, dev keys, seeded secrets) in this process, then for each function of the endpoint table
+ * (`endpoints` and `eventFunctions`) spawns a fresh functions-framework process exactly as Cloud Functions
+ * does (`main.js --target=<name> --source=dist/functions/index.js`, NODE_ENV=production, the stack's env)
+ * and measures the time from spawn to its first successful response to a representative request: one
+ * that passes auth and validation and runs the function's operation (loading its modules, its Google
+ * clients and its provider). Each function's request and what counts as success are in `samples` below;
+ * fixtures (a number, a location, a job, …) are made through the stack's gateway beforehand, outside the
+ * timing. A bare functions-framework function (`res.send('ok')`, generated in a temp dir) is measured the
+ * same way in the same run. Runs go round-robin (every function once, then again) and each figure is
+ * the median of --runs (default 3).
+ *
+ * Budget (issue): every function ≤ bare + 400 ms (--budget). Prints a table (median ms, ready ms = the
+ * port accepted connections, minus bare, ratio (fn − bare) / budget, the Google clients and provider
+ * modules the process had loaded, and which of them were loaded before the request), the worst ratio,
+ * the offenders, then one JSON line. Exit code 0 even over budget (a measurement; offenders are listed);
+ * 1 when a function never answered as expected, 2 when the stack could not start.
+ *
+ * Module trace: a preload (`--import`, generated) records every resolved module with module.registerHooks;
+ * it costs a few ms, so the trace is taken in one extra untimed run per function after the timed rounds
+ * (--no-trace skips it). The same preload registers a local task queue that accepts and drops tasks: in
+ * production enqueuing loads @google-cloud/tasks lazily; locally there is no Cloud Tasks, so the
+ * figures of task-enqueueing functions lack that client (~190 ms on top of google-gax, see LOCAL-STACK.md).
+ * The stack's Pub/Sub push subscriptions are deleted so nothing runs in the background while measuring.
+ *
+ * Other knobs: --concurrency N (functions measured at once; default 1, 2 on 2 cores inflates every figure),
+ * --timeout S per start (default 30).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
+import net, { type AddressInfo } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findFreePort, startFirestoreEmulator, startPubsubEmulator, MissingToolError, type EmulatorHandle } from '../scripts/local/emulators.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS, startStack, type Stack } from '../scripts/local/stack.js';
+import { taskEndpoints, taskTarget, type TaskEndpoint } from '../shared/api/task-targets.js';
+import { getConfig } from '../shared/config.js';
+import { setLogSink } from '../shared/log.js';
+import type { Role } from '../shared/auth/verify-token.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    budget: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '1' },
+    timeout: { type: 'string', default: '30' },
+    'no-build': { type: 'boolean', default: false },
+    'no-trace': { type: 'boolean', default: false },
+  },
+});
+const int = (name: string, raw: string, min: number, max: number) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got ${raw}`);
+  return n;
+};
+const RUNS = int('runs', args.runs, 1, 50);
+const BUDGET_MS = int('budget', args.budget, 1, 60_000);
+const CONCURRENCY = int('concurrency', args.concurrency, 1, 16);
+const START_TIMEOUT_MS = int('timeout', args.timeout, 1, 600) * 1000;
+const ONLY = args.only ? new Set(args.only.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SOURCE = path.join(ROOT, 'dist/functions/index.js');
+const requireHere = createRequire(import.meta.url);
+const FRAMEWORK_INDEX = requireHere.resolve('@google-cloud/functions-framework');
+/** The package's `functions-framework` bin (not an export): what Cloud Functions runs. */
+const FRAMEWORK_MAIN = path.join(path.dirname(FRAMEWORK_INDEX), 'main.js');
+const PROJECT = 'demo-coldstart';
+const TENANT = 'coldstart';
+/** Holds a submitted (pending) requirement group: one per country, type and action per tenant. */
+const PENDING_TENANT = 'coldstart-pending';
+
+const say = (line: string) => process.stderr.write(`[coldstart] ${line}\n`);
+const now = () => performance.timeOrigin + performance.now(); // epoch ms, comparable with the children's
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+// What each function is asked, and what counts as its first successful response
+
+/** One HTTP request to a function's own server (the path matters only for path parameters). */
+interface HttpProbe {
+  method: string;
+  path: string;
+  token?: string;
+  json?: unknown;
+  body?: { data: Buffer; contentType: string };
+}
+/** A request sent some other way (signed by a sandbox); resolves with the status. */
+type CustomProbe = (url: string) => Promise<{ status: number; body: string }>;
+type Probe = HttpProbe | CustomProbe;
+
+interface Sample {
+  /** What the request is and why the expected answer proves the operation ran. */
+  success: string;
+  expect: number[];
+  /** Called before each start (outside the timing): fixtures for this run, then the request. */
+  probe(run: number): Promise<Probe>;
+}
+
+interface Fixtures {
+  numberId: string;
+  locationId: string;
+  agentId: string;
+  jobId: string;
+  groupId: string;
+  textualId: string;
+  documentId: string;
+  pendingGroupId: string;
+}
+
+interface Ctx {
+  stack: Stack;
+  fx: Fixtures;
+  token(tenant: string, role: Role): Promise<string>;
+  gw(method: string, p: string, options?: { tenant?: string; role?: Role; json?: unknown; form?: FormData }): Promise<{ status: number; body: any }>;
+  taskProbe(endpoint: TaskEndpoint, json: unknown): Promise<HttpProbe>;
+  pushProbe(data: unknown): HttpProbe;
+  nextTwilioNumber(): Promise<string>;
+  callbackUrl: string;
+}
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const multipartPdf = () => {
+  const boundary = `----coldstart${randomBytes(8).toString('hex')}`;
+  const data = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bill.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+    PDF,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { data, contentType: `multipart/form-data; boundary=${boundary}` };
+};
+
+function samples(ctx: Ctx): Record<string, Sample> {
+  const { fx } = ctx;
+  const member = () => ctx.token(TENANT, 'member');
+  const admin = () => ctx.token(TENANT, 'admin');
+  const get = (p: string, role: Role = 'member'): Sample['probe'] => async () => ({ method: 'GET', path: p, token: await ctx.token(TENANT, role) });
+  const ok = (what: string) => `200: ${what}`;
+  const expectOk = (p: string, role: Role, what: string): Sample => ({ success: ok(what), expect: [200], probe: get(p, role) });
+  // A job with one update item (its chunk goes to a topic without subscriptions: nothing runs it).
+  const freshJob = async (extra: Record<string, unknown> = {}) => {
+    const res = await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: fx.numberId, changes: { displayName: 'bulk' } }], ...extra } });
+    if (res.status !== 202) throw new Error(`fixture job: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+  const buyTwilio = async (tenant = TENANT) => {
+    const res = await ctx.gw('POST', '/v1/numbers', { tenant, json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber() } });
+    if (res.status !== 201) throw new Error(`fixture number: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+  const created = (res: { status: number; body: any }, what: string) => {
+    if (res.status !== 201) throw new Error(`fixture ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    return res.body.id as string;
+  };
+
+  return {
+    openapi: { success: ok('the OpenAPI document is built (public)'), expect: [200], probe: async () => ({ method: 'GET', path: '/v1/openapi.json' }) },
+    numbersSearchAvailable: expectOk('/v1/numbers/available?provider=twilio&areaCode=415', 'member', 'Twilio sandbox search (platform account secret, Twilio client)'),
+    numbersCreate: {
+      success: '201: buys an available number at the Twilio sandbox (claim, provider call, Firestore writes)',
+      expect: [201],
+      probe: async () => ({ method: 'POST', path: '/v1/numbers', token: await member(), json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber() } }),
+    },
+    numbersList: expectOk('/v1/numbers', 'member', 'Firestore query of the tenant’s numbers'),
+    numbersGet: expectOk(`/v1/numbers/${fx.numberId}`, 'member', 'an existing number'),
+    numbersUpdate: {
+      success: '200: display name and webhook URL of an existing Twilio number changed (provider call)',
+      expect: [200],
+      probe: async (run) => ({ method: 'PATCH', path: `/v1/numbers/${fx.numberId}`, token: await member(), json: { displayName: `Cold ${run}`, webhookUrl: `https://example.com/voice/${run}` } }),
+    },
+    numbersRelease: {
+      success: '200: a number bought for this run is released at the Twilio sandbox',
+      expect: [200],
+      probe: async () => ({ method: 'DELETE', path: `/v1/numbers/${await buyTwilio()}`, token: await admin() }),
+    },
+    numbersCheck: expectOk('/v1/numbers/check?gigId=gig-cold', 'member', 'Firestore query by externalRef'),
+    requirementsList: expectOk('/v1/requirements?country=FR&type=local', 'member', 'FR requirements from the Telnyx sandbox'),
+    requirementGroupsCreate: {
+      success: '201: a new FR group at the Telnyx sandbox (a fresh tenant per run)',
+      expect: [201],
+      probe: async (run) => ({ method: 'POST', path: '/v1/requirement-groups', token: await ctx.token(`cs-rg-${run}`, 'member'), json: { country: 'FR', type: 'local' } }),
+    },
+    requirementGroupsList: expectOk('/v1/requirement-groups', 'member', 'Firestore query'),
+    requirementGroupsGet: expectOk(`/v1/requirement-groups/${fx.groupId}`, 'member', 'an existing draft group'),
+    requirementGroupsSetValue: {
+      success: '200: a textual value saved on the draft group (checked against its acceptance criteria)',
+      expect: [200],
+      probe: async () => ({ method: 'POST', path: `/v1/requirement-groups/${fx.groupId}/values/${fx.textualId}`, token: await member(), json: { value: 'Gig Works SAS' } }),
+    },
+    requirementGroupsUploadDocument: {
+      success: '200: a 2 KB PDF (multipart) uploaded to the Telnyx sandbox and attached',
+      expect: [200],
+      probe: async () => ({ method: 'POST', path: `/v1/requirement-groups/${fx.groupId}/documents/${fx.documentId}`, token: await member(), body: multipartPdf() }),
+    },
+    requirementGroupsStatus: {
+      success: '200: a submitted (pending) group refreshed from the Telnyx sandbox',
+      expect: [200],
+      probe: async () => ({ method: 'GET', path: `/v1/requirement-groups/${fx.pendingGroupId}/status`, token: await ctx.token(PENDING_TENANT, 'member') }),
+    },
+    requirementGroupsSubmit: {
+      success: '200: a complete group (made for this run in a fresh tenant) submitted to the Telnyx sandbox; its poll task is enqueued (dropped)',
+      expect: [200],
+      probe: async (run) => {
+        const tenant = `cs-sub-${run}`;
+        const groupId = await completeGroup(ctx, tenant);
+        return { method: 'POST', path: `/v1/requirement-groups/${groupId}/submit`, token: await ctx.token(tenant, 'member') };
+      },
+    },
+    webhookTelnyx: {
+      success: '200: a number_order.complete event signed by the Telnyx sandbox (Ed25519), verified, deduplicated in Firestore (outcome "ignored": no such order)',
+      expect: [200],
+      probe: async () => async (url) => {
+        const telnyx = ctx.stack.sandboxes.telnyx;
+        if (!telnyx) throw new Error('no Telnyx sandbox');
+        const delivery = await telnyx.sendWebhook(
+          { eventType: 'number_order.complete', id: randomUUID(), occurredAt: new Date().toISOString(), payload: { id: randomUUID(), status: 'success', phone_numbers: [] } },
+          { url: `${url}/webhooks/telnyx`, attempts: 1 },
+        );
+        return { status: delivery.status, body: delivery.error ?? '' };
+      },
+    },
+    [taskEndpoints.pollRequirementGroup.name]: {
+      success: '200: polls the pending group at the Telnyx sandbox (OIDC task token); the next poll is enqueued (dropped)',
+      expect: [200],
+      probe: async () => ctx.taskProbe(taskEndpoints.pollRequirementGroup, { tenantId: PENDING_TENANT, groupId: fx.pendingGroupId, attempt: 0 }),
+    },
+    jobsCreate: {
+      success: '202: a one-item update job written to Firestore and its chunk published to Pub/Sub (emulator)',
+      expect: [202],
+      probe: async () => ({ method: 'POST', path: '/v1/jobs', token: await member(), json: { type: 'update', provider: 'twilio', items: [{ numberId: fx.numberId, changes: { displayName: 'bulk' } }] } }),
+    },
+    jobsList: expectOk('/v1/jobs', 'member', 'jobs with their item counts'),
+    jobsGet: expectOk(`/v1/jobs/${fx.jobId}`, 'member', 'an existing job'),
+    jobsItems: expectOk(`/v1/jobs/${fx.jobId}/items`, 'member', 'an existing job’s items'),
+    jobsCancel: { success: '200: a queued job made for this run is cancelled', expect: [200], probe: async () => ({ method: 'POST', path: `/v1/jobs/${await freshJob()}/cancel`, token: await member() }) },
+    signingSecretRotate: { success: '201: a new signing secret stored (local secret store)', expect: [201], probe: async () => ({ method: 'POST', path: '/v1/signing-secret', token: await admin() }) },
+    [taskEndpoints.jobItem.name]: {
+      success: '200: runs the item of a job made for this run (a Twilio number update)',
+      expect: [200],
+      probe: async () => ctx.taskProbe(taskEndpoints.jobItem, { tenantId: TENANT, jobId: await freshJob(), itemId: 'it_00000' }),
+    },
+    [taskEndpoints.jobCallback.name]: {
+      success: '200: delivers the signed job.finished callback of a job made (and cancelled) for this run to a local receiver that answers 200',
+      expect: [200],
+      probe: async () => {
+        const jobId = await freshJob({ callbackUrl: ctx.callbackUrl });
+        const cancelled = await ctx.gw('POST', `/v1/jobs/${jobId}/cancel`);
+        if (cancelled.status !== 200) throw new Error(`fixture cancel: ${cancelled.status}`);
+        return ctx.taskProbe(taskEndpoints.jobCallback, { tenantId: TENANT, jobId });
+      },
+    },
+    vapiCredentialsList: expectOk('/v1/vapi/credentials', 'member', 'Firestore query'),
+    vapiCredentialsDelete: {
+      success: '200: deletes, at the Vapi sandbox, the credential of a Vonage number imported into Vapi and released for this run',
+      expect: [200],
+      probe: async (run) => {
+        const imported = await ctx.gw('POST', '/v1/numbers', {
+          json: { provider: 'vapi', source: { type: 'vonage', number: `+4479111${String(10_000 + run).slice(-5)}`, apiKey: 'abc12345', apiSecret: 'vonage-tenant-secret-42' } },
+        });
+        created(imported, 'vapi import');
+        const credentialId = imported.body.vapi?.credentialId as string | undefined;
+        if (!credentialId) throw new Error(`fixture vapi import made no credential: ${JSON.stringify(imported.body)}`);
+        const released = await ctx.gw('DELETE', `/v1/numbers/${imported.body.id}`, { role: 'admin' });
+        if (released.status !== 200) throw new Error(`fixture release: ${released.status}`);
+        return { method: 'DELETE', path: `/v1/vapi/credentials/${credentialId}`, token: await admin() };
+      },
+    },
+    providerAccountsCreate: {
+      success: '201: a tenant’s own Twilio account verified at the sandbox and its secret stored (fresh tenant per run)',
+      expect: [201],
+      probe: async (run) => ({
+        method: 'POST',
+        path: '/v1/provider-accounts',
+        token: await ctx.token(`cs-acc-${run}`, 'admin'),
+        json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio, label: 'Own' },
+      }),
+    },
+    providerAccountsList: expectOk('/v1/provider-accounts', 'admin', 'Firestore query'),
+    providerAccountsDelete: {
+      success: '200: removes an account (and its secret) added for this run in a fresh tenant',
+      expect: [200],
+      probe: async (run) => {
+        const tenant = `cs-accdel-${run}`;
+        const id = created(await ctx.gw('POST', '/v1/provider-accounts', { tenant, role: 'admin', json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio } }), 'provider account');
+        return { method: 'DELETE', path: `/v1/provider-accounts/${id}`, token: await ctx.token(tenant, 'admin') };
+      },
+    },
+    locationsCreate: { success: '201: a location created', expect: [201], probe: async (run) => ({ method: 'POST', path: '/v1/locations', token: await admin(), json: { name: `Clinic ${run}` } }) },
+    locationsList: expectOk('/v1/locations', 'member', 'Firestore query'),
+    locationsGet: expectOk(`/v1/locations/${fx.locationId}`, 'member', 'an existing location'),
+    locationsUpdate: {
+      success: '200: an existing location renamed',
+      expect: [200],
+      probe: async (run) => ({ method: 'PATCH', path: `/v1/locations/${fx.locationId}`, token: await admin(), json: { name: `Main clinic ${run}` } }),
+    },
+    locationsDelete: {
+      success: '200: a location made for this run deleted',
+      expect: [200],
+      probe: async () => ({ method: 'DELETE', path: `/v1/locations/${created(await ctx.gw('POST', '/v1/locations', { role: 'admin', json: { name: 'Doomed' } }), 'location')}`, token: await admin() }),
+    },
+    agentsCreate: { success: '201: an agent created', expect: [201], probe: async (run) => ({ method: 'POST', path: '/v1/agents', token: await member(), json: { name: `Receptionist ${run}` } }) },
+    agentsList: expectOk('/v1/agents', 'member', 'Firestore query'),
+    agentsGet: expectOk(`/v1/agents/${fx.agentId}`, 'member', 'an existing agent'),
+    agentsUpdate: {
+      success: '200: an existing agent renamed',
+      expect: [200],
+      probe: async (run) => ({ method: 'PATCH', path: `/v1/agents/${fx.agentId}`, token: await member(), json: { name: `Front desk ${run}` } }),
+    },
+    agentsDelete: {
+      success: '200: an agent made for this run deleted',
+      expect: [200],
+      probe: async () => ({ method: 'DELETE', path: `/v1/agents/${created(await ctx.gw('POST', '/v1/agents', { json: { name: 'Doomed' } }), 'agent')}`, token: await admin() }),
+    },
+    auditList: expectOk('/v1/audit', 'admin', 'the tenant’s audit trail'),
+    [taskEndpoints.settlePurchase.name]: {
+      success: '200: outcome already_settled for an active number (Firestore read; no provider call needed)',
+      expect: [200],
+      probe: async () => ctx.taskProbe(taskEndpoints.settlePurchase, { tenantId: TENANT, numberId: fx.numberId }),
+    },
+    reconciliationFindings: expectOk('/v1/reconciliation/findings', 'admin', 'Firestore query'),
+    [taskEndpoints.reconcileStart.name]: {
+      success: '200: one task per platform and tenant account enqueued (dropped; Cloud Scheduler OIDC token)',
+      expect: [200],
+      probe: async (run) => ctx.taskProbe(taskEndpoints.reconcileStart, { runId: `cold-${run}-${randomBytes(3).toString('hex')}` }),
+    },
+    [taskEndpoints.reconcileAccount.name]: {
+      success: '200: the platform Twilio account’s numbers listed at the sandbox and compared with Firestore',
+      expect: [200],
+      probe: async (run) => ctx.taskProbe(taskEndpoints.reconcileAccount, { runId: `cold-${run}`, provider: 'twilio', accountId: 'platform' }),
+    },
+    jobsChunkWorker: {
+      success: '2xx: a Pub/Sub push of a chunk of a job made for this run; its item task is enqueued (dropped)',
+      expect: [200, 204],
+      probe: async () => ctx.pushProbe({ tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
+    },
+    jobsDeadLetter: {
+      success: '2xx: a dead-lettered chunk of a job made for this run: its item fails, the job finishes',
+      expect: [200, 204],
+      probe: async () => ctx.pushProbe({ tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
+    },
+  };
+}
+
+/** A FR local group with every requirement filled (textual, address, document), in `tenant`. */
+async function completeGroup(ctx: Ctx, tenant: string): Promise<string> {
+  const res = await ctx.gw('POST', '/v1/requirement-groups', { tenant, json: { country: 'FR', type: 'local' } });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`fixture group: ${res.status} ${JSON.stringify(res.body)}`);
+  const id = res.body.id as string;
+  for (const requirement of res.body.requirements as { id: string; kind: string }[]) {
+    let saved;
+    if (requirement.kind === 'document') {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(PDF)]), 'bill.pdf');
+      saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/documents/${requirement.id}`, { tenant, form });
+    } else {
+      const value = requirement.kind === 'address' ? '8 Rue de Rivoli, 75004 Paris, France' : 'Gig Works SAS';
+      saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/values/${requirement.id}`, { tenant, json: { value } });
+    }
+    if (saved.status !== 200) throw new Error(`fixture group value ${requirement.kind}: ${saved.status} ${JSON.stringify(saved.body).slice(0, 300)}`);
+  }
+  return id;
+}
+
+async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
+  const must = (res: { status: number; body: any }, status: number, what: string) => {
+    if (res.status !== status) throw new Error(`fixture ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    return res.body;
+  };
+  const number = must(await ctx.gw('POST', '/v1/numbers', { json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber(), externalRef: 'gig-cold' } }), 201, 'number');
+  const location = must(await ctx.gw('POST', '/v1/locations', { role: 'admin', json: { name: 'Main clinic' } }), 201, 'location');
+  const agent = must(await ctx.gw('POST', '/v1/agents', { json: { name: 'Front desk' } }), 201, 'agent');
+  const job = must(
+    await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { displayName: 'bulk' } }] } }),
+    202,
+    'job',
+  );
+  const group = must(await ctx.gw('POST', '/v1/requirement-groups', { json: { country: 'FR', type: 'local' } }), 201, 'requirement group');
+  const requirements = group.requirements as { id: string; kind: string }[];
+  const textual = requirements.find((r) => r.kind === 'textual');
+  const document = requirements.find((r) => r.kind === 'document');
+  if (!textual || !document) throw new Error(`fixture group lacks textual/document requirements: ${JSON.stringify(requirements)}`);
+  // A submitted (pending) group: status and the poll task refresh it from the provider.
+  const pendingGroupId = await completeGroup(ctx as Ctx, PENDING_TENANT);
+  must(await ctx.gw('POST', `/v1/requirement-groups/${pendingGroupId}/submit`, { tenant: PENDING_TENANT }), 200, 'submit');
+  return { numberId: number.id, locationId: location.id, agentId: agent.id, jobId: job.id, groupId: group.id, textualId: textual.id, documentId: document.id, pendingGroupId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting one function and timing it
+
+interface Target {
+  name: string;
+  source: string;
+  /** The stub task queue (function processes only). */
+  depsUrl?: string;
+}
+
+interface RunResult {
+  ok: boolean;
+  totalMs: number;
+  readyMs: number;
+  /** CPU time (user + system, all threads) the process had used when its response arrived; Linux only. */
+  cpuMs: number;
+  status: number;
+  detail?: string;
+  requestAt: number;
+  trace?: [string, number][];
+  /** The bare function started just before this run (paired: load on the machine changes slowly). */
+  bare?: RunResult;
+}
+
+let env: NodeJS.ProcessEnv = {};
+let preloadPath = '';
+let workDir = '';
+const children = new Set<ChildProcess>();
+
+function waitForPort(port: number, child: ChildProcess, deadline: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before listening`));
+      if (Date.now() > deadline) return reject(new Error('did not listen in time'));
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        setTimeout(attempt, 2);
+      });
+    };
+    attempt();
+  });
+}
+
+function send(url: string, probe: HttpProbe, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = probe.body?.data ?? (probe.json !== undefined ? Buffer.from(JSON.stringify(probe.json)) : undefined);
+    const headers: Record<string, string> = {};
+    if (probe.token) headers.authorization = `Bearer ${probe.token}`;
+    if (payload) {
+      headers['content-type'] = probe.body?.contentType ?? 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    const req = httpRequest(`${url}${probe.path}`, { method: probe.method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const CLOCK_TICKS = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout?.trim()) || 100;
+})();
+/** utime + stime of a process from /proc (10 ms resolution); NaN where there is no /proc. */
+function cpuTime(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM'); // the framework exits on SIGTERM; the preload writes its trace on exit
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function measure(target: Target, probe: Probe, expect: number[], trace: boolean): Promise<RunResult> {
+  const port = await findFreePort();
+  const traceFile = trace ? path.join(workDir, `trace-${target.name}-${randomBytes(4).toString('hex')}.json`) : undefined;
+  const preload = target.depsUrl || traceFile ? ['--import', pathToFileURL(preloadPath).href] : [];
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    ...(target.depsUrl ? { COLDSTART_DEPS_URL: target.depsUrl } : {}),
+    ...(traceFile ? { COLDSTART_TRACE_FILE: traceFile } : {}),
+  };
+  const output: string[] = [];
+  const started = now();
+  const child = spawn(process.execPath, [...preload, FRAMEWORK_MAIN, `--target=${target.name}`, `--port=${port}`, `--source=${target.source}`], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString('utf8'));
+    if (output.length > 50) output.shift();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  let result: RunResult;
+  let readyMs = NaN;
+  let requestAt = NaN;
+  try {
+    await waitForPort(port, child, Date.now() + START_TIMEOUT_MS);
+    readyMs = now() - started;
+    requestAt = now();
+    const res = typeof probe === 'function' ? await probe(url) : await send(url, probe, START_TIMEOUT_MS);
+    const totalMs = now() - started;
+    const cpuMs = cpuTime(child.pid);
+    const ok = expect.includes(res.status);
+    result = { ok, totalMs, readyMs, cpuMs, status: res.status, requestAt, ...(ok ? {} : { detail: `${res.status} ${res.body.slice(0, 400)}` }) };
+  } catch (err) {
+    result = { ok: false, totalMs: NaN, readyMs, cpuMs: NaN, status: 0, requestAt, detail: `${(err as Error).message}\n${output.join('').slice(-1500)}` };
+  }
+  await stopChild(child);
+  children.delete(child);
+  if (traceFile) {
+    try {
+      result.trace = JSON.parse(readFileSync(traceFile, 'utf8')) as [string, number][];
+    } catch {
+      // a process killed with SIGKILL leaves no trace
+    }
+  }
+  return result;
+}
+
+// The preload: module trace (registerHooks, in-thread) and the stub task queue.
+const PRELOAD = `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const traceFile = process.env.COLDSTART_TRACE_FILE;
+if (traceFile && typeof registerHooks === 'function') {
+  const seen = new Map();
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const result = nextResolve(specifier, context);
+      if (!seen.has(result.url)) seen.set(result.url, performance.timeOrigin + performance.now());
+      return result;
+    },
+  });
+  process.on('exit', () => {
+    try { writeFileSync(traceFile, JSON.stringify([...seen])); } catch {}
+  });
+}
+if (process.env.COLDSTART_DEPS_URL) {
+  // No Cloud Tasks here: accept and drop what a function enqueues (production loads @google-cloud/tasks lazily instead).
+  const { useLocalTaskQueue } = await import(process.env.COLDSTART_DEPS_URL);
+  let n = 0;
+  useLocalTaskQueue({ enqueue: async (task) => ({ name: task.id ?? 'coldstart-' + ++n, deduplicated: false }) });
+}
+`;
+
+const BARE = `import * as functions from ${JSON.stringify(pathToFileURL(FRAMEWORK_INDEX).href)};
+functions.http('bare', (req, res) => { res.send('ok'); });
+`;
+
+// ---------------------------------------------------------------------------------------------
+// Module summary
+
+const HEAVY = ['@google-cloud/firestore', '@google-cloud/pubsub', '@google-cloud/secret-manager', '@google-cloud/tasks', 'google-gax', '@grpc/grpc-js', 'undici', 'zod', 'jose', 'libphonenumber-js'];
+const SHORT: Record<string, string> = {
+  '@google-cloud/firestore': 'firestore',
+  '@google-cloud/pubsub': 'pubsub',
+  '@google-cloud/secret-manager': 'secret-manager',
+  '@google-cloud/tasks': 'tasks',
+  'google-gax': 'gax',
+  '@grpc/grpc-js': 'grpc',
+};
+
+interface ModuleSummary {
+  total: number;
+  beforeRequest: number;
+  /** Heavy packages and provider modules: name → loaded before the request (at startup). */
+  heavy: Record<string, boolean>;
+  providers: Record<string, boolean>;
+}
+
+function summarize(trace: [string, number][], requestAt: number): ModuleSummary {
+  const heavy: Record<string, boolean> = {};
+  const providers: Record<string, boolean> = {};
+  let beforeRequest = 0;
+  for (const [url, at] of trace) {
+    const early = at < requestAt;
+    if (early) beforeRequest++;
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+    if (pkg && HEAVY.includes(pkg)) heavy[pkg] = (heavy[pkg] ?? false) || early;
+    const provider = /\/dist\/shared\/providers\/([^/]+)\//.exec(url)?.[1];
+    if (provider) providers[provider] = (providers[provider] ?? false) || early;
+  }
+  return { total: trace.length, beforeRequest, heavy, providers };
+}
+
+const describeModules = (m: ModuleSummary | undefined) => {
+  if (!m) return '';
+  const part = (rec: Record<string, boolean>, names: (k: string) => string) =>
+    Object.entries(rec)
+      .filter(([k]) => k !== 'zod' && k !== 'jose' && k !== '@grpc/grpc-js') // loaded by every function (endpoint table, auth)
+      .map(([k, early]) => `${names(k)}${early ? '*' : ''}`)
+      .join(' ');
+  return [part(m.heavy, (k) => SHORT[k] ?? k), part(m.providers, (k) => `[${k}]`)].filter(Boolean).join(' ');
+};
+
+// ---------------------------------------------------------------------------------------------
+
+async function run(): Promise<number> {
+  say(`node ${process.version} (${process.execPath}), ${availableParallelism()} cpus, runs ${RUNS}, concurrency ${CONCURRENCY}, budget bare + ${BUDGET_MS} ms`);
+  if (!args['no-build']) {
+    say('building dist/ (tsc -p tsconfig.build.json)…');
+    const tsc = spawnSync(process.execPath, [requireHere.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (tsc.status !== 0) {
+      say(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+      return 2;
+    }
+  }
+  if (!existsSync(SOURCE)) {
+    say(`${SOURCE} is missing: build first (npm run build)`);
+    return 2;
+  }
+  // The endpoint table as deployed (dist), not as the sources say right now.
+  const { endpoints, eventFunctions } = (await import(pathToFileURL(path.join(ROOT, 'dist/functions/endpoints.js')).href)) as typeof import('../functions/endpoints.js');
+
+  for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
+  process.env.LOCAL_RECONCILE_INTERVAL_MINUTES = '0';
+  const logs: string[] = [];
+  setLogSink((line) => {
+    if (/"severity":"(ERROR|CRITICAL)"/.test(line)) logs.push(line.slice(0, 600));
+  });
+
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const onExit = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.on('exit', onExit);
+  try {
+    workDir = await mkdtemp(path.join(tmpdir(), 'bench-coldstart-'));
+    cleanup.push(() => rm(workDir, { recursive: true, force: true }));
+    preloadPath = path.join(workDir, 'preload.mjs');
+    await writeFile(preloadPath, PRELOAD);
+    const bareDir = path.join(workDir, 'bare');
+    await mkdir(bareDir);
+    await writeFile(path.join(bareDir, 'package.json'), '{"type":"module"}\n');
+    await writeFile(path.join(bareDir, 'index.js'), BARE);
+
+    say('starting the emulators and the dev stack…');
+    let stack: Stack;
+    try {
+      const started = await Promise.allSettled([startFirestoreEmulator({}), startPubsubEmulator({})]);
+      for (const r of started) if (r.status === 'fulfilled') cleanup.push(() => r.value.stop());
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [firestore, pubsub] = started.map((r) => (r as PromiseFulfilledResult<EmulatorHandle>).value) as [EmulatorHandle, EmulatorHandle];
+      const before = { ...process.env };
+      stack = await startStack({ port: 0, dataDir: path.join(workDir, 'data'), projectId: PROJECT, fresh: true, firestoreHost: firestore.host, pubsubHost: pubsub.host });
+      const running = stack;
+      cleanup.push(() => running.stop());
+      // The functions get what the stack set (emulators, sandboxes, keys, PUBLIC_BASE_URL…), as deployed: NODE_ENV=production.
+      const set = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => before[k] !== v));
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'NODE_OPTIONS'));
+      env = { ...base, ...set, NODE_ENV: 'production' };
+      await deletePushSubscriptions(pubsub.host, PROJECT);
+    } catch (err) {
+      say(err instanceof MissingToolError ? err.message : `the stack could not start: ${(err as Error).stack ?? String(err)}`);
+      return 2;
+    }
+
+    // Fixtures through the gateway (functions in this process).
+    const tokens = new Map<string, Promise<string>>();
+    const token = (tenant: string, role: Role) => {
+      const key = `${tenant}/${role}`;
+      if (!tokens.has(key)) tokens.set(key, stack.token(tenant, role, `${role}-${tenant}`));
+      return tokens.get(key)!;
+    };
+    const gw: Ctx['gw'] = async (method, p, options = {}) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${await token(options.tenant ?? TENANT, options.role ?? 'member')}` };
+      let body: string | FormData | undefined;
+      if (options.form) body = options.form;
+      else if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(`${stack.url}${p}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : {};
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body: parsed };
+    };
+    const handedOut = new Set<string>();
+    const nextTwilioNumber = async () => {
+      for (const areaCode of ['415', '212', '312', '617', '206', '512', '303', '404']) {
+        const res = await gw('GET', `/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=30`);
+        const free = (res.body?.data as { phoneNumber: string }[] | undefined)?.map((n) => n.phoneNumber).find((n) => !handedOut.has(n));
+        if (free) {
+          handedOut.add(free);
+          return free;
+        }
+      }
+      throw new Error('the Twilio sandbox has no more available numbers');
+    };
+    const config = getConfig();
+    const taskProbe: Ctx['taskProbe'] = async (endpoint, json) => {
+      const { audience } = taskTarget(config, endpoint);
+      return { method: 'POST', path: endpoint.path, token: await stack.taskToken(audience), json };
+    };
+    let messageSeq = 0;
+    const pushProbe: Ctx['pushProbe'] = (data) => ({
+      method: 'POST',
+      path: '/',
+      json: {
+        message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: `coldstart-${++messageSeq}`, publishTime: new Date().toISOString(), attributes: {} },
+        subscription: `projects/${PROJECT}/subscriptions/coldstart`,
+      },
+    });
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => receiver.close(resolve)));
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/job-finished`;
+
+    say(`stack on ${stack.url}; making fixtures…`);
+    const base = { stack, token, gw, taskProbe, pushProbe, nextTwilioNumber, callbackUrl };
+    const fx = await makeFixtures(base);
+    const ctx: Ctx = { ...base, fx };
+    const table = samples(ctx);
+
+    const depsUrl = pathToFileURL(path.join(ROOT, 'dist/shared/deps.js')).href;
+    const all = [...endpoints.map((e) => e.name), ...eventFunctions.map((e) => e.name)];
+    const missing = all.filter((name) => !table[name]);
+    for (const name of missing) say(`no sample request for ${name}: add one to bench/coldstart.ts (not measured)`);
+    for (const name of Object.keys(table)) if (!all.includes(name)) say(`sample for ${name}, which is not in the endpoint table (ignored)`);
+    const names = all.filter((name) => table[name] && (!ONLY || ONLY.has(name)));
+    if (ONLY) for (const name of ONLY) if (!all.includes(name)) say(`--only: unknown function ${name}`);
+    const bare: Target = { name: 'bare', source: path.join(bareDir, 'index.js') };
+    const targets = new Map(names.map((name) => [name, { name, source: SOURCE, depsUrl } satisfies Target]));
+
+    // Warm-up (untimed): the OS file cache and the emulators' JIT, so run 1 is not special.
+    say('warm-up…');
+    await measure(bare, { method: 'GET', path: '/' }, [200], false);
+    if (table.numbersList) await measure({ name: 'numbersList', source: SOURCE, depsUrl }, await table.numbersList.probe(0), [200], false);
+
+    const results = new Map<string, RunResult[]>(names.map((n) => [n, []]));
+    const bareRuns: RunResult[] = [];
+    const failures: { name: string; run: number; detail: string }[] = [];
+    const startedAt = Date.now();
+    const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+    for (let round = 1; round <= RUNS; round++) {
+      const queue = [...names];
+      const worker = async () => {
+        for (let name = queue.shift(); name; name = queue.shift()) {
+          const sample = table[name]!;
+          let result: RunResult;
+          try {
+            const probe = await sample.probe(round);
+            const pairedBare = await measure(bare, { method: 'GET', path: '/' }, [200], false);
+            bareRuns.push(pairedBare);
+            result = await measure(targets.get(name)!, probe, sample.expect, false);
+            if (pairedBare.ok) result.bare = pairedBare;
+          } catch (err) {
+            result = { ok: false, totalMs: NaN, readyMs: NaN, cpuMs: NaN, status: 0, requestAt: NaN, detail: `fixture: ${(err as Error).message}` };
+          }
+          results.get(name)!.push(result);
+          if (!result.ok) failures.push({ name, run: round, detail: result.detail ?? '' });
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      say(`round ${round}/${RUNS} done (${Math.round((Date.now() - startedAt) / 1000)} s)`);
+    }
+    const timedSeconds = (Date.now() - startedAt) / 1000;
+
+    // One extra traced run per function: which heavy modules it loads, and whether before the request.
+    const modules = new Map<string, ModuleSummary>();
+    if (!args['no-trace']) {
+      say('module trace (one extra untimed run each)…');
+      const bareTrace = await measure(bare, { method: 'GET', path: '/' }, [200], true);
+      if (bareTrace.trace) modules.set('bare', summarize(bareTrace.trace, bareTrace.requestAt));
+      for (const name of names) {
+        const sample = table[name]!;
+        try {
+          const traced = await measure(targets.get(name)!, await sample.probe(RUNS + 1), sample.expect, true);
+          if (traced.trace?.length) modules.set(name, summarize(traced.trace, traced.requestAt));
+        } catch (err) {
+          say(`trace of ${name} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+
+    // ------------------------------------------------------------------ report
+    const bareMs = median(bareRuns.filter((r) => r.ok).map((r) => r.totalMs));
+    const rows = names.map((name) => {
+      const ok = results.get(name)!.filter((r) => r.ok);
+      const ms = ok.length ? median(ok.map((r) => r.totalMs)) : NaN;
+      const readyMs = ok.length ? median(ok.map((r) => r.readyMs)) : NaN;
+      const cpuMs = ok.length ? median(ok.map((r) => r.cpuMs)) : NaN;
+      // Each run against the bare start just before it; the median of those differences.
+      const paired = ok.filter((r) => r.bare);
+      const overBare = paired.length ? median(paired.map((r) => r.totalMs - r.bare!.totalMs)) : ms - bareMs;
+      const cpuOverBare = paired.length ? median(paired.map((r) => r.cpuMs - r.bare!.cpuMs)) : NaN;
+      return {
+        name,
+        ms,
+        readyMs,
+        cpuMs,
+        overBare,
+        cpuOverBare,
+        ratio: overBare / BUDGET_MS,
+        within: overBare <= BUDGET_MS,
+        samples: ok.map((r) => Math.round(r.totalMs)),
+        failed: results.get(name)!.length - ok.length,
+        success: table[name]!.success,
+        modules: modules.get(name),
+      };
+    });
+    const measured = rows.filter((r) => Number.isFinite(r.ms));
+    const worst = measured.reduce<(typeof rows)[number] | undefined>((w, r) => (!w || r.ratio > w.ratio ? r : w), undefined);
+    const offenders = measured.filter((r) => !r.within);
+    const neverAnswered = rows.filter((r) => !Number.isFinite(r.ms));
+
+    const fmt = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '—');
+    const bareOk = bareRuns.filter((r) => r.ok);
+    const header = ['function', 'median ms', 'ready ms', 'cpu ms', '− bare', 'ratio', 'budget', 'runs', 'heavy modules (* = before the request)'];
+    const body = [
+      ['bare (functions-framework)', fmt(bareMs), fmt(median(bareOk.map((r) => r.readyMs))), fmt(median(bareOk.map((r) => r.cpuMs))), '0', '0.00', 'ok', String(bareOk.length), describeModules(modules.get('bare'))],
+      ...rows.map((r) => [
+        r.name,
+        fmt(r.ms),
+        fmt(r.readyMs),
+        fmt(r.cpuMs),
+        fmt(r.overBare),
+        Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '—',
+        !Number.isFinite(r.ms) ? 'FAILED' : r.within ? 'ok' : 'OVER',
+        `${r.samples.length}${r.failed ? `/${r.samples.length + r.failed}` : ''}`,
+        describeModules(r.modules),
+      ]),
+    ];
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 1 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+    console.log('');
+    console.log(line(header));
+    console.log(`|${widths.map((w, i) => (i >= 1 && i <= 7 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
+    for (const row of body) console.log(line(row));
+    console.log('');
+    console.log(
+      `bare functions-framework: ${fmt(bareMs)} ms (median of ${bareOk.length}, one started just before each function run); budget: bare + ${BUDGET_MS} ms = ${fmt(bareMs + BUDGET_MS)} ms; "− bare" is the median of (run − its paired bare run)`,
+    );
+    if (worst) console.log(`worst: ${worst.name} ${fmt(worst.ms)} ms = bare + ${fmt(worst.overBare)} ms, ratio (fn − bare) / ${BUDGET_MS} = ${worst.ratio.toFixed(2)}`);
+    console.log(offenders.length ? `OVER BUDGET (${offenders.length}): ${offenders.map((o) => `${o.name} (+${fmt(o.overBare)} ms)`).join(', ')}` : `all ${measured.length} functions within budget`);
+    if (neverAnswered.length) console.log(`NEVER ANSWERED AS EXPECTED (${neverAnswered.length}): ${neverAnswered.map((r) => r.name).join(', ')}`);
+    if (missing.length) console.log(`not measured (no sample request): ${missing.join(', ')}`);
+    for (const f of failures.slice(0, 20)) console.log(`  failed run ${f.run} of ${f.name}: ${f.detail.split('\n').slice(0, 8).join('\n    ')}`);
+    if (logs.length) console.log(`stack errors (in-process gateway; first 3):\n  ${logs.slice(0, 3).join('\n  ')}`);
+    const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+    console.log(`${RUNS} rounds × ${names.length + 2} starts in ${timedSeconds.toFixed(0)} s, concurrency ${CONCURRENCY}, ${availableParallelism()} cpus, node ${process.version}, load average at start ${loadAtStart}, now ${load}`);
+    if (Math.max(...loadavg().slice(0, 2), Number(loadAtStart.split(' ')[0])) > availableParallelism()) {
+      console.log('note: the machine was busy (load average above the CPU count): wall times are inflated; compare with the bare figure and cpu ms, or rerun on an idle machine');
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'coldstart',
+        bareMs: Math.round(bareMs),
+        bareCpuMs: Math.round(median(bareOk.map((r) => r.cpuMs))),
+        loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+        budgetMs: BUDGET_MS,
+        worstRatio: worst ? Math.round(worst.ratio * 1000) / 1000 : null,
+        worst: worst?.name ?? null,
+        offenders: offenders.map((o) => o.name),
+        failed: neverAnswered.map((r) => r.name),
+        notMeasured: missing,
+        runs: RUNS,
+        concurrency: CONCURRENCY,
+        seconds: Math.round(timedSeconds),
+        cpus: availableParallelism(),
+        node: process.version,
+        functions: rows.map((r) => ({
+          name: r.name,
+          ms: Number.isFinite(r.ms) ? Math.round(r.ms) : null,
+          readyMs: Number.isFinite(r.readyMs) ? Math.round(r.readyMs) : null,
+          cpuMs: Number.isFinite(r.cpuMs) ? Math.round(r.cpuMs) : null,
+          cpuOverBareMs: Number.isFinite(r.cpuOverBare) ? Math.round(r.cpuOverBare) : null,
+          overBareMs: Number.isFinite(r.overBare) ? Math.round(r.overBare) : null,
+          ratio: Number.isFinite(r.ratio) ? Math.round(r.ratio * 1000) / 1000 : null,
+          within: Number.isFinite(r.ms) ? r.within : null,
+          samples: r.samples,
+          ...(r.modules ? { modules: { total: r.modules.total, atStartup: r.modules.beforeRequest, heavy: r.modules.heavy, providers: r.modules.providers } } : {}),
+        })),
+      }),
+    );
+    return neverAnswered.length ? 1 : 0;
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    for (const step of cleanup.reverse()) await step().catch((err) => say(`cleanup: ${String(err)}`));
+    process.off('exit', onExit);
+  }
+}
+
+/** The stack pushes job chunks to its in-process gateway; nothing should run behind the measurement. */
+async function deletePushSubscriptions(host: string, projectId: string): Promise<void> {
+  const res = await fetch(`http://${host}/v1/projects/${projectId}/subscriptions`);
+  if (!res.ok) throw new Error(`listing Pub/Sub subscriptions answered ${res.status}`);
+  const { subscriptions = [] } = (await res.json()) as { subscriptions?: { name: string }[] };
+  for (const { name } of subscriptions) {
+    const del = await fetch(`http://${host}/v1/${name}`, { method: 'DELETE' });
+    if (!del.ok) throw new Error(`deleting ${name} answered ${del.status}`);
+  }
+}
+
+run().then(
+  (code) => process.exit(code),
+  (err) => {
+    say((err as Error).stack ?? String(err));
+    process.exit(2);
+  },
+);

@@ -1,0 +1,523 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { recordAudit, type AuditContext } from '../../domain/audit.js';
+import type { Deps } from '../../deps.js';
+import { AppError, conflict, notFound } from '../../http/errors.js';
+import type { SomosCustomerRecordWrite, SomosNumberInfo, SomosResult } from '../../providers/somos/client.js';
+import { parseRouting, RoutingMappingError, toCustomerRecord, type RegistryRouting, type Routing } from '../../providers/somos/routing.js';
+import { ProviderError } from '../../providers/types.js';
+import type { TenantDoc } from '../../store/tenant-collection.js';
+import { callContext, tenantSomos } from './platform.js';
+import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
+import { toSomosSearch, type SearchSpec } from './search.js';
+import type { SmsState } from './sms.js';
+
+/**
+ * The tenant's toll-free numbers: tenants/{t}/tollfreeNumbers/{10 digits}, plus a platform-wide
+ * owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a number, not a
+ * tenant). Every change is written with its audit record in one transaction.
+ */
+export type TollFreeStatus = 'reserved' | 'active' | 'released' | 'expired' | 'transferring' | 'transfer_failed' | 'transferred_out';
+
+export interface TollFreeRecord extends TenantDoc {
+  /** 10 digits. */
+  id: string;
+  phoneNumber: string;
+  status: TollFreeStatus;
+  /** The RespOrg unit that controls the number for us. */
+  respOrgId: string;
+  reservedUntil?: string;
+  contactName?: string;
+  contactPhone?: string;
+  notes?: string;
+  routing?: Routing;
+  routingMode?: 'normal' | 'disaster';
+  /** routing.disaster came from SOMOS_DEFAULT_DISASTER_NUMBER. */
+  disasterDefaulted?: boolean;
+  routingEffectiveAt?: string;
+  customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
+  sms?: SmsState;
+  transferId?: string;
+  /** A registry request (202) that will change this number. */
+  pendingRequestId?: string;
+  releasedAt?: string;
+  statusReason?: string;
+}
+
+export const RESERVATION_DAYS = 45; // official tariff: a reservation lapses after at most 45 days
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const numberPath = (tenantId: string, num: string) => `tenants/${tenantId}/tollfreeNumbers/${num}`;
+export const ownerPath = (num: string) => `tollfreeOwners/${num}`;
+export const numberResource = (num: string) => `tollfree-numbers/${num}`;
+
+export interface OwnerDoc {
+  num: string;
+  tenantId: string;
+  updatedAt: string;
+  transferId?: string;
+}
+
+export async function getNumber(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<TollFreeRecord | undefined> {
+  const snap = await (await deps.db()).doc(numberPath(tenantId, num)).get();
+  return snap.exists ? (snap.data() as TollFreeRecord) : undefined;
+}
+
+/** Another tenant's number is simply not found. */
+export async function requireNumber(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<TollFreeRecord> {
+  const record = await getNumber(deps, tenantId, num);
+  if (!record) throw notFound('Toll-free number');
+  return record;
+}
+
+/** A clean JSON copy (Firestore rejects undefined, and the audit snapshots the same object). */
+const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** Writes a number with its audit record (inside a transaction, after its reads). */
+export function writeNumber(tx: Transaction, db: Firestore, audit: AuditContext, action: string, before: TollFreeRecord | undefined, next: TollFreeRecord): TollFreeRecord {
+  const clean = plain(next);
+  tx.set(db.doc(numberPath(next.tenantId, next.id)), clean);
+  recordAudit(db, tx, next.tenantId, audit, { action, resource: numberResource(next.id), before: before ?? null, after: clean });
+  return clean;
+}
+
+/** Changes one number in a transaction, with its audit record; `mutate` may refuse by throwing. */
+export async function mutateNumber(
+  deps: Pick<Deps, 'db'>,
+  tenantId: string,
+  num: string,
+  audit: AuditContext,
+  action: string,
+  mutate: (current: TollFreeRecord) => TollFreeRecord | undefined,
+): Promise<TollFreeRecord> {
+  const db = await deps.db();
+  return db.runTransaction(async (tx) => {
+    const before = (await tx.get(db.doc(numberPath(tenantId, num)))).data() as TollFreeRecord | undefined;
+    if (!before) throw notFound('Toll-free number');
+    const next = mutate(before);
+    return next ? writeNumber(tx, db, audit, action, before, next) : before;
+  });
+}
+
+export const toView = (record: TollFreeRecord) => {
+  const { tenantId: _tenant, ...rest } = record;
+  return rest;
+};
+export type TollFreeView = ReturnType<typeof toView>;
+
+type NumberDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+
+/**
+ * Tenants may share a RespOrg unit (the platform default), so the registry cannot tell them apart:
+ * before changing a number, the owner index must name this tenant (a stale record — a reservation
+ * that lapsed and went to another tenant — must not reach the other tenant's number).
+ */
+export async function assertOwner(deps: Pick<Deps, 'db'>, record: TollFreeRecord): Promise<void> {
+  const owner = (await (await deps.db()).doc(ownerPath(record.id)).get()).data() as OwnerDoc | undefined;
+  if (owner?.tenantId !== record.tenantId) {
+    throw conflict('This number is no longer held for this tenant at the registry', { status: record.status });
+  }
+}
+
+function ensureNotBusy(record: TollFreeRecord): void {
+  if (record.pendingRequestId) {
+    throw conflict('A registry request for this number is still pending; poll it first', {
+      requestId: record.pendingRequestId,
+      poll: `/v1/tollfree/requests/${record.pendingRequestId}`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reserve (search-and-reserve) and release
+
+export interface ReserveInput {
+  spec: SearchSpec;
+  contactName: string;
+  /** E.164 +1… */
+  contactPhone: string;
+  notes?: string;
+}
+
+export interface ReserveResult {
+  data: TollFreeView[];
+  /** Numbers asked for by name (numbers mode) that the registry did not reserve. */
+  failed: { number: string; reason: string }[];
+}
+
+export function reserveNumbers(deps: NumberDeps) {
+  return async (tenantId: string, input: ReserveInput, audit: AuditContext): Promise<ReserveResult | PendingAnswer> => {
+    const settings = await tenantSomos(deps, tenantId);
+    const resolved = toSomosSearch(input.spec, 1);
+    const requested = resolved.request.kind === 'specific' ? resolved.request.numbers : [];
+    // A number this tenant already holds is not searched again.
+    for (const num of requested) {
+      const existing = await getNumber(deps, tenantId, num);
+      if (existing && ['reserved', 'active', 'transferring'].includes(existing.status)) {
+        throw conflict(`+1${num} is already ${existing.status} for this tenant`, { number: `+1${num}`, status: existing.status });
+      }
+    }
+    const { registry } = await deps.somos();
+    const result = await registry.searchAndReserve(callContext(settings), {
+      ...resolved.request,
+      contactName: input.contactName,
+      contactPhone: input.contactPhone,
+      ...(input.notes ? { notes: input.notes } : {}),
+    });
+    const context = { requested, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
+    if (result.pending) {
+      return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending: result, context }, audit);
+    }
+    return finishReserve(deps, tenantId, settings.respOrgId, result.data, context, audit);
+  };
+}
+
+/** Stores freshly reserved numbers (and completes the 202 request that produced them). */
+export async function finishReserve(
+  deps: Pick<Deps, 'db' | 'now'>,
+  tenantId: string,
+  respOrgId: string,
+  reserved: string[],
+  context: { requested: string[]; contactName: string; contactPhone: string; notes?: string },
+  audit: AuditContext,
+  request?: TollFreeRequestRecord,
+): Promise<ReserveResult> {
+  const db = await deps.db();
+  const now = deps.now();
+  const unique = [...new Set(reserved)];
+  return db.runTransaction(async (tx) => {
+    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
+    if (request && !claimed) return (request.result as ReserveResult | undefined) ?? { data: [], failed: [] };
+    const existing = await Promise.all(unique.map(async (num) => (await tx.get(db.doc(numberPath(tenantId, num)))).data() as TollFreeRecord | undefined));
+    const data = unique.map((num, i) => {
+      const before = existing[i];
+      const next: TollFreeRecord = {
+        id: num,
+        tenantId,
+        phoneNumber: `+1${num}`,
+        status: 'reserved',
+        respOrgId,
+        reservedUntil: new Date(now.getTime() + RESERVATION_DAYS * DAY_MS).toISOString(),
+        contactName: context.contactName,
+        contactPhone: context.contactPhone,
+        ...(context.notes ? { notes: context.notes } : {}),
+        createdAt: before?.createdAt ?? now.toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      tx.set(db.doc(ownerPath(num)), { num, tenantId, updatedAt: now.toISOString() } satisfies OwnerDoc);
+      return toView(writeNumber(tx, db, audit, 'tollfree.reserve', before, next));
+    });
+    const failed = context.requested.filter((n) => !unique.includes(n)).map((n) => ({ number: `+1${n}`, reason: 'not available at the registry' }));
+    const result = { data, failed };
+    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result }, now, audit);
+    return result;
+  });
+}
+
+export function releaseReservation(deps: NumberDeps) {
+  return async (tenantId: string, num: string, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
+    const record = await requireNumber(deps, tenantId, num);
+    if (record.status === 'released' || record.status === 'expired') return toView(record); // already back to spare
+    if (record.status !== 'reserved') {
+      throw conflict(`Only a reserved number can be released; this one is ${record.status}`, { status: record.status });
+    }
+    ensureNotBusy(record);
+    await assertOwner(deps, record);
+    const ctx = callContext(record);
+    const { registry } = await deps.somos();
+    const query = await registry.query(ctx, num);
+    if (query.pending) throw new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retry the release shortly', { retryable: true }, 5);
+    if (query.data.status === 'SPARE') {
+      return toView(await finishRelease(deps, tenantId, num, audit, undefined, 'the reservation had already lapsed at the registry'));
+    }
+    if (query.data.status !== 'RESERVED' || (query.data.respOrgId && query.data.respOrgId !== record.respOrgId)) {
+      throw conflict(`The registry shows this number as ${query.data.status}${query.data.respOrgId ? ` at ${query.data.respOrgId}` : ''}; it cannot be released`, {
+        registryStatus: query.data.status,
+      });
+    }
+    const result = await registry.releaseReservation(ctx, num, query.data.recVersionId);
+    if (result.pending) {
+      return startPendingRequest(deps)(
+        tenantId,
+        { operation: 'release', roid: record.respOrgId, pending: result, context: { num }, resource: `/v1/tollfree/${num}` },
+        audit,
+        (tx, db, requestId) => tx.update(db.doc(numberPath(tenantId, num)), { pendingRequestId: requestId }),
+      );
+    }
+    return toView(await finishRelease(deps, tenantId, num, audit));
+  };
+}
+
+/** The number is spare again: the record stays (history), the owner index goes. */
+export async function finishRelease(
+  deps: Pick<Deps, 'db' | 'now'>,
+  tenantId: string,
+  num: string,
+  audit: AuditContext,
+  request?: TollFreeRequestRecord,
+  reason?: string,
+): Promise<TollFreeRecord> {
+  const db = await deps.db();
+  const now = deps.now();
+  return db.runTransaction(async (tx) => {
+    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
+    const snap = await tx.get(db.doc(numberPath(tenantId, num)));
+    const owner = (await tx.get(db.doc(ownerPath(num)))).data() as OwnerDoc | undefined;
+    const before = snap.data() as TollFreeRecord | undefined;
+    if (!before) throw notFound('Toll-free number');
+    if (request && !claimed) return before;
+    const { reservedUntil: _until, pendingRequestId: _pending, ...rest } = before;
+    const next: TollFreeRecord = {
+      ...rest,
+      status: 'released',
+      releasedAt: now.toISOString(),
+      ...(reason ? { statusReason: reason } : {}),
+      updatedAt: now.toISOString(),
+    };
+    if (owner?.tenantId === tenantId) tx.delete(db.doc(ownerPath(num)));
+    const written = writeNumber(tx, db, audit, 'tollfree.release', before, next);
+    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: toView(written) }, now, audit);
+    return written;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: activate (customer record create) and change (customer record update)
+
+export interface RoutingInput {
+  routing: unknown;
+  effectiveAt?: string;
+  mode?: 'normal' | 'disaster';
+}
+
+/** Converts parseRouting's field (`timeOfDay[0].start`) to the API's issue path (`body.routing.timeOfDay.0.start`). */
+export const routingIssuePath = (field: string) =>
+  field === '(root)' ? 'body.routing' : `body.routing.${field.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')}`;
+
+export interface ValidRouting {
+  routing: Routing;
+  disasterDefaulted: boolean;
+  mode: 'normal' | 'disaster';
+  effectiveAt?: Date;
+}
+
+/**
+ * Every routing rule (400 naming the field), the default disaster number, and the registry mapping
+ * (a SIP destination needs SOMOS_SIP_GATEWAY_NUMBER: 503 when the platform lacks it).
+ */
+export function validateRouting(config: Deps['config'], num: string, respOrgId: string, input: RoutingInput, now: Date): ValidRouting {
+  const parsed = parseRouting(input.routing);
+  if (!parsed.success) {
+    const issues = parsed.errors.map((e) => ({ path: routingIssuePath(e.field), field: e.field, message: e.message }));
+    throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+  }
+  let routing = parsed.data;
+  let disasterDefaulted = false;
+  if (!routing.disaster && config.SOMOS_DEFAULT_DISASTER_NUMBER) {
+    routing = { ...routing, disaster: { type: 'pstn', destination: config.SOMOS_DEFAULT_DISASTER_NUMBER } };
+    disasterDefaulted = true;
+  }
+  let effectiveAt: Date | undefined;
+  if (input.effectiveAt !== undefined) {
+    effectiveAt = new Date(input.effectiveAt);
+    if (Number.isNaN(effectiveAt.getTime()) || effectiveAt.getTime() < now.getTime() - 60_000) {
+      throw new AppError('VALIDATION_ERROR', 'Invalid body.effectiveAt: must be now or in the future', {
+        issues: [{ path: 'body.effectiveAt', message: 'must be now or in the future' }],
+      });
+    }
+  }
+  const mode = input.mode ?? 'normal';
+  try {
+    toCustomerRecord(num, routing, {
+      respOrgId,
+      mode,
+      ...(config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: config.SOMOS_SIP_GATEWAY_NUMBER } : {}),
+      ...(config.SOMOS_DEFAULT_DISASTER_NUMBER ? { defaultDisasterNumber: config.SOMOS_DEFAULT_DISASTER_NUMBER } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof RoutingMappingError)) throw err;
+    if (/sipGatewayNumber/.test(err.message)) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'SIP destinations need the platform’s SIP gateway number (SOMOS_SIP_GATEWAY_NUMBER), which is not configured');
+    }
+    const path = err.field === 'respOrgId' ? 'tenant.respOrgId' : routingIssuePath(err.field);
+    throw new AppError('VALIDATION_ERROR', `Invalid ${path}: ${err.message.replace(/^[^:]+: /, '')}`, { issues: [{ path, message: err.message }] });
+  }
+  return { routing, disasterDefaulted, mode, ...(effectiveAt ? { effectiveAt } : {}) };
+}
+
+function customerRecordInput(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting) {
+  return {
+    num: record.id,
+    routing: valid.routing,
+    mode: valid.mode,
+    ...(valid.effectiveAt ? { effectiveAt: valid.effectiveAt } : {}),
+    ...(config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: config.SOMOS_SIP_GATEWAY_NUMBER } : {}),
+    ...(config.SOMOS_DEFAULT_DISASTER_NUMBER ? { defaultDisasterNumber: config.SOMOS_DEFAULT_DISASTER_NUMBER } : {}),
+    ...(record.contactName && record.contactPhone ? { contact: { name: record.contactName, phone: record.contactPhone } } : {}),
+  };
+}
+
+export interface RoutingContext {
+  num: string;
+  action: 'activate' | 'routing';
+  routing: Routing;
+  mode: 'normal' | 'disaster';
+  disasterDefaulted: boolean;
+  effectiveAt?: string;
+}
+
+export function activateNumber(deps: NumberDeps) {
+  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
+    const record = await requireNumber(deps, tenantId, num);
+    if (record.status === 'active') throw conflict('This number is already active; change its routing with PUT /v1/tollfree/{number}/routing');
+    if (record.status !== 'reserved') throw conflict(`Only a reserved number can be activated; this one is ${record.status}`, { status: record.status });
+    ensureNotBusy(record);
+    await assertOwner(deps, record);
+    const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
+    const { registry } = await deps.somos();
+    const result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
+    return afterRoutingCall(deps, record, valid, 'activate', result, audit);
+  };
+}
+
+export function changeRouting(deps: NumberDeps) {
+  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
+    const record = await requireNumber(deps, tenantId, num);
+    if (record.status === 'reserved') throw conflict('This number has no routing yet; activate it with POST /v1/tollfree/{number}/activate');
+    if (record.status !== 'active') throw conflict(`Routing can only change on an active number; this one is ${record.status}`, { status: record.status });
+    ensureNotBusy(record);
+    await assertOwner(deps, record);
+    const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
+    const { registry } = await deps.somos();
+    const ctx = callContext(record);
+    const update = async (recVersionId: string) =>
+      registry.updateCustomerRecord(ctx, { ...customerRecordInput(deps.config, record, valid), recVersionId });
+    const current = async (): Promise<string> => {
+      const cr = await registry.retrieveCustomerRecord(ctx, num);
+      if (cr.pending) throw new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retry the routing change shortly', { retryable: true }, 5);
+      if (!cr.data.recVersionId) throw new AppError('PROVIDER_ERROR', 'The registry returned the customer record without its recVersionId', { provider: 'somos', retryable: false });
+      return cr.data.recVersionId;
+    };
+    let result;
+    const known = record.customerRecord?.recVersionId;
+    try {
+      result = await update(known ?? (await current()));
+    } catch (err) {
+      // Someone else (or an earlier effective-dated change) moved the record on: once more with its version.
+      if (!(known && err instanceof ProviderError && err.info.httpStatus === 409)) throw err;
+      result = await update(await current());
+    }
+    return afterRoutingCall(deps, record, valid, 'routing', result, audit);
+  };
+}
+
+async function afterRoutingCall(
+  deps: NumberDeps,
+  record: TollFreeRecord,
+  valid: ValidRouting,
+  action: 'activate' | 'routing',
+  result: SomosResult<SomosCustomerRecordWrite>,
+  audit: AuditContext,
+): Promise<TollFreeView | PendingAnswer> {
+  const context: RoutingContext = {
+    num: record.id,
+    action,
+    routing: valid.routing,
+    mode: valid.mode,
+    disasterDefaulted: valid.disasterDefaulted,
+    ...(valid.effectiveAt ? { effectiveAt: valid.effectiveAt.toISOString() } : {}),
+  };
+  if (result.pending) {
+    return startPendingRequest(deps)(
+      record.tenantId,
+      { operation: action, roid: record.respOrgId, pending: result, context: plain(context) as unknown as Record<string, unknown>, resource: `/v1/tollfree/${record.id}` },
+      audit,
+      (tx, db, requestId) => tx.update(db.doc(numberPath(record.tenantId, record.id)), { pendingRequestId: requestId }),
+    );
+  }
+  return toView(await finishRouting(deps, record.tenantId, context, result.data, audit));
+}
+
+export async function finishRouting(
+  deps: Pick<Deps, 'db' | 'now'>,
+  tenantId: string,
+  context: RoutingContext,
+  write: SomosCustomerRecordWrite,
+  audit: AuditContext,
+  request?: TollFreeRequestRecord,
+): Promise<TollFreeRecord> {
+  const db = await deps.db();
+  const now = deps.now();
+  return db.runTransaction(async (tx) => {
+    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
+    const before = (await tx.get(db.doc(numberPath(tenantId, context.num)))).data() as TollFreeRecord | undefined;
+    if (!before) throw notFound('Toll-free number');
+    if (request && !claimed) return before;
+    const { reservedUntil: _until, pendingRequestId: _pending, statusReason: _reason, ...rest } = before;
+    const next: TollFreeRecord = {
+      ...rest,
+      status: 'active',
+      routing: context.routing,
+      routingMode: context.mode,
+      disasterDefaulted: context.disasterDefaulted,
+      routingEffectiveAt: context.effectiveAt ?? now.toISOString(),
+      customerRecord: {
+        ...(write.recVersionId ? { recVersionId: write.recVersionId } : {}),
+        ...(write.status ? { status: write.status } : {}),
+        ...(write.effDtTm ? { effDtTm: write.effDtTm } : {}),
+      },
+      updatedAt: now.toISOString(),
+    };
+    const written = writeNumber(tx, db, audit, `tollfree.${context.action}`, before, next);
+    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: toView(written) }, now, audit);
+    return written;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detail: our record + what the registry says now
+
+export interface RegistryView {
+  status?: string;
+  respOrgId?: string;
+  reservedUntil?: string;
+  effectiveDate?: string;
+  lastActivated?: string;
+  /** The registry answered 202: ask again shortly. */
+  pending?: boolean;
+  error?: string;
+}
+
+const registryView = (info: SomosNumberInfo): RegistryView => ({
+  status: info.status,
+  ...(info.respOrgId ? { respOrgId: info.respOrgId } : {}),
+  ...(info.resUntilDt ? { reservedUntil: info.resUntilDt } : {}),
+  ...(info.effDt ? { effectiveDate: info.effDt } : {}),
+  ...(info.lastActDt ? { lastActivated: info.lastActDt } : {}),
+});
+
+const lookupError = (err: unknown): string => {
+  if (err instanceof ProviderError) return `${err.message}`.slice(0, 300);
+  throw err;
+};
+
+export function numberDetail(deps: NumberDeps) {
+  return async (tenantId: string, num: string) => {
+    const record = await requireNumber(deps, tenantId, num);
+    const { registry } = await deps.somos();
+    const ctx = callContext(record);
+    const registryPart: RegistryView = await registry.query(ctx, num).then(
+      (r) => (r.pending ? { pending: true } : registryView(r.data)),
+      (err: unknown) => ({ error: lookupError(err) }),
+    );
+    let registryRouting: (RegistryRouting & { customerRecordStatus?: string }) | { pending: true } | { error: string } | undefined;
+    if (record.status === 'active') {
+      registryRouting = await registry
+        .retrieveCustomerRecord(ctx, num, deps.config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: deps.config.SOMOS_SIP_GATEWAY_NUMBER } : {})
+        .then(
+          (r) => (r.pending ? { pending: true as const } : { ...r.data.routing, ...(r.data.status ? { customerRecordStatus: r.data.status } : {}) }),
+          (err: unknown) => ({ error: lookupError(err) }),
+        );
+    }
+    return { ...toView(record), registry: registryPart, ...(registryRouting ? { registryRouting } : {}) };
+  };
+}

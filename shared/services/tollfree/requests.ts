@@ -1,0 +1,148 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { recordAudit, type AuditContext } from '../../domain/audit.js';
+import type { Deps } from '../../deps.js';
+import type { SomosOperation, SomosPending } from '../../providers/somos/client.js';
+import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
+
+/**
+ * Registry requests that answered 202 (C: "sync timeout"; the result is fetched later with
+ * `GET <same path>?reqId=`). The caller gets a job-like answer at once; the request is kept in
+ * tenants/{t}/tollfreeRequests/{id} and a Cloud Tasks follow-up retrieves and applies the result.
+ */
+export type TollFreeOperation = 'search' | 'reserve' | 'release' | 'activate' | 'routing' | 'transfer' | 'entity';
+export type TollFreeRequestStatus = 'pending' | 'completed' | 'failed';
+
+export interface TollFreeRequestRecord extends TenantDoc {
+  operation: TollFreeOperation;
+  status: TollFreeRequestStatus;
+  /** The RespOrg unit the original call was made for (ROID of the retrieve). */
+  roid: string;
+  somos: { path: string; reqId: string; operation?: SomosOperation };
+  /** What the follow-up needs to apply the answer (numbers, routing, …). */
+  context: Record<string, unknown>;
+  /** API path of the resource the request changes, when there is one. */
+  resource?: string;
+  result?: unknown;
+  error?: { message: string; code?: string };
+  attempts: number;
+  completedAt?: string;
+}
+
+export const tollfreeRequests = (db: Deps['db']) =>
+  createTenantCollection<TollFreeRequestRecord>(db, {
+    collection: 'tollfreeRequests',
+    idPrefix: 'tfr',
+    resource: 'tollfree-requests',
+    label: 'Toll-free request',
+  });
+
+export const requestPath = (tenantId: string, id: string) => `tenants/${tenantId}/tollfreeRequests/${id}`;
+
+/** The body a caller gets for a request the registry is still working on (HTTP 202). */
+export interface PendingAnswer {
+  status: 'pending';
+  requestId: string;
+  poll: string;
+  resource?: string;
+}
+
+export const isPendingAnswer = (value: unknown): value is PendingAnswer =>
+  !!value && typeof value === 'object' && (value as PendingAnswer).status === 'pending' && typeof (value as PendingAnswer).requestId === 'string';
+
+// ---------------------------------------------------------------------------------------------
+// Follow-up tasks (one internal endpoint; the body says what to follow up)
+
+export type SomosFollowup =
+  | { kind: 'request'; tenantId: string; id: string; attempt: number }
+  | { kind: 'sms'; tenantId: string; number: string; attempt: number }
+  | { kind: 'transfer'; tenantId: string; id: string; attempt: number };
+
+export async function scheduleFollowup(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, task: SomosFollowup, delayMs: number): Promise<void> {
+  const subject = task.kind === 'sms' ? task.number : task.id;
+  await deps.tasks.enqueue({
+    queue: taskEndpoints.somosFollowup.queue,
+    ...taskTarget(deps.config, taskEndpoints.somosFollowup),
+    body: task,
+    scheduleAt: new Date(deps.now().getTime() + delayMs),
+    id: `somos-${task.kind}-${task.tenantId}-${subject}-${task.attempt}`,
+  });
+}
+
+/** 5 s, 10 s, 20 s, 40 s, then every minute; about an hour in all. */
+export const requestPollDelayMs = (attempt: number) => Math.min(60_000, 5_000 * 2 ** Math.min(attempt, 4));
+export const MAX_REQUEST_POLLS = 60;
+
+type RequestDeps = Pick<Deps, 'db' | 'tasks' | 'config' | 'now'>;
+
+export function startPendingRequest(deps: RequestDeps) {
+  const requests = tollfreeRequests(deps.db);
+  return async (
+    tenantId: string,
+    input: { operation: TollFreeOperation; roid: string; pending: SomosPending; context: Record<string, unknown>; resource?: string },
+    audit: AuditContext,
+    /** Writes that belong with the request (e.g. the number's pendingRequestId); writes only. */
+    alongside?: (tx: Transaction, db: Firestore, requestId: string) => void,
+  ): Promise<PendingAnswer> => {
+    const now = deps.now().toISOString();
+    const record: TollFreeRequestRecord = {
+      id: requests.newId(),
+      tenantId,
+      operation: input.operation,
+      status: 'pending',
+      roid: input.roid,
+      somos: { path: input.pending.path, reqId: input.pending.reqId, ...(input.pending.operation ? { operation: input.pending.operation } : {}) },
+      context: input.context,
+      ...(input.resource ? { resource: input.resource } : {}),
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await requests.create(record, audit, `tollfree.${input.operation}_pending`, (tx, db) => alongside?.(tx, db, record.id));
+    await scheduleFollowup(deps, { kind: 'request', tenantId, id: record.id, attempt: 0 }, requestPollDelayMs(0));
+    return pendingAnswer(record);
+  };
+}
+
+export const pendingAnswer = (record: Pick<TollFreeRequestRecord, 'id' | 'resource'>): PendingAnswer => ({
+  status: 'pending',
+  requestId: record.id,
+  poll: `/v1/tollfree/requests/${record.id}`,
+  ...(record.resource ? { resource: record.resource } : {}),
+});
+
+/**
+ * Inside a transaction (a read): the request when it is still pending, else undefined. Appliers
+ * call it first so that a result is applied exactly once even when two follow-ups race.
+ */
+export async function claimPending(tx: Transaction, db: Firestore, tenantId: string, requestId: string): Promise<TollFreeRequestRecord | undefined> {
+  const snap = await tx.get(db.doc(requestPath(tenantId, requestId)));
+  const record = snap.data() as TollFreeRequestRecord | undefined;
+  return record?.status === 'pending' ? record : undefined;
+}
+
+/** Inside the same transaction (a write): the request is done. */
+export function finishRequest(
+  tx: Transaction,
+  db: Firestore,
+  record: TollFreeRequestRecord,
+  outcome: { status: 'completed'; result?: unknown } | { status: 'failed'; error: { message: string; code?: string } },
+  now: Date,
+  audit: AuditContext,
+): TollFreeRequestRecord {
+  const next: TollFreeRequestRecord = {
+    ...record,
+    status: outcome.status,
+    ...(outcome.status === 'completed' ? (outcome.result !== undefined ? { result: outcome.result } : {}) : { error: outcome.error }),
+    completedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  tx.set(db.doc(requestPath(record.tenantId, record.id)), JSON.parse(JSON.stringify(next)) as TollFreeRequestRecord);
+  recordAudit(db, tx, record.tenantId, audit, {
+    action: `tollfree.${record.operation}_${outcome.status}`,
+    resource: `tollfree-requests/${record.id}`,
+    before: record,
+    after: next,
+  });
+  return next;
+}
