@@ -60,6 +60,7 @@ function lazySecretStore(config: Config, cached = true): SecretStore {
     access: async (name) => (await load()).access(name),
     put: async (name, value, labels) => (await load()).put(name, value, labels),
     delete: async (name) => (await load()).delete(name),
+    pruneVersions: async (name, keep) => (await load()).pruneVersions?.(name, keep) ?? 0,
   };
 }
 

@@ -75,6 +75,19 @@ export class LocalSecretStore implements SecretStore {
     });
   }
 
+  async pruneVersions(name: string, keep: number): Promise<number> {
+    assertValidSecretId(name);
+    return this.locked(name, async () => {
+      const secret = await this.load(name);
+      if (!secret) return 0;
+      const enabled = secret.versions.filter((v) => v.state === 'ENABLED');
+      const old = enabled.slice(0, Math.max(0, enabled.length - keep));
+      for (const version of old) Object.assign(version, { state: 'DESTROYED', value: '' });
+      if (old.length) await this.save(secret);
+      return old.length;
+    });
+  }
+
   async delete(name: string): Promise<void> {
     assertValidSecretId(name);
     await this.locked(name, async () => {

@@ -121,6 +121,17 @@ export class SecretManagerStore implements SecretStore {
     return version.name;
   }
 
+  async pruneVersions(name: string, keep: number): Promise<number> {
+    assertValidSecretId(name);
+    const client = await this.client();
+    const [versions] = await client.listSecretVersions({ parent: this.secretPath(name), filter: 'state:ENABLED' });
+    const newestFirst = versions
+      .filter((v) => v.name && (v.state === 'ENABLED' || v.state === 1))
+      .sort((a, b) => Number(b.name!.split('/').pop()) - Number(a.name!.split('/').pop()));
+    for (const version of newestFirst.slice(keep)) await client.destroySecretVersion({ name: version.name! });
+    return Math.max(0, newestFirst.length - keep);
+  }
+
   async delete(name: string): Promise<void> {
     assertValidSecretId(name);
     const client = await this.client();

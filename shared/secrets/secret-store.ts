@@ -10,6 +10,11 @@ export interface SecretStore {
   put(name: string, value: string, labels?: Record<string, string>): Promise<string>;
   /** Deletes the secret and all versions; no error when already gone. */
   delete(name: string): Promise<void>;
+  /**
+   * Destroys all but the newest `keep` enabled versions (secrets rewritten often, like a token
+   * state, would otherwise grow a billed version each time); returns how many were destroyed.
+   */
+  pruneVersions?(name: string, keep: number): Promise<number>;
 }
 
 export class SecretNotFoundError extends Error {
@@ -132,6 +137,7 @@ export function withCache(store: SecretStore, ttlMs = 30_000, now: () => number 
         invalidate(name);
       }
     },
+    ...(store.pruneVersions ? { pruneVersions: (name: string, keep: number) => store.pruneVersions!(name, keep) } : {}),
     async delete(name) {
       invalidate(name);
       try {

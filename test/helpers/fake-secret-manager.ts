@@ -19,6 +19,7 @@ interface FakeVersion {
   version: number;
   data: Buffer;
   createTime: string;
+  state?: 'ENABLED' | 'DESTROYED';
 }
 interface FakeSecret {
   labels: Record<string, string>;
@@ -43,6 +44,8 @@ const routes = {
   create: new RegExp(`^/v1/projects/${SEGMENT}/secrets$`),
   addVersion: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}:addVersion$`),
   access: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions/${SEGMENT}:access$`),
+  versions: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions$`),
+  destroy: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions/${SEGMENT}:destroy$`),
   secret: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}$`),
 };
 
@@ -129,6 +132,28 @@ export async function startFakeSecretManager(): Promise<FakeSecretManager> {
         name: `projects/${project}/secrets/${secretId}/versions/${version.version}`,
         payload: { data: version.data.toString('base64'), dataCrc32c: String((crc32c(version.data) ^ (faults.badAccessChecksum ? 1 : 0)) >>> 0) },
       });
+    }
+
+    if (req.method === 'GET' && (m = routes.versions.exec(path))) {
+      const [, project, secretId] = m;
+      const secret = secrets.get(`${project}/${secretId}`);
+      if (!secret) return sendError(res, 404, 'NOT_FOUND', `Secret [projects/${project}/secrets/${secretId}] not found.`);
+      const enabledOnly = (url.searchParams.get('filter') ?? '').includes('state:ENABLED');
+      return sendJson(res, {
+        versions: secret.versions
+          .filter((v) => !enabledOnly || (v.state ?? 'ENABLED') === 'ENABLED')
+          .map((v) => ({ name: `projects/${project}/secrets/${secretId}/versions/${v.version}`, state: v.state ?? 'ENABLED', createTime: v.createTime })),
+        totalSize: secret.versions.length,
+      });
+    }
+
+    if (req.method === 'POST' && (m = routes.destroy.exec(path))) {
+      const [, project, secretId, versionId] = m;
+      const version = secrets.get(`${project}/${secretId}`)?.versions.find((v) => String(v.version) === versionId);
+      if (!version) return sendError(res, 404, 'NOT_FOUND', `Secret Version [${versionId}] not found.`);
+      version.state = 'DESTROYED';
+      version.data = Buffer.alloc(0);
+      return sendJson(res, { name: `projects/${project}/secrets/${secretId}/versions/${versionId}`, state: 'DESTROYED' });
     }
 
     if (req.method === 'DELETE' && (m = routes.secret.exec(path))) {

@@ -71,6 +71,15 @@ describe('SecretManagerStore (real client, REST fallback) against a fake Secret 
     await expect(store.delete('twilio-auth-token_acct1')).resolves.toBeUndefined();
   });
 
+  it('prunes all but the newest versions (the real client’s list + destroy calls)', async () => {
+    for (const value of ['v1', 'v2', 'v3', 'v4', 'v5']) await store.put('pruned-state', value);
+    expect(await store.pruneVersions('pruned-state', 2)).toBe(3);
+    expect(await store.access('pruned-state')).toBe('v5');
+    const destroyed = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(':destroy')).map((r) => r.path.split('/').pop());
+    expect(destroyed.sort()).toEqual(['1:destroy', '2:destroy', '3:destroy']);
+    expect(await store.pruneVersions('pruned-state', 2)).toBe(0);
+  });
+
   it('access of a secret that never existed throws SecretNotFoundError', async () => {
     const err = await store.access('never-created').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretNotFoundError);

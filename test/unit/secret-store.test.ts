@@ -68,6 +68,17 @@ function behavesLikeSecretManager(label: string, make: () => Promise<SecretStore
 behavesLikeSecretManager('memory', async () => new LocalSecretStore());
 behavesLikeSecretManager('dir', async () => new LocalSecretStore({ dir: await tempDir() }));
 
+describe('LocalSecretStore.pruneVersions', () => {
+  it('destroys all but the newest enabled versions and keeps serving the latest', async () => {
+    const store = new LocalSecretStore({ dir: await tempDir() });
+    for (const value of ['a', 'b', 'c', 'd']) await store.put('rotating', value);
+    expect(await store.pruneVersions('rotating', 1)).toBe(3);
+    expect(await store.access('rotating')).toBe('d');
+    expect(await store.pruneVersions('rotating', 1)).toBe(0);
+    expect(await store.pruneVersions('never-existed', 1)).toBe(0);
+  });
+});
+
 describe('LocalSecretStore with dir', () => {
   it('persists across instances (a restarted dev stack keeps its secrets), files mode 0600', async () => {
     const dir = join(await tempDir(), 'nested', 'secrets');

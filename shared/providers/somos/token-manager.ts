@@ -690,6 +690,8 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
           }
           try {
             await options.secrets.put(options.stateSecret, serializeTokenState(renewed.state), { component: 'somos-token' });
+            // Each renewal is a new version; keep a few (readers mid-rotation) and destroy the rest.
+            await options.secrets.pruneVersions?.(options.stateSecret, 3).catch((err: unknown) => log.warn('could not prune old token versions', { err }));
           } catch (err) {
             await recordFailure('state_write', err);
             throw err;
