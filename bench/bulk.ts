@@ -28,7 +28,8 @@
  * document appears, before any item task runs: what the first item would have written anyway.
  */
 import { parseArgs } from 'node:util';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MissingToolError, startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from '../scripts/local/emulators.js';
@@ -112,6 +113,30 @@ function pickNumbers(count: number, seed: number): string[] {
   return out;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+async function cpuSecondsOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and total jiffies of the whole machine (first line of /proc/stat); undefined off Linux. */
+async function machineCpu(): Promise<{ busy: number; total: number } | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
 interface JobView {
   id: string;
   status: string;
@@ -157,6 +182,9 @@ async function run(): Promise<number> {
           accountRateLimitPerSecond: config.accountRateLimit,
           transientFailureRate: config.transientFailureRate,
           seed: config.seed,
+          // The dev stack's persistence rewrites every owned number on each purchase (O(n²) over a
+          // job); it is not part of the platform being measured.
+          stateFile: undefined,
         },
       },
       taskQueueOptions: { duplicateDeliveryRate: config.duplicateDeliveryRate },
@@ -180,6 +208,17 @@ async function run(): Promise<number> {
 
     // Peak memory of the whole stack (this process), every 100 ms while the job runs.
     const baselineRss = process.memoryUsage().rss;
+    const cpuBefore = process.cpuUsage();
+    const emulatorCpuBefore = await Promise.all([firestore.pid, pubsub.pid].map(cpuSecondsOf));
+    const machineBefore = await machineCpu();
+    const inFlightSamples: number[] = [];
+    const dispatchSampler = setInterval(() => {
+      const q = running.tasks.stats()['provider-twilio'];
+      if (q) inFlightSamples.push(q.inFlight);
+    }, 250);
+    cleanup.push(async () => clearInterval(dispatchSampler));
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     let peakRss = baselineRss;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -229,6 +268,17 @@ async function run(): Promise<number> {
       await sleep(pollMs);
     }
     clearInterval(sampler);
+    loopDelay.disable();
+    clearInterval(dispatchSampler);
+    const machineAfter = await machineCpu();
+    const machineBusy =
+      machineBefore && machineAfter && machineAfter.total > machineBefore.total
+        ? (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)
+        : undefined;
+    const avgInFlight = inFlightSamples.length ? inFlightSamples.reduce((a, b) => a + b, 0) / inFlightSamples.length : 0;
+    const cpu = process.cpuUsage(cpuBefore);
+    const emulatorCpuAfter = await Promise.all([firestore.pid, pubsub.pid].map(cpuSecondsOf));
+    const emulatorCpu = emulatorCpuAfter.map((after, i) => (after !== undefined && emulatorCpuBefore[i] !== undefined ? after - emulatorCpuBefore[i]! : undefined));
     if (!job) throw new Error('the job could not be read');
     const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
     const wallMs = finishedAt - postedAt;
@@ -256,6 +306,9 @@ async function run(): Promise<number> {
     const purchasePosts = requests.filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
     const queue = stack.tasks.stats()['provider-twilio'];
 
+    // Each item needs at least one call; ambiguous 503s add a lookup and a second purchase attempt.
+    const admittedRequests = requests.length - (byStatus['429'] ?? 0);
+    const requestsPerItem = admittedRequests / config.items;
     const seconds = wallMs / 1000;
     const itemsPerSecond = config.items / seconds;
     const bound = Math.min(config.accountRateLimit, config.queueRate);
@@ -266,6 +319,8 @@ async function run(): Promise<number> {
       status: job.status,
       itemsPerSecond: Math.round(itemsPerSecond * 100) / 100,
       boundPerSecond: config.accountRateLimit,
+      requestsPerItem: Math.round(requestsPerItem * 1000) / 1000,
+      effectiveBoundPerSecond: Math.round((config.accountRateLimit / Math.max(1, requestsPerItem)) * 10) / 10,
       ratio: Math.round(ratio * 1000) / 1000,
       wallSeconds: Math.round(seconds * 100) / 100,
       processingSeconds: Math.round(processingMs / 10) / 100,
@@ -273,6 +328,14 @@ async function run(): Promise<number> {
       itemsLost: lost.size,
       duplicatedOperations: duplicated,
       peakRssMb: mb(peakRss),
+      cpuSeconds: {
+        stack: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+        firestoreEmulator: emulatorCpu[0] !== undefined ? Math.round(emulatorCpu[0] * 100) / 100 : null,
+        pubsubEmulator: emulatorCpu[1] !== undefined ? Math.round(emulatorCpu[1] * 100) / 100 : null,
+      },
+      machineCpuBusy: machineBusy !== undefined ? Math.round(machineBusy * 1000) / 1000 : null,
+      inFlight: { avg: Math.round(avgInFlight * 10) / 10, max: Math.max(0, ...inFlightSamples) },
+      eventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e4) / 100, p99: Math.round(loopDelay.percentile(99) / 1e4) / 100, max: Math.round(loopDelay.max / 1e4) / 100 },
       baselineRssMb: mb(baselineRss),
       counts: job.counts,
       providerRequests: requests.length,
@@ -289,10 +352,21 @@ async function run(): Promise<number> {
       ['items/second', fmt(itemsPerSecond, 1)],
       ['theoretical bound', `${fmt(config.accountRateLimit, 1)}/s (account limit)`],
       ['ratio', `${ratio.toFixed(3)} (target ≥ 0.9)`],
-      ['wall time', `${seconds.toFixed(1)} s (POST → finished; API answered in ${(acceptedMs / 1000).toFixed(2)} s, items ran ${(processingMs / 1000).toFixed(1)} s)`],
+      [
+        'requests per item',
+        `${requestsPerItem.toFixed(3)} admitted by the account limit → at most ${(config.accountRateLimit / Math.max(1, requestsPerItem)).toFixed(1)} items/s with these faults`,
+      ],
+      ['wall time', `${seconds.toFixed(1)} s (POST → finished; API answered in ${(acceptedMs / 1000).toFixed(2)} s; started → finished ${(processingMs / 1000).toFixed(1)} s)`],
       ['items lost', String(lost.size)],
       ['duplicated operations', String(duplicated)],
       ['peak RSS', `${mb(peakRss)} MB (at submit: ${mb(baselineRss)} MB)`],
+      [
+        'CPU (during the job)',
+        `stack ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, Firestore emulator ${emulatorCpu[0]?.toFixed(1) ?? '?'} s, Pub/Sub emulator ${emulatorCpu[1]?.toFixed(1) ?? '?'} s of ${seconds.toFixed(1)} s wall × ${result.cpus} cores`,
+      ],
+      ['machine CPU busy', machineBusy !== undefined ? `${(machineBusy * 100).toFixed(0)}% (all processes, ${result.cpus} cores)` : '?'],
+      ['tasks in flight', `avg ${result.inFlight.avg}, max ${result.inFlight.max} (provider-twilio, limit ${Math.max(2, Math.ceil(config.queueRate * 2))})`],
+      ['event-loop delay', `p50 ${result.eventLoopDelayMs.p50} ms, p99 ${result.eventLoopDelayMs.p99} ms, max ${result.eventLoopDelayMs.max} ms`],
       ['job', `${job.status}: ${Object.entries(job.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`],
       ['provider requests', `${fmt(requests.length)} (${Object.entries(byStatus).map(([s, n]) => `${s}: ${fmt(n)}`).join(', ')}); purchase POSTs ${fmt(purchasePosts)}`],
       ['provider queue', queue ? `dispatched ${fmt(queue.dispatched)}, retried ${fmt(queue.retried)}, failed ${queue.failed}, duplicate deliveries ${queue.duplicated}` : '-'],

@@ -720,6 +720,7 @@ export const JobItemTask = z
 export const JobItemResult = z.object({ outcome: z.enum(['succeeded', 'failed', 'cancelled', 'already_final', 'busy']) });
 export const JobCallbackTask = z.object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id }).strict();
 export const JobCallbackResult = z.object({ status: z.number().int() });
+export const JobFinalizeResult = z.object({ checked: z.literal(true) });
 export const SigningSecretResponse = z.object({
   secret: z.string(),
   header: z.literal('X-Signature'),

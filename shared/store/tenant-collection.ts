@@ -41,11 +41,12 @@ export function createTenantCollection<T extends TenantDoc>(
       limit: number,
       cursor?: string,
       where: [string, FirebaseFirestore.WhereFilterOp, unknown][] = [],
+      options: { total?: boolean } = {},
     ): Promise<Page<T>> {
       const firestore = await db();
       let query: Query = firestore.collection(path(tenantId));
       for (const [field, op, value] of where) query = query.where(field, op, value);
-      const total = cursor ? undefined : (await query.count().get()).data().count;
+      const total = cursor || options.total === false ? undefined : (await query.count().get()).data().count;
       let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
       if (cursor) {
         const position = decodeCursor(cursor);

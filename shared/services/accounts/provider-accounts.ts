@@ -38,10 +38,8 @@ export function accountLookup(db: () => Promise<Firestore>): AccountLookup {
         const account = await accounts.get(tenantId, accountId);
         return account && account.provider === provider ? { id: account.id, secretName: account.secretName } : undefined;
       }
-      const page = await accounts.list(tenantId, 1, undefined, [
-        ['provider', '==', provider],
-        ['isDefault', '==', true],
-      ]);
+      // On every provider call: one indexed read, no count.
+      const page = await accounts.list(tenantId, 1, undefined, [['provider', '==', provider], ['isDefault', '==', true]], { total: false });
       const account = page.items[0];
       return account ? { id: account.id, secretName: account.secretName } : undefined;
     },

@@ -206,6 +206,11 @@ export function expandChunk(deps: JobDeps) {
       if (items.length === 0) await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
+    if (!job.startedAt) {
+      // The job starts when its first chunk reaches the queue: once per chunk at most, never per item.
+      const now = deps.now().toISOString();
+      await db.doc(jobPath(job.tenantId, job.id)).update({ startedAt: now, status: 'running', updatedAt: now });
+    }
     const snap = await chunkItems(db, message);
     const target = taskTarget(deps.config, taskEndpoints.jobItem);
     let enqueued = 0;
@@ -274,16 +279,9 @@ export function runItem(deps: JobDeps) {
       tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
-    if (claim.kind === 'run' && !job!.startedAt) {
-      // Once per job: the first item to run marks it started.
-      await db.runTransaction(async (tx) => {
-        const current = (await tx.get(jobRef)).data() as JobRecord | undefined;
-        if (current && !current.startedAt) tx.update(jobRef, { startedAt: now.toISOString(), status: 'running', updatedAt: now.toISOString() });
-      });
-    }
     if (claim.kind === 'gone' || claim.kind === 'final') return 'already_final';
     if (claim.kind === 'cancelled') {
-      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'cancelled';
     }
     if (claim.kind === 'busy') throw new AppError('SERVICE_UNAVAILABLE', 'This item is being processed by another delivery', { retryable: true }, 30);
@@ -292,7 +290,7 @@ export function runItem(deps: JobDeps) {
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
       await itemRef.update({ state: 'succeeded', result, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
-      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'succeeded';
     } catch (err) {
       const classified = classify(err);
@@ -303,7 +301,7 @@ export function runItem(deps: JobDeps) {
         throw err instanceof AppError ? err : new AppError('SERVICE_UNAVAILABLE', classified.message, { retryable: true });
       }
       await itemRef.update({ state: 'failed', error: classified, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
-      await finalizeIfDone(deps, ref.tenantId, ref.jobId, log);
+      await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'failed';
     }
   };
@@ -382,6 +380,22 @@ export async function itemCounts(db: Firestore, tenantId: string, jobId: string)
     { readOnly: true },
   );
   return Object.fromEntries(entries) as Record<ItemState, number>;
+}
+
+/**
+ * Finished items ask for a completion check; checks are de-duplicated per job and time window,
+ * so a 10,000-item job is counted a few dozen times, not 10,000 times.
+ */
+export async function scheduleFinalizeCheck(deps: Pick<JobDeps, 'tasks' | 'config' | 'now'>, tenantId: string, jobId: string): Promise<void> {
+  const windowMs = deps.config.JOB_FINALIZE_WINDOW_MS;
+  const window = Math.floor(deps.now().getTime() / windowMs);
+  await deps.tasks.enqueue({
+    queue: taskEndpoints.jobFinalize.queue,
+    ...taskTarget(deps.config, taskEndpoints.jobFinalize),
+    body: { tenantId, jobId },
+    scheduleAt: new Date((window + 1) * windowMs),
+    id: `job-finalize-${tenantId}-${jobId}-${window}`,
+  });
 }
 
 /** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
