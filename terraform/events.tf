@@ -44,21 +44,53 @@ resource "google_cloudfunctions2_function" "event" {
     }
   }
 
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = google_pubsub_topic.topics[each.value.topic].id
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.events.email
+}
+
+# Each event function is fed by a push subscription of its own — as in the local stack — so its
+# retry and dead-letter policy live in Terraform (Eventarc-managed subscriptions cannot carry one).
+# The functions framework turns the push into the CloudEvent the function expects.
+resource "google_pubsub_subscription" "push" {
+  for_each             = local.event_functions
+  name                 = "${each.key}-push"
+  topic                = google_pubsub_topic.topics[each.value.topic].id
+  ack_deadline_seconds = min(600, each.value.timeoutSeconds)
+  push_config {
+    push_endpoint = google_cloudfunctions2_function.event[each.key].service_config[0].uri
+    oidc_token {
+      service_account_email = google_service_account.events.email
+    }
+  }
+  retry_policy {
+    minimum_backoff = "5s"
+    maximum_backoff = "300s"
+  }
+  dynamic "dead_letter_policy" {
+    for_each = each.value.deadLetterTopic == null ? [] : [each.value.deadLetterTopic]
+    content {
+      dead_letter_topic     = google_pubsub_topic.topics[dead_letter_policy.value].id
+      max_delivery_attempts = each.value.maxDeliveryAttempts
+    }
   }
 }
 
-# Eventarc creates the push subscription; dead-lettering is set on it after creation:
-#   gcloud pubsub subscriptions update <eventarc-subscription> --dead-letter-topic=<deadLetterTopic>
-#     --max-delivery-attempts=<maxDeliveryAttempts>
-# (the Google provider exposes no dead-letter setting on Eventarc-managed subscriptions).
-# The Pub/Sub service agent must be able to publish to the dead-letter topics:
+resource "google_cloud_run_service_iam_member" "events_invoker" {
+  for_each = local.event_functions
+  location = var.region
+  service  = google_cloudfunctions2_function.event[each.key].name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.events.email}"
+}
+
+# The Pub/Sub service agent forwards dead letters: it publishes to the dead-letter topics and
+# acknowledges on the source subscriptions.
 data "google_project" "this" {}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each     = { for name, f in local.event_functions : name => f if f.deadLetterTopic != null }
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
 
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   for_each = toset([for f in local.manifest.eventFunctions : f.deadLetterTopic if f.deadLetterTopic != null])

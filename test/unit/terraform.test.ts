@@ -65,6 +65,19 @@ describe('terraform', () => {
     expect(text).not.toMatch(/google_secret_manager_secret_version/); // values are added out of band
   });
 
+  it('feeds every event function from a push subscription with its dead-letter policy', async () => {
+    const { resources } = await loadTerraform();
+    const push = resources.google_pubsub_subscription?.push;
+    expect(push?.for_each).toBe('${local.event_functions}');
+    expect(JSON.stringify(push)).toContain('dead_letter_policy');
+    expect(JSON.stringify(push)).toContain('oidc_token');
+  });
+
+  it('declares the composite indexes of firestore.indexes.json', async () => {
+    const { resources } = await loadTerraform();
+    expect(JSON.stringify(resources.google_firestore_index?.composite)).toContain('firestore_indexes');
+  });
+
   it('keeps idempotency keys for 24 h only and routes the public entry through the generated gateway config', async () => {
     const { resources, text } = await loadTerraform();
     expect(JSON.stringify(resources.google_firestore_field)).toContain('idempotencyKeys');
