@@ -648,7 +648,7 @@ const ItemStateEnum = z.enum(['queued', 'running', 'succeeded', 'failed', 'cance
 export const CreateJobBody = z
   .object({
     type: z.enum(['purchase', 'release', 'update', 'tollfree-reserve', 'tollfree-activate', 'tollfree-routing', 'tollfree-sms']),
-    provider: Provider,
+    provider: z.enum([...numberProviders, 'somos']).meta({ description: 'somos for tollfree-* jobs' }),
     accountId: AccountIdValue.optional(),
     items: z.array(z.unknown()).min(1).max(10_000).optional().meta({ description: 'Up to 10,000 items, each validated up front' }),
     search: z

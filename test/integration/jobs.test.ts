@@ -126,6 +126,44 @@ describe('bulk purchase', () => {
   });
 });
 
+describe('toll-free bulk jobs (Somos)', () => {
+  it('reserves, then activates with routing, one registry operation per item', async () => {
+    const found = (await admin.get('/v1/tollfree/available?npa=855&quantity=3')).body.data as { number: string }[];
+    expect(found.length).toBe(3);
+    expectEnvelope(await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'twilio', items: [{ number: found[0]!.number }] }), 400, 'VALIDATION_ERROR');
+    const reserve = await admin.post('/v1/jobs', {
+      type: 'tollfree-reserve',
+      provider: 'somos',
+      items: [...found.map((n) => ({ number: n.number, contactName: 'Ops', contactPhone: '+14155550100' })), { number: '4155550100', contactName: 'x', contactPhone: '+14155550100' }],
+    });
+    expect(reserve.status, JSON.stringify(reserve.body)).toBe(202);
+    expect(reserve.body.invalidCount).toBe(1);
+    expect((await finished(reserve.body.id)).counts).toMatchObject({ succeeded: 3, failed: 0 });
+    // A redelivered item finds the number already reserved: still one registry reservation.
+    const url = `${stack.url}/internal/tasks/job-item`;
+    const again = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: 'carrier', jobId: reserve.body.id, itemId: 'it_00000' }),
+    });
+    expect(await again.json()).toEqual({ outcome: 'already_final' });
+
+    const activate = await admin.post('/v1/jobs', {
+      type: 'tollfree-activate',
+      provider: 'somos',
+      items: [
+        { number: found[0]!.number, routing: { primary: { type: 'pstn', destination: '+14155550123' } } },
+        { number: found[1]!.number, routing: { primary: { type: 'pstn', destination: 'not-e164' } } },
+      ],
+    });
+    const job = await finished(activate.body.id);
+    expect(job.counts).toMatchObject({ succeeded: 1, failed: 1 });
+    const failed = (await admin.get(`/v1/jobs/${activate.body.id}/items?state=failed`)).body.data[0];
+    expect(failed.error).toMatchObject({ code: 'VALIDATION_ERROR', retryable: false });
+    expect((await admin.get(`/v1/tollfree/${found[0]!.number}`)).body.status).toBe('active');
+  });
+});
+
 describe('cancel, dead letters, callbacks', () => {
   it('cancels the items not started yet', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=415', 8);

@@ -15,6 +15,8 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { purchaseNumber } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
 import { searchAvailable } from '../numbers/search.js';
+import { activateNumber, changeRouting, getNumber as getTollFree, reserveNumbers } from '../tollfree/numbers.js';
+import { requestTextEnablement } from '../tollfree/sms.js';
 
 /**
  * Bulk jobs. The API writes the job and its items, then publishes chunks to Pub/Sub; a worker
@@ -31,6 +33,13 @@ export const MAX_ITEMS = 10_000;
 export const MAX_ITEM_ATTEMPTS = 8;
 const ITEM_LEASE_MS = 2 * 60 * 1000;
 
+const TollFree = z
+  .string()
+  .trim()
+  .transform((v) => v.replace(/^\+?1/, '').replace(/\D/g, ''))
+  .refine((v) => /^8(00|33|44|55|66|77|88)\d{7}$/.test(v), 'must be a toll-free number (8XX), 10 digits or +1…');
+const Contact = { contactName: z.string().trim().min(1).max(64), contactPhone: E164 };
+
 const itemSchemas = {
   purchase: z
     .object({
@@ -42,6 +51,13 @@ const itemSchemas = {
     .strict(),
   release: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), reason: z.string().trim().min(1).max(500).optional() }).strict(),
   update: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), changes: UpdateNumberBody }).strict(),
+  // Toll-free (Somos): one registry operation per item; routing is validated by the registry module when the item runs.
+  'tollfree-reserve': z.object({ number: TollFree, ...Contact, notes: z.string().trim().min(1).max(240).optional() }).strict(),
+  'tollfree-activate': z.object({ number: TollFree, routing: z.record(z.string(), z.unknown()) }).strict(),
+  'tollfree-routing': z
+    .object({ number: TollFree, routing: z.record(z.string(), z.unknown()), effectiveAt: z.string().datetime().optional() })
+    .strict(),
+  'tollfree-sms': z.object({ number: TollFree, sms: z.boolean(), mms: z.boolean(), webhookUrl: z.string().url().startsWith('https://').optional() }).strict(),
 } as const;
 type SupportedType = keyof typeof itemSchemas;
 const supported = (type: JobType): type is SupportedType => type in itemSchemas;
@@ -60,11 +76,11 @@ export interface ChunkMessage {
 const jobPath = (tenantId: string, jobId: string) => `tenants/${tenantId}/jobs/${jobId}`;
 const itemsPath = (tenantId: string, jobId: string) => `${jobPath(tenantId, jobId)}/items`;
 
-type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets'>;
+type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets' | 'somos'>;
 
 export interface CreateJobInput {
   type: JobType;
-  provider: NumberProviderName;
+  provider: NumberProviderName | 'somos';
   accountId?: string;
   items?: unknown[];
   search?: { country: string; type: 'local' | 'toll_free' | 'mobile' | 'national'; areaCode?: string; contains?: string; quantity: number };
@@ -79,8 +95,14 @@ export function createJob(deps: JobDeps) {
     idempotencyKey: string | undefined,
   ): Promise<{ job: JobRecord; invalidItems: { index: number; issues: { path: string; message: string }[] }[] }> => {
     if (!supported(input.type)) {
-      throw new AppError('VALIDATION_ERROR', `${input.type} jobs are not available yet (toll-free bulk operations arrive with the Somos integration)`, {
+      throw new AppError('VALIDATION_ERROR', `${input.type} jobs are not supported`, {
         issues: [{ path: 'body.type', message: `supported: ${Object.keys(itemSchemas).join(', ')}` }],
+      });
+    }
+    const tollFree = input.type.startsWith('tollfree-');
+    if (tollFree !== (input.provider === 'somos')) {
+      throw new AppError('VALIDATION_ERROR', tollFree ? 'Toll-free jobs run against provider "somos"' : 'Provider "somos" only runs tollfree-* jobs', {
+        issues: [{ path: 'body.provider', message: tollFree ? 'must be somos' : 'not for this job type' }],
       });
     }
     if (input.callbackUrl) assertOutboundUrl(deps.config, input.callbackUrl, 'callbackUrl');
@@ -343,9 +365,44 @@ async function perform(deps: JobDeps, job: JobRecord, item: JobItemRecord, audit
       const record = await updateNumber(deps)(job.tenantId, input.numberId, input.changes, audit);
       return { numberId: record.id, status: record.status };
     }
-    default:
-      throw new AppError('VALIDATION_ERROR', `${job.type} items cannot run yet`);
+    case 'tollfree-reserve': {
+      const input = item.input as { number: string; contactName: string; contactPhone: string; notes?: string };
+      const existing = await getTollFree(deps, job.tenantId, input.number);
+      if (existing && ['reserved', 'active', 'transferring'].includes(existing.status)) return { number: input.number, status: existing.status };
+      const result = await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) }, audit);
+      if ('failed' in result && result.failed.length) throw new AppError('CONFLICT', `Not reserved: ${result.failed[0]!.reason}`, { number: input.number, retryable: false });
+      return tollFreeOutcome(input.number, result);
+    }
+    case 'tollfree-activate': {
+      const input = item.input as { number: string; routing: unknown };
+      const existing = await getTollFree(deps, job.tenantId, input.number);
+      if (existing?.status === 'active') return { number: input.number, status: 'active' };
+      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing }, audit));
+    }
+    case 'tollfree-routing': {
+      const input = item.input as { number: string; routing: unknown; effectiveAt?: string };
+      return tollFreeOutcome(
+        input.number,
+        await changeRouting(deps)(job.tenantId, input.number, { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}) }, audit),
+      );
+    }
+    case 'tollfree-sms': {
+      const input = item.input as { number: string; sms: boolean; mms: boolean; webhookUrl?: string };
+      const existing = await getTollFree(deps, job.tenantId, input.number);
+      if (existing?.sms && existing.sms.status !== 'rejected' && existing.sms.sms === input.sms && existing.sms.mms === input.mms) {
+        return { number: input.number, sms: existing.sms.status };
+      }
+      const view = await requestTextEnablement(deps)(job.tenantId, input.number, { sms: input.sms, mms: input.mms, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) }, audit);
+      return { number: input.number, sms: view.status };
+    }
   }
+}
+
+/** A registry answer for an item: done now, or accepted and finishing through a 202 follow-up. */
+function tollFreeOutcome(number: string, result: unknown): Record<string, unknown> {
+  const r = result as { status?: string; requestId?: string; data?: { status?: string }[] };
+  if (r.status === 'pending' && r.requestId) return { number, pending: true, requestId: r.requestId };
+  return { number, status: r.status ?? r.data?.[0]?.status ?? 'done' };
 }
 
 function classify(err: unknown): NonNullable<JobItemRecord['error']> {
