@@ -13,7 +13,12 @@
  * - Other 4xx: not retryable.
  * - The caller's AbortSignal stops everything at once (no further attempts).
  */
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici is loaded on the first request, not at import: modules that only need this file's
+// helpers (error mappers, webhook verifiers) do not pay for it at cold start.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 import { logger as rootLogger, type Logger } from '../log.js';
 import { ProviderError, type ProviderName } from './types.js';
 
@@ -91,9 +96,10 @@ const RETRY_5XX_WHEN_IDEMPOTENT = new Set([500, 502, 503, 504]);
 
 const agents = new Map<number, Agent>();
 /** One keep-alive Agent per connect timeout (in practice one per process). */
-function sharedAgent(connectTimeoutMs: number): Agent {
+async function sharedAgent(connectTimeoutMs: number): Promise<Agent> {
   let agent = agents.get(connectTimeoutMs);
   if (!agent) {
+    const { Agent } = await loadUndici();
     agent = new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 60_000, connectTimeout: connectTimeoutMs, connections: 32 });
     agents.set(connectTimeoutMs, agent);
   }
@@ -208,7 +214,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   const log = (options.logger ?? rootLogger).child({ provider });
-  const dispatcher = options.dispatcher ?? sharedAgent(Math.min(timeoutMs, 10_000));
+  const dispatcher = (): Promise<Dispatcher> => (options.dispatcher ? Promise.resolve(options.dispatcher) : sharedAgent(Math.min(timeoutMs, 10_000)));
   new URL(options.baseUrl); // fail fast on a malformed base URL
 
   function networkFailure(err: unknown, req: ProviderRequest, timedOut: boolean): AttemptFailure {
@@ -240,12 +246,13 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     try {
       let res: Dispatcher.ResponseData;
       try {
+        const { request: undiciRequest } = await loadUndici();
         res = await undiciRequest(url, {
           method: req.method,
           headers,
           body,
           signal,
-          dispatcher,
+          dispatcher: await dispatcher(),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });

@@ -6,8 +6,10 @@ const clients = new Map<string, Promise<Firestore>>();
 export function getFirestore(projectId: string): Promise<Firestore> {
   let client = clients.get(projectId);
   if (!client) {
+    // Deployed, the REST transport avoids loading gRPC at cold start (the emulator speaks gRPC only).
+    const preferRest = process.env.PLATFORM_ENV === 'production' && !process.env.FIRESTORE_EMULATOR_HOST;
     client = import('@google-cloud/firestore').then(
-      ({ Firestore }) => new Firestore({ projectId, ignoreUndefinedProperties: true }),
+      ({ Firestore }) => new Firestore({ projectId, ignoreUndefinedProperties: true, ...(preferRest ? { preferRest: true } : {}) }),
     );
     clients.set(projectId, client);
   }

@@ -1,5 +1,4 @@
 import { FieldValue } from '@google-cloud/firestore';
-import { request } from 'undici';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
@@ -19,6 +18,7 @@ export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now'>) {
     let status = 0;
     let error: string | undefined;
     try {
+      const { request } = await import('undici'); // loaded only when something is delivered
       const res = await request(delivery.webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-signature': signature, 'user-agent': 'numbers-platform/1' },

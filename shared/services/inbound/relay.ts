@@ -4,7 +4,6 @@ import type { NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
-import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../providers/telnyx/webhooks.js';
 import { verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
 
 /**
@@ -63,6 +62,7 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
     throw new AppError('UNAUTHENTICATED', `Webhook signature rejected (${reason})`);
   };
   if (provider === 'telnyx') {
+    const { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } = await import('../../providers/telnyx/webhooks.js');
     const publicKey = deps.config.TELNYX_PUBLIC_KEY;
     if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
     try {
@@ -77,7 +77,7 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
       if (err instanceof TelnyxWebhookError) reject(err.reason);
       throw err;
     }
-    let event: ReturnType<typeof parseTelnyxEvent>;
+    let event: Awaited<ReturnType<typeof parseTelnyxEvent>>;
     try {
       event = parseTelnyxEvent(JSON.parse(raw.body.toString('utf8')));
     } catch {

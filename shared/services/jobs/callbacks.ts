@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import type { Deps } from '../../deps.js';
 import type { JobRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
@@ -48,6 +47,7 @@ export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now'>) {
     let status = 0;
     let error: string | undefined;
     try {
+      const { request } = await import('undici'); // loaded only when something is delivered
       const res = await request(job.callbackUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-signature': signature, 'user-agent': 'numbers-platform/1' },
