@@ -7,7 +7,23 @@
  * expected type. Fields follow Plivo's PhoneNumber object (../../shared/contracts/plivo/README.md
  * line 12; example values from plivo-python tests/resources/fixtures/phoneNumberListResponse.json).
  */
-import { parsePhoneNumber, type PhoneNumber } from 'libphonenumber-js/max';
+import {
+  US_TOLL_FREE_PREFIXES,
+  collectUnique,
+  createRng,
+  digits,
+  distinctExchanges,
+  gbGeographicNsn,
+  gbMobileNsn,
+  hashString,
+  parseValid,
+  parseValidOfType,
+  pick,
+  tollFreeNsn,
+  type Rng,
+} from './inventory-kit.js';
+
+export { US_TOLL_FREE_PREFIXES, createRng, hashString };
 
 /** Our inventory kinds; Plivo shows them as type/sub_type fixed/local, tollfree/tollfree, mobile/mobile. */
 export type PlivoKind = 'local' | 'tollfree' | 'mobile';
@@ -71,8 +87,6 @@ export const NANP_AREAS: readonly NanpArea[] = [
   { npa: '514', country: 'CA', regionCode: 'QC', regionName: 'Quebec', lata: null, cities: [{ city: 'MONTREAL', rateCenter: 'MONTREAL' }] },
 ];
 
-export const US_TOLL_FREE_PREFIXES = ['800', '833', '844', '855', '866', '877', '888'] as const;
-
 interface GbArea {
   code: string; // national area code without the trunk 0
   city: string;
@@ -100,54 +114,22 @@ export const STOCKED: Readonly<Record<string, readonly PlivoKind[]>> = {
   GB: ['local', 'mobile'],
 };
 
+/** Location fields of a number without a location (toll-free, mobile). */
+const NO_LOCATION = { city: null, regionCode: null, regionName: null, rateCenter: null, lata: null } as const;
+
+/** The entry of +<cc><nsn>: every stocked number has voice, no setup fee and free messages. */
+function entry(
+  cc: '1' | '44',
+  nsn: string,
+  fields: Omit<PlivoInventoryNumber, 'number' | 'e164' | 'nationalNumber' | 'voice' | 'setupRate' | 'smsRate' | 'mmsRate'>,
+): PlivoInventoryNumber {
+  return { number: `${cc}${nsn}`, e164: `+${cc}${nsn}`, nationalNumber: nsn, voice: true, setupRate: '0.00000', smsRate: '0.00000', mmsRate: '0.00000', ...fields };
+}
+
 const PER_NANP_AREA = 200;
 const PER_TOLL_FREE_PREFIX = 120;
 const PER_GB_AREA = 120;
 const GB_MOBILE_COUNT = 300;
-
-/** 32-bit FNV-1a hash of a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32. Returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: () => number, min: number, maxInclusive: number): number => min + Math.floor(rng() * (maxInclusive - min + 1));
-const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-
-function parseValid(e164: string): PhoneNumber | undefined {
-  try {
-    const p = parsePhoneNumber(e164);
-    return p.isValid() ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** NANP central office code that is not N11, 555 or otherwise reserved. */
-function exchangeCode(rng: () => number): string {
-  for (;;) {
-    const nxx = String(int(rng, 200, 999));
-    if (nxx[1] === '1' && nxx[2] === '1') continue;
-    if (['555', '950', '958', '959', '976'].includes(nxx)) continue;
-    return nxx;
-  }
-}
 
 export class PlivoInventory {
   private readonly buckets = new Map<string, PlivoInventoryNumber[]>();
@@ -228,158 +210,98 @@ export class PlivoInventory {
   }
 
   private collect(count: number, candidate: () => PlivoInventoryNumber | undefined): PlivoInventoryNumber[] {
-    const out: PlivoInventoryNumber[] = [];
-    const seen = new Set<string>();
-    for (let attempts = 0; out.length < count && attempts < count * 20; attempts++) {
-      const n = candidate();
-      if (!n || seen.has(n.number)) continue;
-      seen.add(n.number);
-      out.push(n);
-    }
-    return out;
+    return collectUnique(count, (n) => n.number, candidate);
   }
 
-  private generateNanpLocal(rng: () => number, area: NanpArea): PlivoInventoryNumber[] {
-    const exchanges = area.cities.map(() => {
-      const set = new Set<string>();
-      while (set.size < 4) set.add(exchangeCode(rng));
-      return [...set];
-    });
+  private generateNanpLocal(rng: Rng, area: NanpArea): PlivoInventoryNumber[] {
+    const exchanges = area.cities.map(() => distinctExchanges(rng, 4));
     let i = 0;
     return this.collect(PER_NANP_AREA, () => {
       const ci = i++ % area.cities.length;
       const city = area.cities[ci]!;
-      const nxx = pick(rng, exchanges[ci]!);
-      const line = String(int(rng, 0, 9999)).padStart(4, '0');
-      const nsn = `${area.npa}${nxx}${line}`;
-      const e164 = `+1${nsn}`;
-      if (!parseValid(e164)) return undefined;
+      const nsn = `${area.npa}${pick(rng, exchanges[ci]!)}${digits(rng, 4)}`;
+      if (!parseValid(`+1${nsn}`)) return undefined;
       const sms = rng() < 0.9;
       const mms = sms && rng() < (area.country === 'US' ? 0.8 : 0.3);
-      return {
-        number: `1${nsn}`,
-        e164,
+      return entry('1', nsn, {
         isoCountry: area.country,
         kind: 'local',
-        nationalNumber: nsn,
         prefix: area.npa,
         city: city.city,
         regionCode: area.regionCode,
         regionName: area.regionName,
         rateCenter: city.rateCenter,
         lata: area.lata,
-        voice: true,
         sms,
         mms,
-        setupRate: '0.00000',
         monthlyRentalRate: area.country === 'US' ? '0.50000' : '0.80000',
         voiceRate: '0.00850',
-        smsRate: '0.00000',
-        mmsRate: '0.00000',
         restriction: null,
         restrictionText: null,
-      };
+      });
     });
   }
 
-  private generateTollFree(rng: () => number, prefix: string): PlivoInventoryNumber[] {
+  private generateTollFree(rng: Rng, prefix: string): PlivoInventoryNumber[] {
     return this.collect(PER_TOLL_FREE_PREFIX, () => {
-      const nsn = `${prefix}${String(int(rng, 200, 999))}${String(int(rng, 0, 9999)).padStart(4, '0')}`;
-      const e164 = `+1${nsn}`;
-      const parsed = parseValid(e164);
-      if (!parsed || parsed.getType() !== 'TOLL_FREE') return undefined;
+      const nsn = tollFreeNsn(rng, prefix);
+      if (!parseValidOfType(`+1${nsn}`, 'TOLL_FREE')) return undefined;
       const mms = rng() < 0.5;
-      return {
-        number: `1${nsn}`,
-        e164,
+      return entry('1', nsn, {
         isoCountry: 'US',
         kind: 'tollfree',
-        nationalNumber: nsn,
         prefix,
-        city: null,
-        regionCode: null,
-        regionName: null,
-        rateCenter: null,
-        lata: null,
-        voice: true,
+        ...NO_LOCATION,
         sms: true,
         mms,
-        setupRate: '0.00000',
         monthlyRentalRate: '1.00000',
         voiceRate: '0.02100',
-        smsRate: '0.00000',
-        mmsRate: '0.00000',
         restriction: null,
         restrictionText: null,
-      };
+      });
     });
   }
 
-  private generateGbMobile(rng: () => number): PlivoInventoryNumber[] {
-    const blocks = ['74', '75', '77', '78', '79'];
+  private generateGbMobile(rng: Rng): PlivoInventoryNumber[] {
     return this.collect(GB_MOBILE_COUNT, () => {
-      const nsn = `${pick(rng, blocks)}${String(int(rng, 0, 99_999_999)).padStart(8, '0')}`;
+      const nsn = gbMobileNsn(rng);
       if (nsn.startsWith('77009')) return undefined; // Ofcom drama range
-      const e164 = `+44${nsn}`;
-      const parsed = parseValid(e164);
-      if (!parsed || parsed.getType() !== 'MOBILE') return undefined;
-      return {
-        number: `44${nsn}`,
-        e164,
+      if (!parseValidOfType(`+44${nsn}`, 'MOBILE')) return undefined;
+      return entry('44', nsn, {
         isoCountry: 'GB',
         kind: 'mobile',
-        nationalNumber: nsn,
         prefix: nsn.slice(0, 4),
-        city: null,
-        regionCode: null,
-        regionName: null,
-        rateCenter: null,
-        lata: null,
-        voice: true,
+        ...NO_LOCATION,
         sms: true,
         mms: false,
-        setupRate: '0.00000',
         monthlyRentalRate: '4.00000',
         voiceRate: '0.01000',
-        smsRate: '0.00000',
-        mmsRate: '0.00000',
         restriction: 'country-address',
         restrictionText: 'This number requires a proof of address in the United Kingdom.',
-      };
+      });
     });
   }
 
-  private generateGbLocal(rng: () => number, area: GbArea): PlivoInventoryNumber[] {
+  private generateGbLocal(rng: Rng, area: GbArea): PlivoInventoryNumber[] {
     return this.collect(PER_GB_AREA, () => {
-      const first = area.code === '20' ? pick(rng, ['3', '7', '8']) : String(int(rng, 2, 9));
-      const rest = String(int(rng, 0, 10 ** (area.subscriberDigits - 1) - 1)).padStart(area.subscriberDigits - 1, '0');
-      const nsn = `${area.code}${first}${rest}`;
-      const e164 = `+44${nsn}`;
-      const parsed = parseValid(e164);
-      if (!parsed || parsed.getType() !== 'FIXED_LINE') return undefined;
-      return {
-        number: `44${nsn}`,
-        e164,
+      const nsn = gbGeographicNsn(rng, area.code, area.subscriberDigits);
+      if (!parseValidOfType(`+44${nsn}`, 'FIXED_LINE')) return undefined;
+      return entry('44', nsn, {
         isoCountry: 'GB',
         kind: 'local',
-        nationalNumber: nsn,
         prefix: area.code,
         city: area.city,
         regionCode: null,
         regionName: area.regionName,
         rateCenter: null,
         lata: null,
-        voice: true,
         sms: false,
         mms: false,
-        setupRate: '0.00000',
         monthlyRentalRate: '0.80000',
         voiceRate: '0.00500',
-        smsRate: '0.00000',
-        mmsRate: '0.00000',
         restriction: 'city-address',
         restrictionText: 'This number requires a proof of address in the city of the number.',
-      };
+      });
     });
   }
 }

@@ -31,15 +31,39 @@
  *        [--latency MS] [--failure-rate 0..1] [--state FILE]
  *      Account from PLIVO_SANDBOX_AUTH_ID / PLIVO_SANDBOX_AUTH_TOKEN, else a fixed default.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { InjectedFault } from './twilio.js';
-import { COUNTRY_NAMES, PlivoInventory, STOCKED, createRng, hashString, type PlivoInventoryNumber, type PlivoKind } from './plivo-inventory.js';
+import { patternToDigits } from '../../shared/domain/phone.js';
+import { perSeed } from './inventory-kit.js';
+import {
+  FailureDice,
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  basicCredentials,
+  cliArgs,
+  commonCliOptions,
+  configRoute,
+  jsonSender,
+  numberFields,
+  readStateFile,
+  readText,
+  retryAfterHeaders,
+  runIfMain,
+  safeEqual,
+  seedOwnedRoute,
+  serialQueue,
+  settleApiCall,
+  stateSaver,
+  thenSave,
+  type ApiResult,
+  type InjectedFault,
+  type SandboxBaseOptions,
+  type SandboxFailureOptions,
+} from './kit.js';
+import { COUNTRY_NAMES, PlivoInventory, STOCKED, type PlivoInventoryNumber, type PlivoKind } from './plivo-inventory.js';
 
 /** Same fault model as the Twilio sandbox (`code` is unused: Plivo errors carry only text). */
 export type { InjectedFault };
@@ -52,18 +76,9 @@ export interface PlivoSandboxAccount {
   authToken: string;
 }
 
-export interface PlivoSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+/** stateFile keeps owned numbers. */
+export interface PlivoSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
   accounts: PlivoSandboxAccount[];
-  /** Added before every API response (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of API requests answered 503 WITHOUT taking effect (default 0). */
-  transientFailureRate?: number;
-  /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
-  seed?: number;
-  /** Keeps owned numbers across restarts: loaded at start, saved after each change. */
-  stateFile?: string;
 }
 
 /** An account phone number as GET Number/{number}/ returns it (README line 16). */
@@ -117,7 +132,7 @@ export interface PlivoSandbox {
 // Constants and small helpers
 
 const AUTH_ID_RE = /^(MA|SA)[A-Z0-9]{18}$/;
-const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 1024 * 1024, tooLarge: () => new ApiError(413, 'request body too large') };
 const PAGE_MAX = 20;
 
 const T_ACCOUNT = '/v1/Account/{auth_id}/';
@@ -150,21 +165,10 @@ class ApiError extends Error {
   }
 }
 
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 const errorBody = (message: string) => ({ api_id: randomUUID(), error: message });
 const notFound = () => new ApiError(404, 'not found');
 const unauthorized = () => new ApiError(401, 'authentication failed', { 'WWW-Authenticate': 'Basic realm="Plivo API"' });
 const badRequest = (message: string) => new ApiError(400, message);
-
-const KEYPAD: Record<string, string> = {};
-for (const [digit, letters] of Object.entries({ 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ' })) {
-  for (const l of letters) KEYPAD[l] = digit;
-}
 
 /** Plivo search `pattern` → RegExp anchored at the start of the national number. */
 function patternRegex(raw: string): RegExp {
@@ -175,7 +179,7 @@ function patternRegex(raw: string): RegExp {
     if (ch === '?') src += '\\d';
     else if (ch === '*') src += '\\d*';
     else if (/[0-9]/.test(ch)) src += ch;
-    else src += KEYPAD[ch] ?? '';
+    else src += patternToDigits(ch); // a letter: its keypad digit
   }
   return new RegExp(src);
 }
@@ -234,24 +238,10 @@ function countryName(iso: string): string {
   return COUNTRY_NAMES[iso] ?? iso;
 }
 
-const inventories = new Map<number, PlivoInventory>();
-function inventoryFor(seed: number): PlivoInventory {
-  let inv = inventories.get(seed);
-  if (!inv) {
-    inv = new PlivoInventory(seed);
-    inventories.set(seed, inv);
-  }
-  return inv;
-}
+const inventoryFor = perSeed((seed) => new PlivoInventory(seed));
 
 // ---------------------------------------------------------------------------------------------
 // The sandbox
-
-interface StoredFault {
-  fault: InjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
 
 /** An account number: plain data (it goes to the state file). */
 interface Owned {
@@ -401,13 +391,14 @@ function optionalString(body: Record<string, unknown>, key: string, max = 255): 
 class Sandbox {
   readonly inventory: PlivoInventory;
   private readonly accounts = new Map<string, string>();
-  private faults: StoredFault[] = [];
+  readonly faults = new FaultStore<InjectedFault>();
+  readonly log = new RequestLog<{ method: string; path: string; status: number }>();
+  /** Runs API work one request at a time so check-then-buy is atomic. */
+  readonly serialize = serialQueue();
+  private readonly failures: FailureDice;
   private owned = new Map<string, Owned>(); // by Plivo number (digits)
   private seq = 0;
   private purchases: Record<string, number> = {};
-  private log: Array<{ method: string; path: string; status: number }> = [];
-  private failureRng: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
   latencyMs: number;
   transientFailureRate: number;
 
@@ -419,35 +410,13 @@ class Sandbox {
     this.inventory = inventoryFor(opts.seed ?? 0);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
-    this.failureRng = this.newFailureRng();
-  }
-
-  private newFailureRng(): () => number {
-    return this.opts.seed === undefined ? Math.random : createRng(hashString(`${this.opts.seed}|plivo-failures`));
+    this.failures = new FailureDice(opts.seed, 'plivo-failures');
   }
 
   // --- controls ------------------------------------------------------------------------------
 
-  injectFault(f: InjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  listFaults(): Array<InjectedFault & { remaining: number | null }> {
-    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
-  }
-
   purchaseCounts(): Record<string, number> {
     return { ...this.purchases };
-  }
-
-  requestLog(): Array<{ method: string; path: string; status: number }> {
-    return this.log.map((e) => ({ ...e }));
   }
 
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void {
@@ -465,13 +434,13 @@ class Sandbox {
   }
 
   reset(): void {
-    this.faults = [];
+    this.faults.clear();
     this.owned.clear();
     this.purchases = {};
-    this.log = [];
+    this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
-    this.failureRng = this.newFailureRng();
+    this.failures.reset();
   }
 
   seedOwned(authId: string, phoneNumber: string): PlivoNumberResource {
@@ -488,49 +457,16 @@ class Sandbox {
     return numberResource(this.createOwned(authId, number, this.inventory.lookup(number)));
   }
 
-  // --- fault / failure machinery -------------------------------------------------------------
-
-  takeFault(method: string, pathname: string): InjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
-  }
-
   rollTransientFailure(): boolean {
-    return this.transientFailureRate > 0 && this.failureRng() < this.transientFailureRate;
-  }
-
-  record(method: string, template: string, status: number): void {
-    this.log.push({ method, path: template, status });
-  }
-
-  /** Runs API work one request at a time so check-then-buy is atomic. */
-  serialize<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.failures.roll(this.transientFailureRate);
   }
 
   // --- API -------------------------------------------------------------------------------------
 
   authenticate(req: IncomingMessage): string {
-    const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw unauthorized();
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const user = i < 0 ? decoded : decoded.slice(0, i);
-    const pass = i < 0 ? '' : decoded.slice(i + 1);
-    const token = this.accounts.get(user);
-    const a = Buffer.from(pass);
-    const b = Buffer.from(token ?? '');
-    if (token === undefined || a.length !== b.length || !timingSafeEqual(a, b)) throw unauthorized();
-    return user;
+    const credentials = basicCredentials(req.headers.authorization);
+    if (!credentials || !safeEqual(credentials.pass, this.accounts.get(credentials.user))) throw unauthorized();
+    return credentials.user;
   }
 
   handleApi(method: string, url: URL, route: Route | undefined, authId: string, rawBody: string, contentType: string): ApiResult {
@@ -763,68 +699,13 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json');
 
 export async function startPlivoSandbox(opts: PlivoSandboxOptions): Promise<PlivoSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let closed = false;
-
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
-
-  const faultResult = (f: InjectedFault): ApiResult => {
-    const headers: Record<string, string> = {};
-    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
-    if (f.status === 401) headers['WWW-Authenticate'] = 'Basic realm="Plivo API"';
-    return { status: f.status, body: errorBody(f.message ?? DEFAULT_FAULT_MESSAGES[f.status] ?? 'injected fault'), headers };
-  };
+  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  if (restored) sandbox.restore(restored);
+  const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
   const toResult = (err: unknown): ApiResult => {
     if (err instanceof ApiError) return { status: err.status, body: errorBody(err.message), headers: err.headers };
@@ -832,158 +713,65 @@ export async function startPlivoSandbox(opts: PlivoSandboxOptions): Promise<Pliv
     return { status: 500, body: errorBody('internal server error') };
   };
 
+  const http = new SandboxHttp({
+    name: 'plivo-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readText(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: InjectedFault): ApiResult => {
+      const headers = retryAfterHeaders(f);
+      if (f.status === 401) headers['WWW-Authenticate'] = 'Basic realm="Plivo API"';
+      return { status: f.status, body: errorBody(f.message ?? DEFAULT_FAULT_MESSAGES[f.status] ?? 'injected fault'), headers };
+    },
+    transientFailure: () => (sandbox.rollTransientFailure() ? { status: 503, body: errorBody('service unavailable: transient failure, please retry') } : undefined),
+  });
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const route = matchRoute(url.pathname);
     const template = route?.template ?? url.pathname;
-    const answer = (r: ApiResult) => {
-      sandbox.record(method, template, r.status);
-      send(res, r.status, r.body, r.headers);
-    };
-    const drop = () => {
-      sandbox.record(method, template, 0);
-      res.socket?.destroy();
-    };
-
-    let rawBody: string;
-    try {
-      rawBody = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    await sleep(sandbox.latencyMs);
-
-    const fault = sandbox.takeFault(method, url.pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    if (sandbox.rollTransientFailure()) {
-      answer({ status: 503, body: errorBody('service unavailable: transient failure, please retry') });
-      return;
-    }
-
-    const result = await sandbox.serialize(() => {
-      try {
-        if (!url.pathname.startsWith('/v1/')) throw notFound();
-        const authId = sandbox.authenticate(req);
-        const outcome = sandbox.handleApi(method, url, route, authId, rawBody, String(req.headers['content-type'] ?? ''));
-        if (method !== 'GET' && outcome.status < 300) saveState();
-        return outcome;
-      } catch (err) {
-        return toResult(err);
-      }
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: url.pathname,
+      record: (status) => sandbox.log.record({ method, path: template, status }),
+      effect: (rawBody) =>
+        sandbox.serialize(() =>
+          settleApiCall(
+            method,
+            () => {
+              if (!url.pathname.startsWith('/v1/')) throw notFound();
+              const authId = sandbox.authenticate(req);
+              return sandbox.handleApi(method, url, route, authId, rawBody, String(req.headers['content-type'] ?? ''));
+            },
+            toResult,
+            saveState,
+          ),
+        ),
     });
-
-    if (fault) {
-      // afterEffect: the request took effect above; the caller only sees the failure.
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
   }
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = await readBody(req);
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
-      return v as Record<string, unknown>;
-    };
-    try {
-      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (p === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
-      if (p === '/__sandbox/faults' && method === 'POST') {
-        sandbox.injectFault((await json()) as unknown as InjectedFault);
-        return send(res, 201, { faults: sandbox.listFaults() });
-      }
-      if (p === '/__sandbox/faults' && method === 'DELETE') {
-        sandbox.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/purchases' && method === 'GET') return send(res, 200, sandbox.purchaseCounts());
-      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
-      if (p === '/__sandbox/owned' && method === 'POST') {
-        const body = await json();
-        const resource = sandbox.seedOwned(String(body.authId ?? ''), String(body.phoneNumber ?? ''));
-        saveState();
-        return send(res, 201, resource);
-      }
-      if (p === '/__sandbox/config' && method === 'POST') {
-        const body = await json();
-        const changes: { latencyMs?: number; transientFailureRate?: number } = {};
-        if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
-        if (typeof body.transientFailureRate === 'number') changes.transientFailureRate = body.transientFailureRate;
-        sandbox.configure(changes);
-        return send(res, 200, { latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate });
-      }
-      if (p === '/__sandbox/reset' && method === 'POST') {
-        sandbox.reset();
-        saveState();
-        return send(res, 204, undefined);
-      }
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[plivo-sandbox] request failed', err);
-      send(res, 500, errorBody('internal server error'));
-    });
+  const seedOwned = thenSave(saveState, (authId: string, phoneNumber: string) => sandbox.seedOwned(authId, phoneNumber));
+  const reset = thenSave(saveState, () => sandbox.reset());
+  const configure = (changes: { latencyMs?: number; transientFailureRate?: number }) => sandbox.configure(changes);
+  const basics = await http.serve(opts, {
+    purchases: () => sandbox.purchaseCounts(),
+    api: handleApi,
+    controls: [
+      seedOwnedRoute('authId', seedOwned),
+      configRoute(
+        (body) => configure(numberFields(body, ['latencyMs', 'transientFailureRate'])),
+        () => ({ latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate }),
+      ),
+      actionRoute('POST', '/__sandbox/reset', reset),
+    ],
+    internalErrorBody: errorBody('internal server error'),
   });
 
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-
-  return {
-    url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => sandbox.clearFaults(),
-    purchaseCounts: () => sandbox.purchaseCounts(),
-    requestLog: () => sandbox.requestLog(),
-    seedOwned: (authId, phoneNumber) => {
-      const resource = sandbox.seedOwned(authId, phoneNumber);
-      saveState();
-      return resource;
-    },
-    configure: (changes) => sandbox.configure(changes),
-    reset: () => {
-      sandbox.reset();
-      saveState();
-    },
-  };
+  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, configure, reset };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -994,47 +782,15 @@ export const DEFAULT_SANDBOX_ACCOUNT: PlivoSandboxAccount = {
   authToken: 'ZjJmNDZhMGQ4NzRlYWQ2YTYyZGZkMWU1MTBkMDY4',
 };
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
-  const num = (name: string): number | undefined => {
-    const v = arg(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
-    return n;
-  };
+runIfMain(import.meta.url, async (argv) => {
   const account: PlivoSandboxAccount = {
     authId: process.env.PLIVO_SANDBOX_AUTH_ID || DEFAULT_SANDBOX_ACCOUNT.authId,
     authToken: process.env.PLIVO_SANDBOX_AUTH_TOKEN || DEFAULT_SANDBOX_ACCOUNT.authToken,
   };
-  const options: PlivoSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4012, accounts: [account] };
-  const latency = num('latency');
-  const rate = num('failure-rate');
-  const seed = num('seed');
-  const state = arg('state');
-  if (latency !== undefined) options.latencyMs = latency;
-  if (rate !== undefined) options.transientFailureRate = rate;
-  if (seed !== undefined) options.seed = seed;
-  if (state !== undefined) options.stateFile = state;
+  const options: PlivoSandboxOptions = { ...commonCliOptions(cliArgs(argv), 4012, ['failure-rate', 'seed', 'state']), accounts: [account] };
   const sandbox = await startPlivoSandbox(options);
   console.log(`Plivo sandbox listening on ${sandbox.url}`);
   console.log(`  Auth ID    ${account.authId}`);
   console.log(`  Auth Token ${account.authToken}`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

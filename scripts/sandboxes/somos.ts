@@ -38,12 +38,28 @@
  *        [--state FILE] [--notify-url URL --notify-secret S]
  *      User from SOMOS_SANDBOX_USERNAME / SOMOS_SANDBOX_PASSWORD, else a fixed default.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { patternToDigits } from '../../shared/domain/phone.js';
+import { createRng } from './inventory-kit.js';
+import {
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  cliArgs,
+  configRoute,
+  jsonSender,
+  numberFields,
+  readStateFile,
+  readText,
+  runIfMain,
+  safeEqual,
+  stateSaver,
+  type ApiResult,
+  type FaultRule,
+  type SandboxBaseOptions,
+} from './kit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -59,16 +75,12 @@ export interface SomosSandboxUser {
   inactiveRespOrgIds?: string[];
 }
 
-export interface SomosSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+export interface SomosSandboxOptions extends SandboxBaseOptions {
   users: SomosSandboxUser[];
   /** Access token lifetime (default 3600, C1). */
   tokenTtlSeconds?: number;
   /** Refresh token lifetime, counted from the session open (default 86400, C1; G: anchored to the session). */
   refreshTtlSeconds?: number;
-  latencyMs?: number;
-  stateFile?: string;
   /** Path prefixes answered with 202 + reqId (the work is done and kept for GET ?reqId=). */
   syncTimeoutPaths?: string[];
   /** HTTP status of the 701003 "already logged in" answer (G: default 200). */
@@ -81,21 +93,11 @@ export interface SomosSandboxOptions {
   seed?: number;
 }
 
-export interface SomosInjectedFault {
-  method?: string;
-  /** Regex source matched against the URL path. */
-  pathPattern?: string;
-  /** Default 1; Infinity (or -1 over HTTP) = until cleared. */
-  times?: number;
-  status: number;
+export interface SomosInjectedFault extends FaultRule {
   errCode?: string;
   errMsg?: string;
   /** Raw JSON body to answer instead of an errList. */
   body?: unknown;
-  /** true: the request takes effect, then the fault is answered (ambiguous failure). */
-  afterEffect?: boolean;
-  delayMs?: number;
-  dropConnection?: boolean;
 }
 
 export interface SomosLoggedRequest {
@@ -250,12 +252,6 @@ class ApiError extends Error {
   }
 }
 
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 const errBody = (code: string, msg: string) => ({ errList: [{ errCode: code, errMsg: msg, errLvl: 'ERROR' }] });
 const bad = (field: string, msg: string) => new ApiError(400, E.badField, `${field}: ${msg}`);
 
@@ -266,22 +262,7 @@ function hash32(s: string): number {
   return createHash('sha256').update(s).digest().readUInt32BE(0);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const TFN_RE = /^(800|833|844|855|866|877|888)[2-9]\d{6}$/;
-const KEYPAD: Record<string, string> = {};
-for (const [digit, letters] of Object.entries({ 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ' })) {
-  for (const l of letters) KEYPAD[l] = digit;
-}
 
 /** The registry state of a number nobody touched in this sandbox (deterministic per seed). */
 function baseNumber(num: string, seed: number): SandboxNumber {
@@ -356,12 +337,6 @@ const emptyState = (): State => ({
   counters: { sessionsOpened: 0, tokensRefreshed: 0, sessionsClosed: 0, seq: 0, cursor: 0 },
 });
 
-interface StoredFault {
-  fault: SomosInjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
-
 interface Caller {
   user: SomosSandboxUser;
   roid: string;
@@ -403,8 +378,8 @@ function tfnOf(value: unknown, field = 'num'): string {
 
 class Sandbox {
   state: State = emptyState();
-  faults: StoredFault[] = [];
-  log: SomosLoggedRequest[] = [];
+  readonly faults = new FaultStore<SomosInjectedFault>();
+  readonly log = new RequestLog<SomosLoggedRequest>();
   sent: SentNotification[] = [];
   latencyMs: number;
   syncTimeoutPaths: string[];
@@ -440,26 +415,6 @@ class Sandbox {
   nextVersion(): string {
     this.state.counters.seq += 1;
     return `V${String(this.state.counters.seq).padStart(6, '0')}`;
-  }
-
-  // --- faults ------------------------------------------------------------------------------------
-
-  injectFault(f: SomosInjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-
-  takeFault(method: string, pathname: string): SomosInjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
   }
 
   // --- numbers -----------------------------------------------------------------------------------
@@ -652,7 +607,7 @@ class Sandbox {
     if (nxx !== undefined && !(typeof nxx === 'string' && /^[2-9]\d{2}$/.test(nxx))) throw bad('nxx', 'must be 3 digits');
     if (line !== undefined && !(typeof line === 'string' && /^\d{4}$/.test(line))) throw bad('line', 'must be 4 digits');
     if (body.cons !== undefined && body.cons !== 'Y' && body.cons !== 'N') throw bad('cons', "must be 'Y' or 'N'");
-    const rng = mulberry32(hash32(`${this.seed}|random|${this.state.counters.cursor++}`));
+    const rng = createRng(hash32(`${this.seed}|random|${this.state.counters.cursor++}`));
     const pickNpa = () => (npa as string | undefined) ?? TOLL_FREE_NPAS[1 + Math.floor(rng() * (TOLL_FREE_NPAS.length - 1))]!;
     const pickNxx = () => (nxx as string | undefined) ?? String(200 + Math.floor(rng() * 800));
     const found: string[] = [];
@@ -683,8 +638,8 @@ class Sandbox {
   private wildcardCandidates(body: Record<string, unknown>, qty: number, roid: string): string[] {
     const raw = body.wildCardNum;
     if (typeof raw !== 'string' || !/^[0-9*&A-Za-z]{10}$/.test(raw)) throw bad('wildCardNum', "must be 10 characters: digits, '*', '&' or letters");
-    const pattern = raw.toUpperCase().replace(/[A-Z]/g, (l) => KEYPAD[l] ?? l);
-    const rng = mulberry32(hash32(`${this.seed}|wild|${pattern}|${this.state.counters.cursor++}`));
+    const pattern = patternToDigits(raw); // letters as keypad digits
+    const rng = createRng(hash32(`${this.seed}|wild|${pattern}|${this.state.counters.cursor++}`));
     const found: string[] = [];
     const stars = (pattern.match(/[*&]/g) ?? []).length;
     const attempts = Math.min(20_000, 10 ** stars * 3);
@@ -1152,46 +1107,12 @@ class Sandbox {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 1024 * 1024, tooLarge: () => new ApiError(413, E.badField, 'Request body too large') };
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, E.badField, 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json');
 
 function bodyKeys(raw: string, contentType: string): string[] {
   if (!raw) return [];
@@ -1206,42 +1127,29 @@ function bodyKeys(raw: string, contentType: string): string[] {
 
 export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<SomosSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) {
-    sandbox.state = { ...emptyState(), ...(JSON.parse(readFileSync(opts.stateFile, 'utf8')) as Partial<State>) };
-  }
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.state));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let closed = false;
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
-
-  const faultResult = (f: SomosInjectedFault): ApiResult => ({
-    status: f.status,
-    body: f.body ?? errBody(f.errCode ?? (f.status === 401 ? E.badToken : '799999'), f.errMsg ?? `Injected fault (HTTP ${f.status})`),
-    ...(f.status === 429 ? { headers: { 'Retry-After': '1' } } : {}),
-  });
+  const restored = readStateFile<Partial<State>>(opts.stateFile);
+  if (restored) sandbox.state = { ...emptyState(), ...restored };
+  const saveState = stateSaver(opts.stateFile, () => sandbox.state);
 
   const toResult = (err: unknown): ApiResult => {
     if (err instanceof ApiError) return { status: err.status, body: { ...errBody(err.code, err.message), ...err.extra } };
     console.error('[somos-sandbox] unexpected error', err);
     return { status: 500, body: errBody('799500', 'Internal Server Error') };
   };
+
+  const http = new SandboxHttp({
+    name: 'somos-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readText(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: SomosInjectedFault): ApiResult => ({
+      status: f.status,
+      body: f.body ?? errBody(f.errCode ?? (f.status === 401 ? E.badToken : '799999'), f.errMsg ?? `Injected fault (HTTP ${f.status})`),
+      ...(f.status === 429 ? { headers: { 'Retry-After': '1' } } : {}),
+    }),
+  });
 
   async function notify(pathSuffix: string, body: unknown, target?: { url: string; secret: string }): Promise<SentNotification> {
     const dest = target ?? sandbox.notifications;
@@ -1266,7 +1174,6 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    let raw = '';
     const contentType = String(req.headers['content-type'] ?? '');
     const entry: SomosLoggedRequest = {
       method,
@@ -1278,58 +1185,38 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
       ...(typeof req.headers['accept-version'] === 'string' ? { acceptVersion: req.headers['accept-version'] } : {}),
       ...(url.searchParams.get('reqId') ? { reqId: url.searchParams.get('reqId')! } : {}),
     };
-    const answer = (r: ApiResult) => {
-      entry.status = r.status;
-      sandbox.log.push(entry);
-      send(res, r.status, r.body, r.headers);
-    };
-    try {
-      raw = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    entry.bodyKeys = bodyKeys(raw, contentType);
-    await sleep(sandbox.latencyMs);
-
-    const fault = sandbox.takeFault(method, url.pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) {
-        sandbox.log.push(entry);
-        res.socket?.destroy();
-      } else answer(faultResult(fault));
-      return;
-    }
-    let result: ApiResult;
-    try {
-      result = sandbox.handle(method, url, req, raw);
-    } catch (err) {
-      result = toResult(err);
-    }
-    result = sandbox.maybeDefer(method, url, req, result);
-    if (method !== 'GET' && result.status < 300) saveState();
-    if (fault) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) {
-        sandbox.log.push(entry);
-        res.socket?.destroy();
-      } else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: url.pathname,
+      record: (status) => {
+        entry.status = status;
+        sandbox.log.record(entry);
+      },
+      onBody: (raw) => {
+        entry.bodyKeys = bodyKeys(raw, contentType);
+      },
+      effect: (raw) => {
+        let result: ApiResult;
+        try {
+          result = sandbox.handle(method, url, req, raw);
+        } catch (err) {
+          result = toResult(err);
+        }
+        result = sandbox.maybeDefer(method, url, req, result);
+        if (method !== 'GET' && result.status < 300) saveState();
+        return result;
+      },
+    });
   }
 
-  const api: Omit<SomosSandbox, 'url' | 'close'> = {
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => {
-      sandbox.faults = [];
-    },
-    requestLog: () => sandbox.log.map((e) => ({ ...e, bodyKeys: [...e.bodyKeys] })),
+  const api: Omit<SomosSandbox, 'url' | 'close' | 'injectFault' | 'clearFaults'> = {
+    requestLog: () => sandbox.log.list().map((e) => ({ ...e, bodyKeys: [...e.bodyKeys] })),
     reset: () => {
       sandbox.state = emptyState();
-      sandbox.faults = [];
-      sandbox.log = [];
+      sandbox.faults.clear();
+      sandbox.log.clear();
       sandbox.sent = [];
       sandbox.clockOffset = 0;
       saveState();
@@ -1403,123 +1290,80 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
     notificationsSent: () => sandbox.sent.map((s) => ({ ...s })),
   };
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = await readBody(req);
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
-      return v as Record<string, unknown>;
-    };
-    let m: RegExpExecArray | null;
-    try {
-      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: api.requestLog() });
-      if (p === '/__sandbox/counters' && method === 'GET') {
-        return send(res, 200, { sessionsOpened: api.sessionsOpened(), tokensRefreshed: api.tokensRefreshed(), sessionsClosed: api.sessionsClosed() });
-      }
-      if (p === '/__sandbox/sessions' && method === 'GET') return send(res, 200, { sessions: api.sessions() });
-      if (p === '/__sandbox/faults' && method === 'GET') {
-        return send(res, 200, { faults: sandbox.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null })) });
-      }
-      if (p === '/__sandbox/faults' && method === 'POST') {
-        api.injectFault((await json()) as unknown as SomosInjectedFault);
-        return send(res, 201, { ok: true });
-      }
-      if (p === '/__sandbox/faults' && method === 'DELETE') {
-        api.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/reset' && method === 'POST') {
-        api.reset();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/config' && method === 'POST') {
-        const body = await json();
-        const changes: Parameters<SomosSandbox['configure']>[0] = {};
-        if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
-        if (typeof body.alreadyLoggedInStatus === 'number') changes.alreadyLoggedInStatus = body.alreadyLoggedInStatus;
-        if (Array.isArray(body.syncTimeoutPaths)) changes.syncTimeoutPaths = body.syncTimeoutPaths.map(String);
-        if (body.notifications === null) changes.notifications = null;
-        else if (body.notifications && typeof body.notifications === 'object') {
-          const n = body.notifications as Record<string, unknown>;
-          changes.notifications = { url: String(n.url ?? ''), secret: String(n.secret ?? '') };
-        }
-        api.configure(changes);
-        return send(res, 200, { latencyMs: sandbox.latencyMs, syncTimeoutPaths: sandbox.syncTimeoutPaths, notifications: sandbox.notifications ? { url: sandbox.notifications.url } : null });
-      }
-      if (p === '/__sandbox/clock' && method === 'POST') {
-        const body = await json();
-        api.advanceClock(Number(body.advanceMs ?? 0));
-        return send(res, 200, { now: new Date(sandbox.now()).toISOString() });
-      }
-      if (p === '/__sandbox/expire-tokens' && method === 'POST') {
-        api.expireAccessTokens();
-        return send(res, 204, undefined);
-      }
-      if ((m = /^\/__sandbox\/numbers\/([^/]+)$/.exec(p))) {
-        if (method === 'GET') return send(res, 200, api.number(m[1]!));
-        if (method === 'POST') {
-          const body = await json();
-          return send(res, 201, api.seedNumber(m[1]!, { status: String(body.status) as SandboxNumberStatus, ...(typeof body.respOrgId === 'string' ? { respOrgId: body.respOrgId } : {}) }));
-        }
-      }
-      if ((m = /^\/__sandbox\/rch\/([^/]+)$/.exec(p)) && method === 'POST') {
-        const body = await json();
-        return send(res, 200, await api.advanceRespOrgChange(m[1]!, String(body.status) as RespOrgChangeStatus));
-      }
-      if (p === '/__sandbox/uns/rsv' && method === 'POST') {
-        const body = await json();
-        return send(res, 200, await api.sendReservationNotification((body.numbers as string[]) ?? [], String(body.respOrgId ?? '')));
-      }
-      if ((m = /^\/__sandbox\/tss\/([^/]+)$/.exec(p)) && method === 'POST') {
-        const body = await json();
-        return send(res, 200, await api.advanceTextEnablement(m[1]!, String(body.status) as TssStatus));
-      }
-      if (p === '/__sandbox/notifications' && method === 'GET') return send(res, 200, { notifications: api.notificationsSent() });
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[somos-sandbox] request failed', err);
-      send(res, 500, errBody('799500', 'Internal Server Error'));
-    });
+  const basics = await http.serve(opts, {
+    faultInjected: () => ({ ok: true }),
+    api: handleApi,
+    controls: [
+      {
+        method: 'GET',
+        path: '/__sandbox/counters',
+        run: () => ({ status: 200, body: { sessionsOpened: api.sessionsOpened(), tokensRefreshed: api.tokensRefreshed(), sessionsClosed: api.sessionsClosed() } }),
+      },
+      { method: 'GET', path: '/__sandbox/sessions', run: () => ({ status: 200, body: { sessions: api.sessions() } }) },
+      actionRoute('POST', '/__sandbox/reset', () => api.reset()),
+      configRoute(
+        (body) => {
+          const changes: Parameters<SomosSandbox['configure']>[0] = numberFields(body, ['latencyMs', 'alreadyLoggedInStatus']);
+          if (Array.isArray(body.syncTimeoutPaths)) changes.syncTimeoutPaths = body.syncTimeoutPaths.map(String);
+          if (body.notifications === null) changes.notifications = null;
+          else if (body.notifications && typeof body.notifications === 'object') {
+            const n = body.notifications as Record<string, unknown>;
+            changes.notifications = { url: String(n.url ?? ''), secret: String(n.secret ?? '') };
+          }
+          api.configure(changes);
+        },
+        () => ({ latencyMs: sandbox.latencyMs, syncTimeoutPaths: sandbox.syncTimeoutPaths, notifications: sandbox.notifications ? { url: sandbox.notifications.url } : null }),
+      ),
+      {
+        method: 'POST',
+        path: '/__sandbox/clock',
+        run: async (c) => {
+          const body = await c.json();
+          api.advanceClock(Number(body.advanceMs ?? 0));
+          return { status: 200, body: { now: new Date(sandbox.now()).toISOString() } };
+        },
+      },
+      actionRoute('POST', '/__sandbox/expire-tokens', () => api.expireAccessTokens()),
+      { method: 'GET', path: /^\/__sandbox\/numbers\/([^/]+)$/, run: (c) => ({ status: 200, body: api.number(c.match![1]!) }) },
+      {
+        method: 'POST',
+        path: /^\/__sandbox\/numbers\/([^/]+)$/,
+        run: async (c) => {
+          const body = await c.json();
+          const state = { status: String(body.status) as SandboxNumberStatus, ...(typeof body.respOrgId === 'string' ? { respOrgId: body.respOrgId } : {}) };
+          return { status: 201, body: api.seedNumber(c.match![1]!, state) };
+        },
+      },
+      {
+        method: 'POST',
+        path: /^\/__sandbox\/rch\/([^/]+)$/,
+        run: async (c) => {
+          const body = await c.json();
+          return { status: 200, body: await api.advanceRespOrgChange(c.match![1]!, String(body.status) as RespOrgChangeStatus) };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/__sandbox/uns/rsv',
+        run: async (c) => {
+          const body = await c.json();
+          return { status: 200, body: await api.sendReservationNotification((body.numbers as string[]) ?? [], String(body.respOrgId ?? '')) };
+        },
+      },
+      {
+        method: 'POST',
+        path: /^\/__sandbox\/tss\/([^/]+)$/,
+        run: async (c) => {
+          const body = await c.json();
+          return { status: 200, body: await api.advanceTextEnablement(c.match![1]!, String(body.status) as TssStatus) };
+        },
+      },
+      { method: 'GET', path: '/__sandbox/notifications', run: () => ({ status: 200, body: { notifications: api.notificationsSent() } }) },
+    ],
+    internalErrorBody: errBody('799500', 'Internal Server Error'),
   });
 
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-
-  return {
-    url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    ...api,
-  };
+  return { ...basics, ...api };
 }
 
 function tfnOfControl(num: string): string {
@@ -1540,13 +1384,8 @@ export const DEFAULT_SANDBOX_USER: SomosSandboxUser = {
   inactiveRespOrgIds: ['NPS09'],
 };
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
+runIfMain(import.meta.url, async (argv) => {
+  const { arg } = cliArgs(argv);
   const user: SomosSandboxUser = {
     ...DEFAULT_SANDBOX_USER,
     username: process.env.SOMOS_SANDBOX_USERNAME || DEFAULT_SANDBOX_USER.username,
@@ -1562,16 +1401,5 @@ async function main(argv: string[]): Promise<void> {
   const sandbox = await startSomosSandbox(options);
   console.log(`Somos TFN Registry sandbox listening on ${sandbox.url}`);
   console.log(`  user ${user.username} (RespOrg units ${user.respOrgIds.join(', ')}, entity ${user.entityId})`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

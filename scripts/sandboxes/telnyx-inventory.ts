@@ -8,6 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { parsePhoneNumberFromString, type NumberType as LibNumberType } from 'libphonenumber-js/max';
+import { createRng, hashString } from './inventory-kit.js';
+
+export { createRng, hashString };
 
 export type TelnyxNumberType = 'local' | 'toll_free' | 'mobile' | 'national';
 export const TELNYX_NUMBER_TYPES = ['local', 'toll_free', 'mobile', 'national', 'shared_cost'] as const;
@@ -157,29 +160,7 @@ const EXPECTED_LIB_TYPES: Record<TelnyxNumberType, readonly LibNumberType[]> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Seeded PRNG helpers
-
-/** FNV-1a 32-bit. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Stable ids
 
 /** A UUID-shaped id derived from a string (stable across restarts). */
 export function stableUuid(key: string): string {

@@ -45,22 +45,41 @@
  *      API key from TELNYX_SANDBOX_API_KEY, else a fixed default. With --state the signing
  *      key pair is kept in the state file, so the public key survives restarts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { telnyxKeyPair, telnyxSignatureHeaders, type TelnyxKeyPair } from '../../shared/providers/telnyx/webhooks.js';
+import { perSeed } from './inventory-kit.js';
+import {
+  FailureDice,
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  cliArgs,
+  commonCliOptions,
+  configRoute,
+  jsonSender,
+  readBody,
+  readStateFile,
+  retryAfterHeaders,
+  runIfMain,
+  safeEqual,
+  serialQueue,
+  settleApiCall,
+  stateSaver,
+  thenSave,
+  type ApiResult,
+  type FaultRule,
+  type SandboxBaseOptions,
+  type SandboxFailureOptions,
+} from './kit.js';
 import {
   COUNTRIES,
   REQUIREMENTS,
   TELNYX_FEATURES,
   TELNYX_NUMBER_TYPES,
   TelnyxInventory,
-  createRng,
-  hashString,
   requirementTypesFor,
   type InventoryNumber,
   type RequirementDef,
@@ -73,19 +92,10 @@ import {
 
 export type OrderCompletion = 'immediate' | 'webhook' | 'manual';
 
-export interface TelnyxSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+/** stateFile keeps numbers, orders, groups, documents and the signing key. */
+export interface TelnyxSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
   /** Accepted Bearer keys; each key is its own account (own numbers, orders, groups, documents). */
   apiKeys: string[];
-  /** Added before every API response (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of API requests answered 503 WITHOUT taking effect (default 0). */
-  transientFailureRate?: number;
-  /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
-  seed?: number;
-  /** Keeps state (numbers, orders, groups, documents, signing key) across restarts. */
-  stateFile?: string;
   /** Where number_order.* webhooks go (none sent while unset). */
   webhookUrl?: string;
   /** 'webhook' mode: delay before a new order completes (default 250 ms). */
@@ -102,24 +112,15 @@ export interface TelnyxSandboxOptions {
   signingPrivateKey?: string;
 }
 
-export interface InjectedFault {
-  method?: string;
+export interface InjectedFault extends FaultRule {
   /** Regex source matched against the URL path WITHOUT the /v2 prefix. */
   pathPattern?: string;
-  /** How many requests the fault hits; default 1. Infinity (or -1 / null over HTTP) = until cleared. */
-  times?: number;
-  status: number;
   /** Telnyx error code (string), e.g. '10015'. */
   code?: string;
   title?: string;
   detail?: string;
-  /** true: the request takes effect (e.g. the order IS placed) and then the fault is answered. */
-  afterEffect?: boolean;
-  delayMs?: number;
   /** Retry-After header value (seconds). Always sent for 429 (default 1). */
   retryAfterSeconds?: number;
-  /** Destroy the connection instead of answering; with afterEffect, an ambiguous reset. */
-  dropConnection?: boolean;
 }
 
 export interface SandboxConfig {
@@ -213,7 +214,7 @@ export interface TelnyxSandbox {
 // ---------------------------------------------------------------------------------------------
 // Errors and small helpers
 
-const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 20 * 1024 * 1024, tooLarge: () => new ApiError(413, '10015', 'Bad Request', 'Request body too large') };
 const MAX_SEARCH_LIMIT = 100;
 const DEFAULT_SEARCH_LIMIT = 10;
 const WEBHOOK_ATTEMPTS = 3;
@@ -261,12 +262,6 @@ const errorBody = (errors: ErrorItem[]) => ({
 const badRequest = (detail: string, source?: ErrorItem['source']) => new ApiError(422, '10015', 'Bad Request', detail, source);
 const missingParam = (parameter: string) => new ApiError(422, '10004', 'Missing required parameter', `The '${parameter}' parameter is required.`, { parameter });
 const notFound = (detail = 'The requested resource or URL could not be found.') => new ApiError(404, '10005', 'Resource not found', detail);
-
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
 
 const nowIso = () => new Date().toISOString();
 /** A Telnyx-style int64 id ("1293384261075731499"). */
@@ -369,12 +364,6 @@ function guessContentType(filename: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // State
-
-interface StoredFault {
-  fault: InjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
 
 interface Owned {
   account: string;
@@ -506,30 +495,23 @@ function matchRoute(pathname: string): Route | undefined {
   return undefined;
 }
 
-const inventories = new Map<number, TelnyxInventory>();
-function inventoryFor(seed: number): TelnyxInventory {
-  let inv = inventories.get(seed);
-  if (!inv) {
-    inv = new TelnyxInventory(seed);
-    inventories.set(seed, inv);
-  }
-  return inv;
-}
+const inventoryFor = perSeed((seed) => new TelnyxInventory(seed));
 
 class Sandbox {
   readonly inventory: TelnyxInventory;
   readonly keys: Map<string, string>; // account -> api key
-  private faults: StoredFault[] = [];
+  readonly faults = new FaultStore<InjectedFault>();
+  readonly log = new RequestLog<{ method: string; path: string; status: number; v2: boolean }>();
+  /** Runs API work one request at a time so check-then-buy is atomic. */
+  readonly serialize = serialQueue();
+  private readonly failures: FailureDice;
   owned = new Map<string, Owned>(); // by E.164
   private ownedById = new Map<string, Owned>();
   orders = new Map<string, Order>();
   groups = new Map<string, Group>();
   documents = new Map<string, DocumentRec>();
   private purchases: Record<string, number> = {};
-  private log: Array<{ method: string; path: string; status: number; v2: boolean }> = [];
   private seq = 0;
-  private failureRng: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
   latencyMs: number;
   transientFailureRate: number;
   orderCompletion: OrderCompletion;
@@ -548,36 +530,14 @@ class Sandbox {
     this.webhookDelayMs = opts.webhookDelayMs ?? 250;
     this.webhookUrl = opts.webhookUrl;
     this.ignoredFilters = new Set(opts.ignoredFilters ?? []);
-    this.failureRng = this.newFailureRng();
+    this.failures = new FailureDice(opts.seed, 'failures');
     this.keyPair = telnyxKeyPair(opts.signingPrivateKey);
-  }
-
-  private newFailureRng(): () => number {
-    return this.opts.seed === undefined ? Math.random : createRng(hashString(`${this.opts.seed}|failures`));
   }
 
   // --- controls ------------------------------------------------------------------------------
 
-  injectFault(f: InjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  listFaults(): Array<InjectedFault & { remaining: number | null }> {
-    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
-  }
-
   purchaseCounts(): Record<string, number> {
     return { ...this.purchases };
-  }
-
-  requestLog() {
-    return this.log.map((e) => ({ ...e }));
   }
 
   configure(changes: SandboxConfig): void {
@@ -618,21 +578,21 @@ class Sandbox {
   }
 
   reset(): void {
-    this.faults = [];
+    this.faults.clear();
     this.owned.clear();
     this.ownedById.clear();
     this.orders.clear();
     this.groups.clear();
     this.documents.clear();
     this.purchases = {};
-    this.log = [];
+    this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
     this.orderCompletion = this.opts.orderCompletion ?? 'webhook';
     this.webhookDelayMs = this.opts.webhookDelayMs ?? 250;
     this.webhookUrl = this.opts.webhookUrl;
     this.ignoredFilters = new Set(this.opts.ignoredFilters ?? []);
-    this.failureRng = this.newFailureRng();
+    this.failures.reset();
   }
 
   accountForKey(apiKey: string | undefined): string {
@@ -654,31 +614,8 @@ class Sandbox {
     return structuredClone(owned.resource);
   }
 
-  takeFault(method: string, pathname: string): InjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
-  }
-
   rollTransientFailure(): boolean {
-    return this.transientFailureRate > 0 && this.failureRng() < this.transientFailureRate;
-  }
-
-  record(method: string, path: string, status: number, v2: boolean): void {
-    this.log.push({ method, path, status, v2 });
-  }
-
-  /** Runs API work one request at a time so check-then-buy is atomic. */
-  serialize<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.failures.roll(this.transientFailureRate);
   }
 
   authenticate(req: IncomingMessage): string {
@@ -687,10 +624,7 @@ class Sandbox {
     const unauthorized = () => new ApiError(401, '10009', 'Authentication failed', 'Could not understand the provided credentials.');
     if (!m) throw unauthorized();
     const account = accountOf(m[1]!);
-    const key = this.keys.get(account);
-    const a = Buffer.from(m[1]!);
-    const b = Buffer.from(key ?? '');
-    if (key === undefined || a.length !== b.length || !timingSafeEqual(a, b)) throw unauthorized();
+    if (!safeEqual(m[1]!, this.keys.get(account))) throw unauthorized();
     return account;
   }
 
@@ -1454,65 +1388,44 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, '10015', 'Bad Request', 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  const common = { 'x-request-id': randomUUID(), ...headers };
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, common);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...common, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json; charset=utf-8', () => ({ 'x-request-id': randomUUID() }));
 
 export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<TelnyxSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')) as Partial<Snapshot>);
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
+  const restored = readStateFile<Partial<Snapshot>>(opts.stateFile);
+  if (restored) sandbox.restore(restored);
+  const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
   saveState(); // persists a generated signing key at once
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  const toResult = (err: unknown): ApiResult => {
+    if (err instanceof ApiError) return { status: err.status, body: errorBody(err.errors), headers: err.headers };
+    console.error('[telnyx-sandbox] unexpected error', err);
+    return { status: 500, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'An unexpected error occured.' }]) };
+  };
+
+  const http = new SandboxHttp({
+    name: 'telnyx-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readBody(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: InjectedFault): ApiResult => {
+      const [defaultCode, defaultTitle] = DEFAULT_FAULTS[f.status] ?? ['10007', 'Unexpected error'];
+      return {
+        status: f.status,
+        body: errorBody([{ code: f.code ?? defaultCode, title: f.title ?? defaultTitle, ...(f.detail !== undefined ? { detail: f.detail } : {}) }]),
+        headers: retryAfterHeaders(f),
+      };
+    },
+    transientFailure: () =>
+      sandbox.rollTransientFailure()
+        ? { status: 503, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'Service temporarily unavailable, please retry.' }]) }
+        : undefined,
+  });
+
   const inFlight = new Set<Promise<unknown>>();
   const deliveries: WebhookDelivery[] = [];
-  let closed = false;
-
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     inFlight.add(p);
@@ -1524,7 +1437,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
 
   async function deliver(envelope: { data: Record<string, unknown>; meta?: Record<string, unknown> }, url: string, attempts: number): Promise<WebhookDelivery> {
     let last: WebhookDelivery | undefined;
-    for (let attempt = 1; attempt <= attempts && !closed; attempt++) {
+    for (let attempt = 1; attempt <= attempts && !http.sleeper.closed; attempt++) {
       const body = JSON.stringify({ ...envelope, meta: { ...(envelope.meta ?? {}), attempt, delivered_to: url } });
       const headers = { 'content-type': 'application/json', 'user-agent': 'telnyx-webhooks', ...telnyxSignatureHeaders(sandbox.keyPair.privateKey, body) };
       const record: WebhookDelivery = {
@@ -1547,7 +1460,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
       deliveries.push(record);
       last = record;
       if (record.status >= 200 && record.status < 300) break;
-      await sleep(100 * attempt);
+      await http.sleep(100 * attempt);
     }
     if (!last) throw new Error('Sandbox closed before the webhook was sent');
     return last;
@@ -1563,7 +1476,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
 
   function emitOrderWebhook(orderId: string): void {
     const url = sandbox.webhookUrl;
-    if (!url || closed) return;
+    if (!url || http.sleeper.closed) return;
     track(deliver(orderEnvelope(orderId), url, WEBHOOK_ATTEMPTS)).catch(() => undefined);
   }
 
@@ -1578,27 +1491,10 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
 
   function scheduleCompletion(orderId: string): void {
     if (sandbox.orderCompletion !== 'webhook') return;
-    track(sleep(sandbox.webhookDelayMs).then(() => (closed ? undefined : completeOrder(orderId, 'success')))).catch(() => undefined);
+    track(http.sleep(sandbox.webhookDelayMs).then(() => (http.sleeper.closed ? undefined : completeOrder(orderId, 'success')))).catch(() => undefined);
   }
 
   // --- API -------------------------------------------------------------------------------------
-
-  const faultResult = (f: InjectedFault): ApiResult => {
-    const [defaultCode, defaultTitle] = DEFAULT_FAULTS[f.status] ?? ['10007', 'Unexpected error'];
-    const headers: Record<string, string> = {};
-    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
-    return {
-      status: f.status,
-      body: errorBody([{ code: f.code ?? defaultCode, title: f.title ?? defaultTitle, ...(f.detail !== undefined ? { detail: f.detail } : {}) }]),
-      headers,
-    };
-  };
-
-  const toResult = (err: unknown): ApiResult => {
-    if (err instanceof ApiError) return { status: err.status, body: errorBody(err.errors), headers: err.headers };
-    console.error('[telnyx-sandbox] unexpected error', err);
-    return { status: 500, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'An unexpected error occured.' }]) };
-  };
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -1606,210 +1502,135 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
     const pathname = (v2 ? url.pathname.slice(3) : url.pathname).replace(/\/+$/, '') || '/';
     const route = matchRoute(pathname);
     const template = route?.template ?? pathname;
-    const answer = (r: ApiResult) => {
-      sandbox.record(method, template, r.status, v2);
-      send(res, r.status, r.body, r.headers);
-    };
-    const drop = () => {
-      sandbox.record(method, template, 0, v2);
-      res.socket?.destroy();
-    };
 
-    let rawBody: Buffer;
-    try {
-      rawBody = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    await sleep(sandbox.latencyMs);
-
-    const fault = sandbox.takeFault(method, pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    if (sandbox.rollTransientFailure()) {
-      answer({ status: 503, body: errorBody([{ code: '10007', title: 'Unexpected error', detail: 'Service temporarily unavailable, please retry.' }]) });
-      return;
-    }
-
-    let newOrderId: string | undefined;
-    const result = await sandbox.serialize(() => {
-      try {
-        const account = sandbox.authenticate(req);
-        const outcome = sandbox.handleApi(method, url, pathname, route, account, rawBody, String(req.headers['content-type'] ?? ''));
-        if (route?.kind === 'orders' && method === 'POST' && outcome.status < 300) {
-          newOrderId = (outcome.body as { data: { id: string } }).data.id;
-          if (sandbox.orderCompletion === 'immediate') {
-            sandbox.finishOrder(newOrderId, 'success');
-            outcome.body = { data: sandbox.renderOrder(sandbox.orders.get(newOrderId)!) };
-          }
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: pathname,
+      record: (status) => sandbox.log.record({ method, path: template, status, v2 }),
+      effect: async (rawBody) => {
+        let newOrderId: string | undefined;
+        const result = await sandbox.serialize(() =>
+          settleApiCall(
+            method,
+            () => {
+              const account = sandbox.authenticate(req);
+              const outcome = sandbox.handleApi(method, url, pathname, route, account, rawBody, String(req.headers['content-type'] ?? ''));
+              if (route?.kind === 'orders' && method === 'POST' && outcome.status < 300) {
+                newOrderId = (outcome.body as { data: { id: string } }).data.id;
+                if (sandbox.orderCompletion === 'immediate') {
+                  sandbox.finishOrder(newOrderId, 'success');
+                  outcome.body = { data: sandbox.renderOrder(sandbox.orders.get(newOrderId)!) };
+                }
+              }
+              return outcome;
+            },
+            toResult,
+            saveState,
+          ),
+        );
+        if (newOrderId) {
+          if (sandbox.orderCompletion === 'immediate') emitOrderWebhook(newOrderId);
+          else scheduleCompletion(newOrderId);
         }
-        if (method !== 'GET' && outcome.status < 300) saveState();
-        return outcome;
-      } catch (err) {
-        return toResult(err);
-      }
+        return result;
+      },
     });
-    if (newOrderId) {
-      if (sandbox.orderCompletion === 'immediate') emitOrderWebhook(newOrderId);
-      else scheduleCompletion(newOrderId);
-    }
-
-    if (fault) {
-      // afterEffect: the request took effect above; the caller only sees the failure.
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
   }
 
   // --- controls --------------------------------------------------------------------------------
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = (await readBody(req)).toString('utf8');
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
-      return v as Record<string, unknown>;
-    };
-    try {
-      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (p === '/__sandbox/public-key' && method === 'GET') return send(res, 200, { publicKeyBase64: sandbox.keyPair.publicKeyBase64 });
-      if (p === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
-      if (p === '/__sandbox/faults' && method === 'POST') {
-        sandbox.injectFault((await json()) as unknown as InjectedFault);
-        return send(res, 201, { faults: sandbox.listFaults() });
-      }
-      if (p === '/__sandbox/faults' && method === 'DELETE') {
-        sandbox.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/purchases' && method === 'GET') return send(res, 200, sandbox.purchaseCounts());
-      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
-      if (p === '/__sandbox/webhooks' && method === 'GET') return send(res, 200, { webhooks: deliveries });
-      if (p === '/__sandbox/webhooks' && method === 'POST') {
-        const body = await json();
-        sandbox.configure({ webhookUrl: typeof body.url === 'string' && body.url ? body.url : null });
-        return send(res, 200, { webhookUrl: sandbox.webhookUrl ?? null });
-      }
-      if (p === '/__sandbox/owned' && method === 'POST') {
-        const body = await json();
-        const resource = await sandbox.serialize(() => sandbox.seedOwned(String(body.phoneNumber ?? ''), typeof body.apiKey === 'string' ? body.apiKey : undefined));
-        saveState();
-        return send(res, 201, resource);
-      }
-      if (p === '/__sandbox/config' && method === 'POST') {
-        sandbox.configure((await json()) as SandboxConfig);
-        return send(res, 200, {
+  const configure = (changes: SandboxConfig) => sandbox.configure(changes);
+  const decideGroup = (id: string, approve: boolean, reason?: string) => {
+    sandbox.decideGroup(id, approve, reason);
+    saveState();
+  };
+  const basics = await http.serve(opts, {
+    purchases: () => sandbox.purchaseCounts(),
+    api: handleApi,
+    controls: [
+      { method: 'GET', path: '/__sandbox/public-key', run: () => ({ status: 200, body: { publicKeyBase64: sandbox.keyPair.publicKeyBase64 } }) },
+      { method: 'GET', path: '/__sandbox/webhooks', run: () => ({ status: 200, body: { webhooks: deliveries } }) },
+      {
+        method: 'POST',
+        path: '/__sandbox/webhooks',
+        run: async (c) => {
+          const body = await c.json();
+          configure({ webhookUrl: typeof body.url === 'string' && body.url ? body.url : null });
+          return { status: 200, body: { webhookUrl: sandbox.webhookUrl ?? null } };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/__sandbox/owned',
+        run: async (c) => {
+          const body = await c.json();
+          const resource = await sandbox.serialize(() => sandbox.seedOwned(String(body.phoneNumber ?? ''), typeof body.apiKey === 'string' ? body.apiKey : undefined));
+          saveState();
+          return { status: 201, body: resource };
+        },
+      },
+      configRoute(
+        (body) => configure(body as SandboxConfig),
+        () => ({
           latencyMs: sandbox.latencyMs,
           transientFailureRate: sandbox.transientFailureRate,
           orderCompletion: sandbox.orderCompletion,
           webhookDelayMs: sandbox.webhookDelayMs,
           webhookUrl: sandbox.webhookUrl ?? null,
           ignoredFilters: [...sandbox.ignoredFilters],
-        });
-      }
-      if (p === '/__sandbox/reset' && method === 'POST') {
+        }),
+      ),
+      actionRoute('POST', '/__sandbox/reset', () => {
         sandbox.reset();
         deliveries.length = 0;
-        return send(res, 204, undefined);
-      }
-      let m = /^\/__sandbox\/orders\/([^/]+)\/complete$/.exec(p);
-      if (m && method === 'POST') {
-        const body = await json();
-        const outcome = body.outcome === 'failure' ? 'failure' : 'success';
-        await completeOrder(decodeURIComponent(m[1]!), outcome, typeof body.reason === 'string' ? body.reason : undefined);
-        return send(res, 200, { order: sandbox.renderOrder(sandbox.orders.get(decodeURIComponent(m[1]!))!) });
-      }
-      m = /^\/__sandbox\/requirement_groups\/([^/]+)\/(approve|reject)$/.exec(p);
-      if (m && method === 'POST') {
-        const body = await json();
-        const id = decodeURIComponent(m[1]!);
-        await sandbox.serialize(() => sandbox.decideGroup(id, m![2] === 'approve', typeof body.reason === 'string' ? body.reason : undefined));
-        saveState();
-        return send(res, 200, sandbox.renderGroup(sandbox.groups.get(id)!));
-      }
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[telnyx-sandbox] request failed', err);
-      send(res, 500, errorBody([{ code: '10007', title: 'Unexpected error' }]));
-    });
+      }),
+      {
+        method: 'POST',
+        path: /^\/__sandbox\/orders\/([^/]+)\/complete$/,
+        run: async (c) => {
+          const body = await c.json();
+          const id = decodeURIComponent(c.match![1]!);
+          const outcome = body.outcome === 'failure' ? 'failure' : 'success';
+          await completeOrder(id, outcome, typeof body.reason === 'string' ? body.reason : undefined);
+          return { status: 200, body: { order: sandbox.renderOrder(sandbox.orders.get(id)!) } };
+        },
+      },
+      {
+        method: 'POST',
+        path: /^\/__sandbox\/requirement_groups\/([^/]+)\/(approve|reject)$/,
+        run: async (c) => {
+          const body = await c.json();
+          const id = decodeURIComponent(c.match![1]!);
+          const approve = c.match![2] === 'approve';
+          await sandbox.serialize(() => sandbox.decideGroup(id, approve, typeof body.reason === 'string' ? body.reason : undefined));
+          saveState();
+          return { status: 200, body: sandbox.renderGroup(sandbox.groups.get(id)!) };
+        },
+      },
+    ],
+    internalErrorBody: errorBody([{ code: '10007', title: 'Unexpected error' }]),
   });
-
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    ...basics,
     get publicKeyBase64() {
       return sandbox.keyPair.publicKeyBase64;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => sandbox.clearFaults(),
     purchaseCounts: () => sandbox.purchaseCounts(),
-    requestLog: () => sandbox.requestLog(),
-    seedOwned: (phoneNumber, apiKey) => {
-      const r = sandbox.seedOwned(phoneNumber, apiKey);
-      saveState();
-      return r;
-    },
-    configure: (changes) => sandbox.configure(changes),
+    seedOwned: thenSave(saveState, (phoneNumber: string, apiKey?: string) => sandbox.seedOwned(phoneNumber, apiKey)),
+    configure,
     reset: () => {
       sandbox.reset();
       deliveries.length = 0;
-      for (const t of timers) {
-        clearTimeout(t.timer);
-        t.resolve();
-      }
-      timers.clear();
+      http.sleeper.flush();
       saveState();
     },
     completeOrder,
-    approveRequirementGroup: (id) => {
-      sandbox.decideGroup(id, true);
-      saveState();
-    },
-    rejectRequirementGroup: (id, reason) => {
-      sandbox.decideGroup(id, false, reason);
-      saveState();
-    },
-    setWebhookUrl: (url) => sandbox.configure({ webhookUrl: url ?? null }),
+    approveRequirementGroup: (id) => decideGroup(id, true),
+    rejectRequirementGroup: (id, reason) => decideGroup(id, false, reason),
+    setWebhookUrl: (url) => configure({ webhookUrl: url ?? null }),
     sentWebhooks: () => deliveries.map((d) => ({ ...d, headers: { ...d.headers } })),
     sendWebhook: (event, options = {}) => {
       const url = options.url ?? sandbox.webhookUrl;
@@ -1834,34 +1655,14 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
 /** Matches the credential schema (KEY + 20+ characters). A sandbox-only value, not a secret. */
 export const DEFAULT_SANDBOX_API_KEY = 'KEY0SANDBOX0TELNYX0LOCAL0DEV0ONLY_sandbox';
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
-  const num = (name: string): number | undefined => {
-    const v = arg(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
-    return n;
-  };
+runIfMain(import.meta.url, async (argv) => {
+  const args = cliArgs(argv);
   const apiKey = process.env.TELNYX_SANDBOX_API_KEY || DEFAULT_SANDBOX_API_KEY;
-  const options: TelnyxSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4011, apiKeys: [apiKey] };
-  const latency = num('latency');
-  const rate = num('failure-rate');
-  const seed = num('seed');
-  const delay = num('webhook-delay');
-  const state = arg('state');
-  const webhookUrl = arg('webhook-url') ?? process.env.TELNYX_SANDBOX_WEBHOOK_URL;
-  const completion = arg('order-completion');
-  if (latency !== undefined) options.latencyMs = latency;
-  if (rate !== undefined) options.transientFailureRate = rate;
-  if (seed !== undefined) options.seed = seed;
+  const options: TelnyxSandboxOptions = { ...commonCliOptions(args, 4011, ['failure-rate', 'seed', 'state']), apiKeys: [apiKey] };
+  const delay = args.num('webhook-delay');
+  const webhookUrl = args.arg('webhook-url') ?? process.env.TELNYX_SANDBOX_WEBHOOK_URL;
+  const completion = args.arg('order-completion');
   if (delay !== undefined) options.webhookDelayMs = delay;
-  if (state) options.stateFile = state;
   if (webhookUrl) options.webhookUrl = webhookUrl;
   if (completion) {
     if (!['immediate', 'webhook', 'manual'].includes(completion)) throw new Error('--order-completion must be immediate, webhook or manual');
@@ -1872,16 +1673,5 @@ async function main(argv: string[]): Promise<void> {
   console.log(`  API key     ${apiKey}`);
   console.log(`  Public key  ${sandbox.publicKeyBase64}`);
   console.log(`  Webhooks    ${webhookUrl ?? '(none: POST /__sandbox/webhooks {url})'}`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

@@ -6,7 +6,25 @@
  * inventory. Every number is checked with libphonenumber-js full ("max") metadata, which is
  * stricter than the default ("min") metadata, and must have the expected number type.
  */
-import { parsePhoneNumber, type PhoneNumber } from 'libphonenumber-js/max';
+import {
+  US_TOLL_FREE_PREFIXES,
+  collectUnique,
+  createRng,
+  distinctExchanges,
+  digits,
+  gbGeographicNsn,
+  gbMobileNsn,
+  hashString,
+  int,
+  nanpFriendlyName,
+  parseValid,
+  parseValidOfType,
+  pick,
+  tollFreeNsn,
+  type Rng,
+} from './inventory-kit.js';
+
+export { US_TOLL_FREE_PREFIXES, createRng, hashString };
 
 export type InventoryKind = 'Local' | 'TollFree' | 'Mobile';
 
@@ -99,8 +117,6 @@ export const NANP_AREA_CODES: readonly NanpAreaCode[] = [
   { npa: '403', country: 'CA', region: 'AB', lata: null, localities: [loc('Calgary', 'CALGARY', ['T2P', 'T2R'], 51.0447, -114.0719)] },
 ];
 
-export const US_TOLL_FREE_PREFIXES = ['800', '833', '844', '855', '866', '877', '888'] as const;
-
 interface GbArea {
   code: string; // national area code without trunk 0
   locality: string;
@@ -135,56 +151,19 @@ const PER_TOLL_FREE_PREFIX = 240;
 const PER_GB_AREA = 240;
 const GB_MOBILE_COUNT = 720;
 
-// ---------------------------------------------------------------------------------------------
-// Seeded PRNG helpers
-
-/** 32-bit FNV-1a hash of a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, good enough for test data. Returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: () => number, min: number, maxInclusive: number): number =>
-  min + Math.floor(rng() * (maxInclusive - min + 1));
-
-const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-
 const coord = (n: number): string => n.toFixed(6);
 
-function parseValid(e164: string): PhoneNumber | undefined {
-  try {
-    const p = parsePhoneNumber(e164);
-    return p.isValid() ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** NANP central office code that is not N11, 555 or otherwise reserved. */
-function exchangeCode(rng: () => number): string {
-  for (;;) {
-    const nxx = String(int(rng, 200, 999));
-    if (nxx[1] === '1' && nxx[2] === '1') continue; // N11
-    if (['555', '950', '958', '959', '976'].includes(nxx)) continue;
-    return nxx;
-  }
-}
+/** The fields of a number without a rate center or coordinates (toll-free, GB). */
+const NO_RATE_CENTER = {
+  region: null,
+  postalCode: null,
+  rateCenter: null,
+  lata: null,
+  latitude: null,
+  longitude: null,
+  addressRequirements: 'none',
+  beta: false,
+} as const;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -262,44 +241,30 @@ export class TwilioInventory {
   }
 
   private collect(count: number, candidate: () => InventoryNumber | undefined): InventoryNumber[] {
-    const out: InventoryNumber[] = [];
-    const seen = new Set<string>();
-    for (let attempts = 0; out.length < count && attempts < count * 20; attempts++) {
-      const n = candidate();
-      if (!n || seen.has(n.phoneNumber)) continue;
-      seen.add(n.phoneNumber);
-      out.push(n);
-    }
-    return out;
+    return collectUnique(count, (n) => n.phoneNumber, candidate);
   }
 
-  private generateNanpLocal(rng: () => number, area: NanpAreaCode): InventoryNumber[] {
+  private generateNanpLocal(rng: Rng, area: NanpAreaCode): InventoryNumber[] {
     // Each locality gets a few exchanges (NXX), like a real rate center.
-    const exchanges = area.localities.map(() => {
-      const set = new Set<string>();
-      const wanted = int(rng, 3, 5);
-      while (set.size < wanted) set.add(exchangeCode(rng));
-      return [...set];
-    });
+    const exchanges = area.localities.map(() => distinctExchanges(rng, int(rng, 3, 5)));
     let i = 0;
     return this.collect(PER_NANP_AREA_CODE, () => {
       const li = i++ % area.localities.length;
       const locality = area.localities[li] as Locality;
-      const nxx = pick(rng, exchanges[li] as string[]);
-      const line = String(int(rng, 0, 9999)).padStart(4, '0');
-      const e164 = `+1${area.npa}${nxx}${line}`;
+      const nsn = `${area.npa}${pick(rng, exchanges[li] as string[])}${digits(rng, 4)}`;
+      const e164 = `+1${nsn}`;
       // Full-metadata validity; the country and type follow from the stocked geographic NPA.
       if (!parseValid(e164)) return undefined;
       const sms = rng() < 0.95;
       const mms = sms && rng() < (area.country === 'US' ? 0.8 : 0.35);
       return {
         phoneNumber: e164,
-        friendlyName: `(${area.npa}) ${nxx}-${line}`,
+        friendlyName: nanpFriendlyName(nsn),
         isoCountry: area.country,
         kind: 'Local',
         twilioType: 'local',
         areaCode: area.npa,
-        nationalNumber: `${area.npa}${nxx}${line}`,
+        nationalNumber: nsn,
         locality: locality.name,
         region: area.region,
         postalCode: pick(rng, locality.postalCodes),
@@ -314,42 +279,32 @@ export class TwilioInventory {
     });
   }
 
-  private generateTollFree(rng: () => number, prefix: string): InventoryNumber[] {
+  private generateTollFree(rng: Rng, prefix: string): InventoryNumber[] {
     return this.collect(PER_TOLL_FREE_PREFIX, () => {
-      const nxx = String(int(rng, 200, 999));
-      const line = String(int(rng, 0, 9999)).padStart(4, '0');
-      const e164 = `+1${prefix}${nxx}${line}`;
+      const nsn = tollFreeNsn(rng, prefix);
+      const e164 = `+1${nsn}`;
       if (!parseValid(e164)) return undefined; // 8XX prefixes are toll-free by definition
       return {
         phoneNumber: e164,
-        friendlyName: `(${prefix}) ${nxx}-${line}`,
+        friendlyName: nanpFriendlyName(nsn),
         isoCountry: 'US',
         kind: 'TollFree',
         twilioType: 'toll-free',
         areaCode: prefix,
-        nationalNumber: `${prefix}${nxx}${line}`,
+        nationalNumber: nsn,
         locality: null,
-        region: null,
-        postalCode: null,
-        rateCenter: null,
-        lata: null,
-        latitude: null,
-        longitude: null,
-        addressRequirements: 'none',
-        beta: false,
+        ...NO_RATE_CENTER,
         capabilities: { voice: true, sms: true, mms: rng() < 0.7, fax: rng() < 0.6 },
       };
     });
   }
 
-  private generateGbMobile(rng: () => number): InventoryNumber[] {
-    const blocks = ['74', '75', '77', '78', '79'];
+  private generateGbMobile(rng: Rng): InventoryNumber[] {
     return this.collect(GB_MOBILE_COUNT, () => {
-      const nsn = `${pick(rng, blocks)}${String(int(rng, 0, 99_999_999)).padStart(8, '0')}`;
+      const nsn = gbMobileNsn(rng);
       if (nsn.startsWith('77009')) return undefined; // Ofcom drama range
       const e164 = `+44${nsn}`;
-      const parsed = parseValid(e164);
-      if (!parsed || parsed.getType() !== 'MOBILE') return undefined;
+      if (!parseValidOfType(e164, 'MOBILE')) return undefined;
       return {
         phoneNumber: e164,
         friendlyName: e164,
@@ -359,27 +314,17 @@ export class TwilioInventory {
         areaCode: null,
         nationalNumber: nsn,
         locality: null,
-        region: null,
-        postalCode: null,
-        rateCenter: null,
-        lata: null,
-        latitude: null,
-        longitude: null,
-        addressRequirements: 'none',
-        beta: false,
+        ...NO_RATE_CENTER,
         capabilities: { voice: true, sms: true, mms: false, fax: false },
       };
     });
   }
 
-  private generateGbLocal(rng: () => number, area: GbArea): InventoryNumber[] {
+  private generateGbLocal(rng: Rng, area: GbArea): InventoryNumber[] {
     return this.collect(PER_GB_AREA, () => {
-      const first = area.code === '20' ? pick(rng, ['3', '7', '8']) : String(int(rng, 2, 9));
-      const rest = String(int(rng, 0, 10 ** (area.subscriberDigits - 1) - 1)).padStart(area.subscriberDigits - 1, '0');
-      const nsn = `${area.code}${first}${rest}`;
+      const nsn = gbGeographicNsn(rng, area.code, area.subscriberDigits);
       const e164 = `+44${nsn}`;
-      const parsed = parseValid(e164);
-      if (!parsed || parsed.getType() !== 'FIXED_LINE') return undefined;
+      if (!parseValidOfType(e164, 'FIXED_LINE')) return undefined;
       return {
         phoneNumber: e164,
         friendlyName: e164,
@@ -389,14 +334,7 @@ export class TwilioInventory {
         areaCode: area.code,
         nationalNumber: nsn,
         locality: area.locality,
-        region: null,
-        postalCode: null,
-        rateCenter: null,
-        lata: null,
-        latitude: null,
-        longitude: null,
-        addressRequirements: 'none',
-        beta: false,
+        ...NO_RATE_CENTER,
         capabilities: { voice: true, sms: false, mms: false, fax: rng() < 0.5 },
       };
     });

@@ -21,23 +21,40 @@
  *        [--latency MS] [--failure-rate 0..1] [--rate-limit PER_SECOND]
  *      Account from TWILIO_SANDBOX_ACCOUNT_SID / TWILIO_SANDBOX_AUTH_TOKEN, else a fixed default.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { parsePhoneNumber } from 'libphonenumber-js/max';
+import { patternToDigits } from '../../shared/domain/phone.js';
+import { parseValid, perSeed } from './inventory-kit.js';
 import {
-  COUNTRY_NAMES,
-  SUPPORTED,
-  TwilioInventory,
-  US_TOLL_FREE_PREFIXES,
-  createRng,
-  hashString,
-  type InventoryKind,
-  type InventoryNumber,
-} from './twilio-inventory.js';
+  FailureDice,
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  basicCredentials,
+  cliArgs,
+  commonCliOptions,
+  configRoute,
+  jsonSender,
+  numberFields,
+  readStateFile,
+  readText,
+  retryAfterHeaders,
+  runIfMain,
+  safeEqual,
+  seedOwnedRoute,
+  serialQueue,
+  settleApiCall,
+  stateSaver,
+  type ApiResult,
+  type InjectedFault,
+  type SandboxBaseOptions,
+  type SandboxFailureOptions,
+} from './kit.js';
+import { COUNTRY_NAMES, SUPPORTED, TwilioInventory, US_TOLL_FREE_PREFIXES, type InventoryKind, type InventoryNumber } from './twilio-inventory.js';
+
+export type { InjectedFault } from './kit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -47,46 +64,15 @@ export interface TwilioSandboxAccount {
   authToken: string; // 32 hex
 }
 
-export interface TwilioSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+/** stateFile keeps owned numbers (the dev stack's data folder); transient failures are answered 503 code 20500. */
+export interface TwilioSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
   accounts: TwilioSandboxAccount[];
-  /** Added before every API response (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of API requests answered 503 code 20500 WITHOUT taking effect (default 0). */
-  transientFailureRate?: number;
   /**
    * Account rate limit (default: none): API requests admitted per AccountSid in any sliding
    * one-second window. Excess requests are answered 429 code 20429 with Retry-After: 1 WITHOUT
    * taking effect (and do not count against the window themselves).
    */
   accountRateLimitPerSecond?: number;
-  /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
-  seed?: number;
-  /** Keeps owned numbers across restarts (the dev stack's data folder): loaded at start, saved after each change. */
-  stateFile?: string;
-}
-
-export interface InjectedFault {
-  method?: string;
-  /** Regex source matched against the URL path. */
-  pathPattern?: string;
-  /** How many requests the fault hits; default 1. Infinity (or -1 over HTTP) = until cleared. */
-  times?: number;
-  status: number;
-  code?: number;
-  message?: string;
-  /**
-   * true: the request takes effect (e.g. the number IS bought) and then the fault is answered —
-   * simulates an ambiguous failure. false: rejected before any effect.
-   */
-  afterEffect?: boolean;
-  /** Delay before answering (ms); with afterEffect and a big delay this simulates a client timeout after the provider acted. */
-  delayMs?: number;
-  /** Retry-After header value (seconds). Always sent for 429 (default 1). */
-  retryAfterSeconds?: number;
-  /** Destroy the connection instead of answering (network failure); combine with afterEffect for an ambiguous reset. */
-  dropConnection?: boolean;
 }
 
 export interface SandboxConfigChanges {
@@ -175,7 +161,7 @@ export interface TwilioSandbox {
 
 const API_VERSION = '2010-04-01';
 const ACCOUNT_SID_RE = /^AC[0-9a-fA-F]{32}$/;
-const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 1024 * 1024, tooLarge: () => new ApiError(413, 20001, 'Request body too large') };
 
 const T_AVAILABLE = '/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}';
 const T_AVAILABLE_COUNTRIES = '/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json';
@@ -209,12 +195,6 @@ class ApiError extends Error {
   }
 }
 
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 const errorBody = (status: number, code: number, message: string) => ({
   code,
   message,
@@ -231,11 +211,6 @@ const newSid = (prefix: string) => `${prefix}${hex(16)}`;
 
 /** RFC 2822 date as Twilio prints it: "Thu, 30 Jul 2015 23:19:04 +0000". */
 const rfc2822 = (d: Date) => d.toUTCString().replace(/GMT$/, '+0000');
-
-const KEYPAD: Record<string, string> = {};
-for (const [digit, letters] of Object.entries({ 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ' })) {
-  for (const l of letters) KEYPAD[l] = digit;
-}
 
 function parseBoolean(name: string, v: string): boolean {
   const s = v.toLowerCase();
@@ -271,7 +246,7 @@ function containsRegex(raw: string): RegExp {
     if (ch === '*') src += '\\d';
     else if (ch === '%') src += '\\d*';
     else if (/[0-9]/.test(ch)) src += ch;
-    else src += KEYPAD[ch] ?? '';
+    else src += patternToDigits(ch); // a letter: its keypad digit
   }
   return new RegExp(`${anchoredStart ? '^' : ''}${src}${anchoredEnd ? '$' : ''}`);
 }
@@ -293,12 +268,7 @@ function normalizePhoneNumber(raw: string): string | undefined {
   else if (/^1\d{10}$/.test(digits)) candidate = `+${digits}`;
   else if (/^\d{10}$/.test(digits)) candidate = `+1${digits}`;
   else return undefined;
-  try {
-    const p = parsePhoneNumber(candidate);
-    return p.isValid() ? p.number : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseValid(candidate)?.number;
 }
 
 function nationalFormat(e164: string): string {
@@ -310,15 +280,7 @@ function nationalFormat(e164: string): string {
   }
 }
 
-const inventories = new Map<number, TwilioInventory>();
-function inventoryFor(seed: number): TwilioInventory {
-  let inv = inventories.get(seed);
-  if (!inv) {
-    inv = new TwilioInventory(seed);
-    inventories.set(seed, inv);
-  }
-  return inv;
-}
+const inventoryFor = perSeed((seed) => new TwilioInventory(seed));
 
 // ---------------------------------------------------------------------------------------------
 // Form field rules shared by purchase and update
@@ -418,12 +380,6 @@ function readResourceFields(form: URLSearchParams): ResourceChanges {
 // ---------------------------------------------------------------------------------------------
 // The sandbox
 
-interface StoredFault {
-  fault: InjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
-
 interface Owned {
   resource: ProviderResource;
   seq: number;
@@ -477,15 +433,16 @@ function accountResource(sid: string) {
 class Sandbox {
   readonly inventory: TwilioInventory;
   private readonly accounts = new Map<string, string>();
-  private faults: StoredFault[] = [];
+  readonly faults = new FaultStore<InjectedFault>();
+  readonly log = new RequestLog<{ method: string; path: string; status: number }>();
+  /** Runs API work one request at a time so check-then-buy is atomic. */
+  readonly serialize = serialQueue();
+  private readonly failures: FailureDice;
   private owned = new Map<string, Owned>(); // by E.164
   private bySid = new Map<string, Owned>();
   private seqBySid = new Map<string, number>(); // survives release, for page tokens
   private seq = 0;
   private purchases: Record<string, number> = {};
-  private log: Array<{ method: string; path: string; status: number }> = [];
-  private failureRng: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
   latencyMs: number;
   transientFailureRate: number;
   accountRateLimitPerSecond: number;
@@ -502,35 +459,13 @@ class Sandbox {
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.accountRateLimitPerSecond = opts.accountRateLimitPerSecond ?? 0;
-    this.failureRng = this.newFailureRng();
-  }
-
-  private newFailureRng(): () => number {
-    return this.opts.seed === undefined ? Math.random : createRng(hashString(`${this.opts.seed}|failures`));
+    this.failures = new FailureDice(opts.seed, 'failures');
   }
 
   // --- controls ------------------------------------------------------------------------------
 
-  injectFault(f: InjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  listFaults(): Array<InjectedFault & { remaining: number | null }> {
-    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
-  }
-
   purchaseCounts(): Record<string, number> {
     return { ...this.purchases };
-  }
-
-  requestLog(): Array<{ method: string; path: string; status: number }> {
-    return this.log.map((e) => ({ ...e }));
   }
 
   configure(changes: SandboxConfigChanges): void {
@@ -584,18 +519,18 @@ class Sandbox {
   }
 
   reset(): void {
-    this.faults = [];
+    this.faults.clear();
     this.owned.clear();
     this.bySid.clear();
     this.seqBySid.clear();
     this.purchases = {};
-    this.log = [];
+    this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
     this.accountRateLimitPerSecond = this.opts.accountRateLimitPerSecond ?? 0;
     this.admitted.clear();
     this.rateLimited = 0;
-    this.failureRng = this.newFailureRng();
+    this.failures.reset();
   }
 
   seedOwned(accountSid: string, phoneNumber: string): ProviderResource {
@@ -610,52 +545,18 @@ class Sandbox {
     return structuredClone(this.createOwned(accountSid, e164, this.inventory.lookup(e164), {}).resource);
   }
 
-  // --- fault / failure machinery -------------------------------------------------------------
-
-  takeFault(method: string, pathname: string): InjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
-  }
-
   rollTransientFailure(): boolean {
-    return this.transientFailureRate > 0 && this.failureRng() < this.transientFailureRate;
-  }
-
-  record(method: string, path: string, status: number): void {
-    this.log.push({ method, path, status });
-  }
-
-  /** Runs API work one request at a time so check-then-buy is atomic. */
-  serialize<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.failures.roll(this.transientFailureRate);
   }
 
   // --- API -------------------------------------------------------------------------------------
 
   authenticate(req: IncomingMessage): string {
-    const header = req.headers.authorization ?? '';
-    const m = /^Basic\s+(.+)$/i.exec(header);
-    if (!m) throw new ApiError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
-    const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const user = i < 0 ? decoded : decoded.slice(0, i);
-    const pass = i < 0 ? '' : decoded.slice(i + 1);
-    const token = this.accounts.get(user);
-    const a = Buffer.from(pass);
-    const b = Buffer.from(token ?? '');
-    if (token === undefined || a.length !== b.length || !timingSafeEqual(a, b)) {
+    const credentials = basicCredentials(req.headers.authorization);
+    if (!credentials || !safeEqual(credentials.pass, this.accounts.get(credentials.user))) {
       throw new ApiError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
     }
-    return user;
+    return credentials.user;
   }
 
   handleApi(method: string, url: URL, route: Route | undefined, authSid: string, rawBody: string, contentType: string): ApiResult {
@@ -1085,70 +986,13 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 20001, 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  const common = { 'Twilio-Request-Id': `RQ${hex(16)}`, ...headers };
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, common);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...common, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json; charset=utf-8', () => ({ 'Twilio-Request-Id': `RQ${hex(16)}` }));
 
 export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<TwilioSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let closed = false;
-
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
-
-  const faultResult = (f: InjectedFault): ApiResult => {
-    const [defaultCode, defaultMessage] = DEFAULT_FAULT_MESSAGES[f.status] ?? [20500, 'Injected fault'];
-    const headers: Record<string, string> = {};
-    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
-    if (f.status === 401) headers['WWW-Authenticate'] = 'Basic realm="Twilio API"';
-    return { status: f.status, body: errorBody(f.status, f.code ?? defaultCode, f.message ?? defaultMessage), headers };
-  };
+  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  if (restored) sandbox.restore(restored);
+  const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
   const toResult = (err: unknown): ApiResult => {
     if (err instanceof ApiError) return { status: err.status, body: errorBody(err.status, err.code, err.message), headers: err.headers };
@@ -1156,23 +1000,33 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     return { status: 500, body: errorBody(500, 20500, 'Internal Server Error') };
   };
 
+  const http = new SandboxHttp({
+    name: 'twilio-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readText(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: InjectedFault): ApiResult => {
+      const [defaultCode, defaultMessage] = DEFAULT_FAULT_MESSAGES[f.status] ?? [20500, 'Injected fault'];
+      const headers = retryAfterHeaders(f);
+      if (f.status === 401) headers['WWW-Authenticate'] = 'Basic realm="Twilio API"';
+      return { status: f.status, body: errorBody(f.status, f.code ?? defaultCode, f.message ?? defaultMessage), headers };
+    },
+    transientFailure: () =>
+      sandbox.rollTransientFailure() ? { status: 503, body: errorBody(503, 20500, 'Service Unavailable: transient failure, please retry') } : undefined,
+  });
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const route = url.pathname.startsWith('/2010-04-01/') ? matchRoute(url.pathname) : undefined;
+    const isApi = url.pathname.startsWith('/2010-04-01/');
+    const route = isApi ? matchRoute(url.pathname) : undefined;
     const template = route?.template ?? url.pathname;
-    const answer = (r: ApiResult) => {
-      sandbox.record(method, template, r.status);
-      send(res, r.status, r.body, r.headers);
-    };
-    const drop = () => {
-      sandbox.record(method, template, 0);
-      res.socket?.destroy();
-    };
 
     // The account rate limit counts requests as they arrive, per authenticated AccountSid
     // (requests that fail authentication are answered 401 below and count against nobody).
     let limited = false;
-    if (sandbox.accountRateLimitPerSecond > 0 && url.pathname.startsWith('/2010-04-01/')) {
+    if (sandbox.accountRateLimitPerSecond > 0 && isApi) {
       let accountSid: string | undefined;
       try {
         accountSid = sandbox.authenticate(req);
@@ -1182,148 +1036,56 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       if (accountSid !== undefined) limited = !sandbox.admit(accountSid);
     }
 
-    let rawBody: string;
-    try {
-      rawBody = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    await sleep(sandbox.latencyMs);
-
-    if (limited) {
-      answer({
-        status: 429,
-        body: errorBody(429, 20429, 'Too Many Requests: the account exceeded its API rate limit'),
-        headers: { 'Retry-After': '1' },
-      });
-      return;
-    }
-
-    const fault = sandbox.takeFault(method, url.pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    if (sandbox.rollTransientFailure()) {
-      answer({ status: 503, body: errorBody(503, 20500, 'Service Unavailable: transient failure, please retry') });
-      return;
-    }
-
-    const result = await sandbox.serialize(() => {
-      try {
-        if (!url.pathname.startsWith('/2010-04-01/')) throw notFound(url.pathname);
-        const authSid = sandbox.authenticate(req);
-        const outcome = sandbox.handleApi(method, url, route, authSid, rawBody, String(req.headers['content-type'] ?? ''));
-        if (method !== 'GET' && outcome.status < 300) saveState();
-        return outcome;
-      } catch (err) {
-        return toResult(err);
-      }
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: url.pathname,
+      record: (status) => sandbox.log.record({ method, path: template, status }),
+      refuse: () =>
+        limited
+          ? { status: 429, body: errorBody(429, 20429, 'Too Many Requests: the account exceeded its API rate limit'), headers: { 'Retry-After': '1' } }
+          : undefined,
+      effect: (rawBody) =>
+        sandbox.serialize(() =>
+          settleApiCall(
+            method,
+            () => {
+              if (!isApi) throw notFound(url.pathname);
+              const authSid = sandbox.authenticate(req);
+              return sandbox.handleApi(method, url, route, authSid, rawBody, String(req.headers['content-type'] ?? ''));
+            },
+            toResult,
+            saveState,
+          ),
+        ),
     });
-
-    if (fault) {
-      // afterEffect: the request took effect above; the caller only sees the failure.
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
   }
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = await readBody(req);
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
-      return v as Record<string, unknown>;
-    };
-    try {
-      if (path === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (path === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
-      if (path === '/__sandbox/faults' && method === 'POST') {
-        const body = await json();
-        sandbox.injectFault(body as unknown as InjectedFault);
-        return send(res, 201, { faults: sandbox.listFaults() });
-      }
-      if (path === '/__sandbox/faults' && method === 'DELETE') {
-        sandbox.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (path === '/__sandbox/purchases' && method === 'GET') return send(res, 200, sandbox.purchaseCounts());
-      if (path === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
-      if (path === '/__sandbox/owned' && method === 'POST') {
-        const body = await json();
-        return send(res, 201, sandbox.seedOwned(String(body.accountSid ?? ''), String(body.phoneNumber ?? '')));
-      }
-      if (path === '/__sandbox/config' && method === 'POST') {
-        const body = await json();
-        const changes: SandboxConfigChanges = {};
-        if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
-        if (typeof body.transientFailureRate === 'number') changes.transientFailureRate = body.transientFailureRate;
-        if (typeof body.accountRateLimitPerSecond === 'number') changes.accountRateLimitPerSecond = body.accountRateLimitPerSecond;
-        sandbox.configure(changes);
-        return send(res, 200, {
+  const configure = (changes: SandboxConfigChanges) => sandbox.configure(changes);
+  const basics = await http.serve(opts, {
+    purchases: () => sandbox.purchaseCounts(),
+    api: handleApi,
+    controls: [
+      seedOwnedRoute('accountSid', (accountSid, phoneNumber) => sandbox.seedOwned(accountSid, phoneNumber)),
+      configRoute(
+        (body) => configure(numberFields(body, ['latencyMs', 'transientFailureRate', 'accountRateLimitPerSecond'])),
+        () => ({
           latencyMs: sandbox.latencyMs,
           transientFailureRate: sandbox.transientFailureRate,
           accountRateLimitPerSecond: sandbox.accountRateLimitPerSecond,
-        });
-      }
-      if (path === '/__sandbox/reset' && method === 'POST') {
-        sandbox.reset();
-        return send(res, 204, undefined);
-      }
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[twilio-sandbox] request failed', err);
-      send(res, 500, errorBody(500, 20500, 'Internal Server Error'));
-    });
+        }),
+      ),
+      actionRoute('POST', '/__sandbox/reset', () => sandbox.reset()),
+    ],
+    internalErrorBody: errorBody(500, 20500, 'Internal Server Error'),
   });
-
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => sandbox.clearFaults(),
+    ...basics,
     purchaseCounts: () => sandbox.purchaseCounts(),
-    requestLog: () => sandbox.requestLog(),
     seedOwned: (accountSid, phoneNumber) => sandbox.seedOwned(accountSid, phoneNumber),
-    configure: (changes) => sandbox.configure(changes),
+    configure,
     rateLimitedCount: () => sandbox.rateLimitedCount(),
     reset: () => sandbox.reset(),
   };
@@ -1337,47 +1099,18 @@ export const DEFAULT_SANDBOX_ACCOUNT: TwilioSandboxAccount = {
   authToken: '7c1e5a9d3b8f2e6a4c0d9b7f5e3a1c82',
 };
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
-  const num = (name: string): number | undefined => {
-    const v = arg(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
-    return n;
-  };
+runIfMain(import.meta.url, async (argv) => {
+  const args = cliArgs(argv);
   const account: TwilioSandboxAccount = {
     accountSid: process.env.TWILIO_SANDBOX_ACCOUNT_SID || DEFAULT_SANDBOX_ACCOUNT.accountSid,
     authToken: process.env.TWILIO_SANDBOX_AUTH_TOKEN || DEFAULT_SANDBOX_ACCOUNT.authToken,
   };
-  const options: TwilioSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4010, accounts: [account] };
-  const latency = num('latency');
-  const rate = num('failure-rate');
-  const seed = num('seed');
-  const rateLimit = num('rate-limit');
+  const options: TwilioSandboxOptions = { ...commonCliOptions(args, 4010, ['failure-rate', 'seed']), accounts: [account] };
+  const rateLimit = args.num('rate-limit');
   if (rateLimit !== undefined) options.accountRateLimitPerSecond = rateLimit;
-  if (latency !== undefined) options.latencyMs = latency;
-  if (rate !== undefined) options.transientFailureRate = rate;
-  if (seed !== undefined) options.seed = seed;
   const sandbox = await startTwilioSandbox(options);
   console.log(`Twilio sandbox listening on ${sandbox.url}`);
   console.log(`  AccountSid ${account.accountSid}`);
   console.log(`  AuthToken  ${account.authToken}`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

@@ -46,14 +46,33 @@
  *        [--state FILE] [--no-free-numbers]
  *      API key from VAPI_SANDBOX_API_KEY, else a fixed default.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, randomUUID } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import {
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  cliArgs,
+  commonCliOptions,
+  configRoute,
+  jsonSender,
+  numberFields,
+  readStateFile,
+  readText,
+  retryAfterHeaders,
+  runIfMain,
+  safeEqual,
+  serialQueue,
+  settleApiCall,
+  stateSaver,
+  thenSave,
+  type ApiResult,
+  type ControlRoute,
+  type SandboxBaseOptions,
+} from './kit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -61,15 +80,10 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 export type SandboxPhoneNumberProvider = 'vapi' | 'twilio' | 'vonage' | 'telnyx' | 'byo-phone-number';
 export type SandboxCredentialProvider = 'twilio' | 'vonage' | 'telnyx' | 'byo-sip-trunk';
 
-export interface VapiSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+/** stateFile keeps credentials and numbers (never secrets). */
+export interface VapiSandboxOptions extends SandboxBaseOptions {
   /** Private API keys; each one is a separate org. */
   apiKeys: string[];
-  /** Added before every API response (default 0). */
-  latencyMs?: number;
-  /** Keeps credentials and numbers (never secrets) across restarts: loaded at start, saved after each change. */
-  stateFile?: string;
   /** Whether `provider: 'vapi'` (free Vapi numbers) can be created (default true). */
   allowFreeNumbers?: boolean;
   /** Status for importing a number another phone number already holds (default 400). */
@@ -153,7 +167,7 @@ export interface VapiSandbox {
 // ---------------------------------------------------------------------------------------------
 // Errors and small helpers
 
-const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 1024 * 1024, tooLarge: () => new ApiError(413, 'request entity too large') };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const E164_MESSAGE = (field: string) => `${field} must be a valid phone number in the E.164 format. Hot tip, you may be missing the country code (Eg. US: +1).`;
 const INVALID_KEY = 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.';
@@ -184,12 +198,6 @@ class ApiError extends Error {
   ) {
     super(Array.isArray(messages) ? messages.join('; ') : messages);
   }
-}
-
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 const errorBody = (status: number, message: string | string[]) => ({ message, error: REASON[status] ?? 'Error', statusCode: status });
@@ -362,12 +370,6 @@ const DATE_FILTERS = ['createdAtGt', 'createdAtLt', 'createdAtGe', 'createdAtLe'
 // ---------------------------------------------------------------------------------------------
 // The sandbox
 
-interface StoredFault {
-  fault: InjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
-
 interface State {
   credentials: VapiResource[];
   phoneNumbers: VapiResource[];
@@ -397,14 +399,15 @@ const emptyCounters = (): State['counters'] => ({ credentialsCreated: 0, credent
 
 class Sandbox {
   private readonly orgs = new Map<string, string>(); // apiKey -> orgId
-  private faults: StoredFault[] = [];
+  readonly faults = new FaultStore<InjectedFault>();
+  readonly log = new RequestLog<{ method: string; path: string; status: number }>();
+  /** Runs API work one request at a time so check-then-create is atomic. */
+  readonly serialize = serialQueue();
   private credentials = new Map<string, VapiResource>();
   private numbers = new Map<string, VapiResource>();
   /** Secrets echoed in Twilio phone-number responses; in memory only. */
   private numberSecrets = new Map<string, Record<string, string>>();
   private counters = emptyCounters();
-  private log: Array<{ method: string; path: string; status: number }> = [];
-  private queue: Promise<unknown> = Promise.resolve();
   private seq = 0;
   latencyMs: number;
   allowFreeNumbers: boolean;
@@ -423,34 +426,6 @@ class Sandbox {
 
   // --- controls ------------------------------------------------------------------------------
 
-  injectFault(f: InjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-  clearFaults(): void {
-    this.faults = [];
-  }
-  listFaults(): Array<InjectedFault & { remaining: number | null }> {
-    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
-  }
-  takeFault(method: string, pathname: string): InjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
-  }
-  record(method: string, path: string, status: number): void {
-    this.log.push({ method, path, status });
-  }
-  requestLog(): Array<{ method: string; path: string; status: number }> {
-    return this.log.map((e) => ({ ...e }));
-  }
   counts(): VapiSandboxCounts {
     return { ...this.counters, phoneNumberCreatesByNumber: { ...this.counters.phoneNumberCreatesByNumber }, credentials: this.credentials.size, phoneNumbers: this.numbers.size };
   }
@@ -460,12 +435,12 @@ class Sandbox {
     if (changes.duplicateNumberStatus !== undefined) this.duplicateNumberStatus = changes.duplicateNumberStatus;
   }
   reset(): void {
-    this.faults = [];
+    this.faults.clear();
     this.credentials.clear();
     this.numbers.clear();
     this.numberSecrets.clear();
     this.counters = emptyCounters();
-    this.log = [];
+    this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.allowFreeNumbers = this.opts.allowFreeNumbers ?? true;
     this.duplicateNumberStatus = this.opts.duplicateNumberStatus ?? 400;
@@ -477,12 +452,6 @@ class Sandbox {
     for (const c of state.credentials ?? []) this.credentials.set(c.id, c);
     for (const n of state.phoneNumbers ?? []) this.numbers.set(n.id, n);
     this.counters = { ...emptyCounters(), ...(state.counters ?? {}) };
-  }
-  /** Runs API work one request at a time so check-then-create is atomic. */
-  serialize<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private orgOf(apiKey: string | undefined): string {
@@ -540,11 +509,7 @@ class Sandbox {
     const m = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
     const unauthorized = () => new ApiError(401, INVALID_KEY);
     if (!m) throw unauthorized();
-    const given = Buffer.from(m[1]!);
-    for (const [key, org] of this.orgs) {
-      const b = Buffer.from(key);
-      if (given.length === b.length && timingSafeEqual(given, b)) return org;
-    }
+    for (const [key, org] of this.orgs) if (safeEqual(m[1]!, key)) return org;
     throw unauthorized();
   }
 
@@ -1030,227 +995,96 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'request entity too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json; charset=utf-8');
 
 export async function startVapiSandbox(opts: VapiSandboxOptions): Promise<VapiSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')) as State);
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let closed = false;
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
+  const restored = readStateFile<State>(opts.stateFile);
+  if (restored) sandbox.restore(restored);
+  const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
-  const faultResult = (f: InjectedFault): ApiResult => {
-    const headers: Record<string, string> = {};
-    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
-    return { status: f.status, body: errorBody(f.status, f.message ?? REASON[f.status] ?? 'Injected fault'), headers };
-  };
   const toResult = (err: unknown): ApiResult => {
     if (err instanceof ApiError) return { status: err.status, body: errorBody(err.status, err.messages), headers: err.headers };
     console.error('[vapi-sandbox] unexpected error', err);
     return { status: 500, body: errorBody(500, 'Internal server error') };
   };
 
+  const http = new SandboxHttp({
+    name: 'vapi-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readText(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: InjectedFault): ApiResult => ({
+      status: f.status,
+      body: errorBody(f.status, f.message ?? REASON[f.status] ?? 'Injected fault'),
+      headers: retryAfterHeaders(f),
+    }),
+  });
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const route = matchRoute(url.pathname);
     const template = route?.template ?? url.pathname;
-    const answer = (r: ApiResult) => {
-      sandbox.record(method, template, r.status);
-      send(res, r.status, r.body, r.headers);
-    };
-    const drop = () => {
-      sandbox.record(method, template, 0);
-      res.socket?.destroy();
-    };
-    let rawBody: string;
-    try {
-      rawBody = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    await sleep(sandbox.latencyMs);
-
-    const fault = sandbox.takeFault(method, url.pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    const result = await sandbox.serialize(() => {
-      try {
-        const orgId = sandbox.authenticate(req);
-        const outcome = sandbox.handleApi(method, url, route, orgId, rawBody, String(req.headers['content-type'] ?? ''));
-        if (method !== 'GET' && outcome.status < 300) saveState();
-        return outcome;
-      } catch (err) {
-        return toResult(err);
-      }
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: url.pathname,
+      record: (status) => sandbox.log.record({ method, path: template, status }),
+      effect: (rawBody) =>
+        sandbox.serialize(() =>
+          settleApiCall(
+            method,
+            () => sandbox.handleApi(method, url, route, sandbox.authenticate(req), rawBody, String(req.headers['content-type'] ?? '')),
+            toResult,
+            saveState,
+          ),
+        ),
     });
-    if (fault) {
-      // afterEffect: the request took effect above; the caller only sees the failure.
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
   }
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = await readBody(req);
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!isObject(v)) throw new Error('JSON object expected');
-      return v;
-    };
-    try {
-      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (p === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
-      if (p === '/__sandbox/faults' && method === 'POST') {
-        sandbox.injectFault((await json()) as unknown as InjectedFault);
-        return send(res, 201, { faults: sandbox.listFaults() });
-      }
-      if (p === '/__sandbox/faults' && method === 'DELETE') {
-        sandbox.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/counts' && method === 'GET') return send(res, 200, sandbox.counts());
-      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
-      if (p === '/__sandbox/phone-numbers' && method === 'POST') {
-        const body = (await json()) as unknown as SeedPhoneNumberInput;
-        const r = await sandbox.serialize(() => sandbox.seedPhoneNumber(body));
-        saveState();
-        return send(res, 201, r);
-      }
-      if (p === '/__sandbox/credentials' && method === 'POST') {
-        const body = (await json()) as unknown as SeedCredentialInput;
-        const r = await sandbox.serialize(() => sandbox.seedCredential(body));
-        saveState();
-        return send(res, 201, r);
-      }
-      if (p === '/__sandbox/config' && method === 'POST') {
-        const body = await json();
-        const changes: Parameters<Sandbox['configure']>[0] = {};
-        if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
-        if (typeof body.allowFreeNumbers === 'boolean') changes.allowFreeNumbers = body.allowFreeNumbers;
-        if (body.duplicateNumberStatus === 400 || body.duplicateNumberStatus === 409) changes.duplicateNumberStatus = body.duplicateNumberStatus;
-        sandbox.configure(changes);
-        return send(res, 200, { latencyMs: sandbox.latencyMs, allowFreeNumbers: sandbox.allowFreeNumbers, duplicateNumberStatus: sandbox.duplicateNumberStatus });
-      }
-      if (p === '/__sandbox/reset' && method === 'POST') {
-        sandbox.reset();
-        saveState();
-        return send(res, 204, undefined);
-      }
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[vapi-sandbox] request failed', err);
-      send(res, 500, errorBody(500, 'Internal server error'));
-    });
+  /** POST `path`: 201 with `seed(body)`, run in the API queue and saved. */
+  const seedRoute = <I>(path: string, seed: (input: I) => VapiResource): ControlRoute => ({
+    method: 'POST',
+    path,
+    run: async (c) => {
+      const body = (await c.json()) as unknown as I;
+      const r = await sandbox.serialize(() => seed(body));
+      saveState();
+      return { status: 201, body: r };
+    },
   });
-
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const configure = (changes: Parameters<Sandbox['configure']>[0]) => sandbox.configure(changes);
+  const reset = thenSave(saveState, () => sandbox.reset());
+  const basics = await http.serve(opts, {
+    api: handleApi,
+    controls: [
+      { method: 'GET', path: '/__sandbox/counts', run: () => ({ status: 200, body: sandbox.counts() }) },
+      seedRoute('/__sandbox/phone-numbers', (input: SeedPhoneNumberInput) => sandbox.seedPhoneNumber(input)),
+      seedRoute('/__sandbox/credentials', (input: SeedCredentialInput) => sandbox.seedCredential(input)),
+      configRoute(
+        (body) => {
+          const changes: Parameters<Sandbox['configure']>[0] = numberFields(body, ['latencyMs']);
+          if (typeof body.allowFreeNumbers === 'boolean') changes.allowFreeNumbers = body.allowFreeNumbers;
+          if (body.duplicateNumberStatus === 400 || body.duplicateNumberStatus === 409) changes.duplicateNumberStatus = body.duplicateNumberStatus;
+          configure(changes);
+        },
+        () => ({ latencyMs: sandbox.latencyMs, allowFreeNumbers: sandbox.allowFreeNumbers, duplicateNumberStatus: sandbox.duplicateNumberStatus }),
+      ),
+      actionRoute('POST', '/__sandbox/reset', reset),
+    ],
+    internalErrorBody: errorBody(500, 'Internal server error'),
   });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => sandbox.clearFaults(),
-    requestLog: () => sandbox.requestLog(),
+    ...basics,
     counts: () => sandbox.counts(),
-    seedPhoneNumber: (input) => {
-      const r = sandbox.seedPhoneNumber(input);
-      saveState();
-      return r;
-    },
-    seedCredential: (input) => {
-      const r = sandbox.seedCredential(input);
-      saveState();
-      return r;
-    },
-    configure: (changes) => sandbox.configure(changes),
-    reset: () => {
-      sandbox.reset();
-      saveState();
-    },
+    seedPhoneNumber: thenSave(saveState, (input: SeedPhoneNumberInput) => sandbox.seedPhoneNumber(input)),
+    seedCredential: thenSave(saveState, (input: SeedCredentialInput) => sandbox.seedCredential(input)),
+    configure,
+    reset,
   };
 }
 
@@ -1259,40 +1093,13 @@ export async function startVapiSandbox(opts: VapiSandboxOptions): Promise<VapiSa
 
 export const DEFAULT_SANDBOX_API_KEY = 'vapi-sandbox-private-key-0c1d2e3f4a5b6c7d';
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
-  const num = (name: string): number | undefined => {
-    const v = arg(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
-    return n;
-  };
+runIfMain(import.meta.url, async (argv) => {
+  const args = cliArgs(argv);
   const apiKey = process.env.VAPI_SANDBOX_API_KEY || DEFAULT_SANDBOX_API_KEY;
-  const options: VapiSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4013, apiKeys: [apiKey] };
-  const latency = num('latency');
-  if (latency !== undefined) options.latencyMs = latency;
-  const state = arg('state');
-  if (state) options.stateFile = state;
-  if (argv.includes('--no-free-numbers')) options.allowFreeNumbers = false;
+  const options: VapiSandboxOptions = { ...commonCliOptions(args, 4013, ['state']), apiKeys: [apiKey] };
+  if (args.flag('no-free-numbers')) options.allowFreeNumbers = false;
   const sandbox = await startVapiSandbox(options);
   console.log(`Vapi sandbox listening on ${sandbox.url}`);
   console.log(`  API key ${apiKey}`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

@@ -6,29 +6,23 @@
  * is checked with libphonenumber-js full ("max") metadata — valid, and of the numbering-plan type
  * that matches its Vonage type (FIXED_LINE / MOBILE / TOLL_FREE).
  */
-import { parsePhoneNumber, type NumberType as LibType, type PhoneNumber } from 'libphonenumber-js/max';
+import type { NumberType as LibType } from 'libphonenumber-js/max';
+import {
+  US_TOLL_FREE_PREFIXES,
+  createRng,
+  digits,
+  exchangeCode,
+  gbGeographicNsn,
+  gbMobileNsn,
+  hashString,
+  int,
+  parseValid,
+  pick,
+  tollFreeNsn,
+  type Rng,
+} from './inventory-kit.js';
 
-/** 32-bit FNV-1a hash of a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, good enough for test data. Returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { US_TOLL_FREE_PREFIXES, createRng, hashString };
 
 export type VonageType = 'landline' | 'mobile-lvn' | 'landline-toll-free';
 export type VonageFeature = 'VOICE' | 'SMS' | 'MMS';
@@ -52,28 +46,13 @@ interface BucketSpec {
   code: string;
   count: number;
   /** Candidate national significant number (without country code). */
-  nsn: (rng: () => number) => string;
+  nsn: (rng: Rng) => string;
   libTypes: readonly LibType[];
-  features: (rng: () => number) => VonageFeature[];
+  features: (rng: Rng) => VonageFeature[];
   cost: string;
 }
 
-const int = (rng: () => number, min: number, maxInclusive: number): number => min + Math.floor(rng() * (maxInclusive - min + 1));
-const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-const digits = (rng: () => number, n: number): string => String(int(rng, 0, 10 ** n - 1)).padStart(n, '0');
-
-/** NANP central office code that is not N11, 555 or otherwise reserved. */
-function exchangeCode(rng: () => number): string {
-  for (;;) {
-    const nxx = String(int(rng, 200, 999));
-    if (nxx[1] === '1' && nxx[2] === '1') continue;
-    if (['555', '950', '958', '959', '976'].includes(nxx)) continue;
-    return nxx;
-  }
-}
-
 export const US_AREA_CODES = ['415', '212', '312', '646', '512', '206', '303', '617', '305', '404'] as const;
-export const US_TOLL_FREE_PREFIXES = ['800', '833', '844', '855', '866', '877', '888'] as const;
 export const GB_AREAS = [
   { code: '20', subscriber: 8 },
   { code: '161', subscriber: 7 },
@@ -88,7 +67,7 @@ export const DE_AREAS = ['30', '40', '69', '89'] as const;
 /** Paris/IdF, north-west, north-east, south-east, south-west. */
 export const FR_ZONES = ['1', '2', '3', '4', '5'] as const;
 
-const usFeatures = (rng: () => number): VonageFeature[] => {
+const usFeatures = (rng: Rng): VonageFeature[] => {
   const sms = rng() < 0.9;
   const mms = sms && rng() < 0.6;
   return ['VOICE', ...(sms ? (['SMS'] as const) : []), ...(mms ? (['MMS'] as const) : [])];
@@ -119,7 +98,7 @@ function bucketSpecs(): BucketSpec[] {
       type: 'landline-toll-free',
       code: prefix,
       count: 100,
-      nsn: (rng) => `${prefix}${int(rng, 200, 999)}${digits(rng, 4)}`,
+      nsn: (rng) => tollFreeNsn(rng, prefix),
       libTypes: ['TOLL_FREE'],
       features: (rng) => (rng() < 0.8 ? ['VOICE', 'SMS'] : ['VOICE']),
       cost: '1.70',
@@ -131,7 +110,7 @@ function bucketSpecs(): BucketSpec[] {
       type: 'landline',
       code: area.code,
       count: 120,
-      nsn: (rng) => `${area.code}${area.code === '20' ? pick(rng, ['3', '7', '8']) : String(int(rng, 2, 9))}${digits(rng, area.subscriber - 1)}`,
+      nsn: (rng) => gbGeographicNsn(rng, area.code, area.subscriber),
       libTypes: ['FIXED_LINE'],
       features: () => ['VOICE'],
       cost: '1.00',
@@ -142,7 +121,7 @@ function bucketSpecs(): BucketSpec[] {
     type: 'mobile-lvn',
     code: '7',
     count: 400,
-    nsn: (rng) => `${pick(rng, ['74', '75', '77', '78', '79'])}${digits(rng, 8)}`,
+    nsn: gbMobileNsn,
     libTypes: ['MOBILE'],
     features: () => ['VOICE', 'SMS'],
     cost: '1.25',
@@ -197,15 +176,6 @@ function bucketSpecs(): BucketSpec[] {
 
 const CALLING_CODES: Readonly<Record<string, string>> = { US: '1', GB: '44', DE: '49', FR: '33' };
 export const SUPPORTED_COUNTRIES: readonly string[] = Object.keys(CALLING_CODES);
-
-function parseValid(e164: string): PhoneNumber | undefined {
-  try {
-    const p = parsePhoneNumber(e164);
-    return p.isValid() ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export class VonageInventory {
   private readonly specs = bucketSpecs();

@@ -38,14 +38,36 @@
  *        [--latency MS] [--failure-rate 0..1] [--state FILE]
  *      Account from VONAGE_SANDBOX_API_KEY / VONAGE_SANDBOX_API_SECRET, else a fixed default.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { VONAGE_TYPES, VonageInventory, createRng, hashString, type InventoryNumber, type VonageFeature, type VonageType } from './vonage-inventory.js';
+import { perSeed } from './inventory-kit.js';
+import {
+  FailureDice,
+  FaultStore,
+  RequestLog,
+  SandboxHttp,
+  actionRoute,
+  cliArgs,
+  commonCliOptions,
+  configRoute,
+  jsonSender,
+  numberFields,
+  readStateFile,
+  readText,
+  retryAfterHeaders,
+  runIfMain,
+  safeEqual,
+  seedOwnedRoute,
+  serialQueue,
+  settleApiCall,
+  stateSaver,
+  thenSave,
+  type ApiResult,
+  type InjectedFault,
+  type SandboxBaseOptions,
+  type SandboxFailureOptions,
+} from './kit.js';
+import { VONAGE_TYPES, VonageInventory, type InventoryNumber, type VonageFeature, type VonageType } from './vonage-inventory.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -55,42 +77,13 @@ export interface VonageSandboxAccount {
   apiSecret: string;
 }
 
-export interface VonageSandboxOptions {
-  host?: string; // default 127.0.0.1
-  port?: number; // default 0 (random)
+/** stateFile keeps owned numbers. */
+export interface VonageSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
   accounts: VonageSandboxAccount[];
-  /** Added before every API response (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of API requests answered 503 WITHOUT taking effect (default 0). */
-  transientFailureRate?: number;
-  /** Makes failure injection + inventory deterministic (inventory uses 0 when unset). */
-  seed?: number;
-  /** Keeps owned numbers across restarts: loaded at start, saved after each change. */
-  stateFile?: string;
 }
 
 /** Same semantics as the Twilio sandbox's InjectedFault; `code` / `message` fill error-code / error-code-label. */
-export interface InjectedFault {
-  method?: string;
-  /** Regex source matched against the URL path. */
-  pathPattern?: string;
-  /** How many requests the fault hits; default 1. Infinity (or -1 over HTTP) = until cleared. */
-  times?: number;
-  status: number;
-  code?: number;
-  message?: string;
-  /**
-   * true: the request takes effect (e.g. the number IS bought) and then the fault is answered —
-   * simulates an ambiguous failure. false: rejected before any effect.
-   */
-  afterEffect?: boolean;
-  /** Delay before answering (ms); with afterEffect and a big delay this simulates a client timeout after the provider acted. */
-  delayMs?: number;
-  /** Retry-After header value (seconds). Always sent for 429 (default 1). */
-  retryAfterSeconds?: number;
-  /** Destroy the connection instead of answering (network failure); combine with afterEffect for an ambiguous reset. */
-  dropConnection?: boolean;
-}
+export type { InjectedFault };
 
 /** An owned number as GET /account/numbers lists it (the spec's `ownednumber`). */
 export interface VonageOwnedResource {
@@ -125,7 +118,7 @@ export interface VonageSandbox {
 // ---------------------------------------------------------------------------------------------
 // Constants and helpers
 
-const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_LIMIT = { maxBytes: 1024 * 1024, tooLarge: () => new ApiError(413, 'Request body too large') };
 const MAX_SIZE = 100;
 const DEFAULT_SIZE = 10;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -163,12 +156,6 @@ class ApiError extends Error {
   }
 }
 
-interface ApiResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 const responseBody = (code: string, label: string) => ({ 'error-code': code, 'error-code-label': label });
 const SUCCESS: ApiResult = { status: 200, body: responseBody('200', 'success') };
 const methodFailed = () => new ApiError(420, 'method failed');
@@ -200,24 +187,10 @@ function msisdnOf(raw: string): string | undefined {
   return p?.isValid() ? digits : undefined;
 }
 
-const inventories = new Map<number, VonageInventory>();
-function inventoryFor(seed: number): VonageInventory {
-  let inv = inventories.get(seed);
-  if (!inv) {
-    inv = new VonageInventory(seed);
-    inventories.set(seed, inv);
-  }
-  return inv;
-}
+const inventoryFor = perSeed((seed) => new VonageInventory(seed));
 
 // ---------------------------------------------------------------------------------------------
 // The sandbox
-
-interface StoredFault {
-  fault: InjectedFault;
-  remaining: number;
-  re: RegExp | undefined;
-}
 
 interface OwnedConfig {
   appId?: string;
@@ -289,13 +262,14 @@ function countryParam(q: URLSearchParams | string | null, required: boolean): st
 class Sandbox {
   readonly inventory: VonageInventory;
   private readonly accounts = new Map<string, string>();
-  private faults: StoredFault[] = [];
+  readonly faults = new FaultStore<InjectedFault>();
+  readonly log = new RequestLog<{ method: string; path: string; status: number }>();
+  /** Runs API work one request at a time so check-then-buy is atomic. */
+  readonly serialize = serialQueue();
+  private readonly failures: FailureDice;
   private owned = new Map<string, Owned>(); // by msisdn
   private seq = 0;
   private purchases: Record<string, number> = {};
-  private log: Array<{ method: string; path: string; status: number }> = [];
-  private failureRng: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
   latencyMs: number;
   transientFailureRate: number;
 
@@ -308,35 +282,13 @@ class Sandbox {
     this.inventory = inventoryFor(opts.seed ?? 0);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
-    this.failureRng = this.newFailureRng();
-  }
-
-  private newFailureRng(): () => number {
-    return this.opts.seed === undefined ? Math.random : createRng(hashString(`${this.opts.seed}|vonage-failures`));
+    this.failures = new FailureDice(opts.seed, 'vonage-failures');
   }
 
   // --- controls ------------------------------------------------------------------------------
 
-  injectFault(f: InjectedFault): void {
-    if (!Number.isInteger(f.status) || f.status < 100 || f.status > 599) throw new Error(`Invalid fault status ${f.status}`);
-    const times = f.times === undefined ? 1 : f.times === null || f.times < 0 ? Infinity : f.times;
-    this.faults.push({ fault: { ...f }, remaining: times, re: f.pathPattern ? new RegExp(f.pathPattern) : undefined });
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  listFaults(): Array<InjectedFault & { remaining: number | null }> {
-    return this.faults.map((s) => ({ ...s.fault, remaining: Number.isFinite(s.remaining) ? s.remaining : null }));
-  }
-
   purchaseCounts(): Record<string, number> {
     return { ...this.purchases };
-  }
-
-  requestLog(): Array<{ method: string; path: string; status: number }> {
-    return this.log.map((e) => ({ ...e }));
   }
 
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void {
@@ -354,13 +306,13 @@ class Sandbox {
   }
 
   reset(): void {
-    this.faults = [];
+    this.faults.clear();
     this.owned.clear();
     this.purchases = {};
-    this.log = [];
+    this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
-    this.failureRng = this.newFailureRng();
+    this.failures.reset();
   }
 
   seedOwned(apiKey: string, phoneNumber: string): VonageOwnedResource {
@@ -391,33 +343,8 @@ class Sandbox {
     return owned;
   }
 
-  // --- fault / failure machinery -------------------------------------------------------------
-
-  takeFault(method: string, pathname: string): InjectedFault | undefined {
-    for (const s of this.faults) {
-      if (s.remaining <= 0) continue;
-      if (s.fault.method && s.fault.method.toUpperCase() !== method) continue;
-      if (s.re && !s.re.test(pathname)) continue;
-      s.remaining -= 1;
-      this.faults = this.faults.filter((x) => x.remaining > 0);
-      return s.fault;
-    }
-    return undefined;
-  }
-
   rollTransientFailure(): boolean {
-    return this.transientFailureRate > 0 && this.failureRng() < this.transientFailureRate;
-  }
-
-  record(method: string, path: string, status: number): void {
-    this.log.push({ method, path, status });
-  }
-
-  /** Runs API work one request at a time so check-then-buy is atomic. */
-  serialize<T>(fn: () => T): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.failures.roll(this.transientFailureRate);
   }
 
   // --- API -------------------------------------------------------------------------------------
@@ -427,10 +354,7 @@ class Sandbox {
     const key = query.get('api_key') ?? form.get('api_key');
     const secret = query.get('api_secret') ?? form.get('api_secret');
     if (!key || secret === null) throw unauthorized();
-    const expected = this.accounts.get(key);
-    const a = Buffer.from(secret);
-    const b = Buffer.from(expected ?? '');
-    if (expected === undefined || a.length !== b.length || !timingSafeEqual(a, b)) throw unauthorized();
+    if (!safeEqual(secret, this.accounts.get(key))) throw unauthorized();
     return key;
   }
 
@@ -611,68 +535,13 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // HTTP plumbing
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.writableEnded || res.destroyed) return;
-  if (status === 204 || body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
+const send = jsonSender('application/json;charset=UTF-8');
 
 export async function startVonageSandbox(opts: VonageSandboxOptions): Promise<VonageSandbox> {
   const sandbox = new Sandbox(opts);
-  if (opts.stateFile && existsSync(opts.stateFile)) sandbox.restore(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
-  const saveState = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile + '.tmp', JSON.stringify(sandbox.snapshot()));
-    renameSync(opts.stateFile + '.tmp', opts.stateFile);
-  };
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let closed = false;
-
-  const sleep = (ms: number) =>
-    ms <= 0 || closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const entry = {
-            timer: setTimeout(() => {
-              timers.delete(entry);
-              resolve();
-            }, ms),
-            resolve,
-          };
-          timers.add(entry);
-        });
-
-  const faultResult = (f: InjectedFault): ApiResult => {
-    const headers: Record<string, string> = {};
-    if (f.retryAfterSeconds !== undefined || f.status === 429) headers['Retry-After'] = String(f.retryAfterSeconds ?? 1);
-    const label = f.message ?? DEFAULT_FAULT_LABELS[f.status] ?? 'Injected fault';
-    return { status: f.status, body: responseBody(String(f.code ?? f.status), label), headers };
-  };
+  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  if (restored) sandbox.restore(restored);
+  const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
   const toResult = (err: unknown): ApiResult => {
     if (err instanceof ApiError) return { status: err.status, body: responseBody(err.code, err.message), headers: err.headers };
@@ -680,156 +549,55 @@ export async function startVonageSandbox(opts: VonageSandboxOptions): Promise<Vo
     return { status: 500, body: responseBody('500', 'Internal Server Error') };
   };
 
+  const http = new SandboxHttp({
+    name: 'vonage-sandbox',
+    sandbox,
+    send,
+    bodyLimit: BODY_LIMIT,
+    readBody: (req) => readText(req, BODY_LIMIT),
+    errorResult: toResult,
+    faultResult: (f: InjectedFault): ApiResult => {
+      const label = f.message ?? DEFAULT_FAULT_LABELS[f.status] ?? 'Injected fault';
+      return { status: f.status, body: responseBody(String(f.code ?? f.status), label), headers: retryAfterHeaders(f) };
+    },
+    transientFailure: () =>
+      sandbox.rollTransientFailure() ? { status: 503, body: responseBody('503', 'Service Unavailable: transient failure, please retry') } : undefined,
+  });
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const logPath = url.pathname; // never the query: it carries api_key / api_secret
-    const answer = (r: ApiResult) => {
-      sandbox.record(method, logPath, r.status);
-      send(res, r.status, r.body, r.headers);
-    };
-    const drop = () => {
-      sandbox.record(method, logPath, 0);
-      res.socket?.destroy();
-    };
-
-    let rawBody: string;
-    try {
-      rawBody = await readBody(req);
-    } catch (err) {
-      answer(toResult(err));
-      return;
-    }
-    await sleep(sandbox.latencyMs);
-
-    const fault = sandbox.takeFault(method, url.pathname);
-    if (fault && !fault.afterEffect) {
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    if (sandbox.rollTransientFailure()) {
-      answer({ status: 503, body: responseBody('503', 'Service Unavailable: transient failure, please retry') });
-      return;
-    }
-
-    const result = await sandbox.serialize(() => {
-      try {
-        const outcome = sandbox.handleApi(method, url, rawBody, String(req.headers['content-type'] ?? ''));
-        if (method !== 'GET' && outcome.status < 300) saveState();
-        return outcome;
-      } catch (err) {
-        return toResult(err);
-      }
+    await http.run({
+      req,
+      res,
+      method,
+      faultPath: url.pathname,
+      record: (status) => sandbox.log.record({ method, path: logPath, status }),
+      effect: (rawBody) =>
+        sandbox.serialize(() =>
+          settleApiCall(method, () => sandbox.handleApi(method, url, rawBody, String(req.headers['content-type'] ?? '')), toResult, saveState),
+        ),
     });
-
-    if (fault) {
-      // afterEffect: the request took effect above; the caller only sees the failure.
-      await sleep(fault.delayMs ?? 0);
-      if (fault.dropConnection) drop();
-      else answer(faultResult(fault));
-      return;
-    }
-    answer(result);
   }
 
-  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname.replace(/\/+$/, '');
-    const json = async (): Promise<Record<string, unknown>> => {
-      const raw = await readBody(req);
-      if (!raw) return {};
-      const v: unknown = JSON.parse(raw);
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('JSON object expected');
-      return v as Record<string, unknown>;
-    };
-    try {
-      if (p === '/__sandbox/health' && method === 'GET') return send(res, 200, { ok: true });
-      if (p === '/__sandbox/faults' && method === 'GET') return send(res, 200, { faults: sandbox.listFaults() });
-      if (p === '/__sandbox/faults' && method === 'POST') {
-        const body = await json();
-        sandbox.injectFault(body as unknown as InjectedFault);
-        return send(res, 201, { faults: sandbox.listFaults() });
-      }
-      if (p === '/__sandbox/faults' && method === 'DELETE') {
-        sandbox.clearFaults();
-        return send(res, 204, undefined);
-      }
-      if (p === '/__sandbox/purchases' && method === 'GET') return send(res, 200, sandbox.purchaseCounts());
-      if (p === '/__sandbox/requests' && method === 'GET') return send(res, 200, { requests: sandbox.requestLog() });
-      if (p === '/__sandbox/owned' && method === 'POST') {
-        const body = await json();
-        const owned = sandbox.seedOwned(String(body.apiKey ?? ''), String(body.phoneNumber ?? ''));
-        saveState();
-        return send(res, 201, owned);
-      }
-      if (p === '/__sandbox/config' && method === 'POST') {
-        const body = await json();
-        const changes: { latencyMs?: number; transientFailureRate?: number } = {};
-        if (typeof body.latencyMs === 'number') changes.latencyMs = body.latencyMs;
-        if (typeof body.transientFailureRate === 'number') changes.transientFailureRate = body.transientFailureRate;
-        sandbox.configure(changes);
-        return send(res, 200, { latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate });
-      }
-      if (p === '/__sandbox/reset' && method === 'POST') {
-        sandbox.reset();
-        saveState();
-        return send(res, 204, undefined);
-      }
-      return send(res, 404, { error: `No sandbox control ${method} ${url.pathname}` });
-    } catch (err) {
-      return send(res, 400, { error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.local');
-    const handler = url.pathname.startsWith('/__sandbox/') ? handleControl : handleApi;
-    handler(req, res, url).catch((err: unknown) => {
-      console.error('[vonage-sandbox] request failed', err);
-      send(res, 500, responseBody('500', 'Internal Server Error'));
-    });
+  const seedOwned = thenSave(saveState, (apiKey: string, phoneNumber: string) => sandbox.seedOwned(apiKey, phoneNumber));
+  const reset = thenSave(saveState, () => sandbox.reset());
+  const configure = (changes: { latencyMs?: number; transientFailureRate?: number }) => sandbox.configure(changes);
+  const basics = await http.serve(opts, {
+    purchases: () => sandbox.purchaseCounts(),
+    api: handleApi,
+    controls: [
+      seedOwnedRoute('apiKey', seedOwned),
+      configRoute(
+        (body) => configure(numberFields(body, ['latencyMs', 'transientFailureRate'])),
+        () => ({ latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate }),
+      ),
+      actionRoute('POST', '/__sandbox/reset', reset),
+    ],
+    internalErrorBody: responseBody('500', 'Internal Server Error'),
   });
 
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-
-  return {
-    url: `http://${urlHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        closed = true;
-        for (const t of timers) {
-          clearTimeout(t.timer);
-          t.resolve();
-        }
-        timers.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-    injectFault: (f) => sandbox.injectFault(f),
-    clearFaults: () => sandbox.clearFaults(),
-    purchaseCounts: () => sandbox.purchaseCounts(),
-    requestLog: () => sandbox.requestLog(),
-    seedOwned: (apiKey, phoneNumber) => {
-      const owned = sandbox.seedOwned(apiKey, phoneNumber);
-      saveState();
-      return owned;
-    },
-    configure: (changes) => sandbox.configure(changes),
-    reset: () => {
-      sandbox.reset();
-      saveState();
-    },
-  };
+  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, configure, reset };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -840,47 +608,15 @@ export const DEFAULT_SANDBOX_ACCOUNT: VonageSandboxAccount = {
   apiSecret: 'Sandb0xSecret42',
 };
 
-async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i >= 0) return argv[i + 1];
-    const inline = argv.find((a) => a.startsWith(`--${name}=`));
-    return inline?.slice(name.length + 3);
-  };
-  const num = (name: string): number | undefined => {
-    const v = arg(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number`);
-    return n;
-  };
+runIfMain(import.meta.url, async (argv) => {
   const account: VonageSandboxAccount = {
     apiKey: process.env.VONAGE_SANDBOX_API_KEY || DEFAULT_SANDBOX_ACCOUNT.apiKey,
     apiSecret: process.env.VONAGE_SANDBOX_API_SECRET || DEFAULT_SANDBOX_ACCOUNT.apiSecret,
   };
-  const options: VonageSandboxOptions = { host: arg('host') ?? '127.0.0.1', port: num('port') ?? 4012, accounts: [account] };
-  const latency = num('latency');
-  const rate = num('failure-rate');
-  const seed = num('seed');
-  const state = arg('state');
-  if (latency !== undefined) options.latencyMs = latency;
-  if (rate !== undefined) options.transientFailureRate = rate;
-  if (seed !== undefined) options.seed = seed;
-  if (state) options.stateFile = state;
+  const options: VonageSandboxOptions = { ...commonCliOptions(cliArgs(argv), 4012, ['failure-rate', 'seed', 'state']), accounts: [account] };
   const sandbox = await startVonageSandbox(options);
   console.log(`Vonage sandbox listening on ${sandbox.url}`);
   console.log(`  api_key    ${account.apiKey}`);
   console.log(`  api_secret ${account.apiSecret}`);
-  const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+  return sandbox;
+});

@@ -11,8 +11,36 @@ export function nationalFormat(e164: string): string {
   return parsePhoneNumberFromString(e164)?.formatNational() ?? e164;
 }
 
+/** The ISO country of a number, by numbering plan; undefined when unknown (never throws). */
 export function countryOf(e164: string): string | undefined {
-  return parsePhoneNumberFromString(e164)?.country;
+  try {
+    return parsePhoneNumberFromString(e164)?.country;
+  } catch {
+    return undefined;
+  }
+}
+
+/** E.164 when libphonenumber can read the string, else the string unchanged (never throws): for numbers a provider sent. */
+export function normalizePhone(raw: string): string {
+  try {
+    return parsePhoneNumberFromString(raw)?.number ?? raw;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * National format ("(415) 555-0142", "020 7946 0123", "01 42 68 53 00") when the number parses
+ * and is possible, else the fallback, else the string unchanged (never throws).
+ */
+export function nationalFormatOr(phone: string, fallback?: string | null): string {
+  try {
+    const parsed = parsePhoneNumberFromString(phone);
+    if (parsed && parsed.isPossible()) return parsed.formatNational();
+  } catch {
+    // fall through
+  }
+  return fallback || phone;
 }
 
 export const NANP_COUNTRIES = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP', 'AG', 'AI', 'BB', 'BM', 'BS', 'DM', 'DO', 'GD', 'JM', 'KN', 'KY', 'LC', 'MS', 'SX', 'TC', 'TT', 'VC', 'VG']);

@@ -179,10 +179,12 @@ describe('cancel, dead letters, callbacks', () => {
 
   it('turns a dead-lettered chunk into failed items, never lost ones', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=212', 3);
+    // Plivo keeps refusing purchases for now, so no item can succeed before its chunk is dead-lettered.
+    stack.sandboxes.plivo!.injectFault({ method: 'POST', pathPattern: '/PhoneNumber/', status: 503, times: -1 });
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
-    // Its tasks wait behind the slow Plivo queue; the chunk's message is dead-lettered meanwhile.
     await publisher.publish('jobs-chunks-dead-letter', { tenantId: 'carrier', jobId: created.body.id, from: 0, to: 3, publishedAt: new Date().toISOString() });
     const job = await finished(created.body.id, 20_000);
+    stack.sandboxes.plivo!.clearFaults();
     const failed = (await member.get(`/v1/jobs/${created.body.id}/items?state=failed`)).body.data;
     expect(failed.map((i: { index: number }) => i.index)).toEqual([0, 1, 2]);
     expect(failed[0].error.code).toBe('DEAD_LETTERED');

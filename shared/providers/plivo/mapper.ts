@@ -7,6 +7,7 @@
  * after Plivo already acted (a purchase, an update).
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
 import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import {
@@ -135,31 +136,12 @@ export function toPlivoNumber(phone: string): string | undefined {
 /** Plivo number ("14155550123", with or without '+') → E.164; never throws. */
 export function fromPlivoNumber(raw: string): string {
   const trimmed = raw.trim();
-  const candidate = trimmed.startsWith('+') ? trimmed : `+${trimmed.replace(/\D/g, '')}`;
-  try {
-    return parsePhoneNumberFromString(candidate)?.number ?? candidate;
-  } catch {
-    return candidate;
-  }
+  return normalizePhone(trimmed.startsWith('+') ? trimmed : `+${trimmed.replace(/\D/g, '')}`);
 }
 
 /** National format ("(415) 555-0142", "020 7946 0123") when the number parses, else the E.164. */
 export function nationalFormat(e164: string): string {
-  try {
-    const parsed = parsePhoneNumberFromString(e164);
-    if (parsed && parsed.isPossible()) return parsed.formatNational();
-  } catch {
-    // fall through
-  }
-  return e164;
-}
-
-function countryOf(e164: string): string | undefined {
-  try {
-    return parsePhoneNumberFromString(e164)?.country;
-  } catch {
-    return undefined;
-  }
+  return nationalFormatOr(e164);
 }
 
 /** The national significant number (digits after the country calling code); undefined when unparseable. */

@@ -10,6 +10,7 @@
  * numbers_Errors / documents_Errors).
  */
 import { parsePhoneNumberFromString, type NumberType as LibNumberType } from 'libphonenumber-js/max';
+import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
 import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import {
@@ -200,25 +201,8 @@ export function unwrapData(body: unknown): unknown {
   return 'data' in o ? o.data : body;
 }
 
-/** E.164 when libphonenumber can read it, else the provider's string unchanged (never throws). */
-export function normalizePhone(raw: string): string {
-  try {
-    return parsePhoneNumberFromString(raw)?.number ?? raw;
-  } catch {
-    return raw;
-  }
-}
-
-/** National format ("01 42 68 53 00", "(415) 555-0142") when the number parses, else the fallback. */
-export function nationalFormatOr(phone: string, fallback?: string | null): string {
-  try {
-    const parsed = parsePhoneNumberFromString(phone);
-    if (parsed && parsed.isPossible()) return parsed.formatNational();
-  } catch {
-    // fall through
-  }
-  return fallback || phone;
-}
+// Shared with the other mappers (shared/domain/phone.ts); exported here as before.
+export { nationalFormatOr, normalizePhone };
 
 interface PhoneFacts {
   country?: string;

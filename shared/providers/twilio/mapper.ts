@@ -4,7 +4,7 @@
  * latitude as a decimal string), and a mapping must never crash on a response
  * that reached us after the provider already acted.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
 import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber } from '../types.js';
@@ -82,33 +82,8 @@ export function mapCapabilities(raw: Record<string, unknown> | null | undefined)
   return out;
 }
 
-/** E.164 when libphonenumber can read it, else the provider's string unchanged (never throws). */
-export function normalizePhone(raw: string): string {
-  try {
-    return parsePhoneNumberFromString(raw)?.number ?? raw;
-  } catch {
-    return raw;
-  }
-}
-
-/** National format ("(415) 555-0142") when the number parses, else the fallback. */
-export function nationalFormatOr(phone: string, fallback: string | null | undefined): string {
-  try {
-    const parsed = parsePhoneNumberFromString(phone);
-    if (parsed && parsed.isPossible()) return parsed.formatNational();
-  } catch {
-    // fall through
-  }
-  return fallback || phone;
-}
-
-function countryOf(phone: string): string | undefined {
-  try {
-    return parsePhoneNumberFromString(phone)?.country;
-  } catch {
-    return undefined;
-  }
-}
+// Shared with the other mappers (shared/domain/phone.ts); exported here as before.
+export { nationalFormatOr, normalizePhone };
 
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;

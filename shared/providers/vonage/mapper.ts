@@ -8,6 +8,7 @@
  * as an array, and omits `numbers` altogether when `count` is 0.
  */
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
 import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber, type SearchCriteria } from '../types.js';
@@ -100,22 +101,7 @@ export function toMsisdn(e164: string): string | undefined {
 
 /** Vonage msisdn → E.164 (libphonenumber normalizes when it can; never throws). */
 export function msisdnToE164(msisdn: string): string {
-  const raw = `+${msisdn.replace(/^\+/, '')}`;
-  try {
-    return parsePhoneNumberFromString(raw)?.number ?? raw;
-  } catch {
-    return raw;
-  }
-}
-
-function nationalFormatOr(phone: string): string {
-  try {
-    const parsed = parsePhoneNumberFromString(phone);
-    if (parsed && parsed.isPossible()) return parsed.formatNational();
-  } catch {
-    // fall through
-  }
-  return phone;
+  return normalizePhone(`+${msisdn.replace(/^\+/, '')}`);
 }
 
 /**

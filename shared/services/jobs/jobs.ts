@@ -309,9 +309,18 @@ export function runItem(deps: JobDeps) {
     if (claim.kind === 'busy') throw new AppError('SERVICE_UNAVAILABLE', 'This item is being processed by another delivery', { retryable: true }, 30);
 
     const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
+    /** Writes an attempt's outcome unless the item left `running` meanwhile (e.g. a dead-lettered chunk failed it). */
+    const settle = (change: Record<string, unknown>, options: { evenIfFinal?: boolean } = {}) =>
+      db.runTransaction(async (tx) => {
+        const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+        if (!current || (current.state !== 'running' && !options.evenIfFinal)) return false;
+        tx.update(itemRef, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
+        return true;
+      });
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
-      await itemRef.update({ state: 'succeeded', result, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
+      // The operation happened: that is the item's truth even if something else failed it meanwhile.
+      await settle({ state: 'succeeded', result, finishedAt: deps.now().toISOString() }, { evenIfFinal: true });
       await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'succeeded';
     } catch (err) {
@@ -319,10 +328,11 @@ export function runItem(deps: JobDeps) {
       const lastChance = delivery.retryCount + 1 >= MAX_ITEM_ATTEMPTS;
       if (classified.retryable && !lastChance) {
         // Transient: free the item for the next delivery and let the queue retry with backoff.
-        await itemRef.update({ state: 'queued', leaseUntil: null, error: classified, updatedAt: deps.now().toISOString() });
+        const stillOurs = await settle({ state: 'queued', error: classified });
+        if (!stillOurs) return 'already_final';
         throw err instanceof AppError ? err : new AppError('SERVICE_UNAVAILABLE', classified.message, { retryable: true });
       }
-      await itemRef.update({ state: 'failed', error: classified, updatedAt: deps.now().toISOString(), finishedAt: deps.now().toISOString(), leaseUntil: null });
+      await settle({ state: 'failed', error: classified, finishedAt: deps.now().toISOString() });
       await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'failed';
     }
