@@ -26,6 +26,22 @@ export function redactString(value: string): string {
   return out;
 }
 
+/**
+ * Removes known secret values (the credentials of the call that failed) and credential-looking
+ * strings from a provider's error text, longest first, and bounds its length.
+ */
+export function scrubSecrets(
+  text: string,
+  secrets: readonly (string | undefined)[],
+  options: { maxLength?: number; mask?: string } = {},
+): string {
+  const { maxLength = 500, mask = '***' } = options;
+  let out = redactString(text);
+  const known = secrets.filter((x): x is string => typeof x === 'string' && x.length >= 4).sort((a, b) => b.length - a.length);
+  for (const secret of known) out = out.split(secret).join(mask);
+  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
+}
+
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[depth]';
   if (typeof value === 'string') return redactString(value);

@@ -8,7 +8,6 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import {
   ProviderError,
@@ -18,6 +17,7 @@ import {
   type ProviderNumber,
   type SearchCriteria,
 } from '../types.js';
+import { scrubSecrets } from '../../log.js';
 
 // ---------------------------------------------------------------------------------------------
 // Payload shapes (README: "Search inventory", "List owned numbers", "Buy", "Errors")
@@ -409,11 +409,7 @@ const MESSAGE_CODES: Array<[RegExp, string, Kind | undefined]> = [
 ];
 
 /** Removes anything credential-like from provider text before it goes into an Error. */
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = redactString(text);
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out.length > 500 ? `${out.slice(0, 500)}…` : out;
-}
+const scrub = scrubSecrets;
 
 function errorText(body: unknown, status: number): string {
   if (isObject(body)) {

@@ -10,8 +10,8 @@
  * - G:  which errCodes mean "the number is taken": no public list; see NUMBER_NOT_AVAILABLE_CODES.
  */
 import { parseRetryAfter, type ResponseHeaders } from '../http.js';
-import { redactString } from '../../log.js';
 import { ProviderError } from '../types.js';
+import { scrubSecrets } from '../../log.js';
 
 export interface SomosErrItem {
   errCode: string;
@@ -64,11 +64,7 @@ export function isNumberTakenMessage(message: string): boolean {
 }
 
 /** Removes known secrets (tokens, passwords) and credential-looking strings; caps the length. */
-export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = redactString(text);
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out.length > 500 ? `${out.slice(0, 500)}…` : out;
-}
+export { scrubSecrets };
 
 type Kind = NonNullable<ProviderError['info']['kind']>;
 

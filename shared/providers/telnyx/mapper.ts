@@ -11,7 +11,6 @@
  */
 import { parsePhoneNumberFromString, type NumberType as LibNumberType } from 'libphonenumber-js/max';
 import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import {
   ProviderError,
@@ -22,6 +21,7 @@ import {
   type ProviderNumber,
   type SearchCriteria,
 } from '../types.js';
+import { scrubSecrets } from '../../log.js';
 
 // ---------------------------------------------------------------------------------------------
 // Raw Telnyx shapes (fields we read; everything optional)
@@ -767,11 +767,7 @@ const NOT_AVAILABLE =
   /no longer available|not available|unavailable for (purchase|order)|already (been )?(ordered|purchased|reserved|taken|registered|in use|owned)|number[\s_-]*already[\s_-]*registered|number[\s_-]*not[\s_-]*available|is reserved/i;
 
 /** Removes anything credential-like from provider text before it goes into an Error. */
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = redactString(text);
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out.length > 500 ? `${out.slice(0, 500)}…` : out;
-}
+const scrub = scrubSecrets;
 
 /**
  * Non-2xx Telnyx response → ProviderError. The HTTP client re-derives retryable /

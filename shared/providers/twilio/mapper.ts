@@ -5,9 +5,9 @@
  * that reached us after the provider already acted.
  */
 import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber } from '../types.js';
+import { scrubSecrets } from '../../log.js';
 
 export type TwilioSearchPath = 'Local' | 'TollFree' | 'Mobile';
 
@@ -247,11 +247,7 @@ const KIND_BY_CODE: Record<string, Kind> = {
 };
 
 /** Removes anything credential-like from provider text before it goes into an Error. */
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = redactString(text);
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out.length > 500 ? `${out.slice(0, 500)}…` : out;
-}
+const scrub = scrubSecrets;
 
 /**
  * Non-2xx Twilio response → ProviderError. The HTTP client re-derives retryable /

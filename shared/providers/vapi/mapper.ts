@@ -22,9 +22,9 @@
  * SIP trunk password) pass THROUGH this module to Vapi. They never enter a normalized result, and
  * every provider text that may reach an Error goes through scrubSecrets().
  */
-import { MASK, redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import { ProviderError } from '../types.js';
+import { MASK, scrubSecrets as scrubWith } from '../../log.js';
 
 // ---------------------------------------------------------------------------------------------
 // Wire types (the parts of the spec we read / write)
@@ -404,12 +404,8 @@ function compact<T extends Record<string, unknown>>(o: T): T {
  * Removes every secret (and anything shaped like an auth header / JWT / URL password) from a
  * provider text, and caps its length. Secrets shorter than 4 characters are not searched for.
  */
-export function scrubSecrets(text: string, secrets: readonly (string | undefined)[], maxLength = 500): string {
-  let out = redactString(text);
-  const sorted = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length);
-  for (const secret of sorted) out = out.split(secret).join(MASK);
-  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
-}
+export const scrubSecrets = (text: string, secrets: readonly (string | undefined)[], maxLength = 500): string =>
+  scrubWith(text, secrets, { maxLength, mask: MASK });
 
 /** The tenant secrets a credential input carries (for scrubbing). */
 export function credentialSecrets(input: CreateCredentialInput): string[] {

@@ -9,9 +9,9 @@
  */
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { redactString } from '../../log.js';
 import { parseRetryAfter } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber, type SearchCriteria } from '../types.js';
+import { scrubSecrets } from '../../log.js';
 
 export type VonageNumberType = 'landline' | 'mobile-lvn' | 'landline-toll-free';
 
@@ -339,12 +339,9 @@ export function mapOwnedPage(body: unknown, index: number, size: number): { numb
 type Kind = NonNullable<ProviderError['info']['kind']>;
 
 /** Removes credentials (the api_key / api_secret query values) from provider text. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = redactString(text);
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  out = out.replace(/(api_(?:key|secret)=)[^&\s"']*/gi, '$1***');
-  return out.length > 500 ? `${out.slice(0, 500)}…` : out;
-}
+/** Vonage puts its credentials in query strings: those parameters go too. */
+export const scrub = (text: string, secrets: readonly string[]): string =>
+  scrubSecrets(text.replace(/(api_(?:key|secret)=)[^&\s"']*/gi, '$1***'), secrets);
 
 function labelOf(body: unknown): string | undefined {
   if (body && typeof body === 'object') {
