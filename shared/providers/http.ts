@@ -127,6 +127,27 @@ export function buildUrl(baseUrl: string, path: string, query?: ProviderRequest[
 }
 
 /** Retry-After in seconds (delta-seconds or HTTP date); undefined when absent/unparseable. */
+/**
+ * The common end of every provider's error mapper: the provider's code and what it means, the
+ * Retry-After it asked for, and whether a later retry may succeed (429, 5xx, rate limiting unless
+ * the mapper knows better). The message is already worded and scrubbed by the mapper.
+ */
+export function providerErrorFrom(
+  provider: ProviderName,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  fields: { message: string; code?: string | undefined; kind?: ProviderError['info']['kind'] | undefined; retryable?: boolean },
+): ProviderError {
+  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
+  return new ProviderError(provider, fields.message, {
+    httpStatus: status,
+    retryable: fields.retryable ?? (status === 429 || status >= 500 || fields.kind === 'rate_limited'),
+    ...(fields.code !== undefined ? { providerCode: fields.code } : {}),
+    ...(fields.kind !== undefined ? { kind: fields.kind } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
+}
+
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw.trim() === '') return undefined;

@@ -8,7 +8,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { parseRetryAfter } from '../http.js';
+import { providerErrorFrom } from '../http.js';
 import {
   ProviderError,
   type AvailableNumber,
@@ -447,12 +447,5 @@ export function mapPlivoError(
     else if (status >= 400) kind = 'invalid_request';
   }
   const providerCode = matched ? `${status}:${matched[1]}` : String(status);
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  return new ProviderError('plivo', `Plivo HTTP ${status}: ${text}`, {
-    httpStatus: status,
-    providerCode,
-    retryable: status === 429 || status >= 500,
-    kind,
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
+  return providerErrorFrom('plivo', status, headers, { message: `Plivo HTTP ${status}: ${text}`, code: providerCode, kind, retryable: status === 429 || status >= 500 });
 }

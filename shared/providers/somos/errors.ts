@@ -9,7 +9,7 @@
  *       `{error, error_description}` (RFC 6749 §5.2). Both shapes are read.
  * - G:  which errCodes mean "the number is taken": no public list; see NUMBER_NOT_AVAILABLE_CODES.
  */
-import { parseRetryAfter, type ResponseHeaders } from '../http.js';
+import { providerErrorFrom, type ResponseHeaders } from '../http.js';
 import { ProviderError } from '../types.js';
 import { scrubSecrets } from '../../log.js';
 
@@ -109,13 +109,11 @@ export function mapSomosError(
     raw = `HTTP ${status}`;
   }
   const kind = kindFor(status, errors);
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  return new ProviderError('somos', `Somos ${code ? `error ${code}` : `HTTP ${status}`}: ${scrubSecrets(raw, secrets)}`, {
-    httpStatus: status,
+  return providerErrorFrom('somos', status, headers, {
+    message: `Somos ${code ? `error ${code}` : `HTTP ${status}`}: ${scrubSecrets(raw, secrets)}`,
+    code,
+    kind,
     retryable: status === 429 || status >= 500,
-    ...(code !== undefined ? { providerCode: code } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   });
 }
 

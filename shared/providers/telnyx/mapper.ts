@@ -11,7 +11,7 @@
  */
 import { parsePhoneNumberFromString, type NumberType as LibNumberType } from 'libphonenumber-js/max';
 import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { parseRetryAfter } from '../http.js';
+import { providerErrorFrom } from '../http.js';
 import {
   ProviderError,
   type AvailableNumber,
@@ -819,13 +819,5 @@ export function mapTelnyxError(
           ? body.trim()
           : `HTTP ${status}`;
   const message = `Telnyx ${code ? `error ${code}` : `HTTP ${status}`}: ${scrub(rawMessage, secrets)}`;
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  const info: ProviderError['info'] = {
-    httpStatus: status,
-    retryable: status === 429 || status >= 500 || kind === 'rate_limited',
-    ...(code !== undefined ? { providerCode: code } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  };
-  return new ProviderError('telnyx', message, info);
+  return providerErrorFrom('telnyx', status, headers, { message, code, kind });
 }

@@ -5,7 +5,7 @@
  * that reached us after the provider already acted.
  */
 import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { parseRetryAfter } from '../http.js';
+import { providerErrorFrom } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber } from '../types.js';
 import { scrubSecrets } from '../../log.js';
 
@@ -278,13 +278,5 @@ export function mapTwilioError(
           ? body.trim()
           : `HTTP ${status}`;
   const message = `Twilio ${code ? `error ${code}` : `HTTP ${status}`}: ${scrub(rawMessage, secrets)}`;
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  const info: ProviderError['info'] = {
-    httpStatus: status,
-    retryable: status === 429 || status >= 500 || kind === 'rate_limited',
-    ...(code !== undefined ? { providerCode: code } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  };
-  return new ProviderError('twilio', message, info);
+  return providerErrorFrom('twilio', status, headers, { message, code, kind });
 }

@@ -22,7 +22,7 @@
  * SIP trunk password) pass THROUGH this module to Vapi. They never enter a normalized result, and
  * every provider text that may reach an Error goes through scrubSecrets().
  */
-import { parseRetryAfter } from '../http.js';
+import { providerErrorFrom } from '../http.js';
 import { ProviderError } from '../types.js';
 import { MASK, scrubSecrets as scrubWith } from '../../log.js';
 
@@ -733,13 +733,11 @@ export function mapVapiError(
   const kind = kindOfVapiError(status, text);
   const b = body && typeof body === 'object' ? (body as VapiErrorBody) : {};
   const providerCode = typeof b.error === 'string' && b.error ? b.error : undefined;
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  return new ProviderError('vapi', `Vapi HTTP ${status}: ${scrubSecrets(text ?? 'no error message', secrets)}`, {
-    httpStatus: status,
+  return providerErrorFrom('vapi', status, headers, {
+    message: `Vapi HTTP ${status}: ${scrubSecrets(text ?? 'no error message', secrets)}`,
+    code: providerCode !== undefined ? scrubSecrets(providerCode, secrets) : undefined,
+    kind,
     retryable: status === 429 || status >= 500,
-    ...(providerCode !== undefined ? { providerCode: scrubSecrets(providerCode, secrets) } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   });
 }
 

@@ -9,7 +9,7 @@
  */
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
-import { parseRetryAfter } from '../http.js';
+import { providerErrorFrom } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber, type SearchCriteria } from '../types.js';
 import { scrubSecrets } from '../../log.js';
 
@@ -406,14 +406,7 @@ export function mapVonageError(
   const kind = kindOf(status, code, label, operation);
   const message = `Vonage ${code ? `error ${code}` : `HTTP ${status}`}: ${scrub(label ?? `HTTP ${status}`, secrets)}`;
   const effective = code && /^\d{3}$/.test(code) ? Number(code) : status;
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
-  return new ProviderError('vonage', message, {
-    httpStatus: status,
-    retryable: kind === 'rate_limited' || effective >= 500 || status >= 500,
-    ...(code !== undefined ? { providerCode: code } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
+  return providerErrorFrom('vonage', status, headers, { message, code, kind, retryable: kind === 'rate_limited' || effective >= 500 || status >= 500 });
 }
 
 /** The `error-code` of a 2xx answer: "200" is success; undefined when the body has none. */
