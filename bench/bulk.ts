@@ -16,16 +16,6 @@
  *
  * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S, --failure-rate 0..1,
  * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S, --poll-ms MS.
- *
- * Emulator workaround (on by default; `--no-prestart` measures without it): runItem
- * (shared/services/jobs/jobs.ts) reads the job outside the item's transaction, and every item that
- * read it before it was marked started runs a read-then-write transaction on the job document to set
- * startedAt. At 50 items/s dozens of those overlap. Production Firestore resolves such contention by
- * aborting the younger transactions (wound-wait); the emulator has no deadlock detection: they wait on
- * each other until "10 ABORTED: Transaction lock timeout", the item is answered 503 while still leased
- * as running (2 min), and new items keep joining the pile-up: 0 of 1,000 items done after 200 s
- * (measured). The bench therefore marks the job started (startedAt, status running) the moment its
- * document appears, before any item task runs: what the first item would have written anyway.
  */
 import { parseArgs } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -48,7 +38,6 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '0' },
     timeout: { type: 'string' },
     'poll-ms': { type: 'string', default: '1000' },
-    'no-prestart': { type: 'boolean', default: false },
   },
 });
 
@@ -227,21 +216,6 @@ async function run(): Promise<number> {
 
     const { getFirestore } = await import('../shared/store/firestore.js');
     const db = await getFirestore('demo-bench');
-    if (!args['no-prestart']) {
-      // See the header: without this the emulator livelocks on the job document.
-      const unsubscribe = db.collection('tenants/bench/jobs').onSnapshot(
-        (snap) => {
-          for (const change of snap.docChanges()) {
-            if (change.type !== 'added' || change.doc.get('startedAt')) continue;
-            const now = new Date().toISOString();
-            change.doc.ref.update({ startedAt: now, status: 'running', updatedAt: now }).catch((err: unknown) => say(`prestart failed: ${String(err)}`));
-          }
-        },
-        (err) => say(`job listener failed: ${String(err)}`),
-      );
-      cleanup.push(async () => unsubscribe());
-    }
-
     say(`stack up on ${stack.url}; submitting a ${fmt(config.items)}-item purchase job`);
     const postedAt = Date.now();
     const created = await api('POST', '/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
@@ -306,7 +280,21 @@ async function run(): Promise<number> {
     const purchasePosts = requests.filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
     const queue = stack.tasks.stats()['provider-twilio'];
 
-    // Each item needs at least one call; ambiguous 503s add a lookup and a second purchase attempt.
+    // Where the wall time went: until the provider saw the first purchase, the provider's busy
+    // span (first to last answered purchase) and its steady rate, and the tail after it.
+    const bought = requests.filter((r) => r.status === 201).map((r) => r.at).sort((a, b) => a - b);
+    const firstRequestAt = Math.min(...requests.map((r) => r.at));
+    const lastBoughtAt = bought.at(-1) ?? finishedAt;
+    const middle = bought.slice(Math.floor(bought.length * 0.1), Math.ceil(bought.length * 0.9));
+    const steadyPerSecond = middle.length > 1 ? ((middle.length - 1) * 1000) / (middle.at(-1)! - middle[0]!) : 0;
+    const timeline = {
+      toFirstProviderCallSeconds: Math.round((firstRequestAt - postedAt) / 10) / 100,
+      providerBusySeconds: Math.round((lastBoughtAt - firstRequestAt) / 10) / 100,
+      afterLastPurchaseSeconds: Math.round((finishedAt - lastBoughtAt) / 10) / 100,
+      steadyPurchasesPerSecond: Math.round(steadyPerSecond * 10) / 10,
+    };
+
+    // Each item needs at least one call; a 503 adds a second purchase attempt (a look-up only if that is refused).
     const admittedRequests = requests.length - (byStatus['429'] ?? 0);
     const requestsPerItem = admittedRequests / config.items;
     const seconds = wallMs / 1000;
@@ -323,6 +311,7 @@ async function run(): Promise<number> {
       effectiveBoundPerSecond: Math.round((config.accountRateLimit / Math.max(1, requestsPerItem)) * 10) / 10,
       ratio: Math.round(ratio * 1000) / 1000,
       wallSeconds: Math.round(seconds * 100) / 100,
+      timeline,
       processingSeconds: Math.round(processingMs / 10) / 100,
       acceptSeconds: Math.round(acceptedMs / 10) / 100,
       itemsLost: lost.size,
@@ -357,6 +346,10 @@ async function run(): Promise<number> {
         `${requestsPerItem.toFixed(3)} admitted by the account limit → at most ${(config.accountRateLimit / Math.max(1, requestsPerItem)).toFixed(1)} items/s with these faults`,
       ],
       ['wall time', `${seconds.toFixed(1)} s (POST → finished; API answered in ${(acceptedMs / 1000).toFixed(2)} s; started → finished ${(processingMs / 1000).toFixed(1)} s)`],
+      [
+        'timeline',
+        `first provider call after ${timeline.toFirstProviderCallSeconds} s; provider busy ${timeline.providerBusySeconds} s at a steady ${timeline.steadyPurchasesPerSecond} purchases/s (middle 80 %); finished ${timeline.afterLastPurchaseSeconds} s after the last purchase`,
+      ],
       ['items lost', String(lost.size)],
       ['duplicated operations', String(duplicated)],
       ['peak RSS', `${mb(peakRss)} MB (at submit: ${mb(baselineRss)} MB)`],

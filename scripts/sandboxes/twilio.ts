@@ -145,7 +145,7 @@ export interface TwilioSandbox {
   /** How many times each E.164 was purchased (successful purchases), to prove no double buy. */
   purchaseCounts(): Record<string, number>;
   /** API requests received, as "METHOD" + path template (e.g. /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json). */
-  requestLog(): Array<{ method: string; path: string; status: number }>;
+  requestLog(): Array<{ method: string; path: string; status: number; at: number }>;
   /** Directly own a number (as if bought outside our platform). */
   seedOwned(accountSid: string, phoneNumber: string): ProviderResource;
   /** Change latency / transient failure rate / account rate limit (0 = none) at runtime. */
@@ -434,7 +434,8 @@ class Sandbox {
   readonly inventory: TwilioInventory;
   private readonly accounts = new Map<string, string>();
   readonly faults = new FaultStore<InjectedFault>();
-  readonly log = new RequestLog<{ method: string; path: string; status: number }>();
+  /** `at`: when the answer was sent (ms since the epoch). */
+  readonly log = new RequestLog<{ method: string; path: string; status: number; at: number }>();
   /** Runs API work one request at a time so check-then-buy is atomic. */
   readonly serialize = serialQueue();
   private readonly failures: FailureDice;
@@ -1041,7 +1042,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       res,
       method,
       faultPath: url.pathname,
-      record: (status) => sandbox.log.record({ method, path: template, status }),
+      record: (status) => sandbox.log.record({ method, path: template, status, at: Date.now() }),
       refuse: () =>
         limited
           ? { status: 429, body: errorBody(429, 20429, 'Too Many Requests: the account exceeded its API rate limit'), headers: { 'Retry-After': '1' } }

@@ -371,7 +371,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
           throw error;
         }
         const backoff = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** n);
-        const wait = Math.min(maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
+        // Retry-After is a minimum; spread callers over the half after it so that everyone the
+        // provider turned away in the same second does not come back in the same millisecond.
+        const retryAfter = result.retryAfterMs !== undefined ? result.retryAfterMs * (1 + random() / 2) : 0;
+        const wait = Math.min(maxDelayMs, Math.max(backoff, retryAfter));
         await sleep(wait);
         if (req.signal?.aborted) throw error;
       }

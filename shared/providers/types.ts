@@ -158,6 +158,12 @@ export interface ProviderCapabilities {
   applications?: boolean;
   /** Some countries need an approved regulatory requirement group before a number can be ordered. */
   regulatoryRequirements?: boolean;
+  /**
+   * purchase() buys the named number there and then (no order that completes later), so asking
+   * again after a 5xx answer either buys it (the first attempt did nothing) or is refused because
+   * it is no longer available (the first attempt bought it). Never true for order-based providers.
+   */
+  immediatePurchase?: boolean;
 }
 
 /**

@@ -177,6 +177,25 @@ describe('cancel, dead letters, callbacks', () => {
     expectEnvelope(await member.post(`/v1/jobs/${created.body.id}/cancel`), 409, 'CONFLICT');
   });
 
+  it('a chunk that arrives after the cancel (a search still expanding) cancels its items instead of running them', async () => {
+    const numbers = await available('plivo', 'country=US&areaCode=312', 2);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: [{ phoneNumber: numbers[0] }] });
+    expect((await member.post(`/v1/jobs/${created.body.id}/cancel`)).status).toBe(200);
+    // An item stored after the cancel swept the queued ones, as a search expansion may do.
+    const db = testFirestore(projectId);
+    const late = { id: 'it_00001', jobId: created.body.id, tenantId: 'carrier', index: 1, state: 'queued', input: { phoneNumber: numbers[1] }, attempts: 0, updatedAt: new Date().toISOString() };
+    await db.doc(`tenants/carrier/jobs/${created.body.id}/items/it_00001`).set(late);
+    await publisher.publish('jobs-chunks', { tenantId: 'carrier', jobId: created.body.id, from: 1, to: 2, publishedAt: new Date().toISOString() });
+    const deadline = Date.now() + 10_000;
+    let state = 'queued';
+    while (state === 'queued' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await db.doc(`tenants/carrier/jobs/${created.body.id}/items/it_00001`).get()).get('state') as string;
+    }
+    expect(state).toBe('cancelled');
+    expect(stack.sandboxes.plivo!.purchaseCounts()[numbers[1]!]).toBeUndefined();
+  });
+
   it('turns a dead-lettered chunk into failed items, never lost ones', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=212', 3);
     // Plivo keeps refusing purchases for now, so no item can succeed before its chunk is dead-lettered.

@@ -115,7 +115,7 @@ describe('LocalTaskQueue', () => {
 
   it('honours the queue rate: 20 tasks at 20/s arrive in order, spaced ~50 ms', async () => {
     const q = makeQueue({
-      queues: { slow: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 100, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 100 } },
+      queues: { slow: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 100, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 100, maxBurstSize: 1 } },
     });
     const started = Date.now();
     for (let i = 0; i < 20; i++) await q.enqueue({ queue: 'slow', url: `${base}/rate`, body: { i } });
@@ -125,6 +125,20 @@ describe('LocalTaskQueue', () => {
     expect(arrivals.at(-1)!.at - started).toBeGreaterThanOrEqual(850);
     for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]!.at - arrivals[i - 1]!.at).toBeGreaterThanOrEqual(25);
     expect(q.stats().slow!.dispatched).toBe(20);
+  });
+
+  it('by default a queue keeps one dispatch of slack (bucket of 2): two go at once after idle, then the rate holds', async () => {
+    const q = makeQueue({
+      queues: { paced: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 100, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 100 } },
+    });
+    const started = Date.now();
+    for (let i = 0; i < 12; i++) await q.enqueue({ queue: 'paced', url: `${base}/rate`, body: { i } });
+    await q.idle();
+    expect(arrivals.map((a) => (a.body as { i: number }).i)).toEqual([...Array(12).keys()]);
+    expect(arrivals[1]!.at - arrivals[0]!.at).toBeLessThan(25);
+    // 12 tasks with 2 tokens up front: 10 more at 50 ms each, never faster than the rate.
+    expect(arrivals.at(-1)!.at - started).toBeGreaterThanOrEqual(450);
+    for (let i = 3; i < arrivals.length; i++) expect(arrivals[i]!.at - arrivals[i - 2]!.at).toBeGreaterThanOrEqual(75);
   });
 
   it('retries 500s with exponential backoff, then succeeds', async () => {

@@ -151,6 +151,32 @@ describe('buy, list, update, release', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.status).toBe('active');
     expect(twilio.purchaseCounts()[candidate!.phoneNumber]).toBe(1);
+    // Asked again (the number is sold once, so the refusal proves the first attempt bought it), then looked up.
+    const calls = twilio.requestLog().filter((r) => r.path.endsWith('/IncomingPhoneNumbers.json')).slice(-3);
+    expect(calls.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 500', 'POST 400', 'GET 200']);
+  });
+
+  it('asks again after a 5xx that bought nothing: one purchase, no look-up call', async () => {
+    const [candidate] = await search('areaCode=303&limit=1');
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503 });
+    const before = twilio.requestLog().length;
+    const res = await buy(member, candidate!.phoneNumber, {}, newKey());
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.status).toBe('active');
+    expect(twilio.purchaseCounts()[candidate!.phoneNumber]).toBe(1);
+    const calls = twilio.requestLog().slice(before).filter((r) => r.path.endsWith('/IncomingPhoneNumbers.json'));
+    expect(calls.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 503', 'POST 201']);
+  });
+
+  it('looks a number up before anything else when the purchase got no answer at all', async () => {
+    const [candidate] = await search('areaCode=404&limit=1');
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, afterEffect: true, dropConnection: true });
+    const before = twilio.requestLog().length;
+    const res = await buy(member, candidate!.phoneNumber, {}, newKey());
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(twilio.purchaseCounts()[candidate!.phoneNumber]).toBe(1);
+    const calls = twilio.requestLog().slice(before).filter((r) => r.path.endsWith('/IncomingPhoneNumbers.json'));
+    expect(calls.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 0', 'GET 200']);
   });
 
   it('keeps an unknown outcome pending and settles it on retry with the same key', async () => {

@@ -143,13 +143,28 @@ describe('createProviderHttp', () => {
   });
 
   it('retries a POST on 429, waiting for Retry-After', async () => {
-    const { http, sleeps } = client();
+    const { http, sleeps } = client({ random: () => 0 });
     handlers.push(json(429, { code: 20429, message: 'Too Many Requests' }, { 'retry-after': '2' }));
     handlers.push(json(201, { sid: 'PN1' }));
     const res = await http.request({ method: 'POST', path: '/buy', form: { a: '1' }, idempotent: false });
     expect(res.status).toBe(201);
     expect(seen).toHaveLength(2);
     expect(sleeps).toEqual([2000]);
+  });
+
+  it('spreads 429 retries over the half after Retry-After, so turned-away callers do not return together', async () => {
+    const waits: number[] = [];
+    for (const r of [0, 0.5, 0.999]) {
+      const { http, sleeps } = client({ random: () => r });
+      handlers.push(json(429, { code: 20429, message: 'Too Many Requests' }, { 'retry-after': '2' }));
+      handlers.push(json(201, { sid: 'PN1' }));
+      await http.request({ method: 'POST', path: '/buy', idempotent: false });
+      waits.push(...sleeps);
+    }
+    expect(waits[0]).toBe(2000);
+    expect(waits[1]).toBe(2500);
+    expect(waits[2]).toBeGreaterThan(2990);
+    expect(waits[2]).toBeLessThan(3000);
   });
 
   it('caps Retry-After at maxDelayMs and throws the last 429 (retryable, not ambiguous) when exhausted', async () => {

@@ -70,6 +70,7 @@ export const plivoCapabilities: ProviderCapabilities = {
   searchFilters: ['areaCode', 'startsWith', 'capabilities', 'region', 'locality'],
   applications: true,
   maxSearchLimit: MAX_SEARCH_LIMIT,
+  immediatePurchase: true,
 };
 
 const UNSUPPORTED_FILTERS = ['contains', 'endsWith', 'postalCode', 'nearLatLong', 'distanceMiles'] as const;

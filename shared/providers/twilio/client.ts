@@ -54,6 +54,7 @@ export const twilioCapabilities: ProviderCapabilities = {
   searchFilters: ['areaCode', 'contains', 'capabilities', 'region', 'postalCode', 'locality', 'nearLatLong', 'distanceMiles'],
   webhooks: { sms: true, voice: true },
   maxSearchLimit: MAX_SEARCH_LIMIT,
+  immediatePurchase: true,
 };
 
 const SID_PATTERN = /^PN[0-9a-fA-F]{32}$/;

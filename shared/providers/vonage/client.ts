@@ -71,6 +71,7 @@ export const vonageCapabilities: ProviderCapabilities = {
   // ONE of areaCode / startsWith / contains / endsWith per search (Vonage takes a single pattern).
   searchFilters: ['areaCode', 'startsWith', 'contains', 'endsWith', 'capabilities'],
   maxSearchLimit: MAX_PAGE_SIZE,
+  immediatePurchase: true,
   // Inbound SMS has a per-number URL (moHttpUrl); voice goes to the linked application's answer URL.
   webhooks: { sms: true, voice: false },
   applications: true,

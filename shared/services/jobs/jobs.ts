@@ -175,8 +175,17 @@ export function createJob(deps: JobDeps) {
       return undefined;
     });
     if (existing) return { job: existing, invalidItems };
-    await writeItems(db, tenantId, id, valid, now);
-    await publishChunks(deps, job, (valid.at(-1)?.index ?? -1) + 1, input.search !== undefined);
+    if (input.search) {
+      await publishChunks(deps, job, 0, true);
+    } else {
+      // Each chunk goes out as soon as its items are stored: a 10,000-item job starts at the
+      // provider after its first write, not after its last.
+      for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
+        const chunk = valid.slice(from, from + CHUNK_SIZE);
+        await writeItems(db, tenantId, id, chunk, now);
+        await publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1);
+      }
+    }
     return { job, invalidItems };
   };
 }
@@ -194,15 +203,15 @@ async function writeItems(db: Firestore, tenantId: string, jobId: string, items:
 
 /** One message per range of item indexes (invalid items left gaps; a range may hold fewer items). */
 async function publishChunks(deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, indexEnd: number, expand: boolean) {
-  const publishedAt = deps.now().toISOString();
   if (expand) {
-    await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt } satisfies ChunkMessage);
+    await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
     return;
   }
-  for (let from = 0; from < indexEnd; from += CHUNK_SIZE) {
-    await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, from, to: Math.min(indexEnd, from + CHUNK_SIZE), publishedAt } satisfies ChunkMessage);
-  }
+  for (let from = 0; from < indexEnd; from += CHUNK_SIZE) await publishChunk(deps, job, from, Math.min(indexEnd, from + CHUNK_SIZE));
 }
+
+const publishChunk = (deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, from: number, to: number) =>
+  deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, from, to, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
 
 const chunkItems = (db: Firestore, message: ChunkMessage) =>
   db
@@ -226,6 +235,18 @@ export function expandChunk(deps: JobDeps) {
       await db.doc(jobPath(job.tenantId, job.id)).update({ itemCount: items.length, updatedAt: deps.now().toISOString() });
       await publishChunks(deps, job, items.length, false);
       if (items.length === 0) await finalizeIfDone(deps, job.tenantId, job.id, log);
+      return { enqueued: 0 };
+    }
+    if (job.cancelRequested) {
+      // Items written after the cancel swept (a search still expanding) end here, not at the provider.
+      const snap = await chunkItems(db, message);
+      const now = deps.now().toISOString();
+      const batch = db.batch();
+      for (const doc of snap.docs) {
+        if ((doc.data() as JobItemRecord).state === 'queued') batch.update(doc.ref, { state: 'cancelled', updatedAt: now, finishedAt: now });
+      }
+      await batch.commit();
+      await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
     if (!job.startedAt) {
@@ -280,6 +301,30 @@ async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise
 
 export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final' | 'busy';
 
+/**
+ * What an item needs from its job and that never changes after creation. Cached per instance so
+ * that an item's first delivery does not read the job document: a 10,000-item job would otherwise
+ * read it 10,000 times. The one mutable field that matters, cancelRequested, is covered without
+ * it: cancel marks every queued item cancelled itself, chunks of a cancelled job enqueue nothing,
+ * and a retried item (attempts > 0, which may have gone back to queued after the cancel swept)
+ * reads the job inside its claim.
+ */
+type JobBasics = Pick<JobRecord, 'id' | 'tenantId' | 'type' | 'provider' | 'accountId' | 'createdBy'>;
+const jobBasicsCache = new Map<string, JobBasics>();
+const JOB_BASICS_CACHE_SIZE = 200;
+
+async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promise<JobBasics | undefined> {
+  const key = `${tenantId}/${jobId}`;
+  const cached = jobBasicsCache.get(key);
+  if (cached) return cached;
+  const job = (await db.doc(jobPath(tenantId, jobId)).get()).data() as JobRecord | undefined;
+  if (!job) return undefined;
+  const basics: JobBasics = { id: job.id, tenantId: job.tenantId, type: job.type, provider: job.provider, createdBy: job.createdBy, ...(job.accountId ? { accountId: job.accountId } : {}) };
+  if (jobBasicsCache.size >= JOB_BASICS_CACHE_SIZE) jobBasicsCache.delete(jobBasicsCache.keys().next().value!);
+  jobBasicsCache.set(key, basics);
+  return basics;
+}
+
 /** Cloud Tasks target: one item, one provider operation, at most once in effect. */
 export function runItem(deps: JobDeps) {
   return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger): Promise<ItemOutcome> => {
@@ -287,17 +332,18 @@ export function runItem(deps: JobDeps) {
     const jobRef = db.doc(jobPath(ref.tenantId, ref.jobId));
     const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
     const now = deps.now();
-    // The job is read outside the item's transaction: items of one job never contend on it.
-    const job = (await jobRef.get()).data() as JobRecord | undefined;
+    const job = await jobBasics(db, ref.tenantId, ref.jobId);
     const claim = await db.runTransaction(async (tx) => {
       const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
       if (!job || !item) return { kind: 'gone' as const };
       if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
-      if (job.cancelRequested && item.state === 'queued') {
+      if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) return { kind: 'busy' as const };
+      // Only an item that ran before can be queued again after a cancel swept the job's queued items.
+      const cancelRequested = item.attempts > 0 && ((await tx.get(jobRef)).get('cancelRequested') as boolean | undefined) === true;
+      if (cancelRequested && item.state === 'queued') {
         tx.update(itemRef, { state: 'cancelled', updatedAt: now.toISOString(), finishedAt: now.toISOString() });
         return { kind: 'cancelled' as const };
       }
-      if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) return { kind: 'busy' as const };
       tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
@@ -310,17 +356,19 @@ export function runItem(deps: JobDeps) {
 
     const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
     /** Writes an attempt's outcome unless the item left `running` meanwhile (e.g. a dead-lettered chunk failed it). */
-    const settle = (change: Record<string, unknown>, options: { evenIfFinal?: boolean } = {}) =>
+    const settle = (change: Record<string, unknown>) =>
       db.runTransaction(async (tx) => {
         const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
-        if (!current || (current.state !== 'running' && !options.evenIfFinal)) return false;
+        if (!current || current.state !== 'running') return false;
         tx.update(itemRef, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
         return true;
       });
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
-      // The operation happened: that is the item's truth even if something else failed it meanwhile.
-      await settle({ state: 'succeeded', result, finishedAt: deps.now().toISOString() }, { evenIfFinal: true });
+      // The operation happened: that is the item's truth even if something else failed it meanwhile,
+      // so this write needs no read first.
+      const at = deps.now().toISOString();
+      await itemRef.update({ state: 'succeeded', result, finishedAt: at, leaseUntil: null, updatedAt: at });
       await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return 'succeeded';
     } catch (err) {
@@ -340,14 +388,17 @@ export function runItem(deps: JobDeps) {
 }
 
 /** The one provider operation of an item, through the single-item services (same money safety). */
-async function perform(deps: JobDeps, job: JobRecord, item: JobItemRecord, audit: AuditContext, log: Logger): Promise<Record<string, unknown>> {
+async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit: AuditContext, log: Logger): Promise<Record<string, unknown>> {
   switch (job.type) {
     case 'purchase': {
       const input = item.input as { phoneNumber: string; displayName?: string; tags?: string[]; externalRef?: string };
-      // A redelivery after the purchase went through finds the number this item bought.
-      const held = await deps.numbers.findHeld(job.tenantId, input.phoneNumber);
-      if (held?.origin?.jobId === job.id && held.origin.itemId === item.id && held.status !== 'pending') {
-        return { numberId: held.id, status: held.status };
+      // A redelivery after the purchase went through finds the number this item bought; the
+      // first attempt (attempts counted before this claim) cannot have bought anything yet.
+      if (item.attempts > 0) {
+        const held = await deps.numbers.findHeld(job.tenantId, input.phoneNumber);
+        if (held?.origin?.jobId === job.id && held.origin.itemId === item.id && held.status !== 'pending') {
+          return { numberId: held.id, status: held.status };
+        }
       }
       const record = await purchaseNumber(deps)(
         {

@@ -41,8 +41,10 @@ export interface PurchaseInput {
 /**
  * Buys a number at most once. The pending record and the tenant's claim on the
  * E.164 are written before the provider is called, with a follow-up task that
- * settles the purchase should this request die half-way. An ambiguous provider
- * failure is settled by looking the number up at the provider, never by buying again.
+ * settles the purchase should this request die half-way. A request that got no answer
+ * (timeout, reset) is settled by looking the number up at the provider; a 5xx answer from a
+ * provider that sells a number on the spot is settled by asking for the same number again,
+ * which the provider can sell only once (a refusal then leads to the same look-up).
  */
 export function purchaseNumber(deps: PurchaseDeps) {
   return async (input: PurchaseInput, log: Logger): Promise<NumberRecord> => {
@@ -114,32 +116,57 @@ export function purchaseNumber(deps: PurchaseDeps) {
       if (owned) return activate(deps, pending, owned, input.audit);
     }
 
+    const request = {
+      phoneNumber: input.phoneNumber,
+      ...(input.displayName ? { label: input.displayName } : {}),
+      ...webhookTargets(input.webhookUrl, channels, inboundRelayUrl(deps.config, input.provider)),
+      ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+      ...(requirementGroup ? { requirementGroupId: requirementGroup.providerGroupId } : {}),
+      ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+      ...(input.messagingProfileId ? { messagingProfileId: input.messagingProfileId } : {}),
+      customerReference: pending.id,
+    };
     let bought: ProviderNumber;
-    try {
-      bought = await provider.purchase({
-        phoneNumber: input.phoneNumber,
-        ...(input.displayName ? { label: input.displayName } : {}),
-        ...webhookTargets(input.webhookUrl, channels, inboundRelayUrl(deps.config, input.provider)),
-        ...(input.applicationId ? { applicationId: input.applicationId } : {}),
-        ...(requirementGroup ? { requirementGroupId: requirementGroup.providerGroupId } : {}),
-        ...(input.connectionId ? { connectionId: input.connectionId } : {}),
-        ...(input.messagingProfileId ? { messagingProfileId: input.messagingProfileId } : {}),
-        customerReference: pending.id,
-      });
-    } catch (err) {
-      if (err instanceof ProviderError && err.ambiguous) {
-        log.warn('ambiguous purchase failure; checking the provider', { numberId: pending.id, providerCode: err.info.providerCode });
-        const owned = await lookUp(deps, provider, pending, input.audit, log);
-        if (owned) return activate(deps, pending, owned, input.audit);
+    let outcomeUnknown = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        bought = await provider.purchase(request);
+        break;
+      } catch (err) {
+        const ambiguous = err instanceof ProviderError && err.ambiguous;
+        const answered5xx = ambiguous && err.info.httpStatus !== undefined;
+        // After a 5xx, a 429 on the next ask is just as unsettled as before: ask again, not look up.
+        const stillUnknown = outcomeUnknown && err instanceof ProviderError && err.info.kind === 'rate_limited';
+        if ((answered5xx || stillUnknown) && provider.capabilities.immediatePurchase && attempt <= ANSWERED_RETRIES) {
+          // The provider answered 5xx: the outcome is unknown, but a number is sold once, so asking
+          // again is itself the check — it buys the number if the first attempt did not, and is
+          // refused if it did (then the look-up below finds it ours). The common case spends no
+          // look-up call. Timeouts and resets (no answer at all) are looked up before anything else.
+          outcomeUnknown = true;
+          log.warn('purchase outcome unknown after a provider answer; asking again', { numberId: pending.id, attempt, providerCode: (err as ProviderError).info.providerCode });
+          await sleep(Math.max(answeredRetryDelayMs(attempt), ((err as ProviderError).info.retryAfterSeconds ?? 0) * 1000));
+          continue;
+        }
+        if (ambiguous || outcomeUnknown) {
+          log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: err instanceof ProviderError ? err.info.providerCode : undefined });
+          const owned = await lookUp(deps, provider, pending, input.audit, log);
+          if (owned) return activate(deps, pending, owned, input.audit);
+        }
+        // The provider definitely did not sell us the number: leave nothing behind.
+        await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
+        throw err;
       }
-      // The provider definitely did not sell us the number: leave nothing behind.
-      await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
-      throw err;
     }
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
     return activate(deps, pending, bought, input.audit);
   };
 }
+
+/** Times a purchase answered 5xx is asked again in the same request before falling back to a look-up. */
+const ANSWERED_RETRIES = 3;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** 150–300 ms, then 300–600 ms: long enough for a blip, short enough to keep a request's latency. */
+const answeredRetryDelayMs = (attempt: number) => 150 * 2 ** (attempt - 1) * (1 + Math.random());
 
 /**
  * The provider accepted an order that completes later: the number stays pending with the
