@@ -115,6 +115,25 @@ describe('bulk purchase', () => {
     expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
   });
 
+  it('waits out the provider’s rate limit inside the item (no redelivery), and asks again after a 5xx instead of looking up', async () => {
+    const [limited, flaky] = await available('twilio', 'areaCode=617', 2);
+    // Six 429s in a row: more than the HTTP client's own retries, fewer than a bulk item's patience.
+    stack.twilio!.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 429, code: 20429, retryAfterSeconds: 0, times: 6 });
+    const first = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: limited }] });
+    expect((await finished(first.body.id)).counts).toMatchObject({ succeeded: 1 });
+    const [item] = (await member.get(`/v1/jobs/${first.body.id}/items`)).body.data;
+    expect(item.attempts).toBe(1);
+    expect(stack.twilio!.purchaseCounts()[limited!]).toBe(1);
+
+    stack.twilio!.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503 });
+    const before = stack.twilio!.requestLog().length;
+    const second = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: flaky }] });
+    expect((await finished(second.body.id)).counts).toMatchObject({ succeeded: 1 });
+    const calls = stack.twilio!.requestLog().slice(before).filter((r) => r.path.endsWith('/IncomingPhoneNumbers.json'));
+    expect(calls.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 503', 'POST 201']);
+    expect(stack.twilio!.purchaseCounts()[flaky!]).toBe(1);
+  });
+
   it('honours the provider queue’s rate limit', async () => {
     const numbers = await available('vonage', 'country=GB&type=mobile', 10);
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'vonage', items: numbers.map((phoneNumber) => ({ phoneNumber })) });

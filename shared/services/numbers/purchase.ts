@@ -128,27 +128,40 @@ export function purchaseNumber(deps: PurchaseDeps) {
     };
     let bought: ProviderNumber;
     let outcomeUnknown = false;
-    for (let attempt = 1; ; attempt++) {
+    let askedAgain = 0;
+    let rateLimitedWaits = 0;
+    for (;;) {
       try {
         bought = await provider.purchase(request);
         break;
       } catch (err) {
-        const ambiguous = err instanceof ProviderError && err.ambiguous;
-        const answered5xx = ambiguous && err.info.httpStatus !== undefined;
-        // After a 5xx, a 429 on the next ask is just as unsettled as before: ask again, not look up.
-        const stillUnknown = outcomeUnknown && err instanceof ProviderError && err.info.kind === 'rate_limited';
-        if ((answered5xx || stillUnknown) && provider.capabilities.immediatePurchase && attempt <= ANSWERED_RETRIES) {
+        const providerError = err instanceof ProviderError ? err : undefined;
+        const ambiguous = providerError?.ambiguous === true;
+        if (ambiguous && providerError!.info.httpStatus !== undefined && provider.capabilities.immediatePurchase && askedAgain < ANSWERED_RETRIES) {
           // The provider answered 5xx: the outcome is unknown, but a number is sold once, so asking
           // again is itself the check — it buys the number if the first attempt did not, and is
           // refused if it did (then the look-up below finds it ours). The common case spends no
           // look-up call. Timeouts and resets (no answer at all) are looked up before anything else.
           outcomeUnknown = true;
-          log.warn('purchase outcome unknown after a provider answer; asking again', { numberId: pending.id, attempt, providerCode: (err as ProviderError).info.providerCode });
-          await sleep(Math.max(answeredRetryDelayMs(attempt), ((err as ProviderError).info.retryAfterSeconds ?? 0) * 1000));
+          askedAgain++;
+          log.warn('purchase outcome unknown after a provider answer; asking again', { numberId: pending.id, attempt: askedAgain, providerCode: providerError!.info.providerCode });
+          await sleep(answeredRetryDelayMs(askedAgain));
+          continue;
+        }
+        // A 429 used none of the provider's capacity and decided nothing: waiting is always safe.
+        // A bulk item waits here rather than going back to its queue, whose dispatches are the
+        // scarce resource at the account limit; after a 5xx the question is still open, so ask again.
+        const patience = input.origin ? BULK_RATE_LIMITED_WAITS : outcomeUnknown ? ANSWERED_RETRIES : 0;
+        const wait = Math.min(MAX_RATE_LIMITED_WAIT_MS, (providerError?.info.retryAfterSeconds ?? 1) * 1000) * (1 + Math.random() / 2);
+        // Never wait into the end of the lease: the follow-up would then settle a purchase still being tried.
+        const withinLease = deps.now().getTime() + wait < leaseUntil.getTime() - deps.config.PURCHASE_LEASE_SECONDS * 500;
+        if (providerError?.info.kind === 'rate_limited' && rateLimitedWaits < patience && withinLease) {
+          rateLimitedWaits++;
+          await sleep(wait);
           continue;
         }
         if (ambiguous || outcomeUnknown) {
-          log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: err instanceof ProviderError ? err.info.providerCode : undefined });
+          log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: providerError?.info.providerCode });
           const owned = await lookUp(deps, provider, pending, input.audit, log);
           if (owned) return activate(deps, pending, owned, input.audit);
         }
@@ -164,6 +177,9 @@ export function purchaseNumber(deps: PurchaseDeps) {
 
 /** Times a purchase answered 5xx is asked again in the same request before falling back to a look-up. */
 const ANSWERED_RETRIES = 3;
+/** Extra waits on the provider's rate limit for a bulk item (each after Retry-After), beyond the HTTP client's own. */
+const BULK_RATE_LIMITED_WAITS = 8;
+const MAX_RATE_LIMITED_WAIT_MS = 5_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** 150–300 ms, then 300–600 ms: long enough for a blip, short enough to keep a request's latency. */
 const answeredRetryDelayMs = (attempt: number) => 150 * 2 ** (attempt - 1) * (1 + Math.random());
