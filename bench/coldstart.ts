@@ -14,6 +14,7 @@
  * dir) is started just before every function run, the same way, and "− bare" is the median over the runs
  * of (run − its bare run): robust to a machine whose load changes during the benchmark. Runs go
  * round-robin (every function once, then again); figures are medians of --runs (default 3).
+ * `--cpu-prof DIR` writes a V8 CPU profile of every function process into DIR.
  *
  * Budget (issue): every function ≤ bare + 400 ms (--budget). Prints a table (median ms; ready ms = the port
  * accepted connections; cpu ms = user + system time of the process when its response arrived, which
@@ -34,7 +35,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
@@ -61,6 +62,8 @@ const { values: args } = parseArgs({
     timeout: { type: 'string', default: '30' },
     'no-build': { type: 'boolean', default: false },
     'no-trace': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    'no-compile-cache': { type: 'boolean', default: false },
   },
 });
 const int = (name: string, raw: string, min: number, max: number) => {
@@ -642,6 +645,8 @@ interface RunResult {
 let env: NodeJS.ProcessEnv = {};
 let preloadPath = '';
 let workDir = '';
+/** The compile cache the deploy's build step fills (scripts/warm-compile-cache.mjs); '' = measure without. */
+let warmCompileCache = '';
 const children = new Set<ChildProcess>();
 
 function waitForPort(port: number, child: ChildProcess, deadline: number): Promise<void> {
@@ -712,8 +717,18 @@ async function measure(target: Target, probe: Probe, expect: number[], trace: bo
   const port = await findFreePort();
   const traceFile = trace ? path.join(workDir, `trace-${target.name}-${randomBytes(4).toString('hex')}.json`) : undefined;
   const preload = target.depsUrl || traceFile ? ['--import', pathToFileURL(preloadPath).href] : [];
+  // --cpu-prof DIR: a V8 CPU profile of every function process (written when it exits), to see where a cold start goes.
+  if (args['cpu-prof']) preload.unshift('--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`, '--cpu-prof-interval=250');
+  // Each process starts from the build's compile cache as a fresh instance does: a copy of its own, so
+  // nothing one run compiles is there for the next (the copy is made before the clock starts).
+  let compileCache: string | undefined;
+  if (warmCompileCache) {
+    compileCache = path.join(workDir, `compile-cache-${target.name}-${randomBytes(4).toString('hex')}`);
+    cpSync(warmCompileCache, compileCache, { recursive: true });
+  }
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
+    ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}),
     ...(target.depsUrl ? { COLDSTART_DEPS_URL: target.depsUrl } : {}),
     ...(traceFile ? { COLDSTART_TRACE_FILE: traceFile } : {}),
   };
@@ -749,6 +764,7 @@ async function measure(target: Target, probe: Probe, expect: number[], trace: bo
   }
   await stopChild(child);
   children.delete(child);
+  if (compileCache) rmSync(compileCache, { recursive: true, force: true });
   if (traceFile) {
     try {
       result.trace = JSON.parse(readFileSync(traceFile, 'utf8')) as [string, number][];
@@ -878,6 +894,17 @@ async function run(): Promise<number> {
     cleanup.push(() => rm(workDir, { recursive: true, force: true }));
     preloadPath = path.join(workDir, 'preload.mjs');
     await writeFile(preloadPath, PRELOAD);
+    if (!args['no-compile-cache']) {
+      // What the deploy's gcp-build step does where the functions run (see scripts/warm-compile-cache.mjs).
+      warmCompileCache = path.join(workDir, 'compile-cache');
+      const warm = spawnSync(process.execPath, [path.join(ROOT, 'scripts/warm-compile-cache.mjs')], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_COMPILE_CACHE: warmCompileCache },
+        encoding: 'utf8',
+      });
+      say(warm.stderr.trim().split('\n').at(-1) ?? 'compile cache warmed');
+      if (warm.status !== 0) warmCompileCache = '';
+    }
     const bareDir = path.join(workDir, 'bare');
     await mkdir(bareDir);
     await writeFile(path.join(bareDir, 'package.json'), '{"type":"module"}\n');
@@ -897,7 +924,7 @@ async function run(): Promise<number> {
       cleanup.push(() => running.stop());
       // The functions get what the stack set (emulators, sandboxes, keys, PUBLIC_BASE_URL…), as deployed: NODE_ENV=production.
       const set = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => before[k] !== v));
-      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'NODE_OPTIONS'));
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'NODE_OPTIONS' && k !== 'NODE_COMPILE_CACHE'));
       env = { ...base, ...set, NODE_ENV: 'production' };
       await deletePushSubscriptions(pubsub.host, PROJECT);
     } catch (err) {

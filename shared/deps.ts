@@ -107,7 +107,10 @@ function lazyPublisher(config: Config): Publisher {
     // Topics are Terraform's in production; the emulator starts empty.
     return new PubSubPublisher({ projectId: config.GOOGLE_CLOUD_PROJECT, createMissingTopics: config.PLATFORM_ENV !== 'production' });
   });
-  return { publish: async (topic, data, attributes) => (await load()).publish(topic, data, attributes) };
+  return {
+    publish: async (topic, data, attributes) => (await load()).publish(topic, data, attributes),
+    warm: () => void load().then((publisher) => publisher.warm?.(), () => undefined),
+  };
 }
 
 export function createDeps(config: Config = getConfig(), overrides: Partial<Deps> = {}): Deps {

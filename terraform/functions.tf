@@ -20,7 +20,7 @@ data "archive_file" "source" {
   type        = "zip"
   source_dir  = var.source_dir
   output_path = "${path.module}/.build/source.zip"
-  excludes    = [".git", ".local", "node_modules", "terraform", "test", "bench", "coverage"]
+  excludes    = [".git", ".local", ".compile-cache", "node_modules", "terraform", "test", "bench", "coverage"]
 }
 
 resource "google_storage_bucket_object" "source" {
@@ -57,6 +57,8 @@ resource "google_cloudfunctions2_function" "http" {
       TASKS_LOCATION        = var.region
       TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
       FUNCTIONS_BASE_URL    = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+      # Filled by the build's gcp-build step (scripts/warm-compile-cache.mjs): compiled code for a cold start.
+      NODE_COMPILE_CACHE = "/workspace/.compile-cache"
     }
   }
 }

@@ -3,7 +3,7 @@ terraform {
   required_providers {
     google      = { source = "hashicorp/google", version = ">= 6.0" }
     google-beta = { source = "hashicorp/google-beta", version = ">= 6.0" }
-    archive = { source = "hashicorp/archive", version = ">= 2.4" }
+    archive     = { source = "hashicorp/archive", version = ">= 2.4" }
   }
 }
 

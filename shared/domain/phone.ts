@@ -1,4 +1,17 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type * as LibPhoneNumber from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
+
+let libphonenumber: typeof LibPhoneNumber | undefined;
+/**
+ * libphonenumber-js with its full metadata, loaded on first use: it costs ~25 ms at a cold start,
+ * and most functions never parse a number. Everything (provider mappers too) goes through here, so one
+ * build of it is ever loaded.
+ */
+export function phoneLib(): typeof LibPhoneNumber {
+  return (libphonenumber ??= createRequire(import.meta.url)('libphonenumber-js/max') as typeof LibPhoneNumber);
+}
+const parsePhoneNumberFromString: typeof LibPhoneNumber.parsePhoneNumberFromString = (...args) => phoneLib().parsePhoneNumberFromString(...args);
 
 /** Parses any user-supplied phone string into E.164, or undefined when it is not a valid number. */
 export function toE164(input: string, defaultCountry?: string): string | undefined {

@@ -6,6 +6,11 @@
 export interface Publisher {
   /** Publish `data` (serialised as JSON) to `topic` (a short id or `projects/P/topics/T`); resolves to the message id. */
   publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
+  /**
+   * Starts loading the client without publishing. A function that will publish calls it first, so
+   * that on a cold start the client library loads while the function waits on other I/O.
+   */
+  warm?(): void;
 }
 
 /** Pub/Sub's limits on attributes: at most 100, keys <= 256 bytes (not starting with "goog"), values <= 1024 bytes. */

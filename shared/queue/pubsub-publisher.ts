@@ -52,6 +52,10 @@ export class PubSubPublisher implements Publisher {
     return this.clientPromise;
   }
 
+  warm(): void {
+    if (!this.closed) this.client().catch(() => undefined); // a failure surfaces on publish
+  }
+
   /** `orders` → `projects/P/topics/orders`; a full name is kept. */
   private topicName(topic: string): string {
     if (topic.startsWith('projects/')) return topic;

@@ -215,6 +215,19 @@ describe('cancel, dead letters, callbacks', () => {
     expect(stack.sandboxes.plivo!.purchaseCounts()[numbers[1]!]).toBeUndefined();
   });
 
+  it('a chunk delivered after its job finished leaves the job finished', async () => {
+    const db = testFirestore(projectId);
+    const now = new Date().toISOString();
+    const jobId = 'job_00000000000000000fed';
+    await db.doc(`tenants/carrier/jobs/${jobId}`).set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'plivo', status: 'failed', itemCount: 1, createdBy: 'ops', createdAt: now, updatedAt: now, finishedAt: now, finalCounts: { queued: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 } });
+    await db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`).set({ id: 'it_00000', jobId, tenantId: 'carrier', index: 0, state: 'failed', input: { phoneNumber: '+14155550100' }, attempts: 1, updatedAt: now, finishedAt: now });
+    await publisher.publish('jobs-chunks', { tenantId: 'carrier', jobId, from: 0, to: 1, publishedAt: now });
+    await new Promise((r) => setTimeout(r, 1500));
+    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    expect(job).toMatchObject({ status: 'failed', finishedAt: now });
+    expect(job.startedAt).toBeUndefined();
+  });
+
   it('turns a dead-lettered chunk into failed items, never lost ones', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=212', 3);
     // Plivo keeps refusing purchases for now, so no item can succeed before its chunk is dead-lettered.

@@ -34,6 +34,19 @@ describe('terraform', () => {
     expect(manifest.eventFunctions.map((f: { name: string }) => f.name).sort()).toEqual(eventFunctions.map((e) => e.name).sort());
   });
 
+  it('starts every function from the compile cache its build step fills, and keeps a local cache out of the upload', async () => {
+    const { resources } = await loadTerraform();
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['gcp-build']).toBe('node scripts/warm-compile-cache.mjs');
+    await readFile(new URL('../../scripts/warm-compile-cache.mjs', import.meta.url), 'utf8');
+    for (const kind of ['http', 'event']) {
+      const service = (resources.google_cloudfunctions2_function?.[kind]?.service_config as Record<string, unknown>[])[0]!;
+      expect((service.environment_variables as Record<string, string>).NODE_COMPILE_CACHE, kind).toBe('/workspace/.compile-cache');
+    }
+    const archive = (await readFile(new URL('../../terraform/functions.tf', import.meta.url), 'utf8')).match(/excludes\s*=\s*\[([^\]]*)\]/)?.[1] ?? '';
+    expect(archive).toContain('".compile-cache"');
+  });
+
   it('creates every topic, dead-letter topic and queue the code uses', async () => {
     const { resources, manifest } = await loadTerraform();
     expect(resources.google_pubsub_topic?.topics?.for_each).toBe('${toset(local.manifest.topics)}');

@@ -6,8 +6,7 @@
  * Defensive on purpose: a mapping must never crash on a response that reached us
  * after Plivo already acted (a purchase, an update).
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { countryOf, nationalFormatOr, normalizePhone } from '../../domain/phone.js';
+import { countryOf, nationalFormatOr, normalizePhone, phoneLib } from '../../domain/phone.js';
 import { providerErrorFrom } from '../http.js';
 import {
   ProviderError,
@@ -147,7 +146,7 @@ export function nationalFormat(e164: string): string {
 /** The national significant number (digits after the country calling code); undefined when unparseable. */
 export function nationalNumberOf(e164: string): string | undefined {
   try {
-    return parsePhoneNumberFromString(e164)?.nationalNumber;
+    return phoneLib().parsePhoneNumberFromString(e164)?.nationalNumber;
   } catch {
     return undefined;
   }

@@ -9,8 +9,8 @@
  * NumberOrderWithPhoneNumbers, DocReqsRequirement(Type), RequirementGroup, DocServiceDocument,
  * numbers_Errors / documents_Errors).
  */
-import { parsePhoneNumberFromString, type NumberType as LibNumberType } from 'libphonenumber-js/max';
-import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
+import type { NumberType as LibNumberType } from 'libphonenumber-js/max';
+import { nationalFormatOr, normalizePhone, phoneLib } from '../../domain/phone.js';
 import { providerErrorFrom } from '../http.js';
 import {
   ProviderError,
@@ -212,7 +212,7 @@ interface PhoneFacts {
 
 function phoneFacts(phone: string): PhoneFacts {
   try {
-    const p = parsePhoneNumberFromString(phone);
+    const p = phoneLib().parsePhoneNumberFromString(phone);
     if (!p) return {};
     const out: PhoneFacts = { nationalNumber: String(p.nationalNumber) };
     if (p.country) out.country = p.country;

@@ -7,8 +7,8 @@
  * with HTTP 200 and an `error-code` other than "200" in the body, lists `features`
  * as an array, and omits `numbers` altogether when `count` is 0.
  */
-import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { nationalFormatOr, normalizePhone } from '../../domain/phone.js';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { nationalFormatOr, normalizePhone, phoneLib } from '../../domain/phone.js';
 import { providerErrorFrom } from '../http.js';
 import { ProviderError, type AvailableNumber, type Capabilities, type NumberType, type ProviderNumber, type SearchCriteria } from '../types.js';
 import { scrubSecrets } from '../../log.js';
@@ -111,7 +111,7 @@ export function msisdnToE164(msisdn: string): string {
  */
 export function countryOfPhone(phone: string): string | undefined {
   try {
-    const parsed = parsePhoneNumberFromString(phone);
+    const parsed = phoneLib().parsePhoneNumberFromString(phone);
     return parsed?.country ?? parsed?.getPossibleCountries()[0];
   } catch {
     return undefined;
@@ -206,7 +206,7 @@ export function patternQuery(criteria: Pick<SearchCriteria, 'country' | 'areaCod
   if (which === 'endsWith') return { pattern: value, search_pattern: SEARCH_PATTERN.endsWith };
   let callingCode: string;
   try {
-    callingCode = getCountryCallingCode(criteria.country.toUpperCase() as CountryCode);
+    callingCode = phoneLib().getCountryCallingCode(criteria.country.toUpperCase() as CountryCode);
   } catch {
     throw invalid(`Unknown country '${criteria.country}'`);
   }

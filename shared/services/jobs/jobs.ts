@@ -134,6 +134,7 @@ export function createJob(deps: JobDeps) {
       }
     }
 
+    deps.publisher.warm?.(); // the Pub/Sub client loads while the job's transaction waits on Firestore
     const db = await deps.db();
     const now = deps.now().toISOString();
     const id = jobIdFor(tenantId, idempotencyKey, randomBytes(10).toString('hex'));
@@ -224,7 +225,8 @@ const chunkItems = (db: Firestore, message: ChunkMessage) =>
 export function expandChunk(deps: JobDeps) {
   return async (message: ChunkMessage, log: Logger): Promise<{ enqueued: number }> => {
     const db = await deps.db();
-    const job = (await db.doc(jobPath(message.tenantId, message.jobId)).get()).data() as JobRecord | undefined;
+    const jobSnap = await db.doc(jobPath(message.tenantId, message.jobId)).get();
+    const job = jobSnap.data() as JobRecord | undefined;
     if (!job) {
       log.warn('chunk for a job that does not exist; dropped', { jobId: message.jobId });
       return { enqueued: 0 };
@@ -249,10 +251,17 @@ export function expandChunk(deps: JobDeps) {
       await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
-    if (!job.startedAt) {
+    if (!job.startedAt && !job.finishedAt) {
       // The job starts when its first chunk reaches the queue: once per chunk at most, never per item.
+      // Only if nothing changed the job since it was read: a late chunk must never turn a job that
+      // finished meanwhile (e.g. its items were dead-lettered) back into "running".
       const now = deps.now().toISOString();
-      await db.doc(jobPath(job.tenantId, job.id)).update({ startedAt: now, status: 'running', updatedAt: now });
+      await db
+        .doc(jobPath(job.tenantId, job.id))
+        .update({ startedAt: now, status: 'running', updatedAt: now }, { lastUpdateTime: jobSnap.updateTime! })
+        .catch((err: unknown) => {
+          if ((err as { code?: number }).code !== 9) throw err; // FAILED_PRECONDITION: another chunk or the finish got there first
+        });
     }
     const snap = await chunkItems(db, message);
     const target = taskTarget(deps.config, taskEndpoints.jobItem);
