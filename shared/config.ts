@@ -46,7 +46,7 @@ const schema = z
     LIMIT_BULK_JOB_ITEMS: z.coerce.number().int().min(1).max(10_000).default(10_000),
     LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
     /** Bulk jobs: how often (at most) a job's completion is checked while items finish. */
-    JOB_FINALIZE_WINDOW_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    JOB_FINALIZE_WINDOW_MS: z.coerce.number().int().min(100).max(60_000).default(500),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),

@@ -15,8 +15,6 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { purchaseNumber } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
 import { searchAvailable } from '../numbers/search.js';
-import { activateNumber, changeRouting, getNumber as getTollFree, reserveNumbers } from '../tollfree/numbers.js';
-import { requestTextEnablement } from '../tollfree/sms.js';
 
 /**
  * Bulk jobs. The API writes the job and its items, then publishes chunks to Pub/Sub; a worker
@@ -76,7 +74,7 @@ export interface ChunkMessage {
 const jobPath = (tenantId: string, jobId: string) => `tenants/${tenantId}/jobs/${jobId}`;
 const itemsPath = (tenantId: string, jobId: string) => `${jobPath(tenantId, jobId)}/items`;
 
-type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets' | 'somos'>;
+export type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets' | 'somos'>;
 
 export interface CreateJobInput {
   type: JobType;
@@ -179,13 +177,17 @@ export function createJob(deps: JobDeps) {
     if (input.search) {
       await publishChunks(deps, job, 0, true);
     } else {
-      // Each chunk goes out as soon as its items are stored: a 10,000-item job starts at the
-      // provider after its first write, not after its last.
+      // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
+      // after its first write, not after its last), and while the next chunk is being written.
+      const published: Promise<string>[] = [];
       for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
         const chunk = valid.slice(from, from + CHUNK_SIZE);
         await writeItems(db, tenantId, id, chunk, now);
-        await publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1);
+        const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1);
+        publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        published.push(publishing);
       }
+      await Promise.all(published);
     }
     return { job, invalidItems };
   };
@@ -318,7 +320,7 @@ export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final'
  * and a retried item (attempts > 0, which may have gone back to queued after the cancel swept)
  * reads the job inside its claim.
  */
-type JobBasics = Pick<JobRecord, 'id' | 'tenantId' | 'type' | 'provider' | 'accountId' | 'createdBy'>;
+export type JobBasics = Pick<JobRecord, 'id' | 'tenantId' | 'type' | 'provider' | 'accountId' | 'createdBy'>;
 const jobBasicsCache = new Map<string, JobBasics>();
 const JOB_BASICS_CACHE_SIZE = 200;
 
@@ -435,44 +437,10 @@ async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit
       const record = await updateNumber(deps)(job.tenantId, input.numberId, input.changes, audit);
       return { numberId: record.id, status: record.status };
     }
-    case 'tollfree-reserve': {
-      const input = item.input as { number: string; contactName: string; contactPhone: string; notes?: string };
-      const existing = await getTollFree(deps, job.tenantId, input.number);
-      if (existing && ['reserved', 'active', 'transferring'].includes(existing.status)) return { number: input.number, status: existing.status };
-      const result = await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) }, audit);
-      if ('failed' in result && result.failed.length) throw new AppError('CONFLICT', `Not reserved: ${result.failed[0]!.reason}`, { number: input.number, retryable: false });
-      return tollFreeOutcome(input.number, result);
-    }
-    case 'tollfree-activate': {
-      const input = item.input as { number: string; routing: unknown };
-      const existing = await getTollFree(deps, job.tenantId, input.number);
-      if (existing?.status === 'active') return { number: input.number, status: 'active' };
-      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing }, audit));
-    }
-    case 'tollfree-routing': {
-      const input = item.input as { number: string; routing: unknown; effectiveAt?: string };
-      return tollFreeOutcome(
-        input.number,
-        await changeRouting(deps)(job.tenantId, input.number, { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}) }, audit),
-      );
-    }
-    case 'tollfree-sms': {
-      const input = item.input as { number: string; sms: boolean; mms: boolean; webhookUrl?: string };
-      const existing = await getTollFree(deps, job.tenantId, input.number);
-      if (existing?.sms && existing.sms.status !== 'rejected' && existing.sms.sms === input.sms && existing.sms.mms === input.mms) {
-        return { number: input.number, sms: existing.sms.status };
-      }
-      const view = await requestTextEnablement(deps)(job.tenantId, input.number, { sms: input.sms, mms: input.mms, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) }, audit);
-      return { number: input.number, sms: view.status };
-    }
+    default:
+      // Toll-free items need the Somos modules; no other job type loads them.
+      return (await import('./tollfree-items.js')).performTollFreeItem(deps, job, item, audit);
   }
-}
-
-/** A registry answer for an item: done now, or accepted and finishing through a 202 follow-up. */
-function tollFreeOutcome(number: string, result: unknown): Record<string, unknown> {
-  const r = result as { status?: string; requestId?: string; data?: { status?: string }[] };
-  if (r.status === 'pending' && r.requestId) return { number, pending: true, requestId: r.requestId };
-  return { number, status: r.status ?? r.data?.[0]?.status ?? 'done' };
 }
 
 function classify(err: unknown): NonNullable<JobItemRecord['error']> {
