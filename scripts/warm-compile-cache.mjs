@@ -32,7 +32,7 @@ const load = (specifier) => import(specifier).then(() => 1, (err) => {
 const files = (await readdir(path.join(root, 'dist'), { recursive: true })).filter((f) => f.endsWith('.js')).sort();
 let loaded = 0;
 for (const file of files) loaded += await load(pathToFileURL(path.join(root, 'dist', file)).href);
-for (const specifier of ['@google-cloud/firestore', '@google-cloud/pubsub', '@google-cloud/tasks', '@google-cloud/secret-manager', 'undici']) {
+for (const specifier of ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', 'google-auth-library', 'undici']) {
   loaded += await load(specifier);
 }
 // shared/domain/phone.ts requires this one on first use (the CommonJS build).

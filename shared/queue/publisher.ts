@@ -1,14 +1,14 @@
 /**
  * Port for publishing events. Messages are JSON; attributes are string pairs
- * (Pub/Sub's model). Implementations: PubSubPublisher (production and the
- * local stack, against the Pub/Sub emulator).
+ * (Pub/Sub's model). Implementations: PubSubPublisher (Pub/Sub's REST API: production, and the
+ * local stack against the Pub/Sub emulator).
  */
 export interface Publisher {
   /** Publish `data` (serialised as JSON) to `topic` (a short id or `projects/P/topics/T`); resolves to the message id. */
   publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
   /**
-   * Starts loading the client without publishing. A function that will publish calls it first, so
-   * that on a cold start the client library loads while the function waits on other I/O.
+   * Prepares to publish without publishing (credentials). A function that will publish calls it
+   * first, so that on a cold start this happens while the function waits on other I/O.
    */
   warm?(): void;
 }

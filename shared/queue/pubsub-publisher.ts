@@ -1,17 +1,34 @@
 /**
- * Publisher on Google Cloud Pub/Sub. The client library (~250 ms of cold start)
- * is imported on the first publish, not at module load. With PUBSUB_EMULATOR_HOST
- * set, the client talks to the emulator (plain-text gRPC, no credentials) by itself.
+ * Publisher on Google Cloud Pub/Sub, through its REST API (`topics.publish`). The client library
+ * costs a function ~100 ms of cold start (its gRPC stubs, protos and first channel) for what is one
+ * documented HTTPS call; this needs Node's built-in fetch and, in production, the Google auth
+ * client that the Firestore client has loaded already. With PUBSUB_EMULATOR_HOST set it talks
+ * to the emulator (plain HTTP, no credentials), which serves the same REST API.
+ *
+ * Retries 429, 5xx and network failures (three attempts). A retried publish may deliver a
+ * message twice — so may Pub/Sub itself; every subscriber here is idempotent.
  */
-import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { createLogger, type Logger } from '../log.js';
 import { assertValidAttributes, encodeJson, type Publisher } from './publisher.js';
 
-/** gRPC status codes the adapter distinguishes. */
+/** gRPC status codes, as the client library reported them (callers and tests rely on these). */
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+const GRPC_CODE_OF_STATUS: Record<string, number> = { NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED: 7, INVALID_ARGUMENT: 3, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
+const MAX_ATTEMPTS = 3;
+const TIMEOUT_MS = 10_000;
 
-const codeOf = (err: unknown): unknown => (err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined);
+/** A Pub/Sub API error: `code` is the gRPC status code, `httpStatus` the HTTP one (0: no answer). */
+export class PubSubError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | undefined,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+    this.name = 'PubSubError';
+  }
+}
 
 export interface PubSubPublisherOptions {
   projectId: string;
@@ -20,18 +37,21 @@ export interface PubSubPublisherOptions {
    * NOT_FOUND) and retry the publish once. In production topics come from Terraform.
    */
   createMissingTopics?: boolean;
-  /** Passed to `new PubSub()` (e.g. `{ apiEndpoint: '127.0.0.1:8085' }`); projectId is set from above. */
-  clientOptions?: Record<string, unknown>;
+  /** Where the API is; default the emulator when PUBSUB_EMULATOR_HOST is set, else https://pubsub.googleapis.com. */
+  apiEndpoint?: string;
+  /** Bearer token source; default Application Default Credentials (none against the emulator). */
+  accessToken?: () => Promise<string | undefined>;
+  fetchImpl?: typeof fetch;
   logger?: Logger;
 }
 
 export class PubSubPublisher implements Publisher {
   private readonly projectId: string;
   private readonly createMissingTopics: boolean;
-  private readonly clientOptions: Record<string, unknown>;
+  private readonly base: string;
+  private readonly accessToken: () => Promise<string | undefined>;
+  private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
-  private clientPromise: Promise<PubSub> | undefined;
-  private readonly topics = new Map<string, Topic>();
   private readonly creating = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -39,21 +59,16 @@ export class PubSubPublisher implements Publisher {
     if (!options.projectId) throw new Error('PubSubPublisher: projectId is required');
     this.projectId = options.projectId;
     this.createMissingTopics = options.createMissingTopics ?? false;
-    this.clientOptions = { ...(options.clientOptions ?? {}), projectId: options.projectId };
+    const emulator = process.env.PUBSUB_EMULATOR_HOST;
+    this.base = (options.apiEndpoint ?? (emulator ? `http://${emulator}` : 'https://pubsub.googleapis.com')).replace(/\/+$/, '');
+    this.accessToken = options.accessToken ?? (options.apiEndpoint || !emulator ? applicationDefaultToken() : async () => undefined);
+    this.fetchImpl = options.fetchImpl ?? fetch;
     this.log = options.logger ?? createLogger({ component: 'pubsub-publisher' });
   }
 
-  private client(): Promise<PubSub> {
-    this.clientPromise ??= import('@google-cloud/pubsub').then(({ PubSub: Client }) => new Client(this.clientOptions));
-    // A failed import/construction is not cached forever.
-    this.clientPromise.catch(() => {
-      this.clientPromise = undefined;
-    });
-    return this.clientPromise;
-  }
-
+  /** Starts fetching credentials (production) so the first publish does not wait for them. */
   warm(): void {
-    if (!this.closed) this.client().catch(() => undefined); // a failure surfaces on publish
+    if (!this.closed) this.accessToken().catch(() => undefined); // a failure surfaces on publish
   }
 
   /** `orders` → `projects/P/topics/orders`; a full name is kept. */
@@ -63,14 +78,31 @@ export class PubSubPublisher implements Publisher {
     return `projects/${this.projectId}/topics/${topic}`;
   }
 
-  private async topic(name: string): Promise<Topic> {
-    let topic = this.topics.get(name);
-    if (!topic) {
-      const client = await this.client();
-      topic = this.topics.get(name) ?? client.topic(name);
-      this.topics.set(name, topic);
+  private async call(method: 'POST' | 'PUT', path: string, body: unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let text = '';
+      try {
+        const token = await this.accessToken();
+        const res = await this.fetchImpl(`${this.base}/v1/${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+        status = res.status;
+        text = await res.text();
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS) throw new PubSubError(`Pub/Sub unreachable: ${(err as Error).message}`, GRPC_CODE_OF_STATUS.UNAVAILABLE, 0);
+      }
+      if (status >= 200 && status < 300) return text ? JSON.parse(text) : {};
+      if (status !== 0) {
+        const error = safeJson(text)?.error as { message?: string; status?: string } | undefined;
+        const failure = new PubSubError(`Pub/Sub ${method} ${path}: ${status} ${error?.status ?? ''} ${error?.message ?? ''}`.trim(), GRPC_CODE_OF_STATUS[error?.status ?? ''], status);
+        if (!(status === 429 || status >= 500) || attempt >= MAX_ATTEMPTS) throw failure;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1) * (1 + Math.random())));
     }
-    return topic;
   }
 
   /** One creation per topic at a time; ALREADY_EXISTS (a concurrent creator) is success. */
@@ -78,12 +110,11 @@ export class PubSubPublisher implements Publisher {
     let pending = this.creating.get(name);
     if (!pending) {
       pending = (async () => {
-        const client = await this.client();
         try {
-          await client.createTopic(name);
+          await this.call('PUT', name, {});
           this.log.info('created missing topic', { topic: name });
         } catch (err) {
-          if (codeOf(err) !== ALREADY_EXISTS) throw err;
+          if ((err as PubSubError).code !== ALREADY_EXISTS) throw err;
         }
       })().finally(() => this.creating.delete(name));
       this.creating.set(name, pending);
@@ -94,28 +125,40 @@ export class PubSubPublisher implements Publisher {
   async publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string> {
     if (this.closed) throw new Error('PubSubPublisher: publish after close()');
     const name = this.topicName(topic);
-    const message = { data: encodeJson(data), ...(attributes && Object.keys(attributes).length ? { attributes: { ...attributes } } : {}) };
     assertValidAttributes(attributes);
-    const target = await this.topic(name);
+    const message = { data: encodeJson(data).toString('base64'), ...(attributes && Object.keys(attributes).length ? { attributes: { ...attributes } } : {}) };
+    const send = async () => ((await this.call('POST', `${name}:publish`, { messages: [message] })) as { messageIds: string[] }).messageIds[0]!;
     try {
-      return await target.publishMessage(message);
+      return await send();
     } catch (err) {
-      if (!this.createMissingTopics || codeOf(err) !== NOT_FOUND) throw err;
+      if (!this.createMissingTopics || (err as PubSubError).code !== NOT_FOUND) throw err;
       await this.ensureTopic(name);
-      return await target.publishMessage(message);
+      return await send();
     }
   }
 
-  /** Flush pending batches and close the client's channels. */
+  /** Nothing is buffered: every publish has completed when its promise resolved. */
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    const pending = this.clientPromise;
-    if (!pending) return;
-    const client = await pending.catch(() => undefined);
-    if (!client) return;
-    await Promise.allSettled([...this.topics.values()].map((t) => t.flush()));
-    this.topics.clear();
-    await client.close();
   }
+}
+
+function safeJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Application Default Credentials (the function's service account), loaded on first use. */
+function applicationDefaultToken(): () => Promise<string | undefined> {
+  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
+  return async () => {
+    auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/pubsub'] }));
+    auth.catch(() => {
+      auth = undefined;
+    });
+    return (await (await auth).getAccessToken()) ?? undefined;
+  };
 }

@@ -132,7 +132,7 @@ export function createJob(deps: JobDeps) {
       }
     }
 
-    deps.publisher.warm?.(); // the Pub/Sub client loads while the job's transaction waits on Firestore
+    deps.publisher.warm?.(); // credentials for Pub/Sub are fetched while the job's transaction waits on Firestore
     const db = await deps.db();
     const now = deps.now().toISOString();
     const id = jobIdFor(tenantId, idempotencyKey, randomBytes(10).toString('hex'));
