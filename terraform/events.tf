@@ -128,6 +128,31 @@ resource "google_project_iam_member" "events_enqueue" {
   member  = "serviceAccount:${google_service_account.events.email}"
 }
 
+# The chunk worker expands a search-spec job itself: it searches at the provider (the platform's or
+# the tenant's credentials) and publishes the resulting chunks back to the jobs topic.
+resource "google_pubsub_topic_iam_member" "events_publish_chunks" {
+  topic  = google_pubsub_topic.topics["jobs-chunks"].name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.events.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "events_read_platform_provider" {
+  for_each  = google_secret_manager_secret.platform_provider
+  secret_id = each.value.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.events.email}"
+}
+
+resource "google_project_iam_member" "events_read_tenant_secrets" {
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.events.email}"
+  condition {
+    title      = "tenant-secrets-only"
+    expression = "resource.name.extract('secrets/{name}/').startsWith('tenant-')"
+  }
+}
+
 resource "google_project_iam_member" "api_publishes" {
   project = var.project_id
   role    = "roles/pubsub.publisher"

@@ -58,6 +58,20 @@ describe('terraform', () => {
     expect(manifest.queues.map((q: { name: string }) => q.name).sort()).toEqual(Object.keys(queueDefinitions({})).sort());
   });
 
+  it('lets the event functions do what the chunk worker does: publish chunks and read provider credentials', async () => {
+    const { resources } = await loadTerraform();
+    const publish = resources.google_pubsub_topic_iam_member?.events_publish_chunks as Record<string, string> | undefined;
+    expect(publish?.topic).toContain('jobs-chunks');
+    expect(publish?.role).toBe('roles/pubsub.publisher');
+    expect(publish?.member).toContain('google_service_account.events');
+    const platform = resources.google_secret_manager_secret_iam_member?.events_read_platform_provider as Record<string, string> | undefined;
+    expect(platform?.role).toBe('roles/secretmanager.secretAccessor');
+    expect(platform?.member).toContain('google_service_account.events');
+    const tenant = resources.google_project_iam_member?.events_read_tenant_secrets as Record<string, unknown> | undefined;
+    expect(tenant?.role).toBe('roles/secretmanager.secretAccessor');
+    expect(JSON.stringify(tenant?.condition)).toContain("startsWith('tenant-')");
+  });
+
   it('schedules every scheduled function with an OIDC token', async () => {
     const { resources } = await loadTerraform();
     const jobs = Object.values(resources.google_cloud_scheduler_job ?? {});
