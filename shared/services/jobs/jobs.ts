@@ -66,6 +66,8 @@ export interface ChunkMessage {
   /** Items whose index is in [from, to). */
   from?: number;
   to?: number;
+  /** The indexes in [from, to) that hold an item (invalid ones were never stored); absent in older messages. */
+  indexes?: number[];
   /** The job was created from a search: find the numbers, then create the items. */
   expand?: boolean;
   publishedAt: string;
@@ -183,7 +185,7 @@ export function createJob(deps: JobDeps) {
       for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
         const chunk = valid.slice(from, from + CHUNK_SIZE);
         await writeItems(db, tenantId, id, chunk, now);
-        const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1);
+        const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
         publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         published.push(publishing);
       }
@@ -210,11 +212,14 @@ async function publishChunks(deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobR
     await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
     return;
   }
-  for (let from = 0; from < indexEnd; from += CHUNK_SIZE) await publishChunk(deps, job, from, Math.min(indexEnd, from + CHUNK_SIZE));
+  for (let from = 0; from < indexEnd; from += CHUNK_SIZE) {
+    const to = Math.min(indexEnd, from + CHUNK_SIZE);
+    await publishChunk(deps, job, from, to, Array.from({ length: to - from }, (_, i) => from + i));
+  }
 }
 
-const publishChunk = (deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, from: number, to: number) =>
-  deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, from, to, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
+const publishChunk = (deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, from: number, to: number, indexes: number[]) =>
+  deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, from, to, indexes, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
 
 const chunkItems = (db: Firestore, message: ChunkMessage) =>
   db
@@ -265,21 +270,23 @@ export function expandChunk(deps: JobDeps) {
           if ((err as { code?: number }).code !== 9) throw err; // FAILED_PRECONDITION: another chunk or the finish got there first
         });
     }
-    const snap = await chunkItems(db, message);
+    // Item ids follow from their indexes, so a chunk that lists them needs no read of its items: a
+    // task for an item that is already final (a redelivered chunk) does nothing when it runs, and
+    // Cloud Tasks drops a task name it has seen anyway. Older messages are read as before.
+    const itemIds =
+      message.indexes && message.indexes.every((i) => Number.isInteger(i) && i >= (message.from ?? 0) && i < (message.to ?? 0))
+        ? message.indexes.map(itemIdFor)
+        : (await chunkItems(db, message)).docs.filter((doc) => !finalItemStates.includes((doc.data() as JobItemRecord).state)).map((doc) => doc.id);
     const target = taskTarget(deps.config, taskEndpoints.jobItem);
-    let enqueued = 0;
-    for (const doc of snap.docs) {
-      const item = doc.data() as JobItemRecord;
-      if (finalItemStates.includes(item.state)) continue;
+    for (const itemId of itemIds) {
       await deps.tasks.enqueue({
         queue: providerQueue(job.provider),
         ...target,
-        body: { tenantId: job.tenantId, jobId: job.id, itemId: item.id },
-        id: `job-${job.tenantId}-${job.id}-${item.id}`,
+        body: { tenantId: job.tenantId, jobId: job.id, itemId },
+        id: `job-${job.tenantId}-${job.id}-${itemId}`,
       });
-      enqueued += 1;
     }
-    return { enqueued };
+    return { enqueued: itemIds.length };
   };
 }
 
