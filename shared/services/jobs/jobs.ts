@@ -328,18 +328,21 @@ export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final'
  * reads the job inside its claim.
  */
 export type JobBasics = Pick<JobRecord, 'id' | 'tenantId' | 'type' | 'provider' | 'accountId' | 'createdBy'>;
-const jobBasicsCache = new Map<string, JobBasics>();
+/** Per database: job ids derive from tenant + Idempotency-Key, so two databases can hold the same id. */
+const jobBasicsCaches = new WeakMap<Firestore, Map<string, JobBasics>>();
 const JOB_BASICS_CACHE_SIZE = 200;
 
 async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promise<JobBasics | undefined> {
+  let cache = jobBasicsCaches.get(db);
+  if (!cache) jobBasicsCaches.set(db, (cache = new Map()));
   const key = `${tenantId}/${jobId}`;
-  const cached = jobBasicsCache.get(key);
+  const cached = cache.get(key);
   if (cached) return cached;
   const job = (await db.doc(jobPath(tenantId, jobId)).get()).data() as JobRecord | undefined;
   if (!job) return undefined;
   const basics: JobBasics = { id: job.id, tenantId: job.tenantId, type: job.type, provider: job.provider, createdBy: job.createdBy, ...(job.accountId ? { accountId: job.accountId } : {}) };
-  if (jobBasicsCache.size >= JOB_BASICS_CACHE_SIZE) jobBasicsCache.delete(jobBasicsCache.keys().next().value!);
-  jobBasicsCache.set(key, basics);
+  if (cache.size >= JOB_BASICS_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, basics);
   return basics;
 }
 
