@@ -22,13 +22,17 @@ const routes = [...endpoints]
   .sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0))
   .map((endpoint) => ({ endpoint, match: pathMatcher(endpoint.path, true), server: getTestServer(endpoint.name) }));
 
-/** The emulator's push subscriptions deliver here (in production Pub/Sub triggers each function directly). */
-const pushRoutes = new Map(eventFunctions.map((fn) => [`/pubsub/${fn.name}`, getTestServer(fn.name)]));
+/**
+ * The emulator's push subscriptions deliver to /pubsub/<function>/projects/<p>/topics/<t> (in
+ * production Pub/Sub triggers each function directly); the framework reads the topic off the path.
+ */
+const pushRoutes = new Map(eventFunctions.map((fn) => [fn.name, getTestServer(fn.name)]));
+const pushTarget = (path: string) => (path.startsWith('/pubsub/') ? pushRoutes.get(path.split('/')[2] ?? '') : undefined);
 
 export async function startGateway(options: { port: number; host?: string }): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-    const push = pushRoutes.get(path);
+    const push = pushTarget(path);
     if (push) {
       push.emit('request', req, res);
       return;

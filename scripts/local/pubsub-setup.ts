@@ -3,7 +3,8 @@ import { eventFunctions } from '../../functions/endpoints.js';
 /**
  * What Terraform creates in production, on the Pub/Sub emulator: each event function's topic,
  * its dead-letter topic, and a push subscription to the gateway's /pubsub/<function> route
- * (the functions framework turns the push into a CloudEvent, as in production).
+ * (the functions framework turns the push into a CloudEvent, as in production; it takes the topic's
+ * name from the rest of the path).
  */
 export async function createPushSubscriptions(projectId: string, gatewayUrl: string): Promise<void> {
   const { PubSub } = await import('@google-cloud/pubsub');
@@ -19,7 +20,7 @@ export async function createPushSubscriptions(projectId: string, gatewayUrl: str
       const name = `${fn.name}-push`;
       const subscription = pubsub.subscription(name);
       const [exists] = await subscription.exists();
-      const pushConfig = { pushEndpoint: `${gatewayUrl}/pubsub/${fn.name}` };
+      const pushConfig = { pushEndpoint: `${gatewayUrl}/pubsub/${fn.name}/projects/${projectId}/topics/${fn.topic}` };
       if (exists) {
         await subscription.modifyPushConfig(pushConfig); // the gateway's port may differ from last time
         continue;

@@ -649,7 +649,7 @@ export const CreateJobBody = z
   .object({
     type: z.enum(['purchase', 'release', 'update', 'tollfree-reserve', 'tollfree-activate', 'tollfree-routing', 'tollfree-sms']),
     provider: z.enum([...numberProviders, 'somos']).meta({ description: 'somos for tollfree-* jobs' }),
-    accountId: AccountIdValue.optional(),
+    accountId: AccountIdValue.optional().meta({ description: "Purchase jobs: the provider account to buy through (default: the tenant's default account for the provider, else the platform's)" }),
     items: z.array(z.unknown()).min(1).max(10_000).optional().meta({ description: 'Up to 10,000 items, each validated up front' }),
     search: z
       .object({
@@ -676,7 +676,7 @@ export const JobResource = z.object({
   id: z.string(),
   type: z.string(),
   provider: z.string(),
-  accountId: z.string().optional(),
+  accountId: z.string().optional().meta({ description: 'Purchase jobs: the account every item buys through, fixed when the job was created' }),
   status: z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'cancelled', 'failed']),
   itemCount: z.number().int(),
   search: z.record(z.string(), z.unknown()).optional(),

@@ -67,6 +67,11 @@ export interface ProviderResolver {
   forTenant(tenantId: string, provider: NumberProviderName, accountId?: string): Promise<ResolvedProvider>;
   /** The client for the account a stored number belongs to. */
   forAccount(tenantId: string, provider: NumberProviderName, accountId: string): Promise<NumberProvider>;
+  /**
+   * The account forTenant would use — the named one (which must exist), the tenant's default, or
+   * the platform's — without reading credentials or building a client.
+   */
+  resolveAccountId(tenantId: string, provider: NumberProviderName, accountId?: string): Promise<string>;
   /** An account's raw credentials — only for verifying that provider's webhook signatures. */
   credentials(tenantId: string, provider: NumberProviderName, accountId: string): Promise<Record<string, string>>;
 }
@@ -108,6 +113,13 @@ export function createProviderResolver(deps: {
 
   return {
     forAccount,
+    async resolveAccountId(tenantId, provider, accountId) {
+      if (accountId === PLATFORM_ACCOUNT_ID) return accountId;
+      const account = await deps.accounts?.find(tenantId, provider, accountId);
+      if (account) return account.id;
+      if (accountId) throw missingCredentials(provider);
+      return PLATFORM_ACCOUNT_ID;
+    },
     async credentials(tenantId, provider, accountId) {
       return JSON.parse(await deps.secrets.access(await secretNameFor(tenantId, provider, accountId))) as Record<string, string>;
     },

@@ -158,6 +158,12 @@ export function createJob(deps: JobDeps) {
     const existing = await db.runTransaction(async (tx) => {
       const found = (await tx.get(db.doc(jobPath(tenantId, id)))).data() as JobRecord | undefined;
       if (found) return found;
+      if (input.type === 'purchase' && !tollFree) {
+        // A purchase job buys through one account from its first item to its last, whatever happens
+        // to the tenant's default meanwhile; a named account that does not exist is refused now,
+        // not once per item. (Checked after the replay look-up: a replay answers with its job.)
+        job.accountId = await deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId);
+      }
       const limits = await readLimits(tx, db, tenantId, defaultLimits(deps.config));
       if (size > limits.bulkJobItems) {
         throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
