@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
-import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { PubSubPublisher } from '../../shared/queue/pubsub-publisher.js';
 
 // Bulk jobs over the real pipeline: API → Firestore → Pub/Sub emulator push → worker → local Cloud
@@ -33,10 +33,10 @@ const available = async (provider: string, query: string, count: number) => {
   return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
 };
 
-async function finished(jobId: string, timeoutMs = 30_000) {
+async function finished(jobId: string, timeoutMs = 30_000, client = member) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    const job = (await client.get(`/v1/jobs/${jobId}`)).body;
     if (job.finishedAt) return job;
     if (Date.now() > deadline) throw new Error(`job not finished: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -84,6 +84,31 @@ describe('bulk purchase', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     const job = await finished(created.body.id);
     expect(job).toMatchObject({ status: 'completed', itemCount: 25, counts: { succeeded: 25 } });
+  });
+
+  it('buys every item through one account, fixed when the job is created; an unknown account is refused up front', async () => {
+    const tenantAdmin = apiClient(stack.url, await stack.token('pinned', 'admin', 'owner'));
+    const numbers = await available('twilio', 'areaCode=646', 3);
+    const unknown = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'twilio', accountId: 'acc_0123456789abcdef', items: [{ phoneNumber: numbers[0] }] });
+    expectEnvelope(unknown, 404, 'NOT_FOUND');
+    expect((await tenantAdmin.get('/v1/jobs')).body.data).toEqual([]); // nothing half-written
+
+    const onPlatform = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: numbers[0] }] });
+    expect(onPlatform.body).toMatchObject({ accountId: 'platform' });
+    // The tenant's own account becomes its default: later jobs (not earlier ones) buy through it.
+    const account = await tenantAdmin.post('/v1/provider-accounts', { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio, isDefault: true });
+    expect(account.status, JSON.stringify(account.body)).toBe(201);
+    const onOwn = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.slice(1).map((phoneNumber) => ({ phoneNumber })) });
+    expect(onOwn.body).toMatchObject({ accountId: account.body.id });
+    await finished(onPlatform.body.id, 30_000, tenantAdmin);
+    const job = await finished(onOwn.body.id, 30_000, tenantAdmin);
+    expect(job).toMatchObject({ status: 'completed', accountId: account.body.id });
+    const held = (await tenantAdmin.get('/v1/numbers?limit=10')).body.data as { phoneNumber: string; accountId: string }[];
+    expect(Object.fromEntries(held.map((n) => [n.phoneNumber, n.accountId]))).toEqual({
+      [numbers[0]!]: 'platform',
+      [numbers[1]!]: account.body.id,
+      [numbers[2]!]: account.body.id,
+    });
   });
 
   it('never repeats a provider operation when messages and tasks are delivered again', async () => {
