@@ -15,9 +15,13 @@
  * measurement, not a failure.
  *
  * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S, --failure-rate 0..1,
- * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S, --poll-ms MS.
+ * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S, --poll-ms MS; --log FILE writes every
+ * line the stack logs, prefixed with milliseconds since the job was posted; --warmup S (default 5,
+ * 0 for none) gives the freshly started emulators S seconds of traffic of their own first (their
+ * JIT is not the platform's; see bench/warm-emulators.ts).
  */
 import { parseArgs } from 'node:util';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import { MissingToolError, startFirestoreEmulator, startPubsubEmulator, type Emu
 import { startStack, type Stack } from '../scripts/local/stack.js';
 import { TwilioInventory } from '../scripts/sandboxes/twilio-inventory.js';
 import { setLogSink } from '../shared/log.js';
+import { warmEmulators } from './warm-emulators.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +43,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '0' },
     timeout: { type: 'string' },
     'poll-ms': { type: 'string', default: '1000' },
+    log: { type: 'string' },
+    warmup: { type: 'string', default: '5' },
   },
 });
 
@@ -59,6 +66,7 @@ const config = {
   seed: Math.trunc(num('seed', args.seed, 0)),
 };
 const pollMs = num('poll-ms', args['poll-ms'], 50);
+const warmupSeconds = num('warmup', args.warmup, 0, 120);
 const timeoutMs = (args.timeout ? num('timeout', args.timeout, 1) : 120 + (config.items / config.accountRateLimit) * 4) * 1000;
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -69,7 +77,10 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 // The stack logs in-process; count lines instead of printing them (the cost of formatting stays).
 const logCounts = new Map<string, number>();
 const lastErrors: string[] = [];
+const logFile = args.log ? createWriteStream(args.log) : undefined;
+let logOrigin = Date.now();
 setLogSink((line) => {
+  logFile?.write(`+${Date.now() - logOrigin} ${line}\n`);
   const severity = /^\{"severity":"(\w+)"/.exec(line)?.[1] ?? '?';
   if (severity === 'WARNING' || severity === 'ERROR' || severity === 'CRITICAL') {
     const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? '?';
@@ -155,6 +166,10 @@ async function run(): Promise<number> {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [firestore, pubsub] = started.map((r) => (r as PromiseFulfilledResult<EmulatorHandle>).value) as [EmulatorHandle, EmulatorHandle];
+    if (warmupSeconds > 0) {
+      const warmed = await warmEmulators({ firestoreHost: firestore.host, pubsubHost: pubsub.host, seconds: warmupSeconds });
+      say(`emulators warmed for ${warmupSeconds} s (${fmt(warmed.firestoreOps)} Firestore operations, ${fmt(warmed.pushes)} Pub/Sub pushes; none through the platform)`);
+    }
     const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-bulk-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -218,6 +233,7 @@ async function run(): Promise<number> {
     const db = await getFirestore('demo-bench');
     say(`stack up on ${stack.url}; submitting a ${fmt(config.items)}-item purchase job`);
     const postedAt = Date.now();
+    logOrigin = postedAt;
     const created = await api('POST', '/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
     if (created.status !== 202) throw new Error(`POST /v1/jobs answered ${created.status}: ${JSON.stringify(created.body).slice(0, 500)}`);
     const jobId = created.body.id as string;
@@ -331,7 +347,7 @@ async function run(): Promise<number> {
       providerByStatus: byStatus,
       purchaseAttempts: purchasePosts,
       queue,
-      config: { ...config, queueBoundPerSecond: bound },
+      config: { ...config, queueBoundPerSecond: bound, emulatorWarmupSeconds: warmupSeconds },
       cpus: (await import('node:os')).availableParallelism(),
       node: process.version,
     };
