@@ -87,7 +87,7 @@ export class CloudTasksQueue implements TaskQueue {
       return { name: createdName, deduplicated: false };
     } catch (err) {
       if (name && isAlreadyExists(err)) {
-        this.log.info('task deduplicated', { task: name, queue: task.queue });
+        this.log.debug('task deduplicated', { task: name, queue: task.queue });
         return { name, deduplicated: true };
       }
       throw err;

@@ -165,7 +165,7 @@ export class LocalTaskQueue implements TaskQueue {
     const known = this.known.get(name);
     if (known !== undefined && known > now) {
       q.stats.deduplicated++;
-      this.log.info('task deduplicated', { task: name, queue: task.queue });
+      this.log.debug('task deduplicated', { task: name, queue: task.queue });
       return { name, deduplicated: true };
     }
     this.known.set(name, Infinity);
