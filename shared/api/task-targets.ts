@@ -8,7 +8,7 @@ export const taskEndpoints = {
   reconcileAccount: { name: 'taskReconcileAccount', path: '/internal/tasks/reconcile-account', queue: 'reconcile' },
   jobItem: { name: 'taskJobItem', path: '/internal/tasks/job-item', queue: 'provider-*' },
   relayDelivery: { name: 'taskRelayDelivery', path: '/internal/tasks/relay-delivery', queue: 'callbacks' },
-  jobFinalize: { name: 'taskJobFinalize', path: '/internal/tasks/job-finalize', queue: 'followups' },
+  jobFinalize: { name: 'taskJobFinalize', path: '/internal/tasks/job-finalize', queue: 'job-checks' },
   jobCallback: { name: 'taskJobCallback', path: '/internal/tasks/job-callback', queue: 'callbacks' },
   pollRequirementGroup: { name: 'taskPollRequirementGroup', path: '/internal/tasks/poll-requirement-group', queue: 'followups' },
   /** Somos: 202 results, text-enablement decisions and RespOrg changes (throttled with the other Somos calls). */

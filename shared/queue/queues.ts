@@ -19,6 +19,9 @@ const providerDefaults: Record<string, number> = {
 export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
   const queues: Record<string, QueueConfig> = {
     followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 300_000 },
+    // "Is the job done yet?" checks: up to two a second per running job (JOB_FINALIZE_WINDOW_MS), each
+    // one indexed read. Their own queue, so that many concurrent jobs never delay the purchase follow-ups.
+    'job-checks': { maxDispatchesPerSecond: 100, maxConcurrentDispatches: 50, maxAttempts: 10, minBackoffMs: 500, maxBackoffMs: 30_000 },
     reconcile: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 2, maxAttempts: 5, minBackoffMs: 2000, maxBackoffMs: 600_000 },
     callbacks: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 20, maxAttempts: 15, minBackoffMs: 2000, maxBackoffMs: 3_600_000 },
   };

@@ -5,6 +5,8 @@ import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js';
 import { buildOpenApi } from '../../shared/api/openapi.js';
 import { generated } from '../../scripts/generate.js';
+import { taskEndpoints } from '../../shared/api/task-targets.js';
+import { queueDefinitions } from '../../shared/queue/queues.js';
 
 // One source of truth: these fail when exports, OpenAPI, or Terraform's list drift from the table.
 describe('endpoint table', () => {
@@ -50,5 +52,20 @@ describe('endpoint table', () => {
     expect(main).toContain('jsondecode(file("${path.module}/functions.json"))');
     const events = await readFile(new URL('../../terraform/events.tf', import.meta.url), 'utf8');
     for (const use of ['local.manifest.eventFunctions', 'local.manifest.queues', 'local.manifest.topics']) expect(events).toContain(use);
+  });
+
+  it('sends every task endpoint to a queue that exists; job-done checks never share the purchase follow-ups queue', () => {
+    const queues = queueDefinitions({});
+    const providerQueues = Object.keys(queues).filter((q) => q.startsWith('provider-'));
+    expect(providerQueues.length).toBeGreaterThan(0);
+    for (const [key, target] of Object.entries(taskEndpoints)) {
+      if (target.queue === 'provider-*') expect(providerQueues.length, key).toBeGreaterThan(0);
+      else expect(Object.keys(queues), key).toContain(target.queue);
+      expect(endpoints.map((e) => e.name), key).toContain(target.name);
+    }
+    // Checks run twice a second per running job: on the follow-ups queue (10/s) a handful of
+    // concurrent jobs would delay every purchase's settle task behind them.
+    expect(taskEndpoints.jobFinalize.queue).not.toBe(taskEndpoints.settlePurchase.queue);
+    expect(queues[taskEndpoints.jobFinalize.queue]!.maxDispatchesPerSecond).toBeGreaterThanOrEqual(50);
   });
 });
