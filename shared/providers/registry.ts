@@ -117,7 +117,7 @@ export function createProviderResolver(deps: {
       if (accountId === PLATFORM_ACCOUNT_ID) return accountId;
       const account = await deps.accounts?.find(tenantId, provider, accountId);
       if (account) return account.id;
-      if (accountId) throw missingCredentials(provider);
+      if (accountId) throw new AppError('NOT_FOUND', `This tenant has no ${provider} account ${accountId}`, { provider, accountId });
       return PLATFORM_ACCOUNT_ID;
     },
     async credentials(tenantId, provider, accountId) {

@@ -90,7 +90,7 @@ describe('bulk purchase', () => {
     const tenantAdmin = apiClient(stack.url, await stack.token('pinned', 'admin', 'owner'));
     const numbers = await available('twilio', 'areaCode=646', 3);
     const unknown = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'twilio', accountId: 'acc_0123456789abcdef', items: [{ phoneNumber: numbers[0] }] });
-    expectEnvelope(unknown, 404, 'NOT_FOUND');
+    expect(expectEnvelope(unknown, 404, 'NOT_FOUND').message).toBe('This tenant has no twilio account acc_0123456789abcdef');
     expect((await tenantAdmin.get('/v1/jobs')).body.data).toEqual([]); // nothing half-written
 
     const onPlatform = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: numbers[0] }] });
