@@ -18,6 +18,9 @@ const providerDefaults: Record<string, number> = {
 
 export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
   const queues: Record<string, QueueConfig> = {
+    // Every purchase schedules one settle follow-up (due when its lease ends), so follow-ups arrive as
+    // fast as the provider queues dispatch purchases: the rate is raised to their sum below, or a bulk
+    // job's follow-ups would pile up in front of every later purchase's for minutes.
     followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 300_000 },
     // "Is the job done yet?" checks: up to two a second per running job (JOB_FINALIZE_WINDOW_MS), each
     // one indexed read. Their own queue, so that many concurrent jobs never delay the purchase follow-ups.
@@ -36,5 +39,9 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
       maxBackoffMs: 60_000,
     };
   }
+  const purchasesPerSecond = Object.keys(providerDefaults).reduce((sum, p) => sum + queues[`provider-${p}`]!.maxDispatchesPerSecond, 0);
+  const followups = queues.followups!;
+  followups.maxDispatchesPerSecond = Math.max(followups.maxDispatchesPerSecond, Math.ceil(purchasesPerSecond));
+  followups.maxConcurrentDispatches = Math.max(followups.maxConcurrentDispatches, Math.ceil(purchasesPerSecond));
   return queues;
 }

@@ -68,4 +68,14 @@ describe('endpoint table', () => {
     expect(taskEndpoints.jobFinalize.queue).not.toBe(taskEndpoints.settlePurchase.queue);
     expect(queues[taskEndpoints.jobFinalize.queue]!.maxDispatchesPerSecond).toBeGreaterThanOrEqual(50);
   });
+
+  it('dispatches purchase follow-ups at least as fast as the provider queues can create them', () => {
+    for (const env of [{}, { QUEUE_RATE_TWILIO: '400' }]) {
+      const queues = queueDefinitions(env);
+      const purchases = Object.entries(queues)
+        .filter(([name]) => name.startsWith('provider-'))
+        .reduce((sum, [, q]) => sum + q.maxDispatchesPerSecond, 0);
+      expect(queues[taskEndpoints.settlePurchase.queue]!.maxDispatchesPerSecond).toBeGreaterThanOrEqual(purchases);
+    }
+  });
 });
