@@ -155,15 +155,17 @@ export function createJob(deps: JobDeps) {
     const size = input.search?.quantity ?? valid.length;
     // The job document first (a repeated Idempotency-Key finds it), with the spend guards checked
     // and the whole job's purchases reserved in the same transaction; then its items.
+    // A purchase job buys through one account from its first item to its last, whatever happens to
+    // the tenant's default meanwhile; a named account that does not exist is refused now, not once
+    // per item. Looked up alongside the transaction's first read, and used only if this is no replay
+    // (a replay answers with its job even if the account has gone since).
+    const account =
+      input.type === 'purchase' && !tollFree ? deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId) : undefined;
+    account?.catch(() => undefined); // awaited below, or moot for a replay: never an unhandled rejection
     const existing = await db.runTransaction(async (tx) => {
       const found = (await tx.get(db.doc(jobPath(tenantId, id)))).data() as JobRecord | undefined;
       if (found) return found;
-      if (input.type === 'purchase' && !tollFree) {
-        // A purchase job buys through one account from its first item to its last, whatever happens
-        // to the tenant's default meanwhile; a named account that does not exist is refused now,
-        // not once per item. (Checked after the replay look-up: a replay answers with its job.)
-        job.accountId = await deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId);
-      }
+      if (account) job.accountId = await account;
       const limits = await readLimits(tx, db, tenantId, defaultLimits(deps.config));
       if (size > limits.bulkJobItems) {
         throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
