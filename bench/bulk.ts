@@ -16,7 +16,7 @@
  *
  * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S, --failure-rate 0..1,
  * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S, --poll-ms MS; --log FILE writes every
- * line the stack logs, prefixed with milliseconds since the job was posted; --warmup S (default 5,
+ * line the stack logs, prefixed with milliseconds since the job was posted (`pre` before it); --warmup S (default 5,
  * 0 for none) gives the freshly started emulators S seconds of traffic of their own first (their
  * JIT is not the platform's; see bench/warm-emulators.ts).
  */
@@ -78,9 +78,10 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const logCounts = new Map<string, number>();
 const lastErrors: string[] = [];
 const logFile = args.log ? createWriteStream(args.log) : undefined;
-let logOrigin = Date.now();
+/** Set when the job is posted. Lines logged before it (the stack starting) are marked `pre`. */
+let logOrigin: number | undefined;
 setLogSink((line) => {
-  logFile?.write(`+${Date.now() - logOrigin} ${line}\n`);
+  logFile?.write(`${logOrigin === undefined ? 'pre' : `+${Date.now() - logOrigin}`} ${line}\n`);
   const severity = /^\{"severity":"(\w+)"/.exec(line)?.[1] ?? '?';
   if (severity === 'WARNING' || severity === 'ERROR' || severity === 'CRITICAL') {
     const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? '?';

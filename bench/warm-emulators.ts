@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { request as httpRequest, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Gives freshly started emulators a few seconds of the traffic a bulk job makes before anything
@@ -7,15 +9,29 @@ import type { AddressInfo } from 'node:net';
  * production Firestore or Pub/Sub does not do in the middle of a job; without this, the first
  * items of a measured job pay for the emulators' JIT.
  *
- * It warms the emulators only, never the platform: its own Firestore client (own connection) in
- * a project of its own, Pub/Sub through plain HTTP without keep-alive to a topic and a push
- * subscription of its own. The platform's clients, caches and connections stay as cold as a
- * freshly deployed function's.
+ * It warms the emulators only, never the platform: it runs in a child process (so not even the
+ * bench process's JavaScript gets compiled by it), in a Firestore project of its own whose data it
+ * clears at the end, and on a Pub/Sub topic and push subscription of its own that it deletes.
  */
 export async function warmEmulators(options: { firestoreHost: string; pubsubHost: string; seconds: number }): Promise<{ firestoreOps: number; pushes: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), options.firestoreHost, options.pubsubHost, String(options.seconds)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FIRESTORE_EMULATOR_HOST: options.firestoreHost },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`emulator warm-up exited ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { firestoreOps: number; pushes: number };
+}
+
+async function warmInThisProcess(firestoreHost: string, pubsubHost: string, seconds: number): Promise<{ firestoreOps: number; pushes: number }> {
   const projectId = 'demo-bench-warmup';
-  const until = Date.now() + options.seconds * 1000;
-  const [firestoreOps, pushes] = await Promise.all([warmFirestore(options.firestoreHost, projectId, until), warmPubsub(options.pubsubHost, projectId, until)]);
+  const until = Date.now() + seconds * 1000;
+  const [firestoreOps, pushes] = await Promise.all([warmFirestore(firestoreHost, projectId, until), warmPubsub(pubsubHost, projectId, until)]);
   return { firestoreOps, pushes };
 }
 
@@ -52,6 +68,8 @@ async function warmFirestore(host: string, projectId: string, until: number): Pr
     }
   } finally {
     await db.terminate();
+    // The emulator's own endpoint for clearing one project's data.
+    await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: 'DELETE' }).catch(() => undefined);
   }
   return ops;
 }
@@ -104,4 +122,10 @@ async function warmPubsub(host: string, projectId: string, until: number): Promi
     receiver.closeAllConnections();
   }
   return pushes;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [firestoreHost, pubsubHost, seconds] = process.argv.slice(2);
+  const result = await warmInThisProcess(firestoreHost!, pubsubHost!, Number(seconds));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -122,7 +122,8 @@ export function retryAfterHeaders(f: { status: number; retryAfterSeconds?: numbe
 /**
  * Decides which API requests fail transiently: seeded (deterministic) when a seed is given, else
  * Math.random. A rate is met exactly rather than on average: each block of 100 calls fails
- * round(rate × 100) of them (fractions carry to the next block) at positions the dice draw. An
+ * floor(rate × 100) of them, the remainder carried to the next block (1.5 % fails 1, 2, 1, 2…),
+ * at positions the dice draw. An
  * independent draw per call wanders: seed 0's first 5,300 draws at 5 % fail 5.9 % of calls, and a
  * benchmark would measure that seed's luck instead of the rate it was given.
  */

@@ -24,7 +24,9 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
     followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 300_000 },
     // "Is the job done yet?" checks: up to two a second per running job (JOB_FINALIZE_WINDOW_MS), each
     // one indexed read. Their own queue, so that many concurrent jobs never delay the purchase follow-ups.
-    'job-checks': { maxDispatchesPerSecond: 100, maxConcurrentDispatches: 50, maxAttempts: 10, minBackoffMs: 500, maxBackoffMs: 30_000 },
+    // The last check is what finishes a job (and returns its unused spend reservation), so it keeps
+    // retrying for about two hours, like a follow-up, through an outage of Firestore or the function.
+    'job-checks': { maxDispatchesPerSecond: 100, maxConcurrentDispatches: 50, maxAttempts: 30, minBackoffMs: 500, maxBackoffMs: 300_000 },
     reconcile: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 2, maxAttempts: 5, minBackoffMs: 2000, maxBackoffMs: 600_000 },
     callbacks: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 20, maxAttempts: 15, minBackoffMs: 2000, maxBackoffMs: 3_600_000 },
   };
