@@ -620,7 +620,7 @@ export const endpoints: AnyEndpoint[] = [
     path: '/v1/provider-accounts/{id}',
     access: 'admin',
     tag: 'provider-accounts',
-    summary: 'Remove a provider account and its secret (409 while numbers use it, unless ?force=true)',
+    summary: 'Remove a provider account and its secret (409 while numbers or a running bulk job use it, unless ?force=true)',
     params: ProviderAccountId,
     query: DeleteWithForceQuery,
     response: ProviderAccountResource,

@@ -607,7 +607,7 @@
     "/v1/provider-accounts/{id}": {
       "delete": {
         "operationId": "providerAccountsDelete",
-        "summary": "Remove a provider account and its secret (409 while numbers use it, unless ?force=true)",
+        "summary": "Remove a provider account and its secret (409 while numbers or a running bulk job use it, unless ?force=true)",
         "parameters": [
           {
             "name": "id",

@@ -102,6 +102,9 @@ describe('bulk purchase', () => {
     expect((await tenantAdmin.get(`/v1/jobs/${onPlatform.body.id}`)).body.counts.queued).toBeGreaterThanOrEqual(1);
     const onOwn = await tenantAdmin.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: [{ phoneNumber: numbers[2] }] });
     expect(onOwn.body).toMatchObject({ accountId: account.body.id });
+    // While a job buys through the account, it cannot be deleted from under it.
+    const busy = await tenantAdmin.delete(`/v1/provider-accounts/${account.body.id}`);
+    expect(expectEnvelope(busy, 409, 'CONFLICT').details).toEqual({ jobId: onOwn.body.id });
     expect(await finished(onPlatform.body.id, 30_000, tenantAdmin)).toMatchObject({ status: 'completed', accountId: 'platform' });
     expect(await finished(onOwn.body.id, 30_000, tenantAdmin)).toMatchObject({ status: 'completed', accountId: account.body.id });
     const held = (await tenantAdmin.get('/v1/numbers?limit=10')).body.data as { phoneNumber: string; accountId: string }[];

@@ -124,6 +124,15 @@ export function removeProviderAccount(deps: AccountDeps) {
           numberId: inUse.docs[0]!.id,
         });
       }
+      // A purchase job fixed its account when it was created: its remaining items would all fail.
+      const busy = await tx.get(
+        firestore.collection(`${paths.tenant(tenantId)}/jobs`).where('accountId', '==', current.id).where('status', 'in', ['queued', 'running']).limit(1),
+      );
+      if (!busy.empty) {
+        throw conflict(`A bulk job still buys through this ${current.provider} account; let it finish or cancel it first, or delete with ?force=true`, {
+          jobId: busy.docs[0]!.id,
+        });
+      }
     });
     // The reference is gone first, so nothing can use the secret any more; then the secret.
     await deps.secrets.delete(removed.secretName).catch((err) =>
