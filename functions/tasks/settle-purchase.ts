@@ -8,6 +8,11 @@ import { settlePendingPurchase } from '../../shared/services/numbers/purchase.js
 const operation: OperationFactory<{}, {}, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
   (deps) =>
   async ({ body, requestId, log }) => ({
-    body: { outcome: await settlePendingPurchase(deps)(body.tenantId, body.numberId, systemContext('purchase-follow-up', requestId), log) },
+    body: {
+      outcome: await settlePendingPurchase(deps)(body.tenantId, body.numberId, systemContext('purchase-follow-up', requestId), log, {
+        ...(body.atProvider ? { atProvider: true } : {}),
+        ...(body.retry ? { retry: body.retry } : {}),
+      }),
+    },
   });
 export default operation;

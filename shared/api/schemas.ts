@@ -514,10 +514,15 @@ export const OpenApiDocument = z.record(z.string(), z.unknown());
 
 // ---------- internal tasks ----------
 export const SettlePurchaseTask = z
-  .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), numberId: NumberId.shape.id })
+  .object({
+    tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
+    numberId: NumberId.shape.id,
+    atProvider: z.boolean().optional().meta({ description: "Delivered from the provider's queue: this delivery may call the provider" }),
+    retry: z.number().int().min(0).max(100).optional().meta({ description: 'How many provider-side attempts failed before this one' }),
+  })
   .strict();
 export const SettlePurchaseResult = z.object({
-  outcome: z.enum(['already_settled', 'activated', 'not_bought', 'order_pending', 'order_failed']),
+  outcome: z.enum(['already_settled', 'handed_off', 'retry_scheduled', 'activated', 'not_bought', 'order_pending', 'order_failed']),
 });
 
 export const ReconcileStartBody = z.object({ runId: z.string().regex(/^[\w-]{1,64}$/).optional() }).strict();

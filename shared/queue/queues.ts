@@ -16,11 +16,15 @@ const providerDefaults: Record<string, number> = {
   vapi: 10,
 };
 
+/** A provider's queue: bulk items, and every purchase follow-up that has to call the provider. */
+export const providerQueue = (provider: string) => `provider-${provider}`;
+
 export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
   const queues: Record<string, QueueConfig> = {
     // Every purchase schedules one settle follow-up (due when its lease ends), so follow-ups arrive as
     // fast as the provider queues dispatch purchases: the rate is raised to their sum below, or a bulk
-    // job's follow-ups would pile up in front of every later purchase's for minutes.
+    // job's follow-ups would pile up in front of every later purchase's for minutes. Each one is a
+    // read; one that has to ask the provider moves to that provider's queue (settlePendingPurchase).
     followups: { maxDispatchesPerSecond: 10, maxConcurrentDispatches: 10, maxAttempts: 20, minBackoffMs: 1000, maxBackoffMs: 300_000 },
     // "Is the job done yet?" checks: up to two a second per running job (JOB_FINALIZE_WINDOW_MS), each
     // one indexed read. Their own queue, so that many concurrent jobs never delay the purchase follow-ups.
@@ -33,7 +37,7 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
   for (const [provider, rate] of Object.entries(providerDefaults)) {
     const override = Number(env[`QUEUE_RATE_${provider.toUpperCase()}`]);
     const perSecond = Number.isFinite(override) && override > 0 ? override : rate;
-    queues[`provider-${provider}`] = {
+    queues[providerQueue(provider)] = {
       maxDispatchesPerSecond: perSecond,
       maxConcurrentDispatches: Math.max(2, Math.ceil(perSecond * 2)),
       maxAttempts: 8,

@@ -105,10 +105,11 @@ describe('purchase follow-up task', () => {
     const neverBought = await leftPending(await firstAvailable('305'));
 
     const token = await taskToken();
-    const first = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id }, token);
+    // Delivered from the provider's queue (as handed off by a follow-up): it may ask the provider.
+    const first = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id, atProvider: true }, token);
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ outcome: 'activated' });
-    const second = await settle({ tenantId: 'carrier-1', numberId: neverBought.id }, token);
+    const second = await settle({ tenantId: 'carrier-1', numberId: neverBought.id, atProvider: true }, token);
     expect(await second.json()).toEqual({ outcome: 'not_bought' });
     const again = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id }, token);
     expect(await again.json()).toEqual({ outcome: 'already_settled' }); // redelivery is harmless
@@ -118,6 +119,37 @@ describe('purchase follow-up task', () => {
     expect(failed).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/did not complete/) });
     // The claim went with the failed attempt: the number can be bought again.
     expect((await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: neverBought.phoneNumber })).status).toBe(201);
+  });
+
+  it('asks the provider only from the provider’s queue, and keeps trying from the follow-up queue when it cannot answer', async () => {
+    const bought = await firstAvailable('512');
+    stack.twilio!.seedOwned(SANDBOX_ACCOUNTS.twilio.accountSid, bought);
+    const record = await leftPending(bought);
+    const token = await taskToken();
+    const stats = () => ({ provider: stack.tasks.stats()['provider-twilio']!, followups: stack.tasks.stats()['followups']! });
+    const before = { ...stats().provider, followups: stats().followups.dispatched };
+    const lookUps = () => stack.twilio!.requestLog().filter((r) => r.method === 'GET' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
+    const lookUpsBefore = lookUps();
+    // The provider cannot answer the first look-ups (its queue's own retries are not what is relied on).
+    stack.twilio!.injectFault({ method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, times: 4 });
+
+    const res = await settle({ tenantId: 'carrier-1', numberId: record.id }, token);
+    expect(await res.json()).toEqual({ outcome: 'handed_off' }); // no provider call from the follow-up queue
+    expect(lookUps()).toBe(lookUpsBefore);
+    const again = await settle({ tenantId: 'carrier-1', numberId: record.id }, token);
+    expect(await again.json()).toEqual({ outcome: 'handed_off' }); // a redelivery hands off the same task once
+
+    const settled = await waitFor(async () => {
+      const number = (await member.get(`/v1/numbers/${record.id}`)).body;
+      return number.status === 'pending' ? undefined : number;
+    });
+    expect(settled).toMatchObject({ status: 'active', phoneNumber: bought });
+    // Every look-up went out from the provider's queue: the first, failed one, then the retry the
+    // follow-up queue scheduled and handed back (not a retry of the provider queue's own).
+    expect(stats().provider.dispatched - before.dispatched).toBeGreaterThanOrEqual(2);
+    expect(stats().provider.retried - before.retried).toBe(0);
+    expect(stats().followups.dispatched - before.followups).toBeGreaterThanOrEqual(1);
+    expect(lookUps() - lookUpsBefore).toBeGreaterThanOrEqual(2);
   });
 
   it('accepts only tokens of the tasks service account addressed to it', async () => {

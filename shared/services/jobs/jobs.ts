@@ -15,6 +15,7 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { purchaseNumber } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
 import { searchAvailable } from '../numbers/search.js';
+import { providerQueue } from '../../queue/queues.js';
 
 /**
  * Bulk jobs. The API writes the job and its items, then publishes chunks to Pub/Sub; a worker
@@ -298,7 +299,7 @@ export function expandChunk(deps: JobDeps) {
   };
 }
 
-export const providerQueue = (provider: string) => `provider-${provider}`;
+export { providerQueue };
 
 /** A search spec becomes concrete numbers: distinct results of successive narrower searches. */
 async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<{ index: number; input: Record<string, unknown> }[]> {

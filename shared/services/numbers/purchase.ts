@@ -12,6 +12,7 @@ import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, inboundRelayUrl, webhookTargets } from './routing.js';
 import { requireApprovedGroup } from '../requirements/requirements.js';
 import { defaultLimits } from '../../domain/limits.js';
+import { providerQueue } from '../../queue/queues.js';
 
 type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db' | 'log'>;
 
@@ -263,7 +264,7 @@ export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now
   };
 }
 
-export type SettleOutcome = 'already_settled' | 'activated' | 'not_bought' | 'order_pending' | 'order_failed';
+export type SettleOutcome = 'already_settled' | 'handed_off' | 'retry_scheduled' | 'activated' | 'not_bought' | 'order_pending' | 'order_failed';
 
 /** The fallback when an order's webhook never came: ask the provider, apply what it says. */
 async function pollOrder(deps: PurchaseDeps, record: NumberRecord, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
@@ -279,40 +280,91 @@ async function pollOrder(deps: PurchaseDeps, record: NumberRecord, audit: AuditC
   return order.status === 'success' ? 'activated' : 'order_failed';
 }
 
+/** Provider-side attempts of a follow-up before its task is left to its queue's own retries (~1 h of backoff). */
+const SETTLE_RETRIES = 20;
+
 /**
  * The follow-up of a purchase (Cloud Tasks): once the purchase's lease has run out,
  * a number still pending is looked up at the provider and settled either way.
  * Throws while it cannot decide yet, so the task is retried.
+ *
+ * Every purchase has one, on the fast `followups` queue, where nearly all of them find the
+ * purchase settled and stop. One that has to ask the provider is handed to that provider's queue
+ * (`atProvider`), so that a backlog after a provider incident reaches the provider at its queue's
+ * rate, alongside its bulk items. A failure there schedules the next try back on `followups`
+ * (backoff up to 5 minutes, ~1 h in all): the provider queue's own short retry budget is not what
+ * keeps a purchase from staying pending.
  */
 export function settlePendingPurchase(deps: PurchaseDeps) {
-  return async (tenantId: string, numberId: string, audit: AuditContext, log: Logger): Promise<SettleOutcome> => {
+  return async (
+    tenantId: string,
+    numberId: string,
+    audit: AuditContext,
+    log: Logger,
+    delivery: { atProvider?: boolean; retry?: number } = {},
+  ): Promise<SettleOutcome> => {
     const record = await deps.numbers.get(tenantId, numberId);
     if (!record || record.status !== 'pending') return 'already_settled';
-    if (record.purchase?.outcome === 'ordered' && record.orderId) return pollOrder(deps, record, audit, log);
+    const ordered = record.purchase?.outcome === 'ordered' && record.orderId !== undefined;
     const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
-    if (leaseLeft > 0) {
+    if (!ordered && leaseLeft > 0) {
+      // A newer attempt resumed the purchase after this was handed off: that attempt's own follow-up settles it.
+      if (delivery.atProvider) return 'already_settled';
       throw new AppError('SERVICE_UNAVAILABLE', 'The purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
     }
-    const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
-    const owned = await provider.findOwned(record.phoneNumber); // a failure here retries the task
-    if (owned) {
-      await activate(deps, record, owned, audit);
-      log.info('follow-up activated a purchase the provider completed', { numberId });
-      return 'activated';
+    const retry = delivery.retry ?? 0;
+    if (!delivery.atProvider) {
+      // One hand-off per purchase attempt and retry, or per order poll: a redelivered follow-up hands off once.
+      const key = ordered ? `o${record.orderId}-${Math.floor(deps.now().getTime() / ORDER_POLL_MS)}` : `a${record.purchase?.attempts ?? 1}`;
+      await deps.tasks.enqueue({
+        queue: providerQueue(record.provider),
+        ...taskTarget(deps.config, taskEndpoints.settlePurchase),
+        body: { tenantId, numberId, atProvider: true, ...(retry ? { retry } : {}) },
+        id: `settle-${tenantId}-${numberId}-p${key}-r${retry}`,
+      });
+      return 'handed_off';
     }
-    await deps.numbers.update(tenantId, numberId, 'numbers.purchase_failed', audit, (current) => {
-      if (current.status !== 'pending') return current;
-      const { purchase: _purchase, ...rest } = current;
-      return {
-        ...rest,
-        status: 'error',
-        statusReason: `${record.provider} did not complete the purchase; nothing was bought`,
-        updatedAt: deps.now().toISOString(),
-      };
-    });
-    log.warn('follow-up found the purchase never happened', { numberId });
-    return 'not_bought';
+    try {
+      return await settleAtProvider(deps, record, ordered, audit, log);
+    } catch (err) {
+      if (retry + 1 >= SETTLE_RETRIES) throw err; // the provider queue's retries are the last ones
+      const delayMs = Math.min(300_000, 1000 * 2 ** retry) * (1 + Math.random() / 4);
+      await deps.tasks.enqueue({
+        queue: taskEndpoints.settlePurchase.queue,
+        ...taskTarget(deps.config, taskEndpoints.settlePurchase),
+        body: { tenantId, numberId, retry: retry + 1 },
+        scheduleAt: new Date(deps.now().getTime() + delayMs),
+        id: `settle-${tenantId}-${numberId}-r${retry + 1}-${ordered ? `o${record.orderId}` : `a${record.purchase?.attempts ?? 1}`}`,
+      });
+      log.warn('purchase follow-up could not reach a decision at the provider; trying again later', { numberId, retry: retry + 1, delayMs: Math.round(delayMs), err });
+      return 'retry_scheduled';
+    }
   };
+}
+
+/** The provider-side part of a follow-up: poll the order, or look the number up and settle it either way. */
+async function settleAtProvider(deps: PurchaseDeps, record: NumberRecord, ordered: boolean, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
+  const { tenantId, id: numberId } = record;
+  if (ordered) return pollOrder(deps, record, audit, log);
+  const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
+  const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
+  if (owned) {
+    await activate(deps, record, owned, audit);
+    log.info('follow-up activated a purchase the provider completed', { numberId });
+    return 'activated';
+  }
+  await deps.numbers.update(tenantId, numberId, 'numbers.purchase_failed', audit, (current) => {
+    if (current.status !== 'pending') return current;
+    const { purchase: _purchase, ...rest } = current;
+    return {
+      ...rest,
+      status: 'error',
+      statusReason: `${record.provider} did not complete the purchase; nothing was bought`,
+      updatedAt: deps.now().toISOString(),
+    };
+  });
+  log.warn('follow-up found the purchase never happened', { numberId });
+  return 'not_bought';
 }
 
 async function scheduleSettle(deps: Pick<Deps, 'tasks' | 'config'>, record: NumberRecord, at: Date, suffix: string) {
