@@ -12,6 +12,7 @@ const operation: OperationFactory<{}, {}, z.infer<typeof SettlePurchaseTask>, z.
       outcome: await settlePendingPurchase(deps)(body.tenantId, body.numberId, systemContext('purchase-follow-up', requestId), log, {
         ...(body.atProvider ? { atProvider: true } : {}),
         ...(body.retry ? { retry: body.retry } : {}),
+        ...(body.key ? { key: body.key } : {}),
       }),
     },
   });

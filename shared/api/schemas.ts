@@ -519,6 +519,7 @@ export const SettlePurchaseTask = z
     numberId: NumberId.shape.id,
     atProvider: z.boolean().optional().meta({ description: "Delivered from the provider's queue: this delivery may call the provider" }),
     retry: z.number().int().min(0).max(100).optional().meta({ description: 'How many provider-side attempts failed before this one' }),
+    key: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).optional().meta({ description: 'The purchase attempt or order poll this delivery settles' }),
   })
   .strict();
 export const SettlePurchaseResult = z.object({

@@ -40,7 +40,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_00
 }
 
 /** A pending purchase as a request that died mid-way leaves it (lease already over). */
-async function leftPending(phoneNumber: string): Promise<NumberRecord> {
+async function leftPending(phoneNumber: string, purchase?: NumberRecord['purchase']): Promise<NumberRecord> {
   const db = testFirestore(projectId);
   const id = `num_${Math.random().toString(16).slice(2, 12).padEnd(10, '0')}${'0'.repeat(10)}`;
   const past = new Date(Date.now() - 60_000).toISOString();
@@ -58,7 +58,7 @@ async function leftPending(phoneNumber: string): Promise<NumberRecord> {
     smsEnabled: true,
     voiceEnabled: true,
     status: 'pending',
-    purchase: { leaseUntil: past, attempts: 1, outcome: 'in_flight' },
+    purchase: purchase ?? { leaseUntil: past, attempts: 1, outcome: 'in_flight' },
     createdAt: past,
     updatedAt: past,
     createdBy: 'crashed-request',
@@ -126,7 +126,8 @@ describe('purchase follow-up task', () => {
     stack.twilio!.seedOwned(SANDBOX_ACCOUNTS.twilio.accountSid, bought);
     const record = await leftPending(bought);
     const token = await taskToken();
-    const stats = () => ({ provider: stack.tasks.stats()['provider-twilio']!, followups: stack.tasks.stats()['followups']! });
+    const none = { dispatched: 0, retried: 0, deduplicated: 0 };
+    const stats = () => ({ provider: stack.tasks.stats()['provider-twilio'] ?? none, followups: stack.tasks.stats()['followups'] ?? none });
     const before = { ...stats().provider, followups: stats().followups.dispatched };
     const lookUps = () => stack.twilio!.requestLog().filter((r) => r.method === 'GET' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
     const lookUpsBefore = lookUps();
@@ -137,7 +138,8 @@ describe('purchase follow-up task', () => {
     expect(await res.json()).toEqual({ outcome: 'handed_off' }); // no provider call from the follow-up queue
     expect(lookUps()).toBe(lookUpsBefore);
     const again = await settle({ tenantId: 'carrier-1', numberId: record.id }, token);
-    expect(await again.json()).toEqual({ outcome: 'handed_off' }); // a redelivery hands off the same task once
+    expect(await again.json()).toEqual({ outcome: 'handed_off' });
+    expect(stats().provider.deduplicated - before.deduplicated).toBe(1); // a redelivery hands off the same task once
 
     const settled = await waitFor(async () => {
       const number = (await member.get(`/v1/numbers/${record.id}`)).body;
@@ -150,6 +152,22 @@ describe('purchase follow-up task', () => {
     expect(stats().provider.retried - before.retried).toBe(0);
     expect(stats().followups.dispatched - before.followups).toBeGreaterThanOrEqual(1);
     expect(lookUps() - lookUpsBefore).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a provider-queue delivery that finds a newer attempt in flight leaves the settling to that attempt’s follow-up', async () => {
+    const bought = await firstAvailable('206');
+    stack.twilio!.seedOwned(SANDBOX_ACCOUNTS.twilio.accountSid, bought);
+    // Attempt 2 resumed the purchase after attempt 1's follow-up was handed off; its lease runs 2 more seconds.
+    const record = await leftPending(bought, { leaseUntil: new Date(Date.now() + 2000).toISOString(), attempts: 2, outcome: 'in_flight' });
+    const res = await settle({ tenantId: 'carrier-1', numberId: record.id, atProvider: true, key: 'a1' }, await taskToken());
+    expect(await res.json()).toEqual({ outcome: 'retry_scheduled' });
+    expect((await member.get(`/v1/numbers/${record.id}`)).body.status).toBe('pending'); // nothing decided under a live lease
+    // Attempt 2's follow-up (made sure of by that delivery) settles it once the lease is over.
+    const settled = await waitFor(async () => {
+      const number = (await member.get(`/v1/numbers/${record.id}`)).body;
+      return number.status === 'pending' ? undefined : number;
+    });
+    expect(settled).toMatchObject({ status: 'active', phoneNumber: bought });
   });
 
   it('accepts only tokens of the tasks service account addressed to it', async () => {

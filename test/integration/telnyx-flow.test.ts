@@ -209,6 +209,31 @@ describe('webhooks: nothing unsigned, forged, stale, duplicated or out of order 
     telnyx().configure({ orderCompletion: 'webhook' });
   });
 
+  it('keeps each order poll’s retries apart: a failed poll ten minutes later is not taken for a duplicate of the last one', async () => {
+    const phoneNumber = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=4')).body.data[3].phoneNumber;
+    telnyx().configure({ orderCompletion: 'manual', webhookUrl: null });
+    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber });
+    expect(ordered.body.status).toBe('pending');
+    const url = `${stack.url}/internal/tasks/settle-purchase`;
+    const deliver = async (key: string) =>
+      (
+        await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ tenantId: 'gig-works', numberId: ordered.body.id, atProvider: true, key }),
+        })
+      ).json();
+    const followups = () => stack.tasks.stats()['followups'] ?? { deduplicated: 0, dispatched: 0 };
+    const before = followups().deduplicated;
+    // Telnyx cannot answer either poll (the client's own retries included).
+    telnyx().injectFault({ method: 'GET', pathPattern: '/number_orders/', status: 503, times: 6 });
+    const cycle = Math.floor(Date.now() / 600_000);
+    expect(await deliver(`o${ordered.body.orderId}-${cycle}`)).toEqual({ outcome: 'retry_scheduled' });
+    expect(await deliver(`o${ordered.body.orderId}-${cycle + 1}`)).toEqual({ outcome: 'retry_scheduled' });
+    expect(followups().deduplicated - before).toBe(0); // two retries scheduled, neither swallowed
+    telnyx().configure({ orderCompletion: 'webhook', webhookUrl: `${stack.url}/webhooks/telnyx` });
+  });
+
   it('falls back to polling the order when no webhook arrives', async () => {
     const phoneNumber = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=3')).body.data[2].phoneNumber;
     telnyx().configure({ orderCompletion: 'manual', webhookUrl: null });

@@ -291,9 +291,9 @@ const SETTLE_RETRIES = 20;
  * Every purchase has one, on the fast `followups` queue, where nearly all of them find the
  * purchase settled and stop. One that has to ask the provider is handed to that provider's queue
  * (`atProvider`), so that a backlog after a provider incident reaches the provider at its queue's
- * rate, alongside its bulk items. A failure there schedules the next try back on `followups`
- * (backoff up to 5 minutes, ~1 h in all): the provider queue's own short retry budget is not what
- * keeps a purchase from staying pending.
+ * rate, alongside its bulk items. Whatever fails there (the provider, Firestore) schedules the
+ * next try back on `followups` (backoff up to 5 minutes, ~1 h in all): the provider queue's own
+ * short retry budget is not what keeps a purchase from staying pending.
  */
 export function settlePendingPurchase(deps: PurchaseDeps) {
   return async (
@@ -301,31 +301,12 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
     numberId: string,
     audit: AuditContext,
     log: Logger,
-    delivery: { atProvider?: boolean; retry?: number } = {},
+    delivery: { atProvider?: boolean; retry?: number; key?: string } = {},
   ): Promise<SettleOutcome> => {
-    const record = await deps.numbers.get(tenantId, numberId);
-    if (!record || record.status !== 'pending') return 'already_settled';
-    const ordered = record.purchase?.outcome === 'ordered' && record.orderId !== undefined;
-    const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
-    if (!ordered && leaseLeft > 0) {
-      // A newer attempt resumed the purchase after this was handed off: that attempt's own follow-up settles it.
-      if (delivery.atProvider) return 'already_settled';
-      throw new AppError('SERVICE_UNAVAILABLE', 'The purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
-    }
     const retry = delivery.retry ?? 0;
-    if (!delivery.atProvider) {
-      // One hand-off per purchase attempt and retry, or per order poll: a redelivered follow-up hands off once.
-      const key = ordered ? `o${record.orderId}-${Math.floor(deps.now().getTime() / ORDER_POLL_MS)}` : `a${record.purchase?.attempts ?? 1}`;
-      await deps.tasks.enqueue({
-        queue: providerQueue(record.provider),
-        ...taskTarget(deps.config, taskEndpoints.settlePurchase),
-        body: { tenantId, numberId, atProvider: true, ...(retry ? { retry } : {}) },
-        id: `settle-${tenantId}-${numberId}-p${key}-r${retry}`,
-      });
-      return 'handed_off';
-    }
+    if (!delivery.atProvider) return handOff(deps, tenantId, numberId, retry);
     try {
-      return await settleAtProvider(deps, record, ordered, audit, log);
+      return await settleAtProvider(deps, tenantId, numberId, audit, log);
     } catch (err) {
       if (retry + 1 >= SETTLE_RETRIES) throw err; // the provider queue's retries are the last ones
       const delayMs = Math.min(300_000, 1000 * 2 ** retry) * (1 + Math.random() / 4);
@@ -334,7 +315,9 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
         ...taskTarget(deps.config, taskEndpoints.settlePurchase),
         body: { tenantId, numberId, retry: retry + 1 },
         scheduleAt: new Date(deps.now().getTime() + delayMs),
-        id: `settle-${tenantId}-${numberId}-r${retry + 1}-${ordered ? `o${record.orderId}` : `a${record.purchase?.attempts ?? 1}`}`,
+        // The hand-off's key makes the id unique per purchase attempt or order poll: a name Cloud
+        // Tasks saw within the hour would be taken as a duplicate and end the chain.
+        id: `settle-${tenantId}-${numberId}-r${retry + 1}-${delivery.key ?? 'a1'}`,
       });
       log.warn('purchase follow-up could not reach a decision at the provider; trying again later', { numberId, retry: retry + 1, delayMs: Math.round(delayMs), err });
       return 'retry_scheduled';
@@ -342,10 +325,39 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
   };
 }
 
-/** The provider-side part of a follow-up: poll the order, or look the number up and settle it either way. */
-async function settleAtProvider(deps: PurchaseDeps, record: NumberRecord, ordered: boolean, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
-  const { tenantId, id: numberId } = record;
-  if (ordered) return pollOrder(deps, record, audit, log);
+/** On `followups`: a read, and for a purchase still open after its lease, the hand-off to the provider's queue. */
+async function handOff(deps: PurchaseDeps, tenantId: string, numberId: string, retry: number): Promise<SettleOutcome> {
+  const record = await deps.numbers.get(tenantId, numberId);
+  if (!record || record.status !== 'pending') return 'already_settled';
+  const ordered = record.purchase?.outcome === 'ordered' && record.orderId !== undefined;
+  const leaseLeft = Date.parse(record.purchase?.leaseUntil ?? '') - deps.now().getTime();
+  if (!ordered && leaseLeft > 0) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'The purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
+  }
+  // One key per purchase attempt, or per order poll (polls are ORDER_POLL_MS apart): a redelivered
+  // follow-up hands off once, and a later attempt or poll is never mistaken for a duplicate.
+  const key = ordered ? `o${record.orderId}-${Math.floor(deps.now().getTime() / ORDER_POLL_MS)}` : `a${record.purchase?.attempts ?? 1}`;
+  await deps.tasks.enqueue({
+    queue: providerQueue(record.provider),
+    ...taskTarget(deps.config, taskEndpoints.settlePurchase),
+    body: { tenantId, numberId, atProvider: true, key, ...(retry ? { retry } : {}) },
+    id: `settle-${tenantId}-${numberId}-p${key}-r${retry}`,
+  });
+  return 'handed_off';
+}
+
+/** On the provider's queue: poll the order, or look the number up and settle it either way. */
+async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: string, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
+  const record = await deps.numbers.get(tenantId, numberId);
+  if (!record || record.status !== 'pending') return 'already_settled';
+  if (record.purchase?.outcome === 'ordered' && record.orderId) return pollOrder(deps, record, audit, log);
+  const leaseUntil = Date.parse(record.purchase?.leaseUntil ?? '');
+  if (leaseUntil > deps.now().getTime()) {
+    // A newer attempt resumed the purchase after the hand-off. Its own follow-up settles it; this
+    // makes sure that one exists (the same name as the one its request scheduled, so no second one).
+    await scheduleSettle(deps, record, new Date(leaseUntil + 2000), `a${record.purchase?.attempts ?? 1}`);
+    return 'retry_scheduled';
+  }
   const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
   const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
   if (owned) {
@@ -353,8 +365,13 @@ async function settleAtProvider(deps: PurchaseDeps, record: NumberRecord, ordere
     log.info('follow-up activated a purchase the provider completed', { numberId });
     return 'activated';
   }
+  let marked = false;
   await deps.numbers.update(tenantId, numberId, 'numbers.purchase_failed', audit, (current) => {
-    if (current.status !== 'pending') return current;
+    marked = false;
+    // Only the attempt that was looked up, and only while no newer attempt holds a lease.
+    const sameAttempt = current.purchase?.attempts === record.purchase?.attempts;
+    if (current.status !== 'pending' || !sameAttempt || Date.parse(current.purchase?.leaseUntil ?? '') > deps.now().getTime()) return current;
+    marked = true;
     const { purchase: _purchase, ...rest } = current;
     return {
       ...rest,
@@ -363,6 +380,7 @@ async function settleAtProvider(deps: PurchaseDeps, record: NumberRecord, ordere
       updatedAt: deps.now().toISOString(),
     };
   });
+  if (!marked) return 'already_settled';
   log.warn('follow-up found the purchase never happened', { numberId });
   return 'not_bought';
 }
