@@ -1084,7 +1084,9 @@ export const eventFunctions: EventFunction[] = [
     topic: 'jobs-chunks',
     deadLetterTopic: 'jobs-chunks-dead-letter',
     maxDeliveryAttempts: 10,
-    maxAgeSeconds: 24 * 60 * 60,
+    // As long as Pub/Sub keeps a message (7 days): a chunk is safe to run late (item ids and
+    // states dedupe it), while a dropped one would leave its items queued forever.
+    maxAgeSeconds: 7 * 24 * 60 * 60,
     summary: 'Expands a bulk-job chunk into one Cloud Task per item (or a search spec into items)',
     runtime: { memory: '512Mi', timeoutSeconds: 300 },
     operation: () => import('./jobs/chunk-worker.js'),

@@ -261,20 +261,52 @@ describe('cancel, dead letters, callbacks', () => {
     expect(job.startedAt).toBeUndefined();
   });
 
-  it('turns a dead-lettered chunk into failed items, never lost ones', async () => {
+  it('turns a dead-lettered chunk into failed items, never lost ones — and leaves an item a task is buying to that task', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=212', 3);
-    // Plivo keeps refusing purchases for now, so no item can succeed before its chunk is dead-lettered.
-    stack.sandboxes.plivo!.injectFault({ method: 'POST', pathPattern: '/PhoneNumber/', status: 503, times: -1 });
+    // Plivo refuses the first purchase attempt (four 503s: the answer and the three times it is asked again).
+    stack.sandboxes.plivo!.injectFault({ method: 'POST', pathPattern: '/PhoneNumber/', status: 503, times: 4 });
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+    // Item 0 is being bought (Plivo's queue runs at 0.2/s: items 1 and 2 wait their turn) when its chunk is dead-lettered.
+    const itemState = async (index: number) => (await member.get(`/v1/jobs/${created.body.id}/items?limit=10`)).body.data.find((i: { index: number }) => i.index === index)?.state;
+    const deadline = Date.now() + 10_000;
+    while ((await itemState(0)) !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+    expect(await itemState(0)).toBe('running');
     await publisher.publish('jobs-chunks-dead-letter', { tenantId: 'carrier', jobId: created.body.id, from: 0, to: 3, publishedAt: new Date().toISOString() });
-    const job = await finished(created.body.id, 20_000);
+    const job = await finished(created.body.id, 25_000);
     stack.sandboxes.plivo!.clearFaults();
     const failed = (await member.get(`/v1/jobs/${created.body.id}/items?state=failed`)).body.data;
-    expect(failed.map((i: { index: number }) => i.index)).toEqual([0, 1, 2]);
+    expect(failed.map((i: { index: number }) => i.index)).toEqual([1, 2]);
     expect(failed[0].error.code).toBe('DEAD_LETTERED');
-    expect(job).toMatchObject({ status: 'failed', counts: { failed: 3 } });
-    for (const phoneNumber of numbers) expect(stack.sandboxes.plivo!.purchaseCounts()[phoneNumber]).toBeUndefined();
-  });
+    // Item 0's task kept it: its next delivery bought the number, once, and the counts say so.
+    expect(job).toMatchObject({ status: 'completed_with_errors', counts: { succeeded: 1, failed: 2 } });
+    expect(stack.sandboxes.plivo!.purchaseCounts()[numbers[0]!]).toBe(1);
+    for (const phoneNumber of numbers.slice(1)) expect(stack.sandboxes.plivo!.purchaseCounts()[phoneNumber]).toBeUndefined();
+  }, 40_000);
+
+  it('comes back for an item whose worker died, when its lease ends, instead of spending the queue’s retries on it', async () => {
+    const [phoneNumber] = await available('twilio', 'areaCode=415', 1);
+    const db = testFirestore(projectId);
+    // A job whose only item a worker claimed and then died with: running, lease ending in 2 s.
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }] }, { headers: { 'idempotency-key': 'died-1' } });
+    const jobId = created.body.id as string;
+    await finished(jobId);
+    const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
+    await db.doc(`tenants/carrier/jobs/${jobId}`).update({ finishedAt: null, status: 'running', finalCounts: null });
+    const numberId = ((await itemRef.get()).get('result') as { numberId: string }).numberId;
+    await itemRef.update({ state: 'running', leaseUntil: new Date(Date.now() + 2000).toISOString(), result: null, finishedAt: null });
+    const url = `${stack.url}/internal/tasks/job-item`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
+    });
+    expect(await res.json()).toEqual({ outcome: 'busy' }); // answered, not thrown: no retry budget spent
+    // After the lease the item runs again, finds the number it bought, and the job finishes.
+    const deadline = Date.now() + 15_000;
+    while ((await itemRef.get()).get('state') !== 'succeeded' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { numberId, status: 'active' } });
+    expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
+  }, 30_000);
 
   it('keeps counts consistent while items run concurrently', async () => {
     const numbers = await available('twilio', 'areaCode=206', 30);

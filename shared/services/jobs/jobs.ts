@@ -1,4 +1,4 @@
-import type { Firestore } from '@google-cloud/firestore';
+import type { Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
@@ -367,7 +367,9 @@ export function runItem(deps: JobDeps) {
       const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
       if (!job || !item) return { kind: 'gone' as const };
       if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
-      if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) return { kind: 'busy' as const };
+      if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) {
+        return { kind: 'busy' as const, leaseUntil: Date.parse(item.leaseUntil), attempts: item.attempts };
+      }
       // Only an item that ran before can be queued again after a cancel swept the job's queued items.
       const cancelRequested = item.attempts > 0 && ((await tx.get(jobRef)).get('cancelRequested') as boolean | undefined) === true;
       if (cancelRequested && item.state === 'queued') {
@@ -377,12 +379,26 @@ export function runItem(deps: JobDeps) {
       tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
-    if (claim.kind === 'gone' || claim.kind === 'final') return 'already_final';
-    if (claim.kind === 'cancelled') {
+    if (claim.kind === 'gone') return 'already_final';
+    if (claim.kind === 'final' || claim.kind === 'cancelled') {
+      // Also for an item found final: the delivery that finished it may have died before scheduling
+      // this check, and the last item's check is what finishes the job (one per window, deduplicated).
       await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-      return 'cancelled';
+      return claim.kind === 'cancelled' ? 'cancelled' : 'already_final';
     }
-    if (claim.kind === 'busy') throw new AppError('SERVICE_UNAVAILABLE', 'This item is being processed by another delivery', { retryable: true }, 30);
+    if (claim.kind === 'busy') {
+      // Another delivery holds the item — or held it and died. Come back when its lease ends rather
+      // than lean on this queue's retries, which may all be spent before then, leaving it `running`.
+      const target = taskTarget(deps.config, taskEndpoints.jobItem);
+      await deps.tasks.enqueue({
+        queue: providerQueue(job!.provider),
+        ...target,
+        body: ref,
+        scheduleAt: new Date(claim.leaseUntil + 1000),
+        id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-after${claim.attempts}`,
+      });
+      return 'busy';
+    }
 
     const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
     /** Writes an attempt's outcome unless the item left `running` meanwhile (e.g. a dead-lettered chunk failed it). */
@@ -393,14 +409,14 @@ export function runItem(deps: JobDeps) {
         tx.update(itemRef, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
         return true;
       });
+    let succeeded = false;
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
       // The operation happened: that is the item's truth even if something else failed it meanwhile,
       // so this write needs no read first.
       const at = deps.now().toISOString();
       await itemRef.update({ state: 'succeeded', result, finishedAt: at, leaseUntil: null, updatedAt: at });
-      await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-      return 'succeeded';
+      succeeded = true;
     } catch (err) {
       const classified = classify(err);
       const lastChance = delivery.retryCount + 1 >= MAX_ITEM_ATTEMPTS;
@@ -411,9 +427,10 @@ export function runItem(deps: JobDeps) {
         throw err instanceof AppError ? err : new AppError('SERVICE_UNAVAILABLE', classified.message, { retryable: true });
       }
       await settle({ state: 'failed', error: classified, finishedAt: deps.now().toISOString() });
-      await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-      return 'failed';
     }
+    // Outside the try: if scheduling fails, the task is retried, finds the item final, and schedules it then.
+    await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
+    return succeeded ? 'succeeded' : 'failed';
   };
 }
 
@@ -473,7 +490,8 @@ function classify(err: unknown): NonNullable<JobItemRecord['error']> {
     };
   }
   if (err instanceof AppError) {
-    const retryable = err.status >= 500 || err.status === 429 || err.details?.retryable === true;
+    // A provider's permanent refusal wrapped in a 5xx (e.g. 502 PROVIDER_ERROR, retryable: false) is not retried.
+    const retryable = err.details?.retryable === false ? false : err.status >= 500 || err.status === 429 || err.details?.retryable === true;
     const providerCode = err.details?.providerCode;
     return {
       code: err.code,
@@ -521,8 +539,10 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
   if (!open.empty) return;
   const counts = await itemCounts(db, tenantId, jobId);
   const jobRef = db.doc(jobPath(tenantId, jobId));
+  let finishedBefore: JobRecord | undefined;
   const finalized = await db.runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    finishedBefore = job?.finishedAt ? job : undefined;
     if (!job || job.finishedAt) return undefined;
     const status = statusFromCounts(counts, job.cancelRequested === true);
     const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
@@ -536,17 +556,23 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
     return { ...job, status, finalCounts: counts, finishedAt: now };
   });
-  if (!finalized) return;
-  log.info('job finished', { jobId, status: finalized.status, counts });
-  if (finalized.callbackUrl) {
-    await deps.tasks.enqueue({
-      queue: taskEndpoints.jobCallback.queue,
-      ...taskTarget(deps.config, taskEndpoints.jobCallback),
-      body: { tenantId, jobId },
-      id: `job-callback-${tenantId}-${jobId}`,
-    });
+  if (!finalized) {
+    // Finished by an earlier check, which may have died before enqueuing the callback: the task id
+    // makes this a no-op when it did not.
+    if (finishedBefore?.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
+    return;
   }
+  log.info('job finished', { jobId, status: finalized.status, counts });
+  if (finalized.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
 }
+
+const enqueueCallback = (deps: Pick<JobDeps, 'tasks' | 'config'>, tenantId: string, jobId: string) =>
+  deps.tasks.enqueue({
+    queue: taskEndpoints.jobCallback.queue,
+    ...taskTarget(deps.config, taskEndpoints.jobCallback),
+    body: { tenantId, jobId },
+    id: `job-callback-${tenantId}-${jobId}`,
+  });
 
 export function cancelJob(deps: JobDeps) {
   return async (tenantId: string, jobId: string, log: Logger): Promise<JobRecord> => {
@@ -561,12 +587,8 @@ export function cancelJob(deps: JobDeps) {
     });
     // Items not started yet become cancelled now; running ones finish (their tasks see the flag otherwise).
     const queued = await db.collection(itemsPath(tenantId, jobId)).where('state', '==', 'queued').get();
-    for (let i = 0; i < queued.docs.length; i += 400) {
-      const batch = db.batch();
-      const now = deps.now().toISOString();
-      for (const doc of queued.docs.slice(i, i + 400)) batch.update(doc.ref, { state: 'cancelled', updatedAt: now, finishedAt: now });
-      await batch.commit();
-    }
+    const now = deps.now().toISOString();
+    await moveUnchangedItems(db, queued.docs, { state: 'cancelled', updatedAt: now, finishedAt: now });
     await finalizeIfDone(deps, tenantId, jobId, log);
     return job;
   };
@@ -595,12 +617,36 @@ export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | '
   const db = await deps.db();
   const snap = await chunkItems(db, message);
   const now = deps.now().toISOString();
-  const batch = db.batch();
-  for (const doc of snap.docs) {
-    if (finalItemStates.includes((doc.data() as JobItemRecord).state)) continue;
-    batch.update(doc.ref, { state: 'failed', error: { code: 'DEAD_LETTERED', message: 'The chunk could not be delivered to the worker', retryable: false }, updatedAt: now, finishedAt: now });
-  }
-  await batch.commit();
-  log.error('job chunk dead-lettered; its open items failed', { jobId: message.jobId, from: message.from, to: message.to });
+  // Only items no task has picked up: a running item's task settles it (and may be buying right now).
+  const waiting = snap.docs.filter((doc) => (doc.data() as JobItemRecord).state === 'queued');
+  await moveUnchangedItems(db, waiting, {
+    state: 'failed',
+    error: { code: 'DEAD_LETTERED', message: 'The chunk could not be delivered to the worker', retryable: false },
+    updatedAt: now,
+    finishedAt: now,
+  });
+  log.error('job chunk dead-lettered; its waiting items failed', { jobId: message.jobId, from: message.from, to: message.to });
   await finalizeIfDone(deps, message.tenantId, message.jobId, log);
 }
+
+/**
+ * Writes a change to each item only if it is still as it was read: an item a task claimed
+ * meanwhile (and may be buying) is left to that task. Items are written independently, so one
+ * that moved on does not hold up the rest; any other failure is thrown, so the caller is retried.
+ */
+async function moveUnchangedItems(db: Firestore, docs: QueryDocumentSnapshot[], change: Record<string, unknown>): Promise<void> {
+  if (docs.length === 0) return;
+  const writer = db.bulkWriter();
+  writer.onWriteError((error) => error.code !== FAILED_PRECONDITION && error.failedAttempts < 5);
+  const failures: unknown[] = [];
+  for (const doc of docs) {
+    writer.update(doc.ref, change, { lastUpdateTime: doc.updateTime }).catch((err: { code?: number }) => {
+      if (err.code !== FAILED_PRECONDITION) failures.push(err);
+    });
+  }
+  await writer.close();
+  if (failures.length > 0) {
+    throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} of ${docs.length} items could not be updated; retry`, { retryable: true });
+  }
+}
+const FAILED_PRECONDITION = 9;
