@@ -79,11 +79,36 @@ describe('bulk purchase', () => {
     warn.mockRestore();
   });
 
-  it('expands a search spec into items itself', async () => {
+  it('expands a search spec into items itself, once: a redelivered search message finds the same numbers and buys nothing more', async () => {
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', search: { areaCode: '212', quantity: 25 } });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     const job = await finished(created.body.id);
     expect(job).toMatchObject({ status: 'completed', itemCount: 25, counts: { succeeded: 25 } });
+    const items = async () => (await member.get(`/v1/jobs/${created.body.id}/items?limit=100`)).body.data as { index: number; state: string; input: { phoneNumber: string } }[];
+    const before = await items();
+    const purchases = { ...stack.twilio!.purchaseCounts() };
+
+    await publisher.publish('jobs-chunks', { tenantId: 'carrier', jobId: created.body.id, expand: true, publishedAt: new Date().toISOString() });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await items()).toEqual(before); // same numbers, still succeeded (a new search would have found others)
+    expect(stack.twilio!.purchaseCounts()).toEqual(purchases);
+    expect((await member.get(`/v1/jobs/${created.body.id}`)).body).toMatchObject({ status: 'completed', counts: { succeeded: 25 } });
+  });
+
+  it('fails a search job whose searches cannot run, with a reason, once its message is dead-lettered', async () => {
+    stack.twilio!.injectFault({ method: 'GET', pathPattern: 'AvailablePhoneNumbers', status: 503, times: -1 });
+    try {
+      const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', search: { areaCode: '305', quantity: 5 } });
+      expect(created.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1500));
+      // Not "completed with 0 numbers": the failed searches are retried by Pub/Sub meanwhile.
+      expect((await member.get(`/v1/jobs/${created.body.id}`)).body.finishedAt).toBeUndefined();
+      await publisher.publish('jobs-chunks-dead-letter', { tenantId: 'carrier', jobId: created.body.id, expand: true, publishedAt: new Date().toISOString() });
+      const job = await finished(created.body.id);
+      expect(job).toMatchObject({ status: 'failed', total: 0, failureReason: expect.stringMatching(/search .* could not be run/) });
+    } finally {
+      stack.twilio!.clearFaults();
+    }
   });
 
   it('buys every item through one account, fixed when the job is created; an unknown account is refused up front', async () => {

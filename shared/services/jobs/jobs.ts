@@ -215,6 +215,22 @@ async function writeItems(db: Firestore, tenantId: string, jobId: string, items:
   }
 }
 
+/** Creates the items that do not exist yet and leaves the others as they are (some may have run already). */
+async function writeMissingItems(db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) {
+  const writer = db.bulkWriter();
+  writer.onWriteError((error) => error.code !== ALREADY_EXISTS && error.failedAttempts < 5);
+  const failures: unknown[] = [];
+  for (const { index, input } of items) {
+    const item: JobItemRecord = { id: itemIdFor(index), jobId, tenantId, index, state: 'queued', input, attempts: 0, updatedAt: now };
+    writer.create(db.doc(`${itemsPath(tenantId, jobId)}/${item.id}`), item).catch((err: { code?: number }) => {
+      if (err.code !== ALREADY_EXISTS) failures.push(err);
+    });
+  }
+  await writer.close();
+  if (failures.length > 0) throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} items could not be written; retrying`, { retryable: true });
+}
+const ALREADY_EXISTS = 6;
+
 /** One message per range of item indexes (invalid items left gaps; a range may hold fewer items). */
 async function publishChunks(deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, indexEnd: number, expand: boolean) {
   if (expand) {
@@ -248,9 +264,25 @@ export function expandChunk(deps: JobDeps) {
       return { enqueued: 0 };
     }
     if (message.expand) {
-      const items = await expandSearch(deps, job, log);
-      await writeItems(db, job.tenantId, job.id, items, deps.now().toISOString());
-      await db.doc(jobPath(job.tenantId, job.id)).update({ itemCount: items.length, updatedAt: deps.now().toISOString() });
+      if (job.finishedAt) return { enqueued: 0 }; // e.g. its search was dead-lettered and the job failed
+      // The numbers are found once and kept: a redelivered message (or one retried after a crash
+      // half-way through the writes) reuses them. Searching again would find other numbers, since
+      // the first ones are being bought, and rewrite items that may already have succeeded.
+      const expansionRef = db.doc(`${jobPath(job.tenantId, job.id)}/expansion/numbers`);
+      let numbers = (await expansionRef.get()).get('numbers') as string[] | undefined;
+      if (!numbers) {
+        const found = await expandSearch(deps, job, log);
+        numbers = await db.runTransaction(async (tx) => {
+          const kept = (await tx.get(expansionRef)).get('numbers') as string[] | undefined;
+          if (kept) return kept;
+          const now = deps.now().toISOString();
+          tx.create(expansionRef, { numbers: found, createdAt: now });
+          tx.update(db.doc(jobPath(job.tenantId, job.id)), { itemCount: found.length, updatedAt: now });
+          return found;
+        });
+      }
+      const items = numbers.map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
+      await writeMissingItems(db, job.tenantId, job.id, items, deps.now().toISOString());
       await publishChunks(deps, job, items.length, false);
       if (items.length === 0) await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
@@ -302,9 +334,10 @@ export function expandChunk(deps: JobDeps) {
 export { providerQueue };
 
 /** A search spec becomes concrete numbers: distinct results of successive narrower searches. */
-async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<{ index: number; input: Record<string, unknown> }[]> {
+async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<string[]> {
   const spec = job.search as NonNullable<CreateJobInput['search']>;
   const found = new Set<string>();
+  let failures = 0;
   const suffixes = ['', ...'0123456789'.split(''), ...[...Array(100).keys()].map((n) => String(n).padStart(2, '0'))];
   for (const extra of suffixes) {
     if (found.size >= spec.quantity) break;
@@ -318,12 +351,18 @@ async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise
       ...(contains.length >= 2 ? { contains } : {}),
       ...(job.accountId ? { accountId: job.accountId } : {}),
     } as Parameters<ReturnType<typeof searchAvailable>>[1]).catch((err) => {
+      failures++;
       log.warn('search during job expansion failed', { err });
       return { data: [] };
     });
     for (const n of result.data) if (found.size < spec.quantity) found.add(n.phoneNumber);
   }
-  return [...found].map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
+  // Nothing found because the searches failed is not "no numbers": let Pub/Sub redeliver (and, in
+  // the end, dead-letter the message, which fails the job with a reason).
+  if (found.size === 0 && failures > 0) {
+    throw new AppError('SERVICE_UNAVAILABLE', `The ${job.provider} searches for this job failed; retrying`, { retryable: true });
+  }
+  return [...found];
 }
 
 export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final' | 'busy';
@@ -615,6 +654,7 @@ export async function jobView(db: Firestore, job: JobRecord, now: Date) {
 
 export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, message: ChunkMessage, log: Logger) {
   const db = await deps.db();
+  if (message.expand) return failUnexpandedJob(deps, db, message, log);
   const snap = await chunkItems(db, message);
   const now = deps.now().toISOString();
   // Only items no task has picked up: a running item's task settles it (and may be buying right now).
@@ -650,3 +690,29 @@ async function moveUnchangedItems(db: Firestore, docs: QueryDocumentSnapshot[], 
   }
 }
 const FAILED_PRECONDITION = 9;
+
+/**
+ * A search job whose search message was dead-lettered: if it has no items, nothing was or will be
+ * bought, so it finishes as failed, with a reason and its whole reservation returned. (With items,
+ * their own chunks settle them.)
+ */
+async function failUnexpandedJob(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, db: Firestore, message: ChunkMessage, log: Logger) {
+  const jobRef = db.doc(jobPath(message.tenantId, message.jobId));
+  const failed = await db.runTransaction(async (tx) => {
+    const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    const expanded = (await tx.get(db.doc(`${jobPath(message.tenantId, message.jobId)}/expansion/numbers`))).exists;
+    if (!job || job.finishedAt || expanded) return undefined;
+    const usage = job.type === 'purchase' ? await readUsage(tx, db, message.tenantId) : undefined;
+    const now = deps.now().toISOString();
+    if (usage) changeUsage(tx, db, message.tenantId, usage, { held: -(job.reserved ?? 0), purchased: -(job.reserved ?? 0) }, deps.now());
+    const finalCounts = Object.fromEntries(itemStates.map((state) => [state, 0])) as Record<ItemState, number>;
+    tx.update(jobRef, { status: 'failed', failureReason: `The ${job.provider} search for this job could not be run; nothing was bought`, finalCounts, finishedAt: now, updatedAt: now });
+    return job;
+  });
+  if (!failed) {
+    await finalizeIfDone(deps, message.tenantId, message.jobId, log);
+    return;
+  }
+  log.error('search job dead-lettered before it found its numbers; job failed', { jobId: message.jobId });
+  if (failed.callbackUrl) await enqueueCallback(deps, message.tenantId, message.jobId);
+}
