@@ -308,6 +308,34 @@ describe('cancel, dead letters, callbacks', () => {
     for (const phoneNumber of numbers.slice(1)) expect(stack.sandboxes.plivo!.purchaseCounts()[phoneNumber]).toBeUndefined();
   }, 40_000);
 
+  it('an item delivered again after its purchase became an open order counts it as done (no 409 from its own claim)', async () => {
+    const [phoneNumber] = await available('twilio', 'areaCode=312', 1);
+    const db = testFirestore(projectId);
+    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }] });
+    const jobId = created.body.id as string;
+    await finished(jobId);
+    const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
+    const numberId = ((await itemRef.get()).get('result') as { numberId: string }).numberId;
+    const numberRef = db.doc(`tenants/carrier/numbers/${numberId}`);
+    const bought = (await numberRef.get()).data()!;
+    // As if the first delivery placed an order (Telnyx-style) and died before recording its result.
+    await numberRef.update({ status: 'pending', purchase: { outcome: 'ordered', attempts: 1, leaseUntil: new Date(Date.now() - 1000).toISOString() }, orderId: 'ord-1' });
+    await itemRef.update({ state: 'queued', result: null, finishedAt: null });
+    try {
+      const url = `${stack.url}/internal/tasks/job-item`;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json', 'x-cloudtasks-taskretrycount': '1' },
+        body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
+      });
+      expect(await res.json()).toEqual({ outcome: 'succeeded' });
+      expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { numberId, status: 'pending' } });
+      expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
+    } finally {
+      await numberRef.set(bought); // the order was made up: nothing should try to settle it later
+    }
+  });
+
   it('comes back for an item whose worker died, when its lease ends, instead of spending the queue’s retries on it', async () => {
     const [phoneNumber] = await available('twilio', 'areaCode=415', 1);
     const db = testFirestore(projectId);

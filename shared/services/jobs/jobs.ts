@@ -482,8 +482,16 @@ async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit
       // first attempt (attempts counted before this claim) cannot have bought anything yet.
       if (item.attempts > 0) {
         const held = await deps.numbers.findHeld(job.tenantId, input.phoneNumber);
-        if (held?.origin?.jobId === job.id && held.origin.itemId === item.id && held.status !== 'pending') {
-          return { numberId: held.id, status: held.status };
+        if (held?.origin?.jobId === job.id && held.origin.itemId === item.id) {
+          if (held.status !== 'pending') return { numberId: held.id, status: held.status };
+          // Its order was placed: the order's webhook (or poll) settles the number, as after a first delivery.
+          if (held.purchase?.outcome === 'ordered') return { numberId: held.id, status: held.status };
+          // Its purchase is still under the lease of the delivery that died: try again once that ends
+          // (then it resumes, looking the number up first) — the tenant's claim answers 409 until then.
+          const leaseLeft = Date.parse(held.purchase?.leaseUntil ?? '') - deps.now().getTime();
+          if (leaseLeft > 0) {
+            throw new AppError('SERVICE_UNAVAILABLE', 'This item’s purchase is still in flight', { retryable: true }, Math.ceil(leaseLeft / 1000));
+          }
         }
       }
       const record = await purchaseNumber(deps)(
