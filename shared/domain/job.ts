@@ -30,6 +30,8 @@ export interface JobRecord {
   updatedAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** When every item was written and every chunk published (a replayed creation finishes the job's writes if unset). */
+  chunksPublishedAt?: string;
   /** Final counts, written once when the job finishes. */
   finalCounts?: Record<ItemState, number>;
   failureReason?: string;

@@ -7,6 +7,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { PubSubPublisher } from '../../shared/queue/pubsub-publisher.js';
+import { jobIdFor } from '../../shared/domain/job.js';
 
 // Bulk jobs over the real pipeline: API → Firestore → Pub/Sub emulator push → worker → local Cloud
 // Tasks (rate-limited per provider) → item tasks → provider sandboxes.
@@ -307,6 +308,23 @@ describe('cancel, dead letters, callbacks', () => {
     expect(stack.sandboxes.plivo!.purchaseCounts()[numbers[0]!]).toBe(1);
     for (const phoneNumber of numbers.slice(1)) expect(stack.sandboxes.plivo!.purchaseCounts()[phoneNumber]).toBeUndefined();
   }, 40_000);
+
+  it('a replayed creation that died half-way writes the missing items and publishes their chunks', async () => {
+    const numbers = await available('twilio', 'areaCode=617', 3);
+    const db = testFirestore(projectId);
+    const items = numbers.map((phoneNumber) => ({ phoneNumber }));
+    // What the first request left behind when it died: the job (with its reservation) and the first item only.
+    const jobId = jobIdFor('carrier', 'died-midway', 'unused');
+    const now = new Date().toISOString();
+    await db.doc(`tenants/carrier/jobs/${jobId}`).set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'twilio', accountId: 'platform', status: 'queued', itemCount: 3, reserved: 0, createdBy: 'ops', createdAt: now, updatedAt: now });
+    await db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`).set({ id: 'it_00000', jobId, tenantId: 'carrier', index: 0, state: 'queued', input: items[0], attempts: 0, updatedAt: now });
+    const replay = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'died-midway' } });
+    expect(replay.body.id).toBe(jobId);
+    const job = await finished(jobId);
+    expect(job).toMatchObject({ status: 'completed', counts: { succeeded: 3 } });
+    for (const phoneNumber of numbers) expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBe(1);
+    expect(job.chunksPublishedAt).toBeUndefined(); // internal
+  });
 
   it('an item delivered again after its purchase became an open order counts it as done (no 409 from its own claim)', async () => {
     const [phoneNumber] = await available('twilio', 'areaCode=312', 1);

@@ -184,24 +184,37 @@ export function createJob(deps: JobDeps) {
       tx.create(db.doc(jobPath(tenantId, id)), job);
       return undefined;
     });
-    if (existing) return { job: existing, invalidItems };
-    if (input.search) {
-      await publishChunks(deps, job, 0, true);
-    } else {
-      // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
-      // after its first write, not after its last), and while the next chunk is being written.
-      const published: Promise<string>[] = [];
-      for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
-        const chunk = valid.slice(from, from + CHUNK_SIZE);
-        await writeItems(db, tenantId, id, chunk, now);
-        const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
-        publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-        published.push(publishing);
-      }
-      await Promise.all(published);
+    if (existing) {
+      // A replay of a creation that died half-way (its items or chunks not all out): finish it, or
+      // the items never written would be lost and the job would never end. Only with the same items.
+      const sameRequest = existing.type === input.type && existing.provider === input.provider && (input.search ? !!existing.search : existing.itemCount === valid.length);
+      if (!existing.finishedAt && !existing.chunksPublishedAt && sameRequest) await publishItems(deps, db, existing, valid, now, true);
+      return { job: existing, invalidItems };
     }
+    await publishItems(deps, db, job, valid, now, false);
     return { job, invalidItems };
   };
+}
+
+/** Writes the job's items and publishes their chunks (or the search message), then marks the job as fully out. */
+async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord, valid: { index: number; input: Record<string, unknown> }[], now: string, resuming: boolean) {
+  if (job.search) {
+    await publishChunks(deps, job, 0, true);
+  } else {
+    // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
+    // after its first write, not after its last), and while the next chunk is being written.
+    const published: Promise<string>[] = [];
+    for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
+      const chunk = valid.slice(from, from + CHUNK_SIZE);
+      // Resuming, some items may exist and have run already: only the missing ones are created.
+      await (resuming ? writeMissingItems : writeItems)(db, job.tenantId, job.id, chunk, now);
+      const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
+      publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      published.push(publishing);
+    }
+    await Promise.all(published);
+  }
+  await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
 }
 
 async function writeItems(db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) {
@@ -299,17 +312,23 @@ export function expandChunk(deps: JobDeps) {
       await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
-    if (!job.startedAt && !job.finishedAt) {
-      // The job starts when its first chunk reaches the queue: once per chunk at most, never per item.
-      // Only if nothing changed the job since it was read: a late chunk must never turn a job that
-      // finished meanwhile (e.g. its items were dead-lettered) back into "running".
+    // The job starts when its first chunk reaches the queue: once per chunk at most, never per item.
+    // Only if nothing changed the job since it was read: a late chunk must never turn a job that
+    // finished meanwhile (e.g. its items were dead-lettered) back into "running". Something else may
+    // have changed it (the API marking its chunks out, a cancel): then read it again.
+    let current: { snap: typeof jobSnap; job: JobRecord } = { snap: jobSnap, job };
+    for (let tries = 0; tries < 3 && !current.job.startedAt && !current.job.finishedAt; tries++) {
       const now = deps.now().toISOString();
-      await db
-        .doc(jobPath(job.tenantId, job.id))
-        .update({ startedAt: now, status: 'running', updatedAt: now }, { lastUpdateTime: jobSnap.updateTime! })
+      const started = await current.snap.ref
+        .update({ startedAt: now, status: 'running', updatedAt: now }, { lastUpdateTime: current.snap.updateTime! })
+        .then(() => true)
         .catch((err: unknown) => {
-          if ((err as { code?: number }).code !== 9) throw err; // FAILED_PRECONDITION: another chunk or the finish got there first
+          if ((err as { code?: number }).code !== 9) throw err; // FAILED_PRECONDITION: the job changed since it was read
+          return false;
         });
+      if (started) break;
+      const snap = await current.snap.ref.get();
+      current = { snap, job: snap.data() as JobRecord };
     }
     // Item ids follow from their indexes, so a chunk that lists them needs no read of its items: a
     // task for an item that is already final (a redelivered chunk) does nothing when it runs, and
@@ -649,7 +668,7 @@ export async function jobView(db: Firestore, job: JobRecord, now: Date) {
   const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);
   const end = job.finishedAt ? Date.parse(job.finishedAt) : now.getTime();
   const seconds = job.startedAt ? Math.max(0.001, (end - Date.parse(job.startedAt)) / 1000) : undefined;
-  const { tenantId: _t, finalCounts: _f, ...rest } = job;
+  const { tenantId: _t, finalCounts: _f, chunksPublishedAt: _c, ...rest } = job;
   return {
     ...rest,
     status: status === 'completed' && job.cancelRequested ? 'cancelled' : status,
