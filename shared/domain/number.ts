@@ -98,6 +98,8 @@ export interface NumberRecord {
   vapiCredentialId?: string;
   /** Counted in the tenant's held-number usage (uncounted again when it stops being held). */
   countedInUsage?: boolean;
+  /** The bulk job whose release uncounted it: that job takes it off the tenant's usage when it finishes. */
+  uncountedByJob?: string;
   /** The bulk-job item that bought it (a redelivered item recognises its own purchase). */
   origin?: { jobId: string; itemId: string };
   purpose?: NumberPurpose;

@@ -160,8 +160,8 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       audit: AuditContext,
       mutate: (current: NumberRecord) => NumberRecord,
       extra?: (tx: Transaction, firestore: Firestore, before: NumberRecord, after: NumberRecord) => Promise<void> | void,
-      /** A bulk job settles usage for all its items at once when it finishes. */
-      options: { deferUsage?: boolean } = {},
+      /** A bulk job (by id) settles usage for all its items at once when it finishes. */
+      options: { deferUsage?: string } = {},
     ): Promise<NumberRecord> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
@@ -177,7 +177,8 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const claim = leaving ? await tx.get(claimRef) : undefined;
         const uncount = leaving && current.countedInUsage === true;
         const usage = uncount && !options.deferUsage ? await readUsage(tx, firestore, tenantId) : undefined;
-        if (uncount) next = { ...next, countedInUsage: false };
+        // A deferred uncount is marked with its job, which counts exactly these when it finishes.
+        if (uncount) next = { ...next, countedInUsage: false, ...(options.deferUsage ? { uncountedByJob: options.deferUsage } : {}) };
         await extra?.(tx, firestore, current, next); // reads before writes
         if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1 }, new Date());
         if (claim?.exists && claim.get('numberId') === id) tx.delete(claimRef);

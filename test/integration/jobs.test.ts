@@ -204,6 +204,32 @@ describe('bulk purchase', () => {
   });
 });
 
+describe('bulk release', () => {
+  it('releases each number once and takes off usage only what the job itself released', async () => {
+    const owner = apiClient(stack.url, await stack.token('releaser', 'admin', 'owner'));
+    const numbers = await available('twilio', 'areaCode=720', 4); // the fourth stays held
+    const ids: string[] = [];
+    for (const phoneNumber of numbers) {
+      const bought = await owner.post('/v1/numbers', { provider: 'twilio', phoneNumber });
+      expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+      ids.push(bought.body.id);
+    }
+    const usage = async () => (await testFirestore(projectId).doc('tenants/releaser/usage/counters').get()).get('heldNumbers') as number;
+    expect(await usage()).toBe(4);
+    expect((await owner.delete(`/v1/numbers/${ids[0]}`)).status).toBe(200); // released on its own first: usage 3
+    expect(await usage()).toBe(3);
+
+    // The job lists the released number again, and one number twice.
+    const items = [ids[0], ids[1], ids[2], ids[2]].map((numberId) => ({ numberId }));
+    const created = await owner.post('/v1/jobs', { type: 'release', provider: 'twilio', items });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const job = await finished(created.body.id, 30_000, owner);
+    expect(job).toMatchObject({ status: 'completed', counts: { succeeded: 4 } });
+    for (const id of ids.slice(0, 3)) expect((await owner.get(`/v1/numbers/${id}`)).body.status).toBe('released');
+    expect(await usage()).toBe(1); // 3 − the 2 this job released (not 3 − 4 succeeded items): the fourth number
+  });
+});
+
 describe('toll-free bulk jobs (Somos)', () => {
   it('reserves, then activates with routing, one registry operation per item', async () => {
     const found = (await admin.get('/v1/tollfree/available?npa=855&quantity=3')).body.data as { number: string }[];

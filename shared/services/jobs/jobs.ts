@@ -531,7 +531,7 @@ async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit
       const input = item.input as { numberId: string; reason?: string };
       const current = await deps.numbers.get(job.tenantId, input.numberId);
       if (current?.status === 'released') return { numberId: input.numberId, status: 'released' };
-      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, deferUsage: true, ...(input.reason ? { reason: input.reason } : {}) }, audit);
+      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, deferUsage: job.id, ...(input.reason ? { reason: input.reason } : {}) }, audit);
       return { numberId: record.id, status: record.status };
     }
     case 'update': {
@@ -612,13 +612,16 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     if (!job || job.finishedAt) return undefined;
     const status = statusFromCounts(counts, job.cancelRequested === true);
     const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
+    const uncounted = job.type === 'release' ? (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count : 0;
     const now = deps.now().toISOString();
     // Usage settles once per job: unused purchase reservations come back; released numbers stop counting.
     if (usage && job.type === 'purchase') {
       const unused = Math.max(0, (job.reserved ?? 0) - counts.succeeded);
       changeUsage(tx, db, tenantId, usage, { held: -unused, purchased: -unused }, deps.now());
     }
-    if (usage && job.type === 'release') changeUsage(tx, db, tenantId, usage, { held: -counts.succeeded }, deps.now());
+    // Only the numbers this job's releases took out of usage: not ones released before (an item
+    // that found its number released already succeeds too), nor a number listed twice.
+    if (usage && job.type === 'release' && uncounted > 0) changeUsage(tx, db, tenantId, usage, { held: -uncounted }, deps.now());
     tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
     return { ...job, status, finalCounts: counts, finishedAt: now };
   });

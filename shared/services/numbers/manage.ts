@@ -121,7 +121,7 @@ export function updateNumber(deps: ManageDeps) {
 }
 
 export function releaseNumber(deps: ManageDeps) {
-  return async (tenantId: string, id: string, options: { reason?: string; force: boolean; deferUsage?: boolean }, audit: AuditContext): Promise<NumberRecord> => {
+  return async (tenantId: string, id: string, options: { reason?: string; force: boolean; /** a bulk job's id */ deferUsage?: string }, audit: AuditContext): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
     assertSettled(current);
     if (current.agentId && !options.force) {
@@ -154,7 +154,7 @@ export function releaseNumber(deps: ManageDeps) {
         };
       },
       (tx, firestore, before) => detachNumberFromAgent(tx, firestore, before, audit, now),
-      { deferUsage: options.deferUsage === true },
+      options.deferUsage ? { deferUsage: options.deferUsage } : {},
     );
   };
 }
