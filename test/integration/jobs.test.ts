@@ -349,6 +349,22 @@ describe('cancel, dead letters, callbacks', () => {
     expectEnvelope(await member.post(`/v1/jobs/${created.body.id}/cancel`), 409, 'CONFLICT');
   });
 
+  it('a cancel while the job’s items are still being written does not finish it before they are all out', async () => {
+    const numbers = await available('twilio', 'areaCode=206', 3);
+    const db = testFirestore(projectId);
+    const items = numbers.map((phoneNumber) => ({ phoneNumber }));
+    // The API has written the job, not its items yet (here: its request died; the replay below writes them).
+    const jobId = jobIdFor('carrier', 'cancel-while-writing', 'unused');
+    const now = new Date().toISOString();
+    await db.doc(`tenants/carrier/jobs/${jobId}`).set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'twilio', accountId: 'platform', status: 'queued', itemCount: 3, reserved: 0, createdBy: 'ops', createdAt: now, updatedAt: now });
+    expect((await member.post(`/v1/jobs/${jobId}/cancel`)).status).toBe(200);
+    expect((await member.get(`/v1/jobs/${jobId}`)).body.finishedAt).toBeUndefined(); // not "cancelled with 0 items"
+    await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'cancel-while-writing' } });
+    const job = await finished(jobId);
+    expect(job).toMatchObject({ status: 'cancelled', counts: { cancelled: 3, succeeded: 0 } });
+    for (const phoneNumber of numbers) expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBeUndefined();
+  });
+
   it('a chunk that arrives after the cancel (a search still expanding) cancels its items instead of running them', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=312', 2);
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'plivo', items: [{ phoneNumber: numbers[0] }] });

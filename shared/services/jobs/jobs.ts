@@ -31,6 +31,8 @@ export const MAX_ITEMS = 10_000;
 /** Transient failures retry through the queue; after this many deliveries an item fails for good. */
 export const MAX_ITEM_ATTEMPTS = 8;
 const ITEM_LEASE_MS = 2 * 60 * 1000;
+/** Longer than the API function may run: a job whose items are not all out by then lost its creation. */
+const JOB_CREATION_GRACE_MS = 10 * 60 * 1000;
 
 const TollFree = z
   .string()
@@ -196,10 +198,14 @@ export function createJob(deps: JobDeps) {
   };
 }
 
-/** Writes the job's items and publishes their chunks (or the search message), then marks the job as fully out. */
+/**
+ * Writes the job's items and publishes their chunks, then marks the job as fully out. A search job's
+ * message is only published: the worker writes its items and marks it once it has found them.
+ */
 async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord, valid: { index: number; input: Record<string, unknown> }[], now: string, resuming: boolean) {
   if (job.search) {
     await publishChunks(deps, job, 0, true);
+    return;
   } else {
     // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
     // after its first write, not after its last), and while the next chunk is being written.
@@ -215,6 +221,8 @@ async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord, valid:
     await Promise.all(published);
   }
   await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
+  // A check that ran while the items were still being written (after a cancel) waited for this.
+  await scheduleFinalizeCheck(deps, job.tenantId, job.id);
 }
 
 async function writeItems(db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) {
@@ -297,7 +305,8 @@ export function expandChunk(deps: JobDeps) {
       const items = numbers.map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
       await writeMissingItems(db, job.tenantId, job.id, items, deps.now().toISOString());
       await publishChunks(deps, job, items.length, false);
-      if (items.length === 0) await finalizeIfDone(deps, job.tenantId, job.id, log);
+      await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
+      await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
     if (job.cancelRequested) {
@@ -606,10 +615,16 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
   const counts = await itemCounts(db, tenantId, jobId);
   const jobRef = db.doc(jobPath(tenantId, jobId));
   let finishedBefore: JobRecord | undefined;
+  let stillBeingCreated: JobRecord | undefined;
   const finalized = await db.runTransaction(async (tx) => {
     const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
     finishedBefore = job?.finishedAt ? job : undefined;
     if (!job || job.finishedAt) return undefined;
+    // Not before all its items are out (a cancel while the API is still writing them would finish
+    // the job with some items to come). A creation that died is finished by its replay; without one,
+    // the job ends as it is once a creation could no longer be running.
+    stillBeingCreated = !job.chunksPublishedAt && Date.parse(job.createdAt) + JOB_CREATION_GRACE_MS > deps.now().getTime() ? job : undefined;
+    if (stillBeingCreated) return undefined;
     const status = statusFromCounts(counts, job.cancelRequested === true);
     const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
     const uncounted = job.type === 'release' ? (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count : 0;
@@ -625,6 +640,16 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
     return { ...job, status, finalCounts: counts, finishedAt: now };
   });
+  if (stillBeingCreated) {
+    await deps.tasks.enqueue({
+      queue: taskEndpoints.jobFinalize.queue,
+      ...taskTarget(deps.config, taskEndpoints.jobFinalize),
+      body: { tenantId, jobId },
+      scheduleAt: new Date(Date.parse(stillBeingCreated.createdAt) + JOB_CREATION_GRACE_MS + 1000),
+      id: `job-finalize-${tenantId}-${jobId}-after-creation`,
+    });
+    return;
+  }
   if (!finalized) {
     // Finished by an earlier check, which may have died before enqueuing the callback: the task id
     // makes this a no-op when it did not.
