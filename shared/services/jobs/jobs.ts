@@ -1,4 +1,4 @@
-import type { Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
+import type { BulkWriter, Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
@@ -206,20 +206,19 @@ async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord, valid:
   if (job.search) {
     await publishChunks(deps, job, 0, true);
     return;
-  } else {
-    // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
-    // after its first write, not after its last), and while the next chunk is being written.
-    const published: Promise<string>[] = [];
-    for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
-      const chunk = valid.slice(from, from + CHUNK_SIZE);
-      // Resuming, some items may exist and have run already: only the missing ones are created.
-      await (resuming ? writeMissingItems : writeItems)(db, job.tenantId, job.id, chunk, now);
-      const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
-      publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-      published.push(publishing);
-    }
-    await Promise.all(published);
   }
+  // Each chunk goes out as soon as its items are stored (a 10,000-item job starts at the provider
+  // after its first write, not after its last), and while the next chunk is being written.
+  const published: Promise<string>[] = [];
+  for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
+    const chunk = valid.slice(from, from + CHUNK_SIZE);
+    // Resuming, some items may exist and have run already: only the missing ones are created.
+    await (resuming ? writeMissingItems : writeItems)(db, job.tenantId, job.id, chunk, now);
+    const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
+    publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    published.push(publishing);
+  }
+  await Promise.all(published);
   await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
   // A check that ran while the items were still being written (after a cancel) waited for this.
   await scheduleFinalizeCheck(deps, job.tenantId, job.id);
@@ -237,20 +236,13 @@ async function writeItems(db: Firestore, tenantId: string, jobId: string, items:
 }
 
 /** Creates the items that do not exist yet and leaves the others as they are (some may have run already). */
-async function writeMissingItems(db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) {
-  const writer = db.bulkWriter();
-  writer.onWriteError((error) => error.code !== ALREADY_EXISTS && error.failedAttempts < 5);
-  const failures: unknown[] = [];
-  for (const { index, input } of items) {
-    const item: JobItemRecord = { id: itemIdFor(index), jobId, tenantId, index, state: 'queued', input, attempts: 0, updatedAt: now };
-    writer.create(db.doc(`${itemsPath(tenantId, jobId)}/${item.id}`), item).catch((err: { code?: number }) => {
-      if (err.code !== ALREADY_EXISTS) failures.push(err);
-    });
-  }
-  await writer.close();
-  if (failures.length > 0) throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} items could not be written; retrying`, { retryable: true });
-}
-const ALREADY_EXISTS = 6;
+const writeMissingItems = (db: Firestore, tenantId: string, jobId: string, items: { index: number; input: Record<string, unknown> }[], now: string) =>
+  writeEachItem(db, ALREADY_EXISTS, (writer) =>
+    items.map(({ index, input }) => {
+      const item: JobItemRecord = { id: itemIdFor(index), jobId, tenantId, index, state: 'queued', input, attempts: 0, updatedAt: now };
+      return writer.create(db.doc(`${itemsPath(tenantId, jobId)}/${item.id}`), item);
+    }),
+  );
 
 /** One message per range of item indexes (invalid items left gaps; a range may hold fewer items). */
 async function publishChunks(deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, indexEnd: number, expand: boolean) {
@@ -332,7 +324,7 @@ export function expandChunk(deps: JobDeps) {
         .update({ startedAt: now, status: 'running', updatedAt: now }, { lastUpdateTime: current.snap.updateTime! })
         .then(() => true)
         .catch((err: unknown) => {
-          if ((err as { code?: number }).code !== 9) throw err; // FAILED_PRECONDITION: the job changed since it was read
+          if ((err as { code?: number }).code !== FAILED_PRECONDITION) throw err; // the job changed since it was read
           return false;
         });
       if (started) break;
@@ -359,7 +351,6 @@ export function expandChunk(deps: JobDeps) {
   };
 }
 
-export { providerQueue };
 
 /** A search spec becomes concrete numbers: distinct results of successive narrower searches. */
 async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<string[]> {
@@ -726,25 +717,30 @@ export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | '
 
 /**
  * Writes a change to each item only if it is still as it was read: an item a task claimed
- * meanwhile (and may be buying) is left to that task. Items are written independently, so one
- * that moved on does not hold up the rest; any other failure is thrown, so the caller is retried.
+ * meanwhile (and may be buying) is left to that task.
  */
-async function moveUnchangedItems(db: Firestore, docs: QueryDocumentSnapshot[], change: Record<string, unknown>): Promise<void> {
-  if (docs.length === 0) return;
+const moveUnchangedItems = (db: Firestore, docs: QueryDocumentSnapshot[], change: Record<string, unknown>) =>
+  writeEachItem(db, FAILED_PRECONDITION, (writer) => docs.map((doc) => writer.update(doc.ref, change, { lastUpdateTime: doc.updateTime })));
+
+/**
+ * Item writes made independently (one that cannot apply does not hold up the rest): `tolerated` is
+ * the error code of a write that no longer applies; any other failure is thrown, so the caller is retried.
+ */
+async function writeEachItem(db: Firestore, tolerated: number, writes: (writer: BulkWriter) => Promise<unknown>[]): Promise<void> {
   const writer = db.bulkWriter();
-  writer.onWriteError((error) => error.code !== FAILED_PRECONDITION && error.failedAttempts < 5);
+  writer.onWriteError((error) => error.code !== tolerated && error.failedAttempts < 5);
   const failures: unknown[] = [];
-  for (const doc of docs) {
-    writer.update(doc.ref, change, { lastUpdateTime: doc.updateTime }).catch((err: { code?: number }) => {
-      if (err.code !== FAILED_PRECONDITION) failures.push(err);
-    });
-  }
+  const results = writes(writer).map((write) =>
+    write.catch((err: { code?: number }) => {
+      if (err.code !== tolerated) failures.push(err);
+    }),
+  );
   await writer.close();
-  if (failures.length > 0) {
-    throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} of ${docs.length} items could not be updated; retry`, { retryable: true });
-  }
+  await Promise.all(results);
+  if (failures.length > 0) throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} of ${results.length} item writes failed; retry`, { retryable: true });
 }
 const FAILED_PRECONDITION = 9;
+const ALREADY_EXISTS = 6;
 
 /**
  * A search job whose search message was dead-lettered: if it has no items, nothing was or will be
