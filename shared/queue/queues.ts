@@ -45,7 +45,7 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
       maxBackoffMs: 60_000,
     };
   }
-  const purchasesPerSecond = Object.keys(providerDefaults).reduce((sum, p) => sum + queues[`provider-${p}`]!.maxDispatchesPerSecond, 0);
+  const purchasesPerSecond = Object.keys(providerDefaults).reduce((sum, p) => sum + queues[providerQueue(p)]!.maxDispatchesPerSecond, 0);
   const followups = queues.followups!;
   followups.maxDispatchesPerSecond = Math.max(followups.maxDispatchesPerSecond, Math.ceil(purchasesPerSecond));
   followups.maxConcurrentDispatches = Math.max(followups.maxConcurrentDispatches, Math.ceil(purchasesPerSecond));

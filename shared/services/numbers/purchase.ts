@@ -310,14 +310,10 @@ export function settlePendingPurchase(deps: PurchaseDeps) {
     } catch (err) {
       if (retry + 1 >= SETTLE_RETRIES) throw err; // the provider queue's retries are the last ones
       const delayMs = Math.min(300_000, 1000 * 2 ** retry) * (1 + Math.random() / 4);
-      await deps.tasks.enqueue({
-        queue: taskEndpoints.settlePurchase.queue,
-        ...taskTarget(deps.config, taskEndpoints.settlePurchase),
-        body: { tenantId, numberId, retry: retry + 1 },
-        scheduleAt: new Date(deps.now().getTime() + delayMs),
-        // The hand-off's key makes the id unique per purchase attempt or order poll: a name Cloud
-        // Tasks saw within the hour would be taken as a duplicate and end the chain.
-        id: `settle-${tenantId}-${numberId}-r${retry + 1}-${delivery.key ?? 'a1'}`,
+      // The hand-off's key makes the id unique per purchase attempt or order poll: a name Cloud
+      // Tasks saw within the hour would be taken as a duplicate and end the chain.
+      await enqueueSettle(deps, { tenantId, numberId, retry: retry + 1 }, `r${retry + 1}-${delivery.key ?? 'a1'}`, {
+        at: new Date(deps.now().getTime() + delayMs),
       });
       log.warn('purchase follow-up could not reach a decision at the provider; trying again later', { numberId, retry: retry + 1, delayMs: Math.round(delayMs), err });
       return 'retry_scheduled';
@@ -337,11 +333,8 @@ async function handOff(deps: PurchaseDeps, tenantId: string, numberId: string, r
   // One key per purchase attempt, or per order poll (polls are ORDER_POLL_MS apart): a redelivered
   // follow-up hands off once, and a later attempt or poll is never mistaken for a duplicate.
   const key = ordered ? `o${record.orderId}-${Math.floor(deps.now().getTime() / ORDER_POLL_MS)}` : `a${record.purchase?.attempts ?? 1}`;
-  await deps.tasks.enqueue({
+  await enqueueSettle(deps, { tenantId, numberId, atProvider: true, key, ...(retry ? { retry } : {}) }, `p${key}-r${retry}`, {
     queue: providerQueue(record.provider),
-    ...taskTarget(deps.config, taskEndpoints.settlePurchase),
-    body: { tenantId, numberId, atProvider: true, key, ...(retry ? { retry } : {}) },
-    id: `settle-${tenantId}-${numberId}-p${key}-r${retry}`,
   });
   return 'handed_off';
 }
@@ -385,14 +378,22 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   return 'not_bought';
 }
 
-async function scheduleSettle(deps: Pick<Deps, 'tasks' | 'config'>, record: NumberRecord, at: Date, suffix: string) {
-  const target = taskTarget(deps.config, taskEndpoints.settlePurchase);
+const scheduleSettle = (deps: Pick<Deps, 'tasks' | 'config'>, record: NumberRecord, at: Date, suffix: string) =>
+  enqueueSettle(deps, { tenantId: record.tenantId, numberId: record.id }, suffix, { at });
+
+/** A settle task (`followups` unless another queue is given), named per purchase so redeliveries dedupe. */
+async function enqueueSettle(
+  deps: Pick<Deps, 'tasks' | 'config'>,
+  body: { tenantId: string; numberId: string; atProvider?: true; retry?: number; key?: string },
+  suffix: string,
+  options: { at?: Date; queue?: string } = {},
+): Promise<void> {
   await deps.tasks.enqueue({
-    queue: taskEndpoints.settlePurchase.queue,
-    ...target,
-    body: { tenantId: record.tenantId, numberId: record.id },
-    scheduleAt: at,
-    id: `settle-${record.tenantId}-${record.id}-${suffix}`,
+    queue: options.queue ?? taskEndpoints.settlePurchase.queue,
+    ...taskTarget(deps.config, taskEndpoints.settlePurchase),
+    body,
+    ...(options.at ? { scheduleAt: options.at } : {}),
+    id: `settle-${body.tenantId}-${body.numberId}-${suffix}`,
   });
 }
 
