@@ -529,9 +529,14 @@ async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit
     }
     case 'release': {
       const input = item.input as { numberId: string; reason?: string };
-      const current = await deps.numbers.get(job.tenantId, input.numberId);
-      if (current?.status === 'released') return { numberId: input.numberId, status: 'released' };
-      const record = await releaseNumber(deps)(job.tenantId, input.numberId, { force: false, deferUsage: job.id, ...(input.reason ? { reason: input.reason } : {}) }, audit);
+      // One read inside releaseNumber: a separate "already released?" read before it left a window in
+      // which a concurrent item for the same number released it and this one failed with a conflict.
+      const record = await releaseNumber(deps)(
+        job.tenantId,
+        input.numberId,
+        { force: false, deferUsage: job.id, releasedIsDone: true, ...(input.reason ? { reason: input.reason } : {}) },
+        audit,
+      );
       return { numberId: record.id, status: record.status };
     }
     case 'update': {

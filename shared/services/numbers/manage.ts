@@ -121,8 +121,22 @@ export function updateNumber(deps: ManageDeps) {
 }
 
 export function releaseNumber(deps: ManageDeps) {
-  return async (tenantId: string, id: string, options: { reason?: string; force: boolean; /** a bulk job's id */ deferUsage?: string }, audit: AuditContext): Promise<NumberRecord> => {
+  return async (
+    tenantId: string,
+    id: string,
+    options: {
+      reason?: string;
+      force: boolean;
+      /** a bulk job's id */
+      deferUsage?: string;
+      /** A bulk item's goal is a released number, so one already released (by an earlier call, or a
+       *  concurrent item for the same number) is its result, not a conflict. */
+      releasedIsDone?: boolean;
+    },
+    audit: AuditContext,
+  ): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
+    if (options.releasedIsDone && current.status === 'released') return current;
     assertSettled(current);
     if (current.agentId && !options.force) {
       throw new AppError('CONFLICT', 'An agent uses this number; detach it first or release with ?force=true (which clears the agent’s reference)', {
