@@ -19,7 +19,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/helpers/emulators.global-setup.ts'],
-          testTimeout: 30_000,
+          // Above the tests' own 25–30 s polling deadlines, so those report what they waited for.
+          testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },

@@ -131,7 +131,7 @@ describe('Firestore export/import', () => {
     const shared = testFirestore('rt-a');
     expect((await shared.doc('tenants/t1').get()).exists).toBe(false);
     await shared.terminate();
-  });
+  }, 120_000); // two emulator JVMs start here, while other files start their stacks
 });
 
 describe('start failures', () => {

@@ -71,6 +71,14 @@ const fast: LocalQueueConfig = {
   maxBackoffMs: 1000,
   maxBurstSize: 100,
 };
+/** A fetch that notes when the queue sends each request. */
+const sendTimes =
+  (sent: number[]): typeof fetch =>
+  (input, init) => {
+    sent.push(Date.now());
+    return fetch(input, init);
+  };
+
 function makeQueue(options: ConstructorParameters<typeof LocalTaskQueue>[0] = {}) {
   const q = new LocalTaskQueue({ defaultQueue: fast, logger: createLogger({ test: 'local-task-queue' }), ...options });
   queues.push(q);
@@ -114,31 +122,39 @@ describe('LocalTaskQueue', () => {
   });
 
   it('honours the queue rate: 20 tasks at 20/s arrive in order, spaced ~50 ms', async () => {
+    const sent: number[] = [];
     const q = makeQueue({
       queues: { slow: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 100, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 100, maxBurstSize: 1 } },
+      fetchImpl: sendTimes(sent),
     });
     const started = Date.now();
     for (let i = 0; i < 20; i++) await q.enqueue({ queue: 'slow', url: `${base}/rate`, body: { i } });
     await q.idle();
     expect(arrivals.map((a) => (a.body as { i: number }).i)).toEqual([...Array(20).keys()]);
-    // 19 gaps of 50 ms: ≥ ~0.95 s in total; each gap clearly above zero.
-    expect(arrivals.at(-1)!.at - started).toBeGreaterThanOrEqual(850);
-    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]!.at - arrivals[i - 1]!.at).toBeGreaterThanOrEqual(25);
+    // 19 gaps of 50 ms: ≥ ~0.95 s in total; each gap clearly above zero. Measured when the queue
+    // sends (a receiver's clock would see a stalled request and the next one arrive together).
+    expect(sent.at(-1)! - started).toBeGreaterThanOrEqual(850);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(25);
     expect(q.stats().slow!.dispatched).toBe(20);
   });
 
   it('by default a queue keeps one dispatch of slack (bucket of 2): two go at once after idle, then the rate holds', async () => {
+    const sent: number[] = [];
     const q = makeQueue({
       queues: { paced: { maxDispatchesPerSecond: 20, maxConcurrentDispatches: 100, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 100 } },
+      fetchImpl: sendTimes(sent),
     });
     const started = Date.now();
-    for (let i = 0; i < 12; i++) await q.enqueue({ queue: 'paced', url: `${base}/rate`, body: { i } });
+    // All due at once, so one pump sees them together (however slowly the enqueues ran).
+    const due = new Date(started + 100);
+    for (let i = 0; i < 12; i++) await q.enqueue({ queue: 'paced', url: `${base}/rate`, body: { i }, scheduleAt: due });
     await q.idle();
     expect(arrivals.map((a) => (a.body as { i: number }).i)).toEqual([...Array(12).keys()]);
-    expect(arrivals[1]!.at - arrivals[0]!.at).toBeLessThan(25);
+    // The first two leave together (the slack); the third waits for a token.
+    expect(sent[2]! - sent[1]!).toBeGreaterThan(sent[1]! - sent[0]!);
     // 12 tasks with 2 tokens up front: 10 more at 50 ms each, never faster than the rate.
-    expect(arrivals.at(-1)!.at - started).toBeGreaterThanOrEqual(450);
-    for (let i = 3; i < arrivals.length; i++) expect(arrivals[i]!.at - arrivals[i - 2]!.at).toBeGreaterThanOrEqual(75);
+    expect(sent.at(-1)! - sent[0]!).toBeGreaterThanOrEqual(450);
+    for (let i = 3; i < sent.length; i++) expect(sent[i]! - sent[i - 2]!).toBeGreaterThanOrEqual(75);
   });
 
   it('retries 500s with exponential backoff, then succeeds', async () => {

@@ -157,8 +157,9 @@ describe('purchase follow-up task', () => {
   it('a provider-queue delivery that finds a newer attempt in flight leaves the settling to that attempt’s follow-up', async () => {
     const bought = await firstAvailable('206');
     stack.twilio!.seedOwned(SANDBOX_ACCOUNTS.twilio.accountSid, bought);
-    // Attempt 2 resumed the purchase after attempt 1's follow-up was handed off; its lease runs 2 more seconds.
-    const record = await leftPending(bought, { leaseUntil: new Date(Date.now() + 2000).toISOString(), attempts: 2, outcome: 'in_flight' });
+    // Attempt 2 resumed the purchase after attempt 1's follow-up was handed off; its lease runs 6 more
+    // seconds (room for the set-up's round trips on a loaded machine).
+    const record = await leftPending(bought, { leaseUntil: new Date(Date.now() + 6000).toISOString(), attempts: 2, outcome: 'in_flight' });
     const res = await settle({ tenantId: 'carrier-1', numberId: record.id, atProvider: true, key: 'a1' }, await taskToken());
     expect(await res.json()).toEqual({ outcome: 'retry_scheduled' });
     expect((await member.get(`/v1/numbers/${record.id}`)).body.status).toBe('pending'); // nothing decided under a live lease

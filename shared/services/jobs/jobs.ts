@@ -122,17 +122,21 @@ export function createJob(deps: JobDeps) {
     if (input.items && valid.length === 0) {
       throw new AppError('VALIDATION_ERROR', 'Every item is invalid; nothing was queued', { invalidItems: invalidItems.slice(0, 100), invalidCount: invalidItems.length });
     }
-    if (input.type === 'purchase') {
+    if (input.type === 'purchase' || tollFree) {
+      // Two items for one number would race each other at the provider (a second purchase; a second
+      // reservation or customer record that fails as "taken" by its own twin).
+      const field = tollFree ? 'number' : 'phoneNumber';
       const duplicates = new Set<string>();
       const seen = new Set<string>();
       for (const item of valid) {
-        const e164 = item.input.phoneNumber as string;
-        if (seen.has(e164)) duplicates.add(e164);
-        seen.add(e164);
+        const key = item.input[field] as string;
+        if (seen.has(key)) duplicates.add(key);
+        seen.add(key);
       }
       if (duplicates.size) {
-        throw new AppError('VALIDATION_ERROR', `A job may buy each number once; repeated: ${[...duplicates].slice(0, 5).join(', ')}`, {
-          issues: [{ path: 'body.items', message: 'duplicate phone numbers' }],
+        const what = input.type === 'purchase' ? 'buy each number' : 'change each toll-free number';
+        throw new AppError('VALIDATION_ERROR', `A job may ${what} once; repeated: ${[...duplicates].slice(0, 5).join(', ')}`, {
+          issues: [{ path: 'body.items', message: `duplicate ${tollFree ? 'toll-free numbers' : 'phone numbers'}` }],
         });
       }
     }
@@ -288,11 +292,18 @@ export function expandChunk(deps: JobDeps) {
         numbers = await db.runTransaction(async (tx) => {
           const kept = (await tx.get(expansionRef)).get('numbers') as string[] | undefined;
           if (kept) return kept;
+          // The searches take a while: the job may have failed meanwhile (its message dead-lettered
+          // by an earlier delivery, its reservation returned). Then these numbers must not be bought.
+          if ((await tx.get(db.doc(jobPath(job.tenantId, job.id)))).get('finishedAt')) return undefined;
           const now = deps.now().toISOString();
           tx.create(expansionRef, { numbers: found, createdAt: now });
           tx.update(db.doc(jobPath(job.tenantId, job.id)), { itemCount: found.length, updatedAt: now });
           return found;
         });
+        if (!numbers) {
+          log.warn('search finished after its job had; nothing expanded', { jobId: job.id });
+          return { enqueued: 0 };
+        }
       }
       const items = numbers.map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
       await writeMissingItems(db, job.tenantId, job.id, items, deps.now().toISOString());
@@ -305,11 +316,8 @@ export function expandChunk(deps: JobDeps) {
       // Items written after the cancel swept (a search still expanding) end here, not at the provider.
       const snap = await chunkItems(db, message);
       const now = deps.now().toISOString();
-      const batch = db.batch();
-      for (const doc of snap.docs) {
-        if ((doc.data() as JobItemRecord).state === 'queued') batch.update(doc.ref, { state: 'cancelled', updatedAt: now, finishedAt: now });
-      }
-      await batch.commit();
+      // Only items no task claimed since they were read (as cancel itself does).
+      await moveUnchangedItems(db, snap.docs.filter((doc) => (doc.data() as JobItemRecord).state === 'queued'), { state: 'cancelled', updatedAt: now, finishedAt: now });
       await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
@@ -358,8 +366,11 @@ async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise
   const found = new Set<string>();
   let failures = 0;
   const suffixes = ['', ...'0123456789'.split(''), ...[...Array(100).keys()].map((n) => String(n).padStart(2, '0'))];
-  for (const extra of suffixes) {
+  const jobRef = (await deps.db()).doc(jobPath(job.tenantId, job.id));
+  for (const [i, extra] of suffixes.entries()) {
     if (found.size >= spec.quantity) break;
+    // A long expansion (up to 111 searches) stops once its job has ended meanwhile.
+    if (i % 10 === 9 && (await jobRef.get()).get('finishedAt')) break;
     const contains = `${spec.contains ?? ''}${extra}`;
     const result = await searchAvailable(deps)(job.tenantId, {
       provider: job.provider as NumberProviderName,
@@ -459,11 +470,15 @@ export function runItem(deps: JobDeps) {
     }
 
     const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
-    /** Writes an attempt's outcome unless the item left `running` meanwhile (e.g. a dead-lettered chunk failed it). */
+    const attempt = claim.item.attempts + 1;
+    /**
+     * Writes this attempt's outcome unless the item moved on meanwhile: it left `running` (e.g. a
+     * dead-lettered chunk failed it), or this delivery outlived its lease and a newer one claimed it.
+     */
     const settle = (change: Record<string, unknown>) =>
       db.runTransaction(async (tx) => {
         const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
-        if (!current || current.state !== 'running') return false;
+        if (!current || current.state !== 'running' || current.attempts !== attempt) return false;
         tx.update(itemRef, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
         return true;
       });
@@ -477,7 +492,8 @@ export function runItem(deps: JobDeps) {
       succeeded = true;
     } catch (err) {
       const classified = classify(err);
-      const lastChance = delivery.retryCount + 1 >= MAX_ITEM_ATTEMPTS;
+      // Attempts are counted on the item: a continuation task (after a lease) starts its own retryCount at 0.
+      const lastChance = Math.max(delivery.retryCount + 1, attempt) >= MAX_ITEM_ATTEMPTS;
       if (classified.retryable && !lastChance) {
         // Transient: free the item for the next delivery and let the queue retry with backoff.
         const stillOurs = await settle({ state: 'queued', error: classified });
