@@ -25,7 +25,7 @@
  *   GET    /__sandbox/health | /__sandbox/requests | /__sandbox/counters | /__sandbox/sessions
  *   GET    /__sandbox/faults ; POST /__sandbox/faults (JSON SomosInjectedFault) ; DELETE /__sandbox/faults
  *   POST   /__sandbox/reset
- *   POST   /__sandbox/config          {latencyMs?, syncTimeoutPaths?, notifications?: {url, secret} | null}
+ *   POST   /__sandbox/config          {latencyMs?, syncTimeoutPaths?, pendingRetrievals?, notifications?: {url, secret} | null}
  *   POST   /__sandbox/clock           {advanceMs}
  *   POST   /__sandbox/expire-tokens
  *   GET    /__sandbox/numbers/{num} ; POST /__sandbox/numbers/{num} {status, respOrgId?}
@@ -186,6 +186,8 @@ export interface SomosSandbox {
   configure(changes: {
     latencyMs?: number;
     syncTimeoutPaths?: string[];
+    /** The next N `GET …?reqId=` answer 202 again. */
+    pendingRetrievals?: number;
     notifications?: { url: string; secret: string } | null;
     alreadyLoggedInStatus?: number;
   }): void;
@@ -383,6 +385,8 @@ class Sandbox {
   sent: SentNotification[] = [];
   latencyMs: number;
   syncTimeoutPaths: string[];
+  /** The next this many `GET …?reqId=` retrievals answer 202 again (the registry still working). */
+  pendingRetrievals = 0;
   notifications: { url: string; secret: string } | undefined;
   clockOffset = 0;
   alreadyLoggedInStatus: number;
@@ -1050,6 +1054,10 @@ class Sandbox {
       only('GET');
       const stored = this.state.replies[reqId];
       if (!stored || stored.username !== caller.user.username || stored.path !== p) throw new ApiError(404, E.unknownReqId, `Unknown reqId ${reqId}.`);
+      if (this.pendingRetrievals > 0) {
+        this.pendingRetrievals--;
+        return { status: 202, body: { reqId } }; // still working on it
+      }
       return stored.result;
     }
 
@@ -1235,6 +1243,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
     configure: (changes) => {
       if (changes.latencyMs !== undefined) sandbox.latencyMs = changes.latencyMs;
       if (changes.syncTimeoutPaths !== undefined) sandbox.syncTimeoutPaths = [...changes.syncTimeoutPaths];
+      if (changes.pendingRetrievals !== undefined) sandbox.pendingRetrievals = changes.pendingRetrievals;
       if (changes.notifications !== undefined) sandbox.notifications = changes.notifications ?? undefined;
       if (changes.alreadyLoggedInStatus !== undefined) sandbox.alreadyLoggedInStatus = changes.alreadyLoggedInStatus;
     },
@@ -1303,7 +1312,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
       actionRoute('POST', '/__sandbox/reset', () => api.reset()),
       configRoute(
         (body) => {
-          const changes: Parameters<SomosSandbox['configure']>[0] = numberFields(body, ['latencyMs', 'alreadyLoggedInStatus']);
+          const changes: Parameters<SomosSandbox['configure']>[0] = numberFields(body, ['latencyMs', 'alreadyLoggedInStatus', 'pendingRetrievals']);
           if (Array.isArray(body.syncTimeoutPaths)) changes.syncTimeoutPaths = body.syncTimeoutPaths.map(String);
           if (body.notifications === null) changes.notifications = null;
           else if (body.notifications && typeof body.notifications === 'object') {
@@ -1312,7 +1321,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
           }
           api.configure(changes);
         },
-        () => ({ latencyMs: sandbox.latencyMs, syncTimeoutPaths: sandbox.syncTimeoutPaths, notifications: sandbox.notifications ? { url: sandbox.notifications.url } : null }),
+        () => ({ latencyMs: sandbox.latencyMs, syncTimeoutPaths: sandbox.syncTimeoutPaths, pendingRetrievals: sandbox.pendingRetrievals, notifications: sandbox.notifications ? { url: sandbox.notifications.url } : null }),
       ),
       {
         method: 'POST',

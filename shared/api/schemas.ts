@@ -723,7 +723,7 @@ export const JobItemsPage = z.object({ data: z.array(JobItemResource), nextCurso
 export const JobItemTask = z
   .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id, itemId: z.string().regex(/^it_\d{5}$/) })
   .strict();
-export const JobItemResult = z.object({ outcome: z.enum(['succeeded', 'failed', 'cancelled', 'already_final', 'busy']) });
+export const JobItemResult = z.object({ outcome: z.enum(['succeeded', 'failed', 'cancelled', 'already_final', 'busy', 'waiting']) });
 export const JobCallbackTask = z.object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id }).strict();
 export const JobCallbackResult = z.object({ status: z.number().int() });
 export const JobFinalizeResult = z.object({ checked: z.literal(true) });

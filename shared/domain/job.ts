@@ -48,10 +48,32 @@ export interface JobItemRecord {
   /** While running: another delivery may take over after this instant. */
   leaseUntil?: string;
   result?: Record<string, unknown>;
-  error?: { code: string; message: string; provider?: string; providerCode?: string; retryable?: boolean };
+  error?: JobItemError;
+  /**
+   * The registry answered 202 (a toll-free request, tollfreeRequests/{id}): the item stays `running`
+   * until that request ends, and the request's follow-up settles the item with its real outcome.
+   */
+  waitingForRequest?: string;
   updatedAt: string;
   finishedAt?: string;
 }
+
+export interface JobItemError {
+  code: string;
+  message: string;
+  provider?: string;
+  providerCode?: string;
+  retryable?: boolean;
+}
+
+/** Which job item an operation is done for (kept on what outlives the item's task, e.g. a 202'd registry request). */
+export interface JobItemOrigin {
+  jobId: string;
+  itemId: string;
+}
+
+export const jobDocPath = (tenantId: string, jobId: string) => `tenants/${tenantId}/jobs/${jobId}`;
+export const jobItemPath = (tenantId: string, origin: JobItemOrigin) => `${jobDocPath(tenantId, origin.jobId)}/items/${origin.itemId}`;
 
 /** Deterministic item ids: the same item of the same job is always the same document and task. */
 export const itemIdFor = (index: number) => `it_${String(index).padStart(5, '0')}`;

@@ -285,6 +285,131 @@ describe('toll-free bulk jobs (Somos)', () => {
   });
 });
 
+describe('toll-free items whose registry answer is late or lost', () => {
+  const somos = () => stack.sandboxes.somos!;
+  const contact = { contactName: 'Ops', contactPhone: '+14155550100' };
+  const itemsOf = async (jobId: string) => (await admin.get(`/v1/jobs/${jobId}/items`)).body.data as { index: number; state: string; attempts: number; result?: Record<string, unknown>; error?: Record<string, unknown> }[];
+  async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('waits for a 202 and ends each item with the registry’s real answer (not "succeeded" on acceptance)', async () => {
+    somos().seedNumber('8445550301', { status: 'SPARE' });
+    somos().seedNumber('8445550302', { status: 'RESERVED', respOrgId: 'OTH01' }); // the registry will refuse this one
+    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
+    let created;
+    try {
+      created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: ['8445550301', '8445550302'].map((number) => ({ number, ...contact })) });
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      // Both accepted with 202: the items wait (running) and the job stays open.
+      const waiting = await until(async () => {
+        const items = await itemsOf(created!.body.id);
+        return items.length === 2 && items.every((i) => i.result?.pending === true) ? items : undefined;
+      });
+      expect(waiting.map((i) => i.state)).toEqual(['running', 'running']);
+      expect(waiting[0]!.result).toMatchObject({ requestId: expect.stringMatching(/^tfr_/), poll: expect.stringMatching(/^\/v1\/tollfree\/requests\/tfr_/) });
+      expect((await admin.get(`/v1/jobs/${created.body.id}`)).body).toMatchObject({ status: 'running', counts: { running: 2 } });
+    } finally {
+      somos().configure({ syncTimeoutPaths: [] });
+    }
+    // The requests' follow-ups fetch the answers and settle the items with them.
+    const job = await finished(created.body.id, 40_000, admin);
+    expect(job).toMatchObject({ status: 'completed_with_errors', counts: { succeeded: 1, failed: 1 } });
+    const [reserved, refused] = await itemsOf(created.body.id);
+    expect(reserved).toMatchObject({ state: 'succeeded', result: { number: '8445550301', status: 'reserved' } });
+    expect(refused).toMatchObject({ state: 'failed', error: { code: 'PROVIDER_ERROR', provider: 'somos', providerCode: expect.stringMatching(/^805/), retryable: false } });
+    expect((await admin.get('/v1/tollfree/8445550301')).body.status).toBe('reserved');
+    expectEnvelope(await admin.get('/v1/tollfree/8445550302'), 404, 'NOT_FOUND');
+  }, 60_000);
+
+  it('an item whose wait runs out looks at its request itself, so a lost follow-up chain cannot strand it', async () => {
+    somos().seedNumber('8555550305', { status: 'SPARE' });
+    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
+    let jobId: string;
+    try {
+      jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8555550305', ...contact }] })).body.id;
+      await until(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
+    } finally {
+      somos().configure({ syncTimeoutPaths: [] });
+    }
+    const db = testFirestore(projectId);
+    const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
+    const requestId = (await itemRef.get()).get('waitingForRequest') as string;
+    const runTask = async () => {
+      const url = `${stack.url}/internal/tasks/job-item`;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
+      });
+      return ((await res.json()) as { outcome: string }).outcome;
+    };
+    // As if the request's follow-ups were lost and the item's wait had run out, while the registry is still at it.
+    somos().configure({ pendingRetrievals: 1_000 });
+    try {
+      await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
+      expect(await runTask()).toBe('waiting');
+      const item = (await itemRef.get()).data()!;
+      expect(item.state).toBe('running');
+      expect(Date.parse(item.leaseUntil) - Date.now()).toBeGreaterThan(10 * 60_000); // it looks again in 15 minutes
+      expect((await db.doc(`tenants/carrier/tollfreeRequests/${requestId}`).get()).get('attempts')).toBeGreaterThanOrEqual(1); // it polled
+    } finally {
+      somos().configure({ pendingRetrievals: 0 });
+    }
+    // Its next look finds the answer: applied once, the item settled with it, the job finished.
+    await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
+    expect(['succeeded', 'already_final']).toContain(await runTask()); // (or a follow-up got there first)
+    expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { number: '8555550305', status: 'reserved' } });
+    expect(await finished(jobId, 30_000, admin)).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
+    expect((await db.doc(`tenants/carrier/tollfreeRequests/${requestId}`).get()).get('status')).toBe('completed');
+  }, 60_000);
+
+  it('adopts a reservation the registry made although its answer was lost, instead of failing as "taken"', async () => {
+    somos().seedNumber('8885550303', { status: 'SPARE' });
+    const before = somos().requestLog().length;
+    // The registry reserves the number, then answers 500: the outcome is unknown to us.
+    somos().injectFault({ method: 'POST', pathPattern: 'srchres', status: 500, afterEffect: true, times: 1 });
+    const created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8885550303', ...contact }] });
+    const job = await finished(created.body.id, 30_000, admin);
+    expect(job).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
+    const [item] = await itemsOf(created.body.id);
+    expect(item).toMatchObject({ attempts: 2, result: { number: '8885550303', status: 'reserved' } });
+    const calls = somos().requestLog().slice(before);
+    expect(calls.filter((r) => r.method === 'POST' && r.path.includes('srchres')).map((r) => r.status)).toEqual([500]); // reserved once
+    expect(calls.some((r) => r.method === 'GET' && r.path.endsWith('/query/tfn/8885550303'))).toBe(true); // looked before acting again
+    expect((await admin.get('/v1/tollfree/8885550303')).body).toMatchObject({ status: 'reserved', registry: { status: 'RESERVED' } });
+  });
+
+  it('adopts a customer record the registry created although its answer was lost, creating none twice', async () => {
+    somos().seedNumber('8335550304', { status: 'SPARE' });
+    const reserve = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8335550304', ...contact }] });
+    expect((await finished(reserve.body.id, 30_000, admin)).counts).toMatchObject({ succeeded: 1 });
+    const before = somos().requestLog().length;
+    somos().injectFault({ method: 'POST', pathPattern: '/cus/rec$', status: 500, afterEffect: true, times: 1 });
+    const routing = { primary: { type: 'pstn', destination: '+14155550123' } };
+    const created = await admin.post('/v1/jobs', { type: 'tollfree-activate', provider: 'somos', items: [{ number: '8335550304', routing }] });
+    const job = await finished(created.body.id, 30_000, admin);
+    expect(job).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
+    const calls = somos().requestLog().slice(before);
+    expect(calls.filter((r) => r.method === 'POST' && r.path.endsWith('/cus/rec')).map((r) => r.status)).toEqual([500]);
+    expect((await admin.get('/v1/tollfree/8335550304')).body).toMatchObject({ status: 'active', routing, registry: { status: 'WORKING' } });
+    // Activating it again with other routing is refused (that is a routing change), not "succeeded".
+    const again = await admin.post('/v1/jobs', {
+      type: 'tollfree-activate',
+      provider: 'somos',
+      items: [{ number: '8335550304', routing: { primary: { type: 'pstn', destination: '+14155550199' } } }],
+    });
+    expect(await finished(again.body.id, 30_000, admin)).toMatchObject({ status: 'failed' });
+    expect((await itemsOf(again.body.id))[0]!.error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/already active with other routing/) });
+  });
+});
+
 describe('cancel, dead letters, callbacks', () => {
   it('turns a dead-lettered chunk into failed items, never lost ones — and leaves an item a task is buying to that task', async () => {
     const numbers = await available('plivo', 'country=US&areaCode=212', 3);

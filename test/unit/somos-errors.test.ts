@@ -178,6 +178,15 @@ describe('response parsers', () => {
       blkId: 'B1',
     });
     expect(parsePending({ requestId: 42 }, '/p').reqId).toBe('42');
-    expect(() => parsePending({}, '/p')).toThrow(/202 without reqId/);
+    // Accepted with nothing to follow: ambiguous (a retry must look before it acts), never "permanent".
+    let thrown: unknown;
+    try {
+      parsePending({}, '/p');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ProviderError);
+    expect((thrown as ProviderError).message).toMatch(/accepted \(202\) without a request id/);
+    expect((thrown as ProviderError).info).toMatchObject({ httpStatus: 202, retryable: true, ambiguous: true });
   });
 });

@@ -396,7 +396,16 @@ export function parseRespOrgChanges(body: unknown): SomosRespOrgChange[] {
 export function parsePending(body: unknown, path: string, operation?: SomosOperation): SomosPending {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const reqId = str(b.reqId) ?? str(b.requestId);
-  if (!reqId) throw unexpectedResponse(operation ?? 'request', '202 without reqId', 202);
+  if (!reqId) {
+    // Accepted, but nothing to follow: whatever was asked may or may not happen. Ambiguous, so a retry
+    // looks at the registry before it acts again.
+    throw new ProviderError('somos', `Somos ${operation ?? 'request'}: accepted (202) without a request id; the outcome is unknown`, {
+      httpStatus: 202,
+      retryable: true,
+      ambiguous: true,
+      kind: 'unavailable',
+    });
+  }
   const blkId = str(b.blkId);
   return { pending: true, reqId, path, ...(operation ? { operation } : {}), ...(blkId ? { blkId } : {}) };
 }

@@ -1,10 +1,10 @@
-import type { BulkWriter, Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
+import { FieldValue, type BulkWriter, type Firestore, type QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import { E164, UpdateNumberBody } from '../../api/schemas.js';
 import { systemContext, type AuditContext } from '../../domain/audit.js';
-import { finalItemStates, itemIdFor, itemStates, jobIdFor, statusFromCounts, type ItemState, type JobItemRecord, type JobRecord, type JobType } from '../../domain/job.js';
+import { finalItemStates, itemIdFor, itemStates, jobDocPath, jobIdFor, statusFromCounts, type ItemState, type JobItemRecord, type JobRecord, type JobType } from '../../domain/job.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
@@ -16,6 +16,7 @@ import { purchaseNumber } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
 import { searchAvailable } from '../numbers/search.js';
 import { providerQueue } from '../../queue/queues.js';
+import { scheduleFinalizeCheck } from './finalize-check.js';
 
 /**
  * Bulk jobs. The API writes the job and its items, then publishes chunks to Pub/Sub; a worker
@@ -76,7 +77,7 @@ export interface ChunkMessage {
   publishedAt: string;
 }
 
-const jobPath = (tenantId: string, jobId: string) => `tenants/${tenantId}/jobs/${jobId}`;
+const jobPath = jobDocPath;
 const itemsPath = (tenantId: string, jobId: string) => `${jobPath(tenantId, jobId)}/items`;
 
 export type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets' | 'somos'>;
@@ -395,7 +396,7 @@ async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise
   return [...found];
 }
 
-export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final' | 'busy';
+export type ItemOutcome = 'succeeded' | 'failed' | 'cancelled' | 'already_final' | 'busy' | 'waiting';
 
 /**
  * What an item needs from its job and that never changes after creation. Cached per instance so
@@ -439,6 +440,11 @@ export function runItem(deps: JobDeps) {
       if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) {
         return { kind: 'busy' as const, leaseUntil: Date.parse(item.leaseUntil), attempts: item.attempts };
       }
+      if (item.state === 'running' && item.waitingForRequest) {
+        // Its registry request outlived the wait: look at it again (below) rather than redo the operation.
+        tx.update(itemRef, { leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
+        return { kind: 'recheck' as const, requestId: item.waitingForRequest };
+      }
       // Only an item that ran before can be queued again after a cancel swept the job's queued items.
       const cancelRequested = item.attempts > 0 && ((await tx.get(jobRef)).get('cancelRequested') as boolean | undefined) === true;
       if (cancelRequested && item.state === 'queued') {
@@ -454,6 +460,11 @@ export function runItem(deps: JobDeps) {
       // this check, and the last item's check is what finishes the job (one per window, deduplicated).
       await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return claim.kind === 'cancelled' ? 'cancelled' : 'already_final';
+    }
+    if (claim.kind === 'recheck') {
+      const outcome = await recheckRequest(deps, ref, claim.requestId, job!, log);
+      if (outcome !== 'waiting') await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
+      return outcome;
     }
     if (claim.kind === 'busy') {
       // Another delivery holds the item — or held it and died. Come back when its lease ends rather
@@ -485,6 +496,13 @@ export function runItem(deps: JobDeps) {
     let succeeded = false;
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
+      if (result.pending === true && typeof result.requestId === 'string') {
+        // Accepted by the registry, not done: the item waits for the request, whose follow-up settles it.
+        if (await waitForRequest(deps, ref, attempt, result, job!.provider)) return 'waiting';
+        // Its request ended before the wait was written (and settled the item itself).
+        await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
+        return 'succeeded';
+      }
       // The operation happened: that is the item's truth even if something else failed it meanwhile,
       // so this write needs no read first.
       const at = deps.now().toISOString();
@@ -506,6 +524,70 @@ export function runItem(deps: JobDeps) {
     await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
     return succeeded ? 'succeeded' : 'failed';
   };
+}
+
+/** How long an item waits for its registry request before looking at it itself (the request's follow-ups poll for about an hour). */
+const REQUEST_WAIT_MS = 75 * 60 * 1000;
+const REQUEST_RECHECK_MS = 15 * 60 * 1000;
+type ItemRef = { tenantId: string; jobId: string; itemId: string };
+
+/**
+ * The item waits for a 202'd registry request: still `running` (its job stays open), leased until a
+ * fallback look at the request, scheduled here. False when the request ended first: its follow-up
+ * settled the item (or a newer delivery holds it).
+ */
+async function waitForRequest(deps: JobDeps, ref: ItemRef, attempt: number, result: Record<string, unknown>, provider: string, waitMs = REQUEST_WAIT_MS): Promise<boolean> {
+  const db = await deps.db();
+  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
+  const leaseUntil = new Date(deps.now().getTime() + waitMs);
+  const waiting = await db.runTransaction(async (tx) => {
+    const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+    if (!current || current.state !== 'running' || current.attempts !== attempt) return false;
+    tx.update(itemRef, { result, waitingForRequest: result.requestId, leaseUntil: leaseUntil.toISOString(), updatedAt: deps.now().toISOString() });
+    return true;
+  });
+  if (waiting) {
+    await deps.tasks.enqueue({
+      queue: providerQueue(provider),
+      ...taskTarget(deps.config, taskEndpoints.jobItem),
+      body: ref,
+      scheduleAt: new Date(leaseUntil.getTime() + 1000),
+      id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-wait${leaseUntil.getTime()}`,
+    });
+  }
+  return waiting;
+}
+
+/**
+ * The fallback look at a waiting item's request: one poll of the registry through the request's own
+ * follow-up code (which also restarts a lost follow-up chain, and fails the request after its last
+ * poll). An ended request has settled the item; a pending one is looked at again later.
+ */
+async function recheckRequest(deps: JobDeps, ref: ItemRef, requestId: string, job: JobBasics, log: Logger): Promise<ItemOutcome> {
+  const { followUpRequest } = await import('../tollfree/followup.js');
+  const { tollfreeRequests, jobItemOutcome } = await import('../tollfree/requests.js');
+  const request = await tollfreeRequests(deps.db).get(ref.tenantId, requestId);
+  const db = await deps.db();
+  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
+  if (!request) {
+    const at = deps.now().toISOString();
+    await itemRef.update({ state: 'failed', error: { code: 'INTERNAL', message: 'The registry request this item waited for is gone', retryable: false }, finishedAt: at, leaseUntil: null, updatedAt: at });
+    return 'failed';
+  }
+  const status = request.status === 'pending' ? (await followUpRequest(deps)(ref.tenantId, requestId, request.attempts, systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`))).status : request.status;
+  const item = (await itemRef.get()).data() as JobItemRecord;
+  if (finalItemStates.includes(item.state)) return item.state === 'succeeded' ? 'succeeded' : 'failed';
+  if (status === 'pending') {
+    log.info('job item still waiting for its registry request', { jobId: ref.jobId, itemId: ref.itemId, requestId });
+    await waitForRequest(deps, ref, item.attempts, item.result ?? { pending: true, requestId }, job.provider, REQUEST_RECHECK_MS);
+    return 'waiting';
+  }
+  // Ended, yet the item was not settled with it (a request from before items waited): settle it now.
+  const ended = (await tollfreeRequests(deps.db).get(ref.tenantId, requestId))!;
+  const outcome = jobItemOutcome(ended);
+  const at = deps.now().toISOString();
+  await itemRef.update({ ...outcome, finishedAt: at, leaseUntil: null, waitingForRequest: FieldValue.delete(), updatedAt: at });
+  return outcome.state;
 }
 
 /** The one provider operation of an item, through the single-item services (same money safety). */
@@ -601,21 +683,6 @@ export async function itemCounts(db: Firestore, tenantId: string, jobId: string)
   return Object.fromEntries(entries) as Record<ItemState, number>;
 }
 
-/**
- * Finished items ask for a completion check; checks are de-duplicated per job and time window,
- * so a 10,000-item job is counted a few dozen times, not 10,000 times.
- */
-export async function scheduleFinalizeCheck(deps: Pick<JobDeps, 'tasks' | 'config' | 'now'>, tenantId: string, jobId: string): Promise<void> {
-  const windowMs = deps.config.JOB_FINALIZE_WINDOW_MS;
-  const window = Math.floor(deps.now().getTime() / windowMs);
-  await deps.tasks.enqueue({
-    queue: taskEndpoints.jobFinalize.queue,
-    ...taskTarget(deps.config, taskEndpoints.jobFinalize),
-    body: { tenantId, jobId },
-    scheduleAt: new Date((window + 1) * windowMs),
-    id: `job-finalize-${tenantId}-${jobId}-${window}`,
-  });
-}
 
 /** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
 export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<void> {

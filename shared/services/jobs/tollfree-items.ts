@@ -1,39 +1,71 @@
 import type { AuditContext } from '../../domain/audit.js';
-import type { JobItemRecord } from '../../domain/job.js';
+import type { JobItemOrigin, JobItemRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
-import { activateNumber, changeRouting, getNumber as getTollFree, reserveNumbers } from '../tollfree/numbers.js';
+import {
+  activateNumber,
+  adoptLostActivation,
+  adoptLostReservation,
+  changeRouting,
+  getNumber as getTollFree,
+  reserveNumbers,
+  routingAlreadyApplied,
+} from '../tollfree/numbers.js';
+import { pendingAnswer, pendingRequestOf } from '../tollfree/requests.js';
 import { requestTextEnablement } from '../tollfree/sms.js';
 import type { JobBasics, JobDeps } from './jobs.js';
 
-/** The one registry operation of a toll-free job item (Somos), through the single-number services. */
+/**
+ * The one registry operation of a toll-free job item (Somos), through the single-number services.
+ * A delivery after the first (attempts > 0) may follow one whose registry call took effect without
+ * our hearing of it, so it looks before it acts: a request of its own still pending at the registry
+ * (202) is waited for, and a reservation or customer record the registry already holds is adopted.
+ * A 202 answer leaves the item waiting (runItem); the request's follow-up settles it.
+ */
 export async function performTollFreeItem(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit: AuditContext): Promise<Record<string, unknown>> {
+  const origin: JobItemOrigin = { jobId: job.id, itemId: item.id };
+  const retried = item.attempts > 0;
+  if (retried && job.type !== 'tollfree-sms') {
+    const pending = await pendingRequestOf(deps, job.tenantId, origin);
+    if (pending) return tollFreeOutcome(String(item.input.number), pendingAnswer(pending));
+  }
   switch (job.type) {
     case 'tollfree-reserve': {
       const input = item.input as { number: string; contactName: string; contactPhone: string; notes?: string };
       const existing = await getTollFree(deps, job.tenantId, input.number);
       if (existing && ['reserved', 'active', 'transferring'].includes(existing.status)) return { number: input.number, status: existing.status };
-      const result = await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) }, audit);
+      const contact = { contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
+      const adopted = retried ? await adoptLostReservation(deps, job.tenantId, { num: input.number, ...contact }, audit) : undefined;
+      const result = adopted ?? (await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, ...contact }, audit, origin));
       if ('failed' in result && result.failed.length) throw new AppError('CONFLICT', `Not reserved: ${result.failed[0]!.reason}`, { number: input.number, retryable: false });
       return tollFreeOutcome(input.number, result);
     }
     case 'tollfree-activate': {
       const input = item.input as { number: string; routing: unknown };
       const existing = await getTollFree(deps, job.tenantId, input.number);
-      if (existing?.status === 'active') return { number: input.number, status: 'active' };
-      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing }, audit));
+      if (existing?.status === 'active') {
+        if (routingAlreadyApplied(deps, existing, { routing: input.routing })) return { number: input.number, status: 'active' };
+        throw new AppError('CONFLICT', 'This number is already active with other routing; change it with a tollfree-routing job', { number: input.number, retryable: false });
+      }
+      const adopted = retried && existing ? await adoptLostActivation(deps, existing, { routing: input.routing }, audit) : undefined;
+      if (adopted) return { number: input.number, status: adopted.status };
+      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing }, audit, origin));
     }
     case 'tollfree-routing': {
       const input = item.input as { number: string; routing: unknown; effectiveAt?: string };
-      return tollFreeOutcome(
-        input.number,
-        await changeRouting(deps)(job.tenantId, input.number, { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}) }, audit),
-      );
+      const routing = { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}) };
+      if (retried) {
+        // An update whose answer was lost is not sent again once our record shows it.
+        const existing = await getTollFree(deps, job.tenantId, input.number);
+        if (existing && routingAlreadyApplied(deps, existing, routing)) return { number: input.number, status: existing.status };
+      }
+      return tollFreeOutcome(input.number, await changeRouting(deps)(job.tenantId, input.number, routing, audit, origin));
     }
     case 'tollfree-sms': {
       const input = item.input as { number: string; sms: boolean; mms: boolean; webhookUrl?: string };
       const existing = await getTollFree(deps, job.tenantId, input.number);
-      if (existing?.sms && existing.sms.status !== 'rejected' && existing.sms.sms === input.sms && existing.sms.mms === input.mms) {
-        return { number: input.number, sms: existing.sms.status };
+      const asked = existing?.sms;
+      if (asked && asked.status !== 'rejected' && asked.sms === input.sms && asked.mms === input.mms && asked.webhookUrl === input.webhookUrl) {
+        return { number: input.number, sms: asked.status };
       }
       const view = await requestTextEnablement(deps)(job.tenantId, input.number, { sms: input.sms, mms: input.mms, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) }, audit);
       return { number: input.number, sms: view.status };
@@ -45,7 +77,7 @@ export async function performTollFreeItem(deps: JobDeps, job: JobBasics, item: J
 
 /** A registry answer for an item: done now, or accepted and finishing through a 202 follow-up. */
 function tollFreeOutcome(number: string, result: unknown): Record<string, unknown> {
-  const r = result as { status?: string; requestId?: string; data?: { status?: string }[] };
-  if (r.status === 'pending' && r.requestId) return { number, pending: true, requestId: r.requestId };
+  const r = result as { status?: string; requestId?: string; poll?: string; data?: { status?: string }[] };
+  if (r.status === 'pending' && r.requestId) return { number, pending: true, requestId: r.requestId, ...(r.poll ? { poll: r.poll } : {}) };
   return { number, status: r.status ?? r.data?.[0]?.status ?? 'done' };
 }

@@ -10,6 +10,7 @@ import {
   requestPath,
   requestPollDelayMs,
   scheduleFollowup,
+  settledJobItem,
   tollfreeRequests,
   type SomosFollowup,
   type TollFreeRequestRecord,
@@ -61,6 +62,7 @@ export function followUpRequest(deps: FollowupDeps) {
     } catch (err) {
       if (err instanceof ProviderError && !err.info.retryable) {
         await failRequest(deps, record, { message: err.message, ...(err.info.providerCode ? { code: err.info.providerCode } : {}) }, audit);
+        await settledJobItem(deps, record);
         return { status: 'failed', polledAgain: false };
       }
       throw err;
@@ -68,6 +70,7 @@ export function followUpRequest(deps: FollowupDeps) {
     if (answer.pending) {
       if (attempt + 1 >= MAX_REQUEST_POLLS) {
         await failRequest(deps, record, { message: 'The registry did not produce a result in time' }, audit);
+        await settledJobItem(deps, record);
         return { status: 'failed', polledAgain: false };
       }
       const db = await deps.db();
@@ -76,6 +79,7 @@ export function followUpRequest(deps: FollowupDeps) {
       return { status: 'pending', polledAgain: true };
     }
     await apply(deps, record, answer.data, audit);
+    await settledJobItem(deps, record);
     return { status: 'completed', polledAgain: false };
   };
 }

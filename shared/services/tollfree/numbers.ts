@@ -1,6 +1,7 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
+import type { JobItemOrigin } from '../../domain/job.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordWrite, SomosNumberInfo, SomosResult } from '../../providers/somos/client.js';
 import { parseRouting, RoutingMappingError, toCustomerRecord, type RegistryRouting, type Routing } from '../../providers/somos/routing.js';
@@ -145,7 +146,7 @@ export interface ReserveResult {
 }
 
 export function reserveNumbers(deps: NumberDeps) {
-  return async (tenantId: string, input: ReserveInput, audit: AuditContext): Promise<ReserveResult | PendingAnswer> => {
+  return async (tenantId: string, input: ReserveInput, audit: AuditContext, origin?: JobItemOrigin): Promise<ReserveResult | PendingAnswer> => {
     const settings = await tenantSomos(deps, tenantId);
     const resolved = toSomosSearch(input.spec, 1);
     const requested = resolved.request.kind === 'specific' ? resolved.request.numbers : [];
@@ -165,7 +166,7 @@ export function reserveNumbers(deps: NumberDeps) {
     });
     const context = { requested, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
     if (result.pending) {
-      return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending: result, context }, audit);
+      return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending: result, context, ...(origin ? { origin } : {}) }, audit);
     }
     return finishReserve(deps, tenantId, settings.respOrgId, result.data, context, audit);
   };
@@ -212,6 +213,78 @@ export async function finishReserve(
     return result;
   });
 }
+
+const registryBusy = () => new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retrying shortly', { retryable: true }, 5);
+
+/**
+ * A reservation whose answer never reached us (a timeout or 5xx after the registry acted, or a crash
+ * before our write): the registry shows the number RESERVED by the tenant's RespOrg unit while we
+ * hold no record of it. It is taken as the tenant's unless the owner index names another tenant
+ * (tenants may share a unit). Undefined when there is nothing to adopt.
+ */
+export async function adoptLostReservation(
+  deps: NumberDeps,
+  tenantId: string,
+  input: { num: string; contactName: string; contactPhone: string; notes?: string },
+  audit: AuditContext,
+): Promise<ReserveResult | undefined> {
+  const settings = await tenantSomos(deps, tenantId);
+  const { registry } = await deps.somos();
+  const found = await registry.query(callContext(settings), input.num);
+  if (found.pending) throw registryBusy();
+  if (found.data.status !== 'RESERVED' || found.data.respOrgId !== settings.respOrgId) return undefined;
+  const owner = (await (await deps.db()).doc(ownerPath(input.num)).get()).data() as OwnerDoc | undefined;
+  if (owner && owner.tenantId !== tenantId) return undefined;
+  const { num, ...contact } = input;
+  return finishReserve(deps, tenantId, settings.respOrgId, [num], { requested: [num], ...contact }, audit);
+}
+
+/**
+ * An activation whose answer never reached us: the reserved number already has a customer record at
+ * the registry, which that attempt created. Recorded with the routing it was created with.
+ * Undefined when the registry has no customer record for the number.
+ */
+export async function adoptLostActivation(deps: NumberDeps, record: TollFreeRecord, input: RoutingInput, audit: AuditContext): Promise<TollFreeRecord | undefined> {
+  if (record.status !== 'reserved' || record.pendingRequestId) return undefined;
+  await assertOwner(deps, record);
+  const valid = validateRouting(deps.config, record.id, record.respOrgId, input, deps.now());
+  const { registry } = await deps.somos();
+  const found = await registry.retrieveCustomerRecord(callContext(record), record.id).catch((err: unknown) => {
+    if (err instanceof ProviderError && err.info.httpStatus === 404) return undefined;
+    throw err;
+  });
+  if (!found) return undefined;
+  if (found.pending) throw registryBusy();
+  const context: RoutingContext = {
+    num: record.id,
+    action: 'activate',
+    routing: valid.routing,
+    mode: valid.mode,
+    disasterDefaulted: valid.disasterDefaulted,
+    ...(valid.effectiveAt ? { effectiveAt: valid.effectiveAt.toISOString() } : {}),
+  };
+  const write: SomosCustomerRecordWrite = {
+    num: record.id,
+    ...(found.data.recVersionId ? { recVersionId: found.data.recVersionId } : {}),
+    ...(found.data.status ? { status: found.data.status } : {}),
+    ...(found.data.effDtTm ? { effDtTm: found.data.effDtTm } : {}),
+  };
+  return finishRouting(deps, record.tenantId, context, write, audit);
+}
+
+/** The routing (as validated for this number) is what the record already holds, from the same effective time. */
+export function routingAlreadyApplied(deps: Pick<Deps, 'config' | 'now'>, record: TollFreeRecord, input: RoutingInput): boolean {
+  if (record.status !== 'active' || !record.routing || record.pendingRequestId) return false;
+  const valid = validateRouting(deps.config, record.id, record.respOrgId, input, deps.now());
+  const sameTime = input.effectiveAt === undefined || (record.routingEffectiveAt !== undefined && Date.parse(record.routingEffectiveAt) === valid.effectiveAt?.getTime());
+  return sameTime && (record.routingMode ?? 'normal') === valid.mode && canonical(record.routing) === canonical(valid.routing);
+}
+
+/** JSON with sorted keys: the same routing however its fields were ordered. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 
 export function releaseReservation(deps: NumberDeps) {
   return async (tenantId: string, num: string, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
@@ -336,7 +409,10 @@ export function validateRouting(config: Deps['config'], num: string, respOrgId: 
   } catch (err) {
     if (!(err instanceof RoutingMappingError)) throw err;
     if (/sipGatewayNumber/.test(err.message)) {
-      throw new AppError('SERVICE_UNAVAILABLE', 'SIP destinations need the platform’s SIP gateway number (SOMOS_SIP_GATEWAY_NUMBER), which is not configured');
+      // Configuration, not a passing outage: retrying (a bulk item) would not help.
+      throw new AppError('SERVICE_UNAVAILABLE', 'SIP destinations need the platform’s SIP gateway number (SOMOS_SIP_GATEWAY_NUMBER), which is not configured', {
+        retryable: false,
+      });
     }
     const path = err.field === 'respOrgId' ? 'tenant.respOrgId' : routingIssuePath(err.field);
     throw new AppError('VALIDATION_ERROR', `Invalid ${path}: ${err.message.replace(/^[^:]+: /, '')}`, { issues: [{ path, message: err.message }] });
@@ -366,7 +442,7 @@ export interface RoutingContext {
 }
 
 export function activateNumber(deps: NumberDeps) {
-  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
+  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext, origin?: JobItemOrigin): Promise<TollFreeView | PendingAnswer> => {
     const record = await requireNumber(deps, tenantId, num);
     if (record.status === 'active') throw conflict('This number is already active; change its routing with PUT /v1/tollfree/{number}/routing');
     if (record.status !== 'reserved') throw conflict(`Only a reserved number can be activated; this one is ${record.status}`, { status: record.status });
@@ -375,12 +451,12 @@ export function activateNumber(deps: NumberDeps) {
     const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
     const { registry } = await deps.somos();
     const result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
-    return afterRoutingCall(deps, record, valid, 'activate', result, audit);
+    return afterRoutingCall(deps, record, valid, 'activate', result, audit, origin);
   };
 }
 
 export function changeRouting(deps: NumberDeps) {
-  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
+  return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext, origin?: JobItemOrigin): Promise<TollFreeView | PendingAnswer> => {
     const record = await requireNumber(deps, tenantId, num);
     if (record.status === 'reserved') throw conflict('This number has no routing yet; activate it with POST /v1/tollfree/{number}/activate');
     if (record.status !== 'active') throw conflict(`Routing can only change on an active number; this one is ${record.status}`, { status: record.status });
@@ -402,11 +478,12 @@ export function changeRouting(deps: NumberDeps) {
     try {
       result = await update(known ?? (await current()));
     } catch (err) {
-      // Someone else (or an earlier effective-dated change) moved the record on: once more with its version.
-      if (!(known && err instanceof ProviderError && err.info.httpStatus === 409)) throw err;
+      // Someone else (or an earlier effective-dated change) moved the record on since its version was
+      // read: once more with its current version. (A number taken elsewhere is not retried.)
+      if (!(err instanceof ProviderError && err.info.httpStatus === 409 && err.info.kind !== 'not_available')) throw err;
       result = await update(await current());
     }
-    return afterRoutingCall(deps, record, valid, 'routing', result, audit);
+    return afterRoutingCall(deps, record, valid, 'routing', result, audit, origin);
   };
 }
 
@@ -417,6 +494,7 @@ async function afterRoutingCall(
   action: 'activate' | 'routing',
   result: SomosResult<SomosCustomerRecordWrite>,
   audit: AuditContext,
+  origin?: JobItemOrigin,
 ): Promise<TollFreeView | PendingAnswer> {
   const context: RoutingContext = {
     num: record.id,
@@ -429,7 +507,14 @@ async function afterRoutingCall(
   if (result.pending) {
     return startPendingRequest(deps)(
       record.tenantId,
-      { operation: action, roid: record.respOrgId, pending: result, context: plain(context) as unknown as Record<string, unknown>, resource: `/v1/tollfree/${record.id}` },
+      {
+        operation: action,
+        roid: record.respOrgId,
+        pending: result,
+        context: plain(context) as unknown as Record<string, unknown>,
+        resource: `/v1/tollfree/${record.id}`,
+        ...(origin ? { origin } : {}),
+      },
       audit,
       (tx, db, requestId) => tx.update(db.doc(numberPath(record.tenantId, record.id)), { pendingRequestId: requestId }),
     );

@@ -128,7 +128,7 @@ export async function tenantSomos(deps: Pick<Deps, 'db' | 'config'>, tenantId: s
   const own = typeof data.respOrgId === 'string' && /^[A-Z0-9]{5}$/.test(data.respOrgId) ? data.respOrgId : undefined;
   const respOrgId = own ?? deps.config.SOMOS_DEFAULT_RESPORG_ID;
   if (!respOrgId) {
-    throw new AppError('SERVICE_UNAVAILABLE', 'This tenant has no RespOrg: set respOrgId on the tenant or SOMOS_DEFAULT_RESPORG_ID');
+    throw new AppError('SERVICE_UNAVAILABLE', 'This tenant has no RespOrg: set respOrgId on the tenant or SOMOS_DEFAULT_RESPORG_ID', { retryable: false });
   }
   const ownEntity = typeof data.somosEntityId === 'string' && /^[A-Z0-9]{2}$/.test(data.somosEntityId) ? data.somosEntityId : undefined;
   // A tenant with its own unit and no entity: its unit's entity, not the platform's.

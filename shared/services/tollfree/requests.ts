@@ -1,6 +1,8 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { FieldValue, type Firestore, type Transaction } from '@google-cloud/firestore';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
+import { jobItemPath, type JobItemError, type JobItemOrigin } from '../../domain/job.js';
+import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import type { Deps } from '../../deps.js';
 import type { SomosOperation, SomosPending } from '../../providers/somos/client.js';
 import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
@@ -27,6 +29,8 @@ export interface TollFreeRequestRecord extends TenantDoc {
   error?: { message: string; code?: string };
   attempts: number;
   completedAt?: string;
+  /** Made for a bulk job's item: the item waits for this request and is settled with it. */
+  origin?: JobItemOrigin;
 }
 
 export const tollfreeRequests = (db: Deps['db']) =>
@@ -79,7 +83,7 @@ export function startPendingRequest(deps: RequestDeps) {
   const requests = tollfreeRequests(deps.db);
   return async (
     tenantId: string,
-    input: { operation: TollFreeOperation; roid: string; pending: SomosPending; context: Record<string, unknown>; resource?: string },
+    input: { operation: TollFreeOperation; roid: string; pending: SomosPending; context: Record<string, unknown>; resource?: string; origin?: JobItemOrigin },
     audit: AuditContext,
     /** Writes that belong with the request (e.g. the number's pendingRequestId); writes only. */
     alongside?: (tx: Transaction, db: Firestore, requestId: string) => void,
@@ -94,6 +98,7 @@ export function startPendingRequest(deps: RequestDeps) {
       somos: { path: input.pending.path, reqId: input.pending.reqId, ...(input.pending.operation ? { operation: input.pending.operation } : {}) },
       context: input.context,
       ...(input.resource ? { resource: input.resource } : {}),
+      ...(input.origin ? { origin: input.origin } : {}),
       attempts: 0,
       createdAt: now,
       updatedAt: now,
@@ -102,6 +107,45 @@ export function startPendingRequest(deps: RequestDeps) {
     await scheduleFollowup(deps, { kind: 'request', tenantId, id: record.id, attempt: 0 }, requestPollDelayMs(0));
     return pendingAnswer(record);
   };
+}
+
+/**
+ * A finished request as its job item's outcome. A reservation the registry completed without the
+ * item's number (listed in `failed`) did not happen: the item fails.
+ */
+export function jobItemOutcome(
+  request: Pick<TollFreeRequestRecord, 'status' | 'operation' | 'result' | 'error' | 'context'>,
+): { state: 'succeeded'; result: Record<string, unknown> } | { state: 'failed'; error: JobItemError } {
+  const num = typeof request.context.num === 'string' ? request.context.num : ((request.context.requested as string[] | undefined)?.[0] ?? '');
+  if (request.status === 'failed') {
+    return {
+      state: 'failed',
+      error: { code: 'PROVIDER_ERROR', provider: 'somos', message: request.error?.message ?? 'The registry request failed', ...(request.error?.code ? { providerCode: request.error.code } : {}), retryable: false },
+    };
+  }
+  const result = (request.result ?? {}) as { status?: string; data?: { status?: string }[]; failed?: { number: string; reason: string }[] };
+  if (request.operation === 'reserve' && (result.failed?.length || !result.data?.length)) {
+    const reason = result.failed?.[0]?.reason ?? 'not reserved at the registry';
+    return { state: 'failed', error: { code: 'CONFLICT', provider: 'somos', message: `Not reserved: ${reason}`, retryable: false } };
+  }
+  return { state: 'succeeded', result: { number: num, status: result.status ?? result.data?.[0]?.status ?? 'done' } };
+}
+
+/** The still-pending registry request an earlier delivery of this job item started, if any. */
+export async function pendingRequestOf(deps: Pick<Deps, 'db'>, tenantId: string, origin: JobItemOrigin): Promise<TollFreeRequestRecord | undefined> {
+  const snap = await (await deps.db())
+    .collection(`tenants/${tenantId}/tollfreeRequests`)
+    .where('origin.jobId', '==', origin.jobId)
+    .where('origin.itemId', '==', origin.itemId)
+    .where('status', '==', 'pending')
+    .limit(1)
+    .get();
+  return snap.docs[0]?.data() as TollFreeRequestRecord | undefined;
+}
+
+/** After a request with an origin ended (its transaction committed): the job may be done now. */
+export async function settledJobItem(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, request: Pick<TollFreeRequestRecord, 'tenantId' | 'origin'>): Promise<void> {
+  if (request.origin) await scheduleFinalizeCheck(deps, request.tenantId, request.origin.jobId);
 }
 
 export const pendingAnswer = (record: Pick<TollFreeRequestRecord, 'id' | 'resource'>): PendingAnswer => ({
@@ -138,6 +182,18 @@ export function finishRequest(
     updatedAt: now.toISOString(),
   };
   tx.set(db.doc(requestPath(record.tenantId, record.id)), JSON.parse(JSON.stringify(next)) as TollFreeRequestRecord);
+  // The job item that waits for this request ends with it, in the same transaction (the caller
+  // schedules the job's completion check once it has committed: settledJobItem).
+  if (record.origin) {
+    const at = now.toISOString();
+    tx.update(db.doc(jobItemPath(record.tenantId, record.origin)), {
+      ...jobItemOutcome(next),
+      finishedAt: at,
+      leaseUntil: null,
+      waitingForRequest: FieldValue.delete(),
+      updatedAt: at,
+    });
+  }
   recordAudit(db, tx, record.tenantId, audit, {
     action: `tollfree.${record.operation}_${outcome.status}`,
     resource: `tollfree-requests/${record.id}`,
