@@ -8,6 +8,7 @@ import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { PubSubPublisher } from '../../shared/queue/pubsub-publisher.js';
 import { jobIdFor } from '../../shared/domain/job.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Bulk jobs over the real pipeline: API → Firestore → Pub/Sub emulator push → worker → local Cloud
 // Tasks (rate-limited per provider) → item tasks → provider sandboxes.
@@ -289,15 +290,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
   const somos = () => stack.sandboxes.somos!;
   const contact = { contactName: 'Ops', contactPhone: '+14155550100' };
   const itemsOf = async (jobId: string) => (await admin.get(`/v1/jobs/${jobId}/items`)).body.data as { index: number; state: string; attempts: number; result?: Record<string, unknown>; error?: Record<string, unknown> }[];
-  async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+
 
   it('waits for a 202 and ends each item with the registry’s real answer (not "succeeded" on acceptance)', async () => {
     somos().seedNumber('8445550301', { status: 'SPARE' });
@@ -308,7 +301,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
       created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: ['8445550301', '8445550302'].map((number) => ({ number, ...contact })) });
       expect(created.status, JSON.stringify(created.body)).toBe(202);
       // Both accepted with 202: the items wait (running) and the job stays open.
-      const waiting = await until(async () => {
+      const waiting = await waitFor(async () => {
         const items = await itemsOf(created!.body.id);
         return items.length === 2 && items.every((i) => i.result?.pending === true) ? items : undefined;
       });
@@ -334,7 +327,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
     let jobId: string;
     try {
       jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8555550305', ...contact }] })).body.id;
-      await until(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
+      await waitFor(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
     } finally {
       somos().configure({ syncTimeoutPaths: [] });
     }

@@ -6,6 +6,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { ensureDevKeys, mintDevTaskToken, mintDevToken } from '../../scripts/local/dev-auth.js';
 import type { NumberRecord } from '../../shared/domain/number.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The Cloud Tasks follow-up that settles purchases a request could not settle itself.
 const projectId = 'demo-followup';
@@ -28,16 +29,6 @@ const firstAvailable = async (areaCode: string) => {
   const res = await member.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=1`);
   return res.body.data[0].phoneNumber as string;
 };
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** A pending purchase as a request that died mid-way leaves it (lease already over). */
 async function leftPending(phoneNumber: string, purchase?: NumberRecord['purchase']): Promise<NumberRecord> {

@@ -3,6 +3,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import { telnyxKeyPair, telnyxSignatureHeaders } from '../../shared/providers/telnyx/webhooks.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Issue 4: "I need a French local number" → requirements → group → values and documents → approval →
 // order → signed webhook → active, with every bad step a clear 4xx.
@@ -23,16 +24,6 @@ const telnyx = () => stack.sandboxes.telnyx!;
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(512, 1)]);
 let memberToken: string;
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a French local number, from requirements to active', () => {
   let groupId: string;
