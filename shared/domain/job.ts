@@ -50,10 +50,11 @@ export interface JobItemRecord {
   result?: Record<string, unknown>;
   error?: JobItemError;
   /**
-   * The registry answered 202 (a toll-free request, tollfreeRequests/{id}): the item stays `running`
-   * until that request ends, and the request's follow-up settles the item with its real outcome.
+   * The provider accepted the operation but has not done it yet: a toll-free registry request that
+   * answered 202 (tollfreeRequests/{id}), or a number order (the number stays pending). The item stays
+   * `running` until then; whatever settles the request or the number settles the item with it.
    */
-  waitingForRequest?: string;
+  waitingFor?: ItemWait;
   updatedAt: string;
   finishedAt?: string;
 }
@@ -64,6 +65,20 @@ export interface JobItemError {
   provider?: string;
   providerCode?: string;
   retryable?: boolean;
+}
+
+export type ItemWait = { kind: 'tollfree-request'; id: string } | { kind: 'number-order'; id: string };
+
+/** A job item's final fields for an ordered number that left `pending`; undefined while it has not. */
+export function orderedNumberOutcome(number: { id: string; status: string; provider: string; statusReason?: string }):
+  | { state: 'succeeded'; result: Record<string, unknown> }
+  | { state: 'failed'; error: JobItemError }
+  | undefined {
+  if (number.status === 'pending') return undefined;
+  if (number.status === 'error') {
+    return { state: 'failed', error: { code: 'PROVIDER_ERROR', provider: number.provider, message: number.statusReason ?? `The ${number.provider} order failed`, retryable: false } };
+  }
+  return { state: 'succeeded', result: { numberId: number.id, status: number.status } };
 }
 
 /** Which job item an operation is done for (kept on what outlives the item's task, e.g. a 202'd registry request). */

@@ -333,7 +333,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
     }
     const db = testFirestore(projectId);
     const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
-    const requestId = (await itemRef.get()).get('waitingForRequest') as string;
+    const requestId = (await itemRef.get()).get('waitingFor.id') as string;
     const runTask = async () => {
       const url = `${stack.url}/internal/tasks/job-item`;
       const res = await fetch(url, {
@@ -446,7 +446,7 @@ describe('cancel, dead letters, callbacks', () => {
     expect(job.chunksPublishedAt).toBeUndefined(); // internal
   });
 
-  it('an item delivered again after its purchase became an open order counts it as done (no 409 from its own claim)', async () => {
+  it('an item delivered again after its purchase became an open order waits for that order (no 409 from its own claim, no second purchase)', async () => {
     const [phoneNumber] = await available('twilio', 'areaCode=312', 1);
     const db = testFirestore(projectId);
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }] });
@@ -466,11 +466,53 @@ describe('cancel, dead letters, callbacks', () => {
         headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json', 'x-cloudtasks-taskretrycount': '1' },
         body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
       });
-      expect(await res.json()).toEqual({ outcome: 'succeeded' });
-      expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { numberId, status: 'pending' } });
+      expect(await res.json()).toEqual({ outcome: 'waiting' });
+      expect((await itemRef.get()).data()).toMatchObject({ state: 'running', result: { numberId, status: 'pending' }, waitingFor: { kind: 'number-order', id: numberId } });
       expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
     } finally {
       await numberRef.set(bought); // the order was made up: nothing should try to settle it later
+    }
+    // The order "completed" without anything telling the item: when its wait runs out, it looks itself.
+    await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
+    const url = `${stack.url}/internal/tasks/job-item`;
+    const again = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
+    });
+    expect(await again.json()).toEqual({ outcome: 'succeeded' });
+    expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { numberId, status: 'active' } });
+    expect((await itemRef.get()).get('waitingFor')).toBeUndefined();
+  });
+
+  it('an item whose purchase became a provider order (Telnyx) waits for the order and ends with its outcome', async () => {
+    const telnyx = stack.sandboxes.telnyx!;
+    const numbers = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=2')).body.data.map((n: { phoneNumber: string }) => n.phoneNumber) as string[];
+    expect(numbers).toHaveLength(2);
+    telnyx.configure({ orderCompletion: 'manual' });
+    try {
+      const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'telnyx', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const items = async () => (await member.get(`/v1/jobs/${created.body.id}/items`)).body.data as { state: string; result?: { numberId?: string; status?: string }; error?: unknown }[];
+      // Ordered, not bought yet: the items wait and the job stays open.
+      const waiting = await waitFor(async () => {
+        const list = await items();
+        return list.length === 2 && list.every((i) => i.result?.status === 'pending') ? list : undefined;
+      });
+      expect(waiting.map((i) => i.state)).toEqual(['running', 'running']);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await member.get(`/v1/jobs/${created.body.id}`)).body.finishedAt).toBeUndefined();
+      // Telnyx completes one order and refuses the other; its signed webhooks settle the numbers, and the items with them.
+      const orderOf = async (numberId: string) => (await member.get(`/v1/numbers/${numberId}`)).body.orderId as string;
+      await telnyx.completeOrder(await orderOf(waiting[0]!.result!.numberId!), 'success');
+      await telnyx.completeOrder(await orderOf(waiting[1]!.result!.numberId!), 'failure', 'rejected by the carrier');
+      const job = await finished(created.body.id);
+      expect(job).toMatchObject({ status: 'completed_with_errors', counts: { succeeded: 1, failed: 1 } });
+      const [done, refused] = await items();
+      expect(done).toMatchObject({ state: 'succeeded', result: { numberId: waiting[0]!.result!.numberId, status: 'active' } });
+      expect(refused).toMatchObject({ state: 'failed', error: { code: 'PROVIDER_ERROR', provider: 'telnyx', message: expect.stringMatching(/rejected by the carrier/), retryable: false } });
+    } finally {
+      telnyx.configure({ orderCompletion: 'webhook' });
     }
   });
 

@@ -4,7 +4,21 @@ import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import { E164, UpdateNumberBody } from '../../api/schemas.js';
 import { systemContext, type AuditContext } from '../../domain/audit.js';
-import { finalItemStates, itemIdFor, itemStates, jobDocPath, jobIdFor, statusFromCounts, type ItemState, type JobItemRecord, type JobRecord, type JobType } from '../../domain/job.js';
+import {
+  finalItemStates,
+  itemIdFor,
+  itemStates,
+  jobDocPath,
+  jobIdFor,
+  orderedNumberOutcome,
+  statusFromCounts,
+  type ItemState,
+  type ItemWait,
+  type JobItemError,
+  type JobItemRecord,
+  type JobRecord,
+  type JobType,
+} from '../../domain/job.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
@@ -12,7 +26,7 @@ import { isProviderError } from '../../http/provider-errors.js';
 import { assertOutboundUrl } from '../../http/outbound-url.js';
 import { assertRoomFor, changeUsage, defaultLimits, readLimits, readUsage } from '../../domain/limits.js';
 import type { NumberProviderName } from '../../providers/registry.js';
-import { purchaseNumber } from '../numbers/purchase.js';
+import { purchaseNumber, settlePendingPurchase } from '../numbers/purchase.js';
 import { releaseNumber, updateNumber } from '../numbers/manage.js';
 import { searchAvailable } from '../numbers/search.js';
 import { providerQueue } from '../../queue/queues.js';
@@ -440,10 +454,10 @@ export function runItem(deps: JobDeps) {
       if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) {
         return { kind: 'busy' as const, leaseUntil: Date.parse(item.leaseUntil), attempts: item.attempts };
       }
-      if (item.state === 'running' && item.waitingForRequest) {
-        // Its registry request outlived the wait: look at it again (below) rather than redo the operation.
+      if (item.state === 'running' && item.waitingFor) {
+        // What it waits for outlived the wait: look at it again (below) rather than redo the operation.
         tx.update(itemRef, { leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
-        return { kind: 'recheck' as const, requestId: item.waitingForRequest };
+        return { kind: 'recheck' as const, wait: item.waitingFor };
       }
       // Only an item that ran before can be queued again after a cancel swept the job's queued items.
       const cancelRequested = item.attempts > 0 && ((await tx.get(jobRef)).get('cancelRequested') as boolean | undefined) === true;
@@ -462,7 +476,7 @@ export function runItem(deps: JobDeps) {
       return claim.kind === 'cancelled' ? 'cancelled' : 'already_final';
     }
     if (claim.kind === 'recheck') {
-      const outcome = await recheckRequest(deps, ref, claim.requestId, job!, log);
+      const outcome = await recheckWait(deps, ref, claim.wait, job!, log);
       if (outcome !== 'waiting') await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
       return outcome;
     }
@@ -496,12 +510,13 @@ export function runItem(deps: JobDeps) {
     let succeeded = false;
     try {
       const result = await perform(deps, claim.job, claim.item, audit, log);
-      if (result.pending === true && typeof result.requestId === 'string') {
-        // Accepted by the registry, not done: the item waits for the request, whose follow-up settles it.
-        if (await waitForRequest(deps, ref, attempt, result, job!.provider)) return 'waiting';
-        // Its request ended before the wait was written (and settled the item itself).
+      const wait = acceptedNotDone(claim.job, result);
+      if (wait) {
+        // Accepted by the provider, not done: the item waits; what settles the request or order settles it.
+        if (await waitForSettlement(deps, ref, attempt, result, job!.provider, wait)) return 'waiting';
+        // It ended before the wait was written, and the item with it.
         await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-        return 'succeeded';
+        return (await itemRef.get()).get('state') === 'failed' ? 'failed' : 'succeeded';
       }
       // The operation happened: that is the item's truth even if something else failed it meanwhile,
       // so this write needs no read first.
@@ -526,67 +541,107 @@ export function runItem(deps: JobDeps) {
   };
 }
 
-/** How long an item waits for its registry request before looking at it itself (the request's follow-ups poll for about an hour). */
-const REQUEST_WAIT_MS = 75 * 60 * 1000;
-const REQUEST_RECHECK_MS = 15 * 60 * 1000;
+/** How long an item waits before looking itself (a 202's follow-ups poll for about an hour; an order's every 10 minutes). */
+const SETTLEMENT_WAIT_MS = 75 * 60 * 1000;
+const SETTLEMENT_RECHECK_MS = 15 * 60 * 1000;
 type ItemRef = { tenantId: string; jobId: string; itemId: string };
 
+/** A result the provider accepted without doing it yet: a toll-free 202, or a purchase that became an order. */
+function acceptedNotDone(job: JobBasics, result: Record<string, unknown>): ItemWait | undefined {
+  if (result.pending === true && typeof result.requestId === 'string') return { kind: 'tollfree-request', id: result.requestId };
+  if (job.type === 'purchase' && result.status === 'pending' && typeof result.numberId === 'string') return { kind: 'number-order', id: result.numberId };
+  return undefined;
+}
+
 /**
- * The item waits for a 202'd registry request: still `running` (its job stays open), leased until a
- * fallback look at the request, scheduled here. False when the request ended first: its follow-up
- * settled the item (or a newer delivery holds it).
+ * The item waits: still `running` (its job stays open), leased until a fallback look of its own,
+ * scheduled here. False when what it waits for ended first and settled the item (or a newer
+ * delivery holds it).
  */
-async function waitForRequest(deps: JobDeps, ref: ItemRef, attempt: number, result: Record<string, unknown>, provider: string, waitMs = REQUEST_WAIT_MS): Promise<boolean> {
+async function waitForSettlement(deps: JobDeps, ref: ItemRef, attempt: number, result: Record<string, unknown>, provider: string, wait: ItemWait, waitMs = SETTLEMENT_WAIT_MS): Promise<boolean> {
   const db = await deps.db();
   const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
   const leaseUntil = new Date(deps.now().getTime() + waitMs);
   const waiting = await db.runTransaction(async (tx) => {
     const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
     if (!current || current.state !== 'running' || current.attempts !== attempt) return false;
-    tx.update(itemRef, { result, waitingForRequest: result.requestId, leaseUntil: leaseUntil.toISOString(), updatedAt: deps.now().toISOString() });
+    tx.update(itemRef, { result, waitingFor: wait, leaseUntil: leaseUntil.toISOString(), updatedAt: deps.now().toISOString() });
     return true;
   });
-  if (waiting) {
-    await deps.tasks.enqueue({
-      queue: providerQueue(provider),
-      ...taskTarget(deps.config, taskEndpoints.jobItem),
-      body: ref,
-      scheduleAt: new Date(leaseUntil.getTime() + 1000),
-      id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-wait${leaseUntil.getTime()}`,
-    });
+  if (!waiting) return false;
+  // What it waits for may have ended between the provider's answer and this write, without seeing the wait.
+  if (wait.kind === 'number-order') {
+    const number = await deps.numbers.get(ref.tenantId, wait.id);
+    if (number && number.status !== 'pending') {
+      await settleWaitingItem(deps, ref, orderedNumberOutcome(number)!);
+      return false;
+    }
   }
-  return waiting;
+  await deps.tasks.enqueue({
+    queue: providerQueue(provider),
+    ...taskTarget(deps.config, taskEndpoints.jobItem),
+    body: ref,
+    scheduleAt: new Date(leaseUntil.getTime() + 1000),
+    id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-wait${leaseUntil.getTime()}`,
+  });
+  return true;
+}
+
+/** Ends a waiting item with its outcome, unless something settled it already. True when this call did. */
+async function settleWaitingItem(
+  deps: Pick<JobDeps, 'db' | 'now'>,
+  ref: ItemRef,
+  outcome: { state: 'succeeded'; result: Record<string, unknown> } | { state: 'failed'; error: JobItemError },
+): Promise<boolean> {
+  const db = await deps.db();
+  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
+  return db.runTransaction(async (tx) => {
+    const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+    if (!current || current.state !== 'running' || !current.waitingFor) return false;
+    const at = deps.now().toISOString();
+    tx.update(itemRef, { ...outcome, finishedAt: at, leaseUntil: null, waitingFor: FieldValue.delete(), updatedAt: at });
+    return true;
+  });
 }
 
 /**
- * The fallback look at a waiting item's request: one poll of the registry through the request's own
- * follow-up code (which also restarts a lost follow-up chain, and fails the request after its last
- * poll). An ended request has settled the item; a pending one is looked at again later.
+ * The fallback look of a waiting item whose wait ran out, through the code that normally settles
+ * what it waits for (which also restarts a lost follow-up chain): one poll of a toll-free request
+ * (failed after its last poll), or the purchase follow-up of an ordered number. Still open → another
+ * look later; ended → the item ends with it.
  */
-async function recheckRequest(deps: JobDeps, ref: ItemRef, requestId: string, job: JobBasics, log: Logger): Promise<ItemOutcome> {
-  const { followUpRequest } = await import('../tollfree/followup.js');
-  const { tollfreeRequests, jobItemOutcome } = await import('../tollfree/requests.js');
-  const request = await tollfreeRequests(deps.db).get(ref.tenantId, requestId);
-  const db = await deps.db();
-  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
-  if (!request) {
-    const at = deps.now().toISOString();
-    await itemRef.update({ state: 'failed', error: { code: 'INTERNAL', message: 'The registry request this item waited for is gone', retryable: false }, finishedAt: at, leaseUntil: null, updatedAt: at });
-    return 'failed';
+async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobBasics, log: Logger): Promise<ItemOutcome> {
+  const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
+  let outcome: Parameters<typeof settleWaitingItem>[2] | undefined;
+  if (wait.kind === 'tollfree-request') {
+    const { followUpRequest } = await import('../tollfree/followup.js');
+    const { tollfreeRequests, jobItemOutcome } = await import('../tollfree/requests.js');
+    const requests = tollfreeRequests(deps.db);
+    let request = await requests.get(ref.tenantId, wait.id);
+    if (request?.status === 'pending') {
+      await followUpRequest(deps)(ref.tenantId, wait.id, request.attempts, audit);
+      request = await requests.get(ref.tenantId, wait.id);
+    }
+    if (!request) outcome = { state: 'failed', error: { code: 'INTERNAL', message: 'The registry request this item waited for is gone', retryable: false } };
+    else if (request.status !== 'pending') outcome = jobItemOutcome(request);
+  } else {
+    let number = await deps.numbers.get(ref.tenantId, wait.id);
+    if (number?.status === 'pending') {
+      await settlePendingPurchase(deps)(ref.tenantId, wait.id, audit, log, { atProvider: true, key: `wait-${Date.now()}` });
+      number = await deps.numbers.get(ref.tenantId, wait.id);
+    }
+    if (!number) outcome = { state: 'failed', error: { code: 'INTERNAL', message: 'The number this item waited for is gone', retryable: false } };
+    else outcome = orderedNumberOutcome(number);
   }
-  const status = request.status === 'pending' ? (await followUpRequest(deps)(ref.tenantId, requestId, request.attempts, systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`))).status : request.status;
-  const item = (await itemRef.get()).data() as JobItemRecord;
+  const db = await deps.db();
+  const item = (await db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`).get()).data() as JobItemRecord;
   if (finalItemStates.includes(item.state)) return item.state === 'succeeded' ? 'succeeded' : 'failed';
-  if (status === 'pending') {
-    log.info('job item still waiting for its registry request', { jobId: ref.jobId, itemId: ref.itemId, requestId });
-    await waitForRequest(deps, ref, item.attempts, item.result ?? { pending: true, requestId }, job.provider, REQUEST_RECHECK_MS);
+  if (!outcome) {
+    log.info('job item still waiting', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait });
+    await waitForSettlement(deps, ref, item.attempts, item.result ?? {}, job.provider, wait, SETTLEMENT_RECHECK_MS);
     return 'waiting';
   }
-  // Ended, yet the item was not settled with it (a request from before items waited): settle it now.
-  const ended = (await tollfreeRequests(deps.db).get(ref.tenantId, requestId))!;
-  const outcome = jobItemOutcome(ended);
-  const at = deps.now().toISOString();
-  await itemRef.update({ ...outcome, finishedAt: at, leaseUntil: null, waitingForRequest: FieldValue.delete(), updatedAt: at });
+  await settleWaitingItem(deps, ref, outcome);
   return outcome.state;
 }
 

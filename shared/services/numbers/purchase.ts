@@ -1,5 +1,8 @@
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { FieldValue, type Firestore, type Transaction } from '@google-cloud/firestore';
 import type { Deps } from '../../deps.js';
+import { jobItemPath, orderedNumberOutcome, type JobItemRecord } from '../../domain/job.js';
+import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../domain/number.js';
 import type { AuditContext } from '../../domain/audit.js';
 import { locationsCollection } from '../locations/locations.js';
@@ -229,18 +232,46 @@ export interface OrderUpdate {
  * Applies an order's state (webhook or poll) to the number it sells: success → active,
  * failure → error with the provider's reason. Stale and repeated updates change nothing.
  */
-export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>) {
+export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now' | 'tasks' | 'config'>) {
   return async (record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> => {
-    if (record.status !== 'pending' || record.orderId !== update.orderId) return 'ignored';
-    if (record.orderEventAt && Date.parse(record.orderEventAt) >= Date.parse(update.occurredAt)) return 'stale';
-    if (update.status === 'pending') {
-      await deps.numbers.update(record.tenantId, record.id, 'numbers.order_pending', audit, (current) =>
-        current.status === 'pending' ? { ...current, orderEventAt: update.occurredAt, updatedAt: deps.now().toISOString() } : current,
-      );
-      return 'applied';
-    }
-    if (update.status === 'failure') {
-      await deps.numbers.update(record.tenantId, record.id, 'numbers.order_failed', audit, (current) => {
+    const outcome = await applyOrder(deps, record, update, audit);
+    // A bulk job's item that waits for this order ends with it (in the same transaction); then its job may be done.
+    if (outcome === 'applied' && update.status !== 'pending' && record.origin) await scheduleFinalizeCheck(deps, record.tenantId, record.origin.jobId);
+    return outcome;
+  };
+}
+
+/**
+ * Inside a number's settling transaction (reads, then writes): the bulk item that waits for this
+ * number's order ends with it. An item not yet waiting is left alone: its delivery looks at the
+ * number once it has recorded the wait.
+ */
+async function settleWaitingJobItem(tx: Transaction, firestore: Firestore, after: NumberRecord): Promise<void> {
+  const outcome = after.origin ? orderedNumberOutcome(after) : undefined;
+  if (!after.origin || !outcome) return;
+  const itemRef = firestore.doc(jobItemPath(after.tenantId, after.origin));
+  const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+  if (item?.state !== 'running' || item.waitingFor?.kind !== 'number-order' || item.waitingFor.id !== after.id) return;
+  const at = after.updatedAt;
+  tx.update(itemRef, { ...outcome, finishedAt: at, leaseUntil: null, waitingFor: FieldValue.delete(), updatedAt: at });
+}
+
+async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> {
+  if (record.status !== 'pending' || record.orderId !== update.orderId) return 'ignored';
+  if (record.orderEventAt && Date.parse(record.orderEventAt) >= Date.parse(update.occurredAt)) return 'stale';
+  if (update.status === 'pending') {
+    await deps.numbers.update(record.tenantId, record.id, 'numbers.order_pending', audit, (current) =>
+      current.status === 'pending' ? { ...current, orderEventAt: update.occurredAt, updatedAt: deps.now().toISOString() } : current,
+    );
+    return 'applied';
+  }
+  if (update.status === 'failure') {
+    await deps.numbers.update(
+      record.tenantId,
+      record.id,
+      'numbers.order_failed',
+      audit,
+      (current) => {
         if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
         const { purchase: _purchase, ...rest } = current;
         return {
@@ -250,18 +281,26 @@ export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now
           orderEventAt: update.occurredAt,
           updatedAt: deps.now().toISOString(),
         };
-      });
-      return 'applied';
-    }
-    const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
-    const owned = await provider.findOwned(record.phoneNumber);
-    if (!owned) throw new AppError('SERVICE_UNAVAILABLE', 'The order completed but the number is not listed yet; retry', { retryable: true }, 30);
-    await deps.numbers.update(record.tenantId, record.id, 'numbers.activate', audit, (current) => {
+      },
+      (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
+    );
+    return 'applied';
+  }
+  const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
+  const owned = await provider.findOwned(record.phoneNumber);
+  if (!owned) throw new AppError('SERVICE_UNAVAILABLE', 'The order completed but the number is not listed yet; retry', { retryable: true }, 30);
+  await deps.numbers.update(
+    record.tenantId,
+    record.id,
+    'numbers.activate',
+    audit,
+    (current) => {
       if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
       return { ...activated(current, owned, deps.now().toISOString()), orderEventAt: update.occurredAt };
-    });
-    return 'applied';
-  };
+    },
+    (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
+  );
+  return 'applied';
 }
 
 export type SettleOutcome = 'already_settled' | 'handed_off' | 'retry_scheduled' | 'activated' | 'not_bought' | 'order_pending' | 'order_failed';

@@ -190,7 +190,7 @@ export function finishRequest(
       ...jobItemOutcome(next),
       finishedAt: at,
       leaseUntil: null,
-      waitingForRequest: FieldValue.delete(),
+      waitingFor: FieldValue.delete(),
       updatedAt: at,
     });
   }

@@ -17,7 +17,7 @@ export interface WebhookResult {
  * over `${timestamp}|${raw body}` checks out and the timestamp is fresh (5 minutes). Events are
  * deduplicated by id, and an older event never regresses a newer state.
  */
-export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers' | 'providers' | 'now'>) {
+export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers' | 'providers' | 'now' | 'tasks'>) {
   return async (raw: { body: Buffer; headers: Record<string, string | undefined> }, requestId: string, log: Logger): Promise<WebhookResult> => {
     const publicKey = deps.config.TELNYX_PUBLIC_KEY;
     if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
