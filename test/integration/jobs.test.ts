@@ -489,6 +489,8 @@ describe('cancel, dead letters, callbacks', () => {
     const telnyx = stack.sandboxes.telnyx!;
     const numbers = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=2')).body.data.map((n: { phoneNumber: string }) => n.phoneNumber) as string[];
     expect(numbers).toHaveLength(2);
+    const held = async () => ((await testFirestore(projectId).doc('tenants/carrier/usage/counters').get()).get('heldNumbers') as number | undefined) ?? 0;
+    const heldBefore = await held();
     telnyx.configure({ orderCompletion: 'manual' });
     try {
       const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'telnyx', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
@@ -511,6 +513,8 @@ describe('cancel, dead letters, callbacks', () => {
       const [done, refused] = await items();
       expect(done).toMatchObject({ state: 'succeeded', result: { numberId: waiting[0]!.result!.numberId, status: 'active' } });
       expect(refused).toMatchObject({ state: 'failed', error: { code: 'PROVIDER_ERROR', provider: 'telnyx', message: expect.stringMatching(/rejected by the carrier/), retryable: false } });
+      // The tenant holds one more number: the refused order's reservation came back once (not twice).
+      expect(await held()).toBe(heldBefore + 1);
     } finally {
       telnyx.configure({ orderCompletion: 'webhook' });
     }

@@ -283,6 +283,8 @@ async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, rec
         };
       },
       (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
+      // A bulk job's number: its job returns the reservation of the failed item when it ends.
+      record.origin ? { deferUsage: record.origin.jobId } : {},
     );
     return 'applied';
   }
