@@ -1,3 +1,4 @@
+import { FieldValue } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
 
 /** Bulk jobs: one job, many items, each item exactly one provider operation. */
@@ -70,15 +71,26 @@ export interface JobItemError {
 export type ItemWait = { kind: 'tollfree-request'; id: string } | { kind: 'number-order'; id: string };
 
 /** A job item's final fields for an ordered number that left `pending`; undefined while it has not. */
-export function orderedNumberOutcome(number: { id: string; status: string; provider: string; statusReason?: string }):
-  | { state: 'succeeded'; result: Record<string, unknown> }
-  | { state: 'failed'; error: JobItemError }
-  | undefined {
+export function orderedNumberOutcome(number: { id: string; status: string; provider: string; statusReason?: string }): ItemSettlement | undefined {
   if (number.status === 'pending') return undefined;
   if (number.status === 'error') {
     return { state: 'failed', error: { code: 'PROVIDER_ERROR', provider: number.provider, message: number.statusReason ?? `The ${number.provider} order failed`, retryable: false } };
   }
   return { state: 'succeeded', result: { numberId: number.id, status: number.status } };
+}
+
+export type ItemSettlement = { state: 'succeeded'; result: Record<string, unknown> } | { state: 'failed'; error: JobItemError };
+
+/** The update that ends a waiting item with its outcome (a failure keeps no "pending" result). */
+export function itemSettlement(outcome: ItemSettlement, at: string): Record<string, unknown> {
+  return {
+    ...outcome,
+    ...(outcome.state === 'failed' ? { result: FieldValue.delete() } : {}),
+    finishedAt: at,
+    leaseUntil: null,
+    waitingFor: FieldValue.delete(),
+    updatedAt: at,
+  };
 }
 
 /** Which job item an operation is done for (kept on what outlives the item's task, e.g. a 202'd registry request). */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -288,6 +288,7 @@ describe('toll-free bulk jobs (Somos)', () => {
 
 describe('toll-free items whose registry answer is late or lost', () => {
   const somos = () => stack.sandboxes.somos!;
+  afterEach(() => somos().configure({ syncTimeoutPaths: [], pendingRetrievals: 0 })); // whatever a failed test left
   const contact = { contactName: 'Ops', contactPhone: '+14155550100' };
   const itemsOf = async (jobId: string) => (await admin.get(`/v1/jobs/${jobId}/items`)).body.data as { index: number; state: string; attempts: number; result?: Record<string, unknown>; error?: Record<string, unknown> }[];
 
@@ -362,6 +363,34 @@ describe('toll-free items whose registry answer is late or lost', () => {
     expect(await finished(jobId, 30_000, admin)).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
     expect((await db.doc(`tenants/carrier/tollfreeRequests/${requestId}`).get()).get('status')).toBe('completed');
   }, 60_000);
+
+  it('a request that ends after its item moved on to a newer one leaves the item to that one', async () => {
+    somos().seedNumber('8665550306', { status: 'SPARE' });
+    // The registry keeps answering "still working" until the stage is set (whenever its follow-up polls).
+    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'], pendingRetrievals: 1_000 });
+    let jobId: string;
+    try {
+      jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8665550306', ...contact }] })).body.id;
+      await waitFor(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
+    } finally {
+      somos().configure({ syncTimeoutPaths: [] });
+    }
+    const itemRef = testFirestore(projectId).doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
+    const requestId = (await itemRef.get()).get('waitingFor.id') as string;
+    // As if a newer delivery of the item had made its own request and now waits for that one.
+    await itemRef.update({ waitingFor: { kind: 'tollfree-request', id: 'tfr_0000000000000000' } });
+    somos().configure({ pendingRetrievals: 0 });
+    const url = `${stack.url}/internal/tasks/somos-followup`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'request', tenantId: 'carrier', id: requestId, attempt: 0 }),
+    });
+    expect(((await res.json()) as { status: string }).status).toBe('completed');
+    // The older request completed (the number is reserved), but the item still waits for its own.
+    expect((await itemRef.get()).data()).toMatchObject({ state: 'running', waitingFor: { id: 'tfr_0000000000000000' } });
+    await itemRef.update({ state: 'cancelled', waitingFor: null, leaseUntil: null }); // (nothing would ever settle it)
+  });
 
   it('adopts a reservation the registry made although its answer was lost, instead of failing as "taken"', async () => {
     somos().seedNumber('8885550303', { status: 'SPARE' });
@@ -487,15 +516,17 @@ describe('cancel, dead letters, callbacks', () => {
 
   it('an item whose purchase became a provider order (Telnyx) waits for the order and ends with its outcome', async () => {
     const telnyx = stack.sandboxes.telnyx!;
-    const numbers = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=2')).body.data.map((n: { phoneNumber: string }) => n.phoneNumber) as string[];
+    // A tenant of its own: its usage counter is this test's alone.
+    const buyer = apiClient(stack.url, await stack.token('orderer', 'admin', 'owner'));
+    const numbers = (await buyer.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=2')).body.data.map((n: { phoneNumber: string }) => n.phoneNumber) as string[];
     expect(numbers).toHaveLength(2);
-    const held = async () => ((await testFirestore(projectId).doc('tenants/carrier/usage/counters').get()).get('heldNumbers') as number | undefined) ?? 0;
+    const held = async () => ((await testFirestore(projectId).doc('tenants/orderer/usage/counters').get()).get('heldNumbers') as number | undefined) ?? 0;
     const heldBefore = await held();
     telnyx.configure({ orderCompletion: 'manual' });
     try {
-      const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'telnyx', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
+      const created = await buyer.post('/v1/jobs', { type: 'purchase', provider: 'telnyx', items: numbers.map((phoneNumber) => ({ phoneNumber })) });
       expect(created.status, JSON.stringify(created.body)).toBe(202);
-      const items = async () => (await member.get(`/v1/jobs/${created.body.id}/items`)).body.data as { state: string; result?: { numberId?: string; status?: string }; error?: unknown }[];
+      const items = async () => (await buyer.get(`/v1/jobs/${created.body.id}/items`)).body.data as { state: string; result?: { numberId?: string; status?: string }; error?: unknown }[];
       // Ordered, not bought yet: the items wait and the job stays open.
       const waiting = await waitFor(async () => {
         const list = await items();
@@ -503,12 +534,12 @@ describe('cancel, dead letters, callbacks', () => {
       });
       expect(waiting.map((i) => i.state)).toEqual(['running', 'running']);
       await new Promise((r) => setTimeout(r, 300));
-      expect((await member.get(`/v1/jobs/${created.body.id}`)).body.finishedAt).toBeUndefined();
+      expect((await buyer.get(`/v1/jobs/${created.body.id}`)).body.finishedAt).toBeUndefined();
       // Telnyx completes one order and refuses the other; its signed webhooks settle the numbers, and the items with them.
-      const orderOf = async (numberId: string) => (await member.get(`/v1/numbers/${numberId}`)).body.orderId as string;
+      const orderOf = async (numberId: string) => (await buyer.get(`/v1/numbers/${numberId}`)).body.orderId as string;
       await telnyx.completeOrder(await orderOf(waiting[0]!.result!.numberId!), 'success');
       await telnyx.completeOrder(await orderOf(waiting[1]!.result!.numberId!), 'failure', 'rejected by the carrier');
-      const job = await finished(created.body.id);
+      const job = await finished(created.body.id, 30_000, buyer);
       expect(job).toMatchObject({ status: 'completed_with_errors', counts: { succeeded: 1, failed: 1 } });
       const [done, refused] = await items();
       expect(done).toMatchObject({ state: 'succeeded', result: { numberId: waiting[0]!.result!.numberId, status: 'active' } });

@@ -1,4 +1,4 @@
-import { FieldValue, type BulkWriter, type Firestore, type QueryDocumentSnapshot } from '@google-cloud/firestore';
+import type { BulkWriter, Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
@@ -7,14 +7,15 @@ import { systemContext, type AuditContext } from '../../domain/audit.js';
 import {
   finalItemStates,
   itemIdFor,
+  itemSettlement,
   itemStates,
   jobDocPath,
   jobIdFor,
   orderedNumberOutcome,
   statusFromCounts,
+  type ItemSettlement,
   type ItemState,
   type ItemWait,
-  type JobItemError,
   type JobItemRecord,
   type JobRecord,
   type JobType,
@@ -489,7 +490,8 @@ export function runItem(deps: JobDeps) {
         ...target,
         body: ref,
         scheduleAt: new Date(claim.leaseUntil + 1000),
-        id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-after${claim.attempts}`,
+        // Named after the lease it waits out: a waiting item is leased again and again at the same attempt.
+        id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-after${claim.attempts}-${claim.leaseUntil}`,
       });
       return 'busy';
     }
@@ -591,15 +593,14 @@ async function waitForSettlement(deps: JobDeps, ref: ItemRef, attempt: number, r
 async function settleWaitingItem(
   deps: Pick<JobDeps, 'db' | 'now'>,
   ref: ItemRef,
-  outcome: { state: 'succeeded'; result: Record<string, unknown> } | { state: 'failed'; error: JobItemError },
+  outcome: ItemSettlement,
 ): Promise<boolean> {
   const db = await deps.db();
   const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
   return db.runTransaction(async (tx) => {
     const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
     if (!current || current.state !== 'running' || !current.waitingFor) return false;
-    const at = deps.now().toISOString();
-    tx.update(itemRef, { ...outcome, finishedAt: at, leaseUntil: null, waitingFor: FieldValue.delete(), updatedAt: at });
+    tx.update(itemRef, itemSettlement(outcome, deps.now().toISOString()));
     return true;
   });
 }
@@ -611,8 +612,30 @@ async function settleWaitingItem(
  * look later; ended → the item ends with it.
  */
 async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobBasics, log: Logger): Promise<ItemOutcome> {
+  let outcome: ItemSettlement | undefined;
+  try {
+    outcome = await lookAtWait(deps, ref, wait, log);
+  } catch (err) {
+    // The provider or registry could not answer now: look again later (the item keeps waiting; a
+    // thrown error would leave it to this task's retries, whose names repeat per lease).
+    log.warn('job item could not look at what it waits for; looking again later', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait, err });
+  }
+  const db = await deps.db();
+  const item = (await db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`).get()).data() as JobItemRecord;
+  if (finalItemStates.includes(item.state)) return item.state === 'succeeded' ? 'succeeded' : 'failed';
+  if (!outcome) {
+    log.info('job item still waiting', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait });
+    await waitForSettlement(deps, ref, item.attempts, item.result ?? {}, job.provider, wait, SETTLEMENT_RECHECK_MS);
+    return 'waiting';
+  }
+  await settleWaitingItem(deps, ref, outcome);
+  return outcome.state;
+}
+
+/** What a waiting item waits for, looked at once: its outcome once it has ended, else undefined. */
+async function lookAtWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, log: Logger): Promise<ItemSettlement | undefined> {
   const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
-  let outcome: Parameters<typeof settleWaitingItem>[2] | undefined;
+  let outcome: ItemSettlement | undefined;
   if (wait.kind === 'tollfree-request') {
     const { followUpRequest } = await import('../tollfree/followup.js');
     const { tollfreeRequests, jobItemOutcome } = await import('../tollfree/requests.js');
@@ -627,22 +650,13 @@ async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: Job
   } else {
     let number = await deps.numbers.get(ref.tenantId, wait.id);
     if (number?.status === 'pending') {
-      await settlePendingPurchase(deps)(ref.tenantId, wait.id, audit, log, { atProvider: true, key: `wait-${Date.now()}` });
+      await settlePendingPurchase(deps)(ref.tenantId, wait.id, audit, log, { atProvider: true, key: `wait-${deps.now().getTime()}` });
       number = await deps.numbers.get(ref.tenantId, wait.id);
     }
     if (!number) outcome = { state: 'failed', error: { code: 'INTERNAL', message: 'The number this item waited for is gone', retryable: false } };
     else outcome = orderedNumberOutcome(number);
   }
-  const db = await deps.db();
-  const item = (await db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`).get()).data() as JobItemRecord;
-  if (finalItemStates.includes(item.state)) return item.state === 'succeeded' ? 'succeeded' : 'failed';
-  if (!outcome) {
-    log.info('job item still waiting', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait });
-    await waitForSettlement(deps, ref, item.attempts, item.result ?? {}, job.provider, wait, SETTLEMENT_RECHECK_MS);
-    return 'waiting';
-  }
-  await settleWaitingItem(deps, ref, outcome);
-  return outcome.state;
+  return outcome;
 }
 
 /** The one provider operation of an item, through the single-item services (same money safety). */

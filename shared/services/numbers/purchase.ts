@@ -1,7 +1,7 @@
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
-import { FieldValue, type Firestore, type Transaction } from '@google-cloud/firestore';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { Deps } from '../../deps.js';
-import { jobItemPath, orderedNumberOutcome, type JobItemRecord } from '../../domain/job.js';
+import { itemSettlement, jobItemPath, orderedNumberOutcome, type JobItemRecord } from '../../domain/job.js';
 import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../domain/number.js';
 import type { AuditContext } from '../../domain/audit.js';
@@ -252,8 +252,7 @@ async function settleWaitingJobItem(tx: Transaction, firestore: Firestore, after
   const itemRef = firestore.doc(jobItemPath(after.tenantId, after.origin));
   const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
   if (item?.state !== 'running' || item.waitingFor?.kind !== 'number-order' || item.waitingFor.id !== after.id) return;
-  const at = after.updatedAt;
-  tx.update(itemRef, { ...outcome, finishedAt: at, leaseUntil: null, waitingFor: FieldValue.delete(), updatedAt: at });
+  tx.update(itemRef, itemSettlement(outcome, after.updatedAt));
 }
 
 async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> {
@@ -400,20 +399,29 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     return 'activated';
   }
   let marked = false;
-  await deps.numbers.update(tenantId, numberId, 'numbers.purchase_failed', audit, (current) => {
-    marked = false;
-    // Only the attempt that was looked up, and only while no newer attempt holds a lease.
-    const sameAttempt = current.purchase?.attempts === record.purchase?.attempts;
-    if (current.status !== 'pending' || !sameAttempt || Date.parse(current.purchase?.leaseUntil ?? '') > deps.now().getTime()) return current;
-    marked = true;
-    const { purchase: _purchase, ...rest } = current;
-    return {
-      ...rest,
-      status: 'error',
-      statusReason: `${record.provider} did not complete the purchase; nothing was bought`,
-      updatedAt: deps.now().toISOString(),
-    };
-  });
+  await deps.numbers.update(
+    tenantId,
+    numberId,
+    'numbers.purchase_failed',
+    audit,
+    (current) => {
+      marked = false;
+      // Only the attempt that was looked up, and only while no newer attempt holds a lease.
+      const sameAttempt = current.purchase?.attempts === record.purchase?.attempts;
+      if (current.status !== 'pending' || !sameAttempt || Date.parse(current.purchase?.leaseUntil ?? '') > deps.now().getTime()) return current;
+      marked = true;
+      const { purchase: _purchase, ...rest } = current;
+      return {
+        ...rest,
+        status: 'error',
+        statusReason: `${record.provider} did not complete the purchase; nothing was bought`,
+        updatedAt: deps.now().toISOString(),
+      };
+    },
+    undefined,
+    // A bulk job's number: the job settles its reservation when it ends (its item may still buy).
+    record.origin ? { deferUsage: record.origin.jobId } : {},
+  );
   if (!marked) return 'already_settled';
   log.warn('follow-up found the purchase never happened', { numberId });
   return 'not_bought';

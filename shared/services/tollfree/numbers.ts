@@ -275,8 +275,10 @@ export async function adoptLostActivation(deps: NumberDeps, record: TollFreeReco
 /** The routing (as validated for this number) is what the record already holds, from the same effective time. */
 export function routingAlreadyApplied(deps: Pick<Deps, 'config' | 'now'>, record: TollFreeRecord, input: RoutingInput): boolean {
   if (record.status !== 'active' || !record.routing || record.pendingRequestId) return false;
-  const valid = validateRouting(deps.config, record.id, record.respOrgId, input, deps.now());
-  const sameTime = input.effectiveAt === undefined || (record.routingEffectiveAt !== undefined && Date.parse(record.routingEffectiveAt) === valid.effectiveAt?.getTime());
+  // The effective time is compared, not validated: a change applied for a moment now past is still applied.
+  const { effectiveAt, ...rest } = input;
+  const valid = validateRouting(deps.config, record.id, record.respOrgId, rest, deps.now());
+  const sameTime = effectiveAt === undefined || (record.routingEffectiveAt !== undefined && Date.parse(record.routingEffectiveAt) === Date.parse(effectiveAt));
   return sameTime && (record.routingMode ?? 'normal') === valid.mode && canonical(record.routing) === canonical(valid.routing);
 }
 

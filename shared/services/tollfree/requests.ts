@@ -1,7 +1,7 @@
-import { FieldValue, type Firestore, type Transaction } from '@google-cloud/firestore';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
-import { jobItemPath, type JobItemError, type JobItemOrigin } from '../../domain/job.js';
+import { itemSettlement, jobItemPath, type ItemSettlement, type JobItemOrigin, type JobItemRecord } from '../../domain/job.js';
 import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import type { Deps } from '../../deps.js';
 import type { SomosOperation, SomosPending } from '../../providers/somos/client.js';
@@ -113,9 +113,7 @@ export function startPendingRequest(deps: RequestDeps) {
  * A finished request as its job item's outcome. A reservation the registry completed without the
  * item's number (listed in `failed`) did not happen: the item fails.
  */
-export function jobItemOutcome(
-  request: Pick<TollFreeRequestRecord, 'status' | 'operation' | 'result' | 'error' | 'context'>,
-): { state: 'succeeded'; result: Record<string, unknown> } | { state: 'failed'; error: JobItemError } {
+export function jobItemOutcome(request: Pick<TollFreeRequestRecord, 'status' | 'operation' | 'result' | 'error' | 'context'>): ItemSettlement {
   const num = typeof request.context.num === 'string' ? request.context.num : ((request.context.requested as string[] | undefined)?.[0] ?? '');
   if (request.status === 'failed') {
     return {
@@ -162,8 +160,14 @@ export const pendingAnswer = (record: Pick<TollFreeRequestRecord, 'id' | 'resour
 export async function claimPending(tx: Transaction, db: Firestore, tenantId: string, requestId: string): Promise<TollFreeRequestRecord | undefined> {
   const snap = await tx.get(db.doc(requestPath(tenantId, requestId)));
   const record = snap.data() as TollFreeRequestRecord | undefined;
-  return record?.status === 'pending' ? record : undefined;
+  if (record?.status !== 'pending') return undefined;
+  // Its job item, read now (reads come first): finishRequest settles it if it still waits for this request.
+  if (record.origin) originItems.set(record, (await tx.get(db.doc(jobItemPath(tenantId, record.origin)))).data() as JobItemRecord | undefined);
+  return record;
 }
+
+/** The job item of a claimed request, as read in the claiming transaction. */
+const originItems = new WeakMap<TollFreeRequestRecord, JobItemRecord | undefined>();
 
 /** Inside the same transaction (a write): the request is done. */
 export function finishRequest(
@@ -182,17 +186,12 @@ export function finishRequest(
     updatedAt: now.toISOString(),
   };
   tx.set(db.doc(requestPath(record.tenantId, record.id)), JSON.parse(JSON.stringify(next)) as TollFreeRequestRecord);
-  // The job item that waits for this request ends with it, in the same transaction (the caller
-  // schedules the job's completion check once it has committed: settledJobItem).
-  if (record.origin) {
-    const at = now.toISOString();
-    tx.update(db.doc(jobItemPath(record.tenantId, record.origin)), {
-      ...jobItemOutcome(next),
-      finishedAt: at,
-      leaseUntil: null,
-      waitingFor: FieldValue.delete(),
-      updatedAt: at,
-    });
+  // The job item ends with its request, in the same transaction (the caller schedules the job's
+  // completion check once it has committed: settledJobItem) — if it still waits for this request, or
+  // is still in the delivery that made it. Not one that moved on (a newer delivery's request).
+  const item = originItems.get(record);
+  if (record.origin && item?.state === 'running' && (!item.waitingFor || item.waitingFor.id === record.id)) {
+    tx.update(db.doc(jobItemPath(record.tenantId, record.origin)), itemSettlement(jobItemOutcome(next), now.toISOString()));
   }
   recordAudit(db, tx, record.tenantId, audit, {
     action: `tollfree.${record.operation}_${outcome.status}`,
