@@ -73,6 +73,8 @@ export interface TwilioSandboxOptions extends SandboxBaseOptions, SandboxFailure
    * taking effect (and do not count against the window themselves).
    */
   accountRateLimitPerSecond?: number;
+  /** The clock of the rate-limit window (default Date.now); tests pass one they move themselves. */
+  rateClock?: () => number;
 }
 
 export interface SandboxConfigChanges {
@@ -447,6 +449,7 @@ class Sandbox {
   latencyMs: number;
   transientFailureRate: number;
   accountRateLimitPerSecond: number;
+  readonly rateClock: () => number;
   /** Per AccountSid: arrival times (ms) of the API requests admitted within the last second, oldest first. */
   private admitted = new Map<string, number[]>();
   private rateLimited = 0;
@@ -460,6 +463,7 @@ class Sandbox {
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.accountRateLimitPerSecond = opts.accountRateLimitPerSecond ?? 0;
+    this.rateClock = opts.rateClock ?? Date.now;
     this.failures = new FailureDice(opts.seed, 'failures');
   }
 
@@ -1034,7 +1038,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
       } catch {
         accountSid = undefined;
       }
-      if (accountSid !== undefined) limited = !sandbox.admit(accountSid);
+      if (accountSid !== undefined) limited = !sandbox.admit(accountSid, sandbox.rateClock());
     }
 
     await http.run({

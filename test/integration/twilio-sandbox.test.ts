@@ -478,7 +478,9 @@ describe('failure injection', () => {
   });
 
   it('accountRateLimitPerSecond answers the excess 429 / 20429 with Retry-After: 1, per account, without effect', async () => {
-    const limited = await startTwilioSandbox({ accounts: [A, B], accountRateLimitPerSecond: 5, seed: 7 });
+    // The window's clock stands still unless the test moves it: a stalled machine cannot slide it.
+    let now = 1_000_000;
+    const limited = await startTwilioSandbox({ accounts: [A, B], accountRateLimitPerSecond: 5, seed: 7, rateClock: () => now });
     try {
       const list = (as: TwilioSandboxAccount) => call(`${acct(as)}/IncomingPhoneNumbers.json`, { base: limited.url, as });
       const n = (
@@ -497,7 +499,7 @@ describe('failure injection', () => {
       expect((await list(B)).status).toBe(200);
       expect(limited.rateLimitedCount()).toBe(3);
       // Rejected requests do not count: once the second has passed, A may call again.
-      await new Promise((r) => setTimeout(r, 1_050));
+      now += 1_050;
       const bought = await call(`${acct()}/IncomingPhoneNumbers.json`, { base: limited.url, method: 'POST', form: { PhoneNumber: n } });
       expect(bought.status).toBe(201);
       expect(limited.purchaseCounts()).toEqual({ [n]: 1 });
