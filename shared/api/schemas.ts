@@ -659,15 +659,23 @@ export const CreateJobBody = z
     items: z.array(z.unknown()).min(1).max(10_000).optional().meta({ description: 'Up to 10,000 items, each validated up front' }),
     search: z
       .object({
-        country: Country.default('US'),
-        type: z.enum(numberTypes).default('local'),
-        areaCode: z.string().regex(/^\d{3}$/).optional(),
-        contains: z.string().regex(/^\d{1,8}$/).optional(),
+        country: Country.optional().meta({ description: 'Purchase jobs (default US)' }),
+        type: z.enum(numberTypes).optional().meta({ description: 'Purchase jobs (default local)' }),
+        areaCode: z.string().regex(/^\d{3}$/).optional().meta({ description: 'Purchase jobs' }),
+        contains: z.string().regex(/^\d{1,8}$/).optional().meta({ description: 'Purchase jobs' }),
+        npa: z.enum(SOMOS_TOLL_FREE_NPAS, { error: `must be a toll-free NPA (${SOMOS_TOLL_FREE_NPAS.join(', ')})` }).optional().meta({ description: 'tollfree-reserve jobs' }),
+        nxx: z.string().regex(/^[2-9]\d{2}$/, 'must be 3 digits, the first 2-9').optional().meta({ description: 'tollfree-reserve jobs' }),
+        contactName: z.string().trim().min(1).max(64).optional().meta({ description: 'tollfree-reserve jobs (required): the reservation contact' }),
+        contactPhone: E164.optional().meta({ description: 'tollfree-reserve jobs (required)' }),
+        notes: z.string().trim().min(1).max(240).optional().meta({ description: 'tollfree-reserve jobs' }),
         quantity: z.number().int().min(1).max(10_000),
       })
       .strict()
       .optional()
-      .meta({ description: 'Purchase jobs: let the job find the numbers (e.g. {areaCode:"415", quantity:500})' }),
+      .meta({
+        description:
+          'Let the job find the numbers. Purchase jobs: {areaCode:"415", quantity:500}; tollfree-reserve jobs: {npa:"833", quantity:200, contactName, contactPhone}',
+      }),
     callbackUrl: z
       .string()
       .max(2048)

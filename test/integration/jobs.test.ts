@@ -286,6 +286,35 @@ describe('toll-free bulk jobs (Somos)', () => {
   });
 });
 
+describe('toll-free reservations by search', () => {
+  it('finds the numbers itself ({npa, quantity}) and reserves each once; a bad spec is a 400 naming its field', async () => {
+    const contact = { contactName: 'Ops', contactPhone: '+14155550100' };
+    const refused = async (body: Record<string, unknown>, path: string) =>
+      expect(expectEnvelope(await admin.post('/v1/jobs', body), 400, 'VALIDATION_ERROR').details.issues[0].path).toBe(path);
+    await refused({ type: 'tollfree-reserve', provider: 'somos', search: { npa: '833', quantity: 5 } }, 'body.search.contactName');
+    await refused({ type: 'tollfree-reserve', provider: 'somos', search: { areaCode: '415', quantity: 5, ...contact } }, 'body.search.areaCode');
+    await refused({ type: 'tollfree-reserve', provider: 'somos', search: { npa: '212', quantity: 5, ...contact } }, 'body.search.npa');
+    await refused({ type: 'purchase', provider: 'twilio', search: { npa: '833', quantity: 5 } }, 'body.search.npa');
+    await refused({ type: 'tollfree-activate', provider: 'somos', search: { npa: '833', quantity: 5 } }, 'body.search');
+
+    const created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', search: { npa: '833', quantity: 25, ...contact } });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const job = await finished(created.body.id, 40_000, admin);
+    expect(job).toMatchObject({ status: 'completed', itemCount: 25, counts: { succeeded: 25 }, search: { npa: '833', quantity: 25, ...contact } });
+    const items = (await admin.get(`/v1/jobs/${created.body.id}/items?limit=100`)).body.data as { input: { number: string; contactName: string }; result: { status: string } }[];
+    const numbers = items.map((i) => i.input.number);
+    expect(new Set(numbers).size).toBe(25);
+    for (const item of items) {
+      expect(item.input.number).toMatch(/^833\d{7}$/);
+      expect(item.input.contactName).toBe('Ops');
+      expect(item.result.status).toBe('reserved');
+    }
+    // Reserved at the registry for us, one reservation each.
+    for (const num of numbers.slice(0, 3)) expect(stack.sandboxes.somos!.number(num)).toMatchObject({ status: 'RESERVED', ctrlRespOrgId: expect.any(String) });
+    expect((await admin.get(`/v1/tollfree/${numbers[0]}`)).body).toMatchObject({ status: 'reserved', contactName: 'Ops' });
+  }, 60_000);
+});
+
 describe('toll-free items whose registry answer is late or lost', () => {
   const somos = () => stack.sandboxes.somos!;
   afterEach(() => somos().configure({ syncTimeoutPaths: [], pendingRetrievals: 0 })); // whatever a failed test left

@@ -102,8 +102,54 @@ export interface CreateJobInput {
   provider: NumberProviderName | 'somos';
   accountId?: string;
   items?: unknown[];
-  search?: { country: string; type: 'local' | 'toll_free' | 'mobile' | 'national'; areaCode?: string; contains?: string; quantity: number };
+  /** Fields of both kinds as the API accepts them; jobSearch keeps those of the job's type. */
+  search?: Partial<PurchaseSearch & TollFreeSearch> & { quantity: number };
   callbackUrl?: string;
+}
+
+/** A purchase job's search: the provider's number search, narrowed until `quantity` distinct numbers are found. */
+export interface PurchaseSearch {
+  country: string;
+  type: 'local' | 'toll_free' | 'mobile' | 'national';
+  areaCode?: string;
+  contains?: string;
+  quantity: number;
+}
+
+/** A tollfree-reserve job's search: random registry searches (npa, nxx), each number then reserved by its item. */
+export interface TollFreeSearch {
+  npa?: string;
+  nxx?: string;
+  contactName: string;
+  contactPhone: string;
+  notes?: string;
+  quantity: number;
+}
+
+const PURCHASE_SEARCH_FIELDS = ['country', 'type', 'areaCode', 'contains'] as const;
+const TOLLFREE_SEARCH_FIELDS = ['npa', 'nxx', 'contactName', 'contactPhone', 'notes'] as const;
+
+/** The search spec of a job of this type, with its defaults; a field of the other kind is named in the 400. */
+function jobSearch(type: JobType, search: NonNullable<CreateJobInput['search']>): PurchaseSearch | TollFreeSearch {
+  const refuse = (fields: readonly string[], why: string) => {
+    const issues = fields.filter((f) => (search as Record<string, unknown>)[f] !== undefined).map((f) => ({ path: `body.search.${f}`, message: why }));
+    if (issues.length) throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+  };
+  if (type === 'purchase') {
+    refuse(TOLLFREE_SEARCH_FIELDS, 'only for tollfree-reserve jobs');
+    const { country, type: numberType, areaCode, contains, quantity } = search;
+    return { country: country ?? 'US', type: numberType ?? 'local', ...(areaCode ? { areaCode } : {}), ...(contains ? { contains } : {}), quantity };
+  }
+  if (type === 'tollfree-reserve') {
+    refuse(PURCHASE_SEARCH_FIELDS, 'not for toll-free numbers (use npa and nxx)');
+    const missing = (['contactName', 'contactPhone'] as const).filter((f) => !search[f]).map((f) => ({ path: `body.search.${f}`, message: 'required: every reservation names its contact' }));
+    if (missing.length) throw new AppError('VALIDATION_ERROR', `Invalid ${missing[0]!.path}: ${missing[0]!.message}`, { issues: missing });
+    const { npa, nxx, contactName, contactPhone, notes, quantity } = search;
+    return { ...(npa ? { npa } : {}), ...(nxx ? { nxx } : {}), contactName: contactName!, contactPhone: contactPhone!, ...(notes ? { notes } : {}), quantity };
+  }
+  throw new AppError('VALIDATION_ERROR', 'A search spec only makes sense for purchase and tollfree-reserve jobs', {
+    issues: [{ path: 'body.search', message: 'purchase and tollfree-reserve only' }],
+  });
 }
 
 export function createJob(deps: JobDeps) {
@@ -125,9 +171,7 @@ export function createJob(deps: JobDeps) {
       });
     }
     if (input.callbackUrl) assertOutboundUrl(deps.config, input.callbackUrl, 'callbackUrl');
-    if (input.search && input.type !== 'purchase') {
-      throw new AppError('VALIDATION_ERROR', 'A search spec only makes sense for purchase jobs', { issues: [{ path: 'body.search', message: 'purchase only' }] });
-    }
+    const search = input.search ? jobSearch(input.type, input.search) : undefined;
     const valid: { index: number; input: Record<string, unknown> }[] = [];
     const invalidItems: { index: number; issues: { path: string; message: string }[] }[] = [];
     (input.items ?? []).forEach((raw, index) => {
@@ -169,7 +213,7 @@ export function createJob(deps: JobDeps) {
       ...(input.accountId ? { accountId: input.accountId } : {}),
       status: 'queued',
       itemCount: valid.length,
-      ...(input.search ? { search: input.search } : {}),
+      ...(search ? { search: search as unknown as Record<string, unknown> } : {}),
       ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
       createdBy: uid,
       createdAt: now,
@@ -304,7 +348,7 @@ export function expandChunk(deps: JobDeps) {
       const expansionRef = db.doc(`${jobPath(job.tenantId, job.id)}/expansion/numbers`);
       let numbers = (await expansionRef.get()).get('numbers') as string[] | undefined;
       if (!numbers) {
-        const found = await expandSearch(deps, job, log);
+        const found = job.type === 'tollfree-reserve' ? await expandTollFreeSearch(deps, job, log) : await expandSearch(deps, job, log);
         numbers = await db.runTransaction(async (tx) => {
           const kept = (await tx.get(expansionRef)).get('numbers') as string[] | undefined;
           if (kept) return kept;
@@ -321,7 +365,7 @@ export function expandChunk(deps: JobDeps) {
           return { enqueued: 0 };
         }
       }
-      const items = numbers.map((phoneNumber, index) => ({ index, input: { phoneNumber } }));
+      const items = numbers.map((found, index) => ({ index, input: expandedItem(job, found) }));
       await writeMissingItems(db, job.tenantId, job.id, items, deps.now().toISOString());
       await publishChunks(deps, job, items.length, false);
       await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
@@ -376,9 +420,56 @@ export function expandChunk(deps: JobDeps) {
 }
 
 
+/** The item for a number a job's search found. */
+function expandedItem(job: JobRecord, found: string): Record<string, unknown> {
+  if (job.type !== 'tollfree-reserve') return { phoneNumber: found };
+  const { contactName, contactPhone, notes } = job.search as unknown as TollFreeSearch;
+  return { number: found, contactName, contactPhone, ...(notes ? { notes } : {}) };
+}
+
+/**
+ * A toll-free search spec becomes concrete numbers: random registry searches (at most 10 numbers
+ * each, the registry's limit) until `quantity` distinct spare numbers are found, or the registry
+ * stops offering new ones. The registry holds what it offered for a while against other RespOrgs;
+ * each item then reserves its own number.
+ */
+async function expandTollFreeSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<string[]> {
+  const spec = job.search as unknown as TollFreeSearch;
+  const { callContext, tenantSomos } = await import('../tollfree/platform.js');
+  const { MAX_QUANTITY } = await import('../tollfree/search-spec.js');
+  const settings = await tenantSomos(deps, job.tenantId);
+  const { registry } = await deps.somos();
+  const jobRef = (await deps.db()).doc(jobPath(job.tenantId, job.id));
+  const found = new Set<string>();
+  let failures = 0;
+  let fruitless = 0;
+  const maxSearches = Math.ceil(spec.quantity / MAX_QUANTITY) * 2 + 10;
+  for (let i = 0; i < maxSearches && found.size < spec.quantity && fruitless < 3; i++) {
+    if (i % 10 === 9 && (await jobRef.get()).get('finishedAt')) break;
+    const qty = Math.min(MAX_QUANTITY, spec.quantity - found.size);
+    try {
+      const result = await registry.search(callContext(settings), { kind: 'random', qty, ...(spec.npa ? { npa: spec.npa } : {}), ...(spec.nxx ? { nxx: spec.nxx } : {}) });
+      if (result.pending) {
+        failures++; // a search answered later is not waited for here: the next one is asked
+        continue;
+      }
+      const before = found.size;
+      for (const num of result.data) if (found.size < spec.quantity) found.add(num);
+      fruitless = found.size === before ? fruitless + 1 : 0;
+    } catch (err) {
+      failures++;
+      log.warn('toll-free search during job expansion failed', { err });
+    }
+  }
+  if (found.size === 0 && failures > 0) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'The registry searches for this job failed; retrying', { retryable: true });
+  }
+  return [...found];
+}
+
 /** A search spec becomes concrete numbers: distinct results of successive narrower searches. */
 async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): Promise<string[]> {
-  const spec = job.search as NonNullable<CreateJobInput['search']>;
+  const spec = job.search as unknown as PurchaseSearch;
   const found = new Set<string>();
   let failures = 0;
   const suffixes = ['', ...'0123456789'.split(''), ...[...Array(100).keys()].map((n) => String(n).padStart(2, '0'))];
@@ -914,7 +1005,8 @@ async function failUnexpandedJob(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'c
     const now = deps.now().toISOString();
     if (usage) changeUsage(tx, db, message.tenantId, usage, { held: -(job.reserved ?? 0), purchased: -(job.reserved ?? 0) }, deps.now());
     const finalCounts = Object.fromEntries(itemStates.map((state) => [state, 0])) as Record<ItemState, number>;
-    tx.update(jobRef, { status: 'failed', failureReason: `The ${job.provider} search for this job could not be run; nothing was bought`, finalCounts, finishedAt: now, updatedAt: now });
+    const nothing = job.type === 'tollfree-reserve' ? 'nothing was reserved' : 'nothing was bought';
+    tx.update(jobRef, { status: 'failed', failureReason: `The ${job.provider} search for this job could not be run; ${nothing}`, finalCounts, finishedAt: now, updatedAt: now });
     return job;
   });
   if (!failed) {
