@@ -351,19 +351,23 @@ describe('toll-free items whose registry answer is late or lost', () => {
     expectEnvelope(await admin.get('/v1/tollfree/8445550302'), 404, 'NOT_FOUND');
   }, 60_000);
 
-  it('an item whose wait runs out looks at its request itself, so a lost follow-up chain cannot strand it', async () => {
-    somos().seedNumber('8555550305', { status: 'SPARE' });
+  /** A one-item reservation job whose registry call answered 202: its item waits for the request. */
+  async function waitingReservation(number: string) {
+    somos().seedNumber(number, { status: 'SPARE' });
     somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
-    let jobId: string;
     try {
-      jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8555550305', ...contact }] })).body.id;
+      const jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number, ...contact }] })).body.id as string;
       await waitFor(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
+      const itemRef = testFirestore(projectId).doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
+      return { jobId, itemRef, requestId: (await itemRef.get()).get('waitingFor.id') as string };
     } finally {
       somos().configure({ syncTimeoutPaths: [] });
     }
+  }
+
+  it('an item whose wait runs out looks at its request itself, so a lost follow-up chain cannot strand it', async () => {
+    const { jobId, itemRef, requestId } = await waitingReservation('8555550305');
     const db = testFirestore(projectId);
-    const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
-    const requestId = (await itemRef.get()).get('waitingFor.id') as string;
     const runTask = async () => {
       const url = `${stack.url}/internal/tasks/job-item`;
       const res = await fetch(url, {
@@ -394,18 +398,9 @@ describe('toll-free items whose registry answer is late or lost', () => {
   }, 60_000);
 
   it('a request that ends after its item moved on to a newer one leaves the item to that one', async () => {
-    somos().seedNumber('8665550306', { status: 'SPARE' });
     // The registry keeps answering "still working" until the stage is set (whenever its follow-up polls).
-    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'], pendingRetrievals: 1_000 });
-    let jobId: string;
-    try {
-      jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: '8665550306', ...contact }] })).body.id;
-      await waitFor(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
-    } finally {
-      somos().configure({ syncTimeoutPaths: [] });
-    }
-    const itemRef = testFirestore(projectId).doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
-    const requestId = (await itemRef.get()).get('waitingFor.id') as string;
+    somos().configure({ pendingRetrievals: 1_000 });
+    const { itemRef, requestId } = await waitingReservation('8665550306');
     // As if a newer delivery of the item had made its own request and now waits for that one.
     await itemRef.update({ waitingFor: { kind: 'tollfree-request', id: 'tfr_0000000000000000' } });
     somos().configure({ pendingRetrievals: 0 });
