@@ -153,6 +153,21 @@ describe('reserve and release', () => {
     spare = bySpec.body.data.map((r: { id: string }) => r.id);
     for (const n of spare) expect(somos().number(n).status).toBe('RESERVED');
 
+    // The registry reserves a number but its answer is lost (500): the client's retry gets the number,
+    // not a "not available" for the reservation its own first try made.
+    somos().seedNumber('8775550412', { status: 'SPARE' });
+    somos().injectFault({ method: 'POST', pathPattern: 'srchres/specific', status: 500, afterEffect: true, times: 1 });
+    const lost = await admin.post('/v1/tollfree/reservations', { numbers: ['8775550412'], ...contact });
+    expect(lost.status).toBeGreaterThanOrEqual(500);
+    expect(lost.body.error.details).toMatchObject({ retryable: true });
+    expect(somos().number('8775550412').status).toBe('RESERVED');
+    const retried = await admin.post('/v1/tollfree/reservations', { numbers: ['8775550412'], ...contact });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.body).toMatchObject({ data: [{ id: '8775550412', status: 'reserved' }], failed: [] });
+    // Another tenant asking for it now is told it is not available: it is this tenant's.
+    expect((await other.post('/v1/tollfree/reservations', { numbers: ['8775550412'], ...contact })).status).toBe(409);
+    expectEnvelope(await other.get('/v1/tollfree/8775550412'), 404, 'NOT_FOUND');
+
     // Tenant isolation: another tenant sees none of it.
     expectEnvelope(await other.get(`/v1/tollfree/${main}`), 404, 'NOT_FOUND');
     expectEnvelope(await other.delete(`/v1/tollfree/reservations/${main}`), 404, 'NOT_FOUND');

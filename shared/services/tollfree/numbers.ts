@@ -158,13 +158,23 @@ export function reserveNumbers(deps: NumberDeps) {
       }
     }
     const { registry } = await deps.somos();
-    const result = await registry.searchAndReserve(callContext(settings), {
-      ...resolved.request,
-      contactName: input.contactName,
-      contactPhone: input.contactPhone,
-      ...(input.notes ? { notes: input.notes } : {}),
-    });
     const context = { requested, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
+    let result;
+    try {
+      result = await registry.searchAndReserve(callContext(settings), {
+        ...resolved.request,
+        contactName: input.contactName,
+        contactPhone: input.contactPhone,
+        ...(input.notes ? { notes: input.notes } : {}),
+      });
+    } catch (err) {
+      // "Not available" for numbers asked for by name may mean: reserved by this very request's earlier
+      // try, whose answer was lost (a retry after a timeout or 5xx). Those are the tenant's.
+      if (!(err instanceof ProviderError && err.info.kind === 'not_available' && requested.length > 0)) throw err;
+      const adopted = await adoptLostReservations(deps, tenantId, settings.respOrgId, context, audit);
+      if (!adopted) throw err;
+      return adopted;
+    }
     if (result.pending) {
       return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending: result, context, ...(origin ? { origin } : {}) }, audit);
     }
@@ -217,11 +227,32 @@ export async function finishReserve(
 const registryBusy = () => new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retrying shortly', { retryable: true }, 5);
 
 /**
- * A reservation whose answer never reached us (a timeout or 5xx after the registry acted, or a crash
- * before our write): the registry shows the number RESERVED by the tenant's RespOrg unit while we
- * hold no record of it. It is taken as the tenant's unless the owner index names another tenant
- * (tenants may share a unit). Undefined when there is nothing to adopt.
+ * Reservations whose answer never reached us (a timeout or 5xx after the registry acted, or a crash
+ * before our write): the registry shows a requested number RESERVED by the tenant's RespOrg unit
+ * while we hold no record of it. Such numbers are taken as the tenant's unless the owner index names
+ * another tenant (tenants may share a unit). Undefined when there is nothing to adopt.
  */
+export async function adoptLostReservations(
+  deps: NumberDeps,
+  tenantId: string,
+  respOrgId: string,
+  context: { requested: string[]; contactName: string; contactPhone: string; notes?: string },
+  audit: AuditContext,
+): Promise<ReserveResult | undefined> {
+  const { registry } = await deps.somos();
+  const db = await deps.db();
+  const ours: string[] = [];
+  for (const num of context.requested) {
+    const found = await registry.query(callContext({ respOrgId }), num);
+    if (found.pending) throw registryBusy();
+    if (found.data.status !== 'RESERVED' || found.data.respOrgId !== respOrgId) continue;
+    const owner = (await db.doc(ownerPath(num)).get()).data() as OwnerDoc | undefined;
+    if (!owner || owner.tenantId === tenantId) ours.push(num);
+  }
+  return ours.length ? finishReserve(deps, tenantId, respOrgId, ours, context, audit) : undefined;
+}
+
+/** One number's lost reservation (a bulk item's retry). */
 export async function adoptLostReservation(
   deps: NumberDeps,
   tenantId: string,
@@ -229,14 +260,8 @@ export async function adoptLostReservation(
   audit: AuditContext,
 ): Promise<ReserveResult | undefined> {
   const settings = await tenantSomos(deps, tenantId);
-  const { registry } = await deps.somos();
-  const found = await registry.query(callContext(settings), input.num);
-  if (found.pending) throw registryBusy();
-  if (found.data.status !== 'RESERVED' || found.data.respOrgId !== settings.respOrgId) return undefined;
-  const owner = (await (await deps.db()).doc(ownerPath(input.num)).get()).data() as OwnerDoc | undefined;
-  if (owner && owner.tenantId !== tenantId) return undefined;
   const { num, ...contact } = input;
-  return finishReserve(deps, tenantId, settings.respOrgId, [num], { requested: [num], ...contact }, audit);
+  return adoptLostReservations(deps, tenantId, settings.respOrgId, { requested: [num], ...contact }, audit);
 }
 
 /**
