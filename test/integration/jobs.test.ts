@@ -35,6 +35,21 @@ const available = async (provider: string, query: string, count: number) => {
   return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
 };
 
+/** Delivers one item's task as Cloud Tasks would (optionally as a retry); answers its outcome. */
+async function deliverItem(jobId: string, itemId = 'it_00000', tenantId = 'carrier', retryCount?: number): Promise<string> {
+  const url = `${stack.url}/internal/tasks/job-item`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await stack.taskToken(url)}`,
+      'content-type': 'application/json',
+      ...(retryCount !== undefined ? { 'x-cloudtasks-taskretrycount': String(retryCount) } : {}),
+    },
+    body: JSON.stringify({ tenantId, jobId, itemId }),
+  });
+  return ((await res.json()) as { outcome: string }).outcome;
+}
+
 async function finished(jobId: string, timeoutMs = 30_000, client = member) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -262,13 +277,7 @@ describe('toll-free bulk jobs (Somos)', () => {
     expect(reserve.body.invalidCount).toBe(1);
     expect((await finished(reserve.body.id)).counts).toMatchObject({ succeeded: 3, failed: 0 });
     // A redelivered item finds the number already reserved: still one registry reservation.
-    const url = `${stack.url}/internal/tasks/job-item`;
-    const again = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: 'carrier', jobId: reserve.body.id, itemId: 'it_00000' }),
-    });
-    expect(await again.json()).toEqual({ outcome: 'already_final' });
+    expect(await deliverItem(reserve.body.id)).toBe('already_final');
 
     const activate = await admin.post('/v1/jobs', {
       type: 'tollfree-activate',
@@ -368,20 +377,11 @@ describe('toll-free items whose registry answer is late or lost', () => {
   it('an item whose wait runs out looks at its request itself, so a lost follow-up chain cannot strand it', async () => {
     const { jobId, itemRef, requestId } = await waitingReservation('8555550305');
     const db = testFirestore(projectId);
-    const runTask = async () => {
-      const url = `${stack.url}/internal/tasks/job-item`;
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
-      });
-      return ((await res.json()) as { outcome: string }).outcome;
-    };
     // As if the request's follow-ups were lost and the item's wait had run out, while the registry is still at it.
     somos().configure({ pendingRetrievals: 1_000 });
     try {
       await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
-      expect(await runTask()).toBe('waiting');
+      expect(await deliverItem(jobId)).toBe('waiting');
       const item = (await itemRef.get()).data()!;
       expect(item.state).toBe('running');
       expect(Date.parse(item.leaseUntil) - Date.now()).toBeGreaterThan(10 * 60_000); // it looks again in 15 minutes
@@ -391,7 +391,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
     }
     // Its next look finds the answer: applied once, the item settled with it, the job finished.
     await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
-    expect(['succeeded', 'already_final']).toContain(await runTask()); // (or a follow-up got there first)
+    expect(['succeeded', 'already_final']).toContain(await deliverItem(jobId)); // (or a follow-up got there first)
     expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { number: '8555550305', status: 'reserved' } });
     expect(await finished(jobId, 30_000, admin)).toMatchObject({ status: 'completed', counts: { succeeded: 1 } });
     expect((await db.doc(`tenants/carrier/tollfreeRequests/${requestId}`).get()).get('status')).toBe('completed');
@@ -513,13 +513,7 @@ describe('cancel, dead letters, callbacks', () => {
     await numberRef.update({ status: 'pending', purchase: { outcome: 'ordered', attempts: 1, leaseUntil: new Date(Date.now() - 1000).toISOString() }, orderId: 'ord-1' });
     await itemRef.update({ state: 'queued', result: null, finishedAt: null });
     try {
-      const url = `${stack.url}/internal/tasks/job-item`;
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json', 'x-cloudtasks-taskretrycount': '1' },
-        body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
-      });
-      expect(await res.json()).toEqual({ outcome: 'waiting' });
+      expect(await deliverItem(jobId, 'it_00000', 'carrier', 1)).toBe('waiting');
       expect((await itemRef.get()).data()).toMatchObject({ state: 'running', result: { numberId, status: 'pending' }, waitingFor: { kind: 'number-order', id: numberId } });
       expect(stack.twilio!.purchaseCounts()[phoneNumber!]).toBe(1);
     } finally {
@@ -527,13 +521,7 @@ describe('cancel, dead letters, callbacks', () => {
     }
     // The order "completed" without anything telling the item: when its wait runs out, it looks itself.
     await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
-    const url = `${stack.url}/internal/tasks/job-item`;
-    const again = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
-    });
-    expect(await again.json()).toEqual({ outcome: 'succeeded' });
+    expect(await deliverItem(jobId)).toBe('succeeded');
     expect((await itemRef.get()).data()).toMatchObject({ state: 'succeeded', result: { numberId, status: 'active' } });
     expect((await itemRef.get()).get('waitingFor')).toBeUndefined();
   });
@@ -647,13 +635,7 @@ describe('cancel, dead letters, callbacks', () => {
     await db.doc(`tenants/carrier/jobs/${jobId}`).update({ finishedAt: null, status: 'running', finalCounts: null });
     const numberId = ((await itemRef.get()).get('result') as { numberId: string }).numberId;
     await itemRef.update({ state: 'running', leaseUntil: new Date(Date.now() + 6000).toISOString(), result: null, finishedAt: null });
-    const url = `${stack.url}/internal/tasks/job-item`;
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: 'carrier', jobId, itemId: 'it_00000' }),
-    });
-    expect(await res.json()).toEqual({ outcome: 'busy' }); // answered, not thrown: no retry budget spent
+    expect(await deliverItem(jobId)).toBe('busy'); // answered, not thrown: no retry budget spent
     // After the lease the item runs again, finds the number it bought, and the job finishes.
     const deadline = Date.now() + 30_000;
     while ((await itemRef.get()).get('state') !== 'succeeded' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
