@@ -966,6 +966,10 @@ export const TollFreeRequestResource = z.object({
   result: z.unknown().optional(),
   error: z.object({ message: z.string(), code: z.string().optional() }).optional(),
   attempts: z.number().int(),
+  origin: z
+    .object({ jobId: z.string(), itemId: z.string() })
+    .optional()
+    .meta({ description: 'Made for a bulk job item, which waits for this request and ends with it' }),
   createdAt: z.string(),
   updatedAt: z.string(),
   completedAt: z.string().optional(),
