@@ -334,7 +334,8 @@ describe('toll-free items whose registry answer is late or lost', () => {
   it('waits for a 202 and ends each item with the registry’s real answer (not "succeeded" on acceptance)', async () => {
     somos().seedNumber('8445550301', { status: 'SPARE' });
     somos().seedNumber('8445550302', { status: 'RESERVED', respOrgId: 'OTH01' }); // the registry will refuse this one
-    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
+    // "Still working" until both items are seen waiting, however slow the machine.
+    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'], pendingRetrievals: 1_000 });
     let created;
     try {
       created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: ['8445550301', '8445550302'].map((number) => ({ number, ...contact })) });
@@ -348,7 +349,7 @@ describe('toll-free items whose registry answer is late or lost', () => {
       expect(waiting[0]!.result).toMatchObject({ requestId: expect.stringMatching(/^tfr_/), poll: expect.stringMatching(/^\/v1\/tollfree\/requests\/tfr_/) });
       expect((await admin.get(`/v1/jobs/${created.body.id}`)).body).toMatchObject({ status: 'running', counts: { running: 2 } });
     } finally {
-      somos().configure({ syncTimeoutPaths: [] });
+      somos().configure({ syncTimeoutPaths: [], pendingRetrievals: 0 });
     }
     // The requests' follow-ups fetch the answers and settle the items with them.
     const job = await finished(created.body.id, 40_000, admin);
@@ -360,10 +361,14 @@ describe('toll-free items whose registry answer is late or lost', () => {
     expectEnvelope(await admin.get('/v1/tollfree/8445550302'), 404, 'NOT_FOUND');
   }, 60_000);
 
-  /** A one-item reservation job whose registry call answered 202: its item waits for the request. */
+  /**
+   * A one-item reservation job whose registry call answered 202: its item waits for the request. The
+   * registry keeps answering "still working" (however slow the machine) until the test sets
+   * pendingRetrievals back to 0.
+   */
   async function waitingReservation(number: string) {
     somos().seedNumber(number, { status: 'SPARE' });
-    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
+    somos().configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'], pendingRetrievals: 1_000 });
     try {
       const jobId = (await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number, ...contact }] })).body.id as string;
       await waitFor(async () => ((await itemsOf(jobId))[0]?.result?.pending === true ? true : undefined));
@@ -378,7 +383,6 @@ describe('toll-free items whose registry answer is late or lost', () => {
     const { jobId, itemRef, requestId } = await waitingReservation('8555550305');
     const db = testFirestore(projectId);
     // As if the request's follow-ups were lost and the item's wait had run out, while the registry is still at it.
-    somos().configure({ pendingRetrievals: 1_000 });
     try {
       await itemRef.update({ leaseUntil: new Date(Date.now() - 1000).toISOString() });
       expect(await deliverItem(jobId)).toBe('waiting');
@@ -398,8 +402,6 @@ describe('toll-free items whose registry answer is late or lost', () => {
   }, 60_000);
 
   it('a request that ends after its item moved on to a newer one leaves the item to that one', async () => {
-    // The registry keeps answering "still working" until the stage is set (whenever its follow-up polls).
-    somos().configure({ pendingRetrievals: 1_000 });
     const { itemRef, requestId } = await waitingReservation('8665550306');
     // As if a newer delivery of the item had made its own request and now waits for that one.
     await itemRef.update({ waitingFor: { kind: 'tollfree-request', id: 'tfr_0000000000000000' } });
