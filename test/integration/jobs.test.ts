@@ -35,6 +35,16 @@ const available = async (provider: string, query: string, count: number) => {
   return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
 };
 
+/** What a creation that died left behind: the job document (3 purchases, nothing reserved) and no items. */
+async function jobLeftByDeadCreation(idempotencyKey: string): Promise<string> {
+  const jobId = jobIdFor('carrier', idempotencyKey, 'unused');
+  const now = new Date().toISOString();
+  await testFirestore(projectId)
+    .doc(`tenants/carrier/jobs/${jobId}`)
+    .set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'twilio', accountId: 'platform', status: 'queued', itemCount: 3, reserved: 0, createdBy: 'ops', createdAt: now, updatedAt: now });
+  return jobId;
+}
+
 /** Delivers one item's task as Cloud Tasks would (optionally as a retry); answers its outcome. */
 async function deliverItem(jobId: string, itemId = 'it_00000', tenantId = 'carrier', retryCount?: number): Promise<string> {
   const url = `${stack.url}/internal/tasks/job-item`;
@@ -488,10 +498,9 @@ describe('cancel, dead letters, callbacks', () => {
     const numbers = await available('twilio', 'areaCode=617', 3);
     const db = testFirestore(projectId);
     const items = numbers.map((phoneNumber) => ({ phoneNumber }));
-    // What the first request left behind when it died: the job (with its reservation) and the first item only.
-    const jobId = jobIdFor('carrier', 'died-midway', 'unused');
+    // What the first request left behind when it died: the job and its first item only.
+    const jobId = await jobLeftByDeadCreation('died-midway');
     const now = new Date().toISOString();
-    await db.doc(`tenants/carrier/jobs/${jobId}`).set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'twilio', accountId: 'platform', status: 'queued', itemCount: 3, reserved: 0, createdBy: 'ops', createdAt: now, updatedAt: now });
     await db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`).set({ id: 'it_00000', jobId, tenantId: 'carrier', index: 0, state: 'queued', input: items[0], attempts: 0, updatedAt: now });
     const replay = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'died-midway' } });
     expect(replay.body.id).toBe(jobId);
@@ -579,12 +588,9 @@ describe('cancel, dead letters, callbacks', () => {
 
   it('a cancel while the job’s items are still being written does not finish it before they are all out', async () => {
     const numbers = await available('twilio', 'areaCode=206', 3);
-    const db = testFirestore(projectId);
     const items = numbers.map((phoneNumber) => ({ phoneNumber }));
     // The API has written the job, not its items yet (here: its request died; the replay below writes them).
-    const jobId = jobIdFor('carrier', 'cancel-while-writing', 'unused');
-    const now = new Date().toISOString();
-    await db.doc(`tenants/carrier/jobs/${jobId}`).set({ id: jobId, tenantId: 'carrier', type: 'purchase', provider: 'twilio', accountId: 'platform', status: 'queued', itemCount: 3, reserved: 0, createdBy: 'ops', createdAt: now, updatedAt: now });
+    const jobId = await jobLeftByDeadCreation('cancel-while-writing');
     expect((await member.post(`/v1/jobs/${jobId}/cancel`)).status).toBe(200);
     expect((await member.get(`/v1/jobs/${jobId}`)).body.finishedAt).toBeUndefined(); // not "cancelled with 0 items"
     await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'cancel-while-writing' } });
