@@ -23,5 +23,11 @@ export const paths = {
   number: (tenantId: string, id: string) => `tenants/${tenantId}/numbers/${id}`,
   /** One document per E.164 a tenant holds: makes "never hold a number twice" a transactional check. */
   numberClaim: (tenantId: string, e164: string) => `tenants/${tenantId}/numberClaims/${e164}`,
+  /**
+   * Platform-wide: which tenant holds a number at a provider (one document per provider and E.164).
+   * Written in the transaction that claims the number, deleted in the one that lets it go; every
+   * adoption, settlement and inbound look-up goes by it, so a number is held by at most one tenant.
+   */
+  numberOwner: (provider: string, e164: string) => `numberOwners/${provider}:${encodeURIComponent(e164)}`,
   idempotencyKey: (tenantId: string, keyHash: string) => `tenants/${tenantId}/idempotencyKeys/${keyHash}`,
 };

@@ -32,6 +32,51 @@ export interface Page<T> {
   total?: number;
 }
 
+/** Who holds a number at a provider, platform-wide (`numberOwners/{provider}:{e164}`). */
+export interface NumberOwner {
+  tenantId: string;
+  numberId: string;
+  provider: string;
+  phoneNumber: string;
+  accountId?: string;
+  since: string;
+}
+
+export interface OwnerRead {
+  ref: DocumentReference;
+  owner?: NumberOwner;
+  /** Another tenant's record that still holds the number (a stale entry does not count). */
+  heldByOther: boolean;
+}
+
+const isOwner = (value: unknown): value is NumberOwner =>
+  typeof value === 'object' && value !== null && typeof (value as NumberOwner).tenantId === 'string' && typeof (value as NumberOwner).numberId === 'string';
+
+/** Reads the owner index inside a transaction (a read: call it before the transaction's writes). */
+export async function readOwner(tx: Transaction, firestore: Firestore, provider: string, e164: string, tenantId: string, numberId?: string): Promise<OwnerRead> {
+  const ref = firestore.doc(paths.numberOwner(provider, e164));
+  const data = (await tx.get(ref)).data();
+  const owner = isOwner(data) ? data : undefined;
+  if (!owner || (owner.tenantId === tenantId && (numberId === undefined || owner.numberId === numberId))) return { ref, ...(owner ? { owner } : {}), heldByOther: false };
+  // Another tenant (or another record of this tenant): does that record still hold the number?
+  const held = (await tx.get(firestore.doc(paths.number(owner.tenantId, owner.numberId)))).data() as NumberRecord | undefined;
+  const holds = !!held && holdingStatuses.includes(held.status) && held.phoneNumber === e164 && held.provider === provider;
+  return { ref, owner, heldByOther: holds && owner.tenantId !== tenantId };
+}
+
+/** The answer when another tenant holds the number: as a provider would say it, naming nobody. */
+export const notAvailable = (e164: string, provider: string) =>
+  new AppError('CONFLICT', `${e164} is not available at ${provider}`, { reason: 'not_available', provider, retryable: false });
+
+const ownerEntry = (record: NumberRecord, now: Date): NumberOwner => ({
+  tenantId: record.tenantId,
+  numberId: record.id,
+  provider: record.provider,
+  phoneNumber: record.phoneNumber,
+  ...(record.accountId ? { accountId: record.accountId } : {}),
+  since: now.toISOString(),
+});
+
 export const newNumberId = () => `num_${randomBytes(10).toString('hex')}`;
 const resource = (id: string) => `numbers/${id}`;
 
@@ -47,7 +92,14 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
      * A number the tenant already holds is a 409; a purchase still within its lease is a 409;
      * a pending purchase whose lease ran out is handed back for resolution, never bought blindly.
      */
-    async claimForPurchase(record: NumberRecord, now: Date, audit: AuditContext, limits?: TenantLimits): Promise<ClaimResult> {
+    async claimForPurchase(
+      record: NumberRecord,
+      now: Date,
+      audit: AuditContext,
+      limits?: TenantLimits,
+      /** Also refuse a number another tenant holds at this provider (a Vapi import of a number bought there). */
+      options: { notHeldAt?: string } = {},
+    ): Promise<ClaimResult> {
       const firestore = await db();
       const claimRef = firestore.doc(paths.numberClaim(record.tenantId, record.phoneNumber));
       return firestore.runTransaction(async (tx) => {
@@ -55,6 +107,14 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const guarded = limits && !record.origin;
         const tenantLimits = guarded ? await readLimits(tx, firestore, record.tenantId, limits) : undefined;
         const usage = guarded ? await readUsage(tx, firestore, record.tenantId) : undefined;
+        // One tenant per number, platform-wide: another tenant's holding is a refusal before any
+        // provider call, so no later look-up on a shared account can hand that tenant's number over.
+        const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId);
+        if (owner.heldByOther) throw notAvailable(record.phoneNumber, record.provider);
+        if (options.notHeldAt && options.notHeldAt !== record.provider) {
+          const source = await readOwner(tx, firestore, options.notHeldAt, record.phoneNumber, record.tenantId);
+          if (source.heldByOther) throw notAvailable(record.phoneNumber, options.notHeldAt);
+        }
         const claim = await tx.get(claimRef);
         if (claim.exists) {
           const heldRef = firestore.doc(paths.number(record.tenantId, claim.get('numberId')));
@@ -88,6 +148,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
               purchase: { outcome: 'in_flight', attempts: (held.purchase?.attempts ?? 0) + 1, leaseUntil: record.purchase!.leaseUntil },
             };
             tx.set(heldRef, resumed);
+            tx.set(owner.ref, ownerEntry(resumed, now));
             recordAudit(firestore, tx, record.tenantId, audit, { action: 'numbers.purchase_resumed', resource: resource(held.id), before: held, after: resumed }, now);
             return { kind: 'resumed', record: resumed } as const;
           }
@@ -99,6 +160,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const created = withTokens({ ...record, ...(limits ? { countedInUsage: true } : {}) });
         tx.set(claimRef, { numberId: record.id, phoneNumber: record.phoneNumber, createdAt: now.toISOString() });
         tx.create(firestore.doc(paths.number(record.tenantId, record.id)), created);
+        tx.set(owner.ref, ownerEntry(created, now));
         recordAudit(firestore, tx, record.tenantId, audit, { action: 'numbers.purchase_started', resource: resource(record.id), after: created }, now);
         return { kind: 'created', record: created } as const;
       });
@@ -113,11 +175,14 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const numberRef = firestore.doc(paths.number(tenantId, id));
         const current = await tx.get(numberRef);
         if (current.exists && current.get('status') !== 'pending') return; // someone settled it meanwhile
+        const provider = current.get('provider');
+        const owner = typeof provider === 'string' ? await readOwner(tx, firestore, provider, phoneNumber, tenantId, id) : undefined;
         // The attempt that never happened does not count (a job's reservation is refunded at its end).
         const refund = current.get('countedInUsage') === true && !current.get('origin');
         const usage = refund ? await readUsage(tx, firestore, tenantId) : undefined;
         if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1, purchased: -1 }, new Date());
         if (claim.exists && claim.get('numberId') === id) tx.delete(claimRef);
+        if (owner?.owner && owner.owner.tenantId === tenantId && owner.owner.numberId === id) tx.delete(owner.ref);
         if (current.exists) {
           tx.delete(numberRef);
           recordAudit(firestore, tx, tenantId, audit, { action: 'numbers.purchase_abandoned', resource: resource(id), before: current.data()! });
@@ -175,6 +240,11 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const claimRef = firestore.doc(paths.numberClaim(tenantId, current.phoneNumber));
         const leaving = !holdingStatuses.includes(next.status);
         const claim = leaving ? await tx.get(claimRef) : undefined;
+        // The owner index follows the holding: dropped when the number goes, checked (and written for
+        // records older than the index) when a pending purchase settles as the tenant's.
+        const settling = current.status === 'pending' && next.status !== 'pending' && !leaving;
+        const owner = leaving || settling ? await readOwner(tx, firestore, current.provider, current.phoneNumber, tenantId, id) : undefined;
+        if (settling && owner?.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
         const uncount = leaving && current.countedInUsage === true;
         const usage = uncount && !options.deferUsage ? await readUsage(tx, firestore, tenantId) : undefined;
         // A deferred uncount is marked with its job, which counts exactly these when it finishes.
@@ -182,6 +252,8 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         await extra?.(tx, firestore, current, next); // reads before writes
         if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1 }, new Date());
         if (claim?.exists && claim.get('numberId') === id) tx.delete(claimRef);
+        if (leaving && owner?.owner?.tenantId === tenantId && owner.owner.numberId === id) tx.delete(owner.ref);
+        if (settling && owner && !(owner.owner?.tenantId === tenantId && owner.owner.numberId === id)) tx.set(owner.ref, ownerEntry(next, new Date()));
         tx.set(ref, next);
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resource(id), before: current, after: next });
         return next;

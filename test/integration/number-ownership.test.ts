@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
+import { testFirestore } from '../helpers/firestore.js';
+import { startTestStack } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
+import type { Stack } from '../../scripts/local/stack.js';
+import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
+import type { InjectedFault } from '../../scripts/sandboxes/kit.js';
+
+// One tenant per number, platform-wide. Tenants share the platform's provider account, so "does
+// the account own this number?" cannot tell whose purchase it was: the owner index does.
+const projectId = 'demo-number-ownership';
+let stack: Stack;
+let twilio: TwilioSandbox;
+const tenants = ['own-a', 'own-b', 'own-c'] as const;
+const clients: Record<string, ApiClient> = {};
+
+beforeAll(async () => {
+  stack = await startTestStack(projectId, { PURCHASE_LEASE_SECONDS: '5', QUEUE_RATE_TWILIO: '40' });
+  twilio = stack.twilio!;
+  for (const t of tenants) clients[t] = apiClient(stack.url, await stack.token(t, 'admin', `${t}-admin`));
+});
+afterAll(async () => {
+  delete process.env.PURCHASE_LEASE_SECONDS;
+  await stack?.stop();
+});
+beforeEach(() => twilio.clearFaults());
+
+let seq = 0;
+const key = () => `own-${Date.now()}-${seq++}`;
+const buy = (tenant: string, phoneNumber: string, idempotencyKey = key()) =>
+  clients[tenant]!.post('/v1/numbers', { provider: 'twilio', phoneNumber }, { headers: { 'idempotency-key': idempotencyKey } });
+const available = async (areaCode: string, count: number) => {
+  const res = await clients['own-a']!.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+};
+/** Every record of `e164` a tenant holds or is buying (pending, active, inactive). */
+const holders = async (e164: string) => {
+  const snap = await testFirestore(projectId).collectionGroup('numbers').where('phoneNumber', '==', e164).get();
+  return snap.docs.map((d) => d.data() as { tenantId: string; status: string; id: string }).filter((n) => ['pending', 'active', 'inactive'].includes(n.status));
+};
+
+describe('a number another tenant holds', () => {
+  it('is not available to a second tenant, even when the purchase outcome is unclear (503)', async () => {
+    const [x] = await available('415', 1);
+    const first = await buy('own-a', x!);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+
+    // The takeover: an unclear answer used to be settled by asking the shared account, which owns
+    // the number because tenant A bought it.
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503 });
+    const second = await buy('own-b', x!);
+    const error = expectEnvelope(second, 409, 'CONFLICT');
+    expect(error.details).toMatchObject({ reason: 'not_available' });
+    expect(JSON.stringify(second.body)).not.toContain('own-a');
+
+    const held = await holders(x!);
+    expect(held.map((n) => `${n.tenantId}:${n.status}`)).toEqual(['own-a:active']);
+    expect(twilio.purchaseCounts()[x!]).toBe(1);
+    const owner = (await testFirestore(projectId).doc(`numberOwners/twilio:${encodeURIComponent(x!)}`).get()).data();
+    expect(owner).toMatchObject({ tenantId: 'own-a', numberId: first.body.id });
+  });
+
+  it('is refused to a bulk job of another tenant, and free again once released', async () => {
+    const [x] = await available('512', 1);
+    expect((await buy('own-a', x!)).status).toBe(201);
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503, times: 5 });
+    const job = await clients['own-b']!.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const done = await waitFor(async () => {
+      const res = await clients['own-b']!.get(`/v1/jobs/${job.body.id}`);
+      return res.body.finishedAt ? res.body : undefined;
+    }, 40_000);
+    expect(done.counts).toMatchObject({ succeeded: 0, failed: 1 });
+    expect((await holders(x!)).map((n) => n.tenantId)).toEqual(['own-a']);
+
+    // Released by A, the index lets go of it in the same transaction.
+    const mine = (await holders(x!))[0]!;
+    expect((await clients['own-a']!.delete(`/v1/numbers/${mine.id}`)).status).toBe(200);
+    expect((await testFirestore(projectId).doc(`numberOwners/twilio:${encodeURIComponent(x!)}`).get()).exists).toBe(false);
+  });
+});
+
+/** A small deterministic random source (mulberry32), so a failing run can be replayed. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const faultKinds: InjectedFault[] = [
+  { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503 }, // refused before any effect
+  { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true }, // bought, then 500
+  { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, afterEffect: true, dropConnection: true }, // bought, no answer
+  { method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503, times: 2 }, // look-ups fail too
+];
+
+describe('property: tenants racing for the same numbers under random provider faults', () => {
+  it.each([11, 29, 47])('holds each number for at most one tenant, and our active records equal the provider’s sales (seed %i)', async (seed) => {
+    const rand = random(seed);
+    const numbers = await available(['303', '206', '404'][seed % 3]!, 4);
+    expect(numbers.length).toBe(4);
+    for (let i = 0; i < 6; i++) twilio.injectFault({ ...faultKinds[Math.floor(rand() * faultKinds.length)]! });
+
+    // Every tenant tries every number at once, each with its own Idempotency-Key.
+    const attempts = tenants.flatMap((t) => numbers.map((n) => ({ tenant: t, number: n, key: key() })));
+    await Promise.all(attempts.map((a) => buy(a.tenant, a.number, a.key)));
+    twilio.clearFaults();
+
+    // A client retries what was left open (same key), as the API asks; the follow-ups settle the rest.
+    await waitFor(async () => {
+      const open = (await Promise.all(numbers.map(holders))).flat().filter((n) => n.status === 'pending');
+      if (!open.length) return true;
+      for (const a of attempts) {
+        const res = await buy(a.tenant, a.number, a.key);
+        if (res.status >= 500 && res.status !== 502 && res.status !== 503) throw new Error(`unexpected ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      return undefined;
+    }, 45_000, 1500);
+
+    const sales = twilio.purchaseCounts();
+    for (const n of numbers) {
+      const held = await holders(n);
+      expect(new Set(held.map((h) => h.tenantId)).size, `${n} held by ${JSON.stringify(held)}`).toBeLessThanOrEqual(1);
+      expect(held.filter((h) => h.status === 'active').length, `${n}: our active records vs the provider's sales`).toBe(sales[n] ?? 0);
+    }
+  });
+});
