@@ -40,6 +40,11 @@ const schema = z
     TELNYX_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 Ed25519 public key from the Telnyx portal').optional(),
     /** Whether tenants may take free Vapi numbers (development/testing only). */
     VAPI_ALLOW_FREE_NUMBERS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    /**
+     * Whether tenant URLs (webhooks, job callbacks) may point at loopback (127.0.0.0/8, ::1, localhost),
+     * over http too: the dev stack's and tests' receivers. Never in production (refused below).
+     */
+    OUTBOUND_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     /** Spend guards: platform defaults, overridable per tenant on tenants/{id}.limits. */
     LIMIT_PURCHASES_PER_DAY: z.coerce.number().int().min(0).default(500),
     LIMIT_NUMBERS_HELD: z.coerce.number().int().min(0).default(10_000),
@@ -92,6 +97,10 @@ const schema = z
   .refine((c) => c.PLATFORM_ENV !== 'production' || !c.TASKS_OIDC_JWKS_FILE, {
     message: 'a local key file cannot be used in production',
     path: ['TASKS_OIDC_JWKS_FILE'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || !c.OUTBOUND_ALLOW_LOOPBACK, {
+    message: 'tenant URLs cannot reach loopback in production',
+    path: ['OUTBOUND_ALLOW_LOOPBACK'],
   });
 
 export type Config = z.infer<typeof schema> & { authProjectId: string };

@@ -190,6 +190,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PUBSUB_EMULATOR_HOST: pubsubHost,
       METADATA_SERVER_DETECTION: 'none',
       VAPI_ALLOW_FREE_NUMBERS: process.env.VAPI_ALLOW_FREE_NUMBERS ?? 'true', // the dev stack may hand out free sandbox numbers
+      // Webhooks and job callbacks may reach the dev stack's (and tests') receivers on 127.0.0.1, over http too.
+      OUTBOUND_ALLOW_LOOPBACK: process.env.OUTBOUND_ALLOW_LOOPBACK ?? 'true',
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
       ...Object.fromEntries(Object.entries(SOMOS_LOCAL_ENV).map(([key, value]) => [key, process.env[key] ?? value])),
       // The TSS (text enablement) API is not public: only the sandbox's stand-in exists.

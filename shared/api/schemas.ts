@@ -6,6 +6,8 @@ import { numberProviders } from '../providers/registry.js';
 import { normalizeTollFree, routingSchema, TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPAS } from '../providers/somos/routing.js';
 import { MAX_QUANTITY as MAX_TOLLFREE_QUANTITY, searchMode, type SearchSpec } from '../services/tollfree/search-spec.js';
 import { numberTypes } from '../providers/types.js';
+import { outboundOutcomes } from '../http/outbound-request.js';
+import { outboundUrlProblem, STRICT_OUTBOUND_POLICY } from '../http/outbound-url.js';
 
 // ---------- building blocks ----------
 export const E164 = z
@@ -21,12 +23,25 @@ export const E164 = z
   })
   .meta({ description: 'Phone number in E.164 format', example: '+14155550123' });
 
+/**
+ * A URL the platform (or a provider on the tenant's behalf) will call: https to a public host
+ * (shared/http/outbound-url.ts; names are checked again against what they resolve to when called).
+ */
 export const HttpsUrl = z
   .string()
   .max(2048)
   .url()
   .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
-  .meta({ format: 'uri', example: 'https://example.com/hooks/sms' });
+  .superRefine((u, ctx) => {
+    if (!u.startsWith('https://') || !URL.canParse(u)) return; // said above
+    const problem = outboundUrlProblem(u, STRICT_OUTBOUND_POLICY);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+  })
+  .meta({
+    format: 'uri',
+    example: 'https://example.com/hooks/sms',
+    description: 'https URL of a public host: no credentials, IP literals of private/loopback/link-local/reserved ranges, single-label, .internal or .local names',
+  });
 
 const Tag = z.string().regex(/^[\w:.-]{1,40}$/, 'tags are 1-40 characters: letters, digits, _ : . -');
 const DisplayName = z.string().trim().min(1).max(64);
@@ -681,7 +696,10 @@ export const CreateJobBody = z
       .max(2048)
       .url()
       .optional()
-      .meta({ description: 'https URL that receives a signed job.finished notification (X-Signature, see POST /v1/signing-secret)' }),
+      .meta({
+        description:
+          'https URL of a public host that receives a signed job.finished notification (X-Signature, see POST /v1/signing-secret); private, loopback, link-local, metadata and internal hosts are refused',
+      }),
   })
   .strict()
   .refine((b) => (b.items === undefined) !== (b.search === undefined), { message: 'give either items or search', path: ['items'] });
@@ -1067,7 +1085,15 @@ export const DeliveryResource = z.object({
     numberId: z.string(),
   }),
   status: z.enum(['queued', 'delivered', 'failing']),
-  attempts: z.array(z.object({ at: z.string(), status: z.number(), error: z.string().optional() })),
+  attempts: z.array(
+    z.object({
+      at: z.string(),
+      status: z.number().meta({ description: 'HTTP status of the answer; 0 when none came' }),
+      outcome: z.enum(outboundOutcomes).meta({
+        description: 'http_2xx…http_5xx: the webhook answered; refused_address/refused_url: the URL is or resolves to an address the platform does not call; dns_failed, connect_failed, tls_error, timeout, protocol_error, failed: no answer',
+      }),
+    }),
+  ),
   createdAt: z.string(),
   deliveredAt: z.string().optional(),
 });

@@ -2,6 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Deps } from '../../deps.js';
 import type { JobRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
+import { postToTenantUrl } from '../../http/outbound-request.js';
+import { outboundPolicy } from '../../http/outbound-url.js';
 import type { Logger } from '../../log.js';
 import { SecretNotFoundError } from '../../secrets/secret-store.js';
 import { jobView } from './jobs.js';
@@ -34,8 +36,8 @@ export function signPayload(secret: string, body: string, timestamp: number): st
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** Cloud Tasks target: POSTs the job's final state to its callbackUrl; a non-2xx answer makes the queue retry. */
-export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now'>) {
+/** Cloud Tasks target: POSTs the job's final state to its callbackUrl (through the outbound guard); a non-2xx answer makes the queue retry. */
+export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'config'>) {
   return async (tenantId: string, jobId: string, attempt: number, log: Logger): Promise<{ status: number }> => {
     const db = await deps.db();
     const job = (await db.doc(`tenants/${tenantId}/jobs/${jobId}`).get()).data() as JobRecord | undefined;
@@ -44,26 +46,16 @@ export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now'>) {
     const body = JSON.stringify({ type: 'job.finished', job: view });
     const timestamp = Math.floor(deps.now().getTime() / 1000);
     const signature = signPayload(await signingSecret(deps, tenantId), body, timestamp);
-    let status = 0;
-    let error: string | undefined;
-    try {
-      const { request } = await import('undici'); // loaded only when something is delivered
-      const res = await request(job.callbackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': signature, 'user-agent': 'numbers-platform/1' },
-        body,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      });
-      status = res.statusCode;
-      await res.body.dump();
-    } catch (err) {
-      error = err instanceof Error ? err.message : 'request failed';
-    }
-    await db.collection(`tenants/${tenantId}/jobs/${jobId}/callbackAttempts`).add({ attempt, at: deps.now().toISOString(), status, ...(error ? { error } : {}) });
+    const sent = await postToTenantUrl(outboundPolicy(deps.config), job.callbackUrl, {
+      headers: { 'content-type': 'application/json', 'x-signature': signature, 'user-agent': 'numbers-platform/1' },
+      body,
+    });
+    const { status, outcome } = sent;
+    // A coarse outcome only: the error's text (which may name internal hosts) goes to our logs.
+    await db.collection(`tenants/${tenantId}/jobs/${jobId}/callbackAttempts`).add({ attempt, at: deps.now().toISOString(), status, outcome });
     if (status < 200 || status >= 300) {
-      log.warn('job callback not accepted; the queue retries', { jobId, status, error });
-      throw new AppError('SERVICE_UNAVAILABLE', `Callback answered ${status || error}`, { retryable: true });
+      log.warn('job callback not accepted; the queue retries', { jobId, status, outcome, detail: sent.detail });
+      throw new AppError('SERVICE_UNAVAILABLE', `Callback answered ${status || outcome}`, { retryable: true });
     }
     return { status };
   };

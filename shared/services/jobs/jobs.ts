@@ -2,7 +2,7 @@ import type { BulkWriter, Firestore, QueryDocumentSnapshot } from '@google-cloud
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
-import { E164, UpdateNumberBody } from '../../api/schemas.js';
+import { E164, HttpsUrl, UpdateNumberBody } from '../../api/schemas.js';
 import { systemContext, type AuditContext } from '../../domain/audit.js';
 import {
   finalItemStates,
@@ -74,7 +74,7 @@ const itemSchemas = {
   'tollfree-routing': z
     .object({ number: TollFree, routing: z.record(z.string(), z.unknown()), effectiveAt: z.string().datetime().optional() })
     .strict(),
-  'tollfree-sms': z.object({ number: TollFree, sms: z.boolean(), mms: z.boolean(), webhookUrl: z.string().url().startsWith('https://').optional() }).strict(),
+  'tollfree-sms': z.object({ number: TollFree, sms: z.boolean(), mms: z.boolean(), webhookUrl: HttpsUrl.optional() }).strict(),
 } as const;
 type SupportedType = keyof typeof itemSchemas;
 const supported = (type: JobType): type is SupportedType => type in itemSchemas;
