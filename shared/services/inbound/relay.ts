@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import type { NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
+import { paths } from '../../store/firestore.js';
 import { verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
 
 /**
@@ -44,10 +45,27 @@ type Raw = { body: Buffer; headers: Record<string, string | undefined>; url: str
 
 const formParams = (body: Buffer): Record<string, string> => Object.fromEntries(new URLSearchParams(body.toString('utf8')));
 
-async function candidates(deps: RelayDeps, provider: InboundProvider, to: string): Promise<NumberRecord[]> {
+/**
+ * The one tenant that holds `to` at this provider: the platform-wide owner index decides. A number
+ * with no index entry (held since before the index) is looked up among all tenants' numbers; if two
+ * tenants hold it, that is a bug: it is logged at ERROR and the message is relayed to neither.
+ */
+async function holderOf(deps: RelayDeps, provider: InboundProvider, to: string, log: Logger): Promise<NumberRecord[]> {
+  if (!to) return [];
   const db = await deps.db();
+  const holds = (n: NumberRecord | undefined): n is NumberRecord => !!n && (n.status === 'active' || n.status === 'inactive') && n.phoneNumber === to && n.provider === provider;
+  const owner = (await db.doc(paths.numberOwner(provider, to)).get()).data() as { tenantId?: unknown; numberId?: unknown } | undefined;
+  if (typeof owner?.tenantId === 'string' && typeof owner.numberId === 'string') {
+    const record = (await db.doc(paths.number(owner.tenantId, owner.numberId)).get()).data() as NumberRecord | undefined;
+    return holds(record) ? [record] : [];
+  }
   const snap = await db.collectionGroup('numbers').where('phoneNumber', '==', to).where('provider', '==', provider).get();
-  return snap.docs.map((d) => d.data() as NumberRecord).filter((n) => n.status === 'active' || n.status === 'inactive');
+  const found = snap.docs.map((d) => d.data() as NumberRecord).filter(holds);
+  if (new Set(found.map((n) => n.tenantId)).size > 1) {
+    log.error('inbound number is held by more than one tenant; relayed to none', { provider, numberIds: found.map((n) => n.id) });
+    return [];
+  }
+  return found.slice(0, 1);
 }
 
 function publicUrl(deps: RelayDeps, raw: Raw): string {
@@ -93,14 +111,14 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
       text: payload.text ?? '',
       media: (payload.media ?? []).filter((m) => m.url).map((m) => ({ url: m.url!, ...(m.content_type ? { contentType: m.content_type } : {}) })),
     };
-    const number = event.eventType === 'message.received' ? (await candidates(deps, provider, to))[0] : undefined;
+    const number = event.eventType === 'message.received' ? (await holderOf(deps, provider, to, log))[0] : undefined;
     return { number, message, dedupeKey: `telnyx_${event.id}` };
   }
 
   const params = formParams(raw.body);
   const to = params.To ?? '';
   const url = publicUrl(deps, raw);
-  const found = await candidates(deps, provider, to);
+  const found = await holderOf(deps, provider, to, log);
   // The platform's own account verifies messages to numbers nobody holds (answered, then ignored).
   const accounts = found.length ? found : [{ tenantId: '', accountId: 'platform' } as NumberRecord];
   for (const candidate of accounts) {
@@ -135,35 +153,52 @@ export function handleInbound(deps: RelayDeps) {
   return async (provider: InboundProvider, raw: Raw, log: Logger): Promise<{ outcome: 'relayed' | 'ignored' | 'duplicate' }> => {
     const { number, message, dedupeKey } = await verifyAndFind(deps, provider, raw, log);
     const db = await deps.db();
-    const seen = db.doc(`webhookEvents/inbound_${dedupeKey.replace(/[^\w-]/g, '_')}`);
-    if ((await seen.get()).exists) {
+    const key = dedupeKey.replace(/[^\w-]/g, '_');
+    const seen = db.doc(`webhookEvents/inbound_${key}`);
+    const now = deps.now().toISOString();
+    const relay = !!number && number.status === 'active' && !!number.webhookUrl && number.smsEnabled;
+    // Claim first: the event's record and its delivery are created in one batch, so of concurrent
+    // copies of one message exactly one gets through; the others find the claim taken.
+    const delivery: DeliveryRecord | undefined = relay
+      ? {
+          id: `dlv_${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 20)}`,
+          tenantId: number.tenantId,
+          numberId: number.id,
+          webhookUrl: number.webhookUrl!,
+          message: { id: `msg_${randomBytes(10).toString('hex')}`, provider, ...message, receivedAt: now, numberId: number.id },
+          status: 'queued',
+          attempts: [],
+          createdAt: now,
+        }
+      : undefined;
+    const batch = db.batch();
+    batch.create(seen, { provider, receivedAt: now, outcome: relay ? 'relayed' : 'ignored', ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id } : {}) });
+    if (delivery) batch.create(db.doc(`tenants/${delivery.tenantId}/deliveries/${delivery.id}`), delivery);
+    try {
+      await batch.commit();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
       if (provider === 'plivo') throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
+      // A copy of a message we took: make sure its delivery was handed on (the task's name dedupes).
+      const taken = (await seen.get()).data() as { tenantId?: unknown; deliveryId?: unknown } | undefined;
+      if (typeof taken?.tenantId === 'string' && typeof taken.deliveryId === 'string') await enqueueDelivery(deps, taken.tenantId, taken.deliveryId);
+      log.info('inbound message', { provider, outcome: 'duplicate' });
       return { outcome: 'duplicate' };
     }
-    const now = deps.now().toISOString();
-    let outcome: 'relayed' | 'ignored' = 'ignored';
-    if (number && number.status === 'active' && number.webhookUrl && number.smsEnabled) {
-      const delivery: DeliveryRecord = {
-        id: `dlv_${randomBytes(10).toString('hex')}`,
-        tenantId: number.tenantId,
-        numberId: number.id,
-        webhookUrl: number.webhookUrl,
-        message: { id: `msg_${randomBytes(10).toString('hex')}`, provider, ...message, receivedAt: now, numberId: number.id },
-        status: 'queued',
-        attempts: [],
-        createdAt: now,
-      };
-      await db.doc(`tenants/${number.tenantId}/deliveries/${delivery.id}`).create(delivery);
-      await deps.tasks.enqueue({
-        queue: taskEndpoints.relayDelivery.queue,
-        ...taskTarget(deps.config, taskEndpoints.relayDelivery),
-        body: { tenantId: number.tenantId, deliveryId: delivery.id },
-        id: `relay-${number.tenantId}-${delivery.id}`,
-      });
-      outcome = 'relayed';
-    }
-    await seen.create({ provider, receivedAt: now, outcome }).catch(() => undefined);
+    if (delivery) await enqueueDelivery(deps, delivery.tenantId, delivery.id);
+    const outcome = delivery ? 'relayed' : 'ignored';
     log.info('inbound message', { provider, outcome, numberId: number?.id });
     return { outcome };
   };
 }
+
+/** Firestore's gRPC code for a create() that found the document. */
+const ALREADY_EXISTS = 6;
+
+const enqueueDelivery = (deps: RelayDeps, tenantId: string, deliveryId: string) =>
+  deps.tasks.enqueue({
+    queue: taskEndpoints.relayDelivery.queue,
+    ...taskTarget(deps.config, taskEndpoints.relayDelivery),
+    body: { tenantId, deliveryId },
+    id: `relay-${tenantId}-${deliveryId}`,
+  });
