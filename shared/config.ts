@@ -34,8 +34,13 @@ const schema = z
     FUNCTIONS_BASE_URL: optionalUrl,
     TASKS_LOCATION: z.string().default('us-central1'),
     TASKS_SERVICE_ACCOUNT: z.string().email().optional(),
-    /** Key source for Cloud Tasks' OIDC tokens: Google's by default; the dev stack uses its own key file. */
+    /**
+     * Key source for Google-signed OIDC tokens (Cloud Tasks, Cloud Scheduler, Pub/Sub push): Google's by
+     * default; the dev stack uses its own key file.
+     */
     TASKS_OIDC_JWKS_FILE: z.string().min(1).optional(),
+    /** The service account whose OIDC token every Pub/Sub push must carry (the push subscriptions' oidc_token). */
+    PUBSUB_PUSH_SERVICE_ACCOUNT: z.string().email().optional(),
     /** Telnyx's webhook public key (base64, from the Telnyx portal): verifies telnyx-signature-ed25519. */
     TELNYX_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 Ed25519 public key from the Telnyx portal').optional(),
     /** Whether tenants may take free Vapi numbers (development/testing only). */
@@ -50,8 +55,14 @@ const schema = z
     LIMIT_NUMBERS_HELD: z.coerce.number().int().min(0).default(10_000),
     LIMIT_BULK_JOB_ITEMS: z.coerce.number().int().min(1).max(10_000).default(10_000),
     LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    LIMIT_FREE_VAPI_NUMBERS: z.coerce.number().int().min(0).default(5),
     /** Bulk jobs: how often (at most) a job's completion is checked while items finish. */
     JOB_FINALIZE_WINDOW_MS: z.coerce.number().int().min(100).max(60_000).default(500),
+    /**
+     * Bulk jobs: how long an item may sit `queued` (its job not moving either), or `running` past its
+     * lease, before the sweeper (scheduledJobSweep) gives it a new task; open jobs untouched that long get a completion check.
+     */
+    JOB_SWEEP_STALE_MS: z.coerce.number().int().min(60_000).max(24 * 3600_000).default(15 * 60_000),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
@@ -89,6 +100,18 @@ const schema = z
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.TASKS_SERVICE_ACCOUNT, {
     message: 'required in production (identity of Cloud Tasks OIDC tokens)',
     path: ['TASKS_SERVICE_ACCOUNT'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
+    message: 'required in production (identity of Pub/Sub push OIDC tokens)',
+    path: ['PUBSUB_PUSH_SERVICE_ACCOUNT'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
+    message: 'required in production (identity of Pub/Sub push OIDC tokens)',
+    path: ['PUBSUB_PUSH_SERVICE_ACCOUNT'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
+    message: 'required in production (identity of Pub/Sub push OIDC tokens)',
+    path: ['PUBSUB_PUSH_SERVICE_ACCOUNT'],
   })
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.FUNCTIONS_BASE_URL, {
     message: 'required in production (target of follow-up tasks)',

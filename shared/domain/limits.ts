@@ -13,23 +13,30 @@ export interface TenantLimits {
   numbersHeld: number;
   bulkJobItems: number;
   requestsPerMinute: number;
+  /** Free numbers from the platform's shared Vapi org held at once (they cost the platform, not the tenant's own account). */
+  freeVapiNumbers: number;
 }
 
 export interface Usage {
   heldNumbers: number;
   /** Purchases per UTC day, e.g. { "2026-11-20": 12 }; older days are pruned. */
   purchases: Record<string, number>;
+  /** Free Vapi numbers held now. */
+  freeVapiNumbers: number;
 }
 
 export const usagePath = (tenantId: string) => `tenants/${tenantId}/usage/counters`;
 export const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 
-export function defaultLimits(config: Pick<Config, 'LIMIT_PURCHASES_PER_DAY' | 'LIMIT_NUMBERS_HELD' | 'LIMIT_BULK_JOB_ITEMS' | 'LIMIT_REQUESTS_PER_MINUTE'>): TenantLimits {
+export function defaultLimits(
+  config: Pick<Config, 'LIMIT_PURCHASES_PER_DAY' | 'LIMIT_NUMBERS_HELD' | 'LIMIT_BULK_JOB_ITEMS' | 'LIMIT_REQUESTS_PER_MINUTE' | 'LIMIT_FREE_VAPI_NUMBERS'>,
+): TenantLimits {
   return {
     purchasesPerDay: config.LIMIT_PURCHASES_PER_DAY,
     numbersHeld: config.LIMIT_NUMBERS_HELD,
     bulkJobItems: config.LIMIT_BULK_JOB_ITEMS,
     requestsPerMinute: config.LIMIT_REQUESTS_PER_MINUTE,
+    freeVapiNumbers: config.LIMIT_FREE_VAPI_NUMBERS,
   };
 }
 
@@ -43,15 +50,35 @@ export async function readLimits(tx: Transaction | undefined, db: Firestore, ten
 
 export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {
   const data = (await tx.get(db.doc(usagePath(tenantId)))).data() as Partial<Usage> | undefined;
-  return { heldNumbers: data?.heldNumbers ?? 0, purchases: data?.purchases ?? {} };
+  return { heldNumbers: data?.heldNumbers ?? 0, purchases: data?.purchases ?? {}, freeVapiNumbers: data?.freeVapiNumbers ?? 0 };
 }
 
 const secondsToMidnight = (now: Date) => Math.max(1, Math.ceil((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000));
 
+/**
+ * What a number counts against: a purchase (the default) counts against today's purchases and the
+ * held numbers; an import (a number the tenant brings) only against the held numbers; a free
+ * number from the platform's Vapi org against both and against the free-number cap.
+ */
+export type UsageKind = 'purchase' | 'import' | 'free';
+
+/** The counter changes of taking (+1) or letting go of (-1) `count` numbers of a kind. */
+export function usageChange(kind: UsageKind, count: number, taking: boolean): { held: number; purchased: number; free: number } {
+  const sign = taking ? 1 : -1;
+  return { held: sign * count, purchased: kind === 'import' ? 0 : sign * count, free: kind === 'free' ? sign * count : 0 };
+}
+
 /** Checks that `count` more purchases fit today and in the held-number limit; throws 429 / 402 otherwise. */
-export function assertRoomFor(limits: TenantLimits, usage: Usage, count: number, now: Date): void {
+export function assertRoomFor(limits: TenantLimits, usage: Usage, count: number, now: Date, kind: UsageKind = 'purchase'): void {
   const today = usage.purchases[dayOf(now)] ?? 0;
-  if (today + count > limits.purchasesPerDay) {
+  if (kind === 'free' && usage.freeVapiNumbers + count > limits.freeVapiNumbers) {
+    throw new AppError(
+      'PAYMENT_REQUIRED',
+      `Free Vapi number limit reached (${limits.freeVapiNumbers} held); release one, or import a number you own`,
+      { limit: 'freeVapiNumbers', max: limits.freeVapiNumbers, used: usage.freeVapiNumbers, requested: count },
+    );
+  }
+  if (kind !== 'import' && today + count > limits.purchasesPerDay) {
     throw new AppError(
       'RATE_LIMITED',
       `Daily purchase limit reached (${limits.purchasesPerDay} per day, ${today} used); it resets at 00:00 UTC`,
@@ -69,13 +96,18 @@ export function assertRoomFor(limits: TenantLimits, usage: Usage, count: number,
 }
 
 /** Applies counter changes inside the caller's transaction (after its reads). */
-export function changeUsage(tx: Transaction, db: Firestore, tenantId: string, usage: Usage, change: { held?: number; purchased?: number }, now: Date): void {
+export function changeUsage(tx: Transaction, db: Firestore, tenantId: string, usage: Usage, change: { held?: number; purchased?: number; free?: number }, now: Date): void {
   const day = dayOf(now);
   const purchases: Record<string, number> = {};
   // Keep a week of daily counts: enough for the limit, small enough to stay a tiny document.
   for (const [d, n] of Object.entries(usage.purchases)) if (d >= dayOf(new Date(now.getTime() - 7 * 86_400_000))) purchases[d] = n;
   purchases[day] = Math.max(0, (purchases[day] ?? 0) + (change.purchased ?? 0));
-  tx.set(db.doc(usagePath(tenantId)), { heldNumbers: Math.max(0, usage.heldNumbers + (change.held ?? 0)), purchases, updatedAt: now.toISOString() });
+  tx.set(db.doc(usagePath(tenantId)), {
+    heldNumbers: Math.max(0, usage.heldNumbers + (change.held ?? 0)),
+    purchases,
+    freeVapiNumbers: Math.max(0, usage.freeVapiNumbers + (change.free ?? 0)),
+    updatedAt: now.toISOString(),
+  });
 }
 
 /**

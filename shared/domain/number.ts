@@ -98,6 +98,8 @@ export interface NumberRecord {
   vapiCredentialId?: string;
   /** Counted in the tenant's held-number usage (uncounted again when it stops being held). */
   countedInUsage?: boolean;
+  /** What the count was for when it was not a purchase: an import (held only) or a free Vapi number (held, purchased and the free cap). */
+  countedAs?: 'import' | 'free';
   /** The bulk job whose release uncounted it: that job takes it off the tenant's usage when it finishes. */
   uncountedByJob?: string;
   /** The bulk-job item that bought it (a redelivered item recognises its own purchase). */
@@ -114,12 +116,26 @@ export interface NumberRecord {
   status: NumberStatus;
   statusReason?: string;
   purchase?: PurchaseAttempt;
+  /**
+   * A change on its way to the provider (PATCH /v1/numbers/{id}), recorded before the provider is
+   * called and removed by the write that records the change. One left behind (the provider was
+   * changed or may have been, and that write failed) is carried by the next change to the number.
+   */
+  providerChange?: ProviderChangeIntent;
   createdAt: string;
   updatedAt: string;
   createdBy: string;
   provisionedAt?: string;
   releasedAt?: string;
   releaseReason?: string;
+}
+
+export interface ProviderChangeIntent {
+  /** The request (or job item delivery) making the change. */
+  requestId: string;
+  startedAt: string;
+  /** The provider-visible fields of the change as requested (displayName, webhookUrl, …; null clears). */
+  changes: Record<string, unknown>;
 }
 
 /** Tokens that let ?q= find a number by any word prefix of its name or any run of 3+ of its digits. */

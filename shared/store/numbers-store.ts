@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { holdingStatuses, searchTokensFor, type NumberRecord, type NumberStatus } from '../domain/number.js';
-import { assertRoomFor, changeUsage, readLimits, readUsage, type TenantLimits } from '../domain/limits.js';
+import { assertRoomFor, changeUsage, readLimits, readUsage, usageChange, type TenantLimits, type UsageKind } from '../domain/limits.js';
 import { paths } from './firestore.js';
 
 export type ClaimResult =
@@ -68,6 +68,8 @@ export async function readOwner(tx: Transaction, firestore: Firestore, provider:
 export const notAvailable = (e164: string, provider: string) =>
   new AppError('CONFLICT', `${e164} is not available at ${provider}`, { reason: 'not_available', provider, retryable: false });
 
+const countedKind = (value: unknown): UsageKind => (value === 'import' || value === 'free' ? value : 'purchase');
+
 const ownerEntry = (record: NumberRecord, now: Date): NumberOwner => ({
   tenantId: record.tenantId,
   numberId: record.id,
@@ -97,8 +99,12 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       now: Date,
       audit: AuditContext,
       limits?: TenantLimits,
-      /** Also refuse a number another tenant holds at this provider (a Vapi import of a number bought there). */
-      options: { notHeldAt?: string } = {},
+      options: {
+        /** Also refuse a number another tenant holds at this provider (a Vapi import of a number bought there). */
+        notHeldAt?: string;
+        /** What the number counts against (default a purchase); `precounted`: the caller already took it with reserveUsage. */
+        usage?: UsageKind | { precounted: UsageKind };
+      } = {},
     ): Promise<ClaimResult> {
       const firestore = await db();
       const claimRef = firestore.doc(paths.numberClaim(record.tenantId, record.phoneNumber));
@@ -153,11 +159,13 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
             return { kind: 'resumed', record: resumed } as const;
           }
         }
-        if (tenantLimits && usage) {
-          assertRoomFor(tenantLimits, usage, 1, now);
-          changeUsage(tx, firestore, record.tenantId, usage, { held: 1, purchased: 1 }, now);
+        const kind: UsageKind = typeof options.usage === 'object' ? options.usage.precounted : options.usage ?? 'purchase';
+        if (tenantLimits && usage && typeof options.usage !== 'object') {
+          assertRoomFor(tenantLimits, usage, 1, now, kind);
+          changeUsage(tx, firestore, record.tenantId, usage, usageChange(kind, 1, true), now);
         }
-        const created = withTokens({ ...record, ...(limits ? { countedInUsage: true } : {}) });
+        const counted = !!limits || typeof options.usage === 'object';
+        const created = withTokens({ ...record, ...(counted ? { countedInUsage: true } : {}), ...(counted && kind !== 'purchase' ? { countedAs: kind } : {}) });
         tx.set(claimRef, { numberId: record.id, phoneNumber: record.phoneNumber, createdAt: now.toISOString() });
         tx.create(firestore.doc(paths.number(record.tenantId, record.id)), created);
         tx.set(owner.ref, ownerEntry(created, now));
@@ -180,7 +188,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         // The attempt that never happened does not count (a job's reservation is refunded at its end).
         const refund = current.get('countedInUsage') === true && !current.get('origin');
         const usage = refund ? await readUsage(tx, firestore, tenantId) : undefined;
-        if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1, purchased: -1 }, new Date());
+        if (usage) changeUsage(tx, firestore, tenantId, usage, usageChange(countedKind(current.get('countedAs')), 1, false), new Date());
         if (claim.exists && claim.get('numberId') === id) tx.delete(claimRef);
         if (owner?.owner && owner.owner.tenantId === tenantId && owner.owner.numberId === id) tx.delete(owner.ref);
         if (current.exists) {
@@ -250,7 +258,8 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         // A deferred uncount is marked with its job, which counts exactly these when it finishes.
         if (uncount) next = { ...next, countedInUsage: false, ...(options.deferUsage ? { uncountedByJob: options.deferUsage } : {}) };
         await extra?.(tx, firestore, current, next); // reads before writes
-        if (usage) changeUsage(tx, firestore, tenantId, usage, { held: -1 }, new Date());
+        // Held numbers (and the free-number cap) go down; today's purchases stay counted.
+        if (usage) changeUsage(tx, firestore, tenantId, usage, { ...usageChange(countedKind(current.countedAs), 1, false), purchased: 0 }, new Date());
         if (claim?.exists && claim.get('numberId') === id) tx.delete(claimRef);
         if (leaving && owner?.owner?.tenantId === tenantId && owner.owner.numberId === id) tx.delete(owner.ref);
         if (settling && owner && !(owner.owner?.tenantId === tenantId && owner.owner.numberId === id)) tx.set(owner.ref, ownerEntry(next, new Date()));
@@ -287,6 +296,29 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
         ...(total !== undefined ? { total } : {}),
       };
+    },
+
+    /**
+     * Takes one number of `kind` off the tenant's limits before the provider is asked for a number
+     * whose E.164 is not known yet (a free Vapi number): claimForPurchase then says `precounted`.
+     */
+    async reserveUsage(tenantId: string, limits: TenantLimits, kind: UsageKind, now: Date): Promise<void> {
+      const firestore = await db();
+      await firestore.runTransaction(async (tx) => {
+        const tenantLimits = await readLimits(tx, firestore, tenantId, limits);
+        const usage = await readUsage(tx, firestore, tenantId);
+        assertRoomFor(tenantLimits, usage, 1, now, kind);
+        changeUsage(tx, firestore, tenantId, usage, usageChange(kind, 1, true), now);
+      });
+    },
+
+    /** Gives back what reserveUsage took, when no number came of it. */
+    async refundUsage(tenantId: string, kind: UsageKind, now: Date): Promise<void> {
+      const firestore = await db();
+      await firestore.runTransaction(async (tx) => {
+        const usage = await readUsage(tx, firestore, tenantId);
+        changeUsage(tx, firestore, tenantId, usage, usageChange(kind, 1, false), now);
+      });
     },
 
     /** Whether any held number matches (e.g. still uses an account or a location). */

@@ -14,6 +14,7 @@ beforeAll(async () => {
   await db.doc('tenants/frugal').set({ id: 'frugal', limits: { purchasesPerDay: 3, numbersHeld: 2, bulkJobItems: 5 } });
   await db.doc('tenants/racy').set({ id: 'racy', limits: { numbersHeld: 3 } });
   await db.doc('tenants/chatty').set({ id: 'chatty', limits: { requestsPerMinute: 20 } });
+  await db.doc('tenants/voicey').set({ id: 'voicey', limits: { purchasesPerDay: 1, numbersHeld: 2, freeVapiNumbers: 1 } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -84,5 +85,43 @@ describe('spend guards', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another caller of the same tenant has its own allowance.
     expect((await (await client('chatty', 'admin')).get('/v1/numbers')).status).toBe(200);
+  });
+
+  it('counts Vapi numbers: imports against numbers held, free numbers against purchases, held numbers and a free-number cap', async () => {
+    const api = await client('voicey');
+    const usage = async () => (await testFirestore(projectId).doc('tenants/voicey/usage/counters').get()).data();
+    const twilioSource = (number: string) => ({ type: 'twilio', number, twilioAccountSid: 'AC' + 'cd'.repeat(16), twilioAuthToken: 'feedface'.repeat(4) });
+    const imported = await api.post('/v1/numbers', { provider: 'vapi', source: twilioSource('+14155550171') });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    expect(await usage()).toMatchObject({ heldNumbers: 1 });
+
+    const free = await api.post('/v1/numbers', { provider: 'vapi', source: { type: 'vapi', numberDesiredAreaCode: '415' } });
+    expect(free.status, JSON.stringify(free.body)).toBe(201);
+    expect(await usage()).toMatchObject({ heldNumbers: 2, freeVapiNumbers: 1 });
+
+    const vapiBefore = stack.sandboxes.vapi!.counts().phoneNumbersCreated;
+    const secondFree = await api.post('/v1/numbers', { provider: 'vapi', source: { type: 'vapi', numberDesiredAreaCode: '415' } });
+    expect(expectEnvelope(secondFree, 402, 'PAYMENT_REQUIRED').details).toMatchObject({ limit: 'freeVapiNumbers', max: 1 });
+    expect(stack.sandboxes.vapi!.counts().phoneNumbersCreated).toBe(vapiBefore); // refused before Vapi was asked
+    const thirdHeld = await api.post('/v1/numbers', { provider: 'vapi', source: twilioSource('+14155550172') });
+    expect(expectEnvelope(thirdHeld, 402, 'PAYMENT_REQUIRED').details).toMatchObject({ limit: 'numbersHeld', max: 2 });
+
+    // Releasing the free number frees its slots (today's purchase stays counted).
+    expect((await api.delete(`/v1/numbers/${free.body.id}`)).status).toBe(200);
+    expect(await usage()).toMatchObject({ heldNumbers: 1, freeVapiNumbers: 0 });
+    const again = await api.post('/v1/numbers', { provider: 'vapi', source: { type: 'vapi', numberDesiredAreaCode: '415' } });
+    expect(expectEnvelope(again, 429, 'RATE_LIMITED').details).toMatchObject({ limit: 'purchasesPerDay', max: 1 });
+  });
+
+  it('refuses a Vapi import of a number another tenant holds at its provider', async () => {
+    const owner = await client('vapi-owner');
+    const [x] = await numbers(owner, '646', 1);
+    expect((await owner.post('/v1/numbers', { provider: 'twilio', phoneNumber: x })).status).toBe(201);
+    const intruder = await client('vapi-intruder');
+    const res = await intruder.post('/v1/numbers', {
+      provider: 'vapi',
+      source: { type: 'twilio', number: x, twilioAccountSid: 'AC' + 'ef'.repeat(16), twilioAuthToken: 'deadbeef'.repeat(4) },
+    });
+    expect(expectEnvelope(res, 409, 'CONFLICT').details).toMatchObject({ reason: 'not_available' });
   });
 });

@@ -95,12 +95,14 @@ describe('bad input and failures', () => {
     expect((await voice.get('/v1/numbers?q=447911100199')).body.data).toEqual([]);
   });
 
-  it('imports a number once per tenant, while another tenant may reference it too', async () => {
+  it('imports a number once, for one tenant: another tenant cannot import it too', async () => {
     const source = { type: 'byo-sip-trunk', number: '+16175550150', gateways: [{ ip: '203.0.113.20' }] };
     expect((await importNumber(voice, source)).status).toBe(201);
     expectEnvelope(await importNumber(voice, source), 409, 'CONFLICT');
+    const created = vapiSandbox().counts().phoneNumbersCreated;
     const theirs = await importNumber(other, { type: 'telnyx', number: '+16175550150', apiKey: TELNYX_KEY });
-    expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
+    expect(expectEnvelope(theirs, 409, 'CONFLICT').details).toMatchObject({ reason: 'not_available' });
+    expect(vapiSandbox().counts().phoneNumbersCreated).toBe(created); // refused before Vapi was asked
   });
 });
 

@@ -9,6 +9,7 @@ import { ProviderError } from '../../providers/types.js';
 import type { VapiProvider } from '../../providers/vapi/provider.js';
 import type { CreateCredentialInput, CreatePhoneNumberInput, VapiNumber } from '../../providers/vapi/mapper.js';
 import { newNumberId } from '../../store/numbers-store.js';
+import { defaultLimits } from '../../domain/limits.js';
 import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
 
 /**
@@ -91,16 +92,23 @@ export function importVapiNumber(deps: ImportDeps) {
       updatedAt: now.toISOString(),
       createdBy: input.uid,
     };
-    // A tenant imports a number once (409 otherwise); other tenants may reference the same number.
+    // A number is imported once, by one tenant (409 otherwise); nor may a tenant import a number
+    // another tenant holds at its provider here. Imports count against the held numbers; free
+    // numbers come from the platform's shared org and count against purchases and their own cap too.
+    const limits = defaultLimits(deps.config);
     if (known) {
-      const claim = await deps.numbers.claimForPurchase(draft, now, input.audit);
+      const notHeldAt = source.type === 'twilio' || source.type === 'vonage' || source.type === 'telnyx' ? source.type : undefined;
+      const claim = await deps.numbers.claimForPurchase(draft, now, input.audit, limits, { usage: 'import', ...(notHeldAt ? { notHeldAt } : {}) });
       if (claim.kind === 'resumed') {
         const existing = await provider.client.findPhoneNumber({ number: known });
         if (existing) return settle(deps, claim.record, existing, undefined, input.audit);
       }
     }
 
+    if (!known) await deps.numbers.reserveUsage(input.tenantId, limits, 'free', now);
     let credential: VapiCredentialRecord | undefined;
+    let free: VapiNumber | undefined;
+    let claimed = false;
     try {
       const credentialInput = credentialFor(source, input.credentialLabel);
       if (credentialInput) {
@@ -122,13 +130,18 @@ export function importVapiNumber(deps: ImportDeps) {
       }
       const number = await createNumber(provider, source, input, credential?.vapiCredentialId, log);
       if (!known) {
-        // A free Vapi number: its E.164 is known only now.
+        // A free Vapi number: its E.164 is known only now (its usage was taken before asking).
+        free = number;
         const e164 = number.number ?? number.id;
-        return await deps.numbers.claimForPurchase(
+        const claim = await deps.numbers.claimForPurchase(
           { ...draft, phoneNumber: e164, friendlyName: e164.startsWith('+') ? nationalFormat(e164) : e164, country: countryOf(e164) ?? 'ZZ', type: e164.startsWith('+') ? numberTypeOf(e164) : 'local' },
           deps.now(),
           input.audit,
-        ).then((claim) => settle(deps, claim.record, number, undefined, input.audit));
+          undefined,
+          { usage: { precounted: 'free' } },
+        );
+        claimed = true;
+        return await settle(deps, claim.record, number, undefined, input.audit);
       }
       return await settle(deps, draft, number, credential, input.audit);
     } catch (err) {
@@ -138,6 +151,11 @@ export function importVapiNumber(deps: ImportDeps) {
         await vapiCredentials(deps.db).delete(input.tenantId, credential.id, input.audit, 'vapi_credentials.rollback').catch(() => undefined);
       }
       if (known) await deps.numbers.abandonPurchase(input.tenantId, draft.id, known, input.audit);
+      if (!known && !claimed) {
+        // Nothing of the free number is recorded: give it back to Vapi, and its usage to the tenant.
+        if (free) await provider.client.deletePhoneNumber(free.id).catch((e) => log.error('could not give back a free Vapi number', { err: e, vapiNumberId: free!.id }));
+        await deps.numbers.refundUsage(input.tenantId, 'free', deps.now()).catch((e) => log.error('could not refund a free number’s usage', { err: e }));
+      }
       throw err;
     }
   };
