@@ -1,4 +1,5 @@
-import ipaddr from 'ipaddr.js';
+import type ipaddr from 'ipaddr.js';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { Config } from '../config.js';
 import { AppError } from './errors.js';
@@ -21,6 +22,11 @@ export interface OutboundPolicy {
   allowLoopback: boolean;
 }
 
+// ipaddr.js (address ranges) is loaded when the first IP address is judged, not at import: every
+// function imports the API schemas, few ever look at an address (cold start).
+let ipaddrModule: typeof ipaddr | undefined;
+const ip = (): typeof ipaddr => (ipaddrModule ??= createRequire(import.meta.url)('ipaddr.js') as typeof ipaddr);
+
 /** Production's policy; also what tenant URLs validated without configuration (schemas) are held to. */
 export const STRICT_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({ allowLoopback: false });
 
@@ -38,8 +44,8 @@ export function refusedAddress(address: string, policy: OutboundPolicy = STRICT_
   if (text.includes('%')) return 'linkLocal'; // a zone id: only meaningful for link-local addresses
   const family = isIP(text); // strict dotted-quad / RFC 4291 forms only (ipaddr.js alone would take "127.1")
   if (family === 0) return 'invalid';
-  if (family === 4) return ipv4Refusal(ipaddr.IPv4.parse(text), policy);
-  const v6 = ipaddr.IPv6.parse(text);
+  if (family === 4) return ipv4Refusal(ip().IPv4.parse(text), policy);
+  const v6 = ip().IPv6.parse(text);
   const embedded = embeddedIPv4(v6);
   if (embedded === 'refuse') return v6.range();
   if (embedded) return ipv4Refusal(embedded, policy);
@@ -60,7 +66,7 @@ function ipv4Refusal(v4: ipaddr.IPv4, policy: OutboundPolicy): string | undefine
 /** The IPv4 address an IPv6 address stands for, 'refuse' when it embeds one we cannot judge, else undefined. */
 function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | 'refuse' | undefined {
   const p = v6.parts;
-  const low32 = () => new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
+  const low32 = () => new (ip().IPv4)([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
   switch (v6.range()) {
     case 'ipv4Mapped': // ::ffff:a.b.c.d
     case 'rfc6145': // ::ffff:0:a.b.c.d (IPv4-translated)
@@ -68,7 +74,7 @@ function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | 'refuse' | undefined {
     case 'rfc6052': // NAT64: 64:ff9b::a.b.c.d; the local-use 64:ff9b:1::/48 may embed it anywhere
       return p[1] === 0xff9b && p[2] === 0 ? low32() : 'refuse';
     case '6to4': // 2002:AABB:CCDD::/48
-      return new ipaddr.IPv4([p[1]! >> 8, p[1]! & 0xff, p[2]! >> 8, p[2]! & 0xff]);
+      return new (ip().IPv4)([p[1]! >> 8, p[1]! & 0xff, p[2]! >> 8, p[2]! & 0xff]);
     case 'teredo': // the client's address is obfuscated and reached through a relay: never a webhook
       return 'refuse';
     default:
