@@ -68,7 +68,15 @@ export interface JobItemError {
   retryable?: boolean;
 }
 
-export type ItemWait = { kind: 'tollfree-request'; id: string } | { kind: 'number-order'; id: string };
+/**
+ * What a running item waits for: a toll-free request the registry answered 202, a number on order
+ * (Telnyx), or a number whose purchase outcome is not known yet (its follow-up settles it).
+ */
+export type ItemWait = { kind: 'tollfree-request'; id: string } | { kind: 'number-order'; id: string } | { kind: 'number-purchase'; id: string };
+
+/** Waits that a number's settlement ends (an order, or a purchase whose outcome was unclear). */
+export const waitsForNumber = (wait: ItemWait | undefined, numberId: string): boolean =>
+  (wait?.kind === 'number-order' || wait?.kind === 'number-purchase') && wait.id === numberId;
 
 /** A job item's final fields for an ordered number that left `pending`; undefined while it has not. */
 export function orderedNumberOutcome(number: { id: string; status: string; provider: string; statusReason?: string }): ItemSettlement | undefined {

@@ -1,7 +1,7 @@
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { Deps } from '../../deps.js';
-import { itemSettlement, jobItemPath, orderedNumberOutcome, type JobItemRecord } from '../../domain/job.js';
+import { itemSettlement, jobItemPath, orderedNumberOutcome, waitsForNumber, type JobItemRecord } from '../../domain/job.js';
 import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../domain/number.js';
 import type { AuditContext } from '../../domain/audit.js';
@@ -251,7 +251,7 @@ async function settleWaitingJobItem(tx: Transaction, firestore: Firestore, after
   if (!after.origin || !outcome) return;
   const itemRef = firestore.doc(jobItemPath(after.tenantId, after.origin));
   const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
-  if (item?.state !== 'running' || item.waitingFor?.kind !== 'number-order' || item.waitingFor.id !== after.id) return;
+  if (item?.state !== 'running' || !waitsForNumber(item.waitingFor, after.id)) return;
   tx.update(itemRef, itemSettlement(outcome, after.updatedAt));
 }
 
@@ -395,6 +395,7 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
   if (owned) {
     await activate(deps, record, owned, audit);
+    if (record.origin) await scheduleFinalizeCheck(deps, tenantId, record.origin.jobId);
     log.info('follow-up activated a purchase the provider completed', { numberId });
     return 'activated';
   }
@@ -418,11 +419,13 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
         updatedAt: deps.now().toISOString(),
       };
     },
-    undefined,
+    // A bulk item that waits for this purchase's outcome ends with it.
+    record.origin ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
     // A bulk job's number: the job settles its reservation when it ends (its item may still buy).
     record.origin ? { deferUsage: record.origin.jobId } : {},
   );
   if (!marked) return 'already_settled';
+  if (record.origin) await scheduleFinalizeCheck(deps, tenantId, record.origin.jobId);
   log.warn('follow-up found the purchase never happened', { numberId });
   return 'not_bought';
 }
@@ -485,8 +488,14 @@ async function lookUp(
 }
 
 function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber, audit: AuditContext): Promise<NumberRecord> {
-  return deps.numbers.update(pending.tenantId, pending.id, 'numbers.activate', audit, (current) =>
-    current.status === 'pending' ? activated(current, owned, deps.now().toISOString()) : current, // settled by someone else meanwhile
+  return deps.numbers.update(
+    pending.tenantId,
+    pending.id,
+    'numbers.activate',
+    audit,
+    (current) => (current.status === 'pending' ? activated(current, owned, deps.now().toISOString()) : current), // settled by someone else meanwhile
+    // A bulk item that waits for this purchase's outcome (its look-ups had failed) ends with it.
+    pending.origin ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
   );
 }
 
