@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     'poll-ms': { type: 'string', default: '1000' },
     log: { type: 'string' },
     warmup: { type: 'string', default: '5' },
+    'rival-share': { type: 'string', default: '0.05' },
+    'no-pace': { type: 'boolean', default: false },
   },
 });
 
@@ -64,6 +66,10 @@ const config = {
   duplicateDeliveryRate: num('duplicate-rate', args['duplicate-rate'], 0, 1),
   queueRate: num('queue-rate', args['queue-rate'], 0.001),
   seed: Math.trunc(num('seed', args.seed, 0)),
+  /** Share of the numbers a second tenant races for with a job of its own, at the same time. */
+  rivalShare: num('rival-share', args['rival-share'], 0, 1),
+  /** Pace calls per account at the sandbox's limit (PROVIDER_RATE_LIMIT_TWILIO); --no-pace to compare. */
+  pace: !args['no-pace'],
 };
 const pollMs = num('poll-ms', args['poll-ms'], 50);
 const warmupSeconds = num('warmup', args.warmup, 0, 120);
@@ -152,6 +158,7 @@ async function run(): Promise<number> {
   for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
   Object.assign(process.env, {
     QUEUE_RATE_TWILIO: String(config.queueRate),
+    ...(config.pace ? { PROVIDER_RATE_LIMIT_TWILIO: String(config.accountRateLimit) } : {}),
     LOCAL_RECONCILE_INTERVAL_MINUTES: '0',
     // Spend guards (default 500 purchases a day per tenant) would refuse the job itself.
     LIMIT_PURCHASES_PER_DAY: String(Math.max(10_000, config.items)),
@@ -201,10 +208,11 @@ async function run(): Promise<number> {
 
     const numbers = pickNumbers(config.items, config.seed);
     const token = await stack.token('bench', 'member', 'bench');
-    const api = async (method: string, p: string, body?: unknown) => {
+    const rivalToken = await stack.token('bench-rival', 'member', 'rival');
+    const api = async (method: string, p: string, body?: unknown, bearer = token) => {
       const res = await fetch(`${running.url}${p}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
@@ -239,6 +247,12 @@ async function run(): Promise<number> {
     if (created.status !== 202) throw new Error(`POST /v1/jobs answered ${created.status}: ${JSON.stringify(created.body).slice(0, 500)}`);
     const jobId = created.body.id as string;
     const acceptedMs = Date.now() - postedAt;
+    // A second tenant races for a share of the same numbers (every other one of the first few hundred).
+    const rivalNumbers = numbers.filter((_, i) => i % 2 === 0).slice(0, Math.round(config.items * config.rivalShare));
+    if (rivalNumbers.length) {
+      const rival = await api('POST', '/v1/jobs', { type: 'purchase', provider: 'twilio', items: rivalNumbers.map((phoneNumber) => ({ phoneNumber })) }, rivalToken);
+      if (rival.status !== 202) throw new Error(`the rival's POST /v1/jobs answered ${rival.status}: ${JSON.stringify(rival.body).slice(0, 500)}`);
+    }
 
     let job: JobView | undefined;
     let lastReport = Date.now();
@@ -279,8 +293,14 @@ async function run(): Promise<number> {
     await Promise.race([stack.tasks.idle('provider-twilio'), sleep(30_000)]);
 
     // Lost: items not succeeded, or succeeded without the provider having sold the number.
+    // One tenant per number: which numbers each tenant holds (pending, active or inactive).
+    const heldBy = async (tenant: string) =>
+      new Set((await db.collection(`tenants/${tenant}/numbers`).where('status', 'in', ['pending', 'active', 'inactive']).get()).docs.map((d) => d.get('phoneNumber') as string));
+    const [ours, theirs] = await Promise.all([heldBy('bench'), heldBy('bench-rival')]);
+    const heldByTwo = [...theirs].filter((n) => ours.has(n)).length;
+    // An item refused because the rival holds its number was answered rightly: not lost.
     const open = await db.collection(`tenants/bench/jobs/${jobId}/items`).where('state', '!=', 'succeeded').get();
-    const lost = new Set(open.docs.map((d) => (d.get('input') as { phoneNumber: string }).phoneNumber));
+    const lost = new Set(open.docs.map((d) => (d.get('input') as { phoneNumber: string }).phoneNumber).filter((n) => !theirs.has(n)));
     const counts = twilio.purchaseCounts();
     const requested = new Set(numbers);
     let duplicated = 0;
@@ -318,6 +338,8 @@ async function run(): Promise<number> {
     const itemsPerSecond = config.items / seconds;
     const bound = Math.min(config.accountRateLimit, config.queueRate);
     const ratio = itemsPerSecond / config.accountRateLimit;
+    const rateLimitedShare = requests.length ? (byStatus['429'] ?? 0) / requests.length : 0;
+    const rivalWon = rivalNumbers.filter((n) => theirs.has(n)).length;
     const result = {
       bench: 'bulk-purchase',
       items: config.items,
@@ -333,6 +355,9 @@ async function run(): Promise<number> {
       acceptSeconds: Math.round(acceptedMs / 10) / 100,
       itemsLost: lost.size,
       duplicatedOperations: duplicated,
+      heldByTwoTenants: heldByTwo,
+      rateLimitedShare: Math.round(rateLimitedShare * 10_000) / 10_000,
+      rival: { numbers: rivalNumbers.length, won: rivalWon },
       peakRssMb: mb(peakRss),
       cpuSeconds: {
         stack: Math.round((cpu.user + cpu.system) / 1e4) / 100,
@@ -369,6 +394,8 @@ async function run(): Promise<number> {
       ],
       ['items lost', String(lost.size)],
       ['duplicated operations', String(duplicated)],
+      ['held by two tenants', `${heldByTwo} (a rival tenant raced for ${rivalNumbers.length} of the numbers and got ${rivalWon})`],
+      ['429 share', `${(rateLimitedShare * 100).toFixed(1)}% of provider requests (target < 5 %; calls ${config.pace ? 'paced' : 'not paced'} per account)`],
       ['peak RSS', `${mb(peakRss)} MB (at submit: ${mb(baselineRss)} MB)`],
       [
         'CPU (during the job)',
@@ -394,7 +421,7 @@ async function run(): Promise<number> {
       for (const line of lastErrors) say(`error: ${line}`);
     }
     console.log(JSON.stringify(result));
-    return lost.size > 0 || duplicated > 0 ? 1 : 0;
+    return lost.size > 0 || duplicated > 0 || heldByTwo > 0 ? 1 : 0;
   } finally {
     for (const step of cleanup.reverse()) await step().catch((err: unknown) => say(`cleanup failed: ${String(err)}`));
   }

@@ -64,6 +64,11 @@ const schema = z
      */
     JOB_SWEEP_STALE_MS: z.coerce.number().int().min(60_000).max(24 * 3600_000).default(15 * 60_000),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    // An account's API rate limit (requests per second); its calls are paced just under it. Unset: not paced.
+    PROVIDER_RATE_LIMIT_TWILIO: z.coerce.number().positive().max(10_000).optional(),
+    PROVIDER_RATE_LIMIT_PLIVO: z.coerce.number().positive().max(10_000).optional(),
+    PROVIDER_RATE_LIMIT_VONAGE: z.coerce.number().positive().max(10_000).optional(),
+    PROVIDER_RATE_LIMIT_TELNYX: z.coerce.number().positive().max(10_000).optional(),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
@@ -100,14 +105,6 @@ const schema = z
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.TASKS_SERVICE_ACCOUNT, {
     message: 'required in production (identity of Cloud Tasks OIDC tokens)',
     path: ['TASKS_SERVICE_ACCOUNT'],
-  })
-  .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
-    message: 'required in production (identity of Pub/Sub push OIDC tokens)',
-    path: ['PUBSUB_PUSH_SERVICE_ACCOUNT'],
-  })
-  .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
-    message: 'required in production (identity of Pub/Sub push OIDC tokens)',
-    path: ['PUBSUB_PUSH_SERVICE_ACCOUNT'],
   })
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.PUBSUB_PUSH_SERVICE_ACCOUNT, {
     message: 'required in production (identity of Pub/Sub push OIDC tokens)',

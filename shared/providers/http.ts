@@ -48,6 +48,8 @@ export interface ProviderHttpOptions {
   mapError: (status: number, body: unknown, headers: ResponseHeaders) => ProviderError;
   /** Override the shared keep-alive Agent (tests, proxies). */
   dispatcher?: Dispatcher;
+  /** The account's API rate limit (requests per second): calls are paced just under it, and a 429 holds them all. */
+  pacePerSecond?: number;
 }
 
 export interface ProviderRequest {
@@ -317,6 +319,13 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     });
   }
 
+  // One pacer per account (provider, host and credentials), shared by every client of it in this instance.
+  const pacer = options.pacePerSecond
+    ? import('node:crypto').then(async ({ createHash }) => {
+        const identity = createHash('sha256').update(JSON.stringify([options.baseUrl, options.defaultHeaders ?? {}])).digest('hex');
+        return (await import('./pacer.js')).pacerFor(`${provider}:${identity}`, options.pacePerSecond!);
+      })
+    : undefined;
   return {
     async request<T = unknown>(req: ProviderRequest): Promise<ProviderResponse<T>> {
       if (req.signal?.aborted) {
@@ -342,8 +351,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       }
       const op = req.operation ?? req.method;
       const logPath = req.path.split('?')[0];
+      const pace = await pacer;
 
       for (let n = 0; ; n++) {
+        await pace?.take(req.signal);
         const started = Date.now();
         const result = await attempt<T>(req, url, body, headers);
         const durationMs = Date.now() - started;
@@ -352,6 +363,8 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
           return result;
         }
         const { error } = result;
+        // The account is at its limit: everyone waits out the Retry-After together.
+        if (error.info.httpStatus === 429) pace?.pause(result.retryAfterMs ?? 1000);
         const canRetry = result.autoRetry && n < maxRetries;
         log.debug('provider call failed', {
           op,

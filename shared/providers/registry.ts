@@ -20,6 +20,8 @@ export interface ProviderFactoryOptions<C> {
   baseUrl: string;
   timeoutMs: number;
   logger: Logger;
+  /** HTTP client settings: the account's pacing (its API rate limit, requests per second). */
+  http?: { pacePerSecond?: number };
 }
 type Factory = (options: ProviderFactoryOptions<any>) => NumberProvider;
 
@@ -48,7 +50,21 @@ export async function createProvider(
     throw new AppError('SERVICE_UNAVAILABLE', `The ${provider} account credentials are misconfigured`, { provider });
   }
   const factory = await factories[provider]();
-  return factory({ credentials: parsed.data, baseUrl: baseUrlFor(deps.config, provider), timeoutMs: deps.config.PROVIDER_TIMEOUT_MS, logger: deps.log });
+  const pacePerSecond = paceFor(deps.config, provider);
+  return factory({
+    credentials: parsed.data,
+    baseUrl: baseUrlFor(deps.config, provider),
+    timeoutMs: deps.config.PROVIDER_TIMEOUT_MS,
+    logger: deps.log,
+    ...(pacePerSecond ? { http: { pacePerSecond } } : {}),
+  });
+}
+
+/** PROVIDER_RATE_LIMIT_<PROVIDER>: the account's API rate limit, when the operator set one. */
+function paceFor(config: Config, provider: NumberProviderName): number | undefined {
+  const key = `PROVIDER_RATE_LIMIT_${provider.toUpperCase()}` as keyof Config;
+  const value = config[key];
+  return typeof value === 'number' ? value : undefined;
 }
 
 export interface ResolvedProvider {

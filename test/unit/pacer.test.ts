@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createPacer, PACE_SHARE } from '../../shared/providers/pacer.js';
+
+/** A clock that only moves when someone sleeps on it. */
+function fakeTime() {
+  let now = 0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  return {
+    now: () => now,
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        sleepers.push({ at: now + ms, wake });
+      }),
+    /** Runs every sleeper due within `ms`, in time order. */
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers[0];
+        if (!next || next.at > end) break;
+        sleepers.shift();
+        now = next.at;
+        next.wake();
+      }
+      now = end;
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+describe('provider account pacer', () => {
+  it('lets concurrent calls leave one at a time, never more than the limit in any second', async () => {
+    const time = fakeTime();
+    const pacer = createPacer(10, time.now, time.sleep);
+    const left: number[] = [];
+    const calls = Array.from({ length: 30 }, () => pacer.take().then(() => left.push(time.now())));
+    await time.advance(5000);
+    await Promise.all(calls);
+    expect(left).toHaveLength(30);
+    for (let i = 0; i < left.length; i++) {
+      const inWindow = left.filter((t) => t >= left[i]! && t < left[i]! + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(10);
+    }
+    // …and close to it: 30 calls at 97 % of 10/s take about 3 s.
+    expect(left.at(-1)!).toBeLessThan(Math.ceil((29 * 1000) / (10 * PACE_SHARE)) + 1);
+  });
+
+  it('holds every caller of the account while a 429’s Retry-After runs', async () => {
+    const time = fakeTime();
+    const pacer = createPacer(100, time.now, time.sleep);
+    await pacer.take(); // t=0
+    pacer.pause(1000);
+    const left: number[] = [];
+    const calls = Array.from({ length: 5 }, () => pacer.take().then(() => left.push(time.now())));
+    await time.advance(2000);
+    await Promise.all(calls);
+    expect(Math.min(...left)).toBeGreaterThanOrEqual(1000);
+  });
+});
