@@ -49,6 +49,7 @@ import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, startStack, type Stack } f
 import type { SomosSandbox } from '../scripts/sandboxes/somos.js';
 import { plivoV3Signature, twilioSignature } from '../shared/services/inbound/signatures.js';
 import { taskEndpoints, taskTarget, type TaskEndpoint } from '../shared/api/task-targets.js';
+import { pushTarget } from '../shared/auth/verify-push.js';
 import { getConfig } from '../shared/config.js';
 import { setLogSink } from '../shared/log.js';
 import type { Role } from '../shared/auth/verify-token.js';
@@ -145,7 +146,8 @@ interface Ctx {
   token(tenant: string, role: Role): Promise<string>;
   gw(method: string, p: string, options?: { tenant?: string; role?: Role; json?: unknown; form?: FormData }): Promise<{ status: number; body: any }>;
   taskProbe(endpoint: TaskEndpoint, json: unknown): Promise<HttpProbe>;
-  pushProbe(data: unknown): HttpProbe;
+  /** A push as the function's subscription makes it, with the push subscription's OIDC token. */
+  pushProbe(name: string, data: unknown): Promise<HttpProbe>;
   nextTwilioNumber(): Promise<string>;
   callbackUrl: string;
   publicBaseUrl: string;
@@ -363,14 +365,14 @@ function samples(ctx: Ctx): Record<string, Sample> {
       probe: async (run) => ctx.taskProbe(taskEndpoints.reconcileAccount, { runId: `cold-${run}`, provider: 'twilio', accountId: 'platform' }),
     },
     jobsChunkWorker: {
-      success: '2xx: a Pub/Sub push of a chunk of a job made for this run; its item task is enqueued (dropped)',
+      success: '2xx: a Pub/Sub push of a chunk of a job made for this run (push OIDC token); its item task is enqueued (dropped)',
       expect: [200, 204],
-      probe: async () => ctx.pushProbe({ tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
+      probe: async () => ctx.pushProbe('jobsChunkWorker', { tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
     },
     jobsDeadLetter: {
-      success: '2xx: a dead-lettered chunk of a job made for this run: its item fails, the job finishes',
+      success: '2xx: a dead-lettered chunk of a job made for this run (push OIDC token): its item fails, the job finishes',
       expect: [200, 204],
-      probe: async () => ctx.pushProbe({ tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
+      probe: async () => ctx.pushProbe('jobsDeadLetter', { tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
     },
     // ---- inbound messages (provider-signed) and their relay
     webhookTwilioInbound: {
@@ -975,9 +977,10 @@ async function run(): Promise<number> {
       return { method: 'POST', path: endpoint.path, token: await stack.taskToken(audience), json };
     };
     let messageSeq = 0;
-    const pushProbe: Ctx['pushProbe'] = (data) => ({
+    const pushProbe: Ctx['pushProbe'] = async (name, data) => ({
       method: 'POST',
       path: '/',
+      token: await stack.pushToken(pushTarget(config, { name }).audience),
       json: {
         message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: `coldstart-${++messageSeq}`, publishTime: new Date().toISOString(), attributes: {} },
         subscription: `projects/${PROJECT}/subscriptions/coldstart`,

@@ -9,13 +9,16 @@ import { endpoints, eventFunctions } from './endpoints.js';
  * Registers one functions-framework target per row of the endpoint table. Each
  * deployed function runs this same entry point with its own --target; an
  * operation's code is imported only when that function first serves a request.
+ * The Pub/Sub functions are HTTP targets too: each is fed by a push subscription of
+ * its own, whose OIDC token the function checks itself (a CloudEvent function never
+ * sees the request's Authorization header).
  */
 installFrameworkErrorEnvelope();
 for (const endpoint of endpoints) {
   functions.http(endpoint.name, createHttpFunction(endpoint, getDeps));
 }
 for (const definition of eventFunctions) {
-  functions.cloudEvent(definition.name, createEventFunction(definition, getDeps));
+  functions.http(definition.name, createEventFunction(definition, getDeps));
 }
 
 export const functionNames = [...endpoints, ...eventFunctions].map((e) => e.name);

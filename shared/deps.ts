@@ -3,6 +3,7 @@ import path from 'node:path';
 import { getConfig, type Config } from './config.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verify-token.js';
 import { createTaskVerifier, type TaskVerifier } from './auth/verify-task.js';
+import { createPushVerifier } from './auth/verify-push.js';
 import { logger, type Logger } from './log.js';
 import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
@@ -24,6 +25,8 @@ export interface Deps {
   log: Logger;
   verifyToken: TokenVerifier;
   verifyTask: TaskVerifier;
+  /** Pub/Sub pushes to the event functions: the push subscriptions' OIDC token. */
+  verifyPush: TaskVerifier;
   db(): Promise<Firestore>;
   numbers: NumbersStore;
   idempotency: IdempotencyStore;
@@ -134,6 +137,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
         serviceAccountEmail: config.TASKS_SERVICE_ACCOUNT ?? `tasks@${config.GOOGLE_CLOUD_PROJECT}.iam.gserviceaccount.com`,
         ...(config.TASKS_OIDC_JWKS_FILE ? { jwksFile: config.TASKS_OIDC_JWKS_FILE } : {}),
       }),
+    verifyPush: overrides.verifyPush ?? createPushVerifier(config),
     db,
     numbers: createNumbersStore(db),
     idempotency: createIdempotencyStore(db),

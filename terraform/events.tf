@@ -3,6 +3,9 @@
 locals {
   event_functions = { for f in local.manifest.eventFunctions : f.name => f }
   queues          = { for q in local.manifest.queues : q.name => q }
+  # Each event function's push endpoint and the audience of its pushes' OIDC token: the same URL the
+  # code expects (pushTarget() in shared/auth/verify-push.ts: FUNCTIONS_BASE_URL/<name>).
+  event_urls = { for name, f in local.event_functions : name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}" }
 }
 
 resource "google_pubsub_topic" "topics" {
@@ -13,6 +16,14 @@ resource "google_pubsub_topic" "topics" {
 resource "google_service_account" "events" {
   account_id   = "numbers-events"
   display_name = "Phone-number platform Pub/Sub functions"
+}
+
+# The identity of the push subscriptions' OIDC tokens, and nothing else: no function runs as it, so
+# no function can mint its tokens. The event functions accept pushes from it alone
+# (PUBSUB_PUSH_SERVICE_ACCOUNT), and only it may invoke them.
+resource "google_service_account" "pubsub_push" {
+  account_id   = "numbers-pubsub-push"
+  display_name = "Identity of Pub/Sub push OIDC tokens"
 }
 
 resource "google_cloudfunctions2_function" "event" {
@@ -41,6 +52,8 @@ resource "google_cloudfunctions2_function" "event" {
       TASKS_LOCATION        = var.region
       TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
       FUNCTIONS_BASE_URL    = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+      # The only identity whose push token the functions accept (the push subscriptions' oidc_token below).
+      PUBSUB_PUSH_SERVICE_ACCOUNT = google_service_account.pubsub_push.email
       # Filled by the build's gcp-build step (scripts/warm-compile-cache.mjs): compiled code for a cold start.
       NODE_COMPILE_CACHE = "/workspace/.compile-cache"
     }
@@ -50,16 +63,19 @@ resource "google_cloudfunctions2_function" "event" {
 
 # Each event function is fed by a push subscription of its own — as in the local stack — so its
 # retry and dead-letter policy live in Terraform (Eventarc-managed subscriptions cannot carry one).
-# The functions framework turns the push into the CloudEvent the function expects.
+# The function is an HTTP target that reads the raw push itself: it first verifies the push's OIDC
+# token (Google-signed, email = the push service account, audience = its own URL) and answers 401 to
+# anything else. Cloud Run's invoker check (below) is the first lock; this is the second.
 resource "google_pubsub_subscription" "push" {
   for_each             = local.event_functions
   name                 = "${each.key}-push"
   topic                = google_pubsub_topic.topics[each.value.topic].id
   ack_deadline_seconds = min(600, each.value.timeoutSeconds)
   push_config {
-    push_endpoint = google_cloudfunctions2_function.event[each.key].service_config[0].uri
+    push_endpoint = local.event_urls[each.key]
     oidc_token {
-      service_account_email = google_service_account.events.email
+      service_account_email = google_service_account.pubsub_push.email
+      audience              = local.event_urls[each.key]
     }
   }
   retry_policy {
@@ -73,6 +89,7 @@ resource "google_pubsub_subscription" "push" {
       max_delivery_attempts = each.value.maxDeliveryAttempts
     }
   }
+  depends_on = [google_cloudfunctions2_function.event, google_cloud_run_service_iam_member.events_invoker]
 }
 
 resource "google_cloud_run_service_iam_member" "events_invoker" {
@@ -80,7 +97,14 @@ resource "google_cloud_run_service_iam_member" "events_invoker" {
   location = var.region
   service  = google_cloudfunctions2_function.event[each.key].name
   role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.events.email}"
+  member   = "serviceAccount:${google_service_account.pubsub_push.email}"
+}
+
+# Pub/Sub's service agent signs the push tokens as the push service account.
+resource "google_service_account_iam_member" "pubsub_signs_push_tokens" {
+  service_account_id = google_service_account.pubsub_push.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
 # The Pub/Sub service agent forwards dead letters: it publishes to the dead-letter topics and

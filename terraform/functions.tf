@@ -57,6 +57,8 @@ resource "google_cloudfunctions2_function" "http" {
       TASKS_LOCATION        = var.region
       TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
       FUNCTIONS_BASE_URL    = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+      # Required in production by every function's configuration (only the event functions check pushes).
+      PUBSUB_PUSH_SERVICE_ACCOUNT = google_service_account.pubsub_push.email
       # Filled by the build's gcp-build step (scripts/warm-compile-cache.mjs): compiled code for a cold start.
       NODE_COMPILE_CACHE = "/workspace/.compile-cache"
     }

@@ -23,8 +23,9 @@ const routes = [...endpoints]
   .map((endpoint) => ({ endpoint, match: pathMatcher(endpoint.path, true), server: getTestServer(endpoint.name) }));
 
 /**
- * The emulator's push subscriptions deliver to /pubsub/<function>/projects/<p>/topics/<t> (in
- * production Pub/Sub triggers each function directly); the framework reads the topic off the path.
+ * Pub/Sub pushes arrive at /pubsub/<function> (in production Pub/Sub pushes to each function's own
+ * URL). The function itself refuses a push without the push subscription's OIDC token (401): the
+ * emulator's pushes get theirs from the stack's push relay (scripts/local/pubsub-setup.ts).
  */
 const pushRoutes = new Map(eventFunctions.map((fn) => [fn.name, getTestServer(fn.name)]));
 const pushTarget = (path: string) => (path.startsWith('/pubsub/') ? pushRoutes.get(path.split('/')[2] ?? '') : undefined);

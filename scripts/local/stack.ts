@@ -1,6 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resetConfig } from '../../shared/config.js';
+import { fileURLToPath } from 'node:url';
+import { getConfig, resetConfig } from '../../shared/config.js';
 import { resetDeps, useLocalSomosClock, useLocalTaskQueue } from '../../shared/deps.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
@@ -16,9 +17,13 @@ import { startSomosSandbox, type SomosSandbox } from '../sandboxes/somos.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { queueDefinitions } from '../../shared/queue/queues.js';
-import { createPushSubscriptions } from './pubsub-setup.js';
+import { createPushSubscriptions, startPushRelay } from './pubsub-setup.js';
+import { defaultPushServiceAccount, pushTarget } from '../../shared/auth/verify-push.js';
 
 export { LOCAL_PROJECT_ID };
+
+/** The project's security rules: the stack's Firestore emulator enforces them on client SDK requests (the server SDK bypasses them, as deployed). */
+export const FIRESTORE_RULES_FILE = fileURLToPath(new URL('../../firestore.rules', import.meta.url));
 
 /** Credentials of the platform's own sandbox accounts (they exist only in the sandboxes). */
 export const SANDBOX_ACCOUNTS = {
@@ -111,6 +116,8 @@ export interface Stack {
   tasks: LocalTaskQueue;
   /** Mints the OIDC-style token Cloud Tasks / Cloud Scheduler would send to an internal endpoint. */
   taskToken(audience: string): Promise<string>;
+  /** Mints the OIDC-style token a Pub/Sub push subscription would attach (audience: pushTarget(config, fn).audience). */
+  pushToken(audience: string): Promise<string>;
   projectId: string;
   twilio?: TwilioSandbox;
   sandboxes: Sandboxes;
@@ -142,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let firestoreHost = options.firestoreHost;
     if (!firestoreHost) {
       const hasData = await exists(emulatorData);
-      const firestore = await startFirestoreEmulator({ ...(hasData ? { importDir: emulatorData } : {}), log });
+      const firestore = await startFirestoreEmulator({ ...(hasData ? { importDir: emulatorData } : {}), rulesPath: FIRESTORE_RULES_FILE, log });
       firestoreHost = firestore.host;
       stoppers.push(async () => {
         await firestore.exportTo(emulatorData, [projectId]);
@@ -179,12 +186,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const tasksServiceAccount = `tasks@${projectId}.iam.gserviceaccount.com`;
+    const pushServiceAccount = defaultPushServiceAccount(projectId);
     Object.assign(process.env, {
       GOOGLE_CLOUD_PROJECT: projectId,
       PLATFORM_ENV: 'local',
       AUTH_JWKS_FILE: keys.jwksFile,
       TASKS_OIDC_JWKS_FILE: keys.jwksFile,
       TASKS_SERVICE_ACCOUNT: tasksServiceAccount,
+      PUBSUB_PUSH_SERVICE_ACCOUNT: pushServiceAccount,
       LOCAL_DATA_DIR: dataDir,
       FIRESTORE_EMULATOR_HOST: firestoreHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
@@ -231,7 +240,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
     resetConfig();
     resetDeps();
-    await createPushSubscriptions(projectId, gateway.url);
+    // The emulator sends no OIDC token: its pushes go through a relay that adds the one Pub/Sub would.
+    const pushToken = (audience: string) => mintDevTaskToken(keys, { audience, serviceAccount: pushServiceAccount });
+    const relay = await startPushRelay({ target: (fn) => pushTarget(getConfig(), fn), token: pushToken, log });
+    stoppers.push(() => relay.close());
+    await createPushSubscriptions(projectId, relay.endpointFor);
     sandboxes.telnyx?.setWebhookUrl(`${gateway.url}/webhooks/telnyx`); // signed number_order.* events
     // Unsolicited notifications: Somos appends /v3/ext/uns/{rsv,rch} to the registered base.
     sandboxes.somos?.configure({ notifications: { url: `${gateway.url}/webhooks/somos`, secret: process.env.SOMOS_NOTIFICATION_SECRET! } });
@@ -256,6 +269,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       url: gateway.url,
       tasks,
       taskToken: (audience) => mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount }),
+      pushToken,
       projectId,
       ...(sandboxes.twilio ? { twilio: sandboxes.twilio } : {}),
       sandboxes,

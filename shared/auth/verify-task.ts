@@ -20,7 +20,18 @@ export type TaskVerifier = (token: string, audience: string) => Promise<Omit<Tas
  * tasks service account, addressed to this function. Internal functions are also
  * private at the IAM level; this is the second lock, not the only one.
  */
-export function createTaskVerifier(options: { serviceAccountEmail: string; jwksUrl?: string; jwksFile?: string }): TaskVerifier {
+export function createTaskVerifier(options: {
+  serviceAccountEmail: string;
+  jwksUrl?: string;
+  jwksFile?: string;
+  /**
+   * The error for a valid Google token of another identity (default: 403, only the task queue's
+   * service account may call). Pub/Sub push handlers answer 401 to any token but their own.
+   */
+  wrongAccount?: () => AppError;
+  /** The error for a missing, unsigned, expired or misaddressed token (default: 401). */
+  unverified?: () => AppError;
+}): TaskVerifier {
   let keySet: Promise<JWTVerifyGetKey> | undefined;
   const load = async (): Promise<JWTVerifyGetKey> => {
     const jose = await import('jose');
@@ -41,12 +52,12 @@ export function createTaskVerifier(options: { serviceAccountEmail: string; jwksU
         clockTolerance: 5,
       });
       if (payload.email !== options.serviceAccountEmail || payload.email_verified !== true) {
-        throw new AppError('FORBIDDEN', 'This endpoint only accepts tasks from the platform’s task queue');
+        throw options.wrongAccount?.() ?? new AppError('FORBIDDEN', 'This endpoint only accepts tasks from the platform’s task queue');
       }
       return { serviceAccount: payload.email as string };
     } catch (err) {
       if (err instanceof AppError) throw err;
-      throw new AppError('UNAUTHENTICATED', 'Task token could not be verified');
+      throw options.unverified?.() ?? new AppError('UNAUTHENTICATED', 'Task token could not be verified');
     }
   };
 }

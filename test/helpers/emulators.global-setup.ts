@@ -1,6 +1,7 @@
 /**
  * Global setup of the `integration` project: one Firestore and one Pub/Sub
- * emulator on free ports for the whole run (~1-2 s), stopped in teardown.
+ * emulator on free ports for the whole run (~1-2 s), stopped in teardown. The
+ * Firestore emulator enforces firestore.rules, like the dev stack's.
  *
  * The hosts reach the test workers two ways: `provide()` (vitest's supported
  * channel; read with `inject()`) and process.env (vitest 4 builds each worker's
@@ -11,6 +12,7 @@
  * EMULATOR_LOGS=1 prints the emulators' output.
  */
 import type { TestProject } from 'vitest/node';
+import { fileURLToPath } from 'node:url';
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from '../../scripts/local/emulators.js';
 
 declare module 'vitest' {
@@ -28,7 +30,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const verbose = !!process.env.EMULATOR_LOGS;
   const logFor = (name: string) => (verbose ? (line: string) => process.stderr.write(`[${name}] ${line}\n`) : undefined);
   const started = await Promise.allSettled([
-    startFirestoreEmulator({ log: logFor('firestore') }),
+    // With the project's security rules, as the dev stack runs it (client SDK requests are checked; the server SDK bypasses them).
+    startFirestoreEmulator({ rulesPath: fileURLToPath(new URL('../../firestore.rules', import.meta.url)), log: logFor('firestore') }),
     startPubsubEmulator({ log: logFor('pubsub') }),
   ]);
   const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value as EmulatorHandle] : []));

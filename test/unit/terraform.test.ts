@@ -4,14 +4,17 @@ import { parse } from '@cdktf/hcl2json';
 import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import { numberProviders, platformSecretName } from '../../shared/providers/registry.js';
 import { queueDefinitions } from '../../shared/queue/queues.js';
+import { parseConfig } from '../../shared/config.js';
+import { pushTarget } from '../../shared/auth/verify-push.js';
 
 // Terraform must deploy everything the code uses: it fails when a function, topic, queue,
 // scheduler job or secret is missing from terraform/.
 type Hcl = { resource?: Record<string, Record<string, Record<string, unknown>[]>>; locals?: Record<string, unknown>[] };
 
-async function loadTerraform(): Promise<{ resources: Record<string, Record<string, Record<string, unknown>>>; text: string; manifest: any }> {
+async function loadTerraform(): Promise<{ resources: Record<string, Record<string, Record<string, unknown>>>; locals: Record<string, unknown>; text: string; manifest: any }> {
   const dir = new URL('../../terraform/', import.meta.url);
   const resources: Record<string, Record<string, Record<string, unknown>>> = {};
+  const locals: Record<string, unknown> = {};
   let text = '';
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.tf'))) {
     const content = await readFile(new URL(file, dir), 'utf8');
@@ -20,9 +23,10 @@ async function loadTerraform(): Promise<{ resources: Record<string, Record<strin
     for (const [type, byName] of Object.entries(parsed.resource ?? {})) {
       for (const [name, blocks] of Object.entries(byName)) (resources[type] ??= {})[name] = blocks[0]!;
     }
+    for (const block of parsed.locals ?? []) Object.assign(locals, block);
   }
   const manifest = JSON.parse(await readFile(new URL('functions.json', dir), 'utf8'));
-  return { resources, text, manifest };
+  return { resources, locals, text, manifest };
 }
 
 describe('terraform', () => {
@@ -98,6 +102,47 @@ describe('terraform', () => {
     expect(push?.for_each).toBe('${local.event_functions}');
     expect(JSON.stringify(push)).toContain('dead_letter_policy');
     expect(JSON.stringify(push)).toContain('oidc_token');
+  });
+
+  it('signs every push with an OIDC token the event functions accept: the push service account, addressed to the function’s URL', async () => {
+    const { resources, locals } = await loadTerraform();
+    const push = resources.google_pubsub_subscription?.push as { push_config: { push_endpoint: string; oidc_token: Record<string, string>[] }[] };
+    const config = push.push_config[0]!;
+    const oidc = config.oidc_token[0]!;
+    const pushAccount = '${google_service_account.pubsub_push.email}';
+    expect(resources.google_service_account?.pubsub_push).toBeDefined();
+    expect(oidc.service_account_email).toBe(pushAccount);
+    expect(oidc.audience).toBe('${local.event_urls[each.key]}');
+    expect(config.push_endpoint).toBe(oidc.audience);
+
+    // The code checks email == PUBSUB_PUSH_SERVICE_ACCOUNT (every function needs it in production) ...
+    for (const kind of ['http', 'event']) {
+      const service = (resources.google_cloudfunctions2_function?.[kind]?.service_config as Record<string, unknown>[])[0]!;
+      expect((service.environment_variables as Record<string, string>).PUBSUB_PUSH_SERVICE_ACCOUNT, kind).toBe(pushAccount);
+    }
+    // ... and aud == pushTarget(config).audience: the URL Terraform pushes to, for each function.
+    const env = ((resources.google_cloudfunctions2_function?.event?.service_config as Record<string, unknown>[])[0]!.environment_variables as Record<string, string>);
+    const vars = (s: string) => s.replaceAll('${var.region}', 'europe-west1').replaceAll('${var.project_id}', 'acme-prod');
+    const urlTemplate = /name => "([^"]+)"/.exec(String(locals.event_urls).replaceAll('\\"', '"'))?.[1];
+    expect(urlTemplate, String(locals.event_urls)).toBeDefined();
+    expect(String(locals.event_urls)).toContain('for name, f in local.event_functions');
+    const deployed = parseConfig({
+      GOOGLE_CLOUD_PROJECT: 'acme-prod',
+      PLATFORM_ENV: 'production',
+      TASKS_SERVICE_ACCOUNT: 'numbers-tasks@acme-prod.iam.gserviceaccount.com',
+      PUBSUB_PUSH_SERVICE_ACCOUNT: 'numbers-pubsub-push@acme-prod.iam.gserviceaccount.com',
+      FUNCTIONS_BASE_URL: vars(env.FUNCTIONS_BASE_URL!),
+    });
+    for (const fn of eventFunctions) {
+      expect(vars(urlTemplate!).replaceAll('${name}', fn.name), fn.name).toBe(pushTarget(deployed, fn).audience);
+    }
+
+    // Only the push identity may invoke the event functions, and Pub/Sub's agent may sign as it.
+    expect((resources.google_cloud_run_service_iam_member?.events_invoker as Record<string, string>).member).toBe(`serviceAccount:${pushAccount}`);
+    const signer = resources.google_service_account_iam_member?.pubsub_signs_push_tokens as Record<string, string>;
+    expect(signer.service_account_id).toBe('${google_service_account.pubsub_push.name}');
+    expect(signer.role).toBe('roles/iam.serviceAccountTokenCreator');
+    expect(signer.member).toContain('gcp-sa-pubsub.iam.gserviceaccount.com');
   });
 
   it('declares the composite indexes of firestore.indexes.json', async () => {
