@@ -11,6 +11,7 @@ import { defaultLimits, readLimits, takeRequestSlot } from '../domain/limits.js'
 import { fingerprint, IDEMPOTENCY_KEY } from '../store/idempotency-store.js';
 import { AppError, envelope } from './errors.js';
 import { fromProviderError, isProviderError } from './provider-errors.js';
+import { inputIssues } from './input-checks.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -177,14 +178,27 @@ function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unkn
   return req.body;
 }
 
+/**
+ * Every input an operation gets passes here: first the checks no schema expresses (well-formed
+ * Unicode in every string and key, a bounded nesting depth: ./input-checks.ts), then its schema.
+ * Headers need no such check: Node reads header bytes as latin1, which holds no surrogates, and
+ * the ones used (Idempotency-Key, X-Request-Id) are held to visible ASCII.
+ */
 function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
   if (!schema) return where === 'body' ? undefined : {};
+  const unfit = inputIssues(value, where);
+  if (unfit.length) invalid(unfit);
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  invalid(
+    parsed.error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
+}
+
+function invalid(issues: { path: string; message: string }[]): never {
   const first = issues[0]!;
   throw new AppError('VALIDATION_ERROR', `Invalid ${first.path}: ${first.message}`, { issues });
 }

@@ -9,9 +9,9 @@ import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 
 // Property-based bad input against every endpoint of the table: wrong types, missing fields, huge
-// strings, unicode, invalid E.164, negative/huge limits, prototype-pollution keys, invalid JSON,
-// wrong content types. Every answer must be a 4xx envelope (never a 5xx), and Firestore must be
-// exactly as it was before.
+// strings, unicode, lone UTF-16 surrogates (values and keys), nesting deeper than Firestore stores,
+// invalid E.164, negative/huge limits, prototype-pollution keys, invalid JSON, wrong content types.
+// Every answer must be a 4xx envelope (never a 5xx), and Firestore must be exactly as it was before.
 const projectId = 'demo-fuzz';
 let stack: Stack;
 let token: string;
@@ -34,10 +34,22 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** A string holding a lone UTF-16 surrogate: JSON.stringify sends it as an escape ("\ud800"), which JSON.parse accepts. */
+const loneSurrogate = fc
+  .tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 8 }))
+  .map(([before, unit, after]) => `${before}${String.fromCharCode(unit)}${after}`)
+  .filter((v) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v));
+/** A value nested `levels` objects/arrays deep. */
+const deeplyNested = fc.integer({ min: 17, max: 60 }).map((levels) => {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { a: value };
+  return value;
+});
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', 'null', 'true', '+1', '+1415', '+99999999999999999', '\u0000', '%00', '../../etc/passwd', '<script>', "' OR 1=1 --", '🙂'.repeat(50), 'x'.repeat(5000)),
+  loneSurrogate,
   fc.integer().map(String),
   fc.double().map(String),
 );
@@ -49,7 +61,21 @@ const wrongJson = fc.oneof(
   nasty,
   fc.array(nasty, { maxLength: 3 }),
   fc.dictionary(nasty, nasty, { maxKeys: 3 }),
+  deeplyNested,
 );
+
+/** A path segment as a client would send it; a lone surrogate (not encodable as UTF-8) as its WTF-8 bytes. */
+function encodeSegment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return Array.from({ length: value.length }, (_, i) => {
+      const unit = value.charCodeAt(i);
+      if (unit < 0xd800 || unit > 0xdfff) return encodeURIComponent(value[i]!);
+      return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    }).join('');
+  }
+}
 
 function fieldNames(schema: z.ZodType | undefined): string[] {
   if (!schema) return [];
@@ -63,14 +89,19 @@ function requestArbitrary(endpoint: AnyEndpoint) {
   const queryFields = fieldNames(endpoint.query);
   const pathParams = [...endpoint.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const path = fc.tuple(...pathParams.map(() => nasty)).map((values) =>
-    values.reduce((p, value, i) => p.replace(`{${pathParams[i]}}`, encodeURIComponent(value || 'x')), endpoint.path),
+    values.reduce((p, value, i) => p.replace(`{${pathParams[i]}}`, encodeSegment(value || 'x')), endpoint.path),
   );
   const query = fc
     .record(Object.fromEntries(queryFields.map((f) => [f, nasty])), { requiredKeys: [] })
     .chain((known) => fc.record({ known: fc.constant(known), junk: fc.dictionary(fc.constantFrom('junk', 'limitt', '__proto__', 'constructor'), nasty, { maxKeys: 1 }) }));
-  // Bodies always carry at least one wrong thing: an unknown key (strict schemas refuse it) or a wrong type.
+  // Bodies always carry at least one wrong thing: an unknown key (strict schemas refuse it), a wrong
+  // type, or a thing no schema sees — a known field holding a string with a lone surrogate (otherwise
+  // perhaps acceptable), a key with one, or a known field nested too deep.
   const body = fc.oneof(
     fc.record(Object.fromEntries(bodyFields.map((f) => [f, wrongJson])), { requiredKeys: [] }).map((b) => ({ ...b, unexpectedField: 1 })),
+    bodyFields.length ? fc.tuple(fc.constantFrom(...bodyFields), loneSurrogate).map(([f, v]) => ({ [f]: v })) : fc.constant({ ['k\ud800']: 1 }),
+    bodyFields.length ? fc.tuple(fc.constantFrom(...bodyFields), deeplyNested).map(([f, v]) => ({ [f]: v })) : deeplyNested,
+    loneSurrogate.map((key) => ({ [key]: 'value' })),
     fc.constant({ __proto__: { admin: true }, constructor: { prototype: { polluted: true } } }),
     wrongJson.filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)),
   );
@@ -121,6 +152,29 @@ describe('bad input never reaches a 5xx, and changes nothing', () => {
       }),
       { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 20261120) },
     );
+  });
+
+  // The same, exhaustively rather than by chance: every field of every body alone holding a lone
+  // surrogate (a value that may otherwise pass its schema, e.g. a name), or nested too deep, and every
+  // path parameter holding one (sent as its WTF-8 bytes, as a raw client could).
+  const withBody = fuzzable.filter((e) => e.body);
+  it.each(withBody.map((e) => [`${e.method} ${e.path}`, e] as const))('%s: each field with a lone surrogate, or too deep', async (_name, endpoint) => {
+    const path = endpoint.path.replace(/\{\w+\}/g, 'x');
+    const deep = fc.sample(deeplyNested, { numRuns: 1, seed: 1 })[0];
+    for (const field of fieldNames(endpoint.body)) {
+      for (const value of [`${field}\ud800`, `\udc00${field}`, deep]) {
+        const { status, text } = await send(endpoint, { path, query: { known: {}, junk: {} }, body: { [field]: value }, encoding: { kind: 'json' } });
+        expect(status, `${field}=${JSON.stringify(value).slice(0, 60)}: ${text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+        expect(status, `${field}=${JSON.stringify(value).slice(0, 60)}: ${text.slice(0, 300)}`).toBeLessThan(500);
+      }
+    }
+  });
+  const withParams = fuzzable.filter((e) => e.path.includes('{'));
+  it.each(withParams.map((e) => [`${e.method} ${e.path}`, e] as const))('%s: a path parameter with a lone surrogate', async (_name, endpoint) => {
+    const path = endpoint.path.replace(/\{\w+\}/g, encodeSegment('x\ud800'));
+    const { status, text } = await send(endpoint, { path, query: { known: {}, junk: {} }, body: {}, encoding: { kind: 'json' } });
+    expect(status, text.slice(0, 300)).toBeGreaterThanOrEqual(400);
+    expect(status, text.slice(0, 300)).toBeLessThan(500);
   });
 
   it('left Firestore exactly as it was', async () => {

@@ -25,6 +25,7 @@ import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { isProviderError } from '../../http/provider-errors.js';
 import { assertOutboundUrl } from '../../http/outbound-url.js';
+import { inputIssues } from '../../http/input-checks.js';
 import { assertRoomFor, changeUsage, defaultLimits, readLimits, readUsage } from '../../domain/limits.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { purchaseNumber, settlePendingPurchase } from '../numbers/purchase.js';
@@ -176,7 +177,11 @@ export function createJob(deps: JobDeps) {
     const invalidItems: { index: number; issues: { path: string; message: string }[] }[] = [];
     (input.items ?? []).forEach((raw, index) => {
       const parsed = itemSchemas[input.type as SupportedType].safeParse(raw);
-      if (parsed.success) valid.push({ index, input: parsed.data as Record<string, unknown> });
+      // An item that could not be stored (too deep for Firestore, ill-formed text) is invalid now,
+      // never counted and then missing. The API edge refuses such bodies already; this holds for any caller.
+      const unstorable = parsed.success ? inputIssues(parsed.data, `items[${index}]`) : [];
+      if (parsed.success && !unstorable.length) valid.push({ index, input: parsed.data as Record<string, unknown> });
+      else if (parsed.success) invalidItems.push({ index, issues: unstorable });
       else invalidItems.push({ index, issues: parsed.error.issues.map((i) => ({ path: [`items[${index}]`, ...i.path.map(String)].join('.'), message: i.message })) });
     });
     if (input.items && valid.length === 0) {
@@ -864,7 +869,12 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     // the job ends as it is once a creation could no longer be running.
     stillBeingCreated = !job.chunksPublishedAt && Date.parse(job.createdAt) + JOB_CREATION_GRACE_MS > deps.now().getTime() ? job : undefined;
     if (stillBeingCreated) return undefined;
-    const status = statusFromCounts(counts, job.cancelRequested === true);
+    // Items the job counted but that were never stored (its creation died part-way and was not
+    // replayed with its Idempotency-Key) did not run: they count as failed, and the job says why,
+    // rather than ending "completed" without them.
+    const missing = Math.max(0, job.itemCount - itemStates.reduce((sum, state) => sum + counts[state], 0));
+    const finalCounts = missing ? { ...counts, failed: counts.failed + missing } : counts;
+    const status = statusFromCounts(finalCounts, job.cancelRequested === true);
     const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
     const uncounted = job.type === 'release' ? (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count : 0;
     const now = deps.now().toISOString();
@@ -876,8 +886,11 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     // Only the numbers this job's releases took out of usage: not ones released before (an item
     // that found its number released already succeeds too), nor a number listed twice.
     if (usage && job.type === 'release' && uncounted > 0) changeUsage(tx, db, tenantId, usage, { held: -uncounted }, deps.now());
-    tx.update(jobRef, { status, finalCounts: counts, finishedAt: now, updatedAt: now });
-    return { ...job, status, finalCounts: counts, finishedAt: now };
+    const failureReason = missing
+      ? `${missing} of ${job.itemCount} items were never stored (the request that created the job failed part-way and was not repeated with its Idempotency-Key); they did not run`
+      : undefined;
+    tx.update(jobRef, { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) });
+    return { ...job, status, finalCounts, finishedAt: now };
   });
   if (stillBeingCreated) {
     await deps.tasks.enqueue({

@@ -2,17 +2,17 @@ import type { z } from 'zod';
 import type { UpdateNumberBody } from '../../api/schemas.js';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
-import { assertTransition, type NumberRecord } from '../../domain/number.js';
+import { assertTransition, type NumberRecord, type ProviderChangeIntent } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
 import type { NumberProviderName } from '../../providers/registry.js';
-import type { NumberProvider, ProviderCapabilities, UpdateRequest } from '../../providers/types.js';
+import { ProviderError, type NumberProvider, type ProviderCapabilities, type UpdateRequest } from '../../providers/types.js';
 import { assertRoutingSupported, inboundRelayUrl } from './routing.js';
 import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;
 const vapiFields = ['assistantId', 'serverUrl', 'fallbackNumber'] as const;
-type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db' | 'config'>;
+type ManageDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'db' | 'config' | 'log'>;
 
 function assertSettled(record: NumberRecord): void {
   if (record.status === 'released') {
@@ -49,11 +49,25 @@ export function providerChanges(current: NumberRecord, changes: Changes, capabil
   return Object.keys(update).length ? update : undefined;
 }
 
+/** The fields of a change the provider hears of (the rest are ours alone). */
+const providerFields = ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled', ...vapiFields] as const;
+
+/**
+ * A change that reaches the provider is recorded on the number first (`providerChange`), then sent,
+ * then written with the marker removed: a local write that fails after the provider acted leaves a
+ * record of it, never silent drift. The next change to the number carries a marker it finds (sends
+ * its fields again, harmless when the provider has them, and records them), so a retry of the
+ * failed request repairs it; a concurrent change carries the other's fields along to the same end.
+ */
 export function updateNumber(deps: ManageDeps) {
   const locations = locationsCollection(deps.db);
-  return async (tenantId: string, id: string, changes: Changes, audit: AuditContext): Promise<NumberRecord> => {
+  return async (tenantId: string, id: string, requested: Changes, audit: AuditContext): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
     assertSettled(current);
+    // A change the provider has (or may have) but the number does not: sent again with this one and
+    // recorded with it (this request's own fields win).
+    const carried = current.providerChange;
+    const changes: Changes = { ...(carried?.changes as Changes | undefined), ...requested };
     if (changes.status) assertTransition(current.status, changes.status);
     if (changes.smsEnabled && !current.capabilities.sms) {
       throw new AppError('VALIDATION_ERROR', 'This number cannot send or receive SMS', { issues: [{ path: 'body.smsEnabled', message: 'not supported by this number' }] });
@@ -71,8 +85,7 @@ export function updateNumber(deps: ManageDeps) {
     if (changes.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
-    const touchesProvider =
-      ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled', ...vapiFields].some((key) => key in changes);
+    const touchesProvider = providerFields.some((key) => key in changes);
     let provider: NumberProvider | undefined;
     if (touchesProvider) {
       provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
@@ -84,41 +97,91 @@ export function updateNumber(deps: ManageDeps) {
       });
     }
     const update = provider && providerChanges(current, changes, provider.capabilities, inboundRelayUrl(deps.config, current.provider));
-    if (provider && update && current.providerNumberId) await provider.update(current.providerNumberId, update);
-    return deps.numbers.update(tenantId, id, 'numbers.update', audit, (latest) => {
-      assertSettled(latest);
-      if (changes.status) assertTransition(latest.status, changes.status);
-      const next: NumberRecord = { ...latest, updatedAt: deps.now().toISOString() };
-      for (const key of ['displayName', 'webhookUrl', 'assignedTo', 'applicationId'] as const) {
-        const value = changes[key];
-        if (value === null) delete next[key];
-        else if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-      }
-      if (changes.locationId === null) {
-        delete next.locationId;
-        delete next.locationName;
-      } else if (location) {
-        next.locationId = location.id;
-        next.locationName = location.name;
-      }
-      if (changes.purpose) next.purpose = changes.purpose;
-      if (vapiOnly.length && next.vapi) {
-        const vapi = { ...next.vapi };
-        for (const key of vapiOnly) {
-          const value = changes[key];
-          if (value === null) delete vapi[key];
-          else if (value !== undefined) vapi[key] = value;
+    let marked = false;
+    if (provider && update && current.providerNumberId) {
+      const intent: ProviderChangeIntent = {
+        requestId: audit.requestId,
+        startedAt: deps.now().toISOString(),
+        changes: JSON.parse(JSON.stringify(Object.fromEntries(providerFields.filter((key) => key in changes).map((key) => [key, changes[key]])))) as Record<string, unknown>,
+      };
+      await deps.numbers.update(tenantId, id, 'numbers.update_started', audit, (latest) => {
+        assertSettled(latest);
+        if (!sameIntent(latest.providerChange, carried)) {
+          throw new AppError('CONFLICT', 'Another change to this number reached its provider meanwhile; retry', { retryable: true }, 1);
         }
-        next.vapi = vapi;
+        return { ...latest, providerChange: intent };
+      });
+      marked = true;
+      try {
+        await provider.update(current.providerNumberId, update);
+      } catch (err) {
+        // An answer that never came (timeout, reset) may hide a change: the marker stays for the next
+        // change to carry. A refusal changed nothing: the marker goes, a carried one with it (were it
+        // kept, a change the provider refuses would be sent again with every later change, and fail
+        // each of them); that one is logged instead.
+        if (!(err instanceof ProviderError && err.ambiguous)) {
+          if (carried) deps.log.error('dropping an unrecorded provider change the provider refused to repeat', { numberId: id, carried, err });
+          await deps.numbers
+            .update(tenantId, id, 'numbers.update_refused', audit, (latest) => {
+              if (latest.providerChange?.requestId !== intent.requestId) return latest;
+              const { providerChange: _mine, ...rest } = latest;
+              return rest;
+            })
+            .catch((e: unknown) => deps.log.warn('could not remove a refused change’s marker; the next change carries it', { numberId: id, err: e }));
+        }
+        throw err;
       }
-      if (changes.tags) next.tags = [...new Set(changes.tags)];
-      if (changes.smsEnabled !== undefined) next.smsEnabled = changes.smsEnabled;
-      if (changes.voiceEnabled !== undefined) next.voiceEnabled = changes.voiceEnabled;
-      if (changes.status) next.status = changes.status;
-      return next;
-    });
+    }
+    const settles = new Set([audit.requestId, ...(carried ? [carried.requestId] : [])]);
+    try {
+      return await deps.numbers.update(tenantId, id, 'numbers.update', audit, (latest) => {
+        assertSettled(latest);
+        if (changes.status) assertTransition(latest.status, changes.status);
+        const next: NumberRecord = { ...latest, updatedAt: deps.now().toISOString() };
+        if (next.providerChange && settles.has(next.providerChange.requestId)) delete next.providerChange;
+        for (const key of ['displayName', 'webhookUrl', 'assignedTo', 'applicationId'] as const) {
+          const value = changes[key];
+          if (value === null) delete next[key];
+          else if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+        }
+        if (changes.locationId === null) {
+          delete next.locationId;
+          delete next.locationName;
+        } else if (location) {
+          next.locationId = location.id;
+          next.locationName = location.name;
+        }
+        if (changes.purpose) next.purpose = changes.purpose;
+        if (vapiOnly.length && next.vapi) {
+          const vapi = { ...next.vapi };
+          for (const key of vapiOnly) {
+            const value = changes[key];
+            if (value === null) delete vapi[key];
+            else if (value !== undefined) vapi[key] = value;
+          }
+          next.vapi = vapi;
+        }
+        if (changes.tags) next.tags = [...new Set(changes.tags)];
+        if (changes.smsEnabled !== undefined) next.smsEnabled = changes.smsEnabled;
+        if (changes.voiceEnabled !== undefined) next.voiceEnabled = changes.voiceEnabled;
+        if (changes.status) next.status = changes.status;
+        return next;
+      });
+    } catch (err) {
+      if (!marked || err instanceof AppError) throw err;
+      // The provider has the change and the number's marker says so; only our copy is behind.
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'The provider has this change but it could not be recorded yet; send the same request again',
+        { retryable: true, numberId: id },
+        2,
+      );
+    }
   };
 }
+
+const sameIntent = (a: ProviderChangeIntent | undefined, b: ProviderChangeIntent | undefined) =>
+  a?.requestId === b?.requestId && a?.startedAt === b?.startedAt;
 
 export function releaseNumber(deps: ManageDeps) {
   return async (
@@ -156,7 +219,7 @@ export function releaseNumber(deps: ManageDeps) {
       (latest) => {
         if (latest.status === 'released') return latest; // a concurrent release got there first
         assertTransition(latest.status, 'released');
-        const { agentId: _agent, ...rest } = latest;
+        const { agentId: _agent, providerChange: _change, ...rest } = latest;
         return {
           ...rest,
           status: 'released',

@@ -145,7 +145,7 @@ export interface ReserveResult {
   failed: { number: string; reason: string }[];
 }
 
-export function reserveNumbers(deps: NumberDeps) {
+export function reserveNumbers(deps: NumberDeps & Pick<Deps, 'log'>) {
   return async (tenantId: string, input: ReserveInput, audit: AuditContext, origin?: JobItemOrigin): Promise<ReserveResult | PendingAnswer> => {
     const settings = await tenantSomos(deps, tenantId);
     const resolved = toSomosSearch(input.spec, 1);
@@ -176,11 +176,95 @@ export function reserveNumbers(deps: NumberDeps) {
       return adopted;
     }
     if (result.pending) {
-      return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending: result, context, ...(origin ? { origin } : {}) }, audit);
+      const pending = result;
+      return startPendingRequest(deps)(tenantId, { operation: 'reserve', roid: settings.respOrgId, pending, context, ...(origin ? { origin } : {}) }, audit).catch((err: unknown) => {
+        // The registry goes on without us: only its request id can find what it reserves.
+        deps.log.error('a pending toll-free reservation could not be recorded; the registry may reserve numbers we hold no record of', {
+          tenantId,
+          respOrgId: settings.respOrgId,
+          somos: { path: pending.path, reqId: pending.reqId },
+          err,
+        });
+        throw err;
+      });
     }
-    return finishReserve(deps, tenantId, settings.respOrgId, result.data, context, audit);
+    return recordReservation(deps, tenantId, settings.respOrgId, result.data, context, audit);
   };
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the registry just reserved, stored (finishReserve). Should that write fail (twice), nothing
+ * may stay reserved at the registry without our record: the numbers go back (released to spare), the
+ * caller is told to retry, and whatever could not go back is logged by number. Numbers the write may
+ * have stored after all (an answer lost after the commit) are read back first and kept.
+ */
+async function recordReservation(
+  deps: NumberDeps & Pick<Deps, 'log'>,
+  tenantId: string,
+  respOrgId: string,
+  reserved: string[],
+  context: { requested: string[]; contactName: string; contactPhone: string; notes?: string },
+  audit: AuditContext,
+): Promise<ReserveResult> {
+  let failure: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      if (attempt > 0) await sleep(250);
+      return await finishReserve(deps, tenantId, respOrgId, reserved, context, audit);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      failure = err;
+    }
+  }
+  const unique = [...new Set(reserved)];
+  let records: (TollFreeRecord | undefined)[];
+  try {
+    const db = await deps.db();
+    records = await Promise.all(unique.map(async (num) => (await db.doc(numberPath(tenantId, num)).get()).data() as TollFreeRecord | undefined));
+  } catch (err) {
+    deps.log.error('toll-free reservations could not be recorded nor checked; they stay reserved at the registry', { tenantId, respOrgId, numbers: unique, err: failure, checkErr: err });
+    throw unrecordedReservation(unique, []);
+  }
+  // One transaction wrote them all or none: all there means its answer was lost, not the write.
+  if (records.every((record) => record?.status === 'reserved')) {
+    const failed = context.requested.filter((n) => !unique.includes(n)).map((n) => ({ number: `+1${n}`, reason: 'not available at the registry' }));
+    return { data: records.map((record) => toView(record!)), failed };
+  }
+  const unrecorded = unique.filter((_num, i) => records[i]?.status !== 'reserved');
+  const { registry } = await deps.somos();
+  const kept: string[] = [];
+  for (const num of unrecorded) {
+    try {
+      const found = await registry.query(callContext({ respOrgId }), num);
+      if (found.pending) throw new Error('the registry query is still pending');
+      if (found.data.status !== 'RESERVED' || found.data.respOrgId !== respOrgId) continue; // not ours (any more)
+      await registry.releaseReservation(callContext({ respOrgId }), num, found.data.recVersionId); // a 202 completes at the registry alone
+    } catch (err) {
+      kept.push(num);
+      deps.log.warn('could not return an unrecorded toll-free reservation', { tenantId, num, err });
+    }
+  }
+  deps.log.error('toll-free reservations could not be recorded; returned to the registry', {
+    tenantId,
+    respOrgId,
+    returned: unrecorded.filter((num) => !kept.includes(num)),
+    stillReservedWithoutRecord: kept,
+    err: failure,
+  });
+  throw unrecordedReservation(kept, unrecorded.filter((num) => !kept.includes(num)));
+}
+
+const unrecordedReservation = (stillReserved: string[], returned: string[]) =>
+  new AppError(
+    'SERVICE_UNAVAILABLE',
+    stillReserved.length
+      ? 'The registry reserved numbers that could not be recorded, and not all of them could be returned; retry shortly (numbers asked for by name are adopted by the retry)'
+      : 'The registry reserved the numbers but they could not be recorded, so they were returned; retry shortly',
+    { retryable: true, returned: returned.map((n) => `+1${n}`), stillReserved: stillReserved.map((n) => `+1${n}`) },
+    5,
+  );
 
 /** Stores freshly reserved numbers (and completes the 202 request that produced them). */
 export async function finishReserve(
