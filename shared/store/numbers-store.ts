@@ -299,6 +299,23 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
     },
 
     /**
+     * Makes sure the owner index names this held record (numbers held since before the index have
+     * no entry). 'conflict': another tenant's record holds the number too — a bug for people to
+     * look at, never settled here by picking one.
+     */
+    async ensureOwner(record: NumberRecord): Promise<'ok' | 'written' | 'conflict'> {
+      if (!holdingStatuses.includes(record.status)) return 'ok';
+      const firestore = await db();
+      return firestore.runTransaction(async (tx) => {
+        const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId, record.id);
+        if (owner.heldByOther) return 'conflict';
+        if (owner.owner?.tenantId === record.tenantId && owner.owner.numberId === record.id) return 'ok';
+        tx.set(owner.ref, ownerEntry(record, new Date()));
+        return 'written';
+      });
+    },
+
+    /**
      * Takes one number of `kind` off the tenant's limits before the provider is asked for a number
      * whose E.164 is not known yet (a free Vapi number): claimForPurchase then says `precounted`.
      */

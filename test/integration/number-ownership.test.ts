@@ -82,6 +82,37 @@ describe('a number another tenant holds', () => {
   });
 });
 
+describe('numbers held since before the owner index', () => {
+  it('get their index entry from reconciliation; two holders become an operator finding, never a tenant’s', async () => {
+    const db = testFirestore(projectId);
+    const [x, y] = await available('646', 2);
+    const a = await buy('own-a', x!);
+    const b = await buy('own-b', y!);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    // As data written before the index: no entries; and a stray second record of y under tenant C.
+    await db.doc(`numberOwners/twilio:${encodeURIComponent(x!)}`).delete();
+    await db.doc(`numberOwners/twilio:${encodeURIComponent(y!)}`).delete();
+    const original = (await db.doc(`tenants/own-b/numbers/${b.body.id}`).get()).data()!;
+    await db.doc(`tenants/own-c/numbers/num_strayownc`).set({ ...original, id: 'num_strayownc', tenantId: 'own-c' });
+
+    const url = `${stack.url}/internal/scheduled/reconcile`;
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'owners-1' }) });
+    expect(res.status).toBe(200);
+    await stack.tasks.idle('reconcile');
+
+    expect((await db.doc(`numberOwners/twilio:${encodeURIComponent(x!)}`).get()).data()).toMatchObject({ tenantId: 'own-a', numberId: a.body.id });
+    const operator = (await db.collection('platform/reconciliation/findings').where('kind', '==', 'held_by_two_tenants').get()).docs.map((d) => d.data());
+    expect(operator).toEqual([expect.objectContaining({ phoneNumber: y, status: 'open' })]);
+    for (const t of tenants) {
+      const own = (await clients[t]!.get('/v1/reconciliation/findings')).body.data as { kind: string }[];
+      expect(own.filter((f) => f.kind === 'held_by_two_tenants')).toEqual([]);
+    }
+    // A new purchase of y by a third tenant is refused: the index now names one of the holders.
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503 });
+    expectEnvelope(await buy('own-a', y!), 409, 'CONFLICT');
+  });
+});
+
 /** A small deterministic random source (mulberry32), so a failing run can be replayed. */
 function random(seed: number) {
   return () => {

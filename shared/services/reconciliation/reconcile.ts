@@ -20,6 +20,9 @@ export type FindingKind =
   /** Owned by the provider account but not held by anyone here. */
   | 'unknown_here';
 
+/** Held by two tenants (records from before the owner index): a finding for the operator only, never shown to tenants. */
+type OperatorFindingKind = FindingKind | 'held_by_two_tenants';
+
 export interface Finding {
   id: string;
   /** Absent for platform-account numbers no tenant holds (operator-only findings). */
@@ -47,7 +50,7 @@ export interface AccountJob {
 
 const findingsPath = (tenantId: string | undefined) =>
   tenantId ? `tenants/${tenantId}/reconciliationFindings` : 'platform/reconciliation/findings';
-const findingId = (kind: FindingKind, accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
+const findingId = (kind: OperatorFindingKind, accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
 
 type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers' | 'log'>;
 
@@ -101,7 +104,7 @@ export function reconcileAccount(deps: ReconcileDeps) {
     const owned = await ownedNumbers(provider);
     const held = await heldNumbers(db, job);
 
-    const findings: Omit<Finding, 'firstSeenAt' | 'status' | 'runId' | 'lastSeenAt'>[] = [];
+    const findings: (Omit<Finding, 'firstSeenAt' | 'status' | 'runId' | 'lastSeenAt' | 'kind'> & { kind: OperatorFindingKind })[] = [];
     let settledPending = 0;
     for (const record of held) {
       if (record.status === 'pending') {
@@ -110,6 +113,18 @@ export function reconcileAccount(deps: ReconcileDeps) {
         );
         if (outcome === 'activated' || outcome === 'not_bought') settledPending += 1;
         continue;
+      }
+      // The one-tenant-per-number index: written for records older than it; two holders are a bug.
+      if ((await deps.numbers.ensureOwner(record)) === 'conflict') {
+        log.error('number held by more than one tenant', { provider: job.provider, accountId: job.accountId, numberId: record.id, tenantId: record.tenantId });
+        findings.push({
+          id: findingId('held_by_two_tenants', job.accountId, record.phoneNumber),
+          kind: 'held_by_two_tenants',
+          provider: job.provider,
+          accountId: job.accountId,
+          phoneNumber: record.phoneNumber,
+          numberId: record.id,
+        });
       }
       if (!owned.has(record.phoneNumber)) {
         findings.push({
