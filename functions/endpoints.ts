@@ -98,6 +98,8 @@ import {
 } from '../shared/api/schemas.js';
 import { taskEndpoints } from '../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint, type EventFunction } from '../shared/api/endpoint.js';
+import type { Role } from '../shared/auth/verify-token.js';
+import type { JobType } from '../shared/domain/job.js';
 
 /**
  * THE endpoint table. One row = one deployed Cloud Function. The functions-framework
@@ -372,6 +374,9 @@ export const endpoints: AnyEndpoint[] = [
     access: 'member',
     tag: 'jobs',
     summary: 'Start a bulk job (up to 10,000 items or a search spec); invalid items are listed, 400 if all are',
+    description:
+      'Each item does what one single-item endpoint does, so each job type needs that endpoint’s role (x-required-role-by-body-field): a caller without it gets 403 FORBIDDEN and nothing is created or reserved.',
+    roleByBodyField: { field: 'type', roles: jobTypeRoles },
     body: CreateJobBody,
     bodyRequired: true,
     response: CreateJobResponse,
@@ -1073,6 +1078,34 @@ export const endpoints: AnyEndpoint[] = [
     operation: () => import('./tasks/somos-token-refresh.js'),
   }),
 ];
+
+/**
+ * The single-item endpoint each bulk job type stands in for: a job's item does what one call of that
+ * row does, so the job type needs that row's role (a member who may not release one number may not
+ * release a thousand). The roles themselves are read from the rows, never written down twice.
+ */
+export const jobTypeEndpoints: Readonly<Record<JobType, string>> = {
+  purchase: 'numbersCreate',
+  release: 'numbersRelease',
+  update: 'numbersUpdate',
+  'tollfree-reserve': 'tollfreeReserve',
+  'tollfree-activate': 'tollfreeActivate',
+  'tollfree-routing': 'tollfreeRoutingUpdate',
+  'tollfree-sms': 'tollfreeSmsEnable',
+};
+
+let jobTypeRoleCache: Readonly<Record<JobType, Role>> | undefined;
+/** The role each job type needs: its single-item endpoint's `access` (jobsCreate's roleByBodyField). */
+export function jobTypeRoles(): Readonly<Record<JobType, Role>> {
+  jobTypeRoleCache ??= Object.fromEntries(
+    Object.entries(jobTypeEndpoints).map(([type, name]) => {
+      const access = endpoints.find((e) => e.name === name)?.access;
+      if (access !== 'member' && access !== 'admin') throw new Error(`job type ${type}: ${name} is not a member or admin row of the endpoint table`);
+      return [type, access];
+    }),
+  ) as Record<JobType, Role>;
+  return jobTypeRoleCache;
+}
 
 /**
  * Pub/Sub-triggered functions. Like the endpoints above, this list drives the functions-framework

@@ -15,8 +15,14 @@ const README_END = '<!-- endpoints:end -->';
 
 export function endpointTableMarkdown(): string {
   const access = { public: 'none', member: 'member', admin: 'admin', task: 'Cloud Tasks OIDC (internal)', webhook: 'provider signature' } as const;
+  // A role that depends on a body field (a bulk job's type) names the values that need admin.
+  const role = (e: (typeof endpoints)[number]) => {
+    const rule = e.roleByBodyField;
+    const admin = rule && e.access !== 'admin' ? Object.entries(rule.roles()).filter(([, r]) => r === 'admin').map(([value]) => `\`${value}\``) : [];
+    return admin.length ? `${access[e.access]}; admin for ${rule!.field} ${admin.join(', ')}` : access[e.access];
+  };
   const rows = endpoints.map(
-    (e) => `| \`${e.method}\` | \`${e.path}\` | \`${e.name}\` | ${access[e.access]} | ${e.summary}${e.idempotent ? ' — honours `Idempotency-Key`' : ''} |`,
+    (e) => `| \`${e.method}\` | \`${e.path}\` | \`${e.name}\` | ${role(e)} | ${e.summary}${e.idempotent ? ' — honours `Idempotency-Key`' : ''} |`,
   );
   return ['| Method | Path | Function | Role | What it does |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Caller } from '../auth/verify-token.js';
+import type { Caller, Role } from '../auth/verify-token.js';
 import type { TaskCaller } from '../auth/verify-task.js';
 import type { ErrorCode } from '../http/errors.js';
 import type { Logger } from '../log.js';
@@ -59,6 +59,13 @@ export interface Endpoint<
   /** OpenAPI-style template, e.g. /v1/numbers/{id}. */
   path: string;
   access: Access;
+  /**
+   * When the role also depends on what is asked (a bulk job's type): the body field that decides, and
+   * the role each of its values needs (a value not listed needs `access` only). Checked once the body
+   * is valid and before the Idempotency-Key is taken: a refusal writes nothing and is never replayed.
+   * `roles` is read when needed, so it may be derived from the endpoint table itself.
+   */
+  roleByBodyField?: { field: string; roles: () => Readonly<Record<string, Role>> };
   summary: string;
   description?: string;
   tag: string;

@@ -69,6 +69,10 @@ export function buildOpenApi(endpoints: readonly Endpoint[]): Record<string, unk
             : [{ firebaseIdToken: [] }],
       ...(endpoint.access === 'webhook' ? { 'x-authentication': 'provider signature over the raw body' } : {}),
       ...(endpoint.access === 'admin' ? { 'x-required-role': 'admin' } : {}),
+      // The role some values of a body field need beyond `access` (403 FORBIDDEN for a caller without it).
+      ...(endpoint.roleByBodyField
+        ? { 'x-required-role-by-body-field': { field: endpoint.roleByBodyField.field, roles: { ...endpoint.roleByBodyField.roles() } } }
+        : {}),
       parameters: [
         ...parameters(endpoint.params, 'path'),
         ...parameters(endpoint.query, 'query'),

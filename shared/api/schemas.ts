@@ -515,7 +515,11 @@ export const AuditRecordResource = z.object({
   at: z.string(),
   actor: z.union([
     z.object({ type: z.literal('user'), uid: z.string(), role: z.string() }),
-    z.object({ type: z.literal('system'), name: z.string() }),
+    z.object({
+      type: z.literal('system'),
+      name: z.string(),
+      onBehalfOf: z.string().optional().meta({ description: 'uid of the user the system acted for: the creator of the bulk job (name bulk-job:{jobId}) whose item made the change' }),
+    }),
   ]),
   requestId: z.string(),
   action: z.string(),

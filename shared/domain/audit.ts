@@ -5,7 +5,8 @@ import type { Caller } from '../auth/verify-token.js';
 
 /** Who did it and in which request; passed to every store method that mutates. */
 export interface AuditContext {
-  actor: { type: 'user'; uid: string; role: Caller['role'] } | { type: 'system'; name: string };
+  /** `onBehalfOf`: the uid of the user a system actor acts for (a bulk job's items: the job's creator). */
+  actor: { type: 'user'; uid: string; role: Caller['role'] } | { type: 'system'; name: string; onBehalfOf?: string };
   requestId: string;
 }
 
@@ -29,6 +30,11 @@ export const userContext = (caller: Caller, requestId: string): AuditContext => 
   requestId,
 });
 export const systemContext = (name: string, requestId: string): AuditContext => ({ actor: { type: 'system', name }, requestId });
+/** A bulk-job item's changes: done by the job (bulk-job:{jobId}, request {jobId}/{itemId}) for the user who created it. */
+export const jobItemContext = (job: { id: string; createdBy: string }, itemId: string): AuditContext => ({
+  actor: { type: 'system', name: `bulk-job:${job.id}`, onBehalfOf: job.createdBy },
+  requestId: `${job.id}/${itemId}`,
+});
 
 /** Sortable ids (time first) so the audit trail lists newest-first by id alone. */
 export const newAuditId = (now: Date) =>

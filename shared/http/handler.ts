@@ -82,6 +82,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       const query = validate('query', endpoint.query, req.query ?? {});
       const raw = rawRequest(req, endpoint);
       const body = endpoint.body ? validate('body', endpoint.body, readBody(req, endpoint, raw)) : undefined;
+      if (caller && endpoint.roleByBodyField) assertRoleForBody(endpoint.roleByBodyField, body, caller);
 
       const key = req.get('idempotency-key');
       if (key !== undefined && endpoint.idempotent && caller) {
@@ -184,6 +185,15 @@ function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unkn
  * Headers need no such check: Node reads header bytes as latin1, which holds no surrogates, and
  * the ones used (Idempotency-Key, X-Request-Id) are held to visible ASCII.
  */
+/** A role that depends on the request (e.g. a bulk job's type): 403 before anything is written. */
+function assertRoleForBody(rule: NonNullable<Endpoint['roleByBodyField']>, body: unknown, caller: Caller): void {
+  const value = (body as Record<string, unknown> | undefined)?.[rule.field];
+  const needed = typeof value === 'string' ? rule.roles()[value] : undefined;
+  if (needed === 'admin' && caller.role !== 'admin') {
+    throw new AppError('FORBIDDEN', `This operation needs the admin role when ${rule.field} is "${value}"`, { [rule.field]: value, requiredRole: needed });
+  }
+}
+
 function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
   if (!schema) return where === 'body' ? undefined : {};
   const unfit = inputIssues(value, where);

@@ -76,7 +76,7 @@ describe('bulk purchase', () => {
     const error = expectEnvelope(none, 400, 'VALIDATION_ERROR');
     expect(error.details.invalidCount).toBe(2);
     expectEnvelope(await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio' }), 400, 'VALIDATION_ERROR');
-    expectEnvelope(await member.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'twilio', items: [{}] }), 400, 'VALIDATION_ERROR');
+    expectEnvelope(await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'twilio', items: [{}] }), 400, 'VALIDATION_ERROR');
     expectEnvelope(await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: '+14155550100' }], callbackUrl: 'https://169.254.169.254/x' }), 400, 'VALIDATION_ERROR');
   });
 
@@ -695,5 +695,58 @@ describe('cancel, dead letters, callbacks', () => {
     expect(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')).toBe(v1);
     expect(JSON.parse(body)).toMatchObject({ type: 'job.finished', job: { id: created.body.id, status: 'completed' } });
     expect(JSON.stringify(received)).not.toContain(SANDBOX_ACCOUNTS.twilio.authToken);
+  });
+});
+
+describe('roles per job type', () => {
+  const number = '8335550990';
+  const adminOnly = [
+    { type: 'release', provider: 'twilio', items: [{ numberId: `num_${'a'.repeat(20)}` }] },
+    { type: 'tollfree-reserve', provider: 'somos', items: [{ number, contactName: 'Ops', contactPhone: '+14155550100' }] },
+    { type: 'tollfree-activate', provider: 'somos', items: [{ number, routing: { primary: { type: 'pstn', destination: '+14155550123' } } }] },
+    { type: 'tollfree-routing', provider: 'somos', items: [{ number, routing: { primary: { type: 'pstn', destination: '+14155550123' } } }] },
+    { type: 'tollfree-sms', provider: 'somos', items: [{ number, sms: true, mms: false }] },
+  ];
+
+  it('refuses a member the job types whose single endpoint is admin-only, writing nothing (not even the Idempotency-Key)', async () => {
+    const db = testFirestore(projectId);
+    const usage = async () => (await db.doc('tenants/carrier/usage/counters').get()).data() ?? null;
+    const before = { usage: await usage(), jobs: (await db.collection('tenants/carrier/jobs').get()).size };
+    for (const body of adminOnly) {
+      const key = `member-${body.type}`;
+      const error = expectEnvelope(await member.post('/v1/jobs', body, { headers: { 'idempotency-key': key } }), 403, 'FORBIDDEN');
+      expect(error.message).toBe(`This operation needs the admin role when type is "${body.type}"`);
+      expect(error.details).toEqual({ type: body.type, requiredRole: 'admin' });
+      expect((await db.doc(`tenants/carrier/jobs/${jobIdFor('carrier', key, 'unused')}`).get()).exists).toBe(false);
+    }
+    expect({ usage: await usage(), jobs: (await db.collection('tenants/carrier/jobs').get()).size }).toEqual(before);
+    // The refusal was about the caller, not the request: an admin sending the same key is not answered 403.
+    const release = await admin.post('/v1/jobs', adminOnly[0], { headers: { 'idempotency-key': 'member-release' } });
+    expect(release.status, JSON.stringify(release.body)).toBe(202);
+    expect((await finished(release.body.id, 30_000, admin)).counts).toMatchObject({ failed: 1 }); // no such number
+  });
+
+  it('lets a member run purchase and update jobs, and an admin every type; an item’s audit entry names the job’s creator', async () => {
+    const [phoneNumber] = await available('twilio', 'areaCode=720', 1);
+    const bought = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber });
+    expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+    const purchase = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', search: { areaCode: '720', quantity: 1 } });
+    expect(purchase.status, JSON.stringify(purchase.body)).toBe(202);
+    const update = await member.post('/v1/jobs', { type: 'update', provider: 'twilio', items: [{ numberId: bought.body.id, changes: { displayName: 'Bulk renamed' } }] });
+    expect(update.status, JSON.stringify(update.body)).toBe(202);
+    await finished(purchase.body.id);
+    expect((await finished(update.body.id)).counts).toMatchObject({ succeeded: 1 });
+
+    const trail = await admin.get(`/v1/audit?resource=numbers/${bought.body.id}`);
+    expect(trail.status, JSON.stringify(trail.body)).toBe(200);
+    const byItem = trail.body.data.find((r: { requestId: string }) => r.requestId === `${update.body.id}/it_00000`);
+    expect(byItem?.actor).toEqual({ type: 'system', name: `bulk-job:${update.body.id}`, onBehalfOf: 'ops' });
+    expect(byItem?.after).toMatchObject({ displayName: 'Bulk renamed' });
+
+    // An admin may start the admin-only types (validation, not the role, answers the rest).
+    for (const body of adminOnly.slice(1)) {
+      const res = await admin.post('/v1/jobs', { ...body, items: [{}] });
+      expect(expectEnvelope(res, 400, 'VALIDATION_ERROR').message).toBe('Every item is invalid; nothing was queued');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { getFunction } from '@google-cloud/functions-framework/testing';
-import { endpoints, eventFunctions } from '../../functions/endpoints.js';
+import { endpoints, eventFunctions, jobTypeEndpoints, jobTypeRoles } from '../../functions/endpoints.js';
 import '../../functions/index.js';
 import { buildOpenApi } from '../../shared/api/openapi.js';
 import { generated } from '../../scripts/generate.js';
@@ -67,6 +67,28 @@ describe('endpoint table', () => {
     // concurrent jobs would delay every purchase's settle task behind them.
     expect(taskEndpoints.jobFinalize.queue).not.toBe(taskEndpoints.settlePurchase.queue);
     expect(queues[taskEndpoints.jobFinalize.queue]!.maxDispatchesPerSecond).toBeGreaterThanOrEqual(50);
+  });
+
+  it('gives each bulk job type the role of the single-item endpoint its items stand in for', () => {
+    const roles = jobTypeRoles();
+    expect(endpoints.find((e) => e.name === 'jobsCreate')?.roleByBodyField?.field).toBe('type');
+    expect(Object.keys(jobTypeEndpoints).sort()).toEqual([...CreateJobBody.shape.type.options].sort());
+    for (const [type, name] of Object.entries(jobTypeEndpoints)) {
+      expect(endpoints.find((e) => e.name === name)?.access, `${type} → ${name}`).toBe(roles[type as keyof typeof roles]);
+    }
+    // What only an admin may do one at a time, only an admin may do in bulk.
+    expect(roles).toEqual({
+      purchase: 'member',
+      update: 'member',
+      release: 'admin',
+      'tollfree-reserve': 'admin',
+      'tollfree-activate': 'admin',
+      'tollfree-routing': 'admin',
+      'tollfree-sms': 'admin',
+    });
+    const doc = buildOpenApi(endpoints) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    expect(doc.paths['/v1/jobs']!.post!['x-required-role-by-body-field']).toEqual({ field: 'type', roles });
+    expect(Object.keys(doc.paths['/v1/jobs']!.post!.responses as object)).toContain('403');
   });
 
   it('dispatches purchase follow-ups at least as fast as the provider queues can create them', () => {

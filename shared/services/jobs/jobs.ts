@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import { E164, HttpsUrl, UpdateNumberBody } from '../../api/schemas.js';
-import { systemContext, type AuditContext } from '../../domain/audit.js';
+import { jobItemContext, type AuditContext } from '../../domain/audit.js';
 import {
   finalItemStates,
   itemIdFor,
@@ -592,7 +592,7 @@ export function runItem(deps: JobDeps) {
       return 'busy';
     }
 
-    const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
+    const audit = jobItemContext(claim.job, ref.itemId);
     const attempt = claim.item.attempts + 1;
     /**
      * Writes this attempt's outcome unless the item moved on meanwhile: it left `running` (e.g. a
@@ -710,7 +710,7 @@ async function settleWaitingItem(
 async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobBasics, log: Logger): Promise<ItemOutcome> {
   let outcome: ItemSettlement | undefined;
   try {
-    outcome = await lookAtWait(deps, ref, wait, log);
+    outcome = await lookAtWait(deps, ref, wait, job, log);
   } catch (err) {
     // The provider or registry could not answer now: look again later (the item keeps waiting; a
     // thrown error would leave it to this task's retries, whose names repeat per lease).
@@ -729,8 +729,8 @@ async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: Job
 }
 
 /** What a waiting item waits for, looked at once: its outcome once it has ended, else undefined. */
-async function lookAtWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, log: Logger): Promise<ItemSettlement | undefined> {
-  const audit = systemContext(`bulk-job:${ref.jobId}`, `${ref.jobId}/${ref.itemId}`);
+async function lookAtWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobBasics, log: Logger): Promise<ItemSettlement | undefined> {
+  const audit = jobItemContext(job, ref.itemId);
   let outcome: ItemSettlement | undefined;
   if (wait.kind === 'tollfree-request') {
     const { followUpRequest } = await import('../tollfree/followup.js');
