@@ -374,6 +374,11 @@ function samples(ctx: Ctx): Record<string, Sample> {
       expect: [200, 204],
       probe: async () => ctx.pushProbe('jobsDeadLetter', { tenantId: TENANT, jobId: await freshJob(), from: 0, to: 1, publishedAt: new Date().toISOString() }),
     },
+    [taskEndpoints.jobSweep.name]: {
+      success: '200: the sweep’s indexed queries over stranded job items and open jobs (Cloud Scheduler OIDC token); what it enqueues is dropped',
+      expect: [200],
+      probe: async () => ctx.taskProbe(taskEndpoints.jobSweep, {}),
+    },
     // ---- inbound messages (provider-signed) and their relay
     webhookTwilioInbound: {
       success: '200: an SMS to the fixture Twilio number, signed like Twilio (HMAC-SHA1 over PUBLIC_BASE_URL + path), verified with the platform account, recorded; the relay task is enqueued (dropped) when the number relays',
@@ -881,6 +886,7 @@ async function run(): Promise<number> {
   for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
   process.env.LOCAL_RECONCILE_INTERVAL_MINUTES = '0'; // no scheduler stand-ins in the background
   process.env.LOCAL_SOMOS_REFRESH_INTERVAL_MINUTES = '0';
+  process.env.LOCAL_JOB_SWEEP_INTERVAL_MINUTES = '0';
   const logs: string[] = [];
   setLogSink((line) => {
     if (/"severity":"(ERROR|CRITICAL)"/.test(line)) logs.push(line.slice(0, 600));

@@ -105,6 +105,26 @@ resource "google_cloud_scheduler_job" "somos_token_refresh" {
   }
 }
 
+# Bulk jobs: every 10 minutes the sweeper gives job items that lost their task a new one, and checks
+# open jobs nothing would finish (scheduledJobSweep; indexed queries, bounded per run).
+resource "google_cloud_scheduler_job" "job_sweep" {
+  name             = "job-sweep"
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  region           = var.region
+  attempt_deadline = "300s"
+  http_target {
+    http_method = "POST"
+    uri         = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledJobSweep"
+    body        = base64encode("{}")
+    headers     = { "Content-Type" = "application/json" }
+    oidc_token {
+      service_account_email = google_service_account.tasks.email
+      audience              = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledJobSweep"
+    }
+  }
+}
+
 # The token state (access/refresh token, client key/secret): new versions written by the token manager.
 resource "google_secret_manager_secret" "somos_token_state" {
   secret_id = "provider-somos-token-state"

@@ -250,11 +250,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sandboxes.somos?.configure({ notifications: { url: `${gateway.url}/webhooks/somos`, secret: process.env.SOMOS_NOTIFICATION_SECRET! } });
 
     // Cloud Scheduler's stand-in: the scheduled functions, called like the deployed scheduler would.
-    const runScheduled = async (endpoint: { path: string }) => {
+    const runScheduled = async (endpoint: { path: string }, body: Record<string, unknown> = {}): Promise<Record<string, unknown> | undefined> => {
       const url = `${gateway.url}${endpoint.path}`;
       const token = await mintDevTaskToken(keys, { audience: url, serviceAccount: tasksServiceAccount });
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) log(`scheduled ${endpoint.path} answered ${res.status}`);
+      return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
     };
     const schedule = (endpoint: { path: string }, minutes: number) => {
       if (!(minutes > 0)) return;
@@ -264,6 +265,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     schedule(taskEndpoints.reconcileStart, Number(process.env.LOCAL_RECONCILE_INTERVAL_MINUTES ?? 60));
     schedule(taskEndpoints.somosTokenRefresh, Number(process.env.LOCAL_SOMOS_REFRESH_INTERVAL_MINUTES ?? 10));
+    schedule(taskEndpoints.jobSweep, Number(process.env.LOCAL_JOB_SWEEP_INTERVAL_MINUTES ?? 10));
+    // This queue starts empty: the tasks of a run stopped mid-job (Ctrl-C) are gone. Their items and jobs carry on now.
+    const resumed = await runScheduled(taskEndpoints.jobSweep, { tasksLost: true }).catch((err: unknown) => log(`job sweep at start failed: ${String(err)}`));
+    if (resumed && (Number(resumed.requeued) > 0 || Number(resumed.jobsChecked) > 0)) {
+      log(`resumed bulk jobs left by the last run: ${Number(resumed.requeued)} items re-enqueued, ${Number(resumed.jobsChecked)} jobs checked`);
+    }
 
     return {
       url: gateway.url,

@@ -757,6 +757,22 @@ export const JobItemResult = z.object({ outcome: z.enum(['succeeded', 'failed', 
 export const JobCallbackTask = z.object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), jobId: JobId.shape.id }).strict();
 export const JobCallbackResult = z.object({ status: z.number().int() });
 export const JobFinalizeResult = z.object({ checked: z.literal(true) });
+export const JobSweepBody = z
+  .object({
+    tasksLost: z
+      .boolean()
+      .optional()
+      .meta({ description: 'The task queue is known to hold nothing (the dev stack just started): sweep every open item and job whatever its age; a leased item gets its task for when the lease ends' }),
+  })
+  .strict();
+export const JobSweepResult = z.object({
+  requeued: z.number().int().meta({ description: 'Items given a new task' }),
+  alreadyQueued: z.number().int().meta({ description: 'Items whose sweep task was still in the queue' }),
+  cancelled: z.number().int().meta({ description: 'Waiting items of jobs being cancelled, cancelled' }),
+  leftToLiveJobs: z.number().int().meta({ description: 'Old queued items left alone because their job is moving' }),
+  jobsChecked: z.number().int().meta({ description: 'Open jobs given a completion check' }),
+  searchesRepublished: z.number().int().meta({ description: 'Search jobs whose search message was published again' }),
+});
 export const SigningSecretResponse = z.object({
   secret: z.string(),
   header: z.literal('X-Signature'),

@@ -10,6 +10,8 @@ export const taskEndpoints = {
   relayDelivery: { name: 'taskRelayDelivery', path: '/internal/tasks/relay-delivery', queue: 'callbacks' },
   jobFinalize: { name: 'taskJobFinalize', path: '/internal/tasks/job-finalize', queue: 'job-checks' },
   jobCallback: { name: 'taskJobCallback', path: '/internal/tasks/job-callback', queue: 'callbacks' },
+  /** Cloud Scheduler's target, every 10 minutes (and the dev stack's, once at start): job items that lost their task. */
+  jobSweep: { name: 'scheduledJobSweep', path: '/internal/scheduled/job-sweep', queue: 'job-checks' },
   pollRequirementGroup: { name: 'taskPollRequirementGroup', path: '/internal/tasks/poll-requirement-group', queue: 'followups' },
   /** Somos: 202 results, text-enablement decisions and RespOrg changes (throttled with the other Somos calls). */
   somosFollowup: { name: 'taskSomosFollowup', path: '/internal/tasks/somos-followup', queue: 'provider-somos' },

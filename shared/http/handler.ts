@@ -179,12 +179,6 @@ function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unkn
   return req.body;
 }
 
-/**
- * Every input an operation gets passes here: first the checks no schema expresses (well-formed
- * Unicode in every string and key, a bounded nesting depth: ./input-checks.ts), then its schema.
- * Headers need no such check: Node reads header bytes as latin1, which holds no surrogates, and
- * the ones used (Idempotency-Key, X-Request-Id) are held to visible ASCII.
- */
 /** A role that depends on the request (e.g. a bulk job's type): 403 before anything is written. */
 function assertRoleForBody(rule: NonNullable<Endpoint['roleByBodyField']>, body: unknown, caller: Caller): void {
   const value = (body as Record<string, unknown> | undefined)?.[rule.field];
@@ -194,6 +188,12 @@ function assertRoleForBody(rule: NonNullable<Endpoint['roleByBodyField']>, body:
   }
 }
 
+/**
+ * Every input an operation gets passes here: first the checks no schema expresses (well-formed
+ * Unicode in every string and key, a bounded nesting depth: ./input-checks.ts), then its schema.
+ * Headers need no such check: Node reads header bytes as latin1, which holds no surrogates, and
+ * the ones used (Idempotency-Key, X-Request-Id) are held to visible ASCII.
+ */
 function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
   if (!schema) return where === 'body' ? undefined : {};
   const unfit = inputIssues(value, where);

@@ -11,10 +11,10 @@ import { startStack, type Stack } from '../../scripts/local/stack.js';
 export async function startTestStack(projectId: string, env: Record<string, string> = {}): Promise<Stack & { dataDir: string }> {
   const emulators = emulatorEnv();
   for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
-  // No timers of their own (reconciliation, Somos token refresh): a test that wants one runs it.
+  // No timers of their own (reconciliation, Somos token refresh, job sweep): a test that wants one runs it.
   Object.assign(
     process.env,
-    { LOCAL_RECONCILE_INTERVAL_MINUTES: '0', LOCAL_SOMOS_REFRESH_INTERVAL_MINUTES: '0', LIMIT_REQUESTS_PER_MINUTE: '100000', JOB_FINALIZE_WINDOW_MS: '250' },
+    { LOCAL_RECONCILE_INTERVAL_MINUTES: '0', LOCAL_SOMOS_REFRESH_INTERVAL_MINUTES: '0', LOCAL_JOB_SWEEP_INTERVAL_MINUTES: '0', LIMIT_REQUESTS_PER_MINUTE: '100000', JOB_FINALIZE_WINDOW_MS: '250' },
     env,
   );
   const dataDir = await mkdtemp(path.join(tmpdir(), `${projectId}-`));
