@@ -625,6 +625,18 @@ export function runItem(deps: JobDeps) {
       const classified = classify(err);
       // Attempts are counted on the item: a continuation task (after a lease) starts its own retryCount at 0.
       const lastChance = Math.max(delivery.retryCount + 1, attempt) >= MAX_ITEM_ATTEMPTS;
+      // A purchase whose outcome is not known (the provider may have sold the number, the look-ups
+      // failed) is never ended by the item: it waits for the purchase's follow-up, which settles both.
+      const unsettled = claim.job.type === 'purchase' ? await unsettledPurchase(deps, claim.job, claim.item, err, lastChance) : undefined;
+      if (unsettled) {
+        const wait: ItemWait = { kind: 'number-purchase', id: unsettled };
+        if (await waitForSettlement(deps, ref, attempt, { numberId: unsettled, status: 'pending' }, job!.provider, wait, SETTLEMENT_RECHECK_MS)) {
+          log.warn('job item waits for the outcome of its purchase', { jobId: ref.jobId, itemId: ref.itemId, numberId: unsettled });
+          return 'waiting';
+        }
+        await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
+        return (await itemRef.get()).get('state') === 'failed' ? 'failed' : 'succeeded';
+      }
       if (classified.retryable && !lastChance) {
         // Transient: free the item for the next delivery and let the queue retry with backoff.
         const stillOurs = await settle({ state: 'queued', error: classified });
@@ -668,7 +680,7 @@ async function waitForSettlement(deps: JobDeps, ref: ItemRef, attempt: number, r
   });
   if (!waiting) return false;
   // What it waits for may have ended between the provider's answer and this write, without seeing the wait.
-  if (wait.kind === 'number-order') {
+  if (wait.kind === 'number-order' || wait.kind === 'number-purchase') {
     const number = await deps.numbers.get(ref.tenantId, wait.id);
     if (number && number.status !== 'pending') {
       await settleWaitingItem(deps, ref, orderedNumberOutcome(number)!);
@@ -753,6 +765,21 @@ async function lookAtWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobB
     else outcome = orderedNumberOutcome(number);
   }
   return outcome;
+}
+
+/**
+ * The number of a purchase item whose outcome is still open: the purchase answered "not known yet"
+ * (the provider may have sold it; its look-ups failed), or this is the item's last attempt and its
+ * number is still pending. Undefined when the item may simply retry or fail.
+ */
+async function unsettledPurchase(deps: JobDeps, job: JobBasics, item: JobItemRecord, err: unknown, lastChance: boolean): Promise<string | undefined> {
+  const details = err instanceof AppError ? (err.details as { ambiguous?: unknown; numberId?: unknown } | undefined) : undefined;
+  if (details?.ambiguous === true && typeof details.numberId === 'string') return details.numberId;
+  if (!lastChance) return undefined;
+  const phoneNumber = (item.input as { phoneNumber?: unknown }).phoneNumber;
+  if (typeof phoneNumber !== 'string') return undefined;
+  const held = await deps.numbers.findHeld(job.tenantId, phoneNumber).catch(() => undefined);
+  return held?.status === 'pending' && held.origin?.jobId === job.id && held.origin.itemId === item.id ? held.id : undefined;
 }
 
 /** The one provider operation of an item, through the single-item services (same money safety). */
