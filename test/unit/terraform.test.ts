@@ -51,6 +51,22 @@ describe('terraform', () => {
     expect(archive).toContain('".compile-cache"');
   });
 
+  it('declares a Node engine that every production dependency accepts (the functions run nodejs22)', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string }; dependencies: Record<string, string> };
+    const floor = (range: string) => /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range.trim())?.slice(1).map((n) => Number(n ?? 0));
+    const ours = floor(pkg.engines.node);
+    expect(ours, pkg.engines.node).toBeDefined();
+    expect(ours![0]).toBe(22);
+    const atLeast = (a: number[], b: number[]) => a[0]! > b[0]! || (a[0] === b[0] && (a[1]! > b[1]! || (a[1] === b[1] && a[2]! >= b[2]!)));
+    for (const dep of Object.keys(pkg.dependencies)) {
+      const theirs = (JSON.parse(await readFile(new URL(`../../node_modules/${dep}/package.json`, import.meta.url), 'utf8')) as { engines?: { node?: string } }).engines?.node;
+      const needed = theirs ? floor(theirs) : undefined;
+      if (needed) expect(atLeast(ours!, needed), `${dep} needs node ${theirs}, package.json says ${pkg.engines.node}`).toBe(true);
+    }
+    const { resources } = await loadTerraform();
+    for (const kind of ['http', 'event']) expect(JSON.stringify(resources.google_cloudfunctions2_function?.[kind]?.build_config), kind).toContain('"runtime":"nodejs22"');
+  });
+
   it('creates every topic, dead-letter topic and queue the code uses', async () => {
     const { resources, manifest } = await loadTerraform();
     expect(resources.google_pubsub_topic?.topics?.for_each).toBe('${toset(local.manifest.topics)}');
