@@ -24,6 +24,14 @@ const schema = z
     PLATFORM_ENV: z.enum(['production', 'local', 'test']).default('production'),
     /** Issuer/audience project of Firebase ID tokens (defaults to GOOGLE_CLOUD_PROJECT). */
     AUTH_PROJECT_ID: z.string().min(1).optional(),
+    /**
+     * Whether requests reach the functions through API Gateway (default: in production). The gateway
+     * calls each function with its own Google-signed ID token in Authorization — Cloud Run lets only the
+     * gateway's service account in, and checks that token before our code runs — and moves the caller's
+     * Authorization header to X-Forwarded-Authorization, where the caller's Firebase ID token is then
+     * read. Production cannot turn it off (refused below): its functions are invokable by the gateway only.
+     */
+    AUTH_VIA_GATEWAY: z.enum(['true', 'false']).optional(),
     /** JWKS source. Defaults to Google's securetoken keys; the local stack points it at its own key file. */
     AUTH_JWKS_URL: optionalUrl,
     AUTH_JWKS_FILE: z.string().min(1).optional(),
@@ -118,12 +126,23 @@ const schema = z
     message: 'a local key file cannot be used in production',
     path: ['TASKS_OIDC_JWKS_FILE'],
   })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.AUTH_VIA_GATEWAY !== 'false', {
+    message: 'production functions are invoked by API Gateway only: the caller\'s token is in X-Forwarded-Authorization',
+    path: ['AUTH_VIA_GATEWAY'],
+  })
   .refine((c) => c.PLATFORM_ENV !== 'production' || !c.OUTBOUND_ALLOW_LOOPBACK, {
     message: 'tenant URLs cannot reach loopback in production',
     path: ['OUTBOUND_ALLOW_LOOPBACK'],
   });
 
-export type Config = z.infer<typeof schema> & { authProjectId: string };
+/** Every setting the schema reads (test/unit/terraform.test.ts requires Terraform to decide each one). */
+export const configKeys = Object.keys(schema.shape) as (keyof z.infer<typeof schema>)[];
+
+export type Config = z.infer<typeof schema> & {
+  authProjectId: string;
+  /** The caller's Firebase ID token is in X-Forwarded-Authorization (API Gateway moved it there). */
+  authViaGateway: boolean;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -133,11 +152,13 @@ export class ConfigError extends Error {
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
+  // An empty value is an unset one: Terraform passes an optional setting left blank as "".
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
   }
-  return { ...parsed.data, authProjectId: parsed.data.AUTH_PROJECT_ID ?? parsed.data.GOOGLE_CLOUD_PROJECT };
+  const viaGateway = parsed.data.AUTH_VIA_GATEWAY ?? (parsed.data.PLATFORM_ENV === 'production' ? 'true' : 'false');
+  return { ...parsed.data, authProjectId: parsed.data.AUTH_PROJECT_ID ?? parsed.data.GOOGLE_CLOUD_PROJECT, authViaGateway: viaGateway === 'true' };
 }
 
 let cached: Config | undefined;

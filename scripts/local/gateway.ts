@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -30,7 +30,30 @@ const routes = [...endpoints]
 const pushRoutes = new Map(eventFunctions.map((fn) => [fn.name, getTestServer(fn.name)]));
 const pushTarget = (path: string) => (path.startsWith('/pubsub/') ? pushRoutes.get(path.split('/')[2] ?? '') : undefined);
 
-export async function startGateway(options: { port: number; host?: string }): Promise<Gateway> {
+/**
+ * What API Gateway does to a request for a routed function (x-google-backend with a jwt_audience): the
+ * caller's Authorization header moves to X-Forwarded-Authorization and the gateway's own ID token,
+ * addressed to the function, takes its place. Deployed, Cloud Run checks that token (only the gateway's
+ * service account may invoke); here nothing does, but the function reads the caller's token from where
+ * it will be found in production (AUTH_VIA_GATEWAY, shared/auth/verify-token.ts).
+ */
+export function forwardAsGateway(headers: IncomingHttpHeaders, gatewayToken: string): void {
+  if (headers.authorization !== undefined) headers['x-forwarded-authorization'] = headers.authorization;
+  headers.authorization = `Bearer ${gatewayToken}`;
+}
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  /**
+   * Behave like the deployed gateway for routed (non-task) functions: forwardAsGateway() with a token
+   * from here. Task targets are not behind the deployed gateway (Cloud Tasks calls them directly), so
+   * their requests pass unchanged, as do Pub/Sub pushes.
+   */
+  gatewayToken?: (audience: string) => Promise<string>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const push = pushTarget(path);
@@ -46,7 +69,21 @@ export async function startGateway(options: { port: number; host?: string }): Pr
       res.end(JSON.stringify(envelope(new AppError('NOT_FOUND', `No endpoint at ${path}`), requestId)));
       return;
     }
-    route.server.emit('request', req, res);
+    if (!options.gatewayToken || route.endpoint.access === 'task') {
+      route.server.emit('request', req, res);
+      return;
+    }
+    // The body stays unread (paused) while the token is minted.
+    options.gatewayToken(`http://gateway/${route.endpoint.name}`).then(
+      (token) => {
+        forwardAsGateway(req.headers, token);
+        route.server.emit('request', req, res);
+      },
+      (err: unknown) => {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`gateway could not mint its token: ${String(err)}`);
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

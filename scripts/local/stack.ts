@@ -201,6 +201,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       VAPI_ALLOW_FREE_NUMBERS: process.env.VAPI_ALLOW_FREE_NUMBERS ?? 'true', // the dev stack may hand out free sandbox numbers
       // Webhooks and job callbacks may reach the dev stack's (and tests') receivers on 127.0.0.1, over http too.
       OUTBOUND_ALLOW_LOOPBACK: process.env.OUTBOUND_ALLOW_LOOPBACK ?? 'true',
+      // As deployed: the gateway moves the caller's token to X-Forwarded-Authorization (gateway.ts).
+      AUTH_VIA_GATEWAY: process.env.AUTH_VIA_GATEWAY ?? 'true',
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
       ...Object.fromEntries(Object.entries(SOMOS_LOCAL_ENV).map(([key, value]) => [key, process.env[key] ?? value])),
       // The TSS (text enablement) API is not public: only the sandbox's stand-in exists.
@@ -235,7 +237,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await seed(projectId, secretsDir);
 
     const { startGateway } = await import('./gateway.js');
-    const gateway = await startGateway({ port: options.port });
+    // The deployed gateway's own ID token (its service account), cached like Google's for most of an hour.
+    const gatewayAccount = `gateway@${projectId}.iam.gserviceaccount.com`;
+    const gatewayTokens = new Map<string, { token: Promise<string>; until: number }>();
+    const gatewayToken = (audience: string) => {
+      const cached = gatewayTokens.get(audience);
+      if (cached && cached.until > Date.now()) return cached.token;
+      const token = mintDevTaskToken(keys, { audience, serviceAccount: gatewayAccount });
+      gatewayTokens.set(audience, { token, until: Date.now() + 45 * 60_000 });
+      return token;
+    };
+    const gateway = await startGateway({ port: options.port, ...(process.env.AUTH_VIA_GATEWAY === 'true' ? { gatewayToken } : {}) });
     stoppers.push(() => gateway.close());
     process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
     resetConfig();

@@ -106,6 +106,18 @@ function describeJoseFailure(err: unknown): string {
   }
 }
 
+/**
+ * Where the caller's Firebase ID token is. Behind API Gateway (every deployed public route: the
+ * functions accept requests from the gateway's service account only) the gateway puts its own
+ * Google-signed ID token, addressed to the function's URL, in Authorization — Cloud Run checks it
+ * before the request reaches the function — and moves the caller's Authorization header to
+ * X-Forwarded-Authorization. Anywhere else (the dev stack without its gateway's rewrite, tests) the
+ * caller's token is in Authorization. The token is verified the same way wherever it is found.
+ */
+export function callerAuthorization(get: (header: string) => string | undefined, viaGateway: boolean): string | undefined {
+  return get(viaGateway ? 'x-forwarded-authorization' : 'authorization');
+}
+
 export function bearerToken(header: string | undefined): string {
   if (!header) throw new AppError('UNAUTHENTICATED', 'Missing Authorization header (expected "Bearer <Firebase ID token>")');
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());

@@ -2,7 +2,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { pathMatcher, type AnyEndpoint as Endpoint, type OperationResult } from '../api/endpoint.js';
-import { bearerToken, type Caller } from '../auth/verify-token.js';
+import { bearerToken, callerAuthorization, type Caller } from '../auth/verify-token.js';
 import type { TaskCaller } from '../auth/verify-task.js';
 import { taskTarget } from '../api/task-targets.js';
 import type { Deps } from '../deps.js';
@@ -70,7 +70,8 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
         };
         log = log.child({ task: task.taskName, retryCount: task.retryCount });
       } else if (endpoint.access !== 'public' && endpoint.access !== 'webhook') {
-        caller = await deps.verifyToken(bearerToken(req.get('authorization') ?? undefined));
+        // Through API Gateway (production) the caller's token is in X-Forwarded-Authorization (verify-token.ts).
+        caller = await deps.verifyToken(bearerToken(callerAuthorization((name) => req.get(name) ?? undefined, deps.config.authViaGateway)));
         if (endpoint.access === 'admin' && caller.role !== 'admin') {
           throw new AppError('FORBIDDEN', 'This operation needs the admin role');
         }
