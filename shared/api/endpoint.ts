@@ -134,6 +134,22 @@ export function pathMatcher(template: string, anchored = false): (path: string) 
   };
 }
 
+/**
+ * The public form of a request's URL: its path from where the endpoint's path begins, with the query.
+ * Behind API Gateway a function may see its route under a prefix (the backend address
+ * .../<function>, path appended); what the caller — a provider signing the URL it called — used is
+ * the endpoint's path on the public origin (PUBLIC_BASE_URL).
+ */
+export function publicPath(url: string, template: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
+  const query = queryAt < 0 ? '' : url.slice(queryAt);
+  const wanted = template.split('/').filter(Boolean).length;
+  const segments = path.split('/').filter(Boolean);
+  if (segments.length <= wanted) return url;
+  return `/${segments.slice(-wanted).join('/')}${path.endsWith('/') ? '/' : ''}${query}`;
+}
+
 /** A Pub/Sub-triggered function: the message's JSON data goes to the operation. */
 export interface EventFunction {
   name: string;

@@ -16,6 +16,15 @@ export function getFirestore(projectId: string): Promise<Firestore> {
   return client;
 }
 
+/**
+ * How long a provider webhook's record (webhookEvents/{id}: the de-duplication of retried and copied
+ * deliveries) is kept. Firestore's TTL policy on expiresAt (terraform/firestore.tf) deletes it then;
+ * TTL needs a Timestamp, so expiresAt is a Date. Twilio and Plivo signatures carry no time: a copy
+ * replayed after this long would be taken as new (and relayed once more).
+ */
+export const WEBHOOK_EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+export const webhookEventExpiry = (now: Date): Date => new Date(now.getTime() + WEBHOOK_EVENT_RETENTION_MS);
+
 /** Tenant scope is structural: every tenant-owned collection lives under tenants/{tenantId}. */
 export const paths = {
   tenant: (tenantId: string) => `tenants/${tenantId}`,

@@ -18,6 +18,14 @@ export type BeginResult = { kind: 'run' } | { kind: 'replay'; response: StoredRe
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/** A stored time: a Firestore Timestamp (what a Date is read back as) or an older ISO string. */
+function millis(value: unknown): number {
+  if (typeof value === 'string') return Date.parse(value);
+  if (value instanceof Date) return value.getTime();
+  if (value && typeof (value as { toMillis?: unknown }).toMillis === 'function') return (value as { toMillis(): number }).toMillis();
+  return Number.NaN;
+}
+
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const fingerprint = (parts: unknown) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
@@ -29,7 +37,7 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         const existing = snap.data();
-        const expired = existing && Date.parse(existing.expiresAt) <= now.getTime();
+        const expired = existing && millis(existing.expiresAt) <= now.getTime();
         if (existing && !expired) {
           if (existing.fingerprint !== requestFingerprint) {
             throw new AppError(
@@ -54,8 +62,9 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
           state: 'in_progress',
           leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
           createdAt: now.toISOString(),
-          // Firestore TTL policy on expiresAt deletes old keys (see terraform/).
-          expiresAt: new Date(now.getTime() + RETENTION_MS).toISOString(),
+          // Firestore's TTL policy on expiresAt deletes old keys (terraform/firestore.tf): it needs a
+          // Timestamp, so a Date (keys written before as ISO strings are still read, below).
+          expiresAt: new Date(now.getTime() + RETENTION_MS),
         });
         return { kind: 'run' } as const;
       });

@@ -139,3 +139,26 @@ describe('the local gateway', () => {
     expect(anonymous).toEqual({ authorization: 'Bearer gw-token' });
   });
 });
+
+describe('the URL a provider signed, behind the gateway', () => {
+  it('is the endpoint’s public path (and query) whatever prefix the function sees', async () => {
+    const { publicPath } = await import('../../shared/api/endpoint.js');
+    const { inboundPath } = await import('../../shared/services/inbound/relay.js');
+    const path = inboundPath('twilio');
+    expect(path).toBe('/webhooks/twilio/inbound');
+    // The gateway calls <functions base>/webhookTwilioInbound with the path appended.
+    expect(publicPath('/webhookTwilioInbound/webhooks/twilio/inbound?a=1&b=2', path)).toBe('/webhooks/twilio/inbound?a=1&b=2');
+    expect(publicPath('/webhooks/twilio/inbound?a=1', path)).toBe('/webhooks/twilio/inbound?a=1');
+    expect(publicPath('/webhooks/twilio/inbound/', path)).toBe('/webhooks/twilio/inbound/');
+    expect(publicPath('/webhookPlivoInbound/webhooks/plivo/inbound/', inboundPath('plivo'))).toBe('/webhooks/plivo/inbound/');
+    expect(publicPath('/v1/x', '/v1/numbers/{id}')).toBe('/v1/x');
+  });
+
+  it('every inbound webhook row of the endpoint table is at inboundPath(provider)', async () => {
+    const { endpoints } = await import('../../functions/endpoints.js');
+    const { inboundPath } = await import('../../shared/services/inbound/relay.js');
+    for (const provider of ['twilio', 'plivo', 'telnyx'] as const) {
+      expect(endpoints.find((e) => e.path === inboundPath(provider))?.access, provider).toBe('webhook');
+    }
+  });
+});

@@ -4,7 +4,8 @@ import type { NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
-import { paths } from '../../store/firestore.js';
+import { paths, webhookEventExpiry } from '../../store/firestore.js';
+import { publicPath } from '../../api/endpoint.js';
 import { verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
 
 /**
@@ -68,10 +69,17 @@ async function holderOf(deps: RelayDeps, provider: InboundProvider, to: string, 
   return found.slice(0, 1);
 }
 
-function publicUrl(deps: RelayDeps, raw: Raw): string {
+/**
+ * The URL the provider called and signed: PUBLIC_BASE_URL (the API Gateway's origin in production)
+ * and the relay's public path — not the function's own URL, which the gateway calls under a prefix.
+ */
+function publicUrl(deps: RelayDeps, provider: InboundProvider, raw: Raw): string {
   if (!deps.config.PUBLIC_BASE_URL) throw new AppError('SERVICE_UNAVAILABLE', 'PUBLIC_BASE_URL is not configured: signatures cannot be checked');
-  return `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}${raw.url}`;
+  return `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}${publicPath(raw.url, inboundPath(provider))}`;
 }
+
+/** Where each provider sends inbound messages (the webhook rows of the endpoint table). */
+export const inboundPath = (provider: InboundProvider) => `/webhooks/${provider}/inbound`;
 
 /** Finds the number whose account's key verifies the request; 401 when none does. */
 async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Raw, log: Logger) {
@@ -117,7 +125,7 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
 
   const params = formParams(raw.body);
   const to = params.To ?? '';
-  const url = publicUrl(deps, raw);
+  const url = publicUrl(deps, provider, raw);
   const found = await holderOf(deps, provider, to, log);
   // The platform's own account verifies messages to numbers nobody holds (answered, then ignored).
   const accounts = found.length ? found : [{ tenantId: '', accountId: 'platform' } as NumberRecord];
@@ -172,7 +180,14 @@ export function handleInbound(deps: RelayDeps) {
         }
       : undefined;
     const batch = db.batch();
-    batch.create(seen, { provider, receivedAt: now, outcome: relay ? 'relayed' : 'ignored', ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id } : {}) });
+    batch.create(seen, {
+      provider,
+      receivedAt: now,
+      // Firestore's TTL policy on webhookEvents.expiresAt (terraform/firestore.tf) deletes the record then.
+      expiresAt: webhookEventExpiry(deps.now()),
+      outcome: relay ? 'relayed' : 'ignored',
+      ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id } : {}),
+    });
     if (delivery) batch.create(db.doc(`tenants/${delivery.tenantId}/deliveries/${delivery.id}`), delivery);
     try {
       await batch.commit();

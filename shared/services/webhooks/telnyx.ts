@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../providers/telnyx/webhooks.js';
+import { webhookEventExpiry } from '../../store/firestore.js';
 import { applyOrderUpdate } from '../numbers/purchase.js';
 
 export interface WebhookResult {
@@ -63,7 +64,16 @@ export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers'
     }
     // Recorded after processing: a failure above leaves the event unrecorded, so Telnyx's retry is processed.
     await seen
-      .create({ provider: 'telnyx', eventId: event.id, eventType: event.eventType, occurredAt: event.occurredAt, receivedAt: deps.now().toISOString(), outcome })
+      .create({
+        provider: 'telnyx',
+        eventId: event.id,
+        eventType: event.eventType,
+        occurredAt: event.occurredAt,
+        receivedAt: deps.now().toISOString(),
+        // TTL (terraform/firestore.tf): events older than 5 minutes are refused by their signature anyway.
+        expiresAt: webhookEventExpiry(deps.now()),
+        outcome,
+      })
       .catch(() => undefined); // a concurrent duplicate recorded it first
     log.info('telnyx webhook processed', { eventId: event.id, eventType: event.eventType, outcome });
     return { received: true, eventId: event.id, outcome };
