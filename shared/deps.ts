@@ -5,6 +5,7 @@ import { createTokenVerifier, type TokenVerifier } from './auth/verify-token.js'
 import { createTaskVerifier, type TaskVerifier } from './auth/verify-task.js';
 import { createPushVerifier } from './auth/verify-push.js';
 import { logger, type Logger } from './log.js';
+import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
@@ -86,7 +87,15 @@ function lazyTaskQueue(config: Config): TaskQueue {
     if (!localTaskQueue) throw new Error('No local task queue registered (the dev stack or test must call useLocalTaskQueue)');
     return localTaskQueue;
   });
-  return { enqueue: async (task) => (await load()).enqueue(task) };
+  // A task enqueued while a request is served continues its trace (header `traceparent`, and the
+  // same as X-Cloud-Trace-Context), unless the caller set one.
+  return {
+    enqueue: async (task) => {
+      const carried = task.headers && Object.keys(task.headers).some((name) => name.toLowerCase() === 'traceparent');
+      const headers = carried ? task.headers : { ...traceHeaders(), ...task.headers };
+      return (await load()).enqueue(headers && Object.keys(headers).length ? { ...task, headers } : task);
+    },
+  };
 }
 
 let localSomosClock: (() => number) | undefined;
@@ -111,7 +120,11 @@ function lazyPublisher(config: Config): Publisher {
     return new PubSubPublisher({ projectId: config.GOOGLE_CLOUD_PROJECT, createMissingTopics: config.PLATFORM_ENV !== 'production' });
   });
   return {
-    publish: async (topic, data, attributes) => (await load()).publish(topic, data, attributes),
+    // A message published while a request is served carries its trace (attribute `traceparent`).
+    publish: async (topic, data, attributes) => {
+      const traced = { ...traceAttributes(), ...attributes };
+      return (await load()).publish(topic, data, Object.keys(traced).length ? traced : undefined);
+    },
     warm: () => void load().then((publisher) => publisher.warm?.(), () => undefined),
   };
 }

@@ -4,7 +4,9 @@ import type { EventFunction } from '../api/endpoint.js';
 import type { Deps } from '../deps.js';
 import { pushBearerToken, pushTarget } from '../auth/verify-push.js';
 import { logger } from '../log.js';
+import { parseTraceparent, runInScope, TRACE_ATTRIBUTE, traceLogFields, type RequestScope } from '../trace.js';
 import { AppError, envelope } from './errors.js';
+import { logAccess, requestScope } from './access-log.js';
 
 interface PushMessage {
   data?: string;
@@ -35,13 +37,30 @@ const REQUEST_ID = /^[\w.-]{8,128}$/;
  * after the subscription's limit, dead-letters) the message.
  */
 export function createEventFunction(definition: EventFunction, getDeps: () => Deps) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return (req: Request, res: Response): Promise<void> => {
+    const scope = requestScope(req, definition.name);
+    return runInScope(scope, async () => {
+      const started = performance.now();
+      try {
+        await serve(req, res, scope);
+      } finally {
+        logAccess(logger.child({ function: definition.name, ...traceLogFields(scope.trace, scope.project) }), req, res, started, { function: definition.name });
+      }
+    });
+  };
+
+  /**
+   * A message published within a traced request carries that trace (attribute `traceparent`, added
+   * by Deps.publisher): its handling continues it, whatever trace Pub/Sub's push request brought.
+   */
+  async function serve(req: Request, res: Response, scope: RequestScope): Promise<void> {
     const header = req.get('x-request-id');
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
     res.set('x-request-id', requestId);
     let deps: Deps;
     try {
       deps = getDeps();
+      scope.project = deps.config.GOOGLE_CLOUD_PROJECT;
       const { audience } = pushTarget(deps.config, definition);
       await deps.verifyPush(pushBearerToken(req.get('authorization') ?? undefined), audience);
       if (req.method !== 'POST') {
@@ -62,7 +81,9 @@ export function createEventFunction(definition: EventFunction, getDeps: () => De
     const message: PushMessage = (body && typeof body === 'object' ? body.message : undefined) ?? {};
     const messageId = message.messageId ?? message.message_id ?? req.get('ce-id') ?? 'unknown';
     const publishTime = message.publishTime ?? message.publish_time ?? req.get('ce-time') ?? new Date().toISOString();
-    const log = deps.log.child({ function: definition.name, messageId, requestId });
+    const carried = parseTraceparent(message.attributes?.[TRACE_ATTRIBUTE]);
+    if (carried) scope.trace = { ...carried, source: 'pubsub-attribute' };
+    const log = deps.log.child({ function: definition.name, messageId, requestId, ...traceLogFields(scope.trace, scope.project) });
     const ageSeconds = (deps.now().getTime() - Date.parse(publishTime)) / 1000;
     if (ageSeconds > definition.maxAgeSeconds) {
       log.warn('dropping a message older than its max age', { ageSeconds });
@@ -91,7 +112,7 @@ export function createEventFunction(definition: EventFunction, getDeps: () => De
       const answer = err instanceof AppError && err.status >= 500 ? err : new AppError('SERVICE_UNAVAILABLE', 'Transient failure; the message will be redelivered', { retryable: true });
       send(res, answer.status, envelope(answer, requestId));
     }
-  };
+  }
 }
 
 function send(res: Response, status: number, body: unknown): void {

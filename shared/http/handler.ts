@@ -6,12 +6,14 @@ import { bearerToken, callerAuthorization, type Caller } from '../auth/verify-to
 import type { TaskCaller } from '../auth/verify-task.js';
 import { taskTarget } from '../api/task-targets.js';
 import type { Deps } from '../deps.js';
-import { logger, traceField, type Logger } from '../log.js';
+import { logger, type Logger } from '../log.js';
+import { runInScope, traceLogFields, type RequestScope } from '../trace.js';
 import { defaultLimits, readLimits, takeRequestSlot } from '../domain/limits.js';
 import { fingerprint, IDEMPOTENCY_KEY } from '../store/idempotency-store.js';
 import { AppError, envelope } from './errors.js';
 import { fromProviderError, isProviderError } from './provider-errors.js';
 import { inputIssues } from './input-checks.js';
+import { logAccess, requestScope } from './access-log.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -35,7 +37,15 @@ async function requestsPerMinute(deps: Deps, tenantId: string): Promise<number> 
 export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): HttpFunction {
   // A deployed function receives only its own requests: the path matters only for its parameters.
   const matchPath = endpoint.path.includes('{') ? pathMatcher(endpoint.path) : () => ({});
-  return async (req, res) => {
+  return (req, res) => {
+    // Every line logged while this request is served carries its trace; tasks and messages it
+    // enqueues carry it on (a task's request continues the trace it brings: shared/trace.ts).
+    const scope = requestScope(req, endpoint.name);
+    return runInScope(scope, () => serve(req, res, scope));
+  };
+
+  async function serve(req: Request, res: Response, scope: RequestScope): Promise<void> {
+    const started = performance.now();
     const header = req.get('x-request-id');
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
     res.set('x-request-id', requestId);
@@ -43,13 +53,11 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
     let log: Logger | undefined;
     let idempotency: { tenantId: string; key: string } | undefined;
     let deps: Deps | undefined;
+    let tenant: string | undefined;
     try {
       deps = getDeps();
-      log = deps.log.child({
-        requestId,
-        function: endpoint.name,
-        ...traceField(deps.config.GOOGLE_CLOUD_PROJECT, req.get('x-cloud-trace-context') ?? undefined),
-      });
+      scope.project = deps.config.GOOGLE_CLOUD_PROJECT;
+      log = deps.log.child({ requestId, function: endpoint.name, ...traceLogFields(scope.trace, scope.project) });
       if (req.method !== endpoint.method && !(req.method === 'HEAD' && endpoint.method === 'GET')) {
         res.set('allow', endpoint.method);
         throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${endpoint.method}`);
@@ -76,6 +84,7 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
           throw new AppError('FORBIDDEN', 'This operation needs the admin role');
         }
         log = log.child({ tenantId: caller.tenantId, uid: caller.uid });
+        tenant = caller.tenantId;
         takeRequestSlot(`${caller.tenantId}:${caller.uid}`, await requestsPerMinute(deps, caller.tenantId));
       }
 
@@ -83,6 +92,9 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       const query = validate('query', endpoint.query, req.query ?? {});
       const raw = rawRequest(req, endpoint);
       const body = endpoint.body ? validate('body', endpoint.body, readBody(req, endpoint, raw)) : undefined;
+      // A task's tenant is in its body (job items, follow-ups, deliveries).
+      const bodyTenant = (body as { tenantId?: unknown } | undefined)?.tenantId;
+      if (!tenant && typeof bodyTenant === 'string') tenant = bodyTenant;
       if (caller && endpoint.roleByBodyField) assertRoleForBody(endpoint.roleByBodyField, body, caller);
 
       const key = req.get('idempotency-key');
@@ -143,8 +155,10 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       }
       if (appError.retryAfterSeconds !== undefined) res.set('retry-after', String(appError.retryAfterSeconds));
       send(res, appError.status, envelope(appError, requestId));
+    } finally {
+      logAccess(log ?? logger.child({ requestId, function: endpoint.name }), req, res, started, { function: endpoint.name, tenant });
     }
-  };
+  }
 }
 
 function send(res: Response, status: number, body: unknown): void {
