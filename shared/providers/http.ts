@@ -20,6 +20,7 @@ import type { Agent, Dispatcher } from 'undici';
 let undici: Promise<typeof import('undici')> | undefined;
 const loadUndici = () => (undici ??= import('undici'));
 import { logger as rootLogger, type Logger } from '../log.js';
+import { LOG_EVENTS } from '../log-events.js';
 import { ProviderError, type ProviderName } from './types.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -220,6 +221,17 @@ function classifyStatus(mapped: ProviderError, status: number, idempotent: boole
   return out;
 }
 
+/**
+ * How a call that did not succeed counts in the provider API error rate: `rejected` is the provider
+ * deciding (a 4xx about the request: not found, not available, invalid), `failed` is the API failing
+ * us (no answer, 5xx, 429 after our retries, credentials refused).
+ */
+export function callOutcome(error: ProviderError): 'rejected' | 'failed' {
+  const status = error.info.httpStatus;
+  if (status === undefined || status === 429 || status >= 500 || status === 401 || status === 403 || error.info.kind === 'auth') return 'failed';
+  return 'rejected';
+}
+
 interface AttemptFailure {
   error: ProviderError;
   /** Whether this client may try again automatically. */
@@ -352,6 +364,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       const op = req.operation ?? req.method;
       const logPath = req.path.split('?')[0];
       const pace = await pacer;
+      const callStarted = Date.now();
 
       for (let n = 0; ; n++) {
         await pace?.take(req.signal);
@@ -359,7 +372,9 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         const result = await attempt<T>(req, url, body, headers);
         const durationMs = Date.now() - started;
         if (!('error' in result)) {
-          log.debug('provider call', { op, method: req.method, path: logPath, status: result.status, attempt: n + 1, durationMs });
+          // One line per call (not per attempt), without path or query (identifiers, numbers): the
+          // provider API metrics count these (terraform/monitoring.tf).
+          log.info('provider call', { event: LOG_EVENTS.providerCall, op, method: req.method, status: result.status, outcome: 'ok', attempt: n + 1, durationMs: Date.now() - callStarted });
           return result;
         }
         const { error } = result;
@@ -378,6 +393,20 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
           willRetry: canRetry,
         });
         if (!canRetry) {
+          const outcome = callOutcome(error);
+          const summary = {
+            event: LOG_EVENTS.providerCall,
+            op,
+            method: req.method,
+            status: error.info.httpStatus,
+            outcome,
+            errorKind: error.info.kind,
+            providerCode: error.info.providerCode,
+            attempt: n + 1,
+            durationMs: Date.now() - callStarted,
+          };
+          if (outcome === 'failed') log.warn('provider call', summary);
+          else log.info('provider call', summary);
           if (error.ambiguous) {
             log.warn('provider call outcome unknown', { op, method: req.method, path: logPath, status: error.info.httpStatus, attempt: n + 1 });
           }

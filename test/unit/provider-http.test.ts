@@ -334,7 +334,7 @@ describe('createProviderHttp', () => {
     expect(zero.sleeps).toEqual([0, 0]);
   });
 
-  it('logs method/path/status/attempt at DEBUG without credentials or bodies', async () => {
+  it('logs each failed attempt at DEBUG and one INFO line per call, without credentials, bodies, path or query', async () => {
     const lines: string[] = [];
     const restore = setLogSink((l) => lines.push(l));
     setLogLevel('DEBUG');
@@ -349,7 +349,33 @@ describe('createProviderHttp', () => {
     const all = lines.join('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(all).not.toMatch(/QUMxMjM6c2VjcmV0dG9rZW4|body-secret|body-content|\+1555/);
-    const last = JSON.parse(lines.at(-1)!);
-    expect(last).toMatchObject({ severity: 'DEBUG', method: 'GET', path: '/Accounts/AC1/x.json', status: 200, attempt: 2 });
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries[0]).toMatchObject({ severity: 'DEBUG', message: 'provider call failed', method: 'GET', path: '/Accounts/AC1/x.json', status: 503, attempt: 1 });
+    // The line the provider API metrics count (terraform/monitoring.tf): one per call, after its retries.
+    const last = entries.at(-1)!;
+    expect(last).toMatchObject({ severity: 'INFO', message: 'provider call', event: 'provider.call', provider: 'twilio', method: 'GET', status: 200, outcome: 'ok', attempt: 2 });
+    expect(last.path).toBeUndefined();
+  });
+
+  it('counts a call the API failed as failed, and one it refused as rejected', async () => {
+    const lines: string[] = [];
+    const restore = setLogSink((l) => lines.push(l));
+    try {
+      const { http } = client({ logger: createLogger(), maxRetries: 1 });
+      handlers.push(json(503, {}), json(503, {}));
+      await catchError(http.request({ method: 'GET', path: '/x', idempotent: true }));
+      handlers.push(json(404, {}));
+      await catchError(http.request({ method: 'GET', path: '/y', idempotent: true }));
+      handlers.push(json(401, {}));
+      await catchError(http.request({ method: 'GET', path: '/z', idempotent: true }));
+    } finally {
+      restore();
+    }
+    const calls = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'provider.call');
+    expect(calls.map((c) => [c.severity, c.status, c.outcome, c.attempt])).toEqual([
+      ['WARNING', 503, 'failed', 2],
+      ['INFO', 404, 'rejected', 1],
+      ['WARNING', 401, 'failed', 1],
+    ]);
   });
 });

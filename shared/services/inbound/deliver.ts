@@ -4,6 +4,7 @@ import { AppError } from '../../http/errors.js';
 import { postToTenantUrl } from '../../http/outbound-request.js';
 import { outboundPolicy } from '../../http/outbound-url.js';
 import type { Logger } from '../../log.js';
+import { LOG_EVENTS } from '../../log-events.js';
 import { signPayload, signingSecret } from '../jobs/callbacks.js';
 import type { DeliveryRecord } from './relay.js';
 
@@ -34,7 +35,7 @@ export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'conf
       ...(ok ? { deliveredAt: at } : {}),
     });
     if (!ok) {
-      log.warn('relayed message not accepted; the queue retries', { deliveryId, status, outcome, detail: attempt.detail });
+      log.warn('relayed message not accepted; the queue retries', { event: LOG_EVENTS.relayDeliveryFailed, tenantId, deliveryId, status, outcome, detail: attempt.detail });
       throw new AppError('SERVICE_UNAVAILABLE', `Webhook answered ${status || outcome}`, { retryable: true });
     }
     return { status };

@@ -23,6 +23,7 @@ import {
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
+import { LOG_EVENTS } from '../../log-events.js';
 import { isProviderError } from '../../http/provider-errors.js';
 import { assertOutboundUrl } from '../../http/outbound-url.js';
 import { inputIssues } from '../../http/input-checks.js';
@@ -536,14 +537,44 @@ async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promis
   return basics;
 }
 
-/** Cloud Tasks target: one item, one provider operation, at most once in effect. */
+/**
+ * Cloud Tasks target: one item, one provider operation, at most once in effect. Each delivery logs
+ * one `job.item` line (its outcome, or `retry` when it answers for the queue to retry): the job
+ * throughput metric counts these.
+ */
 export function runItem(deps: JobDeps) {
+  const run = runItemOnce(deps);
   return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger): Promise<ItemOutcome> => {
+    const seen: { job?: JobBasics } = {};
+    let outcome: ItemOutcome | 'retry' | 'error' = 'error';
+    try {
+      outcome = await run(ref, delivery, log, seen);
+      return outcome;
+    } catch (err) {
+      if (err instanceof AppError && err.details?.retryable === true) outcome = 'retry';
+      throw err;
+    } finally {
+      log.info('job item', {
+        event: LOG_EVENTS.jobItem,
+        jobId: ref.jobId,
+        itemId: ref.itemId,
+        provider: seen.job?.provider ?? 'unknown',
+        type: seen.job?.type ?? 'unknown',
+        outcome,
+        retryCount: delivery.retryCount,
+      });
+    }
+  };
+}
+
+function runItemOnce(deps: JobDeps) {
+  return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger, seen: { job?: JobBasics }): Promise<ItemOutcome> => {
     const db = await deps.db();
     const jobRef = db.doc(jobPath(ref.tenantId, ref.jobId));
     const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
     const now = deps.now();
     const job = await jobBasics(db, ref.tenantId, ref.jobId);
+    if (job) seen.job = job;
     const claim = await db.runTransaction(async (tx) => {
       const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
       if (!job || !item) return { kind: 'gone' as const };

@@ -8,7 +8,8 @@ import type { AuditContext } from '../../domain/audit.js';
 import { locationsCollection } from '../locations/locations.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
 import { AppError } from '../../http/errors.js';
-import type { Logger } from '../../log.js';
+import { logger as rootLogger, type Logger } from '../../log.js';
+import { logProvisioning } from '../../log-events.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
@@ -114,10 +115,11 @@ export function purchaseNumber(deps: PurchaseDeps) {
       throw new AppError('SERVICE_UNAVAILABLE', 'Purchases are briefly unavailable; retry shortly', { retryable: true }, 5);
     }
 
+    const via = input.origin ? 'job' : 'api';
     if (claim.kind === 'resumed') {
       log.info('resuming an unsettled purchase', { numberId: pending.id });
       const owned = await lookUp(deps, provider, pending, input.audit, log);
-      if (owned) return activate(deps, pending, owned, input.audit);
+      if (owned) return activate(deps, pending, owned, input.audit, log, via);
     }
 
     const request = {
@@ -167,15 +169,23 @@ export function purchaseNumber(deps: PurchaseDeps) {
         if (ambiguous || outcomeUnknown) {
           log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: providerError?.info.providerCode });
           const owned = await lookUp(deps, provider, pending, input.audit, log);
-          if (owned) return activate(deps, pending, owned, input.audit);
+          if (owned) return activate(deps, pending, owned, input.audit, log, via);
         }
         // The provider definitely did not sell us the number: leave nothing behind.
         await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
+        logProvisioning(log, {
+          operation: 'purchase',
+          provider: input.provider,
+          outcome: 'failed',
+          reason: providerError ? (providerError.info.kind ?? providerError.info.providerCode ?? 'provider_error') : err instanceof AppError ? err.code : 'error',
+          numberId: pending.id,
+          via,
+        });
         throw err;
       }
     }
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
-    return activate(deps, pending, bought, input.audit);
+    return activate(deps, pending, bought, input.audit, log, via);
   };
 }
 
@@ -196,6 +206,7 @@ async function placeOrder(deps: PurchaseDeps, pending: NumberRecord, bought: Pro
   const order = bought.order!;
   if (order.status === 'failure') {
     await deps.numbers.abandonPurchase(pending.tenantId, pending.id, pending.phoneNumber, audit);
+    logProvisioning(log, { operation: 'order', provider: pending.provider, outcome: 'failed', reason: 'order_refused', numberId: pending.id, via: pending.origin ? 'job' : 'api' });
     throw new AppError('CONFLICT', `${pending.provider} refused the order: ${order.failureReason ?? 'no reason given'}`, {
       provider: pending.provider,
       orderId: order.id,
@@ -265,13 +276,16 @@ async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, rec
     return 'applied';
   }
   if (update.status === 'failure') {
+    let failed = false;
     await deps.numbers.update(
       record.tenantId,
       record.id,
       'numbers.order_failed',
       audit,
       (current) => {
+        failed = false;
         if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
+        failed = true;
         const { purchase: _purchase, ...rest } = current;
         return {
           ...rest,
@@ -285,22 +299,27 @@ async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, rec
       // A bulk job's number: its job returns the reservation of the failed item when it ends.
       record.origin ? { deferUsage: record.origin.jobId } : {},
     );
+    if (failed) logProvisioning(rootLogger, { operation: 'order', provider: record.provider, outcome: 'failed', reason: 'order_failed', numberId: record.id, via: 'webhook' });
     return 'applied';
   }
   const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
   const owned = await provider.findOwned(record.phoneNumber);
   if (!owned) throw new AppError('SERVICE_UNAVAILABLE', 'The order completed but the number is not listed yet; retry', { retryable: true }, 30);
+  let activatedNow = false;
   await deps.numbers.update(
     record.tenantId,
     record.id,
     'numbers.activate',
     audit,
     (current) => {
+      activatedNow = false;
       if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
+      activatedNow = true;
       return { ...activated(current, owned, deps.now().toISOString()), orderEventAt: update.occurredAt };
     },
     (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
   );
+  if (activatedNow) logProvisioning(rootLogger, { operation: 'order', provider: record.provider, outcome: 'succeeded', numberId: record.id, via: 'webhook' });
   return 'applied';
 }
 
@@ -394,7 +413,7 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
   const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
   if (owned) {
-    await activate(deps, record, owned, audit);
+    await activate(deps, record, owned, audit, log, 'followup');
     if (record.origin) await scheduleFinalizeCheck(deps, tenantId, record.origin.jobId);
     log.info('follow-up activated a purchase the provider completed', { numberId });
     return 'activated';
@@ -427,6 +446,7 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   if (!marked) return 'already_settled';
   if (record.origin) await scheduleFinalizeCheck(deps, tenantId, record.origin.jobId);
   log.warn('follow-up found the purchase never happened', { numberId });
+  logProvisioning(log, { operation: 'purchase', provider: record.provider, outcome: 'failed', reason: 'not_completed', numberId, via: 'followup' });
   return 'not_bought';
 }
 
@@ -487,16 +507,30 @@ async function lookUp(
   }
 }
 
-function activate(deps: Pick<Deps, 'numbers' | 'now'>, pending: NumberRecord, owned: ProviderNumber, audit: AuditContext): Promise<NumberRecord> {
-  return deps.numbers.update(
+/** The purchase ended with the number ours; logged (once, by whoever activates it) for the purchases metric. */
+async function activate(
+  deps: Pick<Deps, 'numbers' | 'now'>,
+  pending: NumberRecord,
+  owned: ProviderNumber,
+  audit: AuditContext,
+  log: Logger,
+  via: 'api' | 'job' | 'followup',
+): Promise<NumberRecord> {
+  let activatedNow = false;
+  const record = await deps.numbers.update(
     pending.tenantId,
     pending.id,
     'numbers.activate',
     audit,
-    (current) => (current.status === 'pending' ? activated(current, owned, deps.now().toISOString()) : current), // settled by someone else meanwhile
+    (current) => {
+      activatedNow = current.status === 'pending';
+      return activatedNow ? activated(current, owned, deps.now().toISOString()) : current; // settled by someone else meanwhile
+    },
     // A bulk item that waits for this purchase's outcome (its look-ups had failed) ends with it.
     pending.origin ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
   );
+  if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
+  return record;
 }
 
 /** A pending number once the provider has it: its provider id, capabilities and the channels asked for. */

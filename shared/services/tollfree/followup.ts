@@ -2,6 +2,8 @@ import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { activeUnits, type SomosCustomerRecordWrite, type SomosRespOrgChange, type SomosRespOrgEntity } from '../../providers/somos/client.js';
 import { ProviderError } from '../../providers/types.js';
+import { logger as rootLogger } from '../../log.js';
+import { logProvisioning } from '../../log-events.js';
 import { finishRelease, finishReserve, finishRouting, numberPath, writeNumber, type RoutingContext, type TollFreeRecord } from './numbers.js';
 import {
   claimPending,
@@ -61,7 +63,9 @@ export function followUpRequest(deps: FollowupDeps) {
       );
     } catch (err) {
       if (err instanceof ProviderError && !err.info.retryable) {
-        await failRequest(deps, record, { message: err.message, ...(err.info.providerCode ? { code: err.info.providerCode } : {}) }, audit);
+        if (await failRequest(deps, record, { message: err.message, ...(err.info.providerCode ? { code: err.info.providerCode } : {}) }, audit)) {
+          provisioningEnded(record, 'failed', err.info.kind ?? err.info.providerCode ?? 'provider_error');
+        }
         await settledJobItem(deps, record);
         return { status: 'failed', polledAgain: false };
       }
@@ -69,7 +73,7 @@ export function followUpRequest(deps: FollowupDeps) {
     }
     if (answer.pending) {
       if (attempt + 1 >= MAX_REQUEST_POLLS) {
-        await failRequest(deps, record, { message: 'The registry did not produce a result in time' }, audit);
+        if (await failRequest(deps, record, { message: 'The registry did not produce a result in time' }, audit)) provisioningEnded(record, 'failed', 'timed_out');
         await settledJobItem(deps, record);
         return { status: 'failed', polledAgain: false };
       }
@@ -79,9 +83,23 @@ export function followUpRequest(deps: FollowupDeps) {
       return { status: 'pending', polledAgain: true };
     }
     await apply(deps, record, answer.data, audit);
+    provisioningEnded(record, 'succeeded');
     await settledJobItem(deps, record);
     return { status: 'completed', polledAgain: false };
   };
+}
+
+/** A 202'd activation or reservation ended: the provisioning metrics count it (operations that provision only). */
+function provisioningEnded(record: TollFreeRequestRecord, outcome: 'succeeded' | 'failed', reason?: string): void {
+  if (record.operation !== 'activate' && record.operation !== 'reserve') return;
+  logProvisioning(rootLogger, {
+    operation: record.operation === 'activate' ? 'tollfree-activate' : 'tollfree-reserve',
+    provider: 'somos',
+    outcome,
+    reason,
+    ...(typeof record.context.num === 'string' ? { number: record.context.num } : {}),
+    via: record.origin ? 'job' : 'followup',
+  });
 }
 
 async function apply(deps: FollowupDeps, record: TollFreeRequestRecord, data: unknown, audit: AuditContext): Promise<void> {
@@ -127,12 +145,12 @@ async function complete(deps: FollowupDeps, record: TollFreeRequestRecord, resul
 }
 
 /** The request failed: whatever it held (a number's or a transfer's pending marker) is released. */
-async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, error: { message: string; code?: string }, audit: AuditContext): Promise<void> {
+async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, error: { message: string; code?: string }, audit: AuditContext): Promise<boolean> {
   const db = await deps.db();
   const now = deps.now();
-  await db.runTransaction(async (tx) => {
+  return db.runTransaction(async (tx) => {
     const claimed = await claimPending(tx, db, record.tenantId, record.id);
-    if (!claimed) return;
+    if (!claimed) return false;
     const num = typeof record.context.num === 'string' ? record.context.num : undefined;
     const transferId = typeof record.context.transferId === 'string' ? record.context.transferId : undefined;
     const numberRef = num ? db.doc(numberPath(record.tenantId, num)) : undefined;
@@ -155,5 +173,6 @@ async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, er
         updatedAt: now.toISOString(),
       });
     }
+    return true;
   });
 }

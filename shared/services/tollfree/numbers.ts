@@ -6,6 +6,8 @@ import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordWrite, SomosNumberInfo, SomosResult } from '../../providers/somos/client.js';
 import { parseRouting, RoutingMappingError, toCustomerRecord, type RegistryRouting, type Routing } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
+import { logger as rootLogger } from '../../log.js';
+import { logProvisioning } from '../../log-events.js';
 import type { TenantDoc } from '../../store/tenant-collection.js';
 import { callContext, tenantSomos } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
@@ -561,8 +563,20 @@ export function activateNumber(deps: NumberDeps) {
     await assertOwner(deps, record);
     const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
     const { registry } = await deps.somos();
-    const result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
-    return afterRoutingCall(deps, record, valid, 'activate', result, audit, origin);
+    const via = origin ? 'job' : 'api';
+    let result;
+    try {
+      result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
+    } catch (err) {
+      if (err instanceof ProviderError) {
+        logProvisioning(rootLogger, { operation: 'tollfree-activate', provider: 'somos', outcome: 'failed', reason: err.info.kind ?? err.info.providerCode ?? 'provider_error', number: num, via });
+      }
+      throw err;
+    }
+    const answer = await afterRoutingCall(deps, record, valid, 'activate', result, audit, origin);
+    // A 202 ends later, in its follow-up (shared/services/tollfree/followup.ts), which logs the outcome then.
+    if (!result.pending) logProvisioning(rootLogger, { operation: 'tollfree-activate', provider: 'somos', outcome: 'succeeded', number: num, via });
+    return answer;
   };
 }
 
