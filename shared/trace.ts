@@ -85,10 +85,21 @@ export function newTrace(): TraceContext {
   return { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), sampled: false, source: 'generated' };
 }
 
-/** The request's trace: `traceparent` first, then `X-Cloud-Trace-Context`, else a new one. */
-export function traceFromHeaders(traceparent: string | undefined, cloudTraceContext: string | undefined): TraceContext {
-  return parseTraceparent(traceparent) ?? parseCloudTraceContext(cloudTraceContext) ?? newTrace();
+/**
+ * The request's trace: `traceparent` first, then `X-Cloud-Trace-Context`, else a new one. `carried`
+ * is the copy of the trace a task was enqueued with (CARRIED_TRACE_HEADER): Cloud Run continues an
+ * incoming trace under its own span (same trace id), which is kept; if something on the way started
+ * another trace instead, the carried one wins, so the task still logs under the trace that made it.
+ */
+export function traceFromHeaders(traceparent: string | undefined, cloudTraceContext: string | undefined, carried?: string | undefined): TraceContext {
+  const incoming = parseTraceparent(traceparent) ?? parseCloudTraceContext(cloudTraceContext);
+  const copy = parseTraceparent(carried);
+  if (copy && copy.traceId !== incoming?.traceId) return copy;
+  return incoming ?? newTrace();
 }
+
+/** A copy of `traceparent` on enqueued tasks that no platform hop rewrites (see traceFromHeaders). */
+export const CARRIED_TRACE_HEADER = 'X-Numbers-Traceparent';
 
 export function formatTraceparent(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.sampled ? '01' : '00'}`;
@@ -111,7 +122,9 @@ export function traceLogFields(trace: TraceContext, project: string | undefined)
 /** Headers that carry the current trace to the next hop (a Cloud Task); none outside a request. */
 export function traceHeaders(): Record<string, string> {
   const trace = storage.getStore()?.trace;
-  return trace ? { traceparent: formatTraceparent(trace), 'X-Cloud-Trace-Context': formatCloudTraceContext(trace) } : {};
+  if (!trace) return {};
+  const traceparent = formatTraceparent(trace);
+  return { traceparent, 'X-Cloud-Trace-Context': formatCloudTraceContext(trace), [CARRIED_TRACE_HEADER]: traceparent };
 }
 
 /** The Pub/Sub message attribute that carries the current trace; the event handler continues it. */

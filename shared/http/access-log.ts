@@ -1,11 +1,11 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { accessLogFields, type Logger } from '../log.js';
-import { traceFromHeaders, type RequestScope } from '../trace.js';
+import { CARRIED_TRACE_HEADER, traceFromHeaders, type RequestScope } from '../trace.js';
 
 /** The request's trace (incoming, or new) and what Error Reporting wants to know of it. */
 export function requestScope(req: Request, functionName: string): RequestScope {
   return {
-    trace: traceFromHeaders(req.get('traceparent') ?? undefined, req.get('x-cloud-trace-context') ?? undefined),
+    trace: traceFromHeaders(req.get('traceparent') ?? undefined, req.get('x-cloud-trace-context') ?? undefined, req.get(CARRIED_TRACE_HEADER) ?? undefined),
     ...(process.env.GOOGLE_CLOUD_PROJECT ? { project: process.env.GOOGLE_CLOUD_PROJECT } : {}),
     function: functionName,
     httpRequest: { method: req.method, url: req.originalUrl ?? req.url },

@@ -146,6 +146,12 @@ describe('trace headers', () => {
     const other = 'a'.repeat(32);
     expect(traceFromHeaders(`00-${TRACE}-${SPAN}-01`, `${other}/1;o=1`).traceId).toBe(TRACE);
     expect(traceFromHeaders('garbage', `${other}/1;o=1`).traceId).toBe(other);
+    // A task's carried copy: Cloud Run's own span of the same trace is kept; another trace is overruled.
+    const cloudRunSpan = '1111111111111111';
+    expect(traceFromHeaders(`00-${TRACE}-${cloudRunSpan}-01`, undefined, `00-${TRACE}-${SPAN}-01`).spanId).toBe(cloudRunSpan);
+    expect(traceFromHeaders(`00-${other}-${cloudRunSpan}-01`, undefined, `00-${TRACE}-${SPAN}-01`)).toMatchObject({ traceId: TRACE, spanId: SPAN });
+    expect(traceFromHeaders(undefined, undefined, `00-${TRACE}-${SPAN}-01`).traceId).toBe(TRACE);
+    expect(traceFromHeaders(`00-${TRACE}-${cloudRunSpan}-01`, undefined, 'garbage').spanId).toBe(cloudRunSpan);
     const fresh = traceFromHeaders(undefined, undefined);
     expect(fresh).toMatchObject({ source: 'generated', sampled: false });
     expect(fresh.traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -173,7 +179,11 @@ describe('request logs', () => {
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const entry of lines) expect(traceFields(entry), entry.message).toEqual(expected);
 
-    expect(tasks[0]!.headers).toEqual({ traceparent: `00-${TRACE}-${SPAN}-01`, 'X-Cloud-Trace-Context': `${TRACE}/${BigInt(`0x${SPAN}`)};o=1` });
+    expect(tasks[0]!.headers).toEqual({
+      traceparent: `00-${TRACE}-${SPAN}-01`,
+      'X-Cloud-Trace-Context': `${TRACE}/${BigInt(`0x${SPAN}`)};o=1`,
+      'X-Numbers-Traceparent': `00-${TRACE}-${SPAN}-01`,
+    });
     expect(tasks[1]!.headers).toEqual({ traceparent: `00-${'b'.repeat(32)}-${SPAN}-00` }); // a caller's own is kept
     expect(published[0]!.attributes).toEqual({ kind: 'test', traceparent: `00-${TRACE}-${SPAN}-01` });
   });
