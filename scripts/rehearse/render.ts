@@ -170,6 +170,8 @@ class Collection implements LazyObject {
 export interface RenderOptions {
   /** Variable values (like a .tfvars file); variables with a default may be left out. */
   vars: Record<string, unknown>;
+  /** A value for a variable with no default that `vars` does not give (undefined: none). */
+  fallback?: (name: string) => unknown;
 }
 
 export class TerraformModel {
@@ -186,8 +188,10 @@ export class TerraformModel {
     this.vars = {};
     const missing: string[] = [];
     for (const [name, variable] of Object.entries(source.variables)) {
+      const fallback = options.fallback?.(name);
       if (name in options.vars) this.vars[name] = options.vars[name];
       else if (variable.hasDefault) this.vars[name] = variable.default;
+      else if (fallback !== undefined) this.vars[name] = fallback;
       else missing.push(`${name} (terraform/${variable.file})`);
     }
     if (missing.length) throw new Error(`the rehearsal has no value for Terraform variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} — add ${missing.length > 1 ? 'them' : 'it'} to scripts/rehearse/rehearsal.tfvars.json`);
