@@ -250,14 +250,14 @@ export class FunctionHost {
         problems.push(`cannot resolve secret env ${secret.key}: the function's service account is not known`);
         continue;
       }
+      if (!this.options.rendering.secrets.includes(secret.secret) && !google.secretExists(secret.secret)) {
+        problems.push(`secret env ${secret.key}: secret ${secret.secret} is not declared in Terraform (google_secret_manager_secret)`);
+        continue;
+      }
       const resource = resources.secretVersion('123456789012', secret.secret, secret.version, this.options.rendering.projectId);
       const allowed = google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount }, 'secretmanager', 'secretmanager.versions.access', resource);
       if (!allowed) {
         problems.push(`secret env ${secret.key}: its service account ${fn.serviceAccount} may not read secret ${secret.secret} (Cloud Run fails the revision)`);
-        continue;
-      }
-      if (!this.options.rendering.secrets.includes(secret.secret) && !google.secretExists(secret.secret)) {
-        problems.push(`secret env ${secret.key}: secret ${secret.secret} is not declared in Terraform (google_secret_manager_secret)`);
         continue;
       }
       const value = google.secretValue(secret.secret, secret.version);
@@ -423,12 +423,18 @@ export function explainLines(fn: RenderedFunction, lines: string[], keys: string
     }
   });
   const where = `terraform/${fn.file}`;
-  const set = new Set([...Object.keys(fn.env), ...fn.secretEnv.map((s) => s.key)]);
+  // An empty value is an unset one (shared/config.ts): Terraform set it from a variable nobody gave a value.
+  const set = new Set([...Object.entries(fn.env).filter(([, v]) => v !== '').map(([k]) => k), ...fn.secretEnv.map((s) => s.key)]);
+  const empty = new Set(Object.entries(fn.env).filter(([, v]) => v === '').map(([k]) => k));
   const seen = new Set<string>();
   const name = (key: string, detail: string) => {
     if (seen.has(key)) return;
     seen.add(key);
-    const message = set.has(key) ? `invalid ${key}: ${detail} (as set by ${where})` : `missing ${key} (not set by ${where})${detail ? `: ${detail}` : ''}`;
+    const message = set.has(key)
+      ? `invalid ${key}: ${detail} (as set by ${where})`
+      : empty.has(key)
+        ? `missing ${key} (${where} sets it empty: its variable has no value)${detail ? `: ${detail}` : ''}`
+        : `missing ${key} (not set by ${where})${detail ? `: ${detail}` : ''}`;
     problems.push(message);
     findings.add({ kind: 'setting', function: fn.name, fatal: true, message });
   };

@@ -98,6 +98,9 @@ function report(rehearsal: Rehearsal, results: StepResult[]): number {
   const lines: string[] = [];
   lines.push('', '== Deploy rehearsal ==');
   lines.push(`functions rendered: ${rehearsal.rendering.functions.length}; started (lazily, one process each): ${started.length}`);
+  if (rehearsal.rendering.varsFromRehearsal.length) {
+    lines.push(`Terraform variables an operator must pass (-var), given the rehearsal's values: ${rehearsal.rendering.varsFromRehearsal.join(', ')}`);
+  }
   lines.push(`  ${started.sort().map((n) => `${n} ${rehearsal.host.startTimes[n] ?? '?'}ms`).join(', ')}`);
   const flows = [...new Set(results.map((r) => r.flow))];
   for (const flow of flows) {

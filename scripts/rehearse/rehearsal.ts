@@ -29,6 +29,16 @@ export interface RehearsalOptions {
   log(line: string): void;
 }
 
+/**
+ * Terraform rendered with the rehearsal's tfvars; a variable with no value of its own (no default,
+ * or an empty one) named like a world value (telnyx_public_key → TELNYX_PUBLIC_KEY) gets that value,
+ * as the operator would pass it (the report lists them).
+ */
+export async function renderForRehearsal(terraformDir: string, world: Pick<World, 'values'>, tfvarsFile = TFVARS_FILE): Promise<Rendering> {
+  const vars = await rehearsalVars(world, tfvarsFile);
+  return renderTerraform(terraformDir, { vars, fallback: (name) => world.values[name.toUpperCase()] });
+}
+
 export class Rehearsal {
   private constructor(
     readonly options: RehearsalOptions,
@@ -53,9 +63,7 @@ export class Rehearsal {
     const world = await startWorld({ dir: path.join(options.workDir, 'world'), emulators: options.emulators, sandboxes: options.sandboxes, log: options.log });
     const closers: (() => Promise<void>)[] = [() => world.close()];
     try {
-      const vars = await rehearsalVars(world, options.tfvarsFile ?? TFVARS_FILE);
-      // A variable without a default named like a world value (telnyx_public_key → TELNYX_PUBLIC_KEY) gets it.
-      const rendering = await renderTerraform(options.terraformDir, { vars, fallback: (name) => world.values[name.toUpperCase()] });
+      const rendering = await renderForRehearsal(options.terraformDir, world, options.tfvarsFile);
       for (const problem of rendering.problems) findings.add({ kind: 'render', fatal: true, message: problem });
       for (const fn of rendering.functions) for (const problem of fn.problems) findings.add({ kind: 'render', function: fn.name, fatal: true, message: problem });
       await mkdir(options.workDir, { recursive: true });

@@ -180,6 +180,8 @@ export class TerraformModel {
   private readonly evaluatingLocals = new Set<string>();
   private readonly collections = new Map<string, Collection>();
   readonly vars: Record<string, unknown>;
+  /** Variables without a value of their own (no default, or an empty one) given the rehearsal's value of the same name. */
+  readonly fromFallback: string[] = [];
 
   constructor(
     readonly source: TerraformSource,
@@ -189,9 +191,13 @@ export class TerraformModel {
     const missing: string[] = [];
     for (const [name, variable] of Object.entries(source.variables)) {
       const fallback = options.fallback?.(name);
+      const emptyDefault = !variable.hasDefault || variable.default === '' || variable.default === null;
       if (name in options.vars) this.vars[name] = options.vars[name];
-      else if (variable.hasDefault) this.vars[name] = variable.default;
-      else if (fallback !== undefined) this.vars[name] = fallback;
+      else if (emptyDefault && fallback !== undefined) {
+        // What the operator is expected to pass (-var): the rehearsal's value of the same name.
+        this.vars[name] = fallback;
+        this.fromFallback.push(name);
+      } else if (variable.hasDefault) this.vars[name] = variable.default;
       else missing.push(`${name} (terraform/${variable.file})`);
     }
     if (missing.length) throw new Error(`the rehearsal has no value for Terraform variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} — add ${missing.length > 1 ? 'them' : 'it'} to scripts/rehearse/rehearsal.tfvars.json`);
@@ -499,6 +505,8 @@ export interface Rendering {
   gateway: RenderedGateway | undefined;
   /** Service accounts Terraform creates (emails). */
   serviceAccounts: string[];
+  /** Variables the operator must pass (no default, or an empty one) that the rehearsal gave its own values. */
+  varsFromRehearsal: string[];
   /** The functions' source archive (data.archive_file): its folder and what it leaves out. */
   archive?: { sourceDir: string; excludes: string[] };
   problems: string[];
@@ -731,5 +739,5 @@ export function renderModel(model: TerraformModel): Rendering {
     }
   }
 
-  return { projectId, region, functions, iam, topics, subscriptions, queues, schedulerJobs, secrets, indexes, gateway, serviceAccounts, ...(archive ? { archive } : {}), problems };
+  return { projectId, region, functions, iam, topics, subscriptions, queues, schedulerJobs, secrets, indexes, gateway, serviceAccounts, varsFromRehearsal: model.fromFallback, ...(archive ? { archive } : {}), problems };
 }
