@@ -35,6 +35,7 @@ import {
   DeliveriesQuery,
   InboundAck,
   RelayDeliveryTask,
+  CreateVapiCredentialBody,
   VapiCredentialId,
   VapiCredentialResource,
   VapiCredentialsPage,
@@ -511,7 +512,7 @@ export const endpoints: AnyEndpoint[] = [
     runtime: { memory: '256Mi', timeoutSeconds: 300, maxInstances: 1 },
     operation: () => import('./tasks/job-sweep.js'),
   }),
-  // ---- vapi credentials (created by imports; secrets never stored) ----
+  // ---- vapi credentials (created on their own or by imports; secrets never stored) ----
   defineEndpoint({
     name: 'vapiCredentialsList',
     method: 'GET',
@@ -524,6 +525,21 @@ export const endpoints: AnyEndpoint[] = [
     successStatus: 200,
     errors: [],
     operation: () => import('./vapi/credentials-list.js'),
+  }),
+  defineEndpoint({
+    name: 'vapiCredentialsCreate',
+    method: 'POST',
+    path: '/v1/vapi/credentials',
+    access: 'member',
+    tag: 'vapi',
+    summary: 'Create a Vapi credential on its own (vonage, telnyx, byo-sip-trunk; verified with Vonage/Telnyx), for imports to name by source.credentialId',
+    body: CreateVapiCredentialBody,
+    bodyRequired: true,
+    response: VapiCredentialResource,
+    successStatus: 201,
+    idempotent: true,
+    errors: ['NOT_FOUND', 'PROVIDER_ERROR', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+    operation: () => import('./vapi/credentials-create.js'),
   }),
   defineEndpoint({
     name: 'vapiCredentialsDelete',
@@ -544,7 +560,7 @@ export const endpoints: AnyEndpoint[] = [
     path: '/webhooks/twilio/inbound',
     access: 'webhook',
     tag: 'webhooks',
-    summary: 'Inbound twilio messages (X-Twilio-Signature (HMAC-SHA1) verified), relayed to the number’s webhookUrl',
+    summary: 'Inbound twilio messages (X-Twilio-Signature verified with Twilio’s own code: HMAC-SHA1, or HMAC_SHA256 under a Webhooks Rule), relayed to the number’s webhookUrl',
     response: InboundAck,
     successStatus: 200,
     maxBodyBytes: 64 * 1024,

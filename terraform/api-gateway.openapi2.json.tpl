@@ -484,6 +484,20 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "post": {
+        "operationId": "vapiCredentialsCreate",
+        "summary": "Create a Vapi credential on its own (vonage, telnyx, byo-sip-trunk; verified with Vonage/Telnyx), for imports to name by source.credentialId",
+        "x-google-backend": {
+          "address": "${functions_base_url}/vapiCredentialsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
       }
     },
     "/v1/vapi/credentials/{id}": {
@@ -513,7 +527,7 @@
     "/webhooks/twilio/inbound": {
       "post": {
         "operationId": "webhookTwilioInbound",
-        "summary": "Inbound twilio messages (X-Twilio-Signature (HMAC-SHA1) verified), relayed to the number’s webhookUrl",
+        "summary": "Inbound twilio messages (X-Twilio-Signature verified with Twilio’s own code: HMAC-SHA1, or HMAC_SHA256 under a Webhooks Rule), relayed to the number’s webhookUrl",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookTwilioInbound",
           "path_translation": "APPEND_PATH_TO_ADDRESS",

@@ -2,13 +2,12 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { VapiCredentialId, VapiCredentialResource } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
-import { toPublic } from '../../shared/services/resource.js';
-import { deleteVapiCredential } from '../../shared/services/vapi/import.js';
+import { deleteVapiCredential, toCredentialResource } from '../../shared/services/vapi/import.js';
 
 const operation: OperationFactory<z.infer<typeof VapiCredentialId>, {}, undefined, z.infer<typeof VapiCredentialResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => {
-    const { createdBy: _c, ...removed } = await deleteVapiCredential(deps)(caller.tenantId, params.id, userContext(caller, requestId));
-    return { body: toPublic(removed) };
+    const removed = await deleteVapiCredential(deps)(caller.tenantId, params.id, userContext(caller, requestId));
+    return { body: toCredentialResource(removed) };
   };
 export default operation;

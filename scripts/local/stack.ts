@@ -12,7 +12,7 @@ import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } fro
 import { startPlivoSandbox } from '../sandboxes/plivo.js';
 import { startVonageSandbox } from '../sandboxes/vonage.js';
 import { startTelnyxSandbox } from '../sandboxes/telnyx.js';
-import { startVapiSandbox } from '../sandboxes/vapi.js';
+import { startVapiSandbox, type VapiSandboxOptions } from '../sandboxes/vapi.js';
 import { startSomosSandbox, type SomosSandbox } from '../sandboxes/somos.js';
 import type { Role } from '../../shared/auth/verify-token.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
@@ -91,7 +91,9 @@ const sandboxStarters = {
     startVonageSandbox({ accounts: [SANDBOX_ACCOUNTS.vonage, CUSTOMER_SANDBOX_ACCOUNTS.vonage], stateFile }),
   telnyx: (stateFile: string) =>
     startTelnyxSandbox({ apiKeys: [SANDBOX_ACCOUNTS.telnyx.apiKey, CUSTOMER_SANDBOX_ACCOUNTS.telnyx.apiKey], stateFile }),
-  vapi: (stateFile: string) => startVapiSandbox({ apiKeys: [SANDBOX_ACCOUNTS.vapi.apiKey], stateFile }),
+  /** Like Vapi, it checks imports' credentials and numbers with the other sandboxes (started before it) it is given. */
+  vapi: (stateFile: string, providerAccounts: VapiSandboxOptions['providerAccounts'] = {}) =>
+    startVapiSandbox({ apiKeys: [SANDBOX_ACCOUNTS.vapi.apiKey], stateFile, providerAccounts }),
   somos: (stateFile: string) => startSharedClockSomosSandbox(stateFile),
 };
 type Sandboxes = { [P in keyof typeof sandboxStarters]?: Awaited<ReturnType<(typeof sandboxStarters)[P]>> };
@@ -179,7 +181,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const sandbox =
         provider === 'twilio'
           ? await sandboxStarters.twilio(stateFile, options.sandboxOptions?.twilio)
-          : await sandboxStarters[provider](stateFile);
+          : provider === 'vapi'
+            ? await sandboxStarters.vapi(stateFile, {
+                ...(sandboxes.twilio ? { twilio: sandboxes.twilio.lookup } : {}),
+                ...(sandboxes.vonage ? { vonage: sandboxes.vonage.lookup } : {}),
+                ...(sandboxes.telnyx ? { telnyx: sandboxes.telnyx.lookup } : {}),
+              })
+            : await sandboxStarters[provider](stateFile);
       (sandboxes as Record<string, typeof sandbox>)[provider] = sandbox;
       stoppers.push(() => sandbox.close());
       providerUrls[provider] = sandbox.url;

@@ -38,6 +38,18 @@ export interface SandboxBaseOptions {
   stateFile?: string;
 }
 
+/**
+ * In-process look-ups into a provider sandbox's customer accounts, for the Vapi sandbox to check —
+ * as Vapi does against the real providers — that the credentials it is given work and that their
+ * account holds the number being imported (the dev stack wires them: scripts/local/stack.ts).
+ */
+export interface AccountLookup {
+  /** The account these credentials open, or undefined when the provider would refuse them. */
+  accountFor(credentials: Record<string, string | undefined>): string | undefined;
+  /** Whether that account holds the number (E.164) now. */
+  holds(account: string, phoneNumber: string): boolean;
+}
+
 /** Options of the sandboxes that sell from a seeded inventory and can fail transiently. */
 export interface SandboxFailureOptions {
   /** 0..1: fraction of API requests answered 503 WITHOUT taking effect (default 0). */

@@ -69,6 +69,7 @@ import {
   settleApiCall,
   stateSaver,
   thenSave,
+  type AccountLookup,
   type ApiResult,
   type FaultRule,
   type SandboxBaseOptions,
@@ -195,6 +196,8 @@ export interface TelnyxSandbox {
   requestLog(): Array<{ method: string; path: string; status: number; v2: boolean }>;
   /** Directly own an active number (as if bought outside our platform); default the first API key. */
   seedOwned(phoneNumber: string, apiKey?: string): TelnyxPhoneNumberResource;
+  /** Its accounts ({apiKey}) and their numbers, for the Vapi sandbox. */
+  lookup: AccountLookup;
   configure(changes: SandboxConfig): void;
   /** Forget numbers, orders, groups, documents, counts, the request log, faults and webhook log. */
   reset(): void;
@@ -616,6 +619,19 @@ class Sandbox {
 
   rollTransientFailure(): boolean {
     return this.failures.roll(this.transientFailureRate);
+  }
+
+  /** AccountLookup: an API key the sandbox knows. */
+  accountFor(credentials: Record<string, string | undefined>): string | undefined {
+    const key = credentials.apiKey;
+    if (!key) return undefined;
+    const account = accountOf(key);
+    return safeEqual(key, this.keys.get(account)) ? account : undefined;
+  }
+
+  holds(account: string, phoneNumber: string): boolean {
+    const owned = this.owned.get(phoneNumber);
+    return owned?.account === account && owned.resource.status === 'active';
   }
 
   authenticate(req: IncomingMessage): string {
@@ -1620,6 +1636,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
     },
     purchaseCounts: () => sandbox.purchaseCounts(),
     seedOwned: thenSave(saveState, (phoneNumber: string, apiKey?: string) => sandbox.seedOwned(phoneNumber, apiKey)),
+    lookup: { accountFor: (credentials) => sandbox.accountFor(credentials), holds: (account, phoneNumber) => sandbox.holds(account, phoneNumber) },
     configure,
     reset: () => {
       sandbox.reset();

@@ -47,6 +47,7 @@ import {
   serialQueue,
   settleApiCall,
   stateSaver,
+  type AccountLookup,
   type ApiResult,
   type InjectedFault,
   type SandboxBaseOptions,
@@ -150,6 +151,8 @@ export interface TwilioSandbox {
   requestLog(): Array<{ method: string; path: string; status: number; at: number }>;
   /** Directly own a number (as if bought outside our platform). */
   seedOwned(accountSid: string, phoneNumber: string): ProviderResource;
+  /** Its accounts and their numbers, for the Vapi sandbox (auth token credentials: {accountSid, authToken}). */
+  lookup: AccountLookup;
   /** Change latency / transient failure rate / account rate limit (0 = none) at runtime. */
   configure(changes: SandboxConfigChanges): void;
   /** API requests answered 429 by the account rate limit so far (reset() clears it). */
@@ -552,6 +555,16 @@ class Sandbox {
 
   rollTransientFailure(): boolean {
     return this.failures.roll(this.transientFailureRate);
+  }
+
+  /** AccountLookup: an AccountSid with its auth token (the sandbox has no API keys: those are refused). */
+  accountFor(credentials: Record<string, string | undefined>): string | undefined {
+    const sid = credentials.accountSid;
+    return sid && credentials.authToken && safeEqual(credentials.authToken, this.accounts.get(sid)) ? sid : undefined;
+  }
+
+  holds(accountSid: string, phoneNumber: string): boolean {
+    return this.owned.get(normalizePhoneNumber(phoneNumber) ?? phoneNumber)?.resource.account_sid === accountSid;
   }
 
   // --- API -------------------------------------------------------------------------------------
@@ -1090,6 +1103,7 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     ...basics,
     purchaseCounts: () => sandbox.purchaseCounts(),
     seedOwned: (accountSid, phoneNumber) => sandbox.seedOwned(accountSid, phoneNumber),
+    lookup: { accountFor: (credentials) => sandbox.accountFor(credentials), holds: (account, phoneNumber) => sandbox.holds(account, phoneNumber) },
     configure,
     rateLimitedCount: () => sandbox.rateLimitedCount(),
     reset: () => sandbox.reset(),

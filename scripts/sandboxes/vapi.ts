@@ -29,8 +29,16 @@
  * (default 400 "Number <n> already exists", or 409 with `duplicateNumberStatus: 409`), the
  * "provider cannot be changed" PATCH answer, the Twilio auth-field rule text, the free-number
  * refusal, and the whole Telnyx credential (`{provider: 'telnyx', apiKey, name?}`), which no Vapi
- * spec defines. Vapi itself verifies Twilio / Vonage / Telnyx credentials against those providers
- * and configures the numbers there; the sandbox checks only their shape.
+ * spec defines.
+ *
+ * Provider accounts: Vapi verifies Twilio / Vonage / Telnyx credentials with those providers and
+ * imports only numbers their account holds. Given `providerAccounts` (the dev stack wires in the
+ * Twilio, Vonage and Telnyx sandboxes' look-ups), the sandbox does the same: a Vonage / Telnyx
+ * credential whose provider refuses it is 400 "Couldn't validate <Provider> credential. …"; a
+ * Twilio number import whose credentials Twilio refuses is 400 "Couldn't validate Twilio
+ * credentials. …"; a number the account does not hold is 400 "Number <n> was not found in your
+ * <Provider> account." (SANDBOX WORDING: Vapi documents neither text). Without `providerAccounts`
+ * (the CLI), only their shape is checked.
  *
  * Test controls, in-process (the returned VapiSandbox) and over HTTP:
  *   GET    /__sandbox/health
@@ -69,6 +77,7 @@ import {
   settleApiCall,
   stateSaver,
   thenSave,
+  type AccountLookup,
   type ApiResult,
   type ControlRoute,
   type SandboxBaseOptions,
@@ -88,7 +97,11 @@ export interface VapiSandboxOptions extends SandboxBaseOptions {
   allowFreeNumbers?: boolean;
   /** Status for importing a number another phone number already holds (default 400). */
   duplicateNumberStatus?: 400 | 409;
+  /** How Vapi reaches each provider to verify credentials and number ownership (see the header). */
+  providerAccounts?: Partial<Record<VerifiedProvider, AccountLookup>>;
 }
+
+export type VerifiedProvider = 'twilio' | 'vonage' | 'telnyx';
 
 export interface InjectedFault {
   method?: string;
@@ -172,6 +185,12 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const E164_MESSAGE = (field: string) => `${field} must be a valid phone number in the E.164 format. Hot tip, you may be missing the country code (Eg. US: +1).`;
 const INVALID_KEY = 'Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.';
 const SIP_GATEWAY_FAILED = "Couldn't validate SIP trunk credential. SIP gateway creation failed.";
+const PROVIDER_NAMES: Record<VerifiedProvider, string> = { twilio: 'Twilio', vonage: 'Vonage', telnyx: 'Telnyx' };
+const CREDENTIAL_REFUSED = (p: VerifiedProvider) => `Couldn't validate ${PROVIDER_NAMES[p]} credential. ${PROVIDER_NAMES[p]} rejected the credentials (401 Unauthorized).`;
+const TWILIO_REFUSED = "Couldn't validate Twilio credentials. Twilio rejected the Account SID and auth token / API key (401 Unauthorized).";
+const NOT_IN_ACCOUNT = (p: VerifiedProvider, number: string) => `Number ${number} was not found in your ${PROVIDER_NAMES[p]} account.`;
+/** Where a credential keeps the provider account it opens (state file only; never rendered). */
+const ACCOUNT = '__account';
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -201,6 +220,11 @@ class ApiError extends Error {
 }
 
 const errorBody = (status: number, message: string | string[]) => ({ message, error: REASON[status] ?? 'Error', statusCode: status });
+/** A credential as Vapi answers it: without what the sandbox keeps for itself. */
+const renderCredential = (c: VapiResource): VapiResource => {
+  const { [ACCOUNT]: _account, ...rest } = structuredClone(c);
+  return rest as VapiResource;
+};
 const badRequest = (messages: string | string[]) => new ApiError(400, messages);
 const notFound = (what: string) => new ApiError(404, `${what} not found`);
 
@@ -478,10 +502,11 @@ class Sandbox {
     if (input.provider === 'vonage') {
       r.apiKey = input.vonageApiKey ?? 'a1b2c3d4';
       r.vonageApplicationId = randomUUID();
+      r[ACCOUNT] = r.apiKey;
     }
     if (input.provider === 'byo-sip-trunk') r.gateways = structuredClone(input.gateways ?? [{ ip: '203.0.113.10' }]);
     this.credentials.set(r.id, r);
-    return structuredClone(r);
+    return renderCredential(r);
   }
 
   seedPhoneNumber(input: SeedPhoneNumberInput): VapiResource {
@@ -541,10 +566,10 @@ class Sandbox {
         if (!UUID_RE.test(route.id)) throw badRequest('Validation failed (uuid is expected)');
         const c = this.credentials.get(route.id.toLowerCase());
         if (!c || c.orgId !== orgId) throw notFound('Credential');
-        if (method === 'GET') return { status: 200, body: structuredClone(c) };
+        if (method === 'GET') return { status: 200, body: renderCredential(c) };
         this.credentials.delete(c.id);
         this.counters.credentialsDeleted++;
-        return { status: 200, body: structuredClone(c) };
+        return { status: 200, body: renderCredential(c) };
       }
       case 'numbers':
         if (method === 'POST') return this.createNumber(orgId, body);
@@ -608,9 +633,16 @@ class Sandbox {
       const gateways = r.gateways as Array<{ ip: string; inboundEnabled?: boolean }>;
       if (gateways.some((g) => g.inboundEnabled !== false && !isIPv4(g.ip))) throw badRequest(SIP_GATEWAY_FAILED);
     }
+    const lookup = p === 'vonage' || p === 'telnyx' ? this.opts.providerAccounts?.[p] : undefined;
+    if (lookup && (p === 'vonage' || p === 'telnyx')) {
+      // Vapi checks the credentials with the provider before keeping them.
+      const account = lookup.accountFor({ apiKey: body.apiKey as string, apiSecret: body.apiSecret as string | undefined });
+      if (!account) throw badRequest(CREDENTIAL_REFUSED(p));
+      r[ACCOUNT] = account;
+    }
     this.credentials.set(r.id, r);
     this.counters.credentialsCreated++;
-    return { status: 201, body: structuredClone(r) };
+    return { status: 201, body: renderCredential(r) };
   }
 
   private checkSipTrunk(check: Checker, body: Record<string, unknown>, r: VapiResource): void {
@@ -663,7 +695,7 @@ class Sandbox {
       .filter((c) => c.orgId === orgId && filters.every((f) => f(c)))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .slice(0, limit);
-    return { status: 200, body: items.map((c) => structuredClone(c)) };
+    return { status: 200, body: items.map((c) => renderCredential(c)) };
   }
 
   // Phone numbers --------------------------------------------------------------------------------
@@ -826,6 +858,7 @@ class Sandbox {
       }
     }
     check.throwIfAny();
+    this.verifyAtProvider(p, r, secrets);
     if (key && this.holderOf(p, key, r.credentialId)) throw this.duplicate(key);
     for (const k of Object.keys(r)) if (r[k] === undefined) delete r[k];
     this.numbers.set(r.id, r);
@@ -833,6 +866,26 @@ class Sandbox {
     this.counters.phoneNumbersCreated++;
     if (key) this.counters.phoneNumberCreatesByNumber[key] = (this.counters.phoneNumberCreatesByNumber[key] ?? 0) + 1;
     return { status: 201, body: this.render(r) };
+  }
+
+  /**
+   * As Vapi does on import: the Twilio credentials work and their account holds the number; a Vonage /
+   * Telnyx number is held by the account of its credential. Only with `providerAccounts`.
+   */
+  private verifyAtProvider(p: SandboxPhoneNumberProvider, r: VapiResource, secrets: Record<string, string>): void {
+    if (p !== 'twilio' && p !== 'vonage' && p !== 'telnyx') return;
+    const lookup = this.opts.providerAccounts?.[p];
+    if (!lookup) return;
+    const number = r.number as string;
+    let account: string | undefined;
+    if (p === 'twilio') {
+      account = lookup.accountFor({ accountSid: r.twilioAccountSid as string, authToken: secrets.twilioAuthToken, apiKey: secrets.twilioApiKey, apiSecret: secrets.twilioApiSecret });
+      if (!account) throw badRequest(TWILIO_REFUSED);
+    } else {
+      account = this.credentials.get(r.credentialId as string)?.[ACCOUNT] as string | undefined;
+      if (!account) return; // a credential seeded without its account: nothing to check it against
+    }
+    if (!lookup.holds(account, number)) throw badRequest(NOT_IN_ACCOUNT(p, number));
   }
 
   private updateNumber(current: VapiResource, body: Record<string, unknown>): ApiResult {

@@ -62,6 +62,7 @@ import {
   settleApiCall,
   stateSaver,
   thenSave,
+  type AccountLookup,
   type ApiResult,
   type InjectedFault,
   type SandboxBaseOptions,
@@ -109,6 +110,8 @@ export interface VonageSandbox {
   requestLog(): Array<{ method: string; path: string; status: number }>;
   /** Directly own a number (as if bought outside our platform). */
   seedOwned(apiKey: string, phoneNumber: string): VonageOwnedResource;
+  /** Its accounts ({apiKey, apiSecret}) and their numbers, for the Vapi sandbox. */
+  lookup: AccountLookup;
   /** Change latency / transient failure rate at runtime. */
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void;
   /** Forget owned numbers, purchase counts, the request log and faults (inventory is deterministic). */
@@ -345,6 +348,17 @@ class Sandbox {
 
   rollTransientFailure(): boolean {
     return this.failures.roll(this.transientFailureRate);
+  }
+
+  /** AccountLookup: an API key with its secret. */
+  accountFor(credentials: Record<string, string | undefined>): string | undefined {
+    const key = credentials.apiKey;
+    return key && credentials.apiSecret && safeEqual(credentials.apiSecret, this.accounts.get(key)) ? key : undefined;
+  }
+
+  holds(apiKey: string, phoneNumber: string): boolean {
+    const msisdn = msisdnOf(phoneNumber);
+    return !!msisdn && this.owned.get(msisdn)?.apiKey === apiKey;
   }
 
   // --- API -------------------------------------------------------------------------------------
@@ -597,7 +611,8 @@ export async function startVonageSandbox(opts: VonageSandboxOptions): Promise<Vo
     internalErrorBody: responseBody('500', 'Internal Server Error'),
   });
 
-  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, configure, reset };
+  const lookup: AccountLookup = { accountFor: (credentials) => sandbox.accountFor(credentials), holds: (account, phoneNumber) => sandbox.holds(account, phoneNumber) };
+  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, lookup, configure, reset };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,6 +45,24 @@ export const HttpsUrl = z
 
 const Tag = z.string().regex(/^[\w:.-]{1,40}$/, 'tags are 1-40 characters: letters, digits, _ : . -');
 const DisplayName = z.string().trim().min(1).max(64);
+/** Vapi's own limit on a phone number's (and a credential's) name: longer names are refused, never cut. */
+export const VAPI_NAME_MAX = 40;
+const VapiDisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(VAPI_NAME_MAX, `Vapi numbers' names are at most ${VAPI_NAME_MAX} characters (Vapi's limit)`)
+  .meta({ description: `1-${VAPI_NAME_MAX} characters: Vapi's name limit (a longer name is refused, 400, never cut)` });
+const VapiCredentialLabel = z
+  .string()
+  .trim()
+  .min(1)
+  .max(VAPI_NAME_MAX, `credential labels are at most ${VAPI_NAME_MAX} characters (Vapi's name limit)`)
+  .meta({ description: `1-${VAPI_NAME_MAX} characters (Vapi's name limit; refused, never cut, beyond it)` });
+const VapiCredentialIdValue = z
+  .string()
+  .regex(/^vcr_[a-f0-9]{16}$/, 'is not a Vapi credential id (vcr_…)')
+  .meta({ description: 'One of the tenant’s Vapi credentials (POST /v1/vapi/credentials, or made by an earlier import), instead of the credentials themselves' });
 const Country = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
@@ -283,6 +301,33 @@ const Gateway = z
       ctx.addIssue({ code: 'custom', path: ['ip'], message: 'must be a public address reachable from Vapi' });
     }
   });
+// The credentials each source brings: inline with an import, or on their own (POST /v1/vapi/credentials).
+const VonageCredentialFields = z.object({
+  apiKey: z.string().regex(/^[0-9a-zA-Z]{6,16}$/, 'must be the Vonage account API key (6-16 letters/digits)'),
+  apiSecret: z.string().min(6).max(64),
+});
+const TelnyxCredentialFields = z.object({ apiKey: z.string().regex(/^KEY[0-9A-Za-z_-]{20,}$/, 'must be a Telnyx API v2 key (KEY…)') });
+const SipTrunkCredentialFields = z.object({
+  gateways: z.array(Gateway).min(1).max(10),
+  authUsername: z.string().min(1).max(128).optional(),
+  authPassword: z.string().min(1).max(128).optional(),
+});
+
+/** A source names a credential (credentialId) or brings its fields, never both, never neither. */
+function credentialsOrId(required: string[], optional: string[] = []) {
+  return (source: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (source.credentialId !== undefined) {
+      for (const field of [...required, ...optional]) {
+        if (source[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'give credentialId or the credentials, not both' });
+      }
+      return;
+    }
+    for (const field of required) {
+      if (source[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required (or give credentialId)` });
+    }
+  };
+}
+
 const VapiSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('vapi'), numberDesiredAreaCode: z.string().regex(/^\d{3}$/).optional() }).strict(),
   z
@@ -299,19 +344,25 @@ const VapiSource = z.discriminatedUnion('type', [
       message: 'give twilioAuthToken, or twilioApiKey with twilioApiSecret',
       path: ['twilioAuthToken'],
     }),
-  z.object({ type: z.literal('vonage'), number: E164, apiKey: z.string().regex(/^[0-9a-zA-Z]{6,16}$/), apiSecret: z.string().min(6).max(64) }).strict(),
-  z.object({ type: z.literal('telnyx'), number: E164, apiKey: z.string().regex(/^KEY[0-9A-Za-z_-]{20,}$/, 'must be a Telnyx API v2 key (KEY…)') }).strict(),
+  z
+    .object({ type: z.literal('vonage'), number: E164, credentialId: VapiCredentialIdValue.optional(), ...VonageCredentialFields.partial().shape })
+    .strict()
+    .superRefine(credentialsOrId(['apiKey', 'apiSecret'])),
+  z
+    .object({ type: z.literal('telnyx'), number: E164, credentialId: VapiCredentialIdValue.optional(), ...TelnyxCredentialFields.partial().shape })
+    .strict()
+    .superRefine(credentialsOrId(['apiKey'])),
   z
     .object({
       type: z.literal('byo-sip-trunk'),
       number: z.string().trim().min(1).max(40),
       sipUri: z.never({ error: 'Vapi’s BYO numbers take no SIP URI: give the SIP user as number with numberE164CheckEnabled: false' }).optional(),
-      gateways: z.array(Gateway).min(1).max(10),
-      authUsername: z.string().min(1).max(128).optional(),
-      authPassword: z.string().min(1).max(128).optional(),
+      credentialId: VapiCredentialIdValue.optional(),
+      ...SipTrunkCredentialFields.partial().shape,
       numberE164CheckEnabled: z.boolean().default(true),
     })
     .strict()
+    .superRefine(credentialsOrId(['gateways'], ['authUsername', 'authPassword']))
     .transform((s, ctx) => {
       if (!s.numberE164CheckEnabled) {
         if (!/^[\w.+*#-]{1,40}$/.test(s.number)) ctx.addIssue({ code: 'custom', path: ['number'], message: 'may contain letters, digits and . + * # - _' });
@@ -330,12 +381,14 @@ const VapiImportBody = z
   .object({
     provider: z.literal('vapi'),
     source: VapiSource,
-    displayName: DisplayName.optional(),
+    displayName: VapiDisplayName.optional(),
     tags: z.array(Tag).max(20).optional(),
     assistantId: z.string().uuid().optional(),
     serverUrl: HttpsUrl.optional(),
     fallbackNumber: E164.optional(),
-    credentialLabel: z.string().trim().min(1).max(64).optional(),
+    credentialLabel: VapiCredentialLabel.optional().meta({
+      description: `Label of the credential an import with inline credentials creates (1-${VAPI_NAME_MAX} characters, Vapi's name limit); an import whose credentials match one the tenant already has reuses that credential`,
+    }),
   })
   .strict();
 
@@ -343,7 +396,9 @@ export const CreateNumberBody = z.discriminatedUnion('provider', [PurchaseNumber
 
 export const UpdateNumberBody = z
   .object({
-    displayName: DisplayName.nullable().optional(),
+    displayName: DisplayName.nullable()
+      .optional()
+      .meta({ description: `1-64 characters; a Vapi number's at most ${VAPI_NAME_MAX} (Vapi's name limit: a longer one is refused with 400 naming body.displayName, never cut)` }),
     tags: z.array(Tag).max(20).optional(),
     smsEnabled: z.boolean().optional(),
     voiceEnabled: z.boolean().optional(),
@@ -785,9 +840,24 @@ export const VapiCredentialResource = z.object({
   vapiCredentialId: z.string(),
   provider: z.string(),
   label: z.string().optional(),
+  verifiedAt: z.string().optional().meta({ description: 'When the source provider (Vonage, Telnyx) accepted these credentials; absent for SIP trunks, which nothing can verify' }),
+  numbers: z
+    .array(z.object({ id: z.string(), phoneNumber: z.string(), status: z.string() }))
+    .optional()
+    .meta({ description: 'The tenant’s numbers that use this credential now (listings; a credential in use cannot be deleted)' }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+export const CreateVapiCredentialBody = z
+  .discriminatedUnion('provider', [
+    z.object({ provider: z.literal('vonage'), label: VapiCredentialLabel.optional(), ...VonageCredentialFields.shape }).strict(),
+    z.object({ provider: z.literal('telnyx'), label: VapiCredentialLabel.optional(), ...TelnyxCredentialFields.shape }).strict(),
+    z.object({ provider: z.literal('byo-sip-trunk'), label: VapiCredentialLabel.optional(), ...SipTrunkCredentialFields.shape }).strict(),
+  ])
+  .meta({
+    description:
+      'The same fields an import’s source takes. Vonage and Telnyx credentials are verified with that provider first (400 naming the field when refused); then the credential is created at Vapi. Import numbers with it through source.credentialId.',
+  });
 export const VapiCredentialsPage = page(VapiCredentialResource);
 export const VapiCredentialId = z.object({ id: ResourceId('vcr', 'Vapi credential') }).strict();
 
@@ -1077,7 +1147,7 @@ function routingJsonSchema(): Record<string, unknown> {
 }
 
 // ---------- inbound relay ----------
-export const InboundAck = z.object({ received: z.literal(true), outcome: z.enum(['relayed', 'ignored', 'duplicate']) });
+export const InboundAck = z.object({ received: z.literal(true), outcome: z.enum(['relayed', 'ignored', 'duplicate', 'unknown_number', 'released_number']) });
 export const RelayDeliveryTask = z
   .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), deliveryId: z.string().regex(/^dlv_[a-f0-9]{20}$/) })
   .strict();
@@ -1091,7 +1161,7 @@ export const DeliveriesQuery = z
 export const DeliveryResource = z.object({
   id: z.string(),
   numberId: z.string(),
-  webhookUrl: z.string(),
+  webhookUrl: z.string().optional().meta({ description: 'Where the message is relayed; absent when it is not_delivered' }),
   message: z.object({
     id: z.string(),
     provider: z.string(),
@@ -1104,7 +1174,10 @@ export const DeliveryResource = z.object({
     receivedAt: z.string(),
     numberId: z.string(),
   }),
-  status: z.enum(['queued', 'delivered', 'failing']),
+  status: z.enum(['queued', 'delivered', 'failing', 'not_delivered']).meta({
+    description: 'not_delivered: the message came to a number this tenant had released; it is shown here, never sent (reason)',
+  }),
+  reason: z.enum(['released_number']).optional().meta({ description: 'Why a message was not_delivered' }),
   attempts: z.array(
     z.object({
       at: z.string(),

@@ -11,6 +11,11 @@ export const credentialSchemas = {
     .object({
       accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters'),
       authToken: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters'),
+      /**
+       * The SharedKey secret of the account's Webhooks Rule, if it has one: Twilio then signs inbound
+       * webhooks with it (X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256) instead of the auth token.
+       */
+      webhookSharedKeySecret: z.string().min(16).max(256).optional(),
     })
     .strict(),
   plivo: z
@@ -45,7 +50,7 @@ const tail = (value: string, keep = 4) => `${value.slice(0, 2)}…${value.slice(
 export function maskCredentials(provider: AccountProvider, credentials: Record<string, string>): Record<string, string> {
   switch (provider) {
     case 'twilio':
-      return { accountSid: tail(credentials.accountSid!), authToken: MASK };
+      return { accountSid: tail(credentials.accountSid!), authToken: MASK, ...(credentials.webhookSharedKeySecret ? { webhookSharedKeySecret: MASK } : {}) };
     case 'plivo':
       return { authId: tail(credentials.authId!), authToken: MASK };
     case 'vonage':

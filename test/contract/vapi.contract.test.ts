@@ -46,6 +46,7 @@ import { createVapiClient, type VapiClient } from '../../shared/providers/vapi/c
 import { buildTelnyxCredentialDto, type CreateCredentialInput, type CreatePhoneNumberInput, type VapiPhoneNumberProvider } from '../../shared/providers/vapi/mapper.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import { contractPath, findOperation, loadSpec, startPrism, undeclaredParameters, type PrismExchange, type PrismHandle, type PrismViolation } from '../helpers/prism.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER } from '../../scripts/local/stack.js';
 
 const PN_SPEC = contractPath('vapi', 'openapi.json');
 const CRED_SPEC = contractPath('vapi', 'credential-endpoints-2024-12-10', 'openapi.json');
@@ -259,7 +260,7 @@ describe('phone numbers vs the current Vapi spec (Prism)', () => {
   const creates: Array<[string, CreatePhoneNumberInput]> = [
     ['vapi: free number by area code', { provider: 'vapi', numberDesiredAreaCode: '415', ...common }],
     ['vapi: SIP URI', { provider: 'vapi', sipUri: 'sip:acme-support@sip.vapi.ai' }],
-    ['twilio: auth token', { provider: 'twilio', number: '+14155550100', twilioAccountSid: `AC${'ab'.repeat(16)}`, twilioAuthToken: 'tok-0123456789', ...common }],
+    ['twilio: auth token', { provider: 'twilio', number: '+14155550100', twilioAccountSid: CUSTOMER.twilio.accountSid, twilioAuthToken: CUSTOMER.twilio.authToken, ...common }],
     ['twilio: API key, smsEnabled false', { provider: 'twilio', number: '+14155550100', twilioAccountSid: `AC${'ab'.repeat(16)}`, twilioApiKey: 'SK0123', twilioApiSecret: 'sec-0123', smsEnabled: false }],
     ['vonage', { provider: 'vonage', number: '+447700900123', credentialId: CRED_ID, ...common }],
     ['telnyx', { provider: 'telnyx', number: '+13125550100', credentialId: CRED_ID, ...common }],
@@ -379,8 +380,8 @@ describe('phone numbers vs the current Vapi spec (Prism)', () => {
 
 describe('credentials vs the /credential spec of 2024-12-10 and the current DTOs (Prism)', () => {
   const inputs: Array<[string, CreateCredentialInput, Json]> = [
-    ['twilio: auth token', { provider: 'twilio', accountSid: `AC${'cd'.repeat(16)}`, authToken: 'tok-0123456789', name: 'Acme Twilio' }, { provider: 'twilio', accountSid: `AC${'cd'.repeat(16)}`, authToken: 'tok-0123456789', name: 'Acme Twilio' }],
-    ['vonage', { provider: 'vonage', apiKey: 'a1b2c3d4', apiSecret: 'vonage-secret' }, { provider: 'vonage', apiKey: 'a1b2c3d4', apiSecret: 'vonage-secret' }],
+    ['twilio: auth token', { provider: 'twilio', accountSid: CUSTOMER.twilio.accountSid, authToken: CUSTOMER.twilio.authToken, name: 'Acme Twilio' }, { provider: 'twilio', accountSid: CUSTOMER.twilio.accountSid, authToken: CUSTOMER.twilio.authToken, name: 'Acme Twilio' }],
+    ['vonage', { provider: 'vonage', ...CUSTOMER.vonage }, { provider: 'vonage', ...CUSTOMER.vonage }],
     [
       'byo-sip-trunk: every option',
       {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
-import type { Stack } from '../../scripts/local/stack.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 
 // Per-tenant spend guards, enforced in the same transactions as the purchases they count.
 const projectId = 'demo-spend-guards';
@@ -90,7 +90,9 @@ describe('spend guards', () => {
   it('counts Vapi numbers: imports against numbers held, free numbers against purchases, held numbers and a free-number cap', async () => {
     const api = await client('voicey');
     const usage = async () => (await testFirestore(projectId).doc('tenants/voicey/usage/counters').get()).data();
-    const twilioSource = (number: string) => ({ type: 'twilio', number, twilioAccountSid: 'AC' + 'cd'.repeat(16), twilioAuthToken: 'feedface'.repeat(4) });
+    // The tenant's own Twilio account (the sandbox's customer account), which holds the numbers it imports.
+    const twilioSource = (number: string) => ({ type: 'twilio', number, twilioAccountSid: CUSTOMER_SANDBOX_ACCOUNTS.twilio.accountSid, twilioAuthToken: CUSTOMER_SANDBOX_ACCOUNTS.twilio.authToken });
+    for (const n of ['+14155550171', '+14155550172']) stack.sandboxes.twilio!.seedOwned(CUSTOMER_SANDBOX_ACCOUNTS.twilio.accountSid, n);
     const imported = await api.post('/v1/numbers', { provider: 'vapi', source: twilioSource('+14155550171') });
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     expect(await usage()).toMatchObject({ heldNumbers: 1 });
@@ -120,7 +122,7 @@ describe('spend guards', () => {
     const intruder = await client('vapi-intruder');
     const res = await intruder.post('/v1/numbers', {
       provider: 'vapi',
-      source: { type: 'twilio', number: x, twilioAccountSid: 'AC' + 'ef'.repeat(16), twilioAuthToken: 'deadbeef'.repeat(4) },
+      source: { type: 'twilio', number: x, twilioAccountSid: CUSTOMER_SANDBOX_ACCOUNTS.twilio.accountSid, twilioAuthToken: CUSTOMER_SANDBOX_ACCOUNTS.twilio.authToken },
     });
     expect(expectEnvelope(res, 409, 'CONFLICT').details).toMatchObject({ reason: 'not_available' });
   });

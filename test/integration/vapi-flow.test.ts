@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
-import type { Stack } from '../../scripts/local/stack.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER, type Stack } from '../../scripts/local/stack.js';
 import { setLogSink } from '../../shared/log.js';
 
 // Issue 6: tenants bring their own numbers (Twilio, Vonage, Telnyx, their SIP trunk) into the
@@ -13,9 +13,13 @@ let other: ApiClient;
 const logs: string[] = [];
 let restoreLogs: () => void;
 
-const TWILIO_TOKEN = 'feedfacefeedfacefeedfacefeedface';
-const VONAGE_SECRET = 'vonage-tenant-secret-42';
-const TELNYX_KEY = 'KEYtenantTelnyxKey_0123456789abcdef';
+// The tenant's own accounts: the sandboxes' customer accounts, which hold the numbers imported below
+// (Vapi — and its sandbox — checks both with the provider).
+const TWILIO_SID = CUSTOMER.twilio.accountSid;
+const TWILIO_TOKEN = CUSTOMER.twilio.authToken;
+const VONAGE_KEY = CUSTOMER.vonage.apiKey;
+const VONAGE_SECRET = CUSTOMER.vonage.apiSecret;
+const TELNYX_KEY = CUSTOMER.telnyx.apiKey;
 const SIP_PASSWORD = 'trunk-password-s3cret';
 const ASSISTANT = '3f1d6b2e-8c4a-4b5e-9f0a-1c2d3e4f5a6b';
 
@@ -25,6 +29,9 @@ beforeAll(async () => {
   voice = apiClient(stack.url, await stack.token('voice-ai', 'member', 'dev'));
   voiceAdmin = apiClient(stack.url, await stack.token('voice-ai', 'admin', 'lead'));
   other = apiClient(stack.url, await stack.token('another-tenant', 'member', 'x'));
+  stack.sandboxes.twilio!.seedOwned(TWILIO_SID, '+14155550101');
+  for (const n of ['+447911100101', '+447911100199']) stack.sandboxes.vonage!.seedOwned(VONAGE_KEY, n);
+  stack.sandboxes.telnyx!.seedOwned('+13125550101', TELNYX_KEY);
 });
 afterAll(async () => {
   restoreLogs?.();
@@ -38,8 +45,8 @@ const responses: unknown[] = [];
 
 describe('imports from every source', () => {
   it.each([
-    ['twilio', { type: 'twilio', number: '+14155550101', twilioAccountSid: 'AC' + 'ab'.repeat(16), twilioAuthToken: TWILIO_TOKEN }, false],
-    ['vonage', { type: 'vonage', number: '+447911100101', apiKey: 'abc12345', apiSecret: VONAGE_SECRET }, true],
+    ['twilio', { type: 'twilio', number: '+14155550101', twilioAccountSid: TWILIO_SID, twilioAuthToken: TWILIO_TOKEN }, false],
+    ['vonage', { type: 'vonage', number: '+447911100101', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET }, true],
     ['telnyx', { type: 'telnyx', number: '+13125550101', apiKey: TELNYX_KEY }, true],
     ['byo-sip-trunk', { type: 'byo-sip-trunk', number: '+16175550101', gateways: [{ ip: '203.0.113.10' }], authUsername: 'trunk', authPassword: SIP_PASSWORD }, true],
     ['byo-sip-trunk, no E.164 check', { type: 'byo-sip-trunk', number: 'frontdesk', numberE164CheckEnabled: false, gateways: [{ ip: '203.0.113.11', port: 5080 }] }, true],
@@ -61,9 +68,13 @@ describe('imports from every source', () => {
     expect(res.body.phoneNumber).toMatch(/^\+1/);
   });
 
-  it('lists the tenant’s Vapi credentials without any secret', async () => {
+  it('lists the tenant’s Vapi credentials without any secret, each with the numbers using it', async () => {
     const list = await voice.get('/v1/vapi/credentials');
     expect(list.body.data.map((c: { provider: string }) => c.provider).sort()).toEqual(['byo-sip-trunk', 'byo-sip-trunk', 'telnyx', 'vonage']);
+    const vonage = list.body.data.find((c: { provider: string }) => c.provider === 'vonage');
+    expect(vonage.numbers).toEqual([expect.objectContaining({ phoneNumber: '+447911100101', status: 'active' })]);
+    expect(vonage.verifiedAt).toEqual(expect.any(String));
+    expect(JSON.stringify(list.body)).not.toContain('fingerprint');
     responses.push(list.body);
     expect((await other.get('/v1/vapi/credentials')).body.data).toEqual([]);
   });
@@ -76,7 +87,7 @@ describe('bad input and failures', () => {
     ['a bad port', { type: 'byo-sip-trunk', number: '+16175550102', gateways: [{ ip: '203.0.113.12', port: 70000 }] }],
     ['a non-E.164 BYO number with the check on', { type: 'byo-sip-trunk', number: 'frontdesk', gateways: [{ ip: '203.0.113.12' }] }],
     ['a SIP URI', { type: 'byo-sip-trunk', number: '+16175550102', sipUri: 'sip:a@b.c', gateways: [{ ip: '203.0.113.12' }] }],
-    ['Twilio without any secret', { type: 'twilio', number: '+14155550102', twilioAccountSid: 'AC' + 'ab'.repeat(16) }],
+    ['Twilio without any secret', { type: 'twilio', number: '+14155550102', twilioAccountSid: TWILIO_SID }],
     ['an unknown source', { type: 'skype', number: '+14155550102' }],
   ])('refuses %s with 400', async (_name, source) => {
     expectEnvelope(await importNumber(voice, source), 400, 'VALIDATION_ERROR');
@@ -85,14 +96,25 @@ describe('bad input and failures', () => {
   it('rolls the credential back when the number cannot be created, and says why', async () => {
     const before = vapiSandbox().counts();
     vapiSandbox().injectFault({ method: 'POST', pathPattern: '^/phone-number$', status: 400, message: 'number is not verified with the carrier' });
-    const res = await importNumber(voice, { type: 'vonage', number: '+447911100199', apiKey: 'abc12345', apiSecret: VONAGE_SECRET });
+    const res = await importNumber(voice, { type: 'byo-sip-trunk', number: '+16175550199', gateways: [{ ip: '203.0.113.99' }] });
     const error = expectEnvelope(res, 400, 'VALIDATION_ERROR');
     expect(error.message).toMatch(/not verified/);
     const after = vapiSandbox().counts();
     expect(after.credentialsCreated - before.credentialsCreated).toBe(1);
     expect(after.credentialsDeleted - before.credentialsDeleted).toBe(1); // no orphan
     expect((await voice.get('/v1/vapi/credentials')).body.data).toHaveLength(4);
-    expect((await voice.get('/v1/numbers?q=447911100199')).body.data).toEqual([]);
+    expect((await voice.get('/v1/numbers?q=16175550199')).body.data).toEqual([]);
+  });
+
+  it('keeps a credential the import reused when the number cannot be created', async () => {
+    const before = vapiSandbox().counts();
+    vapiSandbox().injectFault({ method: 'POST', pathPattern: '^/phone-number$', status: 400, message: 'number is not verified with the carrier' });
+    const res = await importNumber(voice, { type: 'vonage', number: '+447911100199', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
+    expect(expectEnvelope(res, 400, 'VALIDATION_ERROR').message).toMatch(/not verified/);
+    const after = vapiSandbox().counts();
+    expect(after.credentialsCreated - before.credentialsCreated).toBe(0); // the first Vonage import's credential, reused
+    expect(after.credentialsDeleted - before.credentialsDeleted).toBe(0); // and kept: a number uses it
+    expect((await voice.get('/v1/vapi/credentials')).body.data).toHaveLength(4);
   });
 
   it('imports a number once, for one tenant: another tenant cannot import it too', async () => {

@@ -1,7 +1,9 @@
 /**
  * The Vapi sandbox over HTTP, and the REAL Vapi client end-to-end against it for every source
  * (vapi, twilio, vonage, telnyx, byo-sip-trunk): validation 400s, delete idempotence, the
- * credential-then-number two-step failing half-way, reconciliation and secret hygiene.
+ * credential-then-number two-step failing half-way, reconciliation and secret hygiene. Like Vapi,
+ * the sandbox checks imports against the providers: here the Twilio, Vonage and Telnyx sandboxes'
+ * customer accounts (CUSTOMER_SANDBOX_ACCOUNTS) and the numbers seeded as theirs.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,13 +13,18 @@ import type { Logger } from '../../shared/log.js';
 import { createVapiClient, type VapiClient } from '../../shared/providers/vapi/client.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import { startVapiSandbox, type VapiSandbox } from '../../scripts/sandboxes/vapi.js';
+import { startTwilioSandbox, type TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
+import { startVonageSandbox, type VonageSandbox } from '../../scripts/sandboxes/vonage.js';
+import { startTelnyxSandbox, type TelnyxSandbox } from '../../scripts/sandboxes/telnyx.js';
+import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER } from '../../scripts/local/stack.js';
 
 const KEY = 'vapi-test-key-a1b2c3d4e5f6';
 const OTHER_KEY = 'vapi-test-key-other-99887766';
-const TWILIO_SID = `AC${'ab'.repeat(16)}`;
-const TWILIO_TOKEN = 'twilio-token-0f9e8d7c6b5a4f3e';
-const VONAGE_SECRET = 'vonage-secret-5c4b3a29';
-const TELNYX_KEY = 'KEY01TELNYXSECRETVALUE_abcdef';
+const TWILIO_SID = CUSTOMER.twilio.accountSid;
+const TWILIO_TOKEN = CUSTOMER.twilio.authToken;
+const VONAGE_KEY = CUSTOMER.vonage.apiKey;
+const VONAGE_SECRET = CUSTOMER.vonage.apiSecret;
+const TELNYX_KEY = CUSTOMER.telnyx.apiKey;
 const SIP_PASSWORD = 'sip-password-7h6g5f4e';
 const ASSISTANT = '5b7e2c1a-8d9f-4e3b-a6c5-0d1e2f3a4b5c';
 const SECRETS = [TWILIO_TOKEN, VONAGE_SECRET, TELNYX_KEY, SIP_PASSWORD, KEY];
@@ -33,6 +40,11 @@ const logger: Logger = {
 
 let sandbox: VapiSandbox;
 let vapi: VapiClient;
+let twilio: TwilioSandbox;
+let vonage: VonageSandbox;
+let telnyx: TelnyxSandbox;
+/** Numbers the customer accounts hold at their providers (the only ones Vapi imports). */
+const OWNED = { twilio: ['+14155550100', '+14155550101', '+14155550188'], vonage: ['+447911100123', '+447911100124'], telnyx: ['+13125550100'] };
 
 const clientFor = (apiKey: string) => createVapiClient({ apiKey, baseUrl: sandbox.url, logger, http: { maxRetries: 2, sleep: async () => {} } });
 
@@ -55,11 +67,18 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 }
 
 beforeAll(async () => {
-  sandbox = await startVapiSandbox({ apiKeys: [KEY, OTHER_KEY] });
+  twilio = await startTwilioSandbox({ accounts: [CUSTOMER.twilio] });
+  vonage = await startVonageSandbox({ accounts: [CUSTOMER.vonage] });
+  telnyx = await startTelnyxSandbox({ apiKeys: [CUSTOMER.telnyx.apiKey] });
+  for (const n of OWNED.twilio) twilio.seedOwned(TWILIO_SID, n);
+  for (const n of OWNED.vonage) vonage.seedOwned(VONAGE_KEY, n);
+  for (const n of OWNED.telnyx) telnyx.seedOwned(n, TELNYX_KEY);
+  sandbox = await startVapiSandbox({ apiKeys: [KEY, OTHER_KEY], providerAccounts: { twilio: twilio.lookup, vonage: vonage.lookup, telnyx: telnyx.lookup } });
   vapi = clientFor(KEY);
 });
 afterAll(async () => {
   await sandbox?.close();
+  await Promise.all([twilio?.close(), vonage?.close(), telnyx?.close()]);
   // Whatever happened above, no tenant secret (nor our key) reached a log line.
   const all = JSON.stringify(logged);
   for (const s of SECRETS) expect(all).not.toContain(s);
@@ -101,17 +120,15 @@ describe('end to end, per source', () => {
     expect((await raw('GET', `/phone-number/${n.id}`)).body.twilioAuthToken).toBe(TWILIO_TOKEN);
     // … our normalized shape never carries it.
     expect(JSON.stringify([n, await vapi.getPhoneNumber(n.id), await vapi.listPhoneNumbers(), await vapi.listPhoneNumbersPage()])).not.toContain(TWILIO_TOKEN);
-    const apiKeyImport = await vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550101', twilioAccountSid: TWILIO_SID, twilioApiKey: 'SK0123', twilioApiSecret: 'twilio-api-secret-1' });
-    expect(apiKeyImport.number).toBe('+14155550101');
     expect(await vapi.deletePhoneNumber(n.id)).toBe(true);
   });
 
   it('vonage: credential, then number; delete number, then credential; both idempotent', async () => {
-    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: 'a1b2c3d4', apiSecret: VONAGE_SECRET, name: 'Acme Vonage' });
+    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET, name: 'Acme Vonage' });
     expect(cred).toMatchObject({ provider: 'vonage', name: 'Acme Vonage' });
     expect(JSON.stringify(await vapi.getCredential(cred.id))).not.toContain(VONAGE_SECRET);
-    const n = await vapi.createPhoneNumber({ provider: 'vonage', number: '+447700900123', credentialId: cred.id });
-    expect(n).toMatchObject({ provider: 'vonage', number: '+447700900123', credentialId: cred.id });
+    const n = await vapi.createPhoneNumber({ provider: 'vonage', number: '+447911100123', credentialId: cred.id });
+    expect(n).toMatchObject({ provider: 'vonage', number: '+447911100123', credentialId: cred.id });
     expect(await vapi.deletePhoneNumber(n.id)).toBe(true);
     expect(await vapi.deleteCredential(cred.id)).toBe(true);
     expect(await vapi.deleteCredential(cred.id)).toBe(false);
@@ -147,6 +164,37 @@ describe('end to end, per source', () => {
   });
 });
 
+describe('imports are checked with the providers, as Vapi does', () => {
+  it('twilio: wrong credentials are 400 with Vapi’s answer; a number the account does not hold is 400; the right ones 201', async () => {
+    const wrongToken = await failure(vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550100', twilioAccountSid: TWILIO_SID, twilioAuthToken: 'f'.repeat(32) }));
+    expect(wrongToken.info).toMatchObject({ httpStatus: 400, kind: 'invalid_request' });
+    expect(wrongToken.message).toMatch(/Couldn't validate Twilio credentials/);
+    const apiKey = await failure(vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550101', twilioAccountSid: TWILIO_SID, twilioApiKey: 'SK' + '0'.repeat(32), twilioApiSecret: 'twilio-api-secret-1' }));
+    expect(apiKey.message).toMatch(/Couldn't validate Twilio credentials/); // the sandbox account has no such API key
+    const notTheirs = await failure(vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550199', twilioAccountSid: TWILIO_SID, twilioAuthToken: TWILIO_TOKEN }));
+    expect(notTheirs.info).toMatchObject({ httpStatus: 400, kind: 'invalid_request' });
+    expect(notTheirs.message).toBe('Vapi HTTP 400: Number +14155550199 was not found in your Twilio account.');
+    expect(await vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550101', twilioAccountSid: TWILIO_SID, twilioAuthToken: TWILIO_TOKEN })).toMatchObject({ number: '+14155550101' });
+    expect(sandbox.counts()).toMatchObject({ phoneNumbersCreated: 1 });
+  });
+
+  it('vonage / telnyx: a credential the provider refuses is 400; a number outside the credential’s account is 400', async () => {
+    expect((await failure(vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: 'wrong-secret' }))).message).toBe(
+      "Vapi HTTP 400: Couldn't validate Vonage credential. Vonage rejected the credentials (401 Unauthorized).",
+    );
+    expect((await failure(vapi.createCredential({ provider: 'telnyx', apiKey: 'KEY' + 'X'.repeat(30) }))).message).toMatch(/Couldn't validate Telnyx credential/);
+    expect(sandbox.counts().credentialsCreated).toBe(0);
+    const vonageCred = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
+    expect(JSON.stringify(await vapi.listCredentials())).not.toContain('__account');
+    expect((await failure(vapi.createPhoneNumber({ provider: 'vonage', number: '+447911100999', credentialId: vonageCred.id }))).message).toBe(
+      'Vapi HTTP 400: Number +447911100999 was not found in your Vonage account.',
+    );
+    const telnyxCred = await vapi.createCredential({ provider: 'telnyx', apiKey: TELNYX_KEY });
+    expect((await failure(vapi.createPhoneNumber({ provider: 'telnyx', number: '+13125550199', credentialId: telnyxCred.id }))).message).toMatch(/not found in your Telnyx account/);
+    expect(await vapi.createPhoneNumber({ provider: 'telnyx', number: '+13125550100', credentialId: telnyxCred.id })).toMatchObject({ number: '+13125550100' });
+  });
+});
+
 describe('validation (Vapi-style 400s)', () => {
   it('401 without / with a wrong key', async () => {
     for (const key of [null, 'nope']) {
@@ -167,7 +215,7 @@ describe('validation (Vapi-style 400s)', () => {
         'twilioAuthToken or both twilioApiKey and twilioApiSecret must be provided',
       ]),
     );
-    const vonage = await raw('POST', '/phone-number', { provider: 'vonage', number: '+447700900123' });
+    const vonage = await raw('POST', '/phone-number', { provider: 'vonage', number: '+447911100123' });
     expect(vonage.body.message).toEqual(expect.arrayContaining(['credentialId must be a UUID']));
     const byo = await raw('POST', '/phone-number', { provider: 'byo-phone-number', number: 'abc def', numberE164CheckEnabled: false, credentialId: ASSISTANT });
     expect(byo.body.message).toEqual(expect.arrayContaining(['number must match /^\\+?[a-zA-Z0-9]+$/ regular expression', `credentialId ${ASSISTANT} was not found`]));
@@ -185,7 +233,7 @@ describe('validation (Vapi-style 400s)', () => {
   });
 
   it('credentialId must be of the provider\'s kind', async () => {
-    const vonage = await vapi.createCredential({ provider: 'vonage', apiKey: 'k1', apiSecret: VONAGE_SECRET });
+    const vonage = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
     const err = await failure(vapi.createPhoneNumber({ provider: 'byo-phone-number', number: '+14155550100', credentialId: vonage.id }));
     expect(err.message).toContain('credentialId must reference a byo-sip-trunk credential (got vonage)');
   });
@@ -208,8 +256,8 @@ describe('validation (Vapi-style 400s)', () => {
   });
 
   it('PATCH checks the number\'s own Update DTO', async () => {
-    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: 'k1', apiSecret: VONAGE_SECRET });
-    const n = await vapi.createPhoneNumber({ provider: 'vonage', number: '+447700900123', credentialId: cred.id });
+    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
+    const n = await vapi.createPhoneNumber({ provider: 'vonage', number: '+447911100123', credentialId: cred.id });
     expect((await raw('PATCH', `/phone-number/${n.id}`, { smsEnabled: false })).body.message).toEqual(['property smsEnabled should not exist']);
     expect((await raw('PATCH', `/phone-number/${n.id}`, { provider: 'twilio', name: 'x' })).body.message).toMatch(/provider cannot be changed/);
     expect((await raw('PATCH', `/phone-number/${n.id}`, { fallbackDestination: { type: 'number', number: '12' } })).body.message).toEqual([
@@ -251,14 +299,14 @@ describe('faults, two-step failures, reconciliation', () => {
   });
 
   it('an ambiguous failure AFTER the number was created is reconciled with findPhoneNumber', async () => {
-    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: 'k', apiSecret: VONAGE_SECRET });
+    const cred = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
     sandbox.injectFault({ method: 'POST', pathPattern: '^/phone-number$', status: 503, afterEffect: true });
-    const err = await failure(vapi.createPhoneNumber({ provider: 'vonage', number: '+447700900124', credentialId: cred.id }));
+    const err = await failure(vapi.createPhoneNumber({ provider: 'vonage', number: '+447911100124', credentialId: cred.id }));
     expect(err.ambiguous).toBe(true);
-    const found = await vapi.findPhoneNumber({ number: '+447700900124' });
+    const found = await vapi.findPhoneNumber({ number: '+447911100124' });
     expect(found).toMatchObject({ provider: 'vonage', credentialId: cred.id });
     sandbox.injectFault({ method: 'POST', pathPattern: '^/credential$', dropConnection: true, afterEffect: true, status: 500 });
-    expect((await failure(vapi.createCredential({ provider: 'vonage', apiKey: 'k2', apiSecret: VONAGE_SECRET, name: 'tenant-42' }))).ambiguous).toBe(true);
+    expect((await failure(vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET, name: 'tenant-42' }))).ambiguous).toBe(true);
     expect((await vapi.listCredentials()).map((c) => c.name)).toContain('tenant-42');
   });
 

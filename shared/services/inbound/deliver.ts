@@ -17,7 +17,8 @@ export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'conf
     const db = await deps.db();
     const ref = db.doc(`tenants/${tenantId}/deliveries/${deliveryId}`);
     const delivery = (await ref.get()).data() as DeliveryRecord | undefined;
-    if (!delivery || delivery.status === 'delivered') return { status: 0 };
+    // not_delivered: recorded for the tenant to see, never sent (a message to a number it released).
+    if (!delivery || delivery.status === 'delivered' || delivery.status === 'not_delivered' || !delivery.webhookUrl) return { status: 0 };
     const body = JSON.stringify({ type: 'message.received', message: delivery.message });
     const timestamp = Math.floor(deps.now().getTime() / 1000);
     const signature = signPayload(await signingSecret(deps, tenantId), body, timestamp);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { UpdateNumberBody } from '../../api/schemas.js';
+import { VAPI_NAME_MAX } from '../../api/schemas.js';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { assertTransition, type NumberRecord, type ProviderChangeIntent } from '../../domain/number.js';
@@ -74,6 +75,12 @@ export function updateNumber(deps: ManageDeps) {
     }
     if (changes.voiceEnabled && !current.capabilities.voice) {
       throw new AppError('VALIDATION_ERROR', 'This number has no voice capability', { issues: [{ path: 'body.voiceEnabled', message: 'not supported by this number' }] });
+    }
+    if (current.provider === 'vapi' && typeof requested.displayName === 'string' && requested.displayName.length > VAPI_NAME_MAX) {
+      // Vapi's name limit, refused here as on import (never cut, never left to Vapi's own answer).
+      throw new AppError('VALIDATION_ERROR', `Invalid body.displayName: Vapi numbers' names are at most ${VAPI_NAME_MAX} characters (Vapi's limit)`, {
+        issues: [{ path: 'body.displayName', message: `at most ${VAPI_NAME_MAX} characters for a Vapi number` }],
+      });
     }
     const vapiOnly = vapiFields.filter((key) => changes[key] !== undefined);
     if (vapiOnly.length && current.provider !== 'vapi') {

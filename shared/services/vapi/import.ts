@@ -1,11 +1,16 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import type { NumberRecord } from '../../domain/number.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
-import { AppError, conflict } from '../../http/errors.js';
+import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { ProviderError } from '../../providers/types.js';
+import { createProvider } from '../../providers/registry.js';
+import { holdingStatuses } from '../../domain/number.js';
+import { paths } from '../../store/firestore.js';
 import type { VapiProvider } from '../../providers/vapi/provider.js';
 import type { CreateCredentialInput, CreatePhoneNumberInput, VapiNumber } from '../../providers/vapi/mapper.js';
 import { newNumberId } from '../../store/numbers-store.js';
@@ -19,23 +24,41 @@ import { createTenantCollection, type TenantDoc } from '../../store/tenant-colle
  */
 export interface VapiCredentialRecord extends TenantDoc {
   vapiCredentialId: string;
-  provider: 'vonage' | 'telnyx' | 'byo-sip-trunk';
+  provider: VapiCredentialProvider;
   label?: string;
+  /**
+   * scrypt of the credentials under a random salt (`scrypt1$<salt>$<hash>`), never the credentials:
+   * an import bringing the same credentials again reuses this credential instead of making another.
+   */
+  fingerprint?: string;
+  /** When Vonage / Telnyx accepted the credentials (a SIP trunk cannot be verified). */
+  verifiedAt?: string;
   createdBy: string;
 }
+
+export type VapiCredentialProvider = 'vonage' | 'telnyx' | 'byo-sip-trunk';
+
+type SipGateway = { ip: string; port: number; netmask?: number; inboundEnabled?: boolean; outboundEnabled?: boolean };
+/** A credential's own fields, as POST /v1/vapi/credentials and an import's source take them. */
+export type VapiCredentialFields =
+  | { provider: 'vonage'; apiKey: string; apiSecret: string }
+  | { provider: 'telnyx'; apiKey: string }
+  | { provider: 'byo-sip-trunk'; gateways: SipGateway[]; authUsername?: string; authPassword?: string };
 
 export const vapiCredentials = (db: () => Promise<Firestore>) =>
   createTenantCollection<VapiCredentialRecord>(db, { collection: 'vapiCredentials', idPrefix: 'vcr', resource: 'vapi-credentials', label: 'Vapi credential' });
 
+/** vonage / telnyx / byo-sip-trunk sources name a credential (credentialId) or bring its fields (schemas.ts checks which). */
 export type VapiSource =
   | { type: 'vapi'; numberDesiredAreaCode?: string }
   | { type: 'twilio'; number: string; twilioAccountSid: string; twilioAuthToken?: string; twilioApiKey?: string; twilioApiSecret?: string }
-  | { type: 'vonage'; number: string; apiKey: string; apiSecret: string }
-  | { type: 'telnyx'; number: string; apiKey: string }
+  | { type: 'vonage'; number: string; credentialId?: string; apiKey?: string; apiSecret?: string }
+  | { type: 'telnyx'; number: string; credentialId?: string; apiKey?: string }
   | {
       type: 'byo-sip-trunk';
       number: string;
-      gateways: { ip: string; port: number; netmask?: number; inboundEnabled?: boolean; outboundEnabled?: boolean }[];
+      credentialId?: string;
+      gateways?: SipGateway[];
       authUsername?: string;
       authPassword?: string;
       numberE164CheckEnabled: boolean;
@@ -107,26 +130,20 @@ export function importVapiNumber(deps: ImportDeps) {
 
     if (!known) await deps.numbers.reserveUsage(input.tenantId, limits, 'free', now);
     let credential: VapiCredentialRecord | undefined;
+    let madeCredential = false;
     let free: VapiNumber | undefined;
     let claimed = false;
     try {
-      const credentialInput = credentialFor(source, input.credentialLabel);
-      if (credentialInput) {
-        const created = await provider.client.createCredential(credentialInput);
-        credential = await vapiCredentials(deps.db).create(
-          {
-            id: vapiCredentials(deps.db).newId(),
-            tenantId: input.tenantId,
-            vapiCredentialId: created.id,
-            provider: source.type as VapiCredentialRecord['provider'],
-            ...(input.credentialLabel ? { label: input.credentialLabel } : {}),
-            createdBy: input.uid,
-            createdAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          },
-          input.audit,
-          'vapi_credentials.create',
-        );
+      if (source.type === 'vonage' || source.type === 'telnyx' || source.type === 'byo-sip-trunk') {
+        // A named credential, one the tenant already has with these same credentials, or a new one.
+        const found = source.credentialId ? await namedCredential(deps, input.tenantId, source.type, source.credentialId) : await matchingCredential(deps, input.tenantId, fieldsOf(source));
+        credential =
+          found ??
+          (await createVapiCredential(deps)(
+            { tenantId: input.tenantId, uid: input.uid, fields: fieldsOf(source), ...(input.credentialLabel ? { label: input.credentialLabel } : {}), audit: input.audit, issuePath: 'body.source' },
+            log,
+          ));
+        madeCredential = !found;
       }
       const number = await createNumber(provider, source, input, credential?.vapiCredentialId, log);
       if (!known) {
@@ -145,8 +162,9 @@ export function importVapiNumber(deps: ImportDeps) {
       }
       return await settle(deps, draft, number, credential, input.audit);
     } catch (err) {
-      // The second step failed: no orphan credential at Vapi, no half-written number here.
-      if (credential) {
+      // The second step failed: no orphan credential at Vapi, no half-written number here (a
+      // credential the import found, rather than made, stays: other numbers may use it).
+      if (credential && madeCredential) {
         await provider.client.deleteCredential(credential.vapiCredentialId).catch((e) => log.error('could not roll back a Vapi credential', { err: e, credential: credential!.id }));
         await vapiCredentials(deps.db).delete(input.tenantId, credential.id, input.audit, 'vapi_credentials.rollback').catch(() => undefined);
       }
@@ -161,29 +179,187 @@ export function importVapiNumber(deps: ImportDeps) {
   };
 }
 
-function credentialFor(source: VapiSource, label?: string): CreateCredentialInput | undefined {
-  const name = label ? { name: label.slice(0, 40) } : {};
+/** The credential fields of a source that brings them inline (schemas.ts guarantees they are there). */
+function fieldsOf(source: Extract<VapiSource, { type: VapiCredentialProvider }>): VapiCredentialFields {
   switch (source.type) {
     case 'vonage':
-      return { provider: 'vonage', apiKey: source.apiKey, apiSecret: source.apiSecret, ...name };
+      return { provider: 'vonage', apiKey: source.apiKey!, apiSecret: source.apiSecret! };
     case 'telnyx':
-      return { provider: 'telnyx', apiKey: source.apiKey, ...name }; // G: Vapi's Telnyx credential shape is not in its public spec
+      return { provider: 'telnyx', apiKey: source.apiKey! };
     case 'byo-sip-trunk':
       return {
         provider: 'byo-sip-trunk',
-        gateways: source.gateways,
+        gateways: source.gateways!,
         ...(source.authUsername ? { authUsername: source.authUsername } : {}),
         ...(source.authPassword ? { authPassword: source.authPassword } : {}),
+      };
+  }
+}
+
+/** What Vapi's POST /credential gets (labels are ≤ 40 characters by then: schemas.ts refuses longer ones). */
+function credentialFor(fields: VapiCredentialFields, label?: string): CreateCredentialInput {
+  const name = label ? { name: label } : {};
+  switch (fields.provider) {
+    case 'vonage':
+      return { provider: 'vonage', apiKey: fields.apiKey, apiSecret: fields.apiSecret, ...name };
+    case 'telnyx':
+      return { provider: 'telnyx', apiKey: fields.apiKey, ...name }; // G: Vapi's Telnyx credential shape is not in its public spec
+    case 'byo-sip-trunk':
+      return {
+        provider: 'byo-sip-trunk',
+        gateways: fields.gateways,
+        ...(fields.authUsername ? { authUsername: fields.authUsername } : {}),
+        ...(fields.authPassword ? { authPassword: fields.authPassword } : {}),
         ...name,
       } as CreateCredentialInput;
-    default:
-      return undefined; // vapi: nothing to bring; twilio: credentials travel with the number
   }
+}
+
+// ---- credential fingerprints: reuse without keeping the credentials ----
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem?: number }) => Promise<Buffer>;
+const SCRYPT = { N: 1 << 12, r: 8, p: 1 }; // ≈ 30 ms per comparison: a tenant has few credentials of a provider
+
+/** The credentials in one canonical string (a SIP trunk's gateways in order, with their defaults). */
+function canonical(fields: VapiCredentialFields): string {
+  switch (fields.provider) {
+    case 'vonage':
+      return JSON.stringify(['vonage', fields.apiKey, fields.apiSecret]);
+    case 'telnyx':
+      return JSON.stringify(['telnyx', fields.apiKey]);
+    case 'byo-sip-trunk':
+      return JSON.stringify([
+        'byo-sip-trunk',
+        fields.gateways.map((g) => [g.ip.toLowerCase(), g.port, g.netmask ?? null, g.inboundEnabled ?? true, g.outboundEnabled ?? true]),
+        fields.authUsername ?? null,
+        fields.authPassword ?? null,
+      ]);
+  }
+}
+
+async function fingerprintOf(fields: VapiCredentialFields, salt = randomBytes(16)): Promise<string> {
+  const hash = await scrypt(canonical(fields), salt, 32, SCRYPT);
+  return `scrypt1$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+async function sameCredentials(fingerprint: string | undefined, fields: VapiCredentialFields): Promise<boolean> {
+  const [scheme, salt, hash] = fingerprint?.split('$') ?? [];
+  if (scheme !== 'scrypt1' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(canonical(fields), Buffer.from(salt, 'base64url'), expected.length, SCRYPT);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** The tenant's credential with exactly these credentials, if it has one (newest first). */
+async function matchingCredential(deps: Pick<Deps, 'db'>, tenantId: string, fields: VapiCredentialFields): Promise<VapiCredentialRecord | undefined> {
+  const page = await vapiCredentials(deps.db).list(tenantId, 100, undefined, [['provider', '==', fields.provider]], { total: false });
+  for (const record of page.items) if (await sameCredentials(record.fingerprint, fields)) return record;
+  return undefined;
+}
+
+/** source.credentialId: the tenant's own credential, of the source's provider. */
+async function namedCredential(deps: Pick<Deps, 'db'>, tenantId: string, provider: VapiCredentialProvider, id: string): Promise<VapiCredentialRecord> {
+  const record = await vapiCredentials(deps.db).get(tenantId, id);
+  if (!record) {
+    throw new AppError('NOT_FOUND', 'Vapi credential not found', { issues: [{ path: 'body.source.credentialId', message: 'no such Vapi credential in this tenant' }] });
+  }
+  if (record.provider !== provider) {
+    throw new AppError('VALIDATION_ERROR', `Credential ${id} is a ${record.provider} credential; this source needs a ${provider} one`, {
+      issues: [{ path: 'body.source.credentialId', message: `not a ${provider} credential` }],
+    });
+  }
+  return record;
+}
+
+/** The fields a source provider verifies, and where each one is in the request. */
+const verifiedFields = { vonage: ['apiKey', 'apiSecret'], telnyx: ['apiKey'] } as const;
+
+export interface CreateVapiCredentialInput {
+  tenantId: string;
+  uid: string;
+  fields: VapiCredentialFields;
+  label?: string;
+  audit: AuditContext;
+  /** Where the fields are in the request (`body`, or `body.source` on an import): for error details. */
+  issuePath: string;
+}
+
+/**
+ * Creates a tenant's Vapi credential: Vonage and Telnyx credentials are verified with that provider
+ * first (400 naming the fields when refused, nothing created), then the credential is created at
+ * Vapi (which checks them too) and recorded here with its label and fingerprint — never the secrets.
+ */
+export function createVapiCredential(deps: ImportDeps) {
+  return async (input: CreateVapiCredentialInput, log: Logger): Promise<VapiCredentialRecord> => {
+    const { fields } = input;
+    let verifiedAt: string | undefined;
+    if (fields.provider === 'vonage' || fields.provider === 'telnyx') {
+      const { provider: _p, ...credentials } = fields;
+      const source = await createProvider(fields.provider, credentials, deps);
+      try {
+        await source.verifyCredentials();
+      } catch (err) {
+        if (err instanceof ProviderError && (err.info.kind === 'auth' || err.info.httpStatus === 401 || err.info.httpStatus === 403)) {
+          throw new AppError('VALIDATION_ERROR', `${fields.provider} rejected these credentials; nothing was created. Check them and try again.`, {
+            issues: verifiedFields[fields.provider].map((field) => ({ path: `${input.issuePath}.${field}`, message: `rejected by ${fields.provider}` })),
+            provider: fields.provider,
+          });
+        }
+        throw err;
+      }
+      verifiedAt = deps.now().toISOString();
+    }
+    const fingerprint = await fingerprintOf(fields);
+    const provider = await vapi(deps, input.tenantId);
+    const created = await provider.client.createCredential(credentialFor(fields, input.label));
+    const now = deps.now().toISOString();
+    try {
+      return await vapiCredentials(deps.db).create(
+        {
+          id: vapiCredentials(deps.db).newId(),
+          tenantId: input.tenantId,
+          vapiCredentialId: created.id,
+          provider: fields.provider,
+          ...(input.label ? { label: input.label } : {}),
+          fingerprint,
+          ...(verifiedAt ? { verifiedAt } : {}),
+          createdBy: input.uid,
+          createdAt: now,
+          updatedAt: now,
+        },
+        input.audit,
+        'vapi_credentials.create',
+      );
+    } catch (err) {
+      await provider.client.deleteCredential(created.id).catch((e) => log.error('could not roll back a Vapi credential', { err: e, vapiCredentialId: created.id }));
+      throw err;
+    }
+  };
+}
+
+/** A credential as the API shows it: no fingerprint, no author; with the numbers that use it when asked. */
+export function toCredentialResource(record: VapiCredentialRecord, numbers?: { id: string; phoneNumber: string; status: string }[]) {
+  const { createdBy: _c, fingerprint: _f, tenantId: _t, ...rest } = record;
+  return { ...rest, ...(numbers ? { numbers } : {}) };
+}
+
+/** The tenant's numbers that use a credential now (those a delete would strand). */
+export async function numbersUsing(deps: Pick<Deps, 'db'>, tenantId: string, credentialId: string) {
+  const snap = await (await deps.db())
+    .collection(paths.numbers(tenantId))
+    .where('vapiCredentialId', '==', credentialId)
+    .where('status', 'in', [...holdingStatuses])
+    .limit(100)
+    .get();
+  return snap.docs
+    .map((d) => d.data() as NumberRecord)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((n) => ({ id: n.id, phoneNumber: n.phoneNumber, status: n.status }));
 }
 
 async function createNumber(provider: VapiProvider, source: VapiSource, input: VapiImportInput, credentialId: string | undefined, log: Logger): Promise<VapiNumber> {
   const common = {
-    ...(input.displayName ? { name: input.displayName.slice(0, 40) } : {}),
+    ...(input.displayName ? { name: input.displayName } : {}),
     ...(input.assistantId ? { assistantId: input.assistantId } : {}),
     ...(input.serverUrl ? { serverUrl: input.serverUrl } : {}),
     ...(input.fallbackNumber ? { fallbackNumber: input.fallbackNumber } : {}),
