@@ -15,7 +15,9 @@ import { endpoints, eventFunctions } from './endpoints.js';
  */
 installFrameworkErrorEnvelope();
 for (const endpoint of endpoints) {
-  functions.http(endpoint.name, createHttpFunction(endpoint, getDeps));
+  // A 405 names every method the table serves at the path (GET, PATCH and DELETE of /v1/numbers/{id}).
+  const methods = endpoints.filter((e) => e.path === endpoint.path).map((e) => e.method);
+  functions.http(endpoint.name, createHttpFunction(endpoint, getDeps, methods));
 }
 for (const definition of eventFunctions) {
   functions.http(definition.name, createEventFunction(definition, getDeps));

@@ -77,6 +77,14 @@ const schema = z
     PROVIDER_RATE_LIMIT_PLIVO: z.coerce.number().positive().max(10_000).optional(),
     PROVIDER_RATE_LIMIT_VONAGE: z.coerce.number().positive().max(10_000).optional(),
     PROVIDER_RATE_LIMIT_TELNYX: z.coerce.number().positive().max(10_000).optional(),
+    /**
+     * Whose account buys a tenant's numbers when it has none of its own for the provider: `platform` (the
+     * operator's account) or `own-only` (refused, 409 no_account). A tenant's own `accountPolicy` on
+     * tenants/{id} (PATCH /v1/tenant/settings) wins.
+     */
+    ACCOUNT_POLICY_DEFAULT: z.enum(['platform', 'own-only']).default('platform'),
+    /** Days a number a tenant released stays out of that tenant's search results (0: not at all). */
+    RELEASE_QUARANTINE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
     /** How long an in-flight purchase holds its number before a retry may resolve it. */
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),

@@ -65,6 +65,8 @@ function lazySecretStore(config: Config, cached = true): SecretStore {
     put: async (name, value, labels) => (await load()).put(name, value, labels),
     delete: async (name) => (await load()).delete(name),
     pruneVersions: async (name, keep) => (await load()).pruneVersions?.(name, keep) ?? 0,
+    disableVersion: async (name, version) => (await load()).disableVersion?.(name, version),
+    disableVersionsBefore: async (name, version) => (await load()).disableVersionsBefore?.(name, version) ?? 0,
   };
 }
 
@@ -157,7 +159,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
     secrets,
     tasks: lazyTaskQueue(config),
     publisher: lazyPublisher(config),
-    providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db) }),
+    providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db, config) }),
     somos: overrides.somos ?? lazySomos(config, db, log),
     ...overrides,
   };

@@ -31,7 +31,7 @@
     "/v1/numbers/available": {
       "get": {
         "operationId": "numbersSearchAvailable",
-        "summary": "Search numbers available to buy at a provider",
+        "summary": "Search numbers available to buy at a provider (numbers the tenant released within RELEASE_QUARANTINE_DAYS left out)",
         "x-google-backend": {
           "address": "${functions_base_url}/numbersSearchAvailable",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
@@ -77,7 +77,7 @@
     "/v1/numbers/{id}": {
       "get": {
         "operationId": "numbersGet",
-        "summary": "Get one of the tenant’s numbers",
+        "summary": "Get one of the tenant’s numbers, by id or by its E.164 (/v1/numbers/+14155550123)",
         "parameters": [
           {
             "name": "id",
@@ -99,7 +99,7 @@
       },
       "patch": {
         "operationId": "numbersUpdate",
-        "summary": "Change display name, tags, channels, webhook URL or active/inactive status",
+        "summary": "Change display name, tags, channels, webhook URL or active/inactive status (by id or E.164)",
         "parameters": [
           {
             "name": "id",
@@ -121,7 +121,7 @@
       },
       "delete": {
         "operationId": "numbersRelease",
-        "summary": "Release a number back to the provider (admin; irreversible; ?force=true detaches it from its agent)",
+        "summary": "Release a number back to the provider, by id or by E.164 (admin; irreversible; ?force=true detaches it from its agents; ?recordsOnly=true drops a detached number from our records only)",
         "parameters": [
           {
             "name": "id",
@@ -591,7 +591,7 @@
     "/v1/provider-accounts": {
       "post": {
         "operationId": "providerAccountsCreate",
-        "summary": "Add the tenant’s own provider account (credentials verified with the provider, stored in Secret Manager)",
+        "summary": "Add the tenant’s own provider account (credentials verified with the provider, stored in Secret Manager; 409 when the same account is added already; the same account removed earlier gets its id and numbers back)",
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
@@ -621,7 +621,7 @@
     "/v1/provider-accounts/{id}": {
       "delete": {
         "operationId": "providerAccountsDelete",
-        "summary": "Remove a provider account and its secret (409 while numbers or a running bulk job use it, unless ?force=true)",
+        "summary": "Remove a provider account and its secret (409 while numbers or a running bulk job use it, unless ?force=true: its numbers stay held, detached, until the same account is added again)",
         "parameters": [
           {
             "name": "id",
@@ -632,6 +632,58 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "providerAccountsUpdate",
+        "summary": "Rotate a provider account’s credentials (verified with the provider first), or change its label or default flag",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tenant/settings": {
+      "get": {
+        "operationId": "tenantSettingsGet",
+        "summary": "The tenant’s settings: accountPolicy (platform or own-only) and where it comes from",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tenantSettingsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "patch": {
+        "operationId": "tenantSettingsUpdate",
+        "summary": "Set the tenant’s accountPolicy: own-only refuses purchases without an account of the tenant’s own (null: the deployment default)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tenantSettingsUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { CreateNumberBody, PhoneNumberResource } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
 import { purchaseNumber } from '../../shared/services/numbers/purchase.js';
-import { toResource } from '../../shared/services/numbers/resource.js';
+import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 import { importVapiNumber } from '../../shared/services/vapi/import.js';
 
 /** Buys a number at a provider, or (provider "vapi") imports the tenant's number into Vapi. */
@@ -32,6 +32,7 @@ const operation: OperationFactory<{}, {}, z.infer<typeof CreateNumberBody>, z.in
         log,
       );
     }
-    return { status: 201, body: toResource(record), headers: { location: `/v1/numbers/${record.id}` } };
+    // The purchase shows which account paid: accountId, and account {id, kind platform|own, label}.
+    return { status: 201, body: await toResourceWithAccount(deps, record), headers: { location: `/v1/numbers/${record.id}` } };
   };
 export default operation;

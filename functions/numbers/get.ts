@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { NumberId, PhoneNumberResource } from '../../shared/api/schemas.js';
-import { toResource } from '../../shared/services/numbers/resource.js';
+import { resolveNumberRef } from '../../shared/services/numbers/manage.js';
+import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 
+/** One number, by id or by the E.164 of a number the tenant holds; with the account that pays for it. */
 const operation: OperationFactory<z.infer<typeof NumberId>, {}, undefined, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
-  async ({ params, caller }) => ({ body: toResource(await deps.numbers.require(caller.tenantId, params.id)) });
+  async ({ params, caller }) => ({ body: await toResourceWithAccount(deps, await resolveNumberRef(deps, caller.tenantId, params.id)) });
 export default operation;

@@ -1,14 +1,14 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { ListNumbersQuery, NumbersPage } from '../../shared/api/schemas.js';
-import { toResource } from '../../shared/services/numbers/resource.js';
+import { toResources } from '../../shared/services/numbers/resource.js';
 
 const operation: OperationFactory<{}, z.infer<typeof ListNumbersQuery>, undefined, z.infer<typeof NumbersPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const { limit, cursor, ...filters } = query;
     const page = await deps.numbers.list(caller.tenantId, filters, limit, cursor);
-    return { body: { data: page.items.map(toResource), ...pageMeta(page) } };
+    return { body: { data: await toResources(deps, caller.tenantId, page.items), ...pageMeta(page) } };
   };
 export default operation;
 

@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { NumberId, PhoneNumberResource, ReleaseNumberBody, ReleaseNumberQuery } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
-import { releaseNumber } from '../../shared/services/numbers/manage.js';
-import { toResource } from '../../shared/services/numbers/resource.js';
+import { releaseNumber, resolveNumberRef } from '../../shared/services/numbers/manage.js';
+import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 
+/** Releases a number named by its id, or by the E.164 of a number the tenant holds (`DELETE /v1/numbers/+14155550123`). */
 const operation: OperationFactory<
   z.infer<typeof NumberId>,
   z.infer<typeof ReleaseNumberQuery>,
@@ -12,14 +13,14 @@ const operation: OperationFactory<
   z.infer<typeof PhoneNumberResource>
 > =
   (deps) =>
-  async ({ params, query, body, caller, requestId }) => ({
-    body: toResource(
-      await releaseNumber(deps)(
-        caller.tenantId,
-        params.id,
-        { force: query.force, ...(body?.reason ? { reason: body.reason } : {}) },
-        userContext(caller, requestId),
-      ),
-    ),
-  });
+  async ({ params, query, body, caller, requestId }) => {
+    const { id } = await resolveNumberRef(deps, caller.tenantId, params.id);
+    const released = await releaseNumber(deps)(
+      caller.tenantId,
+      id,
+      { force: query.force, recordsOnly: query.recordsOnly, ...(body?.reason ? { reason: body.reason } : {}) },
+      userContext(caller, requestId),
+    );
+    return { body: await toResourceWithAccount(deps, released) };
+  };
 export default operation;

@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { NumberId, PhoneNumberResource, UpdateNumberBody } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
-import { updateNumber } from '../../shared/services/numbers/manage.js';
-import { toResource } from '../../shared/services/numbers/resource.js';
+import { resolveNumberRef, updateNumber } from '../../shared/services/numbers/manage.js';
+import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 
 const operation: OperationFactory<z.infer<typeof NumberId>, {}, z.infer<typeof UpdateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
-  async ({ params, body, caller, requestId }) => ({
-    body: toResource(await updateNumber(deps)(caller.tenantId, params.id, body, userContext(caller, requestId))),
-  });
+  async ({ params, body, caller, requestId }) => {
+    const { id } = await resolveNumberRef(deps, caller.tenantId, params.id);
+    return { body: await toResourceWithAccount(deps, await updateNumber(deps)(caller.tenantId, id, body, userContext(caller, requestId))) };
+  };
 export default operation;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pathMatcher } from '../../shared/api/endpoint.js';
 import { AppError, envelope } from '../../shared/http/errors.js';
+import { allowHeader } from '../../shared/http/handler.js';
 import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js'; // registers every function target
 
@@ -62,11 +63,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const candidates = routes.filter((route) => route.match(path));
-    const route = candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET')) ?? candidates[0];
+    const route = candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET'));
     if (!route) {
+      // A path served with other methods is a 405 naming all of them (as API Gateway routes by method and path).
       const requestId = randomUUID();
-      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId });
-      res.end(JSON.stringify(envelope(new AppError('NOT_FOUND', `No endpoint at ${path}`), requestId)));
+      const allow = candidates.length ? allowHeader(candidates.map((c) => c.endpoint.method)) : undefined;
+      const error = allow
+        ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`)
+        : new AppError('NOT_FOUND', `No endpoint at ${path}`);
+      res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, 'cache-control': 'no-store', ...(allow ? { allow } : {}) });
+      res.end(JSON.stringify(envelope(error, requestId)));
+      req.resume(); // an unread body would hold the connection
       return;
     }
     if (!options.gatewayToken || route.endpoint.access === 'task') {

@@ -495,6 +495,93 @@ export function thenSave<A extends unknown[], R>(save: () => void, change: (...a
 }
 
 // ---------------------------------------------------------------------------------------------
+// Number aging: a released number is not for sale again at once
+
+/** How long a released number stays out of stock by default: 30 days of sandbox time. */
+export const DEFAULT_AGING_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Options of the sandboxes that sell numbers and take them back. */
+export interface AgingOptions {
+  /**
+   * How long (sandbox time) a released number stays out of stock — neither found by a search nor
+   * sold — as real providers "age" released numbers before selling them again. Default 30 days; 0:
+   * back in stock at once.
+   */
+  agingMs?: number;
+  /** The sandbox clock's base (default Date.now); advanceClock() moves the sandbox ahead of it. */
+  now?: () => number;
+}
+
+/** The numbers released within the aging period, on the sandbox's own clock (which tests move ahead). */
+export class AgingPool {
+  private readonly released = new Map<string, number>();
+  private offsetMs = 0;
+  readonly agingMs: number;
+
+  constructor(options: AgingOptions = {}) {
+    this.agingMs = Math.max(0, options.agingMs ?? DEFAULT_AGING_MS);
+    this.base = options.now ?? Date.now;
+  }
+
+  private readonly base: () => number;
+
+  /** Sandbox time (ms since the epoch). */
+  now(): number {
+    return this.base() + this.offsetMs;
+  }
+
+  /** Moves the sandbox clock ahead (aging numbers come back once their period has passed). */
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`Cannot move the sandbox clock by ${ms} ms`);
+    this.offsetMs += ms;
+  }
+
+  /** A number (by the sandbox's own key for it) was released now. */
+  release(key: string): void {
+    if (this.agingMs > 0) this.released.set(key, this.now());
+  }
+
+  /** Whether a released number is still aging (out of stock). */
+  isAging(key: string): boolean {
+    const at = this.released.get(key);
+    if (at === undefined) return false;
+    if (this.now() - at < this.agingMs) return true;
+    this.released.delete(key);
+    return false;
+  }
+
+  snapshot(): { released: Record<string, number>; offsetMs: number } {
+    return { released: Object.fromEntries(this.released), offsetMs: this.offsetMs };
+  }
+
+  restore(state: { released?: Record<string, number>; offsetMs?: number } | undefined): void {
+    if (!state) return;
+    this.offsetMs = state.offsetMs ?? 0;
+    for (const [key, at] of Object.entries(state.released ?? {})) this.released.set(key, at);
+  }
+
+  /** Forgets released numbers and moves the clock back to its base. */
+  clear(): void {
+    this.released.clear();
+    this.offsetMs = 0;
+  }
+}
+
+/** POST /__sandbox/clock {advanceMs}: moves the sandbox clock ahead; 200 with {now, agingMs}. */
+export function clockRoute(aging: AgingPool, save: () => void): ControlRoute {
+  return {
+    method: 'POST',
+    path: '/__sandbox/clock',
+    run: async (c) => {
+      const body = await c.json();
+      if (body.advanceMs !== undefined) aging.advance(Number(body.advanceMs));
+      save();
+      return { status: 200, body: { now: new Date(aging.now()).toISOString(), agingMs: aging.agingMs } };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The API: the life of a request, and the server
 
 /** What of a sandbox every request needs: its faults, its request log and its latency. */

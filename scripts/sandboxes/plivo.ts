@@ -25,6 +25,7 @@
  *   GET    /__sandbox/requests          requestLog()
  *   POST   /__sandbox/owned             JSON {authId, phoneNumber} -> seedOwned()
  *   POST   /__sandbox/config            JSON {latencyMs?, transientFailureRate?}
+ *   POST   /__sandbox/clock             JSON {advanceMs} -> advanceClock(): an unrented number ages (out of stock) for agingMs
  *   POST   /__sandbox/reset
  *
  * CLI: npx tsx scripts/sandboxes/plivo.ts [--port 4012] [--host 127.0.0.1] [--seed N]
@@ -37,11 +38,13 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { perSeed } from './inventory-kit.js';
 import {
+  AgingPool,
   FailureDice,
   FaultStore,
   RequestLog,
   SandboxHttp,
   actionRoute,
+  clockRoute,
   basicCredentials,
   cliArgs,
   commonCliOptions,
@@ -58,6 +61,7 @@ import {
   settleApiCall,
   stateSaver,
   thenSave,
+  type AgingOptions,
   type ApiResult,
   type InjectedFault,
   type SandboxBaseOptions,
@@ -76,8 +80,8 @@ export interface PlivoSandboxAccount {
   authToken: string;
 }
 
-/** stateFile keeps owned numbers. */
-export interface PlivoSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
+/** stateFile keeps owned (and aging) numbers. */
+export interface PlivoSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions, AgingOptions {
   accounts: PlivoSandboxAccount[];
 }
 
@@ -124,7 +128,9 @@ export interface PlivoSandbox {
   seedOwned(authId: string, phoneNumber: string): PlivoNumberResource;
   /** Change latency / transient failure rate at runtime. */
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void;
-  /** Forget owned numbers, purchase counts, the request log and faults (inventory is deterministic). */
+  /** Moves the sandbox clock ahead: an unrented number is out of stock for agingMs (default 30 days) of it. */
+  advanceClock(ms: number): void;
+  /** Forget owned numbers, aging numbers, purchase counts, the request log and faults (inventory is deterministic). */
   reset(): void;
 }
 
@@ -268,6 +274,12 @@ interface Owned {
   seq: number;
 }
 
+interface SandboxState {
+  seq: number;
+  owned: Owned[];
+  aging?: ReturnType<AgingPool['snapshot']>;
+}
+
 interface Route {
   template: string;
   authId: string;
@@ -397,6 +409,8 @@ class Sandbox {
   readonly serialize = serialQueue();
   private readonly failures: FailureDice;
   private owned = new Map<string, Owned>(); // by Plivo number (digits)
+  /** Unrented numbers (by digits), out of stock while they age. */
+  readonly aging: AgingPool;
   private seq = 0;
   private purchases: Record<string, number> = {};
   latencyMs: number;
@@ -408,6 +422,7 @@ class Sandbox {
       this.accounts.set(a.authId, a.authToken);
     }
     this.inventory = inventoryFor(opts.seed ?? 0);
+    this.aging = new AgingPool(opts);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.failures = new FailureDice(opts.seed, 'plivo-failures');
@@ -424,18 +439,20 @@ class Sandbox {
     if (changes.transientFailureRate !== undefined) this.transientFailureRate = changes.transientFailureRate;
   }
 
-  snapshot(): { seq: number; owned: Owned[] } {
-    return { seq: this.seq, owned: [...this.owned.values()].map((o) => ({ ...o })) };
+  snapshot(): SandboxState {
+    return { seq: this.seq, owned: [...this.owned.values()].map((o) => ({ ...o })), aging: this.aging.snapshot() };
   }
 
-  restore(state: { seq: number; owned: Owned[] }): void {
+  restore(state: SandboxState): void {
     this.seq = state.seq;
+    this.aging.restore(state.aging);
     for (const o of state.owned) this.owned.set(o.number, { ...o });
   }
 
   reset(): void {
     this.faults.clear();
     this.owned.clear();
+    this.aging.clear();
     this.purchases = {};
     this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
@@ -492,6 +509,7 @@ class Sandbox {
         if (method === 'GET') return { status: 200, body: { api_id: randomUUID(), ...numberResource(owned) } };
         if (method === 'DELETE') {
           this.owned.delete(owned.number);
+          this.aging.release(owned.number); // out of stock while it ages
           return { status: 204 };
         }
         return this.update(owned, body);
@@ -562,7 +580,7 @@ class Sandbox {
     const all = kinds
       .filter((k) => stocked.includes(k))
       .flatMap((k) => this.inventory.list(country, k))
-      .filter((n) => !this.owned.has(n.number) && filters.every((f) => f(n)));
+      .filter((n) => !this.owned.has(n.number) && !this.aging.isAging(n.number) && filters.every((f) => f(n)));
     const page = all.slice(offset, offset + limit);
     return {
       status: 200,
@@ -616,7 +634,7 @@ class Sandbox {
     if (cnam !== undefined && cnam !== 'enabled' && cnam !== 'disabled') throw badRequest("cnam_lookup must be 'enabled' or 'disabled'");
     const complianceApplicationId = optionalString(body, 'compliance_application_id', 64);
     if (!/^\d{6,15}$/.test(number)) throw notFound();
-    if (this.owned.has(number)) throw badRequest(`Number ${number} is not available for rent`);
+    if (this.owned.has(number) || this.aging.isAging(number)) throw badRequest(`Number ${number} is not available for rent`);
     const inv = this.inventory.lookup(number);
     if (!inv) throw notFound();
     const pending = inv.restriction !== null;
@@ -703,7 +721,7 @@ const send = jsonSender('application/json');
 
 export async function startPlivoSandbox(opts: PlivoSandboxOptions): Promise<PlivoSandbox> {
   const sandbox = new Sandbox(opts);
-  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  const restored = readStateFile<SandboxState>(opts.stateFile);
   if (restored) sandbox.restore(restored);
   const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
@@ -766,12 +784,14 @@ export async function startPlivoSandbox(opts: PlivoSandboxOptions): Promise<Pliv
         (body) => configure(numberFields(body, ['latencyMs', 'transientFailureRate'])),
         () => ({ latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate }),
       ),
+      clockRoute(sandbox.aging, saveState),
       actionRoute('POST', '/__sandbox/reset', reset),
     ],
     internalErrorBody: errorBody('internal server error'),
   });
 
-  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, configure, reset };
+  const advanceClock = thenSave(saveState, (ms: number) => sandbox.aging.advance(ms));
+  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, configure, advanceClock, reset };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
  *   POST   /__sandbox/owned                       {phoneNumber, apiKey?} -> seedOwned()
  *   POST   /__sandbox/config                      {latencyMs?, transientFailureRate?, orderCompletion?, webhookDelayMs?, webhookUrl?, ignoredFilters?}
  *   POST   /__sandbox/reset
+ *   POST   /__sandbox/clock                       {advanceMs} -> advanceClock(): a deleted number ages (out of stock) for agingMs
  *   POST   /__sandbox/orders/{id}/complete        {outcome: 'success'|'failure', reason?}
  *   POST   /__sandbox/requirement_groups/{id}/approve
  *   POST   /__sandbox/requirement_groups/{id}/reject   {reason}
@@ -51,11 +52,13 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { telnyxKeyPair, telnyxSignatureHeaders, type TelnyxKeyPair } from '../../shared/providers/telnyx/webhooks.js';
 import { perSeed } from './inventory-kit.js';
 import {
+  AgingPool,
   FailureDice,
   FaultStore,
   RequestLog,
   SandboxHttp,
   actionRoute,
+  clockRoute,
   cliArgs,
   commonCliOptions,
   configRoute,
@@ -70,6 +73,7 @@ import {
   stateSaver,
   thenSave,
   type AccountLookup,
+  type AgingOptions,
   type ApiResult,
   type FaultRule,
   type SandboxBaseOptions,
@@ -94,7 +98,7 @@ import {
 export type OrderCompletion = 'immediate' | 'webhook' | 'manual';
 
 /** stateFile keeps numbers, orders, groups, documents and the signing key. */
-export interface TelnyxSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
+export interface TelnyxSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions, AgingOptions {
   /** Accepted Bearer keys; each key is its own account (own numbers, orders, groups, documents). */
   apiKeys: string[];
   /** Where number_order.* webhooks go (none sent while unset). */
@@ -201,6 +205,8 @@ export interface TelnyxSandbox {
   configure(changes: SandboxConfig): void;
   /** Forget numbers, orders, groups, documents, counts, the request log, faults and webhook log. */
   reset(): void;
+  /** Moves the sandbox clock ahead: a deleted number is out of stock for agingMs (default 30 days) of it. */
+  advanceClock(ms: number): void;
   /** Completes a pending order (success: numbers active; failure: numbers released) and sends the webhook. */
   completeOrder(orderId: string, outcome: 'success' | 'failure', reason?: string): Promise<void>;
   approveRequirementGroup(id: string): void;
@@ -451,6 +457,7 @@ interface Snapshot {
   documents: DocumentRec[];
   purchases: Record<string, number>;
   signingPrivateKey: string;
+  aging?: ReturnType<AgingPool['snapshot']>;
 }
 
 type RouteKind =
@@ -510,6 +517,8 @@ class Sandbox {
   private readonly failures: FailureDice;
   owned = new Map<string, Owned>(); // by E.164
   private ownedById = new Map<string, Owned>();
+  /** Deleted numbers (by E.164), out of stock while they age. */
+  readonly aging: AgingPool;
   orders = new Map<string, Order>();
   groups = new Map<string, Group>();
   documents = new Map<string, DocumentRec>();
@@ -527,6 +536,7 @@ class Sandbox {
     if (opts.apiKeys.length === 0) throw new Error('The Telnyx sandbox needs at least one API key');
     this.keys = new Map(opts.apiKeys.map((k) => [accountOf(k), k]));
     this.inventory = inventoryFor(opts.seed ?? 0);
+    this.aging = new AgingPool(opts);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.orderCompletion = opts.orderCompletion ?? 'webhook';
@@ -564,6 +574,7 @@ class Sandbox {
       documents: [...this.documents.values()],
       purchases: this.purchases,
       signingPrivateKey: this.keyPair.privateKeyBase64,
+      aging: this.aging.snapshot(),
     });
   }
 
@@ -577,6 +588,7 @@ class Sandbox {
     for (const g of state.groups ?? []) this.groups.set(g.id, g);
     for (const d of state.documents ?? []) this.documents.set(d.id, d);
     this.purchases = { ...(state.purchases ?? {}) };
+    this.aging.restore(state.aging);
     if (state.signingPrivateKey && !this.opts.signingPrivateKey) this.keyPair = telnyxKeyPair(state.signingPrivateKey);
   }
 
@@ -584,6 +596,7 @@ class Sandbox {
     this.faults.clear();
     this.owned.clear();
     this.ownedById.clear();
+    this.aging.clear();
     this.orders.clear();
     this.groups.clear();
     this.documents.clear();
@@ -838,7 +851,7 @@ class Sandbox {
       for (const list of lists) {
         const n = list[i];
         if (!n || results.length >= limit) continue;
-        if (this.owned.has(n.phoneNumber)) continue;
+        if (this.owned.has(n.phoneNumber) || this.aging.isAging(n.phoneNumber)) continue;
         if (filters.every((f) => f(n))) results.push(n);
       }
     }
@@ -936,7 +949,7 @@ class Sandbox {
       if (!e164 || !described) throw new ApiError(422, '10002', 'Invalid phone number', `${e.phone_number} is not a number Telnyx can order.`, { pointer: `${pointer}/phone_number` });
       if (seen.has(e164)) throw badRequest(`${e164} appears more than once in the order.`, { pointer: `${pointer}/phone_number` });
       seen.add(e164);
-      if (this.owned.has(e164)) {
+      if (this.owned.has(e164) || this.aging.isAging(e164)) {
         throw badRequest(`The phone number ${e164} is no longer available. Please search again and order another number.`, { pointer: `${pointer}/phone_number` });
       }
       const groupId = e.requirement_group_id;
@@ -1135,6 +1148,7 @@ class Sandbox {
     if (o.resource.status === 'purchase-pending') throw badRequest(`${o.resource.phone_number} has a pending number order and cannot be deleted yet.`);
     if (o.resource.deletion_lock_enabled) throw badRequest('Deletion lock is enabled for this number.');
     this.removeOwned(o);
+    this.aging.release(o.resource.phone_number); // out of stock while it ages
     const now = nowIso();
     return { status: 200, body: { data: { ...structuredClone(o.resource), status: 'deleted', updated_at: now } } };
   }
@@ -1602,6 +1616,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
         sandbox.reset();
         deliveries.length = 0;
       }),
+      clockRoute(sandbox.aging, saveState),
       {
         method: 'POST',
         path: /^\/__sandbox\/orders\/([^/]+)\/complete$/,
@@ -1645,6 +1660,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
       saveState();
     },
     completeOrder,
+    advanceClock: thenSave(saveState, (ms: number) => sandbox.aging.advance(ms)),
     approveRequirementGroup: (id) => decideGroup(id, true),
     rejectRequirementGroup: (id, reason) => decideGroup(id, false, reason),
     setWebhookUrl: (url) => configure({ webhookUrl: url ?? null }),

@@ -15,6 +15,8 @@
  *   GET    /__sandbox/requests          requestLog()
  *   POST   /__sandbox/owned             JSON {accountSid, phoneNumber} -> seedOwned()
  *   POST   /__sandbox/config            JSON {latencyMs?, transientFailureRate?, accountRateLimitPerSecond?}
+ *   POST   /__sandbox/clock             JSON {advanceMs} -> advanceClock(): released numbers age (out of stock) for agingMs
+ *   POST   /__sandbox/auth-tokens       JSON {accountSid, authToken} -> addSecondaryAuthToken(); {accountSid, promote: true} -> promoteSecondaryAuthToken()
  *   POST   /__sandbox/reset
  *
  * CLI: npx tsx scripts/sandboxes/twilio.ts [--port 4010] [--host 127.0.0.1] [--seed N]
@@ -27,11 +29,13 @@ import { parsePhoneNumber } from 'libphonenumber-js/max';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { parseValid, perSeed } from './inventory-kit.js';
 import {
+  AgingPool,
   FailureDice,
   FaultStore,
   RequestLog,
   SandboxHttp,
   actionRoute,
+  clockRoute,
   basicCredentials,
   cliArgs,
   commonCliOptions,
@@ -48,6 +52,7 @@ import {
   settleApiCall,
   stateSaver,
   type AccountLookup,
+  type AgingOptions,
   type ApiResult,
   type InjectedFault,
   type SandboxBaseOptions,
@@ -66,7 +71,7 @@ export interface TwilioSandboxAccount {
 }
 
 /** stateFile keeps owned numbers (the dev stack's data folder); transient failures are answered 503 code 20500. */
-export interface TwilioSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
+export interface TwilioSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions, AgingOptions {
   accounts: TwilioSandboxAccount[];
   /**
    * Account rate limit (default: none): API requests admitted per AccountSid in any sliding
@@ -157,7 +162,15 @@ export interface TwilioSandbox {
   configure(changes: SandboxConfigChanges): void;
   /** API requests answered 429 by the account rate limit so far (reset() clears it). */
   rateLimitedCount(): number;
-  /** Forget owned numbers, purchase counts, the request log and faults (inventory is deterministic). */
+  /** Moves the sandbox clock ahead: a released number is out of stock for agingMs (default 30 days) of it. */
+  advanceClock(ms: number): void;
+  /**
+   * A second auth token for an account (Twilio's secondary token): both authenticate until
+   * promoteSecondaryAuthToken() makes it the only one (the old token stops working).
+   */
+  addSecondaryAuthToken(accountSid: string, authToken: string): void;
+  promoteSecondaryAuthToken(accountSid: string): void;
+  /** Forget owned numbers, aging numbers, purchase counts, the request log and faults (inventory is deterministic). */
   reset(): void;
 }
 
@@ -390,6 +403,12 @@ interface Owned {
   seq: number;
 }
 
+interface SandboxState {
+  seq: number;
+  owned: Owned[];
+  aging?: ReturnType<AgingPool['snapshot']>;
+}
+
 interface Route {
   template: string;
   accountSid: string;
@@ -438,6 +457,10 @@ function accountResource(sid: string) {
 class Sandbox {
   readonly inventory: TwilioInventory;
   private readonly accounts = new Map<string, string>();
+  /** Per AccountSid: a secondary auth token, accepted besides the primary one until promoted. */
+  private readonly secondaryTokens = new Map<string, string>();
+  /** Released numbers, out of stock while they age (sandbox clock). */
+  readonly aging: AgingPool;
   readonly faults = new FaultStore<InjectedFault>();
   /** `at`: when the answer was sent (ms since the epoch). */
   readonly log = new RequestLog<{ method: string; path: string; status: number; at: number }>();
@@ -463,6 +486,7 @@ class Sandbox {
       this.accounts.set(a.accountSid, a.authToken);
     }
     this.inventory = inventoryFor(opts.seed ?? 0);
+    this.aging = new AgingPool(opts);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.accountRateLimitPerSecond = opts.accountRateLimitPerSecond ?? 0;
@@ -512,13 +536,14 @@ class Sandbox {
     return true;
   }
 
-  /** Owned numbers as plain data, for the state file. */
-  snapshot(): { seq: number; owned: Owned[] } {
-    return { seq: this.seq, owned: [...this.bySid.values()].map((o) => structuredClone(o)) };
+  /** Owned (and aging) numbers as plain data, for the state file. */
+  snapshot(): SandboxState {
+    return { seq: this.seq, owned: [...this.bySid.values()].map((o) => structuredClone(o)), aging: this.aging.snapshot() };
   }
 
-  restore(state: { seq: number; owned: Owned[] }): void {
+  restore(state: SandboxState): void {
     this.seq = state.seq;
+    this.aging.restore(state.aging);
     for (const o of state.owned) {
       this.owned.set(o.resource.phone_number, o);
       this.bySid.set(o.resource.sid, o);
@@ -532,6 +557,7 @@ class Sandbox {
     this.bySid.clear();
     this.seqBySid.clear();
     this.purchases = {};
+    this.aging.clear();
     this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.transientFailureRate = this.opts.transientFailureRate ?? 0;
@@ -569,9 +595,24 @@ class Sandbox {
 
   // --- API -------------------------------------------------------------------------------------
 
+  addSecondaryAuthToken(accountSid: string, authToken: string): void {
+    if (!this.accounts.has(accountSid)) throw new Error(`Unknown AccountSid ${accountSid}`);
+    if (!/^[0-9a-fA-F]{32}$/.test(authToken)) throw new Error('An auth token is 32 hex characters');
+    this.secondaryTokens.set(accountSid, authToken);
+  }
+
+  promoteSecondaryAuthToken(accountSid: string): void {
+    const token = this.secondaryTokens.get(accountSid);
+    if (!token) throw new Error(`${accountSid} has no secondary auth token`);
+    this.accounts.set(accountSid, token);
+    this.secondaryTokens.delete(accountSid);
+  }
+
   authenticate(req: IncomingMessage): string {
     const credentials = basicCredentials(req.headers.authorization);
-    if (!credentials || !safeEqual(credentials.pass, this.accounts.get(credentials.user))) {
+    const valid = (user: string, pass: string) =>
+      safeEqual(pass, this.accounts.get(user)) || (this.secondaryTokens.has(user) && safeEqual(pass, this.secondaryTokens.get(user)));
+    if (!credentials || !valid(credentials.user, credentials.pass)) {
       throw new ApiError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
     }
     return credentials.user;
@@ -764,7 +805,7 @@ class Sandbox {
         let i = idx[b] as number;
         while (i < bucket.length) {
           const n = bucket[i++] as InventoryNumber;
-          if (this.owned.has(n.phoneNumber) || !filters.every((f) => f(n))) continue;
+          if (this.owned.has(n.phoneNumber) || this.aging.isAging(n.phoneNumber) || !filters.every((f) => f(n))) continue;
           results.push(n);
           break;
         }
@@ -868,7 +909,7 @@ class Sandbox {
       const e164 = normalizePhoneNumber(phoneNumber);
       if (!e164) throw new ApiError(400, 21421, 'PhoneNumber is invalid');
       chosen = this.inventory.lookup(e164);
-      if (!chosen || this.owned.has(e164)) throw new ApiError(400, 21422, 'PhoneNumber is not available');
+      if (!chosen || this.owned.has(e164) || this.aging.isAging(e164)) throw new ApiError(400, 21422, 'PhoneNumber is not available');
     } else if (areaCode !== undefined) {
       if (!/^[2-9]\d{2}$/.test(areaCode)) throw new ApiError(400, 21451, 'Invalid area code');
       const area = TwilioInventory.nanpAreaCode(areaCode);
@@ -877,7 +918,7 @@ class Sandbox {
         : (US_TOLL_FREE_PREFIXES as readonly string[]).includes(areaCode)
           ? `US:TollFree:${areaCode}`
           : undefined;
-      chosen = key ? this.inventory.bucket(key).find((n) => !this.owned.has(n.phoneNumber)) : undefined;
+      chosen = key ? this.inventory.bucket(key).find((n) => !this.owned.has(n.phoneNumber) && !this.aging.isAging(n.phoneNumber)) : undefined;
       if (!chosen) throw new ApiError(400, 21452, 'No phone numbers found in area code');
     } else {
       throw new ApiError(400, 21421, "A 'PhoneNumber' or 'AreaCode' is required");
@@ -903,6 +944,7 @@ class Sandbox {
   private release(owned: Owned): ApiResult {
     this.owned.delete(owned.resource.phone_number);
     this.bySid.delete(owned.resource.sid);
+    this.aging.release(owned.resource.phone_number); // out of stock while it ages
     return { status: 204 };
   }
 
@@ -1008,7 +1050,7 @@ const send = jsonSender('application/json; charset=utf-8', () => ({ 'Twilio-Requ
 
 export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<TwilioSandbox> {
   const sandbox = new Sandbox(opts);
-  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  const restored = readStateFile<SandboxState>(opts.stateFile);
   if (restored) sandbox.restore(restored);
   const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
@@ -1094,6 +1136,18 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
           accountRateLimitPerSecond: sandbox.accountRateLimitPerSecond,
         }),
       ),
+      clockRoute(sandbox.aging, saveState),
+      {
+        method: 'POST',
+        path: '/__sandbox/auth-tokens',
+        run: async (c) => {
+          const body = await c.json();
+          const sid = String(body.accountSid ?? '');
+          if (body.promote === true) sandbox.promoteSecondaryAuthToken(sid);
+          else sandbox.addSecondaryAuthToken(sid, String(body.authToken ?? ''));
+          return { status: 204 };
+        },
+      },
       actionRoute('POST', '/__sandbox/reset', () => sandbox.reset()),
     ],
     internalErrorBody: errorBody(500, 20500, 'Internal Server Error'),
@@ -1106,6 +1160,12 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
     lookup: { accountFor: (credentials) => sandbox.accountFor(credentials), holds: (account, phoneNumber) => sandbox.holds(account, phoneNumber) },
     configure,
     rateLimitedCount: () => sandbox.rateLimitedCount(),
+    advanceClock: (ms) => {
+      sandbox.aging.advance(ms);
+      saveState();
+    },
+    addSecondaryAuthToken: (accountSid, authToken) => sandbox.addSecondaryAuthToken(accountSid, authToken),
+    promoteSecondaryAuthToken: (accountSid) => sandbox.promoteSecondaryAuthToken(accountSid),
     reset: () => sandbox.reset(),
   };
 }

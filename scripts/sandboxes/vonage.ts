@@ -32,6 +32,7 @@
  *   GET    /__sandbox/requests          requestLog()
  *   POST   /__sandbox/owned             JSON {apiKey, phoneNumber} -> seedOwned()
  *   POST   /__sandbox/config            JSON {latencyMs?, transientFailureRate?}
+ *   POST   /__sandbox/clock             JSON {advanceMs} -> advanceClock(): a cancelled number ages (out of stock) for agingMs
  *   POST   /__sandbox/reset
  *
  * CLI: npx tsx scripts/sandboxes/vonage.ts [--port 4012] [--host 127.0.0.1] [--seed N]
@@ -42,11 +43,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { perSeed } from './inventory-kit.js';
 import {
+  AgingPool,
   FailureDice,
   FaultStore,
   RequestLog,
   SandboxHttp,
   actionRoute,
+  clockRoute,
   cliArgs,
   commonCliOptions,
   configRoute,
@@ -63,6 +66,7 @@ import {
   stateSaver,
   thenSave,
   type AccountLookup,
+  type AgingOptions,
   type ApiResult,
   type InjectedFault,
   type SandboxBaseOptions,
@@ -79,7 +83,7 @@ export interface VonageSandboxAccount {
 }
 
 /** stateFile keeps owned numbers. */
-export interface VonageSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions {
+export interface VonageSandboxOptions extends SandboxBaseOptions, SandboxFailureOptions, AgingOptions {
   accounts: VonageSandboxAccount[];
 }
 
@@ -114,7 +118,9 @@ export interface VonageSandbox {
   lookup: AccountLookup;
   /** Change latency / transient failure rate at runtime. */
   configure(changes: { latencyMs?: number; transientFailureRate?: number }): void;
-  /** Forget owned numbers, purchase counts, the request log and faults (inventory is deterministic). */
+  /** Moves the sandbox clock ahead: a cancelled number is out of stock for agingMs (default 30 days) of it. */
+  advanceClock(ms: number): void;
+  /** Forget owned numbers, aging numbers, purchase counts, the request log and faults (inventory is deterministic). */
   reset(): void;
 }
 
@@ -211,6 +217,12 @@ interface Owned {
   config: OwnedConfig;
 }
 
+interface SandboxState {
+  seq: number;
+  owned: Owned[];
+  aging?: ReturnType<AgingPool['snapshot']>;
+}
+
 function resourceOf(o: Owned): VonageOwnedResource {
   const r: VonageOwnedResource = { country: o.number.country, msisdn: o.number.msisdn, type: o.number.type, features: [...o.number.features] };
   const c = o.config;
@@ -271,6 +283,8 @@ class Sandbox {
   readonly serialize = serialQueue();
   private readonly failures: FailureDice;
   private owned = new Map<string, Owned>(); // by msisdn
+  /** Cancelled numbers (by msisdn), out of stock while they age. */
+  readonly aging: AgingPool;
   private seq = 0;
   private purchases: Record<string, number> = {};
   latencyMs: number;
@@ -283,6 +297,7 @@ class Sandbox {
       this.accounts.set(a.apiKey, a.apiSecret);
     }
     this.inventory = inventoryFor(opts.seed ?? 0);
+    this.aging = new AgingPool(opts);
     this.latencyMs = opts.latencyMs ?? 0;
     this.transientFailureRate = opts.transientFailureRate ?? 0;
     this.failures = new FailureDice(opts.seed, 'vonage-failures');
@@ -299,18 +314,20 @@ class Sandbox {
     if (changes.transientFailureRate !== undefined) this.transientFailureRate = changes.transientFailureRate;
   }
 
-  snapshot(): { seq: number; owned: Owned[] } {
-    return { seq: this.seq, owned: [...this.owned.values()].map((o) => structuredClone(o)) };
+  snapshot(): SandboxState {
+    return { seq: this.seq, owned: [...this.owned.values()].map((o) => structuredClone(o)), aging: this.aging.snapshot() };
   }
 
-  restore(state: { seq: number; owned: Owned[] }): void {
+  restore(state: SandboxState): void {
     this.seq = state.seq;
+    this.aging.restore(state.aging);
     for (const o of state.owned) this.owned.set(o.number.msisdn, o);
   }
 
   reset(): void {
     this.faults.clear();
     this.owned.clear();
+    this.aging.clear();
     this.purchases = {};
     this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
@@ -414,7 +431,7 @@ class Sandbox {
     const { pattern, searchPattern, size, index } = readPaging(q);
     const matches = this.inventory
       .numbers(country, typeRaw as VonageType | undefined)
-      .filter((n) => !this.owned.has(n.msisdn) && matchesPattern(n.msisdn, pattern, searchPattern) && wanted.every((f) => n.features.includes(f)));
+      .filter((n) => !this.owned.has(n.msisdn) && !this.aging.isAging(n.msisdn) && matchesPattern(n.msisdn, pattern, searchPattern) && wanted.every((f) => n.features.includes(f)));
     const page = matches.slice((index - 1) * size, index * size);
     // Nothing on this page (or nothing at all): the live API leaves `numbers` out.
     if (page.length === 0) return { status: 200, body: { count: matches.length } };
@@ -469,7 +486,7 @@ class Sandbox {
     const { country, msisdn, account } = this.target(apiKey, form);
     const stocked = /^\d+$/.test(msisdn) ? this.inventory.lookup(msisdn) : undefined;
     // Not stocked, stocked in another country, or owned by anyone: the live API's generic refusal.
-    if (!stocked || stocked.country !== country || this.owned.has(msisdn)) throw methodFailed();
+    if (!stocked || stocked.country !== country || this.owned.has(msisdn) || this.aging.isAging(msisdn)) throw methodFailed();
     this.createOwned(account, stocked);
     const e164 = `+${msisdn}`;
     this.purchases[e164] = (this.purchases[e164] ?? 0) + 1;
@@ -486,6 +503,7 @@ class Sandbox {
     const { country, msisdn, account } = this.target(apiKey, form);
     this.ownedBy(account, country, msisdn);
     this.owned.delete(msisdn);
+    this.aging.release(msisdn); // out of stock while it ages
     return SUCCESS;
   }
 
@@ -553,7 +571,7 @@ const send = jsonSender('application/json;charset=UTF-8');
 
 export async function startVonageSandbox(opts: VonageSandboxOptions): Promise<VonageSandbox> {
   const sandbox = new Sandbox(opts);
-  const restored = readStateFile<{ seq: number; owned: Owned[] }>(opts.stateFile);
+  const restored = readStateFile<SandboxState>(opts.stateFile);
   if (restored) sandbox.restore(restored);
   const saveState = stateSaver(opts.stateFile, () => sandbox.snapshot());
 
@@ -606,13 +624,15 @@ export async function startVonageSandbox(opts: VonageSandboxOptions): Promise<Vo
         (body) => configure(numberFields(body, ['latencyMs', 'transientFailureRate'])),
         () => ({ latencyMs: sandbox.latencyMs, transientFailureRate: sandbox.transientFailureRate }),
       ),
+      clockRoute(sandbox.aging, saveState),
       actionRoute('POST', '/__sandbox/reset', reset),
     ],
     internalErrorBody: responseBody('500', 'Internal Server Error'),
   });
+  const advanceClock = thenSave(saveState, (ms: number) => sandbox.aging.advance(ms));
 
   const lookup: AccountLookup = { accountFor: (credentials) => sandbox.accountFor(credentials), holds: (account, phoneNumber) => sandbox.holds(account, phoneNumber) };
-  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, lookup, configure, reset };
+  return { ...basics, purchaseCounts: () => sandbox.purchaseCounts(), seedOwned, lookup, configure, advanceClock, reset };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -97,7 +97,28 @@ const ForceFlag = z.object({ force: z.enum(['true', 'false']).transform((v) => v
 
 export const Capabilities = z.object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean(), fax: z.boolean() });
 export const Money = z.object({ amount: z.string(), currency: z.string() });
-export const NumberId = z.object({ id: z.string().regex(/^num_[a-f0-9]{20}$/, 'is not a number id (num_…)') }).strict();
+const NUMBER_ID = /^num_[a-f0-9]{20}$/;
+/**
+ * A number in a path: its id (num_…) or the number itself in E.164 (`+14155550123`, `%2B14155550123`
+ * URL-encoded), which names the number the tenant holds now.
+ */
+export const NumberId = z
+  .object({
+    id: z
+      .string()
+      .max(32)
+      .transform((value, ctx) => {
+        if (NUMBER_ID.test(value)) return value;
+        const e164 = /^\+[1-9]\d{5,14}$/.test(value) ? toE164(value) : undefined;
+        if (e164) return e164;
+        ctx.addIssue({ code: 'custom', message: 'is not a number id (num_…) or a phone number in E.164 (+14155550123)' });
+        return z.NEVER;
+      })
+      .meta({ description: 'The number’s id (num_…), or the phone number in E.164 (+14155550123, URL-encoded %2B14155550123): the number the tenant holds now', example: 'num_0123456789abcdef0123' }),
+  })
+  .strict();
+/** A number id of the API (num_…), as opposed to an E.164 given in its place. */
+export const isNumberId = (value: string) => NUMBER_ID.test(value);
 
 // ---------- search ----------
 export const SearchAvailableQuery = z
@@ -204,9 +225,28 @@ export const AvailableNumbersResponse = z.object({
     .record(z.string(), z.enum(['provider', 'client']))
     .optional()
     .meta({ description: 'Per filter: applied by the provider, or by us because the provider ignored it (non-matching numbers were removed)' }),
+  quarantined: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'Numbers the provider offered that this tenant released within RELEASE_QUARANTINE_DAYS, left out of data' }),
 });
 
 // ---------- numbers ----------
+/** Which account a number is bought on (and pays for it), as the number's responses show it. */
+export const NumberAccount = z
+  .object({
+    id: z.string().meta({ description: 'The number’s accountId: `platform`, or one of the tenant’s provider accounts (acc_…)' }),
+    kind: z.enum(['platform', 'own']).meta({ description: 'platform: the operator’s account pays; own: the tenant’s own account (bring-your-own)' }),
+    label: z.string().optional(),
+    status: z
+      .enum(['attached', 'detached'])
+      .meta({
+        description:
+          'detached: the tenant’s account this number was bought on was removed (DELETE …?force=true). The provider still holds and bills the number. Add the same account again (same SID / auth id / API key) to re-attach it, or release it from our records only with DELETE /v1/numbers/{id}?recordsOnly=true',
+      }),
+  })
+  .meta({ description: 'The provider account that paid for (and manages) this number' });
 export const PhoneNumberResource = z.object({
   id: z.string(),
   provider: z.string(),
@@ -229,7 +269,7 @@ export const PhoneNumberResource = z.object({
   locationId: z.string().optional(),
   locationName: z.string().optional(),
   assignedTo: z.object({ id: z.string(), name: z.string() }).optional(),
-  agentId: z.string().optional(),
+  agentId: z.string().optional().meta({ description: 'The agent that answers this number (inbound): one at most' }),
   orderId: z.string().optional(),
   externalRef: z.string().optional(),
   requirementGroupId: z.string().optional(),
@@ -242,7 +282,9 @@ export const PhoneNumberResource = z.object({
       fallbackNumber: z.string().optional(),
     })
     .optional(),
+  outboundAgentIds: z.array(z.string()).optional().meta({ description: 'Agents that call from this number (caller ID; shared by any number of agents). agentId is the one agent that answers it.' }),
   monthlyRate: Money.optional(),
+  account: NumberAccount.optional(),
   status: z.enum(numberStatuses),
   statusReason: z.string().optional(),
   createdAt: z.string(),
@@ -416,7 +458,19 @@ export const UpdateNumberBody = z
   .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
 
 export const ReleaseNumberBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
-export const ReleaseNumberQuery = ForceFlag;
+export const ReleaseNumberQuery = z
+  .object({
+    force: ForceFlag.shape.force,
+    recordsOnly: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .default(false)
+      .meta({
+        description:
+          'Only for a number whose provider account was removed (account.status detached): drop it from our records without asking the provider, which keeps holding and billing it until it is released there',
+      }),
+  })
+  .strict();
 
 export const ListNumbersQuery = z
   .object({
@@ -425,7 +479,7 @@ export const ListNumbersQuery = z
     tag: Tag.optional(),
     locationId: LocationIdValue.optional(),
     purpose: Purpose.optional(),
-    agentId: AgentIdValue.optional(),
+    agentId: AgentIdValue.optional().meta({ description: 'Numbers the agent answers or calls from (not with tag or q)' }),
     accountId: AccountIdValue.optional(),
     orderId: z.string().regex(/^[\w-]{1,64}$/).optional(),
     externalRef: z.string().trim().min(1).max(128).optional(),
@@ -473,9 +527,35 @@ export const ProviderAccountResource = z.object({
   credentials: z.record(z.string(), z.string()).meta({ description: 'Masked preview; secrets are never returned' }),
   isDefault: z.boolean(),
   verifiedAt: z.string(),
+  credentialsRotatedAt: z.string().optional().meta({ description: 'When the credentials were last replaced (PATCH)' }),
+  reattachedNumbers: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'On creation: numbers left detached when this same account was removed earlier, attached to it again (they keep their account id)' }),
+  detachedNumbers: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'On a forced removal: numbers left detached — still held and billed at the provider until released (re-add the account to manage them)' }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+export const UpdateProviderAccountBody = z
+  .object({
+    credentials: z
+      .record(z.string().max(32), z.string().max(256))
+      .refine((c) => Object.keys(c).length > 0 && Object.keys(c).length <= 4, 'name 1-4 credential fields')
+      .optional()
+      .meta({
+        description:
+          'New credentials of the same account: the secret alone (e.g. {"authToken": "…"}) or the whole set. Verified with the provider before they replace the stored ones (a new Secret Manager version; the old one is disabled once the new one works)',
+      }),
+    label: z.string().trim().min(1).max(64).nullable().optional(),
+    isDefault: z.boolean().optional().meta({ description: 'true: the provider’s default account (the previous default stops being it); false: no default for the provider' }),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change');
 export const ProviderAccountsPage = page(ProviderAccountResource);
 export const ProviderAccountId = z.object({ id: ResourceId('acc', 'provider account') }).strict();
 export const ListPageQuery = z.object(PageQuery).strict();
@@ -515,6 +595,23 @@ export const LocationResource = z.object({
 });
 export const LocationsPage = page(LocationResource);
 export const LocationId = z.object({ id: LocationIdValue }).strict();
+
+// ---------- tenant settings ----------
+export const accountPolicies = ['platform', 'own-only'] as const;
+export const TenantSettingsResource = z.object({
+  accountPolicy: z.enum(accountPolicies).meta({
+    description:
+      "platform: purchases without an account of the tenant's own for the provider go through the operator's account; own-only: they are refused (409 CONFLICT, details.reason no_account) — nothing is ever bought on the operator's account",
+  }),
+  accountPolicySource: z.enum(['tenant', 'default']).meta({ description: 'tenant: set for this tenant; default: the deployment’s ACCOUNT_POLICY_DEFAULT' }),
+  defaults: z.object({ accountPolicy: z.enum(accountPolicies) }).meta({ description: 'The deployment’s defaults (what null restores)' }),
+});
+export const UpdateTenantSettingsBody = z
+  .object({
+    accountPolicy: z.enum(accountPolicies).nullable().optional().meta({ description: 'null: back to the deployment default' }),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one setting to change');
 
 // ---------- agents ----------
 const AgentPhone = E164.meta({ description: 'An active number of this tenant, E.164' });
@@ -558,8 +655,8 @@ export const AuditQuery = z
     resource: z
       .string()
       .regex(
-        /^(numbers|locations|agents|provider-accounts|tollfree-numbers|tollfree-requests|resporg-transfers)(\/[\w-]{1,64})?$/,
-        'must look like numbers/{id}, locations/{id}, agents/{id}, provider-accounts/{id}, tollfree-numbers/{number}, tollfree-requests/{id} or resporg-transfers/{id}',
+        /^(numbers|locations|agents|provider-accounts|tollfree-numbers|tollfree-requests|resporg-transfers|tenant)(\/[\w-]{1,64})?$/,
+        'must look like numbers/{id}, locations/{id}, agents/{id}, provider-accounts/{id}, tollfree-numbers/{number}, tollfree-requests/{id}, resporg-transfers/{id} or tenant/settings',
       )
       .optional(),
     ...PageQuery,

@@ -108,8 +108,13 @@ export interface NumberRecord {
   locationId?: string;
   locationName?: string;
   assignedTo?: { id: string; name: string };
-  /** The agent using this number (inbound and/or outbound); a number serves at most one agent. */
+  /**
+   * The agent that answers this number (inbound): at most one. Records written before outbound caller
+   * IDs could be shared may name an agent that only calls from it (see outboundAgentIds).
+   */
   agentId?: string;
+  /** Agents that call from this number (outbound caller ID): any number of them. */
+  outboundAgentIds?: string[];
   monthlyRate?: Money;
   /** Lower-case word prefixes of the display name and digit runs of the number (for ?q=). */
   searchTokens?: string[];

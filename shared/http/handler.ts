@@ -34,7 +34,13 @@ async function requestsPerMinute(deps: Deps, tenantId: string): Promise<number> 
  * The edge of every HTTPS function: request id → route → auth → validation →
  * idempotency → operation → response, with every failure in the one envelope.
  */
-export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): HttpFunction {
+export function createHttpFunction(
+  endpoint: Endpoint,
+  getDeps: () => Deps,
+  /** Every method the endpoint table serves at this endpoint's path (the 405's Allow header); default: its own. */
+  allowedMethods: readonly string[] = [endpoint.method],
+): HttpFunction {
+  const allow = allowHeader(allowedMethods);
   // A deployed function receives only its own requests: the path matters only for its parameters.
   const matchPath = endpoint.path.includes('{') ? pathMatcher(endpoint.path) : () => ({});
   return (req, res) => {
@@ -59,8 +65,8 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       scope.project = deps.config.GOOGLE_CLOUD_PROJECT;
       log = deps.log.child({ requestId, function: endpoint.name, ...traceLogFields(scope.trace, scope.project) });
       if (req.method !== endpoint.method && !(req.method === 'HEAD' && endpoint.method === 'GET')) {
-        res.set('allow', endpoint.method);
-        throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${endpoint.method}`);
+        res.set('allow', allow);
+        throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`);
       }
       const rawParams = matchPath(req.path);
       if (!rawParams) throw new AppError('NOT_FOUND', `No endpoint at ${req.path}`);
@@ -159,6 +165,14 @@ export function createHttpFunction(endpoint: Endpoint, getDeps: () => Deps): Htt
       logAccess(log ?? logger.child({ requestId, function: endpoint.name }), req, res, started, { function: endpoint.name, tenant });
     }
   }
+}
+
+/** The Allow header of a path's methods: each once, HEAD with GET, in a stable order. */
+export function allowHeader(methods: readonly string[]): string {
+  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  const all = new Set(methods.map((m) => m.toUpperCase()));
+  if (all.has('GET')) all.add('HEAD');
+  return [...all].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
 }
 
 function send(res: Response, status: number, body: unknown): void {

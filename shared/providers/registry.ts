@@ -3,7 +3,7 @@ import { AppError } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SecretNotFoundError } from '../secrets/secret-store.js';
-import { credentialSchemas, type AccountProvider } from './credentials.js';
+import { credentialSchemas, platformOnlyProviders, type AccountProvider } from './credentials.js';
 import type { NumberProvider, ProviderName } from './types.js';
 
 /** Providers whose number operations are implemented; the API's provider enum is derived from this. */
@@ -76,7 +76,27 @@ export interface ResolvedProvider {
 export interface AccountLookup {
   /** The tenant's account by id, or its default account for a provider when id is undefined. */
   find(tenantId: string, provider: AccountProvider, accountId?: string): Promise<{ id: string; secretName: string } | undefined>;
+  /**
+   * Whether a tenant without an account of its own for a provider buys through the platform's
+   * (`platform`) or not at all (`own-only`): the tenant's accountPolicy, else the deployment default.
+   */
+  policy?(tenantId: string): Promise<AccountPolicy>;
 }
+
+export type AccountPolicy = 'platform' | 'own-only';
+
+/** Providers whose only account is the platform's (no bring-your-own): the account policy does not apply. */
+const platformOnly = (provider: NumberProviderName) => (platformOnlyProviders as readonly string[]).includes(provider);
+
+/** The refusal of an own-only tenant's purchase (or search) when it has no account of its own for the provider. */
+export const noOwnAccount = (provider: string, named = false) =>
+  new AppError(
+    'CONFLICT',
+    named
+      ? `This tenant buys through its own ${provider} account only (accountPolicy own-only); the platform's account cannot be used`
+      : `No ${provider} account added — add one first (POST /v1/provider-accounts): this tenant buys through its own accounts only (accountPolicy own-only)`,
+    { reason: 'no_account', provider, accountPolicy: 'own-only' },
+  );
 
 export interface ProviderResolver {
   /** The provider client for a tenant's request: the named account, the tenant's own default, or the platform's. */
@@ -106,7 +126,7 @@ export function createProviderResolver(deps: {
       if (err instanceof SecretNotFoundError) {
         throw accountId === PLATFORM_ACCOUNT_ID
           ? new AppError('SERVICE_UNAVAILABLE', `No ${provider} credentials are configured for this platform`, { provider })
-          : missingCredentials(provider);
+          : missingCredentials(provider, 'credentials_missing');
       }
       throw err;
     }
@@ -116,37 +136,56 @@ export function createProviderResolver(deps: {
   const forAccount = async (tenantId: string, provider: NumberProviderName, accountId: string) => {
     if (accountId === PLATFORM_ACCOUNT_ID) return fromSecret(provider, platformSecretName(provider), accountId);
     const account = await deps.accounts?.find(tenantId, provider, accountId);
-    if (!account) throw missingCredentials(provider);
+    if (!account) throw missingCredentials(provider, 'account_removed');
     return fromSecret(provider, account.secretName, account.id);
+  };
+
+  /** Refuses the platform's account to an own-only tenant (a platform-only provider such as Vapi has no other). */
+  const assertPlatformAllowed = async (tenantId: string, provider: NumberProviderName, named: boolean) => {
+    if (platformOnly(provider) || !deps.accounts?.policy) return;
+    if ((await deps.accounts.policy(tenantId)) === 'own-only') throw noOwnAccount(provider, named);
   };
 
   const secretNameFor = async (tenantId: string, provider: NumberProviderName, accountId: string) => {
     if (accountId === PLATFORM_ACCOUNT_ID) return platformSecretName(provider);
     const account = await deps.accounts?.find(tenantId, provider, accountId);
-    if (!account) throw missingCredentials(provider);
+    if (!account) throw missingCredentials(provider, 'account_removed');
     return account.secretName;
   };
 
   return {
     forAccount,
     async resolveAccountId(tenantId, provider, accountId) {
-      if (accountId === PLATFORM_ACCOUNT_ID) return accountId;
+      if (accountId === PLATFORM_ACCOUNT_ID) {
+        await assertPlatformAllowed(tenantId, provider, true);
+        return accountId;
+      }
       const account = await deps.accounts?.find(tenantId, provider, accountId);
       if (account) return account.id;
       if (accountId) throw new AppError('NOT_FOUND', `This tenant has no ${provider} account ${accountId}`, { provider, accountId });
+      await assertPlatformAllowed(tenantId, provider, false);
       return PLATFORM_ACCOUNT_ID;
     },
     async credentials(tenantId, provider, accountId) {
       return JSON.parse(await deps.secrets.access(await secretNameFor(tenantId, provider, accountId))) as Record<string, string>;
     },
     async forTenant(tenantId, provider, accountId) {
+      if (accountId === PLATFORM_ACCOUNT_ID) await assertPlatformAllowed(tenantId, provider, true);
       if (accountId) return { provider: await forAccount(tenantId, provider, accountId), accountId };
       const own = await deps.accounts?.find(tenantId, provider);
       if (own) return { provider: await fromSecret(provider, own.secretName, own.id), accountId: own.id };
+      await assertPlatformAllowed(tenantId, provider, false);
       return { provider: await forAccount(tenantId, provider, PLATFORM_ACCOUNT_ID), accountId: PLATFORM_ACCOUNT_ID };
     },
   };
 }
 
-export const missingCredentials = (provider: string) =>
-  new AppError('NOT_FOUND', `No ${provider} credentials found. Please add provider credentials first.`, { provider });
+/**
+ * A tenant account that cannot be used: `account_removed` — no such account (any more): a number bought
+ * on it is detached; `credentials_missing` — the account exists but its secret is gone.
+ */
+export const missingCredentials = (provider: string, reason: 'account_removed' | 'credentials_missing' = 'account_removed') =>
+  new AppError('NOT_FOUND', `No ${provider} credentials found. Please add provider credentials first.`, { provider, reason });
+
+/** Whether an error says the tenant account asked for does not exist (a number bought on it is detached). */
+export const isAccountMissing = (err: unknown): boolean => err instanceof AppError && err.code === 'NOT_FOUND' && err.details?.reason === 'account_removed';

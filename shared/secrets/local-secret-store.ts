@@ -12,6 +12,7 @@ import {
   assertValidSecretId,
   assertValidSecretValue,
   SecretNotFoundError,
+  versionNumber,
   type SecretStore,
 } from './secret-store.js';
 
@@ -86,6 +87,37 @@ export class LocalSecretStore implements SecretStore {
       if (old.length) await this.save(secret);
       return old.length;
     });
+  }
+
+  async disableVersion(name: string, version: string): Promise<void> {
+    assertValidSecretId(name);
+    const wanted = versionNumber(version);
+    await this.locked(name, async () => {
+      const secret = await this.load(name);
+      const found = secret?.versions.find((v) => v.version === wanted);
+      if (!secret || !found || found.state !== 'ENABLED') return;
+      found.state = 'DISABLED';
+      await this.save(secret);
+    });
+  }
+
+  async disableVersionsBefore(name: string, version: string): Promise<number> {
+    assertValidSecretId(name);
+    const newest = versionNumber(version);
+    return this.locked(name, async () => {
+      const secret = await this.load(name);
+      if (!secret) return 0;
+      const old = secret.versions.filter((v) => v.state === 'ENABLED' && v.version < newest);
+      for (const v of old) v.state = 'DISABLED';
+      if (old.length) await this.save(secret);
+      return old.length;
+    });
+  }
+
+  /** Each version's number and state (tests: what a rotation left enabled). */
+  async versions(name: string): Promise<{ version: number; state: string }[]> {
+    assertValidSecretId(name);
+    return ((await this.load(name))?.versions ?? []).map(({ version, state }) => ({ version, state }));
   }
 
   async delete(name: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   assertValidSecretValue,
   crc32c,
   SecretNotFoundError,
+  versionNumber,
   type SecretStore,
 } from './secret-store.js';
 
@@ -28,6 +29,8 @@ export interface SecretManagerStoreOptions {
 /** gRPC status codes the adapter distinguishes (REST errors carry them too, parsed from `error.status`). */
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+const PERMISSION_DENIED = 7;
+const FAILED_PRECONDITION = 9;
 
 function errorCode(err: unknown): { code?: unknown; httpStatusCode?: unknown } {
   return err && typeof err === 'object' ? (err as { code?: unknown; httpStatusCode?: unknown }) : {};
@@ -35,6 +38,10 @@ function errorCode(err: unknown): { code?: unknown; httpStatusCode?: unknown } {
 export function isNotFound(err: unknown): boolean {
   const { code, httpStatusCode } = errorCode(err);
   return code === NOT_FOUND || (typeof code !== 'number' && httpStatusCode === 404) || code === 404;
+}
+export function isPermissionDenied(err: unknown): boolean {
+  const { code, httpStatusCode } = errorCode(err);
+  return code === PERMISSION_DENIED || (typeof code !== 'number' && httpStatusCode === 403) || code === 403;
 }
 export function isAlreadyExists(err: unknown): boolean {
   const { code, httpStatusCode } = errorCode(err);
@@ -101,6 +108,9 @@ export class SecretManagerStore implements SecretStore {
     assertValidLabels(labels);
     const client = await this.client();
     const parent = `projects/${this.projectId}`;
+    // A caller that may only add versions to an existing secret (the Somos token state: Terraform
+    // creates it, the functions may not create secrets) is refused the creation, not told it exists.
+    let createRefused: unknown;
     try {
       await client.createSecret({
         parent,
@@ -109,13 +119,21 @@ export class SecretManagerStore implements SecretStore {
       });
       this.log.info('secret created', { resource: name });
     } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
+      if (isPermissionDenied(err)) createRefused = err;
+      else if (!isAlreadyExists(err)) throw err;
     }
     const data = Buffer.from(value, 'utf8');
-    const [version] = await client.addSecretVersion({
-      parent: this.secretPath(name),
-      payload: { data, dataCrc32c: crc32c(data) },
-    });
+    let version;
+    try {
+      [version] = await client.addSecretVersion({
+        parent: this.secretPath(name),
+        payload: { data, dataCrc32c: crc32c(data) },
+      });
+    } catch (err) {
+      // No such secret, and not allowed to create it: the creation's refusal is the real answer.
+      if (createRefused && (isNotFound(err) || isPermissionDenied(err))) throw createRefused;
+      throw err;
+    }
     if (!version.name) throw new Error(`secret ${name}: addSecretVersion returned no version name`);
     this.log.info('secret version added', { resource: name, version: version.name });
     return version.name;
@@ -130,6 +148,28 @@ export class SecretManagerStore implements SecretStore {
       .sort((a, b) => Number(b.name!.split('/').pop()) - Number(a.name!.split('/').pop()));
     for (const version of newestFirst.slice(keep)) await client.destroySecretVersion({ name: version.name! });
     return Math.max(0, newestFirst.length - keep);
+  }
+
+  async disableVersion(name: string, version: string): Promise<void> {
+    assertValidSecretId(name);
+    const client = await this.client();
+    try {
+      await client.disableSecretVersion({ name: `${this.secretPath(name)}/versions/${versionNumber(version)}` });
+      this.log.info('secret version disabled', { resource: name, version: versionNumber(version) });
+    } catch (err) {
+      // Destroyed (or gone with its secret): nothing left to disable. Disabling a disabled version is no error.
+      if (!isNotFound(err) && errorCode(err).code !== FAILED_PRECONDITION) throw err;
+    }
+  }
+
+  async disableVersionsBefore(name: string, version: string): Promise<number> {
+    assertValidSecretId(name);
+    const newest = versionNumber(version);
+    const client = await this.client();
+    const [versions] = await client.listSecretVersions({ parent: this.secretPath(name), filter: 'state:ENABLED' });
+    const older = versions.filter((v) => v.name && (v.state === 'ENABLED' || v.state === 1) && Number(v.name.split('/').pop()) < newest);
+    for (const v of older) await this.disableVersion(name, v.name!);
+    return older.length;
   }
 
   async delete(name: string): Promise<void> {

@@ -15,6 +15,23 @@ export interface SecretStore {
    * state, would otherwise grow a billed version each time); returns how many were destroyed.
    */
   pruneVersions?(name: string, keep: number): Promise<number>;
+  /**
+   * Disables one version (`put`'s answer, or its number): `access` reads the newest version still
+   * enabled. No error when it is already disabled or destroyed.
+   */
+  disableVersion?(name: string, version: string): Promise<void>;
+  /**
+   * Disables the enabled versions older than `version` (a rotation, once the new one works: a newer
+   * version added meanwhile is left alone); returns how many were disabled.
+   */
+  disableVersionsBefore?(name: string, version: string): Promise<number>;
+}
+
+/** The number of a version given as put()'s resource name (…/versions/3) or as the number itself. */
+export function versionNumber(version: string): number {
+  const n = Number(version.split('/').pop());
+  if (!Number.isInteger(n) || n < 1) throw new InvalidSecretError(`not a secret version: ${JSON.stringify(version.slice(0, 80))}`);
+  return n;
 }
 
 export class SecretNotFoundError extends Error {
@@ -138,6 +155,30 @@ export function withCache(store: SecretStore, ttlMs = 30_000, now: () => number 
       }
     },
     ...(store.pruneVersions ? { pruneVersions: (name: string, keep: number) => store.pruneVersions!(name, keep) } : {}),
+    ...(store.disableVersion
+      ? {
+          async disableVersion(name: string, version: string) {
+            invalidate(name);
+            try {
+              await store.disableVersion!(name, version);
+            } finally {
+              invalidate(name);
+            }
+          },
+        }
+      : {}),
+    ...(store.disableVersionsBefore
+      ? {
+          async disableVersionsBefore(name: string, version: string) {
+            invalidate(name);
+            try {
+              return await store.disableVersionsBefore!(name, version);
+            } finally {
+              invalidate(name);
+            }
+          },
+        }
+      : {}),
     async delete(name) {
       invalidate(name);
       try {

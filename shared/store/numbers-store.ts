@@ -276,9 +276,19 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
           issues: [{ path: 'query.q', message: 'cannot be combined with tag' }],
         });
       }
+      if (filters.agentId && (filters.tag || filters.q)) {
+        throw new AppError('VALIDATION_ERROR', `agentId cannot be combined with ${filters.tag ? 'tag' : 'q'}; use one of them`, {
+          issues: [{ path: 'query.agentId', message: `cannot be combined with ${filters.tag ? 'tag' : 'q'}` }],
+        });
+      }
       let query: Query = firestore.collection(paths.numbers(tenantId));
-      for (const field of ['provider', 'status', 'locationId', 'purpose', 'agentId', 'accountId', 'orderId', 'externalRef'] as const) {
+      for (const field of ['provider', 'status', 'locationId', 'purpose', 'accountId', 'orderId', 'externalRef'] as const) {
         if (filters[field]) query = query.where(field, '==', filters[field]);
+      }
+      if (filters.agentId) {
+        // The agent's numbers: the one it answers (agentId) and those it calls from (outboundAgentIds).
+        const { Filter } = await import('@google-cloud/firestore');
+        query = query.where(Filter.or(Filter.where('agentId', '==', filters.agentId), Filter.where('outboundAgentIds', 'array-contains', filters.agentId)));
       }
       if (filters.tag) query = query.where('tags', 'array-contains', filters.tag);
       if (filters.q) query = query.where('searchTokens', 'array-contains', filters.q.toLowerCase().replace(/^\+/, ''));

@@ -19,7 +19,7 @@ interface FakeVersion {
   version: number;
   data: Buffer;
   createTime: string;
-  state?: 'ENABLED' | 'DESTROYED';
+  state?: 'ENABLED' | 'DISABLED' | 'DESTROYED';
 }
 interface FakeSecret {
   labels: Record<string, string>;
@@ -46,6 +46,7 @@ const routes = {
   access: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions/${SEGMENT}:access$`),
   versions: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions$`),
   destroy: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions/${SEGMENT}:destroy$`),
+  disable: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}/versions/${SEGMENT}:disable$`),
   secret: new RegExp(`^/v1/projects/${SEGMENT}/secrets/${SEGMENT}$`),
 };
 
@@ -124,7 +125,9 @@ export async function startFakeSecretManager(): Promise<FakeSecretManager> {
       const [, project, secretId, versionId] = m;
       const secret = secrets.get(`${project}/${secretId}`);
       const version =
-        versionId === 'latest' ? secret?.versions.at(-1) : secret?.versions.find((v) => String(v.version) === versionId);
+        versionId === 'latest'
+          ? secret?.versions.filter((v) => (v.state ?? 'ENABLED') === 'ENABLED').at(-1)
+          : secret?.versions.find((v) => String(v.version) === versionId);
       if (!secret || !version) {
         return sendError(res, 404, 'NOT_FOUND', `Secret Version [projects/${project}/secrets/${secretId}/versions/${versionId}] not found.`);
       }
@@ -154,6 +157,15 @@ export async function startFakeSecretManager(): Promise<FakeSecretManager> {
       version.state = 'DESTROYED';
       version.data = Buffer.alloc(0);
       return sendJson(res, { name: `projects/${project}/secrets/${secretId}/versions/${versionId}`, state: 'DESTROYED' });
+    }
+
+    if (req.method === 'POST' && (m = routes.disable.exec(path))) {
+      const [, project, secretId, versionId] = m;
+      const version = secrets.get(`${project}/${secretId}`)?.versions.find((v) => String(v.version) === versionId);
+      if (!version) return sendError(res, 404, 'NOT_FOUND', `Secret Version [${versionId}] not found.`);
+      if (version.state === 'DESTROYED') return sendError(res, 400, 'FAILED_PRECONDITION', `Secret Version [${versionId}] is destroyed.`);
+      version.state = 'DISABLED';
+      return sendJson(res, { name: `projects/${project}/secrets/${secretId}/versions/${versionId}`, state: 'DISABLED' });
     }
 
     if (req.method === 'DELETE' && (m = routes.secret.exec(path))) {

@@ -262,7 +262,10 @@ describe('buy, list, update, release', () => {
     expect(released.body.releasedAt).toBeTruthy();
     expect(expectEnvelope(await admin.delete(`/v1/numbers/${id}`), 409, 'CONFLICT').message).toMatch(/released/);
     expect(expectEnvelope(await member.patch(`/v1/numbers/${id}`, { displayName: 'x' }), 409, 'CONFLICT').message).toMatch(/released/);
-    // The tenant may buy it again later: the claim went with the release.
+    // The claim went with the release, but the provider holds a released number back while it ages:
+    // not at once, but once it is back in stock the tenant may buy it again.
+    expectEnvelope(await buy(member, candidate!.phoneNumber, {}, newKey()), 409, 'CONFLICT');
+    stack.twilio!.advanceClock(31 * 24 * 3600_000);
     expect((await buy(member, candidate!.phoneNumber, {}, newKey())).status).toBe(201);
   });
 });

@@ -316,7 +316,10 @@ describe('account numbers', () => {
     expect(del.body).toBeUndefined();
     expectError(await call(one), 404);
     expectError(await call(one, { method: 'DELETE' }), 404);
-    // Back in stock.
+    // An unrented number ages: out of stock (not listed, not for rent) for 30 sandbox days, then back in stock.
+    expect(((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects as SearchObject[])[0]!.number).not.toBe(n.number);
+    expectError(await buy(n.number, B), 400, /not available/);
+    sandbox.advanceClock(30 * 24 * 3600_000);
     expect(((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects as SearchObject[])[0]!.number).toBe(n.number);
   });
 

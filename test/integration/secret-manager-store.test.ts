@@ -80,6 +80,25 @@ describe('SecretManagerStore (real client, REST fallback) against a fake Secret 
     expect(await store.pruneVersions('pruned-state', 2)).toBe(0);
   });
 
+  it('disables versions for a rotation: latest is the newest enabled one; older ones go once the new one works', async () => {
+    const v1 = await store.put('rotated-credentials', 'old');
+    const v2 = await store.put('rotated-credentials', 'new');
+    // A new version that did not work is disabled: the old one is read again.
+    await store.disableVersion('rotated-credentials', v2);
+    expect(await store.access('rotated-credentials')).toBe('old');
+    const v3 = await store.put('rotated-credentials', 'newer');
+    const v4 = await store.put('rotated-credentials', 'newest (added meanwhile)');
+    // The versions before v3 are disabled; v4, added after it, is left alone.
+    expect(await store.disableVersionsBefore('rotated-credentials', v3)).toBe(1);
+    const disabled = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith(':disable')).map((r) => r.path.split('/').pop());
+    expect(disabled).toEqual(['2:disable', '1:disable']);
+    expect(fake.secrets.get(`${PROJECT}/rotated-credentials`)?.versions.map((v) => v.state ?? 'ENABLED')).toEqual(['DISABLED', 'DISABLED', 'ENABLED', 'ENABLED']);
+    expect(await store.access('rotated-credentials')).toBe('newest (added meanwhile)');
+    // Disabling again (or a destroyed version) is no error.
+    await expect(store.disableVersion('rotated-credentials', v1)).resolves.toBeUndefined();
+    expect(v4).toMatch(/versions\/4$/);
+  });
+
   it('access of a secret that never existed throws SecretNotFoundError', async () => {
     const err = await store.access('never-created').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretNotFoundError);

@@ -220,6 +220,12 @@ describe('orders, requirements and webhooks (real client)', () => {
     await telnyx.release(updated.providerNumberId);
     expect(await telnyx.findOwned(n!.phoneNumber)).toBeUndefined();
     await expect(telnyx.release(updated.providerNumberId)).resolves.toBeUndefined(); // 404 → released
+    // A deleted number ages: not offered, not orderable, for 30 sandbox days.
+    const near = { country: 'US', type: 'local' as const, contains: n!.phoneNumber.slice(-7), limit: 5 };
+    expect((await telnyx.search(near)).map((x) => x.phoneNumber)).not.toContain(n!.phoneNumber);
+    await expect(telnyx.purchase({ phoneNumber: n!.phoneNumber })).rejects.toMatchObject({ message: expect.stringMatching(/no longer available/) });
+    sandbox.advanceClock(30 * 24 * 3600_000);
+    expect((await telnyx.search(near)).map((x) => x.phoneNumber)).toContain(n!.phoneNumber);
   });
 
   it('FR local: no group → Telnyx-style 422; full regulatory flow; then the order goes through', async () => {

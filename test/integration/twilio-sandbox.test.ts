@@ -339,7 +339,7 @@ describe('IncomingPhoneNumbers update, release and list', () => {
     expect((await call(path)).body.voice_url).toBeNull();
   });
 
-  it('releases with 204, then 404, and the number returns to inventory', async () => {
+  it('releases with 204, then 404; the number ages out of stock (30 sandbox days) before it returns to inventory', async () => {
     const n = await firstAvailable('AreaCode=404&PageSize=1');
     const bought = (await purchase({ PhoneNumber: n.phone_number })).body as Incoming;
     const path = `${acct()}/IncomingPhoneNumbers/${bought.sid}.json`;
@@ -350,6 +350,13 @@ describe('IncomingPhoneNumbers update, release and list', () => {
     expect(del.body).toBeUndefined();
     expectError(await call(path), 404, 20404);
     expectError(await call(path, { method: 'DELETE' }), 404, 20404);
+    // Released numbers age: neither listed nor sold (to anyone) until the aging period has passed.
+    expect((await search(contains)).body.available_phone_numbers).toHaveLength(0);
+    expectError(await purchase({ PhoneNumber: n.phone_number }, B), 400, 21422);
+    sandbox.advanceClock(29 * 24 * 3600_000);
+    expect((await search(contains)).body.available_phone_numbers).toHaveLength(0);
+    const clock = await fetch(`${sandbox.url}/__sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: 24 * 3600_000 }) });
+    expect(await clock.json()).toMatchObject({ agingMs: 30 * 24 * 3600_000 });
     expect((await search(contains)).body.available_phone_numbers).toHaveLength(1);
   });
 

@@ -286,13 +286,16 @@ describe('POST /number/update and /number/cancel, GET /account/numbers', () => {
     expect((await update({ country: 'GB', msisdn: '447400000000' })).status).toBe(420);
   });
 
-  it('cancel: 200, then 420; the number goes back to the inventory', async () => {
+  it('cancel: 200, then 420; the number ages out of stock (30 sandbox days), then goes back to the inventory', async () => {
     const n = await first({ country: 'US', pattern: '1404' });
     await buy(n);
     expect((await cancel(n, B)).status).toBe(420);
     expect((await cancel(n)).body).toEqual({ 'error-code': '200', 'error-code-label': 'success' });
     expect((await cancel(n)).body).toEqual({ 'error-code': '420', 'error-code-label': 'method failed' });
     expect((await owned()).body).toEqual({ count: 0 });
+    expect((await search({ country: 'US', pattern: n.msisdn, search_pattern: '1' })).body.count).toBe(0);
+    expect((await buy(n, B)).status).toBe(420);
+    sandbox.advanceClock(30 * 24 * 3600_000);
     expect((await search({ country: 'US', pattern: n.msisdn, search_pattern: '1' })).body.count).toBe(1);
   });
 

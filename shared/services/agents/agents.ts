@@ -29,8 +29,12 @@ export interface AgentInput {
   assistantId?: string | null;
 }
 
-/** The held number for an E.164, read inside the transaction; 404/400/409 when it cannot serve this agent. */
-async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, agentId: string, e164: string, field: string) {
+/**
+ * The held number for an E.164, read inside the transaction; 404/400/409 when it cannot serve this
+ * agent. One agent answers a number (inbound); any number of agents may call from it (outbound caller ID).
+ */
+async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, agentId: string, e164: string, side: 'inbound' | 'outbound') {
+  const field = `${side}Phone`;
   const claim = await tx.get(db.doc(paths.numberClaim(tenantId, e164)));
   const snap = claim.exists ? await tx.get(db.doc(paths.number(tenantId, claim.get('numberId')))) : undefined;
   const number = snap?.data() as NumberRecord | undefined;
@@ -42,14 +46,42 @@ async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, ag
       issues: [{ path: `body.${field}`, message: `number is ${number.status}` }],
     });
   }
-  if (number.agentId && number.agentId !== agentId) {
-    throw conflict(`${e164} already serves another agent`, { agentId: number.agentId, field });
+  if (side === 'inbound' && number.agentId && number.agentId !== agentId) {
+    // Another agent answers it — unless that agent only calls from it (a record from before outbound
+    // caller IDs could be shared named every agent using a number in agentId).
+    const other = (await tx.get(db.doc(`tenants/${tenantId}/agents/${number.agentId}`))).data() as AgentRecord | undefined;
+    if (other?.inboundNumberId === number.id) {
+      throw conflict(`${e164} already answers for another agent; a number answers for one agent (its outbound caller ID may be shared)`, {
+        agentId: number.agentId,
+        field,
+      });
+    }
   }
   return number;
 }
 
+/** A number's agent fields once `agentId`'s use of it is `use` (the agent that answers it; those that call from it). */
+function withAgentUse(number: NumberRecord, agentId: string, use: { inbound: boolean; outbound: boolean }): NumberRecord {
+  const callers = new Set(number.outboundAgentIds ?? []);
+  let answering = number.agentId;
+  if (use.inbound) {
+    // An older record's agentId may name an agent that only calls from the number (usableNumber checked): it stays a caller.
+    if (answering && answering !== agentId) callers.add(answering);
+    answering = agentId;
+  } else if (answering === agentId) {
+    answering = undefined;
+  }
+  if (use.outbound) callers.add(agentId);
+  else callers.delete(agentId);
+  const { agentId: _answering, outboundAgentIds: _callers, ...rest } = number;
+  return { ...rest, ...(answering ? { agentId: answering } : {}), ...(callers.size ? { outboundAgentIds: [...callers].sort() } : {}) };
+}
+
+const sameAgents = (a: NumberRecord, b: NumberRecord) =>
+  a.agentId === b.agentId && (a.outboundAgentIds ?? []).join() === (b.outboundAgentIds ?? []).join();
+
 /**
- * Applies an agent's phone references and keeps each number's agentId in step, all in one
+ * Applies an agent's phone references and keeps each number's agent fields in step, all in one
  * transaction: all reads first (agent, claims, numbers), then the writes.
  */
 async function linkNumbers(
@@ -71,31 +103,31 @@ async function linkNumbers(
       delete next[`${side}NumberId`];
       continue;
     }
-    const number = wanted.get(value) ?? (await usableNumber(tx, db, after.tenantId, after.id, value, `${side}Phone`));
+    // The same number on both sides is checked as the inbound one (the stricter rule).
+    const number = wanted.get(value) ?? (await usableNumber(tx, db, after.tenantId, after.id, value, side));
     wanted.set(value, number);
     next[`${side}Phone`] = value;
     next[`${side}NumberId`] = number.id;
   }
-  const previous = new Set([before?.inboundNumberId, before?.outboundNumberId].filter(Boolean) as string[]);
-  const current = new Set([next.inboundNumberId, next.outboundNumberId].filter(Boolean) as string[]);
-  const released: NumberRecord[] = [];
-  for (const id of previous) {
-    if (current.has(id)) continue;
+  const touched = new Map<string, NumberRecord>([...wanted.values()].map((n) => [n.id, n]));
+  for (const id of [before?.inboundNumberId, before?.outboundNumberId, next.inboundNumberId, next.outboundNumberId]) {
+    if (!id || touched.has(id)) continue;
     const snap = await tx.get(db.doc(paths.number(after.tenantId, id)));
-    if (snap.exists) released.push(snap.data() as NumberRecord);
+    if (snap.exists) touched.set(id, snap.data() as NumberRecord);
   }
   // Writes.
-  for (const number of wanted.values()) {
-    if (number.agentId === after.id) continue;
-    const linked = { ...number, agentId: after.id, updatedAt: now };
-    tx.set(db.doc(paths.number(after.tenantId, number.id)), linked);
-    recordAudit(db, tx, after.tenantId, audit, { action: 'numbers.assign_agent', resource: `numbers/${number.id}`, before: number, after: linked });
-  }
-  for (const number of released) {
-    if (number.agentId !== after.id) continue;
-    const { agentId: _gone, ...unlinked } = number;
-    tx.set(db.doc(paths.number(after.tenantId, number.id)), { ...unlinked, updatedAt: now });
-    recordAudit(db, tx, after.tenantId, audit, { action: 'numbers.unassign_agent', resource: `numbers/${number.id}`, before: number, after: unlinked });
+  for (const number of touched.values()) {
+    const use = { inbound: next.inboundNumberId === number.id, outbound: next.outboundNumberId === number.id };
+    const changed = withAgentUse(number, after.id, use);
+    if (sameAgents(changed, number)) continue;
+    const written = { ...changed, updatedAt: now };
+    tx.set(db.doc(paths.number(after.tenantId, number.id)), written);
+    recordAudit(db, tx, after.tenantId, audit, {
+      action: use.inbound || use.outbound ? 'numbers.assign_agent' : 'numbers.unassign_agent',
+      resource: `numbers/${number.id}`,
+      before: number,
+      after: written,
+    });
   }
   return next;
 }
@@ -121,6 +153,9 @@ async function syncVapiAssistants(deps: AgentDeps, agent: AgentRecord, audit: Au
   for (const numberId of new Set([agent.inboundNumberId, agent.outboundNumberId].filter(Boolean) as string[])) {
     const number = await deps.numbers.get(agent.tenantId, numberId);
     if (number?.provider !== 'vapi' || !number.providerNumberId || (number.vapi?.assistantId ?? null) === (agent.assistantId ?? null)) continue;
+    // The assistant answers the number's calls: set by the agent that answers it (or its only caller when none does), never by one of several callers.
+    const answers = number.agentId === agent.id || (!number.agentId && (number.outboundAgentIds ?? []).every((id) => id === agent.id));
+    if (!answers) continue;
     const vapi = await deps.providers.forAccount(agent.tenantId, 'vapi', number.accountId);
     await vapi.update(number.providerNumberId, { assistantId: agent.assistantId ?? null });
     await deps.numbers.update(agent.tenantId, number.id, 'numbers.assistant_from_agent', audit, (current) => {
@@ -168,7 +203,7 @@ export function deleteAgent(deps: Pick<Deps, 'db' | 'now'>) {
     });
 }
 
-/** For a forced release: detaches the number from its agent inside the release transaction. */
+/** For a forced release: detaches the number from every agent that answers or calls from it, inside the release transaction. */
 export async function detachNumberFromAgent(
   tx: Transaction,
   db: Firestore,
@@ -176,18 +211,21 @@ export async function detachNumberFromAgent(
   audit: AuditContext,
   now: string,
 ): Promise<void> {
-  if (!number.agentId) return;
-  const ref = db.doc(`tenants/${number.tenantId}/agents/${number.agentId}`);
-  const snap = await tx.get(ref);
-  if (!snap.exists) return;
-  const agent = snap.data() as AgentRecord;
-  const next: AgentRecord = { ...agent, updatedAt: now };
-  for (const side of ['inbound', 'outbound'] as const) {
-    if (next[`${side}NumberId`] === number.id) {
-      delete next[`${side}NumberId`];
-      delete next[`${side}Phone`];
-    }
+  const ids = [...new Set([number.agentId, ...(number.outboundAgentIds ?? [])].filter(Boolean) as string[])];
+  const agents: AgentRecord[] = [];
+  for (const id of ids) {
+    const snap = await tx.get(db.doc(`tenants/${number.tenantId}/agents/${id}`));
+    if (snap.exists) agents.push(snap.data() as AgentRecord);
   }
-  tx.set(ref, next);
-  recordAudit(db, tx, number.tenantId, audit, { action: 'agents.number_released', resource: `agents/${agent.id}`, before: agent, after: next });
+  for (const agent of agents) {
+    const next: AgentRecord = { ...agent, updatedAt: now };
+    for (const side of ['inbound', 'outbound'] as const) {
+      if (next[`${side}NumberId`] === number.id) {
+        delete next[`${side}NumberId`];
+        delete next[`${side}Phone`];
+      }
+    }
+    tx.set(db.doc(`tenants/${number.tenantId}/agents/${agent.id}`), next);
+    recordAudit(db, tx, number.tenantId, audit, { action: 'agents.number_released', resource: `agents/${agent.id}`, before: agent, after: next });
+  }
 }

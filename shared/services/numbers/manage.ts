@@ -5,11 +5,13 @@ import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { assertTransition, type NumberRecord, type ProviderChangeIntent } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
-import type { NumberProviderName } from '../../providers/registry.js';
+import { isAccountMissing, PLATFORM_ACCOUNT_ID, type NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderCapabilities, type UpdateRequest } from '../../providers/types.js';
 import { assertRoutingSupported, inboundRelayUrl } from './routing.js';
 import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
+import { providerAccountsCollection } from '../accounts/provider-accounts.js';
+import { isNumberId } from '../../api/schemas.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;
 const vapiFields = ['assistantId', 'serverUrl', 'fallbackNumber'] as const;
@@ -28,6 +30,43 @@ function assertSettled(record: NumberRecord): void {
   if (record.status === 'error') {
     throw new AppError('CONFLICT', 'This number is in error and cannot be changed', { status: record.status, statusReason: record.statusReason });
   }
+}
+
+/**
+ * A number named in a path: its id, or the E.164 of the number the tenant holds now (404 when it holds
+ * no such number: a released one is found by its id only).
+ */
+export async function resolveNumberRef(deps: Pick<Deps, 'numbers'>, tenantId: string, ref: string): Promise<NumberRecord> {
+  if (isNumberId(ref)) return deps.numbers.require(tenantId, ref);
+  const held = await deps.numbers.findHeld(tenantId, ref);
+  if (!held) throw new AppError('NOT_FOUND', `This tenant holds no number ${ref}`, { phoneNumber: ref });
+  return held;
+}
+
+/**
+ * The provider client of a stored number's account. A number whose own account was removed
+ * (DELETE /v1/provider-accounts/{id}?force=true) is detached: a 409 that says how to get it back.
+ */
+async function providerFor(deps: ManageDeps, number: NumberRecord, doing: 'change' | 'release'): Promise<NumberProvider> {
+  try {
+    return await deps.providers.forAccount(number.tenantId, number.provider as NumberProviderName, number.accountId);
+  } catch (err) {
+    if (isAccountMissing(err) && number.accountId !== PLATFORM_ACCOUNT_ID) throw detached(number, doing);
+    throw err;
+  }
+}
+
+export function detached(number: NumberRecord, doing: 'change' | 'release'): AppError {
+  const { provider } = number;
+  const what =
+    doing === 'release'
+      ? `release it at ${provider} from here; add the same ${provider} account again (same credentials’ account id) to re-attach it and release it there, or release it from our records only with DELETE /v1/numbers/${number.id}?recordsOnly=true`
+      : `change it at ${provider}; add the same ${provider} account again (same credentials’ account id) to re-attach it`;
+  return new AppError(
+    'CONFLICT',
+    `The ${provider} account this number was bought on (${number.accountId}) was removed, so we cannot ${what}. ${provider} still holds and bills ${number.phoneNumber} until it is released there.`,
+    { reason: 'account_detached', provider, accountId: number.accountId, numberId: number.id },
+  );
 }
 
 /** What the provider must be told for a change; local-only fields (tags, location, status…) need no call. */
@@ -95,7 +134,7 @@ export function updateNumber(deps: ManageDeps) {
     const touchesProvider = providerFields.some((key) => key in changes);
     let provider: NumberProvider | undefined;
     if (touchesProvider) {
-      provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
+      provider = await providerFor(deps, current, 'change');
       assertRoutingSupported(current.provider, provider.capabilities, {
         webhookUrl: changes.webhookUrl === undefined ? current.webhookUrl : changes.webhookUrl,
         applicationId: changes.applicationId,
@@ -202,31 +241,44 @@ export function releaseNumber(deps: ManageDeps) {
       /** A bulk item's goal is a released number, so one already released (by an earlier call, or a
        *  concurrent item for the same number) is its result, not a conflict. */
       releasedIsDone?: boolean;
+      /** A detached number (its account was removed): drop it from our records without the provider. */
+      recordsOnly?: boolean;
     },
     audit: AuditContext,
   ): Promise<NumberRecord> => {
     const current = await deps.numbers.require(tenantId, id);
     if (options.releasedIsDone && current.status === 'released') return current;
     assertSettled(current);
-    if (current.agentId && !options.force) {
-      throw new AppError('CONFLICT', 'An agent uses this number; detach it first or release with ?force=true (which clears the agent’s reference)', {
-        agentId: current.agentId,
+    const agents = [current.agentId, ...(current.outboundAgentIds ?? [])].filter(Boolean) as string[];
+    if (agents.length && !options.force) {
+      throw new AppError('CONFLICT', 'An agent uses this number; detach it first or release with ?force=true (which clears the agents’ references)', {
+        ...(current.agentId ? { agentId: current.agentId } : {}),
+        ...(current.outboundAgentIds?.length ? { outboundAgentIds: current.outboundAgentIds } : {}),
       });
     }
-    if (current.providerNumberId) {
-      const provider = await deps.providers.forAccount(tenantId, current.provider as NumberProviderName, current.accountId);
+    let statusReason: string | undefined;
+    if (options.recordsOnly) {
+      const attached = current.accountId === PLATFORM_ACCOUNT_ID || !!(await providerAccountsCollection(deps.db).get(tenantId, current.accountId));
+      if (attached) {
+        throw new AppError('VALIDATION_ERROR', `recordsOnly is only for numbers whose provider account was removed; this one is released at ${current.provider} as usual (leave recordsOnly out)`, {
+          issues: [{ path: 'query.recordsOnly', message: 'the number’s account is attached' }],
+        });
+      }
+      statusReason = `Released from our records only: its ${current.provider} account (${current.accountId}) was removed, so ${current.provider} still holds and bills ${current.phoneNumber} until it is released there`;
+    } else if (current.providerNumberId) {
+      const provider = await providerFor(deps, current, 'release');
       await provider.release(current.providerNumberId); // 404 at the provider counts as released
     }
     const now = deps.now().toISOString();
     return deps.numbers.update(
       tenantId,
       id,
-      'numbers.release',
+      options.recordsOnly ? 'numbers.release_records_only' : 'numbers.release',
       audit,
       (latest) => {
         if (latest.status === 'released') return latest; // a concurrent release got there first
         assertTransition(latest.status, 'released');
-        const { agentId: _agent, providerChange: _change, ...rest } = latest;
+        const { agentId: _agent, outboundAgentIds: _callers, providerChange: _change, ...rest } = latest;
         return {
           ...rest,
           status: 'released',
@@ -235,6 +287,7 @@ export function releaseNumber(deps: ManageDeps) {
           releasedAt: now,
           updatedAt: now,
           ...(options.reason ? { releaseReason: options.reason } : {}),
+          ...(statusReason ? { statusReason } : {}),
         };
       },
       (tx, firestore, before) => detachNumberFromAgent(tx, firestore, before, audit, now),

@@ -3,10 +3,56 @@ import type { SearchAvailableQuery, AvailableNumbersResponse } from '../../api/s
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import type { SearchCriteria } from '../../providers/types.js';
+import { paths } from '../../store/firestore.js';
 
 type Query = z.infer<typeof SearchAvailableQuery>;
+type SearchDeps = Pick<Deps, 'providers' | 'db' | 'config' | 'now'>;
 
-export function searchAvailable(deps: Pick<Deps, 'providers'>) {
+/** Firestore's limit on the values of one `in` filter. */
+const IN_LIMIT = 30;
+
+/**
+ * The numbers among `found` this tenant released at this provider within the last
+ * RELEASE_QUARANTINE_DAYS: indexed reads of its released number records (provider, status released,
+ * phoneNumber in the found ones, releasedAt after the cut-off), 30 numbers a read.
+ */
+async function quarantined(deps: SearchDeps, tenantId: string, provider: string, found: readonly { phoneNumber: string }[]): Promise<Set<string>> {
+  const days = deps.config.RELEASE_QUARANTINE_DAYS;
+  const numbers = [...new Set(found.map((n) => n.phoneNumber))];
+  if (!days || !numbers.length) return new Set();
+  const since = new Date(deps.now().getTime() - days * 86_400_000).toISOString();
+  const firestore = await deps.db();
+  const reads = [];
+  for (let i = 0; i < numbers.length; i += IN_LIMIT) {
+    reads.push(
+      firestore
+        .collection(paths.numbers(tenantId))
+        .where('provider', '==', provider)
+        .where('status', '==', 'released')
+        .where('phoneNumber', 'in', numbers.slice(i, i + IN_LIMIT))
+        .where('releasedAt', '>', since)
+        .select('phoneNumber')
+        .get(),
+    );
+  }
+  return new Set((await Promise.all(reads)).flatMap((snap) => snap.docs.map((doc) => doc.get('phoneNumber') as string)));
+}
+
+/**
+ * Numbers for sale at a provider, less those this tenant released within the quarantine
+ * (RELEASE_QUARANTINE_DAYS): a number let go is not offered straight back to the tenant that let it go.
+ */
+export function searchAvailable(deps: SearchDeps) {
+  return async (tenantId: string, query: Query): Promise<z.infer<typeof AvailableNumbersResponse>> => {
+    const result = await searchAtProvider(deps)(tenantId, query);
+    const held = await quarantined(deps, tenantId, query.provider, result.data);
+    if (!held.size) return result;
+    const data = result.data.filter((n) => !held.has(n.phoneNumber));
+    return { ...result, data, count: data.length, quarantined: result.data.length - data.length };
+  };
+}
+
+function searchAtProvider(deps: SearchDeps) {
   return async (tenantId: string, query: Query): Promise<z.infer<typeof AvailableNumbersResponse>> => {
     const { provider } = await deps.providers.forTenant(tenantId, query.provider, query.accountId);
     const supported = provider.capabilities;
