@@ -15,11 +15,17 @@ export interface ParsedMessage {
   media: { url: string; contentType?: string }[];
 }
 
-/** E.164 of a number as a provider wrote it: with or without `+`, else the string as sent. */
+/**
+ * E.164 of a number as a provider wrote it: with or without `+`, else the string as sent. Digits
+ * need no parsing (E.164 is `+` and the digits): libphonenumber (≈25 ms to load) is only loaded for
+ * anything else, which providers do not send for numbers.
+ */
 export function providerNumber(raw: string | undefined): string {
   const value = (raw ?? '').trim();
   if (!value) return '';
-  if (/^\d{6,15}$/.test(value)) return toE164(`+${value}`) ?? value;
+  const digits = /^\+?([1-9]\d{6,14})$/.exec(value)?.[1];
+  if (digits) return `+${digits}`;
+  if (/^\d+$/.test(value)) return value; // a short code, or a number with a leading 0: kept as sent
   return toE164(value) ?? value;
 }
 
