@@ -18,6 +18,8 @@ export interface ApiCall {
   permission: string;
   resource: string;
   allowed: boolean | 'condition-doubt';
+  /** The role (and Terraform address) that granted it. */
+  grantedBy?: string;
   at: number;
 }
 

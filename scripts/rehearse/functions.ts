@@ -335,6 +335,9 @@ export class FunctionHost {
     child.once('exit', (code, signal) => {
       proc.exited = signal ? `signal ${signal}` : `code ${code}`;
     });
+    child.once('error', (err) => {
+      proc.exited = `could not be spawned: ${err.message} (cwd ${this.options.workspace})`;
+    });
     // Cloud Run's startup probe: the port accepts connections.
     const deadline = Date.now() + 30_000;
     while (!(await canConnect(port))) {

@@ -20,7 +20,7 @@
  * --keep (leave the stack running until Ctrl-C).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Rehearsal, stageWorkspace } from './rehearsal.js';
@@ -64,11 +64,18 @@ async function main(): Promise<number> {
     });
     await timed('gcp-build', async () => {
       log('npm run gcp-build (in the staged workspace, as Cloud Build runs it)');
-      const { stderr } = await run('npm', ['run', '--silent', 'gcp-build'], { cwd: workspace, env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp' }, maxBuffer: 32 * 1024 * 1024 });
+      const { stderr } = await run('npm', ['run', '--silent', 'gcp-build'], { cwd: workspace, env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp' }, maxBuffer: 32 * 1024 * 1024 }).catch(
+        (err: { stdout?: string; stderr?: string }) => {
+          throw new Error(`npm run gcp-build failed in ${workspace}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+        },
+      );
       log(stderr.trim().split('\n').at(-1) ?? '');
     });
   }
 
+  if (!(await stat(path.join(workspace, 'package.json')).catch(() => undefined))) {
+    throw new Error(`no staged workspace in ${workspace}: run without --no-build first`);
+  }
   const rehearsal = await timed('start', () =>
     Rehearsal.start({ terraformDir, workDir, mode: 'dist', workspace, emulators: true, sandboxes: true, log, ...(args.get('tfvars') ? { tfvarsFile: path.resolve(args.get('tfvars')!) } : {}) }),
   );
@@ -112,9 +119,18 @@ function report(rehearsal: Rehearsal, results: StepResult[]): number {
       for (const f of s.found ?? []) lines.push(`         ↳ ${f}`);
     }
   }
-  const byApi = new Map<string, number>();
-  for (const c of calls) byApi.set(`${c.function} → ${c.permission} on ${c.resource}: ${c.allowed === true ? 'granted' : c.allowed === false ? 'DENIED' : 'condition?'}`, 1);
-  lines.push(`Google API calls checked against Terraform's IAM: ${calls.length} (${[...byApi.keys()].filter((k) => k.endsWith('DENIED')).length} denied)`);
+  lines.push(`Google API calls checked against Terraform's IAM: ${calls.length} (${calls.filter((c) => c.allowed === false).length} denied); permissions used, by service account:`);
+  const bySa = new Map<string, Map<string, Set<string>>>();
+  for (const c of calls) {
+    const perms = bySa.get(c.serviceAccount) ?? new Map<string, Set<string>>();
+    bySa.set(c.serviceAccount, perms);
+    const key = `${c.permission} ← ${c.allowed === true ? c.grantedBy ?? '?' : c.allowed === false ? 'NOT GRANTED' : 'conditional grant (doubt)'}`;
+    (perms.get(key) ?? perms.set(key, new Set()).get(key)!).add(c.function);
+  }
+  for (const [sa, perms] of [...bySa].sort()) {
+    lines.push(`  ${sa}:`);
+    for (const [perm, fns] of [...perms].sort()) lines.push(`    ${perm} [${fns.size} function${fns.size > 1 ? 's' : ''}]`);
+  }
   if (fatal.length) {
     lines.push('', 'Missing (each would fail in production):');
     for (const f of fatal) lines.push(`  [${f.kind}] ${f.function ? `${f.function}: ` : ''}${f.message}`);

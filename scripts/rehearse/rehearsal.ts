@@ -5,10 +5,11 @@
  * the start-check test (test/integration/rehearsal-start-check.test.ts, against a modified copy of
  * terraform/).
  */
-import { cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Findings } from './findings.js';
-import { FunctionHost, StartFailure } from './functions.js';
+import { ConfigError, parseConfig } from '../../shared/config.js';
+import { configKeys, explainLines, FunctionHost, StartFailure } from './functions.js';
 import { startRehearsalGateway, type Route } from './gateway.js';
 import { Google, type Listening } from './google.js';
 import { renderTerraform, type Rendering } from './render.js';
@@ -96,6 +97,22 @@ export class Rehearsal {
         }
       }
 
+      // Every function's configuration, as shared/config.ts will read it (the walk starts only some).
+      const keys = configKeys(REPO_ROOT);
+      for (const fn of rendering.functions) {
+        const env: Record<string, string> = { ...fn.env };
+        for (const s of fn.secretEnv) {
+          const value = google.secretValue(s.secret, s.version);
+          if (value !== undefined) env[s.key] = value;
+        }
+        try {
+          parseConfig(env);
+        } catch (err) {
+          if (err instanceof ConfigError) explainLines(fn, [err.message], keys, findings);
+          else throw err;
+        }
+      }
+
       const workspace = options.mode === 'dist' ? options.workspace ?? REPO_ROOT : REPO_ROOT;
       let gatewayLocal = '';
       host = new FunctionHost({
@@ -169,7 +186,9 @@ export class Rehearsal {
  * the build step Cloud Build runs (`npm run gcp-build`) run there.
  */
 export async function stageWorkspace(rendering: Pick<Rendering, 'archive'>, dir: string): Promise<string> {
-  const archive = rendering.archive ?? { sourceDir: REPO_ROOT, excludes: [] };
+  let archive = rendering.archive ?? { sourceDir: REPO_ROOT, excludes: [] };
+  // A Terraform folder copied elsewhere (--terraform) points its source_dir next to the copy: the package is still here.
+  if (!(await stat(path.join(archive.sourceDir, 'package.json')).catch(() => undefined))) archive = { ...archive, sourceDir: REPO_ROOT };
   await mkdir(dir, { recursive: true });
   const excluded = new Set(archive.excludes.map((e) => e.replace(/\/$/, '')));
   const inside = path.relative(archive.sourceDir, dir);

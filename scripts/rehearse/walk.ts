@@ -434,6 +434,26 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
     });
   }
 
+  // Cloud Scheduler: each job once, as the scheduler calls it (its URI, body and OIDC token).
+  for (const job of rehearsal.rendering.schedulerJobs) {
+    flows.push({
+      name: `scheduler: ${job.name}`,
+      steps: [
+        {
+          name: `${job.method} ${job.uri}`,
+          run: async () => {
+            const headers: Record<string, string> = { ...job.headers, 'user-agent': 'Google-Cloud-Scheduler' };
+            if (job.oidc) headers.authorization = `Bearer ${await rehearsal.google.oidcToken(job.oidc.serviceAccount, job.oidc.audience ?? job.uri)}`;
+            const status = await rehearsal.host.deliver(job.uri, { method: job.method, headers, body: Buffer.from(job.body ?? '') });
+            check(status >= 200 && status < 300, `the scheduled call answered ${status}`);
+            // What it enqueued runs before the next job (reconciliation fans out per account).
+            await Promise.race([rehearsal.google.tasksIdle(5_000), new Promise((r) => setTimeout(r, 20_000))]);
+          },
+        },
+      ],
+    });
+  }
+
   const routes = rehearsal.gateway?.routes ?? [];
   routeOf = (method, path) => routes.find((r) => r.method === method && r.match(path))?.operationId;
 

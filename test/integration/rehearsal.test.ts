@@ -129,8 +129,24 @@ describe('the rehearsal renders terraform/', () => {
 });
 
 describe('the start check', () => {
-  it(`starts ${FUNCTION} with the environment terraform/ gives it`, async () => {
+  it(`starts ${FUNCTION} with the environment terraform/ gives it, and nothing of the rehearsal's own`, async () => {
     expect(await startCheck(path.join(root, 'terraform'))).toEqual([]);
+    const workDir = await mkdtemp(path.join(tmpdir(), 'rehearsal-work-'));
+    temps.push(workDir);
+    process.env.REHEARSAL_LEAK_CHECK = 'must not reach a function';
+    const rehearsal = await Rehearsal.start({ terraformDir: path.join(root, 'terraform'), workDir, mode: 'ts', emulators: false, sandboxes: false, log: () => undefined });
+    try {
+      const fn = rehearsal.rendering.functions.find((f) => f.name === FUNCTION)!;
+      const { env, problems } = await rehearsal.host.environment(fn, 8080, '127.0.0.1:1');
+      expect(problems).toEqual([]);
+      const platform = ['PATH', 'HOME', 'PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION', 'FUNCTION_TARGET', 'FUNCTION_SIGNATURE_TYPE', 'NODE_ENV', 'GCE_METADATA_HOST'];
+      const extra = Object.keys(env).filter((key) => !(key in fn.env) && !fn.secretEnv.some((s) => s.key === key) && !platform.includes(key));
+      expect(extra).toEqual([]); // no emulator or sandbox here; the full rehearsal adds only those
+      for (const [key, value] of Object.entries(fn.env)) expect(env[key], key).toBe(value.replace(/^\/workspace(?=\/|$)/, root.replace(/\/$/, '')));
+    } finally {
+      delete process.env.REHEARSAL_LEAK_CHECK;
+      await rehearsal.close();
+    }
   });
 
   it('fails a function whose required setting Terraform no longer sets, naming the setting and the file', async () => {
