@@ -58,6 +58,26 @@ const schema = z
      * over http too: the dev stack's and tests' receivers. Never in production (refused below).
      */
     OUTBOUND_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    /**
+     * Browser origins allowed to call the API (CORS), comma-separated: `https://console.example.com,https://admin.example.com`.
+     * Each is an origin (scheme://host[:port], no path); default none (no CORS headers at all). An allowed
+     * origin's preflight (OPTIONS) gets 204 with the path's methods, and every answer to it carries
+     * Access-Control-Allow-Origin and the exposed headers (shared/http/cors.ts).
+     */
+    CORS_ORIGINS: z
+      .string()
+      .max(4096)
+      .default('')
+      .transform((value, ctx) => {
+        const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+        for (const origin of origins) {
+          const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+          if (!parsed || origin.includes('*') || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+            ctx.addIssue({ code: 'custom', message: `${origin} is not an origin (scheme://host[:port], no path, no wildcard)` });
+          }
+        }
+        return origins.map((o) => o.toLowerCase().replace(/\/$/, ''));
+      }),
     /** Spend guards: platform defaults, overridable per tenant on tenants/{id}.limits. */
     LIMIT_PURCHASES_PER_DAY: z.coerce.number().int().min(0).default(500),
     LIMIT_NUMBERS_HELD: z.coerce.number().int().min(0).default(10_000),
@@ -137,6 +157,10 @@ const schema = z
   .refine((c) => c.PLATFORM_ENV !== 'production' || c.AUTH_VIA_GATEWAY !== 'false', {
     message: 'production functions are invoked by API Gateway only: the caller\'s token is in X-Forwarded-Authorization',
     path: ['AUTH_VIA_GATEWAY'],
+  })
+  .refine((c) => c.PLATFORM_ENV !== 'production' || c.CORS_ORIGINS.every((o) => o.startsWith('https://')), {
+    message: 'production allows https origins only',
+    path: ['CORS_ORIGINS'],
   })
   .refine((c) => c.PLATFORM_ENV !== 'production' || !c.OUTBOUND_ALLOW_LOOPBACK, {
     message: 'tenant URLs cannot reach loopback in production',

@@ -5,6 +5,8 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pathMatcher } from '../../shared/api/endpoint.js';
 import { AppError, envelope } from '../../shared/http/errors.js';
 import { allowHeader } from '../../shared/http/handler.js';
+import { allowedOrigin, isPreflight, setCorsHeaders } from '../../shared/http/cors.js';
+import { getConfig } from '../../shared/config.js';
 import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js'; // registers every function target
 
@@ -54,6 +56,14 @@ export interface GatewayOptions {
   gatewayToken?: (audience: string) => Promise<string>;
 }
 
+/** The gateway's own answers (no route) carry CORS headers for an allowed origin, as the functions' do. */
+function gatewayCors(origin: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const allowed = allowedOrigin(origin, getConfig().CORS_ORIGINS);
+  if (allowed) setCorsHeaders((name, value) => (headers[name] = value), allowed);
+  return headers;
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -63,7 +73,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const candidates = routes.filter((route) => route.match(path));
-    const route = candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET'));
+    // A CORS preflight goes to a function of its path (each answers for all the path's methods), as the
+    // deployed gateway's OPTIONS operation of the path does.
+    const route =
+      candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET')) ??
+      (isPreflight(req.method, req.headers['access-control-request-method'] as string | undefined) ? candidates[0] : undefined);
     if (!route) {
       // A path served with other methods is a 405 naming all of them (as API Gateway routes by method and path).
       const requestId = randomUUID();
@@ -71,7 +85,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const error = allow
         ? new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`)
         : new AppError('NOT_FOUND', `No endpoint at ${path}`);
-      res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, 'cache-control': 'no-store', ...(allow ? { allow } : {}) });
+      res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, 'cache-control': 'no-store', ...(allow ? { allow } : {}), ...gatewayCors(req.headers.origin) });
       res.end(JSON.stringify(envelope(error, requestId)));
       req.resume(); // an unread body would hold the connection
       return;

@@ -73,6 +73,9 @@ function startSharedClockSomosSandbox(stateFile: string): Promise<SomosSandbox> 
   });
 }
 
+/** The dev stack's default CORS_ORIGINS: a browser console served locally (e.g. Vite on :5173). */
+export const DEV_CORS_ORIGINS = 'http://127.0.0.1:5173,http://localhost:5173';
+
 /** Accounts that exist in the sandboxes for tenants to bring as their own (bring-your-own credentials). */
 export const CUSTOMER_SANDBOX_ACCOUNTS = {
   twilio: { accountSid: 'AC' + 'c0ffee00'.repeat(4), authToken: 'abcdef01'.repeat(4) },
@@ -209,6 +212,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       VAPI_ALLOW_FREE_NUMBERS: process.env.VAPI_ALLOW_FREE_NUMBERS ?? 'true', // the dev stack may hand out free sandbox numbers
       // Webhooks and job callbacks may reach the dev stack's (and tests') receivers on 127.0.0.1, over http too.
       OUTBOUND_ALLOW_LOOPBACK: process.env.OUTBOUND_ALLOW_LOOPBACK ?? 'true',
+      // Browser clients: the console's dev server (Vite's default port) may call the API (CORS).
+      CORS_ORIGINS: process.env.CORS_ORIGINS ?? DEV_CORS_ORIGINS,
       // As deployed: the gateway moves the caller's token to X-Forwarded-Authorization (gateway.ts).
       AUTH_VIA_GATEWAY: process.env.AUTH_VIA_GATEWAY ?? 'true',
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),

@@ -14,6 +14,7 @@ import { AppError, envelope } from './errors.js';
 import { fromProviderError, isProviderError } from './provider-errors.js';
 import { inputIssues } from './input-checks.js';
 import { logAccess, requestScope } from './access-log.js';
+import { allowedOrigin, isPreflight, setCorsHeaders, setPreflightHeaders } from './cors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -41,6 +42,8 @@ export function createHttpFunction(
   allowedMethods: readonly string[] = [endpoint.method],
 ): HttpFunction {
   const allow = allowHeader(allowedMethods);
+  /** Browsers may call it (CORS); webhooks and task targets are called by providers and Google only. */
+  const browserFacing = endpoint.access !== 'task' && endpoint.access !== 'webhook';
   // A deployed function receives only its own requests: the path matters only for its parameters.
   const matchPath = endpoint.path.includes('{') ? pathMatcher(endpoint.path) : () => ({});
   return (req, res) => {
@@ -64,6 +67,18 @@ export function createHttpFunction(
       deps = getDeps();
       scope.project = deps.config.GOOGLE_CLOUD_PROJECT;
       log = deps.log.child({ requestId, function: endpoint.name, ...traceLogFields(scope.trace, scope.project) });
+      if (browserFacing && deps.config.CORS_ORIGINS.length) {
+        // CORS (./cors.ts): an allowed origin's preflight is answered here, before auth (it carries no
+        // token); its other requests' answers, errors too, carry the headers a browser needs to read them.
+        res.set('vary', 'Origin');
+        const origin = allowedOrigin(req.get('origin'), deps.config.CORS_ORIGINS);
+        if (isPreflight(req.method, req.get('access-control-request-method'))) {
+          if (origin) setPreflightHeaders((name, value) => res.set(name, value), origin, allowedMethods);
+          res.status(204).end();
+          return;
+        }
+        if (origin) setCorsHeaders((name, value) => res.set(name, value), origin);
+      }
       if (req.method !== endpoint.method && !(req.method === 'HEAD' && endpoint.method === 'GET')) {
         res.set('allow', allow);
         throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`);
