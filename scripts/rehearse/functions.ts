@@ -309,6 +309,10 @@ export class FunctionHost {
         ? ['--import', 'tsx', '--import', preload, framework, `--target=${fn.entryPoint}`, '--signature-type=http', `--source=${path.join(this.options.repoRoot, 'functions/index.ts')}`]
         : ['--import', preload, framework, `--target=${fn.entryPoint}`, '--signature-type=http'];
     const child = spawn(process.execPath, args, { cwd: this.options.workspace, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Never outlive the rehearsal, however it ends.
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    child.once('exit', () => process.removeListener('exit', kill));
     const logFile = createWriteStream(path.join(this.options.logDir, `${name}.log`), { flags: 'w' });
     const proc: Process = { fn, port, child, metadata, lines: [], logFile };
     this.procs.set(name, proc);

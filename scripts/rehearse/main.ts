@@ -17,7 +17,7 @@
  *
  * Options: --no-build (reuse dist/ and the staged workspace), --only=<flow words,…>,
  * --terraform=<dir> (another Terraform folder), --tfvars=<file> (instead of scripts/rehearse/rehearsal.tfvars.json),
- * --keep (leave the stack running until Ctrl-C).
+ * --keep (leave the stack running until Ctrl-C), --timeout=<seconds> (give up after, default 480).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -147,6 +147,13 @@ function report(rehearsal: Rehearsal, results: StepResult[]): number {
   void writeFile(path.join(workDir, 'report.json'), JSON.stringify({ ok, results, findings: rehearsal.findings.list, started, calls, timings }, null, 1));
   return ok ? 0 : 1;
 }
+
+// A hard deadline keeps CI bounded whatever hangs (default 8 minutes).
+const deadline = Number(args.get('timeout') ?? 480);
+setTimeout(() => {
+  process.stderr.write(`rehearsal: no result after ${deadline} s — giving up (logs in ${path.relative(REPO_ROOT, workDir)}/logs)\n`);
+  process.exit(3);
+}, deadline * 1000).unref();
 
 main().then(
   (code) => {
