@@ -286,12 +286,25 @@ function samples(ctx: Ctx): Record<string, Sample> {
       },
     },
     vapiCredentialsList: expectOk('/v1/vapi/credentials', 'member', 'Firestore query'),
+    vapiCredentialsCreate: {
+      success: '201: a SIP trunk credential created at the Vapi sandbox and recorded (fingerprint, label)',
+      expect: [201],
+      probe: async (run) => ({
+        method: 'POST',
+        path: '/v1/vapi/credentials',
+        token: await member(),
+        json: { provider: 'byo-sip-trunk', gateways: [{ ip: `203.0.113.${(run % 200) + 1}` }], label: `Trunk ${run}` },
+      }),
+    },
     vapiCredentialsDelete: {
       success: '200: deletes, at the Vapi sandbox, the credential of a Vonage number imported into Vapi and released for this run',
       expect: [200],
       probe: async (run) => {
+        // The tenant's own Vonage account (the sandbox's customer account) holds the number, as Vapi checks.
+        const number = `+4479111${String(10_000 + run).slice(-5)}`;
+        ctx.stack.sandboxes.vonage?.seedOwned(CUSTOMER_SANDBOX_ACCOUNTS.vonage.apiKey, number);
         const imported = await ctx.gw('POST', '/v1/numbers', {
-          json: { provider: 'vapi', source: { type: 'vonage', number: `+4479111${String(10_000 + run).slice(-5)}`, apiKey: 'abc12345', apiSecret: 'vonage-tenant-secret-42' } },
+          json: { provider: 'vapi', source: { type: 'vonage', number, ...CUSTOMER_SANDBOX_ACCOUNTS.vonage } },
         });
         created(imported, 'vapi import');
         const credentialId = imported.body.vapi?.credentialId as string | undefined;
