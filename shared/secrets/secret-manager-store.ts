@@ -29,7 +29,6 @@ export interface SecretManagerStoreOptions {
 /** gRPC status codes the adapter distinguishes (REST errors carry them too, parsed from `error.status`). */
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
-const PERMISSION_DENIED = 7;
 const FAILED_PRECONDITION = 9;
 
 function errorCode(err: unknown): { code?: unknown; httpStatusCode?: unknown } {
@@ -38,10 +37,6 @@ function errorCode(err: unknown): { code?: unknown; httpStatusCode?: unknown } {
 export function isNotFound(err: unknown): boolean {
   const { code, httpStatusCode } = errorCode(err);
   return code === NOT_FOUND || (typeof code !== 'number' && httpStatusCode === 404) || code === 404;
-}
-export function isPermissionDenied(err: unknown): boolean {
-  const { code, httpStatusCode } = errorCode(err);
-  return code === PERMISSION_DENIED || (typeof code !== 'number' && httpStatusCode === 403) || code === 403;
 }
 export function isAlreadyExists(err: unknown): boolean {
   const { code, httpStatusCode } = errorCode(err);
@@ -107,32 +102,28 @@ export class SecretManagerStore implements SecretStore {
     assertValidSecretValue(value);
     assertValidLabels(labels);
     const client = await this.client();
-    const parent = `projects/${this.projectId}`;
-    // A caller that may only add versions to an existing secret (the Somos token state: Terraform
-    // creates it, the functions may not create secrets) is refused the creation, not told it exists.
-    let createRefused: unknown;
-    try {
-      await client.createSecret({
-        parent,
-        secretId: name,
-        secret: { replication: { automatic: {} }, labels: labels ?? {} },
-      });
-      this.log.info('secret created', { resource: name });
-    } catch (err) {
-      if (isPermissionDenied(err)) createRefused = err;
-      else if (!isAlreadyExists(err)) throw err;
-    }
     const data = Buffer.from(value, 'utf8');
+    const add = async () =>
+      (await client.addSecretVersion({ parent: this.secretPath(name), payload: { data, dataCrc32c: crc32c(data) } }))[0];
+    // A version is added to the secret first; the secret is created only when there is none. A caller
+    // that may add versions to an existing secret but not create secrets (the Somos token state, which
+    // Terraform creates) thus never asks for a creation it would be refused.
     let version;
     try {
-      [version] = await client.addSecretVersion({
-        parent: this.secretPath(name),
-        payload: { data, dataCrc32c: crc32c(data) },
-      });
+      version = await add();
     } catch (err) {
-      // No such secret, and not allowed to create it: the creation's refusal is the real answer.
-      if (createRefused && (isNotFound(err) || isPermissionDenied(err))) throw createRefused;
-      throw err;
+      if (!isNotFound(err)) throw err;
+      try {
+        await client.createSecret({
+          parent: `projects/${this.projectId}`,
+          secretId: name,
+          secret: { replication: { automatic: {} }, labels: labels ?? {} },
+        });
+        this.log.info('secret created', { resource: name });
+      } catch (createErr) {
+        if (!isAlreadyExists(createErr)) throw createErr; // created meanwhile by a concurrent put
+      }
+      version = await add();
     }
     if (!version.name) throw new Error(`secret ${name}: addSecretVersion returned no version name`);
     this.log.info('secret version added', { resource: name, version: version.name });
