@@ -48,14 +48,27 @@ export function apiGatewayConfig(): string {
         operationId: e.name,
         summary: e.summary,
         ...(params.length ? { parameters: params } : {}),
-        'x-google-backend': { address: '${functions_base_url}/' + e.name, path_translation: 'APPEND_PATH_TO_ADDRESS', deadline: e.runtime?.timeoutSeconds ?? 60 },
+        // The gateway calls the function with its own Google-signed ID token (the gateway's service
+        // account, the only invoker) addressed to the function's URL; the caller's Authorization moves
+        // to X-Forwarded-Authorization, where the function reads it (shared/auth/verify-token.ts).
+        'x-google-backend': {
+          address: '${functions_base_url}/' + e.name,
+          jwt_audience: '${functions_base_url}/' + e.name,
+          path_translation: 'APPEND_PATH_TO_ADDRESS',
+          deadline: e.runtime?.timeoutSeconds ?? 60,
+        },
         responses: { default: { description: 'See /v1/openapi.json for the full contract' } },
       },
     };
   }
   const doc = {
     swagger: '2.0',
-    info: { title: 'numbers-platform', version: '1.0.0', description: 'Generated from functions/endpoints.ts; the functions verify tokens and signatures themselves.' },
+    info: {
+      title: 'numbers-platform',
+      version: '1.0.0',
+      description:
+        'Generated from functions/endpoints.ts. The only way in: each function may be invoked by the gateway’s service account alone. The functions verify the caller’s Firebase ID token (from X-Forwarded-Authorization) and provider signatures themselves. No gateway quota: API Gateway quotas are kept per consumer project and need API keys, which this API does not use.',
+    },
     schemes: ['https'],
     produces: ['application/json'],
     paths,

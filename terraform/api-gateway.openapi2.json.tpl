@@ -3,7 +3,7 @@
   "info": {
     "title": "numbers-platform",
     "version": "1.0.0",
-    "description": "Generated from functions/endpoints.ts; the functions verify tokens and signatures themselves."
+    "description": "Generated from functions/endpoints.ts. The only way in: each function may be invoked by the gateway’s service account alone. The functions verify the caller’s Firebase ID token (from X-Forwarded-Authorization) and provider signatures themselves. No gateway quota: API Gateway quotas are kept per consumer project and need API keys, which this API does not use."
   },
   "schemes": [
     "https"
@@ -18,6 +18,7 @@
         "summary": "This API’s OpenAPI 3.1 document",
         "x-google-backend": {
           "address": "${functions_base_url}/openapi",
+          "jwt_audience": "${functions_base_url}/openapi",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 10
         },
@@ -34,6 +35,7 @@
         "summary": "Search numbers available to buy at a provider (numbers the tenant released within RELEASE_QUARANTINE_DAYS left out)",
         "x-google-backend": {
           "address": "${functions_base_url}/numbersSearchAvailable",
+          "jwt_audience": "${functions_base_url}/numbersSearchAvailable",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 30
         },
@@ -50,6 +52,7 @@
         "summary": "Buy a number, or import one into Vapi (provider \"vapi\" with a source)",
         "x-google-backend": {
           "address": "${functions_base_url}/numbersCreate",
+          "jwt_audience": "${functions_base_url}/numbersCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -64,6 +67,7 @@
         "summary": "List the tenant’s numbers (filters, cursor pagination, newest first)",
         "x-google-backend": {
           "address": "${functions_base_url}/numbersList",
+          "jwt_audience": "${functions_base_url}/numbersList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 30
         },
@@ -88,6 +92,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/numbersGet",
+          "jwt_audience": "${functions_base_url}/numbersGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 30
         },
@@ -110,6 +115,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/numbersUpdate",
+          "jwt_audience": "${functions_base_url}/numbersUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -132,6 +138,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/numbersRelease",
+          "jwt_audience": "${functions_base_url}/numbersRelease",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -148,6 +155,7 @@
         "summary": "Does this gig already have a number? (numbers held with externalRef = gigId)",
         "x-google-backend": {
           "address": "${functions_base_url}/numbersCheck",
+          "jwt_audience": "${functions_base_url}/numbersCheck",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -164,6 +172,7 @@
         "summary": "What a country asks for before it sells a number type (cached for an hour)",
         "x-google-backend": {
           "address": "${functions_base_url}/requirementsList",
+          "jwt_audience": "${functions_base_url}/requirementsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -180,6 +189,7 @@
         "summary": "Get or create the tenant’s requirement group for a country, number type and action (201 created, 200 existing)",
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsCreate",
+          "jwt_audience": "${functions_base_url}/requirementGroupsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -194,6 +204,7 @@
         "summary": "List the tenant’s requirement groups (?country=)",
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsList",
+          "jwt_audience": "${functions_base_url}/requirementGroupsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -218,6 +229,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsGet",
+          "jwt_audience": "${functions_base_url}/requirementGroupsGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -248,6 +260,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsSetValue",
+          "jwt_audience": "${functions_base_url}/requirementGroupsSetValue",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -278,6 +291,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsUploadDocument",
+          "jwt_audience": "${functions_base_url}/requirementGroupsUploadDocument",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 120
         },
@@ -302,6 +316,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsStatus",
+          "jwt_audience": "${functions_base_url}/requirementGroupsStatus",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -326,6 +341,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsSubmit",
+          "jwt_audience": "${functions_base_url}/requirementGroupsSubmit",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -342,6 +358,7 @@
         "summary": "Telnyx number_order.* events (Ed25519-signed; stale, forged and duplicate events change nothing)",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookTelnyx",
+          "jwt_audience": "${functions_base_url}/webhookTelnyx",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 30
         },
@@ -358,6 +375,7 @@
         "summary": "Start a bulk job (up to 10,000 items or a search spec); invalid items are listed, 400 if all are",
         "x-google-backend": {
           "address": "${functions_base_url}/jobsCreate",
+          "jwt_audience": "${functions_base_url}/jobsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 300
         },
@@ -372,6 +390,7 @@
         "summary": "The tenant’s jobs, newest first",
         "x-google-backend": {
           "address": "${functions_base_url}/jobsList",
+          "jwt_audience": "${functions_base_url}/jobsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -396,6 +415,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/jobsGet",
+          "jwt_audience": "${functions_base_url}/jobsGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -420,6 +440,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/jobsItems",
+          "jwt_audience": "${functions_base_url}/jobsItems",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -444,6 +465,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/jobsCancel",
+          "jwt_audience": "${functions_base_url}/jobsCancel",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -460,6 +482,7 @@
         "summary": "Create or rotate the secret outgoing notifications are signed with (shown once)",
         "x-google-backend": {
           "address": "${functions_base_url}/signingSecretRotate",
+          "jwt_audience": "${functions_base_url}/signingSecretRotate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -476,6 +499,7 @@
         "summary": "The tenant’s Vapi credentials (ids and labels; the secrets went to Vapi only)",
         "x-google-backend": {
           "address": "${functions_base_url}/vapiCredentialsList",
+          "jwt_audience": "${functions_base_url}/vapiCredentialsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -490,6 +514,7 @@
         "summary": "Create a Vapi credential on its own (vonage, telnyx, byo-sip-trunk; verified with Vonage/Telnyx), for imports to name by source.credentialId",
         "x-google-backend": {
           "address": "${functions_base_url}/vapiCredentialsCreate",
+          "jwt_audience": "${functions_base_url}/vapiCredentialsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -514,6 +539,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/vapiCredentialsDelete",
+          "jwt_audience": "${functions_base_url}/vapiCredentialsDelete",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -530,6 +556,7 @@
         "summary": "Inbound twilio messages (X-Twilio-Signature verified with Twilio’s own code: HMAC-SHA1, or HMAC_SHA256 under a Webhooks Rule), relayed to the number’s webhookUrl",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookTwilioInbound",
+          "jwt_audience": "${functions_base_url}/webhookTwilioInbound",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -546,6 +573,7 @@
         "summary": "Inbound plivo messages (X-Plivo-Signature-V3 verified), relayed to the number’s webhookUrl",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookPlivoInbound",
+          "jwt_audience": "${functions_base_url}/webhookPlivoInbound",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -562,6 +590,7 @@
         "summary": "Inbound telnyx messages (Ed25519 verified), relayed to the number’s webhookUrl",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookTelnyxInbound",
+          "jwt_audience": "${functions_base_url}/webhookTelnyxInbound",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -578,6 +607,7 @@
         "summary": "Relayed inbound messages with every delivery attempt (?numberId=)",
         "x-google-backend": {
           "address": "${functions_base_url}/deliveriesList",
+          "jwt_audience": "${functions_base_url}/deliveriesList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -594,6 +624,7 @@
         "summary": "Add the tenant’s own provider account (credentials verified with the provider, stored in Secret Manager; 409 when the same account is added already; the same account removed earlier gets its id and numbers back)",
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsCreate",
+          "jwt_audience": "${functions_base_url}/providerAccountsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -608,6 +639,7 @@
         "summary": "List the tenant’s provider accounts (credentials masked)",
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsList",
+          "jwt_audience": "${functions_base_url}/providerAccountsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -632,6 +664,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsDelete",
+          "jwt_audience": "${functions_base_url}/providerAccountsDelete",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -654,6 +687,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/providerAccountsUpdate",
+          "jwt_audience": "${functions_base_url}/providerAccountsUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -670,6 +704,7 @@
         "summary": "The tenant’s settings: accountPolicy (platform or own-only) and where it comes from",
         "x-google-backend": {
           "address": "${functions_base_url}/tenantSettingsGet",
+          "jwt_audience": "${functions_base_url}/tenantSettingsGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -684,6 +719,7 @@
         "summary": "Set the tenant’s accountPolicy: own-only refuses purchases without an account of the tenant’s own (null: the deployment default)",
         "x-google-backend": {
           "address": "${functions_base_url}/tenantSettingsUpdate",
+          "jwt_audience": "${functions_base_url}/tenantSettingsUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -700,6 +736,7 @@
         "summary": "Create a clinic, office or site",
         "x-google-backend": {
           "address": "${functions_base_url}/locationsCreate",
+          "jwt_audience": "${functions_base_url}/locationsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -714,6 +751,7 @@
         "summary": "List locations",
         "x-google-backend": {
           "address": "${functions_base_url}/locationsList",
+          "jwt_audience": "${functions_base_url}/locationsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -738,6 +776,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/locationsGet",
+          "jwt_audience": "${functions_base_url}/locationsGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -760,6 +799,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/locationsUpdate",
+          "jwt_audience": "${functions_base_url}/locationsUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -782,6 +822,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/locationsDelete",
+          "jwt_audience": "${functions_base_url}/locationsDelete",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -798,6 +839,7 @@
         "summary": "Create a voice agent",
         "x-google-backend": {
           "address": "${functions_base_url}/agentsCreate",
+          "jwt_audience": "${functions_base_url}/agentsCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -812,6 +854,7 @@
         "summary": "List agents",
         "x-google-backend": {
           "address": "${functions_base_url}/agentsList",
+          "jwt_audience": "${functions_base_url}/agentsList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -836,6 +879,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/agentsGet",
+          "jwt_audience": "${functions_base_url}/agentsGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -858,6 +902,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/agentsUpdate",
+          "jwt_audience": "${functions_base_url}/agentsUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -880,6 +925,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/agentsDelete",
+          "jwt_audience": "${functions_base_url}/agentsDelete",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -896,6 +942,7 @@
         "summary": "The tenant’s audit trail, newest first (?resource=numbers/{id} or a resource type)",
         "x-google-backend": {
           "address": "${functions_base_url}/auditList",
+          "jwt_audience": "${functions_base_url}/auditList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -912,6 +959,7 @@
         "summary": "Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)",
         "x-google-backend": {
           "address": "${functions_base_url}/reconciliationFindings",
+          "jwt_audience": "${functions_base_url}/reconciliationFindings",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -928,6 +976,7 @@
         "summary": "Search spare toll-free numbers: random (npa, nxx, line, consecutive), pattern, vanity or specific numbers; 1-10, cached 5 minutes",
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeSearchAvailable",
+          "jwt_audience": "${functions_base_url}/tollfreeSearchAvailable",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -944,6 +993,7 @@
         "summary": "Search and reserve toll-free numbers (numbers or a search spec) for up to 45 days (202 while the registry works)",
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeReserve",
+          "jwt_audience": "${functions_base_url}/tollfreeReserve",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -968,6 +1018,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeRelease",
+          "jwt_audience": "${functions_base_url}/tollfreeRelease",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -992,6 +1043,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeRequestGet",
+          "jwt_audience": "${functions_base_url}/tollfreeRequestGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1016,6 +1068,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeGet",
+          "jwt_audience": "${functions_base_url}/tollfreeGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1040,6 +1093,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeActivate",
+          "jwt_audience": "${functions_base_url}/tollfreeActivate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1064,6 +1118,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeRoutingUpdate",
+          "jwt_audience": "${functions_base_url}/tollfreeRoutingUpdate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1088,6 +1143,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeSmsEnable",
+          "jwt_audience": "${functions_base_url}/tollfreeSmsEnable",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1110,6 +1166,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeSmsStatus",
+          "jwt_audience": "${functions_base_url}/tollfreeSmsStatus",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1126,6 +1183,7 @@
         "summary": "The tenant’s RespOrg entity and its units",
         "x-google-backend": {
           "address": "${functions_base_url}/resporgEntitiesList",
+          "jwt_audience": "${functions_base_url}/resporgEntitiesList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1150,6 +1208,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/resporgEntityRoids",
+          "jwt_audience": "${functions_base_url}/resporgEntityRoids",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1166,6 +1225,7 @@
         "summary": "Move numbers to the tenant’s RespOrg (with an LOA reference); tracked through pending, approved and completed",
         "x-google-backend": {
           "address": "${functions_base_url}/resporgTransfersCreate",
+          "jwt_audience": "${functions_base_url}/resporgTransfersCreate",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1190,6 +1250,7 @@
         ],
         "x-google-backend": {
           "address": "${functions_base_url}/resporgTransfersGet",
+          "jwt_audience": "${functions_base_url}/resporgTransfersGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1206,6 +1267,7 @@
         "summary": "Somos uns/rsv notifications (shared secret in x-somos-notification-secret): reservations follow the registry",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookSomosRsv",
+          "jwt_audience": "${functions_base_url}/webhookSomosRsv",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -1222,6 +1284,7 @@
         "summary": "Somos uns/rch notifications (shared secret in x-somos-notification-secret): RespOrg transfers move on",
         "x-google-backend": {
           "address": "${functions_base_url}/webhookSomosRch",
+          "jwt_audience": "${functions_base_url}/webhookSomosRch",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },

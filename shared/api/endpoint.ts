@@ -4,6 +4,7 @@ import type { TaskCaller } from '../auth/verify-task.js';
 import type { ErrorCode } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { Deps } from '../deps.js';
+import type { Need } from './iam.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 /**
@@ -84,6 +85,11 @@ export interface Endpoint<
   /** Error codes the endpoint can answer with beyond the common ones. */
   errors: ErrorCode[];
   runtime?: RuntimeOptions;
+  /**
+   * What the deployed function may do besides Firestore (./iam.ts): its service account's roles. Every
+   * row of the endpoint table states it ([] for Firestore only; test/unit/endpoint-table.test.ts).
+   */
+  needs?: Need[];
   operation: () => Promise<{ default: OperationFactory<z.infer<PS>, z.infer<QS>, z.infer<BS>, z.infer<RS>> }>;
 }
 
@@ -161,6 +167,8 @@ export interface EventFunction {
   maxAgeSeconds: number;
   summary: string;
   runtime?: RuntimeOptions;
+  /** As for endpoints: what the function may do besides Firestore (./iam.ts). */
+  needs?: Need[];
   operation: () => Promise<{ default: EventOperationFactory }>;
 }
 
