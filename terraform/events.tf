@@ -5,17 +5,12 @@ locals {
   queues          = { for q in local.manifest.queues : q.name => q }
   # Each event function's push endpoint and the audience of its pushes' OIDC token: the same URL the
   # code expects (pushTarget() in shared/auth/verify-push.ts: FUNCTIONS_BASE_URL/<name>).
-  event_urls = { for name, f in local.event_functions : name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}" }
+  event_urls = { for name, f in local.event_functions : name => "${local.functions_base_url}/${name}" }
 }
 
 resource "google_pubsub_topic" "topics" {
   for_each = toset(local.manifest.topics)
   name     = each.value
-}
-
-resource "google_service_account" "events" {
-  account_id   = "numbers-events"
-  display_name = "Phone-number platform Pub/Sub functions"
 }
 
 # The identity of the push subscriptions' OIDC tokens, and nothing else: no function runs as it, so
@@ -45,20 +40,20 @@ resource "google_cloudfunctions2_function" "event" {
   service_config {
     available_memory      = each.value.memory
     timeout_seconds       = each.value.timeoutSeconds
-    service_account_email = google_service_account.events.email
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT  = var.project_id
-      PLATFORM_ENV          = "production"
-      TASKS_LOCATION        = var.region
-      TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
-      FUNCTIONS_BASE_URL    = "https://${var.region}-${var.project_id}.cloudfunctions.net"
-      # The only identity whose push token the functions accept (the push subscriptions' oidc_token below).
-      PUBSUB_PUSH_SERVICE_ACCOUNT = google_service_account.pubsub_push.email
-      # Filled by the build's gcp-build step (scripts/warm-compile-cache.mjs): compiled code for a cold start.
-      NODE_COMPILE_CACHE = "/workspace/.compile-cache"
+    # As for the HTTP functions: the service account of its needs (iam.tf), the same environment.
+    service_account_email = google_service_account.fn[each.value.serviceAccount].email
+    environment_variables = local.function_env
+    dynamic "secret_environment_variables" {
+      for_each = each.value.secretEnv
+      content {
+        key        = secret_environment_variables.value.key
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.function_secrets[secret_environment_variables.value.secret].secret_id
+        version    = "latest"
+      }
     }
   }
-
+  depends_on = [google_secret_manager_secret_iam_member.fn_function_secrets]
 }
 
 # Each event function is fed by a push subscription of its own — as in the local stack — so its
@@ -95,7 +90,7 @@ resource "google_pubsub_subscription" "push" {
 resource "google_cloud_run_service_iam_member" "events_invoker" {
   for_each = local.event_functions
   location = var.region
-  service  = google_cloudfunctions2_function.event[each.key].name
+  service  = google_cloudfunctions2_function.event[each.key].service_config[0].service
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.pubsub_push.email}"
 }
@@ -140,51 +135,5 @@ resource "google_cloud_tasks_queue" "queues" {
   }
 }
 
-resource "google_project_iam_member" "events_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.events.email}"
-}
-
-resource "google_project_iam_member" "events_enqueue" {
-  project = var.project_id
-  role    = "roles/cloudtasks.enqueuer"
-  member  = "serviceAccount:${google_service_account.events.email}"
-}
-
-# The chunk worker expands a search-spec job itself: it searches at the provider (the platform's or
-# the tenant's credentials) and publishes the resulting chunks back to the jobs topic.
-resource "google_pubsub_topic_iam_member" "events_publish_chunks" {
-  topic  = google_pubsub_topic.topics["jobs-chunks"].name
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.events.email}"
-}
-
-resource "google_secret_manager_secret_iam_member" "events_read_platform_provider" {
-  for_each  = google_secret_manager_secret.platform_provider
-  secret_id = each.value.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.events.email}"
-}
-
-resource "google_project_iam_member" "events_read_tenant_secrets" {
-  project = var.project_id
-  role    = "roles/secretmanager.secretAccessor"
-  member  = "serviceAccount:${google_service_account.events.email}"
-  condition {
-    title      = "tenant-secrets-only"
-    expression = "resource.name.extract('secrets/{name}/').startsWith('tenant-')"
-  }
-}
-
-resource "google_project_iam_member" "api_publishes" {
-  project = var.project_id
-  role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_service_account.api.email}"
-}
-
-resource "google_service_account_iam_member" "events_act_as_tasks" {
-  service_account_id = google_service_account.tasks.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.events.email}"
-}
+# What the event functions may do (publish chunks, enqueue item tasks, read provider credentials and
+# the Somos token) comes from their needs in functions/endpoints.ts, like every function: iam.tf.

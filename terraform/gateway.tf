@@ -1,5 +1,10 @@
-# The public entry: API Gateway routes each public method+path to its own function (the config is
-# generated from the endpoint table: terraform/api-gateway.openapi2.json.tpl, `npm run generate`).
+# The public entry, and the only one: API Gateway routes each public method+path to its own function
+# (the config is generated from the endpoint table: terraform/api-gateway.openapi2.json.tpl, `npm run
+# generate`). Its service account is the only invoker of those functions (functions.tf); it calls each
+# with an ID token for the function's URL (jwt_audience) and passes the caller's Authorization on as
+# X-Forwarded-Authorization. No quota is configured here: API Gateway keeps quotas per consumer
+# project, identified by an API key, and this API takes Firebase ID tokens, not API keys. The backstop
+# is each function's max instances and the per-instance request limit (LIMIT_REQUESTS_PER_MINUTE).
 resource "google_service_account" "gateway" {
   account_id   = "numbers-gateway"
   display_name = "API Gateway backend identity"
@@ -18,7 +23,8 @@ resource "google_api_gateway_api_config" "numbers" {
     document {
       path = "openapi2.json"
       contents = base64encode(templatefile("${path.module}/api-gateway.openapi2.json.tpl", {
-        functions_base_url = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+        # Each route's backend address and the audience of the gateway's ID token: <this>/<function>.
+        functions_base_url = local.functions_base_url
       }))
     }
   }

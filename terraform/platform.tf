@@ -4,20 +4,8 @@ resource "google_firestore_database" "default" {
   name        = "(default)"
   location_id = var.region
   type        = "FIRESTORE_NATIVE"
-}
-
-# Idempotency keys expire after 24 h.
-resource "google_firestore_field" "idempotency_ttl" {
-  database   = google_firestore_database.default.name
-  collection = "idempotencyKeys"
-  field      = "expiresAt"
-  ttl_config {}
-}
-
-resource "google_project_iam_member" "api_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.api.email}"
+  # Reads of any moment in the last 7 days (firestore.tf adds daily backups kept longer).
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
 }
 
 # The platform's own provider accounts: values are added out of band
@@ -30,29 +18,21 @@ resource "google_secret_manager_secret" "platform_provider" {
   }
 }
 
-resource "google_secret_manager_secret_iam_member" "api_reads_platform_provider" {
-  for_each  = google_secret_manager_secret.platform_provider
-  secret_id = each.value.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.api.email}"
+# Secrets handed to functions as secret environment variables (functions.json secretEnv, from the
+# needs in functions/endpoints.ts). Values are added out of band, BEFORE the functions are deployed:
+# a function whose secret has no version cannot start (see the README's Deploy section).
+resource "google_secret_manager_secret" "function_secrets" {
+  for_each  = toset(distinct(flatten([for f in concat(local.manifest.functions, local.manifest.eventFunctions) : [for s in f.secretEnv : s.secret]])))
+  secret_id = each.value
+  replication {
+    auto {}
+  }
 }
 
 # Cloud Tasks queues are declared in events.tf from the generated manifest.
 resource "google_service_account" "tasks" {
   account_id   = "numbers-tasks"
   display_name = "Identity of Cloud Tasks OIDC tokens"
-}
-
-resource "google_project_iam_member" "api_enqueues_tasks" {
-  project = var.project_id
-  role    = "roles/cloudtasks.enqueuer"
-  member  = "serviceAccount:${google_service_account.api.email}"
-}
-
-resource "google_service_account_iam_member" "api_acts_as_tasks" {
-  service_account_id = google_service_account.tasks.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.api.email}"
 }
 
 
@@ -72,17 +52,6 @@ resource "google_cloud_scheduler_job" "reconcile" {
       service_account_email = google_service_account.tasks.email
       audience              = "https://${var.region}-${var.project_id}.cloudfunctions.net/scheduledReconcile"
     }
-  }
-}
-
-# Tenant-owned provider accounts: one secret per account, created and deleted by the API.
-resource "google_project_iam_member" "api_manages_tenant_secrets" {
-  project = var.project_id
-  role    = "roles/secretmanager.admin"
-  member  = "serviceAccount:${google_service_account.api.email}"
-  condition {
-    title      = "tenant-secrets-only"
-    expression = "resource.name.extract('secrets/{name}/').startsWith('tenant-') || resource.type == 'secretmanager.googleapis.com/Project'"
   }
 }
 
@@ -131,13 +100,6 @@ resource "google_secret_manager_secret" "somos_token_state" {
   replication {
     auto {}
   }
-}
-
-resource "google_secret_manager_secret_iam_member" "api_reads_somos_state" {
-  for_each  = toset(["roles/secretmanager.secretAccessor", "roles/secretmanager.secretVersionAdder"])
-  secret_id = google_secret_manager_secret.somos_token_state.id
-  role      = each.value
-  member    = "serviceAccount:${google_service_account.api.email}"
 }
 
 # Alert on three consecutive Somos auth failures (the token manager logs this at ERROR).
