@@ -692,7 +692,9 @@ function send(url: string, probe: HttpProbe, timeoutMs: number): Promise<{ statu
   return new Promise((resolve, reject) => {
     const payload = probe.body?.data ?? (probe.json !== undefined ? Buffer.from(JSON.stringify(probe.json)) : undefined);
     const headers: Record<string, string> = { ...probe.headers };
-    if (probe.token) headers.authorization = `Bearer ${probe.token}`;
+    // As API Gateway delivers it: the caller's token also in X-Forwarded-Authorization, where a
+    // function reads it when AUTH_VIA_GATEWAY is on (as deployed); Authorization otherwise.
+    if (probe.token) headers.authorization = headers['x-forwarded-authorization'] = `Bearer ${probe.token}`;
     if (payload) {
       headers['content-type'] = probe.body?.contentType ?? 'application/json';
       headers['content-length'] = String(payload.length);
