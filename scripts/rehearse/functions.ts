@@ -68,10 +68,18 @@ export class StartFailure extends Error {
 
 const WORKSPACE = '/workspace';
 
+/** Every function process running: killed when the rehearsal's own process exits, however it ends. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 export class FunctionHost {
   private server!: Listening;
   private readonly processes = new Map<string, Promise<Process>>();
   private readonly procs = new Map<string, Process>();
+  /** Every request a function served: when, and its answer. */
+  readonly requests: { fn: string; start: number; end?: number; status?: number }[] = [];
   private readonly byName: Map<string, RenderedFunction>;
   private readonly keys: string[];
   private preloadFile!: string;
@@ -206,6 +214,12 @@ export class FunctionHost {
       return;
     }
     const body = await readBody(req);
+    const record: { fn: string; start: number; end?: number; status?: number } = { fn: fn.name, start: Date.now() };
+    this.requests.push(record);
+    res.once('close', () => {
+      record.end = Date.now();
+      record.status = res.statusCode;
+    });
     const headers = { ...req.headers };
     delete headers.host;
     headers.host = new URL(fn.url).host;
@@ -255,7 +269,7 @@ export class FunctionHost {
         continue;
       }
       const resource = resources.secretVersion('123456789012', secret.secret, secret.version, this.options.rendering.projectId);
-      const allowed = google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount }, 'secretmanager', 'secretmanager.versions.access', resource);
+      const allowed = google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount }, 'secretmanager', 'secretmanager.versions.access', resource, 'start');
       if (!allowed) {
         problems.push(`secret env ${secret.key}: its service account ${fn.serviceAccount} may not read secret ${secret.secret} (Cloud Run fails the revision)`);
         continue;
@@ -310,9 +324,8 @@ export class FunctionHost {
         : ['--import', preload, framework, `--target=${fn.entryPoint}`, '--signature-type=http'];
     const child = spawn(process.execPath, args, { cwd: this.options.workspace, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     // Never outlive the rehearsal, however it ends.
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    child.once('exit', () => process.removeListener('exit', kill));
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     const logFile = createWriteStream(path.join(this.options.logDir, `${name}.log`), { flags: 'w' });
     const proc: Process = { fn, port, child, metadata, lines: [], logFile };
     this.procs.set(name, proc);
@@ -385,9 +398,9 @@ export class FunctionHost {
       const method = String(message.method);
       const write = ['commit', 'batchWrite', 'beginTransaction', 'rollback'].includes(method);
       const permission = write ? 'datastore.entities.update' : 'datastore.entities.get';
-      this.options.google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount ?? 'unknown' }, 'firestore', permission, resources.database(this.options.rendering.projectId));
+      this.options.google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount ?? 'unknown' }, 'firestore', permission, resources.database(this.options.rendering.projectId), 'observed');
     } else if (message.type === 'firestore-query') {
-      this.options.google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount ?? 'unknown' }, 'firestore', 'datastore.entities.list', resources.database(this.options.rendering.projectId));
+      this.options.google.authorize({ function: fn.name, serviceAccount: fn.serviceAccount ?? 'unknown' }, 'firestore', 'datastore.entities.list', resources.database(this.options.rendering.projectId), 'observed');
       for (const shape of queryShapes(message.request as Record<string, unknown>)) {
         const verdict = checkQuery(shape, this.options.rendering.indexes);
         if (!verdict.ok) {
@@ -404,6 +417,29 @@ export class FunctionHost {
 
   // -------------------------------------------------------------------------------------------
   // What a failure lacks
+
+  /**
+   * Judges the calls the rehearsal's Google refused: a denial that broke the request it happened in
+   * (a 5xx answer, or an ERROR line of the function before the answer) is a missing role; one the
+   * function carried on from is a warning (the code tolerates it — by design?). `final`: judge the
+   * denials of requests still running too.
+   */
+  settleDenials(final = false): void {
+    for (const denial of this.options.google.denials) {
+      if (denial.settled) continue;
+      const request = this.requests.find((r) => r.fn === denial.function && r.start <= denial.at && (r.end === undefined || r.end >= denial.at));
+      if (request && request.end === undefined && !final) continue;
+      denial.settled = true;
+      const until = request?.end ?? Date.now();
+      const errors = (this.procs.get(denial.function)?.lines ?? []).filter((l) => l.at >= denial.at && l.at <= until + 50 && /"severity":"(ERROR|CRITICAL|ALERT)"/.test(l.text));
+      const broke = !request || (request.status ?? 0) >= 500 || errors.length > 0;
+      this.options.findings.add(
+        broke
+          ? { kind: 'role', function: denial.function, fatal: true, message: denial.message }
+          : { kind: 'role', function: denial.function, fatal: false, message: `${denial.message}; the call was refused and the function carried on (answered ${request.status}) — a denial the code tolerates` },
+      );
+    }
+  }
 
   /** The function's log lines since a time. */
   linesSince(name: string, at: number): string[] {

@@ -275,7 +275,15 @@ export class Google {
    * Checks and records one permission; answers whether the call may proceed. A denial that only a
    * condition decides is recorded as a warning and let through (the condition model may be wrong).
    */
-  authorize(identity: Identity, api: string, permission: string, resource: IamResource): boolean {
+  /** Denied calls the front refused (the function saw PERMISSION_DENIED): settled by settleDenials(). */
+  readonly denials: { function: string; serviceAccount: string; permission: string; resource: string; message: string; at: number; settled?: boolean }[] = [];
+
+  /**
+   * `enforced`: the front refuses a denied call, and whether that broke the function is judged later
+   * (settleDenials); `observed`: the call was made regardless (Firestore, through its emulator), so a
+   * denial is a finding at once; `start`: the caller reports it (secret env at start).
+   */
+  authorize(identity: Identity, api: string, permission: string, resource: IamResource, mode: 'enforced' | 'observed' | 'start' = 'enforced'): boolean {
     const decision = checkPermission(this.options.iam, memberOf(identity.serviceAccount), permission, resource);
     const allowed = decision.allowed ? true : decision.conditionDoubt ? 'condition-doubt' : false;
     this.calls.push({
@@ -300,12 +308,9 @@ export class Google {
       });
       return true;
     }
-    this.options.findings.add({
-      kind: 'role',
-      function: identity.function,
-      fatal: true,
-      message: `its service account ${identity.serviceAccount} lacks ${permission} on ${resource.describe} — Terraform grants it no role that includes it (e.g. ${roles.slice(0, 2).join(' or ') || 'a role with it'})`,
-    });
+    const message = `its service account ${identity.serviceAccount} lacks ${permission} on ${resource.describe} — Terraform grants it no role that includes it (e.g. ${roles.slice(0, 2).join(' or ') || 'a role with it'})`;
+    if (mode === 'observed') this.options.findings.add({ kind: 'role', function: identity.function, fatal: true, message });
+    else if (mode === 'enforced') this.denials.push({ function: identity.function, serviceAccount: identity.serviceAccount, permission, resource: resource.describe, message, at: Date.now() });
     return false;
   }
 

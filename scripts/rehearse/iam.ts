@@ -100,7 +100,7 @@ export function checkPermission(bindings: readonly IamBinding[], member: string,
   for (const binding of bindings) {
     if (!resource.scopes.includes(binding.scope)) continue;
     if (!binding.members.includes(member) && !binding.members.includes('allUsers') && !(binding.members.includes('allAuthenticatedUsers') && member !== 'allUsers')) continue;
-    if (!roleGrants(binding.role, permission)) continue;
+    if (!(binding.permissions ? binding.permissions.includes(permission) : roleGrants(binding.role, permission))) continue;
     if (!binding.condition) return { allowed: true, by: binding };
     const evaluated = evaluateCondition(binding.condition.expression, resource);
     if (evaluated === true) return { allowed: true, by: binding };

@@ -86,6 +86,7 @@ async function main(): Promise<number> {
     results = await timed('walk', () => walk(rehearsal, { ...(only ? { only } : {}), log }));
     // What the last steps queued (job callbacks, finalizers) finishes before the report.
     await Promise.race([rehearsal.google.tasksIdle(5_000), new Promise((r) => setTimeout(r, 10_000))]);
+    rehearsal.host.settleDenials(true);
     if (args.has('keep')) {
       log(`--keep: gateway ${rehearsal.gateway?.url}; Ctrl-C to stop`);
       await new Promise((resolve) => process.once('SIGINT', resolve));

@@ -384,6 +384,9 @@ export class TerraformModel {
       case 'google_api_gateway_gateway':
         if (attr === 'default_hostname') return `${str('gateway_id')}-rehearsal.uc.gateway.dev`;
         break;
+      case 'google_project_iam_custom_role':
+        if (attr === 'id' || attr === 'name') return `projects/${project()}/roles/${str('role_id')}`;
+        break;
       case 'google_firestore_database':
         if (attr === 'id') return `projects/${project()}/databases/${str('name')}`;
         break;
@@ -445,6 +448,8 @@ export interface IamBinding {
   role: string;
   members: string[];
   condition?: { title?: string; expression: string };
+  /** A custom role's permissions (google_project_iam_custom_role), as Terraform declares them. */
+  permissions?: string[];
 }
 
 export interface RenderedSubscription {
@@ -623,6 +628,17 @@ export function renderModel(model: TerraformModel): Rendering {
         ...(condition ? { condition: { ...(asString(condition.title) ? { title: asString(condition.title)! } : {}), expression: asString(condition.expression) ?? '' } } : {}),
       });
     }
+  }
+
+  // Custom roles: a binding to one gives the permissions Terraform lists for it.
+  const customRoles = new Map<string, string[]>();
+  for (const instance of tryGet(problems, 'custom roles', () => model.instances('google_project_iam_custom_role')) ?? []) {
+    const role = tryGet(problems, instance.describe, () => ({ id: asString(instance.get('id'))!, permissions: ((instance.declared('permissions') as unknown[] | undefined) ?? []).map(String) }));
+    if (role) customRoles.set(role.id, role.permissions);
+  }
+  for (const binding of iam) {
+    const permissions = customRoles.get(binding.role);
+    if (permissions) binding.permissions = permissions;
   }
 
   const topics = (tryGet(problems, 'topics', () => model.instances('google_pubsub_topic').map((t) => asString(t.get('name'))!)) ?? []).sort();

@@ -490,6 +490,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
 /** What the rehearsal found while a failed step ran: settings named in logs, roles, secrets, indexes. */
 function explainStep(rehearsal: Rehearsal, since: number, answer?: { fn: string; text: string; status: number }): string[] {
   for (const name of rehearsal.host.started) rehearsal.host.explain(name, since);
+  rehearsal.host.settleDenials();
   // An answer that says which setting is missing (a 5xx naming one the function does not get).
   const fn = answer && rehearsal.rendering.functions.find((f) => f.name === answer.fn);
   if (fn && answer.status >= 500) explainLines(fn, [answer.text], configKeys(REPO_ROOT), rehearsal.findings, true);

@@ -102,6 +102,7 @@ export async function startWorld(options: { dir: string; emulators: boolean; san
       world.values.TELNYX_PUBLIC_KEY = sandboxes.telnyx.publicKeyBase64;
       // The providers' public API hosts: their sandboxes (the one substitution made by setting).
       for (const [provider, sandbox] of Object.entries(sandboxes)) world.outsideEnv[`${provider.toUpperCase()}_API_BASE_URL`] = sandbox.url;
+      world.outsideEnv.TWILIO_PRICING_BASE_URL = sandboxes.twilio.url; // Twilio's Pricing API: the Twilio sandbox serves it too
       options.log('sandboxes: twilio, plivo, vonage, telnyx, vapi, somos');
       world.receiver = await startReceiver(options.dir).catch((err: unknown) => {
         options.log(`no tenant webhook receiver (${String(err)}): the inbound relay step cannot be checked`);
