@@ -174,6 +174,12 @@ export class Rehearsal {
     }
   }
 
+  /** Names the setting a function's failed answer (a 5xx) says it lacks, if Terraform does not give it. */
+  explainAnswer(fnName: string, status: number, text: string): string[] {
+    const fn = this.rendering.functions.find((f) => f.name === fnName);
+    return fn && status >= 500 ? explainLines(fn, [text], configKeys(REPO_ROOT), this.findings, true) : [];
+  }
+
   /** A Firebase ID token of a user of a tenant. */
   token(tenantId: string, role: 'admin' | 'member', uid: string): Promise<string> {
     return this.google.idToken({ tenantId, role, uid });

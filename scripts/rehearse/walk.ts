@@ -8,9 +8,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS } from '../local/stack.js';
-import { configKeys, explainLines } from './functions.js';
 import type { Rehearsal } from './rehearsal.js';
-import { REPO_ROOT } from './world.js';
 
 export interface StepResult {
   flow: string;
@@ -492,7 +490,6 @@ function explainStep(rehearsal: Rehearsal, since: number, answer?: { fn: string;
   for (const name of rehearsal.host.started) rehearsal.host.explain(name, since);
   rehearsal.host.settleDenials();
   // An answer that says which setting is missing (a 5xx naming one the function does not get).
-  const fn = answer && rehearsal.rendering.functions.find((f) => f.name === answer.fn);
-  if (fn && answer.status >= 500) explainLines(fn, [answer.text], configKeys(REPO_ROOT), rehearsal.findings, true);
+  if (answer) rehearsal.explainAnswer(answer.fn, answer.status, answer.text);
   return rehearsal.findings.since(since).map((f) => `${f.fatal ? '' : '(warning) '}${f.function ? `${f.function}: ` : ''}${f.message}`);
 }

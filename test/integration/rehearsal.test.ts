@@ -169,6 +169,29 @@ describe('the start check', () => {
     }
   });
 
+  it('names PUBLIC_BASE_URL when a webhook needs it and a copy of Terraform no longer sets it', async () => {
+    const fn = (await render()).functions.find((f) => f.name === 'webhookTwilioInbound')!;
+    if (!('PUBLIC_BASE_URL' in fn.env)) return; // nothing to remove (then the walk names it)
+    const dir = await terraformCopy((text) => text.replace(/^\s*PUBLIC_BASE_URL\s*=.*$/gm, ''));
+    const workDir = await mkdtemp(path.join(tmpdir(), 'rehearsal-work-'));
+    temps.push(workDir);
+    const rehearsal = await Rehearsal.start({ terraformDir: dir, workDir, mode: 'ts', emulators: false, sandboxes: false, log: () => undefined });
+    try {
+      // Optional at start (shared/config.ts), needed by the first signed webhook: through the gateway, as Twilio would call.
+      expect(await rehearsal.startCheck('webhookTwilioInbound')).toEqual([]);
+      const res = await fetch(`${rehearsal.gateway!.url}/webhooks/twilio/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'unchecked' },
+        body: 'From=%2B14155550999&To=%2B14155550100&Body=hi&MessageSid=SM1',
+      });
+      expect(res.status).toBe(503);
+      rehearsal.explainAnswer('webhookTwilioInbound', res.status, await res.text());
+      expect(rehearsal.findings.list.map((f) => `${f.function}: ${f.message}`)).toContain(`webhookTwilioInbound: missing PUBLIC_BASE_URL (not set by terraform/${fn.file})`);
+    } finally {
+      await rehearsal.close();
+    }
+  });
+
   it('fails a function whose secret environment variable names a secret Terraform does not create', async () => {
     const dir = await terraformCopy((text, file) =>
       file === 'functions.tf' || text.includes('"google_cloudfunctions2_function" "http"')
