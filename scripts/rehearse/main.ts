@@ -15,7 +15,8 @@
  *   4. walks each user spec's main flow through the gateway, and reports every setting, secret, role
  *      and index a function lacked, by name. Exit code 1 if anything is missing or a flow fails.
  *
- * Options: --no-build (reuse dist/ and the staged workspace), --only=<flow words,…>,
+ * Options: --render (print each function's rendered environment, secret environment and service account,
+ * then stop), --no-build (reuse dist/ and the staged workspace), --only=<flow words,…>,
  * --terraform=<dir> (another Terraform folder), --tfvars=<file> (instead of scripts/rehearse/rehearsal.tfvars.json),
  * --keep (leave the stack running until Ctrl-C), --timeout=<seconds> (give up after, default 480).
  */
@@ -23,7 +24,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Rehearsal, stageWorkspace } from './rehearsal.js';
+import { Rehearsal, renderForRehearsal, stageWorkspace } from './rehearsal.js';
 import { renderTerraform } from './render.js';
 import { walk, type StepResult } from './walk.js';
 import { REPO_ROOT, rehearsalVars } from './world.js';
@@ -46,6 +47,14 @@ const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 
 async function main(): Promise<number> {
   await mkdir(workDir, { recursive: true });
+  if (args.has('render')) {
+    // Only what Terraform gives each function: environment, secret environment, identity.
+    const world = { values: (await import('./world.js')).worldValuesWithoutSandboxes() };
+    const rendering = await renderForRehearsal(terraformDir, world, args.get('tfvars') ? path.resolve(args.get('tfvars')!) : undefined);
+    const functions = rendering.functions.map(({ name, file, entryPoint, serviceAccount, env, secretEnv, problems }) => ({ name, file, entryPoint, serviceAccount, env, secretEnv, ...(problems.length ? { problems } : {}) }));
+    process.stdout.write(`${JSON.stringify({ projectId: rendering.projectId, varsFromRehearsal: rendering.varsFromRehearsal, problems: rendering.problems, functions }, null, 1)}\n`);
+    return rendering.problems.length || functions.some((f) => f.problems) ? 1 : 0;
+  }
   const workspace = path.join(workDir, 'workspace');
   if (args.get('build') !== 'false' && !args.has('no-build')) {
     await timed('build', async () => {
@@ -107,8 +116,9 @@ function report(rehearsal: Rehearsal, results: StepResult[]): number {
   lines.push('', '== Deploy rehearsal ==');
   lines.push(`functions rendered: ${rehearsal.rendering.functions.length}; started (lazily, one process each): ${started.length}`);
   if (rehearsal.rendering.varsFromRehearsal.length) {
-    lines.push(`Terraform variables an operator must pass (-var), given the rehearsal's values: ${rehearsal.rendering.varsFromRehearsal.join(', ')}`);
+    lines.push(`Terraform variables without a default that the rehearsal's tfvars do not give, given its values of the same name: ${rehearsal.rendering.varsFromRehearsal.join(', ')}`);
   }
+  if (rehearsal.rendering.unusedVars.length) lines.push(`tfvars values for variables Terraform does not declare (ignored): ${rehearsal.rendering.unusedVars.join(', ')}`);
   lines.push(`  ${started.sort().map((n) => `${n} ${rehearsal.host.startTimes[n] ?? '?'}ms`).join(', ')}`);
   const flows = [...new Set(results.map((r) => r.flow))];
   for (const flow of flows) {

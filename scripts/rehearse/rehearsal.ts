@@ -31,9 +31,9 @@ export interface RehearsalOptions {
 }
 
 /**
- * Terraform rendered with the rehearsal's tfvars; a variable with no value of its own (no default,
- * or an empty one) named like a world value (telnyx_public_key → TELNYX_PUBLIC_KEY) gets that value,
- * as the operator would pass it (the report lists them).
+ * Terraform rendered with the rehearsal's tfvars (scripts/rehearse/rehearsal.tfvars.json: what an
+ * operator passes with -var); a variable with no default that they do not give, named like a world
+ * value (telnyx_public_key → TELNYX_PUBLIC_KEY), gets that value (the report lists them).
  */
 export async function renderForRehearsal(terraformDir: string, world: Pick<World, 'values'>, tfvarsFile = TFVARS_FILE): Promise<Rendering> {
   const vars = await rehearsalVars(world, tfvarsFile);
@@ -99,6 +99,7 @@ export class Rehearsal {
 
       // Every function's configuration, as shared/config.ts will read it (the walk starts only some).
       const keys = configKeys(REPO_ROOT);
+      const configFindings = findings.list.length;
       for (const fn of rendering.functions) {
         const env: Record<string, string> = { ...fn.env };
         for (const s of fn.secretEnv) {
@@ -112,6 +113,8 @@ export class Rehearsal {
           else throw err;
         }
       }
+
+      options.log(`configuration of all ${rendering.functions.length} functions parsed by shared/config.ts: ${findings.list.length - configFindings} problem(s)`);
 
       const workspace = options.mode === 'dist' ? options.workspace ?? REPO_ROOT : REPO_ROOT;
       let gatewayLocal = '';

@@ -180,8 +180,10 @@ export class TerraformModel {
   private readonly evaluatingLocals = new Set<string>();
   private readonly collections = new Map<string, Collection>();
   readonly vars: Record<string, unknown>;
-  /** Variables without a value of their own (no default, or an empty one) given the rehearsal's value of the same name. */
+  /** Variables without a default, absent from the tfvars, given the rehearsal's value of the same name. */
   readonly fromFallback: string[] = [];
+  /** tfvars values of variables Terraform does not declare (ignored). */
+  unusedVars: string[] = [];
 
   constructor(
     readonly source: TerraformSource,
@@ -190,16 +192,16 @@ export class TerraformModel {
     this.vars = {};
     const missing: string[] = [];
     for (const [name, variable] of Object.entries(source.variables)) {
-      const fallback = options.fallback?.(name);
-      const emptyDefault = !variable.hasDefault || variable.default === '' || variable.default === null;
+      const fallback = variable.hasDefault ? undefined : options.fallback?.(name);
       if (name in options.vars) this.vars[name] = options.vars[name];
-      else if (emptyDefault && fallback !== undefined) {
-        // What the operator is expected to pass (-var): the rehearsal's value of the same name.
+      else if (variable.hasDefault) this.vars[name] = variable.default;
+      else if (fallback !== undefined) {
+        // A variable the operator must pass (-var), unknown to the rehearsal's tfvars: its value of the same name.
         this.vars[name] = fallback;
         this.fromFallback.push(name);
-      } else if (variable.hasDefault) this.vars[name] = variable.default;
-      else missing.push(`${name} (terraform/${variable.file})`);
+      } else missing.push(`${name} (terraform/${variable.file})`);
     }
+    this.unusedVars = Object.keys(options.vars).filter((name) => !(name in source.variables));
     if (missing.length) throw new Error(`the rehearsal has no value for Terraform variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} — add ${missing.length > 1 ? 'them' : 'it'} to scripts/rehearse/rehearsal.tfvars.json`);
     const model = this;
     const varObject: LazyObject = {
@@ -510,8 +512,10 @@ export interface Rendering {
   gateway: RenderedGateway | undefined;
   /** Service accounts Terraform creates (emails). */
   serviceAccounts: string[];
-  /** Variables the operator must pass (no default, or an empty one) that the rehearsal gave its own values. */
+  /** Variables without a default, absent from the rehearsal's tfvars, given its value of the same name. */
   varsFromRehearsal: string[];
+  /** Values of the rehearsal's tfvars for variables Terraform does not declare (ignored). */
+  unusedVars: string[];
   /** The functions' source archive (data.archive_file): its folder and what it leaves out. */
   archive?: { sourceDir: string; excludes: string[] };
   problems: string[];
@@ -755,5 +759,5 @@ export function renderModel(model: TerraformModel): Rendering {
     }
   }
 
-  return { projectId, region, functions, iam, topics, subscriptions, queues, schedulerJobs, secrets, indexes, gateway, serviceAccounts, varsFromRehearsal: model.fromFallback, ...(archive ? { archive } : {}), problems };
+  return { projectId, region, functions, iam, topics, subscriptions, queues, schedulerJobs, secrets, indexes, gateway, serviceAccounts, varsFromRehearsal: model.fromFallback, unusedVars: model.unusedVars, ...(archive ? { archive } : {}), problems };
 }

@@ -59,6 +59,11 @@ export interface World {
 /** The gateway's public origin when Terraform takes it from a variable (any https origin would do). */
 export const PUBLIC_ORIGIN = 'https://api.numbers-rehearsal.example';
 
+/** The values operators provide, before any sandbox gives its own (the Telnyx key is a well-formed stand-in). */
+export function worldValuesWithoutSandboxes(): Record<string, string> {
+  return { PUBLIC_BASE_URL: PUBLIC_ORIGIN, ...SOMOS_LOCAL_ENV, TELNYX_PUBLIC_KEY: `${'A'.repeat(43)}=` };
+}
+
 export async function startWorld(options: { dir: string; emulators: boolean; sandboxes: boolean; log: (line: string) => void }): Promise<World> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -68,12 +73,7 @@ export async function startWorld(options: { dir: string; emulators: boolean; san
     await rm(options.dir, { recursive: true, force: true });
     await mkdir(options.dir, { recursive: true });
     const world: World = {
-      values: {
-        PUBLIC_BASE_URL: PUBLIC_ORIGIN,
-        ...SOMOS_LOCAL_ENV,
-        // A well-formed Ed25519 public key until the Telnyx sandbox gives its own.
-        TELNYX_PUBLIC_KEY: `${'A'.repeat(43)}=`,
-      },
+      values: worldValuesWithoutSandboxes(),
       outsideEnv: {},
       close,
     };
