@@ -57,6 +57,8 @@ import {
   RequirementValueParams,
   SetRequirementValueBody,
   WebhookAck,
+  NotInServiceAck,
+  NotInServiceParams,
   FindingsPage,
   FindingsQuery,
   ReconcileAccountResult,
@@ -634,6 +636,24 @@ export const endpoints: AnyEndpoint[] = [
     rawBodyTypes: ['application/x-www-form-urlencoded'],
     errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
     operation: () => import('./inbound/telnyx.js'),
+  }),
+  defineEndpoint({
+    name: 'webhookNotInService',
+    method: 'POST',
+    path: '/webhooks/not-in-service/{provider}',
+    // Not signature-checked: it reads and writes nothing and answers everyone alike, so there is nothing to guard.
+    access: 'public',
+    needs: [],
+    tag: 'webhooks',
+    summary:
+      'Where an inactive number’s calls and messages go (providers call it): Twilio calls hear “not in service” and are hung up (TwiML), messages get an empty answer. No signature check: it reads and writes nothing and answers anyone alike',
+    params: NotInServiceParams,
+    response: NotInServiceAck,
+    successStatus: 200,
+    maxBodyBytes: 64 * 1024,
+    rawBodyTypes: ['application/x-www-form-urlencoded', 'application/json'],
+    errors: ['PAYLOAD_TOO_LARGE'],
+    operation: () => import('./webhooks/not-in-service.js'),
   }),
   defineEndpoint({
     name: 'deliveriesList',

@@ -109,6 +109,8 @@ const schema = z
     PURCHASE_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
     TWILIO_API_BASE_URL: url.default(providerBaseUrlDefaults.TWILIO_API_BASE_URL),
+    /** Twilio's Pricing API (monthly number prices in search results); the dev stack points it at the Twilio sandbox. */
+    TWILIO_PRICING_BASE_URL: url.default('https://pricing.twilio.com'),
     TELNYX_API_BASE_URL: url.default(providerBaseUrlDefaults.TELNYX_API_BASE_URL),
     PLIVO_API_BASE_URL: url.default(providerBaseUrlDefaults.PLIVO_API_BASE_URL),
     VONAGE_API_BASE_URL: url.default(providerBaseUrlDefaults.VONAGE_API_BASE_URL),

@@ -601,6 +601,31 @@
         }
       }
     },
+    "/webhooks/not-in-service/{provider}": {
+      "post": {
+        "operationId": "webhookNotInService",
+        "summary": "Where an inactive number’s calls and messages go (providers call it): Twilio calls hear “not in service” and are hung up (TwiML), messages get an empty answer. No signature check: it reads and writes nothing and answers anyone alike",
+        "parameters": [
+          {
+            "name": "provider",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookNotInService",
+          "jwt_audience": "${functions_base_url}/webhookNotInService",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
     "/v1/deliveries": {
       "get": {
         "operationId": "deliveriesList",

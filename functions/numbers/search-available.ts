@@ -5,5 +5,5 @@ import type { z } from 'zod';
 
 const operation: OperationFactory<{}, z.infer<typeof SearchAvailableQuery>, undefined, z.infer<typeof AvailableNumbersResponse>> =
   (deps) =>
-  async ({ query, caller }) => ({ body: await searchAvailable(deps)(caller.tenantId, query) });
+  async ({ query, caller, log }) => ({ body: await searchAvailable(deps)(caller.tenantId, query, log) });
 export default operation;

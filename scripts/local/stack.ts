@@ -217,6 +217,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // As deployed: the gateway moves the caller's token to X-Forwarded-Authorization (gateway.ts).
       AUTH_VIA_GATEWAY: process.env.AUTH_VIA_GATEWAY ?? 'true',
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
+      // Twilio's Pricing API (monthly prices in search results): the Twilio sandbox serves it too.
+      ...(sandboxes.twilio ? { TWILIO_PRICING_BASE_URL: sandboxes.twilio.url } : {}),
       ...Object.fromEntries(Object.entries(SOMOS_LOCAL_ENV).map(([key, value]) => [key, process.env[key] ?? value])),
       // The TSS (text enablement) API is not public: only the sandbox's stand-in exists.
       ...(sandboxes.somos && !process.env.SOMOS_TSS_BASE_URL ? { SOMOS_TSS_BASE_URL: sandboxes.somos.url } : {}),

@@ -2,6 +2,9 @@
  * A local, faithful fake of the parts of Twilio's REST API 2010-04-01 that the platform uses:
  * AvailablePhoneNumbers (Local / TollFree / Mobile) and IncomingPhoneNumbers (list, purchase,
  * fetch, update, release). Contract: ../shared/contracts/twilio/twilio_api_v2010.json.
+ * It also stands in for the Pricing API's phone-number prices (pricing.twilio.com, same accounts and
+ * Basic auth): GET /v1/PhoneNumbers/Countries and /v1/PhoneNumbers/Countries/{IsoCountry}, per
+ * ../shared/contracts/twilio/twilio_pricing_v1.json (prices from PHONE_NUMBER_PRICES below).
  *
  * Error bodies follow twilio-node's RestException: {code, message, more_info, status}.
  *
@@ -186,6 +189,25 @@ const T_AVAILABLE_COUNTRIES = '/2010-04-01/Accounts/{AccountSid}/AvailablePhoneN
 const T_AVAILABLE_COUNTRY = '/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json';
 const T_INCOMING_LIST = '/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json';
 const T_INCOMING_ONE = '/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json';
+
+const T_PRICING_COUNTRIES = '/v1/PhoneNumbers/Countries';
+const T_PRICING_COUNTRY = '/v1/PhoneNumbers/Countries/{IsoCountry}';
+const PRICING_ORIGIN = 'https://pricing.twilio.com';
+
+/** Monthly prices (USD) per country and inventory kind, as the Pricing API reports them (base = current: no discounts). */
+export const PHONE_NUMBER_PRICES: Readonly<Record<string, Partial<Record<InventoryKind, string>>>> = {
+  US: { Local: '1.15', TollFree: '2.15' },
+  CA: { Local: '1.15' },
+  GB: { Local: '1.15', Mobile: '1.15' },
+};
+const PRICING_NUMBER_TYPE: Partial<Record<InventoryKind, string>> = { Local: 'local', TollFree: 'toll free', Mobile: 'mobile' };
+
+/** The Pricing API's route for a path (undefined: not one of its resources). */
+function pricingRoute(pathname: string): { template: string; country?: string } | undefined {
+  if (pathname === T_PRICING_COUNTRIES) return { template: T_PRICING_COUNTRIES };
+  const m = /^\/v1\/PhoneNumbers\/Countries\/([^/]+)$/.exec(pathname);
+  return m ? { template: T_PRICING_COUNTRY, country: m[1] as string } : undefined;
+}
 
 const AVAILABLE_TYPES = ['Local', 'TollFree', 'Mobile', 'National', 'Voip', 'SharedCost', 'MachineToMachine'] as const;
 
@@ -658,6 +680,30 @@ class Sandbox {
     }
   }
 
+  // Pricing API (phone numbers) ------------------------------------------------------------------
+
+  handlePricing(method: string, url: URL): ApiResult {
+    const route = pricingRoute(url.pathname);
+    if (!route) throw notFound(url.pathname);
+    if (method !== 'GET') throw new ApiError(405, 20004, 'Method not allowed');
+    const country = (cc: string) => ({ country: COUNTRY_NAMES[cc] ?? cc, iso_country: cc, url: `${PRICING_ORIGIN}/v1/PhoneNumbers/Countries/${cc}` });
+    if (route.country === undefined) {
+      const first = `${PRICING_ORIGIN}${T_PRICING_COUNTRIES}?PageSize=50&Page=0`;
+      const countries = Object.keys(PHONE_NUMBER_PRICES).sort().map(country);
+      return { status: 200, body: { countries, meta: { first_page_url: first, key: 'countries', next_page_url: null, page: 0, page_size: 50, previous_page_url: null, url: first } } };
+    }
+    // Twilio matches the ISO code whatever its case.
+    const cc = route.country.toUpperCase();
+    const prices = PHONE_NUMBER_PRICES[cc];
+    if (!prices) throw notFound(url.pathname);
+    const phone_number_prices = (Object.entries(prices) as [InventoryKind, string][]).map(([kind, price]) => ({
+      number_type: PRICING_NUMBER_TYPE[kind] ?? kind.toLowerCase(),
+      base_price: price,
+      current_price: price,
+    }));
+    return { status: 200, body: { ...country(cc), phone_number_prices, price_unit: 'USD' } };
+  }
+
   // AvailablePhoneNumbers ------------------------------------------------------------------------
 
   private countryJson(accountSid: string, cc: string) {
@@ -1080,8 +1126,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const isApi = url.pathname.startsWith('/2010-04-01/');
+    const isPricing = url.pathname.startsWith('/v1/');
     const route = isApi ? matchRoute(url.pathname) : undefined;
-    const template = route?.template ?? url.pathname;
+    const template = route?.template ?? (isPricing ? pricingRoute(url.pathname)?.template : undefined) ?? url.pathname;
 
     // The account rate limit counts requests as they arrive, per authenticated AccountSid
     // (requests that fail authentication are answered 401 below and count against nobody).
@@ -1111,8 +1158,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
           settleApiCall(
             method,
             () => {
-              if (!isApi) throw notFound(url.pathname);
+              if (!isApi && !isPricing) throw notFound(url.pathname);
               const authSid = sandbox.authenticate(req);
+              if (isPricing) return sandbox.handlePricing(method, url);
               return sandbox.handleApi(method, url, route, authSid, rawBody, String(req.headers['content-type'] ?? ''));
             },
             toResult,

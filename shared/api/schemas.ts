@@ -210,11 +210,14 @@ export const AvailableNumber = z.object({
   region: z.string().optional(),
   postalCode: z.string().optional(),
   rateCenter: z.string().optional(),
+  lata: z.string().optional().meta({ description: 'LATA (local access and transport area) of a North American number, where the provider reports it (Twilio, Plivo)' }),
   latitude: z.number().optional(),
   longitude: z.number().optional(),
   capabilities: Capabilities,
   addressRequirements: z.enum(['none', 'any', 'local', 'foreign']).optional(),
-  monthlyCost: Money.optional(),
+  monthlyCost: Money.optional().meta({
+    description: 'Monthly price of the number at this provider: from the search itself (Plivo, Vonage, Telnyx) or, for Twilio, from its Pricing API per country and number type (left out when that could not be read)',
+  }),
 });
 
 export const AvailableNumbersResponse = z.object({
@@ -263,7 +266,10 @@ export const PhoneNumberResource = z.object({
   tags: z.array(z.string()),
   smsEnabled: z.boolean(),
   voiceEnabled: z.boolean(),
-  webhookUrl: z.string().optional(),
+  webhookUrl: z.string().optional().meta({ description: 'Where inbound messages are relayed (our inbound relay signs and retries)' }),
+  voiceUrl: z.string().optional().meta({ description: 'The provider calls this URL for incoming calls (Twilio VoiceUrl)' }),
+  smsUrl: z.string().optional().meta({ description: 'The provider sends incoming messages straight to this URL (Twilio SmsUrl, Vonage moHttpUrl), instead of through the relay' }),
+  statusCallbackUrl: z.string().optional().meta({ description: 'Call status callbacks (Twilio StatusCallback, Vonage voiceStatusCallback)' }),
   applicationId: z.string().optional(),
   purpose: Purpose.optional(),
   locationId: z.string().optional(),
@@ -306,7 +312,10 @@ const PurchaseNumberBody = z
       .max(2)
       .optional()
       .meta({ description: 'Channels to enable (default: every channel the number supports)' }),
-    webhookUrl: HttpsUrl.optional(),
+    webhookUrl: HttpsUrl.optional().meta({ description: 'Where inbound messages are relayed (signed by us, retried); the provider sends them to our relay (Twilio), or here directly (Vonage moHttpUrl). Never used for calls: see voiceUrl' }),
+    voiceUrl: HttpsUrl.optional().meta({ description: 'Incoming calls (Twilio VoiceUrl). Providers that route calls through an application or connection refuse it (400 naming it)' }),
+    smsUrl: HttpsUrl.optional().meta({ description: 'Incoming messages straight from the provider, bypassing the relay (Twilio SmsUrl, Vonage moHttpUrl); wins over webhookUrl at the provider' }),
+    statusCallbackUrl: HttpsUrl.optional().meta({ description: 'Call status callbacks (Twilio StatusCallback, Vonage voiceStatusCallback)' }),
     applicationId: ApplicationId.optional(),
     accountId: AccountIdValue.optional(),
     purpose: Purpose.optional().meta({ description: 'Sets the default channels when capabilities is omitted (sms → SMS, voice → voice, both/customer_support → both)' }),
@@ -444,9 +453,18 @@ export const UpdateNumberBody = z
     tags: z.array(Tag).max(20).optional(),
     smsEnabled: z.boolean().optional(),
     voiceEnabled: z.boolean().optional(),
-    webhookUrl: HttpsUrl.nullable().optional(),
+    webhookUrl: HttpsUrl.nullable().optional().meta({ description: 'Where inbound messages are relayed; null clears' }),
+    voiceUrl: HttpsUrl.nullable().optional().meta({ description: 'Incoming calls (Twilio VoiceUrl); null clears' }),
+    smsUrl: HttpsUrl.nullable().optional().meta({ description: 'Incoming messages straight from the provider (Twilio SmsUrl, Vonage moHttpUrl); null clears (messages then go through the relay when webhookUrl is set)' }),
+    statusCallbackUrl: HttpsUrl.nullable().optional().meta({ description: 'Call status callbacks (Twilio StatusCallback, Vonage voiceStatusCallback); null clears' }),
     applicationId: ApplicationId.nullable().optional(),
-    status: z.enum(['active', 'inactive']).optional(),
+    status: z
+      .enum(['active', 'inactive'])
+      .optional()
+      .meta({
+        description:
+          'inactive takes the number out of service at the provider (Twilio: calls hear "not in service", messages are recorded and not relayed; Vonage: messages to a not-in-service handler, application detached; Plivo: application detached; Telnyx: connection and messaging profile detached); active restores its routing exactly as it was',
+      }),
     purpose: Purpose.optional(),
     locationId: LocationIdValue.nullable().optional(),
     assignedTo: Assignee.nullable().optional().meta({ description: 'Staff member the number is assigned to; null unassigns' }),
@@ -815,6 +833,9 @@ export const WebhookAck = z.object({
   eventId: z.string(),
   outcome: z.enum(['applied', 'duplicate', 'stale', 'ignored']),
 });
+
+export const NotInServiceParams = z.object({ provider: z.enum(['twilio', 'vonage']) }).strict();
+export const NotInServiceAck = z.object({ received: z.literal(true) });
 
 // ---------- gig check ----------
 export const NumberCheckQuery = z.object({ gigId: z.string().trim().min(1).max(128) }).strict();
@@ -1272,9 +1293,9 @@ export const DeliveryResource = z.object({
     numberId: z.string(),
   }),
   status: z.enum(['queued', 'delivered', 'failing', 'not_delivered']).meta({
-    description: 'not_delivered: the message came to a number this tenant had released; it is shown here, never sent (reason)',
+    description: 'not_delivered: the message came to a number this tenant had released, or holds inactive; it is shown here, never sent (reason)',
   }),
-  reason: z.enum(['released_number']).optional().meta({ description: 'Why a message was not_delivered' }),
+  reason: z.enum(['released_number', 'number_inactive']).optional().meta({ description: 'Why a message was not_delivered: the number was released, or is inactive' }),
   attempts: z.array(
     z.object({
       at: z.string(),

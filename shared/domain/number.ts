@@ -74,7 +74,17 @@ export interface NumberRecord {
   tags: string[];
   smsEnabled: boolean;
   voiceEnabled: boolean;
+  /** Where the inbound relay forwards messages (and, without a relay, where the provider sends them). */
   webhookUrl?: string;
+  /** Per-number URLs at the provider, as the tenant asked for them (Twilio; Vonage smsUrl/statusCallbackUrl). */
+  voiceUrl?: string;
+  smsUrl?: string;
+  statusCallbackUrl?: string;
+  /**
+   * While inactive: the number's routing at its provider when it was taken out of service (each field
+   * null when it was unset), put back exactly when it is active again.
+   */
+  activeRouting?: RoutingSnapshot;
   /** Provider application the number routes through (Plivo, Vonage). */
   applicationId?: string;
   /** The provider order that sells the number (Telnyx), while and after it completes. */
@@ -141,7 +151,15 @@ export interface ProviderChangeIntent {
   startedAt: string;
   /** The provider-visible fields of the change as requested (displayName, webhookUrl, …; null clears). */
   changes: Record<string, unknown>;
+  /** A change to inactive: the routing it took out of service (a retry restores this one, not what it finds then). */
+  activeRouting?: RoutingSnapshot;
 }
+
+/** The fields of a number's routing at its provider that going inactive changes. */
+export const routingFields = ['voiceUrl', 'smsUrl', 'applicationId', 'connectionId', 'messagingProfileId'] as const;
+export type RoutingField = (typeof routingFields)[number];
+/** A number's routing at its provider: each field's value, null when it was unset there. */
+export type RoutingSnapshot = Partial<Record<RoutingField, string | null>>;
 
 /** Tokens that let ?q= find a number by any word prefix of its name or any run of 3+ of its digits. */
 export function searchTokensFor(record: Pick<NumberRecord, 'displayName' | 'phoneNumber'>): string[] {

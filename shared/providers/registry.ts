@@ -22,6 +22,8 @@ export interface ProviderFactoryOptions<C> {
   logger: Logger;
   /** HTTP client settings: the account's pacing (its API rate limit, requests per second). */
   http?: { pacePerSecond?: number };
+  /** Twilio: the Pricing API's base URL (TWILIO_PRICING_BASE_URL). */
+  pricingBaseUrl?: string;
 }
 type Factory = (options: ProviderFactoryOptions<any>) => NumberProvider;
 
@@ -57,6 +59,7 @@ export async function createProvider(
     timeoutMs: deps.config.PROVIDER_TIMEOUT_MS,
     logger: deps.log,
     ...(pacePerSecond ? { http: { pacePerSecond } } : {}),
+    ...(provider === 'twilio' ? { pricingBaseUrl: deps.config.TWILIO_PRICING_BASE_URL } : {}),
   });
 }
 

@@ -32,6 +32,8 @@ export interface AvailableNumber {
   region?: string;
   postalCode?: string;
   rateCenter?: string;
+  /** Local access and transport area (NANP), where the provider reports it (Twilio, Plivo). */
+  lata?: string;
   latitude?: number;
   longitude?: number;
   capabilities: Capabilities;
@@ -53,6 +55,11 @@ export interface ProviderNumber {
   smsUrl?: string;
   voiceUrl?: string;
   statusCallbackUrl?: string;
+  /** The application the number routes through (Plivo app id, Vonage app_id). */
+  applicationId?: string;
+  /** Telnyx: the voice connection (connection_id) and the messaging profile (messaging_profile_id). */
+  connectionId?: string;
+  messagingProfileId?: string;
   monthlyCost?: Money;
   /** Providers that sell through orders (Telnyx): the number is not usable until the order completes. */
   order?: { id: string; status: 'pending' | 'success' | 'failure'; failureReason?: string };
@@ -106,6 +113,9 @@ export interface UpdateRequest {
   smsUrl?: string | null;
   voiceUrl?: string | null;
   statusCallbackUrl?: string | null;
+  /** Telnyx: connection_id (voice) and messaging_profile_id; null detaches. Ignored by the others. */
+  connectionId?: string | null;
+  messagingProfileId?: string | null;
 }
 
 export interface ListOwnedOptions {
@@ -138,6 +148,11 @@ export interface NumberProvider {
   release(providerNumberId: string, signal?: AbortSignal): Promise<void>;
   /** Providers that sell through orders (Telnyx): the order's current state. */
   getOrder?(orderId: string, signal?: AbortSignal): Promise<ProviderOrder>;
+  /**
+   * Providers whose search results carry no price but who publish one per country and number type
+   * (Twilio's Pricing API): the monthly price of each type they sell there.
+   */
+  monthlyPrices?(country: string, signal?: AbortSignal): Promise<Partial<Record<NumberType, Money>>>;
 }
 
 export interface ProviderOrder {
@@ -152,8 +167,11 @@ export interface ProviderCapabilities {
   numberTypes: readonly NumberType[];
   searchFilters: readonly (keyof Omit<SearchCriteria, 'country' | 'type' | 'limit'>)[];
   maxSearchLimit: number;
-  /** Per-number webhook URLs the provider can set (Twilio SmsUrl/VoiceUrl); absent = none. */
-  webhooks?: { sms: boolean; voice: boolean };
+  /**
+   * Per-number URLs the provider can set (Twilio SmsUrl/VoiceUrl/StatusCallback, Vonage
+   * moHttpUrl/voiceStatusCallback); absent = none.
+   */
+  webhooks?: { sms: boolean; voice: boolean; statusCallback?: boolean };
   /** Numbers route through a provider application (Plivo app_id, Vonage app_id). */
   applications?: boolean;
   /** Some countries need an approved regulatory requirement group before a number can be ordered. */

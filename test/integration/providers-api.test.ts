@@ -47,9 +47,11 @@ describe.each([
 
   it('buys, routes through an application, and releases', async () => {
     const [candidate] = await searchOne(provider, search);
-    // A per-number voice webhook is not how these providers route calls: refused, not silently dropped.
-    const refused = await member.post('/v1/numbers', { provider, phoneNumber: candidate!.phoneNumber, webhookUrl: 'https://example.com/hook' });
-    expect(expectEnvelope(refused, 400, 'VALIDATION_ERROR').message).toMatch(/applicationId/);
+    // A per-number voice URL is not how these providers route calls: refused by name, not silently dropped.
+    const refused = await member.post('/v1/numbers', { provider, phoneNumber: candidate!.phoneNumber, voiceUrl: 'https://example.com/hook' });
+    const error = expectEnvelope(refused, 400, 'VALIDATION_ERROR');
+    expect(error.message).toMatch(/voiceUrl.*applicationId/);
+    expect(error.details.issues).toEqual([{ path: 'body.voiceUrl', message: `not supported by ${provider}` }]);
 
     const bought = await member.post(
       '/v1/numbers',

@@ -139,6 +139,7 @@ describe('search results', () => {
       locality: 'SAN FRANCISCO',
       region: 'United States',
       rateCenter: 'SNFC CNTRL',
+      lata: '722',
       capabilities: { voice: true, sms: true, mms: false, fax: false },
       monthlyCost: { amount: '0.80000', currency: 'USD' },
       addressRequirements: 'none',
@@ -229,8 +230,11 @@ describe('owned numbers', () => {
       type: 'local',
       capabilities: { voice: true, sms: true, mms: false, fax: false },
       monthlyCost: { amount: '0.80000', currency: 'USD' },
+      applicationId: '29986316244302815', // from `application`, its resource URI
     });
     expect(mapOwnedNumber({ ...ownedNumber, alias: 'Front desk' }).label).toBe('Front desk');
+    expect(mapOwnedNumber({ ...ownedNumber, application: null })).not.toHaveProperty('applicationId');
+    expect(mapOwnedNumber({ ...ownedNumber, application: '20372631212782780' }).applicationId).toBe('20372631212782780');
   });
 
   it('maps Plivo number types', () => {

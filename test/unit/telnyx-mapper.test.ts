@@ -172,6 +172,8 @@ describe('owned numbers and orders', () => {
       type: 'local',
       label: 'Sales',
       capabilities: { voice: false, sms: false, mms: false, fax: false },
+      connectionId: '1293384261075731499',
+      messagingProfileId: 'abc85f64-5717-4562-b3fc-2c9600000000',
     });
     expect(() => mapPhoneNumber({ phone_number: '+19705555098' })).toThrow(ProviderError);
     expect(mapPhoneNumber({ id: 42, phone_number: '+33142685300' })).toMatchObject({ providerNumberId: '42', country: 'FR' });

@@ -431,6 +431,7 @@ const production: Record<string, { env: string } | { secret: string } | { defaul
   PURCHASE_LEASE_SECONDS: { default: 'tuned in code' },
   LOG_LEVEL: { default: 'INFO' },
   TWILIO_API_BASE_URL: { default: 'the production host' },
+  TWILIO_PRICING_BASE_URL: { default: 'the production host (pricing.twilio.com)' },
   TELNYX_API_BASE_URL: { default: 'the production host' },
   PLIVO_API_BASE_URL: { default: 'the production host' },
   VONAGE_API_BASE_URL: { default: 'the production host' },

@@ -144,6 +144,7 @@ describe('mapAvailableNumbers', () => {
         region: 'HI',
         postalCode: '96720',
         rateCenter: 'HILO',
+        lata: '834',
         latitude: 19.72,
         longitude: -155.09,
         capabilities: { voice: true, sms: false, mms: true, fax: false },

@@ -110,6 +110,7 @@ describe('owned numbers and ids', () => {
         type: 'mobile',
         capabilities: { voice: true, sms: true, mms: true, fax: false },
         smsUrl: 'https://example.com/webhooks/inbound-sms',
+        applicationId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
       },
     ]);
   });

@@ -193,10 +193,12 @@ export function mapSearchObject(raw: PlivoSearchObject, type: NumberType, fallba
   const locality = str(raw.city);
   const region = str(raw.region);
   const rateCenter = str(raw.rate_center);
+  const lata = typeof raw.lata === 'number' && Number.isFinite(raw.lata) ? String(raw.lata) : str(raw.lata);
   const monthlyCost = money(raw.monthly_rental_rate);
   if (locality !== undefined) out.locality = locality;
   if (region !== undefined) out.region = region;
   if (rateCenter !== undefined) out.rateCenter = rateCenter;
+  if (lata !== undefined) out.lata = lata;
   if (monthlyCost !== undefined) out.monthlyCost = monthlyCost;
   if (raw.restriction === null) out.addressRequirements = 'none';
   else if (raw.restriction === 'city-address') out.addressRequirements = 'local';
@@ -280,6 +282,14 @@ export function mapOwnedType(value: unknown): NumberType | undefined {
   }
 }
 
+/** The app id in an owned number's `application` (its resource URI, /v1/Account/{auth_id}/Application/{app_id}/, or the bare id). */
+export function applicationIdOf(application: unknown): string | undefined {
+  const value = str(application);
+  if (!value) return undefined;
+  const m = /\/Application\/([^/]+)\/?$/.exec(value);
+  return m ? m[1] : value.includes('/') ? undefined : value;
+}
+
 /**
  * Maps an account number. Throws a ProviderError (not retryable) when it has no number:
  * there is nothing we could hand back. providerNumberId is Plivo's identifier, the
@@ -304,9 +314,11 @@ export function mapOwnedNumber(raw: unknown): ProviderNumber {
   const type = mapOwnedType(r.number_type);
   const label = typeof r.alias === 'string' && r.alias !== '' ? r.alias : undefined;
   const monthlyCost = money(r.monthly_rental_rate);
+  const applicationId = applicationIdOf(r.application);
   if (country !== undefined) out.country = country;
   if (type !== undefined) out.type = type;
   if (label !== undefined) out.label = label;
+  if (applicationId !== undefined) out.applicationId = applicationId;
   if (monthlyCost !== undefined) out.monthlyCost = monthlyCost;
   return out;
 }

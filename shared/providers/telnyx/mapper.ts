@@ -455,9 +455,13 @@ export function mapPhoneNumber(raw: unknown): ProviderNumber {
   const country = str(r.country_iso_alpha2)?.toUpperCase() ?? phoneFacts(phoneNumber).country;
   const type = mapPhoneNumberType(r.phone_number_type);
   const label = labelFromTags(r.tags);
+  const connectionId = str(r.connection_id);
+  const messagingProfileId = str(r.messaging_profile_id);
   if (country !== undefined) out.country = country;
   if (type !== undefined) out.type = type;
   if (label !== undefined) out.label = label;
+  if (connectionId !== undefined) out.connectionId = connectionId;
+  if (messagingProfileId !== undefined) out.messagingProfileId = messagingProfileId;
   return out;
 }
 

@@ -25,6 +25,7 @@ import {
   searchPathByType,
   type TwilioIncomingNumbersPage,
 } from './mapper.js';
+import { mapPhoneNumberPrices, TWILIO_PRICING_DEFAULT_BASE_URL } from './pricing.js';
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -35,6 +36,8 @@ export interface TwilioProviderOptions {
   credentials: TwilioCredentials;
   /** Default https://api.twilio.com; a path prefix is kept. */
   baseUrl?: string;
+  /** The Pricing API (monthlyPrices): default https://pricing.twilio.com; a path prefix is kept. */
+  pricingBaseUrl?: string;
   timeoutMs?: number;
   logger?: Logger;
   /** Overrides for the HTTP client (tests: sleep, maxRetries, dispatcher, ...). */
@@ -52,12 +55,13 @@ export const twilioCapabilities: ProviderCapabilities = {
   // Twilio also has National.json etc.; this adapter offers only these.
   numberTypes: ['local', 'toll_free', 'mobile'],
   searchFilters: ['areaCode', 'contains', 'capabilities', 'region', 'postalCode', 'locality', 'nearLatLong', 'distanceMiles'],
-  webhooks: { sms: true, voice: true },
+  webhooks: { sms: true, voice: true, statusCallback: true },
   maxSearchLimit: MAX_SEARCH_LIMIT,
   immediatePurchase: true,
 };
 
 const SID_PATTERN = /^PN[0-9a-fA-F]{32}$/;
+const PRICING_TIMEOUT_MS = 5_000;
 
 function invalid(message: string): ProviderError {
   return new ProviderError('twilio', message, { retryable: false, kind: 'invalid_request' });
@@ -85,6 +89,20 @@ export function createTwilioProvider(options: TwilioProviderOptions): NumberProv
     provider: 'twilio',
     baseUrl: options.baseUrl ?? overrides.baseUrl ?? TWILIO_DEFAULT_BASE_URL,
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    defaultHeaders: { ...overrides.defaultHeaders, authorization },
+    mapError: overrides.mapError ?? ((status, body, headers) => mapTwilioError(status, body, headers, secrets)),
+  });
+
+  // Prices are an extra to a search: one quick attempt (no retry after a failure, a short timeout),
+  // not paced with the account's 2010 API calls (another host, another limit).
+  const { pacePerSecond: _paced, maxRetries: _retries, ...unpaced } = overrides;
+  const pricing: ProviderHttp = createProviderHttp({
+    ...unpaced,
+    provider: 'twilio',
+    baseUrl: options.pricingBaseUrl ?? TWILIO_PRICING_DEFAULT_BASE_URL,
+    timeoutMs: Math.min(options.timeoutMs ?? overrides.timeoutMs ?? PRICING_TIMEOUT_MS, PRICING_TIMEOUT_MS),
+    maxRetries: 0,
     ...(options.logger ? { logger: options.logger } : {}),
     defaultHeaders: { ...overrides.defaultHeaders, authorization },
     mapError: overrides.mapError ?? ((status, body, headers) => mapTwilioError(status, body, headers, secrets)),
@@ -219,6 +237,13 @@ export function createTwilioProvider(options: TwilioProviderOptions): NumberProv
         operation: 'twilio.update',
       });
       return mapIncomingNumber(res.body);
+    },
+
+    async monthlyPrices(country: string, signal?: AbortSignal) {
+      const cc = country.toUpperCase();
+      if (!/^[A-Z]{2}$/.test(cc)) throw invalid('country must be an ISO 3166-1 alpha-2 code');
+      const res = await pricing.request({ method: 'GET', path: `/v1/PhoneNumbers/Countries/${cc}`, idempotent: true, signal, operation: 'twilio.pricing' });
+      return mapPhoneNumberPrices(res.body);
     },
 
     async release(providerNumberId: string, signal?: AbortSignal): Promise<void> {

@@ -121,6 +121,7 @@ export function mapAvailableNumber(raw: TwilioAvailableNumber, type: NumberType)
   const region = str(raw.region);
   const postalCode = str(raw.postal_code);
   const rateCenter = str(raw.rate_center);
+  const lata = str(raw.lata);
   const latitude = toNumber(raw.latitude);
   const longitude = toNumber(raw.longitude);
   const address = addressRequirements(raw.address_requirements);
@@ -128,6 +129,7 @@ export function mapAvailableNumber(raw: TwilioAvailableNumber, type: NumberType)
   if (region !== undefined) out.region = region;
   if (postalCode !== undefined) out.postalCode = postalCode;
   if (rateCenter !== undefined) out.rateCenter = rateCenter;
+  if (lata !== undefined) out.lata = lata;
   if (latitude !== undefined) out.latitude = latitude;
   if (longitude !== undefined) out.longitude = longitude;
   if (address !== undefined) out.addressRequirements = address;

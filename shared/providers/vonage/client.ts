@@ -73,7 +73,7 @@ export const vonageCapabilities: ProviderCapabilities = {
   maxSearchLimit: MAX_PAGE_SIZE,
   immediatePurchase: true,
   // Inbound SMS has a per-number URL (moHttpUrl); voice goes to the linked application's answer URL.
-  webhooks: { sms: true, voice: false },
+  webhooks: { sms: true, voice: false, statusCallback: true },
   applications: true,
 };
 

@@ -284,6 +284,8 @@ export function mapOwnedNumber(raw: unknown): ProviderNumber {
   if (type) out.type = type;
   if (smsUrl) out.smsUrl = smsUrl;
   if (statusCallbackUrl) out.statusCallbackUrl = statusCallbackUrl;
+  const applicationId = applicationIdOf(r);
+  if (applicationId) out.applicationId = applicationId;
   return out;
 }
 

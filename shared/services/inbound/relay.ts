@@ -39,7 +39,7 @@ export interface DeliveryRecord {
   message: InboundMessage;
   /** not_delivered: the message reached no webhook and never will (reason says why); no attempts. */
   status: 'queued' | 'delivered' | 'failing' | 'not_delivered';
-  reason?: 'released_number';
+  reason?: 'released_number' | 'number_inactive';
   attempts: { at: string; status: number; error?: string }[];
   createdAt: string;
   deliveredAt?: string;
@@ -216,7 +216,10 @@ export function handleInbound(deps: RelayDeps) {
         : released && reason === 'released_number'
           ? // Shown to the tenant that released the number (GET /v1/deliveries), never sent anywhere.
             { id: deliveryId, tenantId: released.tenantId, numberId: released.id, message: messageOf(released.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
-          : undefined;
+          : number && reason === 'number_inactive'
+            ? // Out of service: recorded for its tenant (GET /v1/deliveries), never relayed.
+              { id: deliveryId, tenantId: number.tenantId, numberId: number.id, message: messageOf(number.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
+            : undefined;
     const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' ? reason : 'ignored';
     const batch = db.batch();
     batch.create(seen, {

@@ -66,6 +66,12 @@ const itemSchemas = {
       displayName: z.string().trim().min(1).max(64).optional(),
       tags: z.array(z.string().regex(/^[\w:.-]{1,40}$/)).max(20).optional(),
       externalRef: z.string().trim().min(1).max(128).optional(),
+      // As on POST /v1/numbers: each through the outbound URL policy; a URL the provider has no
+      // per-number place for fails its item by name (400).
+      webhookUrl: HttpsUrl.optional(),
+      voiceUrl: HttpsUrl.optional(),
+      smsUrl: HttpsUrl.optional(),
+      statusCallbackUrl: HttpsUrl.optional(),
     })
     .strict(),
   release: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), reason: z.string().trim().min(1).max(500).optional() }).strict(),
@@ -817,7 +823,16 @@ async function unsettledPurchase(deps: JobDeps, job: JobBasics, item: JobItemRec
 async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit: AuditContext, log: Logger): Promise<Record<string, unknown>> {
   switch (job.type) {
     case 'purchase': {
-      const input = item.input as { phoneNumber: string; displayName?: string; tags?: string[]; externalRef?: string };
+      const input = item.input as {
+        phoneNumber: string;
+        displayName?: string;
+        tags?: string[];
+        externalRef?: string;
+        webhookUrl?: string;
+        voiceUrl?: string;
+        smsUrl?: string;
+        statusCallbackUrl?: string;
+      };
       // A redelivery after the purchase went through finds the number this item bought; the
       // first attempt (attempts counted before this claim) cannot have bought anything yet.
       if (item.attempts > 0) {

@@ -3,11 +3,20 @@ import type { UpdateNumberBody } from '../../api/schemas.js';
 import { VAPI_NAME_MAX } from '../../api/schemas.js';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
-import { assertTransition, type NumberRecord, type ProviderChangeIntent } from '../../domain/number.js';
+import { assertTransition, type NumberRecord, type ProviderChangeIntent, type RoutingSnapshot } from '../../domain/number.js';
 import { AppError } from '../../http/errors.js';
 import { isAccountMissing, PLATFORM_ACCOUNT_ID, type NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderCapabilities, type UpdateRequest } from '../../providers/types.js';
-import { assertRoutingSupported, inboundRelayUrl } from './routing.js';
+import {
+  assertRoutingSupported,
+  inboundRelayUrl,
+  outOfServiceRouting,
+  recordRouting,
+  restoreRouting,
+  routingSnapshot,
+  routingTargets,
+  urlFields,
+} from './routing.js';
 import { detachNumberFromAgent } from '../agents/agents.js';
 import { locationsCollection } from '../locations/locations.js';
 import { providerAccountsCollection } from '../accounts/provider-accounts.js';
@@ -75,22 +84,73 @@ export function providerChanges(current: NumberRecord, changes: Changes, capabil
   if (changes.displayName !== undefined && changes.displayName !== (current.displayName ?? null)) {
     update.label = changes.displayName ?? current.friendlyName;
   }
-  const webhook = changes.webhookUrl !== undefined ? changes.webhookUrl ?? undefined : current.webhookUrl;
-  const sms = changes.smsEnabled ?? current.smsEnabled;
-  const voice = changes.voiceEnabled ?? current.voiceEnabled;
-  const routingChanged =
-    changes.webhookUrl !== undefined || changes.smsEnabled !== undefined || changes.voiceEnabled !== undefined;
-  if (routingChanged) {
-    if (capabilities.webhooks?.sms) update.smsUrl = sms && webhook ? relayUrl ?? webhook : null;
-    if (capabilities.webhooks?.voice) update.voiceUrl = voice && webhook ? webhook : null;
-  }
+  const urls = Object.fromEntries(urlFields.map((key) => [key, changes[key] !== undefined ? (changes[key] ?? undefined) : current[key]]));
+  const on = { sms: changes.smsEnabled ?? current.smsEnabled, voice: changes.voiceEnabled ?? current.voiceEnabled };
+  const targets = routingTargets(urls, on, capabilities, relayUrl);
+  // Messages and calls are routed apart: a change to one never touches the other's URL.
+  const messages = changes.webhookUrl !== undefined || changes.smsUrl !== undefined || changes.smsEnabled !== undefined;
+  const calls = changes.voiceUrl !== undefined || changes.voiceEnabled !== undefined;
+  if (messages && capabilities.webhooks?.sms) update.smsUrl = targets.smsUrl ?? null;
+  if (calls && capabilities.webhooks?.voice) update.voiceUrl = targets.voiceUrl ?? null;
+  if (changes.statusCallbackUrl !== undefined && capabilities.webhooks?.statusCallback) update.statusCallbackUrl = changes.statusCallbackUrl;
   if (changes.applicationId !== undefined) update.applicationId = changes.applicationId;
   for (const key of vapiFields) if (changes[key] !== undefined) update[key] = changes[key];
   return Object.keys(update).length ? update : undefined;
 }
 
-/** The fields of a change the provider hears of (the rest are ours alone). */
-const providerFields = ['displayName', 'webhookUrl', 'applicationId', 'smsEnabled', 'voiceEnabled', ...vapiFields] as const;
+/**
+ * The provider update and the remembered routing of a change that involves the number's status:
+ * - going inactive: the routing the provider has now (with this change's own routing applied) is
+ *   remembered, and the provider is pointed out of service (./routing.ts outOfServiceRouting);
+ * - while inactive: routing changes go into what is remembered (the provider stays out of service);
+ * - going active: what was remembered is put back (this change's own routing wins).
+ * activeRouting: what to remember (null: forget it, undefined: leave it as it is).
+ */
+async function statusRouting(
+  deps: ManageDeps,
+  provider: NumberProvider,
+  current: NumberRecord,
+  changes: Changes,
+  update: UpdateRequest | undefined,
+  carried: ProviderChangeIntent | undefined,
+): Promise<{ update: UpdateRequest | undefined; activeRouting?: RoutingSnapshot | null }> {
+  const status = changes.status ?? current.status;
+  if (status === 'inactive') {
+    // Inactive before its routing was taken out of service (older records): the provider still routes it.
+    if (current.status === 'inactive' && !current.activeRouting) return { update };
+    const { fields, update: off } = outOfServiceRouting(current.provider, deps.config);
+    const routed: UpdateRequest = { ...update };
+    const mine: RoutingSnapshot = {};
+    for (const field of fields) {
+      if (field in routed) mine[field] = routed[field] ?? null;
+      delete routed[field];
+    }
+    const rest = Object.keys(routed).length ? routed : undefined;
+    if (current.status === 'inactive') {
+      // Already out of service: the change is remembered for when it is active again.
+      return Object.keys(mine).length ? { update: rest, activeRouting: { ...current.activeRouting, ...mine } } : { update: rest };
+    }
+    const before =
+      carried?.changes.status === 'inactive' && carried.activeRouting
+        ? carried.activeRouting // an earlier attempt may have reached the provider: what it saw is what was active
+        : routingSnapshot(
+            await provider.get(current.providerNumberId!),
+            fields,
+            off,
+            recordRouting(current, provider.capabilities, inboundRelayUrl(deps.config, current.provider)),
+          );
+    return { update: { ...rest, ...off }, activeRouting: { ...before, ...mine } };
+  }
+  if (current.status === 'inactive') {
+    // Back in service: what it had, with this change's own routing on top.
+    const merged: UpdateRequest = { ...(current.activeRouting ? restoreRouting(current.activeRouting) : {}), ...update };
+    return { update: Object.keys(merged).length ? merged : undefined, activeRouting: null };
+  }
+  return { update };
+}
+
+/** The fields of a change the provider hears of (the rest are ours alone; status when it changes). */
+const providerFields = ['displayName', ...urlFields, 'applicationId', 'smsEnabled', 'voiceEnabled', 'status', ...vapiFields] as const;
 
 /**
  * A change that reaches the provider is recorded on the number first (`providerChange`), then sent,
@@ -131,24 +191,34 @@ export function updateNumber(deps: ManageDeps) {
     if (changes.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
-    const touchesProvider = providerFields.some((key) => key in changes);
+    // A status that changes, or a number out of service whose routing changes, involves its routing at the provider.
+    const statusChanges = changes.status !== undefined && changes.status !== current.status;
+    const touchesProvider = providerFields.some((key) => key in changes && key !== 'status') || statusChanges;
     let provider: NumberProvider | undefined;
     if (touchesProvider) {
       provider = await providerFor(deps, current, 'change');
       assertRoutingSupported(current.provider, provider.capabilities, {
-        webhookUrl: changes.webhookUrl === undefined ? current.webhookUrl : changes.webhookUrl,
+        ...Object.fromEntries(urlFields.map((key) => [key, changes[key]])),
         applicationId: changes.applicationId,
-        sms: changes.smsEnabled ?? current.smsEnabled,
-        voice: changes.voiceEnabled ?? current.voiceEnabled,
       });
     }
-    const update = provider && providerChanges(current, changes, provider.capabilities, inboundRelayUrl(deps.config, current.provider));
+    let update = provider && providerChanges(current, changes, provider.capabilities, inboundRelayUrl(deps.config, current.provider));
+    let activeRouting: RoutingSnapshot | null | undefined;
+    if (provider && current.providerNumberId && (statusChanges || current.status === 'inactive')) {
+      ({ update, activeRouting } = await statusRouting(deps, provider, current, changes, update, carried));
+    }
+    // Vonage replaces a number's whole configuration on each update and never lists voiceStatusCallback:
+    // every update carries the one the number keeps.
+    if (update && current.provider === 'vonage' && update.statusCallbackUrl === undefined && current.statusCallbackUrl) {
+      update = { ...update, statusCallbackUrl: current.statusCallbackUrl };
+    }
     let marked = false;
     if (provider && update && current.providerNumberId) {
       const intent: ProviderChangeIntent = {
         requestId: audit.requestId,
         startedAt: deps.now().toISOString(),
         changes: JSON.parse(JSON.stringify(Object.fromEntries(providerFields.filter((key) => key in changes).map((key) => [key, changes[key]])))) as Record<string, unknown>,
+        ...(changes.status === 'inactive' && activeRouting ? { activeRouting } : {}),
       };
       await deps.numbers.update(tenantId, id, 'numbers.update_started', audit, (latest) => {
         assertSettled(latest);
@@ -185,7 +255,7 @@ export function updateNumber(deps: ManageDeps) {
         if (changes.status) assertTransition(latest.status, changes.status);
         const next: NumberRecord = { ...latest, updatedAt: deps.now().toISOString() };
         if (next.providerChange && settles.has(next.providerChange.requestId)) delete next.providerChange;
-        for (const key of ['displayName', 'webhookUrl', 'assignedTo', 'applicationId'] as const) {
+        for (const key of ['displayName', ...urlFields, 'assignedTo', 'applicationId'] as const) {
           const value = changes[key];
           if (value === null) delete next[key];
           else if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
@@ -211,6 +281,8 @@ export function updateNumber(deps: ManageDeps) {
         if (changes.smsEnabled !== undefined) next.smsEnabled = changes.smsEnabled;
         if (changes.voiceEnabled !== undefined) next.voiceEnabled = changes.voiceEnabled;
         if (changes.status) next.status = changes.status;
+        if (activeRouting === null) delete next.activeRouting;
+        else if (activeRouting) next.activeRouting = activeRouting;
         return next;
       });
     } catch (err) {

@@ -13,7 +13,7 @@ import { logProvisioning } from '../../log-events.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
-import { assertRoutingSupported, inboundRelayUrl, webhookTargets } from './routing.js';
+import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
 import { requireApprovedGroup } from '../requirements/requirements.js';
 import { defaultLimits } from '../../domain/limits.js';
 import { providerQueue } from '../../queue/queues.js';
@@ -29,7 +29,12 @@ export interface PurchaseInput {
   displayName?: string;
   tags?: string[];
   channels?: ('sms' | 'voice')[];
+  /** Messages: relayed here (the provider sends them to our relay when there is one). */
   webhookUrl?: string;
+  /** Per-number URLs at the provider (refused by name where it has none). */
+  voiceUrl?: string;
+  smsUrl?: string;
+  statusCallbackUrl?: string;
   purpose?: NumberPurpose;
   locationId?: string;
   assignedTo?: { id: string; name: string };
@@ -71,9 +76,10 @@ export function purchaseNumber(deps: PurchaseDeps) {
     const wants = (channel: 'sms' | 'voice') => !channels || channels.includes(channel);
     assertRoutingSupported(input.provider, provider.capabilities, {
       webhookUrl: input.webhookUrl,
+      voiceUrl: input.voiceUrl,
+      smsUrl: input.smsUrl,
+      statusCallbackUrl: input.statusCallbackUrl,
       applicationId: input.applicationId,
-      sms: wants('sms'),
-      voice: wants('voice'),
     });
     const draft: NumberRecord = {
       id: newNumberId(),
@@ -91,6 +97,9 @@ export function purchaseNumber(deps: PurchaseDeps) {
       voiceEnabled: wants('voice'),
       ...(input.displayName ? { displayName: input.displayName } : {}),
       ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
+      ...(input.voiceUrl ? { voiceUrl: input.voiceUrl } : {}),
+      ...(input.smsUrl ? { smsUrl: input.smsUrl } : {}),
+      ...(input.statusCallbackUrl ? { statusCallbackUrl: input.statusCallbackUrl } : {}),
       ...(input.purpose ? { purpose: input.purpose } : {}),
       ...(location ? { locationId: location.id, locationName: location.name } : {}),
       ...(input.assignedTo ? { assignedTo: input.assignedTo } : {}),
@@ -125,7 +134,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
     const request = {
       phoneNumber: input.phoneNumber,
       ...(input.displayName ? { label: input.displayName } : {}),
-      ...webhookTargets(input.webhookUrl, channels, inboundRelayUrl(deps.config, input.provider)),
+      ...routingTargets(input, { sms: wants('sms'), voice: wants('voice') }, provider.capabilities, inboundRelayUrl(deps.config, input.provider)),
       ...(input.applicationId ? { applicationId: input.applicationId } : {}),
       ...(requirementGroup ? { requirementGroupId: requirementGroup.providerGroupId } : {}),
       ...(input.connectionId ? { connectionId: input.connectionId } : {}),
