@@ -220,6 +220,29 @@ describe('inactive takes the number out of service at the provider, and active p
   });
 });
 
+describe('inactive at Telnyx', () => {
+  it('Telnyx: the voice connection and the messaging profile detached; active attaches both again', async () => {
+    const phoneNumber = await candidate('country=US&type=local', 'telnyx');
+    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber, connectionId: 'conn-clinic-1', messagingProfileId: 'mp-clinic-1' });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(201);
+    const id = ordered.body.id as string;
+    const deadline = Date.now() + 15_000;
+    while ((await member.get(`/v1/numbers/${id}`)).body.status !== 'active') {
+      if (Date.now() > deadline) throw new Error('the Telnyx order never completed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await atTelnyx(phoneNumber)).toMatchObject({ connection_id: 'conn-clinic-1', messaging_profile_id: 'mp-clinic-1' });
+
+    expect((await member.patch(`/v1/numbers/${id}`, { status: 'inactive' })).status).toBe(200);
+    const off = await atTelnyx(phoneNumber);
+    expect(off.connection_id || null).toBeNull();
+    expect(off.messaging_profile_id || null).toBeNull();
+
+    expect((await member.patch(`/v1/numbers/${id}`, { status: 'active' })).status).toBe(200);
+    expect(await atTelnyx(phoneNumber)).toMatchObject({ connection_id: 'conn-clinic-1', messaging_profile_id: 'mp-clinic-1' });
+  });
+});
+
 describe('search results', () => {
   const searchLog = () => sandbox.requestLog().filter((r) => r.path.includes('/AvailablePhoneNumbers/{CountryCode}/'));
   const pricingLog = () => sandbox.requestLog().filter((r) => r.path.startsWith('/v1/PhoneNumbers/'));
@@ -303,4 +326,14 @@ async function atPlivo(phoneNumber: string): Promise<{ application: string | nul
   const res = await fetch(`${stack.providerUrls.plivo}/v1/Account/${authId}/Number/${phoneNumber.slice(1)}/`, { headers: { authorization: basic(authId, token) } });
   expect(res.status).toBe(200);
   return (await res.json()) as { application: string | null };
+}
+
+async function atTelnyx(phoneNumber: string): Promise<{ connection_id?: string | null; messaging_profile_id?: string | null }> {
+  const res = await fetch(`${stack.providerUrls.telnyx}/v2/phone_numbers?filter[phone_number]=${phoneNumber.slice(1)}`, {
+    headers: { authorization: `Bearer ${SANDBOX_ACCOUNTS.telnyx.apiKey}` },
+  });
+  const body = (await res.json()) as { data?: { phone_number: string; connection_id?: string | null; messaging_profile_id?: string | null }[] };
+  const found = body.data?.find((n) => n.phone_number === phoneNumber);
+  expect(found, JSON.stringify(body)).toBeDefined();
+  return found!;
 }
