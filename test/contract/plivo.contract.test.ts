@@ -347,6 +347,7 @@ describe('Plivo client vs the documented request shapes (README)', () => {
       locality: 'SAN FRANCISCO',
       region: 'California, UNITED STATES',
       rateCenter: 'SNFC CNTRL',
+      lata: '722', // a number in Plivo's answer, a string in ours
       capabilities: { voice: true, sms: true, mms: true, fax: false },
       monthlyCost: { amount: '0.80000', currency: 'USD' },
       addressRequirements: 'none',
