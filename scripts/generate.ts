@@ -61,6 +61,26 @@ export function apiGatewayConfig(): string {
       },
     };
   }
+  // Browsers send a CORS preflight (OPTIONS, no token) before a cross-origin call: each path a browser
+  // may call gets an OPTIONS route to one of its functions, which answers for all of the path's methods
+  // (shared/http/cors.ts). Webhooks and task targets are not for browsers.
+  for (const path of Object.keys(paths)) {
+    const e = endpoints.find((x) => x.path === path && (x.access === 'public' || x.access === 'member' || x.access === 'admin'));
+    if (!e) continue;
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, type: 'string' }));
+    paths[path]!.options = {
+      operationId: `${e.name}Preflight`,
+      summary: `CORS preflight for ${path}`,
+      ...(params.length ? { parameters: params } : {}),
+      'x-google-backend': {
+        address: '${functions_base_url}/' + e.name,
+        jwt_audience: '${functions_base_url}/' + e.name,
+        path_translation: 'APPEND_PATH_TO_ADDRESS',
+        deadline: 10,
+      },
+      responses: { default: { description: 'CORS preflight answer' } },
+    };
+  }
   const doc = {
     swagger: '2.0',
     info: {

@@ -27,6 +27,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "openapiPreflight",
+        "summary": "CORS preflight for /v1/openapi.json",
+        "x-google-backend": {
+          "address": "${functions_base_url}/openapi",
+          "jwt_audience": "${functions_base_url}/openapi",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/numbers/available": {
@@ -42,6 +57,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "numbersSearchAvailablePreflight",
+        "summary": "CORS preflight for /v1/numbers/available",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersSearchAvailable",
+          "jwt_audience": "${functions_base_url}/numbersSearchAvailable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -74,6 +104,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "numbersCreatePreflight",
+        "summary": "CORS preflight for /v1/numbers",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersCreate",
+          "jwt_audience": "${functions_base_url}/numbersCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -147,6 +192,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "numbersGetPreflight",
+        "summary": "CORS preflight for /v1/numbers/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersGet",
+          "jwt_audience": "${functions_base_url}/numbersGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/numbers/check": {
@@ -164,6 +232,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "numbersCheckPreflight",
+        "summary": "CORS preflight for /v1/numbers/check",
+        "x-google-backend": {
+          "address": "${functions_base_url}/numbersCheck",
+          "jwt_audience": "${functions_base_url}/numbersCheck",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/requirements": {
@@ -179,6 +262,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "requirementsListPreflight",
+        "summary": "CORS preflight for /v1/requirements",
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementsList",
+          "jwt_audience": "${functions_base_url}/requirementsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -213,6 +311,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "requirementGroupsCreatePreflight",
+        "summary": "CORS preflight for /v1/requirement-groups",
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsCreate",
+          "jwt_audience": "${functions_base_url}/requirementGroupsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/requirement-groups/{id}": {
@@ -236,6 +349,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "requirementGroupsGetPreflight",
+        "summary": "CORS preflight for /v1/requirement-groups/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsGet",
+          "jwt_audience": "${functions_base_url}/requirementGroupsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -269,6 +405,35 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "requirementGroupsSetValuePreflight",
+        "summary": "CORS preflight for /v1/requirement-groups/{id}/values/{requirementId}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "requirementId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsSetValue",
+          "jwt_audience": "${functions_base_url}/requirementGroupsSetValue",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/requirement-groups/{id}/documents/{requirementId}": {
@@ -300,6 +465,35 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "requirementGroupsUploadDocumentPreflight",
+        "summary": "CORS preflight for /v1/requirement-groups/{id}/documents/{requirementId}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "requirementId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsUploadDocument",
+          "jwt_audience": "${functions_base_url}/requirementGroupsUploadDocument",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/requirement-groups/{id}/status": {
@@ -325,6 +519,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "requirementGroupsStatusPreflight",
+        "summary": "CORS preflight for /v1/requirement-groups/{id}/status",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsStatus",
+          "jwt_audience": "${functions_base_url}/requirementGroupsStatus",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/requirement-groups/{id}/submit": {
@@ -348,6 +565,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "requirementGroupsSubmitPreflight",
+        "summary": "CORS preflight for /v1/requirement-groups/{id}/submit",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/requirementGroupsSubmit",
+          "jwt_audience": "${functions_base_url}/requirementGroupsSubmit",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -399,6 +639,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "jobsCreatePreflight",
+        "summary": "CORS preflight for /v1/jobs",
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsCreate",
+          "jwt_audience": "${functions_base_url}/jobsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/jobs/{id}": {
@@ -422,6 +677,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "jobsGetPreflight",
+        "summary": "CORS preflight for /v1/jobs/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsGet",
+          "jwt_audience": "${functions_base_url}/jobsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -449,6 +727,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "jobsItemsPreflight",
+        "summary": "CORS preflight for /v1/jobs/{id}/items",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsItems",
+          "jwt_audience": "${functions_base_url}/jobsItems",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/jobs/{id}/cancel": {
@@ -474,6 +775,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "jobsCancelPreflight",
+        "summary": "CORS preflight for /v1/jobs/{id}/cancel",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/jobsCancel",
+          "jwt_audience": "${functions_base_url}/jobsCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/signing-secret": {
@@ -489,6 +813,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "signingSecretRotatePreflight",
+        "summary": "CORS preflight for /v1/signing-secret",
+        "x-google-backend": {
+          "address": "${functions_base_url}/signingSecretRotate",
+          "jwt_audience": "${functions_base_url}/signingSecretRotate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -523,6 +862,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "vapiCredentialsListPreflight",
+        "summary": "CORS preflight for /v1/vapi/credentials",
+        "x-google-backend": {
+          "address": "${functions_base_url}/vapiCredentialsList",
+          "jwt_audience": "${functions_base_url}/vapiCredentialsList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/vapi/credentials/{id}": {
@@ -546,6 +900,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "vapiCredentialsDeletePreflight",
+        "summary": "CORS preflight for /v1/vapi/credentials/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/vapiCredentialsDelete",
+          "jwt_audience": "${functions_base_url}/vapiCredentialsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -624,6 +1001,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "webhookNotInServicePreflight",
+        "summary": "CORS preflight for /webhooks/not-in-service/{provider}",
+        "parameters": [
+          {
+            "name": "provider",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/webhookNotInService",
+          "jwt_audience": "${functions_base_url}/webhookNotInService",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/deliveries": {
@@ -639,6 +1039,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "deliveriesListPreflight",
+        "summary": "CORS preflight for /v1/deliveries",
+        "x-google-backend": {
+          "address": "${functions_base_url}/deliveriesList",
+          "jwt_audience": "${functions_base_url}/deliveriesList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -671,6 +1086,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "providerAccountsCreatePreflight",
+        "summary": "CORS preflight for /v1/provider-accounts",
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsCreate",
+          "jwt_audience": "${functions_base_url}/providerAccountsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -721,6 +1151,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "providerAccountsDeletePreflight",
+        "summary": "CORS preflight for /v1/provider-accounts/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/providerAccountsDelete",
+          "jwt_audience": "${functions_base_url}/providerAccountsDelete",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tenant/settings": {
@@ -753,6 +1206,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tenantSettingsGetPreflight",
+        "summary": "CORS preflight for /v1/tenant/settings",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tenantSettingsGet",
+          "jwt_audience": "${functions_base_url}/tenantSettingsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/locations": {
@@ -783,6 +1251,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "locationsCreatePreflight",
+        "summary": "CORS preflight for /v1/locations",
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsCreate",
+          "jwt_audience": "${functions_base_url}/locationsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -856,6 +1339,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "locationsGetPreflight",
+        "summary": "CORS preflight for /v1/locations/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/locationsGet",
+          "jwt_audience": "${functions_base_url}/locationsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/agents": {
@@ -886,6 +1392,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "agentsCreatePreflight",
+        "summary": "CORS preflight for /v1/agents",
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsCreate",
+          "jwt_audience": "${functions_base_url}/agentsCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -959,6 +1480,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "agentsGetPreflight",
+        "summary": "CORS preflight for /v1/agents/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/agentsGet",
+          "jwt_audience": "${functions_base_url}/agentsGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/audit": {
@@ -974,6 +1518,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "auditListPreflight",
+        "summary": "CORS preflight for /v1/audit",
+        "x-google-backend": {
+          "address": "${functions_base_url}/auditList",
+          "jwt_audience": "${functions_base_url}/auditList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -993,6 +1552,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "reconciliationFindingsPreflight",
+        "summary": "CORS preflight for /v1/reconciliation/findings",
+        "x-google-backend": {
+          "address": "${functions_base_url}/reconciliationFindings",
+          "jwt_audience": "${functions_base_url}/reconciliationFindings",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tollfree/available": {
@@ -1010,6 +1584,21 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tollfreeSearchAvailablePreflight",
+        "summary": "CORS preflight for /v1/tollfree/available",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSearchAvailable",
+          "jwt_audience": "${functions_base_url}/tollfreeSearchAvailable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tollfree/reservations": {
@@ -1025,6 +1614,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "tollfreeReservePreflight",
+        "summary": "CORS preflight for /v1/tollfree/reservations",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeReserve",
+          "jwt_audience": "${functions_base_url}/tollfreeReserve",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -1052,6 +1656,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tollfreeReleasePreflight",
+        "summary": "CORS preflight for /v1/tollfree/reservations/{number}",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRelease",
+          "jwt_audience": "${functions_base_url}/tollfreeRelease",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tollfree/requests/{id}": {
@@ -1075,6 +1702,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "tollfreeRequestGetPreflight",
+        "summary": "CORS preflight for /v1/tollfree/requests/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRequestGet",
+          "jwt_audience": "${functions_base_url}/tollfreeRequestGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -1102,6 +1752,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tollfreeGetPreflight",
+        "summary": "CORS preflight for /v1/tollfree/{number}",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeGet",
+          "jwt_audience": "${functions_base_url}/tollfreeGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tollfree/{number}/activate": {
@@ -1127,6 +1800,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tollfreeActivatePreflight",
+        "summary": "CORS preflight for /v1/tollfree/{number}/activate",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeActivate",
+          "jwt_audience": "${functions_base_url}/tollfreeActivate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/tollfree/{number}/routing": {
@@ -1150,6 +1846,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "tollfreeRoutingUpdatePreflight",
+        "summary": "CORS preflight for /v1/tollfree/{number}/routing",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRoutingUpdate",
+          "jwt_audience": "${functions_base_url}/tollfreeRoutingUpdate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -1200,6 +1919,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "tollfreeSmsEnablePreflight",
+        "summary": "CORS preflight for /v1/tollfree/{number}/sms",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSmsEnable",
+          "jwt_audience": "${functions_base_url}/tollfreeSmsEnable",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/resporg/entities": {
@@ -1215,6 +1957,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "resporgEntitiesListPreflight",
+        "summary": "CORS preflight for /v1/resporg/entities",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgEntitiesList",
+          "jwt_audience": "${functions_base_url}/resporgEntitiesList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -1242,6 +1999,29 @@
             "description": "See /v1/openapi.json for the full contract"
           }
         }
+      },
+      "options": {
+        "operationId": "resporgEntityRoidsPreflight",
+        "summary": "CORS preflight for /v1/resporg/entities/{entityId}/roids",
+        "parameters": [
+          {
+            "name": "entityId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgEntityRoids",
+          "jwt_audience": "${functions_base_url}/resporgEntityRoids",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
       }
     },
     "/v1/resporg/transfers": {
@@ -1257,6 +2037,21 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "resporgTransfersCreatePreflight",
+        "summary": "CORS preflight for /v1/resporg/transfers",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersCreate",
+          "jwt_audience": "${functions_base_url}/resporgTransfersCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }
@@ -1282,6 +2077,29 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "resporgTransfersGetPreflight",
+        "summary": "CORS preflight for /v1/resporg/transfers/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersGet",
+          "jwt_audience": "${functions_base_url}/resporgTransfersGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }

@@ -364,11 +364,13 @@ describe('terraform: gateway-only ingress (issue 14)', () => {
   it('has the gateway call each function with its own ID token addressed to the function’s URL, and routes no task target', async () => {
     const { resources, locals } = await loadTerraform();
     const doc = JSON.parse(await readFile(new URL('../../terraform/api-gateway.openapi2.json.tpl', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, { operationId: string; 'x-google-backend': Record<string, unknown> }>> };
-    const routed = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
+    // Every method but OPTIONS: those are CORS preflights, routed to one of the path's functions (gateway-cors.test.ts).
+    const routed = Object.values(doc.paths).flatMap((ops) => Object.entries(ops).filter(([method]) => method !== 'options').map(([, op]) => op));
     expect(routed.map((op) => op.operationId).sort()).toEqual(endpoints.filter((e) => e.access !== 'task').map((e) => e.name).sort());
-    for (const op of routed) {
+    const preflights = Object.values(doc.paths).flatMap((ops) => (ops.options ? [ops.options] : []));
+    for (const op of [...routed, ...preflights]) {
       const backend = op['x-google-backend'];
-      expect(backend.address, op.operationId).toBe('${functions_base_url}/' + op.operationId);
+      expect(backend.address, op.operationId).toBe('${functions_base_url}/' + op.operationId.replace(/Preflight$/, ''));
       // Cloud Run accepts an ID token for a gen2 function addressed to its cloudfunctions.net URL.
       expect(backend.jwt_audience, op.operationId).toBe(backend.address);
       expect(backend.disable_auth, op.operationId).toBeUndefined();
