@@ -4,7 +4,8 @@ import { twilioCapabilities } from '../../shared/providers/twilio/client.js';
 import { plivoCapabilities } from '../../shared/providers/plivo/client.js';
 import { vonageCapabilities } from '../../shared/providers/vonage/client.js';
 import { telnyxCapabilities } from '../../shared/providers/telnyx/client.js';
-import { mapPhoneNumberPrices, pricingNumberType } from '../../shared/providers/twilio/pricing.js';
+import { mapPhoneNumberPrices } from '../../shared/providers/twilio/pricing.js';
+import { mapIncomingType as pricingNumberType } from '../../shared/providers/twilio/mapper.js';
 import {
   assertRoutingSupported,
   outOfServiceRouting,

@@ -6,6 +6,7 @@
  * (its discounts applied), `base_price` the list price.
  */
 import type { Money, NumberType } from '../types.js';
+import { mapIncomingType } from './mapper.js';
 
 export const TWILIO_PRICING_DEFAULT_BASE_URL = 'https://pricing.twilio.com';
 
@@ -15,23 +16,6 @@ export interface TwilioPhoneNumberCountry {
   phone_number_prices?: { number_type?: unknown; base_price?: unknown; current_price?: unknown }[] | null;
   price_unit?: string | null;
   url?: string | null;
-}
-
-/** Twilio's number_type ("local", "toll free", "mobile", "national", …) as ours. */
-export function pricingNumberType(value: unknown): NumberType | undefined {
-  if (typeof value !== 'string') return undefined;
-  switch (value.toLowerCase().replace(/[^a-z]/g, '')) {
-    case 'local':
-      return 'local';
-    case 'tollfree':
-      return 'toll_free';
-    case 'mobile':
-      return 'mobile';
-    case 'national':
-      return 'national';
-    default:
-      return undefined;
-  }
 }
 
 /** A price as Twilio writes it: a decimal string (the spec's "number" overridden to string), or a number. */
@@ -53,7 +37,8 @@ export function mapPhoneNumberPrices(body: unknown): Partial<Record<NumberType, 
   if (!currency || !Array.isArray(b.phone_number_prices)) return out;
   for (const price of b.phone_number_prices) {
     if (!price || typeof price !== 'object') continue;
-    const type = pricingNumberType(price.number_type);
+    // Twilio writes number_type as the number's own type ("local", "toll free", "mobile", …).
+    const type = mapIncomingType(price.number_type);
     const amount = amountOf(price.current_price) ?? amountOf(price.base_price);
     if (type && amount !== undefined && !out[type]) out[type] = { amount, currency };
   }
