@@ -128,7 +128,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
     if (claim.kind === 'resumed') {
       log.info('resuming an unsettled purchase', { numberId: pending.id });
       const owned = await lookUp(deps, provider, pending, input.audit, log);
-      if (owned) return activate(deps, pending, owned, input.audit, log, via);
+      if (owned) return activate(deps, pending, owned, input.audit, log, via, input.origin);
     }
 
     const request = {
@@ -178,7 +178,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
         if (ambiguous || outcomeUnknown) {
           log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: providerError?.info.providerCode });
           const owned = await lookUp(deps, provider, pending, input.audit, log);
-          if (owned) return activate(deps, pending, owned, input.audit, log, via);
+          if (owned) return activate(deps, pending, owned, input.audit, log, via, input.origin);
         }
         // The provider definitely did not sell us the number: leave nothing behind.
         await deps.numbers.abandonPurchase(input.tenantId, pending.id, input.phoneNumber, input.audit);
@@ -194,7 +194,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       }
     }
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
-    return activate(deps, pending, bought, input.audit, log, via);
+    return activate(deps, pending, bought, input.audit, log, via, input.origin);
   };
 }
 
@@ -524,8 +524,12 @@ async function activate(
   audit: AuditContext,
   log: Logger,
   via: 'api' | 'job' | 'followup',
+  /** The job item running this purchase, if any: it is not waiting, so it needs no settling read. */
+  runningItem?: { jobId: string; itemId: string },
 ): Promise<NumberRecord> {
   let activatedNow = false;
+  const origin = pending.origin;
+  const itselfRunning = !!origin && runningItem?.jobId === origin.jobId && runningItem.itemId === origin.itemId;
   const record = await deps.numbers.update(
     pending.tenantId,
     pending.id,
@@ -536,7 +540,7 @@ async function activate(
       return activatedNow ? activated(current, owned, deps.now().toISOString()) : current; // settled by someone else meanwhile
     },
     // A bulk item that waits for this purchase's outcome (its look-ups had failed) ends with it.
-    pending.origin ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
+    origin && !itselfRunning ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
   );
   if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
   return record;
