@@ -1,0 +1,209 @@
+import {
+  ListPageQuery,
+  CreateJobBody,
+  CreateJobResponse,
+  JobCallbackResult,
+  JobFinalizeResult,
+  JobCallbackTask,
+  JobId,
+  JobItemResult,
+  JobItemsPage,
+  JobItemsQuery,
+  JobItemTask,
+  JobResource,
+  JobSweepBody,
+  JobSweepResult,
+  JobsPage,
+  SigningSecretResponse,
+} from '../../shared/api/schemas.js';
+import { taskEndpoints } from '../../shared/api/task-targets.js';
+import { defineEndpoint, type AnyEndpoint } from '../../shared/api/endpoint.js';
+import type { Role } from '../../shared/auth/verify-token.js';
+import type { JobType } from '../../shared/domain/job.js';
+import { numbersEndpoints } from './numbers.js';
+import { tollfreeEndpoints } from './tollfree.js';
+
+/** Bulk jobs and their task targets. Rows of the endpoint table (functions/endpoints.ts). */
+export const jobsEndpoints: AnyEndpoint[] = [
+  // ---- bulk jobs ----
+  defineEndpoint({
+    name: 'jobsCreate',
+    method: 'POST',
+    path: '/v1/jobs',
+    access: 'member',
+    needs: ['tasks:enqueue', 'pubsub:publish'],
+    tag: 'jobs',
+    summary: 'Start a bulk job (up to 10,000 items or a search spec); invalid items are listed, 400 if all are',
+    description:
+      'Each item does what one single-item endpoint does, so each job type needs that endpoint’s role (x-required-role-by-body-field): a caller without it gets 403 FORBIDDEN and nothing is created or reserved.',
+    roleByBodyField: { field: 'type', roles: jobTypeRoles },
+    body: CreateJobBody,
+    bodyRequired: true,
+    response: CreateJobResponse,
+    successStatus: 202,
+    idempotent: true,
+    maxBodyBytes: 5 * 1024 * 1024,
+    errors: ['NOT_FOUND', 'CONFLICT'],
+    runtime: { memory: '512Mi', timeoutSeconds: 300 },
+    operation: () => import('../jobs/create.js'),
+  }),
+  defineEndpoint({
+    name: 'jobsList',
+    method: 'GET',
+    path: '/v1/jobs',
+    access: 'member',
+    needs: [],
+    tag: 'jobs',
+    summary: 'The tenant’s jobs, newest first',
+    query: ListPageQuery,
+    response: JobsPage,
+    successStatus: 200,
+    errors: [],
+    operation: () => import('../jobs/list.js'),
+  }),
+  defineEndpoint({
+    name: 'jobsGet',
+    method: 'GET',
+    path: '/v1/jobs/{id}',
+    access: 'member',
+    needs: [],
+    tag: 'jobs',
+    summary: 'Job status, counts per item state, percent, times, throughput',
+    params: JobId,
+    response: JobResource,
+    successStatus: 200,
+    errors: ['NOT_FOUND'],
+    operation: () => import('../jobs/get.js'),
+  }),
+  defineEndpoint({
+    name: 'jobsItems',
+    method: 'GET',
+    path: '/v1/jobs/{id}/items',
+    access: 'member',
+    needs: [],
+    tag: 'jobs',
+    summary: 'A job’s items (?state=failed), in order, paginated',
+    params: JobId,
+    query: JobItemsQuery,
+    response: JobItemsPage,
+    successStatus: 200,
+    errors: ['NOT_FOUND'],
+    operation: () => import('../jobs/items.js'),
+  }),
+  defineEndpoint({
+    name: 'jobsCancel',
+    method: 'POST',
+    path: '/v1/jobs/{id}/cancel',
+    access: 'member',
+    needs: ['tasks:enqueue'],
+    tag: 'jobs',
+    summary: 'Cancel a job: items not started yet become cancelled',
+    params: JobId,
+    response: JobResource,
+    successStatus: 200,
+    errors: ['NOT_FOUND', 'CONFLICT'],
+    operation: () => import('../jobs/cancel.js'),
+  }),
+  defineEndpoint({
+    name: 'signingSecretRotate',
+    method: 'POST',
+    path: '/v1/signing-secret',
+    access: 'admin',
+    needs: ['secrets:write-tenant'],
+    tag: 'jobs',
+    summary: 'Create or rotate the secret outgoing notifications are signed with (shown once)',
+    response: SigningSecretResponse,
+    successStatus: 201,
+    errors: [],
+    operation: () => import('../signing/rotate.js'),
+  }),
+  defineEndpoint({
+    name: taskEndpoints.jobItem.name,
+    path: taskEndpoints.jobItem.path,
+    method: 'POST',
+    access: 'task',
+    needs: ['secrets:read-provider', 'somos', 'tasks:enqueue'],
+    tag: 'internal',
+    summary: 'Run one job item (Cloud Tasks, queue per provider)',
+    body: JobItemTask,
+    bodyRequired: true,
+    response: JobItemResult,
+    successStatus: 200,
+    errors: ['SERVICE_UNAVAILABLE', 'PROVIDER_ERROR'],
+    runtime: { memory: '256Mi', timeoutSeconds: 120, maxInstances: 200 },
+    operation: () => import('../tasks/job-item.js'),
+  }),
+  defineEndpoint({
+    name: taskEndpoints.jobFinalize.name,
+    path: taskEndpoints.jobFinalize.path,
+    method: 'POST',
+    access: 'task',
+    needs: ['tasks:enqueue'],
+    tag: 'internal',
+    summary: 'Check whether a job has finished (debounced Cloud Task)',
+    body: JobCallbackTask,
+    bodyRequired: true,
+    response: JobFinalizeResult,
+    successStatus: 200,
+    errors: ['SERVICE_UNAVAILABLE'],
+    operation: () => import('../tasks/job-finalize.js'),
+  }),
+  defineEndpoint({
+    name: taskEndpoints.jobCallback.name,
+    path: taskEndpoints.jobCallback.path,
+    method: 'POST',
+    access: 'task',
+    needs: ['secrets:read-tenant'],
+    tag: 'internal',
+    summary: 'Deliver a job’s signed completion notification (Cloud Tasks, retried)',
+    body: JobCallbackTask,
+    bodyRequired: true,
+    response: JobCallbackResult,
+    successStatus: 200,
+    errors: ['SERVICE_UNAVAILABLE'],
+    operation: () => import('../tasks/job-callback.js'),
+  }),
+  defineEndpoint({
+    name: taskEndpoints.jobSweep.name,
+    path: taskEndpoints.jobSweep.path,
+    method: 'POST',
+    access: 'task',
+    needs: ['tasks:enqueue', 'pubsub:publish'],
+    tag: 'internal',
+    summary: 'Give job items that lost their task a new one, and check open jobs nothing would finish (Cloud Scheduler, every 10 minutes; the dev stack at start)',
+    body: JobSweepBody,
+    response: JobSweepResult,
+    successStatus: 200,
+    errors: ['SERVICE_UNAVAILABLE'],
+    runtime: { memory: '256Mi', timeoutSeconds: 300, maxInstances: 1 },
+    operation: () => import('../tasks/job-sweep.js'),
+  }),
+];
+
+/**
+ * The single-item endpoint each bulk job type stands in for: a job's item does what one call of that
+ * row does, so the job type needs that row's role (a member who may not release one number may not
+ * release a thousand). The roles themselves are read from the rows, never written down twice.
+ */
+export const jobTypeEndpoints: Readonly<Record<JobType, string>> = {
+  purchase: 'numbersCreate',
+  release: 'numbersRelease',
+  update: 'numbersUpdate',
+  'tollfree-reserve': 'tollfreeReserve',
+  'tollfree-activate': 'tollfreeActivate',
+  'tollfree-routing': 'tollfreeRoutingUpdate',
+  'tollfree-sms': 'tollfreeSmsEnable',
+};
+
+let jobTypeRoleCache: Readonly<Record<JobType, Role>> | undefined;
+/** The role each job type needs: its single-item endpoint's `access` (jobsCreate's roleByBodyField). */
+export function jobTypeRoles(): Readonly<Record<JobType, Role>> {
+  jobTypeRoleCache ??= Object.fromEntries(
+    Object.entries(jobTypeEndpoints).map(([type, name]) => {
+      const access = [...numbersEndpoints, ...tollfreeEndpoints].find((e) => e.name === name)?.access;
+      if (access !== 'member' && access !== 'admin') throw new Error(`job type ${type}: ${name} is not a member or admin row of the numbers or toll-free endpoints`);
+      return [type, access];
+    }),
+  ) as Record<JobType, Role>;
+  return jobTypeRoleCache;
+}
