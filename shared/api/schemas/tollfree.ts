@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { normalizeTollFree, routingSchema, TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPAS } from '../../providers/somos/routing.js';
+import { MAX_QUANTITY as MAX_TOLLFREE_QUANTITY, searchMode, type SearchSpec } from '../../services/tollfree/search-spec.js';
+import { E164, HttpsUrl, ResourceId } from './base.js';
+
+// ---------- toll-free (Somos) ----------
+const TollFreeNumberValue = z
+  .string()
+  .max(32)
+  .transform((value, ctx) => {
+    try {
+      return normalizeTollFree(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a toll-free number: 800, 833, 844, 855, 866, 877 or 888 then 7 digits (E.164 or 10 digits)' });
+      return z.NEVER;
+    }
+  })
+  .meta({ description: 'Toll-free number, E.164 or 10 digits', example: '+18335550100' });
+export const TollFreeNumberParam = z.object({ number: TollFreeNumberValue }).strict();
+
+/** Exactly one search mode (random / pattern / vanity / numbers); each problem names its field. */
+const checkSearchMode = (spec: SearchSpec, ctx: z.RefinementCtx) => {
+  const mode = searchMode(spec);
+  if ('issues' in mode) for (const issue of mode.issues) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+};
+const TollFreeSearchFields = {
+  npa: z.enum(SOMOS_TOLL_FREE_NPAS, { error: `must be a toll-free NPA (${SOMOS_TOLL_FREE_NPAS.join(', ')})` }).optional(),
+  nxx: z.string().regex(/^[2-9]\d{2}$/, 'must be 3 digits, the first 2-9').optional(),
+  line: z.string().regex(/^\d{4}$/, 'must be 4 digits (the starting line number)').optional(),
+  quantity: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TOLLFREE_QUANTITY, `at most ${MAX_TOLLFREE_QUANTITY} per call (larger quantities go through bulk jobs)`)
+    .optional(),
+  pattern: z
+    .string()
+    .regex(/^8[0-9*]{9}$/, "must be 10 characters starting with 8: digits and '*' for any digit (e.g. 8**9**0023)")
+    .optional(),
+  vanity: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,9}$/, 'must be letters or digits')
+    .refine((v) => v.replace(/-/g, '').length >= 1 && v.replace(/-/g, '').length <= 7, 'must be 1-7 letters or digits (the end of the number, e.g. FLOWERS)')
+    .optional(),
+};
+export const AvailableTollFreeQuery = z
+  .object({
+    ...TollFreeSearchFields,
+    consecutive: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    numbers: z
+      .string()
+      .max(400)
+      .transform((value, ctx) => {
+        const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+        const out: string[] = [];
+        for (const part of parts) {
+          try {
+            out.push(normalizeTollFree(part));
+          } catch {
+            ctx.addIssue({ code: 'custom', message: `'${part.slice(0, 20)}' is not a toll-free number` });
+            return z.NEVER;
+          }
+        }
+        if (out.length < 1 || out.length > MAX_TOLLFREE_QUANTITY) {
+          ctx.addIssue({ code: 'custom', message: `must list 1 to ${MAX_TOLLFREE_QUANTITY} numbers, comma-separated` });
+          return z.NEVER;
+        }
+        return [...new Set(out)];
+      })
+      .meta({ description: 'Specific numbers, comma-separated', example: '8005551234,8335550100' })
+      .optional(),
+  })
+  .strict()
+  .superRefine(checkSearchMode);
+
+const TollFreePending = z.object({
+  status: z.literal('pending'),
+  requestId: z.string(),
+  poll: z.string().meta({ description: 'GET this path for the result' }),
+  resource: z.string().optional(),
+});
+const AvailableTollFreeResult = z.object({
+  data: z.array(z.object({ number: z.string(), phoneNumber: z.string() })),
+  mode: z.enum(['random', 'wildcard', 'vanity', 'specific']),
+  pattern: z.string().optional().meta({ description: 'The wildcard sent to the registry (pattern and vanity modes)' }),
+  cached: z.boolean(),
+  searchedAt: z.string(),
+});
+export const AvailableTollFreeResponse = z.union([AvailableTollFreeResult, TollFreePending]);
+
+export const ReserveTollFreeBody = z
+  .object({
+    ...TollFreeSearchFields,
+    consecutive: z.boolean().optional(),
+    numbers: z.array(TollFreeNumberValue).min(1).max(MAX_TOLLFREE_QUANTITY).optional(),
+    contactName: z.string().trim().min(1).max(100),
+    contactPhone: E164.refine((v) => /^\+1[2-9]\d{9}$/.test(v), 'must be a North American number (+1 then 10 digits)'),
+    notes: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine(checkSearchMode);
+
+const TollFreeStatus = z.enum(['reserved', 'active', 'released', 'expired', 'transferring', 'transfer_failed', 'transferred_out']);
+const SmsStateResource = z.object({
+  status: z.enum(['pending', 'enabled', 'rejected']),
+  sms: z.boolean(),
+  mms: z.boolean(),
+  webhookUrl: z.string().optional(),
+  tssRequestId: z.string(),
+  submittedAt: z.string(),
+  dueBy: z.string(),
+  decidedAt: z.string().optional(),
+  lastCheckedAt: z.string().optional(),
+});
+export const TollFreeNumberResource = z.object({
+  id: z.string().meta({ description: '10 digits' }),
+  phoneNumber: z.string(),
+  status: TollFreeStatus,
+  respOrgId: z.string(),
+  reservedUntil: z.string().optional(),
+  contactName: z.string().optional(),
+  contactPhone: z.string().optional(),
+  notes: z.string().optional(),
+  routing: routingSchema.optional(),
+  routingMode: z.enum(['normal', 'disaster']).optional(),
+  disasterDefaulted: z.boolean().optional().meta({ description: 'routing.disaster is the platform default (SOMOS_DEFAULT_DISASTER_NUMBER)' }),
+  routingEffectiveAt: z.string().optional(),
+  customerRecord: z.object({ recVersionId: z.string().optional(), status: z.string().optional(), effDtTm: z.string().optional() }).optional(),
+  sms: SmsStateResource.optional(),
+  transferId: z.string().optional(),
+  pendingRequestId: z.string().optional(),
+  releasedAt: z.string().optional(),
+  statusReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const TollFreeNumberOrPending = z.union([TollFreeNumberResource, TollFreePending]);
+export const ReserveTollFreeResponse = z.union([
+  z.object({ data: z.array(TollFreeNumberResource), failed: z.array(z.object({ number: z.string(), reason: z.string() })) }),
+  TollFreePending,
+]);
+
+const RegistryDestination = z.object({ type: z.enum(['pstn', 'sip_gateway']), destination: z.string() });
+const RegistryRoutingResource = z.object({
+  num: z.string(),
+  effDtTm: z.string().optional(),
+  primary: RegistryDestination.optional(),
+  destinations: z.array(RegistryDestination),
+  timeOfDay: z
+    .array(z.object({ days: z.array(z.string()), start: z.string(), end: z.string(), timezone: z.string().optional(), destination: RegistryDestination }))
+    .optional(),
+  percentage: z.array(z.object({ percent: z.number(), destination: RegistryDestination })).optional(),
+  areaOfService: z
+    .object({ npas: z.array(z.string()).optional(), states: z.array(z.string()).optional(), latas: z.array(z.string()).optional(), networks: z.array(z.string()).optional() })
+    .optional(),
+  carriers: z.object({ interLATA: z.array(z.string()).optional(), intraLATA: z.array(z.string()).optional() }).optional(),
+  customerRecordStatus: z.string().optional(),
+});
+export const TollFreeDetail = TollFreeNumberResource.extend({
+  registry: z
+    .object({
+      status: z.string().optional(),
+      respOrgId: z.string().optional(),
+      reservedUntil: z.string().optional(),
+      effectiveDate: z.string().optional(),
+      lastActivated: z.string().optional(),
+      pending: z.boolean().optional(),
+      error: z.string().optional(),
+    })
+    .meta({ description: 'What the TFN Registry says now (query)' }),
+  registryRouting: z
+    .union([RegistryRoutingResource, z.object({ pending: z.literal(true) }), z.object({ error: z.string() })])
+    .optional()
+    .meta({ description: 'The customer record as the registry holds it (SIP destinations show as the SIP gateway number)' }),
+});
+
+const RoutingInput = z.unknown().meta({
+  description: 'Routing: primary {type sip|pstn, destination}, disaster?, timeOfDay[]?, percentage[]? (sums to 100), areaOfService?',
+  ...routingJsonSchema(),
+});
+const EffectiveAt = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional().meta({
+  description: 'When the routing takes effect (rounded up to the quarter hour); default now',
+});
+export const ActivateTollFreeBody = z.object({ routing: RoutingInput, effectiveAt: EffectiveAt }).strict();
+export const UpdateTollFreeRoutingBody = z
+  .object({
+    routing: RoutingInput,
+    effectiveAt: EffectiveAt,
+    mode: z.enum(['normal', 'disaster']).optional().meta({ description: "'disaster' sends all traffic to the disaster destination" }),
+  })
+  .strict();
+
+export const TextEnableBody = z
+  .object({ sms: z.boolean(), mms: z.boolean(), webhookUrl: HttpsUrl.optional() })
+  .strict()
+  .refine((b) => b.sms || b.mms, { path: ['sms'], message: 'request sms and/or mms' });
+export const TextEnablementResource = z.object({
+  number: z.string(),
+  status: z.enum(['none', 'pending', 'enabled', 'rejected']),
+  sms: z.boolean().optional(),
+  mms: z.boolean().optional(),
+  webhookUrl: z.string().optional(),
+  tssRequestId: z.string().optional(),
+  submittedAt: z.string().optional(),
+  dueBy: z.string().optional().meta({ description: 'The RespOrg’s response is due within 2 business days' }),
+  decidedAt: z.string().optional(),
+  overdue: z.boolean().optional(),
+});
+
+export const TollFreeRequestId = z.object({ id: ResourceId('tfr', 'toll-free request') }).strict();
+export const TollFreeRequestResource = z.object({
+  id: z.string(),
+  operation: z.enum(['search', 'reserve', 'release', 'activate', 'routing', 'transfer', 'entity']),
+  status: z.enum(['pending', 'completed', 'failed']),
+  resource: z.string().optional(),
+  result: z.unknown().optional(),
+  error: z.object({ message: z.string(), code: z.string().optional() }).optional(),
+  attempts: z.number().int(),
+  origin: z
+    .object({ jobId: z.string(), itemId: z.string() })
+    .optional()
+    .meta({ description: 'Made for a bulk job item, which waits for this request and ends with it' }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().optional(),
+});
+
+const RespOrgUnitResource = z.object({ respOrgId: z.string(), status: z.string() });
+export const RespOrgEntityId = z.object({ entityId: z.string().regex(/^[A-Z0-9]{2}$/, 'must be a 2-character RespOrg entity id') }).strict();
+export const RespOrgEntitiesResponse = z.union([
+  z.object({ data: z.array(z.object({ entityId: z.string(), respOrgId: z.string(), units: z.array(RespOrgUnitResource) })) }),
+  TollFreePending,
+]);
+export const RespOrgUnitsResponse = z.union([z.object({ entityId: z.string(), data: z.array(RespOrgUnitResource) }), TollFreePending]);
+
+const RespOrgIdValue = z.string().regex(/^[A-Z0-9]{5}$/, 'must be a 5-character RespOrg unit id');
+export const CreateRespOrgTransferBody = z
+  .object({
+    numbers: z.array(TollFreeNumberValue).min(1).max(MAX_TOLLFREE_QUANTITY),
+    fromRespOrgId: RespOrgIdValue.optional(),
+    loaReference: z.string().trim().min(1).max(100).meta({ description: 'Reference of the signed letter of authorization' }),
+  })
+  .strict();
+const TransferStatus = z.enum(['submitted', 'pending', 'approved', 'completed', 'partially_completed', 'rejected', 'cancelled', 'failed']);
+export const RespOrgTransferResource = z.object({
+  id: z.string(),
+  status: TransferStatus,
+  toRespOrgId: z.string(),
+  fromRespOrgId: z.string().optional(),
+  loaReference: z.string(),
+  items: z.array(
+    z.object({
+      number: z.string(),
+      phoneNumber: z.string(),
+      status: z.enum(['submitted', 'pending', 'approved', 'completed', 'rejected', 'cancelled', 'failed']),
+      rchId: z.string().optional(),
+      oldRespOrgId: z.string().optional(),
+      error: z.string().optional(),
+      updatedAt: z.string(),
+    }),
+  ),
+  history: z.array(z.object({ status: TransferStatus, at: z.string(), source: z.enum(['request', 'notification', 'poll']) })),
+  pendingRequestId: z.string().optional(),
+  completedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const RespOrgTransferResponse = z.union([RespOrgTransferResource, TollFreePending.extend({ transfer: RespOrgTransferResource })]);
+export const RespOrgTransferId = z.object({ id: ResourceId('rch', 'RespOrg transfer') }).strict();
+
+const TenantIdValue = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+export const SomosFollowupTask = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('request'), tenantId: TenantIdValue, id: TollFreeRequestId.shape.id, attempt: z.number().int().min(0) }).strict(),
+  z.object({ kind: z.literal('sms'), tenantId: TenantIdValue, number: z.string().regex(/^\d{10}$/), attempt: z.number().int().min(0) }).strict(),
+  z.object({ kind: z.literal('transfer'), tenantId: TenantIdValue, id: RespOrgTransferId.shape.id, attempt: z.number().int().min(0) }).strict(),
+]);
+export const SomosFollowupResult = z.object({ kind: z.enum(['request', 'sms', 'transfer']), status: z.string(), polledAgain: z.boolean() });
+export const SomosTokenRefreshBody = z.object({}).strict();
+export const SomosTokenRefreshResult = z.object({
+  action: z.enum(['none', 'refreshed', 'reopened', 'opened']),
+  expiresAt: z.string(),
+  refreshExpiresAt: z.string(),
+});
+
+/** The routing model as JSON Schema, for the OpenAPI document (the body is validated by parseRouting, naming each field). */
+function routingJsonSchema(): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(routingSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
