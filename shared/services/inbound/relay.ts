@@ -17,15 +17,10 @@ import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, veri
  */
 export type InboundProvider = 'twilio' | 'plivo' | 'telnyx';
 
-export interface InboundMessage {
+/** A relayed message: the provider's message in our shape, with its ids and when it came. */
+export interface InboundMessage extends ParsedMessage {
   id: string;
   provider: InboundProvider;
-  providerMessageId: string;
-  type: 'sms' | 'mms';
-  from: string;
-  to: string;
-  text: string;
-  media: { url: string; contentType?: string }[];
   receivedAt: string;
   numberId: string;
 }
