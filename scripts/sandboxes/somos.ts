@@ -5,7 +5,8 @@
  * README calls G are this sandbox's own choices (marked G below).
  *
  * Implemented:
- *   POST /v3/ip/sec/session/open     {usrName, password, withPerm, sessOverrideKey?}   (C; 701003 C)
+ *   POST /v3/ip/sec/session/open     {usrName, password, withPerm, sessOverrideKey?, forceFlag?}   (C; 701003 C;
+ *        forceFlag and the lockout after maxLogonAttempts wrong passwords G: somos-logon.ts)
  *   PUT  /v3/ip/sec/session/close    {clientKey, clientSecret}                         (C)
  *   POST /token                      form refresh_token grant, Basic clientKey:secret   (C / C1)
  *   PUT  /v3/ip/num/tfn/{random|wildcard|specific}                                     (C)
@@ -33,6 +34,7 @@
  *   POST   /__sandbox/uns/rsv         {numbers, respOrgId}
  *   POST   /__sandbox/tss/{id}        {status}         advanceTextEnablement
  *   GET    /__sandbox/notifications
+ *   GET    /__sandbox/users/{username} ; POST /__sandbox/users/{username}/unlock   (lockout: somos-logon.ts)
  *
  * CLI: npx tsx scripts/sandboxes/somos.ts [--port 4020] [--host 127.0.0.1] [--latency MS]
  *        [--state FILE] [--notify-url URL --notify-secret S]
@@ -42,6 +44,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { createRng } from './inventory-kit.js';
+import { DEFAULT_MAX_LOGON_ATTEMPTS, forceFlagOf, recordBadPassword, recordGoodLogon, refuseIfLocked, unlockUser, userLogonStatus, type LogonHost, type UserLogonStatus } from './somos-logon.js';
 import {
   FaultStore,
   RequestLog,
@@ -85,6 +88,10 @@ export interface SomosSandboxOptions extends SandboxBaseOptions {
   syncTimeoutPaths?: string[];
   /** HTTP status of the 701003 "already logged in" answer (G: default 200). */
   alreadyLoggedInStatus?: number;
+  /** Consecutive wrong passwords that lock a user (permRecord.maxLogonAttempts; default 5, somos-logon.ts). */
+  maxLogonAttempts?: number;
+  /** Whether a 701003 answer carries a sessOverrideKey (default true; false exercises forceFlag). */
+  sessOverrideKeys?: boolean;
   /** Where unsolicited notifications go (url + /v3/ext/uns/...). */
   notifications?: { url: string; secret: string };
   /** Clock (tests share a fake clock with the token manager). */
@@ -190,7 +197,12 @@ export interface SomosSandbox {
     pendingRetrievals?: number;
     notifications?: { url: string; secret: string } | null;
     alreadyLoggedInStatus?: number;
+    sessOverrideKeys?: boolean;
   }): void;
+  /** Lockout state of a user (somos-logon.ts). */
+  userStatus(username: string): UserLogonStatus;
+  /** The Help Desk's unlock: a locked user may log on again. */
+  unlockUser(username: string): UserLogonStatus;
   number(num: string): SandboxNumber;
   seedNumber(num: string, state: { status: SandboxNumberStatus; respOrgId?: string }): SandboxNumber;
   respOrgChange(id: string): SandboxRespOrgChange | undefined;
@@ -321,6 +333,9 @@ interface State {
   crs: Record<string, CustomerRecord>;
   changes: Record<string, SandboxRespOrgChange>;
   tss: Record<string, SandboxTextEnablement>;
+  /** Wrong passwords in a row, and locked users (somos-logon.ts). */
+  logonFailures: Record<string, number>;
+  lockedUsers: Record<string, string>;
   replies: Record<string, StoredReply>;
   counters: { sessionsOpened: number; tokensRefreshed: number; sessionsClosed: number; seq: number; cursor: number };
 }
@@ -335,6 +350,8 @@ const emptyState = (): State => ({
   crs: {},
   changes: {},
   tss: {},
+  logonFailures: {},
+  lockedUsers: {},
   replies: {},
   counters: { sessionsOpened: 0, tokensRefreshed: 0, sessionsClosed: 0, seq: 0, cursor: 0 },
 });
@@ -390,6 +407,8 @@ class Sandbox {
   notifications: { url: string; secret: string } | undefined;
   clockOffset = 0;
   alreadyLoggedInStatus: number;
+  sessOverrideKeys: boolean;
+  readonly maxLogonAttempts: number;
   readonly users = new Map<string, SomosSandboxUser>();
   readonly seed: number;
   readonly tokenTtlMs: number;
@@ -410,6 +429,8 @@ class Sandbox {
     this.syncTimeoutPaths = [...(opts.syncTimeoutPaths ?? [])];
     this.notifications = opts.notifications;
     this.alreadyLoggedInStatus = opts.alreadyLoggedInStatus ?? 200;
+    this.sessOverrideKeys = opts.sessOverrideKeys ?? true;
+    this.maxLogonAttempts = opts.maxLogonAttempts ?? DEFAULT_MAX_LOGON_ATTEMPTS;
   }
 
   now(): number {
@@ -491,7 +512,7 @@ class Sandbox {
         usrClass: 'API',
         updList: ['NUM', 'CUS', 'ORG'],
         viewList: ['NUM', 'CUS', 'ORG'],
-        maxLogonAttempts: 5,
+        maxLogonAttempts: this.maxLogonAttempts,
       },
     };
   }
@@ -507,20 +528,42 @@ class Sandbox {
     for (const [tok, r] of Object.entries(this.state.refreshTokens)) if (r.clientKey === session.clientKey) delete this.state.refreshTokens[tok];
   }
 
+  /** Lockout and forceFlag rules (somos-logon.ts) over this state. */
+  get logon(): LogonHost {
+    return {
+      now: () => this.now(),
+      state: this.state,
+      maxLogonAttempts: this.maxLogonAttempts,
+      fail: (status, code, message) => {
+        throw new ApiError(status, code, message);
+      },
+    };
+  }
+
   openSession(body: Record<string, unknown>): ApiResult {
     checkKeys(body, ALLOWED_KEYS.session);
     if (typeof body.usrName !== 'string' || typeof body.password !== 'string') throw bad('usrName/password', 'required');
+    const force = forceFlagOf(this.logon, body);
     const user = this.users.get(body.usrName);
-    if (!user || !safeEqual(user.password, body.password)) throw new ApiError(401, E.badLogin, 'Invalid user name or password.');
+    if (user) refuseIfLocked(this.logon, user.username);
+    if (!user || !safeEqual(user.password, body.password)) {
+      if (user) recordBadPassword(this.logon, user.username);
+      throw new ApiError(401, E.badLogin, 'Invalid user name or password.');
+    }
+    recordGoodLogon(this.logon, user.username);
     const live = this.liveSession(user.username);
-    if (live) {
+    if (live && force === 'Y') this.endSession(live, 'overridden');
+    else if (live) {
       const key = body.sessOverrideKey;
       if (key === undefined) {
         const overrideKey = hex(8);
         this.state.overrideKeys[user.username] = { key: overrideKey, expiresAt: this.now() + 5 * 60_000 };
         return {
           status: this.alreadyLoggedInStatus,
-          body: { ...errBody(E.alreadyLoggedIn, 'User is already logged in. Use sessOverrideKey to override the existing session.'), sessOverrideKey: overrideKey },
+          body: {
+            ...errBody(E.alreadyLoggedIn, 'User is already logged in. Use sessOverrideKey to override the existing session.'),
+            ...(this.sessOverrideKeys ? { sessOverrideKey: overrideKey } : {}),
+          },
         };
       }
       const expected = this.state.overrideKeys[user.username];
@@ -1246,6 +1289,13 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
       if (changes.pendingRetrievals !== undefined) sandbox.pendingRetrievals = changes.pendingRetrievals;
       if (changes.notifications !== undefined) sandbox.notifications = changes.notifications ?? undefined;
       if (changes.alreadyLoggedInStatus !== undefined) sandbox.alreadyLoggedInStatus = changes.alreadyLoggedInStatus;
+      if (changes.sessOverrideKeys !== undefined) sandbox.sessOverrideKeys = changes.sessOverrideKeys;
+    },
+    userStatus: (username) => userLogonStatus(sandbox.logon, username),
+    unlockUser: (username) => {
+      const status = unlockUser(sandbox.logon, username);
+      saveState();
+      return status;
     },
     number: (num) => sandbox.number(tfnOfControl(num)),
     seedNumber: (num, state) => {
@@ -1309,11 +1359,14 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
         run: () => ({ status: 200, body: { sessionsOpened: api.sessionsOpened(), tokensRefreshed: api.tokensRefreshed(), sessionsClosed: api.sessionsClosed() } }),
       },
       { method: 'GET', path: '/__sandbox/sessions', run: () => ({ status: 200, body: { sessions: api.sessions() } }) },
+      { method: 'GET', path: /^\/__sandbox\/users\/([^/]+)$/, run: (c) => ({ status: 200, body: api.userStatus(decodeURIComponent(c.match![1]!)) }) },
+      { method: 'POST', path: /^\/__sandbox\/users\/([^/]+)\/unlock$/, run: (c) => ({ status: 200, body: api.unlockUser(decodeURIComponent(c.match![1]!)) }) },
       actionRoute('POST', '/__sandbox/reset', () => api.reset()),
       configRoute(
         (body) => {
           const changes: Parameters<SomosSandbox['configure']>[0] = numberFields(body, ['latencyMs', 'alreadyLoggedInStatus', 'pendingRetrievals']);
           if (Array.isArray(body.syncTimeoutPaths)) changes.syncTimeoutPaths = body.syncTimeoutPaths.map(String);
+          if (typeof body.sessOverrideKeys === 'boolean') changes.sessOverrideKeys = body.sessOverrideKeys;
           if (body.notifications === null) changes.notifications = null;
           else if (body.notifications && typeof body.notifications === 'object') {
             const n = body.notifications as Record<string, unknown>;

@@ -93,6 +93,39 @@ describe('sessions and tokens', () => {
     expect(sandbox.sessions().map((s) => s.status).sort()).toEqual(['closed', 'overridden']);
     expect([sandbox.sessionsOpened(), sandbox.sessionsClosed()]).toEqual([2, 1]);
   });
+
+  it('locks the user after maxLogonAttempts wrong passwords in a row; locked refuses the right password until the unlock control', async () => {
+    const login = (password: string) => call('/v3/ip/sec/session/open', { method: 'POST', json: { usrName: USER.username, password, withPerm: true } });
+    // A good logon in between starts the count over.
+    for (let i = 0; i < 4; i++) expect((await login('wrong')).body.errList[0].errCode).toBe('701001');
+    expect((await login(USER.password)).status).toBe(200);
+    expect(sandbox.userStatus(USER.username)).toMatchObject({ locked: false, consecutiveFailures: 0, maxLogonAttempts: 5 });
+    for (let i = 0; i < 5; i++) expect((await login('wrong')).status).toBe(401);
+    const locked = await login(USER.password);
+    expect(locked).toMatchObject({ status: 401, body: { errList: [{ errCode: '701006' }] } });
+    expect(locked.body.errList[0].errMsg).toMatch(/locked/i);
+    expect((await call(`/__sandbox/users/${USER.username}`)).body).toMatchObject({ locked: true, consecutiveFailures: 5 });
+    expect((await call(`/__sandbox/users/${USER.username}/unlock`, { method: 'POST' })).body).toMatchObject({ locked: false, consecutiveFailures: 0 });
+    expect((await login(USER.password)).status).toBe(200);
+  });
+
+  it("forceFlag 'Y' ends the open session without a 701003 round trip; other values are refused", async () => {
+    const first = await open();
+    const forced = await call('/v3/ip/sec/session/open', { method: 'POST', json: { usrName: USER.username, password: USER.password, withPerm: true, forceFlag: 'Y' } });
+    expect(forced.status).toBe(200);
+    expect(forced.body.oauthToken).toBeTruthy();
+    expect((await call('/v3/ip/num/tfn/query/tfn/8445550100', { headers: auth(first.token) })).status).toBe(401);
+    const no = await call('/v3/ip/sec/session/open', { method: 'POST', json: { usrName: USER.username, password: USER.password, withPerm: true, forceFlag: 'N' } });
+    expect(no.body.errList[0].errCode).toBe('701003');
+    const bad = await call('/v3/ip/sec/session/open', { method: 'POST', json: { usrName: USER.username, password: USER.password, withPerm: true, forceFlag: true } });
+    expect(bad.status).toBe(400);
+    // Without override keys (configurable), 701003 comes bare.
+    await call('/__sandbox/config', { method: 'POST', json: { sessOverrideKeys: false } });
+    const bare = await call('/v3/ip/sec/session/open', { method: 'POST', json: { usrName: USER.username, password: USER.password, withPerm: true } });
+    expect(bare.body.errList[0].errCode).toBe('701003');
+    expect(bare.body.sessOverrideKey).toBeUndefined();
+    sandbox.configure({ sessOverrideKeys: true });
+  });
 });
 
 describe('request rules', () => {

@@ -164,6 +164,34 @@ describe('getToken', () => {
     sandbox.configure({ alreadyLoggedInStatus: 200 });
   });
 
+  it("forceFlag (G), behind sessionForceFlag: 'always' sends it on every open, 'on-conflict' after a bare 701003, 'off' never", async () => {
+    const outside = async () => {
+      const r = await fetch(`${sandbox.url}/v3/ip/sec/session/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ usrName: USER.username, password: USER.password, withPerm: true, forceFlag: 'Y' }) });
+      expect(r.status).toBe(200);
+    };
+    const opens = () => sandbox.requestLog().filter((r) => r.path === '/v3/ip/sec/session/open');
+    await outside(); // someone else holds the user's session
+    expect(await manager({ sessionForceFlag: 'always' }).getToken()).toBeTruthy();
+    expect(opens().slice(-1).map((o) => [o.status, o.bodyKeys.includes('forceFlag')])).toEqual([[200, true]]);
+
+    sandbox.configure({ sessOverrideKeys: false });
+    try {
+      for (const [mode, expected] of [['off', [[200, false]]], ['on-conflict', [[200, false], [200, true]]]] as const) {
+        await secrets.delete(STATE);
+        await outside();
+        const before = opens().length;
+        const result = await manager({ sessionForceFlag: mode }).getToken().catch((e: unknown) => e);
+        expect(opens().slice(before).map((o) => [o.status, o.bodyKeys.includes('forceFlag')])).toEqual(expected);
+        if (mode === 'off') expect(result).toMatchObject({ info: { providerCode: '701003' } });
+        else expect(typeof result).toBe('string');
+      }
+    } finally {
+      sandbox.configure({ sessOverrideKeys: true });
+    }
+    // A 701003 is not a rejected login: the breaker did not count it.
+    expect((await db.doc(`${leaseDoc}-authBreaker`).get()).data()?.consecutiveFailures ?? 0).toBe(0);
+  });
+
   it('refresh token near its end → one new session, the old one closed', async () => {
     const m = manager();
     await m.getToken();
@@ -248,8 +276,61 @@ describe('auth failures', () => {
     expect(lines.join('\n')).not.toContain('wrong-password-123');
 
     await secrets.put(CREDS, JSON.stringify({ username: USER.username, password: USER.password, environment: 'sandbox' }));
+    // The third rejection opened the login breaker: the next login is the probe after the cool-down.
+    await expect(m.getToken()).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    clock.t += 5 * MIN;
     await m.getToken();
     expect((await db.doc(leaseDoc).get()).data()?.consecutiveFailures).toBe(0);
+    expect((await db.doc(`${leaseDoc}-authBreaker`).get()).data()).toMatchObject({ state: 'closed', consecutiveFailures: 0, trips: 1 });
+  });
+
+  it('two instances, 10 callers each, rejected credentials: 3 logins in all, the user never locked, one probe, success closes', async () => {
+    await secrets.put(CREDS, JSON.stringify({ username: USER.username, password: 'wrong-password-123', environment: 'sandbox' }));
+    const a = manager({ instanceId: 'instance-a' });
+    const b = manager({ instanceId: 'instance-b' });
+    const opens = () => sandbox.requestLog().filter((r) => r.path === '/v3/ip/sec/session/open').length;
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).getToken().catch((e: unknown) => e)));
+    }
+    expect(opens()).toBe(3);
+    expect(sandbox.userStatus(USER.username)).toMatchObject({ locked: false, consecutiveFailures: 3 });
+    const paused = await a.getToken().catch((e: unknown) => e);
+    expect(paused).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 300 });
+    expect(logged().filter((l) => l.message === 'somos.auth_breaker_open')).toHaveLength(1);
+    // After the cool-down, one probe for both instances (still wrong: the cool-down doubles).
+    clock.t += 5 * MIN;
+    await Promise.all([a.getToken().catch(() => undefined), b.getToken().catch(() => undefined)]);
+    expect(opens()).toBe(4);
+    const breaker = (await db.doc(`${leaseDoc}-authBreaker`).get()).data();
+    expect(breaker).toMatchObject({ state: 'open', consecutiveFailures: 4, cooldownMs: 10 * MIN });
+    expect(sandbox.userStatus(USER.username).locked).toBe(false);
+    // Fixed credentials: the next probe logs in and closes the breaker for everyone.
+    await secrets.put(CREDS, JSON.stringify({ username: USER.username, password: USER.password, environment: 'sandbox' }));
+    clock.t += 10 * MIN;
+    const token = await b.getToken();
+    expect(await a.getToken()).toBe(token);
+    expect(opens()).toBe(5);
+    expect((await db.doc(`${leaseDoc}-authBreaker`).get()).data()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('the scheduled refresh respects the breaker: no login while it is open', async () => {
+    await secrets.put(CREDS, JSON.stringify({ username: USER.username, password: 'wrong-password-123', environment: 'sandbox' }));
+    const m = manager();
+    for (let i = 0; i < 3; i++) await m.refreshIfNeeded().catch(() => undefined);
+    const before = sandbox.requestLog().length;
+    await expect(m.refreshIfNeeded()).rejects.toMatchObject({ status: 503, details: { reason: 'login_paused' } });
+    expect(sandbox.requestLog().length).toBe(before);
+  });
+
+  it('a locked user (the registry counted failures elsewhere) opens the breaker like rejected credentials', async () => {
+    for (let i = 0; i < 5; i++) await fetch(`${sandbox.url}/v3/ip/sec/session/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ usrName: USER.username, password: 'x', withPerm: true }) });
+    expect(sandbox.userStatus(USER.username).locked).toBe(true);
+    const m = manager();
+    for (let i = 0; i < 3; i++) await expect(m.getToken()).rejects.toMatchObject({ info: { providerCode: '701006', kind: 'auth' } });
+    await expect(m.getToken()).rejects.toMatchObject({ status: 503 });
+    sandbox.unlockUser(USER.username);
+    clock.t += 5 * MIN;
+    expect(await m.getToken()).toBeTruthy();
   });
 
   it('missing credentials are reported as credentials_missing', async () => {

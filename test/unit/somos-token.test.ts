@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setLogLevel, setLogSink } from '../../shared/log.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import {
+  AUTH_BREAKER_CLOSED_EVENT,
+  AUTH_BREAKER_OPEN_EVENT,
   AUTH_FAILURES_CONSECUTIVE_EVENT,
   AUTH_FAILURE_EVENT,
   createMemoryTokenLease,
@@ -115,6 +117,8 @@ const PASSWORD = 'Pa55word-very-secret';
 interface Fake {
   agent: MockAgent;
   opens: number;
+  /** Every session-open request, refused ones included. */
+  attempts: number;
   refreshes: number;
   closes: number;
   openStatus: number;
@@ -125,7 +129,7 @@ interface Fake {
 function fakeRegistry(): Fake {
   const agent = new MockAgent();
   agent.disableNetConnect();
-  const fake: Fake = { agent, opens: 0, refreshes: 0, closes: 0, openStatus: 200, alreadyLoggedIn: undefined, issued: [] };
+  const fake: Fake = { agent, opens: 0, attempts: 0, refreshes: 0, closes: 0, openStatus: 200, alreadyLoggedIn: undefined, issued: [] };
   let n = 0;
   const json = (statusCode: number, data: unknown) => ({ statusCode, data: JSON.stringify(data), responseOptions: { headers: { 'content-type': 'application/json' } } });
   agent
@@ -135,6 +139,7 @@ function fakeRegistry(): Fake {
       const body = typeof opts.body === 'string' ? opts.body : '';
       if (opts.path === '/v3/ip/sec/session/open') {
         const req = JSON.parse(body) as Record<string, unknown>;
+        fake.attempts++;
         if (req.password !== PASSWORD) return json(401, { errList: [{ errCode: '701001', errMsg: 'Invalid user name or password.' }] });
         if (fake.alreadyLoggedIn && !req.sessOverrideKey) {
           return json(fake.alreadyLoggedIn.status, { errList: [{ errCode: '701003', errMsg: 'already logged in' }], sessOverrideKey: 'override-key-123' });
@@ -247,24 +252,29 @@ describe('createSomosTokenManager (fake registry, fake clock)', () => {
     expect(fake.refreshes).toBe(2);
   });
 
-  it('consecutive failures: WARNING each time, ERROR from the third, reset on success', async () => {
+  it('consecutive failures: WARNING each time, ERROR from the third; the breaker then pauses logins until a probe succeeds', async () => {
     await secrets.put('creds', JSON.stringify({ username: 'api-user', password: 'nope-nope-nope', environment: 'sandbox' }));
     const { m, lease } = manager();
-    for (let i = 0; i < 4; i++) await expect(m.getToken()).rejects.toMatchObject({ info: { httpStatus: 401, kind: 'auth' } });
+    for (let i = 0; i < 3; i++) await expect(m.getToken()).rejects.toMatchObject({ info: { httpStatus: 401, kind: 'auth' } });
+    // The fourth caller is refused without a login: 503 with Retry-After (the cool-down, 5 minutes).
+    await expect(m.getToken()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, retryAfterSeconds: 300, details: { reason: 'login_paused' } });
+    expect(fake.attempts).toBe(3);
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries.filter((e) => e.message === AUTH_FAILURE_EVENT).map((e) => [e.severity, e.attempt, e.reason])).toEqual([
       ['WARNING', 1, 'session_rejected'],
       ['WARNING', 2, 'session_rejected'],
       ['WARNING', 3, 'session_rejected'],
-      ['WARNING', 4, 'session_rejected'],
     ]);
-    expect(entries.filter((e) => e.message === AUTH_FAILURES_CONSECUTIVE_EVENT).map((e) => [e.severity, e.consecutiveFailures])).toEqual([
-      ['ERROR', 3],
-      ['ERROR', 4],
-    ]);
+    expect(entries.filter((e) => e.message === AUTH_FAILURES_CONSECUTIVE_EVENT).map((e) => [e.severity, e.consecutiveFailures])).toEqual([['ERROR', 3]]);
+    expect(entries.filter((e) => e.message === AUTH_BREAKER_OPEN_EVENT).map((e) => [e.severity, e.transition, e.consecutiveFailures])).toEqual([['ERROR', 'tripped', 3]]);
     await secrets.put('creds', JSON.stringify({ username: 'api-user', password: PASSWORD, environment: 'sandbox' }));
-    await m.getToken();
+    await expect(m.getToken()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' }); // still cooling down
+    clock.t += 5 * MIN;
+    await m.getToken(); // the probe
+    expect(fake.attempts).toBe(4);
+    expect(fake.opens).toBe(1);
     expect(lease.snapshot().consecutiveFailures).toBe(0);
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).some((e) => e.message === AUTH_BREAKER_CLOSED_EVENT)).toBe(true);
   });
 
   it('invalid credentials JSON: reason credentials_invalid, field names only', async () => {

@@ -29,11 +29,17 @@ import { logger as rootLogger, type Logger } from '../../log.js';
 import { SecretNotFoundError, type SecretStore } from '../../secrets/secret-store.js';
 import { createProviderHttp, type ProviderHttpOptions } from '../http.js';
 import { ProviderError } from '../types.js';
-import { mapSomosError, parseErrList, sessionOverrideKey } from './errors.js';
-import { AUTH_FAILURES_CONSECUTIVE_EVENT, AUTH_FAILURE_EVENT, DEFAULT_ACCEPT_VERSION, DEFAULT_LEASE_DOC, type RefreshOutcome, SOMOS_HOSTS, SOMOS_SESSION_CLOSE_PATH, SOMOS_SESSION_OPEN_PATH, SOMOS_TOKEN_PATH, type SomosPlatformCredentials, type SomosTokenSource, type SomosTokenState, type TokenAction, platformCredentialsSchema } from './token-types.js';
+import { type AuthBreakerStore, type BreakerConfig, createFirestoreAuthBreaker, createMemoryAuthBreaker, DEFAULT_BREAKER_DOC } from './auth-breaker.js';
+import { mapSomosError } from './errors.js';
+import { createLoginGate, SomosLoginPausedError } from './login-gate.js';
+import { AUTH_FAILURES_CONSECUTIVE_EVENT, AUTH_FAILURE_EVENT, DEFAULT_ACCEPT_VERSION, DEFAULT_LEASE_DOC, type RefreshOutcome, SOMOS_HOSTS, SOMOS_SESSION_CLOSE_PATH, SOMOS_TOKEN_PATH, type SomosPlatformCredentials, type SomosTokenSource, type SomosTokenState, type TokenAction, platformCredentialsSchema } from './token-types.js';
 import { type TokenLeaseStore, createFirestoreTokenLease } from './token-lease.js';
-import { type TokenMargins, decideTokenAction, parseTokenState, serializeTokenState, stateFromRefreshResponse, stateFromSessionResponse } from './token-state.js';
+import { isLoginRejection, openSession, type SessionForceMode, type SessionOpenDeps } from './token-session.js';
+import { type TokenMargins, decideTokenAction, parseTokenState, serializeTokenState, stateFromRefreshResponse } from './token-state.js';
 export * from './token-types.js';
+export * from './auth-breaker.js';
+export { SomosLoginPausedError, AUTH_BREAKER_PROBE_EVENT } from './login-gate.js';
+export { SESSION_FORCE_MODES, type SessionForceMode } from './token-session.js';
 export * from './token-lease.js';
 export * from './token-state.js';
 
@@ -73,6 +79,13 @@ export interface SomosTokenManagerOptions {
   waitTimeoutMs?: number;
   /** The failure count that logs AUTH_FAILURES_CONSECUTIVE_EVENT at ERROR. Default 3. */
   alertThreshold?: number;
+  /** G: when session opens send `forceFlag: 'Y'` (token-session.ts). Default 'off'. */
+  sessionForceFlag?: SessionForceMode;
+  /** Login circuit breaker: a store (tests), or Firestore at breakerDocPath (default next to the lease). */
+  breaker?: AuthBreakerStore;
+  breakerDocPath?: string;
+  /** Threshold 3 (the registry's lockout is assumed at 5), cool-down 5 min doubling to 1 h, probe lease = leaseTtlMs. */
+  breakerConfig?: Partial<BreakerConfig>;
   /** C1 defaults when the registry does not state lifetimes. */
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
@@ -115,6 +128,8 @@ export function authFailureReason(stage: Stage, err: unknown): string {
   return `${stage}_failed`;
 }
 
+const providerFields = (err: unknown) => (err instanceof ProviderError ? { httpStatus: err.info.httpStatus, providerCode: err.info.providerCode } : {});
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createSomosTokenManager(options: SomosTokenManagerOptions): SomosTokenManager {
@@ -141,6 +156,20 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
   if (options.lease) lease = options.lease;
   else if (options.firestore) lease = createFirestoreTokenLease(options.firestore, { path: options.leaseDocPath ?? DEFAULT_LEASE_DOC, now });
   else throw new Error('createSomosTokenManager: pass firestore (or a lease store)');
+
+  const breakerConfig: BreakerConfig = {
+    threshold: 3,
+    cooldownMs: 5 * 60_000,
+    maxCooldownMs: 60 * 60_000,
+    probeTtlMs: leaseTtlMs,
+    ...options.breakerConfig,
+  };
+  const breaker: AuthBreakerStore =
+    options.breaker ??
+    (options.firestore
+      ? createFirestoreAuthBreaker(options.firestore, options.breakerDocPath ?? (options.leaseDocPath ? `${options.leaseDocPath}-authBreaker` : DEFAULT_BREAKER_DOC))
+      : createMemoryAuthBreaker());
+  const gate = createLoginGate({ store: breaker, config: breakerConfig, holder, now, log });
 
   let cached: { state: SomosTokenState; until: number } | undefined;
   let inflight: Promise<SomosTokenState> | undefined;
@@ -196,63 +225,16 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
 
   // --- registry calls ----------------------------------------------------------------------------
 
-  async function sessionOpenCall(
-    creds: SomosPlatformCredentials,
-    body: Record<string, unknown>,
-    secrets: (string | undefined)[],
-  ): Promise<{ ok: true; body: unknown } | { ok: false; error: ProviderError; body: unknown }> {
-    let errorBody: unknown;
-    // One client per call so the error body (which carries sessOverrideKey) is this call's.
-    const http = httpFor(baseUrlFor(creds), secrets, (b) => {
-      errorBody = b;
-    });
-    try {
-      const res = await http.request({
-        method: 'POST',
-        path: SOMOS_SESSION_OPEN_PATH,
-        json: body,
-        headers: { 'accept-version': acceptVersion },
-        // Opening twice is not harmless (the second answers 701003): never auto-retried on 5xx.
-        idempotent: false,
-        operation: 'somos.session.open',
-      });
-      return { ok: true, body: res.body };
-    } catch (err) {
-      if (err instanceof ProviderError && err.info.httpStatus !== undefined) return { ok: false, error: err, body: errorBody };
-      throw err;
-    }
-  }
-
-  async function openSessionWith(creds: SomosPlatformCredentials): Promise<SomosTokenState> {
-    const secrets: (string | undefined)[] = [creds.password];
-    const base = { usrName: creds.username, password: creds.password, withPerm: true };
-    let result = await sessionOpenCall(creds, base, secrets);
-    // C: 701003 + sessOverrideKey → repeat once with the key (G: on 2xx or on an error status).
-    const overrideKey = sessionOverrideKey(result.body);
-    if (overrideKey) {
-      secrets.push(overrideKey);
-      log.info('somos.session_override', { httpStatus: result.ok ? 200 : result.error.info.httpStatus });
-      result = await sessionOpenCall(creds, { ...base, sessOverrideKey: overrideKey }, secrets);
-      if (sessionOverrideKey(result.body)) {
-        throw new ProviderError('somos', 'Somos session open: still "already logged in" after sessOverrideKey', {
-          providerCode: '701003',
-          retryable: false,
-          kind: 'auth',
-        });
-      }
-    }
-    if (!result.ok) throw result.error;
-    const errs = parseErrList(result.body);
-    const b = result.body as Record<string, unknown> | undefined;
-    if (errs.length > 0 && (!b || typeof b.oauthToken !== 'string')) {
-      // A 2xx that only carries errors (C: errList shape) is a refusal.
-      throw mapSomosError(401, result.body, {}, secrets);
-    }
-    return stateFromSessionResponse(result.body, now(), {
-      ...(options.accessTtlSeconds !== undefined ? { accessTtlSeconds: options.accessTtlSeconds } : {}),
-      ...(options.refreshTtlSeconds !== undefined ? { refreshTtlSeconds: options.refreshTtlSeconds } : {}),
-    });
-  }
+  const sessionDeps = (creds: SomosPlatformCredentials): SessionOpenDeps => ({
+    httpFor: (secrets, onErrorBody) => httpFor(baseUrlFor(creds), secrets, onErrorBody),
+    acceptVersion,
+    forceFlag: options.sessionForceFlag ?? 'off',
+    log,
+    now,
+    ...(options.accessTtlSeconds !== undefined ? { accessTtlSeconds: options.accessTtlSeconds } : {}),
+    ...(options.refreshTtlSeconds !== undefined ? { refreshTtlSeconds: options.refreshTtlSeconds } : {}),
+  });
+  const openSessionWith = (creds: SomosPlatformCredentials) => openSession(sessionDeps(creds), creds);
 
   async function refreshWith(creds: SomosPlatformCredentials, state: SomosTokenState): Promise<SomosTokenState> {
     const basic = Buffer.from(`${state.clientKey}:${state.clientSecret}`, 'utf8').toString('base64');
@@ -298,9 +280,15 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
       throw new StageError('credentials', err);
     }
     const open = async () => {
+      // The login circuit breaker: throws SomosLoginPausedError (503) instead of logging in.
+      await gate.enter();
       try {
-        return await openSessionWith(creds);
+        const state = await openSessionWith(creds);
+        await gate.succeeded();
+        return state;
       } catch (err) {
+        if (isLoginRejection(err)) await gate.rejected(authFailureReason('session_open', err), providerFields(err));
+        else await gate.inconclusive();
         throw new StageError('session_open', err);
       }
     };
@@ -347,7 +335,7 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
       stage,
       attempt: count,
       consecutiveFailures: count,
-      ...(err instanceof ProviderError ? { httpStatus: err.info.httpStatus, providerCode: err.info.providerCode } : {}),
+      ...providerFields(err),
     };
     log.warn(AUTH_FAILURE_EVENT, fields);
     if (count >= alertThreshold) {
@@ -372,6 +360,8 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
     for (let poll = 0; ; poll++) {
       const state = await readState();
       if (decideTokenAction(state, now(), m, rejectedToken) === 'use') return { state: state!, action: 'none' };
+      // Logins paused and nothing to refresh with: refused here, without the lease (503, Retry-After).
+      if (decideTokenAction(state, now(), m, rejectedToken) !== 'refresh') gate.checkLocal();
       let acquired: boolean;
       try {
         acquired = await lease.tryAcquire(holder, leaseTtlMs);
@@ -388,6 +378,8 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
           try {
             renewed = await renew(fresh, decision);
           } catch (err) {
+            // Logins paused: not another failure (nothing was sent), and no new alert line per caller.
+            if (err instanceof SomosLoginPausedError) throw err;
             const staged = err instanceof StageError ? err : new StageError('session_open', err);
             await recordFailure(staged.stage, staged.cause);
             throw staged.cause;
