@@ -9,6 +9,7 @@ import { accountsEndpoints } from './rows/accounts.js';
 import { locationsAgentsEndpoints } from './rows/locations-agents.js';
 import { operationsEndpoints } from './rows/operations.js';
 import { tollfreeEndpoints } from './rows/tollfree.js';
+import { tollfreeDeskEndpoints } from './rows/tollfree-desk.js';
 
 /**
  * THE endpoint table. One row = one deployed Cloud Function. The functions-framework
@@ -28,6 +29,7 @@ export const endpoints: AnyEndpoint[] = [
   ...locationsAgentsEndpoints,
   ...operationsEndpoints,
   ...tollfreeEndpoints,
+  ...tollfreeDeskEndpoints,
 ];
 
 /**

@@ -1849,6 +1849,29 @@
           }
         }
       },
+      "get": {
+        "operationId": "tollfreeRoutingVersions",
+        "summary": "The current routing and the pending (future-dated) versions, with the registry’s own list of customer record versions",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRoutingVersions",
+          "jwt_audience": "${functions_base_url}/tollfreeRoutingVersions",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
       "options": {
         "operationId": "tollfreeRoutingUpdatePreflight",
         "summary": "CORS preflight for /v1/tollfree/{number}/routing",
@@ -2134,6 +2157,66 @@
         "responses": {
           "default": {
             "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      }
+    },
+    "/v1/tollfree/{number}/routing/{versionId}": {
+      "delete": {
+        "operationId": "tollfreeRoutingVersionCancel",
+        "summary": "Cancel a pending routing version (deleted at the registry); the current routing is untouched",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "versionId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRoutingVersionCancel",
+          "jwt_audience": "${functions_base_url}/tollfreeRoutingVersionCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "tollfreeRoutingVersionCancelPreflight",
+        "summary": "CORS preflight for /v1/tollfree/{number}/routing/{versionId}",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          },
+          {
+            "name": "versionId",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeRoutingVersionCancel",
+          "jwt_audience": "${functions_base_url}/tollfreeRoutingVersionCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
           }
         }
       }

@@ -14,6 +14,9 @@
  *   GET  /v3/ip/num/tfn/query/tfn/{num}, PUT /v3/ip/num/tfn/query {numList}            (C; fields C1)
  *   PUT  /v3/ip/num/tfn/update       {tfNumList:[{num, recVersionId}], status?...}     (C)
  *   POST/PUT /v3/ip/cus/rec, GET /v3/ip/cus/rec/tfnum/{num}                            (C / C1)
+ *   GET  /v3/ip/cus/rec/query/{num}?effDtTm=, DELETE /v3/ip/cus/rec/tfnum/{num}/effDtTm/{e}/recVersionId/{v}
+ *        (C / C1; versions per effective date-time: somos-versions.ts, G)
+ *   DELETE /v3/ip/num/rch/{id}       withdraw a pending/approved change              (G)
  *   GET  /v3/ip/org/resporg/ent/{entityId}                                             (C)
  *   POST /v3/ip/num/rch, GET /v3/ip/num/rch/{id}                    (path C; method/body G)
  *   POST /tss/v1/text-enablements, GET /tss/v1/text-enablements/{id}                  (G, all)
@@ -45,6 +48,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { createRng } from './inventory-kit.js';
 import { DEFAULT_MAX_LOGON_ATTEMPTS, forceFlagOf, recordBadPassword, recordGoodLogon, refuseIfLocked, unlockUser, userLogonStatus, type LogonHost, type UserLogonStatus } from './somos-logon.js';
+import { addFutureVersion, deleteVersion, findVersion, promoteDue, versionEntries, type VersionHost } from './somos-versions.js';
 import {
   FaultStore,
   RequestLog,
@@ -331,6 +335,8 @@ interface State {
   numbers: Record<string, SandboxNumber>;
   holds: Record<string, { roid: string; until: number }>;
   crs: Record<string, CustomerRecord>;
+  /** Future-dated customer record versions (somos-versions.ts). */
+  futureCrs: Record<string, CustomerRecord[]>;
   changes: Record<string, SandboxRespOrgChange>;
   tss: Record<string, SandboxTextEnablement>;
   /** Wrong passwords in a row, and locked users (somos-logon.ts). */
@@ -348,6 +354,7 @@ const emptyState = (): State => ({
   numbers: {},
   holds: {},
   crs: {},
+  futureCrs: {},
   changes: {},
   tss: {},
   logonFailures: {},
@@ -437,6 +444,19 @@ class Sandbox {
     return (this.opts.now ?? Date.now)() + this.clockOffset;
   }
 
+  /** The customer record versions (somos-versions.ts) over this state. */
+  get versions(): VersionHost {
+    return {
+      now: () => this.now(),
+      nextVersion: () => this.nextVersion(),
+      crs: this.state.crs,
+      futureCrs: (this.state.futureCrs ??= {}),
+      fail: (status, code, message) => {
+        throw new ApiError(status, code, message);
+      },
+    };
+  }
+
   nextVersion(): string {
     this.state.counters.seq += 1;
     return `V${String(this.state.counters.seq).padStart(6, '0')}`;
@@ -453,6 +473,13 @@ class Sandbox {
       const spare: SandboxNumber = { num, status: 'SPARE', recVersionId: this.nextVersion() };
       this.state.numbers[num] = spare;
       return { ...spare };
+    }
+    // A future-dated version becomes the current record at its effective time.
+    if (promoteDue(this.versions, num)) {
+      const working: SandboxNumber = { ...n, status: 'WORKING', recVersionId: this.nextVersion(), lastActDt: isoDay(t) };
+      delete working.resUntilDt;
+      this.state.numbers[num] = working;
+      return { ...working };
     }
     // A pending CR becomes active at its effective time.
     const cr = this.state.crs[num];
@@ -779,6 +806,7 @@ class Sandbox {
         if (body.status === 'SPARE') {
           if (n.status !== 'RESERVED') throw new ApiError(400, E.notReserved, `${num}: Only a RESERVED number can be set to SPARE (status ${n.status}).`);
           delete this.state.crs[num];
+          delete this.state.futureCrs[num];
           const spare: SandboxNumber = { num, status: 'SPARE', recVersionId: this.nextVersion() };
           this.setNumber(spare);
           ok.push({ num, status: 'SPARE', recVersionId: spare.recVersionId });
@@ -868,9 +896,9 @@ class Sandbox {
     return { num, effAt, effDtTm };
   }
 
-  private crView(num: string): Record<string, unknown> {
+  private crView(num: string, version?: CustomerRecord): Record<string, unknown> {
     this.number(num); // lazy activation
-    const cr = this.state.crs[num]!;
+    const cr = version ?? this.state.crs[num]!;
     const n = this.number(num);
     return {
       ...cr.body,
@@ -880,14 +908,8 @@ class Sandbox {
       ctrlRespOrgId: cr.ctrlRespOrgId,
       numStatus: n.status,
       custRecEntity: cr.ctrlRespOrgId.slice(0, 2),
-      lstEffDtTms: [
-        {
-          effDtTm: new Date(cr.effAt).toISOString().slice(0, 16) + 'Z',
-          custRecStat: cr.custRecStat,
-          custRecCompPart: cr.body.cprSectName ? 'CAD, CPR' : 'CAD',
-          apprStat: 'NOT REQUIRED',
-        },
-      ],
+      custRecStat: cr.custRecStat,
+      lstEffDtTms: version ? versionEntries(this.versions, num).filter((v) => v.recVersionId === version.recVersionId) : versionEntries(this.versions, num),
     };
   }
 
@@ -896,6 +918,11 @@ class Sandbox {
     if (body.recVersionId !== undefined) throw bad('recVersionId', 'not allowed on create');
     const n = this.number(num);
     if (n.ctrlRespOrgId !== caller.roid) throw new ApiError(403, E.notControlled, `Number ${num} is not controlled by RespOrg ${caller.roid}.`);
+    if (this.state.crs[num] && effAt > this.now() && body.cmd === 'U') {
+      const { recVersionId: _none, ...stored } = body;
+      const added = addFutureVersion(this.versions, num, { body: stored, effDtTm, effAt, ctrlRespOrgId: caller.roid });
+      return { status: 200, body: { num, effDtTm: new Date(effAt).toISOString().slice(0, 16) + 'Z', recVersionId: added.recVersionId, custRecStat: added.custRecStat } };
+    }
     if (this.state.crs[num]) throw new ApiError(409, E.crExists, `A customer record already exists for ${num}; update it with its recVersionId.`);
     if (n.status !== 'RESERVED') throw new ApiError(409, E.crNeedsReservation, `Number ${num} must be RESERVED to create a customer record (status ${n.status}).`);
     const { recVersionId: _ignored, ...stored } = body;
@@ -919,11 +946,17 @@ class Sandbox {
 
   updateCr(body: Record<string, unknown>, caller: Caller): ApiResult {
     const { num, effAt, effDtTm } = this.validateCr(body);
-    const cr = this.state.crs[num];
-    if (!cr) throw new ApiError(404, E.crNotFound, `No customer record for ${num}.`);
-    if (cr.ctrlRespOrgId !== caller.roid) throw new ApiError(403, E.notControlled, `Number ${num} is not controlled by RespOrg ${caller.roid}.`);
+    this.number(num); // due versions first
+    const current = this.state.crs[num];
+    if (!current) throw new ApiError(404, E.crNotFound, `No customer record for ${num}.`);
+    if (current.ctrlRespOrgId !== caller.roid) throw new ApiError(403, E.notControlled, `Number ${num} is not controlled by RespOrg ${caller.roid}.`);
     if (typeof body.recVersionId !== 'string') throw bad('recVersionId', 'required on update');
-    if (body.recVersionId !== cr.recVersionId) throw new ApiError(409, E.versionMismatch, 'Record was modified by another user (recVersionId mismatch).');
+    const cr = [current, ...(this.state.futureCrs[num] ?? [])].find((v) => v.recVersionId === body.recVersionId);
+    if (!cr) throw new ApiError(409, E.versionMismatch, 'Record was modified by another user (recVersionId mismatch).');
+    if (cr === current && cr.custRecStat === 'ACTIVE' && effAt > this.now()) {
+      throw bad('effDtTm', 'the active customer record cannot be moved to a future date; create a new version (POST) for a scheduled change');
+    }
+    if (cr !== current && effAt <= this.now()) throw bad('effDtTm', 'a pending version must stay in the future (delete it and change the current record instead)');
     const { recVersionId: _ignored, ...stored } = body;
     cr.body = stored;
     cr.recVersionId = this.nextVersion();
@@ -938,15 +971,23 @@ class Sandbox {
         this.setNumber(next);
       }
     }
+    if (cr !== current) {
+      this.state.futureCrs[num]!.sort((a, b) => a.effAt - b.effAt);
+      return { status: 200, body: { num, effDtTm: new Date(cr.effAt).toISOString().slice(0, 16) + 'Z', recVersionId: cr.recVersionId, custRecStat: cr.custRecStat } };
+    }
     return { status: 200, body: { num, effDtTm: this.crView(num).effDtTm, recVersionId: cr.recVersionId, custRecStat: cr.custRecStat } };
   }
 
-  retrieveCr(num: string, caller: Caller): ApiResult {
+  retrieveCr(num: string, caller: Caller, effDtTm?: string | null): ApiResult {
     tfnOf(num);
+    this.number(num); // due versions first
     const cr = this.state.crs[num];
     if (!cr) throw new ApiError(404, E.crNotFound, `No customer record for ${num}.`);
     if (cr.ctrlRespOrgId !== caller.roid) throw new ApiError(403, E.notControlled, `Number ${num} is not controlled by RespOrg ${caller.roid}.`);
-    return { status: 200, body: this.crView(num) };
+    if (!effDtTm) return { status: 200, body: this.crView(num) };
+    const version = findVersion(this.versions, num, effDtTm);
+    if (!version) throw new ApiError(404, E.crNotFound, `No customer record for ${num} at ${effDtTm}.`);
+    return { status: 200, body: this.crView(num, version) };
   }
 
   // --- RespOrg ----------------------------------------------------------------------------------------
@@ -1009,6 +1050,18 @@ class Sandbox {
     return { status: 200, body: { ...change } };
   }
 
+  /** G: DELETE /v3/ip/num/rch/{id} — the gaining RespOrg withdraws a change not completed yet. */
+  cancelChange(id: string, caller: Caller): ApiResult {
+    const change = this.state.changes[id];
+    if (!change || !caller.user.respOrgIds.includes(change.newRespOrgId)) throw new ApiError(404, E.rchNotFound, `RespOrg change ${id} not found.`);
+    if (change.status !== 'PENDING' && change.status !== 'APPROVED') {
+      throw new ApiError(409, E.rchInvalid, `RespOrg change ${id} is ${change.status}; only a pending or approved change can be cancelled.`);
+    }
+    change.status = 'CANCELLED';
+    change.updatedAt = new Date(this.now()).toISOString();
+    return { status: 200, body: { ...change } };
+  }
+
   advanceChange(id: string, status: RespOrgChangeStatus): SandboxRespOrgChange {
     const change = this.state.changes[id];
     if (!change) throw new Error(`RespOrg change ${id} not found`);
@@ -1027,6 +1080,7 @@ class Sandbox {
       this.setNumber({ ...n, ctrlRespOrgId: change.newRespOrgId, recVersionId: this.nextVersion() });
       const cr = this.state.crs[change.num];
       if (cr) cr.ctrlRespOrgId = change.newRespOrgId;
+      for (const v of this.state.futureCrs[change.num] ?? []) v.ctrlRespOrgId = change.newRespOrgId;
     }
     return { ...change };
   }
@@ -1125,9 +1179,19 @@ class Sandbox {
       throw new ApiError(405, E.badMethod, `Method ${method} not allowed on ${p}`);
     }
     if ((m = /^\/v3\/ip\/cus\/rec\/tfnum\/([^/]+)$/.exec(p))) return only('GET'), this.retrieveCr(m[1]!, caller);
+    if ((m = /^\/v3\/ip\/cus\/rec\/query\/([^/]+)$/.exec(p))) return only('GET'), this.retrieveCr(m[1]!, caller, url.searchParams.get('effDtTm'));
+    if ((m = /^\/v3\/ip\/cus\/rec\/tfnum\/([^/]+)\/effDtTm\/([^/]+)\/recVersionId\/([^/]+)$/.exec(p))) {
+      only('DELETE');
+      const num = tfnOf(m[1]!);
+      this.number(num); // due versions first
+      return { status: 200, body: deleteVersion(this.versions, num, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!), caller.roid) };
+    }
     if ((m = /^\/v3\/ip\/org\/resporg\/ent\/([^/]+)$/.exec(p))) return only('GET'), this.entity(m[1]!);
     if (p === '/v3/ip/num/rch') return only('POST'), this.requestChange(json(), caller);
-    if ((m = /^\/v3\/ip\/num\/rch\/([^/]+)$/.exec(p))) return only('GET'), this.getChange(decodeURIComponent(m[1]!), caller);
+    if ((m = /^\/v3\/ip\/num\/rch\/([^/]+)$/.exec(p))) {
+      if (method === 'DELETE') return this.cancelChange(decodeURIComponent(m[1]!), caller);
+      return only('GET'), this.getChange(decodeURIComponent(m[1]!), caller);
+    }
     if (p === '/tss/v1/text-enablements') return only('POST'), this.tssRequest(json(), caller);
     if ((m = /^\/tss\/v1\/text-enablements\/([^/]+)$/.exec(p))) return only('GET'), this.tssStatus(decodeURIComponent(m[1]!), caller);
     throw new ApiError(404, E.noRoute, `No such resource ${p}`);

@@ -10,4 +10,5 @@ export * from './schemas/tasks.js';
 export * from './schemas/requirements.js';
 export * from './schemas/jobs.js';
 export * from './schemas/tollfree.js';
+export * from './schemas/tollfree-desk.js';
 export * from './schemas/inbound.js';

@@ -125,6 +125,21 @@ export const TollFreeNumberResource = z.object({
   routingMode: z.enum(['normal', 'disaster']).optional(),
   disasterDefaulted: z.boolean().optional().meta({ description: 'routing.disaster is the platform default (SOMOS_DEFAULT_DISASTER_NUMBER)' }),
   routingEffectiveAt: z.string().optional(),
+  scheduledRouting: z
+    .array(
+      z.object({
+        id: z.string(),
+        routing: routingSchema,
+        mode: z.enum(['normal', 'disaster']),
+        disasterDefaulted: z.boolean(),
+        effectiveAt: z.string(),
+        effDtTm: z.string(),
+        recVersionId: z.string().optional(),
+        createdAt: z.string(),
+      }),
+    )
+    .optional()
+    .meta({ description: 'Routing changes dated in the future, soonest first: each its own customer record version until it takes effect' }),
   customerRecord: z.object({ recVersionId: z.string().optional(), status: z.string().optional(), effDtTm: z.string().optional() }).optional(),
   sms: SmsStateResource.optional(),
   transferId: z.string().optional(),
@@ -184,7 +199,7 @@ const EffectiveAt = z.iso.datetime({ offset: true, message: 'must be an ISO 8601
 export const ActivateTollFreeBody = z.object({ routing: RoutingInput, effectiveAt: EffectiveAt }).strict();
 export const UpdateTollFreeRoutingBody = z
   .object({
-    routing: RoutingInput,
+    routing: RoutingInput.optional().meta({ description: 'The routing; without it, mode alone switches the current routing (e.g. to disaster)' }),
     effectiveAt: EffectiveAt,
     mode: z.enum(['normal', 'disaster']).optional().meta({ description: "'disaster' sends all traffic to the disaster destination" }),
   })

@@ -148,6 +148,14 @@ export function parseCustomerRecord(body: unknown, num: string, options: { sipGa
   if (numStatus) out.numStatus = numStatus;
   if (effDtTm) out.effDtTm = effDtTm;
   if (status) out.status = status;
+  const versions = lst.flatMap((v) => {
+    const at = str(v?.effDtTm);
+    if (!at) return [];
+    const stat = str(v.custRecStat);
+    const version = str(v.recVersionId);
+    return [{ effDtTm: at, ...(stat ? { status: stat } : {}), ...(version ? { recVersionId: version } : {}) }];
+  });
+  if (versions.length) out.versions = versions;
   return out;
 }
 

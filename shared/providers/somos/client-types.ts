@@ -19,6 +19,9 @@ export const SOMOS_PATHS = {
   update: '/v3/ip/num/tfn/update',
   customerRecord: '/v3/ip/cus/rec',
   customerRecordByNum: (num: string) => `/v3/ip/cus/rec/tfnum/${num}`,
+  /** C1: one version (effective date-time) of a customer record. */
+  customerRecordVersion: (num: string, effDtTm: string, recVersionId: string) =>
+    `/v3/ip/cus/rec/tfnum/${num}/effDtTm/${encodeURIComponent(effDtTm)}/recVersionId/${encodeURIComponent(recVersionId)}`,
   respOrgEntity: (entityId: string) => `/v3/ip/org/resporg/ent/${entityId}`,
   respOrgChange: '/v3/ip/num/rch',
   /** G */
@@ -42,6 +45,8 @@ export type SomosOperation =
   | 'createCustomerRecord'
   | 'retrieveCustomerRecord'
   | 'updateCustomerRecord'
+  | 'deleteCustomerRecord'
+  | 'cancelRespOrgChange'
   | 'respOrgEntity'
   | 'respOrgChange'
   | 'respOrgChangeStatus';
@@ -108,6 +113,8 @@ export interface SomosCustomerRecordInfo {
   effDtTm?: string;
   /** custRecStat of the first lstEffDtTms entry (C1), e.g. ACTIVE / PENDING / SAVED. */
   status?: string;
+  /** Every lstEffDtTms entry (C1): the versions by effective date-time (G: recVersionId per entry). */
+  versions?: { effDtTm: string; status?: string; recVersionId?: string }[];
   routing: RegistryRouting;
   /** The record as the registry returned it. */
   record: Record<string, unknown>;
@@ -148,12 +155,16 @@ export interface SomosRegistryClient {
   createCustomerRecord(ctx: SomosCallContext, input: CustomerRecordInput): Promise<SomosResult<SomosCustomerRecordWrite>>;
   retrieveCustomerRecord(ctx: SomosCallContext, num: string, options?: { sipGatewayNumber?: string }): Promise<SomosResult<SomosCustomerRecordInfo>>;
   updateCustomerRecord(ctx: SomosCallContext, input: CustomerRecordInput & { recVersionId: string }): Promise<SomosResult<SomosCustomerRecordWrite>>;
+  /** C1: deletes one (pending) version of a customer record. */
+  deleteCustomerRecordVersion(ctx: SomosCallContext, version: { num: string; effDtTm: string; recVersionId: string }): Promise<SomosResult<SomosCustomerRecordWrite>>;
   /** All units of the entity with their status (filter with activeUnits()). */
   getRespOrgEntity(ctx: SomosCallContext, entityId: string): Promise<SomosResult<SomosRespOrgEntity>>;
   /** G (method/body/response): ask to move numbers to newRespOrgId (default: ctx.roid). */
   requestRespOrgChange(ctx: SomosCallContext, request: { numbers: string[]; newRespOrgId?: string }): Promise<SomosResult<SomosRespOrgChange[]>>;
   /** G: state of one RespOrg change request. */
   getRespOrgChange(ctx: SomosCallContext, id: string): Promise<SomosResult<SomosRespOrgChange>>;
+  /** G (method): withdraws a RespOrg change that has not completed. */
+  cancelRespOrgChange(ctx: SomosCallContext, id: string): Promise<SomosResult<SomosRespOrgChange>>;
   /** GET <path>?reqId=… after a 202. With `operation` the answer is parsed like the original call. */
   retrieve<T = unknown>(ctx: SomosCallContext, pending: Pick<SomosPending, 'path' | 'reqId'> & { operation?: SomosOperation }): Promise<SomosResult<T>>;
 }

@@ -59,6 +59,12 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
     createCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
     retrieveCustomerRecord: (b, path) => parseCustomerRecord(b, path.split('/').pop() ?? ''),
     updateCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
+    deleteCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
+    cancelRespOrgChange: (b) => {
+      const change = parseRespOrgChanges(b)[0];
+      if (!change) throw unexpectedResponse('RespOrg change cancel', 'no change in the answer');
+      return change;
+    },
     respOrgEntity: (b, path) => parseRespOrgEntity(b, path.split('/').pop() ?? ''),
     respOrgChange: (b) => parseRespOrgChanges(b),
     respOrgChangeStatus: (b) => {
@@ -172,6 +178,14 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
       );
     },
 
+    async deleteCustomerRecordVersion(ctx, version) {
+      const n = tfn(version.num);
+      if (!version.effDtTm || !version.recVersionId) throw invalid('effDtTm and recVersionId are required to delete a customer record version');
+      return call(ctx, 'deleteCustomerRecord', { method: 'DELETE', path: SOMOS_PATHS.customerRecordVersion(n, version.effDtTm, version.recVersionId), idempotent: false }, (b) =>
+        parseCustomerRecordWrite(b, n),
+      );
+    },
+
     async getRespOrgEntity(ctx, entityId) {
       if (!ENTITY_ID_PATTERN.test(entityId)) throw invalid('entityId must be a 2-character RespOrg entity id');
       return call(ctx, 'respOrgEntity', { method: 'GET', path: SOMOS_PATHS.respOrgEntity(entityId), idempotent: true }, (b) =>
@@ -191,6 +205,13 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
       if (!id) throw invalid('id is required');
       return call(ctx, 'respOrgChangeStatus', { method: 'GET', path: SOMOS_PATHS.respOrgChangeById(id), idempotent: true }, (b) =>
         parsers.respOrgChangeStatus(b, '') as SomosRespOrgChange,
+      );
+    },
+
+    async cancelRespOrgChange(ctx, id) {
+      if (!id) throw invalid('id is required');
+      return call(ctx, 'cancelRespOrgChange', { method: 'DELETE', path: SOMOS_PATHS.respOrgChangeById(id), idempotent: false }, (b) =>
+        parsers.cancelRespOrgChange(b, '') as SomosRespOrgChange,
       );
     },
 

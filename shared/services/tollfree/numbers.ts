@@ -13,6 +13,8 @@ import { callContext, tenantSomos } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 import { toSomosSearch, type SearchSpec } from './search.js';
 import type { SmsState } from './sms.js';
+import { isFutureChange, scheduleRouting, type ScheduledRouting } from './routing-versions.js';
+import { assertNotSelfRouted } from './routing-rules.js';
 
 /**
  * The tenant's toll-free numbers: tenants/{t}/tollfreeNumbers/{10 digits}, plus a platform-wide
@@ -37,6 +39,8 @@ export interface TollFreeRecord extends TenantDoc {
   /** routing.disaster came from SOMOS_DEFAULT_DISASTER_NUMBER. */
   disasterDefaulted?: boolean;
   routingEffectiveAt?: string;
+  /** Future-dated routing versions, soonest first (routing-versions.ts). */
+  scheduledRouting?: ScheduledRouting[];
   customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
   sms?: SmsState;
   transferId?: string;
@@ -497,6 +501,7 @@ export function validateRouting(config: Deps['config'], num: string, respOrgId: 
     throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
   }
   let routing = parsed.data;
+  assertNotSelfRouted(num, routing, routingIssuePath);
   let disasterDefaulted = false;
   if (!routing.disaster && config.SOMOS_DEFAULT_DISASTER_NUMBER) {
     routing = { ...routing, disaster: { type: 'pstn', destination: config.SOMOS_DEFAULT_DISASTER_NUMBER } };
@@ -533,7 +538,7 @@ export function validateRouting(config: Deps['config'], num: string, respOrgId: 
   return { routing, disasterDefaulted, mode, ...(effectiveAt ? { effectiveAt } : {}) };
 }
 
-function customerRecordInput(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting) {
+export function customerRecordInput(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting) {
   return {
     num: record.id,
     routing: valid.routing,
@@ -582,6 +587,8 @@ export function activateNumber(deps: NumberDeps) {
 
 export function changeRouting(deps: NumberDeps) {
   return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext, origin?: JobItemOrigin): Promise<TollFreeView | PendingAnswer> => {
+    // Dated in the future: its own version; the current routing stays (routing-versions.ts).
+    if (isFutureChange(input.effectiveAt, deps.now())) return scheduleRouting(deps)(tenantId, num, input, audit);
     const record = await requireNumber(deps, tenantId, num);
     if (record.status === 'reserved') throw conflict('This number has no routing yet; activate it with POST /v1/tollfree/{number}/activate');
     if (record.status !== 'active') throw conflict(`Routing can only change on an active number; this one is ${record.status}`, { status: record.status });
