@@ -6,7 +6,7 @@ import { resetDeps, useLocalSomosClock, useLocalTaskQueue } from '../../shared/d
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { LocalTaskQueue, type LocalTaskQueueOptions } from '../../shared/queue/local-task-queue.js';
-import { ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type DevKeys } from './dev-auth.js';
+import { devTaskTokens, ensureDevKeys, LOCAL_PROJECT_ID, mintDevTaskToken, mintDevToken, type DevKeys } from './dev-auth.js';
 import { startFirestoreEmulator, startPubsubEmulator, type EmulatorHandle } from './emulators.js';
 import { startTwilioSandbox, type TwilioSandbox, type TwilioSandboxOptions } from '../sandboxes/twilio.js';
 import { startPlivoSandbox } from '../sandboxes/plivo.js';
@@ -228,12 +228,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     resetDeps();
 
     // Behaves like the deployed queue: delayed delivery, rate limits, retries, and an OIDC token per task.
+    const taskToken = devTaskTokens(keys, tasksServiceAccount);
     const tasks = new LocalTaskQueue({
       queues: Object.fromEntries(
         // Same queues and rates as deployed; backoff capped lower so a dev stack recovers quickly.
         Object.entries(queueDefinitions()).map(([name, q]) => [name, { ...q, maxBackoffMs: Math.min(q.maxBackoffMs, 30_000) }]),
       ),
-      authHeader: async ({ audience }) => `Bearer ${await mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount })}`,
+      authHeader: async ({ audience }) => `Bearer ${await taskToken(audience)}`,
       ...options.taskQueueOptions,
     });
     useLocalTaskQueue(tasks);
@@ -302,7 +303,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       url: gateway.url,
       tasks,
-      taskToken: (audience) => mintDevTaskToken(keys, { audience, serviceAccount: tasksServiceAccount }),
+      taskToken,
       pushToken,
       projectId,
       ...(sandboxes.twilio ? { twilio: sandboxes.twilio } : {}),

@@ -1,4 +1,4 @@
-import type { DocumentReference, Firestore, Query, Transaction } from '@google-cloud/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
@@ -55,7 +55,21 @@ const isOwner = (value: unknown): value is NumberOwner =>
 /** Reads the owner index inside a transaction (a read: call it before the transaction's writes). */
 export async function readOwner(tx: Transaction, firestore: Firestore, provider: string, e164: string, tenantId: string, numberId?: string): Promise<OwnerRead> {
   const ref = firestore.doc(paths.numberOwner(provider, e164));
-  const data = (await tx.get(ref)).data();
+  return ownerOf(tx, firestore, ref, await tx.get(ref), provider, e164, tenantId, numberId);
+}
+
+/** readOwner for an index entry the transaction has already read (with other documents, in one round trip). */
+async function ownerOf(
+  tx: Transaction,
+  firestore: Firestore,
+  ref: DocumentReference,
+  snap: DocumentSnapshot,
+  provider: string,
+  e164: string,
+  tenantId: string,
+  numberId?: string,
+): Promise<OwnerRead> {
+  const data = snap.data();
   const owner = isOwner(data) ? data : undefined;
   if (!owner || (owner.tenantId === tenantId && (numberId === undefined || owner.numberId === numberId))) return { ref, ...(owner ? { owner } : {}), heldByOther: false };
   // Another tenant (or another record of this tenant): does that record still hold the number?
@@ -115,22 +129,25 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const usage = guarded ? await readUsage(tx, firestore, record.tenantId) : undefined;
         // One tenant per number, platform-wide: another tenant's holding is a refusal before any
         // provider call, so no later look-up on a shared account can hand that tenant's number over.
-        const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId);
+        // The index entry and the tenant's claim in one round trip.
+        const ownerRef = firestore.doc(paths.numberOwner(record.provider, record.phoneNumber));
+        const [ownerSnap, claim] = await tx.getAll(ownerRef, claimRef);
+        const owner = await ownerOf(tx, firestore, ownerRef, ownerSnap!, record.provider, record.phoneNumber, record.tenantId);
         if (owner.heldByOther) throw notAvailable(record.phoneNumber, record.provider);
         if (options.notHeldAt && options.notHeldAt !== record.provider) {
           const source = await readOwner(tx, firestore, options.notHeldAt, record.phoneNumber, record.tenantId);
           if (source.heldByOther) throw notAvailable(record.phoneNumber, options.notHeldAt);
         }
-        const claim = await tx.get(claimRef);
-        if (claim.exists) {
-          const heldRef = firestore.doc(paths.number(record.tenantId, claim.get('numberId')));
+        if (claim!.exists) {
+          const heldRef = firestore.doc(paths.number(record.tenantId, claim!.get('numberId')));
           const held = (await tx.get(heldRef)).data() as NumberRecord | undefined;
           if (held && holdingStatuses.includes(held.status)) {
             if (held.status !== 'pending') {
-              throw conflict(`This tenant already holds ${record.phoneNumber}`, { numberId: held.id, status: held.status });
+              throw conflict(`This tenant already holds ${record.phoneNumber}`, { reason: 'already_owned', numberId: held.id, status: held.status });
             }
             if (held.purchase?.outcome === 'ordered') {
               throw conflict(`${record.phoneNumber} is on order at ${held.provider}; it becomes active when the order completes`, {
+                reason: 'already_owned',
                 numberId: held.id,
                 orderId: held.orderId,
               });
@@ -233,13 +250,19 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       audit: AuditContext,
       mutate: (current: NumberRecord) => NumberRecord,
       extra?: (tx: Transaction, firestore: Firestore, before: NumberRecord, after: NumberRecord) => Promise<void> | void,
-      /** A bulk job (by id) settles usage for all its items at once when it finishes. */
-      options: { deferUsage?: string } = {},
+      options: {
+        /** A bulk job (by id) settles usage for all its items at once when it finishes. */
+        deferUsage?: string;
+        /** The number the record holds, when the caller knows it: its owner-index entry is read with the record, in one round trip. */
+        holding?: { provider: string; phoneNumber: string };
+      } = {},
     ): Promise<NumberRecord> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
+      const knownOwnerRef = options.holding ? firestore.doc(paths.numberOwner(options.holding.provider, options.holding.phoneNumber)) : undefined;
       return firestore.runTransaction(async (tx) => {
-        const snap = await tx.get(ref);
+        const [snap, knownOwner] = knownOwnerRef ? await tx.getAll(ref, knownOwnerRef) : [await tx.get(ref)];
+        if (!snap) throw notFound('Number');
         if (!snap.exists) throw notFound('Number');
         const current = snap.data() as NumberRecord;
         const mutated = mutate(current);
@@ -251,7 +274,12 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         // The owner index follows the holding: dropped when the number goes, checked (and written for
         // records older than the index) when a pending purchase settles as the tenant's.
         const settling = current.status === 'pending' && next.status !== 'pending' && !leaving;
-        const owner = leaving || settling ? await readOwner(tx, firestore, current.provider, current.phoneNumber, tenantId, id) : undefined;
+        const prefetched = knownOwner && options.holding?.provider === current.provider && options.holding.phoneNumber === current.phoneNumber;
+        const owner = !(leaving || settling)
+          ? undefined
+          : prefetched
+            ? await ownerOf(tx, firestore, knownOwnerRef!, knownOwner, current.provider, current.phoneNumber, tenantId, id)
+            : await readOwner(tx, firestore, current.provider, current.phoneNumber, tenantId, id);
         if (settling && owner?.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
         const uncount = leaving && current.countedInUsage === true;
         const usage = uncount && !options.deferUsage ? await readUsage(tx, firestore, tenantId) : undefined;

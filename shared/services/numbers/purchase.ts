@@ -62,7 +62,10 @@ export function purchaseNumber(deps: PurchaseDeps) {
     if (input.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
-    const { provider, accountId } = await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
+    const { provider, accountId } =
+      input.origin && input.accountId
+        ? { provider: await deps.providers.forAccount(input.tenantId, input.provider, input.accountId), accountId: input.accountId }
+        : await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
     const requirementGroup = provider.capabilities.regulatoryRequirements
       ? await requireApprovedGroup(deps)(
           input.tenantId,
@@ -541,6 +544,7 @@ async function activate(
     },
     // A bulk item that waits for this purchase's outcome (its look-ups had failed) ends with it.
     origin && !itselfRunning ? (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after) : undefined,
+    { holding: { provider: pending.provider, phoneNumber: pending.phoneNumber } },
   );
   if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
   return record;
