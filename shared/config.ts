@@ -123,6 +123,18 @@ const schema = z
     SOMOS_ENTITY_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z0-9]{2}$/, 'must be a 2-character RespOrg entity id').optional()),
     /** Accept-Version header sent to the TFN Registry (3.2, 3.8 and 3.11 are seen in public clients). */
     SOMOS_ACCEPT_VERSION: z.string().regex(/^3\.\d{1,2}$/, 'must be a 3.x API version such as 3.11').default('3.11'),
+    /**
+     * `forceFlag: 'Y'` on Somos session opens (G: one unofficial doc): `off` never (701003 is answered with
+     * sessOverrideKey only), `on-conflict` one more open with it when 701003 comes without a key or still
+     * comes after it, `always` on every open.
+     */
+    SOMOS_SESSION_FORCE_FLAG: z.enum(['off', 'on-conflict', 'always']).default('off'),
+    /** Consecutive rejected Somos logins that pause all logins (the circuit breaker); keep it below the registry's lockout (assumed 5). */
+    SOMOS_AUTH_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(10).default(3),
+    /** First wait before one probe login while the breaker is open; it doubles after each failed probe. */
+    SOMOS_AUTH_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** Upper bound of that doubled wait. */
+    SOMOS_AUTH_BREAKER_MAX_COOLDOWN_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
     /** PSTN fallback of every toll-free number whose routing names no disaster destination. */
     SOMOS_DEFAULT_DISASTER_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+1[2-9]\d{2}[2-9]\d{6}$/, 'must be an E.164 North American number (+1 then 10 digits)').optional()),
     /** E.164 number that reaches the carrier's SBC: SIP destinations are routed to it in the registry. */

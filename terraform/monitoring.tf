@@ -225,6 +225,26 @@ resource "google_logging_metric" "somos_token_failures" {
   }
 }
 
+# shared/providers/somos/login-gate.ts (AUTH_BREAKER_OPEN_EVENT, ERROR): the Somos login circuit breaker
+# opened — after consecutive rejected logins (transition "tripped") or a failed probe ("probe_failed").
+resource "google_logging_metric" "somos_auth_breaker_open" {
+  name        = "numbers_somos_auth_breaker_open"
+  description = "Somos logins paused by the circuit breaker (rejected credentials or a locked user), by transition (tripped, probe_failed)."
+  filter      = "severity>=ERROR AND jsonPayload.message=\"somos.auth_breaker_open\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+    labels {
+      key        = "transition"
+      value_type = "STRING"
+    }
+  }
+  label_extractors = {
+    transition = "EXTRACT(jsonPayload.transition)"
+  }
+}
+
 # --- Alert policies ----------------------------------------------------------------------------------
 
 # The consecutive-failure line (ERROR) is logged from the token manager's alertThreshold on (3): the
@@ -257,6 +277,38 @@ resource "google_monitoring_alert_policy" "somos_auth_failures" {
   documentation {
     mime_type = "text/markdown"
     content   = "The platform's Somos session cannot be renewed: every toll-free call will fail once the current token expires. Check the credentials secret (provider-somos-platform) and the `somos.auth_failure` lines (stage, reason, httpStatus). ${local.alert_docs_footer}"
+  }
+}
+
+# Logins are paused: no instance opens a Somos session until one probe login succeeds.
+resource "google_monitoring_alert_policy" "somos_auth_breaker_open" {
+  display_name          = "Somos logins paused (login circuit breaker open)"
+  combiner              = "OR"
+  severity              = "CRITICAL"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "somos.auth_breaker_open logged"
+    condition_threshold {
+      filter          = "metric.type=\"${local.log_metric}/${google_logging_metric.somos_auth_breaker_open.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+  alert_strategy {
+    auto_close = "3600s"
+  }
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The Somos registry rejected the platform's login SOMOS_AUTH_BREAKER_THRESHOLD (3) times in a row, so every instance stopped logging in (the registry locks a user after a few failures): toll-free calls that need a new session answer 503 with Retry-After. Fix the secret provider-somos-platform (or have Somos unlock the user); one probe login runs after the cool-down (5 minutes, doubling to 1 hour after each failed probe) and closes the breaker when it succeeds. State: Firestore platform/somosAuthBreaker. ${local.alert_docs_footer}"
   }
 }
 

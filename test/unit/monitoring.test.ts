@@ -25,7 +25,7 @@ import { extractLabel, filterComparisons, matchesFilter, parseFilter, toLogEntry
 import { linesOfMetric, logMetrics, terraformFiles, type LogMetric } from '../helpers/terraform-metrics.js';
 
 /** Metrics whose lines this file emits (below), and those test/integration/monitoring-logs.test.ts checks in a real run. */
-const EXERCISED_HERE = ['numbers_provider_calls', 'numbers_somos_token_renewals', 'numbers_somos_token_failures', 'somos-auth-failures-consecutive'];
+const EXERCISED_HERE = ['numbers_provider_calls', 'numbers_somos_token_renewals', 'numbers_somos_token_failures', 'somos-auth-failures-consecutive', 'numbers_somos_auth_breaker_open'];
 const EXERCISED_IN_INTEGRATION = ['numbers_provisioning', 'numbers_job_items', 'numbers_job_dead_letters', 'numbers_relay_delivery_failures'];
 
 /** Fields a line gets from the logger that writes it, not from the call's own object (checked by running it). */
@@ -210,6 +210,10 @@ describe('lines the code emits match their metrics', () => {
     expect(failures).toHaveLength(3);
     for (const labels of failures) expect(labels.stage && labels.reason, JSON.stringify(labels)).toBeTruthy();
     expect(linesOfMetric(metric('somos-auth-failures-consecutive'), lines)).toHaveLength(1); // from the third
+    // The third rejection also opens the login breaker (ERROR, counted by transition); the fourth caller is not sent.
+    expect(linesOfMetric(metric('numbers_somos_auth_breaker_open'), lines).map((l) => l.labels)).toEqual([{ transition: 'tripped' }]);
+    await expect(manager.getToken()).rejects.toMatchObject({ status: 503 });
+    expect(linesOfMetric(metric('numbers_somos_token_failures'), lines)).toHaveLength(3);
     // The Somos registry calls are provider calls too.
     expect(linesOfMetric(metric('numbers_provider_calls'), lines).map((l) => l.labels)).toContainEqual({ provider: 'somos', outcome: 'failed' });
   });
@@ -243,7 +247,7 @@ describe('alert policies and dashboard', () => {
     const metricResources = new Set((await logMetrics()).map((m) => m.resource));
     const policies = Object.entries(monitoring.hcl.resource?.google_monitoring_alert_policy ?? {}).map(([name, blocks]) => ({ name, block: blocks[0]! }));
     expect(policies.map((p) => p.name).sort()).toEqual(
-      ['function_5xx', 'job_dead_letters', 'provider_error_rate', 'provisioning_failures', 'relay_delivery_failures', 'somos_auth_failures', 'somos_token_failures', 'task_queue_backlog'].sort(),
+      ['function_5xx', 'job_dead_letters', 'provider_error_rate', 'provisioning_failures', 'relay_delivery_failures', 'somos_auth_breaker_open', 'somos_auth_failures', 'somos_token_failures', 'task_queue_backlog'].sort(),
     );
     for (const { name, block } of policies) {
       expect(block.notification_channels, name).toBe('${var.notification_channels}');

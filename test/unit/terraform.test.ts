@@ -446,6 +446,10 @@ const production: Record<string, { env: string } | { secret: string } | { defaul
   SOMOS_SIP_GATEWAY_NUMBER: { env: '${var.somos_sip_gateway_number}' },
   SOMOS_NOTIFICATION_SECRET: { secret: 'somos-notification-secret' },
   SOMOS_TSS_BASE_URL: { env: '${var.somos_tss_base_url}' },
+  SOMOS_SESSION_FORCE_FLAG: { default: 'off: 701003 is answered with sessOverrideKey (C); forceFlag is unconfirmed (G)' },
+  SOMOS_AUTH_BREAKER_THRESHOLD: { default: '3, below the registry lockout (assumed 5)' },
+  SOMOS_AUTH_BREAKER_COOLDOWN_SECONDS: { default: 'tuned in code (5 minutes)' },
+  SOMOS_AUTH_BREAKER_MAX_COOLDOWN_SECONDS: { default: 'tuned in code (1 hour)' },
 };
 
 /** Renders a function's environment as `terraform apply` would, with these variables (the locals and references resolved). */

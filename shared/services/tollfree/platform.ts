@@ -83,6 +83,12 @@ export async function createSomosPlatform(options: SomosPlatformOptions): Promis
     now,
     logger: log,
     http: { timeoutMs: config.PROVIDER_TIMEOUT_MS },
+    sessionForceFlag: config.SOMOS_SESSION_FORCE_FLAG,
+    breakerConfig: {
+      threshold: config.SOMOS_AUTH_BREAKER_THRESHOLD,
+      cooldownMs: config.SOMOS_AUTH_BREAKER_COOLDOWN_SECONDS * 1000,
+      maxCooldownMs: Math.max(config.SOMOS_AUTH_BREAKER_COOLDOWN_SECONDS, config.SOMOS_AUTH_BREAKER_MAX_COOLDOWN_SECONDS) * 1000,
+    },
   });
   const registry = createSomosClient({ tokens, baseUrl, acceptVersion: config.SOMOS_ACCEPT_VERSION, timeoutMs: config.PROVIDER_TIMEOUT_MS, logger: log });
   const tssByRoid = new Map<string, TextEnablementRegistry>();
