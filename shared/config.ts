@@ -137,6 +137,8 @@ const schema = z
     SOMOS_AUTH_BREAKER_MAX_COOLDOWN_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
     /** PSTN fallback of every toll-free number whose routing names no disaster destination. */
     SOMOS_DEFAULT_DISASTER_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+1[2-9]\d{2}[2-9]\d{6}$/, 'must be an E.164 North American number (+1 then 10 digits)').optional()),
+    /** Carriers (CICs, 4 digits, comma-separated) of every customer record whose tenant sets none: interLATA and intraLATA. */
+    SOMOS_DEFAULT_CARRIERS: z.preprocess(emptyToUndefined, z.string().regex(/^\d{4}(,\d{4}){0,9}$/, 'must be 1-10 carrier identification codes (4 digits each), comma-separated').optional()),
     /** E.164 number that reaches the carrier's SBC: SIP destinations are routed to it in the registry. */
     SOMOS_SIP_GATEWAY_NUMBER: z.preprocess(emptyToUndefined, z.string().regex(/^\+1[2-9]\d{2}[2-9]\d{6}$/, 'must be an E.164 North American number (+1 then 10 digits)').optional()),
     /** Shared secret Somos' unsolicited notifications must carry (x-somos-notification-secret). */

@@ -109,6 +109,15 @@ export function useLocalSomosClock(clock: (() => number) | undefined): void {
   localSomosClock = clock;
 }
 
+/**
+ * The TFN Registry's time: what toll-free lifecycles (reservations lapsing, disconnects aging) are
+ * measured against. In production simply now; in the dev stack the clock it shares with its Somos
+ * sandbox, so a test that moves the registry's clock sees reservations lapse here too.
+ */
+export function registryNow(config: Pick<Config, 'PLATFORM_ENV'>): Date {
+  return new Date(config.PLATFORM_ENV !== 'production' && localSomosClock ? localSomosClock() : Date.now());
+}
+
 function lazySomos(config: Config, db: () => Promise<Firestore>, log: Logger): () => Promise<SomosPlatform> {
   const secrets = lazySecretStore(config, false); // the token manager keeps its own short cache
   const now = () => (config.PLATFORM_ENV !== 'production' && localSomosClock ? localSomosClock() : Date.now());

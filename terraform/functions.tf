@@ -28,6 +28,7 @@ locals {
     SOMOS_ENTITY_ID               = var.somos_entity_id
     SOMOS_SIP_GATEWAY_NUMBER      = var.somos_sip_gateway_number
     SOMOS_DEFAULT_DISASTER_NUMBER = var.somos_default_disaster_number
+    SOMOS_DEFAULT_CARRIERS        = var.somos_default_carriers
     SOMOS_TSS_BASE_URL            = var.somos_tss_base_url
     VAPI_ALLOW_FREE_NUMBERS       = var.vapi_allow_free_numbers ? "true" : "false"
     ACCOUNT_POLICY_DEFAULT        = var.account_policy_default

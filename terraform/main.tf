@@ -108,6 +108,16 @@ variable "somos_default_disaster_number" {
   }
 }
 
+variable "somos_default_carriers" {
+  description = "Carrier identification codes (4 digits, comma-separated) sent as interLATA and intraLATA carriers in the customer record of every tenant that sets none of its own (SOMOS_DEFAULT_CARRIERS). Empty: such tenants must set tollfreeCarriers or pass carriers."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.somos_default_carriers == "" || can(regex("^[0-9]{4}(,[0-9]{4}){0,9}$", var.somos_default_carriers))
+    error_message = "somos_default_carriers must be 1-10 four-digit CICs, comma-separated."
+  }
+}
+
 variable "somos_tss_base_url" {
   description = "Text-enablement (TSS) API base (SOMOS_TSS_BASE_URL). Its real API is not public; only the sandbox implements the interface. Empty: the toll-free SMS endpoints answer 503."
   type        = string

@@ -7,6 +7,13 @@ import { updateTenantSettings } from '../../shared/services/tenant/settings.js';
 const operation: OperationFactory<{}, {}, z.infer<typeof UpdateTenantSettingsBody>, z.infer<typeof TenantSettingsResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => ({
-    body: await updateTenantSettings(deps)(caller.tenantId, body.accountPolicy !== undefined ? { accountPolicy: body.accountPolicy } : {}, userContext(caller, requestId)),
+    body: await updateTenantSettings(deps)(
+      caller.tenantId,
+      {
+        ...(body.accountPolicy !== undefined ? { accountPolicy: body.accountPolicy } : {}),
+        ...(body.tollfreeCarriers !== undefined ? { tollfreeCarriers: body.tollfreeCarriers } : {}),
+      },
+      userContext(caller, requestId),
+    ),
   });
 export default operation;

@@ -13,7 +13,7 @@ const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.inf
       await activateNumber(deps)(
         caller.tenantId,
         params.number,
-        { routing: body.routing, ...(body.effectiveAt ? { effectiveAt: body.effectiveAt } : {}) },
+        { routing: body.routing, ...(body.effectiveAt ? { effectiveAt: body.effectiveAt } : {}), ...(body.carriers ? { carriers: body.carriers } : {}) },
         userContext(caller, requestId),
       ),
     );

@@ -13,5 +13,12 @@ import { respond } from './respond.js';
 const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.infer<typeof UpdateTollFreeRoutingBody>, z.infer<typeof TollFreeNumberOrPending>> =
   (deps) =>
   async ({ params, body, caller, requestId }) =>
-    respond(await changeRouting(deps)(caller.tenantId, params.number, await routingChangeInput(deps, caller.tenantId, params.number, body), userContext(caller, requestId)));
+    respond(
+      await changeRouting(deps)(
+        caller.tenantId,
+        params.number,
+        { ...(await routingChangeInput(deps, caller.tenantId, params.number, body)), ...(body.carriers ? { carriers: body.carriers } : {}) },
+        userContext(caller, requestId),
+      ),
+    );
 export default operation;

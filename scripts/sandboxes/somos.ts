@@ -14,6 +14,8 @@
  *   GET  /v3/ip/num/tfn/query/tfn/{num}, PUT /v3/ip/num/tfn/query {numList}            (C; fields C1)
  *   PUT  /v3/ip/num/tfn/update       {tfNumList:[{num, recVersionId}], status?...}     (C)
  *   POST/PUT /v3/ip/cus/rec, GET /v3/ip/cus/rec/tfnum/{num}                            (C / C1)
+ *        (a record without interLATACarrier/intraLATACarrier is refused: somos-disconnect.ts, G)
+ *   POST /v3/ip/cus/rec/disconnect   disconnect → referral → aging → spare              (C1; timing G: somos-disconnect.ts)
  *   GET  /v3/ip/cus/rec/query/{num}?effDtTm=, DELETE /v3/ip/cus/rec/tfnum/{num}/effDtTm/{e}/recVersionId/{v}
  *        (C / C1; versions per effective date-time: somos-versions.ts, G)
  *   DELETE /v3/ip/num/rch/{id}       withdraw a pending/approved change              (G)
@@ -48,6 +50,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { createRng } from './inventory-kit.js';
 import { DEFAULT_MAX_LOGON_ATTEMPTS, forceFlagOf, recordBadPassword, recordGoodLogon, refuseIfLocked, unlockUser, userLogonStatus, type LogonHost, type UserLogonStatus } from './somos-logon.js';
+import { applyDisconnect, checkCarriers, disconnect, type DisconnectHost, type DisconnectOrder } from './somos-disconnect.js';
 import { addFutureVersion, deleteVersion, findVersion, promoteDue, versionEntries, type VersionHost } from './somos-versions.js';
 import {
   FaultStore,
@@ -335,6 +338,8 @@ interface State {
   numbers: Record<string, SandboxNumber>;
   holds: Record<string, { roid: string; until: number }>;
   crs: Record<string, CustomerRecord>;
+  /** Disconnect orders (somos-disconnect.ts). */
+  disconnects: Record<string, DisconnectOrder>;
   /** Future-dated customer record versions (somos-versions.ts). */
   futureCrs: Record<string, CustomerRecord[]>;
   changes: Record<string, SandboxRespOrgChange>;
@@ -354,6 +359,7 @@ const emptyState = (): State => ({
   numbers: {},
   holds: {},
   crs: {},
+  disconnects: {},
   futureCrs: {},
   changes: {},
   tss: {},
@@ -457,6 +463,28 @@ class Sandbox {
     };
   }
 
+  /** Disconnects and carriers (somos-disconnect.ts) over this state. */
+  get disconnectHost(): DisconnectHost {
+    return {
+      now: () => this.now(),
+      nextVersion: () => this.nextVersion(),
+      disconnects: (this.state.disconnects ??= {}),
+      customerRecord: (num) => {
+        const cr = this.state.crs[num];
+        return cr ? { recVersionId: cr.recVersionId, ctrlRespOrgId: cr.ctrlRespOrgId, setVersion: (id) => void (cr.recVersionId = id) } : undefined;
+      },
+      number: (num) => this.number(num),
+      setNumber: (n) => this.setNumber(n as SandboxNumber),
+      dropCustomerRecord: (num) => {
+        delete this.state.crs[num];
+        if (this.state.futureCrs) delete this.state.futureCrs[num];
+      },
+      fail: (status, code, message) => {
+        throw new ApiError(status, code, message);
+      },
+    };
+  }
+
   nextVersion(): string {
     this.state.counters.seq += 1;
     return `V${String(this.state.counters.seq).padStart(6, '0')}`;
@@ -468,6 +496,9 @@ class Sandbox {
     const explicit = this.state.numbers[num];
     const n = explicit ? { ...explicit } : baseNumber(num, this.seed);
     const t = this.now();
+    // A disconnected number moves on: DISCONNECT (referral) → TRANSITIONAL (aging) → SPARE.
+    const disconnected = explicit ? applyDisconnect(this.disconnectHost, num) : undefined;
+    if (disconnected) return { ...(disconnected as SandboxNumber) };
     // Reservations lapse (official: at most 45 days).
     if (explicit && n.status === 'RESERVED' && n.resUntilDt && Date.parse(`${n.resUntilDt}T23:59:59Z`) < t) {
       const spare: SandboxNumber = { num, status: 'SPARE', recVersionId: this.nextVersion() };
@@ -844,6 +875,9 @@ class Sandbox {
 
   private validateCr(body: Record<string, unknown>): { num: string; effAt: number; effDtTm: string } {
     checkKeys(body, ALLOWED_KEYS.cr);
+    checkCarriers(body, (status, code, message) => {
+      throw new ApiError(status, code, message);
+    });
     const num = tfnOf(body.num);
     if (body.cmd !== 'U' && body.cmd !== 'S') throw bad('cmd', "must be 'U' (submit) or 'S' (save)");
     const t = this.now();
@@ -1173,6 +1207,7 @@ class Sandbox {
       return { status: 200, body: { queryResult: body.numList.map((n, i) => this.queryView(tfnOf(n, `numList[${i}]`))) } };
     }
     if (p === '/v3/ip/num/tfn/update') return only('PUT'), this.update(json(), caller);
+    if (p === '/v3/ip/cus/rec/disconnect') return only('POST'), disconnect(this.disconnectHost, json(), caller.roid);
     if (p === '/v3/ip/cus/rec') {
       if (method === 'POST') return this.createCr(json(), caller);
       if (method === 'PUT') return this.updateCr(json(), caller);

@@ -198,7 +198,7 @@ describe('customer records', () => {
   it('CR on a number we do not control → 403; no CR → 404 not_found', async () => {
     sandbox.seedNumber('8335550160', { status: 'RESERVED', respOrgId: 'OTH01' });
     const err = await client
-      .createCustomerRecord(ctx, { num: '8335550160', routing: { primary: { type: 'pstn', destination: '+13125550100' } } })
+      .createCustomerRecord(ctx, { num: '8335550160', routing: { primary: { type: 'pstn', destination: '+13125550100' } }, carriers: { interLATA: ['0555'], intraLATA: ['0555'] } })
       .catch((e: unknown) => e);
     expect((err as ProviderError).info).toMatchObject({ httpStatus: 403, kind: 'auth' });
     await reserveOne('8335550161');

@@ -173,6 +173,8 @@ describe('time', () => {
       hldIndFlag: 'N',
       priority: 'N',
       aos: { aosNet: ['US'] },
+      interLATACarrier: ['0555'],
+      intraLATACarrier: ['0555'],
       destNums: [{ destNum: '3125550100', numTermLine: 1 }],
     };
     const created = await call('/v3/ip/cus/rec', { method: 'POST', headers: auth(s.token), json: body });

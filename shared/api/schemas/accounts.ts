@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { credentialSchemas, platformOnlyProviders } from '../../providers/credentials.js';
 import { AgentIdValue, E164, ForceFlag, LocationIdValue, ResourceId } from './base.js';
 import { PageQuery, page } from './numbers.js';
+import { CarriersSchema } from '../../services/tollfree/carriers.js';
 
 // ---------- provider accounts ----------
 export const CreateProviderAccountBody = z
@@ -101,11 +102,20 @@ export const TenantSettingsResource = z.object({
       "platform: purchases without an account of the tenant's own for the provider go through the operator's account; own-only: they are refused (409 CONFLICT, details.reason no_account) — nothing is ever bought on the operator's account",
   }),
   accountPolicySource: z.enum(['tenant', 'default']).meta({ description: 'tenant: set for this tenant; default: the deployment’s ACCOUNT_POLICY_DEFAULT' }),
-  defaults: z.object({ accountPolicy: z.enum(accountPolicies) }).meta({ description: 'The deployment’s defaults (what null restores)' }),
+  tollfreeCarriers: CarriersSchema.nullable().meta({
+    description: 'Carriers (CIC) every toll-free customer record gets unless a request names its own: the tenant’s, else the deployment’s SOMOS_DEFAULT_CARRIERS; null when neither is set (activation then needs carriers in the request)',
+  }),
+  tollfreeCarriersSource: z.enum(['tenant', 'default', 'none']).meta({ description: 'tenant: set for this tenant; default: SOMOS_DEFAULT_CARRIERS; none: neither' }),
+  defaults: z
+    .object({ accountPolicy: z.enum(accountPolicies), tollfreeCarriers: CarriersSchema.nullable() })
+    .meta({ description: 'The deployment’s defaults (what null restores)' }),
 });
 export const UpdateTenantSettingsBody = z
   .object({
     accountPolicy: z.enum(accountPolicies).nullable().optional().meta({ description: 'null: back to the deployment default' }),
+    tollfreeCarriers: CarriersSchema.nullable().optional().meta({
+      description: 'interLATA and intraLATA carriers (CIC, 4 digits) of the tenant’s toll-free customer records; null: back to the deployment default',
+    }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one setting to change');

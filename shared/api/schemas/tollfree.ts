@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { normalizeTollFree, routingSchema, TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPAS } from '../../providers/somos/routing.js';
 import { MAX_QUANTITY as MAX_TOLLFREE_QUANTITY, searchMode, type SearchSpec } from '../../services/tollfree/search-spec.js';
-import { E164, HttpsUrl, ResourceId } from './base.js';
+import { CarriersSchema } from '../../services/tollfree/carriers.js';
+import { MAX_RESERVATION_DAYS, tollFreeStatuses } from '../../services/tollfree/lifecycle.js';
+import { E164, HttpsUrl, Limit, ResourceId } from './base.js';
 
 // ---------- toll-free (Somos) ----------
 const TollFreeNumberValue = z
@@ -96,11 +98,18 @@ export const ReserveTollFreeBody = z
     contactName: z.string().trim().min(1).max(100),
     contactPhone: E164.refine((v) => /^\+1[2-9]\d{9}$/.test(v), 'must be a North American number (+1 then 10 digits)'),
     notes: z.string().trim().min(1).max(100).optional(),
+    reservationDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RESERVATION_DAYS, `at most ${MAX_RESERVATION_DAYS} days (the tariff’s limit)`)
+      .optional()
+      .meta({ description: `How long the registry holds the numbers: 1-${MAX_RESERVATION_DAYS} days (default ${MAX_RESERVATION_DAYS}, the tariff’s maximum)`, example: 30 }),
   })
   .strict()
   .superRefine(checkSearchMode);
 
-const TollFreeStatus = z.enum(['reserved', 'active', 'released', 'expired', 'transferring', 'transfer_failed', 'transferred_out']);
+const TollFreeStatus = z.enum(tollFreeStatuses);
 const SmsStateResource = z.object({
   status: z.enum(['pending', 'enabled', 'rejected']),
   sms: z.boolean(),
@@ -117,7 +126,10 @@ export const TollFreeNumberResource = z.object({
   phoneNumber: z.string(),
   status: TollFreeStatus,
   respOrgId: z.string(),
+  npa: z.string().optional(),
   reservedUntil: z.string().optional(),
+  expiresAt: z.string().optional().meta({ description: 'When the reservation lapses (reserved numbers): activate or release before' }),
+  expiringSoon: z.boolean().optional().meta({ description: 'A reserved number whose reservation lapses within 7 days' }),
   contactName: z.string().optional(),
   contactPhone: z.string().optional(),
   notes: z.string().optional(),
@@ -142,6 +154,19 @@ export const TollFreeNumberResource = z.object({
     .meta({ description: 'Routing changes dated in the future, soonest first: each its own customer record version until it takes effect' }),
   customerRecord: z.object({ recVersionId: z.string().optional(), status: z.string().optional(), effDtTm: z.string().optional() }).optional(),
   sms: SmsStateResource.optional(),
+  textEnabled: z.boolean().optional(),
+  carriers: CarriersSchema.optional().meta({ description: 'The carriers (CIC) of the customer record as last written' }),
+  disconnect: z
+    .object({
+      requestedAt: z.string(),
+      effectiveAt: z.string().meta({ description: 'When the number stops working (the customer record’s disconnect time)' }),
+      referral: z.boolean().meta({ description: 'Callers hear the intercept (referral) recording until endInterceptAt' }),
+      endInterceptAt: z.string().optional(),
+      spareAt: z.string().meta({ description: 'When the number goes back to spare: the end of the intercept, and at least 45 days after the disconnect (47 CFR 52.103(d))' }),
+      phase: z.enum(['scheduled', 'referral', 'aging', 'spare']).optional().meta({ description: 'Where the number is in disconnect → referral → aging → spare, now' }),
+      reason: z.string().optional(),
+    })
+    .optional(),
   transferId: z.string().optional(),
   pendingRequestId: z.string().optional(),
   releasedAt: z.string().optional(),
@@ -196,14 +221,58 @@ const RoutingInput = z.unknown().meta({
 const EffectiveAt = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional().meta({
   description: 'When the routing takes effect (rounded up to the quarter hour); default now',
 });
-export const ActivateTollFreeBody = z.object({ routing: RoutingInput, effectiveAt: EffectiveAt }).strict();
+const CarriersOverride = CarriersSchema.optional().meta({
+  description: 'interLATA and intraLATA carriers (CIC, 4 digits) of the customer record; default the tenant’s tollfreeCarriers, else the platform’s',
+});
+export const ActivateTollFreeBody = z.object({ routing: RoutingInput, effectiveAt: EffectiveAt, carriers: CarriersOverride }).strict();
 export const UpdateTollFreeRoutingBody = z
   .object({
     routing: RoutingInput.optional().meta({ description: 'The routing; without it, mode alone switches the current routing (e.g. to disaster)' }),
     effectiveAt: EffectiveAt,
     mode: z.enum(['normal', 'disaster']).optional().meta({ description: "'disaster' sends all traffic to the disaster destination" }),
+    carriers: CarriersOverride,
   })
   .strict();
+
+export const ListTollFreeQuery = z
+  .object({
+    status: TollFreeStatus.optional(),
+    npa: z.enum(SOMOS_TOLL_FREE_NPAS, { error: `must be a toll-free NPA (${SOMOS_TOLL_FREE_NPAS.join(', ')})` }).optional(),
+    textEnabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'Only numbers whose text enablement is (or is not) enabled' }),
+    expiringWithinDays: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RESERVATION_DAYS)
+      .optional()
+      .meta({ description: 'Only reservations that lapse within this many days, soonest first (with npa; not with textEnabled or another status)' }),
+    limit: Limit(100, 20),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+export const TollFreePage = z.object({
+  data: z.array(TollFreeNumberResource),
+  nextCursor: z.string().optional(),
+});
+
+export const DisconnectTollFreeBody = z
+  .object({
+    effectiveAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+      .optional()
+      .meta({ description: 'When the number stops working (rounded up to the quarter hour); default now' }),
+    referral: z.boolean().optional().meta({ description: 'Callers hear the intercept (referral) recording until endInterceptAt (default true)' }),
+    referralDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .optional()
+      .meta({ description: 'How long the intercept recording plays after effectiveAt: 1-120 days (4 months), default 45' }),
+    reason: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((b) => !(b.referral === false && b.referralDays !== undefined), { path: ['referralDays'], message: 'only with referral' });
 
 export const TextEnableBody = z
   .object({ sms: z.boolean(), mms: z.boolean(), webhookUrl: HttpsUrl.optional() })
@@ -225,7 +294,7 @@ export const TextEnablementResource = z.object({
 export const TollFreeRequestId = z.object({ id: ResourceId('tfr', 'toll-free request') }).strict();
 export const TollFreeRequestResource = z.object({
   id: z.string(),
-  operation: z.enum(['search', 'reserve', 'release', 'activate', 'routing', 'transfer', 'entity']),
+  operation: z.enum(['search', 'reserve', 'release', 'activate', 'routing', 'transfer', 'entity', 'disconnect']),
   status: z.enum(['pending', 'completed', 'failed']),
   resource: z.string().optional(),
   result: z.unknown().optional(),

@@ -18,6 +18,8 @@ export const SOMOS_PATHS = {
   query: (num: string) => `/v3/ip/num/tfn/query/tfn/${num}`,
   update: '/v3/ip/num/tfn/update',
   customerRecord: '/v3/ip/cus/rec',
+  /** C1 (public Somos regression suites). */
+  customerRecordDisconnect: '/v3/ip/cus/rec/disconnect',
   customerRecordByNum: (num: string) => `/v3/ip/cus/rec/tfnum/${num}`,
   /** C1: one version (effective date-time) of a customer record. */
   customerRecordVersion: (num: string, effDtTm: string, recVersionId: string) =>
@@ -45,6 +47,8 @@ export type SomosOperation =
   | 'createCustomerRecord'
   | 'retrieveCustomerRecord'
   | 'updateCustomerRecord'
+  | 'disconnectCustomerRecord'
+  | 'updateReservation'
   | 'deleteCustomerRecord'
   | 'cancelRespOrgChange'
   | 'respOrgEntity'
@@ -139,6 +143,19 @@ export interface SomosRespOrgChange {
   newRespOrgId?: string;
 }
 
+export interface SomosDisconnectInput {
+  num: string;
+  /** The customer record's current recVersionId (srcRecVersionId). */
+  recVersionId: string;
+  /** When the number stops working (tgtEffDtTm; NOW when absent). */
+  effectiveAt?: Date;
+  /** Callers hear the intercept (referral) recording until endInterceptAt. */
+  referral: boolean;
+  /** Required with referral: the last day of the intercept. */
+  endInterceptAt?: Date;
+  notes?: string;
+}
+
 export interface CustomerRecordInput extends Omit<CustomerRecordOptions, 'respOrgId'> {
   num: string;
   routing: Routing;
@@ -157,6 +174,10 @@ export interface SomosRegistryClient {
   updateCustomerRecord(ctx: SomosCallContext, input: CustomerRecordInput & { recVersionId: string }): Promise<SomosResult<SomosCustomerRecordWrite>>;
   /** C1: deletes one (pending) version of a customer record. */
   deleteCustomerRecordVersion(ctx: SomosCallContext, version: { num: string; effDtTm: string; recVersionId: string }): Promise<SomosResult<SomosCustomerRecordWrite>>;
+  /** C1: disconnect the number's customer record (referral Y/N, intercept end date); the number then ages back to spare. */
+  disconnectCustomerRecord(ctx: SomosCallContext, input: SomosDisconnectInput): Promise<SomosResult<SomosCustomerRecordWrite>>;
+  /** C: PUT /num/tfn/update with resUntilDt — shortens (or sets) a reservation's end date (G: the date format YYYY-MM-DD). */
+  updateReservation(ctx: SomosCallContext, num: string, change: { recVersionId: string; reservedUntil: string }): Promise<SomosResult<SomosReleaseResult>>;
   /** All units of the entity with their status (filter with activeUnits()). */
   getRespOrgEntity(ctx: SomosCallContext, entityId: string): Promise<SomosResult<SomosRespOrgEntity>>;
   /** G (method/body/response): ask to move numbers to newRespOrgId (default: ctx.roid). */

@@ -29,9 +29,9 @@
 import { createProviderHttp, type ProviderHttp, type ProviderRequest } from '../http.js';
 import { ProviderError } from '../types.js';
 import { mapSomosError, parseErrList, unexpectedResponse } from './errors.js';
-import { RoutingMappingError, toCustomerRecord, type SomosCustomerRecordBody } from './routing.js';
+import { formatEffectiveAt, RoutingMappingError, toCustomerRecord, type SomosCustomerRecordBody } from './routing.js';
 import { DEFAULT_ACCEPT_VERSION } from './token-manager.js';
-import { type CustomerRecordInput, SOMOS_DEFAULT_BASE_URL, SOMOS_PATHS, type SomosCallContext, type SomosClientOptions, type SomosNumberInfo, type SomosOperation, type SomosPending, type SomosRegistryClient, type SomosRespOrgChange, type SomosResult } from './client-types.js';
+import { type CustomerRecordInput, SOMOS_DEFAULT_BASE_URL, SOMOS_PATHS, type SomosCallContext, type SomosClientOptions, type SomosDisconnectInput, type SomosNumberInfo, type SomosOperation, type SomosPending, type SomosRegistryClient, type SomosRespOrgChange, type SomosResult } from './client-types.js';
 import { ENTITY_ID_PATTERN, ROID_PATTERN, errorsOnly, invalid, parseCustomerRecord, parseCustomerRecordWrite, parseNumList, parseNumberQuery, parsePending, parseRespOrgChanges, parseRespOrgEntity, parseUpdateResponse, respOrgChangeCall, searchBody, tfn } from './client-parsers.js';
 export * from './client-types.js';
 export * from './client-parsers.js';
@@ -59,6 +59,8 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
     createCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
     retrieveCustomerRecord: (b, path) => parseCustomerRecord(b, path.split('/').pop() ?? ''),
     updateCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
+    disconnectCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
+    updateReservation: (b) => parseUpdateResponse(b, ''),
     deleteCustomerRecord: (b) => parseCustomerRecordWrite(b, ''),
     cancelRespOrgChange: (b) => {
       const change = parseRespOrgChanges(b)[0];
@@ -186,6 +188,25 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
       );
     },
 
+    async disconnectCustomerRecord(ctx, input) {
+      const body = disconnectBody(input);
+      return call(ctx, 'disconnectCustomerRecord', { method: 'POST', path: SOMOS_PATHS.customerRecordDisconnect, json: body, idempotent: false }, (b) =>
+        parseCustomerRecordWrite(b, body.srcNum),
+      );
+    },
+
+    async updateReservation(ctx, num, change) {
+      const n = tfn(num);
+      if (!change.recVersionId) throw invalid('recVersionId is required to update a reservation');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(change.reservedUntil)) throw invalid('reservedUntil must be a date (YYYY-MM-DD)');
+      return call(
+        ctx,
+        'updateReservation',
+        { method: 'PUT', path: SOMOS_PATHS.update, json: { tfNumList: [{ num: n, recVersionId: change.recVersionId }], resUntilDt: change.reservedUntil }, idempotent: false },
+        (b) => parseUpdateResponse(b, n),
+      );
+    },
+
     async getRespOrgEntity(ctx, entityId) {
       if (!ENTITY_ID_PATTERN.test(entityId)) throw invalid('entityId must be a 2-character RespOrg entity id');
       return call(ctx, 'respOrgEntity', { method: 'GET', path: SOMOS_PATHS.respOrgEntity(entityId), idempotent: true }, (b) =>
@@ -222,6 +243,27 @@ export function createSomosClient(options: SomosClientOptions): SomosRegistryCli
       const parse = pending.operation ? (b: unknown) => parsers[pending.operation!](b, path) as T : (b: unknown) => b as T;
       return call<T>(ctx, pending.operation ?? 'query', { method: 'GET', path, query: { reqId: pending.reqId }, idempotent: true }, parse, pending.operation !== undefined);
     },
+  };
+}
+
+/**
+ * C1: the disconnect body of the public regression suites: srcNum, srcRecVersionId, tgtEffDtTm ("NOW"
+ * or ISO), cmd "U", referral Y/N, endInterceptDt, custRecCompPart "CAD". G: endInterceptDt as a date
+ * (YYYY-MM-DD), "NOW" without referral; no carriers or destinations (the suites leave them out).
+ */
+export function disconnectBody(input: SomosDisconnectInput) {
+  const num = tfn(input.num);
+  if (!input.recVersionId) throw invalid('recVersionId is required to disconnect a customer record');
+  if (input.referral && !input.endInterceptAt) throw invalid('endInterceptAt is required with a referral');
+  return {
+    srcNum: num,
+    srcRecVersionId: input.recVersionId,
+    tgtEffDtTm: formatEffectiveAt(input.effectiveAt),
+    cmd: 'U' as const,
+    referral: input.referral ? ('Y' as const) : ('N' as const),
+    endInterceptDt: input.referral && input.endInterceptAt ? input.endInterceptAt.toISOString().slice(0, 10) : 'NOW',
+    custRecCompPart: 'CAD' as const,
+    ...(input.notes ? { notes: input.notes.slice(0, 151) } : {}),
   };
 }
 

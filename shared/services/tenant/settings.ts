@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.js';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import type { AccountPolicy } from '../../providers/registry.js';
 import { paths } from '../../store/firestore.js';
+import { CarriersSchema, defaultCarriers, type Carriers } from '../tollfree/carriers.js';
 
 /**
  * A tenant's settings live on its own document, tenants/{id}, beside the spend-guard `limits` (and
@@ -15,6 +16,8 @@ import { paths } from '../../store/firestore.js';
 export type TenantSettings = z.infer<typeof TenantSettingsResource>;
 
 const isPolicy = (value: unknown): value is AccountPolicy => (accountPolicies as readonly unknown[]).includes(value);
+
+type SettingsConfig = Pick<Config, 'ACCOUNT_POLICY_DEFAULT' | 'SOMOS_DEFAULT_CARRIERS'>;
 
 /** The tenant's account policy (its own, else the deployment default), with where it came from. */
 export async function readAccountPolicy(
@@ -28,35 +31,77 @@ export async function readAccountPolicy(
   return isPolicy(own) ? { policy: own, source: 'tenant' } : { policy: config.ACCOUNT_POLICY_DEFAULT, source: 'default' };
 }
 
-const resource = (config: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>, read: { policy: AccountPolicy; source: 'tenant' | 'default' }): TenantSettings => ({
-  accountPolicy: read.policy,
-  accountPolicySource: read.source,
-  defaults: { accountPolicy: config.ACCOUNT_POLICY_DEFAULT },
+interface StoredSettings {
+  policy: { policy: AccountPolicy; source: 'tenant' | 'default' };
+  carriers: { carriers: Carriers | null; source: 'tenant' | 'default' | 'none' };
+}
+
+async function readSettings(firestore: Firestore, tenantId: string, config: SettingsConfig, tx?: Transaction): Promise<StoredSettings> {
+  const ref = firestore.doc(paths.tenant(tenantId));
+  const snap = tx ? await tx.get(ref) : await ref.get();
+  const own = snap.get('accountPolicy');
+  const carriers = CarriersSchema.safeParse(snap.get('tollfreeCarriers'));
+  const fallback = defaultCarriers(config);
+  return {
+    policy: isPolicy(own) ? { policy: own, source: 'tenant' } : { policy: config.ACCOUNT_POLICY_DEFAULT, source: 'default' },
+    carriers: carriers.success ? { carriers: carriers.data, source: 'tenant' } : fallback ? { carriers: fallback, source: 'default' } : { carriers: null, source: 'none' },
+  };
+}
+
+const resource = (config: SettingsConfig, read: StoredSettings): TenantSettings => ({
+  accountPolicy: read.policy.policy,
+  accountPolicySource: read.policy.source,
+  tollfreeCarriers: read.carriers.carriers,
+  tollfreeCarriersSource: read.carriers.source,
+  defaults: { accountPolicy: config.ACCOUNT_POLICY_DEFAULT, tollfreeCarriers: defaultCarriers(config) ?? null },
 });
 
 export function getTenantSettings(deps: Pick<Deps, 'db' | 'config'>) {
-  return async (tenantId: string): Promise<TenantSettings> => resource(deps.config, await readAccountPolicy(await deps.db(), tenantId, deps.config));
+  return async (tenantId: string): Promise<TenantSettings> => resource(deps.config, await readSettings(await deps.db(), tenantId, deps.config));
+}
+
+export interface TenantSettingsChanges {
+  accountPolicy?: AccountPolicy | null;
+  tollfreeCarriers?: Carriers | null;
 }
 
 /** Changes the tenant's settings on tenants/{id}, audited in the same transaction (null: back to the default). */
 export function updateTenantSettings(deps: Pick<Deps, 'db' | 'config' | 'now'>) {
-  return async (tenantId: string, changes: { accountPolicy?: AccountPolicy | null }, audit: AuditContext): Promise<TenantSettings> => {
+  return async (tenantId: string, changes: TenantSettingsChanges, audit: AuditContext): Promise<TenantSettings> => {
     const firestore = await deps.db();
     const ref = firestore.doc(paths.tenant(tenantId));
     return firestore.runTransaction(async (tx) => {
-      const before = await readAccountPolicy(firestore, tenantId, deps.config, tx);
+      const before = await readSettings(firestore, tenantId, deps.config, tx);
       const now = deps.now().toISOString();
-      if (changes.accountPolicy !== undefined) {
-        const { FieldValue } = await import('@google-cloud/firestore');
-        tx.set(ref, { accountPolicy: changes.accountPolicy ?? FieldValue.delete(), settingsUpdatedAt: now }, { merge: true });
-      }
-      const after = changes.accountPolicy === undefined ? before : changes.accountPolicy === null ? { policy: deps.config.ACCOUNT_POLICY_DEFAULT, source: 'default' as const } : { policy: changes.accountPolicy, source: 'tenant' as const };
-      recordAudit(firestore, tx, tenantId, audit, {
-        action: 'tenant.settings_update',
-        resource: 'tenant/settings',
-        before: { accountPolicy: before.policy, accountPolicySource: before.source },
-        after: { accountPolicy: after.policy, accountPolicySource: after.source },
+      const { FieldValue } = await import('@google-cloud/firestore');
+      const write: Record<string, unknown> = {};
+      if (changes.accountPolicy !== undefined) write.accountPolicy = changes.accountPolicy ?? FieldValue.delete();
+      if (changes.tollfreeCarriers !== undefined) write.tollfreeCarriers = changes.tollfreeCarriers ?? FieldValue.delete();
+      if (Object.keys(write).length) tx.set(ref, { ...write, settingsUpdatedAt: now }, { merge: true });
+      const fallback = defaultCarriers(deps.config);
+      const after: StoredSettings = {
+        policy:
+          changes.accountPolicy === undefined
+            ? before.policy
+            : changes.accountPolicy === null
+              ? { policy: deps.config.ACCOUNT_POLICY_DEFAULT, source: 'default' }
+              : { policy: changes.accountPolicy, source: 'tenant' },
+        carriers:
+          changes.tollfreeCarriers === undefined
+            ? before.carriers
+            : changes.tollfreeCarriers !== null
+              ? { carriers: changes.tollfreeCarriers, source: 'tenant' }
+              : fallback
+                ? { carriers: fallback, source: 'default' }
+                : { carriers: null, source: 'none' },
+      };
+      const view = (s: StoredSettings) => ({
+        accountPolicy: s.policy.policy,
+        accountPolicySource: s.policy.source,
+        tollfreeCarriers: s.carriers.carriers,
+        tollfreeCarriersSource: s.carriers.source,
       });
+      recordAudit(firestore, tx, tenantId, audit, { action: 'tenant.settings_update', resource: 'tenant/settings', before: view(before), after: view(after) });
       return resource(deps.config, after);
     });
   };

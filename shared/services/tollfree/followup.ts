@@ -4,7 +4,10 @@ import { activeUnits, type SomosCustomerRecordWrite, type SomosRespOrgChange, ty
 import { ProviderError } from '../../providers/types.js';
 import { logger as rootLogger } from '../../log.js';
 import { logProvisioning } from '../../log-events.js';
-import { finishRelease, finishReserve, finishRouting, numberPath, writeNumber, type RoutingContext, type TollFreeRecord } from './numbers.js';
+import { finishRelease, finishReserve, finishRouting, numberPath, writeNumber, type ReserveContext, type RoutingContext, type TollFreeRecord } from './numbers.js';
+import { finishDisconnect } from './disconnect.js';
+import type { DisconnectState } from './lifecycle.js';
+import { shortenReservations } from './reservation-length.js';
 import {
   claimPending,
   finishRequest,
@@ -17,11 +20,11 @@ import {
   type SomosFollowup,
   type TollFreeRequestRecord,
 } from './requests.js';
-import { storeSearchResult, toAvailable, type SearchMode } from './search.js';
+import { forgetSearchedNumbers, storeSearchResult, toAvailable, type SearchMode } from './search.js';
 import { pollTextEnablement } from './sms.js';
 import { entityView, finishTransferRequest, pollTransfer, transferPath, writeTransfer, type TransferRecord } from './transfers.js';
 
-type FollowupDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+type FollowupDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
 export interface FollowupResult {
   kind: SomosFollowup['kind'];
@@ -120,8 +123,16 @@ async function apply(deps: FollowupDeps, record: TollFreeRequestRecord, data: un
       const result = ctx.activeOnly ? { entityId: entity.entityId, data: activeUnits(entity) } : { data: [entityView(entity, record.roid)] };
       return complete(deps, record, result, audit);
     }
-    case 'reserve':
-      await finishReserve(deps, record.tenantId, record.roid, data as string[], ctx as { requested: string[]; contactName: string; contactPhone: string; notes?: string }, audit, record);
+    case 'reserve': {
+      const reserveContext = ctx as unknown as ReserveContext;
+      // A reservation asked shorter than 45 days is shortened now that the registry made it.
+      const untilByNumber = reserveContext.days ? await shortenReservations(deps, record.roid, data as string[], reserveContext.days) : undefined;
+      const result = await finishReserve(deps, record.tenantId, record.roid, data as string[], { ...reserveContext, ...(untilByNumber ? { untilByNumber } : {}) }, audit, record);
+      await forgetSearchedNumbers(deps, result.data.map((n) => n.id));
+      return;
+    }
+    case 'disconnect':
+      await finishDisconnect(deps, record.tenantId, String(ctx.num), ctx.schedule as DisconnectState, data as SomosCustomerRecordWrite, audit, record);
       return;
     case 'release':
       await finishRelease(deps, record.tenantId, String(ctx.num), audit, record);

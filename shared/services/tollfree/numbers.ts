@@ -1,6 +1,6 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
-import type { Deps } from '../../deps.js';
+import { registryNow, type Deps } from '../../deps.js';
 import type { JobItemOrigin } from '../../domain/job.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordWrite, SomosNumberInfo, SomosResult } from '../../providers/somos/client.js';
@@ -13,6 +13,10 @@ import { callContext, tenantSomos } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 import { toSomosSearch, type SearchSpec } from './search.js';
 import type { SmsState } from './sms.js';
+import { defaultCarriers, resolveCarriers, type Carriers } from './carriers.js';
+import { MAX_RESERVATION_DAYS, type DisconnectState, tollFreeStatuses } from './lifecycle.js';
+import { forgetSearchedNumbers } from './search.js';
+import { shortenReservations } from './reservation-length.js';
 import { isFutureChange, scheduleRouting, type ScheduledRouting } from './routing-versions.js';
 import { assertNotSelfRouted } from './routing-rules.js';
 
@@ -21,7 +25,7 @@ import { assertNotSelfRouted } from './routing-rules.js';
  * owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a number, not a
  * tenant). Every change is written with its audit record in one transaction.
  */
-export type TollFreeStatus = 'reserved' | 'active' | 'released' | 'expired' | 'transferring' | 'transfer_failed' | 'transferred_out';
+export type TollFreeStatus = (typeof tollFreeStatuses)[number];
 
 export interface TollFreeRecord extends TenantDoc {
   /** 10 digits. */
@@ -43,6 +47,13 @@ export interface TollFreeRecord extends TenantDoc {
   scheduledRouting?: ScheduledRouting[];
   customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
   sms?: SmsState;
+  /** Derived on every write (writeNumber): the list's filters. */
+  npa?: string;
+  textEnabled?: boolean;
+  /** The customer record's carriers (CIC) as last written. */
+  carriers?: Carriers;
+  /** Set when the number is disconnected (disconnect.ts). */
+  disconnect?: DisconnectState;
   transferId?: string;
   /** A registry request (202) that will change this number. */
   pendingRequestId?: string;
@@ -50,7 +61,7 @@ export interface TollFreeRecord extends TenantDoc {
   statusReason?: string;
 }
 
-export const RESERVATION_DAYS = 45; // official tariff: a reservation lapses after at most 45 days
+export const RESERVATION_DAYS = MAX_RESERVATION_DAYS; // official tariff: a reservation lapses after at most 45 days
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const numberPath = (tenantId: string, num: string) => `tenants/${tenantId}/tollfreeNumbers/${num}`;
@@ -81,7 +92,7 @@ const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Writes a number with its audit record (inside a transaction, after its reads). */
 export function writeNumber(tx: Transaction, db: Firestore, audit: AuditContext, action: string, before: TollFreeRecord | undefined, next: TollFreeRecord): TollFreeRecord {
-  const clean = plain(next);
+  const clean = plain({ ...next, npa: next.id.slice(0, 3), textEnabled: next.sms?.status === 'enabled' });
   tx.set(db.doc(numberPath(next.tenantId, next.id)), clean);
   recordAudit(db, tx, next.tenantId, audit, { action, resource: numberResource(next.id), before: before ?? null, after: clean });
   return clean;
@@ -125,7 +136,7 @@ export async function assertOwner(deps: Pick<Deps, 'db'>, record: TollFreeRecord
   }
 }
 
-function ensureNotBusy(record: TollFreeRecord): void {
+export function ensureNotBusy(record: TollFreeRecord): void {
   if (record.pendingRequestId) {
     throw conflict('A registry request for this number is still pending; poll it first', {
       requestId: record.pendingRequestId,
@@ -143,6 +154,8 @@ export interface ReserveInput {
   /** E.164 +1… */
   contactPhone: string;
   notes?: string;
+  /** 1-45 days (default 45, the tariff's maximum); shorter reservations are shortened at the registry. */
+  days?: number;
 }
 
 export interface ReserveResult {
@@ -164,7 +177,13 @@ export function reserveNumbers(deps: NumberDeps & Pick<Deps, 'log'>) {
       }
     }
     const { registry } = await deps.somos();
-    const context = { requested, contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
+    const context = {
+      requested,
+      contactName: input.contactName,
+      contactPhone: input.contactPhone,
+      ...(input.notes ? { notes: input.notes } : {}),
+      ...(input.days !== undefined && input.days < RESERVATION_DAYS ? { days: input.days } : {}),
+    };
     let result;
     try {
       result = await registry.searchAndReserve(callContext(settings), {
@@ -194,7 +213,10 @@ export function reserveNumbers(deps: NumberDeps & Pick<Deps, 'log'>) {
         throw err;
       });
     }
-    return recordReservation(deps, tenantId, settings.respOrgId, result.data, context, audit);
+    const untilByNumber = context.days ? await shortenReservations(deps, settings.respOrgId, result.data, context.days) : undefined;
+    const recorded = await recordReservation(deps, tenantId, settings.respOrgId, result.data, { ...context, ...(untilByNumber ? { untilByNumber } : {}) }, audit);
+    await forgetSearchedNumbers(deps, recorded.data.map((n) => n.id));
+    return recorded;
   };
 }
 
@@ -211,7 +233,7 @@ async function recordReservation(
   tenantId: string,
   respOrgId: string,
   reserved: string[],
-  context: { requested: string[]; contactName: string; contactPhone: string; notes?: string },
+  context: ReserveContext,
   audit: AuditContext,
 ): Promise<ReserveResult> {
   let failure: unknown;
@@ -272,13 +294,23 @@ const unrecordedReservation = (stillReserved: string[], returned: string[]) =>
     5,
   );
 
+/** What finishReserve records with the numbers; `untilByNumber`: reservations shortened at the registry (reservation-length.ts). */
+export interface ReserveContext {
+  requested: string[];
+  contactName: string;
+  contactPhone: string;
+  notes?: string;
+  days?: number;
+  untilByNumber?: Record<string, string>;
+}
+
 /** Stores freshly reserved numbers (and completes the 202 request that produced them). */
 export async function finishReserve(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'config'>,
   tenantId: string,
   respOrgId: string,
   reserved: string[],
-  context: { requested: string[]; contactName: string; contactPhone: string; notes?: string },
+  context: ReserveContext,
   audit: AuditContext,
   request?: TollFreeRequestRecord,
 ): Promise<ReserveResult> {
@@ -297,7 +329,8 @@ export async function finishReserve(
         phoneNumber: `+1${num}`,
         status: 'reserved',
         respOrgId,
-        reservedUntil: new Date(now.getTime() + RESERVATION_DAYS * DAY_MS).toISOString(),
+        // The registry counts the 45 days on its own clock (the dev stack's may run ahead).
+        reservedUntil: context.untilByNumber?.[num] ?? new Date(registryNow(deps.config).getTime() + RESERVATION_DAYS * DAY_MS).toISOString(),
         contactName: context.contactName,
         contactPhone: context.contactPhone,
         ...(context.notes ? { notes: context.notes } : {}),
@@ -475,6 +508,8 @@ export async function finishRelease(
 
 export interface RoutingInput {
   routing: unknown;
+  /** The customer record's carriers for this write (default: the number's, the tenant's, the platform's). */
+  carriers?: Carriers;
   effectiveAt?: string;
   mode?: 'normal' | 'disaster';
 }
@@ -488,6 +523,8 @@ export interface ValidRouting {
   disasterDefaulted: boolean;
   mode: 'normal' | 'disaster';
   effectiveAt?: Date;
+  /** Resolved carriers (resolveCarriers); absent: the number's own, else the platform's. */
+  carriers?: Carriers;
 }
 
 /**
@@ -547,7 +584,14 @@ export function customerRecordInput(config: Deps['config'], record: TollFreeReco
     ...(config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: config.SOMOS_SIP_GATEWAY_NUMBER } : {}),
     ...(config.SOMOS_DEFAULT_DISASTER_NUMBER ? { defaultDisasterNumber: config.SOMOS_DEFAULT_DISASTER_NUMBER } : {}),
     ...(record.contactName && record.contactPhone ? { contact: { name: record.contactName, phone: record.contactPhone } } : {}),
+    ...carriersOf(config, record, valid),
   };
+}
+
+/** The carriers a customer record write sends: resolved for the request, else the number's, else the platform's. */
+function carriersOf(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting): { carriers?: { interLATA: string[]; intraLATA: string[] } } {
+  const carriers = valid.carriers ?? record.carriers ?? defaultCarriers(config);
+  return carriers ? { carriers } : {};
 }
 
 export interface RoutingContext {
@@ -557,6 +601,7 @@ export interface RoutingContext {
   mode: 'normal' | 'disaster';
   disasterDefaulted: boolean;
   effectiveAt?: string;
+  carriers?: Carriers;
 }
 
 export function activateNumber(deps: NumberDeps) {
@@ -566,7 +611,7 @@ export function activateNumber(deps: NumberDeps) {
     if (record.status !== 'reserved') throw conflict(`Only a reserved number can be activated; this one is ${record.status}`, { status: record.status });
     ensureNotBusy(record);
     await assertOwner(deps, record);
-    const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
+    const valid: ValidRouting = { ...validateRouting(deps.config, num, record.respOrgId, input, deps.now()), carriers: (await resolveCarriers(deps, tenantId, input.carriers)).carriers };
     const { registry } = await deps.somos();
     const via = origin ? 'job' : 'api';
     let result;
@@ -594,7 +639,9 @@ export function changeRouting(deps: NumberDeps) {
     if (record.status !== 'active') throw conflict(`Routing can only change on an active number; this one is ${record.status}`, { status: record.status });
     ensureNotBusy(record);
     await assertOwner(deps, record);
-    const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
+    // The number keeps its carriers unless the request names others (one activated elsewhere gets the tenant's).
+    const carriers = input.carriers ?? record.carriers ?? (await resolveCarriers(deps, tenantId, undefined)).carriers;
+    const valid: ValidRouting = { ...validateRouting(deps.config, num, record.respOrgId, input, deps.now()), carriers };
     const { registry } = await deps.somos();
     const ctx = callContext(record);
     const update = async (recVersionId: string) =>
@@ -635,6 +682,7 @@ async function afterRoutingCall(
     mode: valid.mode,
     disasterDefaulted: valid.disasterDefaulted,
     ...(valid.effectiveAt ? { effectiveAt: valid.effectiveAt.toISOString() } : {}),
+    ...(valid.carriers ? { carriers: valid.carriers } : {}),
   };
   if (result.pending) {
     return startPendingRequest(deps)(
@@ -677,6 +725,7 @@ export async function finishRouting(
       routingMode: context.mode,
       disasterDefaulted: context.disasterDefaulted,
       routingEffectiveAt: context.effectiveAt ?? now.toISOString(),
+      ...(context.carriers ? { carriers: context.carriers } : {}),
       customerRecord: {
         ...(write.recVersionId ? { recVersionId: write.recVersionId } : {}),
         ...(write.status ? { status: write.status } : {}),

@@ -12,7 +12,7 @@ import { createTenantCollection, type TenantDoc } from '../../store/tenant-colle
  * `GET <same path>?reqId=`). The caller gets a job-like answer at once; the request is kept in
  * tenants/{t}/tollfreeRequests/{id} and a Cloud Tasks follow-up retrieves and applies the result.
  */
-export type TollFreeOperation = 'search' | 'reserve' | 'release' | 'activate' | 'routing' | 'transfer' | 'entity';
+export type TollFreeOperation = 'search' | 'reserve' | 'release' | 'activate' | 'routing' | 'transfer' | 'entity' | 'disconnect';
 export type TollFreeRequestStatus = 'pending' | 'completed' | 'failed';
 
 export interface TollFreeRequestRecord extends TenantDoc {
