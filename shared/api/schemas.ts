@@ -12,3 +12,4 @@ export * from './schemas/jobs.js';
 export * from './schemas/tollfree.js';
 export * from './schemas/tollfree-desk.js';
 export * from './schemas/inbound.js';
+export * from './schemas/notifications.js';

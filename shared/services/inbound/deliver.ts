@@ -1,4 +1,6 @@
 import { FieldValue } from '@google-cloud/firestore';
+import type { z } from 'zod';
+import type { MessageReceivedEvent } from '../../api/schemas/notifications.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
 import { postToTenantUrl } from '../../http/outbound-request.js';
@@ -19,7 +21,8 @@ export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'conf
     const delivery = (await ref.get()).data() as DeliveryRecord | undefined;
     // not_delivered: recorded for the tenant to see, never sent (a message to a number it released).
     if (!delivery || delivery.status === 'delivered' || delivery.status === 'not_delivered' || !delivery.webhookUrl) return { status: 0 };
-    const body = JSON.stringify({ type: 'message.received', message: delivery.message });
+    // The payload OpenAPI documents (webhooks: message.received); the type keeps the two together.
+    const body = JSON.stringify({ type: 'message.received', message: delivery.message } satisfies z.input<typeof MessageReceivedEvent>);
     const timestamp = Math.floor(deps.now().getTime() / 1000);
     const signature = signPayload(await signingSecret(deps, tenantId), body, timestamp);
     const attempt = await postToTenantUrl(outboundPolicy(deps.config), delivery.webhookUrl, {

@@ -1,4 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { JobFinishedEvent } from '../../api/schemas/notifications.js';
 import type { Deps } from '../../deps.js';
 import type { JobRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
@@ -43,7 +45,8 @@ export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now' | '
     const job = (await db.doc(`tenants/${tenantId}/jobs/${jobId}`).get()).data() as JobRecord | undefined;
     if (!job?.callbackUrl || !job.finishedAt) return { status: 0 };
     const view = await jobView(db, job, deps.now());
-    const body = JSON.stringify({ type: 'job.finished', job: view });
+    // The payload OpenAPI documents (webhooks: job.finished); the type keeps the two together.
+    const body = JSON.stringify({ type: 'job.finished', job: view } satisfies z.input<typeof JobFinishedEvent>);
     const timestamp = Math.floor(deps.now().getTime() / 1000);
     const signature = signPayload(await signingSecret(deps, tenantId), body, timestamp);
     const sent = await postToTenantUrl(outboundPolicy(deps.config), job.callbackUrl, {
