@@ -181,6 +181,7 @@ describe('customer records', () => {
       await client.updateCustomerRecord(ctx, {
         num: '8335550150',
         routing: { primary: { type: 'pstn', destination: '+13125550111' } },
+        carriers: { interLATA: ['0555'], intraLATA: ['0555'] },
         recVersionId: cr.recVersionId!,
       }),
     );
@@ -190,7 +191,7 @@ describe('customer records', () => {
     expect(after.routing.timeOfDay).toBeUndefined();
 
     const stale = await client
-      .updateCustomerRecord(ctx, { num: '8335550150', routing: { primary: { type: 'pstn', destination: '+13125550122' } }, recVersionId: cr.recVersionId! })
+      .updateCustomerRecord(ctx, { num: '8335550150', routing: { primary: { type: 'pstn', destination: '+13125550122' } }, carriers: { interLATA: ['0555'], intraLATA: ['0555'] }, recVersionId: cr.recVersionId! })
       .catch((e: unknown) => e);
     expect((stale as ProviderError).info).toMatchObject({ httpStatus: 409, kind: 'invalid_request' });
   });

@@ -43,7 +43,7 @@ export async function storeSearchResult(deps: Pick<Deps, 'db' | 'now'>, key: str
   memoryCache.set(key, { at, value });
   const db = await deps.db();
   // `numbers`: which entries offer a number (forgetSearchedNumbers finds them by it).
-  await db.doc(`${CACHE_ENTRIES}/${key}`).set({ ...value, numbers: value.data.map((n) => n.number), expiresAt: new Date(at + SEARCH_CACHE_TTL_MS) });
+  await db.doc(`platform/somosSearchCache/entries/${key}`).set({ ...value, expiresAt: new Date(at + SEARCH_CACHE_TTL_MS), numbers: value.data.map((n) => n.number) });
 }
 
 const CACHE_ENTRIES = 'platform/somosSearchCache/entries';
