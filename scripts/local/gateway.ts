@@ -9,6 +9,7 @@ import { allowedOrigin, isPreflight, setCorsHeaders } from '../../shared/http/co
 import { getConfig } from '../../shared/config.js';
 import { endpoints, eventFunctions } from '../../functions/endpoints.js';
 import '../../functions/index.js'; // registers every function target
+import { currentDocs } from '../docs.js';
 
 /**
  * The local stand-in for the API gateway: it routes by the endpoint table and hands
@@ -65,8 +66,26 @@ function gatewayCors(origin: string | undefined): Record<string, string> {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  let docs: Promise<string> | undefined;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    // The API reference (scripts/docs.ts), no auth like /v1/openapi.json; deployed, Firebase Hosting serves it.
+    if ((path === '/docs' || path === '/docs/') && (req.method === 'GET' || req.method === 'HEAD')) {
+      docs ??= currentDocs();
+      docs.then(
+        (html) => {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+          res.end(req.method === 'HEAD' ? undefined : html);
+        },
+        (err: unknown) => {
+          docs = undefined; // the next request tries again
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`the API reference could not be built: ${String(err)}`);
+        },
+      );
+      req.resume();
+      return;
+    }
     const push = pushTarget(path);
     if (push) {
       push.emit('request', req, res);
