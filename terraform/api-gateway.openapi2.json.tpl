@@ -1179,7 +1179,7 @@
     "/v1/tenant/settings": {
       "get": {
         "operationId": "tenantSettingsGet",
-        "summary": "The tenant’s settings: accountPolicy (platform or own-only) and where it comes from",
+        "summary": "The tenant’s settings: accountPolicy (platform or own-only) and the toll-free carriers (CIC), each with where it comes from",
         "x-google-backend": {
           "address": "${functions_base_url}/tenantSettingsGet",
           "jwt_audience": "${functions_base_url}/tenantSettingsGet",
@@ -1194,7 +1194,7 @@
       },
       "patch": {
         "operationId": "tenantSettingsUpdate",
-        "summary": "Set the tenant’s accountPolicy: own-only refuses purchases without an account of the tenant’s own (null: the deployment default)",
+        "summary": "Set the tenant’s accountPolicy (own-only refuses purchases without an account of the tenant’s own) or tollfreeCarriers (CICs of its toll-free customer records); null: the deployment default",
         "x-google-backend": {
           "address": "${functions_base_url}/tenantSettingsUpdate",
           "jwt_audience": "${functions_base_url}/tenantSettingsUpdate",
@@ -1604,7 +1604,7 @@
     "/v1/tollfree/reservations": {
       "post": {
         "operationId": "tollfreeReserve",
-        "summary": "Search and reserve toll-free numbers (numbers or a search spec) for up to 45 days (202 while the registry works)",
+        "summary": "Search and reserve toll-free numbers (numbers or a search spec) for 1-45 days (reservationDays, default 45; 202 while the registry works)",
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeReserve",
           "jwt_audience": "${functions_base_url}/tollfreeReserve",
@@ -1729,7 +1729,62 @@
         }
       }
     },
+    "/v1/tollfree": {
+      "get": {
+        "operationId": "tollfreeList",
+        "summary": "The tenant’s toll-free numbers (status, npa, textEnabled, expiringWithinDays; cursor pagination, newest first): a lapsed reservation is expired, reservations carry expiresAt and expiringSoon",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeList",
+          "jwt_audience": "${functions_base_url}/tollfreeList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "tollfreeListPreflight",
+        "summary": "CORS preflight for /v1/tollfree",
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeList",
+          "jwt_audience": "${functions_base_url}/tollfreeList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
     "/v1/tollfree/{number}": {
+      "delete": {
+        "operationId": "tollfreeDisconnect",
+        "summary": "Disconnect an active number at the registry (effectiveAt, referral for referralDays, then aging, then spare) or release a reservation; idempotent",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeDisconnect",
+          "jwt_audience": "${functions_base_url}/tollfreeDisconnect",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
       "get": {
         "operationId": "tollfreeGet",
         "summary": "A toll-free number: our status, routing, SMS state and RespOrg, with the registry’s status and customer record",
@@ -1754,7 +1809,7 @@
         }
       },
       "options": {
-        "operationId": "tollfreeGetPreflight",
+        "operationId": "tollfreeDisconnectPreflight",
         "summary": "CORS preflight for /v1/tollfree/{number}",
         "parameters": [
           {
@@ -1765,8 +1820,8 @@
           }
         ],
         "x-google-backend": {
-          "address": "${functions_base_url}/tollfreeGet",
-          "jwt_audience": "${functions_base_url}/tollfreeGet",
+          "address": "${functions_base_url}/tollfreeDisconnect",
+          "jwt_audience": "${functions_base_url}/tollfreeDisconnect",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 10
         },
@@ -1922,7 +1977,7 @@
       },
       "get": {
         "operationId": "tollfreeSmsStatus",
-        "summary": "Text-enablement state: none, pending (with dueBy), enabled or rejected",
+        "summary": "Text-enablement state: none, pending (with dueBy), enabled, rejected (with TSS’s reason) or disabled",
         "parameters": [
           {
             "name": "number",
@@ -1934,6 +1989,29 @@
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeSmsStatus",
           "jwt_audience": "${functions_base_url}/tollfreeSmsStatus",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "tollfreeSmsDisable",
+        "summary": "Turn text off again: withdraw a pending TSS request or disable an enabled number (nothing to turn off: the state as it is)",
+        "parameters": [
+          {
+            "name": "number",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/tollfreeSmsDisable",
+          "jwt_audience": "${functions_base_url}/tollfreeSmsDisable",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },

@@ -21,7 +21,7 @@
  *   DELETE /v3/ip/num/rch/{id}       withdraw a pending/approved change              (G)
  *   GET  /v3/ip/org/resporg/ent/{entityId}                                             (C)
  *   POST /v3/ip/num/rch, GET /v3/ip/num/rch/{id}                    (path C; method/body G)
- *   POST /tss/v1/text-enablements, GET /tss/v1/text-enablements/{id}                  (G, all)
+ *   POST /tss/v1/text-enablements, GET|DELETE /tss/v1/text-enablements/{id}           (G, all)
  *   202 + {reqId} for configured paths; GET <same path>?reqId= returns the stored answer  (C)
  * Outgoing (unsolicited) notifications, when configured: POST <url>/v3/ext/uns/rch and
  * <url>/v3/ext/uns/rsv (body C, official) with the shared secret in NOTIFICATION_SECRET_HEADER (G:
@@ -37,7 +37,7 @@
  *   GET    /__sandbox/numbers/{num} ; POST /__sandbox/numbers/{num} {status, respOrgId?}
  *   POST   /__sandbox/rch/{id}        {status}         advanceRespOrgChange (sends uns/rch)
  *   POST   /__sandbox/uns/rsv         {numbers, respOrgId}
- *   POST   /__sandbox/tss/{id}        {status}         advanceTextEnablement
+ *   POST   /__sandbox/tss/{id}        {status, reason?}  advanceTextEnablement (reasons and disable: somos-tss-review.ts)
  *   GET    /__sandbox/notifications
  *   GET    /__sandbox/users/{username} ; POST /__sandbox/users/{username}/unlock   (lockout: somos-logon.ts)
  *
@@ -49,6 +49,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { patternToDigits } from '../../shared/domain/phone.js';
 import { createRng } from './inventory-kit.js';
+import { defaultRejection, ineligibility, reasonFrom, type TssReason } from './somos-tss-review.js';
 import { DEFAULT_MAX_LOGON_ATTEMPTS, forceFlagOf, recordBadPassword, recordGoodLogon, refuseIfLocked, unlockUser, userLogonStatus, type LogonHost, type UserLogonStatus } from './somos-logon.js';
 import { applyDisconnect, checkCarriers, disconnect, type DisconnectHost, type DisconnectOrder } from './somos-disconnect.js';
 import { addFutureVersion, deleteVersion, findVersion, promoteDue, versionEntries, type VersionHost } from './somos-versions.js';
@@ -160,7 +161,7 @@ export interface SandboxRespOrgChange {
   updatedAt: string;
 }
 
-export type TssStatus = 'pending' | 'enabled' | 'rejected';
+export type TssStatus = 'pending' | 'enabled' | 'rejected' | 'disabled';
 export interface SandboxTextEnablement {
   requestId: string;
   num: string;
@@ -169,6 +170,8 @@ export interface SandboxTextEnablement {
   mms: boolean;
   webhookUrl?: string;
   status: TssStatus;
+  /** Why it was rejected (G). */
+  reason?: TssReason;
   submittedAt: string;
   updatedAt: string;
 }
@@ -217,7 +220,8 @@ export interface SomosSandbox {
   advanceRespOrgChange(id: string, status: RespOrgChangeStatus): Promise<SandboxRespOrgChange>;
   /** POSTs an unsolicited uns/rsv notification. */
   sendReservationNotification(numbers: string[], respOrgId: string): Promise<SentNotification>;
-  advanceTextEnablement(requestId: string, status: TssStatus): Promise<SandboxTextEnablement>;
+  /** A decision; a rejection carries `reason` (default: rejected on review). */
+  advanceTextEnablement(requestId: string, status: TssStatus, reason?: TssReason): Promise<SandboxTextEnablement>;
   textEnablement(requestId: string): SandboxTextEnablement | undefined;
   notificationsSent(): SentNotification[];
 }
@@ -1149,7 +1153,25 @@ class Sandbox {
   tssStatus(id: string, caller: Caller): ApiResult {
     const rec = this.state.tss[id];
     if (!rec || !caller.user.respOrgIds.includes(rec.respOrgId)) throw new ApiError(404, E.tssNotFound, `Text enablement request ${id} not found.`);
-    return { status: 200, body: { requestId: rec.requestId, num: rec.num, sms: rec.sms, mms: rec.mms, status: rec.status, updatedAt: rec.updatedAt } };
+    if (rec.status === 'pending') {
+      // The review: a number the RespOrg no longer controls, or out of service, is rejected with why.
+      const why = ineligibility(this.number(rec.num), rec.respOrgId);
+      if (why) Object.assign(rec, { status: 'rejected', reason: why, updatedAt: new Date(this.now()).toISOString() });
+    }
+    return { status: 200, body: this.tssView(rec) };
+  }
+
+  tssView(rec: SandboxTextEnablement): Record<string, unknown> {
+    return { requestId: rec.requestId, num: rec.num, sms: rec.sms, mms: rec.mms, status: rec.status, ...(rec.reason ? { reason: rec.reason } : {}), updatedAt: rec.updatedAt };
+  }
+
+  /** DELETE: withdraws a pending request or turns an enabled number off (idempotent); a rejected one has nothing to disable. */
+  tssDisable(id: string, caller: Caller): ApiResult {
+    const rec = this.state.tss[id];
+    if (!rec || !caller.user.respOrgIds.includes(rec.respOrgId)) throw new ApiError(404, E.tssNotFound, `Text enablement request ${id} not found.`);
+    if (rec.status === 'rejected') throw new ApiError(409, E.tssInvalid, `Text enablement request ${id} was rejected; there is nothing to disable.`);
+    if (rec.status !== 'disabled') Object.assign(rec, { status: 'disabled', updatedAt: new Date(this.now()).toISOString() });
+    return { status: 200, body: this.tssView(rec) };
   }
 
   // --- routing -----------------------------------------------------------------------------------------
@@ -1228,7 +1250,10 @@ class Sandbox {
       return only('GET'), this.getChange(decodeURIComponent(m[1]!), caller);
     }
     if (p === '/tss/v1/text-enablements') return only('POST'), this.tssRequest(json(), caller);
-    if ((m = /^\/tss\/v1\/text-enablements\/([^/]+)$/.exec(p))) return only('GET'), this.tssStatus(decodeURIComponent(m[1]!), caller);
+    if ((m = /^\/tss\/v1\/text-enablements\/([^/]+)$/.exec(p))) {
+      if (method === 'DELETE') return this.tssDisable(decodeURIComponent(m[1]!), caller);
+      return only('GET'), this.tssStatus(decodeURIComponent(m[1]!), caller);
+    }
     throw new ApiError(404, E.noRoute, `No such resource ${p}`);
   }
 
@@ -1430,12 +1455,13 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
     sendReservationNotification: (numbers, respOrgId) =>
       // Official body: {tfNumList:[{tfn_number}], RespOrgId}.
       notify(UNS_RSV_PATH, { tfNumList: numbers.map((n) => ({ tfn_number: tfnOfControl(n) })), RespOrgId: respOrgId }),
-    advanceTextEnablement: async (requestId, status) => {
+    advanceTextEnablement: async (requestId, status, reason) => {
       const rec = sandbox.state.tss[requestId];
       if (!rec) throw new Error(`text enablement ${requestId} not found`);
       if (rec.status !== 'pending') throw new Error(`text enablement ${requestId} is already ${rec.status}`);
       if (status !== 'enabled' && status !== 'rejected') throw new Error(`status must be enabled or rejected`);
       rec.status = status;
+      if (status === 'rejected') rec.reason = reason ?? defaultRejection(rec.num);
       rec.updatedAt = new Date(sandbox.now()).toISOString();
       saveState();
       if (rec.webhookUrl) {
@@ -1516,7 +1542,9 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
         path: /^\/__sandbox\/tss\/([^/]+)$/,
         run: async (c) => {
           const body = await c.json();
-          return { status: 200, body: await api.advanceTextEnablement(c.match![1]!, String(body.status) as TssStatus) };
+          const id = c.match![1]!;
+          const reason = body.reason === undefined ? undefined : reasonFrom(body.reason, sandbox.state.tss[id]?.num ?? '');
+          return { status: 200, body: await api.advanceTextEnablement(id, String(body.status) as TssStatus, reason) };
         },
       },
       { method: 'GET', path: '/__sandbox/notifications', run: () => ({ status: 200, body: { notifications: api.notificationsSent() } }) },

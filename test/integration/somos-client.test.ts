@@ -283,10 +283,26 @@ describe('text enablement (G: made-up sandbox surface)', () => {
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tss-hook`;
     const { requestId, status } = await tss.request('+18555550190', { sms: true, mms: false, webhookUrl: hook });
     expect(status).toBe('pending');
-    expect(await tss.status(requestId)).toBe('pending');
+    expect(await tss.status(requestId)).toEqual({ status: 'pending' });
     await sandbox.advanceTextEnablement(requestId, 'enabled');
-    expect(await tss.status(requestId)).toBe('enabled');
+    expect(await tss.status(requestId)).toEqual({ status: 'enabled' });
     expect(received).toEqual([{ path: '/tss-hook', secret: SECRET, body: { requestId, num: '8555550190', status: 'enabled' } }]);
+    expect(await tss.disable(requestId)).toEqual({ status: 'disabled' });
+    expect(await tss.status(requestId)).toEqual({ status: 'disabled' });
+    expect(await tss.disable(requestId)).toEqual({ status: 'disabled' }); // repeating it changes nothing
+  });
+
+  it('a rejection carries its reason; a rejected request has nothing to disable (409)', async () => {
+    await reserveOne('8555550192');
+    const tss = createSandboxTextEnablementRegistry({ baseUrl: sandbox.url, tokens: await tokensFor(USER), roid: 'NPS01', logger: silent });
+    const { requestId } = await tss.request('8555550192', { sms: true, mms: false });
+    await sandbox.advanceTextEnablement(requestId, 'rejected', { code: 'BRAND_MISMATCH', message: 'Business name does not match.' });
+    expect(await tss.status(requestId)).toEqual({ status: 'rejected', reason: { code: 'BRAND_MISMATCH', message: 'Business name does not match.' } });
+    await expect(tss.disable(requestId)).rejects.toMatchObject({ info: { httpStatus: 409 } });
+    // The review rejects a pending request for a number that left the RespOrg's control.
+    const second = await tss.request('8555550192', { sms: true, mms: false });
+    sandbox.seedNumber('8555550192', { status: 'WORKING', respOrgId: 'OTH01' });
+    expect(await tss.status(second.requestId)).toMatchObject({ status: 'rejected', reason: { code: 'NUMBER_NOT_CONTROLLED' } });
   });
 
   it('a number we do not control is refused', async () => {

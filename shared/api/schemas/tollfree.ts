@@ -110,8 +110,13 @@ export const ReserveTollFreeBody = z
   .superRefine(checkSearchMode);
 
 const TollFreeStatus = z.enum(tollFreeStatuses);
+const TextEnablementReasonResource = z
+  .object({ code: z.string(), message: z.string() })
+  .meta({ description: 'Why TSS rejected the text enablement (G: TSS has no public API; the sandbox’s codes)' });
 const SmsStateResource = z.object({
-  status: z.enum(['pending', 'enabled', 'rejected']),
+  status: z.enum(['pending', 'enabled', 'rejected', 'disabled']),
+  reason: TextEnablementReasonResource.optional(),
+  disabledAt: z.string().optional(),
   sms: z.boolean(),
   mms: z.boolean(),
   webhookUrl: z.string().optional(),
@@ -280,7 +285,9 @@ export const TextEnableBody = z
   .refine((b) => b.sms || b.mms, { path: ['sms'], message: 'request sms and/or mms' });
 export const TextEnablementResource = z.object({
   number: z.string(),
-  status: z.enum(['none', 'pending', 'enabled', 'rejected']),
+  status: z.enum(['none', 'pending', 'enabled', 'rejected', 'disabled']),
+  reason: TextEnablementReasonResource.optional(),
+  disabledAt: z.string().optional(),
   sms: z.boolean().optional(),
   mms: z.boolean().optional(),
   webhookUrl: z.string().optional(),

@@ -382,6 +382,12 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
             if (err instanceof SomosLoginPausedError) throw err;
             const staged = err instanceof StageError ? err : new StageError('session_open', err);
             await recordFailure(staged.stage, staged.cause);
+            // The platform's login was refused: not the caller's fault, and a later try may succeed once the
+            // credentials are fixed (a bulk item waits instead of failing for good; the breaker paces the tries).
+            if (staged.stage === 'session_open' && isLoginRejection(staged.cause)) {
+              const cause = staged.cause as ProviderError;
+              throw new ProviderError('somos', cause.message, { ...cause.info, retryable: true });
+            }
             throw staged.cause;
           }
           try {

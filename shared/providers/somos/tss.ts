@@ -18,7 +18,19 @@ import { mapSomosError, unexpectedResponse } from './errors.js';
 import { normalizeTollFree, RoutingMappingError } from './routing.js';
 import { DEFAULT_ACCEPT_VERSION, type SomosTokenSource } from './token-manager.js';
 
-export type TextEnablementStatus = 'pending' | 'enabled' | 'rejected';
+export type TextEnablementStatus = 'pending' | 'enabled' | 'rejected' | 'disabled';
+
+/** G: why TSS refused (a code and its text, as the registry's errList pairs them). */
+export interface TextEnablementReason {
+  code: string;
+  message: string;
+}
+
+export interface TextEnablementDecision {
+  status: TextEnablementStatus;
+  /** Present when rejected. */
+  reason?: TextEnablementReason;
+}
 
 export interface TextEnablementOptions {
   sms: boolean;
@@ -29,7 +41,9 @@ export interface TextEnablementOptions {
 
 export interface TextEnablementRegistry {
   request(num: string, options: TextEnablementOptions): Promise<{ requestId: string; status: 'pending' }>;
-  status(requestId: string): Promise<TextEnablementStatus>;
+  status(requestId: string): Promise<TextEnablementDecision>;
+  /** Turns text off again: withdraws a pending request or removes an enabled number (G). */
+  disable(requestId: string): Promise<{ status: 'disabled' }>;
 }
 
 /** G: the sandbox's made-up surface. */
@@ -49,7 +63,15 @@ export interface SandboxTextEnablementOptions {
   http?: Partial<ProviderHttpOptions>;
 }
 
-const STATUSES: readonly TextEnablementStatus[] = ['pending', 'enabled', 'rejected'];
+const STATUSES: readonly TextEnablementStatus[] = ['pending', 'enabled', 'rejected', 'disabled'];
+
+/** A rejection's reason from the answer (`reason: {code, message}`, G); a rejection without one gets a stand-in. */
+function reasonOf(body: { reason?: unknown } | undefined): TextEnablementReason {
+  const r = body?.reason as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof r?.code === 'string' && r.code ? r.code.slice(0, 64) : 'UNSPECIFIED';
+  const message = typeof r?.message === 'string' && r.message ? r.message.slice(0, 500) : 'TSS rejected the request without a reason';
+  return { code, message };
+}
 
 function invalid(message: string): ProviderError {
   return new ProviderError('somos', message, { retryable: false, kind: 'invalid_request' });
@@ -111,7 +133,7 @@ export function createSandboxTextEnablementRegistry(options: SandboxTextEnableme
 
     async status(requestId) {
       if (!requestId) throw invalid('requestId is required');
-      const body = await send<{ status?: unknown }>({
+      const body = await send<{ status?: unknown; reason?: unknown }>({
         method: 'GET',
         path: TSS_SANDBOX_PATHS.request(requestId),
         idempotent: true,
@@ -119,7 +141,19 @@ export function createSandboxTextEnablementRegistry(options: SandboxTextEnableme
       });
       const status = typeof body?.status === 'string' ? body.status.toLowerCase() : '';
       if (!(STATUSES as readonly string[]).includes(status)) throw unexpectedResponse('text enablement status', `status '${String(body?.status)}'`);
-      return status as TextEnablementStatus;
+      return status === 'rejected' ? { status, reason: reasonOf(body) } : { status: status as TextEnablementStatus };
+    },
+
+    async disable(requestId) {
+      if (!requestId) throw invalid('requestId is required');
+      const body = await send<{ status?: unknown }>({
+        method: 'DELETE',
+        path: TSS_SANDBOX_PATHS.request(requestId),
+        idempotent: true,
+        operation: 'somos.tss.disable',
+      });
+      if (String(body?.status).toLowerCase() !== 'disabled') throw unexpectedResponse('text enablement disable', `status '${String(body?.status)}'`);
+      return { status: 'disabled' };
     },
   };
 }

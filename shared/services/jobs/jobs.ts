@@ -76,7 +76,7 @@ const itemSchemas = {
     .strict(),
   release: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), reason: z.string().trim().min(1).max(500).optional() }).strict(),
   update: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), changes: UpdateNumberBody }).strict(),
-  // Toll-free (Somos): one registry operation per item; routing is validated by the registry module when the item runs.
+  // Toll-free (Somos): one registry operation per item; activate/routing items' routing is validated at creation (routingItemIssues).
   'tollfree-reserve': z.object({ number: TollFree, ...Contact, notes: z.string().trim().min(1).max(240).optional() }).strict(),
   'tollfree-activate': z.object({ number: TollFree, routing: z.record(z.string(), z.unknown()) }).strict(),
   'tollfree-routing': z
@@ -191,6 +191,14 @@ export function createJob(deps: JobDeps) {
       else if (parsed.success) invalidItems.push({ index, issues: unstorable });
       else invalidItems.push({ index, issues: parsed.error.issues.map((i) => ({ path: [`items[${index}]`, ...i.path.map(String)].join('.'), message: i.message })) });
     });
+    if (input.type === 'tollfree-activate' || input.type === 'tollfree-routing') {
+      // Routing is validated now, as the single endpoints validate it: reported with the other invalid items.
+      const routingIssues = await (await import('./tollfree-items.js')).routingItemIssues(deps, tenantId, valid);
+      const rejected = new Set(routingIssues.map((r) => r.index));
+      valid.splice(0, valid.length, ...valid.filter((v) => !rejected.has(v.index)));
+      invalidItems.push(...routingIssues);
+      invalidItems.sort((a, b) => a.index - b.index);
+    }
     if (input.items && valid.length === 0) {
       throw new AppError('VALIDATION_ERROR', 'Every item is invalid; nothing was queued', { invalidItems: invalidItems.slice(0, 100), invalidCount: invalidItems.length });
     }

@@ -1,6 +1,8 @@
 import type { AuditContext } from '../../domain/audit.js';
 import type { JobItemOrigin, JobItemRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
+import { parseRouting } from '../../providers/somos/routing-model.js';
+import { tenantSomos } from '../tollfree/platform.js';
 import {
   activateNumber,
   adoptLostActivation,
@@ -9,6 +11,8 @@ import {
   getNumber as getTollFree,
   reserveNumbers,
   routingAlreadyApplied,
+  routingIssuePath,
+  validateRouting,
 } from '../tollfree/numbers.js';
 import { pendingAnswer, pendingRequestOf } from '../tollfree/requests.js';
 import { requestTextEnablement } from '../tollfree/sms.js';
@@ -64,7 +68,7 @@ export async function performTollFreeItem(deps: JobDeps, job: JobBasics, item: J
       const input = item.input as { number: string; sms: boolean; mms: boolean; webhookUrl?: string };
       const existing = await getTollFree(deps, job.tenantId, input.number);
       const asked = existing?.sms;
-      if (asked && asked.status !== 'rejected' && asked.sms === input.sms && asked.mms === input.mms && asked.webhookUrl === input.webhookUrl) {
+      if (asked && asked.status !== 'rejected' && asked.status !== 'disabled' && asked.sms === input.sms && asked.mms === input.mms && asked.webhookUrl === input.webhookUrl) {
         return { number: input.number, sms: asked.status };
       }
       const view = await requestTextEnablement(deps)(job.tenantId, input.number, { sms: input.sms, mms: input.mms, ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}) }, audit);
@@ -80,4 +84,45 @@ function tollFreeOutcome(number: string, result: unknown): Record<string, unknow
   const r = result as { status?: string; requestId?: string; poll?: string; data?: { status?: string }[] };
   if (r.status === 'pending' && r.requestId) return { number, pending: true, requestId: r.requestId, ...(r.poll ? { poll: r.poll } : {}) };
   return { number, status: r.status ?? r.data?.[0]?.status ?? 'done' };
+}
+
+type ItemIssue = { path: string; message: string };
+
+/** `body.routing.timeOfDay.0.start` (the single endpoint's path) → `items[3].routing.timeOfDay.0.start`. */
+const itemPath = (index: number, path: string) => `items[${index}]${path.replace(/^body/, '')}`;
+
+/**
+ * The routing of tollfree-activate / tollfree-routing items, checked at job creation with the single
+ * endpoints' validation (validateRouting: every routing rule, effectiveAt, the registry mapping), so an
+ * invalid item is reported with the job's other invalid items instead of failing when it runs.
+ * A platform setting missing (SOMOS_SIP_GATEWAY_NUMBER) is not the item's fault: it still fails when it runs.
+ */
+export async function routingItemIssues(
+  deps: Pick<JobDeps, 'db' | 'config' | 'now'>,
+  tenantId: string,
+  items: readonly { index: number; input: Record<string, unknown> }[],
+): Promise<{ index: number; issues: ItemIssue[] }[]> {
+  // The tenant's RespOrg is part of the registry mapping; without one the items fail when they run (503), as the single endpoint does.
+  const respOrgId = await tenantSomos(deps, tenantId).then(
+    (s) => s.respOrgId,
+    () => undefined,
+  );
+  const now = deps.now();
+  const out: { index: number; issues: ItemIssue[] }[] = [];
+  for (const { index, input } of items) {
+    const routing = { routing: input.routing, ...(typeof input.effectiveAt === 'string' ? { effectiveAt: input.effectiveAt } : {}) };
+    if (!respOrgId) {
+      const parsed = parseRouting(input.routing);
+      if (!parsed.success) out.push({ index, issues: parsed.errors.map((e) => ({ path: itemPath(index, routingIssuePath(e.field)), message: e.message })) });
+      continue;
+    }
+    try {
+      validateRouting(deps.config, String(input.number), respOrgId, routing, now);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'VALIDATION_ERROR') continue;
+      const issues = Array.isArray(err.details?.issues) ? (err.details.issues as ItemIssue[]) : [{ path: 'body.routing', message: err.message }];
+      out.push({ index, issues: issues.map((i) => ({ path: itemPath(index, String(i.path)), message: String(i.message) })) });
+    }
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { conflict } from '../../http/errors.js';
-import { textEnablementDueDate, type TextEnablementStatus } from '../../providers/somos/tss.js';
+import { textEnablementDueDate, type TextEnablementReason, type TextEnablementStatus } from '../../providers/somos/tss.js';
 import { ProviderError } from '../../providers/types.js';
 import { assertOwner, getNumber, mutateNumber, requireNumber, type TollFreeRecord } from './numbers.js';
 import { scheduleFollowup } from './requests.js';
@@ -10,7 +10,9 @@ import { scheduleFollowup } from './requests.js';
  * Text enablement (SMS/MMS) of a toll-free number. It lives in Somos' separate TSS Registry, whose
  * API is not public: the TextEnablementRegistry interface (shared/providers/somos/tss.ts) has only a
  * sandbox implementation. The state machine is ours, in Firestore on the number:
- *   (none) → pending → enabled | rejected;  rejected → pending again on a new request.
+ *   (none) → pending → enabled | rejected;  rejected → pending again on a new request;
+ *   pending | enabled → disabled (DELETE …/sms: withdrawn at TSS / text turned off); disabled → pending on a new request.
+ * A rejection keeps TSS's reason (`reason: {code, message}`, G: TSS has no public API).
  * The RespOrg has 2 business days to respond (`dueBy`); a Cloud Tasks follow-up polls TSS until a
  * decision, and GET …/sms refreshes a pending state too.
  */
@@ -25,6 +27,10 @@ export interface SmsState {
   dueBy: string;
   decidedAt?: string;
   lastCheckedAt?: string;
+  /** Why TSS rejected the request (status rejected). */
+  reason?: TextEnablementReason;
+  /** When text was turned off (status disabled). */
+  disabledAt?: string;
 }
 
 export interface SmsView {
@@ -37,6 +43,8 @@ export interface SmsView {
   submittedAt?: string;
   dueBy?: string;
   decidedAt?: string;
+  reason?: TextEnablementReason;
+  disabledAt?: string;
   /** Still pending after its 2-business-day window. */
   overdue?: boolean;
 }
@@ -57,6 +65,8 @@ export function smsView(record: TollFreeRecord, now: Date): SmsView {
     submittedAt: s.submittedAt,
     dueBy: s.dueBy,
     ...(s.decidedAt ? { decidedAt: s.decidedAt } : {}),
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.disabledAt ? { disabledAt: s.disabledAt } : {}),
     ...(s.status === 'pending' ? { overdue: now.getTime() > Date.parse(s.dueBy) } : {}),
   };
 }
@@ -104,12 +114,12 @@ export async function refreshTextEnablement(deps: SmsDeps, record: TollFreeRecor
   const pending = record.sms;
   if (pending?.status !== 'pending') return record;
   const { tss } = await deps.somos();
-  const status = await tss(record.respOrgId).status(pending.tssRequestId);
+  const { status, reason } = await tss(record.respOrgId).status(pending.tssRequestId);
   if (status === 'pending') return record;
   const now = deps.now().toISOString();
   return mutateNumber(deps, record.tenantId, record.id, audit, `tollfree.sms_${status}`, (before) =>
     before.sms?.status === 'pending' && before.sms.tssRequestId === pending.tssRequestId
-      ? { ...before, sms: { ...before.sms, status, decidedAt: now, lastCheckedAt: now }, updatedAt: now }
+      ? { ...before, sms: { ...before.sms, status, ...(reason ? { reason } : {}), decidedAt: now, lastCheckedAt: now }, updatedAt: now }
       : undefined,
   );
 }
@@ -136,5 +146,28 @@ export function pollTextEnablement(deps: SmsDeps) {
     const again = fresh.sms?.status === 'pending' && attempt + 1 < MAX_SMS_POLLS;
     if (again) await scheduleFollowup(deps, { kind: 'sms', tenantId, number: num, attempt: attempt + 1 }, SMS_POLL_INTERVAL_MS);
     return { status: fresh.sms!.status, polledAgain: again };
+  };
+}
+
+/**
+ * Turns text off again (DELETE /v1/tollfree/{number}/sms): a pending request is withdrawn at TSS, an
+ * enabled number is disabled there. Nothing to turn off (none, rejected, disabled) answers the state as
+ * it is, without calling TSS.
+ */
+export function disableTextEnablement(deps: SmsDeps) {
+  return async (tenantId: string, num: string, audit: AuditContext): Promise<SmsView> => {
+    const record = await requireNumber(deps, tenantId, num);
+    const current = record.sms;
+    if (!current || (current.status !== 'pending' && current.status !== 'enabled')) return smsView(record, deps.now());
+    await assertOwner(deps, record);
+    const { tss } = await deps.somos();
+    await tss(record.respOrgId).disable(current.tssRequestId);
+    const now = deps.now().toISOString();
+    const written = await mutateNumber(deps, tenantId, num, audit, 'tollfree.sms_disabled', (before) =>
+      before.sms?.tssRequestId === current.tssRequestId && before.sms.status !== 'disabled'
+        ? { ...before, sms: { ...before.sms, status: 'disabled', disabledAt: now, lastCheckedAt: now }, updatedAt: now }
+        : undefined,
+    );
+    return smsView(written, deps.now());
   };
 }
