@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (pure, no I/O), integration (real emulators + sandboxes over HTTP),
-// contract (our provider clients against Prism mocks of ../shared/contracts).
+// Four suites: unit (pure, no I/O), integration (real emulators + sandboxes over HTTP), browser (the
+// console in headless Chromium against the local stack), contract (our provider clients against Prism
+// mocks of ../shared/contracts).
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/summary-reporter.ts'],
@@ -22,6 +23,19 @@ export default defineConfig({
           // Above the tests' own 25–30 s polling deadlines, so those report what they waited for.
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          // The emulators, then one stack with the console and one headless Chromium for every file.
+          globalSetup: ['test/helpers/emulators.global-setup.ts', 'test/browser/global-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+          // Pages wait for a real stack on a shared machine: polls get time to see the answer.
+          expect: { poll: { timeout: 30_000, interval: 100 } },
         },
       },
       {

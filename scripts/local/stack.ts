@@ -19,6 +19,7 @@ import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { queueDefinitions } from '../../shared/queue/queues.js';
 import { createPushSubscriptions, startPushRelay } from './pubsub-setup.js';
 import { defaultPushServiceAccount, pushTarget } from '../../shared/auth/verify-push.js';
+import { startConsoleServer, type ConsoleServer } from './console.js';
 
 export { LOCAL_PROJECT_ID };
 
@@ -116,6 +117,8 @@ export interface StackOptions {
   sandboxOptions?: { twilio?: Partial<TwilioSandboxOptions> };
   /** Extra settings of the local Cloud Tasks dispatcher (tests and benchmarks only). */
   taskQueueOptions?: Pick<LocalTaskQueueOptions, 'duplicateDeliveryRate'>;
+  /** Serve the web console's build (scripts/local/console.ts) on its own origin, which CORS_ORIGINS then allows. */
+  console?: { dir: string; port: number };
 }
 
 export interface Stack {
@@ -129,6 +132,8 @@ export interface Stack {
   twilio?: TwilioSandbox;
   sandboxes: Sandboxes;
   providerUrls: Record<string, string>;
+  /** The web console, when StackOptions.console asked for it. */
+  consoleUrl?: string;
   token(tenantId: string, role: Role, uid?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -198,6 +203,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       providerUrls[provider] = sandbox.url;
     }
 
+    // The console first: its origin (known once it listens) joins the CORS_ORIGINS the functions read.
+    let consoleServer: ConsoleServer | undefined;
+    if (options.console) {
+      consoleServer = await startConsoleServer({
+        dir: options.console.dir,
+        port: options.console.port,
+        mintToken: (tenantId, role) => mintDevToken(keys, { projectId, tenantId, role }),
+      });
+      stoppers.push(() => consoleServer!.close());
+      log(`console on ${consoleServer.url}`);
+    }
+    const corsOrigins = [process.env.CORS_ORIGINS ?? DEV_CORS_ORIGINS, ...(consoleServer?.origins ?? [])].filter(Boolean).join(',');
+
     const tasksServiceAccount = `tasks@${projectId}.iam.gserviceaccount.com`;
     const pushServiceAccount = defaultPushServiceAccount(projectId);
     Object.assign(process.env, {
@@ -215,7 +233,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Webhooks and job callbacks may reach the dev stack's (and tests') receivers on 127.0.0.1, over http too.
       OUTBOUND_ALLOW_LOOPBACK: process.env.OUTBOUND_ALLOW_LOOPBACK ?? 'true',
       // Browser clients: the console's dev server (Vite's default port) may call the API (CORS).
-      CORS_ORIGINS: process.env.CORS_ORIGINS ?? DEV_CORS_ORIGINS,
+      CORS_ORIGINS: corsOrigins,
       // As deployed: the gateway moves the caller's token to X-Forwarded-Authorization (gateway.ts).
       AUTH_VIA_GATEWAY: process.env.AUTH_VIA_GATEWAY ?? 'true',
       ...(sandboxes.telnyx ? { TELNYX_PUBLIC_KEY: sandboxes.telnyx.publicKeyBase64 } : {}),
@@ -268,6 +286,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateway = await startGateway({ port: options.port, ...(process.env.AUTH_VIA_GATEWAY === 'true' ? { gatewayToken } : {}) });
     stoppers.push(() => gateway.close());
     process.env.PUBLIC_BASE_URL = gateway.url; // task targets; known once the port is
+    consoleServer?.setApiBaseUrl(gateway.url);
     resetConfig();
     resetDeps();
     // The emulator sends no OIDC token: its pushes go through a relay that adds the one Pub/Sub would.
@@ -311,6 +330,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(sandboxes.twilio ? { twilio: sandboxes.twilio } : {}),
       sandboxes,
       providerUrls,
+      ...(consoleServer ? { consoleUrl: consoleServer.url } : {}),
       token: (tenantId, role, uid) => mintDevToken(keys, { projectId, tenantId, role, ...(uid ? { uid } : {}) }),
       stop,
     };

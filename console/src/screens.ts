@@ -1,0 +1,22 @@
+/** The console's screens, in navigation order; adminOnly screens are hidden from members. */
+import type { FunctionComponent } from 'preact';
+import { AccountsScreen } from './screens/accounts';
+import { AddNumberScreen } from './screens/add-number';
+import { BuyScreen } from './screens/buy';
+import { JobsScreen } from './screens/jobs';
+import { NumbersScreen } from './screens/numbers';
+
+export interface ScreenDef {
+  path: string;
+  title: string;
+  adminOnly?: boolean;
+  component: FunctionComponent;
+}
+
+export const screens: ScreenDef[] = [
+  { path: '/numbers', title: 'Numbers', component: NumbersScreen },
+  { path: '/buy', title: 'Buy', component: BuyScreen },
+  { path: '/add-number', title: 'Add phone number', component: AddNumberScreen },
+  { path: '/jobs', title: 'Bulk jobs', component: JobsScreen },
+  { path: '/accounts', title: 'Provider accounts', adminOnly: true, component: AccountsScreen },
+];
