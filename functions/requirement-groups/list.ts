@@ -5,10 +5,14 @@ import { requirementGroups } from '../../shared/services/requirements/requiremen
 import { toPublic } from '../../shared/services/resource.js';
 import { pageMeta } from '../numbers/list.js';
 
+/** ?country= (the destination zone) and ?companyId= (one client company's groups). */
 const operation: OperationFactory<{}, z.infer<typeof RequirementGroupsQuery>, undefined, z.infer<typeof RequirementGroupsPage>> =
   (deps) =>
   async ({ query, caller }) => {
-    const page = await requirementGroups(deps.db).list(caller.tenantId, query.limit, query.cursor, query.country ? [['country', '==', query.country]] : []);
+    const where: [string, '==', string][] = [];
+    if (query.companyId) where.push(['companyId', '==', query.companyId]);
+    if (query.country) where.push(['country', '==', query.country]);
+    const page = await requirementGroups(deps.db).list(caller.tenantId, query.limit, query.cursor, where);
     return { body: { data: page.items.map(toPublic), ...pageMeta(page) } };
   };
 export default operation;

@@ -2,13 +2,14 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { RequirementGroupId, RequirementGroupStatusResponse } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
-import { completion, refreshGroup, requirementGroups } from '../../shared/services/requirements/requirements.js';
+import { groupStatus } from '../../shared/services/requirements/approval.js';
+import { refreshGroup, requirementGroups } from '../../shared/services/requirements/requirements.js';
 
-/** Progress and approval status; a submitted group is brought up to date from the provider first. */
+/** Progress, approval status and the provider's reasons; a submitted group is brought up to date from the provider first. */
 const operation: OperationFactory<z.infer<typeof RequirementGroupId>, {}, undefined, z.infer<typeof RequirementGroupStatusResponse>> =
   (deps) =>
   async ({ params, caller, requestId }) => {
     const record = await refreshGroup(deps)(await requirementGroups(deps.db).require(caller.tenantId, params.id), userContext(caller, requestId));
-    return { body: { id: record.id, status: record.status, ...completion(record) } };
+    return { body: groupStatus(record) };
   };
 export default operation;

@@ -250,7 +250,17 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             groupId = created.body.id;
             const byKind = (kind: string) => requirements.find((r) => r.kind === kind)!;
             expectStatus(await member.post(`/v1/requirement-groups/${groupId}/values/${byKind('textual').id}`, { value: 'Gig Works SAS' }), 200, 'textual value');
-            expectStatus(await member.post(`/v1/requirement-groups/${groupId}/values/${byKind('address').id}`, { value: '8 Rue de Rivoli, 75004 Paris, France' }), 200, 'address value');
+            const address = await member.post('/v1/addresses', {
+              businessName: 'Gig Works SAS',
+              firstName: 'Ada',
+              lastName: 'Martin',
+              streetAddress: '8 Rue de Rivoli',
+              locality: 'Paris',
+              postalCode: '75004',
+              country: 'FR',
+            });
+            expectStatus(address, 201, 'POST /v1/addresses');
+            expectStatus(await member.post(`/v1/requirement-groups/${groupId}/values/${byKind('address').id}`, { addressId: address.body.id }), 200, 'address value');
             const form = new FormData();
             form.append('file', new Blob([new Uint8Array(PDF)]), 'electricity-bill.pdf');
             const upload = await fetch(`${base}/v1/requirement-groups/${groupId}/documents/${byKind('document').id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
@@ -266,7 +276,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             const submitted = await member.post(`/v1/requirement-groups/${groupId}/submit`);
             expectStatus(submitted, 200, 'POST submit');
             providerGroupId = submitted.body.providerGroupId;
-            sandboxes.telnyx.approveRequirementGroup(providerGroupId);
+            await sandboxes.telnyx.approveRequirementGroup(providerGroupId);
             const status = await member.get(`/v1/requirement-groups/${groupId}/status`);
             check(status.body?.status === 'approved', `the group is not approved: ${JSON.stringify(status.body)}`);
           },

@@ -230,6 +230,16 @@ export class TelnyxInventory {
     return list;
   }
 
+  /** The number when the sandbox has it in stock (its bucket generated on first use), else undefined: only these are sold. */
+  stocked(e164: string): InventoryNumber | undefined {
+    const described = this.describe(e164);
+    if (!described) return undefined;
+    for (const bucket of TelnyxInventory.bucketsFor(described.country, described.type)) {
+      if (described.nationalNumber.startsWith(bucket.ndc) && bucket.nationalLength === described.nationalNumber.length) this.numbers(bucket);
+    }
+    return this.byNumber.get(e164);
+  }
+
   /** The stocked number, or a synthesized description of any valid number of a stocked country. */
   describe(e164: string): InventoryNumber | undefined {
     const stocked = this.byNumber.get(e164);
@@ -278,6 +288,8 @@ export interface RequirementDef {
   type: 'local' | 'national' | 'toll_free';
   action: 'ordering' | 'porting' | 'both';
   types: RequirementTypeDef[];
+  /** Numbers may be ordered with a group still under review: held (requirement-info-under-review) until it is decided. */
+  orderWhileUnderReview: boolean;
 }
 
 const rt = (key: string, name: string, type: RequirementTypeDef['type'], description: string, example: string, acceptance: Record<string, unknown>): RequirementTypeDef => ({
@@ -301,24 +313,34 @@ const address = (cc: string) =>
 const companyName = (cc: string) =>
   rt(`${cc}|company_name`, 'Company Name', 'textual', 'Legal name of the business that will use the number', 'Acme SAS', { min_length: 2, max_length: 100 });
 
-const req = (country: string, type: RequirementDef['type'], action: RequirementDef['action'], types: RequirementTypeDef[]): RequirementDef => ({
+const req = (country: string, type: RequirementDef['type'], action: RequirementDef['action'], types: RequirementTypeDef[], orderWhileUnderReview = false): RequirementDef => ({
   id: stableUuid(`requirement|${country}|${type}|${action}`),
   country,
   type,
   action,
   types,
+  orderWhileUnderReview,
 });
 
-/** The sandbox's regulatory table. US, and every mobile number, need nothing. */
+/**
+ * The sandbox's regulatory table. US, and every mobile number, need nothing. FR local / national
+ * and GB local numbers can be ordered while their group is under review (held until it is
+ * decided); the others need the group approved first.
+ */
 export const REQUIREMENTS: readonly RequirementDef[] = [
-  req('FR', 'local', 'both', [proofOfAddress('FR'), address('FR'), companyName('FR')]),
-  req('FR', 'national', 'ordering', [address('FR'), companyName('FR')]),
+  req('FR', 'local', 'both', [proofOfAddress('FR'), address('FR'), companyName('FR')], true),
+  req('FR', 'national', 'ordering', [address('FR'), companyName('FR')], true),
   req('FR', 'toll_free', 'ordering', [proofOfAddress('FR'), companyName('FR')]),
   req('DE', 'local', 'both', [proofOfAddress('DE'), address('DE'), companyName('DE')]),
   req('DE', 'toll_free', 'ordering', [companyName('DE')]),
-  req('GB', 'local', 'ordering', [address('GB')]),
+  req('GB', 'local', 'ordering', [address('GB')], true),
   req('ES', 'local', 'ordering', [proofOfAddress('ES'), address('ES')]),
 ];
+
+/** Whether a (country, type) may be ordered while its requirement group is under review. */
+export function ordersWhileUnderReview(country: string, type: string): boolean {
+  return REQUIREMENTS.some((r) => r.country === country && r.type === type && r.action !== 'porting' && r.orderWhileUnderReview);
+}
 
 /** The requirement types a (country, type, action) needs. */
 export function requirementTypesFor(country: string, type: string, action: string): RequirementTypeDef[] {

@@ -22,7 +22,13 @@
  * - filter[phone_number] on /phone_numbers matches digits only (a '+' matches nothing).
  * - A number order leaves the number `purchase-pending` until the order completes.
  * - Ordering a number whose country/type has requirements (FR/DE/GB/ES local, FR national /
- *   toll-free, DE toll-free) needs an APPROVED requirement group for that country/type.
+ *   toll-free, DE toll-free) needs an APPROVED requirement group for that country/type — or, for
+ *   FR local / national and GB local, one under review: the number is then held
+ *   (requirements_status requirement-info-under-review) until the group is decided.
+ * - Only numbers in stock are sold (a valid number it never offered is "not available"); a number
+ *   the account already holds is "already in your account"; with a `balance`, an order that costs
+ *   more than what is left is refused for insufficient funds.
+ * - Address requirements take the id of one of the account's addresses (/addresses), never text.
  *
  * Test controls are available in-process (the returned TelnyxSandbox) and over HTTP:
  *   GET    /__sandbox/health
@@ -31,12 +37,12 @@
  *   GET    /__sandbox/purchases                   purchaseCounts()
  *   GET    /__sandbox/requests                    requestLog()
  *   POST   /__sandbox/owned                       {phoneNumber, apiKey?} -> seedOwned()
- *   POST   /__sandbox/config                      {latencyMs?, transientFailureRate?, orderCompletion?, webhookDelayMs?, webhookUrl?, ignoredFilters?}
+ *   POST   /__sandbox/config                      {latencyMs?, transientFailureRate?, orderCompletion?, webhookDelayMs?, webhookUrl?, ignoredFilters?, balance?}
  *   POST   /__sandbox/reset
  *   POST   /__sandbox/clock                       {advanceMs} -> advanceClock(): a deleted number ages (out of stock) for agingMs
  *   POST   /__sandbox/orders/{id}/complete        {outcome: 'success'|'failure', reason?}
  *   POST   /__sandbox/requirement_groups/{id}/approve
- *   POST   /__sandbox/requirement_groups/{id}/reject   {reason}
+ *   POST   /__sandbox/requirement_groups/{id}/reject   {reason, requirements?: {requirementId: reason}}
  *   GET    /__sandbox/webhooks                    sentWebhooks()
  *   POST   /__sandbox/webhooks                    {url} -> setWebhookUrl()
  *
@@ -85,12 +91,16 @@ import {
   TELNYX_FEATURES,
   TELNYX_NUMBER_TYPES,
   TelnyxInventory,
+  ordersWhileUnderReview,
   requirementTypesFor,
   type InventoryNumber,
   type RequirementDef,
   type RequirementTypeDef,
   type TelnyxNumberType,
 } from './telnyx-inventory.js';
+import { boolParam, intParam, lower, paginate, queryMap } from './telnyx-params.js';
+import { TelnyxAddressBook, type AddressRec } from './telnyx-addresses.js';
+import { ApiError, DEFAULT_FAULTS, badRequest, errorBody, missingParam, notFound, type ErrorItem } from './telnyx-errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -115,6 +125,8 @@ export interface TelnyxSandboxOptions extends SandboxBaseOptions, SandboxFailure
   ignoredFilters?: string[];
   /** Signing key: base64 of the 32-byte Ed25519 seed (or PEM). Default: from the state file, else generated. */
   signingPrivateKey?: string;
+  /** Each account's balance (the numbers' upfront + monthly cost is taken per order); unset: unlimited. */
+  balance?: number;
 }
 
 export interface InjectedFault extends FaultRule {
@@ -135,6 +147,8 @@ export interface SandboxConfig {
   webhookDelayMs?: number;
   webhookUrl?: string | null;
   ignoredFilters?: string[];
+  /** Every account's balance from now on (null: unlimited). */
+  balance?: number | null;
 }
 
 export interface WebhookDelivery {
@@ -209,8 +223,13 @@ export interface TelnyxSandbox {
   advanceClock(ms: number): void;
   /** Completes a pending order (success: numbers active; failure: numbers released) and sends the webhook. */
   completeOrder(orderId: string, outcome: 'success' | 'failure', reason?: string): Promise<void>;
-  approveRequirementGroup(id: string): void;
-  rejectRequirementGroup(id: string, reason: string): void;
+  /** Approves a group; orders held while it was under review complete (webhooks sent). */
+  approveRequirementGroup(id: string): Promise<void>;
+  /**
+   * Declines a group: the requirements named in `requirements` (requirement id → reason) are declined
+   * with their reason (the others approved), or all of them with `reason`; held orders fail.
+   */
+  rejectRequirementGroup(id: string, reason: string, requirements?: Record<string, string>): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
   /** Every delivery attempt, oldest first. */
   sentWebhooks(): WebhookDelivery[];
@@ -228,49 +247,6 @@ const MAX_SEARCH_LIMIT = 100;
 const DEFAULT_SEARCH_LIMIT = 10;
 const WEBHOOK_ATTEMPTS = 3;
 
-const DEFAULT_FAULTS: Record<number, [string, string]> = {
-  400: ['10015', 'Bad Request'],
-  401: ['10009', 'Authentication failed'],
-  403: ['10010', 'Authorization failed'],
-  404: ['10005', 'Resource not found'],
-  409: ['10012', 'Duplicate resource'],
-  422: ['10015', 'Bad Request'],
-  429: ['10011', 'Too many requests'],
-  500: ['10007', 'Unexpected error'],
-  502: ['10007', 'Unexpected error'],
-  503: ['10007', 'Unexpected error'],
-  504: ['10008', 'Request timeout'],
-};
-
-interface ErrorItem {
-  code: string;
-  title: string;
-  detail?: string;
-  source?: { pointer?: string; parameter?: string };
-}
-
-class ApiError extends Error {
-  readonly errors: ErrorItem[];
-  constructor(
-    readonly status: number,
-    code: string,
-    title: string,
-    detail?: string,
-    source?: ErrorItem['source'],
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail ?? title);
-    this.errors = [{ code, title, ...(detail !== undefined ? { detail } : {}), ...(source ? { source } : {}) }];
-  }
-}
-
-const errorBody = (errors: ErrorItem[]) => ({
-  errors: errors.map((e) => ({ ...e, meta: { url: `https://developers.telnyx.com/docs/overview/errors/${e.code}` } })),
-});
-
-const badRequest = (detail: string, source?: ErrorItem['source']) => new ApiError(422, '10015', 'Bad Request', detail, source);
-const missingParam = (parameter: string) => new ApiError(422, '10004', 'Missing required parameter', `The '${parameter}' parameter is required.`, { parameter });
-const notFound = (detail = 'The requested resource or URL could not be found.') => new ApiError(404, '10005', 'Resource not found', detail);
 
 const nowIso = () => new Date().toISOString();
 /** A Telnyx-style int64 id ("1293384261075731499"). */
@@ -282,51 +258,6 @@ function validE164(raw: string): string | undefined {
   if (!E164_RE.test(raw)) return undefined;
   const p = parsePhoneNumberFromString(raw);
   return p && p.isValid() ? p.number : undefined;
-}
-
-/** deepObject query → flat map: `filter[features][]` values collected, `filter[x][]` tolerated for scalars. */
-function queryMap(url: URL): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [rawKey, value] of url.searchParams) {
-    const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
-    const list = out.get(key) ?? [];
-    list.push(value);
-    out.set(key, list);
-  }
-  return out;
-}
-
-function intParam(q: Map<string, string[]>, name: string, min: number, max?: number): number | undefined {
-  const v = q.get(name)?.[0];
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw badRequest(`${name} must be an integer`, { parameter: name });
-  const n = Number(v);
-  if (n < min || (max !== undefined && n > max)) throw badRequest(`${name} must be between ${min} and ${max ?? '∞'}`, { parameter: name });
-  return n;
-}
-
-function boolParam(q: Map<string, string[]>, name: string): boolean | undefined {
-  const v = q.get(name)?.[0];
-  if (v === undefined || v === '') return undefined;
-  if (v !== 'true' && v !== 'false') throw badRequest(`${name} must be true or false`, { parameter: name });
-  return v === 'true';
-}
-
-const lower = (s: string | null | undefined) =>
-  (s ?? '')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .trim();
-
-function paginate<T>(items: T[], q: Map<string, string[]>): { data: T[]; meta: { page_number: number; page_size: number; total_pages: number; total_results: number } } {
-  const pageNumber = intParam(q, 'page[number]', 1) ?? 1;
-  const pageSize = intParam(q, 'page[size]', 1, 250) ?? 20;
-  const start = (pageNumber - 1) * pageSize;
-  return {
-    data: items.slice(start, start + pageSize),
-    meta: { page_number: pageNumber, page_size: pageSize, total_pages: Math.max(1, Math.ceil(items.length / pageSize)), total_results: items.length },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,6 +348,8 @@ interface GroupValue {
   field_type: string;
   field_value?: string;
   status: GroupStatus;
+  /** Not in the spec (Telnyx explains declines in the portal): why this value was declined. */
+  status_reason?: string;
   created_at: string;
   updated_at: string;
 }
@@ -455,6 +388,8 @@ interface Snapshot {
   orders: Order[];
   groups: Group[];
   documents: DocumentRec[];
+  addresses?: AddressRec[];
+  balances?: Record<string, number>;
   purchases: Record<string, number>;
   signingPrivateKey: string;
   aging?: ReturnType<AgingPool['snapshot']>;
@@ -473,7 +408,10 @@ type RouteKind =
   | 'group'
   | 'group-submit'
   | 'documents'
-  | 'document';
+  | 'document'
+  | 'addresses'
+  | 'address-validate'
+  | 'address';
 
 interface Route {
   kind: RouteKind;
@@ -497,6 +435,9 @@ function matchRoute(pathname: string): Route | undefined {
     [/^\/requirement_groups\/([^/]+)$/, 'group', '/requirement_groups/{id}', ['GET', 'PATCH', 'DELETE']],
     [/^\/documents$/, 'documents', '/documents', ['POST']],
     [/^\/documents\/([^/]+)$/, 'document', '/documents/{id}', ['GET', 'DELETE']],
+    [/^\/addresses$/, 'addresses', '/addresses', ['GET', 'POST']],
+    [/^\/addresses\/actions\/validate$/, 'address-validate', '/addresses/actions/validate', ['POST']],
+    [/^\/addresses\/([^/]+)$/, 'address', '/addresses/{id}', ['GET', 'DELETE']],
   ];
   for (const [re, kind, template, methods] of table) {
     const m = re.exec(pathname);
@@ -522,6 +463,9 @@ class Sandbox {
   orders = new Map<string, Order>();
   groups = new Map<string, Group>();
   documents = new Map<string, DocumentRec>();
+  readonly addressBook = new TelnyxAddressBook();
+  /** Remaining balance per account (absent: unlimited). */
+  private balances: Record<string, number> = {};
   private purchases: Record<string, number> = {};
   private seq = 0;
   latencyMs: number;
@@ -544,6 +488,7 @@ class Sandbox {
     this.webhookUrl = opts.webhookUrl;
     this.ignoredFilters = new Set(opts.ignoredFilters ?? []);
     this.failures = new FailureDice(opts.seed, 'failures');
+    this.setBalances(opts.balance);
     this.keyPair = telnyxKeyPair(opts.signingPrivateKey);
   }
 
@@ -563,6 +508,14 @@ class Sandbox {
     if (changes.webhookDelayMs !== undefined) this.webhookDelayMs = changes.webhookDelayMs;
     if (changes.webhookUrl !== undefined) this.webhookUrl = changes.webhookUrl ?? undefined;
     if (changes.ignoredFilters !== undefined) this.ignoredFilters = new Set(changes.ignoredFilters);
+    if (changes.balance !== undefined) this.setBalances(changes.balance);
+  }
+
+  private setBalances(balance: number | null | undefined): void {
+    this.balances = {};
+    if (balance === null || balance === undefined) return;
+    if (!Number.isFinite(balance) || balance < 0) throw new Error(`Invalid balance ${balance}`);
+    for (const account of this.keys.keys()) this.balances[account] = balance;
   }
 
   snapshot(): Snapshot {
@@ -572,6 +525,8 @@ class Sandbox {
       orders: [...this.orders.values()],
       groups: [...this.groups.values()],
       documents: [...this.documents.values()],
+      addresses: this.addressBook.snapshot(),
+      balances: this.balances,
       purchases: this.purchases,
       signingPrivateKey: this.keyPair.privateKeyBase64,
       aging: this.aging.snapshot(),
@@ -587,6 +542,8 @@ class Sandbox {
     for (const o of state.orders ?? []) this.orders.set(o.id, o);
     for (const g of state.groups ?? []) this.groups.set(g.id, g);
     for (const d of state.documents ?? []) this.documents.set(d.id, d);
+    this.addressBook.restore(state.addresses);
+    this.balances = { ...(state.balances ?? {}) };
     this.purchases = { ...(state.purchases ?? {}) };
     this.aging.restore(state.aging);
     if (state.signingPrivateKey && !this.opts.signingPrivateKey) this.keyPair = telnyxKeyPair(state.signingPrivateKey);
@@ -600,6 +557,8 @@ class Sandbox {
     this.orders.clear();
     this.groups.clear();
     this.documents.clear();
+    this.addressBook.clear();
+    this.setBalances(this.opts.balance);
     this.purchases = {};
     this.log.clear();
     this.latencyMs = this.opts.latencyMs ?? 0;
@@ -778,6 +737,17 @@ class Sandbox {
         return this.submitGroup(this.groupFor(account, route.id!));
       case 'documents':
         return this.createDocument(account, rawBody, contentType, media === 'multipart/form-data' ? undefined : json());
+      case 'addresses':
+        return method === 'GET' ? this.addressBook.list(account, q) : this.addressBook.create(account, json());
+      case 'address-validate':
+        return this.addressBook.validate(json());
+      case 'address':
+        if (method === 'DELETE') {
+          return this.addressBook.delete(account, route.id!, (id) =>
+            [...this.groups.values()].some((g) => g.account === account && g.regulatory_requirements.some((v) => v.field_type === 'address' && v.field_value === id)),
+          );
+        }
+        return this.addressBook.get(account, route.id!);
       case 'document': {
         const d = this.documents.get(route.id!);
         if (!d || d.account !== account) throw notFound(`Document ${route.id} not found`);
@@ -936,7 +906,7 @@ class Sandbox {
     if (list.length > 1000) throw badRequest('1000 numbers is the maximum allowed.', { pointer: '/phone_numbers' });
 
     const seen = new Set<string>();
-    const planned: Array<{ e164: string; described: InventoryNumber; group?: Group; types: RequirementTypeDef[] }> = [];
+    const planned: Array<{ e164: string; described: InventoryNumber; group?: Group; types: RequirementTypeDef[]; underReview: boolean }> = [];
     list.forEach((entry, i) => {
       const pointer = `/phone_numbers/${i}`;
       const e = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
@@ -949,9 +919,15 @@ class Sandbox {
       if (!e164 || !described) throw new ApiError(422, '10002', 'Invalid phone number', `${e.phone_number} is not a number Telnyx can order.`, { pointer: `${pointer}/phone_number` });
       if (seen.has(e164)) throw badRequest(`${e164} appears more than once in the order.`, { pointer: `${pointer}/phone_number` });
       seen.add(e164);
+      if (this.owned.get(e164)?.account === account) {
+        throw badRequest(`The phone number ${e164} is already in your account.`, { pointer: `${pointer}/phone_number` });
+      }
       if (this.owned.has(e164) || this.aging.isAging(e164)) {
         throw badRequest(`The phone number ${e164} is no longer available. Please search again and order another number.`, { pointer: `${pointer}/phone_number` });
       }
+      // Only numbers in stock are sold: a valid number the sandbox never offered is not available.
+      const stock = this.inventory.stocked(e164);
+      if (!stock) throw badRequest(`The phone number ${e164} is not available. Please search again and order another number.`, { pointer: `${pointer}/phone_number` });
       const groupId = e.requirement_group_id;
       if (groupId !== undefined && typeof groupId !== 'string') throw badRequest('requirement_group_id must be a string', { pointer: `${pointer}/requirement_group_id` });
       const types = requirementTypesFor(described.country, described.type, 'ordering');
@@ -973,12 +949,22 @@ class Sandbox {
             { pointer: `${pointer}/requirement_group_id` },
           );
         }
-        if (group.status !== 'approved') {
+        const heldWhileReviewed = group.status === 'pending-approval' && ordersWhileUnderReview(described.country, described.type);
+        if (group.status !== 'approved' && !heldWhileReviewed) {
           throw badRequest(`Requirement group ${group.id} is not approved (status: ${group.status}).`, { pointer: `${pointer}/requirement_group_id` });
         }
       }
-      planned.push({ e164, described, types, ...(group ? { group } : {}) });
+      const underReview = types.length > 0 && group?.status === 'pending-approval';
+      planned.push({ e164, described: stock, types, underReview, ...(group ? { group } : {}) });
     });
+    const cost = planned.reduce((sum, p) => sum + Number(p.described.upfrontCost) + Number(p.described.monthlyCost), 0);
+    const balance = this.balances[account];
+    if (balance !== undefined) {
+      if (cost > balance + 1e-9) {
+        throw badRequest(`Insufficient funds: this order costs ${cost.toFixed(2)}, the account balance is ${balance.toFixed(2)}.`, { pointer: '/phone_numbers' });
+      }
+      this.balances[account] = Math.round((balance - cost) * 100) / 100;
+    }
 
     const now = nowIso();
     const order: Order = {
@@ -1006,8 +992,8 @@ class Sandbox {
         phone_number_type: p.described.type,
         ...(p.group ? { requirement_group_id: p.group.id } : {}),
         regulatory_requirements: (p.group?.regulatory_requirements ?? []).map((v) => ({ requirement_id: v.requirement_id, field_type: v.field_type, field_value: v.field_value ?? '' })),
-        requirements_met: true,
-        requirements_status: 'approved',
+        requirements_met: !p.underReview,
+        requirements_status: p.underReview ? 'requirement-info-under-review' : 'approved',
         sub_number_order_id: subOrders.get(subKey)!,
       });
       const owned = this.createOwned(
@@ -1035,6 +1021,8 @@ class Sandbox {
     const order = this.orders.get(orderId);
     if (!order) throw new Error(`Unknown order ${orderId}`);
     if (order.status !== 'pending') return false;
+    // A number held while its requirement group is reviewed waits for the decision (decideGroup).
+    if (outcome === 'success' && order.phone_numbers.some((p) => p.requirements_status === 'requirement-info-under-review')) return false;
     const now = nowIso();
     order.status = outcome;
     order.updated_at = now;
@@ -1210,6 +1198,7 @@ class Sandbox {
         field_type: v.field_type,
         ...(v.field_value !== undefined ? { field_value: v.field_value } : {}),
         status: v.status,
+        ...(v.status_reason !== undefined ? { status_reason: v.status_reason } : {}),
         created_at: v.created_at,
         updated_at: v.updated_at,
       })),
@@ -1247,21 +1236,27 @@ class Sandbox {
       if (typeof value !== 'string') throw badRequest('field_value must be a string', { pointer: `${pointer}/field_value` });
       const type = types.find((t) => t.id === id);
       if (!type) throw badRequest(`Requirement ${id} does not apply to ${g.country_code} ${g.phone_number_type} ${g.action}.`, { pointer: `${pointer}/requirement_id` });
-      this.checkValue(g.account, type, value, `${pointer}/field_value`);
+      this.checkValue(g.account, type, value, `${pointer}/field_value`, g.country_code);
       const existing = g.regulatory_requirements.find((v) => v.requirement_id === id);
       if (existing) {
         existing.field_value = value;
         existing.status = 'unapproved';
+        delete existing.status_reason;
         existing.updated_at = now;
       }
     });
   }
 
-  private checkValue(account: string, type: RequirementTypeDef, value: string, pointer: string): void {
+  private checkValue(account: string, type: RequirementTypeDef, value: string, pointer: string, country?: string): void {
     if (value.trim() === '') throw badRequest(`${type.name} cannot be empty.`, { pointer });
     if (type.type === 'document') {
       const d = this.documents.get(value);
       if (!d || d.account !== account) throw badRequest(`${type.name} must be the id of an uploaded document (${value} not found).`, { pointer });
+    } else if (type.type === 'address') {
+      // An address requirement takes the id of one of the account's addresses, never free text.
+      const a = this.addressBook.find(account, value);
+      if (!a) throw badRequest(`${type.name} must be the id of an address (POST /addresses); '${value}' is not one of this account's addresses.`, { pointer });
+      if (country && a.country_code !== country) throw badRequest(`${type.name} must be an address in ${country}; address ${value} is in ${a.country_code}.`, { pointer });
     } else if (type.type === 'textual') {
       const min = Number(type.acceptance_criteria.min_length ?? 0);
       const max = Number(type.acceptance_criteria.max_length ?? Infinity);
@@ -1328,18 +1323,45 @@ class Sandbox {
     return { status: 200, body: this.renderGroup(g) };
   }
 
-  decideGroup(id: string, approve: boolean, reason?: string): void {
+  /**
+   * Decides a group, then the orders held while it was under review: approved → their numbers
+   * complete; declined → they fail with the reasons. Returns the orders it settled.
+   */
+  decideGroup(id: string, approve: boolean, reason?: string, requirements: Record<string, string> = {}): string[] {
     const g = this.groups.get(id);
     if (!g) throw new Error(`Unknown requirement group ${id}`);
+    for (const rid of Object.keys(requirements)) {
+      if (!g.regulatory_requirements.some((v) => v.requirement_id === rid)) throw new Error(`Requirement ${rid} is not part of group ${id}`);
+    }
     const now = nowIso();
+    const named = Object.keys(requirements).length > 0;
     g.status = approve ? 'approved' : 'declined';
     for (const v of g.regulatory_requirements) {
-      v.status = g.status;
+      const declined = !approve && (!named || requirements[v.requirement_id] !== undefined);
+      v.status = declined ? 'declined' : 'approved';
+      if (declined) v.status_reason = requirements[v.requirement_id] ?? reason ?? 'Rejected';
+      else delete v.status_reason;
       v.updated_at = now;
     }
     if (approve) delete g.rejection_reason;
-    else g.rejection_reason = reason ?? 'Rejected';
+    else g.rejection_reason = reason ?? (Object.values(requirements).join('; ') || 'Rejected');
     g.updated_at = now;
+
+    const settled: string[] = [];
+    for (const order of this.orders.values()) {
+      const held = order.phone_numbers.filter((p) => p.requirement_group_id === id && p.requirements_status === 'requirement-info-under-review');
+      if (order.status !== 'pending' || held.length === 0) continue;
+      for (const p of held) {
+        p.requirements_met = approve;
+        p.requirements_status = approve ? 'approved' : 'requirement-info-exception';
+      }
+      if (approve) {
+        if (this.finishOrder(order.id, 'success')) settled.push(order.id);
+      } else if (this.finishOrder(order.id, 'failure', `Regulatory requirements declined: ${named ? Object.values(requirements).join('; ') : g.rejection_reason}`)) {
+        settled.push(order.id);
+      }
+    }
+    return settled;
   }
 
   // Documents --------------------------------------------------------------------------------------
@@ -1572,9 +1594,10 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
   // --- controls --------------------------------------------------------------------------------
 
   const configure = (changes: SandboxConfig) => sandbox.configure(changes);
-  const decideGroup = (id: string, approve: boolean, reason?: string) => {
-    sandbox.decideGroup(id, approve, reason);
+  const decideGroup = async (id: string, approve: boolean, reason?: string, requirements?: Record<string, string>) => {
+    const settled = await sandbox.serialize(() => sandbox.decideGroup(id, approve, reason, requirements));
     saveState();
+    for (const orderId of settled) emitOrderWebhook(orderId);
   };
   const basics = await http.serve(opts, {
     purchases: () => sandbox.purchaseCounts(),
@@ -1635,8 +1658,11 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
           const body = await c.json();
           const id = decodeURIComponent(c.match![1]!);
           const approve = c.match![2] === 'approve';
-          await sandbox.serialize(() => sandbox.decideGroup(id, approve, typeof body.reason === 'string' ? body.reason : undefined));
-          saveState();
+          const requirements =
+            body.requirements && typeof body.requirements === 'object' && !Array.isArray(body.requirements)
+              ? Object.fromEntries(Object.entries(body.requirements as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'))
+              : undefined;
+          await decideGroup(id, approve, typeof body.reason === 'string' ? body.reason : undefined, requirements);
           return { status: 200, body: sandbox.renderGroup(sandbox.groups.get(id)!) };
         },
       },
@@ -1662,7 +1688,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
     completeOrder,
     advanceClock: thenSave(saveState, (ms: number) => sandbox.aging.advance(ms)),
     approveRequirementGroup: (id) => decideGroup(id, true),
-    rejectRequirementGroup: (id, reason) => decideGroup(id, false, reason),
+    rejectRequirementGroup: (id, reason, requirements) => decideGroup(id, false, reason, requirements),
     setWebhookUrl: (url) => configure({ webhookUrl: url ?? null }),
     sentWebhooks: () => deliveries.map((d) => ({ ...d, headers: { ...d.headers } })),
     sendWebhook: (event, options = {}) => {

@@ -8,6 +8,7 @@ export * from './schemas/numbers.js';
 export * from './schemas/accounts.js';
 export * from './schemas/tasks.js';
 export * from './schemas/requirements.js';
+export * from './schemas/addresses.js';
 export * from './schemas/jobs.js';
 export * from './schemas/tollfree.js';
 export * from './schemas/tollfree-desk.js';

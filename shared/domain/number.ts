@@ -93,6 +93,8 @@ export interface NumberRecord {
   orderEventAt?: string;
   /** The caller's own reference, e.g. a gig id ("does this gig already have a number?"). */
   externalRef?: string;
+  /** The tenant's client company the number is for (a staffing platform runs many). */
+  companyId?: string;
   /** Regulatory requirement group used for the purchase. */
   requirementGroupId?: string;
   /** Vapi numbers: how it was imported and what answers it (no credential secret is ever kept). */

@@ -14,11 +14,15 @@ export function fromProviderError(err: ProviderError): AppError {
     retryable,
     ...(ambiguous ? { ambiguous: true } : {}),
   };
+  // details.reason tells apart what a user can act on: search another number (not_available), it is
+  // yours already (already_owned), top up the provider account (insufficient_funds).
   switch (kind) {
     case 'not_available':
-      return new AppError('CONFLICT', `${err.message} (the number is no longer available at ${err.provider})`, details);
+      return new AppError('CONFLICT', `${err.message} (the number is no longer available at ${err.provider})`, { reason: 'not_available', ...details });
+    case 'already_owned':
+      return new AppError('CONFLICT', `${err.message} (the ${err.provider} account used already holds this number)`, { reason: 'already_owned', ...details });
     case 'insufficient_funds':
-      return new AppError('PAYMENT_REQUIRED', `${err.provider}: ${err.message}`, details);
+      return new AppError('PAYMENT_REQUIRED', `${err.provider}: ${err.message}`, { reason: 'insufficient_funds', ...details });
     case 'rate_limited':
       return new AppError('RATE_LIMITED', `${err.provider} is rate limiting this account; retry later`, details, retryAfterSeconds ?? 1);
     case 'invalid_request':

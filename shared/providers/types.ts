@@ -50,6 +50,8 @@ export interface ProviderNumber {
   country?: string;
   type?: NumberType;
   capabilities: Capabilities;
+  /** The provider's resource says nothing about capabilities (Telnyx phone numbers): `capabilities` is a placeholder, keep what is known. */
+  capabilitiesUnknown?: true;
   /** Provider-side label (Twilio FriendlyName, Plivo alias, ...). */
   label?: string;
   smsUrl?: string;
@@ -62,7 +64,13 @@ export interface ProviderNumber {
   messagingProfileId?: string;
   monthlyCost?: Money;
   /** Providers that sell through orders (Telnyx): the number is not usable until the order completes. */
-  order?: { id: string; status: 'pending' | 'success' | 'failure'; failureReason?: string };
+  order?: {
+    id: string;
+    status: 'pending' | 'success' | 'failure';
+    failureReason?: string;
+    /** Telnyx requirements_status of the number in the order, e.g. requirement-info-under-review (held while the group is reviewed). */
+    requirementsStatus?: string;
+  };
 }
 
 export interface SearchCriteria {
@@ -158,7 +166,7 @@ export interface NumberProvider {
 export interface ProviderOrder {
   id: string;
   status: 'pending' | 'success' | 'failure';
-  phoneNumbers: { phoneNumber: string; status?: string; providerNumberId?: string }[];
+  phoneNumbers: { phoneNumber: string; status?: string; providerNumberId?: string; requirementsStatus?: string }[];
   failureReason?: string;
 }
 
@@ -200,7 +208,7 @@ export class ProviderError extends Error {
       ambiguous?: boolean;
       retryAfterSeconds?: number;
       /** What the failure means in our domain, when the provider code tells us. */
-      kind?: 'not_available' | 'not_found' | 'invalid_request' | 'auth' | 'rate_limited' | 'insufficient_funds' | 'unavailable';
+      kind?: 'not_available' | 'already_owned' | 'not_found' | 'invalid_request' | 'auth' | 'rate_limited' | 'insufficient_funds' | 'unavailable';
     },
   ) {
     super(message);

@@ -24,6 +24,7 @@ export interface ListFilters {
   q?: string;
   orderId?: string;
   externalRef?: string;
+  companyId?: string;
 }
 
 export interface Page<T> {
@@ -310,7 +311,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         });
       }
       let query: Query = firestore.collection(paths.numbers(tenantId));
-      for (const field of ['provider', 'status', 'locationId', 'purpose', 'accountId', 'orderId', 'externalRef'] as const) {
+      for (const field of ['provider', 'status', 'locationId', 'purpose', 'accountId', 'orderId', 'externalRef', 'companyId'] as const) {
         if (filters[field]) query = query.where(field, '==', filters[field]);
       }
       if (filters.agentId) {

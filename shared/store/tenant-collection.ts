@@ -18,8 +18,16 @@ export interface TenantDoc {
  */
 export function createTenantCollection<T extends TenantDoc>(
   db: () => Promise<Firestore>,
-  options: { collection: string; idPrefix: string; resource: string; label: string },
+  options: {
+    collection: string;
+    idPrefix: string;
+    resource: string;
+    label: string;
+    /** Reads a stored document (e.g. a zod schema's parse); without it the data is taken as T. */
+    parse?: (data: unknown) => T;
+  },
 ) {
+  const read = (data: unknown): T => (options.parse ? options.parse(data) : (data as T));
   const path = (tenantId: string, id?: string) => `tenants/${tenantId}/${options.collection}${id ? `/${id}` : ''}`;
   const resourceOf = (id: string) => `${options.resource}/${id}`;
   const collection = {
@@ -27,7 +35,7 @@ export function createTenantCollection<T extends TenantDoc>(
 
     async get(tenantId: string, id: string): Promise<T | undefined> {
       const snap = await (await db()).doc(path(tenantId, id)).get();
-      return snap.exists ? (snap.data() as T) : undefined;
+      return snap.exists ? read(snap.data()) : undefined;
     },
 
     async require(tenantId: string, id: string): Promise<T> {
@@ -53,7 +61,7 @@ export function createTenantCollection<T extends TenantDoc>(
         page = page.startAfter(position.createdAt, position.id);
       }
       const snap = await page.limit(limit + 1).get();
-      const items = snap.docs.slice(0, limit).map((d) => d.data() as T);
+      const items = snap.docs.slice(0, limit).map((d) => read(d.data()));
       const last = items.at(-1);
       return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(total !== undefined ? { total } : {}) };
     },
@@ -85,7 +93,7 @@ export function createTenantCollection<T extends TenantDoc>(
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(firestore.doc(path(tenantId, id)));
         if (!snap.exists) throw notFound(options.label);
-        const current = snap.data() as T;
+        const current = read(snap.data());
         const next = await mutate(current, tx, firestore);
         tx.set(firestore.doc(path(tenantId, id)), next);
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current, after: next });
@@ -104,7 +112,7 @@ export function createTenantCollection<T extends TenantDoc>(
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(firestore.doc(path(tenantId, id)));
         if (!snap.exists) throw notFound(options.label);
-        const current = snap.data() as T;
+        const current = read(snap.data());
         await check?.(current, tx, firestore);
         tx.delete(firestore.doc(path(tenantId, id)));
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current });

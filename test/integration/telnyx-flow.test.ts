@@ -83,7 +83,17 @@ describe('a French local number, from requirements to active', () => {
     expect(resumed.body.values[textual.id].value).toBe('Gig Works SAS');
     expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body.completionPercentage).toBe(33);
 
-    expect((await member.post(`/v1/requirement-groups/${groupId}/values/${address.id}`, { value: '8 Rue de Rivoli, 75004 Paris, France' })).status).toBe(200);
+    // An address requirement takes an address object (Telnyx wants its id), never free text.
+    const freeText = expectEnvelope(await member.post(`/v1/requirement-groups/${groupId}/values/${address.id}`, { value: '8 Rue de Rivoli, 75004 Paris, France' }), 400, 'VALIDATION_ERROR');
+    expect(freeText.details.issues[0].path).toBe('body.addressId');
+    const paris = await member.post('/v1/addresses', {
+      businessName: 'Gig Works SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', country: 'FR',
+    });
+    expect(paris.status, JSON.stringify(paris.body)).toBe(201);
+    expect(paris.body).toMatchObject({ id: expect.stringMatching(/^adr_/), status: 'ready', providerAddressId: expect.any(String), formatted: '8 Rue de Rivoli, 75004 Paris, FR' });
+    const saved = await member.post(`/v1/requirement-groups/${groupId}/values/${address.id}`, { addressId: paris.body.id });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body.values[address.id]).toMatchObject({ kind: 'address', addressId: paris.body.id, value: '8 Rue de Rivoli, 75004 Paris, FR' });
 
     // Documents: checked by content, not by name.
     const auth = `Bearer ${memberToken}`;
@@ -104,24 +114,20 @@ describe('a French local number, from requirements to active', () => {
     expect(png.status).toBe(200);
     const pdf = await send(PDF, 'electricity-bill.pdf');
     expect(pdf.status).toBe(200);
-    const saved = (await pdf.json()) as { values: Record<string, { documentId?: string; filename?: string }> };
-    expect(saved.values[document.id]).toMatchObject({ documentId: expect.any(String), filename: 'electricity-bill.pdf' });
-    expect(JSON.stringify(saved)).not.toContain('%PDF');
+    const withDocument = (await pdf.json()) as { values: Record<string, { documentId?: string; filename?: string }> };
+    expect(withDocument.values[document.id]).toMatchObject({ documentId: expect.any(String), filename: 'electricity-bill.pdf' });
+    expect(JSON.stringify(withDocument)).not.toContain('%PDF');
 
     const done = await member.get(`/v1/requirement-groups/${groupId}/status`);
     expect(done.body).toMatchObject({ isComplete: true, completionPercentage: 100, remaining: [] });
   });
 
-  it('submits, waits for approval, then orders; the signed webhook makes the number active', async () => {
+  it('submits, orders while the group is reviewed (the number is held), and the approval makes it active with its features', async () => {
     const submitted = await member.post(`/v1/requirement-groups/${groupId}/submit`);
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
     expect(submitted.body.status).toBe('pending');
+    expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body).toMatchObject({ status: 'pending', canOrder: true, rejections: [] });
     expectEnvelope(await member.post(`/v1/requirement-groups/${groupId}/values/${requirements[0]!.id}`, { value: 'changed' }), 409, 'CONFLICT');
-    const pendingBuy = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber });
-    expect(expectEnvelope(pendingBuy, 400, 'REQUIREMENTS_INCOMPLETE').details.status).toBe('pending');
-
-    telnyx().approveRequirementGroup(submitted.body.providerGroupId);
-    expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body.status).toBe('approved');
 
     const ordered = await member.post(
       '/v1/numbers',
@@ -130,6 +136,13 @@ describe('a French local number, from requirements to active', () => {
     );
     expect(ordered.status, JSON.stringify(ordered.body)).toBe(201);
     expect(ordered.body).toMatchObject({ status: 'pending', orderId: expect.any(String), requirementGroupId: groupId, externalRef: 'gig-42' });
+    expect(ordered.body.statusReason).toMatch(/under review/);
+    expect(ordered.body.capabilities).toMatchObject({ voice: true }); // what the search said, kept from the order on
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await member.get(`/v1/numbers/${ordered.body.id}`)).body.status).toBe('pending'); // held, not lost, not active
+
+    await telnyx().approveRequirementGroup(submitted.body.providerGroupId);
+    expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body.status).toBe('approved');
     const replay = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' }, { headers: { 'idempotency-key': 'fr-order-1' } });
     expect(replay.body.id).toBe(ordered.body.id);
     expectEnvelope(await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber }), 409, 'CONFLICT');
@@ -143,7 +156,8 @@ describe('a French local number, from requirements to active', () => {
       const n = (await member.get(`/v1/numbers/${ordered.body.id}`)).body;
       return n.status === 'active' ? n : undefined;
     });
-    expect(active).toMatchObject({ phoneNumber, status: 'active', orderId: ordered.body.orderId });
+    expect(active).toMatchObject({ phoneNumber, status: 'active', orderId: ordered.body.orderId, capabilities: { voice: true }, voiceEnabled: true });
+    expect(active.statusReason).toBeUndefined();
     const byOrder = await member.get(`/v1/numbers?orderId=${ordered.body.orderId}`);
     expect(byOrder.body.data.map((n: { id: string }) => n.id)).toEqual([ordered.body.id]);
     expect(telnyx().purchaseCounts()[phoneNumber]).toBe(1);

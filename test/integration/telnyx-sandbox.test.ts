@@ -258,18 +258,50 @@ describe('orders, requirements and webhooks (real client)', () => {
     await expect(telnyx.updateRequirementGroup(group.id, [{ requirementId: id('document'), value: 'no-such-doc' }])).rejects.toMatchObject({
       info: { kind: 'invalid_request' },
     });
+    // An address requirement takes an address id: free text is refused in Telnyx's error shape.
+    const freeText = await call(`/v2/requirement_groups/${group.id}`, {
+      method: 'PATCH',
+      json: { regulatory_requirements: [{ requirement_id: id('address'), field_value: '8 Rue de Rivoli, 75004 Paris' }] },
+    });
+    expect(freeText.status).toBe(422);
+    expect(freeText.body.errors[0]).toMatchObject({
+      code: '10015',
+      title: 'Bad Request',
+      detail: expect.stringMatching(/must be the id of an address/),
+      source: { pointer: '/regulatory_requirements/0/field_value' },
+      meta: { url: expect.stringContaining('10015') },
+    });
+    const paris = { businessName: 'Acme SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', countryCode: 'FR' };
+    expect(await telnyx.validateAddress({ ...paris, postalCode: '69001' })).toMatchObject({ valid: false, suggested: { locality: 'Lyon' }, errors: [{ pointer: '/locality' }] });
+    expect(await telnyx.validateAddress(paris)).toMatchObject({ valid: true, errors: [] });
+    const address = await telnyx.createAddress(paris);
+    expect(address).toMatchObject({ countryCode: 'FR', locality: 'Paris', postalCode: '75004' });
+    expect(await telnyx.getAddress(address.id)).toMatchObject({ id: address.id });
+    const berlin = await telnyx.createAddress({ ...paris, streetAddress: 'Unter den Linden 1', locality: 'Berlin', postalCode: '10117', countryCode: 'DE' });
+    await expect(telnyx.updateRequirementGroup(group.id, [{ requirementId: id('address'), value: berlin.id }])).rejects.toThrow(/must be an address in FR/);
+    const groupB = await provider(KEY_B).createRequirementGroup({ country: 'FR', type: 'local', action: 'ordering' });
+    await expect(provider(KEY_B).updateRequirementGroup(groupB.id, [{ requirementId: id('address'), value: address.id }])).rejects.toThrow(/not one of this account's addresses/);
     group = await telnyx.updateRequirementGroup(group.id, [
       { requirementId: id('document'), value: doc.id },
-      { requirementId: id('address'), value: 'addr_42' },
+      { requirementId: id('address'), value: address.id },
       { requirementId: id('textual'), value: 'Acme SAS' },
     ]);
     expect(group.values.every((v) => v.value !== undefined && v.status === 'draft')).toBe(true);
     group = await telnyx.submitRequirementGroup(group.id);
     expect(group.status).toBe('pending');
-    await expect(telnyx.purchase({ phoneNumber: n!.phoneNumber, requirementGroupId: group.id })).rejects.toThrow(/not approved/);
-
-    sandbox.rejectRequirementGroup(group.id, 'Proof of address is older than 3 months');
-    expect((await telnyx.getRequirementGroup(group.id)).status).toBe('rejected');
+    // FR local numbers are held while the group is reviewed; the decline fails the held order with the reasons.
+    const held = await telnyx.purchase({ phoneNumber: n!.phoneNumber, requirementGroupId: group.id });
+    expect(held.order).toMatchObject({ status: 'pending', requirementsStatus: 'requirement-info-under-review' });
+    await sandbox.rejectRequirementGroup(group.id, 'Declined', { [id('document')]: 'Proof of address is older than 3 months' });
+    const declined = await telnyx.getRequirementGroup(group.id);
+    expect(declined.status).toBe('rejected');
+    expect(declined.values.find((v) => v.requirementId === id('document'))).toMatchObject({ status: 'rejected', statusReason: 'Proof of address is older than 3 months' });
+    expect(declined.values.find((v) => v.requirementId === id('textual'))).toMatchObject({ status: 'approved' });
+    expect(declined.values.find((v) => v.requirementId === id('textual'))?.statusReason).toBeUndefined();
+    const failed = await telnyx.getOrder(held.order!.id);
+    expect(failed).toMatchObject({ status: 'failure', failureReason: expect.stringMatching(/older than 3 months/) });
+    expect(expectSigned((await nextWebhooks(1))[0]!).payload).toMatchObject({ id: held.order!.id, status: 'failure' });
+    expect(await telnyx.findOwned(n!.phoneNumber)).toBeUndefined();
     group = await telnyx.updateRequirementGroup(group.id, [{ requirementId: id('document'), value: doc.id }]);
     expect(group.status).toBe('draft');
     await telnyx.submitRequirementGroup(group.id);
@@ -277,7 +309,8 @@ describe('orders, requirements and webhooks (real client)', () => {
     expect((await telnyx.getRequirementGroup(group.id)).status).toBe('approved');
 
     const bought = await telnyx.purchase({ phoneNumber: n!.phoneNumber, requirementGroupId: group.id });
-    expect(bought).toMatchObject({ country: 'FR', type: 'local', order: { status: 'pending' } });
+    expect(bought).toMatchObject({ country: 'FR', type: 'local', order: { status: 'pending' }, capabilities: { voice: true } });
+    expect(bought.capabilitiesUnknown).toBeUndefined();
     const order = await telnyx.getOrder(bought.order!.id);
     expect(order.phoneNumbers[0]).toMatchObject({ requirementsMet: true });
     const rawOrder = (await call(`/number_orders/${bought.order!.id}`)).body.data;
@@ -324,6 +357,59 @@ describe('orders, requirements and webhooks (real client)', () => {
     expect(delivery.status).toBe(200);
     const [t] = await nextWebhooks(1);
     expect(expectSigned(t!).payload).toMatchObject({ id: 'o-test', status: 'failure' });
+  });
+});
+
+describe('what is for sale (no fault injection)', () => {
+  it('sells only numbers in stock; tells "already in your account" from "not available"; refuses an order the balance cannot pay', async () => {
+    const [n] = await telnyx.search({ country: 'US', type: 'local', areaCode: '415', limit: 1 });
+    // A valid number the sandbox never offered: not available.
+    const neverStocked = '+14155550100';
+    expect((await telnyx.search({ country: 'US', type: 'local', contains: '4155550100', limit: 5 })).map((x) => x.phoneNumber)).not.toContain(neverStocked);
+    await expect(telnyx.purchase({ phoneNumber: neverStocked })).rejects.toMatchObject({ info: { kind: 'not_available', httpStatus: 422, providerCode: '10015' } });
+    expect(sandbox.purchaseCounts()).toEqual({});
+    // Ours already: a different answer than "someone else has it".
+    await telnyx.purchase({ phoneNumber: n!.phoneNumber });
+    await expect(telnyx.purchase({ phoneNumber: n!.phoneNumber })).rejects.toMatchObject({ info: { kind: 'already_owned', providerCode: '10015' }, message: expect.stringMatching(/already in your account/) });
+    await expect(provider(KEY_B).purchase({ phoneNumber: n!.phoneNumber })).rejects.toMatchObject({ info: { kind: 'not_available' } });
+    // A balance that covers one order and not two.
+    sandbox.configure({ balance: 2.5 });
+    const [a, b] = await telnyx.search({ country: 'US', type: 'local', areaCode: '212', limit: 2 });
+    await telnyx.purchase({ phoneNumber: a!.phoneNumber }); // 1.00 upfront + 1.00 monthly
+    await expect(telnyx.purchase({ phoneNumber: b!.phoneNumber })).rejects.toMatchObject({ info: { kind: 'insufficient_funds', httpStatus: 422 }, message: expect.stringMatching(/balance is 0.50/) });
+    expect(sandbox.purchaseCounts()[b!.phoneNumber]).toBeUndefined();
+  });
+
+  it('holds an FR number ordered while its group is reviewed, and completes the order when the group is approved; DE waits for approval', async () => {
+    const reqs = await telnyx.listRequirements({ country: 'FR', type: 'local', action: 'ordering' });
+    const id = (kind: string) => reqs.requirements.find((r) => r.kind === kind)!.id;
+    const doc = await telnyx.uploadDocument({ filename: 'bill.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 bill') });
+    const address = await telnyx.createAddress({ businessName: 'Acme SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '1 Quai Perrache', locality: 'Lyon', postalCode: '69002', countryCode: 'FR' });
+    let group = await telnyx.createRequirementGroup({ country: 'FR', type: 'local', action: 'ordering' });
+    await telnyx.updateRequirementGroup(group.id, [
+      { requirementId: id('document'), value: doc.id },
+      { requirementId: id('address'), value: address.id },
+      { requirementId: id('textual'), value: 'Acme SAS' },
+    ]);
+    group = await telnyx.submitRequirementGroup(group.id);
+    const [n] = await telnyx.search({ country: 'FR', type: 'local', areaCode: '4', capabilities: { voice: true }, limit: 1 });
+    sandbox.configure({ orderCompletion: 'webhook', webhookDelayMs: 10 });
+    const held = await telnyx.purchase({ phoneNumber: n!.phoneNumber, requirementGroupId: group.id });
+    expect(held.order).toMatchObject({ status: 'pending', requirementsStatus: 'requirement-info-under-review' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await telnyx.getOrder(held.order!.id)).status).toBe('pending'); // not completed by the timer: held
+    expect((await telnyx.search({ country: 'FR', type: 'local', areaCode: '4', limit: 60 })).map((x) => x.phoneNumber)).not.toContain(n!.phoneNumber);
+    await sandbox.approveRequirementGroup(group.id);
+    const [w] = await nextWebhooks(1);
+    expect(expectSigned(w!).payload).toMatchObject({ id: held.order!.id, status: 'success' });
+    expect((await telnyx.getOrder(held.order!.id)).phoneNumbers[0]).toMatchObject({ requirementsMet: true, requirementsStatus: 'approved' });
+
+    const deGroup = await telnyx.createRequirementGroup({ country: 'DE', type: 'toll_free', action: 'ordering' });
+    const deReqs = await telnyx.listRequirements({ country: 'DE', type: 'toll_free', action: 'ordering' });
+    await telnyx.updateRequirementGroup(deGroup.id, [{ requirementId: deReqs.requirements[0]!.id, value: 'Acme GmbH' }]);
+    await telnyx.submitRequirementGroup(deGroup.id);
+    const [de] = await telnyx.search({ country: 'DE', type: 'toll_free', limit: 1 });
+    await expect(telnyx.purchase({ phoneNumber: de!.phoneNumber, requirementGroupId: deGroup.id })).rejects.toThrow(/not approved/);
   });
 });
 

@@ -62,6 +62,11 @@ export const Country = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
   .transform((c) => c.toUpperCase());
+/** A client company of the tenant (a staffing platform runs many): groups, addresses and purchases are kept per company. */
+export const CompanyIdValue = z
+  .string()
+  .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits or _ . : -')
+  .meta({ description: 'Your client company’s id (a staffing platform runs many companies under one tenant)', example: 'company_123' });
 export const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 export const Provider = z.enum(numberProviders);
 export const ChannelList = z

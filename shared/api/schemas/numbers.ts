@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { numberStatuses } from '../../domain/number.js';
 import { numberProviders } from '../../providers/registry.js';
 import { numberTypes } from '../../providers/types.js';
-import { AccountIdValue, AgentIdValue, ApplicationId, Assignee, Capabilities, DisplayName, E164, ForceFlag, HttpsUrl, Limit, LocationIdValue, Money, Provider, Purpose, Tag, VAPI_NAME_MAX, VapiCredentialIdValue, VapiCredentialLabel, VapiDisplayName } from './base.js';
+import { AccountIdValue, AgentIdValue, ApplicationId, Assignee, Capabilities, CompanyIdValue, DisplayName, E164, ForceFlag, HttpsUrl, Limit, LocationIdValue, Money, Provider, Purpose, Tag, VAPI_NAME_MAX, VapiCredentialIdValue, VapiCredentialLabel, VapiDisplayName } from './base.js';
 
 // ---------- numbers ----------
 /** Which account a number is bought on (and pays for it), as the number's responses show it. */
@@ -47,6 +47,7 @@ export const PhoneNumberResource = z.object({
   agentId: z.string().optional().meta({ description: 'The agent that answers this number (inbound): one at most' }),
   orderId: z.string().optional(),
   externalRef: z.string().optional(),
+  companyId: z.string().optional(),
   requirementGroupId: z.string().optional(),
   vapi: z
     .object({
@@ -91,6 +92,7 @@ const PurchaseNumberBody = z
     locationId: LocationIdValue.optional(),
     assignedTo: Assignee.optional(),
     externalRef: z.string().trim().min(1).max(128).optional().meta({ description: 'Your own reference (e.g. a gig id); see GET /v1/numbers/check' }),
+    companyId: CompanyIdValue.optional().meta({ description: 'Your client company the number is for; Telnyx: its requirement group (POST /v1/requirement-groups with this companyId) is used' }),
     requirementGroupId: z
       .string()
       .regex(/^rqg_[a-f0-9]{16}$/, 'is not a requirement group id (rqg_…)')
@@ -270,6 +272,7 @@ export const ListNumbersQuery = z
     accountId: AccountIdValue.optional(),
     orderId: z.string().regex(/^[\w-]{1,64}$/).optional(),
     externalRef: z.string().trim().min(1).max(128).optional(),
+    companyId: CompanyIdValue.optional(),
     q: z
       .string()
       .trim()

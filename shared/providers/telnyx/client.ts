@@ -29,6 +29,7 @@ import {
   ProviderError,
   numberTypes,
   type AvailableNumber,
+  type Capabilities,
   type ListOwnedOptions,
   type NumberProvider,
   type NumberType,
@@ -44,25 +45,22 @@ import {
   enforceSearchCriteria,
   labelFromTags,
   mapAvailableNumbers,
-  mapDocument,
   mapNumberOrder,
   mapOwnedPage,
   mapPhoneNumber,
-  mapRequirementGroup,
-  mapRequirements,
   mapTelnyxError,
   orderToProviderNumber,
   phoneNumberDetails,
   tagsWithLabel,
   unwrapData,
-  type RequirementAction,
   type SearchEnforcement,
-  type TelnyxDocument,
   type TelnyxOrder,
-  type TelnyxRequirementGroup,
-  type TelnyxRequirementList,
   type TelnyxSearchFilter,
 } from './mapper.js';
+import { phoneFacts } from './map-kit.js';
+import { createTelnyxRegulatory, type TelnyxRegulatory } from './regulatory-client.js';
+
+export type { CreateRequirementGroupRequest, RequirementQuery, TelnyxRegulatory, UploadDocumentRequest } from './regulatory-client.js';
 
 export interface TelnyxCredentials {
   apiKey: string;
@@ -82,7 +80,6 @@ export const TELNYX_DEFAULT_BASE_URL = 'https://api.telnyx.com/v2';
 
 const MAX_SEARCH_LIMIT = 100;
 const MAX_PAGE_SIZE = 250;
-const MAX_REQUIREMENT_PAGES = 10;
 
 export const telnyxCapabilities: ProviderCapabilities = {
   countries: 'any',
@@ -108,47 +105,13 @@ export interface SearchResultDetailed extends SearchEnforcement {
   sentToProvider: TelnyxSearchFilter[];
 }
 
-export interface RequirementQuery {
-  country: string;
-  type: NumberType;
-  action: RequirementAction;
-}
-
-export interface CreateRequirementGroupRequest extends RequirementQuery {
-  customerReference?: string;
-  /** Initial values (optional: they can be set later with updateRequirementGroup). */
-  values?: Array<{ requirementId: string; value: string }>;
-}
-
-export interface UploadDocumentRequest {
-  filename: string;
-  /** Informational: Telnyx derives the type from the file itself (JSON upload has no such field). */
-  contentType: string;
-  data: Buffer;
-  customerReference?: string;
-}
-
-export interface TelnyxProvider extends NumberProvider {
+export interface TelnyxProvider extends NumberProvider, TelnyxRegulatory {
   readonly name: 'telnyx';
   /** search() with the client-side enforcement report. */
   searchDetailed(criteria: SearchCriteria, signal?: AbortSignal): Promise<SearchResultDetailed>;
   update(providerNumberId: string, changes: TelnyxUpdateRequest, signal?: AbortSignal): Promise<ProviderNumber>;
   /** GET /number_orders/{id} (polling when the webhook is late). */
   getOrder(orderId: string, signal?: AbortSignal): Promise<TelnyxOrder>;
-  /** GET /requirements: the requirement types to fulfil for a country / type / action. */
-  listRequirements(query: RequirementQuery, signal?: AbortSignal): Promise<TelnyxRequirementList>;
-  createRequirementGroup(request: CreateRequirementGroupRequest, signal?: AbortSignal): Promise<TelnyxRequirementGroup>;
-  getRequirementGroup(id: string, signal?: AbortSignal): Promise<TelnyxRequirementGroup>;
-  updateRequirementGroup(
-    id: string,
-    values: Array<{ requirementId: string; value: string }>,
-    options?: { customerReference?: string },
-    signal?: AbortSignal,
-  ): Promise<TelnyxRequirementGroup>;
-  /** POST /requirement_groups/{id}/submit_for_approval. */
-  submitRequirementGroup(id: string, signal?: AbortSignal): Promise<TelnyxRequirementGroup>;
-  /** POST /documents (JSON, base64 `file`): returns the document id to use as a requirement value. */
-  uploadDocument(request: UploadDocumentRequest, signal?: AbortSignal): Promise<TelnyxDocument>;
 }
 
 function invalid(message: string): ProviderError {
@@ -347,15 +310,30 @@ export function createTelnyxProvider(options: TelnyxProviderOptions): TelnyxProv
     return { ...enforced, numbers: enforced.numbers.slice(0, limit), sentToProvider: [...sent] };
   }
 
-  function requirementQuery(q: RequirementQuery): RequirementQuery {
-    const country = q.country?.toUpperCase();
-    if (!country || !/^[A-Z]{2}$/.test(country)) throw invalid('country must be an ISO 3166-1 alpha-2 code');
-    if (!(numberTypes as readonly string[]).includes(q.type)) throw invalid(`unknown number type '${q.type}'`);
-    if (!['ordering', 'porting', 'branded_calling'].includes(q.action)) throw invalid(`unknown requirement action '${q.action}'`);
-    return { country, type: q.type, action: q.action };
+  /**
+   * The features of a number still for sale (its search result), or undefined when the search
+   * does not show it or fails: best effort, never in the way of the order.
+   */
+  async function numberFeatures(phoneNumber: string, signal?: AbortSignal): Promise<Capabilities | undefined> {
+    const facts = phoneFacts(phoneNumber);
+    if (!facts.country || !facts.nationalNumber) return undefined;
+    try {
+      const body = await call({
+        method: 'GET',
+        path: '/available_phone_numbers',
+        query: { 'filter[country_code]': facts.country, 'filter[phone_number][contains]': facts.nationalNumber, 'filter[limit]': 5 },
+        idempotent: true,
+        signal,
+        operation: 'telnyx.numberFeatures',
+      });
+      return mapAvailableNumbers(body, 'local').find((n) => n.phoneNumber === phoneNumber)?.capabilities;
+    } catch {
+      return undefined;
+    }
   }
 
   return {
+    ...createTelnyxRegulatory(call),
     name: 'telnyx',
     capabilities: telnyxCapabilities,
 
@@ -377,10 +355,13 @@ export function createTelnyxProvider(options: TelnyxProviderOptions): TelnyxProv
       if (request.connectionId) json.connection_id = request.connectionId;
       if (request.messagingProfileId) json.messaging_profile_id = request.messagingProfileId;
       if (request.customerReference) json.customer_reference = request.customerReference;
+      // Telnyx's phone-number resource carries no features: what the number offers is read from
+      // its search result while it is still for sale, and travels with the order.
+      const features = await numberFeatures(request.phoneNumber, signal);
       const res = await http.request({ method: 'POST', path: '/number_orders', json, idempotent: false, signal, operation: 'telnyx.purchase' });
       try {
         const raw = unwrapData(res.body);
-        return orderToProviderNumber(mapNumberOrder(raw), request.phoneNumber, raw);
+        return orderToProviderNumber(mapNumberOrder(raw), request.phoneNumber, raw, features);
       } catch (err) {
         // Telnyx answered 2xx: the order exists even though we cannot read the answer.
         const message = err instanceof Error ? err.message : 'unreadable number order response';
@@ -464,88 +445,6 @@ export function createTelnyxProvider(options: TelnyxProviderOptions): TelnyxProv
     async getOrder(orderId: string, signal?: AbortSignal): Promise<TelnyxOrder> {
       const body = await call({ method: 'GET', path: `/number_orders/${pathId(orderId, 'Telnyx order id')}`, idempotent: true, signal, operation: 'telnyx.getOrder' });
       return mapNumberOrder(unwrapData(body));
-    },
-
-    async listRequirements(q: RequirementQuery, signal?: AbortSignal): Promise<TelnyxRequirementList> {
-      const { country, type, action } = requirementQuery(q);
-      // The /requirements filter only knows local, national and toll_free: for other types ask
-      // for the country + action and keep records for the type (or for every type) here.
-      const typeFilter = type === 'local' || type === 'national' || type === 'toll_free' ? type : undefined;
-      const bodies: unknown[] = [];
-      for (let page = 1; page <= MAX_REQUIREMENT_PAGES; page++) {
-        const body = await call({
-          method: 'GET',
-          path: '/requirements',
-          query: {
-            'filter[country_code]': country,
-            'filter[phone_number_type]': typeFilter,
-            'filter[action]': action,
-            'page[number]': page,
-            'page[size]': MAX_PAGE_SIZE,
-          },
-          idempotent: true,
-          signal,
-          operation: 'telnyx.listRequirements',
-        });
-        bodies.push(body);
-        const meta = (body as { meta?: { total_pages?: unknown } })?.meta;
-        if (typeof meta?.total_pages !== 'number' || page >= meta.total_pages) break;
-      }
-      return mapRequirements(bodies, { country, type, action });
-    },
-
-    async createRequirementGroup(request: CreateRequirementGroupRequest, signal?: AbortSignal): Promise<TelnyxRequirementGroup> {
-      const { country, type, action } = requirementQuery(request);
-      if (action === 'branded_calling') throw invalid('requirement groups exist for ordering and porting only');
-      const json: Record<string, unknown> = { country_code: country, phone_number_type: type, action };
-      if (request.customerReference) json.customer_reference = request.customerReference;
-      if (request.values && request.values.length > 0) {
-        json.regulatory_requirements = request.values.map((v) => ({ requirement_id: v.requirementId, field_value: v.value }));
-      }
-      const body = await call({ method: 'POST', path: '/requirement_groups', json, idempotent: false, signal, operation: 'telnyx.createRequirementGroup' });
-      return mapRequirementGroup(body);
-    },
-
-    async getRequirementGroup(id: string, signal?: AbortSignal): Promise<TelnyxRequirementGroup> {
-      const body = await call({ method: 'GET', path: `/requirement_groups/${pathId(id, 'requirement group id')}`, idempotent: true, signal, operation: 'telnyx.getRequirementGroup' });
-      return mapRequirementGroup(body);
-    },
-
-    async updateRequirementGroup(id, values, opts = {}, signal?: AbortSignal): Promise<TelnyxRequirementGroup> {
-      const json: Record<string, unknown> = {
-        regulatory_requirements: values.map((v) => ({ requirement_id: v.requirementId, field_value: v.value })),
-      };
-      if (opts.customerReference !== undefined) json.customer_reference = opts.customerReference;
-      const body = await call({
-        method: 'PATCH',
-        path: `/requirement_groups/${pathId(id, 'requirement group id')}`,
-        json,
-        idempotent: true,
-        signal,
-        operation: 'telnyx.updateRequirementGroup',
-      });
-      return mapRequirementGroup(body);
-    },
-
-    async submitRequirementGroup(id: string, signal?: AbortSignal): Promise<TelnyxRequirementGroup> {
-      const body = await call({
-        method: 'POST',
-        path: `/requirement_groups/${pathId(id, 'requirement group id')}/submit_for_approval`,
-        // Submitting a group that is already pending has no further effect.
-        idempotent: true,
-        signal,
-        operation: 'telnyx.submitRequirementGroup',
-      });
-      return mapRequirementGroup(body);
-    },
-
-    async uploadDocument(request: UploadDocumentRequest, signal?: AbortSignal): Promise<TelnyxDocument> {
-      if (!request.filename || /[\\/]/.test(request.filename)) throw invalid('filename must be a plain file name');
-      if (!Buffer.isBuffer(request.data) || request.data.length === 0) throw invalid('document data must be a non-empty Buffer');
-      const json: Record<string, unknown> = { file: request.data.toString('base64'), filename: request.filename };
-      if (request.customerReference) json.customer_reference = request.customerReference;
-      const body = await call({ method: 'POST', path: '/documents', json, idempotent: false, signal, operation: 'telnyx.uploadDocument' });
-      return mapDocument(body);
     },
   };
 }

@@ -43,12 +43,14 @@ const KIND_BY_CODE: Record<string, Kind> = {
   // Symbolic codes some Telnyx services answer with (and the names our issue uses).
   insufficient_funds: 'insufficient_funds',
   number_not_available: 'not_available',
-  number_already_registered: 'not_available',
+  number_already_registered: 'already_owned',
 };
 
+/** The account itself holds the number already (bought earlier, or outside the platform). */
+const ALREADY_OWNED = /already in (your|this) account|already (owned by|belongs to) (you|your account|this account)|number[\s_-]*already[\s_-]*registered/i;
 const INSUFFICIENT_FUNDS = /insufficient[\s_-]*(funds|balance|credit)|not enough (funds|balance|credit)|balance is too low|low balance/i;
 const NOT_AVAILABLE =
-  /no longer available|not available|unavailable for (purchase|order)|already (been )?(ordered|purchased|reserved|taken|registered|in use|owned)|number[\s_-]*already[\s_-]*registered|number[\s_-]*not[\s_-]*available|is reserved/i;
+  /no longer available|not available|unavailable for (purchase|order)|already (been )?(ordered|purchased|reserved|taken|registered|in use|owned)|number[\s_-]*not[\s_-]*available|is reserved/i;
 
 /** Removes anything credential-like from provider text before it goes into an Error. */
 const scrub = scrubSecrets;
@@ -75,6 +77,7 @@ export function mapTelnyxError(
   if (status < 500 && status !== 429 && status !== 401 && status !== 403) {
     const allText = [...texts, ...errors.map((e) => codeOf(e) ?? '')].join(' | ');
     if (status === 402 || INSUFFICIENT_FUNDS.test(allText)) kind = 'insufficient_funds';
+    else if (ALREADY_OWNED.test(allText)) kind = 'already_owned';
     else if (NOT_AVAILABLE.test(allText)) kind = 'not_available';
   }
   if (!kind) {

@@ -246,7 +246,7 @@ export function tagsWithLabel(tags: unknown, label: string): string[] {
 
 /**
  * Maps a PhoneNumberDetailed. Telnyx's phone-number resource carries no features, so
- * capabilities are all false here (take them from the search result). Throws a
+ * capabilities are a placeholder (all false, capabilitiesUnknown): keep what the search result said. Throws a
  * ProviderError (not retryable) when the resource has no id or phone number.
  */
 export function mapPhoneNumber(raw: unknown): ProviderNumber {
@@ -263,6 +263,7 @@ export function mapPhoneNumber(raw: unknown): ProviderNumber {
     friendlyName: nationalFormatOr(phoneNumber),
     provider: 'telnyx',
     capabilities: { voice: false, sms: false, mms: false, fax: false },
+    capabilitiesUnknown: true,
   };
   const country = str(r.country_iso_alpha2)?.toUpperCase() ?? phoneFacts(phoneNumber).country;
   const type = mapPhoneNumberType(r.phone_number_type);

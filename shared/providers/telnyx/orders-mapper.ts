@@ -3,7 +3,7 @@
  * webhook payload, and what purchase() returns for an order.
  * Contract: ../shared/contracts/telnyx/spec3.yml.
  */
-import { ProviderError, type ProviderNumber } from '../types.js';
+import { ProviderError, type Capabilities, type ProviderNumber } from '../types.js';
 import { nationalFormatOr, normalizePhone, obj, phoneFacts, str } from './map-kit.js';
 import { mapPhoneNumberType } from './numbers-mapper.js';
 
@@ -121,7 +121,7 @@ function orderFailureReason(r: TelnyxNumberOrderRaw): string | undefined {
  * phone-number `id` is a number_order_phone_number id, which /phone_numbers/{id} does
  * not know; get/update/release accept the E.164 and resolve the real id.
  */
-export function orderToProviderNumber(order: TelnyxOrder, requestedPhone: string, orderRaw?: unknown): ProviderNumber {
+export function orderToProviderNumber(order: TelnyxOrder, requestedPhone: string, orderRaw?: unknown, features?: Capabilities): ProviderNumber {
   const entry = order.phoneNumbers.find((p) => p.phoneNumber === requestedPhone);
   const phoneNumber = requestedPhone;
   const rawEntry = (Array.isArray(obj(orderRaw).phone_numbers) ? (obj(orderRaw).phone_numbers as unknown[]) : [])
@@ -133,8 +133,15 @@ export function orderToProviderNumber(order: TelnyxOrder, requestedPhone: string
     phoneNumber,
     friendlyName: nationalFormatOr(phoneNumber),
     provider: 'telnyx',
-    capabilities: { voice: false, sms: false, mms: false, fax: false },
-    order: { id: order.id, status, ...(order.failureReason ? { failureReason: order.failureReason } : {}) },
+    // The order carries no features: those of the number's search result, when known.
+    capabilities: features ?? { voice: false, sms: false, mms: false, fax: false },
+    ...(features ? {} : { capabilitiesUnknown: true as const }),
+    order: {
+      id: order.id,
+      status,
+      ...(order.failureReason ? { failureReason: order.failureReason } : {}),
+      ...(entry?.requirementsStatus ? { requirementsStatus: entry.requirementsStatus } : {}),
+    },
   };
   const country = str(rawEntry?.country_code)?.toUpperCase() ?? phoneFacts(phoneNumber).country;
   const type = mapPhoneNumberType(rawEntry?.phone_number_type);

@@ -52,7 +52,9 @@ export interface TelnyxRequirementGroup {
   type?: string;
   action?: string;
   customerReference?: string;
-  values: Array<{ requirementId: string; value?: string; kind?: string; status: RequirementGroupStatus }>;
+  values: Array<{ requirementId: string; value?: string; kind?: string; status: RequirementGroupStatus; statusReason?: string }>;
+  /** Why the group was declined, when Telnyx says (not in the spec: read if present). */
+  statusReason?: string;
   createdAt?: string;
   updatedAt?: string;
 }
@@ -156,6 +158,14 @@ export function mapGroupStatus(value: unknown): RequirementGroupStatus {
   }
 }
 
+/**
+ * Why a group or one of its values was declined. The spec has no such field (UserRequirement:
+ * status only); Telnyx explains declines elsewhere, so the usual names are read when present.
+ */
+function reasonOf(o: Record<string, unknown>): string | undefined {
+  return str(o.status_reason) ?? str(o.rejection_reason) ?? str(o.reason) ?? str(o.comment);
+}
+
 /** RequirementGroup (returned unwrapped by the spec; a `data` wrapper is tolerated). */
 export function mapRequirementGroup(body: unknown): TelnyxRequirementGroup {
   const inner = obj(body).data && typeof obj(body).data === 'object' && !Array.isArray(obj(body).data) ? obj(body).data : body;
@@ -168,11 +178,15 @@ export function mapRequirementGroup(body: unknown): TelnyxRequirementGroup {
     const out: TelnyxRequirementGroup['values'][number] = { requirementId, status: mapGroupStatus(v.status) };
     const value = str(v.field_value);
     const kind = str(v.field_type);
+    const reason = reasonOf(v);
     if (value !== undefined) out.value = value;
     if (kind !== undefined) out.kind = kind;
+    if (reason !== undefined) out.statusReason = reason;
     return [out];
   });
   const out: TelnyxRequirementGroup = { id, status: mapGroupStatus(g.status), values };
+  const groupReason = reasonOf(g);
+  if (groupReason !== undefined) out.statusReason = groupReason;
   const fields: Array<[keyof TelnyxRequirementGroup, unknown]> = [
     ['country', g.country_code],
     ['type', g.phone_number_type],

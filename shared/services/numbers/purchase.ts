@@ -14,7 +14,7 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
-import { requireApprovedGroup } from '../requirements/requirements.js';
+import { requireOrderableGroup } from '../requirements/approval.js';
 import { defaultLimits } from '../../domain/limits.js';
 import { providerQueue } from '../../queue/queues.js';
 
@@ -40,7 +40,9 @@ export interface PurchaseInput {
   assignedTo?: { id: string; name: string };
   applicationId?: string;
   externalRef?: string;
-  /** Our requirement group (rqg_…) when the provider needs one; else the tenant's group for the country/type. */
+  /** The tenant's client company the number is for: its requirement group is used, and lists filter by it. */
+  companyId?: string;
+  /** Our requirement group (rqg_…) when the provider needs one; else the tenant's (or the company's) group for the country/type. */
   requirementGroupId?: string;
   origin?: { jobId: string; itemId: string };
   connectionId?: string;
@@ -67,9 +69,14 @@ export function purchaseNumber(deps: PurchaseDeps) {
         ? { provider: await deps.providers.forAccount(input.tenantId, input.provider, input.accountId), accountId: input.accountId }
         : await deps.providers.forTenant(input.tenantId, input.provider, input.accountId);
     const requirementGroup = provider.capabilities.regulatoryRequirements
-      ? await requireApprovedGroup(deps)(
+      ? await requireOrderableGroup(deps)(
           input.tenantId,
-          { country: countryOf(input.phoneNumber) ?? 'ZZ', type: numberTypeOf(input.phoneNumber), ...(input.requirementGroupId ? { requirementGroupId: input.requirementGroupId } : {}) },
+          {
+            country: countryOf(input.phoneNumber) ?? 'ZZ',
+            type: numberTypeOf(input.phoneNumber),
+            ...(input.requirementGroupId ? { requirementGroupId: input.requirementGroupId } : {}),
+            ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+          },
           input.audit,
         )
       : undefined;
@@ -108,6 +115,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
       ...(input.assignedTo ? { assignedTo: input.assignedTo } : {}),
       ...(input.applicationId ? { applicationId: input.applicationId } : {}),
       ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
       ...(requirementGroup ? { requirementGroupId: requirementGroup.id } : {}),
       ...(input.origin ? { origin: input.origin } : {}),
       status: 'pending',
@@ -193,12 +201,29 @@ export function purchaseNumber(deps: PurchaseDeps) {
           numberId: pending.id,
           via,
         });
-        throw err;
+        throw requirementGroup?.underReview ? notHeldDuringReview(err, requirementGroup.id, input.phoneNumber) : err;
       }
     }
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
     return activate(deps, pending, bought, input.audit, log, via, input.origin);
   };
+}
+
+/**
+ * Ordering with a group under review is offered wherever the provider holds the number during the
+ * review; where the country does not, the provider answers "not approved": the caller learns that
+ * the group must be approved first, not that the provider failed.
+ */
+function notHeldDuringReview(err: unknown, groupId: string, phoneNumber: string): unknown {
+  if (!(err instanceof ProviderError) || err.info.kind !== 'invalid_request' || !/not approved|approved requirement group/i.test(err.message)) return err;
+  return new AppError('REQUIREMENTS_INCOMPLETE', `${err.provider} does not hold ${countryOf(phoneNumber) ?? ''} numbers while their requirement group is reviewed; order once it is approved`, {
+    requirementGroupId: groupId,
+    status: 'pending',
+    remaining: [],
+    reason: 'approval_required',
+    provider: err.provider,
+    ...(err.info.providerCode ? { providerCode: err.info.providerCode } : {}),
+  });
 }
 
 /** Times a purchase answered 5xx is asked again in the same request before falling back to a look-up. */
@@ -225,9 +250,13 @@ async function placeOrder(deps: PurchaseDeps, pending: NumberRecord, bought: Pro
       retryable: false,
     });
   }
+  const underReview = order.requirementsStatus === 'requirement-info-under-review';
   const record = await deps.numbers.update(pending.tenantId, pending.id, 'numbers.ordered', audit, (current) => ({
     ...current,
     orderId: order.id,
+    // What the number offers, as its search result said (the order's own resource says nothing).
+    ...(bought.capabilitiesUnknown ? {} : { capabilities: bought.capabilities }),
+    ...(underReview ? { statusReason: `Held by ${pending.provider} while the requirement group is under review; it becomes active once approved` } : {}),
     ...(bought.providerNumberId && bought.providerNumberId !== bought.phoneNumber ? { providerNumberId: bought.providerNumberId } : {}),
     updatedAt: deps.now().toISOString(),
     purchase: { attempts: current.purchase?.attempts ?? 1, outcome: 'ordered', leaseUntil: current.purchase?.leaseUntil ?? deps.now().toISOString() },
@@ -241,6 +270,7 @@ async function placeOrder(deps: PurchaseDeps, pending: NumberRecord, bought: Pro
 
 /** How long an order may stay silent before the follow-up polls it. */
 const ORDER_POLL_MS = 10 * 60 * 1000;
+const UNDER_REVIEW_POLL_MS = 60 * 60 * 1000;
 
 export interface OrderUpdate {
   orderId: string;
@@ -343,7 +373,9 @@ async function pollOrder(deps: PurchaseDeps, record: NumberRecord, audit: AuditC
   if (!provider.getOrder) throw new Error(`${record.provider} has no orders to poll`);
   const order = await provider.getOrder(record.orderId!);
   if (order.status === 'pending') {
-    await scheduleSettle(deps, record, new Date(deps.now().getTime() + ORDER_POLL_MS), `o${order.id}-${Date.now()}`);
+    // An order held while its requirement group is reviewed (days) is asked about hourly, not every 10 minutes.
+    const underReview = order.phoneNumbers.some((p) => p.requirementsStatus === 'requirement-info-under-review');
+    await scheduleSettle(deps, record, new Date(deps.now().getTime() + (underReview ? UNDER_REVIEW_POLL_MS : ORDER_POLL_MS)), `o${order.id}-${Date.now()}`);
     return 'order_pending';
   }
   await applyOrderUpdate(deps)(record, { orderId: order.id, status: order.status, ...(order.failureReason ? { failureReason: order.failureReason } : {}), occurredAt: deps.now().toISOString() }, audit);
@@ -552,7 +584,9 @@ async function activate(
 
 /** A pending number once the provider has it: its provider id, capabilities and the channels asked for. */
 function activated(current: NumberRecord, owned: ProviderNumber, now: string): NumberRecord {
-  const { purchase: _done, ...rest } = current;
+  const { purchase: _done, statusReason: _held, ...rest } = current;
+  // A provider whose number resource says nothing about capabilities (Telnyx) keeps what the order knew.
+  const capabilities = owned.capabilitiesUnknown ? current.capabilities : owned.capabilities;
   return {
     ...rest,
     status: 'active',
@@ -560,9 +594,9 @@ function activated(current: NumberRecord, owned: ProviderNumber, now: string): N
     friendlyName: owned.friendlyName || current.friendlyName,
     ...(owned.country ? { country: owned.country } : {}),
     type: owned.type ?? current.type,
-    capabilities: owned.capabilities,
-    smsEnabled: owned.capabilities.sms && current.smsEnabled,
-    voiceEnabled: owned.capabilities.voice && current.voiceEnabled,
+    capabilities,
+    smsEnabled: capabilities.sms && current.smsEnabled,
+    voiceEnabled: capabilities.voice && current.voiceEnabled,
     ...(owned.monthlyCost ? { monthlyRate: owned.monthlyCost } : {}),
     provisionedAt: now,
     updatedAt: now,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { z } from 'zod';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
@@ -7,6 +7,8 @@ import type { NumberProvider, NumberType } from '../../providers/types.js';
 import type { TelnyxProvider } from '../../providers/telnyx/client.js';
 import type { TelnyxRequirement } from '../../providers/telnyx/mapper.js';
 import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
+import { formatAddress } from '../../domain/address.js';
+import { addresses } from './address-records.js';
 
 /**
  * Regulatory requirements (Telnyx): what a country asks for before it sells a number, and the
@@ -24,9 +26,24 @@ export interface RequirementField {
   acceptanceCriteria: TelnyxRequirement['acceptanceCriteria'];
 }
 
+export interface RequirementValue {
+  kind: RequirementField['kind'];
+  value?: string;
+  documentId?: string;
+  /** Address requirements: our address (adr_…); `value` is its one-line form. */
+  addressId?: string;
+  filename?: string;
+  submittedAt: string;
+  /** The provider declined this value (with its reason when it gives one): a new value is needed. */
+  status?: 'declined';
+  reason?: string;
+}
+
 export interface RequirementGroupRecord extends TenantDoc {
   provider: 'telnyx';
   accountId: string;
+  /** The tenant's client company this group answers for (one group per company and zone). */
+  companyId?: string;
   country: string;
   type: NumberType;
   action: RequirementAction;
@@ -34,10 +51,48 @@ export interface RequirementGroupRecord extends TenantDoc {
   status: GroupStatus;
   statusReason?: string;
   requirements: RequirementField[];
-  values: Record<string, { kind: RequirementField['kind']; value?: string; documentId?: string; filename?: string; submittedAt: string }>;
+  values: Record<string, RequirementValue>;
   submittedAt?: string;
   decidedAt?: string;
 }
+
+const Kind = z.enum(['document', 'textual', 'address']);
+/** How a stored group is read (never taken as it is): unknown fields are kept, known ones checked. */
+const StoredGroup = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    provider: z.literal('telnyx'),
+    accountId: z.string(),
+    companyId: z.string().optional(),
+    country: z.string(),
+    type: z.string(),
+    action: z.enum(['ordering', 'porting']),
+    providerGroupId: z.string().optional(),
+    status: z.enum(['creating', 'draft', 'pending', 'approved', 'rejected', 'unapproved']),
+    statusReason: z.string().optional(),
+    requirements: z.array(z.object({ id: z.string(), name: z.string(), kind: Kind, description: z.string().optional(), acceptanceCriteria: z.record(z.string(), z.unknown()) }).passthrough()),
+    values: z.record(
+      z.string(),
+      z
+        .object({
+          kind: Kind,
+          value: z.string().optional(),
+          documentId: z.string().optional(),
+          addressId: z.string().optional(),
+          filename: z.string().optional(),
+          submittedAt: z.string(),
+          status: z.literal('declined').optional(),
+          reason: z.string().optional(),
+        })
+        .passthrough(),
+    ),
+    submittedAt: z.string().optional(),
+    decidedAt: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .passthrough();
 
 export const requirementGroups = (db: Deps['db']) =>
   createTenantCollection<RequirementGroupRecord>(db, {
@@ -45,19 +100,26 @@ export const requirementGroups = (db: Deps['db']) =>
     idPrefix: 'rqg',
     resource: 'requirement-groups',
     label: 'Requirement group',
+    parse: (data) => StoredGroup.parse(data) as RequirementGroupRecord,
   });
 
-/** One group per (tenant, country, type, action): a deterministic id makes get-or-create race-free. */
-export const groupIdFor = (tenantId: string, country: string, type: string, action: string) =>
-  `rqg_${createHash('sha256').update([tenantId, country, type, action].join('|')).digest('hex').slice(0, 16)}`;
+/**
+ * One group per (tenant, company, country, type, action): a deterministic id makes get-or-create
+ * race-free. Without a company, the tenant's own group (the id it always had).
+ */
+export const groupIdFor = (tenantId: string, country: string, type: string, action: string, companyId?: string) =>
+  `rqg_${createHash('sha256')
+    .update([tenantId, country, type, action, ...(companyId !== undefined ? [`company:${companyId}`] : [])].join('|'))
+    .digest('hex')
+    .slice(0, 16)}`;
 
-type RequirementDeps = Pick<Deps, 'db' | 'providers' | 'now' | 'tasks' | 'config' | 'log'>;
+export type RequirementDeps = Pick<Deps, 'db' | 'providers' | 'now' | 'tasks' | 'config' | 'log'>;
 
 function isRegulatory(provider: NumberProvider): provider is TelnyxProvider {
   return provider.capabilities.regulatoryRequirements === true && 'listRequirements' in provider;
 }
 
-async function regulatoryProvider(deps: RequirementDeps, tenantId: string, accountId?: string) {
+export async function regulatoryProvider(deps: Pick<Deps, 'providers'>, tenantId: string, accountId?: string) {
   const resolved = accountId
     ? { provider: await deps.providers.forAccount(tenantId, 'telnyx', accountId), accountId }
     : await deps.providers.forTenant(tenantId, 'telnyx');
@@ -66,6 +128,10 @@ async function regulatoryProvider(deps: RequirementDeps, tenantId: string, accou
 }
 
 const CACHE_TTL_MS = 60 * 60 * 1000;
+const CachedRequirements = z.object({
+  fetchedAt: z.string(),
+  value: z.object({ hasRequirements: z.boolean(), requirements: StoredGroup.shape.requirements }),
+});
 const memoryCache = new Map<string, { at: number; value: { hasRequirements: boolean; requirements: RequirementField[] } }>();
 
 /** The requirement fields for a country/type/action, cached for an hour (per instance and in Firestore). */
@@ -77,10 +143,12 @@ export function listRequirements(deps: RequirementDeps) {
     if (cached && now - cached.at < CACHE_TTL_MS) return cached.value;
     const db = await deps.db();
     const ref = db.doc(`platform/requirementsCache/entries/${key}`);
-    const stored = (await ref.get()).data() as { fetchedAt: string; value: { hasRequirements: boolean; requirements: RequirementField[] } } | undefined;
+    const cachedEntry = CachedRequirements.safeParse((await ref.get()).data());
+    const stored = cachedEntry.success ? cachedEntry.data : undefined;
     if (stored && now - Date.parse(stored.fetchedAt) < CACHE_TTL_MS) {
-      memoryCache.set(key, { at: Date.parse(stored.fetchedAt), value: stored.value });
-      return stored.value;
+      const value = stored.value as { hasRequirements: boolean; requirements: RequirementField[] };
+      memoryCache.set(key, { at: Date.parse(stored.fetchedAt), value });
+      return value;
     }
     const { provider } = await regulatoryProvider(deps, tenantId);
     const list = await provider.listRequirements(query);
@@ -104,10 +172,10 @@ export function getOrCreateGroup(deps: RequirementDeps) {
   const groups = requirementGroups(deps.db);
   return async (
     tenantId: string,
-    input: { country: string; type: NumberType; action: RequirementAction; accountId?: string },
+    input: { country: string; type: NumberType; action: RequirementAction; accountId?: string; companyId?: string },
     audit: AuditContext,
   ): Promise<{ record: RequirementGroupRecord; created: boolean }> => {
-    const id = groupIdFor(tenantId, input.country, input.type, input.action);
+    const id = groupIdFor(tenantId, input.country, input.type, input.action, input.companyId);
     const db = await deps.db();
     const ref = db.doc(`tenants/${tenantId}/requirementGroups/${id}`);
     const now = deps.now();
@@ -119,7 +187,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
     }
     const claimed = await db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
-      const existing = snap.data() as RequirementGroupRecord | undefined;
+      const existing = snap.exists ? (StoredGroup.parse(snap.data()) as RequirementGroupRecord) : undefined;
       // A creation that died half-way (no provider group after a minute) may be retried.
       const stale = existing?.status === 'creating' && now.getTime() - Date.parse(existing.createdAt) > 60_000;
       if (existing && !stale) return { record: existing, mine: false };
@@ -128,6 +196,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
         tenantId,
         provider: 'telnyx',
         accountId: input.accountId ?? 'platform',
+        ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
         country: input.country,
         type: input.type,
         action: input.action,
@@ -144,7 +213,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
 
     try {
       const { provider, accountId } = await regulatoryProvider(deps, tenantId, input.accountId);
-      const remote = await provider.createRequirementGroup({ ...input, customerReference: id });
+      const remote = await provider.createRequirementGroup({ country: input.country, type: input.type, action: input.action, customerReference: id });
       const record = await groups.update(tenantId, id, audit, 'requirement_groups.create', (current) => ({
         ...current,
         accountId,
@@ -161,7 +230,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
   };
 }
 
-async function requireEditable(deps: RequirementDeps, tenantId: string, id: string): Promise<RequirementGroupRecord> {
+export async function requireEditable(deps: RequirementDeps, tenantId: string, id: string): Promise<RequirementGroupRecord> {
   const record = await requirementGroups(deps.db).require(tenantId, id);
   if (record.status === 'creating' || !record.providerGroupId) throw conflict('This requirement group is still being created; retry shortly');
   if (record.status === 'pending' || record.status === 'approved') {
@@ -199,9 +268,13 @@ export function checkAcceptance(requirement: RequirementField, value: string): v
   }
 }
 
+/**
+ * Saves a value: text for a textual requirement; for an address requirement one of the tenant's
+ * addresses (`addressId`), whose provider id is what the provider receives — never free text.
+ */
 export function setValue(deps: RequirementDeps) {
   const groups = requirementGroups(deps.db);
-  return async (tenantId: string, id: string, requirementId: string, value: string, audit: AuditContext) => {
+  return async (tenantId: string, id: string, requirementId: string, input: { value?: string; addressId?: string }, audit: AuditContext) => {
     const record = await requireEditable(deps, tenantId, id);
     const requirement = field(record, requirementId);
     if (requirement.kind === 'document') {
@@ -209,16 +282,47 @@ export function setValue(deps: RequirementDeps) {
         issues: [{ path: 'body.value', message: 'document requirement' }],
       });
     }
-    checkAcceptance(requirement, value);
+    let saved: RequirementValue;
+    let providerValue: string;
+    const submittedAt = deps.now().toISOString();
+    if (requirement.kind === 'address') {
+      if (input.addressId === undefined) {
+        throw new AppError('VALIDATION_ERROR', `${requirement.name} takes an address: create it with POST /v1/addresses, then send {"addressId": "adr_…"}`, {
+          issues: [{ path: 'body.addressId', message: 'address requirement: an addressId is required, not free text' }],
+          requirementId,
+        });
+      }
+      const address = await usableAddress(deps, record, input.addressId);
+      saved = { kind: 'address', addressId: address.id, value: address.formatted, submittedAt };
+      providerValue = address.providerAddressId;
+    } else {
+      if (input.value === undefined) {
+        throw new AppError('VALIDATION_ERROR', `${requirement.name} takes a text value, not an address`, { issues: [{ path: 'body.value', message: 'textual requirement: value is required' }], requirementId });
+      }
+      checkAcceptance(requirement, input.value);
+      saved = { kind: requirement.kind, value: input.value, submittedAt };
+      providerValue = input.value;
+    }
     const { provider } = await regulatoryProvider(deps, tenantId, record.accountId);
-    await provider.updateRequirementGroup(record.providerGroupId!, [{ requirementId, value }]);
+    await provider.updateRequirementGroup(record.providerGroupId!, [{ requirementId, value: providerValue }]);
     return groups.update(tenantId, id, audit, 'requirement_groups.set_value', (current) => ({
       ...current,
       status: current.status === 'rejected' ? 'draft' : current.status,
-      values: { ...current.values, [requirementId]: { kind: requirement.kind, value, submittedAt: deps.now().toISOString() } },
+      values: { ...current.values, [requirementId]: saved },
       updatedAt: deps.now().toISOString(),
     }));
   };
+}
+
+/** The tenant's ready address, created in the group's provider account and country. */
+async function usableAddress(deps: RequirementDeps, group: RequirementGroupRecord, addressId: string) {
+  const address = await addresses(deps.db).get(group.tenantId, addressId);
+  const bad = (message: string) => new AppError('VALIDATION_ERROR', message, { issues: [{ path: 'body.addressId', message }] });
+  if (!address) throw new AppError('NOT_FOUND', 'Address not found', { issues: [{ path: 'body.addressId', message: 'no such address in this tenant' }] });
+  if (address.status !== 'ready' || !address.providerAddressId) throw conflict('This address is still being created; retry shortly');
+  if (address.accountId !== group.accountId) throw bad(`the address was created in provider account ${address.accountId}, the group belongs to ${group.accountId}`);
+  if (address.country !== group.country) throw bad(`the address is in ${address.country}; this group is for ${group.country} numbers`);
+  return { id: address.id, providerAddressId: address.providerAddressId, formatted: formatAddress(address) };
 }
 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -263,7 +367,7 @@ export function attachDocument(deps: RequirementDeps) {
       status: current.status === 'rejected' ? 'draft' : current.status,
       values: {
         ...current.values,
-        [requirementId]: { kind: 'document', documentId: document.id, filename: file.filename, submittedAt: deps.now().toISOString() },
+        [requirementId]: { kind: 'document' as const, documentId: document.id, filename: file.filename, submittedAt: deps.now().toISOString() },
       },
       updatedAt: deps.now().toISOString(),
     }));
@@ -272,7 +376,7 @@ export function attachDocument(deps: RequirementDeps) {
 
 export function completion(record: RequirementGroupRecord) {
   const remaining = record.requirements
-    .filter((r) => !record.values[r.id]?.value && !record.values[r.id]?.documentId)
+    .filter((r) => !record.values[r.id]?.value && !record.values[r.id]?.documentId && !record.values[r.id]?.addressId)
     .map((r) => ({ requirementId: r.id, name: r.name, kind: r.kind }));
   const total = record.requirements.length;
   return {
@@ -282,92 +386,4 @@ export function completion(record: RequirementGroupRecord) {
   };
 }
 
-/** Brings a submitted group's approval status up to date from the provider. */
-export function refreshGroup(deps: RequirementDeps) {
-  const groups = requirementGroups(deps.db);
-  return async (record: RequirementGroupRecord, audit: AuditContext): Promise<RequirementGroupRecord> => {
-    if (record.status !== 'pending' || !record.providerGroupId) return record;
-    const { provider } = await regulatoryProvider(deps, record.tenantId, record.accountId);
-    const remote = await provider.getRequirementGroup(record.providerGroupId);
-    if (remote.status === record.status) return record;
-    return groups.update(record.tenantId, record.id, audit, `requirement_groups.${remote.status}`, (current) => ({
-      ...current,
-      status: remote.status,
-      ...(remote.status === 'approved' || remote.status === 'rejected' ? { decidedAt: deps.now().toISOString() } : {}),
-      updatedAt: deps.now().toISOString(),
-    }));
-  };
-}
-
-export function submitGroup(deps: RequirementDeps) {
-  const groups = requirementGroups(deps.db);
-  return async (tenantId: string, id: string, audit: AuditContext) => {
-    const record = await requireEditable(deps, tenantId, id);
-    const progress = completion(record);
-    if (!progress.isComplete) {
-      throw new AppError('REQUIREMENTS_INCOMPLETE', `${progress.remaining.length} requirement(s) still missing`, { remaining: progress.remaining });
-    }
-    const { provider } = await regulatoryProvider(deps, tenantId, record.accountId);
-    const remote = await provider.submitRequirementGroup(record.providerGroupId!);
-    const submitted = await groups.update(tenantId, id, audit, 'requirement_groups.submit', (current) => ({
-      ...current,
-      status: remote.status === 'draft' ? 'pending' : remote.status,
-      submittedAt: deps.now().toISOString(),
-      updatedAt: deps.now().toISOString(),
-    }));
-    await schedulePoll(deps, submitted, 0);
-    return submitted;
-  };
-}
-
-/** Approval arrives by polling (Cloud Tasks): every few minutes until decided, for at most a week. */
-export const POLL_INTERVAL_MS = 5 * 60 * 1000;
-const MAX_POLLS = (7 * 24 * 60 * 60 * 1000) / POLL_INTERVAL_MS;
-
-export async function schedulePoll(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, record: RequirementGroupRecord, attempt: number) {
-  if (attempt >= MAX_POLLS) return;
-  await deps.tasks.enqueue({
-    queue: taskEndpoints.pollRequirementGroup.queue,
-    ...taskTarget(deps.config, taskEndpoints.pollRequirementGroup),
-    body: { tenantId: record.tenantId, groupId: record.id, attempt },
-    scheduleAt: new Date(deps.now().getTime() + POLL_INTERVAL_MS),
-    id: `rqg-poll-${record.tenantId}-${record.id}-${attempt}`,
-  });
-}
-
-/**
- * The purchase precondition: a country/type with ordering requirements needs the tenant's group
- * approved. Answers REQUIREMENTS_INCOMPLETE with what is missing otherwise.
- */
-export function requireApprovedGroup(deps: RequirementDeps) {
-  return async (
-    tenantId: string,
-    purchase: { country: string; type: NumberType; requirementGroupId?: string },
-    audit: AuditContext,
-  ): Promise<{ id: string; providerGroupId: string } | undefined> => {
-    const { hasRequirements } = await listRequirements(deps)(tenantId, { country: purchase.country, type: purchase.type, action: 'ordering' });
-    if (!hasRequirements) return undefined;
-    const id = purchase.requirementGroupId ?? groupIdFor(tenantId, purchase.country, purchase.type, 'ordering');
-    let record = await requirementGroups(deps.db).get(tenantId, id);
-    if (purchase.requirementGroupId && !record) throw notFound('Requirement group');
-    if (record && (record.country !== purchase.country || record.type !== purchase.type)) {
-      throw new AppError('VALIDATION_ERROR', `Requirement group ${id} is for ${record.country} ${record.type} numbers`, {
-        issues: [{ path: 'body.requirementGroupId', message: 'country or type does not match the number' }],
-      });
-    }
-    if (record) record = await refreshGroup(deps)(record, audit);
-    if (!record || record.status !== 'approved') {
-      const progress = record ? completion(record) : undefined;
-      throw new AppError(
-        'REQUIREMENTS_INCOMPLETE',
-        !record
-          ? `${purchase.country} ${purchase.type} numbers need approved regulatory requirements; create a requirement group first (POST /v1/requirement-groups)`
-          : progress && !progress.isComplete
-            ? `The requirement group is incomplete: ${progress.remaining.map((r) => r.name).join(', ')}`
-            : `The requirement group is ${record.status}; numbers can be ordered once it is approved`,
-        { requirementGroupId: record?.id ?? id, status: record?.status ?? 'missing', remaining: progress?.remaining ?? [] },
-      );
-    }
-    return { id: record.id, providerGroupId: record.providerGroupId! };
-  };
-}
+export { refreshGroup, requireOrderableGroup, schedulePoll, submitGroup, POLL_INTERVAL_MS } from './approval.js';
