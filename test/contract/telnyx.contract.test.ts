@@ -273,8 +273,53 @@ describe('Telnyx provider vs the Telnyx OpenAPI spec (Prism)', () => {
     expectConforming(prism.take(), 1);
   });
 
-  it('number order create / get conform', async () => {
-    const { result, exchanges } = await conforming(1, () =>
+  it('addresses: validate, create, get conform (AddressCreate with its required names; ValidateAddressRequest)', async () => {
+    const input = {
+      businessName: 'Acme SAS',
+      firstName: 'Ada',
+      lastName: 'Martin',
+      streetAddress: '8 Rue de Rivoli',
+      extendedAddress: '2e étage',
+      locality: 'Paris',
+      postalCode: '75004',
+      administrativeArea: 'Île-de-France',
+      countryCode: 'FR',
+      customerReference: 'adr_0123456789abcdef',
+    };
+    const validated = await conforming(1, () => telnyx.validateAddress(input));
+    expect(validated.exchanges[0]!.path).toBe('/addresses/actions/validate');
+    expect(JSON.parse(validated.exchanges[0]!.requestBody)).toEqual({
+      street_address: '8 Rue de Rivoli',
+      extended_address: '2e étage',
+      locality: 'Paris',
+      postal_code: '75004',
+      administrative_area: 'Île-de-France',
+      country_code: 'FR',
+    });
+    expect(typeof validated.result.valid).toBe('boolean');
+    const created = await conforming(1, () => telnyx.createAddress(input));
+    expect(JSON.parse(created.exchanges[0]!.requestBody)).toEqual({
+      business_name: 'Acme SAS',
+      first_name: 'Ada',
+      last_name: 'Martin',
+      street_address: '8 Rue de Rivoli',
+      extended_address: '2e étage',
+      locality: 'Paris',
+      postal_code: '75004',
+      administrative_area: 'Île-de-France',
+      country_code: 'FR',
+      customer_reference: 'adr_0123456789abcdef',
+      address_book: false,
+      validate_address: false,
+    });
+    expect(created.result.id).toEqual(expect.any(String));
+    const got = await conforming(1, () => telnyx.getAddress('1293384261075731499'));
+    expect(got.exchanges[0]!.path).toBe('/addresses/1293384261075731499');
+    expect(got.result.id).toEqual(expect.any(String));
+  });
+
+  it('number order create / get conform (the number’s features read from its search result first)', async () => {
+    const { result, exchanges } = await conforming(2, () =>
       telnyx.purchase({
         phoneNumber: EXAMPLE_NUMBER,
         requirementGroupId: 'dbbd94ee-9079-488f-80ba-f566b247fd79',
@@ -283,13 +328,15 @@ describe('Telnyx provider vs the Telnyx OpenAPI spec (Prism)', () => {
         customerReference: 'MY REF 001',
       }),
     );
-    expect(JSON.parse(exchanges[0]!.requestBody)).toEqual({
+    expect(exchanges[0]!.path).toBe('/available_phone_numbers');
+    expect(Object.fromEntries(exchanges[0]!.query)).toEqual({ 'filter[country_code]': 'US', 'filter[phone_number][contains]': '9705555098', 'filter[limit]': '5' });
+    expect(JSON.parse(exchanges[1]!.requestBody)).toEqual({
       phone_numbers: [{ phone_number: EXAMPLE_NUMBER, requirement_group_id: 'dbbd94ee-9079-488f-80ba-f566b247fd79' }],
       connection_id: '346789098765567',
       messaging_profile_id: 'abc85f64-5717-4562-b3fc-2c9600',
       customer_reference: 'MY REF 001',
     });
-    expect(result).toMatchObject({ providerNumberId: EXAMPLE_NUMBER, order: { id: '12ade33a-21c0-473b-b055-b3c836e1c292' } });
+    expect(result).toMatchObject({ providerNumberId: EXAMPLE_NUMBER, order: { id: '12ade33a-21c0-473b-b055-b3c836e1c292' }, capabilities: { sms: true, voice: true } });
     const got = await conforming(1, () => telnyx.getOrder('12ade33a-21c0-473b-b055-b3c836e1c292'));
     expect(got.result).toMatchObject({ id: '12ade33a-21c0-473b-b055-b3c836e1c292', phoneNumbers: [{ phoneNumber: EXAMPLE_NUMBER }] });
   });
