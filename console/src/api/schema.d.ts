@@ -1099,8 +1099,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Text-enablement state: none, pending (with dueBy), enabled or rejected
-         * @description Text-enablement state: none, pending (with dueBy), enabled or rejected
+         * Text-enablement state: none, pending (with dueBy), enabled, rejected (with TSS’s reason) or disabled
+         * @description Text-enablement state: none, pending (with dueBy), enabled, rejected (with TSS’s reason) or disabled
          */
         get: operations["tollfreeSmsStatus"];
         put?: never;
@@ -1109,7 +1109,11 @@ export interface paths {
          * @description Text-enable a number (SMS and/or MMS) through TSS; pending until the RespOrg decides (2 business days)
          */
         post: operations["tollfreeSmsEnable"];
-        delete?: never;
+        /**
+         * Turn text off again: withdraw a pending TSS request or disable an enabled number (nothing to turn off: the state as it is)
+         * @description Turn text off again: withdraw a pending TSS request or disable an enabled number (nothing to turn off: the state as it is)
+         */
+        delete: operations["tollfreeSmsDisable"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2830,7 +2834,13 @@ export interface components {
         TextEnablement: {
             number: string;
             /** @enum {string} */
-            status: "none" | "pending" | "enabled" | "rejected";
+            status: "none" | "pending" | "enabled" | "rejected" | "disabled";
+            /** @description Why TSS rejected the text enablement (G: TSS has no public API; the sandbox’s codes) */
+            reason?: {
+                code: string;
+                message: string;
+            };
+            disabledAt?: string;
             sms?: boolean;
             mms?: boolean;
             webhookUrl?: string;
@@ -2936,7 +2946,13 @@ export interface components {
             };
             sms?: {
                 /** @enum {string} */
-                status: "pending" | "enabled" | "rejected";
+                status: "pending" | "enabled" | "rejected" | "disabled";
+                /** @description Why TSS rejected the text enablement (G: TSS has no public API; the sandbox’s codes) */
+                reason?: {
+                    code: string;
+                    message: string;
+                };
+                disabledAt?: string;
                 sms: boolean;
                 mms: boolean;
                 webhookUrl?: string;
@@ -3142,7 +3158,13 @@ export interface components {
             };
             sms?: {
                 /** @enum {string} */
-                status: "pending" | "enabled" | "rejected";
+                status: "pending" | "enabled" | "rejected" | "disabled";
+                /** @description Why TSS rejected the text enablement (G: TSS has no public API; the sandbox’s codes) */
+                reason?: {
+                    code: string;
+                    message: string;
+                };
+                disabledAt?: string;
                 sms: boolean;
                 mms: boolean;
                 webhookUrl?: string;
@@ -12643,6 +12665,11 @@ export interface operations {
                      *           },
                      *           "sms": {
                      *             "status": "pending",
+                     *             "reason": {
+                     *               "code": "code",
+                     *               "message": "Done"
+                     *             },
+                     *             "disabledAt": "2026-03-02T15:04:05.000Z",
                      *             "sms": true,
                      *             "mms": true,
                      *             "webhookUrl": "https://example.com/hooks/events",
@@ -12799,6 +12826,11 @@ export interface operations {
                      *       },
                      *       "sms": {
                      *         "status": "pending",
+                     *         "reason": {
+                     *           "code": "code",
+                     *           "message": "Done"
+                     *         },
+                     *         "disabledAt": "2026-03-02T15:04:05.000Z",
                      *         "sms": true,
                      *         "mms": true,
                      *         "webhookUrl": "https://example.com/hooks/events",
@@ -13781,6 +13813,11 @@ export interface operations {
                      * @example {
                      *       "number": "number",
                      *       "status": "none",
+                     *       "reason": {
+                     *         "code": "code",
+                     *         "message": "Done"
+                     *       },
+                     *       "disabledAt": "2026-03-02T15:04:05.000Z",
                      *       "sms": true,
                      *       "mms": true,
                      *       "webhookUrl": "https://example.com/hooks/events",
@@ -13929,6 +13966,11 @@ export interface operations {
                      * @example {
                      *       "number": "number",
                      *       "status": "none",
+                     *       "reason": {
+                     *         "code": "code",
+                     *         "message": "Done"
+                     *       },
+                     *       "disabledAt": "2026-03-02T15:04:05.000Z",
                      *       "sms": true,
                      *       "mms": true,
                      *       "webhookUrl": "https://example.com/hooks/events",
@@ -14023,6 +14065,178 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: components["schemas"]["UnsupportedMediaTypeError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            /** @description PROVIDER_ERROR */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ServiceUnavailableError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    tollfreeSmsDisable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Toll-free number, E.164 or 10 digits
+                 * @example +18335550100
+                 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "number": "number",
+                     *       "status": "none",
+                     *       "reason": {
+                     *         "code": "code",
+                     *         "message": "Done"
+                     *       },
+                     *       "disabledAt": "2026-03-02T15:04:05.000Z",
+                     *       "sms": true,
+                     *       "mms": true,
+                     *       "webhookUrl": "https://example.com/hooks/events",
+                     *       "tssRequestId": "tssRequestId",
+                     *       "submittedAt": "2026-03-02T15:04:05.000Z",
+                     *       "dueBy": "dueBy",
+                     *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "overdue": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TextEnablement"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["NotFoundError"];
+                    };
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ConflictError"];
                     };
                 };
             };
