@@ -68,6 +68,7 @@ export const RequirementGroupResource = z.object({
   ),
   submittedAt: z.string().optional(),
   decidedAt: z.string().optional(),
+  holdsDuringReview: z.boolean().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -97,7 +98,12 @@ export const RequirementGroupStatusResponse = z.object({
   rejections: z
     .array(z.object({ requirementId: z.string(), name: z.string(), kind: z.string(), reason: z.string().optional() }))
     .meta({ description: 'The values the provider declined, each with its reason when the provider gives one' }),
-  canOrder: z.boolean().meta({ description: 'Numbers can be ordered now: approved, or submitted in a country whose numbers the provider holds during review' }),
+  canOrder: z
+    .boolean()
+    .meta({
+      description:
+        'Numbers can be ordered now: approved, or submitted (the provider holds an ordered number while it reviews the group) — false once the provider answered that it does not hold this country’s numbers during review',
+    }),
 });
 export const PollRequirementGroupTask = z
   .object({ tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), groupId: GroupIdValue, attempt: z.number().int().min(0) })

@@ -14,7 +14,7 @@ import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
-import { requireOrderableGroup } from '../requirements/approval.js';
+import { markNotHeldDuringReview, requireOrderableGroup } from '../requirements/approval.js';
 import { defaultLimits } from '../../domain/limits.js';
 import { providerQueue } from '../../queue/queues.js';
 
@@ -201,7 +201,9 @@ export function purchaseNumber(deps: PurchaseDeps) {
           numberId: pending.id,
           via,
         });
-        throw requirementGroup?.underReview ? notHeldDuringReview(err, requirementGroup.id, input.phoneNumber) : err;
+        const refusal = requirementGroup?.underReview ? notHeldDuringReview(err, requirementGroup.id, input.phoneNumber) : err;
+        if (refusal !== err) await markNotHeldDuringReview(deps)(input.tenantId, requirementGroup!.id, input.audit).catch((e) => log.warn('could not record that the provider does not hold numbers during review', { err: e }));
+        throw refusal;
       }
     }
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);

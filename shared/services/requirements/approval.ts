@@ -98,8 +98,21 @@ export async function schedulePoll(deps: Pick<Deps, 'tasks' | 'config' | 'now'>,
   });
 }
 
-/** Numbers can be ordered with this group: approved, or submitted (held by the provider while it is reviewed). */
-export const canOrder = (record: Pick<RequirementGroupRecord, 'status'>) => record.status === 'approved' || record.status === 'pending';
+/**
+ * Numbers can be ordered with this group: approved, or submitted — the provider then holds the
+ * number while it reviews, unless it already answered that it does not for this country and type.
+ */
+export const canOrder = (record: Pick<RequirementGroupRecord, 'status' | 'holdsDuringReview'>) =>
+  record.status === 'approved' || (record.status === 'pending' && record.holdsDuringReview !== false);
+
+/** The provider refused an order while this group was reviewed: remember it (until the group is decided). */
+export function markNotHeldDuringReview(deps: Pick<Deps, 'db'>) {
+  return async (tenantId: string, groupId: string, audit: AuditContext): Promise<void> => {
+    await requirementGroups(deps.db).update(tenantId, groupId, audit, 'requirement_groups.not_held_during_review', (current) =>
+      current.status === 'pending' ? { ...current, holdsDuringReview: false } : current,
+    );
+  };
+}
 
 /** GET …/status: progress, approval, the provider's reasons per declined value, and whether numbers can be ordered. */
 export function groupStatus(record: RequirementGroupRecord) {
@@ -157,10 +170,13 @@ export function requireOrderableGroup(deps: RequirementDeps) {
             ? `The requirement group is incomplete: ${progress.remaining.map((r) => r.name).join(', ')}`
             : record.status === 'rejected'
               ? `The requirement group was declined${record.statusReason ? `: ${record.statusReason}` : ''}; replace the declined values and submit it again`
-              : `The requirement group is ${record.status}; submit it to order numbers`,
+              : record.status === 'pending'
+                ? `The provider does not hold ${purchase.country} ${purchase.type} numbers while their requirement group is reviewed; order once it is approved`
+                : `The requirement group is ${record.status}; submit it to order numbers`,
         {
           requirementGroupId: record?.id ?? id,
           status: record?.status ?? 'missing',
+          ...(record?.status === 'pending' ? { reason: 'approval_required' } : {}),
           remaining: progress?.remaining ?? [],
           ...(status?.rejections.length ? { rejections: status.rejections } : {}),
         },

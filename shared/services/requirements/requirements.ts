@@ -54,6 +54,8 @@ export interface RequirementGroupRecord extends TenantDoc {
   values: Record<string, RequirementValue>;
   submittedAt?: string;
   decidedAt?: string;
+  /** false once the provider refused an order while this group was under review (its country/type waits for approval). */
+  holdsDuringReview?: boolean;
 }
 
 const Kind = z.enum(['document', 'textual', 'address']);
@@ -89,6 +91,7 @@ const StoredGroup = z
     ),
     submittedAt: z.string().optional(),
     decidedAt: z.string().optional(),
+    holdsDuringReview: z.boolean().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
