@@ -284,7 +284,7 @@
     "/v1/requirement-groups": {
       "post": {
         "operationId": "requirementGroupsCreate",
-        "summary": "Get or create the tenant’s requirement group for a country, number type and action (201 created, 200 existing)",
+        "summary": "Get or create the tenant’s requirement group for a country, number type and action — per client company with companyId (201 created, 200 existing)",
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsCreate",
           "jwt_audience": "${functions_base_url}/requirementGroupsCreate",
@@ -299,7 +299,7 @@
       },
       "get": {
         "operationId": "requirementGroupsList",
-        "summary": "List the tenant’s requirement groups (?country=)",
+        "summary": "List the tenant’s requirement groups (?country=, ?companyId=)",
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsList",
           "jwt_audience": "${functions_base_url}/requirementGroupsList",
@@ -379,7 +379,7 @@
     "/v1/requirement-groups/{id}/values/{requirementId}": {
       "post": {
         "operationId": "requirementGroupsSetValue",
-        "summary": "Save a textual or address value (checked against the acceptance criteria)",
+        "summary": "Save a value: {value} for a textual requirement (checked against the acceptance criteria), {addressId} for an address requirement (free text is refused)",
         "parameters": [
           {
             "name": "id",
@@ -499,7 +499,7 @@
     "/v1/requirement-groups/{id}/status": {
       "get": {
         "operationId": "requirementGroupsStatus",
-        "summary": "Completion and approval status (what is still missing)",
+        "summary": "Completion and approval status: what is still missing, the provider’s reasons per declined value, whether numbers can be ordered",
         "parameters": [
           {
             "name": "id",
@@ -582,6 +582,101 @@
         "x-google-backend": {
           "address": "${functions_base_url}/requirementGroupsSubmit",
           "jwt_audience": "${functions_base_url}/requirementGroupsSubmit",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
+    "/v1/addresses": {
+      "post": {
+        "operationId": "addressesCreate",
+        "summary": "Get or create an address for address requirements (validated by Telnyx, created there once; the same address again → 200 with the same id)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/addressesCreate",
+          "jwt_audience": "${functions_base_url}/addressesCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "addressesList",
+        "summary": "List the tenant’s addresses (?companyId=, ?country=)",
+        "x-google-backend": {
+          "address": "${functions_base_url}/addressesList",
+          "jwt_audience": "${functions_base_url}/addressesList",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "addressesCreatePreflight",
+        "summary": "CORS preflight for /v1/addresses",
+        "x-google-backend": {
+          "address": "${functions_base_url}/addressesCreate",
+          "jwt_audience": "${functions_base_url}/addressesCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
+    "/v1/addresses/{id}": {
+      "get": {
+        "operationId": "addressesGet",
+        "summary": "Get one of the tenant’s addresses",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/addressesGet",
+          "jwt_audience": "${functions_base_url}/addressesGet",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "addressesGetPreflight",
+        "summary": "CORS preflight for /v1/addresses/{id}",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/addressesGet",
+          "jwt_audience": "${functions_base_url}/addressesGet",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 10
         },
@@ -1883,7 +1978,7 @@
     "/v1/tollfree/{number}/routing": {
       "put": {
         "operationId": "tollfreeRoutingUpdate",
-        "summary": "Change an active number’s routing, now or at effectiveAt; mode=disaster sends all traffic to the disaster destination",
+        "summary": "Change an active number’s routing now, or schedule it (effectiveAt in the future: its own version, see GET …/routing); mode alone (disaster) switches the current routing",
         "parameters": [
           {
             "name": "number",
@@ -2128,10 +2223,25 @@
     "/v1/resporg/transfers": {
       "post": {
         "operationId": "resporgTransfersCreate",
-        "summary": "Move numbers to the tenant’s RespOrg (with an LOA reference); tracked through pending, approved and completed",
+        "summary": "Move numbers to the tenant’s RespOrg (loaId: the LOA uploaded to POST /v1/resporg/loas); tracked through pending, approved and completed, expected in 5-7 business days",
         "x-google-backend": {
           "address": "${functions_base_url}/resporgTransfersCreate",
           "jwt_audience": "${functions_base_url}/resporgTransfersCreate",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "get": {
+        "operationId": "resporgTransfersList",
+        "summary": "The tenant’s RespOrg transfers, newest first: ?status, ?direction (in, out), ?number; paginated",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersList",
+          "jwt_audience": "${functions_base_url}/resporgTransfersList",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 60
         },
@@ -2289,6 +2399,86 @@
         "x-google-backend": {
           "address": "${functions_base_url}/tollfreeRoutingVersionCancel",
           "jwt_audience": "${functions_base_url}/tollfreeRoutingVersionCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
+    "/v1/resporg/transfers/{id}/cancel": {
+      "post": {
+        "operationId": "resporgTransfersCancel",
+        "summary": "Cancel a transfer: its open RespOrg changes are withdrawn at the registry (completed numbers stay)",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersCancel",
+          "jwt_audience": "${functions_base_url}/resporgTransfersCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "resporgTransfersCancelPreflight",
+        "summary": "CORS preflight for /v1/resporg/transfers/{id}/cancel",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgTransfersCancel",
+          "jwt_audience": "${functions_base_url}/resporgTransfersCancel",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
+    "/v1/resporg/loas": {
+      "post": {
+        "operationId": "resporgLoaUpload",
+        "summary": "Upload a signed LOA (multipart \"file\": a PDF by content, ≤ 10 MB) for RespOrg transfers; only the document store’s reference is kept",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgLoaUpload",
+          "jwt_audience": "${functions_base_url}/resporgLoaUpload",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 120
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "resporgLoaUploadPreflight",
+        "summary": "CORS preflight for /v1/resporg/loas",
+        "x-google-backend": {
+          "address": "${functions_base_url}/resporgLoaUpload",
+          "jwt_audience": "${functions_base_url}/resporgLoaUpload",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 10
         },

@@ -10,7 +10,12 @@ const operation: OperationFactory<{}, {}, z.infer<typeof CreateRespOrgTransferBo
   async ({ body, caller, requestId }) => {
     const result = await requestTransfer(deps)(
       caller.tenantId,
-      { numbers: body.numbers, loaReference: body.loaReference, ...(body.fromRespOrgId ? { fromRespOrgId: body.fromRespOrgId } : {}) },
+      {
+        numbers: body.numbers,
+        loaId: body.loaId,
+        ...(body.loaReference ? { loaReference: body.loaReference } : {}),
+        ...(body.fromRespOrgId ? { fromRespOrgId: body.fromRespOrgId } : {}),
+      },
       userContext(caller, requestId),
     );
     if ('requestId' in result) return { status: 202, body: result, headers: { location: result.poll } };

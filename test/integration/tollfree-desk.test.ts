@@ -5,6 +5,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { SOMOS_LOCAL_ENV, type Stack } from '../../scripts/local/stack.js';
 import type { SomosSandbox } from '../../scripts/sandboxes/somos.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
+import { setLogSink } from '../../shared/log.js';
 
 // Issue 17: the toll-free desk in daily operation — routing history and scheduled changes, RespOrg
 // transfers (list, cancel, expected completion, the LOA as a document), notifications verified
@@ -16,14 +17,18 @@ let stack: Stack;
 let admin: ApiClient;
 let member: ApiClient;
 let other: ApiClient;
+let adminToken: string;
+let otherToken: string;
 const somos = (): SomosSandbox => stack.sandboxes.somos!;
 const db = testFirestore(PROJECT);
 
 beforeAll(async () => {
   stack = await startTestStack(PROJECT);
-  admin = apiClient(stack.url, await stack.token(TENANT, 'admin', 'desk-admin'));
+  adminToken = await stack.token(TENANT, 'admin', 'desk-admin');
+  otherToken = await stack.token('desk-other', 'admin', 'mallory');
+  admin = apiClient(stack.url, adminToken);
   member = apiClient(stack.url, await stack.token(TENANT, 'member', 'desk'));
-  other = apiClient(stack.url, await stack.token('desk-other', 'admin', 'mallory'));
+  other = apiClient(stack.url, otherToken);
 });
 afterAll(async () => {
   await db.terminate();
@@ -51,6 +56,29 @@ function notify(kind: 'rsv' | 'rch', body: unknown) {
     headers: { 'content-type': 'application/json', 'x-somos-notification-secret': SOMOS_LOCAL_ENV.SOMOS_NOTIFICATION_SECRET },
     body: JSON.stringify(body),
   });
+}
+
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+async function postLoa(file: { data: Buffer; type?: string; name?: string } | undefined, token = adminToken, asJson = false): Promise<ApiResponse> {
+  let body: BodyInit;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (asJson) {
+    body = JSON.stringify({ file: PDF.toString('base64') });
+    headers['content-type'] = 'application/json';
+  } else {
+    const form = new FormData();
+    if (file) form.append('file', new Blob([new Uint8Array(file.data)], file.type !== undefined ? { type: file.type } : {}), file.name ?? 'loa.pdf');
+    else form.append('note', 'no file');
+    body = form;
+  }
+  const res = await fetch(`${stack.url}/v1/resporg/loas`, { method: 'POST', headers, body });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+/** An uploaded LOA's id. */
+async function uploadLoa(): Promise<string> {
+  const res = await postLoa({ data: PDF, type: 'application/pdf', name: 'signed-loa.pdf' });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
 }
 
 /** A spare number reserved and activated for the tenant. */
@@ -148,5 +176,175 @@ describe('routing history and scheduled changes', () => {
     const now = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550188') } });
     expect(now.status, JSON.stringify(now.body)).toBe(200);
     somos().advanceClock(-36 * MIN);
+  });
+});
+
+describe('notifications are verified before they act', () => {
+  const live = '8335550302';
+  const warnings = async (act: () => Promise<unknown>): Promise<Record<string, unknown>[]> => {
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    try {
+      await act();
+    } finally {
+      restore();
+    }
+    return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.severity === 'WARNING' && l.outcome === 'unconfirmed');
+  };
+
+  it('an uns/rch "moved to another RespOrg" the registry contradicts changes nothing; the number keeps working', async () => {
+    await activeNumber(live);
+    expect(somos().number(live)).toMatchObject({ status: 'WORKING', ctrlRespOrgId: 'NPS01' });
+    let ack: Record<string, unknown> = {};
+    const logged = await warnings(async () => {
+      const res = await notify('rch', { tfNum: live, respOrgId: 'NPS01', oldRespOrgId: 'NPS01', newRespOrgId: 'OTH09', status: 'COMPLETED' });
+      expect(res.status).toBe(200);
+      ack = (await res.json()) as Record<string, unknown>;
+    });
+    expect(ack).toMatchObject({ received: true, outcome: 'unconfirmed' });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ kind: 'rch', number: live, status: 'COMPLETED' });
+    expect(String(logged[0]!.reason)).toContain('still shows the number WORKING under NPS01');
+    // Nothing changed: ours, active, routable.
+    expect((await member.get(`/v1/tollfree/${live}`)).body).toMatchObject({ status: 'active', respOrgId: 'NPS01', registry: { status: 'WORKING', respOrgId: 'NPS01' } });
+    expect((await db.doc(`tollfreeOwners/${live}`).get()).data()).toMatchObject({ tenantId: TENANT });
+    const routed = await put(admin, `/v1/tollfree/${live}/routing`, { routing: { primary: pstn('+13125550141') } });
+    expect(routed.status, JSON.stringify(routed.body)).toBe(200);
+  });
+
+  it('the same notification, once the registry bears it out, moves the number out', async () => {
+    somos().seedNumber(live, { status: 'WORKING', respOrgId: 'OTH09' }); // the registry moved it
+    const res = await notify('rch', { tfNum: live, respOrgId: 'OTH09', oldRespOrgId: 'NPS01', newRespOrgId: 'OTH09', status: 'COMPLETED' });
+    expect(await res.json()).toMatchObject({ received: true, outcome: 'applied' });
+    expect((await member.get(`/v1/tollfree/${live}`)).body).toMatchObject({ status: 'transferred_out', statusReason: 'moved to RespOrg OTH09' });
+    expect((await db.doc(`tollfreeOwners/${live}`).get()).exists).toBe(false);
+  });
+
+  it('an uns/rch for an arriving number is checked against the registry’s change', async () => {
+    const moving = '8445550311';
+    somos().seedNumber(moving, { status: 'WORKING', respOrgId: 'OTH01' });
+    const loa = await uploadLoa();
+    const created = await admin.post('/v1/resporg/transfers', { numbers: [moving], fromRespOrgId: 'OTH01', loaId: loa });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const rchId = created.body.items[0].rchId as string;
+    let ack: Record<string, unknown> = {};
+    const logged = await warnings(async () => {
+      ack = (await (await notify('rch', { tfNum: moving, respOrgId: 'NPS01', oldRespOrgId: 'OTH01', newRespOrgId: 'NPS01', status: 'COMPLETED' })).json()) as Record<string, unknown>;
+    });
+    expect(ack).toMatchObject({ outcome: 'unconfirmed' });
+    expect(String(logged[0]?.reason)).toContain(`the registry shows change ${rchId} as PENDING`);
+    expect((await member.get(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('pending');
+    expect((await member.get(`/v1/tollfree/${moving}`)).body.status).toBe('transferring');
+    // The real one (the sandbox's own notification, after its change moved on) applies.
+    await somos().advanceRespOrgChange(rchId, 'APPROVED');
+    expect((await member.get(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('approved');
+  });
+
+  it('an uns/rsv whose number the registry cannot confirm changes nothing and says so', async () => {
+    const held = '8335550303';
+    somos().seedNumber(held, { status: 'SPARE' });
+    expect((await admin.post('/v1/tollfree/reservations', { numbers: [held], ...contact })).status).toBe(201);
+    somos().injectFault({ method: 'GET', pathPattern: `query/tfn/${held}`, status: 500, times: 3 });
+    let ack: Record<string, unknown> = {};
+    const logged = await warnings(async () => {
+      ack = (await (await notify('rsv', { tfNumList: [{ tfn_number: held }], RespOrgId: 'NPS01' })).json()) as Record<string, unknown>;
+    });
+    somos().clearFaults();
+    expect(ack).toMatchObject({ outcome: 'unconfirmed' });
+    expect(logged[0]).toMatchObject({ kind: 'rsv', number: held });
+    expect((await member.get(`/v1/tollfree/${held}`)).body.status).toBe('reserved');
+  });
+});
+
+describe('RespOrg transfers: the LOA as a document, expected completion, list and cancel', () => {
+  it('takes the LOA as a PDF upload only (checked by content and declared type), kept by reference', async () => {
+    const ok = await postLoa({ data: PDF, type: 'application/pdf', name: 'acme-loa.pdf' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.body).toMatchObject({ id: expect.stringMatching(/^loa_[a-f0-9]{16}$/), filename: 'acme-loa.pdf', contentType: 'application/pdf', size: PDF.length });
+    // Stored at the document store (the Telnyx documents API, like requirement documents); only the reference here.
+    const stored = (await db.doc(`tenants/${TENANT}/respOrgLoas/${ok.body.id}`).get()).data()!;
+    expect(stored.documentId).toEqual(expect.any(String));
+    expect(JSON.stringify(stored)).not.toContain(PDF.toString('base64'));
+
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const notPdf = await postLoa({ data: png, type: 'application/pdf' });
+    expectEnvelope(notPdf, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(issuePaths(notPdf)).toEqual(['body.file']);
+    expectEnvelope(await postLoa({ data: PDF, type: 'image/png' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectEnvelope(await postLoa({ data: Buffer.alloc(0), type: 'application/pdf' }), 400, 'VALIDATION_ERROR');
+    expectEnvelope(await postLoa(undefined), 400, 'VALIDATION_ERROR');
+    expect((await postLoa(undefined, adminToken, true)).status).toBe(415);
+    expectEnvelope(await postLoa({ data: Buffer.concat([PDF, Buffer.alloc(11 * 1024 * 1024)]), type: 'application/pdf' }), 413, 'PAYLOAD_TOO_LARGE');
+    const memberToken = await stack.token(TENANT, 'member', 'desk');
+    expectEnvelope(await postLoa({ data: PDF, type: 'application/pdf' }, memberToken), 403, 'FORBIDDEN');
+  });
+
+  let transferId: string;
+  const moving = ['8445550321', '8445550322'];
+  it('needs an uploaded LOA of this tenant, and says when the transfer should be done (5-7 business days)', async () => {
+    for (const n of moving) somos().seedNumber(n, { status: 'WORKING', respOrgId: 'OTH02' });
+    const without = await admin.post('/v1/resporg/transfers', { numbers: moving, loaReference: 'LOA-7' });
+    expectEnvelope(without, 400, 'VALIDATION_ERROR');
+    expect(issuePaths(without)).toContain('body.loaId');
+    const unknown = await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: 'loa_0123456789abcdef' });
+    expect(issuePaths(unknown)).toEqual(['body.loaId']);
+    const othersLoa = await postLoa({ data: PDF, type: 'application/pdf' }, otherToken);
+    expect(othersLoa.status).toBe(201);
+    expect(issuePaths(await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: othersLoa.body.id }))).toEqual(['body.loaId']);
+    expect(issuePaths(await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: 'LOA as a string' }))).toEqual(['body.loaId']);
+
+    const loaId = await uploadLoa();
+    const created = await admin.post('/v1/resporg/transfers', { numbers: moving, fromRespOrgId: 'OTH02', loaId, loaReference: 'LOA-7' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    transferId = created.body.id;
+    expect(created.body).toMatchObject({ status: 'pending', direction: 'in', loa: { id: loaId, filename: 'signed-loa.pdf' }, loaReference: 'LOA-7', numbers: moving });
+    const { earliest, latest } = created.body.expectedCompletion;
+    const created_ = Date.parse(created.body.createdAt);
+    // 5 business days is at least 7 calendar days, 7 at least 9; weekends and holidays only push them out.
+    expect(Date.parse(earliest) - created_).toBeGreaterThanOrEqual(7 * 24 * 60 * MIN - 1);
+    expect(Date.parse(latest) - created_).toBeGreaterThanOrEqual(9 * 24 * 60 * MIN - 1);
+    for (const at of [earliest, latest]) expect([0, 6]).not.toContain(new Date(at).getUTCDay());
+  });
+
+  it('lists transfers newest first, filtered by status, direction and number, paginated', async () => {
+    const all = await member.get('/v1/resporg/transfers');
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    const ids = all.body.data.map((t: { id: string }) => t.id);
+    expect(ids[0]).toBe(transferId);
+    expect(all.body.total).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(3); // this one, the one arriving earlier, and the one that moved out
+    const out = await member.get('/v1/resporg/transfers?direction=out');
+    expect(out.body.data.map((t: { direction: string; numbers: string[] }) => `${t.direction}:${t.numbers.join(',')}`)).toEqual(['out:8335550302']);
+    expect(out.body.data[0]).toMatchObject({ status: 'completed', fromRespOrgId: 'NPS01', toRespOrgId: 'OTH09' });
+    const byNumber = await member.get(`/v1/resporg/transfers?number=%2B1${moving[1]}`);
+    expect(byNumber.body.data.map((t: { id: string }) => t.id)).toEqual([transferId]);
+    const approved = await member.get('/v1/resporg/transfers?status=approved&direction=in');
+    expect(approved.body.data.every((t: { status: string }) => t.status === 'approved')).toBe(true);
+    expect(approved.body.data).toHaveLength(1);
+    const first = await member.get('/v1/resporg/transfers?limit=1');
+    expect(first.body.data).toHaveLength(1);
+    const next = await member.get(`/v1/resporg/transfers?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(next.body.data[0].id).toBe(ids[1]);
+    expectEnvelope(await member.get('/v1/resporg/transfers?status=lost'), 400, 'VALIDATION_ERROR');
+    expect(issuePaths(await member.get('/v1/resporg/transfers?number=2125550100'))).toEqual(['query.number']);
+    expect((await other.get('/v1/resporg/transfers')).body.data.map((t: { id: string }) => t.id)).not.toContain(transferId);
+  });
+
+  it('cancels what has not completed, at the registry too; a cancelled transfer cannot be cancelled again', async () => {
+    const path = `/v1/resporg/transfers/${transferId}/cancel`;
+    expectEnvelope(await member.post(path, undefined), 403, 'FORBIDDEN');
+    expectEnvelope(await other.post(path, undefined), 404, 'NOT_FOUND');
+    const before = (await member.get(`/v1/resporg/transfers/${transferId}`)).body;
+    await somos().advanceRespOrgChange(before.items[0].rchId, 'COMPLETED'); // one number is through already
+    const cancelled = await admin.post(path, undefined);
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body.items.map((i: { number: string; status: string }) => `${i.number}:${i.status}`)).toEqual([`${moving[0]}:completed`, `${moving[1]}:cancelled`]);
+    expect(cancelled.body.status).toBe('partially_completed');
+    expect(somos().respOrgChange(before.items[1].rchId)?.status).toBe('CANCELLED');
+    expect((await member.get(`/v1/tollfree/${moving[1]}`)).body).toMatchObject({ status: 'transfer_failed', statusReason: 'RespOrg change cancelled' });
+    expect((await member.get(`/v1/tollfree/${moving[0]}`)).body.status).toBe('active');
+    expectEnvelope(await admin.post(path, undefined), 409, 'CONFLICT');
+    const audit = await admin.get(`/v1/audit?resource=resporg-transfers/${transferId}`);
+    expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('resporg.transfer_cancelled');
   });
 });

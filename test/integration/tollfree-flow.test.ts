@@ -398,12 +398,18 @@ describe('RespOrg', () => {
     const moving = '8445550177';
     somos().seedNumber(moving, { status: 'RESERVED', respOrgId: 'OTH01' });
     somos().seedNumber('8445550178', { status: 'RESERVED', respOrgId: 'OTH02' });
-    const wrongFrom = await admin.post('/v1/resporg/transfers', { numbers: ['8445550178'], fromRespOrgId: 'OTH01', loaReference: 'LOA-1' });
+    // The signed LOA is uploaded first (a PDF, kept by reference) and named by the transfer.
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), 'loa.pdf');
+    const upload = await fetch(`${stack.url}/v1/resporg/loas`, { method: 'POST', headers: { authorization: `Bearer ${await stack.token(TENANT, 'admin', 'noc-admin')}` }, body: form });
+    expect(upload.status).toBe(201);
+    const loaId = ((await upload.json()) as { id: string }).id;
+    const wrongFrom = await admin.post('/v1/resporg/transfers', { numbers: ['8445550178'], fromRespOrgId: 'OTH01', loaId, loaReference: 'LOA-1' });
     expectEnvelope(wrongFrom, 409, 'CONFLICT');
-    expectEnvelope(await member.post('/v1/resporg/transfers', { numbers: [moving], loaReference: 'LOA-1' }), 403, 'FORBIDDEN');
-    expectEnvelope(await admin.post('/v1/resporg/transfers', { numbers: [main], loaReference: 'LOA-1' }), 409, 'CONFLICT'); // ours already
+    expectEnvelope(await member.post('/v1/resporg/transfers', { numbers: [moving], loaId }), 403, 'FORBIDDEN');
+    expectEnvelope(await admin.post('/v1/resporg/transfers', { numbers: [main], loaId }), 409, 'CONFLICT'); // ours already
 
-    const created = await admin.post('/v1/resporg/transfers', { numbers: [`+1${moving}`], fromRespOrgId: 'OTH01', loaReference: 'LOA-2026-0042' });
+    const created = await admin.post('/v1/resporg/transfers', { numbers: [`+1${moving}`], fromRespOrgId: 'OTH01', loaId, loaReference: 'LOA-2026-0042' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ status: 'pending', toRespOrgId: 'NPS01', fromRespOrgId: 'OTH01', loaReference: 'LOA-2026-0042' });
     const [item] = created.body.items;

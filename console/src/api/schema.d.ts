@@ -143,14 +143,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the tenant’s requirement groups (?country=)
-         * @description List the tenant’s requirement groups (?country=)
+         * List the tenant’s requirement groups (?country=, ?companyId=)
+         * @description List the tenant’s requirement groups (?country=, ?companyId=)
          */
         get: operations["requirementGroupsList"];
         put?: never;
         /**
-         * Get or create the tenant’s requirement group for a country, number type and action (201 created, 200 existing)
-         * @description Get or create the tenant’s requirement group for a country, number type and action (201 created, 200 existing)
+         * Get or create the tenant’s requirement group for a country, number type and action — per client company with companyId (201 created, 200 existing)
+         * @description Get or create the tenant’s requirement group for a country, number type and action — per client company with companyId (201 created, 200 existing)
          */
         post: operations["requirementGroupsCreate"];
         delete?: never;
@@ -189,8 +189,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Save a textual or address value (checked against the acceptance criteria)
-         * @description Save a textual or address value (checked against the acceptance criteria)
+         * Save a value: {value} for a textual requirement (checked against the acceptance criteria), {addressId} for an address requirement (free text is refused)
+         * @description Save a value: {value} for a textual requirement (checked against the acceptance criteria), {addressId} for an address requirement (free text is refused)
          */
         post: operations["requirementGroupsSetValue"];
         delete?: never;
@@ -227,8 +227,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Completion and approval status (what is still missing)
-         * @description Completion and approval status (what is still missing)
+         * Completion and approval status: what is still missing, the provider’s reasons per declined value, whether numbers can be ordered
+         * @description Completion and approval status: what is still missing, the provider’s reasons per declined value, whether numbers can be ordered
          */
         get: operations["requirementGroupsStatus"];
         put?: never;
@@ -253,6 +253,50 @@ export interface paths {
          * @description Submit a complete group for approval (REQUIREMENTS_INCOMPLETE lists what is missing)
          */
         post: operations["requirementGroupsSubmit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant’s addresses (?companyId=, ?country=)
+         * @description List the tenant’s addresses (?companyId=, ?country=)
+         */
+        get: operations["addressesList"];
+        put?: never;
+        /**
+         * Get or create an address for address requirements (validated by Telnyx, created there once; the same address again → 200 with the same id)
+         * @description Get or create an address for address requirements (validated by Telnyx, created there once; the same address again → 200 with the same id)
+         */
+        post: operations["addressesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/addresses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one of the tenant’s addresses
+         * @description Get one of the tenant’s addresses
+         */
+        get: operations["addressesGet"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1080,8 +1124,8 @@ export interface paths {
          */
         get: operations["tollfreeRoutingVersions"];
         /**
-         * Change an active number’s routing, now or at effectiveAt; mode=disaster sends all traffic to the disaster destination
-         * @description Change an active number’s routing, now or at effectiveAt; mode=disaster sends all traffic to the disaster destination
+         * Change an active number’s routing now, or schedule it (effectiveAt in the future: its own version, see GET …/routing); mode alone (disaster) switches the current routing
+         * @description Change an active number’s routing now, or schedule it (effectiveAt in the future: its own version, see GET …/routing); mode alone (disaster) switches the current routing
          */
         put: operations["tollfreeRoutingUpdate"];
         post?: never;
@@ -1166,11 +1210,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The tenant’s RespOrg transfers, newest first: ?status, ?direction (in, out), ?number; paginated
+         * @description The tenant’s RespOrg transfers, newest first: ?status, ?direction (in, out), ?number; paginated
+         */
+        get: operations["resporgTransfersList"];
         put?: never;
         /**
-         * Move numbers to the tenant’s RespOrg (with an LOA reference); tracked through pending, approved and completed
-         * @description Move numbers to the tenant’s RespOrg (with an LOA reference); tracked through pending, approved and completed
+         * Move numbers to the tenant’s RespOrg (loaId: the LOA uploaded to POST /v1/resporg/loas); tracked through pending, approved and completed, expected in 5-7 business days
+         * @description Move numbers to the tenant’s RespOrg (loaId: the LOA uploaded to POST /v1/resporg/loas); tracked through pending, approved and completed, expected in 5-7 business days
          */
         post: operations["resporgTransfersCreate"];
         delete?: never;
@@ -1299,6 +1347,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/resporg/transfers/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a transfer: its open RespOrg changes are withdrawn at the registry (completed numbers stay)
+         * @description Cancel a transfer: its open RespOrg changes are withdrawn at the registry (completed numbers stay)
+         */
+        post: operations["resporgTransfersCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/resporg/loas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a signed LOA (multipart "file": a PDF by content, ≤ 10 MB) for RespOrg transfers; only the document store’s reference is kept
+         * @description Upload a signed LOA (multipart "file": a PDF by content, ≤ 10 MB) for RespOrg transfers; only the document store’s reference is kept
+         */
+        post: operations["resporgLoaUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "message.received": {
@@ -1410,6 +1498,38 @@ export interface components {
                 intraLATA: string[];
             };
         };
+        Address: {
+            id: string;
+            /** @constant */
+            provider: "telnyx";
+            accountId: string;
+            /** @description Telnyx’s address id (what the requirement group receives) */
+            providerAddressId?: string;
+            /** @enum {string} */
+            status: "creating" | "ready";
+            companyId?: string;
+            businessName: string;
+            firstName: string;
+            lastName: string;
+            streetAddress: string;
+            extendedAddress?: string;
+            locality: string;
+            postalCode: string;
+            administrativeArea?: string;
+            country: string;
+            /** @description One line, for people */
+            formatted: string;
+            createdAt: string;
+            updatedAt: string;
+        };
+        /** @description One of the tenant’s addresses (POST /v1/addresses) */
+        AddressIdValue: string;
+        AddressesPage: {
+            data: components["schemas"]["Address"][];
+            nextCursor?: string;
+            /** @description Matches across all pages (first page only) */
+            total?: number;
+        };
         Agent: {
             id: string;
             name: string;
@@ -1520,6 +1640,11 @@ export interface components {
             mms: boolean;
             fax: boolean;
         };
+        /**
+         * @description Your client company’s id (a staffing platform runs many companies under one tenant)
+         * @example company_123
+         */
+        CompanyIdValue: string;
         ConflictError: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1574,6 +1699,30 @@ export interface components {
             [key: string]: unknown;
         };
         Country: string;
+        CreateAddressBody: {
+            /** @description The company at this address */
+            businessName: string;
+            /** @description Contact person (Telnyx requires a name with the business name) */
+            firstName: string;
+            lastName: string;
+            /** @example 8 Rue de Rivoli */
+            streetAddress: string;
+            /** @description Floor, building, apartment */
+            extendedAddress?: string;
+            /**
+             * @description City
+             * @example Paris
+             */
+            locality: string;
+            /** @example 75004 */
+            postalCode: string;
+            /** @description State, province or region */
+            administrativeArea?: string;
+            country: components["schemas"]["Country"];
+            companyId?: components["schemas"]["CompanyIdValue"];
+            /** @description The Telnyx account the address is created in (default: the tenant’s default Telnyx account, else the platform’s) */
+            accountId?: components["schemas"]["AccountIdValue"];
+        };
         CreateAgentBody: {
             name: string;
             description?: string;
@@ -1698,6 +1847,8 @@ export interface components {
             assignedTo?: components["schemas"]["Assignee"];
             /** @description Your own reference (e.g. a gig id); see GET /v1/numbers/check */
             externalRef?: string;
+            /** @description Your client company the number is for; Telnyx: its requirement group (POST /v1/requirement-groups with this companyId) is used */
+            companyId?: components["schemas"]["CompanyIdValue"];
             /** @description Telnyx: the approved requirement group (default: the tenant’s group for the number’s country and type) */
             requirementGroupId?: string;
             /** @description Telnyx: voice connection */
@@ -1821,12 +1972,16 @@ export interface components {
              */
             action: "ordering" | "porting";
             accountId?: components["schemas"]["AccountIdValue"];
+            /** @description One group per company and destination zone (country): without it, the tenant’s own group */
+            companyId?: components["schemas"]["CompanyIdValue"];
         };
         CreateRespOrgTransferBody: {
             numbers: string[];
             fromRespOrgId?: string;
-            /** @description Reference of the signed letter of authorization */
-            loaReference: string;
+            /** @description The signed letter of authorization, uploaded first with POST /v1/resporg/loas */
+            loaId: string;
+            /** @description Your own reference for the LOA */
+            loaReference?: string;
         };
         /** @description The same fields an import’s source takes. Vonage and Telnyx credentials are verified with that provider first (400 naming the field when refused); then the credential is created at Vapi. Import numbers with it through source.credentialId. */
         CreateVapiCredentialBody: {
@@ -2199,6 +2354,7 @@ export interface components {
             agentId?: string;
             orderId?: string;
             externalRef?: string;
+            companyId?: string;
             requirementGroupId?: string;
             vapi?: {
                 source: string;
@@ -2432,6 +2588,7 @@ export interface components {
             country: string;
             type: string;
             action: string;
+            companyId?: string;
             providerGroupId?: string;
             /** @enum {string} */
             status: "creating" | "draft" | "pending" | "approved" | "rejected" | "unapproved";
@@ -2457,8 +2614,15 @@ export interface components {
                     kind: string;
                     value?: string;
                     documentId?: string;
+                    addressId?: string;
                     filename?: string;
                     submittedAt: string;
+                    /**
+                     * @description declined: the provider refused this value (see reason); send a new one
+                     * @enum {string}
+                     */
+                    status?: "declined";
+                    reason?: string;
                 };
             };
             submittedAt?: string;
@@ -2483,6 +2647,17 @@ export interface components {
                 name: string;
                 kind: string;
             }[];
+            /** @description Why the provider declined the group, when it says */
+            statusReason?: string;
+            /** @description The values the provider declined, each with its reason when the provider gives one */
+            rejections: {
+                requirementId: string;
+                name: string;
+                kind: string;
+                reason?: string;
+            }[];
+            /** @description Numbers can be ordered now: approved, or submitted in a country whose numbers the provider holds during review */
+            canOrder: boolean;
         };
         RequirementsIncompleteError: {
             /**
@@ -2578,13 +2753,38 @@ export interface components {
             poll: string;
             resource?: string;
         };
+        RespOrgLoa: {
+            id: string;
+            filename: string;
+            /** @constant */
+            contentType: "application/pdf";
+            size: number;
+            sha256: string;
+            createdAt: string;
+        };
         RespOrgTransfer: {
             id: string;
             /** @enum {string} */
             status: "submitted" | "pending" | "approved" | "completed" | "partially_completed" | "rejected" | "cancelled" | "failed";
             toRespOrgId: string;
             fromRespOrgId?: string;
-            loaReference: string;
+            /**
+             * @description in: numbers coming to the tenant’s unit; out: one of its numbers moved to another RespOrg
+             * @enum {string}
+             */
+            direction?: "in" | "out";
+            numbers?: string[];
+            loaReference?: string;
+            /** @description The uploaded LOA, by reference */
+            loa?: {
+                id: string;
+                filename: string;
+            };
+            /** @description RespOrg changes take 5-7 business days (weekends and US federal holidays excluded; assumed, not a Somos commitment) */
+            expectedCompletion?: {
+                earliest: string;
+                latest: string;
+            };
             items: {
                 number: string;
                 phoneNumber: string;
@@ -2606,6 +2806,12 @@ export interface components {
             completedAt?: string;
             createdAt: string;
             updatedAt: string;
+        };
+        RespOrgTransferPage: {
+            data: components["schemas"]["RespOrgTransfer"][];
+            nextCursor?: string;
+            /** @description Matches across all pages (first page only) */
+            total?: number;
         };
         RespOrgTransferResponse: components["schemas"]["RespOrgTransfer"] | {
             /** @constant */
@@ -2712,7 +2918,10 @@ export interface components {
             [key: string]: unknown;
         };
         SetRequirementValueBody: {
-            value: string;
+            /** @description Textual requirements */
+            value?: string;
+            /** @description Address requirements: one of the tenant’s addresses (POST /v1/addresses) */
+            addressId?: components["schemas"]["AddressIdValue"];
         };
         SettlePurchaseResult: {
             /** @enum {string} */
@@ -3486,7 +3695,7 @@ export interface components {
             received: true;
             eventId: string;
             /** @enum {string} */
-            outcome: "applied" | "duplicate" | "stale" | "ignored";
+            outcome: "applied" | "duplicate" | "stale" | "ignored" | "unconfirmed";
         };
     };
     responses: {
@@ -3848,6 +4057,11 @@ export interface operations {
                 orderId?: string;
                 /** @example gig-1042 */
                 externalRef?: string;
+                /**
+                 * @description Your client company’s id (a staffing platform runs many companies under one tenant)
+                 * @example company_123
+                 */
+                companyId?: string;
                 /**
                  * @description Finds numbers by a word prefix of the display name or 3+ consecutive digits of the number
                  * @example +Lp
@@ -5112,6 +5326,11 @@ export interface operations {
             query?: {
                 /** @example US */
                 country?: string;
+                /**
+                 * @description Your client company’s id (a staffing platform runs many companies under one tenant)
+                 * @example company_123
+                 */
+                companyId?: string;
                 /** @example 20 */
                 limit?: number;
                 /** @example cursor */
@@ -5146,6 +5365,7 @@ export interface operations {
                      *           "country": "US",
                      *           "type": "type",
                      *           "action": "action",
+                     *           "companyId": "companyId",
                      *           "providerGroupId": "providerGroupId",
                      *           "status": "creating",
                      *           "statusReason": "statusReason",
@@ -5287,6 +5507,7 @@ export interface operations {
                      *       "country": "US",
                      *       "type": "type",
                      *       "action": "action",
+                     *       "companyId": "companyId",
                      *       "providerGroupId": "providerGroupId",
                      *       "status": "creating",
                      *       "statusReason": "statusReason",
@@ -5457,6 +5678,7 @@ export interface operations {
                      *       "country": "US",
                      *       "type": "type",
                      *       "action": "action",
+                     *       "companyId": "companyId",
                      *       "providerGroupId": "providerGroupId",
                      *       "status": "creating",
                      *       "statusReason": "statusReason",
@@ -5587,7 +5809,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "value": "value"
+                 *       "addressId": "adr_abcdef0123456789"
                  *     }
                  */
                 "application/json": components["schemas"]["SetRequirementValueBody"];
@@ -5609,6 +5831,7 @@ export interface operations {
                      *       "country": "US",
                      *       "type": "type",
                      *       "action": "action",
+                     *       "companyId": "companyId",
                      *       "providerGroupId": "providerGroupId",
                      *       "status": "creating",
                      *       "statusReason": "statusReason",
@@ -5812,6 +6035,7 @@ export interface operations {
                      *       "country": "US",
                      *       "type": "type",
                      *       "action": "action",
+                     *       "companyId": "companyId",
                      *       "providerGroupId": "providerGroupId",
                      *       "status": "creating",
                      *       "statusReason": "statusReason",
@@ -6010,7 +6234,17 @@ export interface operations {
                      *           "name": "Downtown Clinic",
                      *           "kind": "kind"
                      *         }
-                     *       ]
+                     *       ],
+                     *       "statusReason": "statusReason",
+                     *       "rejections": [
+                     *         {
+                     *           "requirementId": "requirementId",
+                     *           "name": "Downtown Clinic",
+                     *           "kind": "kind",
+                     *           "reason": "Location closed"
+                     *         }
+                     *       ],
+                     *       "canOrder": true
                      *     }
                      */
                     "application/json": components["schemas"]["RequirementGroupStatusResponse"];
@@ -6142,6 +6376,7 @@ export interface operations {
                      *       "country": "US",
                      *       "type": "type",
                      *       "action": "action",
+                     *       "companyId": "companyId",
                      *       "providerGroupId": "providerGroupId",
                      *       "status": "creating",
                      *       "statusReason": "statusReason",
@@ -6273,6 +6508,444 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addressesList: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Your client company’s id (a staffing platform runs many companies under one tenant)
+                 * @example company_123
+                 */
+                companyId?: string;
+                /** @example US */
+                country?: string;
+                /** @example 20 */
+                limit?: number;
+                /** @example cursor */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "provider": "telnyx",
+                     *           "accountId": "platform",
+                     *           "providerAddressId": "providerAddressId",
+                     *           "status": "creating",
+                     *           "companyId": "companyId",
+                     *           "businessName": "businessName",
+                     *           "firstName": "firstName",
+                     *           "lastName": "lastName",
+                     *           "streetAddress": "streetAddress",
+                     *           "extendedAddress": "extendedAddress",
+                     *           "locality": "San Francisco",
+                     *           "postalCode": "postalCode",
+                     *           "administrativeArea": "administrativeArea",
+                     *           "country": "US",
+                     *           "formatted": "formatted",
+                     *           "createdAt": "2026-03-02T15:04:05.000Z",
+                     *           "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor",
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AddressesPage"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addressesCreate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "businessName": "businessName",
+                 *       "firstName": "firstName",
+                 *       "lastName": "lastName",
+                 *       "streetAddress": "8 Rue de Rivoli",
+                 *       "locality": "Paris",
+                 *       "postalCode": "75004",
+                 *       "country": "US"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAddressBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "provider": "telnyx",
+                     *       "accountId": "platform",
+                     *       "providerAddressId": "providerAddressId",
+                     *       "status": "creating",
+                     *       "companyId": "companyId",
+                     *       "businessName": "businessName",
+                     *       "firstName": "firstName",
+                     *       "lastName": "lastName",
+                     *       "streetAddress": "streetAddress",
+                     *       "extendedAddress": "extendedAddress",
+                     *       "locality": "San Francisco",
+                     *       "postalCode": "postalCode",
+                     *       "administrativeArea": "administrativeArea",
+                     *       "country": "US",
+                     *       "formatted": "formatted",
+                     *       "createdAt": "2026-03-02T15:04:05.000Z",
+                     *       "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ConflictError"];
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["PayloadTooLargeError"];
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnsupportedMediaTypeError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            /** @description PROVIDER_ERROR */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addressesGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description One of the tenant’s addresses (POST /v1/addresses)
+                 * @example adr_abcdef0123456789
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "provider": "telnyx",
+                     *       "accountId": "platform",
+                     *       "providerAddressId": "providerAddressId",
+                     *       "status": "creating",
+                     *       "companyId": "companyId",
+                     *       "businessName": "businessName",
+                     *       "firstName": "firstName",
+                     *       "lastName": "lastName",
+                     *       "streetAddress": "streetAddress",
+                     *       "extendedAddress": "extendedAddress",
+                     *       "locality": "San Francisco",
+                     *       "postalCode": "postalCode",
+                     *       "administrativeArea": "administrativeArea",
+                     *       "country": "US",
+                     *       "formatted": "formatted",
+                     *       "createdAt": "2026-03-02T15:04:05.000Z",
+                     *       "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["NotFoundError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
                     };
                 };
             };
@@ -14590,6 +15263,158 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    resporgTransfersList: {
+        parameters: {
+            query?: {
+                /** @example submitted */
+                status?: "submitted" | "pending" | "approved" | "completed" | "partially_completed" | "rejected" | "cancelled" | "failed";
+                /** @example in */
+                direction?: "in" | "out";
+                /**
+                 * @description Toll-free number, E.164 or 10 digits
+                 * @example +18335550100
+                 */
+                number?: string;
+                /** @example 20 */
+                limit?: number;
+                /** @example cursor */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "status": "submitted",
+                     *           "toRespOrgId": "toRespOrgId",
+                     *           "fromRespOrgId": "fromRespOrgId",
+                     *           "direction": "in",
+                     *           "numbers": [
+                     *             "numbers"
+                     *           ],
+                     *           "loaReference": "loaReference",
+                     *           "loa": {
+                     *             "id": "id",
+                     *             "filename": "filename"
+                     *           },
+                     *           "expectedCompletion": {
+                     *             "earliest": "earliest",
+                     *             "latest": "latest"
+                     *           },
+                     *           "items": [
+                     *             {
+                     *               "number": "number",
+                     *               "phoneNumber": "+14155550123",
+                     *               "status": "submitted",
+                     *               "rchId": "rchId",
+                     *               "oldRespOrgId": "oldRespOrgId",
+                     *               "error": "error",
+                     *               "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *             }
+                     *           ],
+                     *           "history": [
+                     *             {
+                     *               "status": "submitted",
+                     *               "at": "at",
+                     *               "source": "request"
+                     *             }
+                     *           ],
+                     *           "pendingRequestId": "pendingRequestId",
+                     *           "completedAt": "2026-03-02T15:04:05.000Z",
+                     *           "createdAt": "2026-03-02T15:04:05.000Z",
+                     *           "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor",
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RespOrgTransferPage"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     resporgTransfersCreate: {
         parameters: {
             query?: never;
@@ -14615,7 +15440,7 @@ export interface operations {
                  *       "numbers": [
                  *         "+18335550100"
                  *       ],
-                 *       "loaReference": "loaReference"
+                 *       "loaId": "loa_abcdef0123456789"
                  *     }
                  */
                 "application/json": components["schemas"]["CreateRespOrgTransferBody"];
@@ -14637,7 +15462,19 @@ export interface operations {
                      *       "status": "submitted",
                      *       "toRespOrgId": "toRespOrgId",
                      *       "fromRespOrgId": "fromRespOrgId",
+                     *       "direction": "in",
+                     *       "numbers": [
+                     *         "numbers"
+                     *       ],
                      *       "loaReference": "loaReference",
+                     *       "loa": {
+                     *         "id": "id",
+                     *         "filename": "filename"
+                     *       },
+                     *       "expectedCompletion": {
+                     *         "earliest": "earliest",
+                     *         "latest": "latest"
+                     *       },
                      *       "items": [
                      *         {
                      *           "number": "number",
@@ -14836,7 +15673,19 @@ export interface operations {
                      *       "status": "submitted",
                      *       "toRespOrgId": "toRespOrgId",
                      *       "fromRespOrgId": "fromRespOrgId",
+                     *       "direction": "in",
+                     *       "numbers": [
+                     *         "numbers"
+                     *       ],
                      *       "loaReference": "loaReference",
+                     *       "loa": {
+                     *         "id": "id",
+                     *         "filename": "filename"
+                     *       },
+                     *       "expectedCompletion": {
+                     *         "earliest": "earliest",
+                     *         "latest": "latest"
+                     *       },
                      *       "items": [
                      *         {
                      *           "number": "number",
@@ -15541,6 +16390,364 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: components["schemas"]["ConflictError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            /** @description PROVIDER_ERROR */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ServiceUnavailableError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    resporgTransfersCancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @example rch_abcdef0123456789 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "status": "submitted",
+                     *       "toRespOrgId": "toRespOrgId",
+                     *       "fromRespOrgId": "fromRespOrgId",
+                     *       "direction": "in",
+                     *       "numbers": [
+                     *         "numbers"
+                     *       ],
+                     *       "loaReference": "loaReference",
+                     *       "loa": {
+                     *         "id": "id",
+                     *         "filename": "filename"
+                     *       },
+                     *       "expectedCompletion": {
+                     *         "earliest": "earliest",
+                     *         "latest": "latest"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "number": "number",
+                     *           "phoneNumber": "+14155550123",
+                     *           "status": "submitted",
+                     *           "rchId": "rchId",
+                     *           "oldRespOrgId": "oldRespOrgId",
+                     *           "error": "error",
+                     *           "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *         }
+                     *       ],
+                     *       "history": [
+                     *         {
+                     *           "status": "submitted",
+                     *           "at": "at",
+                     *           "source": "request"
+                     *         }
+                     *       ],
+                     *       "pendingRequestId": "pendingRequestId",
+                     *       "completedAt": "2026-03-02T15:04:05.000Z",
+                     *       "createdAt": "2026-03-02T15:04:05.000Z",
+                     *       "updatedAt": "2026-03-02T15:04:05.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RespOrgTransfer"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["NotFoundError"];
+                    };
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ConflictError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            /** @description PROVIDER_ERROR */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ServiceUnavailableError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    resporgLoaUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description The document */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "filename": "filename",
+                     *       "contentType": "application/pdf",
+                     *       "size": 1,
+                     *       "sha256": "sha256",
+                     *       "createdAt": "2026-03-02T15:04:05.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RespOrgLoa"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["PayloadTooLargeError"];
+                    };
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnsupportedMediaTypeError"];
                     };
                 };
             };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { routingSchema } from '../../providers/somos/routing.js';
-import { TollFreeNumberParam } from './tollfree.js';
+import { page, PageQuery } from './numbers.js';
+import { RespOrgTransferResource, TollFreeNumberParam } from './tollfree.js';
 
 // ---------- toll-free desk: routing versions ----------
 export const TollFreeRoutingVersionParams = TollFreeNumberParam.extend({
@@ -27,4 +28,23 @@ export const RoutingVersionsResponse = z.object({
     ])
     .optional()
     .meta({ description: 'The customer record versions as the registry lists them (lstEffDtTms)' }),
+});
+
+// ---------- RespOrg transfers: list, cancel, LOA documents ----------
+export const RespOrgTransfersQuery = z
+  .object({
+    status: z.enum(['submitted', 'pending', 'approved', 'completed', 'partially_completed', 'rejected', 'cancelled', 'failed']).optional(),
+    direction: z.enum(['in', 'out']).optional(),
+    number: TollFreeNumberParam.shape.number.optional(),
+    ...PageQuery,
+  })
+  .strict();
+export const RespOrgTransfersPage = page(RespOrgTransferResource);
+export const RespOrgLoaResource = z.object({
+  id: z.string(),
+  filename: z.string(),
+  contentType: z.literal('application/pdf'),
+  size: z.number().int(),
+  sha256: z.string(),
+  createdAt: z.string(),
 });

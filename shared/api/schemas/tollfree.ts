@@ -329,7 +329,8 @@ export const CreateRespOrgTransferBody = z
   .object({
     numbers: z.array(TollFreeNumberValue).min(1).max(MAX_TOLLFREE_QUANTITY),
     fromRespOrgId: RespOrgIdValue.optional(),
-    loaReference: z.string().trim().min(1).max(100).meta({ description: 'Reference of the signed letter of authorization' }),
+    loaId: ResourceId('loa', 'LOA').meta({ description: 'The signed letter of authorization, uploaded first with POST /v1/resporg/loas' }),
+    loaReference: z.string().trim().min(1).max(100).optional().meta({ description: 'Your own reference for the LOA' }),
   })
   .strict();
 const TransferStatus = z.enum(['submitted', 'pending', 'approved', 'completed', 'partially_completed', 'rejected', 'cancelled', 'failed']);
@@ -338,7 +339,14 @@ export const RespOrgTransferResource = z.object({
   status: TransferStatus,
   toRespOrgId: z.string(),
   fromRespOrgId: z.string().optional(),
-  loaReference: z.string(),
+  direction: z.enum(['in', 'out']).optional().meta({ description: 'in: numbers coming to the tenant’s unit; out: one of its numbers moved to another RespOrg' }),
+  numbers: z.array(z.string()).optional(),
+  loaReference: z.string().optional(),
+  loa: z.object({ id: z.string(), filename: z.string() }).optional().meta({ description: 'The uploaded LOA, by reference' }),
+  expectedCompletion: z
+    .object({ earliest: z.string(), latest: z.string() })
+    .optional()
+    .meta({ description: 'RespOrg changes take 5-7 business days (weekends and US federal holidays excluded; assumed, not a Somos commitment)' }),
   items: z.array(
     z.object({
       number: z.string(),

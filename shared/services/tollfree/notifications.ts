@@ -7,7 +7,9 @@ import { normalizeTollFree } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
 import { getNumber, mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord } from './numbers.js';
 import { callContext } from './platform.js';
-import { applyChangeUpdate, type ChangeOutcome } from './transfers.js';
+import { applyChangeUpdate, transfers, type ChangeOutcome } from './transfers.js';
+import { confirmChange, confirmMovedOut, logUnconfirmed } from './notification-checks.js';
+import { recordOutboundTransfer } from './transfer-desk.js';
 
 /**
  * Somos' unsolicited notifications (official bodies, C): `/v3/ext/uns/rsv`
@@ -22,7 +24,8 @@ export const NOTIFICATION_SECRET_HEADER = 'x-somos-notification-secret';
 export interface NotificationAck {
   received: true;
   eventId: string;
-  outcome: 'applied' | 'duplicate' | 'stale' | 'ignored';
+  /** unconfirmed: the registry does not bear the notification out, so nothing changed (logged at WARNING). */
+  outcome: 'applied' | 'duplicate' | 'stale' | 'ignored' | 'unconfirmed';
 }
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
@@ -82,6 +85,7 @@ export function handleReservationNotification(deps: NotificationDeps) {
     const eventId = eventIdOf('rsv', raw);
     const audit = systemContext('somos-notification', requestId);
     let applied = 0;
+    let unconfirmed = 0;
     for (const entry of list) {
       const num = tfnOrUndefined(entry && typeof entry === 'object' ? (entry as { tfn_number?: unknown }).tfn_number : entry);
       if (!num) continue;
@@ -91,11 +95,16 @@ export function handleReservationNotification(deps: NotificationDeps) {
       let info;
       try {
         const q = await registry.query(callContext(held.record), num);
-        if (q.pending) continue;
+        if (q.pending) {
+          logUnconfirmed(log, { kind: 'rsv', eventId, number: num, reason: 'the registry query is still pending (202)' });
+          unconfirmed++;
+          continue;
+        }
         info = q.data;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
-        log.warn('somos notification: number query failed', { kind: 'rsv', number: num, httpStatus: err.info.httpStatus });
+        logUnconfirmed(log, { kind: 'rsv', eventId, number: num, reason: `the registry query failed (${err.info.httpStatus ?? err.info.kind ?? 'error'})` });
+        unconfirmed++;
         continue;
       }
       const now = deps.now().toISOString();
@@ -119,8 +128,8 @@ export function handleReservationNotification(deps: NotificationDeps) {
       }
       applied++;
     }
-    log.info('somos notification processed', { kind: 'rsv', eventId, numbers: list.length, applied });
-    return { received: true, eventId, outcome: applied > 0 ? 'applied' : 'ignored' };
+    log.info('somos notification processed', { kind: 'rsv', eventId, numbers: list.length, applied, unconfirmed });
+    return { received: true, eventId, outcome: applied > 0 ? 'applied' : unconfirmed > 0 ? 'unconfirmed' : 'ignored' };
   };
 }
 
@@ -134,9 +143,17 @@ export function handleRespOrgChangeNotification(deps: NotificationDeps) {
     const eventId = eventIdOf('rch', raw);
     const audit = systemContext('somos-notification', requestId);
     const held = await ownerOf(deps, num);
-    let outcome: ChangeOutcome = 'ignored';
+    let outcome: ChangeOutcome | 'unconfirmed' = 'ignored';
     if (held?.owner.transferId && held.record.transferId === held.owner.transferId) {
-      outcome = await applyChangeUpdate(deps, { tenantId: held.owner.tenantId, transferId: held.owner.transferId, num, somosStatus: status, source: 'notification' }, audit);
+      // Arriving: the registry's change (and, when completed, the number) must bear the notification out.
+      const transfer = await transfers(deps.db).get(held.owner.tenantId, held.owner.transferId);
+      const verdict = transfer ? await confirmChange(deps, transfer, num, status) : ({ confirmed: true } as const);
+      if (!verdict.confirmed) {
+        logUnconfirmed(log, { kind: 'rch', eventId, number: num, status, reason: verdict.reason });
+        outcome = 'unconfirmed';
+      } else {
+        outcome = await applyChangeUpdate(deps, { tenantId: held.owner.tenantId, transferId: held.owner.transferId, num, somosStatus: status, source: 'notification' }, audit);
+      }
     } else if (
       held &&
       (held.record.status === 'reserved' || held.record.status === 'active') &&
@@ -145,6 +162,10 @@ export function handleRespOrgChangeNotification(deps: NotificationDeps) {
       typeof body.newRespOrgId === 'string' &&
       body.newRespOrgId !== held.record.respOrgId
     ) {
+      if (!(await confirmMovedOutOrLog(deps, held.record, body.newRespOrgId, log, eventId))) {
+        log.info('somos notification processed', { kind: 'rch', eventId, status, outcome: 'unconfirmed' });
+        return { received: true, eventId, outcome: 'unconfirmed' };
+      }
       // One of ours moved to another RespOrg.
       const now = deps.now().toISOString();
       const newRespOrgId = body.newRespOrgId;
@@ -158,9 +179,17 @@ export function handleRespOrgChangeNotification(deps: NotificationDeps) {
         const ref = db.doc(ownerPath(num));
         if (((await tx.get(ref)).data() as OwnerDoc | undefined)?.tenantId === held.owner.tenantId) tx.delete(ref);
       });
+      await recordOutboundTransfer(deps, { tenantId: held.owner.tenantId, num, fromRespOrgId: held.record.respOrgId, toRespOrgId: newRespOrgId }, audit);
       outcome = 'applied';
     }
     log.info('somos notification processed', { kind: 'rch', eventId, status, outcome });
     return { received: true, eventId, outcome };
   };
+}
+
+/** Leaving: confirmed only when the registry shows the number under the new unit (else logged, and nothing changes). */
+async function confirmMovedOutOrLog(deps: NotificationDeps, record: TollFreeRecord, newRespOrgId: string, log: Logger, eventId: string): Promise<boolean> {
+  const verdict = await confirmMovedOut(deps, record, newRespOrgId);
+  if (!verdict.confirmed) logUnconfirmed(log, { kind: 'rch', eventId, number: record.id, status: 'COMPLETED', reason: verdict.reason });
+  return verdict.confirmed;
 }

@@ -7,6 +7,8 @@ import { ProviderError } from '../../providers/types.js';
 import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
 import { numberPath, ownerPath, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
 import { callContext, tenantSomos } from './platform.js';
+import { requireLoa } from './loa.js';
+import { expectedCompletion } from './transfer-dates.js';
 import { claimPending, finishRequest, scheduleFollowup, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 
 /**
@@ -30,9 +32,18 @@ export interface TransferItem {
 
 export interface TransferRecord extends TenantDoc {
   status: TransferStatus;
+  /** in: numbers coming to the tenant's unit (requested here); out: one of ours moved away (confirmed at the registry). Absent: in. */
+  direction?: 'in' | 'out';
+  /** The numbers (10 digits), for filtering lists. */
+  numbers?: string[];
   toRespOrgId: string;
   fromRespOrgId?: string;
-  loaReference: string;
+  /** The tenant's own reference for the LOA. */
+  loaReference?: string;
+  /** The uploaded LOA (loa.ts), by reference. */
+  loa?: { id: string; filename: string };
+  /** RespOrg changes take 5-7 business days (weekends and US federal holidays excluded). */
+  expectedCompletion?: { earliest: string; latest: string };
   items: TransferItem[];
   history: { status: TransferStatus; at: string; source: 'request' | 'notification' | 'poll' }[];
   pendingRequestId?: string;
@@ -89,7 +100,7 @@ export function writeTransfer(tx: Transaction, db: Firestore, audit: AuditContex
 export function requestTransfer(deps: TransferDeps) {
   return async (
     tenantId: string,
-    input: { numbers: string[]; fromRespOrgId?: string; loaReference: string },
+    input: { numbers: string[]; fromRespOrgId?: string; loaId: string; loaReference?: string },
     audit: AuditContext,
   ): Promise<{ transfer: TransferView } | (PendingAnswer & { transfer: TransferView })> => {
     const settings = await tenantSomos(deps, tenantId);
@@ -99,6 +110,7 @@ export function requestTransfer(deps: TransferDeps) {
         issues: [{ path: 'body.fromRespOrgId', message: 'is the tenant’s own RespOrg unit' }],
       });
     }
+    const loa = await requireLoa(deps, tenantId, input.loaId);
     const db = await deps.db();
     const [held, owners] = await Promise.all([
       db.getAll(...numbers.map((n) => db.doc(numberPath(tenantId, n)))),
@@ -131,9 +143,13 @@ export function requestTransfer(deps: TransferDeps) {
       id: transfers(deps.db).newId(),
       tenantId,
       status: 'submitted',
+      direction: 'in',
+      numbers,
       toRespOrgId: settings.respOrgId,
       ...(input.fromRespOrgId ? { fromRespOrgId: input.fromRespOrgId } : {}),
-      loaReference: input.loaReference,
+      ...(input.loaReference ? { loaReference: input.loaReference } : {}),
+      loa: { id: loa.id, filename: loa.filename },
+      expectedCompletion: expectedCompletion(new Date(now)),
       items: numbers.map((n) => ({ number: n, phoneNumber: `+1${n}`, status: 'submitted', updatedAt: now })),
       history: [{ status: 'submitted', at: now, source: 'request' }],
       createdAt: now,
@@ -234,7 +250,7 @@ export type ChangeOutcome = 'applied' | 'stale' | 'ignored';
 /** One number's change moved on (notification or poll): the item, the transfer and the number follow. */
 export async function applyChangeUpdate(
   deps: TransferDeps,
-  input: { tenantId: string; transferId: string; num: string; somosStatus: string; source: 'notification' | 'poll' },
+  input: { tenantId: string; transferId: string; num: string; somosStatus: string; source: 'request' | 'notification' | 'poll' },
   audit: AuditContext,
 ): Promise<ChangeOutcome> {
   const to = itemStatusOf(input.somosStatus);
