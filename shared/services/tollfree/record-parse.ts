@@ -28,5 +28,5 @@ export function parseTollFreeRecord(data: unknown, tenantId: string, num: string
   if (!parsed.success || parsed.data.tenantId !== tenantId) {
     throw new AppError('INTERNAL', `Stored toll-free number ${num} is malformed`, { fields: parsed.success ? ['tenantId'] : parsed.error.issues.map((i) => i.path.join('.')) });
   }
-  return parsed.data as unknown as TollFreeRecord;
+  return parsed.data;
 }
