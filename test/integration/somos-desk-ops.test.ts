@@ -4,7 +4,7 @@
  * - bulk activate validates routing when the job is created (invalid items reported, like other invalid items);
  * - text enablement: TSS's rejection reason shown, and text turned off again (DELETE …/sms);
  * - rejected credentials: the login circuit breaker stops the login storm before the registry locks the user,
- *   answers 503 with Retry-After, and one probe after the cool-down closes it.
+ *   answers 503 with Retry-After (the scheduled token refresh too), and one probe after the cool-down closes it.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import type { SomosSandbox } from '../../scripts/sandboxes/somos.js';
+import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { SOMOS_TOKEN_STATE_SECRET } from '../../shared/services/tollfree/platform.js';
@@ -27,7 +28,8 @@ const routing = { primary: { type: 'pstn', destination: '+14155550123' } };
 const sessionOpens = () => somos().requestLog().filter((r) => r.path === '/v3/ip/sec/session/open');
 
 beforeAll(async () => {
-  stack = await startTestStack('demo-desk-ops', { SOMOS_SESSION_FORCE_FLAG: 'always' });
+  // A 10-second breaker cool-down: the stack's task queue and the registry's clock run in real time here.
+  stack = await startTestStack('demo-desk-ops', { SOMOS_SESSION_FORCE_FLAG: 'always', SOMOS_AUTH_BREAKER_COOLDOWN_SECONDS: '10' });
   admin = apiClient(stack.url, await stack.token(TENANT, 'admin', 'noc-admin'));
   member = apiClient(stack.url, await stack.token(TENANT, 'member', 'noc'));
 });
@@ -177,7 +179,7 @@ describe('login circuit breaker (rejected credentials)', () => {
 
     const created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: numbers.map((number) => ({ number, ...contact })) });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
-    // Every item is tried (and retried by the queue) while logins are paused.
+    // Every item is tried; while logins are paused each one waits for the cool-down (queued, its attempt not spent).
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const items = (await admin.get(`/v1/jobs/${created.body.id}/items?limit=20`)).body?.data ?? [];
@@ -191,18 +193,28 @@ describe('login circuit breaker (rejected credentials)', () => {
     const error = expectEnvelope(paused, 503, 'SERVICE_UNAVAILABLE');
     expect(error.details).toMatchObject({ provider: 'somos', reason: 'login_paused', consecutiveFailures: 3 });
     expect(Number(paused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(Number(paused.headers.get('retry-after'))).toBeLessThanOrEqual(300);
+    const retryAfter = Number(paused.headers.get('retry-after'));
+    expect(retryAfter).toBeLessThanOrEqual(10);
     expect(sessionOpens().length - before).toBe(3);
     expect(JSON.stringify(paused.body)).not.toContain('rotated-elsewhere-0001');
+    // The scheduled token refresh (Cloud Scheduler) respects the breaker too: 503, no login.
+    const refreshUrl = `${stack.url}${taskEndpoints.somosTokenRefresh.path}`;
+    const refresh = await fetch(refreshUrl, { method: 'POST', headers: { authorization: `Bearer ${await stack.taskToken(refreshUrl)}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(refresh.status).toBe(503);
+    expect(((await refresh.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe('login_paused');
+    expect(sessionOpens().length - before).toBe(3);
 
-    // The operator fixes the secret; after the cool-down one probe logs in and closes the breaker.
+    const items = (await admin.get(`/v1/jobs/${created.body.id}/items?limit=20`)).body.data as { state: string; attempts: number }[];
+    expect(items.every((i) => i.state === 'queued')).toBe(true);
+
+    // The operator fixes the secret; after the cool-down one probe (an item's or this call's) logs in and closes the breaker.
     await secrets.put(platformSecretName('somos'), JSON.stringify({ username, password, environment: 'sandbox' }));
-    somos().advanceClock(5 * MIN);
+    await new Promise((r) => setTimeout(r, (retryAfter + 1) * 1000));
     const ok = await member.get('/v1/tollfree/available?npa=833&quantity=1');
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(sessionOpens().length - before).toBe(4);
-    const job = await finished(created.body.id, 90_000);
-    expect(job.counts).toMatchObject({ succeeded: 10 });
+    const job = await finished(created.body.id, 60_000);
+    expect(job.counts).toMatchObject({ succeeded: 10, failed: 0 });
     expect(sessionOpens().length - before).toBe(4);
   }, 150_000);
 });

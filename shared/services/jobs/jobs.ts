@@ -682,6 +682,23 @@ function runItemOnce(deps: JobDeps) {
         await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
         return (await itemRef.get()).get('state') === 'failed' ? 'failed' : 'succeeded';
       }
+      const paused = loginPause(err);
+      if (paused) {
+        // Somos logins are paused (the login circuit breaker): the item comes back after the cool-down
+        // without spending one of its attempts, instead of burning the queue's retries meanwhile.
+        const stillOurs = await settle({ state: 'queued', error: classified, attempts: attempt - 1 });
+        if (!stillOurs) return 'already_final';
+        const waitMs = paused.retryAfterSeconds * 1000;
+        const at = deps.now().getTime() + waitMs + Math.floor(Math.random() * Math.min(30_000, waitMs / 5 + 1));
+        await deps.tasks.enqueue({
+          queue: providerQueue(job!.provider),
+          ...taskTarget(deps.config, taskEndpoints.jobItem),
+          body: ref,
+          scheduleAt: new Date(at),
+          id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-paused${attempt}-${at}`,
+        });
+        return 'busy';
+      }
       if (classified.retryable && !lastChance) {
         // Transient: free the item for the next delivery and let the queue retry with backoff.
         const stillOurs = await settle({ state: 'queued', error: classified });
@@ -892,6 +909,12 @@ async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit
       // Toll-free items need the Somos modules; no other job type loads them.
       return (await import('./tollfree-items.js')).performTollFreeItem(deps, job, item, audit);
   }
+}
+
+/** Somos logins paused by the login circuit breaker (SomosLoginPausedError: 503, details.reason login_paused, Retry-After). */
+function loginPause(err: unknown): { retryAfterSeconds: number } | undefined {
+  if (!(err instanceof AppError) || err.details?.reason !== 'login_paused' || !err.retryAfterSeconds) return undefined;
+  return { retryAfterSeconds: err.retryAfterSeconds };
 }
 
 function classify(err: unknown): NonNullable<JobItemRecord['error']> {
