@@ -1,24 +1,25 @@
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
-import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { Deps } from '../../deps.js';
-import { itemSettlement, jobItemPath, orderedNumberOutcome, waitsForNumber, type JobItemRecord } from '../../domain/job.js';
 import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
 import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../domain/number.js';
 import type { AuditContext } from '../../domain/audit.js';
 import { locationsCollection } from '../locations/locations.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
 import { AppError } from '../../http/errors.js';
-import { logger as rootLogger, type Logger } from '../../log.js';
+import type { Logger } from '../../log.js';
 import { logProvisioning } from '../../log-events.js';
 import type { NumberProviderName } from '../../providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../providers/types.js';
 import { newNumberId } from '../../store/numbers-store.js';
 import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
-import { markNotHeldDuringReview, requireOrderableGroup } from '../requirements/approval.js';
+import { markNotHeldDuringReview, notHeldDuringReview, requireOrderableGroup } from '../requirements/approval.js';
+import { activated, enqueueSettle, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
+import { ORDER_POLL_MS, placeOrder, pollOrder, settleWaitingJobItem } from './purchase-orders.js';
+
+export { applyOrderUpdate, type OrderUpdate } from './purchase-orders.js';
+export type { SettleOutcome } from './purchase-kit.js';
 import { defaultLimits } from '../../domain/limits.js';
 import { providerQueue } from '../../queue/queues.js';
 
-type PurchaseDeps = Pick<Deps, 'numbers' | 'providers' | 'now' | 'config' | 'tasks' | 'db' | 'log'>;
 
 export interface PurchaseInput {
   tenantId: string;
@@ -211,23 +212,6 @@ export function purchaseNumber(deps: PurchaseDeps) {
   };
 }
 
-/**
- * Ordering with a group under review is offered wherever the provider holds the number during the
- * review; where the country does not, the provider answers "not approved": the caller learns that
- * the group must be approved first, not that the provider failed.
- */
-function notHeldDuringReview(err: unknown, groupId: string, phoneNumber: string): unknown {
-  if (!(err instanceof ProviderError) || err.info.kind !== 'invalid_request' || !/not approved|approved requirement group/i.test(err.message)) return err;
-  return new AppError('REQUIREMENTS_INCOMPLETE', `${err.provider} does not hold ${countryOf(phoneNumber) ?? ''} numbers while their requirement group is reviewed; order once it is approved`, {
-    requirementGroupId: groupId,
-    status: 'pending',
-    remaining: [],
-    reason: 'approval_required',
-    provider: err.provider,
-    ...(err.info.providerCode ? { providerCode: err.info.providerCode } : {}),
-  });
-}
-
 /** Times a purchase answered 5xx is asked again in the same request before falling back to a look-up. */
 const ANSWERED_RETRIES = 3;
 /** Extra waits on the provider's rate limit for a bulk item (each after Retry-After), beyond the HTTP client's own. */
@@ -236,154 +220,6 @@ const MAX_RATE_LIMITED_WAIT_MS = 5_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** 150–300 ms, then 300–600 ms: long enough for a blip, short enough to keep a request's latency. */
 const answeredRetryDelayMs = (attempt: number) => 150 * 2 ** (attempt - 1) * (1 + Math.random());
-
-/**
- * The provider accepted an order that completes later: the number stays pending with the
- * order id until the order's webhook (or the follow-up poll) settles it.
- */
-async function placeOrder(deps: PurchaseDeps, pending: NumberRecord, bought: ProviderNumber, audit: AuditContext, log: Logger) {
-  const order = bought.order!;
-  if (order.status === 'failure') {
-    await deps.numbers.abandonPurchase(pending.tenantId, pending.id, pending.phoneNumber, audit);
-    logProvisioning(log, { operation: 'order', provider: pending.provider, outcome: 'failed', reason: 'order_refused', numberId: pending.id, via: pending.origin ? 'job' : 'api' });
-    throw new AppError('CONFLICT', `${pending.provider} refused the order: ${order.failureReason ?? 'no reason given'}`, {
-      provider: pending.provider,
-      orderId: order.id,
-      retryable: false,
-    });
-  }
-  const underReview = order.requirementsStatus === 'requirement-info-under-review';
-  const record = await deps.numbers.update(pending.tenantId, pending.id, 'numbers.ordered', audit, (current) => ({
-    ...current,
-    orderId: order.id,
-    // What the number offers, as its search result said (the order's own resource says nothing).
-    ...(bought.capabilitiesUnknown ? {} : { capabilities: bought.capabilities }),
-    ...(underReview ? { statusReason: `Held by ${pending.provider} while the requirement group is under review; it becomes active once approved` } : {}),
-    ...(bought.providerNumberId && bought.providerNumberId !== bought.phoneNumber ? { providerNumberId: bought.providerNumberId } : {}),
-    updatedAt: deps.now().toISOString(),
-    purchase: { attempts: current.purchase?.attempts ?? 1, outcome: 'ordered', leaseUntil: current.purchase?.leaseUntil ?? deps.now().toISOString() },
-  }));
-  // The order's webhook normally settles it; this poll is the fallback.
-  await scheduleSettle(deps, record, new Date(deps.now().getTime() + ORDER_POLL_MS), `o${order.id}`).catch((err) =>
-    log.error('could not schedule the order poll; the lease-end follow-up remains', { err }),
-  );
-  return record;
-}
-
-/** How long an order may stay silent before the follow-up polls it. */
-const ORDER_POLL_MS = 10 * 60 * 1000;
-const UNDER_REVIEW_POLL_MS = 60 * 60 * 1000;
-
-export interface OrderUpdate {
-  orderId: string;
-  status: 'pending' | 'success' | 'failure';
-  failureReason?: string;
-  /** When the provider emitted this state; an older update never regresses a newer one. */
-  occurredAt: string;
-  phoneNumbers?: { phoneNumber: string; providerNumberId?: string }[];
-}
-
-/**
- * Applies an order's state (webhook or poll) to the number it sells: success → active,
- * failure → error with the provider's reason. Stale and repeated updates change nothing.
- */
-export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now' | 'tasks' | 'config'>) {
-  return async (record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> => {
-    const outcome = await applyOrder(deps, record, update, audit);
-    // A bulk job's item that waits for this order ends with it (in the same transaction); then its job may be done.
-    if (outcome === 'applied' && update.status !== 'pending' && record.origin) await scheduleFinalizeCheck(deps, record.tenantId, record.origin.jobId);
-    return outcome;
-  };
-}
-
-/**
- * Inside a number's settling transaction (reads, then writes): the bulk item that waits for this
- * number's order ends with it. An item not yet waiting is left alone: its delivery looks at the
- * number once it has recorded the wait.
- */
-async function settleWaitingJobItem(tx: Transaction, firestore: Firestore, after: NumberRecord): Promise<void> {
-  const outcome = after.origin ? orderedNumberOutcome(after) : undefined;
-  if (!after.origin || !outcome) return;
-  const itemRef = firestore.doc(jobItemPath(after.tenantId, after.origin));
-  const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
-  if (item?.state !== 'running' || !waitsForNumber(item.waitingFor, after.id)) return;
-  tx.update(itemRef, itemSettlement(outcome, after.updatedAt));
-}
-
-async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> {
-  if (record.status !== 'pending' || record.orderId !== update.orderId) return 'ignored';
-  if (record.orderEventAt && Date.parse(record.orderEventAt) >= Date.parse(update.occurredAt)) return 'stale';
-  if (update.status === 'pending') {
-    await deps.numbers.update(record.tenantId, record.id, 'numbers.order_pending', audit, (current) =>
-      current.status === 'pending' ? { ...current, orderEventAt: update.occurredAt, updatedAt: deps.now().toISOString() } : current,
-    );
-    return 'applied';
-  }
-  if (update.status === 'failure') {
-    let failed = false;
-    await deps.numbers.update(
-      record.tenantId,
-      record.id,
-      'numbers.order_failed',
-      audit,
-      (current) => {
-        failed = false;
-        if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
-        failed = true;
-        const { purchase: _purchase, ...rest } = current;
-        return {
-          ...rest,
-          status: 'error',
-          statusReason: update.failureReason ?? `The ${current.provider} order failed`,
-          orderEventAt: update.occurredAt,
-          updatedAt: deps.now().toISOString(),
-        };
-      },
-      (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
-      // A bulk job's number: its job returns the reservation of the failed item when it ends.
-      record.origin ? { deferUsage: record.origin.jobId } : {},
-    );
-    if (failed) logProvisioning(rootLogger, { operation: 'order', provider: record.provider, outcome: 'failed', reason: 'order_failed', numberId: record.id, via: 'webhook' });
-    return 'applied';
-  }
-  const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
-  const owned = await provider.findOwned(record.phoneNumber);
-  if (!owned) throw new AppError('SERVICE_UNAVAILABLE', 'The order completed but the number is not listed yet; retry', { retryable: true }, 30);
-  let activatedNow = false;
-  await deps.numbers.update(
-    record.tenantId,
-    record.id,
-    'numbers.activate',
-    audit,
-    (current) => {
-      activatedNow = false;
-      if (current.status !== 'pending' || (current.orderEventAt && current.orderEventAt >= update.occurredAt)) return current;
-      activatedNow = true;
-      return { ...activated(current, owned, deps.now().toISOString()), orderEventAt: update.occurredAt };
-    },
-    (tx, firestore, _before, after) => settleWaitingJobItem(tx, firestore, after),
-  );
-  if (activatedNow) logProvisioning(rootLogger, { operation: 'order', provider: record.provider, outcome: 'succeeded', numberId: record.id, via: 'webhook' });
-  return 'applied';
-}
-
-export type SettleOutcome = 'already_settled' | 'handed_off' | 'retry_scheduled' | 'activated' | 'not_bought' | 'order_pending' | 'order_failed';
-
-/** The fallback when an order's webhook never came: ask the provider, apply what it says. */
-async function pollOrder(deps: PurchaseDeps, record: NumberRecord, audit: AuditContext, log: Logger): Promise<SettleOutcome> {
-  const provider = await deps.providers.forAccount(record.tenantId, record.provider as NumberProviderName, record.accountId);
-  if (!provider.getOrder) throw new Error(`${record.provider} has no orders to poll`);
-  const order = await provider.getOrder(record.orderId!);
-  if (order.status === 'pending') {
-    // An order held while its requirement group is reviewed (days) is asked about hourly, not every 10 minutes.
-    const underReview = order.phoneNumbers.some((p) => p.requirementsStatus === 'requirement-info-under-review');
-    await scheduleSettle(deps, record, new Date(deps.now().getTime() + (underReview ? UNDER_REVIEW_POLL_MS : ORDER_POLL_MS)), `o${order.id}-${Date.now()}`);
-    return 'order_pending';
-  }
-  await applyOrderUpdate(deps)(record, { orderId: order.id, status: order.status, ...(order.failureReason ? { failureReason: order.failureReason } : {}), occurredAt: deps.now().toISOString() }, audit);
-  log.info('order settled by polling', { numberId: record.id, orderId: order.id, status: order.status });
-  return order.status === 'success' ? 'activated' : 'order_failed';
-}
 
 /** Provider-side attempts of a follow-up before its task is left to its queue's own retries (~1 h of backoff). */
 const SETTLE_RETRIES = 20;
@@ -496,25 +332,6 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   return 'not_bought';
 }
 
-const scheduleSettle = (deps: Pick<Deps, 'tasks' | 'config'>, record: NumberRecord, at: Date, suffix: string) =>
-  enqueueSettle(deps, { tenantId: record.tenantId, numberId: record.id }, suffix, { at });
-
-/** A settle task (`followups` unless another queue is given), named per purchase so redeliveries dedupe. */
-async function enqueueSettle(
-  deps: Pick<Deps, 'tasks' | 'config'>,
-  body: { tenantId: string; numberId: string; atProvider?: true; retry?: number; key?: string },
-  suffix: string,
-  options: { at?: Date; queue?: string } = {},
-): Promise<void> {
-  await deps.tasks.enqueue({
-    queue: options.queue ?? taskEndpoints.settlePurchase.queue,
-    ...taskTarget(deps.config, taskEndpoints.settlePurchase),
-    body,
-    ...(options.at ? { scheduleAt: options.at } : {}),
-    id: `settle-${body.tenantId}-${body.numberId}-${suffix}`,
-  });
-}
-
 /**
  * Looks the number up among the account's numbers. When even that fails, the
  * purchase stays pending with an unknown outcome and an expired lease, so the next
@@ -582,25 +399,4 @@ async function activate(
   );
   if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
   return record;
-}
-
-/** A pending number once the provider has it: its provider id, capabilities and the channels asked for. */
-function activated(current: NumberRecord, owned: ProviderNumber, now: string): NumberRecord {
-  const { purchase: _done, statusReason: _held, ...rest } = current;
-  // A provider whose number resource says nothing about capabilities (Telnyx) keeps what the order knew.
-  const capabilities = owned.capabilitiesUnknown ? current.capabilities : owned.capabilities;
-  return {
-    ...rest,
-    status: 'active',
-    providerNumberId: owned.providerNumberId,
-    friendlyName: owned.friendlyName || current.friendlyName,
-    ...(owned.country ? { country: owned.country } : {}),
-    type: owned.type ?? current.type,
-    capabilities,
-    smsEnabled: capabilities.sms && current.smsEnabled,
-    voiceEnabled: capabilities.voice && current.voiceEnabled,
-    ...(owned.monthlyCost ? { monthlyRate: owned.monthlyCost } : {}),
-    provisionedAt: now,
-    updatedAt: now,
-  };
 }

@@ -2,7 +2,8 @@ import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, notFound } from '../../http/errors.js';
-import type { NumberType } from '../../providers/types.js';
+import { ProviderError, type NumberType } from '../../providers/types.js';
+import { countryOf } from '../../domain/phone.js';
 import type { TelnyxRequirementGroup } from '../../providers/telnyx/mapper.js';
 import {
   completion,
@@ -185,3 +186,21 @@ export function requireOrderableGroup(deps: RequirementDeps) {
     return { id: record.id, providerGroupId: record.providerGroupId!, underReview: record.status === 'pending' };
   };
 }
+
+/**
+ * Ordering with a group under review is offered wherever the provider holds the number during the
+ * review; where the country does not, the provider answers "not approved": the caller learns that
+ * the group must be approved first, not that the provider failed.
+ */
+export function notHeldDuringReview(err: unknown, groupId: string, phoneNumber: string): unknown {
+  if (!(err instanceof ProviderError) || err.info.kind !== 'invalid_request' || !/not approved|approved requirement group/i.test(err.message)) return err;
+  return new AppError('REQUIREMENTS_INCOMPLETE', `${err.provider} does not hold ${countryOf(phoneNumber) ?? ''} numbers while their requirement group is reviewed; order once it is approved`, {
+    requirementGroupId: groupId,
+    status: 'pending',
+    remaining: [],
+    reason: 'approval_required',
+    provider: err.provider,
+    ...(err.info.providerCode ? { providerCode: err.info.providerCode } : {}),
+  });
+}
+
