@@ -1635,7 +1635,7 @@
     "/v1/reconciliation/findings": {
       "get": {
         "operationId": "reconciliationFindings",
-        "summary": "Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)",
+        "summary": "Inventory drift found by reconciliation (numbers gone at the provider, owned there but unknown here; toll-free: registry status or RespOrg not ours)",
         "x-google-backend": {
           "address": "${functions_base_url}/reconciliationFindings",
           "jwt_audience": "${functions_base_url}/reconciliationFindings",
@@ -1654,6 +1654,54 @@
         "x-google-backend": {
           "address": "${functions_base_url}/reconciliationFindings",
           "jwt_audience": "${functions_base_url}/reconciliationFindings",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 10
+        },
+        "responses": {
+          "default": {
+            "description": "CORS preflight answer"
+          }
+        }
+      }
+    },
+    "/v1/reconciliation/findings/{id}/repair": {
+      "post": {
+        "operationId": "reconciliationFindingRepair",
+        "summary": "Repair a toll-free finding: the registry is read again and the number’s record follows it (released, expired, transferred out, reserved or active); the finding is resolved",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/reconciliationFindingRepair",
+          "jwt_audience": "${functions_base_url}/reconciliationFindingRepair",
+          "path_translation": "APPEND_PATH_TO_ADDRESS",
+          "deadline": 60
+        },
+        "responses": {
+          "default": {
+            "description": "See /v1/openapi.json for the full contract"
+          }
+        }
+      },
+      "options": {
+        "operationId": "reconciliationFindingRepairPreflight",
+        "summary": "CORS preflight for /v1/reconciliation/findings/{id}/repair",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "type": "string"
+          }
+        ],
+        "x-google-backend": {
+          "address": "${functions_base_url}/reconciliationFindingRepair",
+          "jwt_audience": "${functions_base_url}/reconciliationFindingRepair",
           "path_translation": "APPEND_PATH_TO_ADDRESS",
           "deadline": 10
         },

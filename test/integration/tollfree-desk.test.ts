@@ -348,3 +348,89 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
     expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('resporg.transfer_cancelled');
   });
 });
+
+describe('toll-free reconciliation', () => {
+  const gone = '8335550331'; // active here, spare at the registry
+  const taken = '8335550332'; // reserved here, working under another RespOrg there
+  const fine = '8335550333';
+  const run = async (runId: string) => {
+    const url = `${stack.url}/internal/scheduled/reconcile`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ runId }),
+    });
+    expect(res.status).toBe(200);
+    await stack.tasks.idle('reconcile');
+  };
+  const findings = async (qs = '') => (await admin.get(`/v1/reconciliation/findings${qs}`)).body.data as Record<string, any>[];
+
+  it('compares every reserved and active number with the registry (status, controlling RespOrg) and reports the drift', async () => {
+    await activeNumber(gone);
+    await activeNumber(fine);
+    somos().seedNumber(taken, { status: 'SPARE' });
+    expect((await admin.post('/v1/tollfree/reservations', { numbers: [taken], ...contact })).status).toBe(201);
+    somos().seedNumber(gone, { status: 'SPARE' });
+    somos().seedNumber(taken, { status: 'WORKING', respOrgId: 'OTH05' });
+    await run('tf-run-1');
+    const open = await findings('?status=open');
+    expect(open.map((f) => `${f.kind}:${f.numberId}`).sort()).toEqual([`tollfree_not_ours:${taken}`, `tollfree_status_mismatch:${gone}`]);
+    expect(open.find((f) => f.numberId === gone)).toMatchObject({
+      provider: 'somos',
+      accountId: 'NPS01',
+      phoneNumber: `+1${gone}`,
+      details: { ourStatus: 'active', registryStatus: 'SPARE' },
+      runId: 'tf-run-1',
+    });
+    expect(open.find((f) => f.numberId === taken)?.details).toEqual({ ourStatus: 'reserved', registryStatus: 'WORKING', registryRespOrgId: 'OTH05' });
+    expect((await findings('?kind=tollfree_not_ours')).map((f) => f.numberId)).toEqual([taken]);
+    // Findings only: the run changed no record.
+    expect((await member.get(`/v1/tollfree/${gone}`)).body.status).toBe('active');
+    expect((await member.get(`/v1/tollfree/${taken}`)).body.status).toBe('reserved');
+    expect((await other.get('/v1/reconciliation/findings')).body.data).toEqual([]);
+    expectEnvelope(await member.get('/v1/reconciliation/findings'), 403, 'FORBIDDEN');
+  });
+
+  it('repairs a finding on an admin’s request: the registry is read again and our record follows it', async () => {
+    const [mismatch] = await findings('?kind=tollfree_status_mismatch');
+    const [notOurs] = await findings('?kind=tollfree_not_ours');
+    expectEnvelope(await member.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined), 403, 'FORBIDDEN');
+    expectEnvelope(await other.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined), 404, 'NOT_FOUND');
+    expectEnvelope(await admin.post('/v1/reconciliation/findings/no such id/repair', undefined), 400, 'VALIDATION_ERROR');
+
+    const repaired = await admin.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined);
+    expect(repaired.status, JSON.stringify(repaired.body)).toBe(200);
+    expect(repaired.body).toMatchObject({ status: 'resolved', repair: { action: 'released', registryStatus: 'SPARE' } });
+    expect((await member.get(`/v1/tollfree/${gone}`)).body).toMatchObject({ status: 'released', statusReason: expect.stringContaining('SPARE') });
+    expect((await db.doc(`tollfreeOwners/${gone}`).get()).exists).toBe(false);
+    expectEnvelope(await admin.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined), 409, 'CONFLICT');
+
+    const moved = await admin.post(`/v1/reconciliation/findings/${notOurs!.id}/repair`, undefined);
+    expect(moved.body).toMatchObject({ status: 'resolved', repair: { action: 'transferred_out', registryStatus: 'WORKING', registryRespOrgId: 'OTH05' } });
+    expect((await member.get(`/v1/tollfree/${taken}`)).body.status).toBe('transferred_out');
+    const out = await member.get(`/v1/resporg/transfers?direction=out&number=${taken}`);
+    expect(out.body.data).toEqual([expect.objectContaining({ status: 'completed', fromRespOrgId: 'NPS01', toRespOrgId: 'OTH05' })]);
+    const audit = await admin.get(`/v1/audit?resource=tollfree-numbers/${gone}&limit=50`);
+    expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('tollfree.reconciliation_repair');
+
+    // The next run finds nothing left to report for them (and still nothing for the fine one).
+    await run('tf-run-2');
+    expect(await findings('?status=open')).toEqual([]);
+  });
+
+  it('a finding the registry no longer bears out resolves on the next run; other kinds have no repair', async () => {
+    somos().seedNumber(fine, { status: 'SPARE' });
+    await run('tf-run-3');
+    const [drift] = await findings('?status=open');
+    expect(drift).toMatchObject({ kind: 'tollfree_status_mismatch', numberId: fine });
+    somos().seedNumber(fine, { status: 'WORKING', respOrgId: 'NPS01' }); // the registry is right again
+    const repaired = await admin.post(`/v1/reconciliation/findings/${drift!.id}/repair`, undefined);
+    expect(repaired.body).toMatchObject({ status: 'resolved', repair: { action: 'none', registryStatus: 'WORKING' } });
+    expect((await member.get(`/v1/tollfree/${fine}`)).body.status).toBe('active');
+    await db.doc(`tenants/${TENANT}/reconciliationFindings/unknown_here_platform_15555550100`).set({
+      id: 'unknown_here_platform_15555550100', tenantId: TENANT, kind: 'unknown_here', provider: 'twilio', accountId: 'platform', phoneNumber: '+15555550100',
+      status: 'open', firstSeenAt: new Date().toISOString(), lastSeenAt: new Date().toISOString(), runId: 'x',
+    });
+    expectEnvelope(await admin.post('/v1/reconciliation/findings/unknown_here_platform_15555550100/repair', undefined), 409, 'CONFLICT');
+  });
+});

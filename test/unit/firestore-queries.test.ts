@@ -26,6 +26,9 @@ const queries: Query[] = [
   { file: 'shared/services/reconciliation/reconcile.ts', group: 'providerAccounts', equal: [] },
   { file: 'shared/services/reconciliation/reconcile.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
   { file: 'shared/services/reconciliation/reconcile.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
+  // Toll-free reconciliation: every tenant's reserved and active toll-free numbers; the open toll-free findings.
+  { file: 'shared/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
+  { file: 'shared/services/reconciliation/tollfree.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
   // The inbound relay's fallback for numbers held since before the owner index.
   { file: 'shared/services/inbound/relay.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
   // The Telnyx order webhook: the numbers of an order.

@@ -915,12 +915,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)
-         * @description Inventory drift found by reconciliation (numbers gone at the provider, or owned there but unknown here)
+         * Inventory drift found by reconciliation (numbers gone at the provider, owned there but unknown here; toll-free: registry status or RespOrg not ours)
+         * @description Inventory drift found by reconciliation (numbers gone at the provider, owned there but unknown here; toll-free: registry status or RespOrg not ours)
          */
         get: operations["reconciliationFindings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation/findings/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Repair a toll-free finding: the registry is read again and the number’s record follows it (released, expired, transferred out, reserved or active); the finding is resolved
+         * @description Repair a toll-free finding: the registry is read again and the number’s record follows it (released, expired, transferred out, reserved or active); the finding is resolved
+         */
+        post: operations["reconciliationFindingRepair"];
         delete?: never;
         options?: never;
         head?: never;
@@ -957,8 +977,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reconcile one provider account (Cloud Tasks)
-         * @description Reconcile one provider account (Cloud Tasks)
+         * Reconcile one provider account, or (provider somos) the toll-free numbers against the TFN Registry (Cloud Tasks)
+         * @description Reconcile one provider account, or (provider somos) the toll-free numbers against the TFN Registry (Cloud Tasks)
          */
         post: operations["taskReconcileAccount"];
         delete?: never;
@@ -2067,7 +2087,7 @@ export interface components {
         Finding: {
             id: string;
             /** @enum {string} */
-            kind: "missing_at_provider" | "unknown_here";
+            kind: "missing_at_provider" | "unknown_here" | "tollfree_status_mismatch" | "tollfree_not_ours";
             provider: string;
             accountId: string;
             phoneNumber: string;
@@ -2079,6 +2099,19 @@ export interface components {
             lastSeenAt: string;
             resolvedAt?: string;
             runId: string;
+            /** @description Toll-free findings: our status and what the TFN Registry says */
+            details?: {
+                ourStatus: string;
+                registryStatus: string;
+                registryRespOrgId?: string;
+            };
+            /** @description Set by POST …/repair: what our record became after the registry was read again (none: it agreed by then) */
+            repair?: {
+                action: string;
+                registryStatus: string;
+                registryRespOrgId?: string;
+                repairedAt: string;
+            };
         };
         FindingPage: {
             data: components["schemas"]["Finding"][];
@@ -2563,7 +2596,8 @@ export interface components {
         };
         ReconcileAccountTask: {
             runId: string;
-            provider: components["schemas"]["Provider"];
+            /** @description somos: the toll-free numbers against the TFN Registry */
+            provider: components["schemas"]["Provider"] | "somos";
             accountId: components["schemas"]["AccountIdValue"];
             tenantId?: string;
         };
@@ -2627,6 +2661,7 @@ export interface components {
             };
             submittedAt?: string;
             decidedAt?: string;
+            holdsDuringReview?: boolean;
             createdAt: string;
             updatedAt: string;
         };
@@ -2656,7 +2691,7 @@ export interface components {
                 kind: string;
                 reason?: string;
             }[];
-            /** @description Numbers can be ordered now: approved, or submitted in a country whose numbers the provider holds during review */
+            /** @description Numbers can be ordered now: approved, or submitted (the provider holds an ordered number while it reviews the group) — false once the provider answered that it does not hold this country’s numbers during review */
             canOrder: boolean;
         };
         RequirementsIncompleteError: {
@@ -5391,6 +5426,7 @@ export interface operations {
                      *           "values": {},
                      *           "submittedAt": "2026-03-02T15:04:05.000Z",
                      *           "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *           "holdsDuringReview": true,
                      *           "createdAt": "2026-03-02T15:04:05.000Z",
                      *           "updatedAt": "2026-03-02T15:04:05.000Z"
                      *         }
@@ -5533,6 +5569,7 @@ export interface operations {
                      *       "values": {},
                      *       "submittedAt": "2026-03-02T15:04:05.000Z",
                      *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "holdsDuringReview": true,
                      *       "createdAt": "2026-03-02T15:04:05.000Z",
                      *       "updatedAt": "2026-03-02T15:04:05.000Z"
                      *     }
@@ -5704,6 +5741,7 @@ export interface operations {
                      *       "values": {},
                      *       "submittedAt": "2026-03-02T15:04:05.000Z",
                      *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "holdsDuringReview": true,
                      *       "createdAt": "2026-03-02T15:04:05.000Z",
                      *       "updatedAt": "2026-03-02T15:04:05.000Z"
                      *     }
@@ -5857,6 +5895,7 @@ export interface operations {
                      *       "values": {},
                      *       "submittedAt": "2026-03-02T15:04:05.000Z",
                      *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "holdsDuringReview": true,
                      *       "createdAt": "2026-03-02T15:04:05.000Z",
                      *       "updatedAt": "2026-03-02T15:04:05.000Z"
                      *     }
@@ -6061,6 +6100,7 @@ export interface operations {
                      *       "values": {},
                      *       "submittedAt": "2026-03-02T15:04:05.000Z",
                      *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "holdsDuringReview": true,
                      *       "createdAt": "2026-03-02T15:04:05.000Z",
                      *       "updatedAt": "2026-03-02T15:04:05.000Z"
                      *     }
@@ -6402,6 +6442,7 @@ export interface operations {
                      *       "values": {},
                      *       "submittedAt": "2026-03-02T15:04:05.000Z",
                      *       "decidedAt": "2026-03-02T15:04:05.000Z",
+                     *       "holdsDuringReview": true,
                      *       "createdAt": "2026-03-02T15:04:05.000Z",
                      *       "updatedAt": "2026-03-02T15:04:05.000Z"
                      *     }
@@ -12217,7 +12258,7 @@ export interface operations {
                 /** @example open */
                 status?: "open" | "resolved";
                 /** @example missing_at_provider */
-                kind?: "missing_at_provider" | "unknown_here";
+                kind?: "missing_at_provider" | "unknown_here" | "tollfree_status_mismatch" | "tollfree_not_ours";
                 /** @example 20 */
                 limit?: number;
                 /** @example cursor */
@@ -12257,7 +12298,18 @@ export interface operations {
                      *           "firstSeenAt": "2026-03-02T15:04:05.000Z",
                      *           "lastSeenAt": "2026-03-02T15:04:05.000Z",
                      *           "resolvedAt": "2026-03-02T15:04:05.000Z",
-                     *           "runId": "runId"
+                     *           "runId": "runId",
+                     *           "details": {
+                     *             "ourStatus": "ourStatus",
+                     *             "registryStatus": "registryStatus",
+                     *             "registryRespOrgId": "registryRespOrgId"
+                     *           },
+                     *           "repair": {
+                     *             "action": "action",
+                     *             "registryStatus": "registryStatus",
+                     *             "registryRespOrgId": "registryRespOrgId",
+                     *             "repairedAt": "2026-03-02T15:04:05.000Z"
+                     *           }
                      *         }
                      *       ],
                      *       "nextCursor": "nextCursor"
@@ -12324,6 +12376,183 @@ export interface operations {
                 content: {
                     "application/json": {
                         error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    reconciliationFindingRepair: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Your id for this request (8-128 letters, digits, _ . -; anything else is replaced by a new UUID): echoed in the x-request-id header and in errors, and logged with it
+                 * @example checkout-7f3a9c21
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @example a_B */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "kind": "missing_at_provider",
+                     *       "provider": "twilio",
+                     *       "accountId": "platform",
+                     *       "phoneNumber": "+14155550123",
+                     *       "numberId": "num_0123456789abcdef0123",
+                     *       "providerNumberId": "providerNumberId",
+                     *       "status": "open",
+                     *       "firstSeenAt": "2026-03-02T15:04:05.000Z",
+                     *       "lastSeenAt": "2026-03-02T15:04:05.000Z",
+                     *       "resolvedAt": "2026-03-02T15:04:05.000Z",
+                     *       "runId": "runId",
+                     *       "details": {
+                     *         "ourStatus": "ourStatus",
+                     *         "registryStatus": "registryStatus",
+                     *         "registryRespOrgId": "registryRespOrgId"
+                     *       },
+                     *       "repair": {
+                     *         "action": "action",
+                     *         "registryStatus": "registryStatus",
+                     *         "registryRespOrgId": "registryRespOrgId",
+                     *         "repairedAt": "2026-03-02T15:04:05.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Finding"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ValidationError"];
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["UnauthenticatedError"];
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ForbiddenError"];
+                    };
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["NotFoundError"];
+                    };
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ConflictError"];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["RateLimitedError"];
+                    };
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["InternalError"];
+                    };
+                };
+            };
+            /** @description PROVIDER_ERROR */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ProviderError"];
+                    };
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /**
+                     * @description Seconds to wait before retrying
+                     * @example 5
+                     */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: components["schemas"]["ServiceUnavailableError"];
                     };
                 };
             };

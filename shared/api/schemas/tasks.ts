@@ -20,7 +20,7 @@ export const ReconcileStartResult = z.object({ runId: z.string(), accounts: z.nu
 export const ReconcileAccountTask = z
   .object({
     runId: z.string().regex(/^[\w-]{1,64}$/),
-    provider: Provider,
+    provider: z.union([Provider, z.literal('somos')]).meta({ description: 'somos: the toll-free numbers against the TFN Registry' }),
     accountId: AccountIdValue,
     tenantId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(),
   })
@@ -35,14 +35,14 @@ export const ReconcileAccountResult = z.object({
 export const FindingsQuery = z
   .object({
     status: z.enum(['open', 'resolved']).optional(),
-    kind: z.enum(['missing_at_provider', 'unknown_here']).optional(),
+    kind: z.enum(['missing_at_provider', 'unknown_here', 'tollfree_status_mismatch', 'tollfree_not_ours']).optional(),
     limit: Limit(100, 20),
     cursor: z.string().max(512).optional(),
   })
   .strict();
 export const FindingResource = z.object({
   id: z.string(),
-  kind: z.enum(['missing_at_provider', 'unknown_here']),
+  kind: z.enum(['missing_at_provider', 'unknown_here', 'tollfree_status_mismatch', 'tollfree_not_ours']),
   provider: z.string(),
   accountId: z.string(),
   phoneNumber: z.string(),
@@ -53,5 +53,14 @@ export const FindingResource = z.object({
   lastSeenAt: z.string(),
   resolvedAt: z.string().optional(),
   runId: z.string(),
+  details: z
+    .object({ ourStatus: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional() })
+    .optional()
+    .meta({ description: 'Toll-free findings: our status and what the TFN Registry says' }),
+  repair: z
+    .object({ action: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional(), repairedAt: z.string() })
+    .optional()
+    .meta({ description: 'Set by POST …/repair: what our record became after the registry was read again (none: it agreed by then)' }),
 });
+export const FindingId = z.object({ id: z.string().regex(/^[a-z_]+_[A-Za-z0-9_-]{1,100}$/, 'is not a finding id') }).strict();
 export const FindingsPage = z.object({ data: z.array(FindingResource), nextCursor: z.string().optional() });

@@ -9,6 +9,7 @@ import type { NumberProvider, ProviderNumber } from '../../providers/types.js';
 import { SecretNotFoundError } from '../../secrets/secret-store.js';
 import { settlePendingPurchase } from '../numbers/purchase.js';
 import type { ProviderAccountRecord } from '../accounts/provider-accounts.js';
+import { reconcileTollFree, TOLLFREE_PROVIDER, type TollFreeFindingKind } from './tollfree.js';
 
 /**
  * Inventory reconciliation: what each provider account owns vs what Firestore says.
@@ -18,7 +19,9 @@ export type FindingKind =
   /** Held here (active/inactive) but the provider account no longer owns it. */
   | 'missing_at_provider'
   /** Owned by the provider account but not held by anyone here. */
-  | 'unknown_here';
+  | 'unknown_here'
+  /** Toll-free (tollfree.ts): the registry's status or controlling RespOrg differs from ours. */
+  | TollFreeFindingKind;
 
 /** Held by two tenants (records from before the owner index): a finding for the operator only, never shown to tenants. */
 type OperatorFindingKind = FindingKind | 'held_by_two_tenants';
@@ -28,7 +31,7 @@ export interface Finding {
   /** Absent for platform-account numbers no tenant holds (operator-only findings). */
   tenantId?: string;
   kind: FindingKind;
-  provider: NumberProviderName;
+  provider: NumberProviderName | typeof TOLLFREE_PROVIDER;
   accountId: string;
   phoneNumber: string;
   numberId?: string;
@@ -42,7 +45,8 @@ export interface Finding {
 
 export interface AccountJob {
   runId: string;
-  provider: NumberProviderName;
+  /** somos: the toll-free numbers against the TFN Registry (one job for the platform). */
+  provider: NumberProviderName | typeof TOLLFREE_PROVIDER;
   accountId: string;
   /** Set for tenant-owned accounts. */
   tenantId?: string;
@@ -52,7 +56,7 @@ const findingsPath = (tenantId: string | undefined) =>
   tenantId ? `tenants/${tenantId}/reconciliationFindings` : 'platform/reconciliation/findings';
 const findingId = (kind: OperatorFindingKind, accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
 
-type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers' | 'log'>;
+type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers' | 'log' | 'somos'>;
 
 /** The scheduled entry point: one task per account, so each runs (and retries) on its own. */
 export function startReconciliation(deps: ReconcileDeps) {
@@ -67,6 +71,7 @@ export function startReconciliation(deps: ReconcileDeps) {
         if (!(err instanceof SecretNotFoundError)) throw err; // no platform account for this provider
       }
     }
+    jobs.push({ runId, provider: TOLLFREE_PROVIDER, accountId: PLATFORM_ACCOUNT_ID });
     const tenantAccounts = await db.collectionGroup('providerAccounts').get();
     for (const doc of tenantAccounts.docs) {
       const account = doc.data() as ProviderAccountRecord;
@@ -98,6 +103,7 @@ export interface AccountResult {
 
 export function reconcileAccount(deps: ReconcileDeps) {
   return async (job: AccountJob, requestId: string, log: Logger): Promise<AccountResult> => {
+    if (job.provider === TOLLFREE_PROVIDER) return reconcileTollFree(deps)(job, requestId, log);
     const db = await deps.db();
     const now = deps.now();
     const provider = await deps.providers.forAccount(job.tenantId ?? '', job.provider, job.accountId);
