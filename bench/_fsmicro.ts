@@ -7,9 +7,9 @@ const { getFirestore } = await import('../shared/store/firestore.js');
 const db = await getFirestore('demo-micro');
 const N = 400;
 async function measure(name: string, fn: (i: number) => Promise<unknown>, conc = 20) {
-  const c0 = await cpu(em.pid!); const n0 = process.cpuUsage(); const t0 = Date.now();
+  const c0 = await cpu(em.pid); const n0 = process.cpuUsage(); const t0 = Date.now();
   let next = 0; await Promise.all(Array.from({ length: conc }, async () => { while (next < N) await fn(next++); }));
-  const c1 = await cpu(em.pid!); const n1 = process.cpuUsage(n0);
+  const c1 = await cpu(em.pid); const n1 = process.cpuUsage(n0);
   console.log(`${name.padEnd(28)} emu ${((c1 - c0) * 1000 / N).toFixed(2)} ms/op  node ${((n1.user + n1.system) / 1000 / N).toFixed(2)} ms/op  wall ${((Date.now() - t0) / N).toFixed(2)} ms/op`);
 }
 await measure('warmup set', (i) => db.doc(`w/${i}`).set({ a: i, s: 'x'.repeat(200) }));

@@ -283,7 +283,7 @@ async function run(): Promise<number> {
     const avgInFlight = inFlightSamples.length ? inFlightSamples.reduce((a, b) => a + b, 0) / inFlightSamples.length : 0;
     const cpu = process.cpuUsage(cpuBefore);
     const emulatorCpuAfter = await Promise.all([firestore.pid, pubsub.pid].map(cpuSecondsOf));
-    const emulatorCpu = emulatorCpuAfter.map((after, i) => (after !== undefined && emulatorCpuBefore[i] !== undefined ? after - emulatorCpuBefore[i]! : undefined));
+    const emulatorCpu = emulatorCpuAfter.map((after, i) => (after !== undefined && emulatorCpuBefore[i] !== undefined ? after - emulatorCpuBefore[i] : undefined));
     if (!job) throw new Error('the job could not be read');
     const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
     const wallMs = finishedAt - postedAt;

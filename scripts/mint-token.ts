@@ -16,14 +16,14 @@ if (values.role !== 'admin' && values.role !== 'member') {
   console.error('--role must be admin or member');
   process.exit(2);
 }
-if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(values.tenant!)) {
+if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(values.tenant)) {
   console.error('--tenant must be lower-case letters, digits, _ or - (max 63)');
   process.exit(2);
 }
-const keys = await ensureDevKeys(path.join(values['data-dir']!, 'auth'));
+const keys = await ensureDevKeys(path.join(values['data-dir'], 'auth'));
 const token = await mintDevToken(keys, {
   projectId: process.env.GOOGLE_CLOUD_PROJECT ?? LOCAL_PROJECT_ID,
-  tenantId: values.tenant!,
+  tenantId: values.tenant,
   role: values.role,
   ...(values.uid ? { uid: values.uid } : {}),
   ttlSeconds: Number(values.ttl),

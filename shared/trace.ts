@@ -91,7 +91,7 @@ export function newTrace(): TraceContext {
  * incoming trace under its own span (same trace id), which is kept; if something on the way started
  * another trace instead, the carried one wins, so the task still logs under the trace that made it.
  */
-export function traceFromHeaders(traceparent: string | undefined, cloudTraceContext: string | undefined, carried?: string | undefined): TraceContext {
+export function traceFromHeaders(traceparent: string | undefined, cloudTraceContext: string | undefined, carried?: string  ): TraceContext {
   const incoming = parseTraceparent(traceparent) ?? parseCloudTraceContext(cloudTraceContext);
   const copy = parseTraceparent(carried);
   if (copy && copy.traceId !== incoming?.traceId) return copy;

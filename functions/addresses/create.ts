@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { addressResource, createAddress } from '../../shared/services/requirements/addresses.js';
 
 /** Get-or-create: 201 with a new address, 200 with the same one when it exists already. */
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateAddressBody>, z.infer<typeof AddressResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateAddressBody>, z.infer<typeof AddressResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const { record, created } = await createAddress(deps)(caller.tenantId, body, userContext(caller, requestId));

@@ -4,7 +4,7 @@ import type { AddressId, AddressResource } from '../../shared/api/schemas.js';
 import { addresses } from '../../shared/services/requirements/address-records.js';
 import { addressResource } from '../../shared/services/requirements/addresses.js';
 
-const operation: OperationFactory<z.infer<typeof AddressId>, {}, undefined, z.infer<typeof AddressResource>> =
+const operation: OperationFactory<z.infer<typeof AddressId>, Record<string, never>, undefined, z.infer<typeof AddressResource>> =
   (deps) =>
   async ({ params, caller }) => ({ body: addressResource(await addresses(deps.db).require(caller.tenantId, params.id)) });
 export default operation;

@@ -5,7 +5,7 @@ import { addresses } from '../../shared/services/requirements/address-records.js
 import { addressResource } from '../../shared/services/requirements/addresses.js';
 import { pageMeta } from '../numbers/list.js';
 
-const operation: OperationFactory<{}, z.infer<typeof AddressesQuery>, undefined, z.infer<typeof AddressesPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof AddressesQuery>, undefined, z.infer<typeof AddressesPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const where: [string, '==', string][] = [];

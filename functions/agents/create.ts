@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { createAgent } from '../../shared/services/agents/agents.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateAgentBody>, z.infer<typeof AgentResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateAgentBody>, z.infer<typeof AgentResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const record = await createAgent(deps)(caller.tenantId, body, userContext(caller, requestId));

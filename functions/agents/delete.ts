@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { deleteAgent } from '../../shared/services/agents/agents.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof AgentId>, {}, undefined, z.infer<typeof AgentResource>> =
+const operation: OperationFactory<z.infer<typeof AgentId>, Record<string, never>, undefined, z.infer<typeof AgentResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({
     body: toPublic(await deleteAgent(deps)(caller.tenantId, params.id, userContext(caller, requestId))),

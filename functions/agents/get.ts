@@ -4,7 +4,7 @@ import type { AgentId, AgentResource } from '../../shared/api/schemas.js';
 import { agentsCollection } from '../../shared/services/agents/agents.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof AgentId>, {}, undefined, z.infer<typeof AgentResource>> =
+const operation: OperationFactory<z.infer<typeof AgentId>, Record<string, never>, undefined, z.infer<typeof AgentResource>> =
   (deps) =>
   async ({ params, caller }) => ({ body: toPublic(await agentsCollection(deps.db).require(caller.tenantId, params.id)) });
 export default operation;

@@ -5,7 +5,7 @@ import { agentsCollection } from '../../shared/services/agents/agents.js';
 import { toPublic } from '../../shared/services/resource.js';
 import { pageMeta } from '../numbers/list.js';
 
-const operation: OperationFactory<{}, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof AgentsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof AgentsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await agentsCollection(deps.db).list(caller.tenantId, query.limit, query.cursor);

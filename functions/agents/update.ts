@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { updateAgent } from '../../shared/services/agents/agents.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof AgentId>, {}, z.infer<typeof UpdateAgentBody>, z.infer<typeof AgentResource>> =
+const operation: OperationFactory<z.infer<typeof AgentId>, Record<string, never>, z.infer<typeof UpdateAgentBody>, z.infer<typeof AgentResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => ({
     body: toPublic(await updateAgent(deps)(caller.tenantId, params.id, body, userContext(caller, requestId))),

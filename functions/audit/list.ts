@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { AuditPage, AuditQuery } from '../../shared/api/schemas.js';
 import { listAudit } from '../../shared/store/audit-store.js';
 
-const operation: OperationFactory<{}, z.infer<typeof AuditQuery>, undefined, z.infer<typeof AuditPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof AuditQuery>, undefined, z.infer<typeof AuditPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await listAudit(await deps.db(), caller.tenantId, query);

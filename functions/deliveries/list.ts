@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../../shared/store/numbers-store.js'
 type StoredAttempt = { at: string; status: number; outcome?: OutboundOutcome; error?: string };
 
 /** Relayed inbound messages and every delivery attempt, newest first (?numberId=). */
-const operation: OperationFactory<{}, z.infer<typeof DeliveriesQuery>, undefined, z.infer<typeof DeliveriesPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof DeliveriesQuery>, undefined, z.infer<typeof DeliveriesPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const db = await deps.db();

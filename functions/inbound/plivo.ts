@@ -4,7 +4,7 @@ import type { InboundAck } from '../../shared/api/schemas.js';
 import { handleInbound } from '../../shared/services/inbound/relay.js';
 
 /** plivo calls this for inbound messages: signature checked, then relayed to the number's webhookUrl. */
-const operation: OperationFactory<{}, {}, undefined, z.infer<typeof InboundAck>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof InboundAck>> =
   (deps) =>
   async ({ raw, log }) => {
     const { outcome } = await handleInbound(deps)('plivo', raw, log);

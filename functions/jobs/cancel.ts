@@ -4,7 +4,7 @@ import type { JobId, JobResource } from '../../shared/api/schemas.js';
 import { cancelJob, jobView } from '../../shared/services/jobs/jobs.js';
 
 /** Items not started yet become cancelled; items already running finish. */
-const operation: OperationFactory<z.infer<typeof JobId>, {}, undefined, z.infer<typeof JobResource>> =
+const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, undefined, z.infer<typeof JobResource>> =
   (deps) =>
   async ({ params, caller, log }) => {
     await cancelJob(deps)(caller.tenantId, params.id, log);

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { CreateJobBody, CreateJobResponse } from '../../shared/api/schemas.js';
 import { createJob, jobView } from '../../shared/services/jobs/jobs.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateJobBody>, z.infer<typeof CreateJobResponse>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateJobBody>, z.infer<typeof CreateJobResponse>> =
   (deps) =>
   async ({ body, caller, idempotencyKey }) => {
     const { job, invalidItems } = await createJob(deps)(caller.tenantId, caller.uid, body, idempotencyKey);

@@ -5,7 +5,7 @@ import type { JobRecord } from '../../shared/domain/job.js';
 import { notFound } from '../../shared/http/errors.js';
 import { jobView } from '../../shared/services/jobs/jobs.js';
 
-const operation: OperationFactory<z.infer<typeof JobId>, {}, undefined, z.infer<typeof JobResource>> =
+const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, undefined, z.infer<typeof JobResource>> =
   (deps) =>
   async ({ params, caller }) => {
     const db = await deps.db();

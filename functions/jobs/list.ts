@@ -6,7 +6,7 @@ import { jobView } from '../../shared/services/jobs/jobs.js';
 import { createTenantCollection } from '../../shared/store/tenant-collection.js';
 import { pageMeta } from '../numbers/list.js';
 
-const operation: OperationFactory<{}, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof JobsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof JobsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const jobs = createTenantCollection<JobRecord>(deps.db, { collection: 'jobs', idPrefix: 'job', resource: 'jobs', label: 'Job' });

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { createLocation } from '../../shared/services/locations/locations.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateLocationBody>, z.infer<typeof LocationResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateLocationBody>, z.infer<typeof LocationResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const record = await createLocation(deps)(caller.tenantId, body, userContext(caller, requestId));

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { deleteLocation } from '../../shared/services/locations/locations.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof LocationId>, {}, undefined, z.infer<typeof LocationResource>> =
+const operation: OperationFactory<z.infer<typeof LocationId>, Record<string, never>, undefined, z.infer<typeof LocationResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({
     body: toPublic(await deleteLocation(deps)(caller.tenantId, params.id, userContext(caller, requestId))),

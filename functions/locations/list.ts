@@ -5,7 +5,7 @@ import { locationsCollection } from '../../shared/services/locations/locations.j
 import { toPublic } from '../../shared/services/resource.js';
 import { pageMeta } from '../numbers/list.js';
 
-const operation: OperationFactory<{}, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof LocationsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof LocationsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await locationsCollection(deps.db).list(caller.tenantId, query.limit, query.cursor);

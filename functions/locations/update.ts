@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { updateLocation } from '../../shared/services/locations/locations.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof LocationId>, {}, z.infer<typeof UpdateLocationBody>, z.infer<typeof LocationResource>> =
+const operation: OperationFactory<z.infer<typeof LocationId>, Record<string, never>, z.infer<typeof UpdateLocationBody>, z.infer<typeof LocationResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => ({
     body: toPublic(await updateLocation(deps)(caller.tenantId, params.id, body, userContext(caller, requestId))),

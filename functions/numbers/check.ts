@@ -5,7 +5,7 @@ import { holdingStatuses } from '../../shared/domain/number.js';
 import { toResources } from '../../shared/services/numbers/resource.js';
 
 /** "Does this gig already have a number?": held numbers (pending or active) carrying the reference. */
-const operation: OperationFactory<{}, z.infer<typeof NumberCheckQuery>, undefined, z.infer<typeof NumberCheckResponse>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof NumberCheckQuery>, undefined, z.infer<typeof NumberCheckResponse>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await deps.numbers.list(caller.tenantId, { externalRef: query.gigId }, 100);

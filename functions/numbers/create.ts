@@ -7,7 +7,7 @@ import { toResourceWithAccount } from '../../shared/services/numbers/resource.js
 import { importVapiNumber } from '../../shared/services/vapi/import.js';
 
 /** Buys a number at a provider, or (provider "vapi") imports the tenant's number into Vapi. */
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ body, caller, requestId, log }) => {
     const audit = userContext(caller, requestId);

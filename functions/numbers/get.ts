@@ -5,7 +5,7 @@ import { resolveNumberRef } from '../../shared/services/numbers/manage.js';
 import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 
 /** One number, by id or by the E.164 of a number the tenant holds; with the account that pays for it. */
-const operation: OperationFactory<z.infer<typeof NumberId>, {}, undefined, z.infer<typeof PhoneNumberResource>> =
+const operation: OperationFactory<z.infer<typeof NumberId>, Record<string, never>, undefined, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ params, caller }) => ({ body: await toResourceWithAccount(deps, await resolveNumberRef(deps, caller.tenantId, params.id)) });
 export default operation;

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { ListNumbersQuery, NumbersPage } from '../../shared/api/schemas.js';
 import { toResources } from '../../shared/services/numbers/resource.js';
 
-const operation: OperationFactory<{}, z.infer<typeof ListNumbersQuery>, undefined, z.infer<typeof NumbersPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListNumbersQuery>, undefined, z.infer<typeof NumbersPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const { limit, cursor, ...filters } = query;

@@ -3,7 +3,7 @@ import type { SearchAvailableQuery, AvailableNumbersResponse } from '../../share
 import { searchAvailable } from '../../shared/services/numbers/search.js';
 import type { z } from 'zod';
 
-const operation: OperationFactory<{}, z.infer<typeof SearchAvailableQuery>, undefined, z.infer<typeof AvailableNumbersResponse>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof SearchAvailableQuery>, undefined, z.infer<typeof AvailableNumbersResponse>> =
   (deps) =>
   async ({ query, caller, log }) => ({ body: await searchAvailable(deps)(caller.tenantId, query, log) });
 export default operation;

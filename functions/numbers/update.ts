@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { resolveNumberRef, updateNumber } from '../../shared/services/numbers/manage.js';
 import { toResourceWithAccount } from '../../shared/services/numbers/resource.js';
 
-const operation: OperationFactory<z.infer<typeof NumberId>, {}, z.infer<typeof UpdateNumberBody>, z.infer<typeof PhoneNumberResource>> =
+const operation: OperationFactory<z.infer<typeof NumberId>, Record<string, never>, z.infer<typeof UpdateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => {
     const { id } = await resolveNumberRef(deps, caller.tenantId, params.id);

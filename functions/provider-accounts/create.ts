@@ -4,7 +4,7 @@ import type { CreateProviderAccountBody, ProviderAccountResource } from '../../s
 import { userContext } from '../../shared/domain/audit.js';
 import { addProviderAccount, toAccountResource } from '../../shared/services/accounts/provider-accounts.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateProviderAccountBody>, z.infer<typeof ProviderAccountResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateProviderAccountBody>, z.infer<typeof ProviderAccountResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const record = await addProviderAccount(deps)(caller.tenantId, body as never, userContext(caller, requestId), caller.uid);

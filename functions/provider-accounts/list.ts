@@ -4,7 +4,7 @@ import type { ListPageQuery, ProviderAccountsPage } from '../../shared/api/schem
 import { providerAccountsCollection, toAccountResource } from '../../shared/services/accounts/provider-accounts.js';
 import { pageMeta } from '../numbers/list.js';
 
-const operation: OperationFactory<{}, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof ProviderAccountsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof ProviderAccountsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await providerAccountsCollection(deps.db).list(caller.tenantId, query.limit, query.cursor);

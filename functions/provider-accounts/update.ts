@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { toAccountResource, updateProviderAccount } from '../../shared/services/accounts/provider-accounts.js';
 
 /** Rotates an account's credentials (verified first; the old secret version disabled once the new one works), or its label / default flag. */
-const operation: OperationFactory<z.infer<typeof ProviderAccountId>, {}, z.infer<typeof UpdateProviderAccountBody>, z.infer<typeof ProviderAccountResource>> =
+const operation: OperationFactory<z.infer<typeof ProviderAccountId>, Record<string, never>, z.infer<typeof UpdateProviderAccountBody>, z.infer<typeof ProviderAccountResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => ({
     body: toAccountResource(

@@ -4,7 +4,7 @@ import type { ReconcileAccountResult, ReconcileAccountTask } from '../../shared/
 import { reconcileAccount } from '../../shared/services/reconciliation/reconcile.js';
 
 /** Cloud Tasks target: reconciles one provider account (redelivery just repeats the comparison). */
-const operation: OperationFactory<{}, {}, z.infer<typeof ReconcileAccountTask>, z.infer<typeof ReconcileAccountResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof ReconcileAccountTask>, z.infer<typeof ReconcileAccountResult>> =
   (deps) =>
   async ({ body, requestId, log }) => {
     const { tenantId, ...job } = body;

@@ -5,7 +5,7 @@ import type { Finding } from '../../shared/services/reconciliation/reconcile.js'
 import { AppError } from '../../shared/http/errors.js';
 
 /** The tenant's reconciliation findings, most recently seen first. */
-const operation: OperationFactory<{}, z.infer<typeof FindingsQuery>, undefined, z.infer<typeof FindingsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof FindingsQuery>, undefined, z.infer<typeof FindingsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const db = await deps.db();

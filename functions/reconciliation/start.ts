@@ -4,7 +4,7 @@ import type { ReconcileStartBody, ReconcileStartResult } from '../../shared/api/
 import { startReconciliation } from '../../shared/services/reconciliation/reconcile.js';
 
 /** Cloud Scheduler target: fans the run out as one task per provider account. */
-const operation: OperationFactory<{}, {}, z.infer<typeof ReconcileStartBody>, z.infer<typeof ReconcileStartResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof ReconcileStartBody>, z.infer<typeof ReconcileStartResult>> =
   (deps) =>
   async ({ body, log }) => {
     const runId = body?.runId ?? `run-${deps.now().toISOString().replace(/[:.]/g, '-')}`;

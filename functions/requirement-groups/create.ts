@@ -6,7 +6,7 @@ import { getOrCreateGroup } from '../../shared/services/requirements/requirement
 import { toPublic } from '../../shared/services/resource.js';
 
 /** Get-or-create: one group per (tenant, country, type, action); 201 when created, 200 when it existed. */
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateRequirementGroupBody>, z.infer<typeof RequirementGroupResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateRequirementGroupBody>, z.infer<typeof RequirementGroupResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const { record, created } = await getOrCreateGroup(deps)(caller.tenantId, body, userContext(caller, requestId));

@@ -4,7 +4,7 @@ import type { RequirementGroupId, RequirementGroupResource } from '../../shared/
 import { requirementGroups } from '../../shared/services/requirements/requirements.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof RequirementGroupId>, {}, undefined, z.infer<typeof RequirementGroupResource>> =
+const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupResource>> =
   (deps) =>
   async ({ params, caller }) => ({ body: toPublic(await requirementGroups(deps.db).require(caller.tenantId, params.id)) });
 export default operation;

@@ -6,7 +6,7 @@ import { toPublic } from '../../shared/services/resource.js';
 import { pageMeta } from '../numbers/list.js';
 
 /** ?country= (the destination zone) and ?companyId= (one client company's groups). */
-const operation: OperationFactory<{}, z.infer<typeof RequirementGroupsQuery>, undefined, z.infer<typeof RequirementGroupsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof RequirementGroupsQuery>, undefined, z.infer<typeof RequirementGroupsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const where: [string, '==', string][] = [];

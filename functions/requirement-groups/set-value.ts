@@ -6,7 +6,7 @@ import { setValue } from '../../shared/services/requirements/requirements.js';
 import { toPublic } from '../../shared/services/resource.js';
 
 /** {value} for a textual requirement, {addressId} (POST /v1/addresses) for an address requirement. */
-const operation: OperationFactory<z.infer<typeof RequirementValueParams>, {}, z.infer<typeof SetRequirementValueBody>, z.infer<typeof RequirementGroupResource>> =
+const operation: OperationFactory<z.infer<typeof RequirementValueParams>, Record<string, never>, z.infer<typeof SetRequirementValueBody>, z.infer<typeof RequirementGroupResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => ({
     body: toPublic(await setValue(deps)(caller.tenantId, params.id, params.requirementId, body, userContext(caller, requestId))),

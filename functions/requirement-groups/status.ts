@@ -6,7 +6,7 @@ import { groupStatus } from '../../shared/services/requirements/approval.js';
 import { refreshGroup, requirementGroups } from '../../shared/services/requirements/requirements.js';
 
 /** Progress, approval status and the provider's reasons; a submitted group is brought up to date from the provider first. */
-const operation: OperationFactory<z.infer<typeof RequirementGroupId>, {}, undefined, z.infer<typeof RequirementGroupStatusResponse>> =
+const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupStatusResponse>> =
   (deps) =>
   async ({ params, caller, requestId }) => {
     const record = await refreshGroup(deps)(await requirementGroups(deps.db).require(caller.tenantId, params.id), userContext(caller, requestId));

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { submitGroup } from '../../shared/services/requirements/requirements.js';
 import { toPublic } from '../../shared/services/resource.js';
 
-const operation: OperationFactory<z.infer<typeof RequirementGroupId>, {}, undefined, z.infer<typeof RequirementGroupResource>> =
+const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: toPublic(await submitGroup(deps)(caller.tenantId, params.id, userContext(caller, requestId))) });
 export default operation;

@@ -7,7 +7,7 @@ import { attachDocument } from '../../shared/services/requirements/requirements.
 import { toPublic } from '../../shared/services/resource.js';
 
 /** multipart/form-data with one `file` part (PDF, JPEG or PNG, ≤ 10 MB; the type is read from the content). */
-const operation: OperationFactory<z.infer<typeof RequirementValueParams>, {}, undefined, z.infer<typeof RequirementGroupResource>> =
+const operation: OperationFactory<z.infer<typeof RequirementValueParams>, Record<string, never>, undefined, z.infer<typeof RequirementGroupResource>> =
   (deps) =>
   async ({ params, raw, caller, requestId }) => {
     if (!raw.contentType?.toLowerCase().startsWith('multipart/form-data')) {

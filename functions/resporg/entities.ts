@@ -6,7 +6,7 @@ import { listEntities } from '../../shared/services/tollfree/transfers.js';
 import { respond } from '../tollfree/respond.js';
 
 /** The tenant's RespOrg entity with all its units (active and not). */
-const operation: OperationFactory<{}, {}, undefined, z.infer<typeof RespOrgEntitiesResponse>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof RespOrgEntitiesResponse>> =
   (deps) =>
   async ({ caller, requestId }) =>
     respond(await listEntities(deps)(caller.tenantId, userContext(caller, requestId)));

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/http/errors.js';
 import { uploadLoa } from '../../shared/services/tollfree/loa.js';
 
 /** multipart/form-data with one `file` part: the signed LOA as a PDF (≤ 10 MB, checked by its first bytes). */
-const operation: OperationFactory<{}, {}, undefined, z.infer<typeof RespOrgLoaResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof RespOrgLoaResource>> =
   (deps) =>
   async ({ raw, caller, requestId }) => {
     if (!raw.contentType?.toLowerCase().startsWith('multipart/form-data')) {

@@ -6,7 +6,7 @@ import { activeRoids } from '../../shared/services/tollfree/transfers.js';
 import { respond } from '../tollfree/respond.js';
 
 /** The entity's active RespOrg units (another tenant's entity is not found). */
-const operation: OperationFactory<z.infer<typeof RespOrgEntityId>, {}, undefined, z.infer<typeof RespOrgUnitsResponse>> =
+const operation: OperationFactory<z.infer<typeof RespOrgEntityId>, Record<string, never>, undefined, z.infer<typeof RespOrgUnitsResponse>> =
   (deps) =>
   async ({ params, caller, requestId }) =>
     respond(await activeRoids(deps)(caller.tenantId, params.entityId, userContext(caller, requestId)));

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { cancelTransfer } from '../../shared/services/tollfree/transfer-desk.js';
 
 /** Withdraws the transfer's open RespOrg changes at the registry; completed items stay completed. */
-const operation: OperationFactory<z.infer<typeof RespOrgTransferId>, {}, undefined, z.infer<typeof RespOrgTransferResource>> =
+const operation: OperationFactory<z.infer<typeof RespOrgTransferId>, Record<string, never>, undefined, z.infer<typeof RespOrgTransferResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: await cancelTransfer(deps)(caller.tenantId, params.id, userContext(caller, requestId)) });
 export default operation;

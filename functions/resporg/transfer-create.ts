@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { requestTransfer } from '../../shared/services/tollfree/transfers.js';
 
 /** Asks the registry to move numbers to the tenant's RespOrg unit; tracked through its multi-day states. */
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateRespOrgTransferBody>, z.infer<typeof RespOrgTransferResponse>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateRespOrgTransferBody>, z.infer<typeof RespOrgTransferResponse>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const result = await requestTransfer(deps)(

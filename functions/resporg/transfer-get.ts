@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { RespOrgTransferId, RespOrgTransferResource } from '../../shared/api/schemas.js';
 import { transfers, transferView } from '../../shared/services/tollfree/transfers.js';
 
-const operation: OperationFactory<z.infer<typeof RespOrgTransferId>, {}, undefined, z.infer<typeof RespOrgTransferResource>> =
+const operation: OperationFactory<z.infer<typeof RespOrgTransferId>, Record<string, never>, undefined, z.infer<typeof RespOrgTransferResource>> =
   (deps) =>
   async ({ params, caller }) => ({ body: transferView(await transfers(deps.db).require(caller.tenantId, params.id)) });
 export default operation;

@@ -5,7 +5,7 @@ import { listTransfers } from '../../shared/services/tollfree/transfer-desk.js';
 import { pageMeta } from '../numbers/list.js';
 
 /** The tenant's RespOrg transfers, newest first (?status, ?direction, ?number). */
-const operation: OperationFactory<{}, z.infer<typeof RespOrgTransfersQuery>, undefined, z.infer<typeof RespOrgTransfersPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof RespOrgTransfersQuery>, undefined, z.infer<typeof RespOrgTransfersPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await listTransfers(deps)(caller.tenantId, {

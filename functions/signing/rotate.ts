@@ -4,7 +4,7 @@ import type { SigningSecretResponse } from '../../shared/api/schemas.js';
 import { rotateSigningSecret } from '../../shared/services/jobs/callbacks.js';
 
 /** Creates or rotates the secret the platform signs notifications with; shown only in this answer. */
-const operation: OperationFactory<{}, {}, undefined, z.infer<typeof SigningSecretResponse>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof SigningSecretResponse>> =
   (deps) =>
   async ({ caller }) => ({
     status: 201,

@@ -4,7 +4,7 @@ import type { JobCallbackTask, JobFinalizeResult } from '../../shared/api/schema
 import { finalizeIfDone } from '../../shared/services/jobs/jobs.js';
 
 /** Cloud Tasks target: checks whether a job has finished (debounced per job and window). */
-const operation: OperationFactory<{}, {}, z.infer<typeof JobCallbackTask>, z.infer<typeof JobFinalizeResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof JobCallbackTask>, z.infer<typeof JobFinalizeResult>> =
   (deps) =>
   async ({ body, log }) => {
     await finalizeIfDone(deps, body.tenantId, body.jobId, log);

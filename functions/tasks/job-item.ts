@@ -4,7 +4,7 @@ import type { JobItemResult, JobItemTask } from '../../shared/api/schemas.js';
 import { runItem } from '../../shared/services/jobs/jobs.js';
 
 /** Cloud Tasks target (queue per provider): one job item, one provider operation. */
-const operation: OperationFactory<{}, {}, z.infer<typeof JobItemTask>, z.infer<typeof JobItemResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof JobItemTask>, z.infer<typeof JobItemResult>> =
   (deps) =>
   async ({ body, task, log }) => ({ body: { outcome: await runItem(deps)(body, { retryCount: task?.retryCount ?? 0 }, log) } });
 export default operation;

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { JobCallbackResult, RelayDeliveryTask } from '../../shared/api/schemas.js';
 import { deliverRelayed } from '../../shared/services/inbound/deliver.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof RelayDeliveryTask>, z.infer<typeof JobCallbackResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof RelayDeliveryTask>, z.infer<typeof JobCallbackResult>> =
   (deps) =>
   async ({ body, log }) => ({ body: await deliverRelayed(deps)(body.tenantId, body.deliveryId, log) });
 export default operation;

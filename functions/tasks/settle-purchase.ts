@@ -5,7 +5,7 @@ import { systemContext } from '../../shared/domain/audit.js';
 import { settlePendingPurchase } from '../../shared/services/numbers/purchase.js';
 
 /** Cloud Tasks target: settles a purchase whose request may have died half-way. */
-const operation: OperationFactory<{}, {}, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
   (deps) =>
   async ({ body, requestId, log }) => ({
     body: {

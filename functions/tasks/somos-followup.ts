@@ -5,7 +5,7 @@ import { systemContext } from '../../shared/domain/audit.js';
 import { runFollowup } from '../../shared/services/tollfree/followup.js';
 
 /** Cloud Tasks target: a 202'd registry request, a pending text enablement or an open RespOrg change. */
-const operation: OperationFactory<{}, {}, z.infer<typeof SomosFollowupTask>, z.infer<typeof SomosFollowupResult>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SomosFollowupTask>, z.infer<typeof SomosFollowupResult>> =
   (deps) =>
   async ({ body, requestId }) => ({ body: await runFollowup(deps)(body, systemContext('somos-followup', requestId)) });
 export default operation;

@@ -4,7 +4,7 @@ import type { TenantSettingsResource, UpdateTenantSettingsBody } from '../../sha
 import { userContext } from '../../shared/domain/audit.js';
 import { updateTenantSettings } from '../../shared/services/tenant/settings.js';
 
-const operation: OperationFactory<{}, {}, z.infer<typeof UpdateTenantSettingsBody>, z.infer<typeof TenantSettingsResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof UpdateTenantSettingsBody>, z.infer<typeof TenantSettingsResource>> =
   (deps) =>
   async ({ body, caller, requestId }) => ({
     body: await updateTenantSettings(deps)(

@@ -6,7 +6,7 @@ import { activateNumber } from '../../shared/services/tollfree/numbers.js';
 import { respond } from './respond.js';
 
 /** Creates the customer record (routing) of a reserved number. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.infer<typeof ActivateTollFreeBody>, z.infer<typeof TollFreeNumberOrPending>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, z.infer<typeof ActivateTollFreeBody>, z.infer<typeof TollFreeNumberOrPending>> =
   (deps) =>
   async ({ params, body, caller, requestId }) =>
     respond(

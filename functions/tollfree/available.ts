@@ -6,7 +6,7 @@ import { searchAvailable } from '../../shared/services/tollfree/search.js';
 import { respond } from './respond.js';
 
 /** Random, pattern, vanity or specific search at the TFN Registry; cached 5 minutes per query. */
-const operation: OperationFactory<{}, z.infer<typeof AvailableTollFreeQuery>, undefined, z.infer<typeof AvailableTollFreeResponse>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof AvailableTollFreeQuery>, undefined, z.infer<typeof AvailableTollFreeResponse>> =
   (deps) =>
   async ({ query, caller, requestId }) =>
     respond(await searchAvailable(deps)(caller.tenantId, query, userContext(caller, requestId)));

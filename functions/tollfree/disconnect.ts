@@ -6,7 +6,7 @@ import { disconnectNumber } from '../../shared/services/tollfree/disconnect.js';
 import { respond } from './respond.js';
 
 /** An active number is disconnected at the registry (referral, then aging, then spare); a reservation is released. Idempotent. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.infer<typeof DisconnectTollFreeBody> | undefined, z.infer<typeof TollFreeNumberOrPending>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, z.infer<typeof DisconnectTollFreeBody> | undefined, z.infer<typeof TollFreeNumberOrPending>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => respond(await disconnectNumber(deps)(caller.tenantId, params.number, body ?? {}, userContext(caller, requestId)));
 export default operation;

@@ -4,7 +4,7 @@ import type { TollFreeDetail, TollFreeNumberParam } from '../../shared/api/schem
 import { tollFreeDetailNow } from '../../shared/services/tollfree/inventory.js';
 
 /** Our record (status, routing, SMS state, RespOrg) plus the registry's current view; a lapsed reservation reads `expired`. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, undefined, z.infer<typeof TollFreeDetail>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, undefined, z.infer<typeof TollFreeDetail>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: await tollFreeDetailNow(deps)(caller.tenantId, params.number, requestId) });
 export default operation;

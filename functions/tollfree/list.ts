@@ -4,7 +4,7 @@ import type { ListTollFreeQuery, TollFreePage } from '../../shared/api/schemas.j
 import { listTollFree } from '../../shared/services/tollfree/inventory.js';
 
 /** The tenant's toll-free numbers: filters, cursor pagination (newest first; soonest expiry first with expiringWithinDays). */
-const operation: OperationFactory<{}, z.infer<typeof ListTollFreeQuery>, undefined, z.infer<typeof TollFreePage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListTollFreeQuery>, undefined, z.infer<typeof TollFreePage>> =
   (deps) =>
   async ({ query, caller, requestId }) => {
     const { limit, cursor, ...filters } = query;

@@ -6,7 +6,7 @@ import { releaseReservation } from '../../shared/services/tollfree/numbers.js';
 import { respond } from './respond.js';
 
 /** Back to spare at the registry (update status SPARE); the record stays, marked released. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, undefined, z.infer<typeof TollFreeNumberOrPending>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, undefined, z.infer<typeof TollFreeNumberOrPending>> =
   (deps) =>
   async ({ params, caller, requestId }) =>
     respond(await releaseReservation(deps)(caller.tenantId, params.number, userContext(caller, requestId)));

@@ -4,7 +4,7 @@ import type { TollFreeRequestId, TollFreeRequestResource } from '../../shared/ap
 import { tollfreeRequests } from '../../shared/services/tollfree/requests.js';
 
 /** A registry request that answered 202: pending, then completed (with its result) or failed. */
-const operation: OperationFactory<z.infer<typeof TollFreeRequestId>, {}, undefined, z.infer<typeof TollFreeRequestResource>> =
+const operation: OperationFactory<z.infer<typeof TollFreeRequestId>, Record<string, never>, undefined, z.infer<typeof TollFreeRequestResource>> =
   (deps) =>
   async ({ params, caller }) => {
     const r = await tollfreeRequests(deps.db).require(caller.tenantId, params.id);

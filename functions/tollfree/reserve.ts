@@ -9,7 +9,7 @@ import { isPendingAnswer } from '../../shared/services/tollfree/requests.js';
 import { respond } from './respond.js';
 
 /** Search-and-reserve (srchres): the numbers the registry reserved are stored as reserved (1-45 days, with expiresAt). */
-const operation: OperationFactory<{}, {}, z.infer<typeof ReserveTollFreeBody>, z.infer<typeof ReserveTollFreeResponse>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof ReserveTollFreeBody>, z.infer<typeof ReserveTollFreeResponse>> =
   (deps) =>
   async ({ body, caller, requestId }) => {
     const { contactName, contactPhone, notes, reservationDays, ...spec } = body;

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { cancelRoutingVersion } from '../../shared/services/tollfree/routing-versions.js';
 
 /** Withdraws a pending routing version (at the registry, then here); the current routing is untouched. */
-const operation: OperationFactory<z.infer<typeof TollFreeRoutingVersionParams>, {}, undefined, z.infer<typeof RoutingVersionsResponse>> =
+const operation: OperationFactory<z.infer<typeof TollFreeRoutingVersionParams>, Record<string, never>, undefined, z.infer<typeof RoutingVersionsResponse>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({
     body: await cancelRoutingVersion(deps)(caller.tenantId, params.number, params.versionId, userContext(caller, requestId)),

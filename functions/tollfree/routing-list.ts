@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { listRoutingVersions } from '../../shared/services/tollfree/routing-versions.js';
 
 /** The current routing and the pending (future-dated) versions, with the registry's list of versions. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, undefined, z.infer<typeof RoutingVersionsResponse>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, undefined, z.infer<typeof RoutingVersionsResponse>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: await listRoutingVersions(deps)(caller.tenantId, params.number, userContext(caller, requestId)) });
 export default operation;

@@ -10,7 +10,7 @@ import { respond } from './respond.js';
  * Updates the customer record now, or (effectiveAt in the future) adds a version that takes effect
  * then; mode 'disaster' routes everything to the disaster destination (without routing: the current one).
  */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.infer<typeof UpdateTollFreeRoutingBody>, z.infer<typeof TollFreeNumberOrPending>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, z.infer<typeof UpdateTollFreeRoutingBody>, z.infer<typeof TollFreeNumberOrPending>> =
   (deps) =>
   async ({ params, body, caller, requestId }) =>
     respond(

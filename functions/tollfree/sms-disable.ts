@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { disableTextEnablement } from '../../shared/services/tollfree/sms.js';
 
 /** Turns text off again: withdraws a pending TSS request or disables an enabled number. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, undefined, z.infer<typeof TextEnablementResource>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, undefined, z.infer<typeof TextEnablementResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: await disableTextEnablement(deps)(caller.tenantId, params.number, userContext(caller, requestId)) });
 export default operation;

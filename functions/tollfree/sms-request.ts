@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { requestTextEnablement } from '../../shared/services/tollfree/sms.js';
 
 /** Asks TSS to text-enable the number; pending until the RespOrg decides (2 business days). */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, z.infer<typeof TextEnableBody>, z.infer<typeof TextEnablementResource>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, z.infer<typeof TextEnableBody>, z.infer<typeof TextEnablementResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => ({
     body: await requestTextEnablement(deps)(

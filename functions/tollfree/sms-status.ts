@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { textEnablementStatus } from '../../shared/services/tollfree/sms.js';
 
 /** The text-enablement state; a pending one is checked with TSS first. */
-const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, {}, undefined, z.infer<typeof TextEnablementResource>> =
+const operation: OperationFactory<z.infer<typeof TollFreeNumberParam>, Record<string, never>, undefined, z.infer<typeof TextEnablementResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => ({ body: await textEnablementStatus(deps)(caller.tenantId, params.number, userContext(caller, requestId)) });
 export default operation;

@@ -5,7 +5,7 @@ import { userContext } from '../../shared/domain/audit.js';
 import { createVapiCredential, toCredentialResource } from '../../shared/services/vapi/import.js';
 
 /** A Vapi credential on its own (the Add Phone Number screen's step 2): verified where its provider can, then created at Vapi. */
-const operation: OperationFactory<{}, {}, z.infer<typeof CreateVapiCredentialBody>, z.infer<typeof VapiCredentialResource>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateVapiCredentialBody>, z.infer<typeof VapiCredentialResource>> =
   (deps) =>
   async ({ body, caller, requestId, log }) => {
     const { label, ...fields } = body;

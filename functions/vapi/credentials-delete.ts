@@ -4,7 +4,7 @@ import type { VapiCredentialId, VapiCredentialResource } from '../../shared/api/
 import { userContext } from '../../shared/domain/audit.js';
 import { deleteVapiCredential, toCredentialResource } from '../../shared/services/vapi/import.js';
 
-const operation: OperationFactory<z.infer<typeof VapiCredentialId>, {}, undefined, z.infer<typeof VapiCredentialResource>> =
+const operation: OperationFactory<z.infer<typeof VapiCredentialId>, Record<string, never>, undefined, z.infer<typeof VapiCredentialResource>> =
   (deps) =>
   async ({ params, caller, requestId }) => {
     const removed = await deleteVapiCredential(deps)(caller.tenantId, params.id, userContext(caller, requestId));

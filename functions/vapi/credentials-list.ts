@@ -5,7 +5,7 @@ import { numbersUsing, toCredentialResource, vapiCredentials } from '../../share
 import { pageMeta } from '../numbers/list.js';
 
 /** The tenant's own Vapi credentials (we never had their secrets: they went straight to Vapi), each with the numbers using it. */
-const operation: OperationFactory<{}, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof VapiCredentialsPage>> =
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof VapiCredentialsPage>> =
   (deps) =>
   async ({ query, caller }) => {
     const page = await vapiCredentials(deps.db).list(caller.tenantId, query.limit, query.cursor);

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { WebhookAck } from '../../shared/api/schemas.js';
 import { handleRespOrgChangeNotification } from '../../shared/services/tollfree/notifications.js';
 
-const operation: OperationFactory<{}, {}, undefined, z.infer<typeof WebhookAck>> =
+const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof WebhookAck>> =
   (deps) =>
   async ({ raw, requestId, log }) => ({ body: await handleRespOrgChangeNotification(deps)(raw, requestId, log) });
 export default operation;

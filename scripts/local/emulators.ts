@@ -367,8 +367,8 @@ function spawnEmulator(command: string, args: string[], env: NodeJS.ProcessEnv, 
     if (tail.length > 200) tail.shift();
     log?.(line);
   };
-  onData(child.stdout!);
-  onData(child.stderr!);
+  onData(child.stdout);
+  onData(child.stderr);
   const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = true;

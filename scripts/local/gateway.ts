@@ -96,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // deployed gateway's OPTIONS operation of the path does.
     const route =
       candidates.find((r) => r.endpoint.method === req.method || (req.method === 'HEAD' && r.endpoint.method === 'GET')) ??
-      (isPreflight(req.method, req.headers['access-control-request-method'] as string | undefined) ? candidates[0] : undefined);
+      (isPreflight(req.method, req.headers['access-control-request-method']) ? candidates[0] : undefined);
     if (!route) {
       // A path served with other methods is a 405 naming all of them (as API Gateway routes by method and path).
       const requestId = randomUUID();

@@ -544,7 +544,7 @@ export function evaluate(e: Expr, scope: Scope): unknown {
       if (e.kind === 'tuple') return results.map(([, v]) => v);
       const out: Record<string, unknown> = {};
       for (const [k, v] of results) {
-        if (e.group) ((out[k!] as unknown[] | undefined) ?? (out[k!] = [] as unknown[]) as unknown[]).push(v);
+        if (e.group) ((out[k!] as unknown[] | undefined) ?? (out[k!] = [] as unknown[])).push(v);
         else {
           if (k! in out) throw new HclError(`duplicate key ${JSON.stringify(k)} in a for expression (use ... to group)`);
           out[k!] = v;

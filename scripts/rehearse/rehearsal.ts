@@ -132,14 +132,14 @@ export class Rehearsal {
         log: options.log,
       });
       await host.start();
-      closers.push(() => host!.close());
+      closers.push(() => host.close());
 
       let gateway: (Listening & { routes: Route[] }) | undefined;
       if (rendering.gateway) {
         gateway = await startRehearsalGateway({
           gateway: rendering.gateway,
           google,
-          localUrl: (url) => host!.localUrl(url),
+          localUrl: (url) => host.localUrl(url),
           log: options.log,
           onBackendMissing: (message) => findings.add({ kind: 'setting', fatal: true, message }),
         });

@@ -41,7 +41,7 @@ export interface TerraformSource {
 export async function loadTerraform(dir: string): Promise<TerraformSource> {
   const source: TerraformSource = { dir: path.resolve(dir), resources: {}, data: {}, locals: {}, variables: {}, providers: {} };
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.tf')).sort()) {
-    const parsed = (await parse(file, await readFile(path.join(dir, file), 'utf8'))) as Record<string, any>;
+    const parsed = await parse(file, await readFile(path.join(dir, file), 'utf8'));
     for (const [type, byName] of Object.entries((parsed.resource ?? {}) as Record<string, Record<string, Block[]>>)) {
       for (const [name, blocks] of Object.entries(byName)) (source.resources[type] ??= {})[name] = { block: blocks[0]!, file };
     }

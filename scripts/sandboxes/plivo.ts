@@ -640,7 +640,7 @@ class Sandbox {
     const pending = inv.restriction !== null;
     const owned = this.createOwned(authId, number, inv, {
       appId: appId || null,
-      ...(cnam !== undefined ? { cnamLookup: cnam as 'enabled' | 'disabled' } : {}),
+      ...(cnam !== undefined ? { cnamLookup: cnam } : {}),
       complianceApplicationId: complianceApplicationId || null,
       complianceStatus: pending ? 'pending' : null,
     });
@@ -669,7 +669,7 @@ class Sandbox {
     if (alias !== undefined) owned.alias = alias === '' ? null : alias;
     // An empty app_id unlinks the application (Plivo's legacy helpers send app_id '' for that).
     if (appId !== undefined) owned.appId = appId === '' ? null : appId;
-    if (cnam !== undefined) owned.cnamLookup = cnam as 'enabled' | 'disabled';
+    if (cnam !== undefined) owned.cnamLookup = cnam;
     if (complianceApplicationId !== undefined) owned.complianceApplicationId = complianceApplicationId || null;
     return { status: 202, body: { api_id: randomUUID(), message: 'changed' } };
   }

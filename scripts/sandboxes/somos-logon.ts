@@ -44,7 +44,7 @@ export function refuseIfLocked(host: LogonHost, username: string): void {
 export function recordBadPassword(host: LogonHost, username: string): void {
   const failures = (host.state.logonFailures ??= {});
   failures[username] = (failures[username] ?? 0) + 1;
-  if (failures[username]! >= host.maxLogonAttempts) (host.state.lockedUsers ??= {})[username] = new Date(host.now()).toISOString();
+  if (failures[username] >= host.maxLogonAttempts) (host.state.lockedUsers ??= {})[username] = new Date(host.now()).toISOString();
 }
 
 export function recordGoodLogon(host: LogonHost, username: string): void {

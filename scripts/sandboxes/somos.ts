@@ -717,8 +717,8 @@ class Sandbox {
     if (line !== undefined && !(typeof line === 'string' && /^\d{4}$/.test(line))) throw bad('line', 'must be 4 digits');
     if (body.cons !== undefined && body.cons !== 'Y' && body.cons !== 'N') throw bad('cons', "must be 'Y' or 'N'");
     const rng = createRng(hash32(`${this.seed}|random|${this.state.counters.cursor++}`));
-    const pickNpa = () => (npa as string | undefined) ?? TOLL_FREE_NPAS[1 + Math.floor(rng() * (TOLL_FREE_NPAS.length - 1))]!;
-    const pickNxx = () => (nxx as string | undefined) ?? String(200 + Math.floor(rng() * 800));
+    const pickNpa = () => npa ?? TOLL_FREE_NPAS[1 + Math.floor(rng() * (TOLL_FREE_NPAS.length - 1))]!;
+    const pickNxx = () => nxx ?? String(200 + Math.floor(rng() * 800));
     const found: string[] = [];
     if (line !== undefined || cons) {
       // Sequential scan from a start (STARTING LINE NUMBER, or a random block for consecutive).
@@ -810,8 +810,8 @@ class Sandbox {
         effDt: isoDay(t),
         resUntilDt: isoDay(t + RESERVATION_DAYS * 86_400_000),
         recVersionId: this.nextVersion(),
-        conName: body.conName as string,
-        conPhone: body.conTel as string,
+        conName: body.conName,
+        conPhone: body.conTel,
         ...(typeof body.shrtNotes === 'string' ? { shrtNotes: body.shrtNotes } : {}),
       });
     }
@@ -1436,7 +1436,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
       saveState();
       return { ...rec };
     },
-    respOrgChange: (id) => (sandbox.state.changes[id] ? { ...sandbox.state.changes[id]! } : undefined),
+    respOrgChange: (id) => (sandbox.state.changes[id] ? { ...sandbox.state.changes[id] } : undefined),
     advanceRespOrgChange: async (id, status) => {
       const change = sandbox.advanceChange(id, status);
       saveState();
@@ -1470,7 +1470,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
       }
       return { ...rec };
     },
-    textEnablement: (id) => (sandbox.state.tss[id] ? { ...sandbox.state.tss[id]! } : undefined),
+    textEnablement: (id) => (sandbox.state.tss[id] ? { ...sandbox.state.tss[id] } : undefined),
     notificationsSent: () => sandbox.sent.map((s) => ({ ...s })),
   };
 

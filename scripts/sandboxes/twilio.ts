@@ -414,7 +414,7 @@ function readResourceFields(form: URLSearchParams): ResourceChanges {
     if (emergency !== 'Active' && emergency !== 'Inactive') throw invalidParam('EmergencyStatus', "must be 'Active' or 'Inactive'");
     changes.emergency_status = emergency;
   }
-  return changes as ResourceChanges;
+  return changes;
 }
 
 // ---------------------------------------------------------------------------------------------

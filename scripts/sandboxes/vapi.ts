@@ -223,7 +223,7 @@ const errorBody = (status: number, message: string | string[]) => ({ message, er
 /** A credential as Vapi answers it: without what the sandbox keeps for itself. */
 const renderCredential = (c: VapiResource): VapiResource => {
   const { [ACCOUNT]: _account, ...rest } = structuredClone(c);
-  return rest as VapiResource;
+  return rest;
 };
 const badRequest = (messages: string | string[]) => new ApiError(400, messages);
 const notFound = (what: string) => new ApiError(404, `${what} not found`);

@@ -54,7 +54,7 @@ export function createTaskVerifier(options: {
       if (payload.email !== options.serviceAccountEmail || payload.email_verified !== true) {
         throw options.wrongAccount?.() ?? new AppError('FORBIDDEN', 'This endpoint only accepts tasks from the platform’s task queue');
       }
-      return { serviceAccount: payload.email as string };
+      return { serviceAccount: payload.email };
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw options.unverified?.() ?? new AppError('UNAUTHENTICATED', 'Task token could not be verified');

@@ -303,7 +303,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         // Status line arrived but the body did not: for a 2xx we cannot tell the caller what happened.
         return networkFailure(err, req, deadline.signal.aborted);
       }
-      const resHeaders = res.headers as ResponseHeaders;
+      const resHeaders = res.headers;
       const parsed = parseBody(text, headerString(resHeaders, 'content-type'));
       const status = res.statusCode;
       if (status >= 200 && status < 300) return { status, body: parsed as T, headers: resHeaders };

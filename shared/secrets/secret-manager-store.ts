@@ -32,7 +32,7 @@ const ALREADY_EXISTS = 6;
 const FAILED_PRECONDITION = 9;
 
 function errorCode(err: unknown): { code?: unknown; httpStatusCode?: unknown } {
-  return err && typeof err === 'object' ? (err as { code?: unknown; httpStatusCode?: unknown }) : {};
+  return err && typeof err === 'object' ? err : {};
 }
 export function isNotFound(err: unknown): boolean {
   const { code, httpStatusCode } = errorCode(err);

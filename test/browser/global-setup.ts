@@ -30,14 +30,14 @@ function startStackProcess(): Promise<{ child: ChildProcess; ready: Ready }> {
     env: { ...process.env },
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     if (process.env.STACK_LOGS) process.stderr.write(d);
   });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`the browser stack did not start in 120 s:\n${stderr.slice(-3000)}`)), 120_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('READY '));
       if (line) {

@@ -39,7 +39,7 @@ const spec = parseYaml(readFileSync(SPEC, 'utf8')) as Json;
 function deref(node: unknown): Json | undefined {
   let current = node as Json | undefined;
   for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
-    current = (current.$ref as string)
+    current = (current.$ref)
       .slice(2)
       .split('/')
       .reduce<unknown>((acc, key) => (acc as Json | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], spec) as Json | undefined;
@@ -61,7 +61,7 @@ function declaredQueryKeys(operation: Json, pathItem: Json): Set<string> {
     }
     for (const [prop, raw] of Object.entries(schema.properties as Json)) {
       const s = deref(raw) ?? {};
-      if (s.properties) for (const sub of Object.keys(s.properties as Json)) keys.add(`${name}[${prop}][${sub}]`);
+      if (s.properties) for (const sub of Object.keys(s.properties)) keys.add(`${name}[${prop}][${sub}]`);
       else if (s.type === 'array') keys.add(`${name}[${prop}][]`);
       else keys.add(`${name}[${prop}]`);
     }
@@ -132,7 +132,7 @@ const queryOf = (ex: PrismExchange) => [...ex.query];
 beforeAll(async () => {
   prism = await startPrism(SPEC);
   telnyx = createTelnyxProvider({ credentials: { apiKey: API_KEY }, baseUrl: prism.url, logger: silent, http: { maxRetries: 0 } });
-  // eslint-disable-next-line no-console
+   
   console.info(`Prism (Telnyx spec) ready in ${prism.startupMs} ms`);
 });
 

@@ -67,7 +67,7 @@ async function conforming<T>(count: number, fn: () => Promise<T>): Promise<{ res
 beforeAll(async () => {
   prism = await startPrism(SPEC);
   twilio = providerFor(ACCOUNT_SID);
-  // eslint-disable-next-line no-console
+   
   console.info(`Prism (Twilio spec) ready in ${prism.startupMs} ms`);
 });
 

@@ -86,7 +86,7 @@ function requestViolationsOf(ex: PrismExchange): PrismViolation[] {
 function deref(spec: Json, node: unknown): Json | undefined {
   let current = node as Json | undefined;
   for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
-    current = (current.$ref as string)
+    current = (current.$ref)
       .slice(2)
       .split('/')
       .reduce<unknown>((acc, key) => (acc as Json | undefined)?.[key], spec) as Json | undefined;
@@ -228,7 +228,7 @@ function credentialSpecs(): Json {
     spec.paths[`${NOW}${p}`] = item;
   }
   spec.info.description = `${String(spec.info.description)} [TEST COPY: + ${NOW}/credential* with the current openapi.json request DTOs]`;
-  return spec as unknown as Json;
+  return spec;
 }
 
 beforeAll(async () => {
@@ -241,7 +241,7 @@ beforeAll(async () => {
   PN = { name: 'phone-number spec', spec: pnSpec, prism: pn, client: clientFor(pn.url) };
   CRED = { name: '2024-12-10 credential spec', spec: credSpec, prism: cred, client: clientFor(cred.url) };
   CRED_NOW = { name: 'credential paths + current DTOs', spec: credSpec, prism: cred, client: clientFor(`${cred.url}${NOW}`) };
-  // eslint-disable-next-line no-console
+   
   console.info(`Prism (Vapi specs) ready in ${Math.max(pn.startupMs, cred.startupMs)} ms`);
 });
 

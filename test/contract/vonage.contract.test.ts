@@ -91,7 +91,7 @@ beforeAll(async () => {
   writeFileSync(SPEC_JSON, JSON.stringify(yaml.parse(readFileSync(SPEC, 'utf8'))));
   prism = await startPrism(SPEC);
   vonage = providerWith();
-  // eslint-disable-next-line no-console
+   
   console.info(`Prism (Vonage spec) ready in ${prism.startupMs} ms`);
 });
 

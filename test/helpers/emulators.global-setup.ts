@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startFirestoreEmulator({ rulesPath: fileURLToPath(new URL('../../firestore.rules', import.meta.url)), log: logFor('firestore') }),
     startPubsubEmulator({ log: logFor('pubsub') }),
   ]);
-  const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value as EmulatorHandle] : []));
+  const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     await Promise.allSettled(handles.map((h) => h.stop()));

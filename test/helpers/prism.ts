@@ -161,8 +161,8 @@ export async function startPrism(specPath: string, opts: PrismOptions = {}): Pro
           resolveP();
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`Prism exited during startup (code ${code}, signal ${signal}):\n${tail.join('\n')}`));
@@ -249,7 +249,7 @@ export async function startPrism(specPath: string, opts: PrismOptions = {}): Pro
     async stop() {
       if (proxy) {
         proxy.closeAllConnections();
-        await new Promise<void>((r) => proxy!.close(() => r()));
+        await new Promise<void>((r) => proxy.close(() => r()));
       }
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -282,7 +282,7 @@ export function loadSpec(specPath: string): Json {
 function deref(spec: Json, node: unknown): Json | undefined {
   let current = node as Json | undefined;
   for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
-    const ref = current.$ref as string;
+    const ref = current.$ref;
     if (!ref.startsWith('#/')) return undefined;
     current = ref
       .slice(2)

@@ -25,7 +25,7 @@ async function call(p: string, init: { method?: string; json?: unknown; headers?
   }
   const res = await fetch(`${sandbox.url}${p}`, { method: init.method ?? 'GET', headers, body });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+  return { status: res.status, body: text ? (JSON.parse(text)) : undefined };
 }
 
 async function open(): Promise<{ token: string; refresh: string; clientKey: string; clientSecret: string }> {

@@ -30,7 +30,7 @@ let receiver: Server;
 let receiverUrl: string;
 let received: Received[] = [];
 let receiverStatus: number[] = [];
-let waiters: Array<() => void> = [];
+const waiters: Array<() => void> = [];
 let telnyx: TelnyxProvider;
 
 function provider(apiKey = KEY_A, base = `${sandbox.url}/v2`): TelnyxProvider {

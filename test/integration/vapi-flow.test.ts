@@ -172,7 +172,7 @@ describe('configure, assign, release, isolate', () => {
     for (const client of [voice, other]) {
       const all = (await client.get('/v1/numbers?limit=100')).body.data;
       expect(all.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain('+14155550777');
-      expect(JSON.stringify(all)).not.toContain(operator.id as string);
+      expect(JSON.stringify(all)).not.toContain(operator.id);
     }
     // Reconciliation records it for the operator only, never as a tenant finding.
     const url = `${stack.url}/internal/scheduled/reconcile`;

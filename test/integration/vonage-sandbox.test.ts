@@ -185,7 +185,7 @@ describe('GET /number/search', () => {
       [{ country: 'USA' }, /country/],
       [{}, /country/],
     ] as const) {
-      expectVonageError(await search(query as Record<string, string>), 400, what);
+      expectVonageError(await search(query), 400, what);
     }
   });
 

@@ -225,7 +225,7 @@ describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded 
 
   it('keeps them when the write did happen (its answer was lost)', async () => {
     const world = reserveWorld({ commitLost: true });
-    const result = await world.reserve('t1', input as never, audit('req-1'));
+    const result = await world.reserve('t1', input, audit('req-1'));
     expect(result).toMatchObject({ data: [{ id: '8335550100', status: 'reserved' }, { id: '8335550101', status: 'reserved' }], failed: [] });
     expect(world.released).toEqual([]);
   });

@@ -110,7 +110,7 @@ describe('log-based metrics (terraform) against the code', () => {
         expect(key, `${metric.name}: event "${value}" is not in LOG_EVENTS (shared/log-events.ts)`).toBeDefined();
         const helper = HELPERS[value];
         const needle = helper ?? `LOG_EVENTS.${key}`;
-        const sites = code.flatMap(({ file, text }) => [...text.matchAll(new RegExp(needle.replace(/[.(]/g, '\\$&'), 'g'))].map((m) => ({ file, object: enclosingObject(text, m.index! + needle.length) })));
+        const sites = code.flatMap(({ file, text }) => [...text.matchAll(new RegExp(needle.replace(/[.(]/g, '\\$&'), 'g'))].map((m) => ({ file, object: enclosingObject(text, m.index + needle.length) })));
         expect(sites.length, `${metric.name}: nothing writes ${needle}`).toBeGreaterThan(0);
         for (const { file, object } of sites) {
           if (!helper) expect(object, `${file}: ${needle} is not the event field of a log call`).toMatch(new RegExp(`event:\\s*LOG_EVENTS\\.${key}\\b`));

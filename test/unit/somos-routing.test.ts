@@ -30,7 +30,7 @@ const tod = (over: Record<string, unknown> = {}): TimeOfDayRule =>
     timezone: 'America/New_York',
     destination: '+13125550111',
     ...over,
-  }) as TimeOfDayRule;
+  });
 
 describe('routingSchema', () => {
   it('accepts a full valid routing', () => {

@@ -175,7 +175,7 @@ describe('phone-number DTOs (POST /phone-number)', () => {
 
   it('name / assistantId / serverUrl / fallbackNumber map to name, assistantId, server.url, fallbackDestination for every provider', () => {
     for (const [, input, expected] of cases) {
-      expect(buildCreatePhoneNumberDto({ ...input, ...common } as CreatePhoneNumberInput)).toEqual({ ...expected, ...commonDto });
+      expect(buildCreatePhoneNumberDto({ ...input, ...common })).toEqual({ ...expected, ...commonDto });
     }
   });
 

@@ -120,7 +120,7 @@ const errorObject = (code: ErrorCode) =>
   z.object({
     code: z.literal(code),
     message: z.string().meta({ description: 'For people: what went wrong and what to do' }),
-    ...(detailsByCode[code] ? { details: detailsByCode[code]!.optional() } : {}),
+    ...(detailsByCode[code] ? { details: detailsByCode[code].optional() } : {}),
     requestId: z.string().meta({ description: 'The request’s id (also its x-request-id header): quote it when asking about a failure' }),
   });
 
@@ -139,7 +139,7 @@ export function errorComponentNames(): Map<z.ZodType, string> {
   const names = new Map<z.ZodType, string>([[ErrorEnvelope, 'Error'], [ValidationIssue, 'ValidationIssue']]);
   for (const code of codes) {
     names.set(errorObjects[code], errorSchemaName(code));
-    if (detailsByCode[code] && !names.has(detailsByCode[code]!)) names.set(detailsByCode[code]!, detailsName(code));
+    if (detailsByCode[code] && !names.has(detailsByCode[code])) names.set(detailsByCode[code], detailsName(code));
   }
   return names;
 }

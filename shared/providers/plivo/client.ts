@@ -189,10 +189,10 @@ export function createPlivoProvider(options: PlivoProviderOptions): NumberProvid
         for (const raw of objects) {
           if (!raw || typeof raw !== 'object') continue;
           const n = mapSearchObject(raw, criteria.type, country);
-          if (!n || seen.has(n.phoneNumber) || !matchesCriteria(n, raw as PlivoSearchObject, criteria, pattern)) continue;
+          if (!n || seen.has(n.phoneNumber) || !matchesCriteria(n, raw, criteria, pattern)) continue;
           // Plivo filtered on a service it did not echo back: the server vouched for it.
           for (const k of ['voice', 'sms', 'mms'] as const) {
-            if (criteria.capabilities?.[k] && (raw as PlivoSearchObject)[`${k}_enabled`] == null) n.capabilities[k] = true;
+            if (criteria.capabilities?.[k] && raw[`${k}_enabled`] == null) n.capabilities[k] = true;
           }
           seen.add(n.phoneNumber);
           results.push(n);
@@ -276,7 +276,7 @@ export function createPlivoProvider(options: PlivoProviderOptions): NumberProvid
           provider: 'plivo',
           capabilities: { voice: false, sms: false, mms: false, fax: false },
         };
-        if (labelled) out.label = request.label as string;
+        if (labelled) out.label = request.label;
         return out;
       };
 

@@ -209,7 +209,7 @@ export function mapSearchPage(body: unknown, type: NumberType, fallbackCountry: 
   const list = isObject(body) ? (body as PlivoSearchPage).objects : undefined;
   if (!Array.isArray(list)) return [];
   return list.flatMap((raw) => {
-    const mapped = isObject(raw) ? mapSearchObject(raw as PlivoSearchObject, type, fallbackCountry) : undefined;
+    const mapped = isObject(raw) ? mapSearchObject(raw, type, fallbackCountry) : undefined;
     return mapped ? [mapped] : [];
   });
 }
@@ -227,7 +227,7 @@ export function searchPattern(criteria: Pick<SearchCriteria, 'areaCode' | 'start
   const a = criteria.areaCode;
   const s = criteria.startsWith;
   if (!a && !s) return { conflict: false };
-  if (!a) return { pattern: s as string, conflict: false };
+  if (!a) return { pattern: s, conflict: false };
   if (!s) return { pattern: a, conflict: false };
   if (s.startsWith(a)) return { pattern: s, conflict: false };
   if (a.startsWith(s)) return { pattern: a, conflict: false };

@@ -294,5 +294,5 @@ export function routingErrors(error: z.ZodError): RoutingFieldError[] {
 /** Validates untrusted input; errors name the field (for a 400). */
 export function parseRouting(input: unknown): { success: true; data: Routing } | { success: false; errors: RoutingFieldError[] } {
   const parsed = routingSchema.safeParse(input);
-  return parsed.success ? { success: true, data: parsed.data as Routing } : { success: false, errors: routingErrors(parsed.error) };
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, errors: routingErrors(parsed.error) };
 }

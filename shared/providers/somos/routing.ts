@@ -261,7 +261,7 @@ export interface RegistryRouting {
 }
 
 const strings = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? (v as string[]) : undefined;
+  Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? v : undefined;
 
 /**
  * CR body (as retrieved) → RegistryRouting. Reads the C fields and the G CPR shape written by

@@ -45,7 +45,7 @@ export function stateFromSessionResponse(
   defaults: { accessTtlSeconds?: number; refreshTtlSeconds?: number } = {},
 ): SomosTokenState {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof b[k] === 'string' && b[k] !== '' ? (b[k] as string) : undefined);
+  const str = (k: string) => (typeof b[k] === 'string' && b[k] !== '' ? (b[k]) : undefined);
   const accessToken = str('oauthToken');
   const refreshToken = str('refreshToken');
   const clientKey = str('clientKey');

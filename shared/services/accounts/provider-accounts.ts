@@ -121,7 +121,7 @@ async function verifyWithProvider(deps: AccountDeps, provider: AccountProvider, 
 
 function parseCredentials(provider: AccountProvider, credentials: Record<string, string>): Record<string, string> {
   const parsed = credentialSchemas[provider].safeParse(credentials);
-  if (parsed.success) return parsed.data as Record<string, string>;
+  if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({ path: ['body', 'credentials', ...issue.path.map(String)].join('.'), message: issue.message }));
   throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
 }

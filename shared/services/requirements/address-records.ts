@@ -43,7 +43,7 @@ const StoredAddress = z
   })
   .strict();
 
-export const parseAddress = (data: unknown): AddressRecord => StoredAddress.parse(data) as AddressRecord;
+export const parseAddress = (data: unknown): AddressRecord => StoredAddress.parse(data);
 
 export const addresses = (db: Deps['db']) =>
   createTenantCollection<AddressRecord>(db, { collection: 'addresses', idPrefix: 'adr', resource: 'addresses', label: 'Address', parse: parseAddress });

@@ -211,7 +211,7 @@ function credentialFor(fields: VapiCredentialFields, label?: string): CreateCred
         ...(fields.authUsername ? { authUsername: fields.authUsername } : {}),
         ...(fields.authPassword ? { authPassword: fields.authPassword } : {}),
         ...name,
-      } as CreateCredentialInput;
+      };
   }
 }
 
@@ -378,7 +378,7 @@ async function createNumber(provider: VapiProvider, source: VapiSource, input: V
         // Inbound SMS stays with the tenant's own Twilio configuration.
         smsEnabled: false,
         ...common,
-      } as CreatePhoneNumberInput;
+      };
       break;
     case 'vonage':
     case 'telnyx':
