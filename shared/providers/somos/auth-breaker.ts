@@ -177,14 +177,11 @@ export function createFirestoreAuthBreaker(firestore: Firestore | (() => Promise
 export function createMemoryAuthBreaker(initial: BreakerState = CLOSED): AuthBreakerStore & { snapshot(): BreakerState } {
   let doc: BreakerState = { ...initial };
   return {
-    async read() {
-      return { ...doc };
-    },
-    async update(change) {
+    read: () => Promise.resolve({ ...doc }),
+    update(change) {
       const next = change({ ...doc });
-      if (!next) return { state: { ...doc }, changed: false };
-      doc = { ...next };
-      return { state: { ...doc }, changed: true };
+      if (next) doc = { ...next };
+      return Promise.resolve({ state: { ...doc }, changed: Boolean(next) });
     },
     snapshot: () => ({ ...doc }),
   };

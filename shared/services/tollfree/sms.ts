@@ -85,9 +85,9 @@ export function requestTextEnablement(deps: SmsDeps) {
     if (current?.status === 'enabled' && current.sms === input.sms && current.mms === input.mms && current.webhookUrl === input.webhookUrl) {
       return smsView(record, deps.now());
     }
-    const { tss } = await deps.somos();
+    const somos = await deps.somos();
     // The tenant's webhookUrl is NOT passed on: TSS would call it with the platform's notification secret.
-    const submitted = await tss(record.respOrgId).request(num, { sms: input.sms, mms: input.mms });
+    const submitted = await somos.tss(record.respOrgId).request(num, { sms: input.sms, mms: input.mms });
     const now = deps.now();
     const state: SmsState = {
       status: 'pending',
@@ -113,8 +113,8 @@ export function requestTextEnablement(deps: SmsDeps) {
 export async function refreshTextEnablement(deps: SmsDeps, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
   const pending = record.sms;
   if (pending?.status !== 'pending') return record;
-  const { tss } = await deps.somos();
-  const { status, reason } = await tss(record.respOrgId).status(pending.tssRequestId);
+  const somos = await deps.somos();
+  const { status, reason } = await somos.tss(record.respOrgId).status(pending.tssRequestId);
   if (status === 'pending') return record;
   const now = deps.now().toISOString();
   return mutateNumber(deps, record.tenantId, record.id, audit, `tollfree.sms_${status}`, (before) =>
@@ -160,8 +160,8 @@ export function disableTextEnablement(deps: SmsDeps) {
     const current = record.sms;
     if (!current || (current.status !== 'pending' && current.status !== 'enabled')) return smsView(record, deps.now());
     await assertOwner(deps, record);
-    const { tss } = await deps.somos();
-    await tss(record.respOrgId).disable(current.tssRequestId);
+    const somos = await deps.somos();
+    await somos.tss(record.respOrgId).disable(current.tssRequestId);
     const now = deps.now().toISOString();
     const written = await mutateNumber(deps, tenantId, num, audit, 'tollfree.sms_disabled', (before) =>
       before.sms?.tssRequestId === current.tssRequestId && before.sms.status !== 'disabled'
