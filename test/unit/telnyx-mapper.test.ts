@@ -172,6 +172,7 @@ describe('owned numbers and orders', () => {
       type: 'local',
       label: 'Sales',
       capabilities: { voice: false, sms: false, mms: false, fax: false },
+      capabilitiesUnknown: true, // the resource carries no features: keep what the search said
       connectionId: '1293384261075731499',
       messagingProfileId: 'abc85f64-5717-4562-b3fc-2c9600000000',
     });
@@ -226,8 +227,16 @@ describe('owned numbers and orders', () => {
       country: 'US',
       type: 'local',
       capabilities: { voice: false, sms: false, mms: false, fax: false },
+      capabilitiesUnknown: true,
       order: { id: '12ade33a-21c0-473b-b055-b3c836e1c292', status: 'pending' },
     });
+    // With the features of the number's search result, and a number held while its group is reviewed.
+    const held = { ...order, phone_numbers: [{ ...order.phone_numbers[0], requirements_met: false, requirements_status: 'requirement-info-under-review' }] };
+    expect(orderToProviderNumber(mapNumberOrder(held), '+19705555098', held, { voice: true, sms: false, mms: false, fax: true })).toMatchObject({
+      capabilities: { voice: true, sms: false, mms: false, fax: true },
+      order: { status: 'pending', requirementsStatus: 'requirement-info-under-review' },
+    });
+    expect(orderToProviderNumber(mapNumberOrder(held), '+19705555098', held, { voice: true, sms: false, mms: false, fax: true }).capabilitiesUnknown).toBeUndefined();
     expect(() => mapNumberOrder({ status: 'success' })).toThrow(ProviderError);
   });
 
@@ -470,8 +479,9 @@ describe('createTelnyxProvider requests', () => {
     expect(telnyxCapabilities.searchFilters).not.toContain('postalCode');
   });
 
-  it('purchase: number order body, pending order, not idempotent (a 503 is ambiguous)', async () => {
-    replies = [{ status: 200, body: { data: order } }];
+  it('purchase: the number’s features from its search result, then the number order body, pending order, not idempotent (a 503 is ambiguous)', async () => {
+    const forSale = { status: 200, body: { data: [{ phone_number: '+19705555098', features: [{ name: 'voice' }, { name: 'sms' }] }] } };
+    replies = [forSale, { status: 200, body: { data: order } }];
     const n = await telnyx.purchase({
       phoneNumber: '+19705555098',
       requirementGroupId: 'rg-1',
@@ -480,17 +490,25 @@ describe('createTelnyxProvider requests', () => {
       customerReference: 'ref-1',
       label: 'not sent',
     });
-    expect(seen[0]!.method).toBe('POST');
-    expect(JSON.parse(seen[0]!.body)).toEqual({
+    expect(seen[0]!.method).toBe('GET');
+    expect(query(seen[0]!)).toEqual([
+      ['filter[country_code]', 'US'],
+      ['filter[phone_number][contains]', '9705555098'],
+      ['filter[limit]', '5'],
+    ]);
+    expect(n.capabilities).toEqual({ voice: true, sms: true, mms: false, fax: false });
+    expect(seen[1]!.method).toBe('POST');
+    expect(JSON.parse(seen[1]!.body)).toEqual({
       phone_numbers: [{ phone_number: '+19705555098', requirement_group_id: 'rg-1' }],
       connection_id: 'c-1',
       messaging_profile_id: 'mp-1',
       customer_reference: 'ref-1',
     });
     expect(n.order).toEqual({ id: order.id, status: 'pending' });
-    replies = [{ status: 503, body: { errors: [{ code: '10007', title: 'Unexpected error' }] } }];
+    // A search that fails is no reason not to order (the features then stay unknown).
+    replies = [{ status: 400, body: { errors: [{ code: '10015', title: 'Bad Request' }] } }, { status: 503, body: { errors: [{ code: '10007', title: 'Unexpected error' }] } }];
     await expect(telnyx.purchase({ phoneNumber: '+19705555098' })).rejects.toMatchObject({ info: { ambiguous: true, retryable: true } });
-    replies = [{ status: 200, body: { data: { status: 'pending' } } }];
+    replies = [{ status: 200, body: { data: [] } }, { status: 200, body: { data: { status: 'pending' } } }];
     await expect(telnyx.purchase({ phoneNumber: '+19705555098' })).rejects.toMatchObject({ info: { ambiguous: true, retryable: false } });
   });
 
