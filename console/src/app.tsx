@@ -34,7 +34,7 @@ export function App({ config }: { config: ConsoleConfig }) {
     );
   }
   return (
-    <Ctx.Provider value={{ api, session }}>
+    <Ctx.Provider value={{ api, session, apiBaseUrl: config.apiBaseUrl }}>
       <Shell session={session} />
     </Ctx.Provider>
   );

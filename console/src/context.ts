@@ -6,6 +6,8 @@ import type { Session } from './session';
 export interface AppContext {
   api: Api;
   session: Session;
+  /** For the one call openapi-fetch cannot make with upload progress (document uploads, XHR). */
+  apiBaseUrl: string;
 }
 
 export const Ctx = createContext<AppContext | null>(null);

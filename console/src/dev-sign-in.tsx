@@ -28,7 +28,7 @@ export default function DevSignIn({ config, onSignedIn, onSignedOut }: SignInPro
   return (
     <form class="card" onSubmit={submit} aria-labelledby="dev-sign-in-title">
       <h2 id="dev-sign-in-title">Dev sign-in (local stack)</h2>
-      <TextField label="Tenant" name="dev-tenant" value={tenantId} onValue={setTenant} required pattern="[a-z0-9][a-z0-9_-]{0,62}" error={error} autoComplete="off" />
+      <TextField label="Tenant" name="dev-tenant" value={tenantId} onValue={setTenant} required pattern="[a-z0-9][a-z0-9_\-]{0,62}" error={error} autoComplete="off" />
       <SelectField label="Role" name="dev-role" value={role} onValue={setRole} options={[['admin', 'Admin'], ['member', 'Member']]} />
       <button type="submit" disabled={busy}>
         {busy ? 'Signing in…' : 'Sign in'}

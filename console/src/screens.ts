@@ -7,6 +7,7 @@ import { AddNumberScreen } from './screens/add-number';
 import { BuyScreen } from './screens/buy';
 import { JobsScreen } from './screens/jobs';
 import { NumbersScreen } from './screens/numbers';
+import { RegulatoryScreen } from './screens/regulatory';
 
 export interface ScreenDef {
   path: string;
@@ -19,6 +20,7 @@ export const screens: ScreenDef[] = [
   { path: '/numbers', title: 'Numbers', component: NumbersScreen },
   { path: '/buy', title: 'Buy', component: BuyScreen },
   { path: '/add-number', title: 'Add phone number', component: AddNumberScreen },
+  { path: '/regulatory', title: 'Regulatory', component: RegulatoryScreen },
   { path: '/jobs', title: 'Bulk jobs', component: JobsScreen },
   { path: '/directory', title: 'Locations and agents', component: DirectoryScreen },
   { path: '/activity', title: 'Activity', component: ActivityScreen },

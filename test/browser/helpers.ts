@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { expect, inject, onTestFailed, onTestFinished } from 'vitest';
+import { expect, inject, onTestFinished } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { apiClient, type ApiClient } from '../helpers/api.js';
@@ -34,16 +34,18 @@ export async function api(tenantId: string, role: 'admin' | 'member' = 'admin'):
 /** A fresh browser context signed in through the console's own dev sign-in form; closed when the test ends. */
 export async function signIn(tenantId: string, role: 'admin' | 'member', start = '/numbers'): Promise<Page> {
   const context = await (await getBrowser()).newContext({ viewport: { width: 1280, height: 900 } });
-  onTestFinished(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   // A failure shows what the page showed, and what the browser said.
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
-  onTestFailed(async () => {
-    const text = await page.locator('main').innerText({ timeout: 2000 }).catch(() => '(no main)');
-    console.error(`--- page ${page.url()} ---\n${text}\n--- browser console ---\n${consoleLines.slice(-20).join('\n')}`);
+  onTestFinished(async ({ task }) => {
+    if (task.result?.state === 'fail') {
+      const text = await page.locator('main').innerText({ timeout: 2000 }).catch((err: unknown) => `(no main: ${String(err)})`);
+      console.error(`--- page ${page.url()} ---\n${text}\n--- browser console ---\n${consoleLines.slice(-20).join('\n')}`);
+    }
+    await context.close();
   });
   await page.goto(consoleUrl() + start);
   await page.getByLabel('Tenant').fill(tenantId);

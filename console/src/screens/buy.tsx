@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { fieldError, idempotencyKey, run, type Body, type Input, type paths } from '../client';
 import { useApp } from '../context';
-import { Link } from '../router';
+import { Link, useLocation } from '../router';
 import { CheckboxField, SelectField, TextField } from '../ui/fields';
 import { Notice, ProblemBanner } from '../ui/feedback';
 import { useAction, useIdempotencyKeys } from '../ui/hooks';
@@ -16,7 +16,8 @@ const PURPOSES = [['', 'Not set'], ['both', 'SMS and voice'], ['sms', 'SMS'], ['
 
 export function BuyScreen() {
   const { api } = useApp();
-  const [q, setQ] = useState({ provider: 'twilio', country: 'US', type: 'local', areaCode: '', contains: '', limit: '10' });
+  const { query } = useLocation(); // e.g. from the regulatory wizard: ?provider=telnyx&country=FR&type=local
+  const [q, setQ] = useState(() => ({ provider: query.get('provider') ?? 'twilio', country: query.get('country') ?? 'US', type: query.get('type') ?? 'local', areaCode: '', contains: '', limit: '10' }));
   const [caps, setCaps] = useState({ sms: false, voice: false, mms: false });
   const [results, setResults] = useState<{ provider: string; data: Available[] }>();
   const [outcome, setOutcome] = useState<Record<string, 'bought' | 'taken'>>({});
