@@ -434,3 +434,32 @@ describe('toll-free reconciliation', () => {
     expectEnvelope(await admin.post('/v1/reconciliation/findings/unknown_here_platform_15555550100/repair', undefined), 409, 'CONFLICT');
   });
 });
+
+describe('the orphan an unverified notification once left', () => {
+  it('is found by the next run (ours transferred out, the registry still working under our unit) and repaired: the number works again', async () => {
+    const orphan = '8335550334';
+    await activeNumber(orphan);
+    // What the unverified uns/rch handler used to do: the record moved out, the owner index gone.
+    const ref = db.doc(`tenants/${TENANT}/tollfreeNumbers/${orphan}`);
+    await ref.update({ status: 'transferred_out', statusReason: 'moved to RespOrg OTH09', updatedAt: new Date().toISOString() });
+    await db.doc(`tollfreeOwners/${orphan}`).delete();
+    expectEnvelope(await put(admin, `/v1/tollfree/${orphan}/routing`, { routing: { primary: pstn('+13125550142') } }), 409, 'CONFLICT');
+    expect(somos().number(orphan)).toMatchObject({ status: 'WORKING', ctrlRespOrgId: 'NPS01' });
+
+    const url = `${stack.url}/internal/scheduled/reconcile`;
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'tf-orphan' }) });
+    expect(res.status).toBe(200);
+    await stack.tasks.idle('reconcile');
+    const open = (await admin.get('/v1/reconciliation/findings?status=open')).body.data as Record<string, any>[];
+    const finding = open.find((f) => f.numberId === orphan);
+    expect(finding).toMatchObject({ kind: 'tollfree_status_mismatch', details: { ourStatus: 'transferred_out', registryStatus: 'WORKING', registryRespOrgId: 'NPS01' } });
+
+    const repaired = await admin.post(`/v1/reconciliation/findings/${finding!.id}/repair`, undefined);
+    expect(repaired.status, JSON.stringify(repaired.body)).toBe(200);
+    expect(repaired.body.repair).toMatchObject({ action: 'active', registryStatus: 'WORKING' });
+    expect((await member.get(`/v1/tollfree/${orphan}`)).body).toMatchObject({ status: 'active', respOrgId: 'NPS01', routing: { primary: pstn('+13125550140') } });
+    expect((await db.doc(`tollfreeOwners/${orphan}`).get()).data()).toMatchObject({ tenantId: TENANT });
+    const routed = await put(admin, `/v1/tollfree/${orphan}/routing`, { routing: { primary: pstn('+13125550142') } });
+    expect(routed.status, JSON.stringify(routed.body)).toBe(200);
+  });
+});

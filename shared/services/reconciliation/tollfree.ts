@@ -16,7 +16,9 @@ import { recordOutboundTransfer } from '../tollfree/transfer-desk.js';
  * reconciliationFindings (provider 'somos', accountId = the RespOrg unit):
  * - tollfree_not_ours: the registry names another controlling RespOrg;
  * - tollfree_status_mismatch: ours reserved but not RESERVED there, or ours active but not WORKING
- *   (ASSIGNED: a future-dated activation, also fine).
+ *   (ASSIGNED: a future-dated activation, also fine); or ours transferred out (in the last
+ *   TRANSFERRED_OUT_CHECK_DAYS) while the registry still has it reserved or working under our unit —
+ *   the orphan an unverified "moved away" notification once left behind.
  * Nothing is changed by the run (routing versions whose time came excepted: they are settled). An
  * admin repairs a finding explicitly (repairTollFreeFinding): the registry is read again and our
  * record follows it.
@@ -44,10 +46,16 @@ const StoredFinding = z
   .strip();
 
 const EXPECTED: Partial<Record<TollFreeStatus, readonly string[]>> = { reserved: ['RESERVED'], active: ['WORKING', 'ASSIGNED'] };
+/** Numbers transferred out this recently are still checked (an orphan is found within the hour; older moves are settled). */
+export const TRANSFERRED_OUT_CHECK_DAYS = 30;
+const HELD_AT_REGISTRY = ['RESERVED', 'WORKING', 'ASSIGNED'];
 
 /** Pure: what (if anything) is wrong between our record and the registry's answer. */
 export function compareWithRegistry(record: Pick<TollFreeRecord, 'status' | 'respOrgId'>, info: SomosNumberInfo): { kind: TollFreeFindingKind; details: z.infer<typeof FindingDetails> } | undefined {
   const details = { ourStatus: record.status, registryStatus: info.status, ...(info.respOrgId ? { registryRespOrgId: info.respOrgId } : {}) };
+  if (record.status === 'transferred_out') {
+    return info.respOrgId === record.respOrgId && HELD_AT_REGISTRY.includes(info.status) ? { kind: 'tollfree_status_mismatch', details } : undefined;
+  }
   if (info.respOrgId && info.respOrgId !== record.respOrgId) return { kind: 'tollfree_not_ours', details };
   const expected = EXPECTED[record.status];
   if (expected && !expected.includes(info.status)) return { kind: 'tollfree_status_mismatch', details };
@@ -64,7 +72,8 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
     const db = await deps.db();
     const at = deps.now().toISOString();
     const audit = systemContext('reconciliation', requestId);
-    const snap = await db.collectionGroup('tollfreeNumbers').where('status', 'in', ['reserved', 'active']).get();
+    const snap = await db.collectionGroup('tollfreeNumbers').where('status', 'in', ['reserved', 'active', 'transferred_out']).get();
+    const outSince = deps.now().getTime() - TRANSFERRED_OUT_CHECK_DAYS * 24 * 60 * 60 * 1000;
     const seen = new Set<string>();
     let confirmed = 0;
     let opened = 0;
@@ -76,6 +85,7 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
         log.warn('toll-free reconciliation: stored number does not parse; skipped', { path: doc.ref.path });
         continue;
       }
+      if (record.status === 'transferred_out' && !(Date.parse(record.updatedAt) >= outSince)) continue;
       if (scheduledOf(record).length) record = await settleDueVersions(deps, record, audit);
       const found = await registryNumber(deps, record.respOrgId, record.id);
       if ('reason' in found) {
@@ -153,7 +163,7 @@ function repairedRecord(record: TollFreeRecord, info: SomosNumberInfo, now: stri
   }
   if (info.status === 'WORKING' || info.status === 'ASSIGNED') {
     const { reservedUntil: _until, ...rest } = record;
-    return { next: { ...rest, status: 'active', statusReason: why(`${info.status}; its routing was set outside this platform`), updatedAt: now }, action: 'active', leaves: false };
+    return { next: { ...rest, status: 'active', statusReason: why(`${info.status} under ${info.respOrgId ?? record.respOrgId}`), updatedAt: now }, action: 'active', leaves: false };
   }
   // DISCONNECT / TRANSITIONAL / anything else: out of service for us.
   const { reservedUntil: _until, ...rest } = record;
@@ -180,6 +190,7 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
     if ('reason' in found) throw new AppError('SERVICE_UNAVAILABLE', `The registry could not be read: ${found.reason}; retry shortly`, { retryable: true }, 5);
     const now = deps.now().toISOString();
     const plan = repairedRecord(record, found.info, now);
+    if (plan && !plan.leaves) await claimOwner(db, tenantId, record.id, now);
     if (plan) {
       await mutateNumber(deps, tenantId, record.id, audit, 'tollfree.reconciliation_repair', (before) => (before.status === record.status ? plan.next : undefined));
       if (plan.leaves) {
@@ -202,4 +213,14 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
     const { tenantId: _t, ...view } = { ...finding, status: 'resolved' as const, resolvedAt: now, repair };
     return view;
   };
+}
+
+/** The owner index names this tenant again (a number back in our hands); another tenant's claim is a conflict. */
+async function claimOwner(db: Awaited<ReturnType<Deps['db']>>, tenantId: string, num: string, now: string): Promise<void> {
+  await db.runTransaction(async (tx) => {
+    const ref = db.doc(ownerPath(num));
+    const owner = (await tx.get(ref)).data() as OwnerDoc | undefined;
+    if (owner && owner.tenantId !== tenantId) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
+    if (!owner) tx.set(ref, { num, tenantId, updatedAt: now } satisfies OwnerDoc);
+  });
 }
