@@ -1,4 +1,4 @@
-import type { JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../http/errors.js';
 
@@ -35,7 +35,7 @@ export function createTaskVerifier(options: {
   let keySet: Promise<JWTVerifyGetKey> | undefined;
   const load = async (): Promise<JWTVerifyGetKey> => {
     const jose = await import('jose');
-    if (options.jwksFile) return jose.createLocalJWKSet(JSON.parse(await readFile(options.jwksFile, 'utf8')));
+    if (options.jwksFile) return jose.createLocalJWKSet(JSON.parse(await readFile(options.jwksFile, 'utf8')) as JSONWebKeySet); // jose checks the set's shape
     return jose.createRemoteJWKSet(new URL(options.jwksUrl ?? GOOGLE_OIDC_JWKS_URL));
   };
   return async (token, audience) => {

@@ -1,4 +1,4 @@
-import type { JWTVerifyGetKey, JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey, JWTPayload } from 'jose';
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../http/errors.js';
 
@@ -38,7 +38,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const getKeySet = async (): Promise<JWTVerifyGetKey> => {
     const jose = await import('jose');
     if (options.jwksFile) {
-      const jwks = JSON.parse(await readFile(options.jwksFile, 'utf8'));
+      const jwks = JSON.parse(await readFile(options.jwksFile, 'utf8')) as JSONWebKeySet; // jose checks the set's shape
       return jose.createLocalJWKSet(jwks);
     }
     return jose.createRemoteJWKSet(new URL(options.jwksUrl ?? GOOGLE_SECURETOKEN_JWKS_URL), {

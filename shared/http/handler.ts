@@ -226,7 +226,8 @@ function readBody(req: Request, endpoint: Endpoint, raw: { body: Buffer }): unkn
 /** A role that depends on the request (e.g. a bulk job's type): 403 before anything is written. */
 function assertRoleForBody(rule: NonNullable<Endpoint['roleByBodyField']>, body: unknown, caller: Caller): void {
   const value = (body as Record<string, unknown> | undefined)?.[rule.field];
-  const needed = typeof value === 'string' ? rule.roles()[value] : undefined;
+  if (typeof value !== 'string') return;
+  const needed = rule.roles()[value];
   if (needed === 'admin' && caller.role !== 'admin') {
     throw new AppError('FORBIDDEN', `This operation needs the admin role when ${rule.field} is "${value}"`, { [rule.field]: value, requiredRole: needed });
   }

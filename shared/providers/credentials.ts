@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProviderName } from './types.js';
 
 /**
  * The credential shape of each provider's account, validated before anything is
@@ -64,6 +63,6 @@ export function maskCredentials(provider: AccountProvider, credentials: Record<s
   }
 }
 
-export function isAccountProvider(name: ProviderName | string): name is AccountProvider {
+export function isAccountProvider(name: string): name is AccountProvider {
   return name in credentialSchemas;
 }

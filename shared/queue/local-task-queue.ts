@@ -422,7 +422,7 @@ function errorMessage(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     const code = cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined;
-    return code ? `${err.message} (${String(code)})` : err.message;
+    return code ? `${err.message} (${typeof code === 'string' || typeof code === 'number' ? String(code) : JSON.stringify(code)})` : err.message;
   }
   return String(err);
 }

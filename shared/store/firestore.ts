@@ -1,4 +1,4 @@
-import type { Firestore } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 
 const clients = new Map<string, Promise<Firestore>>();
 
@@ -24,6 +24,12 @@ export function getFirestore(projectId: string): Promise<Firestore> {
  */
 export const WEBHOOK_EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 export const webhookEventExpiry = (now: Date): Date => new Date(now.getTime() + WEBHOOK_EVENT_RETENTION_MS);
+
+/** The id of the number record a claim (numberClaims/{e164}) points at, as its path segment. */
+export function claimedNumberId(claim: DocumentSnapshot): string {
+  const id: unknown = claim.get('numberId');
+  return typeof id === 'string' ? id : String(id);
+}
 
 /** Tenant scope is structural: every tenant-owned collection lives under tenants/{tenantId}. */
 export const paths = {

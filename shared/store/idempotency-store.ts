@@ -13,6 +13,16 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** idempotencyKeys/{hash} as written below: expiresAt is read back as a Timestamp (older keys: ISO strings). */
+interface StoredKey {
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  leaseUntil: string;
+  createdAt: string;
+  expiresAt: unknown;
+  response?: StoredResponse;
+}
+
 export type BeginResult = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
 
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -36,7 +46,7 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
       const ref = firestore.doc(paths.idempotencyKey(tenantId, hashKey(key)));
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
-        const existing = snap.data();
+        const existing = snap.data() as StoredKey | undefined;
         const expired = existing && millis(existing.expiresAt) <= now.getTime();
         if (existing && !expired) {
           if (existing.fingerprint !== requestFingerprint) {
@@ -74,7 +84,7 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
     async complete(tenantId: string, key: string, response: StoredResponse): Promise<void> {
       const firestore = await db();
       await firestore.doc(paths.idempotencyKey(tenantId, hashKey(key))).set(
-        { state: 'completed', response: JSON.parse(JSON.stringify(response)) },
+        { state: 'completed', response: JSON.parse(JSON.stringify(response)) as StoredResponse },
         { merge: true },
       );
     },

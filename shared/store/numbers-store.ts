@@ -4,7 +4,7 @@ import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { holdingStatuses, searchTokensFor, type NumberRecord, type NumberStatus } from '../domain/number.js';
 import { assertRoomFor, changeUsage, readLimits, readUsage, usageChange, type TenantLimits, type UsageKind } from '../domain/limits.js';
-import { paths } from './firestore.js';
+import { claimedNumberId, paths } from './firestore.js';
 
 export type ClaimResult =
   /** A fresh pending record: the caller may call the provider. */
@@ -140,7 +140,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
           if (source.heldByOther) throw notAvailable(record.phoneNumber, options.notHeldAt);
         }
         if (claim!.exists) {
-          const heldRef = firestore.doc(paths.number(record.tenantId, claim!.get('numberId')));
+          const heldRef = firestore.doc(paths.number(record.tenantId, claimedNumberId(claim!)));
           const held = (await tx.get(heldRef)).data() as NumberRecord | undefined;
           if (held && holdingStatuses.includes(held.status)) {
             if (held.status !== 'pending') {
@@ -201,7 +201,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
         const numberRef = firestore.doc(paths.number(tenantId, id));
         const current = await tx.get(numberRef);
         if (current.exists && current.get('status') !== 'pending') return; // someone settled it meanwhile
-        const provider = current.get('provider');
+        const provider: unknown = current.get('provider');
         const owner = typeof provider === 'string' ? await readOwner(tx, firestore, provider, phoneNumber, tenantId, id) : undefined;
         // The attempt that never happened does not count (a job's reservation is refunded at its end).
         const refund = current.get('countedInUsage') === true && !current.get('origin');
@@ -234,7 +234,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       const read = (ref: DocumentReference) => (tx ? tx.get(ref) : ref.get());
       const claim = await read(firestore.doc(paths.numberClaim(tenantId, e164)));
       if (!claim.exists) return undefined;
-      const snap = await read(firestore.doc(paths.number(tenantId, claim.get('numberId'))));
+      const snap = await read(firestore.doc(paths.number(tenantId, claimedNumberId(claim))));
       const record = snap.data() as NumberRecord | undefined;
       return record && holdingStatuses.includes(record.status) ? record : undefined;
     },

@@ -50,7 +50,7 @@ function convert(names: Map<z.ZodType, string>, io: 'input' | 'output'): Record<
 
 /** A deep copy of a JSON value with each `$ref` passed through `map`. */
 export function mapRefs<T>(value: T, map: (ref: string) => string): T {
-  if (Array.isArray(value)) return value.map((v) => mapRefs(v, map)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => mapRefs(v, map)) as T;
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? map(v) : mapRefs(v, map)])) as T;
   }

@@ -36,7 +36,6 @@ import {
   searchPattern,
   servicesParam,
   toPlivoNumber,
-  type PlivoSearchObject,
   type PlivoSearchPage,
 } from './mapper.js';
 

@@ -42,7 +42,7 @@ export function parseErrList(body: unknown): SomosErrItem[] {
     const code = e.errCode ?? e.code;
     const msg = e.errMsg ?? e.message;
     out.push({
-      errCode: code === undefined || code === null ? '' : String(code),
+      errCode: code === undefined || code === null ? '' : typeof code === 'string' || typeof code === 'number' ? String(code) : JSON.stringify(code),
       errMsg: typeof msg === 'string' ? msg : '',
       ...(typeof e.errLvl === 'string' ? { errLvl: e.errLvl } : {}),
     });

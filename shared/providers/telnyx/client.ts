@@ -32,7 +32,6 @@ import {
   type Capabilities,
   type ListOwnedOptions,
   type NumberProvider,
-  type NumberType,
   type OwnedPage,
   type ProviderCapabilities,
   type ProviderNumber,

@@ -3,7 +3,7 @@ import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import type { NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict } from '../../http/errors.js';
-import { paths } from '../../store/firestore.js';
+import { claimedNumberId, paths } from '../../store/firestore.js';
 import { createTenantCollection, type TenantDoc } from '../../store/tenant-collection.js';
 
 /** A voice agent (AI or human desk) and the numbers it answers on and calls from. */
@@ -36,7 +36,7 @@ export interface AgentInput {
 async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, agentId: string, e164: string, side: 'inbound' | 'outbound') {
   const field = `${side}Phone`;
   const claim = await tx.get(db.doc(paths.numberClaim(tenantId, e164)));
-  const snap = claim.exists ? await tx.get(db.doc(paths.number(tenantId, claim.get('numberId')))) : undefined;
+  const snap = claim.exists ? await tx.get(db.doc(paths.number(tenantId, claimedNumberId(claim)))) : undefined;
   const number = snap?.data() as NumberRecord | undefined;
   if (!number || number.status === 'released' || number.status === 'error') {
     throw new AppError('NOT_FOUND', `${e164} is not one of this tenant's numbers`, { field });

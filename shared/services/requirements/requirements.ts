@@ -165,7 +165,7 @@ export function listRequirements(deps: RequirementDeps) {
         acceptanceCriteria: r.acceptanceCriteria,
       })),
     };
-    await ref.set(JSON.parse(JSON.stringify({ fetchedAt: new Date(now).toISOString(), value })));
+    await ref.set(JSON.parse(JSON.stringify({ fetchedAt: new Date(now).toISOString(), value })) as Record<string, unknown>);
     memoryCache.set(key, { at: now, value });
     return value;
   };

@@ -27,7 +27,7 @@ export async function readAccountPolicy(
   tx?: Transaction,
 ): Promise<{ policy: AccountPolicy; source: 'tenant' | 'default' }> {
   const ref = firestore.doc(paths.tenant(tenantId));
-  const own = (tx ? await tx.get(ref) : await ref.get()).get('accountPolicy');
+  const own: unknown = (tx ? await tx.get(ref) : await ref.get()).get('accountPolicy');
   return isPolicy(own) ? { policy: own, source: 'tenant' } : { policy: config.ACCOUNT_POLICY_DEFAULT, source: 'default' };
 }
 
@@ -39,7 +39,7 @@ interface StoredSettings {
 async function readSettings(firestore: Firestore, tenantId: string, config: SettingsConfig, tx?: Transaction): Promise<StoredSettings> {
   const ref = firestore.doc(paths.tenant(tenantId));
   const snap = tx ? await tx.get(ref) : await ref.get();
-  const own = snap.get('accountPolicy');
+  const own: unknown = snap.get('accountPolicy');
   const carriers = CarriersSchema.safeParse(snap.get('tollfreeCarriers'));
   const fallback = defaultCarriers(config);
   return {

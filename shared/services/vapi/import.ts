@@ -5,7 +5,7 @@ import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import type { NumberRecord } from '../../domain/number.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../domain/phone.js';
-import { AppError, conflict, notFound } from '../../http/errors.js';
+import { AppError, conflict } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { ProviderError } from '../../providers/types.js';
 import { createProvider } from '../../providers/registry.js';
