@@ -16,7 +16,7 @@ import {
 } from '../tollfree/numbers.js';
 import { pendingAnswer, pendingRequestOf } from '../tollfree/requests.js';
 import { requestTextEnablement } from '../tollfree/sms.js';
-import type { JobBasics, JobDeps } from './jobs.js';
+import type { JobBasics, JobDeps } from './job-model.js';
 
 /**
  * The one registry operation of a toll-free job item (Somos), through the single-number services.
