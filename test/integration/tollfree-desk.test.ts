@@ -145,6 +145,10 @@ describe('routing history and scheduled changes', () => {
     expect(later.status, JSON.stringify(later.body)).toBe(200);
     const laterId = later.body.scheduledRouting[1].id as string;
     expectEnvelope(await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550166') }, effectiveAt: later.body.scheduledRouting[1].effectiveAt }), 409, 'CONFLICT');
+    // The same change again (a retry) is already scheduled: no second version.
+    const again = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550177') }, effectiveAt: later.body.scheduledRouting[1].effectiveAt });
+    expect(again.status).toBe(200);
+    expect(again.body.scheduledRouting.map((v: { id: string }) => v.id)).toEqual([scheduledId, laterId]);
     expectEnvelope(await member.delete(`/v1/tollfree/${num}/routing/${laterId}`), 403, 'FORBIDDEN');
     expectEnvelope(await other.delete(`/v1/tollfree/${num}/routing/${laterId}`), 404, 'NOT_FOUND');
     expectEnvelope(await admin.delete(`/v1/tollfree/${num}/routing/rtv_0000000000000000`), 404, 'NOT_FOUND');

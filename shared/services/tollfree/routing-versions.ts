@@ -49,6 +49,14 @@ export const isFutureChange = (effectiveAt: string | undefined, now: Date): bool
 
 type VersionDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
 
+/** The value with object keys sorted: the same routing however its fields were ordered. */
+const sortedKeys = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(sortedKeys)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedKeys(v)]))
+      : value;
+
 const registryBusy = () => new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retry shortly', { retryable: true }, 5);
 const sameMinute = (a: string, b: string) => Math.floor(Date.parse(a) / 60_000) === Math.floor(Date.parse(b) / 60_000);
 
@@ -65,7 +73,10 @@ export function scheduleRouting(deps: VersionDeps) {
     const effDtTm = formatEffectiveAt(valid.effectiveAt);
     const effectiveAt = new Date(Date.parse(effDtTm)).toISOString();
     const scheduled = scheduledOf(record);
-    if (scheduled.some((v) => sameMinute(v.effectiveAt, effectiveAt))) {
+    const same = scheduled.find((v) => sameMinute(v.effectiveAt, effectiveAt));
+    // The same change again (a retried request or job item): already scheduled, nothing more to do.
+    if (same && same.mode === valid.mode && JSON.stringify(sortedKeys(same.routing)) === JSON.stringify(sortedKeys(valid.routing))) return toView(record);
+    if (same) {
       throw conflict(`A routing change is already scheduled for ${effectiveAt}; cancel it first`, { effectiveAt });
     }
     if (scheduled.length >= MAX_SCHEDULED_VERSIONS) {
