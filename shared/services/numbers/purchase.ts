@@ -65,6 +65,9 @@ export function purchaseNumber(deps: PurchaseDeps) {
     if (input.locationId && !location) {
       throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
     }
+    // A bulk job's items buy on the account the job resolved when it was created — the tenant's
+    // account policy was applied then (jobs.ts), like its spend reservation; a policy change
+    // applies to the jobs created after it (cancel a running job to stop it).
     const { provider, accountId } =
       input.origin && input.accountId
         ? { provider: await deps.providers.forAccount(input.tenantId, input.provider, input.accountId), accountId: input.accountId }
