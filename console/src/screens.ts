@@ -8,6 +8,7 @@ import { BuyScreen } from './screens/buy';
 import { JobsScreen } from './screens/jobs';
 import { NumbersScreen } from './screens/numbers';
 import { RegulatoryScreen } from './screens/regulatory';
+import { TollfreeScreen } from './screens/tollfree';
 
 export interface ScreenDef {
   path: string;
@@ -21,6 +22,7 @@ export const screens: ScreenDef[] = [
   { path: '/buy', title: 'Buy', component: BuyScreen },
   { path: '/add-number', title: 'Add phone number', component: AddNumberScreen },
   { path: '/regulatory', title: 'Regulatory', component: RegulatoryScreen },
+  { path: '/tollfree', title: 'Toll-free desk', component: TollfreeScreen },
   { path: '/jobs', title: 'Bulk jobs', component: JobsScreen },
   { path: '/directory', title: 'Locations and agents', component: DirectoryScreen },
   { path: '/activity', title: 'Activity', component: ActivityScreen },

@@ -1,0 +1,178 @@
+/** Toll-free desk: search (random, pattern, vanity), reserve, activate with routing, routing now or scheduled, text enablement. */
+import { useState } from 'preact/hooks';
+import { fieldError, idempotencyKey, run, type Body, type Result } from '../client';
+import { isAdmin, useApp } from '../context';
+import { CheckboxField, SelectField, TextField } from '../ui/fields';
+import { Notice, ProblemBanner, StatusBadge } from '../ui/feedback';
+import { useAction, useIdempotencyKeys, useLoad } from '../ui/hooks';
+import { fromRouting, RoutingEditor, toRouting, type Routing, type RoutingForm } from './tollfree-routing';
+import { Transfers } from './tollfree-transfers';
+
+type Found = Extract<Body<'/v1/tollfree/available', 'get'>, { mode: string }>['data'][number];
+type Api = ReturnType<typeof useApp>['api'];
+
+/** A registry request answered 202: poll it until it completes (or fails). */
+async function settle<T>(api: Api, first: Result<T>): Promise<Result<T>> {
+  let result = first;
+  for (let i = 0; i < 60 && result.ok && (result.data as { status?: string; requestId?: string }).status === 'pending'; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const id = (result.data as { requestId: string }).requestId;
+    const polled = await run(api.GET('/v1/tollfree/requests/{id}', { params: { path: { id } } }));
+    if (!polled.ok) return polled;
+    const req = polled.data as { status: string; result?: T; error?: { message: string; code: string } };
+    if (req.status === 'completed') return { ...polled, data: req.result as T };
+    if (req.status === 'failed') return { ok: false, problem: { status: 502, code: req.error?.code ?? 'PROVIDER_ERROR', message: req.error?.message ?? 'The registry refused the request', fields: {} } };
+  }
+  return result;
+}
+
+export function TollfreeScreen() {
+  const { api, session } = useApp();
+  const [q, setQ] = useState({ mode: 'random', npa: '833', nxx: '', quantity: '5', pattern: '', vanity: '' });
+  const [found, setFound] = useState<Found[]>();
+  const [picked, setPicked] = useState<string[]>([]);
+  const [contact, setContact] = useState({ name: '', phone: '' });
+  const [selected, setSelected] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const search = useAction();
+  const reserve = useAction();
+  const keyFor = useIdempotencyKeys(idempotencyKey);
+  const set = (k: keyof typeof q) => (v: string) => setQ({ ...q, [k]: v });
+  const doSearch = async (e: Event) => {
+    e.preventDefault();
+    const query = q.mode === 'pattern' ? { pattern: q.pattern } : q.mode === 'vanity' ? { vanity: q.vanity, npa: q.npa as '833' } : { npa: q.npa as '833', quantity: Number(q.quantity), ...(q.nxx ? { nxx: q.nxx } : {}) };
+    const r = await search.act(() => run(api.GET('/v1/tollfree/available', { params: { query } })));
+    if (r?.ok && 'data' in r.data) {
+      setFound(r.data.data);
+      setPicked([]);
+    }
+  };
+  const doReserve = async (e: Event) => {
+    e.preventDefault();
+    const body = { numbers: picked, contactName: contact.name, contactPhone: contact.phone };
+    const first = await reserve.act(() => run(api.POST('/v1/tollfree/reservations', { params: { header: { 'Idempotency-Key': keyFor(body) } }, body })));
+    const r = first?.ok ? await settle(api, first) : first;
+    if (r && !r.ok) reserve.setProblem(r.problem);
+    if (r?.ok && 'data' in r.data) {
+      setNotice(`Reserved ${r.data.data.map((n) => n.phoneNumber).join(', ')}${r.data.failed.length ? `; not reserved: ${r.data.failed.map((f) => `${f.number} (${f.reason})`).join(', ')}` : ''}.`);
+      setSelected(r.data.data[0]?.id);
+    }
+  };
+  return (
+    <section aria-labelledby="screen-title">
+      <h1 id="screen-title" tabIndex={-1}>Toll-free desk</h1>
+      {notice ? <Notice>{notice}</Notice> : null}
+      <form class="filters" aria-label="Search toll-free numbers" onSubmit={doSearch} noValidate>
+        <SelectField label="Search by" name="tf-mode" value={q.mode} onValue={set('mode')} options={[['random', 'Random'], ['pattern', 'Pattern'], ['vanity', 'Vanity word']]} />
+        {q.mode !== 'pattern' ? <SelectField label="Prefix (NPA)" name="tf-npa" value={q.npa} onValue={set('npa')} options={['800', '833', '844', '855', '866', '877', '888'].map((n) => [n, n] as const)} /> : null}
+        {q.mode === 'random' ? <TextField label="NXX (optional)" name="tf-nxx" value={q.nxx} onValue={set('nxx')} error={fieldError(search.problem, 'nxx')} /> : null}
+        {q.mode === 'random' ? <TextField label="How many" name="tf-quantity" type="number" min={1} max={10} value={q.quantity} onValue={set('quantity')} error={fieldError(search.problem, 'quantity')} /> : null}
+        {q.mode === 'pattern' ? <TextField label="Pattern" name="tf-pattern" value={q.pattern} onValue={set('pattern')} hint="10 digits, * for any: 833555****" error={fieldError(search.problem, 'pattern')} /> : null}
+        {q.mode === 'vanity' ? <TextField label="Vanity word" name="tf-vanity" value={q.vanity} onValue={set('vanity')} hint="e.g. FLOWERS" error={fieldError(search.problem, 'vanity')} /> : null}
+        <div class="filter-actions"><button type="submit" disabled={search.busy}>Search</button></div>
+      </form>
+      <ProblemBanner problem={search.problem} title="Search failed" />
+      {found ? (
+        <form class="card" aria-label="Reserve numbers" onSubmit={doReserve} noValidate>
+          <h2>Spare numbers</h2>
+          {found.length ? found.map((n) => (
+            <CheckboxField key={n.number} label={n.phoneNumber} name={`tf-pick-${n.number}`} checked={picked.includes(n.number)} onChecked={(on) => setPicked(on ? [...picked, n.number] : picked.filter((p) => p !== n.number))} />
+          )) : <p>No spare numbers match.</p>}
+          {isAdmin(session) ? (
+            <>
+              <ProblemBanner problem={reserve.problem} title="Not reserved" />
+              <div class="grid2">
+                <TextField label="Contact name" name="tf-contact-name" value={contact.name} onValue={(v) => setContact({ ...contact, name: v })} error={fieldError(reserve.problem, 'contactName')} />
+                <TextField label="Contact phone" name="tf-contact-phone" type="tel" value={contact.phone} onValue={(v) => setContact({ ...contact, phone: v })} error={fieldError(reserve.problem, 'contactPhone')} />
+              </div>
+              <button type="submit" disabled={!picked.length || reserve.busy}>Reserve {picked.length || ''} selected</button>
+            </>
+          ) : null}
+        </form>
+      ) : null}
+      <OpenNumber onOpen={setSelected} />
+      {selected ? <NumberPanel key={selected} number={selected} /> : null}
+      <Transfers />
+    </section>
+  );
+}
+
+function OpenNumber({ onOpen }: { onOpen(n: string): void }) {
+  const [n, setN] = useState('');
+  return (
+    <form class="filters" aria-label="Open a toll-free number" onSubmit={(e) => { e.preventDefault(); onOpen(n.replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '')); }}>
+      <TextField label="Toll-free number" name="tf-open" value={n} onValue={setN} />
+      <div class="filter-actions"><button type="submit" class="secondary">Open</button></div>
+    </form>
+  );
+}
+
+function NumberPanel({ number }: { number: string }) {
+  const { api, session } = useApp();
+  const tf = useLoad(() => run(api.GET('/v1/tollfree/{number}', { params: { path: { number } } })), [number]);
+  const [form, setForm] = useState<RoutingForm>();
+  const [when, setWhen] = useState('');
+  const [mode, setMode] = useState<'normal' | 'disaster'>('normal');
+  const [notice, setNotice] = useState<string>();
+  const save = useAction();
+  const sms = useAction();
+  const t = tf.data as (Body<'/v1/tollfree/{number}', 'get'> & { routing?: Routing; status: string }) | undefined;
+  const routing = form ?? fromRouting(t?.routing);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const effectiveAt = when ? new Date(when).toISOString() : undefined;
+    const first = await save.act(() =>
+      t?.status === 'reserved'
+        ? run(api.POST('/v1/tollfree/{number}/activate', { params: { path: { number } }, body: { routing: toRouting(routing), ...(effectiveAt ? { effectiveAt } : {}) } }))
+        : run(api.PUT('/v1/tollfree/{number}/routing', { params: { path: { number } }, body: { routing: toRouting(routing), mode, ...(effectiveAt ? { effectiveAt } : {}) } })),
+    );
+    const r = first?.ok ? await settle(api, first) : first;
+    if (r && !r.ok) save.setProblem(r.problem);
+    if (r?.ok) {
+      setNotice(t?.status === 'reserved' ? 'Activated.' : effectiveAt ? `Routing change scheduled for ${new Date(effectiveAt).toLocaleString()}.` : 'Routing changed.');
+      setForm(undefined);
+      tf.reload();
+    }
+  };
+  const enableSms = async () => {
+    const r = await sms.act(() => run(api.POST('/v1/tollfree/{number}/sms', { params: { path: { number } }, body: { sms: true, mms: false } })));
+    if (r?.ok) {
+      setNotice(`Text enablement ${r.data.status}.`);
+      tf.reload();
+    }
+  };
+  const admin = isAdmin(session);
+  return (
+    <div class="card" aria-labelledby="tf-title">
+      <h2 id="tf-title">{t ? <>{t.phoneNumber} <StatusBadge status={t.status} /></> : `Number ${number}`}</h2>
+      <ProblemBanner problem={tf.problem} />
+      {notice ? <Notice>{notice}</Notice> : null}
+      {t ? (
+        <dl class="facts">
+          <div><dt>RespOrg</dt><dd>{t.respOrgId}</dd></div>
+          <div><dt>Routing mode</dt><dd>{t.routingMode ?? '—'}</dd></div>
+          <div><dt>Scheduled change</dt><dd>{t.scheduledRouting ? JSON.stringify(t.scheduledRouting).slice(0, 80) : '—'}</dd></div>
+          <div><dt>Text</dt><dd>{t.sms?.status ?? 'none'}</dd></div>
+          <div><dt>Reserved until</dt><dd>{t.reservedUntil ?? '—'}</dd></div>
+        </dl>
+      ) : null}
+      {t && admin && (t.status === 'reserved' || t.status === 'active') ? (
+        <form onSubmit={submit} aria-label={t.status === 'reserved' ? 'Activate' : 'Change routing'} noValidate>
+          <ProblemBanner problem={save.problem} title={t.status === 'reserved' ? 'Not activated' : 'Routing not changed'} />
+          <RoutingEditor form={routing} onChange={setForm} problem={save.problem} />
+          <div class="grid2">
+            <TextField label="Takes effect (empty: now)" name="tf-when" type="datetime-local" value={when} onValue={setWhen} error={fieldError(save.problem, 'effectiveAt')} />
+            {t.status === 'active' ? <SelectField label="Mode" name="tf-mode-switch" value={mode} onValue={(v) => setMode(v as 'normal')} options={[['normal', 'Normal'], ['disaster', 'Disaster (all to the disaster destination)']]} /> : null}
+          </div>
+          <button type="submit" disabled={save.busy}>{t.status === 'reserved' ? 'Activate' : when ? 'Schedule routing change' : 'Change routing now'}</button>
+        </form>
+      ) : null}
+      {t && admin && t.status === 'active' && (!t.sms || t.sms.status === 'rejected' || t.sms.status === 'disabled') ? (
+        <div class="actions">
+          <ProblemBanner problem={sms.problem} />
+          <button type="button" class="secondary" disabled={sms.busy} onClick={() => void enableSms()}>Enable text messages</button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+/** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change, text enablement, RespOrg transfer timeline. */
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+
+const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% LOA\n'), Buffer.alloc(2_000, 0x20), Buffer.from('\n%%EOF\n')]);
+
+describe('console: Toll-free desk', () => {
+  it('reserves, activates with routing (API field errors in place), schedules a change, enables text and requests a RespOrg transfer', async () => {
+    const page = await signIn(newTenant('tfdesk'), 'admin', '/tollfree');
+    await page.getByLabel('How many').fill('3');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const reserveForm = page.getByRole('form', { name: 'Reserve numbers' });
+    await expect.poll(() => reserveForm.getByRole('checkbox').count()).toBeGreaterThan(0);
+    await reserveForm.getByRole('checkbox').first().check();
+    await reserveForm.getByLabel('Contact name').fill('Desk Operator');
+    await reserveForm.getByLabel('Contact phone').fill('+13125550111');
+    await reserveForm.getByRole('button', { name: /Reserve 1 selected/ }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Reserved' }).count()).toBe(1);
+    await expect.poll(() => page.locator('#tf-title').textContent()).toContain('reserved');
+
+    const form = page.getByRole('form', { name: 'Activate' });
+    await form.getByLabel('Primary destination').fill('sip:desk@pbx.example.com');
+    await form.getByLabel('Disaster destination').fill('+13125550100');
+    await form.getByRole('button', { name: 'Add a share' }).click();
+    await form.getByRole('button', { name: 'Add a share' }).click();
+    await form.getByLabel('Share 1 percent').fill('60');
+    await form.getByLabel('Share 1 destination').fill('sip:east@pbx.example.com');
+    await form.getByLabel('Share 2 percent').fill('30');
+    await form.getByLabel('Share 2 destination').fill('+13125550101');
+    expect(await form.getByText('Total 90% (must be 100%)').count()).toBe(1);
+    await form.getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(() => fieldError(page, 'rt-split').textContent()).toContain('sum to 100');
+    await expectAccessible(page, 'toll-free (routing error)');
+    await form.getByLabel('Share 2 percent').fill('40');
+    await form.getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(() => page.locator('#tf-title').textContent()).toContain('active');
+
+    // A change for later: the registry keeps it as a future version.
+    const change = page.getByRole('form', { name: 'Change routing' });
+    await change.getByLabel('Primary destination').fill('sip:new@pbx.example.com');
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await change.getByLabel('Takes effect (empty: now)').fill(local);
+    await change.getByRole('button', { name: 'Schedule routing change' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'scheduled' }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Enable text messages' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Text enablement' }).textContent()).toMatch(/pending|enabled/);
+    await expectAccessible(page, 'toll-free');
+    await screenshot(page, 'tollfree');
+
+    // RespOrg transfer: a number another RespOrg controls, with an LOA.
+    const number = `833555${String(Math.floor(1000 + Math.random() * 8999))}`;
+    const seeded = await fetch(`${providerUrl('somos')}/__sandbox/numbers/${number}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'WORKING', respOrgId: 'OTH01' }) });
+    expect(seeded.status).toBe(201);
+    const transfer = page.getByRole('form', { name: 'New RespOrg transfer' });
+    await transfer.getByLabel('Numbers to move in').fill(number);
+    await transfer.getByLabel('Signed LOA (PDF)').setInputFiles({ name: 'loa.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await transfer.getByRole('button', { name: 'Request transfer' }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Transfer timeline' }).textContent()).toMatch(/submitted|pending/);
+    await expectAccessible(page, 'toll-free (transfer)');
+  });
+});
