@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SecretNotFoundError } from '../secrets/secret-store.js';
 import { credentialSchemas, platformOnlyProviders, type AccountProvider } from './credentials.js';
-import type { NumberProvider, ProviderName } from './types.js';
+import type { NumberProvider, ProviderFactoryOptions, ProviderName } from './types.js';
 
 /** Providers whose number operations are implemented; the API's provider enum is derived from this. */
 export const numberProviders = ['twilio', 'plivo', 'vonage', 'telnyx', 'vapi'] as const satisfies readonly AccountProvider[];
@@ -15,16 +15,6 @@ export const PLATFORM_ACCOUNT_ID = 'platform';
 /** Secret Manager id of the platform's own account for a provider (JSON credentials). */
 export const platformSecretName = (provider: ProviderName) => `provider-${provider}-platform`;
 
-export interface ProviderFactoryOptions<C> {
-  credentials: C;
-  baseUrl: string;
-  timeoutMs: number;
-  logger: Logger;
-  /** HTTP client settings: the account's pacing (its API rate limit, requests per second). */
-  http?: { pacePerSecond?: number };
-  /** Twilio: the Pricing API's base URL (TWILIO_PRICING_BASE_URL). */
-  pricingBaseUrl?: string;
-}
 type Factory = (options: ProviderFactoryOptions<any>) => NumberProvider;
 
 /** Each provider module is loaded only when a request needs it (cold start). */

@@ -1,3 +1,5 @@
+import type { Logger } from '../log.js';
+
 /**
  * The provider port. Every provider module maps its own API onto these shapes so
  * that no provider-specific field leaks past shared/providers/<name>/.
@@ -220,4 +222,16 @@ export class ProviderError extends Error {
   get ambiguous(): boolean {
     return this.info.ambiguous === true;
   }
+}
+
+/** What the provider registry (./registry.ts) gives a provider's factory. */
+export interface ProviderFactoryOptions<C> {
+  credentials: C;
+  baseUrl: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** HTTP client settings: the account's pacing (its API rate limit, requests per second). */
+  http?: { pacePerSecond?: number };
+  /** Twilio: the Pricing API's base URL (TWILIO_PRICING_BASE_URL). */
+  pricingBaseUrl?: string;
 }

@@ -8,7 +8,6 @@
  */
 import type { Logger } from '../../log.js';
 import { createProviderHttp, type ProviderHttp, type ProviderHttpOptions, type ProviderResponse } from '../http.js';
-import type { ProviderFactoryOptions } from '../registry.js';
 import {
   ProviderError,
   type AvailableNumber,
@@ -16,6 +15,7 @@ import {
   type NumberProvider,
   type OwnedPage,
   type ProviderCapabilities,
+  type ProviderFactoryOptions,
   type ProviderNumber,
   type PurchaseRequest,
   type SearchCriteria,
