@@ -88,8 +88,22 @@ describe('console: Numbers', () => {
     expect(await panel.getByRole('button', { name: 'Release…' }).count()).toBe(0);
     expect(await panel.getByText('Audit of this number').count()).toBe(0);
 
+    // Keyboard only: from the screen's heading, Shift+Tab reaches the navigation and the skip link,
+    // Enter opens a screen and puts focus on its heading, Tab reaches its fields, Enter submits.
+    const focused = () => page.evaluate(() => `${document.activeElement?.tagName}:${document.activeElement?.textContent?.trim()}`);
+    await page.getByRole('heading', { level: 1 }).focus();
+    for (let i = 0; i < 20 && (await focused()) !== 'A:Buy'; i++) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('H1:Buy numbers');
+    for (let i = 0; i < 20 && (await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)) !== 'areaCode'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.type('415');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('table', { name: 'Available numbers' }).locator('tbody tr').count()).toBeGreaterThan(0);
+    for (let i = 0; i < 40 && (await focused()) !== 'A:Skip to content'; i++) await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('A:Skip to content');
+
     // The admin screen by its address: the API refuses (403) and the console says why.
-    await page.goto(page.url().replace('/numbers', '/accounts'));
+    await page.goto(new URL('/accounts', page.url()).toString());
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/admin role/);
     await expectAccessible(page, 'member denied');
 
