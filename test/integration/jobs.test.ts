@@ -85,7 +85,7 @@ describe('bulk purchase', () => {
     const numbers = await available('twilio', 'areaCode=415', 12);
     const taken = numbers[11]!;
     stack.twilio!.seedOwned('AC' + 'f'.repeat(32), taken); // sold to someone else meanwhile
-    const items = [...numbers.map((phoneNumber) => ({ phoneNumber, tags: ['bulk'] })), { phoneNumber: 'bogus' }];
+    const items = [...numbers.map((phoneNumber, i) => ({ phoneNumber, tags: ['bulk'], ...(i < 2 ? { companyId: 'client-acme' } : {}) })), { phoneNumber: 'bogus' }];
     const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items }, { headers: { 'idempotency-key': 'bulk-1' } });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     expect(created.body).toMatchObject({ itemCount: 12, invalidCount: 1, status: 'queued' });
@@ -100,6 +100,8 @@ describe('bulk purchase', () => {
     expect(failed.body.data).toEqual([expect.objectContaining({ input: { phoneNumber: taken, tags: ['bulk'] }, error: expect.objectContaining({ providerCode: '21422', retryable: false }) })]);
     for (const phoneNumber of numbers.slice(0, 11)) expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBe(1);
     expect((await member.get('/v1/numbers?tag=bulk&limit=100')).body.data).toHaveLength(11);
+    // Items may name the client company a number is for, as POST /v1/numbers does.
+    expect((await member.get('/v1/numbers?companyId=client-acme')).body.data.map((n: { phoneNumber: string }) => n.phoneNumber).sort()).toEqual(numbers.slice(0, 2).sort());
     expect((await member.get('/v1/jobs')).body.data.map((j: { id: string }) => j.id)).toContain(created.body.id);
     // The push endpoint names the topic the way the functions framework reads it (no warning per chunk).
     expect(warn.mock.calls.flat().join('\n')).not.toContain('topic name');
@@ -283,19 +285,32 @@ describe('toll-free bulk jobs (Somos)', () => {
     const reserve = await admin.post('/v1/jobs', {
       type: 'tollfree-reserve',
       provider: 'somos',
-      items: [...found.map((n) => ({ number: n.number, contactName: 'Ops', contactPhone: '+14155550100' })), { number: '4155550100', contactName: 'x', contactPhone: '+14155550100' }],
+      items: [
+        ...found.map((n, i) => ({ number: n.number, contactName: 'Ops', contactPhone: '+14155550100', ...(i === 2 ? { reservationDays: 30 } : {}) })),
+        { number: '4155550100', contactName: 'x', contactPhone: '+14155550100' },
+      ],
     });
     expect(reserve.status, JSON.stringify(reserve.body)).toBe(202);
     expect(reserve.body.invalidCount).toBe(1);
     expect((await finished(reserve.body.id)).counts).toMatchObject({ succeeded: 3, failed: 0 });
     // A redelivered item finds the number already reserved: still one registry reservation.
     expect(await deliverItem(reserve.body.id)).toBe('already_final');
+    // An item may hold its number for fewer days than the tariff's 45, as the single endpoint does.
+    const held30 = (await admin.get(`/v1/tollfree/${found[2]!.number}`)).body;
+    const days = (Date.parse(held30.expiresAt) - Date.now()) / 86_400_000;
+    expect(days, JSON.stringify(held30)).toBeGreaterThan(29);
+    expect(days).toBeLessThan(31.1);
+    expectEnvelope(
+      await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: [{ number: found[0]!.number, contactName: 'Ops', contactPhone: '+14155550100', reservationDays: 46 }] }),
+      400,
+      'VALIDATION_ERROR',
+    );
 
     const activate = await admin.post('/v1/jobs', {
       type: 'tollfree-activate',
       provider: 'somos',
       items: [
-        { number: found[0]!.number, routing: { primary: { type: 'pstn', destination: '+14155550123' } } },
+        { number: found[0]!.number, routing: { primary: { type: 'pstn', destination: '+14155550123' } }, carriers: { interLATA: ['0432'], intraLATA: ['0432'] } },
         { number: found[1]!.number, routing: { primary: { type: 'pstn', destination: 'not-e164' } } },
       ],
     });
@@ -305,7 +320,10 @@ describe('toll-free bulk jobs (Somos)', () => {
     expect(activate.body.invalidItems).toEqual([{ index: 1, issues: [expect.objectContaining({ path: 'items[1].routing.primary.destination' })] }]);
     const job = await finished(activate.body.id);
     expect(job.counts).toMatchObject({ succeeded: 1, failed: 0 });
-    expect((await admin.get(`/v1/tollfree/${found[0]!.number}`)).body.status).toBe('active');
+    const activated = (await admin.get(`/v1/tollfree/${found[0]!.number}`)).body;
+    expect(activated.status).toBe('active');
+    // The item's carriers reached the customer record (else the number's, the tenant's, the platform's).
+    expect(activated.registryRouting.carriers).toEqual({ interLATA: ['0432'], intraLATA: ['0432'] });
     expect((await admin.get(`/v1/tollfree/${found[1]!.number}`)).body.status).toBe('reserved');
   });
 });

@@ -1,7 +1,9 @@
 /** Bulk jobs: creation — item schemas, the search spec, validation, spend guards and the job document (then job-fanout). */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { E164, HttpsUrl, UpdateNumberBody } from '../../api/schemas.js';
+import { CompanyIdValue, E164, HttpsUrl, UpdateNumberBody } from '../../api/schemas.js';
+import { CarriersSchema } from '../tollfree/carriers.js';
+import { MAX_RESERVATION_DAYS } from '../tollfree/lifecycle.js';
 import { jobIdFor, type JobRecord, type JobType } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
 import { assertOutboundUrl } from '../../http/outbound-url.js';
@@ -25,6 +27,8 @@ const itemSchemas = {
       displayName: z.string().trim().min(1).max(64).optional(),
       tags: z.array(z.string().regex(/^[\w:.-]{1,40}$/)).max(20).optional(),
       externalRef: z.string().trim().min(1).max(128).optional(),
+      // As on POST /v1/numbers: the client company the number is for (Telnyx: its requirement group).
+      companyId: CompanyIdValue.optional(),
       // As on POST /v1/numbers: each through the outbound URL policy; a URL the provider has no
       // per-number place for fails its item by name (400).
       webhookUrl: HttpsUrl.optional(),
@@ -36,10 +40,13 @@ const itemSchemas = {
   release: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), reason: z.string().trim().min(1).max(500).optional() }).strict(),
   update: z.object({ numberId: z.string().regex(/^num_[a-f0-9]{20}$/), changes: UpdateNumberBody }).strict(),
   // Toll-free (Somos): one registry operation per item; activate/routing items' routing is validated at creation (routingItemIssues).
-  'tollfree-reserve': z.object({ number: TollFree, ...Contact, notes: z.string().trim().min(1).max(240).optional() }).strict(),
-  'tollfree-activate': z.object({ number: TollFree, routing: z.record(z.string(), z.unknown()) }).strict(),
+  // As on the single endpoints: reservationDays 1-45, and the customer record's carriers (else the number's, the tenant's, the platform's).
+  'tollfree-reserve': z
+    .object({ number: TollFree, ...Contact, notes: z.string().trim().min(1).max(240).optional(), reservationDays: z.number().int().min(1).max(MAX_RESERVATION_DAYS).optional() })
+    .strict(),
+  'tollfree-activate': z.object({ number: TollFree, routing: z.record(z.string(), z.unknown()), carriers: CarriersSchema.optional() }).strict(),
   'tollfree-routing': z
-    .object({ number: TollFree, routing: z.record(z.string(), z.unknown()), effectiveAt: z.string().datetime().optional() })
+    .object({ number: TollFree, routing: z.record(z.string(), z.unknown()), effectiveAt: z.string().datetime().optional(), carriers: CarriersSchema.optional() })
     .strict(),
   'tollfree-sms': z.object({ number: TollFree, sms: z.boolean(), mms: z.boolean(), webhookUrl: HttpsUrl.optional() }).strict(),
 } as const;

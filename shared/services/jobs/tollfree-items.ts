@@ -2,6 +2,7 @@ import type { AuditContext } from '../../domain/audit.js';
 import type { JobItemOrigin, JobItemRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
 import { parseRouting } from '../../providers/somos/routing-model.js';
+import type { Carriers } from '../tollfree/carriers.js';
 import { tenantSomos } from '../tollfree/platform.js';
 import {
   activateNumber,
@@ -34,17 +35,18 @@ export async function performTollFreeItem(deps: JobDeps, job: JobBasics, item: J
   }
   switch (job.type) {
     case 'tollfree-reserve': {
-      const input = item.input as { number: string; contactName: string; contactPhone: string; notes?: string };
+      const input = item.input as { number: string; contactName: string; contactPhone: string; notes?: string; reservationDays?: number };
       const existing = await getTollFree(deps, job.tenantId, input.number);
       if (existing && ['reserved', 'active', 'transferring'].includes(existing.status)) return { number: input.number, status: existing.status };
       const contact = { contactName: input.contactName, contactPhone: input.contactPhone, ...(input.notes ? { notes: input.notes } : {}) };
       const adopted = retried ? await adoptLostReservation(deps, job.tenantId, { num: input.number, ...contact }, audit) : undefined;
-      const result = adopted ?? (await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, ...contact }, audit, origin));
+      const days = input.reservationDays !== undefined ? { days: input.reservationDays } : {};
+      const result = adopted ?? (await reserveNumbers(deps)(job.tenantId, { spec: { numbers: [input.number] }, ...contact, ...days }, audit, origin));
       if ('failed' in result && result.failed.length) throw new AppError('CONFLICT', `Not reserved: ${result.failed[0]!.reason}`, { number: input.number, retryable: false });
       return tollFreeOutcome(input.number, result);
     }
     case 'tollfree-activate': {
-      const input = item.input as { number: string; routing: unknown };
+      const input = item.input as { number: string; routing: unknown; carriers?: Carriers };
       const existing = await getTollFree(deps, job.tenantId, input.number);
       if (existing?.status === 'active') {
         if (routingAlreadyApplied(deps, existing, { routing: input.routing })) return { number: input.number, status: 'active' };
@@ -52,11 +54,12 @@ export async function performTollFreeItem(deps: JobDeps, job: JobBasics, item: J
       }
       const adopted = retried && existing ? await adoptLostActivation(deps, existing, { routing: input.routing }, audit) : undefined;
       if (adopted) return { number: input.number, status: adopted.status };
-      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing }, audit, origin));
+      const carriers = input.carriers ? { carriers: input.carriers } : {};
+      return tollFreeOutcome(input.number, await activateNumber(deps)(job.tenantId, input.number, { routing: input.routing, ...carriers }, audit, origin));
     }
     case 'tollfree-routing': {
-      const input = item.input as { number: string; routing: unknown; effectiveAt?: string };
-      const routing = { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}) };
+      const input = item.input as { number: string; routing: unknown; effectiveAt?: string; carriers?: Carriers };
+      const routing = { routing: input.routing, ...(input.effectiveAt ? { effectiveAt: input.effectiveAt } : {}), ...(input.carriers ? { carriers: input.carriers } : {}) };
       if (retried) {
         // An update whose answer was lost is not sent again once our record shows it.
         const existing = await getTollFree(deps, job.tenantId, input.number);
