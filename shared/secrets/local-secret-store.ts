@@ -101,6 +101,13 @@ export class LocalSecretStore implements SecretStore {
     });
   }
 
+  async latestVersion(name: string): Promise<string> {
+    assertValidSecretId(name);
+    const latest = (await this.load(name))?.versions.filter((v) => v.state === 'ENABLED').at(-1);
+    if (!latest) throw new SecretNotFoundError(name);
+    return String(latest.version);
+  }
+
   async disableVersionsBefore(name: string, version: string): Promise<number> {
     assertValidSecretId(name);
     const newest = versionNumber(version);

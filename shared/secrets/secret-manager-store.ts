@@ -153,6 +153,20 @@ export class SecretManagerStore implements SecretStore {
     }
   }
 
+  /** Through accessSecretVersion (the role the functions hold; versions.get would need another): its name carries the number. */
+  async latestVersion(name: string): Promise<string> {
+    assertValidSecretId(name);
+    const client = await this.client();
+    let version;
+    try {
+      [version] = await client.accessSecretVersion({ name: `${this.secretPath(name)}/versions/latest` });
+    } catch (err) {
+      if (isNotFound(err)) throw new SecretNotFoundError(name);
+      throw err;
+    }
+    return String(versionNumber(version.name ?? ''));
+  }
+
   async disableVersionsBefore(name: string, version: string): Promise<number> {
     assertValidSecretId(name);
     const newest = versionNumber(version);

@@ -25,6 +25,8 @@ export interface SecretStore {
    * version added meanwhile is left alone); returns how many were disabled.
    */
   disableVersionsBefore?(name: string, version: string): Promise<number>;
+  /** The number of the latest enabled version (metadata only, no payload): tells that a secret changed. */
+  latestVersion?(name: string): Promise<string>;
 }
 
 /** The number of a version given as put()'s resource name (…/versions/3) or as the number itself. */
@@ -167,6 +169,8 @@ export function withCache(store: SecretStore, ttlMs = 30_000, now: () => number 
           },
         }
       : {}),
+    // Uncached: asked only while Somos logins are paused, to notice new credentials at once.
+    ...(store.latestVersion ? { latestVersion: (name: string) => store.latestVersion!(name) } : {}),
     ...(store.disableVersionsBefore
       ? {
           async disableVersionsBefore(name: string, version: string) {

@@ -64,8 +64,10 @@ describe('state machine', () => {
     let t = T0;
     for (let i = 0; i < 6; i++) {
       t = Date.parse(s.retryAt!);
-      s = claimProbe(s, t, 'a', cfg)!;
-      const r = afterRejectedLogin(s, t, cfg, 'session_rejected');
+      // Each probe with new credentials (a new secret version): near the lockout only those are tried.
+      const version = String(i + 2);
+      s = claimProbe(s, t, 'a', cfg, version)!;
+      const r = afterRejectedLogin(s, t, cfg, 'session_rejected', version);
       expect(r.opened).toBe('probe_failed');
       s = r.next;
       cooldowns.push(s.cooldownMs! / MIN);
@@ -74,7 +76,7 @@ describe('state machine', () => {
     expect(s.trips).toBe(1);
     expect(s.consecutiveFailures).toBe(9);
     t = Date.parse(s.retryAt!);
-    const closed = afterSuccessfulLogin(claimProbe(s, t, 'a', cfg)!, t);
+    const closed = afterSuccessfulLogin(claimProbe(s, t, 'a', cfg, '99')!, t);
     expect(closed).toMatchObject({ state: 'closed', consecutiveFailures: 0, trips: 1, retryAt: null, probeHolder: null });
   });
 
@@ -91,6 +93,28 @@ describe('state machine', () => {
     const probing = claimProbe(open, t, 'a', cfg)!;
     expect(afterInconclusiveProbe(probing, t, cfg, 'b')).toBeUndefined();
     expect(afterInconclusiveProbe(probing, t, cfg, 'a')).toMatchObject({ state: 'open', consecutiveFailures: 3, retryAt: new Date(t + 5 * MIN).toISOString() });
+  });
+
+  it('stops probing one short of the registry’s lockout until the credentials change (a new secret version)', () => {
+    // Threshold 3, lockout 5: the 4th rejection is the last the registry forgives.
+    let s = rejectTimes(CLOSED, 3);
+    let t = Date.parse(s.retryAt!);
+    s = afterRejectedLogin(claimProbe(s, t, 'a', cfg, '1')!, t, cfg, 'session_rejected', '1').next;
+    expect(s).toMatchObject({ state: 'open', consecutiveFailures: 4, rejectedCredentialsVersion: '1' });
+    // Same credentials (or no way to tell): no probe, however long it waits.
+    t = Date.parse(s.retryAt!) + 24 * 60 * MIN;
+    expect(breakerDecision(s, t, 'a', cfg, '1')).toMatchObject({ kind: 'reject', held: true });
+    expect(breakerDecision(s, t, 'a', cfg)).toMatchObject({ kind: 'reject', held: true });
+    expect(claimProbe(s, t, 'a', cfg, '1')).toBeUndefined();
+    // New credentials: one probe, by one holder.
+    expect(breakerDecision(s, t, 'a', cfg, '2')).toEqual({ kind: 'probe' });
+    const probing = claimProbe(s, t, 'a', cfg, '2')!;
+    expect(breakerDecision(probing, t, 'b', cfg, '2')).toMatchObject({ kind: 'reject', state: 'half_open' });
+    expect(breakerDecision(probing, t, 'a', cfg, '2')).toEqual({ kind: 'probing' });
+    expect(afterSuccessfulLogin(probing, t)).toMatchObject({ state: 'closed', consecutiveFailures: 0, rejectedCredentialsVersion: null });
+    // Still below the guard: probes need no new credentials.
+    const early = rejectTimes(CLOSED, 3);
+    expect(breakerDecision(early, Date.parse(early.retryAt!), 'a', cfg)).toEqual({ kind: 'probe' });
   });
 
   it('parses stored documents defensively', () => {
@@ -134,5 +158,37 @@ describe('login gate (shared store, two instances)', () => {
       ['WARNING', 'somos.auth_breaker_probe'],
       ['INFO', 'somos.auth_breaker_closed'],
     ]);
+  });
+
+  it('holds every instance one short of the lockout, says so, and probes once the secret has a new version', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryAuthBreaker();
+    const secret = { version: '7' };
+    const lines: Record<string, unknown>[] = [];
+    const restore = setLogSink((l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+    const gate = (holder: string) =>
+      createLoginGate({ store, config: cfg, holder, now: () => clock.t, log: createLogger(), credentialsVersion: () => Promise.resolve(secret.version) });
+    const a = gate('a');
+    const b = gate('b');
+    for (let i = 0; i < 3; i++) {
+      await a.enter();
+      await a.rejected('session_rejected');
+    }
+    clock.t += 5 * MIN;
+    await a.enter(); // the probe, same credentials: rejected (4 in a row)
+    await a.rejected('session_rejected');
+    expect(store.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 4, rejectedCredentialsVersion: '7' });
+    clock.t += 24 * 60 * MIN;
+    const held = await b.enter().catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(SomosLoginPausedError);
+    expect(held).toMatchObject({ status: 503, details: { reason: 'login_paused', waitingFor: 'new_credentials' } });
+    expect((held as Error).message).toMatch(/new version/);
+    secret.version = '8'; // the operator fixed the secret
+    clock.t += 10 * MIN; // past b's local pause
+    await b.enter(); // b probes with the new credentials
+    await b.succeeded();
+    expect(store.snapshot()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    restore();
+    expect(lines.filter((l) => l.message === 'somos.auth_breaker_open').map((l) => l.transition)).toEqual(['tripped', 'probe_failed', 'held']);
   });
 });

@@ -35,6 +35,8 @@ export const breakerStateSchema = z.object({
   probeHolder: z.string().nullish(),
   probeExpiresAt: z.string().nullish(),
   lastReason: z.string().nullish(),
+  /** The platform credentials' secret version the last rejection used (a version number: never the secret). */
+  rejectedCredentialsVersion: z.string().nullish(),
   /** How many times the breaker opened from closed. */
   trips: z.number().int().min(0).catch(0),
   updatedAt: z.string().nullish(),
@@ -50,6 +52,11 @@ export interface BreakerConfig {
   maxCooldownMs: number;
   /** How long a probe holder may take before another instance may probe. */
   probeTtlMs: number;
+  /**
+   * The registry's lockout: consecutive failed logons that lock the user (G: 5, `permRecord.maxLogonAttempts`).
+   * Probes stop one short of it: the next login is tried only with new credentials (a new secret version).
+   */
+  lockoutAttempts?: number;
 }
 
 export const CLOSED: BreakerState = { state: 'closed', consecutiveFailures: 0, trips: 0 };
@@ -66,13 +73,37 @@ export type BreakerDecision =
   | { kind: 'probe' }
   /** This caller holds the probe already. */
   | { kind: 'probing' }
-  | { kind: 'reject'; retryAfterMs: number; state: 'open' | 'half_open' };
+  | {
+      kind: 'reject';
+      retryAfterMs: number;
+      state: 'open' | 'half_open';
+      /** Probes stopped one short of the registry's lockout: only new credentials are tried. */
+      held?: boolean;
+    };
 
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
-/** What `holder` may do now. */
-export function breakerDecision(s: BreakerState, now: number, holder: string, cfg: Pick<BreakerConfig, 'cooldownMs'>): BreakerDecision {
+/**
+ * Whether another rejected login could lock the user at the registry, so only new credentials may be
+ * tried: the failures are one short of the lockout and the secret has no version newer than the one
+ * last rejected (an unknown version counts as unchanged).
+ */
+export function probesHeld(s: BreakerState, cfg: Pick<BreakerConfig, 'lockoutAttempts'>, credentialsVersion?: string): boolean {
+  const lockout = cfg.lockoutAttempts ?? DEFAULT_LOCKOUT_ATTEMPTS;
+  if (s.consecutiveFailures < lockout - 1) return false;
+  return !credentialsVersion || !s.rejectedCredentialsVersion || credentialsVersion === s.rejectedCredentialsVersion;
+}
+
+/** G: the registry locks a user after 5 consecutive failed logons (`permRecord.maxLogonAttempts` in every public sample). */
+export const DEFAULT_LOCKOUT_ATTEMPTS = 5;
+
+/** What `holder` may do now (`credentialsVersion`: the platform secret's current version, when known). */
+export function breakerDecision(s: BreakerState, now: number, holder: string, cfg: Pick<BreakerConfig, 'cooldownMs' | 'lockoutAttempts'>, credentialsVersion?: string): BreakerDecision {
   if (s.state === 'closed') return { kind: 'proceed' };
+  if (probesHeld(s, cfg, credentialsVersion) && !(s.state === 'half_open' && s.probeHolder === holder)) {
+    const retryAt = ms(s.retryAt);
+    return { kind: 'reject', retryAfterMs: Number.isFinite(retryAt) && retryAt > now ? retryAt - now : cfg.cooldownMs, state: 'open', held: true };
+  }
   if (s.state === 'open') {
     const retryAt = ms(s.retryAt);
     if (!Number.isFinite(retryAt)) return { kind: 'probe' };
@@ -85,8 +116,8 @@ export function breakerDecision(s: BreakerState, now: number, holder: string, cf
 }
 
 /** half_open with `holder` as the prober; undefined when the decision is no longer 'probe' (someone else claimed it). */
-export function claimProbe(s: BreakerState, now: number, holder: string, cfg: BreakerConfig): BreakerState | undefined {
-  const d = breakerDecision(s, now, holder, cfg);
+export function claimProbe(s: BreakerState, now: number, holder: string, cfg: BreakerConfig, credentialsVersion?: string): BreakerState | undefined {
+  const d = breakerDecision(s, now, holder, cfg, credentialsVersion);
   if (d.kind === 'probing') return s;
   if (d.kind !== 'probe') return undefined;
   return { ...s, state: 'half_open', probeHolder: holder, probeExpiresAt: new Date(now + cfg.probeTtlMs).toISOString(), updatedAt: new Date(now).toISOString() };
@@ -98,8 +129,13 @@ export interface FailureTransition {
   opened?: 'tripped' | 'probe_failed';
 }
 
-/** A rejected login (session open refused by the registry). */
-export function afterRejectedLogin(s: BreakerState, now: number, cfg: BreakerConfig, reason: string): FailureTransition {
+/** A rejected login (session open refused by the registry), made with the credentials' `credentialsVersion` when known. */
+export function afterRejectedLogin(s: BreakerState, now: number, cfg: BreakerConfig, reason: string, credentialsVersion?: string): FailureTransition {
+  const next = rejected(s, now, cfg, reason);
+  return { ...next, next: { ...next.next, rejectedCredentialsVersion: credentialsVersion ?? null } };
+}
+
+function rejected(s: BreakerState, now: number, cfg: BreakerConfig, reason: string): FailureTransition {
   const failures = s.consecutiveFailures + 1;
   const at = new Date(now).toISOString();
   const open = (cooldownMs: number, trips: number): BreakerState => ({
@@ -138,7 +174,19 @@ export function afterInconclusiveProbe(s: BreakerState, now: number, cfg: Breake
 
 /** A successful login closes the breaker and forgets the failures. */
 export function afterSuccessfulLogin(s: BreakerState, now: number): BreakerState {
-  return { state: 'closed', consecutiveFailures: 0, trips: s.trips, updatedAt: new Date(now).toISOString(), openedAt: null, retryAt: null, cooldownMs: null, probeHolder: null, probeExpiresAt: null, lastReason: null };
+  return {
+    state: 'closed',
+    consecutiveFailures: 0,
+    trips: s.trips,
+    updatedAt: new Date(now).toISOString(),
+    openedAt: null,
+    retryAt: null,
+    cooldownMs: null,
+    probeHolder: null,
+    probeExpiresAt: null,
+    lastReason: null,
+    rejectedCredentialsVersion: null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   afterSuccessfulLogin,
   breakerDecision,
   claimProbe,
+  probesHeld,
   type AuthBreakerStore,
   type BreakerConfig,
   type BreakerState,
@@ -21,12 +22,14 @@ export const AUTH_BREAKER_PROBE_EVENT = 'somos.auth_breaker_probe';
 
 /** 503 while logins are paused; Retry-After says when one login will be tried again. */
 export class SomosLoginPausedError extends AppError {
-  constructor(retryAfterMs: number, state: Pick<BreakerState, 'consecutiveFailures' | 'state'>, now: number) {
+  constructor(retryAfterMs: number, state: Pick<BreakerState, 'consecutiveFailures' | 'state'>, now: number, held = false) {
     const retryAt = new Date(now + retryAfterMs).toISOString();
     super(
       'SERVICE_UNAVAILABLE',
-      `Somos logins are paused: the registry rejected the platform's login ${state.consecutiveFailures} times in a row (circuit breaker ${state.state === 'half_open' ? 'probing' : 'open'}). Check the secret provider-somos-platform; one login is tried again after ${retryAt}`,
-      { provider: 'somos', reason: 'login_paused', breaker: state.state, consecutiveFailures: state.consecutiveFailures, retryAt, retryable: true },
+      held
+        ? `Somos logins are paused: the registry rejected the platform's login ${state.consecutiveFailures} times in a row, one short of locking the user. Put corrected credentials in the secret provider-somos-platform (a new version): only then is one login tried`
+        : `Somos logins are paused: the registry rejected the platform's login ${state.consecutiveFailures} times in a row (circuit breaker ${state.state === 'half_open' ? 'probing' : 'open'}). Check the secret provider-somos-platform; one login is tried again after ${retryAt}`,
+      { provider: 'somos', reason: 'login_paused', breaker: state.state, consecutiveFailures: state.consecutiveFailures, retryAt, retryable: true, ...(held ? { waitingFor: 'new_credentials' } : {}) },
       Math.max(1, Math.ceil(retryAfterMs / 1000)),
     );
     this.name = 'SomosLoginPausedError';
@@ -45,17 +48,29 @@ export interface LoginGate {
   succeeded(): Promise<void>;
 }
 
-export function createLoginGate(options: { store: AuthBreakerStore; config: BreakerConfig; holder: string; now: () => number; log: Logger }): LoginGate {
+export function createLoginGate(options: {
+  store: AuthBreakerStore;
+  config: BreakerConfig;
+  holder: string;
+  now: () => number;
+  log: Logger;
+  /** The platform credentials' current secret version (a version number, never the secret): new credentials may be tried at the lockout guard. */
+  credentialsVersion?: () => Promise<string | undefined>;
+}): LoginGate {
   const { store, config, holder, now, log } = options;
+  const version = () => (options.credentialsVersion ? options.credentialsVersion().catch(() => undefined) : Promise.resolve(undefined));
+  let heldLogged = false;
   /** Local copy of "open until": callers of this instance are refused without reading Firestore. */
   let pausedUntil = 0;
   let pausedState: Pick<BreakerState, 'consecutiveFailures' | 'state'> = { consecutiveFailures: 0, state: 'open' };
   let probing = false;
 
-  const pause = (retryAfterMs: number, s: Pick<BreakerState, 'consecutiveFailures' | 'state'>) => {
+  let pausedHeld = false;
+  const pause = (retryAfterMs: number, s: Pick<BreakerState, 'consecutiveFailures' | 'state'>, held = false) => {
     pausedUntil = now() + retryAfterMs;
     pausedState = { consecutiveFailures: s.consecutiveFailures, state: s.state };
-    return new SomosLoginPausedError(retryAfterMs, pausedState, now());
+    pausedHeld = held;
+    return new SomosLoginPausedError(retryAfterMs, pausedState, now(), held);
   };
   const storeFailed = (what: string) => (err: unknown) => {
     log.warn('somos.auth_breaker_unavailable', { during: what, error: err instanceof Error ? err.message : String(err) });
@@ -65,7 +80,7 @@ export function createLoginGate(options: { store: AuthBreakerStore; config: Brea
   return {
     checkLocal() {
       const t = now();
-      if (t < pausedUntil) throw new SomosLoginPausedError(pausedUntil - t, pausedState, t);
+      if (t < pausedUntil) throw new SomosLoginPausedError(pausedUntil - t, pausedState, t, pausedHeld);
     },
 
     async enter() {
@@ -74,10 +89,19 @@ export function createLoginGate(options: { store: AuthBreakerStore; config: Brea
       const current = await store.read().catch(storeFailed('read'));
       // Firestore unreachable: the lease is too, so nobody renews anyway; do not add a second failure.
       if (!current) return;
-      const decision = breakerDecision(current, now(), holder, config);
+      // Asked only while logins are paused: whether the operator has put new credentials in the secret.
+      const credentials = current.state === 'closed' ? undefined : await version();
+      const decision = breakerDecision(current, now(), holder, config, credentials);
       if (decision.kind === 'proceed') return;
-      if (decision.kind === 'reject') throw pause(decision.retryAfterMs, current);
-      const claimed = await store.update((s) => claimProbe(s, now(), holder, config)).catch(storeFailed('claim'));
+      if (decision.kind === 'reject') {
+        if (decision.held && !heldLogged) {
+          heldLogged = true;
+          log.error(AUTH_BREAKER_OPEN_EVENT, { transition: 'held', consecutiveFailures: current.consecutiveFailures, waitingFor: 'new_credentials' });
+        }
+        throw pause(decision.retryAfterMs, current, decision.held === true);
+      }
+      heldLogged = false;
+      const claimed = await store.update((s) => claimProbe(s, now(), holder, config, credentials)).catch(storeFailed('claim'));
       if (!claimed) throw pause(config.cooldownMs, current);
       const after = claimed.state;
       if (after.state === 'half_open' && after.probeHolder === holder) {
@@ -85,16 +109,17 @@ export function createLoginGate(options: { store: AuthBreakerStore; config: Brea
         log.warn(AUTH_BREAKER_PROBE_EVENT, { consecutiveFailures: after.consecutiveFailures, probeExpiresAt: after.probeExpiresAt });
         return;
       }
-      const again = breakerDecision(after, now(), holder, config);
+      const again = breakerDecision(after, now(), holder, config, credentials);
       if (again.kind === 'proceed') return;
       throw pause(again.kind === 'reject' ? again.retryAfterMs : config.cooldownMs, after);
     },
 
     async rejected(reason, fields = {}) {
       let opened: 'tripped' | 'probe_failed' | undefined;
+      const credentials = await version();
       const result = await store
         .update((s) => {
-          const t = afterRejectedLogin(s, now(), config, reason);
+          const t = afterRejectedLogin(s, now(), config, reason, credentials);
           opened = t.opened;
           return t.next;
         })
@@ -105,6 +130,7 @@ export function createLoginGate(options: { store: AuthBreakerStore; config: Brea
       if (s.state === 'open' && s.retryAt) {
         pausedUntil = Date.parse(s.retryAt);
         pausedState = { consecutiveFailures: s.consecutiveFailures, state: 'open' };
+        pausedHeld = probesHeld(s, config, credentials);
       }
       if (opened) {
         // The alert policy matches this line (terraform/monitoring.tf).

@@ -169,7 +169,14 @@ export function createSomosTokenManager(options: SomosTokenManagerOptions): Somo
     (options.firestore
       ? createFirestoreAuthBreaker(options.firestore, options.breakerDocPath ?? (options.leaseDocPath ? `${options.leaseDocPath}-authBreaker` : DEFAULT_BREAKER_DOC))
       : createMemoryAuthBreaker());
-  const gate = createLoginGate({ store: breaker, config: breakerConfig, holder, now, log });
+  const gate = createLoginGate({
+    store: breaker,
+    config: breakerConfig,
+    holder,
+    now,
+    log,
+    ...(options.secrets.latestVersion ? { credentialsVersion: () => options.secrets.latestVersion!(options.credentialsSecret) } : {}),
+  });
 
   let cached: { state: SomosTokenState; until: number } | undefined;
   let inflight: Promise<SomosTokenState> | undefined;
