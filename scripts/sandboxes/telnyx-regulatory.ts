@@ -350,8 +350,8 @@ export class TelnyxRegulatory {
     const d: DocumentRec = {
       id: randomUUID(),
       account,
-      filename: filename!,
-      content_type: type!,
+      filename: filename,
+      content_type: type,
       size: data?.length ?? null,
       sha256: data ? createHash('sha256').update(data).digest('hex') : null,
       status: 'pending',

@@ -1009,7 +1009,7 @@ class Sandbox {
     if ('address_id' in body) {
       const v = body.address_id;
       if (v !== null && typeof v !== 'string') throw badRequest('address_id must be a string', { pointer: '/address_id' });
-      r.emergency_address_id = v === '' ? null : (v as string | null);
+      r.emergency_address_id = v === '' ? null : v;
     }
     if ('hd_voice_enabled' in body) {
       if (typeof body.hd_voice_enabled !== 'boolean') throw badRequest('hd_voice_enabled must be a boolean', { pointer: '/hd_voice_enabled' });
@@ -1295,7 +1295,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
         },
       },
       configRoute(
-        (body) => configure(body as SandboxConfig),
+        (body) => configure(body),
         () => ({
           latencyMs: sandbox.latencyMs,
           transientFailureRate: sandbox.transientFailureRate,
