@@ -31,6 +31,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error('over budget');
     process.exit(1);
   }
+  // The API reference beside the console (/docs on Hosting: firebase.json gives it the CSP Redoc needs).
+  const { buildDocs } = await import('./docs.js');
+  await buildDocs(path.join(outDir, 'docs'));
+  console.log(`API reference in ${path.join(outDir, 'docs', 'index.html')}`);
   if (process.env.CONSOLE_API_BASE_URL) {
     await writeFile(path.join(outDir, 'config.json'), JSON.stringify(productionConfig(process.env), null, 2) + '\n');
     console.log(`wrote ${path.join(outDir, 'config.json')} (API ${process.env.CONSOLE_API_BASE_URL})`);

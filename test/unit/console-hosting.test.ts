@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { productionConfig } from '../../scripts/console-build.js';
+import { DOCS_CSP } from '../../scripts/docs.js';
 
 describe('console hosting', () => {
   it('serves the production build with an SPA rewrite, immutable hashed assets and security headers', async () => {
@@ -15,6 +16,12 @@ describe('console hosting', () => {
     expect(headers('/@(index.html|config.json)')['Cache-Control']).toBe('no-cache');
     expect(headers('**')['Content-Security-Policy']).toContain("frame-ancestors 'none'");
     expect(JSON.stringify(hosting)).not.toContain('__dev');
+    // The API reference (console:build writes it to console/dist/docs): the last matching rule sets the
+    // CSP Redoc needs (its inlined script and styles), the same sources as the page's own meta policy.
+    const last = hosting.headers.at(-1);
+    expect(last.source).toBe('/docs{,/**}');
+    const docsCsp = headers('/docs{,/**}')['Content-Security-Policy'];
+    for (const directive of DOCS_CSP.split(';').map((d) => d.trim())) expect(docsCsp).toContain(directive);
   });
 
   it('writes the gateway and the Firebase web app into config.json, never a dev sign-in', () => {
