@@ -1,4 +1,4 @@
-/** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change, text enablement, RespOrg transfer timeline. */
+/** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change listed and cancelled, text on and off, RespOrg transfers (timeline, cancel). */
 import { describe, expect, it } from 'vitest';
 import { expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
 
@@ -43,6 +43,25 @@ describe('console: Toll-free desk', () => {
     await change.getByLabel('Takes effect (empty: now)').fill(local);
     await change.getByRole('button', { name: 'Schedule routing change' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'scheduled' }).count()).toBe(1);
+
+    // Routing versions: the current one and the change just scheduled (pending), which an admin cancels after confirming.
+    const versions = page.getByRole('table', { name: 'Routing versions' });
+    const pending = versions.locator('tbody tr').filter({ hasText: 'pending' });
+    await expect.poll(() => pending.textContent()).toContain('sip:new@pbx.example.com');
+    expect(await versions.locator('tbody tr').filter({ hasText: 'current' }).textContent()).toContain('sip:desk@pbx.example.com');
+    await expectAccessible(page, 'toll-free (routing versions)');
+    await pending.getByRole('button', { name: /^Cancel the routing change/ }).focus();
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog');
+    await expect.poll(() => confirm.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await pending.count()).toBe(1);
+    await pending.getByRole('button', { name: /^Cancel the routing change/ }).click();
+    await confirm.getByRole('button', { name: 'Cancel the change' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'cancelled' }).count()).toBe(1);
+    await expect.poll(() => pending.count()).toBe(0);
+    expect(await versions.locator('tbody tr').count()).toBe(1);
 
     await page.getByRole('button', { name: 'Enable text messages' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Text enablement' }).textContent()).toMatch(/pending|enabled/);
