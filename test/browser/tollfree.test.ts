@@ -1,12 +1,13 @@
 /** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change listed and cancelled, text on and off, RespOrg transfers (timeline, cancel). */
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+import { api, expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% LOA\n'), Buffer.alloc(2_000, 0x20), Buffer.from('\n%%EOF\n')]);
 
 describe('console: Toll-free desk', () => {
   it('reserves, activates with routing (API field errors in place), schedules a change, enables text and requests a RespOrg transfer', async () => {
-    const page = await signIn(newTenant('tfdesk'), 'admin', '/tollfree');
+    const tenant = newTenant('tfdesk');
+    const page = await signIn(tenant, 'admin', '/tollfree');
     await page.getByLabel('How many').fill('3');
     await page.getByRole('button', { name: 'Search' }).click();
     const reserveForm = page.getByRole('form', { name: 'Reserve numbers' });
@@ -67,6 +68,26 @@ describe('console: Toll-free desk', () => {
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Text enablement' }).textContent()).toMatch(/pending|enabled/);
     await expectAccessible(page, 'toll-free');
     await screenshot(page, 'tollfree');
+
+    // Text off, then a new request that TSS rejects: the reason shows on the number (opened again).
+    await page.getByRole('button', { name: 'Turn text off' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Text turned off' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Enable text messages' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Turn text off' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Enable text messages' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Turn text off' }).count()).toBe(1);
+    const phone = (await page.locator('#tf-title').textContent())!.match(/\+1\d{10}/)![0];
+    const admin = await api(tenant);
+    const sms = await admin.get(`/v1/tollfree/${phone.slice(2)}/sms`);
+    const rejected = await fetch(`${providerUrl('somos')}/__sandbox/tss/${sms.body.tssRequestId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'rejected', reason: { code: 'BRAND_MISMATCH', message: 'The business name does not match.' } }) });
+    expect(rejected.ok).toBe(true);
+    await expect.poll(async () => (await admin.get(`/v1/tollfree/${phone.slice(2)}/sms`)).body.status).toBe('rejected');
+    const open = page.getByRole('form', { name: 'Open a toll-free number' });
+    await open.getByRole('textbox', { name: 'Toll-free number' }).fill(phone);
+    await open.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.getByTestId('sms-reason').textContent()).toBe('The business name does not match.');
+    expect(await page.getByRole('button', { name: 'Enable text messages' }).count()).toBe(1);
+    await expectAccessible(page, 'toll-free (text rejected)');
 
     // RespOrg transfer: a number another RespOrg controls, with an LOA.
     const number = `833555${String(Math.floor(1000 + Math.random() * 8999))}`;

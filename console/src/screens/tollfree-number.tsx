@@ -61,7 +61,15 @@ export function NumberPanel({ number }: { number: string }) {
       tf.reload();
     }
   };
+  const disableSms = async () => {
+    const r = await sms.act(() => run(api.DELETE('/v1/tollfree/{number}/sms', { params: { path: { number } } })));
+    if (r?.ok) {
+      setNotice(`Text turned off (${r.data.status}).`);
+      tf.reload();
+    }
+  };
   const admin = isAdmin(session);
+  const text = t?.sms?.status;
   return (
     <div class="card" aria-labelledby="tf-title">
       <h2 id="tf-title">{t ? <>{t.phoneNumber} <StatusBadge status={t.status} /></> : `Number ${number}`}</h2>
@@ -71,7 +79,7 @@ export function NumberPanel({ number }: { number: string }) {
         <dl class="facts">
           <div><dt>RespOrg</dt><dd>{t.respOrgId}</dd></div>
           <div><dt>Routing mode</dt><dd>{t.routingMode ?? '—'}</dd></div>
-          <div><dt>Text</dt><dd>{t.sms?.status ?? 'none'}</dd></div>
+          <div><dt>Text</dt><dd>{text ?? 'none'}{text === 'rejected' && t.sms?.reason ? <> — <span data-testid="sms-reason">{t.sms.reason.message}</span></> : null}</dd></div>
           <div><dt>Reserved until</dt><dd>{t.reservedUntil ?? '—'}</dd></div>
         </dl>
       ) : null}
@@ -87,10 +95,11 @@ export function NumberPanel({ number }: { number: string }) {
           <button type="submit" disabled={save.busy}>{t.status === 'reserved' ? 'Activate' : when ? 'Schedule routing change' : 'Change routing now'}</button>
         </form>
       ) : null}
-      {t && admin && t.status === 'active' && (!t.sms || t.sms.status === 'rejected' || t.sms.status === 'disabled') ? (
+      {t && admin && t.status === 'active' ? (
         <div class="actions">
-          <ProblemBanner problem={sms.problem} />
-          <button type="button" class="secondary" disabled={sms.busy} onClick={() => void enableSms()}>Enable text messages</button>
+          <ProblemBanner problem={sms.problem} title="Text not changed" />
+          {!text || text === 'rejected' || text === 'disabled' ? <button type="button" class="secondary" disabled={sms.busy} onClick={() => void enableSms()}>Enable text messages</button> : null}
+          {text === 'pending' || text === 'enabled' ? <button type="button" class="secondary" disabled={sms.busy} onClick={() => void disableSms()}>Turn text off</button> : null}
         </div>
       ) : null}
     </div>

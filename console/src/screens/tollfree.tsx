@@ -16,6 +16,7 @@ export function TollfreeScreen() {
   const [picked, setPicked] = useState<string[]>([]);
   const [contact, setContact] = useState({ name: '', phone: '' });
   const [selected, setSelected] = useState<string>();
+  const [opened, setOpened] = useState(0);
   const [notice, setNotice] = useState<string>();
   const search = useAction();
   const reserve = useAction();
@@ -73,8 +74,8 @@ export function TollfreeScreen() {
           ) : null}
         </form>
       ) : null}
-      <OpenNumber onOpen={setSelected} />
-      {selected ? <NumberPanel key={selected} number={selected} /> : null}
+      <OpenNumber onOpen={(n) => { setSelected(n); setOpened((o) => o + 1); }} />
+      {selected ? <NumberPanel key={`${selected}-${opened}`} number={selected} /> : null}
       <Transfers />
     </section>
   );
