@@ -97,7 +97,18 @@ describe('console: Toll-free desk', () => {
     await transfer.getByLabel('Numbers to move in').fill(number);
     await transfer.getByLabel('Signed LOA (PDF)').setInputFiles({ name: 'loa.pdf', mimeType: 'application/pdf', buffer: pdf });
     await transfer.getByRole('button', { name: 'Request transfer' }).click();
-    await expect.poll(() => page.getByRole('list', { name: 'Transfer timeline' }).textContent()).toMatch(/submitted|pending/);
+    // The list, newest first: status, the numbers, expected completion (earliest – latest), the timeline; cancel after confirming.
+    const row = page.getByRole('table', { name: 'Transfers' }).locator('tbody tr').filter({ hasText: `+1${number}` });
+    await expect.poll(() => row.getByRole('list', { name: /^Timeline of the transfer/ }).textContent(), { timeout: 20_000 }).toMatch(/submitted|pending/);
+    expect(await row.locator('td').nth(3).textContent()).toMatch(/^\d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}$/);
+    const cancelTransfer = row.getByRole('button', { name: `Cancel the transfer of +1${number}` });
+    await expect.poll(() => cancelTransfer.count(), { timeout: 20_000 }).toBe(1);
     await expectAccessible(page, 'toll-free (transfer)');
+    await cancelTransfer.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel the transfer' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Transfer of' }).textContent()).toContain('cancelled');
+    await expect.poll(() => row.locator('td').nth(1).textContent()).toBe('cancelled');
+    expect(await row.getByRole('list').textContent()).toContain('cancelled');
+    expect(await cancelTransfer.count()).toBe(0);
   });
 });

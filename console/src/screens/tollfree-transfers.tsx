@@ -1,10 +1,11 @@
-/** RespOrg transfers: an LOA (PDF upload), the numbers to move, then each transfer's timeline. */
+/** RespOrg transfers: an LOA (PDF upload), the numbers to move; the list (newest first) with expected completion, each timeline, and cancel. */
 import { useState } from 'preact/hooks';
 import { fieldError, idempotencyKey, run } from '../client';
 import { isAdmin, useApp } from '../context';
 import { TextField } from '../ui/fields';
-import { ProblemBanner, StatusBadge } from '../ui/feedback';
+import { ProblemBanner } from '../ui/feedback';
 import { useAction, useIdempotencyKeys, useLoad } from '../ui/hooks';
+import { TransferList } from './tollfree-transfer-list';
 import { uploadWithProgress } from '../upload';
 
 export function Transfers() {
@@ -13,7 +14,6 @@ export function Transfers() {
   const [numbers, setNumbers] = useState('');
   const [from, setFrom] = useState('');
   const [loa, setLoa] = useState<File>();
-  const [open, setOpen] = useState<string>();
   const { busy, problem, act, setProblem } = useAction();
   const keyFor = useIdempotencyKeys(idempotencyKey);
   const submit = async (e: Event) => {
@@ -23,8 +23,8 @@ export function Transfers() {
     if (!uploaded?.ok) return;
     const body = { numbers: numbers.split(',').map((n) => n.trim()).filter(Boolean), loaId: uploaded.data.id, ...(from ? { fromRespOrgId: from } : {}) };
     const r = await act(() => run(api.POST('/v1/resporg/transfers', { params: { header: { 'Idempotency-Key': keyFor(body) } }, body })));
-    if (r?.ok && 'id' in r.data) {
-      setOpen(r.data.id);
+    if (r?.ok) {
+      setNumbers('');
       list.reload();
     }
   };
@@ -46,38 +46,7 @@ export function Transfers() {
           <button type="submit" disabled={busy}>Request transfer</button>
         </form>
       ) : null}
-      <ProblemBanner problem={list.problem} />
-      <ul aria-label="Transfers">
-        {(list.data?.data ?? []).map((t) => (
-          <li key={t.id}>
-            <button type="button" class="link" onClick={() => setOpen(t.id)}>{t.id}</button> {(t.numbers ?? []).join(', ')} <StatusBadge status={t.status} />
-          </li>
-        ))}
-      </ul>
-      {open ? <Timeline key={open} id={open} /> : null}
-    </div>
-  );
-}
-
-function Timeline({ id }: { id: string }) {
-  const { api } = useApp();
-  const t = useLoad(() => run(api.GET('/v1/resporg/transfers/{id}', { params: { path: { id } } })), [id]);
-  const d = t.data;
-  return (
-    <div aria-labelledby="timeline-title">
-      <h3 id="timeline-title">Transfer {id} {d ? <StatusBadge status={d.status} /> : null}</h3>
-      <ProblemBanner problem={t.problem} />
-      {d ? (
-        <>
-          <p>{d.direction === 'out' ? 'Out to' : 'Into'} {d.toRespOrgId}{d.fromRespOrgId ? ` from ${d.fromRespOrgId}` : ''}{d.expectedCompletion ? `; expected by ${d.expectedCompletion}` : ''}</p>
-          <ol class="timeline" aria-label="Transfer timeline">
-            {d.history.map((h, i) => (
-              <li key={i}><time dateTime={h.at}>{new Date(h.at).toLocaleString()}</time> <strong>{h.status}</strong> ({h.source})</li>
-            ))}
-          </ol>
-          <button type="button" class="secondary" onClick={t.reload}>Refresh timeline</button>
-        </>
-      ) : null}
+      <TransferList list={list} admin={isAdmin(session)} />
     </div>
   );
 }
