@@ -5,17 +5,19 @@ import { api, expectAccessible, fieldError, newTenant, providerUrl, screenshot, 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% LOA\n'), Buffer.alloc(2_000, 0x20), Buffer.from('\n%%EOF\n')]);
 
 describe('console: Toll-free desk', () => {
-  it('reserves, activates with routing (API field errors in place), schedules a change, enables text and requests a RespOrg transfer', async () => {
+  it('reserves, activates with routing (API field errors in place), schedules and cancels a change, turns text on and off, requests and cancels a RespOrg transfer, disconnects and releases', async () => {
     const tenant = newTenant('tfdesk');
     const page = await signIn(tenant, 'admin', '/tollfree');
     await page.getByLabel('How many').fill('3');
     await page.getByRole('button', { name: 'Search' }).click();
     const reserveForm = page.getByRole('form', { name: 'Reserve numbers' });
-    await expect.poll(() => reserveForm.getByRole('checkbox').count()).toBeGreaterThan(0);
-    await reserveForm.getByRole('checkbox').first().check();
+    await expect.poll(() => reserveForm.getByRole('checkbox').count()).toBeGreaterThan(1);
+    await reserveForm.getByRole('checkbox').nth(0).check();
+    await reserveForm.getByRole('checkbox').nth(1).check();
+    const spare = (await reserveForm.locator('.check label').nth(1).textContent())!;
     await reserveForm.getByLabel('Contact name').fill('Desk Operator');
     await reserveForm.getByLabel('Contact phone').fill('+13125550111');
-    await reserveForm.getByRole('button', { name: /Reserve 1 selected/ }).click();
+    await reserveForm.getByRole('button', { name: /Reserve 2 selected/ }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Reserved' }).count()).toBe(1);
     await expect.poll(() => page.locator('#tf-title').textContent()).toContain('reserved');
 
@@ -67,7 +69,6 @@ describe('console: Toll-free desk', () => {
     await page.getByRole('button', { name: 'Enable text messages' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Text enablement' }).textContent()).toMatch(/pending|enabled/);
     await expectAccessible(page, 'toll-free');
-    await screenshot(page, 'tollfree');
 
     // Text off, then a new request that TSS rejects: the reason shows on the number (opened again).
     await page.getByRole('button', { name: 'Turn text off' }).click();
@@ -104,11 +105,35 @@ describe('console: Toll-free desk', () => {
     const cancelTransfer = row.getByRole('button', { name: `Cancel the transfer of +1${number}` });
     await expect.poll(() => cancelTransfer.count(), { timeout: 20_000 }).toBe(1);
     await expectAccessible(page, 'toll-free (transfer)');
+    await screenshot(page, 'tollfree');
     await cancelTransfer.click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel the transfer' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Transfer of' }).textContent()).toContain('cancelled');
     await expect.poll(() => row.locator('td').nth(1).textContent()).toBe('cancelled');
     expect(await row.getByRole('list').textContent()).toContain('cancelled');
     expect(await cancelTransfer.count()).toBe(0);
+
+    // Disconnect the active number: the confirmation names the referral period.
+    await page.getByRole('button', { name: 'Disconnect…' }).click();
+    const disconnect = page.getByRole('dialog');
+    await expect.poll(() => disconnect.getByTestId('referral-period').textContent()).toContain('For 45 days (the referral period)');
+    await disconnect.getByLabel('Referral period (days, 1–120)').fill('30');
+    expect(await disconnect.getByTestId('referral-period').textContent()).toContain('For 30 days (the referral period)');
+    await expectAccessible(page, 'toll-free (disconnect dialog)');
+    await disconnect.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Disconnected' }).textContent()).toContain('30 days');
+    await expect.poll(() => page.locator('#tf-title').textContent()).toContain('disconnected');
+    expect(await page.getByTestId('tf-disconnect').textContent()).toMatch(/referral until/);
+    expect(await page.getByRole('button', { name: 'Disconnect…' }).count()).toBe(0);
+
+    // Release the other reservation.
+    await open.getByRole('textbox', { name: 'Toll-free number' }).fill(spare);
+    await open.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.locator('#tf-title').textContent()).toContain('reserved');
+    await page.getByRole('button', { name: 'Release reservation…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Release', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Reservation released' }).count()).toBe(1);
+    await expect.poll(() => page.locator('#tf-title').textContent()).not.toContain('reserved');
+    expect(await page.getByRole('button', { name: 'Release reservation…' }).count()).toBe(0);
   });
 });

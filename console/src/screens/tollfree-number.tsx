@@ -1,29 +1,14 @@
 /** One toll-free number: its facts, activation or a routing change (now or scheduled), routing versions, text on/off, release or disconnect. */
 import { useState } from 'preact/hooks';
-import { fieldError, run, type Body, type Result } from '../client';
+import { fieldError, run, type Body } from '../client';
 import { isAdmin, useApp } from '../context';
 import { SelectField, TextField } from '../ui/fields';
 import { Notice, ProblemBanner, StatusBadge } from '../ui/feedback';
 import { useAction, useLoad } from '../ui/hooks';
 import { fromRouting, RoutingEditor, toRouting, type Routing, type RoutingForm } from './tollfree-routing';
+import { EndNumber } from './tollfree-end';
+import { settle } from './tollfree-settle';
 import { RoutingVersions } from './tollfree-versions';
-
-type Api = ReturnType<typeof useApp>['api'];
-
-/** A registry request answered 202: poll it until it completes (or fails). */
-export async function settle<T>(api: Api, first: Result<T>): Promise<Result<T>> {
-  let result = first;
-  for (let i = 0; i < 60 && result.ok && (result.data as { status?: string; requestId?: string }).status === 'pending'; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    const id = (result.data as { requestId: string }).requestId;
-    const polled = await run(api.GET('/v1/tollfree/requests/{id}', { params: { path: { id } } }));
-    if (!polled.ok) return polled;
-    const req = polled.data as { status: string; result?: T; error?: { message: string; code: string } };
-    if (req.status === 'completed') return { ...polled, data: req.result as T };
-    if (req.status === 'failed') return { ok: false, problem: { status: 502, code: req.error?.code ?? 'PROVIDER_ERROR', message: req.error?.message ?? 'The registry refused the request', fields: {} } };
-  }
-  return result;
-}
 
 export function NumberPanel({ number }: { number: string }) {
   const { api, session } = useApp();
@@ -81,9 +66,12 @@ export function NumberPanel({ number }: { number: string }) {
           <div><dt>Routing mode</dt><dd>{t.routingMode ?? '—'}</dd></div>
           <div><dt>Text</dt><dd>{text ?? 'none'}{text === 'rejected' && t.sms?.reason ? <> — <span data-testid="sms-reason">{t.sms.reason.message}</span></> : null}</dd></div>
           <div><dt>Reserved until</dt><dd>{t.reservedUntil ?? '—'}</dd></div>
+          {t.disconnect ? (
+            <div><dt>Disconnect</dt><dd data-testid="tf-disconnect">{t.disconnect.phase ?? 'scheduled'}: stops {new Date(t.disconnect.effectiveAt).toLocaleString()}{t.disconnect.referral && t.disconnect.endInterceptAt ? `, referral until ${new Date(t.disconnect.endInterceptAt).toLocaleDateString()}` : ''}, spare from {new Date(t.disconnect.spareAt).toLocaleDateString()}</dd></div>
+          ) : null}
         </dl>
       ) : null}
-      {t && t.status !== 'reserved' ? <RoutingVersions number={number} admin={admin} refresh={refresh} /> : null}
+      {t && t.status === 'active' ? <RoutingVersions number={number} admin={admin} refresh={refresh} /> : null}
       {t && admin && (t.status === 'reserved' || t.status === 'active') ? (
         <form onSubmit={submit} aria-label={t.status === 'reserved' ? 'Activate' : 'Change routing'} noValidate>
           <ProblemBanner problem={save.problem} title={t.status === 'reserved' ? 'Not activated' : 'Routing not changed'} />
@@ -102,6 +90,7 @@ export function NumberPanel({ number }: { number: string }) {
           {text === 'pending' || text === 'enabled' ? <button type="button" class="secondary" disabled={sms.busy} onClick={() => void disableSms()}>Turn text off</button> : null}
         </div>
       ) : null}
+      {t && admin ? <EndNumber number={number} t={t} onDone={(m) => { setNotice(m); tf.reload(); setRefresh((n) => n + 1); }} /> : null}
     </div>
   );
 }

@@ -5,7 +5,8 @@ import { isAdmin, useApp } from '../context';
 import { CheckboxField, SelectField, TextField } from '../ui/fields';
 import { Notice, ProblemBanner, StatusBadge } from '../ui/feedback';
 import { useAction, useIdempotencyKeys } from '../ui/hooks';
-import { NumberPanel, settle } from './tollfree-number';
+import { NumberPanel } from './tollfree-number';
+import { settle } from './tollfree-settle';
 import { Transfers } from './tollfree-transfers';
 
 type Found = Extract<Body<'/v1/tollfree/available', 'get'>, { mode: string }>['data'][number];
