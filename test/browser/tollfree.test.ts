@@ -1,6 +1,6 @@
 /** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change listed and cancelled, text on and off, RespOrg transfers (timeline, cancel). */
 import { describe, expect, it } from 'vitest';
-import { api, expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+import { api, apiUrl, devToken, expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% LOA\n'), Buffer.alloc(2_000, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -135,5 +135,37 @@ describe('console: Toll-free desk', () => {
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Reservation released' }).count()).toBe(1);
     await expect.poll(() => page.locator('#tf-title').textContent()).not.toContain('reserved');
     expect(await page.getByRole('button', { name: 'Release reservation…' }).count()).toBe(0);
+  });
+
+  it('a member sees the routing versions, text status and transfers but none of the admin actions', async () => {
+    const tenant = newTenant('tfmember');
+    const admin = await api(tenant);
+    const found = await admin.get('/v1/tollfree/available?npa=844&quantity=1');
+    expect(found.status).toBe(200);
+    const number = (found.body.data[0].number as string).replace(/^\+1/, '');
+    expect((await admin.post('/v1/tollfree/reservations', { numbers: [number], contactName: 'NOC desk', contactPhone: '+13125550111' })).status).toBe(201);
+    expect([200, 202]).toContain((await admin.post(`/v1/tollfree/${number}/activate`, { routing: { primary: { type: 'pstn', destination: '+14155550123' } } })).status);
+    await expect.poll(async () => (await admin.get(`/v1/tollfree/${number}`)).body.status, { timeout: 15_000 }).toBe('active');
+    const later = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const put = await fetch(`${apiUrl()}/v1/tollfree/${number}/routing`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await devToken(tenant, 'admin')}` },
+      body: JSON.stringify({ routing: { primary: { type: 'pstn', destination: '+14155550199' } }, effectiveAt: later }),
+    });
+    expect([200, 202]).toContain(put.status);
+    expect((await admin.post(`/v1/tollfree/${number}/sms`, { sms: true, mms: false })).status).toBeLessThan(300);
+
+    const page = await signIn(tenant, 'member', '/tollfree');
+    const open = page.getByRole('form', { name: 'Open a toll-free number' });
+    await open.getByRole('textbox', { name: 'Toll-free number' }).fill(number);
+    await open.getByRole('button', { name: 'Open' }).click();
+    const versions = page.getByRole('table', { name: 'Routing versions' });
+    await expect.poll(() => versions.locator('tbody tr').filter({ hasText: 'pending' }).textContent(), { timeout: 15_000 }).toContain('+14155550199');
+    expect(await page.locator('#tf-title').textContent()).toContain('active');
+    for (const name of [/^Cancel/, 'Turn text off', 'Enable text messages', 'Disconnect…', 'Release reservation…', 'Change routing now', 'Schedule routing change']) {
+      expect(await page.getByRole('button', { name }).count(), String(name)).toBe(0);
+    }
+    expect(await page.getByRole('form', { name: 'New RespOrg transfer' }).count()).toBe(0);
+    await expectAccessible(page, 'toll-free (member)');
   });
 });
