@@ -98,7 +98,11 @@ export function reserveNumbers(deps: NumberDeps & Pick<Deps, 'log'>) {
     }
     const untilByNumber = context.days ? await shortenReservations(deps, settings.respOrgId, result.data, context.days) : undefined;
     const recorded = await recordReservation(deps, tenantId, settings.respOrgId, result.data, { ...context, ...(untilByNumber ? { untilByNumber } : {}) }, audit);
-    await forgetSearchedNumbers(deps, recorded.data.map((n) => n.id));
+    // Best effort: the reservation stands whatever happens to the cache (a cached answer is also
+    // filtered by the owner index when it is served).
+    await forgetSearchedNumbers(deps, recorded.data.map((n) => n.id)).catch((err: unknown) =>
+      deps.log.warn('could not drop cached toll-free searches offering just-reserved numbers', { err }),
+    );
     return recorded;
   };
 }
