@@ -167,7 +167,7 @@ describe('account policy: no silent fallback to the operator’s account', () =>
   });
 
   it('reads and sets the tenant setting (admin), default from the deployment', async () => {
-    expect((await ownAdmin.get('/v1/tenant/settings')).body).toEqual({ accountPolicy: 'platform', accountPolicySource: 'default', defaults: { accountPolicy: 'platform' } });
+    expect((await ownAdmin.get('/v1/tenant/settings')).body).toMatchObject({ accountPolicy: 'platform', accountPolicySource: 'default', defaults: { accountPolicy: 'platform' } });
     expectEnvelope(await ownMember.get('/v1/tenant/settings'), 403, 'FORBIDDEN');
     expectEnvelope(await ownMember.patch('/v1/tenant/settings', { accountPolicy: 'own-only' }), 403, 'FORBIDDEN');
     expectEnvelope(await ownAdmin.patch('/v1/tenant/settings', { accountPolicy: 'mine' }), 400, 'VALIDATION_ERROR');
