@@ -107,16 +107,18 @@ describe('nesting deeper than Firestore stores is a 400 naming where', () => {
     expect(error.details.issues[0].message).toBe(`nested deeper than ${MAX_INPUT_DEPTH} levels (objects and arrays)`);
     expect((await admin.get('/v1/jobs')).body.data).toHaveLength(0);
 
-    // Exactly at the limit: accepted, and stored with its one item (the routing itself is refused when the item runs).
+    // Exactly at the limit: past the depth check, so the routing itself is judged — by name, at creation
+    // (bulk routing is validated as the single endpoint validates it), and nothing is stored.
     const within = await admin.post('/v1/jobs', {
       type: 'tollfree-activate',
       provider: 'somos',
       items: [{ number: '8335550100', routing: { primary: nested(MAX_INPUT_DEPTH - 4, 'x') } }],
     });
-    expect(within.status, JSON.stringify(within.body)).toBe(202);
-    expect(within.body).toMatchObject({ itemCount: 1, invalidCount: 0 });
-    const items = await testFirestore(projectId).collection(`tenants/${TENANT}/jobs/${within.body.id}/items`).get();
-    expect(items.size).toBe(1);
+    const judged = expectEnvelope(within, 400, 'VALIDATION_ERROR');
+    const issues = (judged.details as { invalidItems: { index: number; issues: { path: string; message: string }[] }[] }).invalidItems[0]!.issues;
+    expect(issues.map((i) => i.path)).toContain('items[0].routing.primary.type');
+    expect(issues.map((i) => i.message).join(' ')).not.toMatch(/nested deeper/);
+    expect((await admin.get('/v1/jobs')).body.data).toHaveLength(0);
   });
 
   it('anywhere in any body', async () => {
