@@ -75,16 +75,21 @@ export class SecretManagerStore implements SecretStore {
     return `projects/${this.projectId}/secrets/${name}`;
   }
 
-  async access(name: string): Promise<string> {
+  /** The latest enabled version, payload included (SecretNotFoundError when there is none). */
+  private async accessLatest(name: string) {
     assertValidSecretId(name);
     const client = await this.client();
-    let version;
     try {
-      [version] = await client.accessSecretVersion({ name: `${this.secretPath(name)}/versions/latest` });
+      const [version] = await client.accessSecretVersion({ name: `${this.secretPath(name)}/versions/latest` });
+      return version;
     } catch (err) {
       if (isNotFound(err)) throw new SecretNotFoundError(name);
       throw err;
     }
+  }
+
+  async access(name: string): Promise<string> {
+    const version = await this.accessLatest(name);
     const raw = version.payload?.data;
     if (raw === null || raw === undefined) throw new SecretNotFoundError(name);
     // gRPC and REST both decode bytes to a Buffer; a string would be base64.
@@ -155,16 +160,7 @@ export class SecretManagerStore implements SecretStore {
 
   /** Through accessSecretVersion (the role the functions hold; versions.get would need another): its name carries the number. */
   async latestVersion(name: string): Promise<string> {
-    assertValidSecretId(name);
-    const client = await this.client();
-    let version;
-    try {
-      [version] = await client.accessSecretVersion({ name: `${this.secretPath(name)}/versions/latest` });
-    } catch (err) {
-      if (isNotFound(err)) throw new SecretNotFoundError(name);
-      throw err;
-    }
-    return String(versionNumber(version.name ?? ''));
+    return String(versionNumber((await this.accessLatest(name)).name ?? ''));
   }
 
   async disableVersionsBefore(name: string, version: string): Promise<number> {
