@@ -78,6 +78,11 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the connection instead of answering (network failure); combine with afterEffect for an ambiguous reset. */
   dropConnection?: boolean;
+  /**
+   * With afterEffect: the provider acts only after this long (a slow provider that completes late).
+   * A status below 400 then answers the effect's own result, as the provider would.
+   */
+  actsAfterMs?: number;
 }
 
 /** The fault model of the Twilio, Plivo and Vonage sandboxes (`code` / `message` fill the provider's error body). */
@@ -687,8 +692,9 @@ export class SandboxHttp<F extends StorableFault, E extends object, B> {
       answer(failed);
       return;
     }
+    if (fault?.actsAfterMs) await this.sleep(fault.actsAfterMs);
     const result = await call.effect(body);
-    if (fault) {
+    if (fault && fault.status >= 400) {
       await answerFault(fault);
       return;
     }

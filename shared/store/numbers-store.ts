@@ -298,6 +298,67 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       });
     },
 
+    /**
+     * Moves an unsettled purchase's lease on, for an attempt that is still asking the provider, so
+     * that its follow-up does not look the number up (and settle it as not bought) under it.
+     * `settled`: the purchase is no longer this attempt's (its follow-up or a newer attempt took it).
+     */
+    async renewLease(tenantId: string, id: string, attempts: number, until: Date): Promise<{ renewed: true } | { renewed: false; current?: NumberRecord }> {
+      const firestore = await db();
+      const ref = firestore.doc(paths.number(tenantId, id));
+      return firestore.runTransaction(async (tx) => {
+        const current = (await tx.get(ref)).data() as NumberRecord | undefined;
+        if (!current || current.status !== 'pending' || !current.purchase || current.purchase.attempts !== attempts || current.purchase.outcome === 'ordered') {
+          return { renewed: false, ...(current ? { current } : {}) };
+        }
+        tx.update(ref, { 'purchase.leaseUntil': until.toISOString() });
+        return { renewed: true };
+      });
+    },
+
+    /**
+     * A purchase settled as not bought (its follow-up looked before the provider's late answer)
+     * that the provider did complete: the number becomes the tenant's again — record, claim,
+     * owner-index entry and usage, in one transaction. Someone holding it by now (another tenant's
+     * purchase found it on the shared account, or a newer record of this tenant) is a conflict for
+     * the caller to report, never a second holder. Undefined: not such a record.
+     */
+    async revivePurchase(tenantId: string, id: string, audit: AuditContext, revive: (current: NumberRecord) => NumberRecord): Promise<NumberRecord | undefined> {
+      const firestore = await db();
+      const ref = firestore.doc(paths.number(tenantId, id));
+      return firestore.runTransaction(async (tx) => {
+        const current = (await tx.get(ref)).data() as NumberRecord | undefined;
+        if (!current || current.status !== 'error' || current.providerNumberId || current.provisionedAt) return undefined;
+        const claimRef = firestore.doc(paths.numberClaim(tenantId, current.phoneNumber));
+        const ownerRef = firestore.doc(paths.numberOwner(current.provider, current.phoneNumber));
+        const [claim, ownerSnap] = await tx.getAll(claimRef, ownerRef);
+        const owner = await ownerOf(tx, firestore, ownerRef, ownerSnap!, current.provider, current.phoneNumber, tenantId, id);
+        if (owner.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
+        if (claim!.exists && claimedNumberId(claim!) !== id) {
+          const other = (await tx.get(firestore.doc(paths.number(tenantId, claimedNumberId(claim!))))).data() as NumberRecord | undefined;
+          if (other && holdingStatuses.includes(other.status)) {
+            throw conflict(`This tenant already holds ${current.phoneNumber}`, { reason: 'already_owned', numberId: other.id, status: other.status });
+          }
+        }
+        // Counted again as held; a bulk job's item was given back to the job's reservation, so it
+        // counts as a purchase again too. A record that never counted (no limits) stays uncounted.
+        const recount = current.countedInUsage === false;
+        const usage = recount ? await readUsage(tx, firestore, tenantId) : undefined;
+        const { uncountedByJob: _job, ...rest } = revive(current);
+        const next = withTokens({ ...rest, ...(recount ? { countedInUsage: true } : {}) });
+        const now = new Date();
+        if (usage) {
+          const change = usageChange(countedKind(current.countedAs), 1, true);
+          changeUsage(tx, firestore, tenantId, usage, current.uncountedByJob ? change : { ...change, purchased: 0 }, now);
+        }
+        tx.set(claimRef, { numberId: id, phoneNumber: current.phoneNumber, createdAt: now.toISOString() });
+        tx.set(owner.ref, ownerEntry(next, now));
+        tx.set(ref, next);
+        recordAudit(firestore, tx, tenantId, audit, { action: 'numbers.purchase_completed_late', resource: resource(id), before: current, after: next }, now);
+        return next;
+      });
+    },
+
     async list(tenantId: string, filters: ListFilters, limit: number, cursor?: string): Promise<Page<NumberRecord>> {
       const firestore = await db();
       if (filters.tag && filters.q) {

@@ -160,11 +160,23 @@ export function purchaseNumber(deps: PurchaseDeps) {
     let outcomeUnknown = false;
     let askedAgain = 0;
     let rateLimitedWaits = 0;
+    let leaseEnds = leaseUntil.getTime();
+    let lastError: unknown;
     for (;;) {
+      // Every call to the provider starts well within the lease, or the follow-up could look the
+      // number up (and settle "not bought") while this call is still buying it.
+      const leaseMs = deps.config.PURCHASE_LEASE_SECONDS * 1000;
+      if (leaseEnds - deps.now().getTime() < leaseMs / 2) {
+        const renewedUntil = deps.now().getTime() + leaseMs;
+        const lease = await deps.numbers.renewLease(input.tenantId, pending.id, pending.purchase?.attempts ?? 1, new Date(renewedUntil));
+        if (!lease.renewed) return settledMeanwhile(lease.current, pending, lastError, log);
+        leaseEnds = renewedUntil;
+      }
       try {
         bought = await provider.purchase(request);
         break;
       } catch (err) {
+        lastError = err;
         const providerError = err instanceof ProviderError ? err : undefined;
         const ambiguous = providerError?.ambiguous === true;
         if (ambiguous && providerError!.info.httpStatus !== undefined && provider.capabilities.immediatePurchase && askedAgain < ANSWERED_RETRIES) {
@@ -184,7 +196,7 @@ export function purchaseNumber(deps: PurchaseDeps) {
         const patience = input.origin ? BULK_RATE_LIMITED_WAITS : outcomeUnknown ? ANSWERED_RETRIES : 0;
         const wait = Math.min(MAX_RATE_LIMITED_WAIT_MS, (providerError?.info.retryAfterSeconds ?? 1) * 1000) * (1 + Math.random() / 2);
         // Never wait into the end of the lease: the follow-up would then settle a purchase still being tried.
-        const withinLease = deps.now().getTime() + wait < leaseUntil.getTime() - deps.config.PURCHASE_LEASE_SECONDS * 500;
+        const withinLease = deps.now().getTime() + wait < leaseEnds - deps.config.PURCHASE_LEASE_SECONDS * 500;
         if (providerError?.info.kind === 'rate_limited' && rateLimitedWaits < patience && withinLease) {
           rateLimitedWaits++;
           await sleep(wait);
@@ -213,6 +225,18 @@ export function purchaseNumber(deps: PurchaseDeps) {
     if (bought.order && bought.order.status !== 'success') return placeOrder(deps, pending, bought, input.audit, log);
     return activate(deps, pending, bought, input.audit, log, via, input.origin);
   };
+}
+
+/**
+ * The attempt lost its purchase to the follow-up while it was between provider calls: the
+ * follow-up looked the number up after every answer so far and settled it. Active: it found the
+ * number ours. Otherwise nothing was bought; the last refusal says why.
+ */
+function settledMeanwhile(current: NumberRecord | undefined, pending: NumberRecord, lastError: unknown, log: Logger): NumberRecord {
+  if (current && (current.status === 'active' || current.status === 'inactive')) return current;
+  log.warn('the purchase was settled by its follow-up between provider calls', { numberId: pending.id, status: current?.status });
+  if (lastError instanceof AppError || lastError instanceof ProviderError) throw lastError;
+  throw new AppError('SERVICE_UNAVAILABLE', `The purchase of ${pending.phoneNumber} did not start in time and nothing was bought; retry shortly`, { retryable: true }, 5);
 }
 
 /** Times a purchase answered 5xx is asked again in the same request before falling back to a look-up. */
@@ -401,5 +425,36 @@ async function activate(
     { holding: { provider: pending.provider, phoneNumber: pending.phoneNumber } },
   );
   if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
+  if (!activatedNow && record.status === 'error') return completedLate(deps, record, owned, audit, log, via);
   return record;
+}
+
+/**
+ * The provider sold us the number after all, but the purchase was settled as not bought (its
+ * follow-up looked it up before the provider's late answer): the number is the tenant's again.
+ * Never left bought and held by nobody, and never held twice: when someone holds it by now, the
+ * platform's account has a number no record holds — an ERROR for people, and reconciliation's finding.
+ */
+async function completedLate(
+  deps: Pick<Deps, 'numbers' | 'now'>,
+  record: NumberRecord,
+  owned: ProviderNumber,
+  audit: AuditContext,
+  log: Logger,
+  via: 'api' | 'job' | 'followup',
+): Promise<NumberRecord> {
+  try {
+    const revived = await deps.numbers.revivePurchase(record.tenantId, record.id, audit, (current) => activated(current, owned, deps.now().toISOString()));
+    if (!revived) return record;
+    log.warn('a purchase settled as not bought was completed by the provider after all; the number is the tenant’s', { numberId: record.id });
+    logProvisioning(log, { operation: 'purchase', provider: record.provider, outcome: 'succeeded', numberId: record.id, via });
+    return revived;
+  } catch (err) {
+    log.error('the provider completed a purchase settled as not bought, and the number is held by another record now; it is on the account and held by none of this purchase', {
+      numberId: record.id,
+      provider: record.provider,
+      reason: err instanceof AppError ? err.code : 'error',
+    });
+    throw err;
+  }
 }
