@@ -303,12 +303,14 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
      * that its follow-up does not look the number up (and settle it as not bought) under it.
      * `settled`: the purchase is no longer this attempt's (its follow-up or a newer attempt took it).
      */
-    async renewLease(tenantId: string, id: string, attempts: number, until: Date): Promise<{ renewed: true } | { renewed: false; current?: NumberRecord }> {
+    async renewLease(tenantId: string, id: string, attempts: number, now: Date, until: Date): Promise<{ renewed: true } | { renewed: false; current?: NumberRecord }> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
       return firestore.runTransaction(async (tx) => {
         const current = (await tx.get(ref)).data() as NumberRecord | undefined;
-        if (!current || current.status !== 'pending' || !current.purchase || current.purchase.attempts !== attempts || current.purchase.outcome === 'ordered') {
+        // A lease that ran out is not renewed: its follow-up may be looking the number up right now.
+        const expired = !current?.purchase || Date.parse(current.purchase.leaseUntil) <= now.getTime();
+        if (!current || current.status !== 'pending' || !current.purchase || expired || current.purchase.attempts !== attempts || current.purchase.outcome === 'ordered') {
           return { renewed: false, ...(current ? { current } : {}) };
         }
         tx.update(ref, { 'purchase.leaseUntil': until.toISOString() });
@@ -323,7 +325,13 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
      * purchase found it on the shared account, or a newer record of this tenant) is a conflict for
      * the caller to report, never a second holder. Undefined: not such a record.
      */
-    async revivePurchase(tenantId: string, id: string, audit: AuditContext, revive: (current: NumberRecord) => NumberRecord): Promise<NumberRecord | undefined> {
+    async revivePurchase(
+      tenantId: string,
+      id: string,
+      audit: AuditContext,
+      revive: (current: NumberRecord) => NumberRecord,
+      options: { itemSucceeds?: boolean } = {},
+    ): Promise<NumberRecord | undefined> {
       const firestore = await db();
       const ref = firestore.doc(paths.number(tenantId, id));
       return firestore.runTransaction(async (tx) => {
@@ -340,10 +348,11 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
             throw conflict(`This tenant already holds ${current.phoneNumber}`, { reason: 'already_owned', numberId: other.id, status: other.status });
           }
         }
-        // Counted again as held; a bulk job's item was given back to the job's reservation, so it
-        // counts as a purchase again too. A record that never counted (no limits) stays uncounted.
+        // Counted again as held. A bulk job's item that ends succeeded stays within the job's
+        // reservation (the job gives back only what did not succeed); one that ended failed was given
+        // back, so it counts as a purchase again too. A record that never counted (no limits) stays so.
         const recount = current.countedInUsage === false;
-        const usage = recount ? await readUsage(tx, firestore, tenantId) : undefined;
+        const usage = recount && !options.itemSucceeds ? await readUsage(tx, firestore, tenantId) : undefined;
         const { uncountedByJob: _job, ...rest } = revive(current);
         const next = withTokens({ ...rest, ...(recount ? { countedInUsage: true } : {}) });
         const now = new Date();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
+import { usagePath } from '../../shared/domain/limits.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
@@ -99,6 +100,37 @@ describe('a purchase whose follow-up settles it while the provider is still work
     expect(audit.docs.map((d) => d.get('action'))).toEqual(expect.arrayContaining(['numbers.purchase_failed', 'numbers.purchase_completed_late']));
     // Held again, so a second purchase by the same tenant is the usual conflict.
     expectEnvelope(await buy('own-a', x!), 409, 'CONFLICT');
+  });
+
+  it('is looked up again when the provider answers 500 after it sold the number and after the follow-up looked', async () => {
+    const [x] = await available('702', 1);
+    const usageOf = async () => (await testFirestore(projectId).doc(usagePath('own-c')).get()).data()?.heldNumbers ?? 0;
+    const heldBefore = await usageOf();
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true, actsAfterMs: 10_000 });
+    const res = await buy('own-c', x!);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.status).toBe('active');
+    expect((await holders(x!)).map((n) => `${n.tenantId}:${n.status}`)).toEqual(['own-c:active']);
+    expect(twilio.purchaseCounts()[x!]).toBe(1);
+    // Counted once as held: taken at the claim, given back when it was settled as not bought, taken again.
+    expect(await usageOf()).toBe(heldBefore + 1);
+  });
+
+  it('in a bulk job: the item succeeds with the number, counted once', async () => {
+    const [x] = await available('702', 1);
+    const usageOf = async () => (await testFirestore(projectId).doc(usagePath('own-b')).get()).data()?.heldNumbers ?? 0;
+    const heldBefore = await usageOf();
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 201, afterEffect: true, actsAfterMs: 10_000 });
+    const job = await clients['own-b']!.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
+    expect(job.status, JSON.stringify(job.body)).toBe(202);
+    const done = await waitFor(async () => {
+      const res = await clients['own-b']!.get(`/v1/jobs/${job.body.id}`);
+      return res.body.finishedAt ? res.body : undefined;
+    }, 45_000);
+    expect(done.counts).toMatchObject({ succeeded: 1, failed: 0 });
+    expect((await holders(x!)).map((n) => `${n.tenantId}:${n.status}`)).toEqual(['own-b:active']);
+    expect(twilio.purchaseCounts()[x!]).toBe(1);
+    expect(await usageOf()).toBe(heldBefore + 1);
   });
 
   it('is not asked for again by an attempt whose follow-up settled it as not bought meanwhile', async () => {

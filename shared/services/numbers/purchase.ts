@@ -168,9 +168,21 @@ export function purchaseNumber(deps: PurchaseDeps) {
       const leaseMs = deps.config.PURCHASE_LEASE_SECONDS * 1000;
       if (leaseEnds - deps.now().getTime() < leaseMs / 2) {
         const renewedUntil = deps.now().getTime() + leaseMs;
-        const lease = await deps.numbers.renewLease(input.tenantId, pending.id, pending.purchase?.attempts ?? 1, new Date(renewedUntil));
-        if (!lease.renewed) return settledMeanwhile(lease.current, pending, lastError, log);
+        const attempt = pending.purchase?.attempts ?? 1;
+        const lease = await deps.numbers.renewLease(input.tenantId, pending.id, attempt, new Date(deps.now().getTime()), new Date(renewedUntil));
+        if (!lease.renewed) {
+          // The follow-up took the purchase. It looked the number up before this attempt's last
+          // answer, so an answer that left the outcome open is looked up again here.
+          const open = outcomeUnknown || (lastError instanceof ProviderError && lastError.ambiguous);
+          const owned = open && lease.current?.status === 'error' ? await provider.findOwned(input.phoneNumber) : undefined;
+          if (owned && lease.current) return activate(deps, lease.current, owned, input.audit, log, via, input.origin);
+          return settledMeanwhile(lease.current, pending, lastError, log);
+        }
         leaseEnds = renewedUntil;
+        // A follow-up for the new lease: the one scheduled for the first may have run already.
+        await scheduleSettle(deps, pending, new Date(renewedUntil + 2000), `a${attempt}-l${renewedUntil}`).catch((err: unknown) =>
+          log.warn('could not schedule the follow-up of a renewed purchase lease; the queue retries the earlier one', { numberId: pending.id, err }),
+        );
       }
       try {
         bought = await provider.purchase(request);
@@ -228,13 +240,13 @@ export function purchaseNumber(deps: PurchaseDeps) {
 }
 
 /**
- * The attempt lost its purchase to the follow-up while it was between provider calls: the
- * follow-up looked the number up after every answer so far and settled it. Active: it found the
- * number ours. Otherwise nothing was bought; the last refusal says why.
+ * The attempt's lease ran out between provider calls: the purchase is its follow-up's now (which
+ * may have settled it already). Active: the follow-up found the number ours. Otherwise this attempt
+ * stops with its last answer, and the follow-up (or a retry with the same key) settles the rest.
  */
 function settledMeanwhile(current: NumberRecord | undefined, pending: NumberRecord, lastError: unknown, log: Logger): NumberRecord {
   if (current && (current.status === 'active' || current.status === 'inactive')) return current;
-  log.warn('the purchase was settled by its follow-up between provider calls', { numberId: pending.id, status: current?.status });
+  log.warn('the purchase lease ran out between provider calls; its follow-up settles it', { numberId: pending.id, status: current?.status });
   if (lastError instanceof AppError || lastError instanceof ProviderError) throw lastError;
   throw new AppError('SERVICE_UNAVAILABLE', `The purchase of ${pending.phoneNumber} did not start in time and nothing was bought; retry shortly`, { retryable: true }, 5);
 }
@@ -314,9 +326,10 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   if (record.purchase?.outcome === 'ordered' && record.orderId) return pollOrder(deps, record, audit, log);
   const leaseUntil = Date.parse(record.purchase?.leaseUntil ?? '');
   if (leaseUntil > deps.now().getTime()) {
-    // A newer attempt resumed the purchase after the hand-off. Its own follow-up settles it; this
-    // makes sure that one exists (the same name as the one its request scheduled, so no second one).
-    await scheduleSettle(deps, record, new Date(leaseUntil + 2000), `a${record.purchase?.attempts ?? 1}`);
+    // A newer attempt resumed the purchase, or the attempt renewed its lease, after the hand-off.
+    // Its own follow-up settles it; this makes sure one exists for this lease (named per lease: the
+    // name of a follow-up that already ran would be taken as a duplicate and end the chain).
+    await scheduleSettle(deps, record, new Date(leaseUntil + 2000), `a${record.purchase?.attempts ?? 1}-l${leaseUntil}`);
     return 'retry_scheduled';
   }
   const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
@@ -425,7 +438,7 @@ async function activate(
     { holding: { provider: pending.provider, phoneNumber: pending.phoneNumber } },
   );
   if (activatedNow) logProvisioning(log, { operation: 'purchase', provider: pending.provider, outcome: 'succeeded', numberId: pending.id, via });
-  if (!activatedNow && record.status === 'error') return completedLate(deps, record, owned, audit, log, via);
+  if (!activatedNow && record.status === 'error') return completedLate(deps, record, owned, audit, log, via, itselfRunning);
   return record;
 }
 
@@ -442,10 +455,17 @@ async function completedLate(
   audit: AuditContext,
   log: Logger,
   via: 'api' | 'job' | 'followup',
+  /** Its bulk item is the one running this: the item ends succeeded, within the job's reservation. */
+  itemSucceeds: boolean,
 ): Promise<NumberRecord> {
   try {
-    const revived = await deps.numbers.revivePurchase(record.tenantId, record.id, audit, (current) => activated(current, owned, deps.now().toISOString()));
-    if (!revived) return record;
+    const revived = await deps.numbers.revivePurchase(record.tenantId, record.id, audit, (current) => activated(current, owned, deps.now().toISOString()), { itemSucceeds });
+    if (!revived) {
+      // Revived (or changed) by someone else meanwhile: what it is now.
+      const current = await deps.numbers.get(record.tenantId, record.id);
+      if (current && current.status !== 'error') return current;
+      throw new AppError('CONFLICT', `${record.phoneNumber} could not be recorded as this tenant's`, { reason: 'not_available', provider: record.provider, retryable: false });
+    }
     log.warn('a purchase settled as not bought was completed by the provider after all; the number is the tenant’s', { numberId: record.id });
     logProvisioning(log, { operation: 'purchase', provider: record.provider, outcome: 'succeeded', numberId: record.id, via });
     return revived;
