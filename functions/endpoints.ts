@@ -1,8 +1,10 @@
-import type { AnyEndpoint, EventFunction } from '../shared/api/endpoint.js';
+import type { AnyEndpoint } from '../shared/api/endpoint.js';
+import type { Role } from '../shared/auth/verify-token.js';
+import type { JobType } from '../shared/domain/job.js';
 import { numbersEndpoints } from './rows/numbers.js';
 import { requirementsEndpoints } from './rows/requirements.js';
-import { jobsEndpoints } from './rows/jobs.js';
-export { jobTypeEndpoints, jobTypeRoles } from './rows/jobs.js';
+import { jobsEndpoints, jobTypeEndpoints } from './rows/jobs.js';
+export { jobTypeEndpoints };
 import { vapiEndpoints } from './rows/vapi.js';
 import { inboundEndpoints } from './rows/inbound.js';
 import { accountsEndpoints } from './rows/accounts.js';
@@ -32,30 +34,24 @@ export const endpoints: AnyEndpoint[] = [
   ...tollfreeDeskEndpoints,
 ];
 
+/** Pub/Sub-triggered functions (functions/rows/events.ts). */
+export { eventFunctions } from './rows/events.js';
+
+/** Every method the table serves at a path: a 405's Allow header, and what each function's entry is told. */
+export function methodsAt(path: string): string[] {
+  return endpoints.filter((e) => e.path === path).map((e) => e.method);
+}
+
 /**
- * Pub/Sub-triggered functions. Like the endpoints above, this list drives the functions-framework
- * exports, the local gateway's push routes, terraform/functions.json and the drift test.
+ * The role each bulk job type needs: the `access` of its single-item row (jobTypeEndpoints). jobsCreate
+ * checks it through functions/rows/job-type-roles.ts, which `npm run generate` writes from this.
  */
-export const eventFunctions: EventFunction[] = [
-  {
-    name: 'jobsChunkWorker',
-    topic: 'jobs-chunks',
-    deadLetterTopic: 'jobs-chunks-dead-letter',
-    maxDeliveryAttempts: 10,
-    // As long as Pub/Sub keeps a message (7 days): a chunk is safe to run late (item ids and
-    // states dedupe it), while a dropped one would leave its items queued forever.
-    maxAgeSeconds: 7 * 24 * 60 * 60,
-    summary: 'Expands a bulk-job chunk into one Cloud Task per item (or a search spec into items)',
-    needs: ['secrets:read-provider', 'somos', 'tasks:enqueue', 'pubsub:publish'],
-    runtime: { memory: '512Mi', timeoutSeconds: 300 },
-    operation: () => import('./jobs/chunk-worker.js'),
-  },
-  {
-    name: 'jobsDeadLetter',
-    topic: 'jobs-chunks-dead-letter',
-    maxAgeSeconds: 7 * 24 * 60 * 60,
-    summary: 'Fails the open items of a chunk the worker could not process (never lost)',
-    needs: ['tasks:enqueue'],
-    operation: () => import('./jobs/dead-letter.js'),
-  },
-];
+export function jobTypeRoles(): Readonly<Record<JobType, Role>> {
+  return Object.fromEntries(
+    Object.entries(jobTypeEndpoints).map(([type, name]) => {
+      const access = endpoints.find((e) => e.name === name)?.access;
+      if (access !== 'member' && access !== 'admin') throw new Error(`job type ${type}: ${name} is not a member or admin row of the endpoint table`);
+      return [type, access];
+    }),
+  ) as Record<JobType, Role>;
+}

@@ -1,25 +1,35 @@
 // Fills Node's module compile cache (V8 code cache on disk) with every module a deployed function can
 // load, so that a cold instance compiles nothing it can read from the cache instead.
 //
-// Runs after `npm run build`, where the functions will run: Cloud Functions' build runs it as the
-// `gcp-build` script in /workspace with the runtime's own Node, and every function starts with
-// NODE_COMPILE_CACHE pointing at the same directory (terraform/functions.tf). A cache entry is only used
-// for the same file contents, path, Node version and V8 flags; anything else is a miss that costs
-// nothing but the missed saving (`NODE_DEBUG_NATIVE=COMPILE_CACHE` shows hits and misses).
+// Runs in the deployable source (dist/deploy, built by `npm run build`; scripts/build-functions.ts copies
+// this file there), where the functions will run: Cloud Functions' build runs it as the `gcp-build`
+// script in /workspace with the runtime's own Node, and every function starts with NODE_COMPILE_CACHE
+// pointing at the same directory (terraform/functions.tf). A cache entry is only used for the same file
+// contents, path, Node version and V8 flags; anything else is a miss that costs nothing but the missed
+// saving (`NODE_DEBUG_NATIVE=COMPILE_CACHE` shows hits and misses).
 //
-// Plain JavaScript on purpose: it needs nothing but dist/ and the production dependencies.
+// Each function's build warms that function's bundle (GOOGLE_FUNCTION_TARGET, which Cloud Functions sets
+// for the build); without it, every bundle (the rehearsal, the bench).
+//
+// Plain JavaScript on purpose: it needs nothing but the bundles and the production dependencies.
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.dirname(fileURLToPath(import.meta.url));
+const bundles = path.join(root, 'fn');
+if (!existsSync(bundles)) {
+  console.error(`compile cache: no function bundles in ${bundles}; run the copy of this script in dist/deploy (npm run build)`);
+  process.exit(0); // an optimisation, never a reason to fail a deploy
+}
 const directory = process.env.NODE_COMPILE_CACHE || path.join(root, '.compile-cache');
 // Set before any module below is compiled; NODE_COMPILE_CACHE (if set) has already enabled it.
 const enabled = module.enableCompileCache(directory);
 if (enabled.status === module.constants.compileCacheStatus.FAILED) {
   console.error(`compile cache: could not enable (${enabled.message}); nothing to warm`);
-  process.exit(0); // an optimisation, never a reason to fail a deploy
+  process.exit(0);
 }
 
 const load = (specifier) => import(specifier).then(() => 1, (err) => {
@@ -27,17 +37,26 @@ const load = (specifier) => import(specifier).then(() => 1, (err) => {
   return 0;
 });
 
-// Every module of dist/ (operations are imported lazily, on a function's first request), then what
-// they import lazily in turn from the dependencies: the Google clients and the HTTP client.
-const files = (await readdir(path.join(root, 'dist'), { recursive: true })).filter((f) => f.endsWith('.js')).sort();
+// A function's entry first (it registers its target and loads what it needs at startup), then its
+// chunks (operations, providers, … are imported lazily, on a function's first request), the vendored
+// packages (vendor/: undici), then the Google clients, which chunks import lazily too.
+const target = process.env.GOOGLE_FUNCTION_TARGET;
+const functions = target && existsSync(path.join(bundles, target)) ? [target] : (await readdir(bundles)).sort();
 let loaded = 0;
-for (const file of files) loaded += await load(pathToFileURL(path.join(root, 'dist', file)).href);
-for (const specifier of ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', 'google-auth-library', 'undici']) {
+for (const name of functions) {
+  const dir = path.join(bundles, name);
+  loaded += await load(pathToFileURL(path.join(dir, 'index.mjs')).href);
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.mjs') && f !== 'index.mjs').sort()) loaded += await load(pathToFileURL(path.join(dir, file)).href);
+}
+// The packages bundled once for every function (vendor/, e.g. undici), which chunks import lazily.
+const vendor = path.join(root, 'vendor');
+if (existsSync(vendor)) for (const file of (await readdir(vendor)).filter((f) => f.endsWith('.mjs')).sort()) loaded += await load(pathToFileURL(path.join(vendor, file)).href);
+for (const specifier of ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', 'google-auth-library']) {
   loaded += await load(specifier);
 }
 // shared/domain/phone.ts requires this one on first use (the CommonJS build).
 module.createRequire(import.meta.url)('libphonenumber-js/max');
 loaded += 1;
 module.flushCompileCache?.();
-console.error(`compile cache: ${loaded} modules (with what they import) compiled into ${enabled.directory ?? directory}`);
+console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
 process.exit(0);

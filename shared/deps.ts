@@ -9,8 +9,7 @@ import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
-import { createProviderResolver, type ProviderResolver } from './providers/registry.js';
-import { accountLookup } from './services/accounts/provider-accounts.js';
+import { createProviderResolver, type AccountLookup, type ProviderResolver } from './providers/registry.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 import type { Publisher } from './queue/publisher.js';
@@ -70,10 +69,16 @@ function lazySecretStore(config: Config, cached = true): SecretStore {
   };
 }
 
-let localTaskQueue: TaskQueue | undefined;
+/**
+ * Process-wide registrations of the dev stack, on globalThis: a function's bundle holds its own copy
+ * of this module (scripts/build-functions.ts), and the cold-start bench registers from outside it.
+ */
+const LOCAL = Symbol.for('numbers-platform.local-deps');
+const local = ((globalThis as Record<symbol, unknown>)[LOCAL] ??= {}) as { taskQueue?: TaskQueue; somosClock?: () => number };
+
 /** The dev stack registers its in-process dispatcher here (there is no Cloud Tasks emulator). */
 export function useLocalTaskQueue(queue: TaskQueue | undefined): void {
-  localTaskQueue = queue;
+  local.taskQueue = queue;
 }
 
 function lazyTaskQueue(config: Config): TaskQueue {
@@ -86,8 +91,8 @@ function lazyTaskQueue(config: Config): TaskQueue {
         serviceAccountEmail: config.TASKS_SERVICE_ACCOUNT!,
       });
     }
-    if (!localTaskQueue) throw new Error('No local task queue registered (the dev stack or test must call useLocalTaskQueue)');
-    return localTaskQueue;
+    if (!local.taskQueue) throw new Error('No local task queue registered (the dev stack or test must call useLocalTaskQueue)');
+    return local.taskQueue;
   });
   // A task enqueued while a request is served continues its trace (header `traceparent`, and the
   // same as X-Cloud-Trace-Context), unless the caller set one.
@@ -100,13 +105,12 @@ function lazyTaskQueue(config: Config): TaskQueue {
   };
 }
 
-let localSomosClock: (() => number) | undefined;
 /**
  * The dev stack shares one clock between its Somos sandbox and the platform's Somos token manager,
  * so a test that moves the sandbox's clock moves ours too (ignored in production).
  */
 export function useLocalSomosClock(clock: (() => number) | undefined): void {
-  localSomosClock = clock;
+  local.somosClock = clock;
 }
 
 /**
@@ -115,13 +119,28 @@ export function useLocalSomosClock(clock: (() => number) | undefined): void {
  * sandbox, so a test that moves the registry's clock sees reservations lapse here too.
  */
 export function registryNow(config: Pick<Config, 'PLATFORM_ENV'>): Date {
-  return new Date(config.PLATFORM_ENV !== 'production' && localSomosClock ? localSomosClock() : Date.now());
+  return new Date(config.PLATFORM_ENV !== 'production' && local.somosClock ? local.somosClock() : Date.now());
 }
 
 function lazySomos(config: Config, db: () => Promise<Firestore>, log: Logger): () => Promise<SomosPlatform> {
   const secrets = lazySecretStore(config, false); // the token manager keeps its own short cache
-  const now = () => (config.PLATFORM_ENV !== 'production' && localSomosClock ? localSomosClock() : Date.now());
+  const now = () => (config.PLATFORM_ENV !== 'production' && local.somosClock ? local.somosClock() : Date.now());
   return lazy(async () => (await import('./services/tollfree/platform.js')).createSomosPlatform({ config, db, secrets, log, now }));
+}
+
+/**
+ * The tenants' own provider accounts (services/accounts/provider-accounts.ts, with the tenant settings and
+ * their schemas), loaded when a provider is first resolved: a function that calls no provider never loads them.
+ */
+function lazyAccountLookup(db: () => Promise<Firestore>, config: Config): AccountLookup {
+  const load = lazy(async () => (await import('./services/accounts/provider-accounts.js')).accountLookup(db, config));
+  return {
+    find: async (tenantId, provider, accountId) => (await load()).find(tenantId, provider, accountId),
+    policy: async (tenantId) => {
+      const lookup = await load();
+      return lookup.policy ? lookup.policy(tenantId) : 'platform';
+    },
+  };
 }
 
 function lazyPublisher(config: Config): Publisher {
@@ -168,7 +187,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
     secrets,
     tasks: lazyTaskQueue(config),
     publisher: lazyPublisher(config),
-    providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: accountLookup(db, config) }),
+    providers: overrides.providers ?? createProviderResolver({ config, secrets, log, accounts: lazyAccountLookup(db, config) }),
     somos: overrides.somos ?? lazySomos(config, db, log),
     ...overrides,
   };

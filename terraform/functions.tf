@@ -48,11 +48,15 @@ resource "google_storage_bucket" "source" {
   uniform_bucket_level_access = true
 }
 
+# One archive for every function: the deployable source (var.source_dir, dist/deploy). Its package.json's
+# main is a dispatcher that loads the bundle of the function's entry point only (FUNCTION_TARGET, which
+# Cloud Functions sets to build_config.entry_point): each function starts from its own entry
+# (functions/entries/<name>.ts) and never loads the endpoint table.
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = var.source_dir
   output_path = "${path.module}/.build/source.zip"
-  excludes    = [".git", ".local", ".compile-cache", "node_modules", "terraform", "test", "bench", "coverage"]
+  excludes    = [".compile-cache", "node_modules"]
 }
 
 resource "google_storage_bucket_object" "source" {

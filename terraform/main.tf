@@ -27,9 +27,9 @@ variable "region" {
   default     = "us-central1"
 }
 variable "source_dir" {
-  description = "Built package (npm run build && npm prune --omit=dev): package.json, package-lock.json, dist/"
+  description = "The deployable source `npm run build` writes (scripts/build-functions.ts): package.json (main index.mjs: loads fn/<FUNCTION_TARGET>/ only), package-lock.json, one bundle per function, gcp-build's script"
   type        = string
-  default     = ".."
+  default     = "../dist/deploy"
 }
 variable "min_instances" {
   description = "Per-function min instances override for hot paths, e.g. { numbersSearchAvailable = 1 }"

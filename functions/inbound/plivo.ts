@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { UnauthenticatedOperationFactory } from '../../shared/api/endpoint.js';
 import type { InboundAck } from '../../shared/api/schemas.js';
 import { handleInbound } from '../../shared/services/inbound/relay.js';
 
 /** plivo calls this for inbound messages: signature checked, then relayed to the number's webhookUrl. */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof InboundAck>> =
+const operation: UnauthenticatedOperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof InboundAck>> =
   (deps) =>
   async ({ raw, log }) => {
     const { outcome } = await handleInbound(deps)('plivo', raw, log);

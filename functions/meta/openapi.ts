@@ -1,10 +1,12 @@
-import type { OperationFactory } from '../../shared/api/endpoint.js';
-import { buildOpenApi } from '../../shared/api/openapi.js';
-import { endpoints } from '../endpoints.js';
+import type { UnauthenticatedOperationFactory } from '../../shared/api/endpoint.js';
+import { openApiDocument } from './openapi-document.js';
 
-let document: Record<string, unknown> | undefined;
-const operation: OperationFactory<{}, {}, undefined, Record<string, unknown>> = () => async () => {
-  document ??= buildOpenApi(endpoints);
-  return { body: document };
+let document: Promise<Record<string, unknown>> | undefined;
+const operation: UnauthenticatedOperationFactory<{}, {}, undefined, Record<string, unknown>> = () => async () => {
+  document ??= openApiDocument().catch((err: unknown) => {
+    document = undefined;
+    throw err;
+  });
+  return { body: await document };
 };
 export default operation;

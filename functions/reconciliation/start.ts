@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { ReconcileStartBody, ReconcileStartResult } from '../../shared/api/schemas.js';
 import { startReconciliation } from '../../shared/services/reconciliation/reconcile.js';
 
 /** Cloud Scheduler target: fans the run out as one task per provider account. */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof ReconcileStartBody>, z.infer<typeof ReconcileStartResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof ReconcileStartBody>, z.infer<typeof ReconcileStartResult>> =
   (deps) =>
   async ({ body, log }) => {
     const runId = body?.runId ?? `run-${deps.now().toISOString().replace(/[:.]/g, '-')}`;

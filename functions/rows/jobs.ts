@@ -18,10 +18,8 @@ import {
 } from '../../shared/api/schemas.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint } from '../../shared/api/endpoint.js';
-import type { Role } from '../../shared/auth/verify-token.js';
 import type { JobType } from '../../shared/domain/job.js';
-import { numbersEndpoints } from './numbers.js';
-import { tollfreeEndpoints } from './tollfree.js';
+import { jobTypeRoleTable } from './job-type-roles.js';
 
 /** Bulk jobs and their task targets. Rows of the endpoint table (functions/endpoints.ts). */
 export const jobsEndpoints: AnyEndpoint[] = [
@@ -36,7 +34,9 @@ export const jobsEndpoints: AnyEndpoint[] = [
     summary: 'Start a bulk job (up to 10,000 items or a search spec); invalid items are listed, 400 if all are',
     description:
       'Each item does what one single-item endpoint does, so each job type needs that endpoint’s role (x-required-role-by-body-field): a caller without it gets 403 FORBIDDEN and nothing is created or reserved.',
-    roleByBodyField: { field: 'type', roles: jobTypeRoles },
+    // Precomputed from the rows jobTypeEndpoints names (./job-type-roles.ts, generated), so that this
+    // function does not load those rows: jobTypeRoles() in functions/endpoints.ts derives it from the table.
+    roleByBodyField: { field: 'type', roles: () => jobTypeRoleTable },
     body: CreateJobBody,
     bodyRequired: true,
     response: CreateJobResponse,
@@ -183,7 +183,8 @@ export const jobsEndpoints: AnyEndpoint[] = [
 /**
  * The single-item endpoint each bulk job type stands in for: a job's item does what one call of that
  * row does, so the job type needs that row's role (a member who may not release one number may not
- * release a thousand). The roles themselves are read from the rows, never written down twice.
+ * release a thousand). The roles themselves are read from the rows (jobTypeRoles, functions/endpoints.ts),
+ * never written down by hand: ./job-type-roles.ts is generated from them.
  */
 export const jobTypeEndpoints: Readonly<Record<JobType, string>> = {
   purchase: 'numbersCreate',
@@ -194,16 +195,3 @@ export const jobTypeEndpoints: Readonly<Record<JobType, string>> = {
   'tollfree-routing': 'tollfreeRoutingUpdate',
   'tollfree-sms': 'tollfreeSmsEnable',
 };
-
-let jobTypeRoleCache: Readonly<Record<JobType, Role>> | undefined;
-/** The role each job type needs: its single-item endpoint's `access` (jobsCreate's roleByBodyField). */
-export function jobTypeRoles(): Readonly<Record<JobType, Role>> {
-  jobTypeRoleCache ??= Object.fromEntries(
-    Object.entries(jobTypeEndpoints).map(([type, name]) => {
-      const access = [...numbersEndpoints, ...tollfreeEndpoints].find((e) => e.name === name)?.access;
-      if (access !== 'member' && access !== 'admin') throw new Error(`job type ${type}: ${name} is not a member or admin row of the numbers or toll-free endpoints`);
-      return [type, access];
-    }),
-  ) as Record<JobType, Role>;
-  return jobTypeRoleCache;
-}

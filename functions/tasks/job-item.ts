@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { JobItemResult, JobItemTask } from '../../shared/api/schemas.js';
 import { runItem } from '../../shared/services/jobs/jobs.js';
 
 /** Cloud Tasks target (queue per provider): one job item, one provider operation. */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof JobItemTask>, z.infer<typeof JobItemResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof JobItemTask>, z.infer<typeof JobItemResult>> =
   (deps) =>
-  async ({ body, task, log }) => ({ body: { outcome: await runItem(deps)(body, { retryCount: task?.retryCount ?? 0 }, log) } });
+  async ({ body, task, log }) => ({ body: { outcome: await runItem(deps)(body, { retryCount: task.retryCount ?? 0 }, log) } });
 export default operation;

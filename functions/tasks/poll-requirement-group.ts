@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { PollRequirementGroupResult, PollRequirementGroupTask } from '../../shared/api/schemas.js';
 import { systemContext } from '../../shared/domain/audit.js';
 import { refreshGroup, requirementGroups, schedulePoll } from '../../shared/services/requirements/requirements.js';
 
 /** Cloud Tasks target: checks a submitted group's approval, and polls again later while it is pending. */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof PollRequirementGroupTask>, z.infer<typeof PollRequirementGroupResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof PollRequirementGroupTask>, z.infer<typeof PollRequirementGroupResult>> =
   (deps) =>
   async ({ body, requestId }) => {
     const current = await requirementGroups(deps.db).get(body.tenantId, body.groupId);

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { JobCallbackResult, RelayDeliveryTask } from '../../shared/api/schemas.js';
 import { deliverRelayed } from '../../shared/services/inbound/deliver.js';
 
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof RelayDeliveryTask>, z.infer<typeof JobCallbackResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof RelayDeliveryTask>, z.infer<typeof JobCallbackResult>> =
   (deps) =>
   async ({ body, log }) => ({ body: await deliverRelayed(deps)(body.tenantId, body.deliveryId, log) });
 export default operation;

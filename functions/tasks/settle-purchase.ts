@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { SettlePurchaseTask, SettlePurchaseResult } from '../../shared/api/schemas.js';
 import { systemContext } from '../../shared/domain/audit.js';
 import { settlePendingPurchase } from '../../shared/services/numbers/purchase.js';
 
 /** Cloud Tasks target: settles a purchase whose request may have died half-way. */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =
   (deps) =>
   async ({ body, requestId, log }) => ({
     body: {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { SomosTokenRefreshBody, SomosTokenRefreshResult } from '../../shared/api/schemas.js';
 
 /**
@@ -8,7 +8,7 @@ import type { SomosTokenRefreshBody, SomosTokenRefreshResult } from '../../share
  * One renewal across instances (Firestore lease). Failures answer 5xx and are logged as somos.auth_failure;
  * the third in a row also logs somos.auth_failures_consecutive at ERROR (the alert policy's match).
  */
-const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SomosTokenRefreshBody>, z.infer<typeof SomosTokenRefreshResult>> =
+const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SomosTokenRefreshBody>, z.infer<typeof SomosTokenRefreshResult>> =
   (deps) =>
   async ({ log }) => {
     const { tokens } = await deps.somos();

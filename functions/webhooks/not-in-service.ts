@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OperationFactory } from '../../shared/api/endpoint.js';
+import type { UnauthenticatedOperationFactory } from '../../shared/api/endpoint.js';
 import type { NotInServiceAck, NotInServiceParams } from '../../shared/api/schemas.js';
 
 /** What a Twilio caller of an inactive number hears before the call ends. */
@@ -14,7 +14,7 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
  * so the provider neither retries nor replies to the sender. Messages to inactive Twilio numbers go
  * to the inbound relay instead, which records them (not relayed).
  */
-const operation: OperationFactory<z.infer<typeof NotInServiceParams>, Record<string, never>, undefined, z.infer<typeof NotInServiceAck>> =
+const operation: UnauthenticatedOperationFactory<z.infer<typeof NotInServiceParams>, Record<string, never>, undefined, z.infer<typeof NotInServiceAck>> =
   () =>
   async ({ params, raw }) => {
     if (params.provider !== 'twilio') return { body: { received: true } };

@@ -45,9 +45,9 @@ export const SOMOS_LOCAL_ENV = {
   SOMOS_ENTITY_ID: 'NP',
   SOMOS_DEFAULT_DISASTER_NUMBER: '+13125550100',
   SOMOS_SIP_GATEWAY_NUMBER: '+13125550199',
-  SOMOS_NOTIFICATION_SECRET: 'local-somos-notification-secret-0001',
   /** CIC 0555: the carrier code public Somos test suites use in customer records. */
   SOMOS_DEFAULT_CARRIERS: '0555',
+  SOMOS_NOTIFICATION_SECRET: 'local-somos-notification-secret-0001',
 };
 
 /**

@@ -1,9 +1,11 @@
 /**
  * `npm run rehearse`: a deploy rehearsal on this machine, nothing sent to Google.
  *
- *   1. builds dist/ as the deploy does (`npm run build`), stages the source archive Terraform
- *      uploads (data.archive_file: source_dir minus excludes) and runs Cloud Build's step there
- *      (`npm run gcp-build`: the compile cache);
+ *   1. builds as the deploy does (`npm run build`: dist/ and the per-function bundles of dist/deploy),
+ *      stages the source archive Terraform uploads (data.archive_file: source_dir minus excludes) and
+ *      runs Cloud Build's step there (`npm run gcp-build`: the compile cache); then checks each
+ *      function's bundle in a process of its own (./bundles.ts): it loads alone, registers exactly its
+ *      entry point, and loads neither the endpoint table nor, unless it is a Somos function, Somos;
  *   2. renders terraform/ (scripts/rehearse/render.ts) with scripts/rehearse/rehearsal.tfvars.json:
  *      every function's environment, secret environment and service account, the IAM grants, topics,
  *      subscriptions, queues, indexes and the gateway's OpenAPI document;
@@ -24,6 +26,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { checkBundles } from './bundles.js';
 import { Rehearsal, renderForRehearsal, stageWorkspace } from './rehearsal.js';
 import { renderTerraform } from './render.js';
 import { walk, type StepResult } from './walk.js';
@@ -90,6 +93,8 @@ async function main(): Promise<number> {
   );
   let results: StepResult[] = [];
   try {
+    // Each function's bundle, as its instance loads it: its target alone, within the rules (./bundles.ts).
+    await timed('bundles', () => checkBundles({ rendering: rehearsal.rendering, workspace, findings: rehearsal.findings, log }));
     log(`rendered ${rehearsal.rendering.functions.length} functions from ${path.relative(REPO_ROOT, terraformDir) || terraformDir} (project ${rehearsal.rendering.projectId}); gateway ${rehearsal.gateway?.url ?? '(none)'}`);
     const only = args.get('only')?.split(',').filter(Boolean);
     results = await timed('walk', () => walk(rehearsal, { ...(only ? { only } : {}), log }));

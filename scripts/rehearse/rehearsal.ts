@@ -7,6 +7,7 @@
  */
 import { cp, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEPLOY_DIR } from '../function-bundles.js';
 import { Findings } from './findings.js';
 import { ConfigError, parseConfig } from '../../shared/config.js';
 import { configKeys, explainLines, FunctionHost, StartFailure } from './functions.js';
@@ -195,9 +196,10 @@ export class Rehearsal {
  * the build step Cloud Build runs (`npm run gcp-build`) run there.
  */
 export async function stageWorkspace(rendering: Pick<Rendering, 'archive'>, dir: string): Promise<string> {
-  let archive = rendering.archive ?? { sourceDir: REPO_ROOT, excludes: [] };
-  // A Terraform folder copied elsewhere (--terraform) points its source_dir next to the copy: the package is still here.
-  if (!(await stat(path.join(archive.sourceDir, 'package.json')).catch(() => undefined))) archive = { ...archive, sourceDir: REPO_ROOT };
+  let archive = rendering.archive ?? { sourceDir: DEPLOY_DIR, excludes: [] };
+  // A Terraform folder copied elsewhere (--terraform) points its source_dir next to the copy: the
+  // deployable source (npm run build: dist/deploy) is still here.
+  if (!(await stat(path.join(archive.sourceDir, 'package.json')).catch(() => undefined))) archive = { ...archive, sourceDir: DEPLOY_DIR };
   await mkdir(dir, { recursive: true });
   const excluded = new Set(archive.excludes.map((e) => e.replace(/\/$/, '')));
   const inside = path.relative(archive.sourceDir, dir);

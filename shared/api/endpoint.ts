@@ -13,20 +13,37 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
  */
 export type Access = 'public' | 'member' | 'admin' | 'task' | 'webhook';
 
-export interface OperationInput<P, Q, B> {
+/** What every operation gets, whoever calls it. */
+export interface BaseOperationInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** The verified end user; absent on public and task endpoints (which never read it). */
-  caller: Caller;
-  /** Set on task endpoints: who dispatched the task. */
-  task?: TaskCaller;
   /** The body exactly as received and the request headers (webhook signatures, uploads). */
   raw: { body: Buffer; headers: Record<string, string | undefined>; contentType?: string; url: string };
   requestId: string;
   idempotencyKey?: string;
   log: Logger;
 }
+
+/** Member and admin endpoints: the verified end user, whose tenant the operation acts for. */
+export interface OperationInput<P, Q, B> extends BaseOperationInput<P, Q, B> {
+  caller: Caller;
+}
+
+/**
+ * Task endpoints (Cloud Tasks, Cloud Scheduler): who dispatched the task (its OIDC identity, retry
+ * count, queue). There is no end user and so no `caller`: a task's tenant is in its body, which the
+ * task's own schema checks — an operation cannot take one from its caller by accident.
+ */
+export interface TaskOperationInput<P, Q, B> extends BaseOperationInput<P, Q, B> {
+  task: TaskCaller;
+}
+
+/**
+ * Provider webhooks (the operation verifies the provider's signature over `raw`) and public endpoints:
+ * nobody the platform verified, no `caller`, no tenant but what the verified payload says.
+ */
+export type UnauthenticatedOperationInput<P, Q, B> = BaseOperationInput<P, Q, B>;
 
 export interface OperationResult<R> {
   status?: number;
@@ -37,8 +54,21 @@ export interface OperationResult<R> {
 }
 
 export type Operation<P, Q, B, R> = (input: OperationInput<P, Q, B>) => Promise<OperationResult<R>>;
-/** One file per operation, built as a factory over its dependencies. */
+/** One file per operation, built as a factory over its dependencies: a member or admin endpoint's. */
 export type OperationFactory<P = any, Q = any, B = any, R = any> = (deps: Deps) => Operation<P, Q, B, R>;
+/** A task endpoint's operation (access 'task'): its input has `task`, never a `caller`. */
+export type TaskOperationFactory<P = any, Q = any, B = any, R = any> = (deps: Deps) => (input: TaskOperationInput<P, Q, B>) => Promise<OperationResult<R>>;
+/** A webhook's or public endpoint's operation (access 'webhook' or 'public'): no caller at all. */
+export type UnauthenticatedOperationFactory<P = any, Q = any, B = any, R = any> = (
+  deps: Deps,
+) => (input: UnauthenticatedOperationInput<P, Q, B>) => Promise<OperationResult<R>>;
+
+/** The operation a row of this access takes: its input says who called, as far as the handler verified it. */
+export type OperationFactoryFor<A extends Access, P, Q, B, R> = A extends 'task'
+  ? TaskOperationFactory<P, Q, B, R>
+  : A extends 'webhook' | 'public'
+    ? UnauthenticatedOperationFactory<P, Q, B, R>
+    : OperationFactory<P, Q, B, R>;
 
 export interface RuntimeOptions {
   memory?: '256Mi' | '512Mi' | '1Gi';
@@ -53,13 +83,14 @@ export interface Endpoint<
   QS extends z.ZodType = z.ZodType,
   BS extends z.ZodType = z.ZodType,
   RS extends z.ZodType = z.ZodType,
+  A extends Access = Access,
 > {
   /** Function name: the functions-framework target and the deployed function's name. */
   name: string;
   method: HttpMethod;
   /** OpenAPI-style template, e.g. /v1/numbers/{id}. */
   path: string;
-  access: Access;
+  access: A;
   /**
    * When the role also depends on what is asked (a bulk job's type): the body field that decides, and
    * the role each of its values needs (a value not listed needs `access` only). Checked once the body
@@ -90,20 +121,22 @@ export interface Endpoint<
    * row of the endpoint table states it ([] for Firestore only; test/unit/endpoint-table.test.ts).
    */
   needs?: Need[];
-  operation: () => Promise<{ default: OperationFactory<z.infer<PS>, z.infer<QS>, z.infer<BS>, z.infer<RS>> }>;
+  operation: () => Promise<{ default: OperationFactoryFor<A, z.infer<PS>, z.infer<QS>, z.infer<BS>, z.infer<RS>> }>;
 }
 
 /** A table row with its schema types erased (operations were checked against them in defineEndpoint). */
-export type AnyEndpoint = Endpoint<any, any, any, any>;
+export type AnyEndpoint = Endpoint<any, any, any, any, Access>;
 
 export function defineEndpoint<
   RS extends z.ZodType,
   PS extends z.ZodType = z.ZodObject<{}>,
   QS extends z.ZodType = z.ZodObject<{}>,
   BS extends z.ZodType = z.ZodUndefined,
+  A extends Access = Access,
 >(
-  endpoint: Endpoint<PS, QS, BS, RS>,
-): Endpoint<PS, QS, BS, RS> {
+  endpoint: Endpoint<PS, QS, BS, RS, A>,
+  // NoInfer: a row written into a list of AnyEndpoint must not take its types (any) from that list.
+): NoInfer<Endpoint<PS, QS, BS, RS, A>> {
   return endpoint;
 }
 

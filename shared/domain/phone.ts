@@ -57,7 +57,9 @@ export function nationalFormatOr(phone: string, fallback?: string | null): strin
 }
 
 export const NANP_COUNTRIES = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP', 'AG', 'AI', 'BB', 'BM', 'BS', 'DM', 'DO', 'GD', 'JM', 'KN', 'KY', 'LC', 'MS', 'SX', 'TC', 'TT', 'VC', 'VG']);
-export const TOLL_FREE_NPAS = new Set(['800', '833', '844', '855', '866', '877', '888']);
+/** The toll-free NPAs (the Somos routing model's TOLL_FREE_NPAS; a schema needs no Somos module to name them). */
+export const TOLL_FREE_NPA_LIST = ['800', '833', '844', '855', '866', '877', '888'] as const;
+export const TOLL_FREE_NPAS: ReadonlySet<string> = new Set(TOLL_FREE_NPA_LIST);
 
 /**
  * A NANP numbering plan area: NXX with N = 2-9, the middle digit not 9

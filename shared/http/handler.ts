@@ -1,7 +1,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { pathMatcher, type AnyEndpoint as Endpoint, type OperationResult } from '../api/endpoint.js';
+import { pathMatcher, type AnyEndpoint as Endpoint, type BaseOperationInput, type OperationResult } from '../api/endpoint.js';
 import { bearerToken, callerAuthorization, type Caller } from '../auth/verify-token.js';
 import type { TaskCaller } from '../auth/verify-task.js';
 import { taskTarget } from '../api/task-targets.js';
@@ -20,6 +20,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{8,128}$/;
 
 export type HttpFunction = (req: Request, res: Response) => Promise<void>;
+/** Any row's operation input: its access decides which of caller and task it has. */
+type AnyOperationInput = BaseOperationInput<unknown, unknown, unknown> & { caller?: Caller; task?: TaskCaller };
 
 /** A tenant's per-caller request limit, cached for a minute (one Firestore read per tenant per minute). */
 const rpmCache = new Map<string, { value: number; at: number }>();
@@ -140,12 +142,15 @@ export function createHttpFunction(
         idempotency = { tenantId: caller.tenantId, key };
       }
 
-      const factory = (await endpoint.operation()).default;
-      const result: OperationResult<unknown> = await factory(deps)({
+      // Who called, as far as verified above and as the row's access types its operation's input
+      // (shared/api/endpoint.ts OperationFactoryFor): member and admin endpoints get `caller`, task
+      // endpoints `task` (never a caller: a task's tenant is in its body), webhooks and public ones neither.
+      const factory = (await endpoint.operation()).default as (deps: Deps) => (input: AnyOperationInput) => Promise<OperationResult<unknown>>;
+      const result = await factory(deps)({
         params,
         query,
         body,
-        caller: caller as Caller,
+        ...(caller ? { caller } : {}),
         ...(task ? { task } : {}),
         raw,
         requestId,

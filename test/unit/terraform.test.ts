@@ -146,14 +146,32 @@ describe('terraform', () => {
   });
 
   it('starts every function from the compile cache its build step fills, and keeps a local cache out of the upload', async () => {
-    const { resources } = await loadTerraform();
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts['gcp-build']).toBe('node scripts/warm-compile-cache.mjs');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    // The uploaded package is the deployable source (scripts/build-functions.ts), whose gcp-build fills the cache.
+    const { deployPackageJson } = await import('../../scripts/build-functions.js');
+    expect((deployPackageJson(pkg).scripts as Record<string, string>)['gcp-build']).toBe('node warm-compile-cache.mjs');
     await readFile(new URL('../../scripts/warm-compile-cache.mjs', import.meta.url), 'utf8');
     const tf = await loadTerraform();
     for (const kind of ['http', 'event'] as const) expect(functionEnv(tf, kind).NODE_COMPILE_CACHE, kind).toBe('/workspace/.compile-cache');
     const archive = (await readFile(new URL('../../terraform/functions.tf', import.meta.url), 'utf8')).match(/excludes\s*=\s*\[([^\]]*)\]/)?.[1] ?? '';
     expect(archive).toContain('".compile-cache"');
+  });
+
+  it('uploads the per-function bundles: the deployable source, whose main loads the entry point’s bundle only', async () => {
+    const tf = await loadTerraform();
+    const main = await readFile(new URL('../../terraform/main.tf', import.meta.url), 'utf8');
+    expect(/variable "source_dir"[^}]*default\s*=\s*"\.\.\/dist\/deploy"/s.test(main), 'var.source_dir defaults to ../dist/deploy').toBe(true);
+    const functionsTf = await readFile(new URL('../../terraform/functions.tf', import.meta.url), 'utf8');
+    expect(functionsTf).toMatch(/source_dir\s*=\s*var\.source_dir/);
+    for (const kind of ['http', 'event'] as const) {
+      const build = JSON.stringify(tf.resources.google_cloudfunctions2_function?.[kind]?.build_config);
+      expect(build, kind).toContain('"entry_point":"${each.value.entryPoint}"');
+      expect(build, kind).toContain('google_storage_bucket_object.source.name');
+    }
+    const { deployPackageJson } = await import('../../scripts/build-functions.js');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(deployPackageJson(pkg).main).toBe('index.mjs');
+    for (const f of [...tf.manifest.functions, ...tf.manifest.eventFunctions] as { name: string; entryPoint: string }[]) expect(f.entryPoint).toBe(f.name);
   });
 
   it('declares a Node engine that every production dependency accepts (the functions run nodejs22)', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { numberProviders } from '../../providers/registry.js';
-import { TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPAS } from '../../providers/somos/routing.js';
+import { TOLL_FREE_NPA_LIST } from '../../domain/phone.js';
 import { numberTypes } from '../../providers/types.js';
 import { AccountIdValue, Country, E164, Limit, ResourceId, VapiCredentialLabel } from './base.js';
 import { SipTrunkCredentialFields, TelnyxCredentialFields, VonageCredentialFields, page } from './numbers.js';
@@ -19,7 +19,7 @@ export const CreateJobBody = z
         type: z.enum(numberTypes).optional().meta({ description: 'Purchase jobs (default local)' }),
         areaCode: z.string().regex(/^\d{3}$/).optional().meta({ description: 'Purchase jobs' }),
         contains: z.string().regex(/^\d{1,8}$/).optional().meta({ description: 'Purchase jobs' }),
-        npa: z.enum(SOMOS_TOLL_FREE_NPAS, { error: `must be a toll-free NPA (${SOMOS_TOLL_FREE_NPAS.join(', ')})` }).optional().meta({ description: 'tollfree-reserve jobs' }),
+        npa: z.enum(TOLL_FREE_NPA_LIST, { error: `must be a toll-free NPA (${TOLL_FREE_NPA_LIST.join(', ')})` }).optional().meta({ description: 'tollfree-reserve jobs' }),
         nxx: z.string().regex(/^[2-9]\d{2}$/, 'must be 3 digits, the first 2-9').optional().meta({ description: 'tollfree-reserve jobs' }),
         contactName: z.string().trim().min(1).max(64).optional().meta({ description: 'tollfree-reserve jobs (required): the reservation contact' }),
         contactPhone: E164.optional().meta({ description: 'tollfree-reserve jobs (required)' }),

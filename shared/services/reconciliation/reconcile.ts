@@ -9,7 +9,8 @@ import type { NumberProvider, ProviderNumber } from '../../providers/types.js';
 import { SecretNotFoundError } from '../../secrets/secret-store.js';
 import { settlePendingPurchase } from '../numbers/purchase.js';
 import type { ProviderAccountRecord } from '../accounts/provider-accounts.js';
-import { reconcileTollFree, TOLLFREE_PROVIDER, type TollFreeFindingKind } from './tollfree.js';
+import type { TollFreeFindingKind } from './tollfree.js';
+import { TOLLFREE_PROVIDER } from './tollfree-job.js';
 
 /**
  * Inventory reconciliation: what each provider account owns vs what Firestore says.
@@ -103,7 +104,7 @@ export interface AccountResult {
 
 export function reconcileAccount(deps: ReconcileDeps) {
   return async (job: AccountJob, requestId: string, log: Logger): Promise<AccountResult> => {
-    if (job.provider === TOLLFREE_PROVIDER) return reconcileTollFree(deps)(job, requestId, log);
+    if (job.provider === TOLLFREE_PROVIDER) return (await import('./tollfree.js')).reconcileTollFree(deps)(job, requestId, log);
     const db = await deps.db();
     const now = deps.now();
     const provider = await deps.providers.forAccount(job.tenantId ?? '', job.provider, job.accountId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOLLFREE_PROVIDER } from './tollfree-job.js';
 import { systemContext, type AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
@@ -23,7 +24,6 @@ import { recordOutboundTransfer } from '../tollfree/transfer-desk.js';
  * admin repairs a finding explicitly (repairTollFreeFinding): the registry is read again and our
  * record follows it.
  */
-export const TOLLFREE_PROVIDER = 'somos';
 export type TollFreeFindingKind = 'tollfree_status_mismatch' | 'tollfree_not_ours';
 export const tollFreeFindingKinds: readonly TollFreeFindingKind[] = ['tollfree_status_mismatch', 'tollfree_not_ours'];
 

@@ -1,0 +1,333 @@
+/**
+ * The deployable source (`npm run build`, after tsc): dist/deploy/, what Terraform uploads as every
+ * function's source (terraform/functions.tf) and Cloud Build installs and prepares.
+ *
+ *   package.json, package-lock.json   the repository's, with `main` the dispatcher below and the
+ *                                     one script Cloud Build runs (gcp-build: the compile cache)
+ *   index.mjs                         the dispatcher: loads fn/<FUNCTION_TARGET>/index.mjs only
+ *   fn/<name>/index.mjs, *.mjs        each function's bundle (esbuild): its entry
+ *                                     (functions/entries/<name>.ts) with what it imports statically,
+ *                                     and one chunk per dynamic import (its operation, providers,
+ *                                     the Somos platform, …), loaded on use
+ *   vendor/undici.mjs                 the VENDORED_PACKAGES, bundled once, imported on first use
+ *   warm-compile-cache.mjs            gcp-build (scripts/warm-compile-cache.mjs)
+ *
+ * Cloud Functions gen2 runs `functions-framework --target=<entry_point>` on the package's `main`,
+ * with FUNCTION_TARGET set to the entry point: one archive serves every function, and each loads its
+ * own bundle. Bundles are tree-shaken and unminified; packages other than BUNDLED_PACKAGES and
+ * VENDORED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
+ * the OpenAPI document rendered here, at build time, instead of the endpoint table
+ * (functions/meta/openapi-document.ts).
+ *
+ * Also writes dist/function-bundles.json (which source modules each bundle file holds, what loads
+ * at startup and on the first request), read by the tests, the rehearsal and the bench, and fails
+ * when a bundle breaks the rules of scripts/function-bundles.ts (bundleProblems).
+ *
+ * `tsx scripts/build-functions.ts [--only a,b] [--verbose]` (one line per function).
+ */
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import type { AnyEndpoint, EventFunction } from '../shared/api/endpoint.js';
+import { endpoints, eventFunctions } from '../functions/endpoints.js';
+import { ENTRIES_DIR, entryFile, functionEntries, rowLocations, ROWS_DIR } from './function-entries.js';
+import {
+  BUNDLE_REPORT,
+  BUNDLED_PACKAGES,
+  BUNDLES_SUBDIR,
+  bundleProblems,
+  DEPLOY_DIR,
+  inputsOf,
+  operationModule,
+  REPO_ROOT,
+  staticClosure,
+  VENDOR_SUBDIR,
+  VENDORED_PACKAGES,
+  type BundleReport,
+} from './function-bundles.js';
+
+const toPosix = (p: string) => p.split(path.sep).join('/');
+const requireHere = createRequire(import.meta.url);
+const packageOf = (specifier: string) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
+
+/**
+ * Bare specifiers: bundled if in BUNDLED_PACKAGES; a VENDORED_PACKAGES one is the source's one shared copy
+ * (vendor/<name>.mjs, two levels up from any file of fn/<function>/); anything else external (Node
+ * builtins are external anyway).
+ */
+const externals: esbuild.Plugin = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (args.path.startsWith('node:')) return { external: true };
+      if ((VENDORED_PACKAGES as readonly string[]).includes(args.path)) return { path: `../../${VENDOR_SUBDIR}/${args.path}.mjs`, external: true };
+      return (BUNDLED_PACKAGES as readonly string[]).includes(packageOf(args.path)) ? undefined : { external: true };
+    });
+  },
+};
+
+/**
+ * The schema modules only define schemas, and the barrel shared/api/schemas.ts only re-exports them:
+ * marked free of side effects, a bundle keeps the schema modules its rows and operation use and drops
+ * the others (a numbers function builds no toll-free schema). Nothing else is marked.
+ */
+const SCHEMA_MODULE = /[\\/]shared[\\/]api[\\/]schemas(\.ts|[\\/][^\\/]+\.ts)$/;
+const schemaModulesWithoutSideEffects: esbuild.Plugin = {
+  name: 'schema-modules-without-side-effects',
+  setup(build) {
+    build.onResolve({ filter: /schemas(\.js|\/[^/]+\.js)$/ }, (args) => {
+      if (!args.path.startsWith('.')) return undefined;
+      const file = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      return SCHEMA_MODULE.test(file) ? { path: file, sideEffects: false } : undefined;
+    });
+  },
+};
+
+/**
+ * `import { z } from 'zod'` binds zod's namespace re-exported as a value, which esbuild cannot shake:
+ * every function would carry all of zod (~750 KB, every locale). `import * as z from 'zod'` is the same
+ * namespace, imported directly, of which esbuild keeps what is used (~170 KB). The sources keep the
+ * usual form; the bundles get the other, a one-line rewrite with the same meaning.
+ */
+const ZOD_VALUE_IMPORT = /^import \{ z \} from 'zod';$/m;
+const zodNamespaceImport: esbuild.Plugin = {
+  name: 'zod-namespace-import',
+  setup(build) {
+    build.onLoad({ filter: /[\\/](shared|functions)[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      return ZOD_VALUE_IMPORT.test(text) ? { contents: text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), loader: 'ts' } : undefined;
+    });
+  },
+};
+
+/**
+ * A bundled CommonJS package, imported dynamically (`await import('undici')`), would come out of a split
+ * bundle as a chunk with a default export only, where Node gives named ones: `const { Agent } = …` would
+ * find nothing. Each is imported through an ES module that names every export of the package (read
+ * from the package itself at build time), as Node's own CommonJS interop does.
+ */
+const COMMONJS_BUNDLED = [...VENDORED_PACKAGES];
+const commonJsNamedExports: esbuild.Plugin = {
+  name: 'commonjs-named-exports',
+  setup(build) {
+    const filter = new RegExp(`^(${COMMONJS_BUNDLED.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'commonjs-named-exports' }));
+    build.onLoad({ filter: /.*/, namespace: 'commonjs-named-exports' }, (args) => {
+      const file = requireHere.resolve(args.path);
+      const names = Object.keys(requireHere(file)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      return { contents: `import pkg from ${JSON.stringify(file)};\nexport default pkg;\nexport const { ${names.join(', ')} } = pkg;\n`, resolveDir: REPO_ROOT, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * functions/meta/openapi-document.ts → the document rendered now: the `openapi` function loads no table.
+ * Other functions of its domain hold the openapi row's operation too (never run): they get no document.
+ */
+function precomputedOpenApi(document: Record<string, unknown>, forFunction: string): esbuild.Plugin {
+  const contents =
+    forFunction === 'openapi'
+      ? `// Rendered by scripts/build-functions.ts at build time.\nexport async function openApiDocument() {\n  return JSON.parse(${JSON.stringify(JSON.stringify(document))});\n}\n`
+      : `export async function openApiDocument() {\n  throw new Error('only the openapi function serves the OpenAPI document');\n}\n`;
+  return {
+    name: 'precomputed-openapi',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]functions[\\/]meta[\\/]openapi-document\.ts$/ }, () => ({ contents, loader: 'js' }));
+    },
+  };
+}
+
+type Row = AnyEndpoint | EventFunction;
+
+/** `require` for the CommonJS code of bundled packages (esbuild's __require calls it for Node builtins). */
+const REQUIRE_BANNER = "import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);";
+
+export interface BuildOptions {
+  /** Only these functions (default: all). */
+  only?: readonly string[];
+  /** Where the deployable source goes (default dist/deploy). */
+  outDir?: string;
+  /** Where the report goes (default dist/function-bundles.json); '' for none. */
+  reportFile?: string;
+  log?: (line: string) => void;
+}
+
+export async function buildFunctions(options: BuildOptions = {}): Promise<{ reports: BundleReport[]; problems: string[] }> {
+  const outDir = options.outDir ?? DEPLOY_DIR;
+  const log = options.log ?? (() => undefined);
+  const rows: Row[] = [...endpoints, ...eventFunctions];
+  const wanted = options.only ? rows.filter((r) => options.only!.includes(r.name)) : rows;
+  const locations = await rowLocations();
+  // The entries are generated (npm run generate); a missing or stale one would deploy an old view of the table.
+  const entries = await functionEntries();
+  const stale: string[] = [];
+  for (const row of wanted) {
+    const file = entryFile(row.name);
+    const current = await readFile(path.join(REPO_ROOT, file), 'utf8').catch(() => undefined);
+    if (current !== entries.get(file)) stale.push(`${file} is ${current === undefined ? 'missing' : 'stale'}`);
+  }
+  if (stale.length) throw new Error(`${stale.join('; ')}: run \`npm run generate\``);
+  const { openApiDocument } = await import('../functions/meta/openapi-document.js');
+  const document = await openApiDocument();
+  // precomputedOpenApi before zodNamespaceImport: the first plugin that loads a file wins.
+  const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), zodNamespaceImport];
+
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(path.join(outDir, BUNDLES_SUBDIR), { recursive: true });
+  // The vendored packages, once for every function (each loads its copy on first use).
+  for (const pkg of VENDORED_PACKAGES) {
+    await esbuild.build({
+      absWorkingDir: REPO_ROOT,
+      stdin: { contents: `export * from ${JSON.stringify(pkg)};\nexport { default } from ${JSON.stringify(pkg)};\n`, resolveDir: REPO_ROOT, loader: 'js' },
+      outfile: path.join(outDir, VENDOR_SUBDIR, `${pkg}.mjs`),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      logLevel: 'warning',
+      legalComments: 'none',
+      banner: { js: `// ${pkg}, bundled once by scripts/build-functions.ts for every function.\n${REQUIRE_BANNER}` },
+      plugins: [commonJsNamedExports],
+    });
+  }
+  const reports: BundleReport[] = [];
+  const problems: string[] = [];
+  for (const row of wanted) {
+    const fnDir = path.join(outDir, BUNDLES_SUBDIR, row.name);
+    const entrySource = `${ENTRIES_DIR}/${row.name}.ts`;
+    const result = await esbuild.build({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: { index: path.join(REPO_ROOT, entrySource) },
+      outdir: fnDir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      outExtension: { '.js': '.mjs' },
+      chunkNames: '[name]-[hash]',
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+      // Bundled CommonJS (undici) requires Node's builtins through esbuild's __require, which calls the
+      // module's `require`: each file gets one of its own (esbuild renames any module-level `require`).
+      banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${REQUIRE_BANNER}` },
+      plugins: pluginsFor(row.name),
+    });
+    const location = locations.get(row.name);
+    const ownRows = location ? `${ROWS_DIR}/${location.file}` : '';
+    const report = summarize(row, ownRows, entrySource, result.metafile, outDir);
+    const opModule = ownRows ? operationModule(row, ownRows) : undefined;
+    if (opModule) {
+      const chunk = Object.entries(report.files).find(([, f]) => f.inputs.includes(opModule) && f !== report.files[report.entry]);
+      const startup = new Set(report.startup);
+      const files = chunk ? staticClosure(report, chunk[0]).filter((f) => !startup.has(f)) : [];
+      report.operation = { module: opModule, files };
+    }
+    const startupExternals = [...new Set(report.startup.flatMap((f) => report.files[f]!.externals))];
+    const found = bundleProblems(row, ownRows, inputsOf(report, report.startup), inputsOf(report, report.operation?.files ?? []), startupExternals);
+    if (!location) found.push(`${row.name}: its row is in no module of ${ROWS_DIR}/`);
+    if (!opModule) found.push(`${row.name}: its operation's module could not be read from its row (operation: () => import('…'))`);
+    const unknown = report.externals.filter((p) => !p.startsWith('node:') && !p.startsWith(`${VENDOR_SUBDIR}/`) && !DEPENDENCIES.has(p));
+    if (unknown.length) found.push(`${row.name} imports ${unknown.join(', ')}, which package.json does not list in dependencies (Cloud Build would not install it)`);
+    problems.push(...found);
+    reports.push(report);
+    log(`${row.name}: ${Object.keys(report.files).length} files, ${report.startup.length} at startup (${kb(report.startup.reduce((n, f) => n + report.files[f]!.bytes, 0))})${found.length ? ` — ${found.length} problem(s)` : ''}`);
+  }
+
+  // The dispatcher, the package and gcp-build's script.
+  const names = rows.map((r) => r.name);
+  await writeFile(path.join(outDir, 'index.mjs'), dispatcher(options.only ? wanted.map((r) => r.name) : names));
+  const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify(deployPackageJson(pkg), null, 2)}\n`);
+  await copyFile(path.join(REPO_ROOT, 'package-lock.json'), path.join(outDir, 'package-lock.json'));
+  await copyFile(path.join(REPO_ROOT, 'scripts/warm-compile-cache.mjs'), path.join(outDir, 'warm-compile-cache.mjs'));
+  const reportFile = options.reportFile ?? BUNDLE_REPORT;
+  if (reportFile) await writeFile(reportFile, `${JSON.stringify({ deployDir: toPosix(path.relative(REPO_ROOT, outDir)), functions: reports }, null, 1)}\n`);
+  return { reports, problems };
+}
+
+/**
+ * The deployed package.json: the repository's (its dependencies match package-lock.json, which Cloud
+ * Build installs from), with the dispatcher as main and gcp-build, the one script Cloud Build runs.
+ */
+export function deployPackageJson(pkg: Record<string, unknown>): Record<string, unknown> {
+  return { ...pkg, main: 'index.mjs', scripts: { 'gcp-build': 'node warm-compile-cache.mjs' } };
+}
+
+const DEPENDENCIES = new Set(Object.keys((JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies));
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+function summarize(row: Row, rowsModule: string, entrySource: string, meta: esbuild.Metafile, outDir: string): BundleReport {
+  const name = row.name;
+  const rel = (file: string) => toPosix(path.relative(outDir, path.resolve(REPO_ROOT, file)));
+  const files: BundleReport['files'] = {};
+  const externals = new Set<string>();
+  let entry = '';
+  for (const [file, output] of Object.entries(meta.outputs)) {
+    const key = rel(file);
+    if (output.entryPoint === entrySource) entry = key;
+    const externalName = (p: string) => (p.startsWith('node:') ? p : p.startsWith('../') ? p.replace(/^(\.\.\/)+/, '').replace(/\.mjs$/, '') : packageOf(p));
+    files[key] = {
+      bytes: output.bytes,
+      inputs: Object.keys(output.inputs).map(toPosix).sort(),
+      imports: output.imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => rel(i.path)),
+      dynamicImports: [...new Set(output.imports.filter((i) => !i.external && i.kind === 'dynamic-import').map((i) => rel(i.path)))],
+      externals: [...new Set(output.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => externalName(i.path)))].sort(),
+    };
+    for (const i of output.imports) if (i.external) externals.add(externalName(i.path));
+  }
+  if (!entry) throw new Error(`${name}: esbuild reported no output for ${entrySource}`);
+  const rowFacts = { needs: [...(row.needs ?? [])], ...('tag' in row ? { tag: row.tag } : {}) };
+  return { name, row: rowFacts, rowsModule, entrySource, entry, files, startup: staticClosure({ files }, entry), externals: [...externals].sort() };
+}
+
+function dispatcher(names: readonly string[]): string {
+  return `// Generated by scripts/build-functions.ts: this source's main. Cloud Functions starts every function
+// from this one source with its own entry point (FUNCTION_TARGET, terraform/functions.tf), and each
+// loads its own bundle only (${BUNDLES_SUBDIR}/<name>/index.mjs), which registers that one target.
+const functions = new Set(${JSON.stringify(names)});
+
+/** As the functions framework reads it: --target (=value or next argument), else FUNCTION_TARGET. */
+function target() {
+  const argv = process.argv;
+  for (let i = 2; i < argv.length; i++) {
+    if (argv[i] === '--target') return argv[i + 1];
+    if (argv[i].startsWith('--target=')) return argv[i].slice('--target='.length);
+  }
+  return process.env.FUNCTION_TARGET;
+}
+
+const name = target();
+if (!name || !functions.has(name)) {
+  throw new Error(\`this source deploys no function \${JSON.stringify(name ?? null)} (FUNCTION_TARGET or --target); it has \${functions.size}\`);
+}
+await import(\`./${BUNDLES_SUBDIR}/\${name}/index.mjs\`);
+`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+  const started = Date.now();
+  const { reports, problems } = await buildFunctions({
+    ...(values.only ? { only: values.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    log: values.verbose ? (line) => console.log(line) : () => undefined,
+  }).catch((err: unknown) => {
+    console.error(`build-functions: ${(err as Error).message}`);
+    process.exit(1);
+  });
+  const startupFiles = reports.map((r) => r.startup.length);
+  const startupKb = reports.map((r) => r.startup.reduce((n, f) => n + r.files[f]!.bytes, 0) / 1024);
+  console.log(
+    `built ${reports.length} function bundles into ${path.relative(REPO_ROOT, DEPLOY_DIR)} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `startup: ${Math.min(...startupFiles)}–${Math.max(...startupFiles)} files, ${Math.round(Math.min(...startupKb))}–${Math.round(Math.max(...startupKb))} KB`,
+  );
+  if (problems.length) {
+    console.error(`\n${problems.length} bundle problem(s) (scripts/function-bundles.ts):\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+}

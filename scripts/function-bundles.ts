@@ -1,0 +1,132 @@
+/**
+ * What a deployed function's bundle may load, and where the bundles are: shared by the build
+ * (scripts/build-functions.ts), its unit test (test/unit/function-entries.test.ts), the deploy
+ * rehearsal (scripts/rehearse/bundles.ts) and the cold-start bench.
+ *
+ * A function's bundle is its entry (functions/entries/<name>.ts) with everything it imports
+ * statically — what the function loads at startup — and one chunk per dynamic import, loaded on
+ * use: its operation on the first request, a provider, the Somos platform, a secret store. The
+ * rules below hold for the startup closure, and for the closure of the operation's chunk (what the
+ * first request adds), which together are what a cold start loads.
+ */
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+/** The deployable source: what Terraform uploads (terraform/functions.tf source_dir). */
+export const DEPLOY_DIR = path.join(REPO_ROOT, 'dist/deploy');
+/** One folder per function in DEPLOY_DIR: its entry (index.mjs) and its chunks. */
+export const BUNDLES_SUBDIR = 'fn';
+/** What the build learnt about each bundle (esbuild's metafile, summarised); not deployed. */
+export const BUNDLE_REPORT = path.join(REPO_ROOT, 'dist/function-bundles.json');
+
+/**
+ * Packages bundled into each function (tree-shaken). Every other package stays external and is
+ * installed by Cloud Build from package.json: the functions framework (its main.js and the entry must
+ * share one registry and one Express), the Google clients (they read protos and package files from
+ * disk; loaded on first use), twilio, libphonenumber-js and ipaddr.js (loaded on first use through
+ * createRequire) — except VENDORED_PACKAGES.
+ */
+export const BUNDLED_PACKAGES = ['zod', 'jose'] as const;
+/**
+ * Packages bundled once into the source (vendor/<name>.mjs) and shared by every function that imports
+ * them, on first use. undici is CommonJS of ~100 files: as one file it loads in about half the time
+ * (module resolution and loading are most of its cost), and one copy keeps the upload small.
+ */
+export const VENDORED_PACKAGES = ['undici'] as const;
+export const VENDOR_SUBDIR = 'vendor';
+
+/** Packages a function must not load before its first request (lazy by design: shared/deps.ts, shared/store/firestore.ts). */
+export const LAZY_PACKAGES = ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', '@google-cloud/pubsub', 'google-auth-library', 'google-gax', '@grpc/grpc-js', 'undici', 'twilio', 'libphonenumber-js'];
+
+
+/** What the rules read of a row (an endpoint, an event function, or a bundle report's copy). */
+export interface FunctionRow {
+  name: string;
+  needs?: readonly string[] | undefined;
+  tag?: string | undefined;
+}
+
+/**
+ * A Somos function: one that talks to the TFN Registry (`needs` somos) or serves the toll-free
+ * domain's records. Every other function must load no Somos module.
+ */
+export function isSomosFunction(row: FunctionRow): boolean {
+  return !!row.needs?.includes('somos') || row.tag === 'tollfree';
+}
+
+/** Source modules (repo-relative, /-separated) of the Somos provider: its client, token, routing model and mapping. */
+export const isSomosModule = (file: string) => file.startsWith('shared/providers/somos/');
+
+/** Source modules that only a whole-table process may load: the table itself and every function at once. */
+export const isTableModule = (file: string) => /^functions\/(endpoints|index|manifest)\.ts$/.test(file);
+
+export interface BundleReport {
+  name: string;
+  /** The row's needs and tag (what makes it a Somos function) and the rows module holding it (repo-relative). */
+  row: { needs: string[]; tag?: string };
+  rowsModule: string;
+  /** Repo-relative path of the function's entry source. */
+  entrySource: string;
+  /** DEPLOY_DIR-relative path of its entry (fn/<name>/index.mjs). */
+  entry: string;
+  /** DEPLOY_DIR-relative files of the bundle, and the source modules each holds (repo-relative). */
+  files: Record<string, { bytes: number; inputs: string[]; imports: string[]; dynamicImports: string[]; externals: string[] }>;
+  /** Files loaded at startup: the entry and what it imports statically. */
+  startup: string[];
+  /** The operation's module (repo-relative) and the files its first request adds. */
+  operation?: { module: string; files: string[] };
+  /** External packages the bundle imports (statically or dynamically); `vendor/<name>` for the source's shared copies. */
+  externals: string[];
+}
+
+/** The files a file loads statically, itself included. */
+export function staticClosure(report: Pick<BundleReport, 'files'>, start: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !report.files[file]) return;
+    seen.add(file);
+    for (const next of report.files[file]!.imports) visit(next);
+  };
+  visit(start);
+  return [...seen];
+}
+
+export const inputsOf = (report: Pick<BundleReport, 'files'>, files: readonly string[]) => [...new Set(files.flatMap((f) => report.files[f]?.inputs ?? []))].sort();
+
+/** The module of a row's operation, from its `operation: () => import('…')` (repo-relative), resolved from its rows module. */
+export function operationModule(row: { operation: () => unknown }, rowsModule: string): string | undefined {
+  // import('../numbers/list.js'); under vitest, __vite_ssr_dynamic_import__('/functions/numbers/list.ts') (from the root).
+  const specifier = /import\w*\(\s*["'`]([^"'`]+)["'`]\s*\)/.exec(row.operation.toString())?.[1];
+  if (!specifier) return undefined;
+  const file = specifier.startsWith('/') ? specifier.slice(1) : path.posix.join(path.posix.dirname(rowsModule), specifier);
+  return path.posix.normalize(file).replace(/\.js$/, '.ts');
+}
+
+/**
+ * What a function's bundle must not load at a cold start, by name: '' when it keeps the rules.
+ * `startupInputs` and `operationInputs`: the source modules of its startup files and of what its
+ * operation's chunk adds; `ownRowsModule`: the rows module holding its row.
+ */
+export function bundleProblems(
+  row: FunctionRow,
+  ownRowsModule: string,
+  startupInputs: readonly string[],
+  operationInputs: readonly string[],
+  startupExternals: readonly string[] = [],
+): string[] {
+  const problems: string[] = [];
+  const somos = isSomosFunction(row);
+  for (const [when, inputs] of [['at startup', startupInputs], ['on its first request', operationInputs]] as const) {
+    const table = inputs.filter(isTableModule);
+    if (table.length) problems.push(`${row.name} loads the whole endpoint table ${when} (${table.join(', ')})`);
+    const otherRows = inputs.filter((f) => f.startsWith('functions/rows/') && f !== ownRowsModule && f !== 'functions/rows/job-type-roles.ts');
+    if (otherRows.length) problems.push(`${row.name} loads other domains' rows ${when} (${otherRows.join(', ')}); its entry should import ${ownRowsModule} only`);
+    const somosModules = inputs.filter(isSomosModule);
+    if (!somos && somosModules.length) problems.push(`${row.name} is no Somos function but loads Somos modules ${when} (${somosModules.slice(0, 5).join(', ')}${somosModules.length > 5 ? `, … ${somosModules.length} in all` : ''})`);
+  }
+  const eager = startupExternals.filter((p) => LAZY_PACKAGES.includes(p) || p.startsWith(`${VENDOR_SUBDIR}/`));
+  if (eager.length) problems.push(`${row.name} loads ${eager.join(', ')} at startup (they load on first use)`);
+  const providers = startupInputs.filter((f) => /^shared\/providers\/(twilio|plivo|vonage|telnyx|vapi|somos)\/client\.ts$|^shared\/providers\/vapi\/provider\.ts$/.test(f));
+  if (providers.length) problems.push(`${row.name} loads provider clients at startup (${providers.join(', ')}); the registry loads them on first use`);
+  return problems;
+}

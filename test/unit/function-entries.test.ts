@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { fork, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { endpoints, eventFunctions, jobTypeRoles } from '../../functions/endpoints.js';
+import { buildFunctions } from '../../scripts/build-functions.js';
+import { entryFile, functionEntries, rowLocations, strayEntries } from '../../scripts/function-entries.js';
+import { bundleProblems, inputsOf, isSomosFunction } from '../../scripts/function-bundles.js';
+import { TOLL_FREE_NPA_LIST } from '../../shared/domain/phone.js';
+import { TOLL_FREE_NPAS } from '../../shared/providers/somos/routing-model.js';
+
+const all = [...endpoints, ...eventFunctions];
+/** Runs an ES module script with Node in `cwd`: its stdout. */
+function runNode(script: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err.slice(-800)}`))));
+  });
+}
+
+/** Bundles import their external packages from node_modules: build them inside the repository. */
+const scratch = async () => {
+  const dir = fileURLToPath(new URL('../../.local/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  return mkdtemp(path.join(dir, 'function-bundles-'));
+};
+
+// Issue 15: each deployed function starts from its own entry, bundled on its own, and loads its own
+// row — never the endpoint table, never Somos unless it is a Somos function.
+describe('per-function entries', () => {
+  it('has one generated entry per function, importing its row from its domain module and never the table', async () => {
+    const entries = await functionEntries();
+    expect([...entries.keys()].sort()).toEqual(all.map((e) => entryFile(e.name)).sort());
+    for (const [file, text] of entries) {
+      expect(await readFile(new URL(`../../${file}`, import.meta.url), 'utf8').catch(() => ''), `${file} is stale: run \`npm run generate\``).toBe(text);
+      expect(text, file).not.toMatch(/endpoints\.js|functions\/index|from '\.\.\/index\.js'/);
+      expect(text.match(/from '\.\.\/rows\//g), file).toHaveLength(1);
+    }
+    expect(await strayEntries(entries.keys()), 'entries of functions no longer in the table (npm run generate removes them)').toEqual([]);
+    const locations = await rowLocations();
+    for (const row of all) expect(locations.get(row.name), row.name).toBeDefined();
+  });
+
+  it('precomputes what only the table knows: the methods at a path, the role of each bulk job type', async () => {
+    const entries = await functionEntries();
+    expect(entries.get(entryFile('numbersGet'))).toContain("{ allowedMethods: ['GET', 'PATCH', 'DELETE'] }");
+    const jobsCreate = endpoints.find((e) => e.name === 'jobsCreate')!;
+    expect(jobsCreate.roleByBodyField?.roles()).toEqual(jobTypeRoles());
+  });
+
+  it('names the toll-free NPAs outside Somos as Somos does (schemas of non-Somos functions use them)', () => {
+    expect([...TOLL_FREE_NPA_LIST]).toEqual([...TOLL_FREE_NPAS]);
+  });
+
+  it('flags a bundle that loads the table, another domain’s rows, Somos for a non-Somos function or a Google client at startup', () => {
+    const numbersList = { name: 'numbersList', needs: [] };
+    const own = 'functions/rows/numbers.ts';
+    const base = ['functions/entries/numbersList.ts', own, 'shared/http/handler.ts'];
+    expect(bundleProblems(numbersList, own, base, ['functions/numbers/list.ts'])).toEqual([]);
+    expect(bundleProblems(numbersList, own, [...base, 'functions/endpoints.ts'], []).join()).toMatch(/whole endpoint table at startup/);
+    expect(bundleProblems(numbersList, own, base, ['functions/endpoints.ts']).join()).toMatch(/whole endpoint table on its first request/);
+    expect(bundleProblems(numbersList, own, [...base, 'functions/rows/tollfree.ts'], []).join()).toMatch(/other domains' rows/);
+    expect(bundleProblems(numbersList, own, [...base, 'shared/providers/somos/routing.ts'], []).join()).toMatch(/no Somos function but loads Somos/);
+    expect(bundleProblems(numbersList, own, base, [], ['@google-cloud/firestore']).join()).toMatch(/firestore at startup/);
+    const tollfreeReserve = { name: 'tollfreeReserve', needs: ['somos', 'tasks:enqueue'], tag: 'tollfree' };
+    expect(isSomosFunction(tollfreeReserve)).toBe(true);
+    expect(bundleProblems(tollfreeReserve, 'functions/rows/tollfree.ts', ['functions/rows/tollfree.ts', 'shared/providers/somos/routing.ts'], [])).toEqual([]);
+  });
+
+  it('bundles every function within the rules: its startup and its first request load no table, no other rows, no Somos unless it is a Somos function', { timeout: 600_000 }, async () => {
+    const outDir = await scratch();
+    try {
+      const { reports, problems } = await buildFunctions({ outDir, reportFile: '' });
+      expect(problems).toEqual([]);
+      expect(reports.map((r) => r.name).sort()).toEqual(all.map((e) => e.name).sort());
+      for (const report of reports) {
+        const startup = inputsOf(report, report.startup);
+        expect(startup, report.name).toContain(report.entrySource);
+        expect(startup, report.name).toContain(report.rowsModule);
+        expect(report.operation?.files.length, `${report.name}: its operation is a chunk of its own, loaded on its first request`).toBeGreaterThan(0);
+        // zod tree-shaken (import * as z): a function's startup stays far below all of zod (~750 KB).
+        const bytes = report.startup.reduce((n, f) => n + report.files[f]!.bytes, 0);
+        expect(bytes, `${report.name} loads ${Math.round(bytes / 1024)} KB at startup`).toBeLessThan(600 * 1024);
+        expect(report.externals, report.name).not.toContain('zod');
+      }
+      const openapi = reports.find((r) => r.name === 'openapi')!;
+      const everything = inputsOf(openapi, Object.keys(openapi.files));
+      expect(everything, 'the openapi function serves the document built at build time').not.toContain('functions/endpoints.ts');
+      expect(everything).not.toContain('shared/api/openapi.ts');
+      // What the deployed operation serves is the document the table renders.
+      const { openApiDocument } = await import('../../functions/meta/openapi-document.js');
+      const operationChunk = Object.keys(openapi.files).find((f) => openapi.files[f]!.inputs.includes('functions/meta/openapi.ts'))!;
+      const served = await runNode(`const op = await import(${JSON.stringify(path.join(outDir, operationChunk))}); process.stdout.write(JSON.stringify((await op.default()({})).body));`, outDir);
+      expect(JSON.parse(served)).toEqual(await openApiDocument());
+      const numbersList = reports.find((r) => r.name === 'numbersList')!;
+      const listOperation = Object.keys(numbersList.files).find((f) => numbersList.files[f]!.inputs.includes('functions/meta/openapi.ts'))!;
+      expect(await runNode(`const op = await import(${JSON.stringify(path.join(outDir, listOperation))}); await op.default()({}).then(() => process.stdout.write('served'), (e) => process.stdout.write(e.message));`, outDir)).toMatch(/only the openapi function/);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('deploys one source whose main loads the bundle of FUNCTION_TARGET only, which registers exactly that target', { timeout: 120_000 }, async () => {
+    const outDir = await scratch();
+    try {
+      const { reports } = await buildFunctions({ outDir, reportFile: '', only: ['numbersList', 'jobsChunkWorker', 'numbersSearchAvailable'] });
+      const names = all.map((e) => e.name);
+      const load = (target: string) =>
+        new Promise<{ registered: string[]; loaded: string[]; error?: string }>((resolve, reject) => {
+          const checker = fileURLToPath(new URL('../../scripts/rehearse/check-bundle.mjs', import.meta.url));
+          const env = { PATH: process.env.PATH ?? '', FUNCTION_TARGET: target, REHEARSAL_FUNCTION_NAMES: JSON.stringify(names) };
+          const child = fork(checker, [], { cwd: outDir, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+          child.once('message', (m) => resolve(m as { registered: string[]; loaded: string[]; error?: string }));
+          child.once('exit', (code) => reject(new Error(`the check process exited ${code} without an answer`)));
+        });
+      const numbersList = await load('numbersList');
+      expect(numbersList.error).toBeUndefined();
+      expect(numbersList.registered).toEqual(['numbersList']);
+      expect(numbersList.loaded.filter((u) => u.includes('/fn/') && !u.includes('/fn/numbersList/'))).toEqual([]);
+      expect((await load('jobsChunkWorker')).registered).toEqual(['jobsChunkWorker']);
+      expect((await load('numbersCreate')).error, 'a target the source does not deploy').toMatch(/deploys no function "numbersCreate"/);
+
+      // Every file of a bundle loads, and the source's one copy of undici (vendor/undici.mjs: bundled
+      // CommonJS that finds Node's builtins), imported dynamically as the sources do, has its named
+      // exports (`const { Agent } = await import('undici')`); no function loads it at startup.
+      const search = reports.find((r) => r.name === 'numbersSearchAvailable')!;
+      expect(search.externals).toContain('vendor/undici');
+      for (const report of reports) expect(report.startup.flatMap((f) => report.files[f]!.externals), report.name).not.toContain('vendor/undici');
+      const script = [
+        `const files = ${JSON.stringify(Object.keys(search.files).map((f) => path.join(outDir, f)))};`,
+        'for (const f of files) await import(f);',
+        `const chunk = await import(${JSON.stringify(path.join(outDir, 'vendor/undici.mjs'))});`,
+        "const http = await import('node:http');",
+        "const server = http.createServer((q, s) => s.end('ok')).listen(0);",
+        "await new Promise((r) => server.once('listening', r));",
+        "const res = await chunk.request(`http://127.0.0.1:${server.address().port}/`, { dispatcher: new chunk.Agent({}) });",
+        "process.stdout.write(JSON.stringify({ status: res.statusCode, body: await res.body.text(), exports: [typeof chunk.Agent, typeof chunk.request, typeof chunk.buildConnector] }));",
+        'server.close();',
+      ].join('\n');
+      const run = await runNode(script, outDir);
+      expect(JSON.parse(run)).toEqual({ status: 200, body: 'ok', exports: ['function', 'function', 'function'] });
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
+});
