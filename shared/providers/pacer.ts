@@ -16,10 +16,22 @@ export interface Pacer {
 /** The share of the account's limit paced to: room for clock skew between us and the provider. */
 export const PACE_SHARE = 0.97;
 
+/** Room left for the trip to the provider in the one-second window guard below. */
+const WINDOW_MARGIN_MS = 25;
+
 export function createPacer(perSecond: number, now: () => number = Date.now, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Pacer {
   const spacing = 1000 / (perSecond * PACE_SHARE);
+  // Timers fire late on a busy event loop, and a late caller leaves closer to the next one than the
+  // spacing: the departures themselves are kept so that no one second (and a margin) holds more than
+  // the limit — the sliding window a provider counts in.
+  const cap = Math.max(1, Math.floor(perSecond));
+  const departures: number[] = [];
   let next = 0; // when the next call may leave
   let pausedUntil = 0;
+  const depart = () => {
+    departures.push(now());
+    if (departures.length > cap) departures.shift();
+  };
   return {
     async take(signal) {
       for (;;) {
@@ -27,10 +39,23 @@ export function createPacer(perSecond: number, now: () => number = Date.now, sle
         // Reserve the next slot now, so that concurrent callers leave in order, spaced.
         const at = Math.max(next, pausedUntil, t);
         next = at + spacing;
-        if (at <= t) return;
-        await sleep(at - t);
-        // A 429 that came in while this caller waited voids its slot: take one after the pause.
-        if (signal?.aborted || pausedUntil <= at) return;
+        if (at > t) {
+          await sleep(at - t);
+          if (signal?.aborted) return;
+          // A 429 that came in while this caller waited voids its slot: take one after the pause.
+          if (pausedUntil > at) continue;
+        }
+        const oldest = departures.length >= cap ? departures[departures.length - cap]! : undefined;
+        const clear = oldest === undefined ? 0 : oldest + 1000 + WINDOW_MARGIN_MS;
+        const late = now();
+        if (late < clear) {
+          next = Math.max(next, clear + spacing);
+          await sleep(clear - late);
+          if (signal?.aborted) return;
+          if (pausedUntil > clear) continue;
+        }
+        depart();
+        return;
       }
     },
     pause(ms) {

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createPacer, PACE_SHARE } from '../../shared/providers/pacer.js';
 
-/** A clock that only moves when someone sleeps on it. */
-function fakeTime() {
+/** A clock that only moves when someone sleeps on it; `late(n)` delays the n-th sleeper's wake-up (a busy event loop). */
+function fakeTime(late: (n: number) => number = () => 0) {
   let now = 0;
+  let count = 0;
   const sleepers: { at: number; wake: () => void }[] = [];
   return {
     now: () => now,
     sleep: (ms: number) =>
       new Promise<void>((wake) => {
-        sleepers.push({ at: now + ms, wake });
+        sleepers.push({ at: now + ms + late(count++), wake });
       }),
     /** Runs every sleeper due within `ms`, in time order. */
     async advance(ms: number) {
@@ -44,6 +45,20 @@ describe('provider account pacer', () => {
     }
     // …and close to it: 30 calls at 97 % of 10/s take about 3 s.
     expect(left.at(-1)!).toBeLessThan(Math.ceil((29 * 1000) / (10 * PACE_SHARE)) + 1);
+  });
+
+  it('keeps to the limit in every second when timers fire late and callers bunch up', async () => {
+    // Every 11th wake-up 60 ms late: the next ten leave on time, closer to it than the spacing.
+    const time = fakeTime((n) => (n % 11 === 0 ? 60 : 0));
+    const pacer = createPacer(10, time.now, time.sleep);
+    const left: number[] = [];
+    const calls = Array.from({ length: 60 }, () => pacer.take().then(() => left.push(time.now())));
+    await time.advance(10_000);
+    await Promise.all(calls);
+    expect(left).toHaveLength(60);
+    for (let i = 0; i < left.length; i++) {
+      expect(left.filter((t) => t >= left[i]! && t < left[i]! + 1000).length).toBeLessThanOrEqual(10);
+    }
   });
 
   it('holds every caller of the account while a 429’s Retry-After runs', async () => {
