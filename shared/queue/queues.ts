@@ -17,6 +17,7 @@ const providerDefaults: Record<string, number> = {
 };
 
 /** A provider's queue: bulk items, and every purchase follow-up that has to call the provider. */
+export const PROVIDER_TASK_SECONDS = 5;
 export const providerQueue = (provider: string) => `provider-${provider}`;
 
 export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
@@ -39,7 +40,10 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
     const perSecond = Number.isFinite(override) && override > 0 ? override : rate;
     queues[providerQueue(provider)] = {
       maxDispatchesPerSecond: perSecond,
-      maxConcurrentDispatches: Math.max(2, Math.ceil(perSecond * 2)),
+      // Room for tasks of up to 5 s at the full rate (Little's law: in flight = rate × duration), so the
+      // dispatch rate, not the cap, is what binds: a purchase whose provider answers in a second or two,
+      // or that waits out a 429 in its task, would otherwise hold the queue below its rate.
+      maxConcurrentDispatches: Math.max(2, Math.ceil(perSecond * PROVIDER_TASK_SECONDS)),
       maxAttempts: 8,
       minBackoffMs: 500,
       maxBackoffMs: 60_000,

@@ -201,6 +201,16 @@ describe('terraform', () => {
     expect(manifest.queues.map((q: { name: string }) => q.name).sort()).toEqual(Object.keys(queueDefinitions({})).sort());
   });
 
+  it('gives the job item and follow-up functions instances for every task their queues may have in flight at once', async () => {
+    const { manifest } = await loadTerraform();
+    const queues = manifest.queues as { name: string; maxConcurrentDispatches: number }[];
+    const inFlight = (names: (q: string) => boolean) => queues.filter((q) => names(q.name)).reduce((sum, q) => sum + q.maxConcurrentDispatches, 0);
+    const instances = (name: string) => (manifest.functions as { name: string; maxInstances: number }[]).find((f) => f.name === name)!.maxInstances;
+    // One request per instance (gen2's default concurrency): a cap below the queues' would turn dispatches into 429 retries.
+    expect(instances('taskJobItem')).toBeGreaterThanOrEqual(inFlight((q) => q.startsWith('provider-')));
+    expect(instances('taskSettlePurchase')).toBeGreaterThanOrEqual(inFlight((q) => q === 'followups'));
+  });
+
   it('lets the chunk worker do what it does: publish chunks, enqueue items, read provider credentials and the Somos token', async () => {
     const { manifest } = await loadTerraform();
     const worker = manifest.eventFunctions.find((f: { name: string }) => f.name === 'jobsChunkWorker');
