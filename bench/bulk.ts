@@ -2,10 +2,11 @@
  * `npm run bench:bulk [-- --items 1000]`: bulk-purchase throughput through the whole local stack.
  *
  * One purchase job of N distinct numbers (default 5,000; `--items` or env BENCH_ITEMS) goes
- * API → Firestore → Pub/Sub emulator push → worker → local Cloud Tasks (provider-twilio queue at
- * QUEUE_RATE_TWILIO=50/s) → one item task each → Twilio sandbox configured like a busy real
- * account: 50 ms latency per call, a 50 requests/second account limit (429 + Retry-After: 1),
- * 5 % transient 503s without effect, and 1 % of task deliveries duplicated by the dispatcher.
+ * API → Firestore → Pub/Sub emulator push → worker → local Cloud Tasks (provider-twilio queue at the
+ * account limit) → one item task each → Twilio sandbox configured like a busy real account: 50 ms
+ * latency per call, an account limit (429 + Retry-After: 1), 5 % transient 503s without effect, and
+ * 1 % of task deliveries duplicated by the dispatcher. The account limit is half what this stack
+ * carries on this machine, measured first in the same run (see main); `--rate-limit N` fixes it.
  *
  * Prints items/second against the theoretical bound (the account limit: one API call per item
  * at best), wall time, items lost (must be 0: every item ends succeeded and its number is bought),
@@ -14,7 +15,8 @@
  * Exits 1 when items were lost or duplicated, 2 when the stack could not start; a low ratio is a
  * measurement, not a failure.
  *
- * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S, --failure-rate 0..1,
+ * Other knobs (defaults from the issue): --latency MS, --rate-limit PER_S|auto, --calibration-items N,
+ * --limit-share 0..1, --failure-rate 0..1,
  * --duplicate-rate 0..1, --queue-rate PER_S, --seed N, --timeout S, --poll-ms MS; --log FILE writes every
  * line the stack logs, prefixed with milliseconds since the job was posted (`pre` before it); --warmup S (default 5,
  * 0 for none) gives the freshly started emulators S seconds of traffic of their own first (their
@@ -31,15 +33,18 @@ import { startStack, type Stack } from '../scripts/local/stack.js';
 import { TwilioInventory } from '../scripts/sandboxes/twilio-inventory.js';
 import { setLogSink } from '../shared/log.js';
 import { warmEmulators } from './warm-emulators.js';
+import { PROVIDER_TASK_SECONDS } from '../shared/queue/queues.js';
 
 const { values: args } = parseArgs({
   options: {
     items: { type: 'string' },
     latency: { type: 'string', default: '50' },
-    'rate-limit': { type: 'string', default: '50' },
+    'rate-limit': { type: 'string', default: 'auto' },
     'failure-rate': { type: 'string', default: '0.05' },
     'duplicate-rate': { type: 'string', default: '0.01' },
-    'queue-rate': { type: 'string', default: '50' },
+    'queue-rate': { type: 'string' },
+    'calibration-items': { type: 'string', default: '300' },
+    'limit-share': { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '0' },
     timeout: { type: 'string' },
     'poll-ms': { type: 'string', default: '1000' },
@@ -58,13 +63,16 @@ const num = (name: string, raw: string | undefined, min: number, max = Infinity)
   return n;
 };
 
+const autoLimit = args['rate-limit'] === 'auto';
 const config = {
   items: Math.trunc(num('items', args.items ?? process.env.BENCH_ITEMS ?? '5000', 1, 10_000)),
   latencyMs: num('latency', args.latency, 0),
-  accountRateLimit: num('rate-limit', args['rate-limit'], 1),
+  /** Set by the calibration when `auto` (below). */
+  accountRateLimit: autoLimit ? 0 : num('rate-limit', args['rate-limit'], 1),
   transientFailureRate: num('failure-rate', args['failure-rate'], 0, 1),
   duplicateDeliveryRate: num('duplicate-rate', args['duplicate-rate'], 0, 1),
-  queueRate: num('queue-rate', args['queue-rate'], 0.001),
+  /** The provider queue's dispatch rate; by default the account limit, as an operator would set it. */
+  queueRate: args['queue-rate'] === undefined ? 0 : num('queue-rate', args['queue-rate'], 0.001),
   seed: Math.trunc(num('seed', args.seed, 0)),
   /** Share of the numbers a second tenant races for with a job of its own, at the same time. */
   rivalShare: num('rival-share', args['rival-share'], 0, 1),
@@ -73,7 +81,9 @@ const config = {
 };
 const pollMs = num('poll-ms', args['poll-ms'], 50);
 const warmupSeconds = num('warmup', args.warmup, 0, 120);
-const timeoutMs = (args.timeout ? num('timeout', args.timeout, 1) : 120 + (config.items / config.accountRateLimit) * 4) * 1000;
+const calibrationItems = Math.trunc(num('calibration-items', args['calibration-items'], 50, 5000));
+const limitShare = num('limit-share', args['limit-share'], 0.05, 1);
+type BenchConfig = typeof config;
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,19 +164,17 @@ interface JobView {
   finishedAt?: string;
 }
 
-async function run(): Promise<number> {
+/**
+ * The account limit the run measures against. A local stack runs every function instance on this
+ * machine's cores, where production scales them out: at a limit above what the machine can carry,
+ * the ratio would measure the machine, not the platform's pacing. So by default (`--rate-limit auto`)
+ * a first job of --calibration-items runs against an unlimited account with an unlimited queue, and
+ * the measured job's account limit (and queue rate) is --limit-share (0.5) of that steady purchase
+ * rate — both measured in this run, on this machine. `--rate-limit N` sets it instead.
+ */
+async function main(): Promise<number> {
   for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
-  Object.assign(process.env, {
-    QUEUE_RATE_TWILIO: String(config.queueRate),
-    ...(config.pace ? { PROVIDER_RATE_LIMIT_TWILIO: String(config.accountRateLimit) } : {}),
-    LOCAL_RECONCILE_INTERVAL_MINUTES: '0',
-    // Spend guards (default 500 purchases a day per tenant) would refuse the job itself.
-    LIMIT_PURCHASES_PER_DAY: String(Math.max(10_000, config.items)),
-    LIMIT_NUMBERS_HELD: String(Math.max(10_000, config.items)),
-  });
-
   const cleanup: (() => Promise<unknown>)[] = [];
-  let stack: Stack | undefined;
   try {
     say('starting the Firestore and Pub/Sub emulators…');
     const started = await Promise.allSettled([startFirestoreEmulator({ maxHeap: '1g' }), startPubsubEmulator()]);
@@ -178,13 +186,56 @@ async function run(): Promise<number> {
       const warmed = await warmEmulators({ firestoreHost: firestore.host, pubsubHost: pubsub.host, seconds: warmupSeconds });
       say(`emulators warmed for ${warmupSeconds} s (${fmt(warmed.firestoreOps)} Firestore operations, ${fmt(warmed.pushes)} Pub/Sub pushes; none through the platform)`);
     }
+    let calibration: { itemsPerSecond: number; steadyPerSecond: number } | undefined;
+    if (autoLimit) {
+      say(`calibrating: ${fmt(calibrationItems)} items against an unlimited account and queue…`);
+      const measured = await run({ ...config, items: calibrationItems, accountRateLimit: 100_000, queueRate: 100_000, rivalShare: 0, pace: false }, firestore, pubsub, 'demo-bench-calibration', false);
+      if (measured.exit !== 0) return measured.exit;
+      calibration = { itemsPerSecond: measured.itemsPerSecond, steadyPerSecond: measured.steadyPerSecond };
+      const limit = Math.max(1, Math.round(measured.steadyPerSecond * limitShare));
+      say(`this stack's capacity here: ${measured.steadyPerSecond.toFixed(1)} purchases/s steady (${measured.itemsPerSecond.toFixed(1)} items/s end to end); account limit ${limit}/s (${limitShare} of it)`);
+      config.accountRateLimit = limit;
+    }
+    if (!config.queueRate) config.queueRate = config.accountRateLimit;
+    return (await run(config, firestore, pubsub, 'demo-bench', true, calibration)).exit;
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch((err: unknown) => say(`cleanup failed: ${String(err)}`));
+  }
+}
+
+async function run(
+  config: BenchConfig,
+  firestore: EmulatorHandle,
+  pubsub: EmulatorHandle,
+  projectId: string,
+  report: boolean,
+  calibration?: { itemsPerSecond: number; steadyPerSecond: number },
+): Promise<{ exit: number; itemsPerSecond: number; steadyPerSecond: number }> {
+  const timeoutMs = (args.timeout ? num('timeout', args.timeout, 1) : 120 + (config.items / Math.min(config.accountRateLimit, 1000)) * 4) * 1000;
+  // A stack started before in this process left its sandboxes' URLs, which would stand for real providers.
+  for (const key of Object.keys(process.env)) if (key.endsWith('_API_BASE_URL')) delete process.env[key];
+  Object.assign(process.env, {
+    QUEUE_RATE_TWILIO: String(config.queueRate),
+    ...(config.pace ? { PROVIDER_RATE_LIMIT_TWILIO: String(config.accountRateLimit) } : {}),
+    LOCAL_RECONCILE_INTERVAL_MINUTES: '0',
+    // Spend guards (default 500 purchases a day per tenant) would refuse the job itself.
+    LIMIT_PURCHASES_PER_DAY: String(Math.max(10_000, config.items)),
+    LIMIT_NUMBERS_HELD: String(Math.max(10_000, config.items)),
+  });
+  if (!config.pace) delete process.env.PROVIDER_RATE_LIMIT_TWILIO;
+  logCounts.clear();
+  lastErrors.length = 0;
+
+  const cleanup: (() => Promise<unknown>)[] = [];
+  let stack: Stack | undefined;
+  try {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-bulk-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
     stack = await startStack({
       port: 0,
       dataDir,
-      projectId: 'demo-bench',
+      projectId,
       fresh: true,
       firestoreHost: firestore.host,
       pubsubHost: pubsub.host,
@@ -239,7 +290,7 @@ async function run(): Promise<number> {
     cleanup.push(async () => clearInterval(sampler));
 
     const { getFirestore } = await import('../shared/store/firestore.js');
-    const db = await getFirestore('demo-bench');
+    const db = await getFirestore(projectId);
     say(`stack up on ${stack.url}; submitting a ${fmt(config.items)}-item purchase job`);
     const postedAt = Date.now();
     logOrigin = postedAt;
@@ -374,14 +425,23 @@ async function run(): Promise<number> {
       purchaseAttempts: purchasePosts,
       queue,
       config: { ...config, queueBoundPerSecond: bound, emulatorWarmupSeconds: warmupSeconds },
+      calibration: calibration ? { ...calibration, items: calibrationItems, limitShare } : null,
       cpus: (await import('node:os')).availableParallelism(),
       node: process.version,
     };
 
+    const exit = lost.size > 0 || duplicated > 0 || heldByTwo > 0 ? 1 : 0;
+    if (!report) {
+      if (exit) say(`calibration: ${lost.size} lost, ${duplicated} duplicated, ${heldByTwo} held by two tenants`);
+      return { exit, itemsPerSecond, steadyPerSecond };
+    }
     const rows: [string, string][] = [
       ['items', fmt(config.items)],
       ['items/second', fmt(itemsPerSecond, 1)],
-      ['theoretical bound', `${fmt(config.accountRateLimit, 1)}/s (account limit)`],
+      [
+        'theoretical bound',
+        `${fmt(config.accountRateLimit, 1)}/s (account limit${calibration ? `: ${limitShare} of this stack's ${calibration.steadyPerSecond.toFixed(1)} purchases/s measured first, unlimited` : ''})`,
+      ],
       ['ratio', `${ratio.toFixed(3)} (target ≥ 0.9)`],
       [
         'requests per item',
@@ -402,7 +462,7 @@ async function run(): Promise<number> {
         `stack ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, Firestore emulator ${emulatorCpu[0]?.toFixed(1) ?? '?'} s, Pub/Sub emulator ${emulatorCpu[1]?.toFixed(1) ?? '?'} s of ${seconds.toFixed(1)} s wall × ${result.cpus} cores`,
       ],
       ['machine CPU busy', machineBusy !== undefined ? `${(machineBusy * 100).toFixed(0)}% (all processes, ${result.cpus} cores)` : '?'],
-      ['tasks in flight', `avg ${result.inFlight.avg}, max ${result.inFlight.max} (provider-twilio, limit ${Math.max(2, Math.ceil(config.queueRate * 2))})`],
+      ['tasks in flight', `avg ${result.inFlight.avg}, max ${result.inFlight.max} (provider-twilio, limit ${Math.max(2, Math.ceil(config.queueRate * PROVIDER_TASK_SECONDS))})`],
       ['event-loop delay', `p50 ${result.eventLoopDelayMs.p50} ms, p99 ${result.eventLoopDelayMs.p99} ms, max ${result.eventLoopDelayMs.max} ms`],
       ['job', `${job.status}: ${Object.entries(job.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`],
       ['provider requests', `${fmt(requests.length)} (${Object.entries(byStatus).map(([s, n]) => `${s}: ${fmt(n)}`).join(', ')}); purchase POSTs ${fmt(purchasePosts)}`],
@@ -421,14 +481,14 @@ async function run(): Promise<number> {
       for (const line of lastErrors) say(`error: ${line}`);
     }
     console.log(JSON.stringify(result));
-    return lost.size > 0 || duplicated > 0 || heldByTwo > 0 ? 1 : 0;
+    return { exit, itemsPerSecond, steadyPerSecond };
   } finally {
     for (const step of cleanup.reverse()) await step().catch((err: unknown) => say(`cleanup failed: ${String(err)}`));
   }
 }
 
 try {
-  process.exitCode = await run();
+  process.exitCode = await main();
 } catch (err) {
   if (err instanceof MissingToolError) say(err.message);
   else say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
