@@ -191,6 +191,8 @@ const faultKinds: InjectedFault[] = [
   { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true }, // bought, then 500
   { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, afterEffect: true, dropConnection: true }, // bought, no answer
   { method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503, times: 2 }, // look-ups fail too
+  { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 201, afterEffect: true, actsAfterMs: 8000 }, // sold after the follow-up looked
+  { method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true, actsAfterMs: 8000 }, // …and answered 500
 ];
 
 describe('property: tenants racing for the same numbers under random provider faults', () => {
