@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import type { NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/errors.js';
@@ -256,9 +256,6 @@ export function handleInbound(deps: RelayDeps) {
 const ALREADY_EXISTS = 6;
 
 const enqueueDelivery = (deps: RelayDeps, tenantId: string, deliveryId: string) =>
-  deps.tasks.enqueue({
-    queue: taskEndpoints.relayDelivery.queue,
-    ...taskTarget(deps.config, taskEndpoints.relayDelivery),
-    body: { tenantId, deliveryId },
+  enqueueTask(deps, 'relayDelivery', { tenantId, deliveryId }, {
     id: `relay-${tenantId}-${deliveryId}`,
   });

@@ -1,4 +1,4 @@
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import type { Deps } from '../../deps.js';
 
 /**
@@ -9,10 +9,7 @@ import type { Deps } from '../../deps.js';
 export async function scheduleFinalizeCheck(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, tenantId: string, jobId: string): Promise<void> {
   const windowMs = deps.config.JOB_FINALIZE_WINDOW_MS;
   const window = Math.floor(deps.now().getTime() / windowMs);
-  await deps.tasks.enqueue({
-    queue: taskEndpoints.jobFinalize.queue,
-    ...taskTarget(deps.config, taskEndpoints.jobFinalize),
-    body: { tenantId, jobId },
+  await enqueueTask(deps, 'jobFinalize', { tenantId, jobId }, {
     scheduleAt: new Date((window + 1) * windowMs),
     id: `job-finalize-${tenantId}-${jobId}-${window}`,
   });

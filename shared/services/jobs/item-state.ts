@@ -1,6 +1,6 @@
 /** Bulk jobs: the item state machine — one Cloud Task delivery claims an item, runs it once, and settles, retries, pauses or parks it. */
 import type { Firestore } from '@google-cloud/firestore';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { jobItemContext } from '../../domain/audit.js';
 import { finalItemStates, type ItemWait, type JobItemRecord, type JobRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
@@ -106,11 +106,8 @@ function runItemOnce(deps: JobDeps) {
     if (claim.kind === 'busy') {
       // Another delivery holds the item — or held it and died. Come back when its lease ends rather
       // than lean on this queue's retries, which may all be spent before then, leaving it `running`.
-      const target = taskTarget(deps.config, taskEndpoints.jobItem);
-      await deps.tasks.enqueue({
+      await enqueueTask(deps, 'jobItem', ref, {
         queue: providerQueue(job!.provider),
-        ...target,
-        body: ref,
         scheduleAt: new Date(claim.leaseUntil + 1000),
         // Named after the lease it waits out: a waiting item is leased again and again at the same attempt.
         id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-after${claim.attempts}-${claim.leaseUntil}`,
@@ -171,10 +168,8 @@ function runItemOnce(deps: JobDeps) {
         if (!stillOurs) return 'already_final';
         const waitMs = paused.retryAfterSeconds * 1000;
         const at = deps.now().getTime() + waitMs + Math.floor(Math.random() * Math.min(30_000, waitMs / 5 + 1));
-        await deps.tasks.enqueue({
+        await enqueueTask(deps, 'jobItem', ref, {
           queue: providerQueue(job!.provider),
-          ...taskTarget(deps.config, taskEndpoints.jobItem),
-          body: ref,
           scheduleAt: new Date(at),
           id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-paused${attempt}-${at}`,
         });

@@ -1,5 +1,5 @@
 /** Bulk jobs: items the provider accepted but has not done yet (toll-free 202s, number orders) — waiting, rechecking and settling them. */
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { jobItemContext } from '../../domain/audit.js';
 import { finalItemStates, itemSettlement, orderedNumberOutcome, type ItemSettlement, type ItemWait, type JobItemRecord } from '../../domain/job.js';
 import type { Logger } from '../../log.js';
@@ -42,10 +42,8 @@ export async function waitForSettlement(deps: JobDeps, ref: ItemRef, attempt: nu
       return false;
     }
   }
-  await deps.tasks.enqueue({
+  await enqueueTask(deps, 'jobItem', ref, {
     queue: providerQueue(provider),
-    ...taskTarget(deps.config, taskEndpoints.jobItem),
-    body: ref,
     scheduleAt: new Date(leaseUntil.getTime() + 1000),
     id: `job-${ref.tenantId}-${ref.jobId}-${ref.itemId}-wait${leaseUntil.getTime()}`,
   });

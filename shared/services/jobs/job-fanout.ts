@@ -1,6 +1,6 @@
 /** Bulk jobs: fan-out — items and chunk messages published, and the Pub/Sub worker turning a chunk into one Cloud Task per item. */
 import type { Firestore } from '@google-cloud/firestore';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { finalItemStates, itemIdFor, type JobItemRecord, type JobRecord } from '../../domain/job.js';
 import type { Logger } from '../../log.js';
 import { providerQueue } from '../../queue/queues.js';
@@ -127,12 +127,9 @@ export function expandChunk(deps: JobDeps) {
       message.indexes && message.indexes.every((i) => Number.isInteger(i) && i >= (message.from ?? 0) && i < (message.to ?? 0))
         ? message.indexes.map(itemIdFor)
         : (await chunkItems(db, message)).docs.filter((doc) => !finalItemStates.includes((doc.data() as JobItemRecord).state)).map((doc) => doc.id);
-    const target = taskTarget(deps.config, taskEndpoints.jobItem);
     for (const itemId of itemIds) {
-      await deps.tasks.enqueue({
+      await enqueueTask(deps, 'jobItem', { tenantId: job.tenantId, jobId: job.id, itemId }, {
         queue: providerQueue(job.provider),
-        ...target,
-        body: { tenantId: job.tenantId, jobId: job.id, itemId },
         id: `job-${job.tenantId}-${job.id}-${itemId}`,
       });
     }

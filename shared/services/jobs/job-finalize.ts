@@ -1,5 +1,5 @@
 /** Bulk jobs: finalize — once no item is open, the job's final status and counts, usage settled, the callback enqueued. */
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { itemStates, statusFromCounts, type JobRecord } from '../../domain/job.js';
 import type { Logger } from '../../log.js';
 import { changeUsage, readUsage } from '../../domain/limits.js';
@@ -53,10 +53,7 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     return { ...job, status, finalCounts, finishedAt: now };
   });
   if (stillBeingCreated) {
-    await deps.tasks.enqueue({
-      queue: taskEndpoints.jobFinalize.queue,
-      ...taskTarget(deps.config, taskEndpoints.jobFinalize),
-      body: { tenantId, jobId },
+    await enqueueTask(deps, 'jobFinalize', { tenantId, jobId }, {
       scheduleAt: new Date(Date.parse(stillBeingCreated.createdAt) + JOB_CREATION_GRACE_MS + 1000),
       id: `job-finalize-${tenantId}-${jobId}-after-creation`,
     });
@@ -73,9 +70,6 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
 }
 
 export const enqueueCallback = (deps: Pick<JobDeps, 'tasks' | 'config'>, tenantId: string, jobId: string) =>
-  deps.tasks.enqueue({
-    queue: taskEndpoints.jobCallback.queue,
-    ...taskTarget(deps.config, taskEndpoints.jobCallback),
-    body: { tenantId, jobId },
+  enqueueTask(deps, 'jobCallback', { tenantId, jobId }, {
     id: `job-callback-${tenantId}-${jobId}`,
   });

@@ -1,5 +1,5 @@
 import type { DocumentReference, Firestore, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import type { JobItemRecord, JobRecord } from '../../domain/job.js';
 import type { Deps } from '../../deps.js';
 import type { Logger } from '../../log.js';
@@ -150,10 +150,8 @@ async function requeue(sweep: Sweep, job: JobRecord, item: JobItemRecord): Promi
   const leaseEnd = item.state === 'running' && item.leaseUntil ? Date.parse(item.leaseUntil) : undefined;
   // Named after the state it was found in (see above); the item's own task name is spent.
   const version = leaseEnd !== undefined ? `r${item.attempts}-${leaseEnd}` : `q${item.attempts}-${Date.parse(item.updatedAt)}`;
-  const { deduplicated } = await deps.tasks.enqueue({
+  const { deduplicated } = await enqueueTask(deps, 'jobItem', { tenantId: job.tenantId, jobId: job.id, itemId: item.id }, {
     queue: providerQueue(job.provider),
-    ...taskTarget(deps.config, taskEndpoints.jobItem),
-    body: { tenantId: job.tenantId, jobId: job.id, itemId: item.id },
     // Only with tasksLost can the lease still be live: the task comes when it ends, as a lease's continuation would.
     ...(leaseEnd !== undefined && leaseEnd >= now.getTime() ? { scheduleAt: new Date(leaseEnd + 1000) } : {}),
     id: `job-${job.tenantId}-${job.id}-${item.id}-sweep-${version}`,

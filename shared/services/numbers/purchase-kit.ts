@@ -1,4 +1,4 @@
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import type { Deps } from '../../deps.js';
 import type { NumberRecord } from '../../domain/number.js';
 import type { ProviderNumber } from '../../providers/types.js';
@@ -18,10 +18,8 @@ export async function enqueueSettle(
   suffix: string,
   options: { at?: Date; queue?: string } = {},
 ): Promise<void> {
-  await deps.tasks.enqueue({
-    queue: options.queue ?? taskEndpoints.settlePurchase.queue,
-    ...taskTarget(deps.config, taskEndpoints.settlePurchase),
-    body,
+  await enqueueTask(deps, 'settlePurchase', body, {
+    ...(options.queue ? { queue: options.queue } : {}),
     ...(options.at ? { scheduleAt: options.at } : {}),
     id: `settle-${body.tenantId}-${body.numberId}-${suffix}`,
   });

@@ -1,5 +1,5 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { systemContext } from '../../domain/audit.js';
 import { holdingStatuses, type NumberRecord } from '../../domain/number.js';
 import type { Deps } from '../../deps.js';
@@ -80,12 +80,8 @@ export function startReconciliation(deps: ReconcileDeps) {
         jobs.push({ runId, provider: account.provider as NumberProviderName, accountId: account.id, tenantId: account.tenantId });
       }
     }
-    const target = taskTarget(deps.config, taskEndpoints.reconcileAccount);
     for (const job of jobs) {
-      await deps.tasks.enqueue({
-        queue: taskEndpoints.reconcileAccount.queue,
-        ...target,
-        body: job,
+      await enqueueTask(deps, 'reconcileAccount', job, {
         id: `reconcile-${runId}-${job.tenantId ?? 'platform'}-${job.provider}-${job.accountId}`,
       });
     }

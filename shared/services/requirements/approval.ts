@@ -1,4 +1,4 @@
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, notFound } from '../../http/errors.js';
@@ -90,10 +90,7 @@ const MAX_POLLS = (7 * 24 * 60 * 60 * 1000) / POLL_INTERVAL_MS;
 
 export async function schedulePoll(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, record: RequirementGroupRecord, attempt: number) {
   if (attempt >= MAX_POLLS) return;
-  await deps.tasks.enqueue({
-    queue: taskEndpoints.pollRequirementGroup.queue,
-    ...taskTarget(deps.config, taskEndpoints.pollRequirementGroup),
-    body: { tenantId: record.tenantId, groupId: record.id, attempt },
+  await enqueueTask(deps, 'pollRequirementGroup', { tenantId: record.tenantId, groupId: record.id, attempt }, {
     scheduleAt: new Date(deps.now().getTime() + POLL_INTERVAL_MS),
     id: `rqg-poll-${record.tenantId}-${record.id}-${attempt}`,
   });

@@ -1,5 +1,5 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
-import { taskEndpoints, taskTarget } from '../../api/task-targets.js';
+import { enqueueTask } from '../../api/task-targets.js';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import { itemSettlement, jobItemPath, type ItemSettlement, type JobItemOrigin, type JobItemRecord } from '../../domain/job.js';
 import { scheduleFinalizeCheck } from '../jobs/finalize-check.js';
@@ -64,10 +64,7 @@ export type SomosFollowup =
 
 export async function scheduleFollowup(deps: Pick<Deps, 'tasks' | 'config' | 'now'>, task: SomosFollowup, delayMs: number): Promise<void> {
   const subject = task.kind === 'sms' ? task.number : task.id;
-  await deps.tasks.enqueue({
-    queue: taskEndpoints.somosFollowup.queue,
-    ...taskTarget(deps.config, taskEndpoints.somosFollowup),
-    body: task,
+  await enqueueTask(deps, 'somosFollowup', task, {
     scheduleAt: new Date(deps.now().getTime() + delayMs),
     id: `somos-${task.kind}-${task.tenantId}-${subject}-${task.attempt}`,
   });
