@@ -23,6 +23,8 @@
  * JIT is not the platform's; see bench/warm-emulators.ts).
  */
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     'rival-share': { type: 'string', default: '0.05' },
     'no-pace': { type: 'boolean', default: false },
+    'in-process-sandbox': { type: 'boolean', default: false },
   },
 });
 
@@ -128,6 +131,27 @@ function pickNumbers(count: number, seed: number): string[] {
     if (!any) throw new Error(`the sandbox stocks only ${out.length} US local numbers; asked for ${count}`);
   }
   return out;
+}
+
+/** Starts the Twilio sandbox in a child process (bench/twilio-process.ts) and waits for its URL. */
+async function startSandboxProcess(options: object): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'twilio-process.ts'), JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('url ')) resolve(line.slice(4));
+    });
+    child.once('exit', (code) => reject(new Error(`the Twilio sandbox process exited (${code})`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { url, stop };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
@@ -232,6 +256,22 @@ async function run(
     const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-bulk-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
+    // The provider runs apart from the stack, as a real one does (bench/twilio-process.ts), unless
+    // --in-process-sandbox: then its admissions share the stack's event loop and its pauses.
+    const sandboxOptions = {
+      latencyMs: config.latencyMs,
+      accountRateLimitPerSecond: config.accountRateLimit,
+      transientFailureRate: config.transientFailureRate,
+      seed: config.seed,
+      // The dev stack's persistence rewrites every owned number on each purchase (O(n²) over a
+      // job); it is not part of the platform being measured.
+      stateFile: undefined,
+    };
+    const external = args['in-process-sandbox'] ? undefined : await startSandboxProcess(sandboxOptions);
+    if (external) {
+      cleanup.push(external.stop);
+      process.env.TWILIO_API_BASE_URL = external.url;
+    }
     stack = await startStack({
       port: 0,
       dataDir,
@@ -239,23 +279,19 @@ async function run(
       fresh: true,
       firestoreHost: firestore.host,
       pubsubHost: pubsub.host,
-      sandboxOptions: {
-        twilio: {
-          latencyMs: config.latencyMs,
-          accountRateLimitPerSecond: config.accountRateLimit,
-          transientFailureRate: config.transientFailureRate,
-          seed: config.seed,
-          // The dev stack's persistence rewrites every owned number on each purchase (O(n²) over a
-          // job); it is not part of the platform being measured.
-          stateFile: undefined,
-        },
-      },
+      sandboxOptions: { twilio: sandboxOptions },
       taskQueueOptions: { duplicateDeliveryRate: config.duplicateDeliveryRate },
     });
     const running = stack;
     cleanup.push(() => running.stop());
-    const twilio = stack.twilio;
-    if (!twilio) throw new Error('the stack did not start its Twilio sandbox');
+    const inProcess = stack.twilio;
+    const twilioUrl = external?.url ?? inProcess?.url;
+    if (!twilioUrl) throw new Error('no Twilio sandbox');
+    const control = async <T>(p: string): Promise<T> => (await (await fetch(`${twilioUrl}/__sandbox/${p}`)).json()) as T;
+    const twilio = {
+      purchaseCounts: () => (inProcess ? Promise.resolve(inProcess.purchaseCounts()) : control<Record<string, number>>('purchases')),
+      requestLog: async () => (inProcess ? inProcess.requestLog() : (await control<{ requests: { method: string; path: string; status: number; at: number }[] }>('requests')).requests),
+    };
 
     const numbers = pickNumbers(config.items, config.seed);
     const token = await stack.token('bench', 'member', 'bench');
@@ -352,7 +388,7 @@ async function run(
     // An item refused because the rival holds its number was answered rightly: not lost.
     const open = await db.collection(`tenants/bench/jobs/${jobId}/items`).where('state', '!=', 'succeeded').get();
     const lost = new Set(open.docs.map((d) => (d.get('input') as { phoneNumber: string }).phoneNumber).filter((n) => !theirs.has(n)));
-    const counts = twilio.purchaseCounts();
+    const counts = await twilio.purchaseCounts();
     const requested = new Set(numbers);
     let duplicated = 0;
     for (const n of numbers) {
@@ -362,7 +398,7 @@ async function run(
     }
     for (const [n, c] of Object.entries(counts)) if (!requested.has(n)) duplicated += c; // bought without being asked
 
-    const requests = twilio.requestLog();
+    const requests = await twilio.requestLog();
     const byStatus: Record<string, number> = {};
     for (const r of requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     const purchasePosts = requests.filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
@@ -469,7 +505,7 @@ async function run(
       ['provider queue', queue ? `dispatched ${fmt(queue.dispatched)}, retried ${fmt(queue.retried)}, failed ${queue.failed}, duplicate deliveries ${queue.duplicated}` : '-'],
       [
         'sandbox',
-        `${config.latencyMs} ms latency, ${config.accountRateLimit}/s account limit, ${config.transientFailureRate * 100}% transient 503s; ${config.duplicateDeliveryRate * 100}% duplicate deliveries; queue ${config.queueRate}/s`,
+        `${args['in-process-sandbox'] ? 'in the stack process' : 'own process'}; ${config.latencyMs} ms latency, ${config.accountRateLimit}/s account limit, ${config.transientFailureRate * 100}% transient 503s; ${config.duplicateDeliveryRate * 100}% duplicate deliveries; queue ${config.queueRate}/s`,
       ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
