@@ -14,26 +14,21 @@ import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 import type { Publisher } from './queue/publisher.js';
 import type { SomosPlatform } from './services/tollfree/platform.js';
+import type { Ports } from './ports.js';
 
 /**
  * Everything an operation may use, wired in this one place. Nothing heavy is
  * loaded until first use, so each deployed function pays only for what it calls.
  */
-export interface Deps {
-  config: Config;
-  now(): Date;
-  log: Logger;
+export interface Deps extends Ports {
   verifyToken: TokenVerifier;
   verifyTask: TaskVerifier;
   /** Pub/Sub pushes to the event functions: the push subscriptions' OIDC token. */
   verifyPush: TaskVerifier;
-  db(): Promise<Firestore>;
   numbers: NumbersStore;
   idempotency: IdempotencyStore;
-  secrets: SecretStore;
   tasks: TaskQueue;
   publisher: Publisher;
-  providers: ProviderResolver;
   /** The Somos TFN Registry (token manager, registry client, TSS), built on first use. */
   somos(): Promise<SomosPlatform>;
 }

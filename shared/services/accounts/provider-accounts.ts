@@ -2,7 +2,7 @@ import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Config } from '../../config.js';
-import type { Deps } from '../../deps.js';
+import type { Ports } from '../../ports.js';
 import { AppError, conflict } from '../../http/errors.js';
 import { holdingStatuses } from '../../domain/number.js';
 import { credentialSchemas, maskCredentials, type AccountProvider } from '../../providers/credentials.js';
@@ -104,7 +104,7 @@ export function accountLookup(db: () => Promise<Firestore>, config?: Pick<Config
 
 export const tenantSecretName = (tenantId: string, provider: AccountProvider, id: string) => `tenant-${tenantId}-${provider}-${id}`;
 
-type AccountDeps = Pick<Deps, 'db' | 'secrets' | 'config' | 'log' | 'now'>;
+type AccountDeps = Pick<Ports, 'db' | 'secrets' | 'config' | 'log' | 'now'>;
 
 /** Verifies credentials with the provider; a refusal is the caller's mistake (400), nothing else changes. */
 async function verifyWithProvider(deps: AccountDeps, provider: AccountProvider, credentials: Record<string, string>, refused: string): Promise<void> {
@@ -245,7 +245,7 @@ async function heldNumbersOf(firestore: Firestore, tenantId: string, accountId: 
  * version of the account's secret, and the older versions are disabled only once the new one has been
  * read back and works (the account is then used with it, end to end). Until then nothing changes.
  */
-export function updateProviderAccount(deps: AccountDeps & Pick<Deps, 'providers'>) {
+export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers'>) {
   const accounts = providerAccountsCollection(deps.db);
   return async (
     tenantId: string,

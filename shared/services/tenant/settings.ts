@@ -2,7 +2,7 @@ import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { z } from 'zod';
 import { accountPolicies, type TenantSettingsResource } from '../../api/schemas.js';
 import type { Config } from '../../config.js';
-import type { Deps } from '../../deps.js';
+import type { Ports } from '../../ports.js';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import type { AccountPolicy } from '../../providers/registry.js';
 import { paths } from '../../store/firestore.js';
@@ -56,7 +56,7 @@ const resource = (config: SettingsConfig, read: StoredSettings): TenantSettings 
   defaults: { accountPolicy: config.ACCOUNT_POLICY_DEFAULT, tollfreeCarriers: defaultCarriers(config) ?? null },
 });
 
-export function getTenantSettings(deps: Pick<Deps, 'db' | 'config'>) {
+export function getTenantSettings(deps: Pick<Ports, 'db' | 'config'>) {
   return async (tenantId: string): Promise<TenantSettings> => resource(deps.config, await readSettings(await deps.db(), tenantId, deps.config));
 }
 
@@ -66,7 +66,7 @@ export interface TenantSettingsChanges {
 }
 
 /** Changes the tenant's settings on tenants/{id}, audited in the same transaction (null: back to the default). */
-export function updateTenantSettings(deps: Pick<Deps, 'db' | 'config' | 'now'>) {
+export function updateTenantSettings(deps: Pick<Ports, 'db' | 'config' | 'now'>) {
   return async (tenantId: string, changes: TenantSettingsChanges, audit: AuditContext): Promise<TenantSettings> => {
     const firestore = await deps.db();
     const ref = firestore.doc(paths.tenant(tenantId));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
+import type { Ports } from '../../ports.js';
 import { AppError } from '../../http/errors.js';
 import { paths } from '../../store/firestore.js';
 
@@ -31,21 +31,21 @@ export type Carriers = z.infer<typeof CarriersSchema>;
 export type CarriersSource = 'request' | 'tenant' | 'default';
 
 /** The tenant's own carriers (undefined when unset or not valid). */
-export async function tenantCarriers(deps: Pick<Deps, 'db'>, tenantId: string): Promise<Carriers | undefined> {
+export async function tenantCarriers(deps: Pick<Ports, 'db'>, tenantId: string): Promise<Carriers | undefined> {
   const snap = await (await deps.db()).doc(paths.tenant(tenantId)).get();
   const parsed = CarriersSchema.safeParse(snap.get('tollfreeCarriers'));
   return parsed.success ? parsed.data : undefined;
 }
 
 /** SOMOS_DEFAULT_CARRIERS as both lists. */
-export function defaultCarriers(config: Pick<Deps['config'], 'SOMOS_DEFAULT_CARRIERS'>): Carriers | undefined {
+export function defaultCarriers(config: Pick<Ports['config'], 'SOMOS_DEFAULT_CARRIERS'>): Carriers | undefined {
   const list = config.SOMOS_DEFAULT_CARRIERS?.split(',').filter((c) => CIC_PATTERN.test(c));
   return list?.length ? { interLATA: list, intraLATA: [...list] } : undefined;
 }
 
 /** The carriers for one customer record write, with where they came from; 400 when there are none. */
 export async function resolveCarriers(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Ports, 'db' | 'config'>,
   tenantId: string,
   override: Carriers | undefined,
 ): Promise<{ carriers: Carriers; source: CarriersSource }> {

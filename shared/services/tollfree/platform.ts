@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { providerBaseUrlDefaults, type Config } from '../../config.js';
-import type { Deps } from '../../deps.js';
+import type { Ports } from '../../ports.js';
 import { AppError } from '../../http/errors.js';
 import type { Logger } from '../../log.js';
 import { platformSecretName } from '../../providers/registry.js';
@@ -128,7 +128,7 @@ export interface TenantSomosSettings {
  * entity of that unit: SOMOS_ENTITY_ID for the platform default, otherwise the unit's first two
  * characters — the SMS/800 naming convention, G).
  */
-export async function tenantSomos(deps: Pick<Deps, 'db' | 'config'>, tenantId: string): Promise<TenantSomosSettings> {
+export async function tenantSomos(deps: Pick<Ports, 'db' | 'config'>, tenantId: string): Promise<TenantSomosSettings> {
   const snap = await (await deps.db()).doc(`tenants/${tenantId}`).get();
   const data = (snap.data() ?? {}) as { respOrgId?: unknown; somosEntityId?: unknown };
   const own = typeof data.respOrgId === 'string' && /^[A-Z0-9]{5}$/.test(data.respOrgId) ? data.respOrgId : undefined;
