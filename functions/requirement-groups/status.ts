@@ -3,7 +3,8 @@ import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { RequirementGroupId, RequirementGroupStatusResponse } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
 import { groupStatus } from '../../shared/services/requirements/approval.js';
-import { refreshGroup, requirementGroups } from '../../shared/services/requirements/requirements.js';
+import { refreshGroup } from '../../shared/services/requirements/approval.js';
+import { requirementGroups } from '../../shared/services/requirements/requirements.js';
 
 /** Progress, approval status and the provider's reasons; a submitted group is brought up to date from the provider first. */
 const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupStatusResponse>> =

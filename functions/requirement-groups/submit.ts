@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../shared/api/endpoint.js';
 import type { RequirementGroupId, RequirementGroupResource } from '../../shared/api/schemas.js';
 import { userContext } from '../../shared/domain/audit.js';
-import { submitGroup } from '../../shared/services/requirements/requirements.js';
+import { submitGroup } from '../../shared/services/requirements/approval.js';
 import { toPublic } from '../../shared/services/resource.js';
 
 const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupResource>> =

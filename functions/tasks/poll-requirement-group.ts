@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { TaskOperationFactory } from '../../shared/api/endpoint.js';
 import type { PollRequirementGroupResult, PollRequirementGroupTask } from '../../shared/api/schemas.js';
 import { systemContext } from '../../shared/domain/audit.js';
-import { refreshGroup, requirementGroups, schedulePoll } from '../../shared/services/requirements/requirements.js';
+import { refreshGroup, schedulePoll } from '../../shared/services/requirements/approval.js';
+import { requirementGroups } from '../../shared/services/requirements/requirements.js';
 
 /** Cloud Tasks target: checks a submitted group's approval, and polls again later while it is pending. */
 const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof PollRequirementGroupTask>, z.infer<typeof PollRequirementGroupResult>> =

@@ -388,5 +388,3 @@ export function completion(record: RequirementGroupRecord) {
     remaining,
   };
 }
-
-export { refreshGroup, requireOrderableGroup, schedulePoll, submitGroup, POLL_INTERVAL_MS } from './approval.js';
