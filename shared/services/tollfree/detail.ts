@@ -2,7 +2,7 @@ import type { SomosNumberInfo } from '../../providers/somos/client.js';
 import type { RegistryRouting } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
 import { callContext } from './platform.js';
-import { requireNumber, toView, type NumberDeps } from './numbers.js';
+import { requireNumber, toView, type NumberDeps } from './number-records.js';
 
 /** GET /v1/tollfree/{number}: our record plus what the registry says now. Split from numbers.ts, which re-exports it. */
 export interface RegistryView {

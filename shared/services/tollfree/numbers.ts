@@ -1,147 +1,26 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
-import { recordAudit, type AuditContext } from '../../domain/audit.js';
+import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import type { JobItemOrigin } from '../../domain/job.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordWrite, SomosResult } from '../../providers/somos/client.js';
-import { parseRouting, RoutingMappingError, toCustomerRecord, type Routing } from '../../providers/somos/routing.js';
+import type { Routing } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
 import { logger as rootLogger } from '../../log.js';
 import { logProvisioning } from '../../log-events.js';
-import type { TenantDoc } from '../../store/tenant-collection.js';
 import { callContext } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
-import type { SmsState } from './sms.js';
-import { defaultCarriers, resolveCarriers, type Carriers } from './carriers.js';
-import { MAX_RESERVATION_DAYS, type DisconnectState, tollFreeStatuses } from './lifecycle.js';
-import { isFutureChange, scheduleRouting, type ScheduledRouting } from './routing-versions.js';
-import { assertNotSelfRouted } from './routing-rules.js';
+import { resolveCarriers, type Carriers } from './carriers.js';
+import { isFutureChange, scheduleRouting } from './routing-versions.js';
+import { assertOwner, ensureNotBusy, numberPath, plain, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { customerRecordInput, validateRouting, type RoutingInput, type ValidRouting } from './routing-input.js';
 
 /**
- * The tenant's toll-free numbers: tenants/{t}/tollfreeNumbers/{10 digits}, plus a platform-wide
- * owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a number, not a
- * tenant). Every change is written with its audit record in one transaction.
+ * Activating a reserved toll-free number and changing its routing (the customer record at the
+ * registry). The records themselves are number-records.ts, a routing request's validation
+ * routing-input.ts; this module re-exports both, and reservations and detail, as the toll-free numbers' surface.
  */
-export type TollFreeStatus = (typeof tollFreeStatuses)[number];
-
-export interface TollFreeRecord extends TenantDoc {
-  /** 10 digits. */
-  id: string;
-  phoneNumber: string;
-  status: TollFreeStatus;
-  /** The RespOrg unit that controls the number for us. */
-  respOrgId: string;
-  reservedUntil?: string;
-  contactName?: string;
-  contactPhone?: string;
-  notes?: string;
-  routing?: Routing;
-  routingMode?: 'normal' | 'disaster';
-  /** routing.disaster came from SOMOS_DEFAULT_DISASTER_NUMBER. */
-  disasterDefaulted?: boolean;
-  routingEffectiveAt?: string;
-  /** Future-dated routing versions, soonest first (routing-versions.ts). */
-  scheduledRouting?: ScheduledRouting[];
-  customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
-  sms?: SmsState;
-  /** Derived on every write (writeNumber): the list's filters. */
-  npa?: string;
-  textEnabled?: boolean;
-  /** The customer record's carriers (CIC) as last written. */
-  carriers?: Carriers;
-  /** Set when the number is disconnected (disconnect.ts). */
-  disconnect?: DisconnectState;
-  transferId?: string;
-  /** A registry request (202) that will change this number. */
-  pendingRequestId?: string;
-  releasedAt?: string;
-  statusReason?: string;
-}
-
-export const RESERVATION_DAYS = MAX_RESERVATION_DAYS; // official tariff: a reservation lapses after at most 45 days
-
-export const numberPath = (tenantId: string, num: string) => `tenants/${tenantId}/tollfreeNumbers/${num}`;
-export const ownerPath = (num: string) => `tollfreeOwners/${num}`;
-export const numberResource = (num: string) => `tollfree-numbers/${num}`;
-
-export interface OwnerDoc {
-  num: string;
-  tenantId: string;
-  updatedAt: string;
-  transferId?: string;
-}
-
-export async function getNumber(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<TollFreeRecord | undefined> {
-  const snap = await (await deps.db()).doc(numberPath(tenantId, num)).get();
-  return snap.exists ? (snap.data() as TollFreeRecord) : undefined;
-}
-
-/** Another tenant's number is simply not found. */
-export async function requireNumber(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<TollFreeRecord> {
-  const record = await getNumber(deps, tenantId, num);
-  if (!record) throw notFound('Toll-free number');
-  return record;
-}
-
-/** A clean JSON copy (Firestore rejects undefined, and the audit snapshots the same object). */
-const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
-/** Writes a number with its audit record (inside a transaction, after its reads). */
-export function writeNumber(tx: Transaction, db: Firestore, audit: AuditContext, action: string, before: TollFreeRecord | undefined, next: TollFreeRecord): TollFreeRecord {
-  const clean = plain({ ...next, npa: next.id.slice(0, 3), textEnabled: next.sms?.status === 'enabled' });
-  tx.set(db.doc(numberPath(next.tenantId, next.id)), clean);
-  recordAudit(db, tx, next.tenantId, audit, { action, resource: numberResource(next.id), before: before ?? null, after: clean });
-  return clean;
-}
-
-/** Changes one number in a transaction, with its audit record; `mutate` may refuse by throwing. */
-export async function mutateNumber(
-  deps: Pick<Deps, 'db'>,
-  tenantId: string,
-  num: string,
-  audit: AuditContext,
-  action: string,
-  mutate: (current: TollFreeRecord) => TollFreeRecord | undefined,
-): Promise<TollFreeRecord> {
-  const db = await deps.db();
-  return db.runTransaction(async (tx) => {
-    const before = (await tx.get(db.doc(numberPath(tenantId, num)))).data() as TollFreeRecord | undefined;
-    if (!before) throw notFound('Toll-free number');
-    const next = mutate(before);
-    return next ? writeNumber(tx, db, audit, action, before, next) : before;
-  });
-}
-
-export const toView = (record: TollFreeRecord) => {
-  const { tenantId: _tenant, ...rest } = record;
-  return rest;
-};
-export type TollFreeView = ReturnType<typeof toView>;
-
-export type NumberDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
-
-/**
- * Tenants may share a RespOrg unit (the platform default), so the registry cannot tell them apart:
- * before changing a number, the owner index must name this tenant (a stale record — a reservation
- * that lapsed and went to another tenant — must not reach the other tenant's number).
- */
-export async function assertOwner(deps: Pick<Deps, 'db'>, record: TollFreeRecord): Promise<void> {
-  const owner = (await (await deps.db()).doc(ownerPath(record.id)).get()).data() as OwnerDoc | undefined;
-  if (owner?.tenantId !== record.tenantId) {
-    throw conflict('This number is no longer held for this tenant at the registry', { status: record.status });
-  }
-}
-
-export function ensureNotBusy(record: TollFreeRecord): void {
-  if (record.pendingRequestId) {
-    throw conflict('A registry request for this number is still pending; poll it first', {
-      requestId: record.pendingRequestId,
-      poll: `/v1/tollfree/requests/${record.pendingRequestId}`,
-    });
-  }
-}
-
-export const registryBusy = () => new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retrying shortly', { retryable: true }, 5);
+export * from './number-records.js';
+export * from './routing-input.js';
 
 
 /**
@@ -177,113 +56,6 @@ export async function adoptLostActivation(deps: NumberDeps, record: TollFreeReco
   return finishRouting(deps, record.tenantId, context, write, audit);
 }
 
-/** The routing (as validated for this number) is what the record already holds, from the same effective time. */
-export function routingAlreadyApplied(deps: Pick<Deps, 'config' | 'now'>, record: TollFreeRecord, input: RoutingInput): boolean {
-  if (record.status !== 'active' || !record.routing || record.pendingRequestId) return false;
-  // The effective time is compared, not validated: a change applied for a moment now past is still applied.
-  const { effectiveAt, ...rest } = input;
-  const valid = validateRouting(deps.config, record.id, record.respOrgId, rest, deps.now());
-  const sameTime = effectiveAt === undefined || (record.routingEffectiveAt !== undefined && Date.parse(record.routingEffectiveAt) === Date.parse(effectiveAt));
-  return sameTime && (record.routingMode ?? 'normal') === valid.mode && canonical(record.routing) === canonical(valid.routing);
-}
-
-/** JSON with sorted keys: the same routing however its fields were ordered. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
-
-
-// ---------------------------------------------------------------------------------------------
-// Routing: activate (customer record create) and change (customer record update)
-
-export interface RoutingInput {
-  routing: unknown;
-  /** The customer record's carriers for this write (default: the number's, the tenant's, the platform's). */
-  carriers?: Carriers;
-  effectiveAt?: string;
-  mode?: 'normal' | 'disaster';
-}
-
-/** Converts parseRouting's field (`timeOfDay[0].start`) to the API's issue path (`body.routing.timeOfDay.0.start`). */
-export const routingIssuePath = (field: string) =>
-  field === '(root)' ? 'body.routing' : `body.routing.${field.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')}`;
-
-export interface ValidRouting {
-  routing: Routing;
-  disasterDefaulted: boolean;
-  mode: 'normal' | 'disaster';
-  effectiveAt?: Date;
-  /** Resolved carriers (resolveCarriers); absent: the number's own, else the platform's. */
-  carriers?: Carriers;
-}
-
-/**
- * Every routing rule (400 naming the field), the default disaster number, and the registry mapping
- * (a SIP destination needs SOMOS_SIP_GATEWAY_NUMBER: 503 when the platform lacks it).
- */
-export function validateRouting(config: Deps['config'], num: string, respOrgId: string, input: RoutingInput, now: Date): ValidRouting {
-  const parsed = parseRouting(input.routing);
-  if (!parsed.success) {
-    const issues = parsed.errors.map((e) => ({ path: routingIssuePath(e.field), field: e.field, message: e.message }));
-    throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
-  }
-  let routing = parsed.data;
-  assertNotSelfRouted(num, routing, routingIssuePath);
-  let disasterDefaulted = false;
-  if (!routing.disaster && config.SOMOS_DEFAULT_DISASTER_NUMBER) {
-    routing = { ...routing, disaster: { type: 'pstn', destination: config.SOMOS_DEFAULT_DISASTER_NUMBER } };
-    disasterDefaulted = true;
-  }
-  let effectiveAt: Date | undefined;
-  if (input.effectiveAt !== undefined) {
-    effectiveAt = new Date(input.effectiveAt);
-    if (Number.isNaN(effectiveAt.getTime()) || effectiveAt.getTime() < now.getTime() - 60_000) {
-      throw new AppError('VALIDATION_ERROR', 'Invalid body.effectiveAt: must be now or in the future', {
-        issues: [{ path: 'body.effectiveAt', message: 'must be now or in the future' }],
-      });
-    }
-  }
-  const mode = input.mode ?? 'normal';
-  try {
-    toCustomerRecord(num, routing, {
-      respOrgId,
-      mode,
-      ...(config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: config.SOMOS_SIP_GATEWAY_NUMBER } : {}),
-      ...(config.SOMOS_DEFAULT_DISASTER_NUMBER ? { defaultDisasterNumber: config.SOMOS_DEFAULT_DISASTER_NUMBER } : {}),
-    });
-  } catch (err) {
-    if (!(err instanceof RoutingMappingError)) throw err;
-    if (/sipGatewayNumber/.test(err.message)) {
-      // Configuration, not a passing outage: retrying (a bulk item) would not help.
-      throw new AppError('SERVICE_UNAVAILABLE', 'SIP destinations need the platform’s SIP gateway number (SOMOS_SIP_GATEWAY_NUMBER), which is not configured', {
-        retryable: false,
-      });
-    }
-    const path = err.field === 'respOrgId' ? 'tenant.respOrgId' : routingIssuePath(err.field);
-    throw new AppError('VALIDATION_ERROR', `Invalid ${path}: ${err.message.replace(/^[^:]+: /, '')}`, { issues: [{ path, message: err.message }] });
-  }
-  return { routing, disasterDefaulted, mode, ...(effectiveAt ? { effectiveAt } : {}) };
-}
-
-export function customerRecordInput(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting) {
-  return {
-    num: record.id,
-    routing: valid.routing,
-    mode: valid.mode,
-    ...(valid.effectiveAt ? { effectiveAt: valid.effectiveAt } : {}),
-    ...(config.SOMOS_SIP_GATEWAY_NUMBER ? { sipGatewayNumber: config.SOMOS_SIP_GATEWAY_NUMBER } : {}),
-    ...(config.SOMOS_DEFAULT_DISASTER_NUMBER ? { defaultDisasterNumber: config.SOMOS_DEFAULT_DISASTER_NUMBER } : {}),
-    ...(record.contactName && record.contactPhone ? { contact: { name: record.contactName, phone: record.contactPhone } } : {}),
-    ...carriersOf(config, record, valid),
-  };
-}
-
-/** The carriers a customer record write sends: resolved for the request, else the number's, else the platform's. */
-function carriersOf(config: Deps['config'], record: TollFreeRecord, valid: ValidRouting): { carriers?: { interLATA: string[]; intraLATA: string[] } } {
-  const carriers = valid.carriers ?? record.carriers ?? defaultCarriers(config);
-  return carriers ? { carriers } : {};
-}
 
 export interface RoutingContext {
   num: string;

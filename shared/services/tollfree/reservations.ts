@@ -7,22 +7,7 @@ import { callContext, tenantSomos } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 import { forgetSearchedNumbers, toSomosSearch, type SearchSpec } from './search.js';
 import { shortenReservations } from './reservation-length.js';
-import {
-  assertOwner,
-  ensureNotBusy,
-  getNumber,
-  numberPath,
-  ownerPath,
-  RESERVATION_DAYS,
-  registryBusy,
-  requireNumber,
-  toView,
-  writeNumber,
-  type NumberDeps,
-  type OwnerDoc,
-  type TollFreeRecord,
-  type TollFreeView,
-} from './numbers.js';
+import { assertOwner, ensureNotBusy, getNumber, numberPath, ownerPath, RESERVATION_DAYS, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type OwnerDoc, type TollFreeRecord, type TollFreeView } from './number-records.js';
 
 /**
  * Toll-free reservations: search-and-reserve (1-45 days), recording what the registry reserved

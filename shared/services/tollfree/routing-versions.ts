@@ -6,7 +6,8 @@ import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordInfo } from '../../providers/somos/client.js';
 import { formatEffectiveAt, routingSchema, type Routing } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
-import { assertOwner, customerRecordInput, mutateNumber, requireNumber, toView, validateRouting, type RoutingInput, type TollFreeRecord, type TollFreeView } from './numbers.js';
+import { assertOwner, mutateNumber, requireNumber, toView, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { customerRecordInput, validateRouting, type RoutingInput } from './routing-input.js';
 import { callContext } from './platform.js';
 
 /**
@@ -21,19 +22,8 @@ export const MAX_SCHEDULED_VERSIONS = 5;
 /** A change within this of now is a change now. */
 const NOW_MARGIN_MS = 60_000;
 
-export const ScheduledRoutingSchema = z.object({
-  id: z.string(),
-  routing: routingSchema,
-  mode: z.enum(['normal', 'disaster']),
-  disasterDefaulted: z.boolean(),
-  /** When it takes effect (the quarter hour the registry was given). */
-  effectiveAt: z.string(),
-  /** The registry's effDtTm for the version. */
-  effDtTm: z.string(),
-  recVersionId: z.string().optional(),
-  createdAt: z.string(),
-});
-export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;
+export { ScheduledRoutingSchema, type ScheduledRouting } from './number-records.js';
+import { ScheduledRoutingSchema, type ScheduledRouting } from './number-records.js';
 
 /** The stored list, parsed (an entry that does not parse is dropped, never trusted). */
 export function scheduledOf(record: Pick<TollFreeRecord, 'scheduledRouting'>): ScheduledRouting[] {

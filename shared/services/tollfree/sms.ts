@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { conflict } from '../../http/errors.js';
 import { textEnablementDueDate, type TextEnablementReason, type TextEnablementStatus } from '../../providers/somos/tss.js';
 import { ProviderError } from '../../providers/types.js';
-import { assertOwner, getNumber, mutateNumber, requireNumber, type TollFreeRecord } from './numbers.js';
+import { assertOwner, getNumber, mutateNumber, requireNumber, type TollFreeRecord } from './number-records.js';
 import { scheduleFollowup } from './requests.js';
 
 /**
@@ -16,22 +16,8 @@ import { scheduleFollowup } from './requests.js';
  * The RespOrg has 2 business days to respond (`dueBy`); a Cloud Tasks follow-up polls TSS until a
  * decision, and GET …/sms refreshes a pending state too.
  */
-export interface SmsState {
-  status: TextEnablementStatus;
-  sms: boolean;
-  mms: boolean;
-  /** Where the tenant wants the number's messages delivered (kept here; never sent to TSS). */
-  webhookUrl?: string;
-  tssRequestId: string;
-  submittedAt: string;
-  dueBy: string;
-  decidedAt?: string;
-  lastCheckedAt?: string;
-  /** Why TSS rejected the request (status rejected). */
-  reason?: TextEnablementReason;
-  /** When text was turned off (status disabled). */
-  disabledAt?: string;
-}
+export type { SmsState } from './number-records.js';
+import type { SmsState } from './number-records.js';
 
 export interface SmsView {
   number: string;
