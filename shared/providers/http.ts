@@ -368,6 +368,8 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
       for (let n = 0; ; n++) {
         await pace?.take(req.signal);
+        // Given up while waiting for the account's pace: nothing was sent, so never ambiguous.
+        if (req.signal?.aborted) throw new ProviderError(provider, `${provider} request aborted before sending`, { retryable: true, ambiguous: false });
         const started = Date.now();
         const result = await attempt<T>(req, url, body, headers);
         const durationMs = Date.now() - started;

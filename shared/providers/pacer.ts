@@ -45,15 +45,22 @@ export function createPacer(perSecond: number, now: () => number = Date.now, sle
           // A 429 that came in while this caller waited voids its slot: take one after the pause.
           if (pausedUntil > at) continue;
         }
-        const oldest = departures.length >= cap ? departures[departures.length - cap]! : undefined;
-        const clear = oldest === undefined ? 0 : oldest + 1000 + WINDOW_MARGIN_MS;
-        const late = now();
-        if (late < clear) {
+        // Callers woken together each wait for the window in turn: checked again after every wait.
+        let paused = false;
+        for (;;) {
+          const oldest = departures.length >= cap ? departures[departures.length - cap]! : undefined;
+          const clear = oldest === undefined ? 0 : oldest + 1000 + WINDOW_MARGIN_MS;
+          const late = now();
+          if (late >= clear) break;
           next = Math.max(next, clear + spacing);
           await sleep(clear - late);
           if (signal?.aborted) return;
-          if (pausedUntil > clear) continue;
+          if (pausedUntil > clear) {
+            paused = true;
+            break;
+          }
         }
+        if (paused) continue;
         depart();
         return;
       }

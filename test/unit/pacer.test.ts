@@ -61,6 +61,26 @@ describe('provider account pacer', () => {
     }
   });
 
+  it('keeps to the limit under random timer lateness, when callers wake together and wait for the window', async () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const time = fakeTime(() => Math.floor(random() * 120));
+    const pacer = createPacer(10, time.now, time.sleep);
+    const left: number[] = [];
+    const calls = Array.from({ length: 200 }, () => pacer.take().then(() => left.push(time.now())));
+    await time.advance(60_000);
+    await Promise.all(calls);
+    expect(left).toHaveLength(200);
+    for (let i = 0; i < left.length; i++) {
+      expect(left.filter((t) => t >= left[i]! && t < left[i]! + 1000).length).toBeLessThanOrEqual(10);
+    }
+  });
+
   it('holds every caller of the account while a 429’s Retry-After runs', async () => {
     const time = fakeTime();
     const pacer = createPacer(100, time.now, time.sleep);
