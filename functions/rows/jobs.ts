@@ -130,7 +130,7 @@ export const jobsEndpoints: AnyEndpoint[] = [
     response: JobItemResult,
     successStatus: 200,
     errors: ['SERVICE_UNAVAILABLE', 'PROVIDER_ERROR'],
-    runtime: { memory: '256Mi', timeoutSeconds: 120, maxInstances: 400 },
+    runtime: { memory: '256Mi', timeoutSeconds: 120, maxInstances: 200 },
     operation: () => import('../tasks/job-item.js'),
   }),
   defineEndpoint({

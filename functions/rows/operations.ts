@@ -47,7 +47,8 @@ export const operationsEndpoints: AnyEndpoint[] = [
     response: SettlePurchaseResult,
     successStatus: 200,
     errors: ['PROVIDER_ERROR', 'SERVICE_UNAVAILABLE'],
-    runtime: { memory: '256Mi', timeoutSeconds: 60 },
+    // Its tasks come from `followups` and, handed off, from every provider queue.
+    runtime: { memory: '256Mi', timeoutSeconds: 60, maxInstances: 250 },
     operation: () => import('../tasks/settle-purchase.js'),
   }),
   defineEndpoint({

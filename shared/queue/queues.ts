@@ -16,8 +16,15 @@ const providerDefaults: Record<string, number> = {
   vapi: 10,
 };
 
+/**
+ * A provider queue lets this many seconds of tasks run at once at its full rate (in flight = rate ×
+ * duration). Tasks of a second or two keep the dispatch rate binding; more would be back-pressure
+ * lost: while the account answers 429, every task in flight keeps calling it (each instance paces
+ * only its own calls), so the cap bounds how far above the limit a 429 storm can go.
+ */
+export const PROVIDER_TASK_SECONDS = 2;
+
 /** A provider's queue: bulk items, and every purchase follow-up that has to call the provider. */
-export const PROVIDER_TASK_SECONDS = 5;
 export const providerQueue = (provider: string) => `provider-${provider}`;
 
 export function queueDefinitions(env: Record<string, string | undefined> = process.env): Record<string, QueueConfig> {
@@ -40,9 +47,6 @@ export function queueDefinitions(env: Record<string, string | undefined> = proce
     const perSecond = Number.isFinite(override) && override > 0 ? override : rate;
     queues[providerQueue(provider)] = {
       maxDispatchesPerSecond: perSecond,
-      // Room for tasks of up to 5 s at the full rate (Little's law: in flight = rate × duration), so the
-      // dispatch rate, not the cap, is what binds: a purchase whose provider answers in a second or two,
-      // or that waits out a 429 in its task, would otherwise hold the queue below its rate.
       maxConcurrentDispatches: Math.max(2, Math.ceil(perSecond * PROVIDER_TASK_SECONDS)),
       maxAttempts: 8,
       minBackoffMs: 500,
