@@ -3,6 +3,7 @@ import { normalizeTollFree, routingSchema, TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPA
 import { MAX_QUANTITY as MAX_TOLLFREE_QUANTITY, searchMode, type SearchSpec } from '../../services/tollfree/search-spec.js';
 import { CarriersSchema } from '../../services/tollfree/carriers.js';
 import { MAX_RESERVATION_DAYS, tollFreeStatuses } from '../../services/tollfree/lifecycle.js';
+import { ScheduledRoutingSchema } from '../../services/tollfree/scheduled-routing.js';
 import { E164, HttpsUrl, Limit, ResourceId } from './base.js';
 
 // ---------- toll-free (Somos) ----------
@@ -143,18 +144,7 @@ export const TollFreeNumberResource = z.object({
   disasterDefaulted: z.boolean().optional().meta({ description: 'routing.disaster is the platform default (SOMOS_DEFAULT_DISASTER_NUMBER)' }),
   routingEffectiveAt: z.string().optional(),
   scheduledRouting: z
-    .array(
-      z.object({
-        id: z.string(),
-        routing: routingSchema,
-        mode: z.enum(['normal', 'disaster']),
-        disasterDefaulted: z.boolean(),
-        effectiveAt: z.string(),
-        effDtTm: z.string(),
-        recVersionId: z.string().optional(),
-        createdAt: z.string(),
-      }),
-    )
+    .array(ScheduledRoutingSchema)
     .optional()
     .meta({ description: 'Routing changes dated in the future, soonest first: each its own customer record version until it takes effect' }),
   customerRecord: z.object({ recVersionId: z.string().optional(), status: z.string().optional(), effDtTm: z.string().optional() }).optional(),

@@ -1,13 +1,13 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
-import { z } from 'zod';
 import { recordAudit, type AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
-import { routingSchema, type Routing } from '../../providers/somos/routing.js';
+import type { Routing } from '../../providers/somos/routing.js';
 import type { TextEnablementReason, TextEnablementStatus } from '../../providers/somos/tss.js';
 import type { TenantDoc } from '../../store/tenant-collection.js';
 import type { Carriers } from './carriers.js';
 import { MAX_RESERVATION_DAYS, type DisconnectState, tollFreeStatuses } from './lifecycle.js';
+import type { ScheduledRouting } from './scheduled-routing.js';
 
 
 /**
@@ -153,18 +153,3 @@ export interface SmsState {
   /** When text was turned off (status disabled). */
   disabledAt?: string;
 }
-
-/** A future-dated routing version kept on the number (routing-versions.ts). */
-export const ScheduledRoutingSchema = z.object({
-  id: z.string(),
-  routing: routingSchema,
-  mode: z.enum(['normal', 'disaster']),
-  disasterDefaulted: z.boolean(),
-  /** When it takes effect (the quarter hour the registry was given). */
-  effectiveAt: z.string(),
-  /** The registry's effDtTm for the version. */
-  effDtTm: z.string(),
-  recVersionId: z.string().optional(),
-  createdAt: z.string(),
-});
-export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;

@@ -22,8 +22,7 @@ export const MAX_SCHEDULED_VERSIONS = 5;
 /** A change within this of now is a change now. */
 const NOW_MARGIN_MS = 60_000;
 
-export { ScheduledRoutingSchema, type ScheduledRouting } from './number-records.js';
-import { ScheduledRoutingSchema, type ScheduledRouting } from './number-records.js';
+import { ScheduledRoutingSchema, type ScheduledRouting } from './scheduled-routing.js';
 
 /** The stored list, parsed (an entry that does not parse is dropped, never trusted). */
 export function scheduledOf(record: Pick<TollFreeRecord, 'scheduledRouting'>): ScheduledRouting[] {
