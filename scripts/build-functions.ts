@@ -16,8 +16,7 @@
  * with FUNCTION_TARGET set to the entry point: one archive serves every function, and each loads its
  * own bundle. Bundles are tree-shaken and unminified; packages other than BUNDLED_PACKAGES and
  * VENDORED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
- * the OpenAPI document rendered here, at build time, instead of the endpoint table
- * (functions/meta/openapi-document.ts).
+ * the OpenAPI document in its bundle, read here at build time (functions/meta/openapi-document.ts).
  *
  * Also writes dist/function-bundles.json (which source modules each bundle file holds, what loads
  * at startup and on the first request), read by the tests, the rehearsal and the bench, and fails
@@ -125,13 +124,13 @@ const commonJsNamedExports: esbuild.Plugin = {
 };
 
 /**
- * functions/meta/openapi-document.ts → the document rendered now: the `openapi` function loads no table.
+ * functions/meta/openapi-document.ts → the document itself, read at build time: the `openapi` function reads no file.
  * Other functions of its domain hold the openapi row's operation too (never run): they get no document.
  */
 function precomputedOpenApi(document: Record<string, unknown>, forFunction: string): esbuild.Plugin {
   const contents =
     forFunction === 'openapi'
-      ? `// Rendered by scripts/build-functions.ts at build time.\nexport async function openApiDocument() {\n  return JSON.parse(${JSON.stringify(JSON.stringify(document))});\n}\n`
+      ? `// Put here by scripts/build-functions.ts at build time.\nexport async function openApiDocument() {\n  return JSON.parse(${JSON.stringify(JSON.stringify(document))});\n}\n`
       : `export async function openApiDocument() {\n  throw new Error('only the openapi function serves the OpenAPI document');\n}\n`;
   return {
     name: 'precomputed-openapi',
