@@ -144,6 +144,7 @@ async function startSandboxProcess(options: object): Promise<{ url: string; stop
       if (line.startsWith('url ')) resolve(line.slice(4));
     });
     child.once('exit', (code) => reject(new Error(`the Twilio sandbox process exited (${code})`)));
+    child.once('error', reject);
   });
   const stop = () =>
     new Promise<void>((resolve) => {
