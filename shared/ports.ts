@@ -13,7 +13,8 @@ export interface Ports {
   config: Config;
   now(): Date;
   log: Logger;
-  db(): Promise<Firestore>;
+  /** A function property, not a method: services are handed it on its own (`addresses(deps.db)`). */
+  db: () => Promise<Firestore>;
   secrets: SecretStore;
   providers: ProviderResolver;
 }

@@ -55,11 +55,11 @@ export interface OperationResult<R> {
 
 export type Operation<P, Q, B, R> = (input: OperationInput<P, Q, B>) => Promise<OperationResult<R>>;
 /** One file per operation, built as a factory over its dependencies: a member or admin endpoint's. */
-export type OperationFactory<P = any, Q = any, B = any, R = any> = (deps: Deps) => Operation<P, Q, B, R>;
+export type OperationFactory<P = unknown, Q = unknown, B = unknown, R = unknown> = (deps: Deps) => Operation<P, Q, B, R>;
 /** A task endpoint's operation (access 'task'): its input has `task`, never a `caller`. */
-export type TaskOperationFactory<P = any, Q = any, B = any, R = any> = (deps: Deps) => (input: TaskOperationInput<P, Q, B>) => Promise<OperationResult<R>>;
+export type TaskOperationFactory<P = unknown, Q = unknown, B = unknown, R = unknown> = (deps: Deps) => (input: TaskOperationInput<P, Q, B>) => Promise<OperationResult<R>>;
 /** A webhook's or public endpoint's operation (access 'webhook' or 'public'): no caller at all. */
-export type UnauthenticatedOperationFactory<P = any, Q = any, B = any, R = any> = (
+export type UnauthenticatedOperationFactory<P = unknown, Q = unknown, B = unknown, R = unknown> = (
   deps: Deps,
 ) => (input: UnauthenticatedOperationInput<P, Q, B>) => Promise<OperationResult<R>>;
 
@@ -124,18 +124,26 @@ export interface Endpoint<
   operation: () => Promise<{ default: OperationFactoryFor<A, z.infer<PS>, z.infer<QS>, z.infer<BS>, z.infer<RS>> }>;
 }
 
+/**
+ * A row's operation with its input erased: any row's operation is one (a function taking its own input
+ * takes `never`), and only the HTTP handler calls it, with the input it parsed against the row's schemas.
+ */
+export type ErasedOperationFactory = (deps: Deps) => (input: never) => Promise<OperationResult<unknown>>;
+
 /** A table row with its schema types erased (operations were checked against them in defineEndpoint). */
-export type AnyEndpoint = Endpoint<any, any, any, any, Access>;
+export type AnyEndpoint = Omit<Endpoint<z.ZodType, z.ZodType, z.ZodType, z.ZodType, Access>, 'operation'> & {
+  operation: () => Promise<{ default: ErasedOperationFactory }>;
+};
 
 export function defineEndpoint<
   RS extends z.ZodType,
-  PS extends z.ZodType = z.ZodObject<{}>,
-  QS extends z.ZodType = z.ZodObject<{}>,
+  PS extends z.ZodType = z.ZodObject<Record<string, never>>,
+  QS extends z.ZodType = z.ZodObject<Record<string, never>>,
   BS extends z.ZodType = z.ZodUndefined,
   A extends Access = Access,
 >(
   endpoint: Endpoint<PS, QS, BS, RS, A>,
-  // NoInfer: a row written into a list of AnyEndpoint must not take its types (any) from that list.
+  // NoInfer: a row written into a list of AnyEndpoint must not take its types (erased) from that list.
 ): NoInfer<Endpoint<PS, QS, BS, RS, A>> {
   return endpoint;
 }

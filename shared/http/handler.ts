@@ -244,7 +244,7 @@ function assertRoleForBody(rule: NonNullable<Endpoint['roleByBodyField']>, body:
  * Headers need no such check: Node reads header bytes as latin1, which holds no surrogates, and
  * the ones used (Idempotency-Key, X-Request-Id) are held to visible ASCII.
  */
-function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
+function validate(where: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown {
   if (!schema) return where === 'body' ? undefined : {};
   const unfit = inputIssues(value, where);
   if (unfit.length) invalid(unfit);

@@ -73,9 +73,9 @@ export interface SchemaCatalog {
   /** components.schemas: each named schema once per form it is used in. */
   schemas: Record<string, JsonSchema>;
   /** The component name of what a client sends (the input form: defaults optional, before transforms). */
-  inputName(schema: z.ZodType): string;
+  inputName: (schema: z.ZodType) => string;
   /** The component name of what the API answers (the output form). */
-  outputName(schema: z.ZodType): string;
+  outputName: (schema: z.ZodType) => string;
 }
 
 /**
