@@ -9,7 +9,7 @@ import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
 import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
-import { createProviderResolver, type AccountLookup, type ProviderResolver } from './providers/registry.js';
+import { createProviderResolver, type AccountLookup } from './providers/registry.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 import type { Publisher } from './queue/publisher.js';

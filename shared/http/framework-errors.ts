@@ -17,7 +17,10 @@ const require = createRequire(import.meta.url);
 export function installFrameworkErrorEnvelope(): void {
   const frameworkDir = path.dirname(require.resolve('@google-cloud/functions-framework'));
   const express = require(require.resolve('express', { paths: [frameworkDir] })) as {
-    application: Record<string, unknown> & { handle: (...args: any[]) => unknown; __envelopeFinalHandler?: boolean };
+    application: Record<string, unknown> & {
+      handle: (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => unknown;
+      __envelopeFinalHandler?: boolean;
+    };
   };
   const proto = express.application;
   if (proto.__envelopeFinalHandler) return;

@@ -186,7 +186,8 @@ export function outcomeOfError(err: unknown, depth = 0): OutboundOutcome {
     if (code.startsWith('HPE_') || code === 'UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_INFO') return 'protocol_error';
   }
   if (name === 'TimeoutError' || name === 'ConnectTimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError') return 'timeout';
-  const nested = [(err as { cause?: unknown }).cause, ...(err instanceof AggregateError ? err.errors : [])];
+  const aggregated: unknown[] = err instanceof AggregateError ? err.errors : [];
+  const nested = [(err as { cause?: unknown }).cause, ...aggregated];
   for (const inner of nested) {
     const outcome = outcomeOfError(inner, depth + 1);
     if (outcome !== 'failed') return outcome;

@@ -1,9 +1,10 @@
+import type { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SecretNotFoundError } from '../secrets/secret-store.js';
-import { credentialSchemas, platformOnlyProviders, type AccountProvider } from './credentials.js';
+import { credentialSchemas, platformOnlyProviders, type AccountProvider, type Credentials } from './credentials.js';
 import type { NumberProvider, ProviderFactoryOptions, ProviderName } from './types.js';
 
 /** Providers whose number operations are implemented; the API's provider enum is derived from this. */
@@ -15,10 +16,11 @@ export const PLATFORM_ACCOUNT_ID = 'platform';
 /** Secret Manager id of the platform's own account for a provider (JSON credentials). */
 export const platformSecretName = (provider: ProviderName) => `provider-${provider}-platform`;
 
-type Factory = (options: ProviderFactoryOptions<any>) => NumberProvider;
+/** A provider's client, built from credentials its own schema (credentials.ts) parsed. */
+type Factory<P extends NumberProviderName> = (options: ProviderFactoryOptions<Credentials<P>>) => NumberProvider;
 
 /** Each provider module is loaded only when a request needs it (cold start). */
-const factories: Record<NumberProviderName, () => Promise<Factory>> = {
+const factories: { [P in NumberProviderName]: () => Promise<Factory<P>> } = {
   twilio: async () => (await import('./twilio/client.js')).createTwilioProvider,
   plivo: async () => (await import('./plivo/client.js')).createPlivoProvider,
   vonage: async () => (await import('./vonage/client.js')).createVonageProvider,
@@ -31,12 +33,15 @@ export function baseUrlFor(config: Config, provider: AccountProvider): string {
   return config[key] as string;
 }
 
-export async function createProvider(
-  provider: NumberProviderName,
+/** Each provider's credentials schema, typed as what its factory takes. */
+const schemas: { [P in NumberProviderName]: z.ZodType<Credentials<P>> } = credentialSchemas;
+
+export async function createProvider<P extends NumberProviderName>(
+  provider: P,
   credentials: unknown,
   deps: { config: Config; log: Logger },
 ): Promise<NumberProvider> {
-  const parsed = credentialSchemas[provider].safeParse(credentials);
+  const parsed = schemas[provider].safeParse(credentials);
   if (!parsed.success) {
     deps.log.error('stored provider credentials are malformed', { provider });
     throw new AppError('SERVICE_UNAVAILABLE', `The ${provider} account credentials are misconfigured`, { provider });

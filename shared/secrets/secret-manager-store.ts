@@ -26,6 +26,13 @@ export interface SecretManagerStoreOptions {
   logger?: Logger;
 }
 
+/**
+ * Whether a listed version is enabled, its state as either transport gives it: the enum's name over
+ * REST, its number (SecretVersion.State.ENABLED = 1) over gRPC. The enum itself is in the client
+ * library, which is loaded only on first use.
+ */
+const isEnabled = (state: unknown): boolean => state === 'ENABLED' || state === 1;
+
 /** gRPC status codes the adapter distinguishes (REST errors carry them too, parsed from `error.status`). */
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
@@ -140,7 +147,7 @@ export class SecretManagerStore implements SecretStore {
     const client = await this.client();
     const [versions] = await client.listSecretVersions({ parent: this.secretPath(name), filter: 'state:ENABLED' });
     const newestFirst = versions
-      .filter((v) => v.name && (v.state === 'ENABLED' || v.state === 1))
+      .filter((v) => v.name && isEnabled(v.state))
       .sort((a, b) => Number(b.name!.split('/').pop()) - Number(a.name!.split('/').pop()));
     for (const version of newestFirst.slice(keep)) await client.destroySecretVersion({ name: version.name! });
     return Math.max(0, newestFirst.length - keep);
@@ -168,7 +175,7 @@ export class SecretManagerStore implements SecretStore {
     const newest = versionNumber(version);
     const client = await this.client();
     const [versions] = await client.listSecretVersions({ parent: this.secretPath(name), filter: 'state:ENABLED' });
-    const older = versions.filter((v) => v.name && (v.state === 'ENABLED' || v.state === 1) && Number(v.name.split('/').pop()) < newest);
+    const older = versions.filter((v) => v.name && isEnabled(v.state) && Number(v.name.split('/').pop()) < newest);
     for (const v of older) await this.disableVersion(name, v.name!);
     return older.length;
   }

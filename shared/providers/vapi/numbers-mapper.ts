@@ -266,7 +266,7 @@ export function buildCreatePhoneNumberDto(input: CreatePhoneNumberInput): VapiCr
         number: requireString(input.number, 'number'),
         credentialId: requireString(input.credentialId, 'credentialId'),
         ...commonDto(input),
-      }) as VapiCreatePhoneNumberDto;
+      });
     case 'byo-phone-number': {
       if ('sipUri' in input && (input as { sipUri?: unknown }).sipUri !== undefined) {
         throw invalid("byo-phone-number has no sipUri in Vapi's CreateByoPhoneNumberDTO: put the SIP user in `number` with numberE164CheckEnabled: false");
@@ -298,7 +298,7 @@ export function isEmptyUpdate(changes: UpdatePhoneNumberInput): boolean {
 export function buildUpdatePhoneNumberDto(provider: VapiPhoneNumberProvider, changes: UpdatePhoneNumberInput): VapiUpdatePhoneNumberDto {
   if (!(vapiPhoneNumberProviders as readonly string[]).includes(provider)) throw invalid(`unsupported phone number provider '${String(provider)}'`);
   const dto: VapiUpdatePhoneNumberDto = { provider };
-  if (changes.name !== undefined) dto.name = optionalName(changes.name, 0) as string;
+  if (changes.name !== undefined) dto.name = optionalName(changes.name, 0);
   if (changes.assistantId !== undefined) dto.assistantId = changes.assistantId === null ? null : requireString(changes.assistantId, 'assistantId');
   if (changes.serverUrl !== undefined) dto.server = changes.serverUrl === null ? null : { url: requireString(changes.serverUrl, 'serverUrl') };
   if (changes.fallbackNumber !== undefined) {
@@ -344,7 +344,7 @@ export function mapPhoneNumberPage(raw: unknown, requestedPage: number): VapiNum
   if (!raw || typeof raw !== 'object') throw new Error('Vapi phone number page is not an object');
   const r = raw as VapiPhoneNumberPageResource;
   if (!Array.isArray(r.results)) throw new Error('Vapi phone number page has no results');
-  const m = (r.metadata ?? {}) as NonNullable<VapiPhoneNumberPageResource['metadata']>;
+  const m = r.metadata ?? {};
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const page = num(m.currentPage) ?? requestedPage;
   const totalPages = num(m.totalPages);

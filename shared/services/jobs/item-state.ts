@@ -20,7 +20,7 @@ const JOB_BASICS_CACHE_SIZE = 200;
 
 async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promise<JobBasics | undefined> {
   let cache = jobBasicsCaches.get(db);
-  if (!cache) jobBasicsCaches.set(db, (cache = new Map()));
+  if (!cache) jobBasicsCaches.set(db, (cache = new Map<string, JobBasics>()));
   const key = `${tenantId}/${jobId}`;
   const cached = cache.get(key);
   if (cached) return cached;

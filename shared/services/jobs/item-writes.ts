@@ -1,5 +1,5 @@
 /** Bulk jobs: writes of many items at once — creating a chunk's items, reading a chunk, moving items only if unchanged since read. */
-import type { BulkWriter, Firestore, QueryDocumentSnapshot } from '@google-cloud/firestore';
+import type { BulkWriter, Firestore, GrpcStatus, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { itemIdFor, type JobItemRecord } from '../../domain/job.js';
 import { AppError } from '../../http/errors.js';
 import { type ChunkMessage, itemsPath } from './job-model.js';
@@ -42,7 +42,7 @@ export const moveUnchangedItems = (db: Firestore, docs: QueryDocumentSnapshot[],
  * Item writes made independently (one that cannot apply does not hold up the rest): `tolerated` is
  * the error code of a write that no longer applies; any other failure is thrown, so the caller is retried.
  */
-async function writeEachItem(db: Firestore, tolerated: number, writes: (writer: BulkWriter) => Promise<unknown>[]): Promise<void> {
+async function writeEachItem(db: Firestore, tolerated: GrpcStatus, writes: (writer: BulkWriter) => Promise<unknown>[]): Promise<void> {
   const writer = db.bulkWriter();
   writer.onWriteError((error) => error.code !== tolerated && error.failedAttempts < 5);
   const failures: unknown[] = [];
@@ -55,5 +55,5 @@ async function writeEachItem(db: Firestore, tolerated: number, writes: (writer: 
   await Promise.all(results);
   if (failures.length > 0) throw new AppError('SERVICE_UNAVAILABLE', `${failures.length} of ${results.length} item writes failed; retry`, { retryable: true });
 }
-export const FAILED_PRECONDITION = 9;
-const ALREADY_EXISTS = 6;
+export const FAILED_PRECONDITION: GrpcStatus = 9;
+const ALREADY_EXISTS: GrpcStatus = 6;

@@ -97,7 +97,7 @@ export function createJob(deps: JobDeps) {
     idempotencyKey: string | undefined,
   ): Promise<{ job: JobRecord; invalidItems: { index: number; issues: { path: string; message: string }[] }[] }> => {
     if (!supported(input.type)) {
-      throw new AppError('VALIDATION_ERROR', `${input.type} jobs are not supported`, {
+      throw new AppError('VALIDATION_ERROR', `${String(input.type)} jobs are not supported`, {
         issues: [{ path: 'body.type', message: `supported: ${Object.keys(itemSchemas).join(', ')}` }],
       });
     }
@@ -112,11 +112,11 @@ export function createJob(deps: JobDeps) {
     const valid: { index: number; input: Record<string, unknown> }[] = [];
     const invalidItems: { index: number; issues: { path: string; message: string }[] }[] = [];
     (input.items ?? []).forEach((raw, index) => {
-      const parsed = itemSchemas[input.type as SupportedType].safeParse(raw);
+      const parsed = itemSchemas[input.type].safeParse(raw);
       // An item that could not be stored (too deep for Firestore, ill-formed text) is invalid now,
       // never counted and then missing. The API edge refuses such bodies already; this holds for any caller.
       const unstorable = parsed.success ? inputIssues(parsed.data, `items[${index}]`) : [];
-      if (parsed.success && !unstorable.length) valid.push({ index, input: parsed.data as Record<string, unknown> });
+      if (parsed.success && !unstorable.length) valid.push({ index, input: parsed.data });
       else if (parsed.success) invalidItems.push({ index, issues: unstorable });
       else invalidItems.push({ index, issues: parsed.error.issues.map((i) => ({ path: [`items[${index}]`, ...i.path.map(String)].join('.'), message: i.message })) });
     });

@@ -73,7 +73,7 @@ export async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): 
       ...(spec.areaCode ? { areaCode: spec.areaCode } : {}),
       ...(contains.length >= 2 ? { contains } : {}),
       ...(job.accountId ? { accountId: job.accountId } : {}),
-    } as Parameters<ReturnType<typeof searchAvailable>>[1]).catch((err) => {
+    }).catch((err) => {
       failures++;
       log.warn('search during job expansion failed', { err });
       return { data: [] };

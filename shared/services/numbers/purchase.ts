@@ -191,14 +191,14 @@ export function purchaseNumber(deps: PurchaseDeps) {
         lastError = err;
         const providerError = err instanceof ProviderError ? err : undefined;
         const ambiguous = providerError?.ambiguous === true;
-        if (ambiguous && providerError!.info.httpStatus !== undefined && provider.capabilities.immediatePurchase && askedAgain < ANSWERED_RETRIES) {
+        if (ambiguous && providerError.info.httpStatus !== undefined && provider.capabilities.immediatePurchase && askedAgain < ANSWERED_RETRIES) {
           // The provider answered 5xx: the outcome is unknown, but a number is sold once, so asking
           // again is itself the check — it buys the number if the first attempt did not, and is
           // refused if it did (then the look-up below finds it ours). The common case spends no
           // look-up call. Timeouts and resets (no answer at all) are looked up before anything else.
           outcomeUnknown = true;
           askedAgain++;
-          log.warn('purchase outcome unknown after a provider answer; asking again', { numberId: pending.id, attempt: askedAgain, providerCode: providerError!.info.providerCode });
+          log.warn('purchase outcome unknown after a provider answer; asking again', { numberId: pending.id, attempt: askedAgain, providerCode: providerError.info.providerCode });
           await sleep(answeredRetryDelayMs(askedAgain));
           continue;
         }

@@ -77,7 +77,7 @@ export function startReconciliation(deps: ReconcileDeps) {
     for (const doc of tenantAccounts.docs) {
       const account = doc.data() as ProviderAccountRecord;
       if ((numberProviders as readonly string[]).includes(account.provider)) {
-        jobs.push({ runId, provider: account.provider as NumberProviderName, accountId: account.id, tenantId: account.tenantId });
+        jobs.push({ runId, provider: account.provider, accountId: account.id, tenantId: account.tenantId });
       }
     }
     for (const job of jobs) {
@@ -170,7 +170,7 @@ export function reconcileAccount(deps: ReconcileDeps) {
           status: 'open',
           runId: job.runId,
           lastSeenAt: at,
-          firstSeenAt: fresh ? at : existing.get('firstSeenAt'),
+          firstSeenAt: fresh ? at : (existing.get('firstSeenAt') as string),
         });
         return fresh;
       });

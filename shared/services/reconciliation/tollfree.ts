@@ -117,7 +117,7 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
           status: 'open',
           runId: job.runId,
           lastSeenAt: at,
-          firstSeenAt: isNew ? at : existing.get('firstSeenAt'),
+          firstSeenAt: isNew ? at : (existing.get('firstSeenAt') as string),
         });
         return isNew;
       });

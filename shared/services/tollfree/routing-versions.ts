@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import type { SomosCustomerRecordInfo } from '../../providers/somos/client.js';
-import { formatEffectiveAt, routingSchema, type Routing } from '../../providers/somos/routing.js';
+import { formatEffectiveAt, type Routing } from '../../providers/somos/routing.js';
 import { ProviderError } from '../../providers/types.js';
 import { assertOwner, mutateNumber, requireNumber, toView, type TollFreeRecord, type TollFreeView } from './number-records.js';
 import { customerRecordInput, validateRouting, type RoutingInput } from './routing-input.js';
