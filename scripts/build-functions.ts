@@ -117,7 +117,8 @@ const commonJsNamedExports: esbuild.Plugin = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'commonjs-named-exports' }));
     build.onLoad({ filter: /.*/, namespace: 'commonjs-named-exports' }, (args) => {
       const file = requireHere.resolve(args.path);
-      const names = Object.keys(requireHere(file)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      // The package's module.exports: its own keys are the names Node's CommonJS interop exports.
+      const names = Object.keys(requireHere(file) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
       return { contents: `import pkg from ${JSON.stringify(file)};\nexport default pkg;\nexport const { ${names.join(', ')} } = pkg;\n`, resolveDir: REPO_ROOT, loader: 'js' };
     });
   },

@@ -85,7 +85,7 @@ export function staticClosure(report: Pick<BundleReport, 'files'>, start: string
   const visit = (file: string) => {
     if (seen.has(file) || !report.files[file]) return;
     seen.add(file);
-    for (const next of report.files[file]!.imports) visit(next);
+    for (const next of report.files[file].imports) visit(next);
   };
   visit(start);
   return [...seen];

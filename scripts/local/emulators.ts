@@ -151,8 +151,10 @@ function portIsFree(port: number): Promise<boolean> {
 function run(file: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stdout, stderr }));
-      else resolve({ stdout, stderr });
+      if (err) {
+        const failure: Error & { stdout: string; stderr: string } = Object.assign(err, { stdout, stderr });
+        reject(failure);
+      } else resolve({ stdout, stderr });
     });
   });
 }

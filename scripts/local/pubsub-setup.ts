@@ -44,7 +44,7 @@ export interface PushRelay {
   /** `http://127.0.0.1:PORT` (the path secret is not part of it). */
   url: string;
   /** The push endpoint of `fn`'s emulator subscription: the relay, under its secret path. */
-  endpointFor(fn: { name: string }): string;
+  endpointFor: (fn: { name: string }) => string;
   close(): Promise<void>;
 }
 

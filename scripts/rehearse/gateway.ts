@@ -51,12 +51,15 @@ function matcher(template: string): (path: string) => Record<string, string> | u
   };
 }
 
+/** A scalar setting of the document as text; anything else (an object, a list) is no such setting. */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+
 export function gatewayRoutes(gateway: RenderedGateway): Route[] {
   const doc = gateway.document;
   const defaultBackend = doc['x-google-backend'] as Record<string, unknown> | undefined;
   const definitions = (doc.securityDefinitions ?? {}) as Record<string, Record<string, unknown>>;
   const routes: Route[] = [];
-  for (const [template, ops] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, any>>)) {
+  for (const [template, ops] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
     for (const [method, op] of Object.entries(ops)) {
       if (!['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(method)) continue;
       const backend = (op['x-google-backend'] ?? defaultBackend) as Record<string, unknown> | undefined;
@@ -64,13 +67,13 @@ export function gatewayRoutes(gateway: RenderedGateway): Route[] {
       routes.push({
         method: method.toUpperCase(),
         template,
-        operationId: String(op.operationId ?? `${method} ${template}`),
+        operationId: text(op.operationId) ?? `${method} ${template}`,
         match: matcher(template),
         literalSegments: template.split('/').filter((s) => s && !s.includes('{')).length,
         backend: {
-          address: String(backend?.address ?? ''),
-          pathTranslation: String(backend?.path_translation ?? 'CONSTANT_ADDRESS'),
-          ...(backend?.jwt_audience ? { jwtAudience: String(backend.jwt_audience) } : {}),
+          address: text(backend?.address) ?? '',
+          pathTranslation: text(backend?.path_translation) ?? 'CONSTANT_ADDRESS',
+          ...(backend?.jwt_audience ? { jwtAudience: text(backend.jwt_audience) } : {}),
           disableAuth: backend?.disable_auth === true,
           deadlineSeconds: Number(backend?.deadline ?? 15),
         },
@@ -79,9 +82,9 @@ export function gatewayRoutes(gateway: RenderedGateway): Route[] {
             const d = definitions[name] ?? {};
             return {
               name,
-              ...(d['x-google-issuer'] ? { issuer: String(d['x-google-issuer']) } : {}),
-              ...(d['x-google-jwks_uri'] ? { jwksUri: String(d['x-google-jwks_uri']) } : {}),
-              ...(d['x-google-audiences'] ? { audiences: String(d['x-google-audiences']).split(',').map((a) => a.trim()) } : {}),
+              ...(d['x-google-issuer'] ? { issuer: text(d['x-google-issuer']) } : {}),
+              ...(d['x-google-jwks_uri'] ? { jwksUri: text(d['x-google-jwks_uri']) } : {}),
+              ...(d['x-google-audiences'] ? { audiences: (text(d['x-google-audiences']) ?? '').split(',').map((a) => a.trim()) } : {}),
             };
           }),
         ),

@@ -100,6 +100,22 @@ export interface TaskToDeliver {
   attempt: number;
 }
 
+/** A Cloud Tasks createTask request body (REST) as the client library sends it: what the front reads of it. */
+interface CreateTaskBody {
+  task?: {
+    scheduleTime?: string;
+    httpRequest?: {
+      url?: string;
+      /** The enum's name, or its number (1: POST); absent means POST. */
+      httpMethod?: string | number;
+      headers?: Record<string, string>;
+      /** Base64. */
+      body?: string;
+      oidcToken?: { serviceAccountEmail?: string; audience?: string };
+    };
+  };
+}
+
 export interface GoogleOptions {
   projectId: string;
   region: string;
@@ -111,7 +127,7 @@ export interface GoogleOptions {
   findings: Findings;
   /** Delivers an HTTP request to a deployed URL (a function URL, the gateway): answers its status. */
   deliver(url: string, init: { method: string; headers: Record<string, string>; body: Buffer }): Promise<number>;
-  log(line: string): void;
+  log: (line: string) => void;
   /** Cap on a task's retry backoff (the rehearsal must end in minutes). */
   maxBackoffMs?: number;
 }
@@ -394,9 +410,9 @@ export class Google {
         this.options.findings.add({ kind: 'setting', function: identity.function, fatal: true, message: `enqueues on ${project}/${location}/${queue}, which does not exist: ${why}` });
         return googleError(res, 404, 'NOT_FOUND', 'Requested entity was not found.');
       }
-      const body = JSON.parse(raw.toString('utf8') || '{}') as { task?: Record<string, any> };
-      const httpRequest = body.task?.httpRequest as Record<string, any> | undefined;
-      const oidc = httpRequest?.oidcToken as { serviceAccountEmail?: string; audience?: string } | undefined;
+      const body = JSON.parse(raw.toString('utf8') || '{}') as CreateTaskBody;
+      const httpRequest = body.task?.httpRequest;
+      const oidc = httpRequest?.oidcToken;
       if (oidc?.serviceAccountEmail) {
         const sa = resources.serviceAccount(this.projectId, oidc.serviceAccountEmail);
         if (!this.authorize(identity, 'cloudtasks', 'iam.serviceAccounts.actAs', sa)) return this.denied(res, 'iam.serviceAccounts.actAs', sa);
@@ -410,7 +426,7 @@ export class Google {
           queue,
           url: String(httpRequest.url),
           method: method === 1 || method === 'POST' || method === undefined ? 'POST' : String(method),
-          headers: (httpRequest.headers as Record<string, string> | undefined) ?? {},
+          headers: httpRequest.headers ?? {},
           body: Buffer.from(String(httpRequest.body ?? ''), 'base64'),
           ...(oidc?.serviceAccountEmail ? { oidc: { serviceAccountEmail: oidc.serviceAccountEmail, ...(oidc.audience ? { audience: oidc.audience } : {}) } } : {}),
           scheduleTime: body.task?.scheduleTime ? Date.parse(String(body.task.scheduleTime)) : Date.now(),

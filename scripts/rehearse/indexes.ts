@@ -24,22 +24,32 @@ export interface QueryShape {
   orders: { field: string; direction: 'ASCENDING' | 'DESCENDING' }[];
 }
 
-type Json = Record<string, any>;
+/** A runQuery request as the client sent it (REST JSON, or the proto's field names): read as it comes. */
+type Json = Record<string, unknown>;
+
+const asObject = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null ? (v as Json) : undefined);
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+/** A string, or a number's or boolean's text (an enum may come as its number); '' for anything else. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
 
 const unquote = (path: string) => path.split('.').map((p) => p.replace(/^`(.*)`$/, '$1')).join('.');
-const fieldPath = (f: Json | undefined): string => unquote(String(f?.fieldPath ?? f?.field_path ?? ''));
-const opName = (op: unknown): string => String(op ?? '').toUpperCase();
+const fieldPath = (f: unknown): string => {
+  const ref = asObject(f);
+  return unquote(text(ref?.fieldPath ?? ref?.field_path));
+};
+const opName = (op: unknown): string => text(op).toUpperCase();
 
 /** The shapes of a runQuery / runAggregationQuery request (one per OR branch). */
 export function queryShapes(request: Json): QueryShape[] {
-  const query: Json | undefined = request.structuredQuery ?? request.structuredAggregationQuery?.structuredQuery;
+  const query = asObject(request.structuredQuery ?? asObject(request.structuredAggregationQuery)?.structuredQuery);
   if (!query) return [];
-  const from = (query.from ?? [])[0] ?? {};
-  const collection = String(from.collectionId ?? '');
+  const from = asObject(asList(query.from)[0]) ?? {};
+  const collection = text(from.collectionId);
   const scope = from.allDescendants ? 'COLLECTION_GROUP' : 'COLLECTION';
   const branches = disjuncts(query.where);
-  const explicitOrders = ((query.orderBy ?? []) as Json[])
-    .map((o) => ({ field: fieldPath(o.field), direction: (opName(o.direction) === 'DESCENDING' || o.direction === 2 ? 'DESCENDING' : 'ASCENDING') as 'ASCENDING' | 'DESCENDING' }))
+  const explicitOrders = asList(query.orderBy)
+    .map((order) => asObject(order) ?? {})
+    .map((o): QueryShape['orders'][number] => ({ field: fieldPath(o.field), direction: opName(o.direction) === 'DESCENDING' || o.direction === 2 ? 'DESCENDING' : 'ASCENDING' }))
     .filter((o) => o.field && o.field !== '__name__');
   return branches.map((filters) => {
     const equality: QueryShape['equality'] = [];
@@ -63,24 +73,28 @@ export function queryShapes(request: Json): QueryShape[] {
 
 type Filter = { kind: 'eq' | 'contains' | 'ineq'; field: string };
 
-function disjuncts(where: Json | undefined): Filter[][] {
+function disjuncts(value: unknown): Filter[][] {
+  const where = asObject(value);
   if (!where) return [[]];
-  if (where.compositeFilter) {
-    const parts = ((where.compositeFilter.filters ?? []) as Json[]).map(disjuncts);
-    if (opName(where.compositeFilter.op) === 'OR') return parts.flat();
+  const composite = asObject(where.compositeFilter);
+  if (composite) {
+    const parts = asList(composite.filters).map(disjuncts);
+    if (opName(composite.op) === 'OR') return parts.flat();
     // AND: the cross product of the parts' branches.
     return parts.reduce<Filter[][]>((acc, branches) => acc.flatMap((a) => branches.map((b) => [...a, ...b])), [[]]);
   }
-  if (where.fieldFilter) {
-    const op = opName(where.fieldFilter.op);
-    const field = fieldPath(where.fieldFilter.field);
+  const fieldFilter = asObject(where.fieldFilter);
+  if (fieldFilter) {
+    const op = opName(fieldFilter.op);
+    const field = fieldPath(fieldFilter.field);
     if (op === 'EQUAL' || op === 'IN') return [[{ kind: 'eq', field }]];
     if (op === 'ARRAY_CONTAINS' || op === 'ARRAY_CONTAINS_ANY') return [[{ kind: 'contains', field }]];
     return [[{ kind: 'ineq', field }]];
   }
-  if (where.unaryFilter) {
-    const op = opName(where.unaryFilter.op);
-    const field = fieldPath(where.unaryFilter.field);
+  const unaryFilter = asObject(where.unaryFilter);
+  if (unaryFilter) {
+    const op = opName(unaryFilter.op);
+    const field = fieldPath(unaryFilter.field);
     return [[{ kind: op === 'IS_NULL' || op === 'IS_NAN' ? 'eq' : 'ineq', field }]];
   }
   return [[]];

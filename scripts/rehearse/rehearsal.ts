@@ -28,7 +28,7 @@ export interface RehearsalOptions {
   emulators: boolean;
   sandboxes: boolean;
   tfvarsFile?: string;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 /**
@@ -71,7 +71,6 @@ export class Rehearsal {
       await mkdir(options.workDir, { recursive: true });
       await writeFile(path.join(options.workDir, 'rendered.json'), JSON.stringify(rendering, null, 1));
 
-      let host: FunctionHost | undefined;
       const google = new Google({
         projectId: rendering.projectId,
         region: rendering.region,
@@ -81,7 +80,8 @@ export class Rehearsal {
         subscriptions: rendering.subscriptions,
         pubsubEmulatorHost: world.pubsubHost ?? '',
         findings,
-        deliver: (url, init) => host!.deliver(url, init),
+        // Functions start below; nothing is delivered to them before then.
+        deliver: (url, init) => host.deliver(url, init),
         log: options.log,
       });
       await google.start({ pubsub: !!world.pubsubHost });
@@ -119,7 +119,7 @@ export class Rehearsal {
 
       const workspace = options.mode === 'dist' ? options.workspace ?? REPO_ROOT : REPO_ROOT;
       let gatewayLocal = '';
-      host = new FunctionHost({
+      const host: FunctionHost = new FunctionHost({
         rendering,
         google,
         findings,

@@ -203,26 +203,25 @@ export class TerraformModel {
     }
     this.unusedVars = Object.keys(options.vars).filter((name) => !(name in source.variables));
     if (missing.length) throw new Error(`the rehearsal has no value for Terraform variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} — add ${missing.length > 1 ? 'them' : 'it'} to scripts/rehearse/rehearsal.tfvars.json`);
-    const model = this;
     const varObject: LazyObject = {
       lazy: true,
       describe: 'var',
-      keys: () => Object.keys(model.vars),
-      get(name: string) {
-        if (!(name in model.vars)) throw new HclError(`var.${name} is not declared`);
-        return model.vars[name];
+      keys: () => Object.keys(this.vars),
+      get: (name: string) => {
+        if (!(name in this.vars)) throw new HclError(`var.${name} is not declared`);
+        return this.vars[name];
       },
     };
-    const localObject: LazyObject = { lazy: true, describe: 'local', keys: () => Object.keys(source.locals), get: (name) => model.local(name) };
+    const localObject: LazyObject = { lazy: true, describe: 'local', keys: () => Object.keys(source.locals), get: (name) => this.local(name) };
     const dataObject: LazyObject = {
       lazy: true,
       describe: 'data',
-      get(type: string) {
+      get: (type: string) => {
         return {
           lazy: true,
           describe: `data.${type}`,
-          get(name: string) {
-            const c = model.collection('data', type, name);
+          get: (name: string) => {
+            const c = this.collection('data', type, name);
             return c.repeated ? c : c.single();
           },
         } satisfies LazyObject;
@@ -230,7 +229,7 @@ export class TerraformModel {
     };
     this.scope = {
       moduleDir: source.dir,
-      lookup(name: string): unknown {
+      lookup: (name: string): unknown => {
         switch (name) {
           case 'var':
             return varObject;
@@ -248,8 +247,8 @@ export class TerraformModel {
             lazy: true,
             describe: name,
             keys: () => Object.keys(source.resources[name]!),
-            get(resourceName: string) {
-              const c = model.collection('resource', name, resourceName);
+            get: (resourceName: string) => {
+              const c = this.collection('resource', name, resourceName);
               return c.repeated ? c : c.single();
             },
           } satisfies LazyObject;
@@ -492,7 +491,7 @@ export interface RenderedIndex {
 
 export interface RenderedGateway {
   /** The OpenAPI 2 document API Gateway is given (templatefile rendered). */
-  document: Record<string, any>;
+  document: Record<string, unknown>;
   serviceAccount: string | undefined;
   hostname: string;
   address: string;
@@ -741,7 +740,7 @@ export function renderModel(model: TerraformModel): Rendering {
     const backend = first(first(c.gateway_config)?.backend_config);
     const gatewayInstance = model.instances('google_api_gateway_gateway')[0];
     gateway = {
-      document: JSON.parse(text),
+      document: JSON.parse(text) as Record<string, unknown>,
       serviceAccount: asString(backend?.google_service_account),
       hostname: asString(gatewayInstance?.get('default_hostname')) ?? 'gateway.rehearsal.invalid',
       address: instance.describe,

@@ -7,6 +7,8 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import twilio from 'twilio';
+import type { z } from 'zod';
+import type * as schemas from '../../shared/api/schemas.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS } from '../local/stack.js';
 import type { Rehearsal } from './rehearsal.js';
 
@@ -20,9 +22,14 @@ export interface StepResult {
   found?: string[];
 }
 
-interface Answer {
+/**
+ * One answer. `T` is what the step expects the body to be (a response schema's output, below): the
+ * client does not check it, the step's checks do. Without one the body is `unknown`.
+ */
+interface Answer<T = unknown> {
   status: number;
-  body: any;
+  /** Parsed from JSON; the text when it is not JSON, undefined when empty. */
+  body: T;
   headers: Headers;
   /** The function the gateway routed the request to. */
   fn?: string;
@@ -38,11 +45,16 @@ class WalkError extends Error {
   }
 }
 
+/** The API's answers as the walk reads them: the output of the response schemas (shared/api/schemas.ts). */
+type Out<S extends z.ZodType> = z.output<S>;
+/** A toll-free answer that is the result itself, not the 202 of a registry request still pending. */
+type Done<T> = Exclude<T, { status: 'pending' }>;
+
 /** Set by walk(): the function the gateway routes a request to. */
 let routeOf: (method: string, path: string) => string | undefined = () => undefined;
 
 function client(base: string, token?: string) {
-  const call = async (method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}): Promise<Answer> => {
+  const call = async <T = unknown>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; raw?: BodyInit } = {}): Promise<Answer<T>> => {
     const headers: Record<string, string> = { ...options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined = options.raw;
@@ -59,14 +71,14 @@ function client(base: string, token?: string) {
       // a non-JSON answer is shown as text
     }
     const fn = routeOf(method, path.split('?')[0]!);
-    return { status: res.status, body: parsed, headers: res.headers, ...(fn ? { fn } : {}) };
+    return { status: res.status, body: parsed as T, headers: res.headers, ...(fn ? { fn } : {}) };
   };
   return {
     call,
-    get: (path: string, headers?: Record<string, string>) => call('GET', path, { ...(headers ? { headers } : {}) }),
-    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, { body: body ?? {}, ...(headers ? { headers } : {}) }),
-    put: (path: string, body: unknown) => call('PUT', path, { body }),
-    patch: (path: string, body: unknown) => call('PATCH', path, { body }),
+    get: <T = unknown>(path: string, headers?: Record<string, string>) => call<T>('GET', path, { ...(headers ? { headers } : {}) }),
+    post: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, { body: body ?? {}, ...(headers ? { headers } : {}) }),
+    put: <T = unknown>(path: string, body: unknown) => call<T>('PUT', path, { body }),
+    patch: <T = unknown>(path: string, body: unknown) => call<T>('PATCH', path, { body }),
   };
 }
 type Client = ReturnType<typeof client>;
@@ -128,7 +140,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
           run: async () => {
             admin = await as('clinic-rh', 'admin', 'ops-lead');
             member = await as('clinic-rh', 'member', 'reception');
-            const res = await admin.post('/v1/locations', { name: 'Downtown Clinic', address: '1 Main St', timezone: 'America/Los_Angeles' });
+            const res = await admin.post<Out<typeof schemas.LocationResource>>('/v1/locations', { name: 'Downtown Clinic', address: '1 Main St', timezone: 'America/Los_Angeles' });
             expectStatus(res, 201, 'POST /v1/locations');
             locationId = res.body.id;
           },
@@ -136,11 +148,11 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
         {
           name: 'search and buy a Twilio number for it',
           run: async () => {
-            const found = await member.get('/v1/numbers/available?provider=twilio&areaCode=415&limit=1');
+            const found = await member.get<Out<typeof schemas.AvailableNumbersResponse>>('/v1/numbers/available?provider=twilio&areaCode=415&limit=1');
             expectStatus(found, 200, 'GET /v1/numbers/available');
             const phoneNumber = found.body.data?.[0]?.phoneNumber;
             check(phoneNumber, 'the search found no number');
-            const bought = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber, displayName: 'Downtown Reminders', purpose: 'sms', locationId });
+            const bought = await member.post<Out<typeof schemas.PhoneNumberResource>>('/v1/numbers', { provider: 'twilio', phoneNumber, displayName: 'Downtown Reminders', purpose: 'sms', locationId });
             expectStatus(bought, 201, 'POST /v1/numbers');
             check(bought.body.locationId === locationId && bought.body.smsEnabled === true, `the number is not the location's SMS line: ${JSON.stringify(bought.body)}`);
             shared.clinicNumber = { id: bought.body.id, phoneNumber };
@@ -149,7 +161,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
         {
           name: 'list the location’s numbers',
           run: async () => {
-            const list = await member.get(`/v1/numbers?locationId=${locationId}`);
+            const list = await member.get<Out<typeof schemas.NumbersPage>>(`/v1/numbers?locationId=${locationId}`);
             expectStatus(list, 200, 'GET /v1/numbers?locationId=');
             check(list.body.data.some((n: { id: string }) => n.id === shared.clinicNumber?.id), 'the number is not listed under its location');
           },
@@ -171,7 +183,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
           run: async () => {
             admin = await as('voice-rh', 'admin', 'founder');
             member = await as('voice-rh', 'member', 'dev');
-            const res = await admin.post('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo });
+            const res = await admin.post<Out<typeof schemas.ProviderAccountResource>>('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo });
             expectStatus(res, 201, 'POST /v1/provider-accounts');
             check(!JSON.stringify(res.body).includes(CUSTOMER_SANDBOX_ACCOUNTS.plivo.authToken), 'the answer shows the auth token');
             accountId = res.body.id;
@@ -180,11 +192,11 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
         {
           name: 'buy a number on the tenant’s account',
           run: async () => {
-            const found = await member.get('/v1/numbers/available?provider=plivo&country=US&areaCode=212&limit=1');
+            const found = await member.get<Out<typeof schemas.AvailableNumbersResponse>>('/v1/numbers/available?provider=plivo&country=US&areaCode=212&limit=1');
             expectStatus(found, 200, 'GET /v1/numbers/available?provider=plivo');
             const phoneNumber = found.body.data?.[0]?.phoneNumber;
             check(phoneNumber, 'the search found no number');
-            const bought = await member.post('/v1/numbers', { provider: 'plivo', phoneNumber });
+            const bought = await member.post<Out<typeof schemas.PhoneNumberResource>>('/v1/numbers', { provider: 'plivo', phoneNumber });
             expectStatus(bought, 201, 'POST /v1/numbers (plivo)');
             check(bought.body.accountId === accountId && bought.body.status === 'active', `bought on ${bought.body.accountId} (${bought.body.status}), not the tenant's account ${accountId}`);
           },
@@ -201,7 +213,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
         name: 'import the number',
         run: async () => {
           const member = await as('voxreach-rh', 'member', 'dev');
-          const res = await member.post('/v1/numbers', {
+          const res = await member.post<Out<typeof schemas.PhoneNumberResource>>('/v1/numbers', {
             provider: 'vapi',
             source: { type: 'byo-sip-trunk', number: '+16175550101', gateways: [{ ip: '203.0.113.10' }], authUsername: 'trunk', authPassword: 'trunk-password-s3cret' },
             displayName: 'Agent line',
@@ -233,24 +245,25 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
           run: async () => {
             token = await rehearsal.token('gig-rh', 'member', 'ops');
             member = client(base, token);
-            const reqs = await member.get('/v1/requirements?country=FR&type=local');
+            const reqs = await member.get<Out<typeof schemas.RequirementsResponse>>('/v1/requirements?country=FR&type=local');
             expectStatus(reqs, 200, 'GET /v1/requirements');
             requirements = reqs.body.requirements;
-            const found = await member.get('/v1/numbers/available?provider=telnyx&country=FR&type=local&ndc=1&features=voice&limit=5');
+            const found = await member.get<Out<typeof schemas.AvailableNumbersResponse>>('/v1/numbers/available?provider=telnyx&country=FR&type=local&ndc=1&features=voice&limit=5');
             expectStatus(found, 200, 'GET /v1/numbers/available?provider=telnyx');
-            phoneNumber = found.body.data?.[0]?.phoneNumber;
-            check(phoneNumber, 'the search found no number');
+            const first = found.body.data?.[0]?.phoneNumber;
+            check(first, 'the search found no number');
+            phoneNumber = first;
           },
         },
         {
           name: 'requirement group: values and a document',
           run: async () => {
-            const created = await member.post('/v1/requirement-groups', { country: 'FR', type: 'local' });
+            const created = await member.post<Out<typeof schemas.RequirementGroupResource>>('/v1/requirement-groups', { country: 'FR', type: 'local' });
             expectStatus(created, 201, 'POST /v1/requirement-groups');
             groupId = created.body.id;
             const byKind = (kind: string) => requirements.find((r) => r.kind === kind)!;
             expectStatus(await member.post(`/v1/requirement-groups/${groupId}/values/${byKind('textual').id}`, { value: 'Gig Works SAS' }), 200, 'textual value');
-            const address = await member.post('/v1/addresses', {
+            const address = await member.post<Out<typeof schemas.AddressResource>>('/v1/addresses', {
               businessName: 'Gig Works SAS',
               firstName: 'Ada',
               lastName: 'Martin',
@@ -265,7 +278,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             form.append('file', new Blob([new Uint8Array(PDF)]), 'electricity-bill.pdf');
             const upload = await fetch(`${base}/v1/requirement-groups/${groupId}/documents/${byKind('document').id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
             check(upload.status === 200, `document upload: ${upload.status} ${(await upload.text()).slice(0, 300)}`);
-            const status = await member.get(`/v1/requirement-groups/${groupId}/status`);
+            const status = await member.get<Out<typeof schemas.RequirementGroupStatusResponse>>(`/v1/requirement-groups/${groupId}/status`);
             expectStatus(status, 200, 'GET status');
             check(status.body.isComplete === true, `the group is not complete: ${JSON.stringify(status.body)}`);
           },
@@ -273,22 +286,23 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
         {
           name: 'submit; Telnyx approves',
           run: async () => {
-            const submitted = await member.post(`/v1/requirement-groups/${groupId}/submit`);
+            // A submitted group has its Telnyx id.
+            const submitted = await member.post<Out<typeof schemas.RequirementGroupResource> & { providerGroupId: string }>(`/v1/requirement-groups/${groupId}/submit`);
             expectStatus(submitted, 200, 'POST submit');
             providerGroupId = submitted.body.providerGroupId;
             await sandboxes.telnyx.approveRequirementGroup(providerGroupId);
-            const status = await member.get(`/v1/requirement-groups/${groupId}/status`);
+            const status = await member.get<Out<typeof schemas.RequirementGroupStatusResponse> | undefined>(`/v1/requirement-groups/${groupId}/status`);
             check(status.body?.status === 'approved', `the group is not approved: ${JSON.stringify(status.body)}`);
           },
         },
         {
           name: 'order; Telnyx’s signed webhook makes the number active',
           run: async () => {
-            const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' }, { 'idempotency-key': `fr-order-${randomUUID()}` });
+            const ordered = await member.post<Out<typeof schemas.PhoneNumberResource>>('/v1/numbers', { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' }, { 'idempotency-key': `fr-order-${randomUUID()}` });
             expectStatus(ordered, 201, 'POST /v1/numbers (telnyx)');
             numberId = ordered.body.id;
             await until('the number active after the webhook', async () => {
-              const n = await member.get(`/v1/numbers/${numberId}`);
+              const n = await member.get<Out<typeof schemas.PhoneNumberResource> | undefined>(`/v1/numbers/${numberId}`);
               return n.body?.status === 'active' ? n : undefined;
             });
           },
@@ -310,16 +324,17 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
           run: async () => {
             admin = await as('carrier-rh', 'admin', 'noc-admin');
             member = await as('carrier-rh', 'member', 'noc');
-            const found = await member.get('/v1/tollfree/available?npa=833&quantity=3');
+            const found = await member.get<Done<Out<typeof schemas.AvailableTollFreeResponse>>>('/v1/tollfree/available?npa=833&quantity=3');
             expectStatus(found, 200, 'GET /v1/tollfree/available');
-            number = found.body.data?.[0]?.number;
-            check(number, 'the search found no number');
+            const first = found.body.data?.[0]?.number;
+            check(first, 'the search found no number');
+            number = first;
           },
         },
         {
           name: 'reserve (admin)',
           run: async () => {
-            const reserved = await admin.post('/v1/tollfree/reservations', { numbers: [`+1${number}`], contactName: 'NOC desk', contactPhone: '+13125550111' });
+            const reserved = await admin.post<Done<Out<typeof schemas.ReserveTollFreeResponse>>>('/v1/tollfree/reservations', { numbers: [`+1${number}`], contactName: 'NOC desk', contactPhone: '+13125550111' });
             expectStatus(reserved, 201, 'POST /v1/tollfree/reservations');
             check(reserved.body.data?.[0]?.status === 'reserved', `not reserved: ${JSON.stringify(reserved.body)}`);
           },
@@ -332,7 +347,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
               timeOfDay: [{ days: ['sat', 'sun'], start: '00:00', end: '24:00', timezone: 'America/Chicago', destination: '+13125550123' }],
               areaOfService: { states: ['IL', 'WI'] },
             };
-            const activated = await admin.post(`/v1/tollfree/${number}/activate`, { routing });
+            const activated = await admin.post<Out<typeof schemas.TollFreeNumberOrPending>>(`/v1/tollfree/${number}/activate`, { routing });
             expectStatus(activated, 200, `POST /v1/tollfree/${number}/activate`);
             check(activated.body.status === 'active', `not active: ${JSON.stringify(activated.body)}`);
           },
@@ -343,9 +358,10 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             const split = { primary: { type: 'pstn', destination: '+13125550140' }, percentage: [{ percent: 70, destination: '+13125550140' }, { percent: 30, destination: 'sip:overflow@sbc.carrier.example' }] };
             const changed = await admin.put(`/v1/tollfree/${number}/routing`, { routing: split });
             expectStatus(changed, 200, `PUT /v1/tollfree/${number}/routing`);
-            const detail = await member.get(`/v1/tollfree/${number}`);
+            const detail = await member.get<Out<typeof schemas.TollFreeDetail>>(`/v1/tollfree/${number}`);
             expectStatus(detail, 200, `GET /v1/tollfree/${number}`);
-            check(detail.body.registryRouting?.percentage?.length === 2, `the registry does not route by percentage: ${JSON.stringify(detail.body.registryRouting)}`);
+            const routing = detail.body.registryRouting;
+            check(routing && 'percentage' in routing && routing.percentage?.length === 2, `the registry does not route by percentage: ${JSON.stringify(routing)}`);
           },
         },
       ],
@@ -363,11 +379,11 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
           name: 'create the job',
           run: async () => {
             member = await as('bulk-rh', 'member', 'ops');
-            const found = await member.get('/v1/numbers/available?provider=twilio&areaCode=212&limit=20');
+            const found = await member.get<Out<typeof schemas.AvailableNumbersResponse>>('/v1/numbers/available?provider=twilio&areaCode=212&limit=20');
             expectStatus(found, 200, 'GET /v1/numbers/available');
-            const numbers = (found.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+            const numbers = found.body.data.map((n) => n.phoneNumber);
             check(numbers.length === 20, `the search found ${numbers.length} numbers, not 20`);
-            const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber, tags: ['bulk'] })) }, { 'idempotency-key': `bulk-${randomUUID()}` });
+            const created = await member.post<Out<typeof schemas.CreateJobResponse>>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber, tags: ['bulk'] })) }, { 'idempotency-key': `bulk-${randomUUID()}` });
             expectStatus(created, 202, 'POST /v1/jobs');
             check(created.body.itemCount === 20, `itemCount ${created.body.itemCount}`);
             jobId = created.body.id;
@@ -379,14 +395,14 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             const job = await until(
               'the job finished',
               async () => {
-                const res = await member.get(`/v1/jobs/${jobId}`);
+                const res = await member.get<Out<typeof schemas.JobResource> | undefined>(`/v1/jobs/${jobId}`);
                 return res.body?.finishedAt ? res.body : undefined;
               },
               90_000,
               500,
             );
             check(job.status === 'completed' && job.counts?.succeeded === 20, `job ${job.status}: ${JSON.stringify(job.counts)}`);
-            const numbers = await member.get('/v1/numbers?tag=bulk&limit=100');
+            const numbers = await member.get<Out<typeof schemas.NumbersPage>>('/v1/numbers?tag=bulk&limit=100');
             check(numbers.body.data?.length === 20, `${numbers.body.data?.length} numbers tagged bulk`);
           },
         },
@@ -409,7 +425,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             check(shared.clinicNumber, 'the clinic flow bought no number');
             admin = await as('clinic-rh', 'admin', 'ops-lead');
             member = await as('clinic-rh', 'member', 'reception');
-            const rotated = await admin.post('/v1/signing-secret');
+            const rotated = await admin.post<Out<typeof schemas.SigningSecretResponse>>('/v1/signing-secret');
             expectStatus(rotated, [200, 201], 'POST /v1/signing-secret');
             secret = rotated.body.secret;
             const patched = await member.patch(`/v1/numbers/${shared.clinicNumber.id}`, { webhookUrl: `${rehearsal.world.receiver.url}/inbound` });
@@ -433,7 +449,7 @@ export async function walk(rehearsal: Rehearsal, options: { only?: string[]; log
             const delivery = await until('the delivery at the tenant’s webhook', async () => receiver.received.find((r) => r.body.includes(params.MessageSid) || r.body.includes(params.Body)), 30_000);
             const [t, v1] = String(delivery.headers['x-signature'] ?? '').split(',').map((part) => part.split('=')[1]);
             check(createHmac('sha256', secret).update(`${t}.${delivery.body}`).digest('hex') === v1, 'the delivery is not signed with the tenant’s signing secret');
-            const deliveries = await member.get(`/v1/deliveries?numberId=${number.id}`);
+            const deliveries = await member.get<Out<typeof schemas.DeliveriesPage>>(`/v1/deliveries?numberId=${number.id}`);
             expectStatus(deliveries, 200, 'GET /v1/deliveries');
             check(deliveries.body.data?.[0]?.status === 'delivered', `delivery ${JSON.stringify(deliveries.body.data?.[0])}`);
           },

@@ -28,14 +28,15 @@ export const TFVARS_FILE = path.join(REPO_ROOT, 'scripts/rehearse/rehearsal.tfva
 export const TENANT_HOOK_HOST = 'hooks.clinic-rehearsal.example';
 const TENANT_HOOK_ADDRESS = '93.184.215.14';
 
-export interface Sandboxes {
+/** A type, not an interface: Object.values and Object.entries see its members' types. */
+export type Sandboxes = {
   twilio: TwilioSandbox;
   plivo: PlivoSandbox;
   vonage: VonageSandbox;
   telnyx: TelnyxSandbox;
   vapi: VapiSandbox;
   somos: SomosSandbox;
-}
+};
 
 export interface Receiver {
   url: string;

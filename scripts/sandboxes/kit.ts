@@ -463,7 +463,7 @@ export function seedOwnedRoute(accountField: string, seed: (account: string, pho
     path: '/__sandbox/owned',
     run: async (c) => {
       const body = await c.json();
-      return { status: 201, body: seed(String(body[accountField] ?? ''), String(body.phoneNumber ?? '')) };
+      return { status: 201, body: seed(jsonText(body[accountField]), jsonText(body.phoneNumber)) };
     },
   };
 }
@@ -478,6 +478,17 @@ export function configRoute(apply: (body: Record<string, unknown>) => void, curr
       return { status: 200, body: current() };
     },
   };
+}
+
+/**
+ * A member of a JSON body as text: a string as it is, '' when absent (undefined or null), a number or
+ * boolean as String() writes it, anything else (an object, a list) as its JSON.
+ */
+export function jsonText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 /** The members of `keys` that are numbers in a JSON body (configuration changes). */
@@ -776,11 +787,11 @@ export function settleApiCall(method: string, work: () => ApiResult, errorResult
 
 export interface CliArgs {
   /** `--name value` or `--name=value`. */
-  arg(name: string): string | undefined;
+  arg: (name: string) => string | undefined;
   /** A numeric option; throws when it is not a finite number. */
-  num(name: string): number | undefined;
+  num: (name: string) => number | undefined;
   /** A bare `--name` switch. */
-  flag(name: string): boolean;
+  flag: (name: string) => boolean;
 }
 
 export function cliArgs(argv: string[]): CliArgs {

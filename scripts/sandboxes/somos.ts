@@ -61,6 +61,7 @@ import {
   cliArgs,
   configRoute,
   jsonSender,
+  jsonText,
   numberFields,
   readStateFile,
   readText,
@@ -1495,7 +1496,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
           if (body.notifications === null) changes.notifications = null;
           else if (body.notifications && typeof body.notifications === 'object') {
             const n = body.notifications as Record<string, unknown>;
-            changes.notifications = { url: String(n.url ?? ''), secret: String(n.secret ?? '') };
+            changes.notifications = { url: jsonText(n.url), secret: jsonText(n.secret) };
           }
           api.configure(changes);
         },
@@ -1534,7 +1535,7 @@ export async function startSomosSandbox(opts: SomosSandboxOptions): Promise<Somo
         path: '/__sandbox/uns/rsv',
         run: async (c) => {
           const body = await c.json();
-          return { status: 200, body: await api.sendReservationNotification((body.numbers as string[]) ?? [], String(body.respOrgId ?? '')) };
+          return { status: 200, body: await api.sendReservationNotification((body.numbers as string[]) ?? [], jsonText(body.respOrgId)) };
         },
       },
       {

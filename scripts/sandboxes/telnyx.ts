@@ -69,6 +69,7 @@ import {
   commonCliOptions,
   configRoute,
   jsonSender,
+  jsonText,
   readBody,
   readStateFile,
   retryAfterHeaders,
@@ -86,7 +87,6 @@ import {
   type SandboxFailureOptions,
 } from './kit.js';
 import {
-  COUNTRIES,
   REQUIREMENTS,
   TELNYX_FEATURES,
   TELNYX_NUMBER_TYPES,
@@ -94,14 +94,13 @@ import {
   ordersWhileUnderReview,
   requirementTypesFor,
   type InventoryNumber,
-  type RequirementDef,
   type RequirementTypeDef,
   type TelnyxNumberType,
 } from './telnyx-inventory.js';
 import { boolParam, intParam, lower, paginate, queryMap } from './telnyx-params.js';
 import type { AddressRec } from './telnyx-addresses.js';
 import { TelnyxRegulatory, type DocumentRec, type Group } from './telnyx-regulatory.js';
-import { ApiError, DEFAULT_FAULTS, badRequest, errorBody, missingParam, notFound, type ErrorItem } from './telnyx-errors.js';
+import { ApiError, DEFAULT_FAULTS, badRequest, errorBody, missingParam, notFound } from './telnyx-errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -1163,8 +1162,8 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
       const body = JSON.stringify({ ...envelope, meta: { ...(envelope.meta ?? {}), attempt, delivered_to: url } });
       const headers = { 'content-type': 'application/json', 'user-agent': 'telnyx-webhooks', ...telnyxSignatureHeaders(sandbox.keyPair.privateKey, body) };
       const record: WebhookDelivery = {
-        eventId: String(envelope.data.id ?? ''),
-        eventType: String(envelope.data.event_type ?? ''),
+        eventId: jsonText(envelope.data.id),
+        eventType: jsonText(envelope.data.event_type),
         url,
         attempt,
         status: 0,
@@ -1289,7 +1288,7 @@ export async function startTelnyxSandbox(opts: TelnyxSandboxOptions): Promise<Te
         path: '/__sandbox/owned',
         run: async (c) => {
           const body = await c.json();
-          const resource = await sandbox.serialize(() => sandbox.seedOwned(String(body.phoneNumber ?? ''), typeof body.apiKey === 'string' ? body.apiKey : undefined));
+          const resource = await sandbox.serialize(() => sandbox.seedOwned(jsonText(body.phoneNumber), typeof body.apiKey === 'string' ? body.apiKey : undefined));
           saveState();
           return { status: 201, body: resource };
         },

@@ -44,6 +44,7 @@ import {
   commonCliOptions,
   configRoute,
   jsonSender,
+  jsonText,
   numberFields,
   readStateFile,
   readText,
@@ -1190,9 +1191,9 @@ export async function startTwilioSandbox(opts: TwilioSandboxOptions): Promise<Tw
         path: '/__sandbox/auth-tokens',
         run: async (c) => {
           const body = await c.json();
-          const sid = String(body.accountSid ?? '');
+          const sid = jsonText(body.accountSid);
           if (body.promote === true) sandbox.promoteSecondaryAuthToken(sid);
-          else sandbox.addSecondaryAuthToken(sid, String(body.authToken ?? ''));
+          else sandbox.addSecondaryAuthToken(sid, jsonText(body.authToken));
           return { status: 204 };
         },
       },

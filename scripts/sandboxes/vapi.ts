@@ -67,6 +67,7 @@ import {
   commonCliOptions,
   configRoute,
   jsonSender,
+  jsonText,
   numberFields,
   readStateFile,
   readText,
@@ -706,7 +707,7 @@ class Sandbox {
     for (const n of this.numbers.values()) {
       if (n.id === exceptId || n.provider !== provider) continue;
       if (provider === 'byo-phone-number' && n.credentialId !== credentialId) continue;
-      if (String(n.number ?? '').toLowerCase() === k || String(n.sipUri ?? '').toLowerCase() === k) return n;
+      if (jsonText(n.number).toLowerCase() === k || jsonText(n.sipUri).toLowerCase() === k) return n;
     }
     return undefined;
   }
