@@ -50,6 +50,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { findFreePort, startFirestoreEmulator, startPubsubEmulator, MissingToolError, type EmulatorHandle } from '../scripts/local/emulators.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, startStack, type Stack } from '../scripts/local/stack.js';
 import type { SomosSandbox } from '../scripts/sandboxes/somos.js';
@@ -151,11 +152,26 @@ interface Fixtures {
   transferNumber: string;
 }
 
+/** A gateway answer: its status and its body, parsed when it is JSON (its text otherwise). */
+interface GatewayAnswer {
+  status: number;
+  body: unknown;
+}
+
+// The fields of the gateway's JSON answers that the fixtures read (parse() strips the rest).
+const Created = z.object({ id: z.string() });
+const CreatedNumber = z.object({ id: z.string(), phoneNumber: z.string() });
+const ImportedVapiNumber = z.object({ id: z.string(), vapi: z.object({ credentialId: z.string().optional() }).optional() });
+const CreatedGroup = z.object({ id: z.string(), requirements: z.array(z.object({ id: z.string(), kind: z.string() })) });
+const AvailableNumbers = z.object({ data: z.array(z.object({ phoneNumber: z.string() })) });
+const TollFreeReservations = z.object({ data: z.array(z.object({ id: z.string() })) });
+const PendingRequest = z.object({ requestId: z.string() });
+
 interface Ctx {
   stack: Stack;
   fx: Fixtures;
   token(tenant: string, role: Role): Promise<string>;
-  gw(method: string, p: string, options?: { tenant?: string; role?: Role; json?: unknown; form?: FormData }): Promise<{ status: number; body: any }>;
+  gw(method: string, p: string, options?: { tenant?: string; role?: Role; json?: unknown; form?: FormData }): Promise<GatewayAnswer>;
   taskProbe(endpoint: TaskEndpoint, json: unknown): Promise<HttpProbe>;
   /** A push as the function's subscription makes it, with the push subscription's OIDC token. */
   pushProbe(name: string, data: unknown): Promise<HttpProbe>;
@@ -188,16 +204,16 @@ function samples(ctx: Ctx): Record<string, Sample> {
   const freshJob = async (extra: Record<string, unknown> = {}) => {
     const res = await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: fx.numberId, changes: { displayName: 'bulk' } }], ...extra } });
     if (res.status !== 202) throw new Error(`fixture job: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.id as string;
+    return Created.parse(res.body).id;
   };
   const buyTwilio = async (tenant = TENANT) => {
     const res = await ctx.gw('POST', '/v1/numbers', { tenant, json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber() } });
     if (res.status !== 201) throw new Error(`fixture number: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.id as string;
+    return Created.parse(res.body).id;
   };
-  const created = (res: { status: number; body: any }, what: string) => {
+  const created = (res: GatewayAnswer, what: string) => {
     if (res.status !== 201) throw new Error(`fixture ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-    return res.body.id as string;
+    return Created.parse(res.body).id;
   };
 
   return {
@@ -323,9 +339,10 @@ function samples(ctx: Ctx): Record<string, Sample> {
           json: { provider: 'vapi', source: { type: 'vonage', number, ...CUSTOMER_SANDBOX_ACCOUNTS.vonage } },
         });
         created(imported, 'vapi import');
-        const credentialId = imported.body.vapi?.credentialId as string | undefined;
+        const vapiNumber = ImportedVapiNumber.parse(imported.body);
+        const credentialId = vapiNumber.vapi?.credentialId;
         if (!credentialId) throw new Error(`fixture vapi import made no credential: ${JSON.stringify(imported.body)}`);
-        const released = await ctx.gw('DELETE', `/v1/numbers/${imported.body.id}`, { role: 'admin' });
+        const released = await ctx.gw('DELETE', `/v1/numbers/${vapiNumber.id}`, { role: 'admin' });
         if (released.status !== 200) throw new Error(`fixture release: ${released.status}`);
         return { method: 'DELETE', path: `/v1/vapi/credentials/${credentialId}`, token: await admin() };
       },
@@ -563,8 +580,8 @@ function samples(ctx: Ctx): Record<string, Sample> {
 async function completeGroup(ctx: Ctx, tenant: string): Promise<string> {
   const res = await ctx.gw('POST', '/v1/requirement-groups', { tenant, json: { country: 'FR', type: 'local' } });
   if (res.status !== 201 && res.status !== 200) throw new Error(`fixture group: ${res.status} ${JSON.stringify(res.body)}`);
-  const id = res.body.id as string;
-  for (const requirement of res.body.requirements as { id: string; kind: string }[]) {
+  const { id, requirements } = CreatedGroup.parse(res.body);
+  for (const requirement of requirements) {
     let saved;
     if (requirement.kind === 'document') {
       const form = new FormData();
@@ -577,7 +594,7 @@ async function completeGroup(ctx: Ctx, tenant: string): Promise<string> {
         json: { businessName: 'Gig Works SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', country: 'FR' },
       });
       if (address.status !== 201 && address.status !== 200) throw new Error(`fixture address: ${address.status} ${JSON.stringify(address.body).slice(0, 300)}`);
-      saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/values/${requirement.id}`, { tenant, json: { addressId: address.body.id } });
+      saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/values/${requirement.id}`, { tenant, json: { addressId: Created.parse(address.body).id } });
     } else {
       saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/values/${requirement.id}`, { tenant, json: { value: 'Gig Works SAS' } });
     }
@@ -593,7 +610,8 @@ const TF_ROUTING = { primary: { type: 'sip', destination: 'sip:support@sbc.carri
 /** One toll-free number reserved (by search spec) at the Somos sandbox through the gateway. */
 async function reserveTollFree(ctx: Pick<Ctx, 'gw'>, npa: string): Promise<string> {
   const res = await ctx.gw('POST', '/v1/tollfree/reservations', { role: 'admin', json: { npa, quantity: 1, ...TF_CONTACT } });
-  const id = res.body?.data?.[0]?.id as string | undefined;
+  const reserved = TollFreeReservations.safeParse(res.body);
+  const id = reserved.success ? reserved.data.data[0]?.id : undefined;
   if (res.status !== 201 || !id) throw new Error(`fixture toll-free reservation: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   return id;
 }
@@ -618,20 +636,22 @@ async function queuedDelivery(ctx: Pick<Ctx, 'fx' | 'callbackUrl'>): Promise<str
 }
 
 async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
-  const must = (res: { status: number; body: any }, status: number, what: string) => {
+  const must = (res: GatewayAnswer, status: number, what: string): unknown => {
     if (res.status !== status) throw new Error(`fixture ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     return res.body;
   };
-  const number = must(await ctx.gw('POST', '/v1/numbers', { json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber(), externalRef: 'gig-cold' } }), 201, 'number');
-  const location = must(await ctx.gw('POST', '/v1/locations', { role: 'admin', json: { name: 'Main clinic' } }), 201, 'location');
-  const agent = must(await ctx.gw('POST', '/v1/agents', { json: { name: 'Front desk' } }), 201, 'agent');
-  const job = must(
-    await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { displayName: 'bulk' } }] } }),
-    202,
-    'job',
+  const number = CreatedNumber.parse(must(await ctx.gw('POST', '/v1/numbers', { json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber(), externalRef: 'gig-cold' } }), 201, 'number'));
+  const location = Created.parse(must(await ctx.gw('POST', '/v1/locations', { role: 'admin', json: { name: 'Main clinic' } }), 201, 'location'));
+  const agent = Created.parse(must(await ctx.gw('POST', '/v1/agents', { json: { name: 'Front desk' } }), 201, 'agent'));
+  const job = Created.parse(
+    must(
+      await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { displayName: 'bulk' } }] } }),
+      202,
+      'job',
+    ),
   );
-  const group = must(await ctx.gw('POST', '/v1/requirement-groups', { json: { country: 'FR', type: 'local' } }), 201, 'requirement group');
-  const requirements = group.requirements as { id: string; kind: string }[];
+  const group = CreatedGroup.parse(must(await ctx.gw('POST', '/v1/requirement-groups', { json: { country: 'FR', type: 'local' } }), 201, 'requirement group'));
+  const requirements = group.requirements;
   const textual = requirements.find((r) => r.kind === 'textual');
   const document = requirements.find((r) => r.kind === 'document');
   if (!textual || !document) throw new Error(`fixture group lacks textual/document requirements: ${JSON.stringify(requirements)}`);
@@ -640,7 +660,7 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
   must(await ctx.gw('POST', `/v1/requirement-groups/${pendingGroupId}/submit`, { tenant: PENDING_TENANT }), 200, 'submit');
   must(await ctx.gw('POST', '/v1/signing-secret', { role: 'admin' }), 201, 'signing secret'); // relayed messages and callbacks are signed with it
 
-  const [plivoCandidate] = must(await ctx.gw('GET', '/v1/numbers/available?provider=plivo&country=US&areaCode=212&limit=1'), 200, 'plivo search').data as { phoneNumber: string }[];
+  const [plivoCandidate] = AvailableNumbers.parse(must(await ctx.gw('GET', '/v1/numbers/available?provider=plivo&country=US&areaCode=212&limit=1'), 200, 'plivo search')).data;
   if (!plivoCandidate) throw new Error('fixture: the Plivo sandbox offered no number');
   must(await ctx.gw('POST', '/v1/numbers', { json: { provider: 'plivo', phoneNumber: plivoCandidate.phoneNumber } }), 201, 'plivo number');
 
@@ -653,7 +673,7 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
   somos.configure({ syncTimeoutPaths: ['/v3/ip/num/tfn/srchres'] });
   let pending;
   try {
-    pending = must(await ctx.gw('POST', '/v1/tollfree/reservations', { role: 'admin', json: { npa: '888', quantity: 1, ...TF_CONTACT } }), 202, 'asynchronous reservation');
+    pending = PendingRequest.parse(must(await ctx.gw('POST', '/v1/tollfree/reservations', { role: 'admin', json: { npa: '888', quantity: 1, ...TF_CONTACT } }), 202, 'asynchronous reservation'));
   } finally {
     somos.configure({ syncTimeoutPaths: [] });
   }
@@ -662,8 +682,8 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
   // A transfer in names a signed LOA uploaded beforehand (POST /v1/resporg/loas, multipart PDF).
   const loaForm = new FormData();
   loaForm.append('file', new Blob([new Uint8Array(PDF)], { type: 'application/pdf' }), 'signed-loa.pdf');
-  const loaId = must(await ctx.gw('POST', '/v1/resporg/loas', { role: 'admin', form: loaForm }), 201, 'LOA upload').id as string;
-  const transfer = must(await ctx.gw('POST', '/v1/resporg/transfers', { role: 'admin', json: { numbers: [transferNumber], fromRespOrgId: 'OTH01', loaId, loaReference: 'LOA-cold' } }), 201, 'transfer');
+  const loaId = Created.parse(must(await ctx.gw('POST', '/v1/resporg/loas', { role: 'admin', form: loaForm }), 201, 'LOA upload')).id;
+  const transfer = Created.parse(must(await ctx.gw('POST', '/v1/resporg/transfers', { role: 'admin', json: { numbers: [transferNumber], fromRespOrgId: 'OTH01', loaId, loaReference: 'LOA-cold' } }), 201, 'transfer'));
   return {
     numberId: number.id,
     locationId: location.id,
@@ -838,8 +858,8 @@ async function measure(target: Target, probe: Probe, expect: number[], trace: bo
     output.push(chunk.toString('utf8'));
     if (output.length > 50) output.shift();
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   let result: RunResult;
   let readyMs = NaN;
@@ -1090,7 +1110,8 @@ async function run(): Promise<number> {
     const nextTwilioNumber = async () => {
       for (const areaCode of ['415', '212', '312', '617', '206', '512', '303', '404']) {
         const res = await gw('GET', `/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=30`);
-        const free = (res.body?.data as { phoneNumber: string }[] | undefined)?.map((n) => n.phoneNumber).find((n) => !handedOut.has(n));
+        const offered = AvailableNumbers.safeParse(res.body);
+        const free = offered.success ? offered.data.data.map((n) => n.phoneNumber).find((n) => !handedOut.has(n)) : undefined;
         if (free) {
           handedOut.add(free);
           return free;
