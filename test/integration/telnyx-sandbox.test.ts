@@ -305,7 +305,7 @@ describe('orders, requirements and webhooks (real client)', () => {
     group = await telnyx.updateRequirementGroup(group.id, [{ requirementId: id('document'), value: doc.id }]);
     expect(group.status).toBe('draft');
     await telnyx.submitRequirementGroup(group.id);
-    sandbox.approveRequirementGroup(group.id);
+    await sandbox.approveRequirementGroup(group.id);
     expect((await telnyx.getRequirementGroup(group.id)).status).toBe('approved');
 
     const bought = await telnyx.purchase({ phoneNumber: n!.phoneNumber, requirementGroupId: group.id });
