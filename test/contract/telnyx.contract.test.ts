@@ -34,7 +34,7 @@ const EXAMPLE_NUMBER = '+19705555098'; // what the spec's examples return
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 type Json = Record<string, unknown>;
-const spec = parseYaml(readFileSync(SPEC, 'utf8')) as Json;
+const spec = parseYaml<Json>(readFileSync(SPEC, 'utf8'));
 
 function deref(node: unknown): Json | undefined {
   let current = node as Json | undefined;
@@ -114,17 +114,16 @@ function expectConforming(exchanges: PrismExchange[], count: number): void {
 }
 
 async function conforming<T>(count: number, fn: () => Promise<T>): Promise<{ result: T; exchanges: PrismExchange[] }> {
-  let result: T | undefined;
-  let error: unknown;
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown };
   try {
-    result = await fn();
-  } catch (err) {
-    error = err;
+    outcome = { ok: true, result: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
   const exchanges = prism.take();
   expectConforming(exchanges, count);
-  if (error !== undefined) throw error;
-  return { result: result as T, exchanges };
+  if (!outcome.ok) throw outcome.error;
+  return { result: outcome.result, exchanges };
 }
 
 const queryOf = (ex: PrismExchange) => [...ex.query];

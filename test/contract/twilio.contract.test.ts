@@ -51,17 +51,16 @@ function expectConforming(exchanges: PrismExchange[], count: number): void {
  * provider error, so a failure names the offending parameter, not just "422".
  */
 async function conforming<T>(count: number, fn: () => Promise<T>): Promise<{ result: T; exchanges: PrismExchange[] }> {
-  let result: T | undefined;
-  let error: unknown;
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown };
   try {
-    result = await fn();
-  } catch (err) {
-    error = err;
+    outcome = { ok: true, result: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
   const exchanges = prism.take();
   expectConforming(exchanges, count);
-  if (error !== undefined) throw error;
-  return { result: result as T, exchanges };
+  if (!outcome.ok) throw outcome.error;
+  return { result: outcome.result, exchanges };
 }
 
 beforeAll(async () => {

@@ -151,17 +151,16 @@ function expectConforming(specPath: string, exchanges: PrismExchange[], count: n
 
 /** Runs client calls against one mock; violations are reported before any client error. */
 async function conforming<T>(mock: Mock, count: number, fn: (client: VapiClient) => Promise<T>): Promise<{ result: T; exchanges: PrismExchange[] }> {
-  let result: T | undefined;
-  let error: unknown;
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown };
   try {
-    result = await fn(mock.client);
-  } catch (err) {
-    error = err;
+    outcome = { ok: true, result: await fn(mock.client) };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
   const exchanges = mock.prism.take();
   expectConforming(mock.spec, exchanges, count);
-  if (error !== undefined) throw error;
-  return { result: result as T, exchanges };
+  if (!outcome.ok) throw outcome.error;
+  return { result: outcome.result, exchanges };
 }
 
 const bodyOf = (ex: PrismExchange) => JSON.parse(ex.requestBody) as Json;

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../shared/log.js';
 import { createVonageProvider } from '../../shared/providers/vonage/client.js';
 import { encodePageToken } from '../../shared/providers/vonage/mapper.js';
-import { ProviderError, type NumberProvider, type NumberType, type SearchCriteria } from '../../shared/providers/types.js';
+import { ProviderError, type NumberProvider, type SearchCriteria } from '../../shared/providers/types.js';
 import { contractPath, startPrism, undeclaredParameters, type PrismExchange, type PrismHandle } from '../helpers/prism.js';
 
 const SPEC = contractPath('vonage', 'numbers.yml');
@@ -66,17 +66,16 @@ function expectConforming(exchanges: PrismExchange[], count: number): void {
 
 /** Runs provider calls; violations are reported before any provider error. */
 async function conforming<T>(count: number, fn: () => Promise<T>): Promise<{ result: T; exchanges: PrismExchange[] }> {
-  let result: T | undefined;
-  let error: unknown;
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown };
   try {
-    result = await fn();
-  } catch (err) {
-    error = err;
+    outcome = { ok: true, result: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
   const exchanges = prism.take();
   expectConforming(exchanges, count);
-  if (error !== undefined) throw error;
-  return { result: result as T, exchanges };
+  if (!outcome.ok) throw outcome.error;
+  return { result: outcome.result, exchanges };
 }
 
 const params = (ex: PrismExchange) => Object.fromEntries(withoutCredentials(ex).query);

@@ -120,16 +120,23 @@ function lookup(entry: LogEntry, path: string[]): unknown {
   return current;
 }
 
+/** A field's text as the filter compares it: a string as is, a number or boolean as written, an object (or array) as JSON. */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  return JSON.stringify(value);
+}
+
 function compare(actual: unknown, op: string, expected: string, isSeverity: boolean): boolean {
   if (actual === undefined || actual === null) return op === '!=';
   if (isSeverity) {
-    const a = SEVERITIES.indexOf(String(actual));
+    const a = SEVERITIES.indexOf(textOf(actual));
     const b = SEVERITIES.indexOf(expected.toUpperCase());
     const ops: Record<string, boolean> = { '=': a === b, '!=': a !== b, '>=': a >= b, '<=': a <= b, '>': a > b, '<': a < b };
     if (op in ops) return ops[op]!;
   }
   if (typeof actual === 'object') return op === ':' && JSON.stringify(actual).toLowerCase().includes(expected.toLowerCase());
-  const text = String(actual);
+  const text = textOf(actual);
   switch (op) {
     case '=':
       return text === expected;
@@ -185,7 +192,7 @@ export function extractLabel(extractor: string, entry: LogEntry): string | undef
   if (!path) throw new Error(`unsupported label extractor ${extractor}`);
   const value = lookup(entry, path.split('.'));
   if (value === undefined || value === null) return undefined;
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = textOf(value);
   if (!regex) return text;
   return new RegExp(JSON.parse(regex[2]!) as string).exec(text)?.[1];
 }

@@ -73,9 +73,9 @@ async function scan(): Promise<{ file: string; group: string; fields: string[] }
   for (const file of files) {
     const code = (await readFile(new URL(file, root), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (c) => ' '.repeat(c.length));
     for (const m of code.matchAll(/collectionGroup\(\s*'(\w+)'\s*\)/g)) {
-      const direct = chainAfter(code, m.index! + m[0].length);
-      const variable = /(?:const|let)\s+(\w+)\s*=\s*[\w.]*$/.exec(code.slice(Math.max(0, m.index! - 80), m.index!))?.[1];
-      const chains = direct.length || !variable ? [direct] : [...code.matchAll(new RegExp(`\\b${variable}\\.(?=where|orderBy)`, 'g'))].map((v) => chainAfter(code, v.index! + variable.length));
+      const direct = chainAfter(code, m.index + m[0].length);
+      const variable = /(?:const|let)\s+(\w+)\s*=\s*[\w.]*$/.exec(code.slice(Math.max(0, m.index - 80), m.index))?.[1];
+      const chains = direct.length || !variable ? [direct] : [...code.matchAll(new RegExp(`\\b${variable}\\.(?=where|orderBy)`, 'g'))].map((v) => chainAfter(code, v.index + variable.length));
       for (const chain of chains) found.push({ file, group: m[1]!, fields: [...new Set(chain.map((c) => c.field))] });
     }
   }

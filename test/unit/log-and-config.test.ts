@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, redact, setLogSink, MASK } from '../../shared/log.js';
 import { ConfigError, parseConfig } from '../../shared/config.js';
 
+/** The shape of the record redacted below: redaction keeps keys and nesting, and changes values only. */
+interface RedactedRecord {
+  authToken: string;
+  nested: { apiSecret: string; headers: { Authorization: string } };
+  note: string;
+  count: number;
+}
+
 describe('log redaction', () => {
   it('masks credential fields and credential-looking values at any depth', () => {
     const out = redact({
@@ -9,7 +17,7 @@ describe('log redaction', () => {
       nested: { apiSecret: 's3cr3t', headers: { Authorization: 'Basic QUMxMjM6c2VjcmV0' } },
       note: 'called with Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJlMTIz and https://AC1:tok@api.example.com/x',
       count: 3,
-    }) as Record<string, any>;
+    }) as RedactedRecord;
     expect(out.authToken).toBe(MASK);
     expect(out.nested.apiSecret).toBe(MASK);
     expect(out.nested.headers.Authorization).toBe(MASK);

@@ -17,11 +17,26 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 const PROJECT = 'demo-logs';
 
-let lines: Record<string, any>[];
+/** A JSON log line, with the fields Cloud Logging, Cloud Trace and Error Reporting read typed. */
+interface LogLine {
+  message?: string;
+  severity?: string;
+  httpRequest?: { latency?: string; requestUrl?: string; [field: string]: unknown };
+  stack_trace?: string;
+  err?: unknown;
+  '@type'?: string;
+  'logging.googleapis.com/trace'?: string;
+  'logging.googleapis.com/spanId'?: string;
+  'logging.googleapis.com/trace_sampled'?: boolean;
+  'logging.googleapis.com/labels'?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+let lines: LogLine[];
 let restore: () => void;
 beforeEach(() => {
   lines = [];
-  restore = setLogSink((line) => lines.push(JSON.parse(line)));
+  restore = setLogSink((line) => lines.push(JSON.parse(line) as LogLine));
 });
 afterEach(() => {
   restore();
@@ -116,7 +131,7 @@ function endpoint(operation: OperationFactory): AnyEndpoint {
   };
 }
 
-const traceFields = (entry: Record<string, any>) => ({
+const traceFields = (entry: LogLine) => ({
   trace: entry['logging.googleapis.com/trace'],
   spanId: entry['logging.googleapis.com/spanId'],
   sampled: entry['logging.googleapis.com/trace_sampled'],
@@ -245,8 +260,8 @@ describe('request logs', () => {
       'logging.googleapis.com/labels': { function: 'ping' },
       'logging.googleapis.com/trace': `projects/${PROJECT}/traces/${TRACE}`,
     });
-    expect(line!.httpRequest.latency).toMatch(/^\d+\.\d{3}s$/);
-    expect(line!.httpRequest.requestUrl).toBe('https://api.example.com/v1/ping?view=full&access_token=***masked***'.replace('***masked***', encodeURIComponent('***masked***')));
+    expect(line!.httpRequest?.latency).toMatch(/^\d+\.\d{3}s$/);
+    expect(line!.httpRequest?.requestUrl).toBe('https://api.example.com/v1/ping?view=full&access_token=***masked***'.replace('***masked***', encodeURIComponent('***masked***')));
     expect(JSON.stringify(line)).not.toContain('abc123secret');
   });
 

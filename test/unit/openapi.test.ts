@@ -12,14 +12,49 @@ import { curatedExamples } from '../../shared/api/openapi/curated-examples.js';
 import { errorStatus, type ErrorCode } from '../../shared/http/errors.js';
 import { signPayload } from '../../shared/services/jobs/callbacks.js';
 
-type Json = Record<string, any>;
-const doc = buildOpenApi(endpoints) as Json;
-const operationOf = (e: (typeof endpoints)[number]) => doc.paths[e.path][e.method.toLowerCase()] as Json;
-const resolve = (value: Json): Json => {
-  const ref = value.$ref as string | undefined;
+type Json = Record<string, unknown>;
+const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The value at `path` under `node` (undefined when the last step is missing); throws when a step before it is not an object. */
+function at(node: unknown, ...path: string[]): unknown {
+  let current = node;
+  for (const [i, key] of path.entries()) {
+    if (!isJson(current)) throw new Error(`${path.slice(0, i).join('.') || 'the document'} is not an object (looking for ${path.join('.')})`);
+    current = current[key];
+  }
+  return current;
+}
+/** The object at `path`; throws when it is missing or not an object. */
+function obj(node: unknown, ...path: string[]): Json {
+  const value = at(node, ...path);
+  if (!isJson(value)) throw new Error(`${path.join('.')} is not an object: ${JSON.stringify(value)}`);
+  return value;
+}
+/** The array at `path`; throws when it is missing or not an array. */
+function list(node: unknown, ...path: string[]): unknown[] {
+  const value = at(node, ...path);
+  if (!Array.isArray(value)) throw new Error(`${path.join('.')} is not an array: ${JSON.stringify(value)}`);
+  return value;
+}
+/** An inline operation parameter: the fields these tests read, name and location checked. */
+interface Parameter {
+  name: string;
+  in: string;
+  required: boolean;
+  example: unknown;
+}
+function parameter(p: unknown): Parameter {
+  const name = at(p, 'name');
+  const where = at(p, 'in');
+  if (typeof name !== 'string' || typeof where !== 'string') throw new Error(`not a parameter: ${JSON.stringify(p)}`);
+  return { name, in: where, required: Boolean(at(p, 'required')), example: at(p, 'example') };
+}
+const doc = buildOpenApi(endpoints);
+const operationOf = (e: (typeof endpoints)[number]) => obj(doc, 'paths', e.path, e.method.toLowerCase());
+const resolve = (value: unknown): unknown => {
+  const ref = at(value, '$ref');
   if (!ref) return value;
-  const [, , kind, name] = ref.split('/');
-  return doc.components[kind!][name!] as Json;
+  const [, , kind, name] = (ref as string).split('/');
+  return at(doc, 'components', kind!, name!);
 };
 const problems = (result: z.ZodSafeParseResult<unknown>) => (result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 
@@ -27,36 +62,36 @@ describe('OpenAPI components', () => {
   it('names every request body and answer (operations refer to components.schemas)', () => {
     for (const e of endpoints) {
       const op = operationOf(e);
-      expect(op.responses[String(e.successStatus)].content['application/json'].schema.$ref, e.name).toMatch(/^#\/components\/schemas\/\w+$/);
-      if (e.body) expect(op.requestBody.content['application/json'].schema.$ref, e.name).toMatch(/^#\/components\/schemas\/\w+$/);
+      expect(at(op, 'responses', String(e.successStatus), 'content', 'application/json', 'schema', '$ref'), e.name).toMatch(/^#\/components\/schemas\/\w+$/);
+      if (e.body) expect(at(op, 'requestBody', 'content', 'application/json', 'schema', '$ref'), e.name).toMatch(/^#\/components\/schemas\/\w+$/);
     }
-    for (const name of ['Number', 'NumberPage', 'Job', 'JobPage', 'Agent', 'Location', 'Error', 'ValidationIssue', 'MessageReceivedEvent', 'JobFinishedEvent']) expect(doc.components.schemas, name).toHaveProperty(name);
-    expect(doc.components.schemas.NumberPage.properties.data.items).toEqual({ $ref: '#/components/schemas/Number' });
+    for (const name of ['Number', 'NumberPage', 'Job', 'JobPage', 'Agent', 'Location', 'Error', 'ValidationIssue', 'MessageReceivedEvent', 'JobFinishedEvent']) expect(at(doc, 'components', 'schemas'), name).toHaveProperty(name);
+    expect(at(doc, 'components', 'schemas', 'NumberPage', 'properties', 'data', 'items')).toEqual({ $ref: '#/components/schemas/Number' });
   });
 
   it('refers only to components that exist, and keeps none that nothing refers to', () => {
     const text = JSON.stringify(doc);
     const refs = new Set([...text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!));
     for (const ref of refs) expect(resolve({ $ref: ref }), ref).toBeDefined();
-    for (const name of Object.keys(doc.components.schemas)) expect(refs, name).toContain(`#/components/schemas/${name}`);
+    for (const name of Object.keys(obj(doc, 'components', 'schemas'))) expect(refs, name).toContain(`#/components/schemas/${name}`);
   });
 
   it('types error.details per code: validation issues and conflict reasons', () => {
-    const error = doc.components.schemas.Error.properties.error;
-    expect(error.oneOf).toHaveLength(Object.keys(errorStatus).length);
-    expect(error.discriminator.propertyName).toBe('code');
-    const validation = doc.components.schemas.ValidationError;
-    expect(validation.properties.code.const).toBe('VALIDATION_ERROR');
-    const details = resolve(validation.properties.details);
-    const issue = resolve(details.properties.issues.items);
-    expect(issue.properties.path.type).toBe('string');
-    expect(issue.required).toEqual(['path', 'message']);
-    const conflict = resolve(doc.components.schemas.ConflictError.properties.details);
-    expect(conflict.properties.reason.enum.sort()).toEqual(Object.keys(conflictReasons).sort());
+    const error = at(doc, 'components', 'schemas', 'Error', 'properties', 'error');
+    expect(at(error, 'oneOf')).toHaveLength(Object.keys(errorStatus).length);
+    expect(at(error, 'discriminator', 'propertyName')).toBe('code');
+    const validation = at(doc, 'components', 'schemas', 'ValidationError');
+    expect(at(validation, 'properties', 'code', 'const')).toBe('VALIDATION_ERROR');
+    const details = resolve(at(validation, 'properties', 'details'));
+    const issue = resolve(at(details, 'properties', 'issues', 'items'));
+    expect(at(issue, 'properties', 'path', 'type')).toBe('string');
+    expect(at(issue, 'required')).toEqual(['path', 'message']);
+    const conflict = resolve(at(doc, 'components', 'schemas', 'ConflictError', 'properties', 'details'));
+    expect(list(conflict, 'properties', 'reason', 'enum').sort()).toEqual(Object.keys(conflictReasons).sort());
     // A 400 that may be either of two codes says which variants it holds.
-    const submit = doc.paths['/v1/requirement-groups/{id}/submit'].post.responses['400'].content['application/json'].schema.properties.error;
-    expect(submit.oneOf.map((v: Json) => v.$ref).sort()).toEqual(['#/components/schemas/RequirementsIncompleteError', '#/components/schemas/ValidationError']);
-    expect(submit.discriminator.mapping.REQUIREMENTS_INCOMPLETE).toBe('#/components/schemas/RequirementsIncompleteError');
+    const submit = at(doc, 'paths', '/v1/requirement-groups/{id}/submit', 'post', 'responses', '400', 'content', 'application/json', 'schema', 'properties', 'error');
+    expect(list(submit, 'oneOf').map((v) => at(v, '$ref')).sort()).toEqual(['#/components/schemas/RequirementsIncompleteError', '#/components/schemas/ValidationError']);
+    expect(at(submit, 'discriminator', 'mapping', 'REQUIREMENTS_INCOMPLETE')).toBe('#/components/schemas/RequirementsIncompleteError');
   });
 
   it('documents every conflict reason the code gives (details.reason of a 409)', async () => {
@@ -81,12 +116,12 @@ describe('OpenAPI headers and errors', () => {
   it('puts x-request-id on every answer, Retry-After on every 429, and 429 on every authenticated call', () => {
     for (const e of endpoints) {
       const op = operationOf(e);
-      for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
-        expect(resolve(response).headers['x-request-id'], `${e.name} ${status}`).toEqual({ $ref: '#/components/headers/RequestId' });
+      for (const [status, response] of Object.entries(obj(op, 'responses'))) {
+        expect(at(resolve(response), 'headers', 'x-request-id'), `${e.name} ${status}`).toEqual({ $ref: '#/components/headers/RequestId' });
       }
       if (e.access === 'member' || e.access === 'admin') {
-        expect(op.responses['429'], e.name).toBeDefined();
-        expect(resolve(op.responses['429'].headers['Retry-After']).required).toBe(true);
+        expect(at(op, 'responses', '429'), e.name).toBeDefined();
+        expect(at(resolve(at(op, 'responses', '429', 'headers', 'Retry-After')), 'required')).toBe(true);
       }
     }
   });
@@ -94,21 +129,21 @@ describe('OpenAPI headers and errors', () => {
   it('documents Idempotency-Key and Idempotent-Replayed exactly where a key is honoured', () => {
     for (const e of endpoints) {
       const op = operationOf(e);
-      const takesKey = op.parameters.some((p: Json) => p.$ref === '#/components/parameters/IdempotencyKey');
+      const takesKey = list(op, 'parameters').some((p) => at(p, '$ref') === '#/components/parameters/IdempotencyKey');
       expect(takesKey, e.name).toBe(Boolean(e.idempotent));
-      expect(Boolean(op.responses[String(e.successStatus)].headers['Idempotent-Replayed']), e.name).toBe(Boolean(e.idempotent));
+      expect(Boolean(at(op, 'responses', String(e.successStatus), 'headers', 'Idempotent-Replayed')), e.name).toBe(Boolean(e.idempotent));
     }
   });
 
   it('answers each error status with the envelope of exactly the codes that have it', () => {
     for (const e of endpoints) {
-      for (const [status, response] of Object.entries(operationOf(e).responses as Record<string, Json>)) {
+      for (const [status, response] of Object.entries(obj(operationOf(e), 'responses'))) {
         if (status === 'default' || Number(status) < 400) continue;
-        const content = response.content['application/json'];
-        const codes = Object.keys(content.examples) as ErrorCode[];
+        const content = obj(response, 'content', 'application/json');
+        const codes = Object.keys(obj(content, 'examples')) as ErrorCode[];
         for (const code of codes) expect(String(errorStatus[code]), `${e.name} ${code}`).toBe(status);
-        const error = content.schema.properties.error;
-        expect((error.oneOf ?? [error]).map((v: Json) => v.$ref)).toEqual(codes.map((c) => `#/components/schemas/${errorSchemaName(c)}`));
+        const error = obj(content, 'schema', 'properties', 'error');
+        expect((error.oneOf === undefined ? [error] : list(error, 'oneOf')).map((v) => at(v, '$ref'))).toEqual(codes.map((c) => `#/components/schemas/${errorSchemaName(c)}`));
       }
     }
   });
@@ -119,15 +154,17 @@ describe('OpenAPI examples (each checked against the zod schema it documents)', 
     const failures: string[] = [];
     for (const e of endpoints) {
       const op = operationOf(e);
-      const success = op.responses[String(e.successStatus)].content['application/json'];
+      const success = obj(op, 'responses', String(e.successStatus), 'content', 'application/json');
       expect(success.example, `${e.name} answer example`).toBeDefined();
       failures.push(...problems(e.response.safeParse(success.example)).map((p) => `${e.name} answer ${p}`));
       if (e.body) {
-        const example = op.requestBody.content['application/json'].example;
+        const example = at(op, 'requestBody', 'content', 'application/json', 'example');
         expect(example, `${e.name} request example`).toBeDefined();
         failures.push(...problems(e.body.safeParse(example)).map((p) => `${e.name} request ${p}`));
       }
-      const params = op.parameters.filter((p: Json) => !p.$ref) as Json[];
+      const params = list(op, 'parameters')
+        .filter((p) => !at(p, '$ref'))
+        .map((p) => parameter(p));
       for (const p of params) expect(p.example, `${e.name} ${p.name} example`).toBeDefined();
       const path = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, String(p.example)]));
       if (e.params) failures.push(...problems(e.params.safeParse(path)).map((p) => `${e.name} path ${p}`));
@@ -148,17 +185,17 @@ describe('OpenAPI examples (each checked against the zod schema it documents)', 
   });
 
   it('keeps curated examples only for schemas that still exist', () => {
-    for (const name of Object.keys(curatedExamples)) expect(doc.components.schemas, name).toHaveProperty(name);
+    for (const name of Object.keys(curatedExamples)) expect(at(doc, 'components', 'schemas'), name).toHaveProperty(name);
   });
 
   it('gives every error code a valid example', () => {
-    for (const [name, example] of Object.entries(doc.components.examples as Record<string, Json>)) {
-      expect(problems(ErrorEnvelope.safeParse(example.value)), name).toEqual([]);
-      const code = example.value.error.code as ErrorCode;
+    for (const [name, example] of Object.entries(obj(doc, 'components', 'examples'))) {
+      expect(problems(ErrorEnvelope.safeParse(at(example, 'value'))), name).toEqual([]);
+      const code = at(example, 'value', 'error', 'code') as ErrorCode;
       expect(errorSchemaName(code)).toBe(name);
-      expect(problems(errorObjects[code].strict().safeParse(example.value.error)), name).toEqual([]);
+      expect(problems(errorObjects[code].strict().safeParse(at(example, 'value', 'error'))), name).toEqual([]);
     }
-    expect(Object.keys(doc.components.examples)).toHaveLength(Object.keys(errorStatus).length);
+    expect(Object.keys(obj(doc, 'components', 'examples'))).toHaveLength(Object.keys(errorStatus).length);
   });
 
   it('samples patterns with strings that match them', () => {
@@ -173,19 +210,19 @@ describe('OpenAPI examples (each checked against the zod schema it documents)', 
 
 describe('OpenAPI webhooks (what the platform sends)', () => {
   it('documents each notification, its payload and its signature as the platform computes it', () => {
-    expect(Object.keys(doc.webhooks).sort()).toEqual(['job.finished', 'message.received']);
+    expect(Object.keys(obj(doc, 'webhooks')).sort()).toEqual(['job.finished', 'message.received']);
     for (const spec of webhookSpecs) {
-      const op = doc.webhooks[spec.name].post as Json;
-      const body = op.requestBody.content['application/json'];
-      expect(body.schema.$ref).toMatch(/^#\/components\/schemas\/\w+Event$/);
+      const op = obj(doc, 'webhooks', spec.name, 'post');
+      const body = obj(op, 'requestBody', 'content', 'application/json');
+      expect(at(body, 'schema', '$ref')).toMatch(/^#\/components\/schemas\/\w+Event$/);
       expect(problems(spec.schema.safeParse(body.example)), spec.name).toEqual([]);
-      expect(body.example.type).toBe(spec.name);
-      const header = op.parameters.find((p: Json) => p.name === 'X-Signature');
+      expect(at(body, 'example', 'type')).toBe(spec.name);
+      const header = list(op, 'parameters').find((p) => at(p, 'name') === 'X-Signature');
       const raw = JSON.stringify(body.example);
       // The signature the platform's own signer makes over this body …
-      expect(header.example).toBe(signPayload(EXAMPLE_SIGNING.secret, raw, EXAMPLE_SIGNING.timestamp));
+      expect(at(header, 'example')).toBe(signPayload(EXAMPLE_SIGNING.secret, raw, EXAMPLE_SIGNING.timestamp));
       // … and the recipe the document gives a receiver to check it.
-      const [t, v1] = (header.example as string).split(',').map((part) => part.split('=')[1]!);
+      const [t, v1] = (at(header, 'example') as string).split(',').map((part) => part.split('=')[1]!);
       expect(createHmac('sha256', EXAMPLE_SIGNING.secret).update(`${t}.${raw}`).digest('hex')).toBe(v1);
       expect(op.description).toContain('X-Signature');
     }

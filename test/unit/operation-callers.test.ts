@@ -15,11 +15,11 @@ import { createLogger } from '../../shared/log.js';
 const Body = z.object({ tenantId: z.string() });
 
 // @ts-expect-error a task operation has no caller: its tenant is in its body
-export const taskReadingCaller: TaskOperationFactory<{}, {}, { tenantId: string }, {}> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
+export const taskReadingCaller: TaskOperationFactory<Record<string, never>, Record<string, never>, { tenantId: string }, Record<string, unknown>> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
 // @ts-expect-error neither has a webhook's
-export const webhookReadingCaller: UnauthenticatedOperationFactory<{}, {}, undefined, {}> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
+export const webhookReadingCaller: UnauthenticatedOperationFactory<Record<string, never>, Record<string, never>, undefined, Record<string, unknown>> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
 
-const memberStyle: OperationFactory<Record<string, never>, Record<string, never>, { tenantId: string }, {}> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
+const memberStyle: OperationFactory<Record<string, never>, Record<string, never>, { tenantId: string }, { tenant: string }> = () => async ({ caller }) => ({ body: { tenant: caller.tenantId } });
 export const taskRowWithMemberOperation = [
   defineEndpoint({
     name: 'typed',
@@ -29,7 +29,7 @@ export const taskRowWithMemberOperation = [
     tag: 'test',
     summary: 'a task row',
     body: Body,
-    response: z.object({}),
+    response: z.object({ tenant: z.string() }),
     successStatus: 200,
     errors: [],
     // @ts-expect-error a task row takes a task operation, not one written for a member endpoint
@@ -97,10 +97,10 @@ describe('who an operation is told called it', () => {
     successStatus: 200,
     errors: [],
     operation: async () => ({
-      default: (() => async (input: object) => {
+      default: () => async (input: object) => {
         seen[name] = Object.keys(input).filter((k) => k === 'caller' || k === 'task');
         return { body: {} };
-      }) as never,
+      },
     }),
   });
 

@@ -178,11 +178,9 @@ describe('OUTBOUND_ALLOW_LOOPBACK', () => {
 describe('connect-time guard', () => {
   let receiver: Server;
   let port: number;
-  let hits = 0;
   let connections = 0;
   beforeAll(async () => {
     receiver = createServer((req, res) => {
-      hits++;
       req.resume().on('end', () => res.end('ok'));
     }).on('connection', () => connections++);
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));

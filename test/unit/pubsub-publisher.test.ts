@@ -7,7 +7,8 @@ type Call = { url: string; method: string; headers: Record<string, string>; body
 function fakeFetch(answers: (Response | Error)[]) {
   const calls: Call[] = [];
   const impl = (async (url: string, init: RequestInit) => {
-    calls.push({ url, method: init.method!, headers: init.headers as Record<string, string>, body: JSON.parse(String(init.body)) });
+    if (typeof init.body !== 'string') throw new Error(`expected a JSON text body, got ${typeof init.body}`);
+    calls.push({ url, method: init.method!, headers: init.headers as Record<string, string>, body: JSON.parse(init.body) });
     const next = answers.shift();
     if (!next) throw new Error('no more answers');
     if (next instanceof Error) throw next;

@@ -7,6 +7,7 @@ import { queueDefinitions } from '../../shared/queue/queues.js';
 import { parseConfig } from '../../shared/config.js';
 import { pushTarget } from '../../shared/auth/verify-push.js';
 import { allNeeds, secretEnvFor, serviceAccountId, type Need } from '../../shared/api/iam.js';
+import type { functionManifest } from '../../functions/manifest.js';
 
 // Terraform must deploy everything the code uses: it fails when a function, topic, queue,
 // scheduler job or secret is missing from terraform/.
@@ -23,7 +24,8 @@ export interface Terraform {
   variables: Record<string, Record<string, unknown>>;
   moved: Record<string, string>[];
   text: string;
-  manifest: any;
+  /** terraform/functions.json, as functions/manifest.ts writes it. */
+  manifest: ReturnType<typeof functionManifest>;
 }
 
 export async function loadTerraform(): Promise<Terraform> {
@@ -44,7 +46,7 @@ export async function loadTerraform(): Promise<Terraform> {
     for (const [name, blocks] of Object.entries(parsed.variable ?? {})) variables[name] = blocks[0]!;
     moved.push(...(parsed.moved ?? []));
   }
-  const manifest = JSON.parse(await readFile(new URL('functions.json', dir), 'utf8'));
+  const manifest = JSON.parse(await readFile(new URL('functions.json', dir), 'utf8')) as Terraform['manifest'];
   return { resources, locals, variables, moved, text, manifest };
 }
 
@@ -74,6 +76,13 @@ const needGrants: Record<Need, string[]> = {
   'pubsub:publish': ['roles/pubsub.publisher on jobs-chunks'],
 };
 const everyAccount = ['roles/datastore.user on project'];
+
+/** An HCL attribute that holds a string when set ('' when it is not); anything else fails the test. */
+function stringAttribute(value: unknown, what: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new Error(`${what} is not a string: ${JSON.stringify(value)}`);
+  return value;
+}
 const expectedRoles = (needs: readonly Need[]) => [...new Set([...everyAccount, ...needs.flatMap((n) => needGrants[n])])].sort();
 
 /**
@@ -91,9 +100,9 @@ async function rolesOf(accountId: string, tf?: Terraform): Promise<string[]> {
   for (const [type, byName] of Object.entries(resources)) {
     if (!type.endsWith('_iam_member')) continue;
     for (const [name, r] of Object.entries(byName)) {
-      const member = String(r.member ?? '');
+      const member = stringAttribute(r.member, `${type}.${name}.member`);
       if (!member.includes('google_service_account.fn[')) continue;
-      const forEach = String(r.for_each ?? '');
+      const forEach = stringAttribute(r.for_each, `${type}.${name}.for_each`);
       const needs = [...forEach.matchAll(/local\.fn_needing\["([^"]+)"\]/g)].map((m) => m[1]!);
       const role = String(r.role) === '${google_project_iam_custom_role.tenant_secret_writer.id}' ? 'numbersTenantSecretWriter' : String(r.role);
       const condition = JSON.stringify(r.condition ?? '');
@@ -214,7 +223,7 @@ describe('terraform', () => {
 
   it('lets the chunk worker do what it does: publish chunks, enqueue items, read provider credentials and the Somos token', async () => {
     const { manifest } = await loadTerraform();
-    const worker = manifest.eventFunctions.find((f: { name: string }) => f.name === 'jobsChunkWorker');
+    const worker = manifest.eventFunctions.find((f: { name: string }) => f.name === 'jobsChunkWorker')!;
     // tollfree-reserve search jobs call the registry: the Somos token state must be readable and renewable.
     expect(worker.needs).toEqual(['secrets:read-provider', 'somos', 'tasks:enqueue', 'pubsub:publish']);
     const roles = await rolesOf(worker.serviceAccount);
@@ -312,7 +321,7 @@ describe('terraform: who runs each function, and what it may do (issue 14)', () 
     const tf = await loadTerraform();
     const rows = [...endpoints.map((e) => ({ row: e, deployed: tf.manifest.functions })), ...eventFunctions.map((e) => ({ row: e, deployed: tf.manifest.eventFunctions }))];
     for (const { row, deployed } of rows) {
-      const fn = deployed.find((f: { name: string }) => f.name === row.name);
+      const fn = deployed.find((f: { name: string }) => f.name === row.name)!;
       expect(fn.serviceAccount, row.name).toBe(serviceAccountId(row.needs));
       expect(fn.secretEnv, row.name).toEqual(secretEnvFor(row.needs));
     }
@@ -343,10 +352,10 @@ describe('terraform: who runs each function, and what it may do (issue 14)', () 
   it('gives a read-only endpoint Firestore and nothing else: no secret, queue or topic', async () => {
     const tf = await loadTerraform();
     for (const name of ['numbersList', 'numbersGet', 'jobsList', 'auditList', 'openapi']) {
-      const fn = tf.manifest.functions.find((f: { name: string }) => f.name === name);
+      const fn = tf.manifest.functions.find((f: { name: string }) => f.name === name)!;
       expect(await rolesOf(fn.serviceAccount, tf), name).toEqual(['roles/datastore.user on project']);
     }
-    const roles = async (name: string) => rolesOf(tf.manifest.functions.find((f: { name: string }) => f.name === name).serviceAccount, tf);
+    const roles = async (name: string) => rolesOf(tf.manifest.functions.find((f: { name: string }) => f.name === name)!.serviceAccount, tf);
     // Only the functions that create or delete tenant secrets may; none may administer Secret Manager.
     const writers = ['providerAccountsCreate', 'providerAccountsUpdate', 'providerAccountsDelete', 'signingSecretRotate'];
     for (const name of writers) if (endpoints.some((e) => e.name === name)) expect(await roles(name), name).toContain('numbersTenantSecretWriter on tenant-* (create: project)');
@@ -497,7 +506,7 @@ function renderEnv(tf: Terraform, kind: 'http' | 'event', vars: Record<string, u
       let m: RegExpExecArray | null;
       if ((m = /^var\.(\w+)$/.exec(whole))) return String(vars[m[1]!]);
       if ((m = /^local\.(\w+)$/.exec(whole))) return value(String(tf.locals[m[1]!]));
-      if (refs[whole]) return refs[whole]!;
+      if (refs[whole]) return refs[whole];
       if ((m = /^lookup\(var\.(\w+), "(\w+)", ""\)$/.exec(whole))) return String((vars[m[1]!] as Record<string, string>)[m[2]!] ?? '');
       if ((m = /^var\.(\w+) \? "(\w+)" : "(\w+)"$/.exec(whole))) return vars[m[1]!] ? m[2]! : m[3]!;
       if ((m = /^join\(",", var\.(\w+)\)$/.exec(whole))) return (vars[m[1]!] as string[]).join(',');
@@ -533,7 +542,7 @@ describe('terraform: every setting a function needs in production (issue 14)', (
       for (const variable of ('env' in decision ? decision.env : '').matchAll(/var\.(\w+)/g)) {
         const declared = tf.variables[variable[1]!];
         expect(declared, `${key}: variable ${variable[1]} is declared`).toBeDefined();
-        expect(String(declared!.description ?? ''), `${key}: variable ${variable[1]} is described`).not.toBe('');
+        expect(stringAttribute(declared!.description, `variable ${variable[1]}.description`), `${key}: variable ${variable[1]} is described`).not.toBe('');
       }
     }
   });

@@ -436,7 +436,8 @@ describe('client plumbing (undici MockAgent, no network)', () => {
     let patched: unknown;
     pool.intercept({ path: `/phone-number/${NUMBER_ID}`, method: 'GET' }).reply(200, number, json);
     pool.intercept({ path: `/phone-number/${NUMBER_ID}`, method: 'PATCH' }).reply(200, (opts) => {
-      patched = JSON.parse(String(opts.body));
+      if (typeof opts.body !== 'string') throw new Error(`expected a JSON text body, got ${typeof opts.body}`);
+      patched = JSON.parse(opts.body);
       return { ...number, assistantId: 'asst-9' };
     }, json);
     const n = await client.updatePhoneNumber(NUMBER_ID, { assistantId: 'asst-9' });
