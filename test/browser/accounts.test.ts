@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER } from '../../scripts/local/stack.js';
 import { api, expectAccessible, newTenant, screenshot, signIn } from './helpers.js';
+import type { Page, ProviderAccount } from '../helpers/api-types.js';
 
 describe('console: Provider accounts', () => {
   it('adds verified accounts with masked secrets, refuses wrong credentials, sets the default, rotates and removes', async () => {
@@ -30,11 +31,11 @@ describe('console: Provider accounts', () => {
     expect(text).not.toContain(CUSTOMER.telnyx.apiKey);
 
     // Default: take it away through the API, give it back from the console.
-    const [twilio] = (await admin.get('/v1/provider-accounts')).body.data.filter((a: { provider: string }) => a.provider === 'twilio');
-    expect((await admin.patch(`/v1/provider-accounts/${twilio.id}`, { isDefault: false })).status).toBe(200);
+    const [twilio] = (await admin.get<Page<ProviderAccount>>('/v1/provider-accounts')).body.data.filter((a: { provider: string }) => a.provider === 'twilio');
+    expect((await admin.patch(`/v1/provider-accounts/${twilio!.id}`, { isDefault: false })).status).toBe(200);
     await page.reload();
     await page.getByRole('button', { name: 'Make Our Twilio the default' }).click();
-    await expect.poll(async () => (await admin.get('/v1/provider-accounts')).body.data.find((a: { id: string }) => a.id === twilio.id).isDefault).toBe(true);
+    await expect.poll(async () => (await admin.get<Page<ProviderAccount>>('/v1/provider-accounts')).body.data.find((a: { id: string }) => a.id === twilio!.id)!.isDefault).toBe(true);
 
     // Rotate: a wrong secret is refused in the dialog, the right one is verified and stored.
     await page.getByRole('button', { name: 'Rotate credentials of Our Twilio' }).click();
@@ -46,7 +47,7 @@ describe('console: Provider accounts', () => {
     await dialog.getByLabel('Auth token').fill(CUSTOMER.twilio.authToken);
     await dialog.getByRole('button', { name: 'Verify and rotate' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Credentials rotated');
-    expect((await admin.get('/v1/provider-accounts')).body.data.find((a: { id: string }) => a.id === twilio.id).credentialsRotatedAt).toBeTruthy();
+    expect((await admin.get<Page<ProviderAccount>>('/v1/provider-accounts')).body.data.find((a: { id: string }) => a.id === twilio!.id)!.credentialsRotatedAt).toBeTruthy();
 
     await page.getByRole('button', { name: 'Remove Our Telnyx' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove account' }).click();

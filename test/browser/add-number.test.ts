@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER } from '../../scripts/local/stack.js';
 import { api, expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+import type { Agent, Page, PhoneNumber, VapiCredential } from '../helpers/api-types.js';
 
 const seedOwned = async (provider: 'twilio' | 'telnyx', body: Record<string, string>) => {
   const res = await fetch(`${providerUrl(provider)}/__sandbox/owned`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -15,7 +16,7 @@ describe('console: Add phone number', () => {
     const admin = await api(tenant);
     const number = `+1415555${randomLine()}`;
     await seedOwned('twilio', { accountSid: CUSTOMER.twilio.accountSid, phoneNumber: number });
-    const agent = await admin.post('/v1/agents', { name: 'Receptionist' });
+    const agent = await admin.post<Agent>('/v1/agents', { name: 'Receptionist' });
     expect(agent.status).toBe(201);
 
     const page = await signIn(tenant, 'admin', '/add-number');
@@ -33,14 +34,14 @@ describe('console: Add phone number', () => {
     await page.getByLabel('Agent').selectOption({ label: 'Receptionist' });
     await page.getByRole('button', { name: 'Add phone number' }).click();
     await expect.poll(() => fieldError(page, 'authToken').textContent()).toMatch(/credential|rejected|valid/i);
-    expect((await admin.get('/v1/numbers')).body.data).toHaveLength(0);
+    expect((await admin.get<Page<PhoneNumber>>('/v1/numbers')).body.data).toHaveLength(0);
 
     await page.getByLabel('Auth token').fill(CUSTOMER.twilio.authToken);
     await page.getByRole('button', { name: 'Add phone number' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'added' }).textContent()).toContain(`${number} added and assigned to Receptionist`);
-    const held = (await admin.get('/v1/numbers')).body.data;
+    const held = (await admin.get<Page<PhoneNumber>>('/v1/numbers')).body.data;
     expect(held).toMatchObject([{ phoneNumber: number, provider: 'vapi', vapi: { source: 'twilio' } }]);
-    expect((await admin.get(`/v1/agents/${agent.body.id}`)).body.inboundPhone).toBe(number);
+    expect((await admin.get<Agent>(`/v1/agents/${agent.body.id}`)).body.inboundPhone).toBe(number);
   });
 
   it('imports a Telnyx number with a saved credential', async () => {
@@ -48,7 +49,7 @@ describe('console: Add phone number', () => {
     const admin = await api(tenant);
     const number = `+1312555${randomLine()}`;
     await seedOwned('telnyx', { apiKey: CUSTOMER.telnyx.apiKey, phoneNumber: number });
-    const credential = await admin.post('/v1/vapi/credentials', { provider: 'telnyx', label: 'Our Telnyx', apiKey: CUSTOMER.telnyx.apiKey });
+    const credential = await admin.post<VapiCredential>('/v1/vapi/credentials', { provider: 'telnyx', label: 'Our Telnyx', apiKey: CUSTOMER.telnyx.apiKey });
     expect(credential.status).toBe(201);
 
     const page = await signIn(tenant, 'member', '/add-number');
@@ -61,6 +62,6 @@ describe('console: Add phone number', () => {
     await screenshot(page, 'add-number');
     await page.getByRole('button', { name: 'Add phone number' }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'added' }).textContent()).toContain(`${number} added`);
-    expect((await admin.get('/v1/numbers')).body.data).toMatchObject([{ phoneNumber: number, displayName: 'Support line', vapi: { source: 'telnyx', credentialId: credential.body.id } }]);
+    expect((await admin.get<Page<PhoneNumber>>('/v1/numbers')).body.data).toMatchObject([{ phoneNumber: number, displayName: 'Support line', vapi: { source: 'telnyx', credentialId: credential.body.id } }]);
   });
 });

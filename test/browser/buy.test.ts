@@ -1,6 +1,7 @@
 /** Buy screen: search across providers, price and capabilities, purchase with location/purpose/tags; a double click buys once; 409 when taken. */
 import { describe, expect, it } from 'vitest';
 import { api, expectAccessible, newTenant, screenshot, signIn } from './helpers.js';
+import type { Page, PhoneNumber } from '../helpers/api-types.js';
 
 describe('console: Buy', () => {
   it('searches, shows price and capabilities, buys once on a double click with location, purpose and tags, and handles a number taken meanwhile (409)', async () => {
@@ -27,7 +28,7 @@ describe('console: Buy', () => {
     await form.getByRole('button', { name: `Buy ${first}` }).dblclick();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Bought' }).textContent()).toContain(first);
     await screenshot(page, 'buy');
-    const held = await admin.get(`/v1/numbers?q=${encodeURIComponent(first.slice(-7))}`);
+    const held = await admin.get<Page<PhoneNumber>>(`/v1/numbers?q=${encodeURIComponent(first.slice(-7))}`);
     expect(held.body.data).toHaveLength(1);
     expect(held.body.data[0]).toMatchObject({ phoneNumber: first, displayName: 'Uptown - Main Line', purpose: 'both', locationName: 'Uptown Clinic', tags: ['main', 'customer_support'] });
 
@@ -38,7 +39,7 @@ describe('console: Buy', () => {
     await page.getByRole('form', { name: `Buy ${second}` }).getByRole('button', { name: `Buy ${second}` }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('no longer available');
     expect(await rows.filter({ hasText: second }).textContent()).toContain('taken');
-    expect((await admin.get('/v1/numbers')).body.data).toHaveLength(1);
+    expect((await admin.get<Page<PhoneNumber>>('/v1/numbers')).body.data).toHaveLength(1);
     await expectAccessible(page, 'buy (409)');
   });
 

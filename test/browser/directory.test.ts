@@ -1,6 +1,7 @@
 /** Locations and agents: CRUD with number assignment; an API field error in place; members cannot manage locations. */
 import { describe, expect, it } from 'vitest';
 import { api, expectAccessible, fieldError, newTenant, screenshot, seedNumbers, signIn } from './helpers.js';
+import type { Agent, Location, Page, PhoneNumber } from '../helpers/api-types.js';
 
 describe('console: Locations and agents', () => {
   it('creates, edits and deletes locations and agents, assigning numbers to agents', async () => {
@@ -27,17 +28,17 @@ describe('console: Locations and agents', () => {
     await page.getByRole('button', { name: 'Create agent' }).click();
     const agents = page.getByRole('table', { name: 'Agents' });
     await expect.poll(() => agents.textContent()).toContain(number!.phoneNumber);
-    const [agent] = (await admin.get('/v1/agents')).body.data;
+    const [agent] = (await admin.get<Page<Agent>>('/v1/agents')).body.data;
     expect(agent).toMatchObject({ name: 'Night receptionist', inboundPhone: number!.phoneNumber });
-    expect((await admin.get(`/v1/numbers/${number!.id}`)).body.agentId).toBe(agent.id);
+    expect((await admin.get<PhoneNumber>(`/v1/numbers/${number!.id}`)).body.agentId).toBe(agent!.id);
     await expectAccessible(page, 'directory');
     await screenshot(page, 'directory');
 
     await page.getByRole('button', { name: 'Delete Night receptionist' }).click();
-    await expect.poll(async () => (await admin.get('/v1/agents')).body.data.length).toBe(0);
+    await expect.poll(async () => (await admin.get<Page<Agent>>('/v1/agents')).body.data.length).toBe(0);
     await page.getByRole('button', { name: 'Delete Eastside Clinic' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete location' }).click();
-    await expect.poll(async () => (await admin.get('/v1/locations')).body.data.length).toBe(0);
+    await expect.poll(async () => (await admin.get<Page<Location>>('/v1/locations')).body.data.length).toBe(0);
   });
 
   it('a member manages agents but not locations', async () => {

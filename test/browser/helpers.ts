@@ -8,6 +8,7 @@ import { expect, inject, onTestFinished } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { apiClient, type ApiClient } from '../helpers/api.js';
+import type { AvailableNumbers, PhoneNumber } from '../helpers/api-types.js';
 
 export const consoleUrl = () => inject('consoleUrl');
 export const apiUrl = () => inject('apiUrl');
@@ -77,13 +78,13 @@ export const fieldError = (page: Page, field: string) => page.locator(`[data-fie
 
 /** Buys `count` numbers for a tenant through the API (area code 415, Twilio sandbox). */
 export async function seedNumbers(client: ApiClient, count: number, extra: (i: number) => Record<string, unknown> = () => ({})): Promise<{ id: string; phoneNumber: string }[]> {
-  const search = await client.get(`/v1/numbers/available?provider=twilio&country=US&type=local&areaCode=415&limit=${Math.min(count + 5, 30)}`);
+  const search = await client.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&country=US&type=local&areaCode=415&limit=${Math.min(count + 5, 30)}`);
   if (search.status !== 200) throw new Error(`search failed: ${search.status} ${JSON.stringify(search.body)}`);
-  const candidates = (search.body.data as { phoneNumber: string }[]).map((c) => c.phoneNumber);
+  const candidates = search.body.data.map((c) => c.phoneNumber);
   const bought: { id: string; phoneNumber: string }[] = [];
   for (const phoneNumber of candidates) {
     if (bought.length === count) break;
-    const res = await client.post('/v1/numbers', { provider: 'twilio', phoneNumber, ...extra(bought.length) });
+    const res = await client.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber, ...extra(bought.length) });
     if (res.status === 201) bought.push({ id: res.body.id, phoneNumber });
   }
   if (bought.length < count) throw new Error(`could only buy ${bought.length} of ${count} numbers`);

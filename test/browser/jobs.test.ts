@@ -1,13 +1,14 @@
 /** Bulk jobs: a CSV upload (an invalid row left out, a taken number failing with its reason), live progress, and cancel. */
 import { describe, expect, it } from 'vitest';
 import { api, expectAccessible, newTenant, screenshot, signIn } from './helpers.js';
+import type { AvailableNumbers, Page, PhoneNumber } from '../helpers/api-types.js';
 
 describe('console: Bulk jobs', () => {
   it('starts a purchase job from a CSV, shows progress, counts and failed items with reasons, and cancels a search-spec job', async () => {
     const tenant = newTenant('jobs');
     const admin = await api(tenant);
-    const search = await admin.get('/v1/numbers/available?provider=twilio&areaCode=415&limit=6');
-    const [a, b, taken] = (search.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber) as [string, string, string];
+    const search = await admin.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&areaCode=415&limit=6');
+    const [a, b, taken] = search.body.data.map((n) => n.phoneNumber) as [string, string, string];
     expect((await (await api(newTenant('jobs-rival'))).post('/v1/numbers', { provider: 'twilio', phoneNumber: taken })).status).toBe(201);
     const csv = ['phoneNumber,displayName,tags', `${a},Line A,bulk;east`, `${b},"Line B, annex",bulk`, `${taken},Line C,bulk`, '12345,Broken,bulk'].join('\n');
 
@@ -23,7 +24,7 @@ describe('console: Bulk jobs', () => {
     expect(await job.locator('[data-count="failed"]').textContent()).toBe('1');
     expect(await job.getByRole('progressbar').getAttribute('value')).toBe('100');
     await expect.poll(() => job.getByRole('table', { name: 'Failed items' }).textContent()).toContain(taken);
-    const held = (await admin.get('/v1/numbers?tag=bulk')).body.data as { phoneNumber: string; displayName: string; tags: string[] }[];
+    const held = (await admin.get<Page<PhoneNumber>>('/v1/numbers?tag=bulk')).body.data;
     expect(held.map((n) => n.phoneNumber).sort()).toEqual([a, b].sort());
     expect(held.find((n) => n.phoneNumber === b)).toMatchObject({ displayName: 'Line B, annex', tags: ['bulk'] });
     await expectAccessible(page, 'jobs');

@@ -1,12 +1,13 @@
 /** Numbers screen: the shell and dev sign-in, inventory filters and pages, the detail panel, edit, deactivate, release; roles. */
 import { describe, expect, it } from 'vitest';
 import { api, expectAccessible, fieldError, newTenant, screenshot, seedNumbers, signIn } from './helpers.js';
+import type { Location, PhoneNumber } from '../helpers/api-types.js';
 
 describe('console: Numbers', () => {
   it('lists, filters and pages the inventory; the detail panel edits, shows API field errors in place, deactivates and releases', async () => {
     const tenant = newTenant('numbers');
     const admin = await api(tenant);
-    const location = await admin.post('/v1/locations', { name: 'Downtown Clinic' });
+    const location = await admin.post<Location>('/v1/locations', { name: 'Downtown Clinic' });
     expect(location.status).toBe(201);
     const numbers = await seedNumbers(admin, 11, (i) => (i === 0 ? { displayName: 'Front desk', tags: ['main'], locationId: location.body.id } : { tags: ['spare'] }));
 
@@ -58,7 +59,7 @@ describe('console: Numbers', () => {
     expect(saved.body).toMatchObject({ displayName: 'Downtown - Main Line', webhookUrl: 'https://clinic.example.com/sms', assignedTo: { id: 'staff-001', name: 'Alice Johnson' } });
 
     await panel.getByRole('button', { name: 'Deactivate' }).click();
-    await expect.poll(async () => (await admin.get(`/v1/numbers/${numbers[0]!.id}`)).body.status).toBe('inactive');
+    await expect.poll(async () => (await admin.get<PhoneNumber>(`/v1/numbers/${numbers[0]!.id}`)).body.status).toBe('inactive');
     await expect.poll(() => panel.getByRole('button', { name: 'Reactivate' }).count()).toBe(1);
 
     // Release with confirmation, by keyboard: the dialog takes focus, Escape cancels, Enter confirms.
@@ -68,7 +69,7 @@ describe('console: Numbers', () => {
     await expect.poll(() => dialog.isVisible()).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
-    expect((await admin.get(`/v1/numbers/${numbers[0]!.id}`)).body.status).toBe('inactive');
+    expect((await admin.get<PhoneNumber>(`/v1/numbers/${numbers[0]!.id}`)).body.status).toBe('inactive');
     await panel.getByRole('button', { name: 'Release…' }).click();
     await dialog.getByLabel('Reason (optional)').fill('Location closed');
     await expectAccessible(page, 'numbers (release dialog)');

@@ -1,6 +1,7 @@
 /** Regulatory wizard (gig spec): FR local → requirements → value, address, document with progress → submit → declined with reasons → resubmit → approved → buy. */
 import { describe, expect, it } from 'vitest';
 import { api, expectAccessible, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+import type { RequirementGroup } from '../helpers/api-types.js';
 
 const pdf = (text: string) => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(`% ${text}\n`), Buffer.alloc(200_000, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -49,9 +50,9 @@ describe('console: Regulatory wizard', () => {
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { name: /FR local/ }).textContent()).toContain('pending');
 
-    const group = (await admin.get(`/v1/requirement-groups/${groupId}`)).body;
+    const group = (await admin.get<RequirementGroup>(`/v1/requirement-groups/${groupId}`)).body;
     const proof = group.requirements.find((r: { kind: string }) => r.kind === 'document');
-    await decide(group.providerGroupId, 'reject', { reason: 'Proof of address is older than 3 months', requirements: { [proof.id]: 'Bill older than 3 months' } });
+    await decide(group.providerGroupId!, 'reject', { reason: 'Proof of address is older than 3 months', requirements: { [proof!.id]: 'Bill older than 3 months' } });
     await page.getByRole('button', { name: 'Refresh status' }).click();
     await expect.poll(() => page.getByRole('list', { name: 'Declined values' }).textContent()).toContain('Bill older than 3 months');
     await expectAccessible(page, 'regulatory (declined)');
@@ -61,7 +62,7 @@ describe('console: Regulatory wizard', () => {
     await expect.poll(() => page.getByRole('heading', { name: /Proof of Address/ }).textContent()).toContain('saved');
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await expect.poll(() => page.getByRole('heading', { name: /FR local/ }).textContent()).toContain('pending');
-    await decide(group.providerGroupId, 'approve');
+    await decide(group.providerGroupId!, 'approve');
     await page.getByRole('button', { name: 'Refresh status' }).click();
     await expect.poll(() => page.getByRole('heading', { name: /FR local/ }).textContent()).toContain('approved');
 

@@ -1,6 +1,7 @@
 /** Toll-free desk: search, reserve, activate with a routing the API checks (split must total 100, shown in place), scheduled change listed and cancelled, text on and off, RespOrg transfers (timeline, cancel). */
 import { describe, expect, it } from 'vitest';
 import { api, apiUrl, devToken, expectAccessible, fieldError, newTenant, providerUrl, screenshot, signIn } from './helpers.js';
+import type { TextEnablement, TollFreeDetail, TollFreeSearchResult } from '../helpers/api-types.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% LOA\n'), Buffer.alloc(2_000, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -79,10 +80,10 @@ describe('console: Toll-free desk', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Turn text off' }).count()).toBe(1);
     const phone = (await page.locator('#tf-title').textContent())!.match(/\+1\d{10}/)![0];
     const admin = await api(tenant);
-    const sms = await admin.get(`/v1/tollfree/${phone.slice(2)}/sms`);
+    const sms = await admin.get<TextEnablement>(`/v1/tollfree/${phone.slice(2)}/sms`);
     const rejected = await fetch(`${providerUrl('somos')}/__sandbox/tss/${sms.body.tssRequestId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'rejected', reason: { code: 'BRAND_MISMATCH', message: 'The business name does not match.' } }) });
     expect(rejected.ok).toBe(true);
-    await expect.poll(async () => (await admin.get(`/v1/tollfree/${phone.slice(2)}/sms`)).body.status).toBe('rejected');
+    await expect.poll(async () => (await admin.get<TextEnablement>(`/v1/tollfree/${phone.slice(2)}/sms`)).body.status).toBe('rejected');
     const open = page.getByRole('form', { name: 'Open a toll-free number' });
     await open.getByRole('textbox', { name: 'Toll-free number' }).fill(phone);
     await open.getByRole('button', { name: 'Open' }).click();
@@ -140,12 +141,12 @@ describe('console: Toll-free desk', () => {
   it('a member sees the routing versions, text status and transfers but none of the admin actions', async () => {
     const tenant = newTenant('tfmember');
     const admin = await api(tenant);
-    const found = await admin.get('/v1/tollfree/available?npa=844&quantity=1');
+    const found = await admin.get<TollFreeSearchResult>('/v1/tollfree/available?npa=844&quantity=1');
     expect(found.status).toBe(200);
-    const number = (found.body.data[0].number as string).replace(/^\+1/, '');
+    const number = found.body.data[0]!.number.replace(/^\+1/, '');
     expect((await admin.post('/v1/tollfree/reservations', { numbers: [number], contactName: 'NOC desk', contactPhone: '+13125550111' })).status).toBe(201);
     expect([200, 202]).toContain((await admin.post(`/v1/tollfree/${number}/activate`, { routing: { primary: { type: 'pstn', destination: '+14155550123' } } })).status);
-    await expect.poll(async () => (await admin.get(`/v1/tollfree/${number}`)).body.status, { timeout: 15_000 }).toBe('active');
+    await expect.poll(async () => (await admin.get<TollFreeDetail>(`/v1/tollfree/${number}`)).body.status, { timeout: 15_000 }).toBe('active');
     const later = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const put = await fetch(`${apiUrl()}/v1/tollfree/${number}/routing`, {
       method: 'PUT',

@@ -5,6 +5,7 @@ import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { MAX_INPUT_DEPTH } from '../../shared/http/input-checks.js';
+import type { AuditRecord, AvailableNumbers, Job, Location, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Issue 13, item 7: input that passes JSON.parse and the schemas but that Firestore refuses — a lone
 // UTF-16 surrogate (sent as the JSON escape "\ud800"), nesting deeper than Firestore stores — is a
@@ -26,8 +27,8 @@ afterAll(async () => {
 /** A 400 VALIDATION_ERROR in the one envelope, whose issues name exactly these paths. */
 function refused(res: ApiResponse, ...paths: string[]) {
   const error = expectEnvelope(res, 400, 'VALIDATION_ERROR');
-  expect(error.details.issues.map((i: { path: string }) => i.path)).toEqual(paths);
-  expect(error.message).toBe(`Invalid ${paths[0]}: ${error.details.issues[0].message}`);
+  expect(error.details!.issues!.map((i: { path: string }) => i.path)).toEqual(paths);
+  expect(error.message).toBe(`Invalid ${paths[0]}: ${error.details!.issues![0]!.message}`);
   return error;
 }
 
@@ -46,21 +47,21 @@ describe('a lone surrogate is a 400 naming its field, wherever it is', () => {
     refused(await admin.post('/v1/agents', { name: 'Bot', description: `a${LONE}b` }), 'body.description');
     // A proper surrogate pair is fine.
     expect((await admin.post('/v1/locations', { name: 'Uptown 🙂' })).status).toBe(201);
-    expect((await admin.get('/v1/locations')).body.data).toHaveLength(1);
+    expect((await admin.get<Page<Location>>('/v1/locations')).body.data).toHaveLength(1);
   });
 
   it('POST /v1/numbers: refused before the provider sells anything', async () => {
-    const [available] = (await admin.get('/v1/numbers/available?provider=twilio&areaCode=415&limit=1')).body.data as { phoneNumber: string }[];
+    const [available] = (await admin.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&areaCode=415&limit=1')).body.data as { phoneNumber: string }[];
     refused(await admin.post('/v1/numbers', { provider: 'twilio', phoneNumber: available!.phoneNumber, displayName: `Front ${LONE}` }), 'body.displayName');
     expect(stack.twilio!.purchaseCounts()[available!.phoneNumber]).toBeUndefined();
-    expect((await admin.get('/v1/numbers')).body.data).toHaveLength(0);
+    expect((await admin.get<Page<PhoneNumber>>('/v1/numbers')).body.data).toHaveLength(0);
   });
 
   it('PATCH /v1/numbers/{id}: refused before the provider is changed; the number is as it was', async () => {
-    const [available] = (await admin.get('/v1/numbers/available?provider=twilio&areaCode=212&limit=1')).body.data as { phoneNumber: string }[];
-    const bought = await admin.post('/v1/numbers', { provider: 'twilio', phoneNumber: available!.phoneNumber, displayName: 'Front desk' });
+    const [available] = (await admin.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&areaCode=212&limit=1')).body.data as { phoneNumber: string }[];
+    const bought = await admin.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: available!.phoneNumber, displayName: 'Front desk' });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
-    const id = bought.body.id as string;
+    const id = bought.body.id;
     const providerUpdates = () => stack.twilio!.requestLog().filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers/{Sid}.json')).length;
     const before = providerUpdates();
     const stored = (await testFirestore(projectId).doc(`tenants/${TENANT}/numbers/${id}`).get()).data();
@@ -71,13 +72,13 @@ describe('a lone surrogate is a 400 naming its field, wherever it is', () => {
     expect((await testFirestore(projectId).doc(`tenants/${TENANT}/numbers/${id}`).get()).data()).toEqual(stored);
 
     // The same change, well formed, goes through, and leaves no change marker behind.
-    const renamed = await admin.patch(`/v1/numbers/${id}`, { displayName: 'Reception' });
+    const renamed = await admin.patch<PhoneNumber>(`/v1/numbers/${id}`, { displayName: 'Reception' });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     expect(renamed.body.displayName).toBe('Reception');
     expect(providerUpdates()).toBe(before + 1);
     const after = (await testFirestore(projectId).doc(`tenants/${TENANT}/numbers/${id}`).get()).data()!;
     expect(after.providerChange).toBeUndefined();
-    const trail = (await admin.get(`/v1/audit?resource=numbers/${id}`)).body.data.map((r: { action: string }) => r.action);
+    const trail = (await admin.get<Page<AuditRecord>>(`/v1/audit?resource=numbers/${id}`)).body.data.map((r: { action: string }) => r.action);
     expect(trail.slice(0, 2)).toEqual(['numbers.update', 'numbers.update_started']);
   });
 
@@ -104,8 +105,8 @@ describe('nesting deeper than Firestore stores is a 400 naming where', () => {
     const res = await admin.post('/v1/jobs', { type: 'tollfree-activate', provider: 'somos', items: [{ number: '8335550100', routing: { primary: routing } }] });
     // body (1) → items (2) → [0] (3) → routing (4) → primary (5) → next … the first level past the limit.
     const error = refused(res, `body.items.0.routing.primary${'.next'.repeat(MAX_INPUT_DEPTH - 4)}`);
-    expect(error.details.issues[0].message).toBe(`nested deeper than ${MAX_INPUT_DEPTH} levels (objects and arrays)`);
-    expect((await admin.get('/v1/jobs')).body.data).toHaveLength(0);
+    expect(error.details!.issues![0]!.message).toBe(`nested deeper than ${MAX_INPUT_DEPTH} levels (objects and arrays)`);
+    expect((await admin.get<Page<Job>>('/v1/jobs')).body.data).toHaveLength(0);
 
     // Exactly at the limit: past the depth check, so the routing itself is judged — by name, at creation
     // (bulk routing is validated as the single endpoint validates it), and nothing is stored.
@@ -118,7 +119,7 @@ describe('nesting deeper than Firestore stores is a 400 naming where', () => {
     const issues = (judged.details as { invalidItems: { index: number; issues: { path: string; message: string }[] }[] }).invalidItems[0]!.issues;
     expect(issues.map((i) => i.path)).toContain('items[0].routing.primary.type');
     expect(issues.map((i) => i.message).join(' ')).not.toMatch(/nested deeper/);
-    expect((await admin.get('/v1/jobs')).body.data).toHaveLength(0);
+    expect((await admin.get<Page<Job>>('/v1/jobs')).body.data).toHaveLength(0);
   });
 
   it('anywhere in any body', async () => {
@@ -140,7 +141,7 @@ describe("a job's counts always add up to its items", () => {
       body: JSON.stringify({ tenantId: TENANT, jobId }),
     });
     expect(res.status).toBe(200);
-    const job = (await admin.get(`/v1/jobs/${jobId}`)).body;
+    const job = (await admin.get<Job>(`/v1/jobs/${jobId}`)).body;
     expect(job).toMatchObject({ status: 'completed_with_errors', itemCount: 3, total: 3, counts: { succeeded: 1, failed: 2 } });
     expect(job.failureReason).toMatch(/^2 of 3 items were never stored/);
   });

@@ -4,6 +4,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
+import type { AvailableNumbers, CreatedJob, Delivery, Job, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Issue 16, "Numbers (clinic)": separate voice / SMS / status URLs, an `inactive` that takes the
 // number out of service at the provider (and back), and search results with LATA, rate center and
@@ -37,12 +38,12 @@ const urlsAtTwilio = async (sid: string) => {
 };
 
 async function candidate(query: string, provider = 'twilio'): Promise<string> {
-  const res = await member.get(`/v1/numbers/available?provider=${provider}&limit=1&${query}`);
+  const res = await member.get<AvailableNumbers>(`/v1/numbers/available?provider=${provider}&limit=1&${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.data[0].phoneNumber as string;
+  return res.body.data[0]!.phoneNumber;
 }
 async function buy(body: Record<string, unknown>) {
-  const res = await member.post('/v1/numbers', { provider: 'twilio', ...body });
+  const res = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', ...body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; providerNumberId: string; phoneNumber: string } & Record<string, unknown>;
 }
@@ -75,7 +76,7 @@ describe('voice, SMS and status URLs', () => {
     expect(await urlsAtTwilio(bought.providerNumberId)).toEqual({ voice: 'https://clinic.example.com/voice/v2', sms: urls.smsUrl, status: 'https://clinic.example.com/status/v2' });
 
     // Without its own smsUrl, messages go back through the relay to webhookUrl; calls are untouched.
-    const relayed = await member.patch(`/v1/numbers/${bought.id}`, { smsUrl: null });
+    const relayed = await member.patch<PhoneNumber>(`/v1/numbers/${bought.id}`, { smsUrl: null });
     expect(relayed.body).not.toHaveProperty('smsUrl');
     expect(relayed.body.webhookUrl).toBe(urls.webhookUrl);
     expect(await urlsAtTwilio(bought.providerNumberId)).toEqual({ voice: 'https://clinic.example.com/voice/v2', sms: relay(), status: 'https://clinic.example.com/status/v2' });
@@ -83,7 +84,7 @@ describe('voice, SMS and status URLs', () => {
     // Voice off clears VoiceUrl at Twilio and keeps the tenant's URL for when it is on again.
     await member.patch(`/v1/numbers/${bought.id}`, { voiceEnabled: false });
     expect((await urlsAtTwilio(bought.providerNumberId)).voice).toBeNull();
-    const back = await member.patch(`/v1/numbers/${bought.id}`, { voiceEnabled: true });
+    const back = await member.patch<PhoneNumber>(`/v1/numbers/${bought.id}`, { voiceEnabled: true });
     expect(back.body.voiceUrl).toBe('https://clinic.example.com/voice/v2');
     expect((await urlsAtTwilio(bought.providerNumberId)).voice).toBe('https://clinic.example.com/voice/v2');
   });
@@ -93,24 +94,24 @@ describe('voice, SMS and status URLs', () => {
     for (const field of ['voiceUrl', 'smsUrl', 'statusCallbackUrl'] as const) {
       for (const bad of ['http://clinic.example.com/x', 'https://10.0.0.8/x', 'https://metadata.google.internal/x']) {
         const error = expectEnvelope(await member.post('/v1/numbers', { provider: 'twilio', phoneNumber, [field]: bad }), 400, 'VALIDATION_ERROR');
-        expect(error.details.issues.map((i: { path: string }) => i.path)).toContain(`body.${field}`);
+        expect(error.details!.issues!.map((i: { path: string }) => i.path)).toContain(`body.${field}`);
       }
     }
     expect(sandbox.purchaseCounts()[phoneNumber]).toBeUndefined();
   });
 
   it('refuses by name a URL the provider has no per-number place for', async () => {
-    const plivo = await member.post('/v1/numbers', { provider: 'plivo', phoneNumber: await candidate('country=US&areaCode=415', 'plivo'), smsUrl: urls.smsUrl });
-    expect(expectEnvelope(plivo, 400, 'VALIDATION_ERROR').details.issues).toEqual([{ path: 'body.smsUrl', message: 'not supported by plivo' }]);
-    const vonage = await member.post('/v1/numbers', { provider: 'vonage', phoneNumber: await candidate('country=GB&type=mobile&startsWith=7', 'vonage'), voiceUrl: urls.voiceUrl });
+    const plivo = await member.post<PhoneNumber>('/v1/numbers', { provider: 'plivo', phoneNumber: await candidate('country=US&areaCode=415', 'plivo'), smsUrl: urls.smsUrl });
+    expect(expectEnvelope(plivo, 400, 'VALIDATION_ERROR').details!.issues).toEqual([{ path: 'body.smsUrl', message: 'not supported by plivo' }]);
+    const vonage = await member.post<PhoneNumber>('/v1/numbers', { provider: 'vonage', phoneNumber: await candidate('country=GB&type=mobile&startsWith=7', 'vonage'), voiceUrl: urls.voiceUrl });
     const error = expectEnvelope(vonage, 400, 'VALIDATION_ERROR');
-    expect(error.details.issues).toEqual([{ path: 'body.voiceUrl', message: 'not supported by vonage' }]);
+    expect(error.details!.issues).toEqual([{ path: 'body.voiceUrl', message: 'not supported by vonage' }]);
     expect(error.message).toMatch(/applicationId/);
   });
 
   it('Vonage: smsUrl is its moHttpUrl (statusCallbackUrl its voiceStatusCallback, which Vonage never lists)', async () => {
     const phoneNumber = await candidate('country=GB&type=mobile&startsWith=7', 'vonage');
-    const bought = await member.post('/v1/numbers', { provider: 'vonage', phoneNumber, smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl });
+    const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'vonage', phoneNumber, smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(bought.body).toMatchObject({ smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl });
     expect(await atVonage(phoneNumber)).toMatchObject({ moHttpUrl: urls.smsUrl });
@@ -118,17 +119,17 @@ describe('voice, SMS and status URLs', () => {
 
   it('bulk purchase and update items take the same URLs', async () => {
     const phoneNumber = await candidate('areaCode=305');
-    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber, voiceUrl: urls.voiceUrl, smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl }] });
+    const created = await member.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber, voiceUrl: urls.voiceUrl, smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl }] });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     await finished(created.body.id);
-    const number = (await member.get(`/v1/numbers/${encodeURIComponent(phoneNumber)}`)).body;
+    const number = (await member.get<PhoneNumber>(`/v1/numbers/${encodeURIComponent(phoneNumber)}`)).body;
     expect(number).toMatchObject({ status: 'active', voiceUrl: urls.voiceUrl, smsUrl: urls.smsUrl, statusCallbackUrl: urls.statusCallbackUrl });
-    expect(await urlsAtTwilio(number.providerNumberId)).toEqual({ voice: urls.voiceUrl, sms: urls.smsUrl, status: urls.statusCallbackUrl });
+    expect(await urlsAtTwilio(number.providerNumberId!)).toEqual({ voice: urls.voiceUrl, sms: urls.smsUrl, status: urls.statusCallbackUrl });
 
-    const update = await member.post('/v1/jobs', { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { voiceUrl: 'https://clinic.example.com/voice/bulk' } }] });
+    const update = await member.post<CreatedJob>('/v1/jobs', { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { voiceUrl: 'https://clinic.example.com/voice/bulk' } }] });
     expect(update.status, JSON.stringify(update.body)).toBe(202);
     expect((await finished(update.body.id)).counts.succeeded).toBe(1);
-    expect((await urlsAtTwilio(number.providerNumberId)).voice).toBe('https://clinic.example.com/voice/bulk');
+    expect((await urlsAtTwilio(number.providerNumberId!)).voice).toBe('https://clinic.example.com/voice/bulk');
 
     const refused = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber, voiceUrl: 'http://insecure.example.com' }] });
     expectEnvelope(refused, 400, 'VALIDATION_ERROR');
@@ -141,7 +142,7 @@ describe('inactive takes the number out of service at the provider, and active p
     const asked = { voice: urls.voiceUrl, sms: urls.smsUrl, status: urls.statusCallbackUrl };
     expect(await urlsAtTwilio(bought.providerNumberId)).toEqual(asked);
 
-    const inactive = await member.patch(`/v1/numbers/${bought.id}`, { status: 'inactive' });
+    const inactive = await member.patch<PhoneNumber>(`/v1/numbers/${bought.id}`, { status: 'inactive' });
     expect(inactive.status, JSON.stringify(inactive.body)).toBe(200);
     expect(inactive.body).toMatchObject({ status: 'inactive', ...urls }); // the tenant's URLs, kept
     expect(inactive.body).not.toHaveProperty('activeRouting');
@@ -159,7 +160,7 @@ describe('inactive takes the number out of service at the provider, and active p
     const received = await fetch(relay(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(message).toString() });
     expect(received.status).toBe(200);
     expect(await received.text()).toContain('<Response/>');
-    const deliveries = (await member.get(`/v1/deliveries?numberId=${bought.id}`)).body.data;
+    const deliveries = (await member.get<Page<Delivery>>(`/v1/deliveries?numberId=${bought.id}`)).body.data;
     expect(deliveries).toEqual([expect.objectContaining({ status: 'not_delivered', reason: 'number_inactive', attempts: [] })]);
     expect(deliveries[0]).not.toHaveProperty('webhookUrl');
 
@@ -168,7 +169,7 @@ describe('inactive takes the number out of service at the provider, and active p
     expect(moved.body).toMatchObject({ status: 'inactive', smsUrl: 'https://clinic.example.com/sms/v2' });
     expect(await urlsAtTwilio(bought.providerNumberId)).toEqual({ voice: notInService(), sms: relay(), status: urls.statusCallbackUrl });
 
-    const active = await member.patch(`/v1/numbers/${bought.id}`, { status: 'active' });
+    const active = await member.patch<PhoneNumber>(`/v1/numbers/${bought.id}`, { status: 'active' });
     expect(active.status, JSON.stringify(active.body)).toBe(200);
     expect(active.body.status).toBe('active');
     expect(await urlsAtTwilio(bought.providerNumberId)).toEqual({ ...asked, sms: 'https://clinic.example.com/sms/v2' });
@@ -191,11 +192,11 @@ describe('inactive takes the number out of service at the provider, and active p
   it('Vonage: messages to the not-in-service handler and the application detached; active restores both', async () => {
     const appId = 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab';
     const phoneNumber = await candidate('country=GB&type=mobile&startsWith=7', 'vonage');
-    const bought = await member.post('/v1/numbers', { provider: 'vonage', phoneNumber, applicationId: appId, smsUrl: urls.smsUrl });
+    const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'vonage', phoneNumber, applicationId: appId, smsUrl: urls.smsUrl });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(await atVonage(phoneNumber)).toMatchObject({ messagesCallbackValue: appId, moHttpUrl: urls.smsUrl });
 
-    expect((await member.patch(`/v1/numbers/${bought.body.id}`, { status: 'inactive' })).status).toBe(200);
+    expect((await member.patch<PhoneNumber>(`/v1/numbers/${bought.body.id}`, { status: 'inactive' })).status).toBe(200);
     const off = await atVonage(phoneNumber);
     expect(off.moHttpUrl).toBe(notInService('vonage'));
     expect(off.messagesCallbackValue ?? null).toBeNull();
@@ -203,19 +204,19 @@ describe('inactive takes the number out of service at the provider, and active p
     const sms = await fetch(notInService('vonage'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msisdn: '447700900001', to: phoneNumber.slice(1), text: 'hi' }) });
     expect(sms.status).toBe(200);
 
-    expect((await member.patch(`/v1/numbers/${bought.body.id}`, { status: 'active' })).status).toBe(200);
+    expect((await member.patch<PhoneNumber>(`/v1/numbers/${bought.body.id}`, { status: 'active' })).status).toBe(200);
     expect(await atVonage(phoneNumber)).toMatchObject({ messagesCallbackValue: appId, voiceCallbackValue: appId, moHttpUrl: urls.smsUrl });
   });
 
   it('Plivo: the application detached, and linked again on active', async () => {
     const appId = '20372631212782780';
     const phoneNumber = await candidate('country=US&areaCode=415', 'plivo');
-    const bought = await member.post('/v1/numbers', { provider: 'plivo', phoneNumber, applicationId: appId });
+    const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'plivo', phoneNumber, applicationId: appId });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect((await atPlivo(phoneNumber)).application).toMatch(new RegExp(`/Application/${appId}/$`));
-    await member.patch(`/v1/numbers/${bought.body.id}`, { status: 'inactive' });
+    await member.patch<PhoneNumber>(`/v1/numbers/${bought.body.id}`, { status: 'inactive' });
     expect((await atPlivo(phoneNumber)).application).toBeNull();
-    await member.patch(`/v1/numbers/${bought.body.id}`, { status: 'active' });
+    await member.patch<PhoneNumber>(`/v1/numbers/${bought.body.id}`, { status: 'active' });
     expect((await atPlivo(phoneNumber)).application).toMatch(new RegExp(`/Application/${appId}/$`));
   });
 });
@@ -223,11 +224,11 @@ describe('inactive takes the number out of service at the provider, and active p
 describe('inactive at Telnyx', () => {
   it('Telnyx: the voice connection and the messaging profile detached; active attaches both again', async () => {
     const phoneNumber = await candidate('country=US&type=local', 'telnyx');
-    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber, connectionId: 'conn-clinic-1', messagingProfileId: 'mp-clinic-1' });
+    const ordered = await member.post<PhoneNumber>('/v1/numbers', { provider: 'telnyx', phoneNumber, connectionId: 'conn-clinic-1', messagingProfileId: 'mp-clinic-1' });
     expect(ordered.status, JSON.stringify(ordered.body)).toBe(201);
-    const id = ordered.body.id as string;
+    const id = ordered.body.id;
     const deadline = Date.now() + 15_000;
-    while ((await member.get(`/v1/numbers/${id}`)).body.status !== 'active') {
+    while ((await member.get<PhoneNumber>(`/v1/numbers/${id}`)).body.status !== 'active') {
       if (Date.now() > deadline) throw new Error('the Telnyx order never completed');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -248,20 +249,20 @@ describe('search results', () => {
   const pricingLog = () => sandbox.requestLog().filter((r) => r.path.startsWith('/v1/PhoneNumbers/'));
 
   it('carry LATA, rate center and the monthly price of Twilio’s Pricing API', async () => {
-    const res = await member.get('/v1/numbers/available?provider=twilio&areaCode=415&limit=5');
+    const res = await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&areaCode=415&limit=5');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data.length).toBeGreaterThan(0);
     for (const n of res.body.data) {
       expect(n).toMatchObject({ lata: expect.stringMatching(/^\d{3}$/), rateCenter: expect.any(String), monthlyCost: { amount: '1.15', currency: 'USD' } });
     }
-    const tollFree = await member.get('/v1/numbers/available?provider=twilio&type=toll_free&limit=2');
-    expect(tollFree.body.data[0].monthlyCost).toEqual({ amount: '2.15', currency: 'USD' });
+    const tollFree = await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&type=toll_free&limit=2');
+    expect(tollFree.body.data[0]!.monthlyCost).toEqual({ amount: '2.15', currency: 'USD' });
     expect(pricingLog().filter((r) => r.path === '/v1/PhoneNumbers/Countries/{IsoCountry}')).toHaveLength(1); // once per country (a day)
   });
 
   it('a failing Pricing API leaves the price out, never the search', async () => {
     sandbox.injectFault({ status: 500, pathPattern: '^/v1/PhoneNumbers/Countries/CA$' });
-    const res = await member.get('/v1/numbers/available?provider=twilio&country=CA&limit=3');
+    const res = await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&country=CA&limit=3');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data.length).toBeGreaterThan(0);
     for (const n of res.body.data) expect(n).not.toHaveProperty('monthlyCost');
@@ -270,16 +271,16 @@ describe('search results', () => {
   it('three identical searches ask Twilio once; a number bought since is left out of the cached answer', async () => {
     const before = searchLog().length;
     const query = '/v1/numbers/available?provider=twilio&areaCode=702&contains=888&limit=5';
-    const answers = [await member.get(query), await member.get(query), await member.get(query)];
+    const answers = [await member.get<AvailableNumbers>(query), await member.get<AvailableNumbers>(query), await member.get<AvailableNumbers>(query)];
     for (const a of answers) expect(a.status).toBe(200);
     expect(answers[1]!.body).toEqual(answers[0]!.body);
     expect(answers[2]!.body).toEqual(answers[0]!.body);
     expect(searchLog().length - before).toBe(1);
 
-    const [first, ...rest] = answers[0]!.body.data as { phoneNumber: string }[];
+    const [first, ...rest] = answers[0]!.body.data;
     expect(rest.length).toBeGreaterThan(0); // fewer than the limit: all Twilio had
     await buy({ phoneNumber: first!.phoneNumber });
-    const after = await member.get(query);
+    const after = await member.get<AvailableNumbers>(query);
     expect(after.body.data.map((n: { phoneNumber: string }) => n.phoneNumber)).toEqual(rest.map((n) => n.phoneNumber));
     expect(after.body.count).toBe(rest.length);
     expect(searchLog().length - before).toBe(1);
@@ -290,13 +291,13 @@ describe('search results', () => {
 
   it('a full cached answer that lost a number to a purchase is asked for again, never shown short', async () => {
     const query = '/v1/numbers/available?provider=twilio&areaCode=702&limit=2';
-    const first = await member.get(query);
+    const first = await member.get<AvailableNumbers>(query);
     expect(first.body.count).toBe(2);
     const before = searchLog().length;
-    await buy({ phoneNumber: first.body.data[0].phoneNumber });
-    const after = await member.get(query);
+    await buy({ phoneNumber: first.body.data[0]!.phoneNumber });
+    const after = await member.get<AvailableNumbers>(query);
     expect(after.body.count).toBe(2);
-    expect(after.body.data.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain(first.body.data[0].phoneNumber);
+    expect(after.body.data.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain(first.body.data[0]!.phoneNumber);
     expect(searchLog().length - before).toBe(1);
   });
 });
@@ -304,7 +305,7 @@ describe('search results', () => {
 async function finished(jobId: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    const job = (await member.get<Job>(`/v1/jobs/${jobId}`)).body;
     if (job.finishedAt) return job;
     if (Date.now() > deadline) throw new Error(`job not finished: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -6,6 +6,7 @@ import { apiClient, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import type { AvailableNumbers, PhoneNumber } from '../helpers/api-types.js';
 
 // Inbound messages reach exactly one tenant, exactly once: the owner index names the tenant, and
 // concurrent copies of one signed message are claimed before anything is relayed.
@@ -50,11 +51,11 @@ const settle = async () => {
 
 /** A number bought by the clinic whose relay target is the local receiver under `/path`. */
 async function boughtNumber(areaCode: string, path: string) {
-  const [candidate] = (await clinic.get(`/v1/numbers/available?provider=twilio&limit=1&areaCode=${areaCode}`)).body.data;
-  const bought = await clinic.post('/v1/numbers', { provider: 'twilio', phoneNumber: candidate.phoneNumber });
+  const [candidate] = (await clinic.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&limit=1&areaCode=${areaCode}`)).body.data;
+  const bought = await clinic.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: candidate!.phoneNumber });
   expect(bought.status, JSON.stringify(bought.body)).toBe(201);
   await db().doc(`tenants/tenancy-clinic/numbers/${bought.body.id}`).update({ webhookUrl: `${receiverUrl}${path}`, smsEnabled: true });
-  return bought.body as { id: string; phoneNumber: string };
+  return bought.body;
 }
 
 /** A second record of the same number under another tenant, as a bug (or data written before the index) would leave it. */

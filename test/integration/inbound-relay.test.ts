@@ -7,6 +7,7 @@ import { apiClient, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import type { AvailableNumbers, Delivery, Page, PhoneNumber, ProviderAccount, SigningSecret } from '../helpers/api-types.js';
 
 // Inbound messages: provider signature checked with the providers' real algorithms, then relayed
 // to the number's webhookUrl signed by us, retried, every attempt recorded.
@@ -39,8 +40,8 @@ afterAll(async () => {
 
 /** Buys a number and points its webhookUrl at the local receiver (the API only takes https URLs). */
 async function numberWithWebhook(provider: 'twilio' | 'plivo' | 'telnyx', query: string) {
-  const [candidate] = (await member.get(`/v1/numbers/available?provider=${provider}&limit=1&${query}`)).body.data;
-  const bought = await member.post('/v1/numbers', { provider, phoneNumber: candidate.phoneNumber });
+  const [candidate] = (await member.get<AvailableNumbers>(`/v1/numbers/available?provider=${provider}&limit=1&${query}`)).body.data;
+  const bought = await member.post<PhoneNumber>('/v1/numbers', { provider, phoneNumber: candidate!.phoneNumber });
   expect(bought.status, JSON.stringify(bought.body)).toBe(201);
   await testFirestore(projectId).doc(`tenants/clinic/numbers/${bought.body.id}`).update({ webhookUrl: receiverUrl, status: 'active', smsEnabled: true });
   return bought.body as { id: string; phoneNumber: string };
@@ -70,7 +71,7 @@ describe('twilio', () => {
 
   it('relays a message signed with Twilio’s own algorithm, retrying until the webhook accepts it', async () => {
     number = await numberWithWebhook('twilio', 'areaCode=415');
-    const secret = (await apiClient(stack.url, await stack.token('clinic', 'admin', 'lead')).post('/v1/signing-secret')).body.secret as string;
+    const secret = (await apiClient(stack.url, await stack.token('clinic', 'admin', 'lead')).post<SigningSecret>('/v1/signing-secret')).body.secret;
     failFirst = true;
     const p = params('SM' + 'a'.repeat(32));
     const res = await post('/webhooks/twilio/inbound', form(p), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed(p) });
@@ -83,7 +84,7 @@ describe('twilio', () => {
     const [t, v1] = signature.split(',').map((part) => part.split('=')[1]);
     expect(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')).toBe(v1);
     expect(JSON.parse(body)).toMatchObject({ type: 'message.received', message: { provider: 'twilio', from: '+14155550999', to: number.phoneNumber, text: 'Can I move my appointment?', numberId: number.id } });
-    const deliveries = (await member.get(`/v1/deliveries?numberId=${number.id}`)).body.data;
+    const deliveries = (await member.get<Page<Delivery>>(`/v1/deliveries?numberId=${number.id}`)).body.data;
     expect(deliveries[0]).toMatchObject({ status: 'delivered', attempts: [expect.objectContaining({ status: 503 }), expect.objectContaining({ status: 200 })] });
   });
 
@@ -192,14 +193,14 @@ describe('signatures as the providers compute them, numbers and MMS as they send
   it('twilio: an HMAC_SHA256 signature of a Webhooks Rule, checked with the account’s SharedKey secret', async () => {
     const sharedKey = 'rule-shared-key-secret-0000000001';
     const ruleAdmin = apiClient(stack.url, await stack.token('rule-clinic', 'admin', 'lead'));
-    const account = await ruleAdmin.post('/v1/provider-accounts', { provider: 'twilio', credentials: { ...CUSTOMER_SANDBOX_ACCOUNTS.twilio, webhookSharedKeySecret: sharedKey } });
+    const account = await ruleAdmin.post<ProviderAccount>('/v1/provider-accounts', { provider: 'twilio', credentials: { ...CUSTOMER_SANDBOX_ACCOUNTS.twilio, webhookSharedKeySecret: sharedKey } });
     expect(account.status, JSON.stringify(account.body)).toBe(201);
     expect(JSON.stringify(account.body)).not.toContain(sharedKey);
-    const [candidate] = (await ruleAdmin.get('/v1/numbers/available?provider=twilio&limit=1&areaCode=213')).body.data;
-    const bought = await ruleAdmin.post('/v1/numbers', { provider: 'twilio', phoneNumber: candidate.phoneNumber });
+    const [candidate] = (await ruleAdmin.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&limit=1&areaCode=213')).body.data;
+    const bought = await ruleAdmin.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: candidate!.phoneNumber });
     expect(bought.body).toMatchObject({ accountId: account.body.id });
     await testFirestore(projectId).doc(`tenants/rule-clinic/numbers/${bought.body.id}`).update({ webhookUrl: receiverUrl, status: 'active', smsEnabled: true });
-    const p = { AccountSid: CUSTOMER_SANDBOX_ACCOUNTS.twilio.accountSid, MessageSid: 'SM' + 'e'.repeat(32), From: '+14155550999', To: candidate.phoneNumber, Body: 'signed by a rule', NumMedia: '0' };
+    const p = { AccountSid: CUSTOMER_SANDBOX_ACCOUNTS.twilio.accountSid, MessageSid: 'SM' + 'e'.repeat(32), From: '+14155550999', To: candidate!.phoneNumber, Body: 'signed by a rule', NumMedia: '0' };
     const url = `${stack.url}/webhooks/twilio/inbound`;
     const settings = 'key=webhooks_sharedkey_0001,algorithm=HMAC_SHA256';
     const headers = (signature: string, withSettings = true) => ({
@@ -270,7 +271,7 @@ describe('signatures as the providers compute them, numbers and MMS as they send
   it('shows a message to a number the tenant released as not delivered, with the reason', async () => {
     const number = await numberWithWebhook('plivo', 'country=US&areaCode=646');
     const admin = apiClient(stack.url, await stack.token('clinic', 'admin', 'lead'));
-    const released = await admin.delete(`/v1/numbers/${number.id}`);
+    const released = await admin.delete<PhoneNumber>(`/v1/numbers/${number.id}`);
     expect(released.status, JSON.stringify(released.body)).toBe(200);
     expect(released.body.status).toBe('released');
     const before = received.length;
@@ -281,7 +282,7 @@ describe('signatures as the providers compute them, numbers and MMS as they send
     const res = await post('/webhooks/plivo/inbound', form(params), { 'content-type': 'application/x-www-form-urlencoded', 'x-plivo-signature-v3': signature, 'x-plivo-signature-v3-nonce': nonce });
     expect(res.status).toBe(200);
     expect(await inboundEvent(`plivo_${nonce}`)).toMatchObject({ outcome: 'released_number', tenantId: 'clinic', numberId: number.id });
-    const deliveries = (await member.get(`/v1/deliveries?numberId=${number.id}`)).body.data;
+    const deliveries = (await member.get<Page<Delivery>>(`/v1/deliveries?numberId=${number.id}`)).body.data;
     expect(deliveries).toEqual([
       expect.objectContaining({ status: 'not_delivered', reason: 'released_number', attempts: [], message: expect.objectContaining({ text: 'are you still there?', to: number.phoneNumber }) }),
     ]);

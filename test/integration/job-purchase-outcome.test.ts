@@ -4,6 +4,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Stack } from '../../scripts/local/stack.js';
+import type { AvailableNumbers, CreatedJob, Job, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // A bulk purchase whose provider sold the number but whose look-ups then failed: the item must not
 // end (nor the job refund its reservation) before the purchase is settled.
@@ -24,11 +25,11 @@ afterAll(async () => {
 describe('a job item whose purchase outcome is not known', () => {
   it('waits for the purchase to be settled, then succeeds with it; usage counts the number held', async () => {
     const twilio = stack.twilio!;
-    const [x] = ((await api.get('/v1/numbers/available?provider=twilio&areaCode=415&limit=1')).body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+    const [x] = (await api.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&areaCode=415&limit=1')).body.data.map((n) => n.phoneNumber);
     // Bought, but answered 500; every look-up at the account fails until cleared.
     twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true });
     twilio.injectFault({ method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503, times: -1 });
-    const job = await api.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
+    const job = await api.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     const items = testFirestore(projectId).collection(`tenants/${tenant}/jobs/${job.body.id}/items`);
 
@@ -37,15 +38,15 @@ describe('a job item whose purchase outcome is not known', () => {
       return data?.waitingFor || data?.state === 'failed' ? data : undefined;
     }, 40_000);
     expect(item).toMatchObject({ state: 'running', waitingFor: { kind: 'number-purchase' } });
-    expect((await api.get(`/v1/jobs/${job.body.id}`)).body.finishedAt).toBeUndefined();
+    expect((await api.get<Job>(`/v1/jobs/${job.body.id}`)).body.finishedAt).toBeUndefined();
 
     twilio.clearFaults();
     const done = await waitFor(async () => {
-      const res = await api.get(`/v1/jobs/${job.body.id}`);
+      const res = await api.get<Job>(`/v1/jobs/${job.body.id}`);
       return res.body.finishedAt ? res.body : undefined;
     }, 45_000, 250);
     expect(done).toMatchObject({ status: 'completed', counts: { succeeded: 1, failed: 0 } });
-    const numbers = (await api.get('/v1/numbers?limit=10')).body.data as { phoneNumber: string; status: string }[];
+    const numbers = (await api.get<Page<PhoneNumber>>('/v1/numbers?limit=10')).body.data;
     expect(numbers.filter((n) => n.phoneNumber === x).map((n) => n.status)).toEqual(['active']);
     expect(twilio.purchaseCounts()[x!]).toBe(1);
     const usage = (await testFirestore(projectId).doc(`tenants/${tenant}/usage/counters`).get()).data();

@@ -6,6 +6,7 @@ import { startTestStack } from '../helpers/stack.js';
 import { startStack, type Stack } from '../../scripts/local/stack.js';
 import { getDeps } from '../../shared/deps.js';
 import { createJob } from '../../shared/services/jobs/jobs.js';
+import type { AvailableNumbers, Job } from '../helpers/api-types.js';
 
 // The sweeper (scheduledJobSweep): job items that lost their task — their creation died after writing
 // them, or the dev stack was stopped mid-job — get a new one, and their job finishes.
@@ -25,9 +26,9 @@ afterAll(async () => {
 });
 
 const available = async (areaCode: string, count: number) => {
-  const res = await member.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`);
+  const res = await member.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+  return res.body.data.map((n) => n.phoneNumber);
 };
 
 /**
@@ -53,7 +54,7 @@ async function sweep(body: Record<string, unknown> = {}) {
 async function finished(jobId: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    const job = (await member.get<Job>(`/v1/jobs/${jobId}`)).body;
     if (job.finishedAt) return job;
     if (Date.now() > deadline) throw new Error(`job not finished: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -89,7 +90,7 @@ describe('job sweep', () => {
     // The leased item: not given a task, not changed; its job stays open.
     expect((await items(jobB))[0]).toEqual(leased.item);
     expect(stack.twilio!.purchaseCounts()[numbers[3]!]).toBeUndefined();
-    expect((await member.get(`/v1/jobs/${jobB}`)).body.finishedAt).toBeUndefined();
+    expect((await member.get<Job>(`/v1/jobs/${jobB}`)).body.finishedAt).toBeUndefined();
 
     // Nothing left to sweep: a second run gives no item a task.
     expect(await sweep()).toMatchObject({ requeued: 0, alreadyQueued: 0 });

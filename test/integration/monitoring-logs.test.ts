@@ -10,6 +10,7 @@ import { waitFor } from '../helpers/wait.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import { PubSubPublisher } from '../../shared/queue/pubsub-publisher.js';
 import { setLogSink } from '../../shared/log.js';
+import type { AvailableNumbers, CreatedJob, Job } from '../helpers/api-types.js';
 
 // What an operator sees of a real run (the dev stack in-process: API → Pub/Sub emulator push → chunk
 // worker → local Cloud Tasks → item tasks → provider sandbox): one bulk job's lines, across every hop,
@@ -20,12 +21,24 @@ let stack: Stack;
 let member: ApiClient;
 let token: string;
 let restoreSink: () => void;
-const lines: Record<string, any>[] = [];
+/** A JSON log line: the fields these tests read typed, any other there to compare. */
+interface LogLine {
+  message?: string;
+  event?: string;
+  jobId?: string;
+  provider?: string;
+  outcome?: string;
+  deliveryId?: string;
+  httpRequest?: Record<string, unknown>;
+  'logging.googleapis.com/labels'?: Record<string, string>;
+  [field: string]: unknown;
+}
+const lines: LogLine[] = [];
 let receiver: Server;
 let receiverUrl: string;
 
 beforeAll(async () => {
-  restoreSink = setLogSink((line) => lines.push(JSON.parse(line)));
+  restoreSink = setLogSink((line) => lines.push(JSON.parse(line) as LogLine));
   stack = await startTestStack(projectId, { QUEUE_RATE_TWILIO: '40' });
   token = await stack.token('carrier', 'member', 'ops');
   member = apiClient(stack.url, token);
@@ -46,18 +59,18 @@ let jobId: string;
 
 describe('one bulk job, one trace', () => {
   it('the chunk worker’s and every item task’s lines carry the trace of the POST /v1/jobs request', async () => {
-    const available = await member.get('/v1/numbers/available?provider=twilio&limit=3&areaCode=415');
+    const available = await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&limit=3&areaCode=415');
     expect(available.status, JSON.stringify(available.body)).toBe(200);
-    const numbers = (available.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+    const numbers = available.body.data.map((n) => n.phoneNumber);
     expect(numbers).toHaveLength(3);
 
     const traceId = randomBytes(16).toString('hex');
     const spanId = randomBytes(8).toString('hex');
-    const created = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) }, { headers: { traceparent: `00-${traceId}-${spanId}-01` } });
+    const created = await member.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: numbers.map((phoneNumber) => ({ phoneNumber })) }, { headers: { traceparent: `00-${traceId}-${spanId}-01` } });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     jobId = created.body.id;
-    await waitFor(async () => (await member.get(`/v1/jobs/${jobId}`)).body.finishedAt, 30_000, 200);
-    const job = (await member.get(`/v1/jobs/${jobId}`)).body;
+    await waitFor(async () => (await member.get<Job>(`/v1/jobs/${jobId}`)).body.finishedAt, 30_000, 200);
+    const job = (await member.get<Job>(`/v1/jobs/${jobId}`)).body;
     expect(job.counts.succeeded, JSON.stringify(job)).toBe(3);
 
     const trace = `projects/${projectId}/traces/${traceId}`;
@@ -68,7 +81,7 @@ describe('one bulk job, one trace', () => {
     expect(hops).toContain('jobsChunkWorker');
     expect(hops.filter((f) => f === 'taskJobItem').length).toBeGreaterThanOrEqual(3);
     const create = traced.find((l) => l.message === 'request' && l['logging.googleapis.com/labels']?.function === 'jobsCreate')!;
-    expect(create['logging.googleapis.com/labels'].tenant).toBe('carrier');
+    expect(create['logging.googleapis.com/labels']!.tenant).toBe('carrier');
     expect(create.httpRequest).toMatchObject({ requestMethod: 'POST', status: 202 });
     expect(create['logging.googleapis.com/trace_sampled']).toBe(true);
 

@@ -7,6 +7,7 @@ import { waitFor } from '../helpers/wait.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
 import type { InjectedFault } from '../../scripts/sandboxes/kit.js';
+import type { AvailableNumbers, CreatedJob, Finding, Job, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // One tenant per number, platform-wide. Tenants share the platform's provider account, so "does
 // the account own this number?" cannot tell whose purchase it was: the owner index does.
@@ -30,9 +31,9 @@ beforeEach(() => twilio.clearFaults());
 let seq = 0;
 const key = () => `own-${Date.now()}-${seq++}`;
 const buy = (tenant: string, phoneNumber: string, idempotencyKey = key()) =>
-  clients[tenant]!.post('/v1/numbers', { provider: 'twilio', phoneNumber }, { headers: { 'idempotency-key': idempotencyKey } });
+  clients[tenant]!.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber }, { headers: { 'idempotency-key': idempotencyKey } });
 const available = async (areaCode: string, count: number) => {
-  const res = await clients['own-a']!.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`);
+  const res = await clients['own-a']!.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
 };
@@ -68,10 +69,10 @@ describe('a number another tenant holds', () => {
     const [x] = await available('512', 1);
     expect((await buy('own-a', x!)).status).toBe(201);
     twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, code: 20503, times: 5 });
-    const job = await clients['own-b']!.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
+    const job = await clients['own-b']!.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     const done = await waitFor(async () => {
-      const res = await clients['own-b']!.get(`/v1/jobs/${job.body.id}`);
+      const res = await clients['own-b']!.get<Job>(`/v1/jobs/${job.body.id}`);
       return res.body.finishedAt ? res.body : undefined;
     }, 40_000);
     expect(done.counts).toMatchObject({ succeeded: 0, failed: 1 });
@@ -121,10 +122,10 @@ describe('a purchase whose follow-up settles it while the provider is still work
     const usageOf = async () => (await testFirestore(projectId).doc(usagePath('own-b')).get()).data()?.heldNumbers ?? 0;
     const heldBefore = await usageOf();
     twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 201, afterEffect: true, actsAfterMs: 10_000 });
-    const job = await clients['own-b']!.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
+    const job = await clients['own-b']!.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: x }] });
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     const done = await waitFor(async () => {
-      const res = await clients['own-b']!.get(`/v1/jobs/${job.body.id}`);
+      const res = await clients['own-b']!.get<Job>(`/v1/jobs/${job.body.id}`);
       return res.body.finishedAt ? res.body : undefined;
     }, 45_000);
     expect(done.counts).toMatchObject({ succeeded: 1, failed: 0 });
@@ -167,7 +168,7 @@ describe('numbers held since before the owner index', () => {
     const operator = (await db.collection('platform/reconciliation/findings').where('kind', '==', 'held_by_two_tenants').get()).docs.map((d) => d.data());
     expect(operator).toEqual([expect.objectContaining({ phoneNumber: y, status: 'open' })]);
     for (const t of tenants) {
-      const own = (await clients[t]!.get('/v1/reconciliation/findings')).body.data as { kind: string }[];
+      const own = (await clients[t]!.get<Page<Finding>>('/v1/reconciliation/findings')).body.data as { kind: string }[];
       expect(own.filter((f) => f.kind === 'held_by_two_tenants')).toEqual([]);
     }
     // A new purchase of y by a third tenant is refused: the index now names one of the holders.

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack } from '../helpers/stack.js';
-import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
+import { apiClient, expectEnvelope, type ApiClient, type ErrorEnvelope } from '../helpers/api.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import type { TwilioSandbox } from '../../scripts/sandboxes/twilio.js';
+import type { AvailableNumbers, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // The first vertical slice end to end: HTTP → gateway → function → Firestore emulator → Twilio sandbox.
 let stack: Stack;
@@ -26,18 +27,18 @@ afterAll(async () => {
 beforeEach(() => twilio.clearFaults());
 
 const search = async (query: string) => {
-  const res = await member.get(`/v1/numbers/available?provider=twilio&${query}`);
+  const res = await member.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.data as { phoneNumber: string; region?: string; capabilities: Record<string, boolean> }[];
 };
 let keySeq = 0;
 const newKey = () => `test-key-${Date.now()}-${keySeq++}`;
 const buy = (client: ApiClient, phoneNumber: string, extra: Record<string, unknown> = {}, key?: string) =>
-  client.post('/v1/numbers', { provider: 'twilio', phoneNumber, ...extra }, key ? { headers: { 'idempotency-key': key } } : {});
+  client.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber, ...extra }, key ? { headers: { 'idempotency-key': key } } : {});
 
 describe('public and auth', () => {
   it('serves the OpenAPI document without auth', async () => {
-    const res = await anonymous.get('/v1/openapi.json');
+    const res = await anonymous.get<{ openapi: string; paths: Record<string, unknown> }>('/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(res.body.paths['/v1/numbers']).toHaveProperty('post');
@@ -89,7 +90,7 @@ describe('search', () => {
     ['repeated parameter', 'provider=twilio&areaCode=415&areaCode=212'],
   ])('rejects %s with 400', async (_name, query) => {
     const error = expectEnvelope(await member.get(`/v1/numbers/available?${query}`), 400, 'VALIDATION_ERROR');
-    expect(error.details.issues.length).toBeGreaterThan(0);
+    expect(error.details!.issues!.length).toBeGreaterThan(0);
   });
 });
 
@@ -140,7 +141,7 @@ describe('buy, list, update, release', () => {
     const res = await buy(member, candidate!.phoneNumber, {}, newKey());
     const error = expectEnvelope(res, 409, 'CONFLICT');
     expect(error.details).toMatchObject({ provider: 'twilio', providerCode: '21422', retryable: false });
-    const list = await member.get('/v1/numbers?limit=100');
+    const list = await member.get<Page<PhoneNumber>>('/v1/numbers?limit=100');
     expect(list.body.data.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain(candidate!.phoneNumber);
   });
 
@@ -189,42 +190,42 @@ describe('buy, list, update, release', () => {
     expect(error.details).toMatchObject({ retryable: true, ambiguous: true });
     expect(first.headers.get('retry-after')).toBeTruthy();
 
-    const stored = (await member.get('/v1/numbers?status=pending&limit=100')).body.data;
+    const stored = (await member.get<Page<PhoneNumber>>('/v1/numbers?status=pending&limit=100')).body.data;
     expect(stored.map((n: { phoneNumber: string }) => n.phoneNumber)).toContain(candidate!.phoneNumber);
 
     twilio.clearFaults();
     const retry = await buy(member, candidate!.phoneNumber, {}, key);
     expect(retry.status, JSON.stringify(retry.body)).toBe(201); // looked up, found, settled — not bought again
-    expect(retry.body).toMatchObject({ status: 'active', id: error.details.numberId });
+    expect(retry.body).toMatchObject({ status: 'active', id: error.details!.numberId });
     expect(twilio.purchaseCounts()[candidate!.phoneNumber]).toBe(1);
   });
 
   it('lists with filters and stable cursor pagination, scoped to the tenant', async () => {
     const candidates = await search('areaCode=303&limit=3');
     for (const c of candidates) expect((await buy(member, c.phoneNumber, { tags: ['paged'] }, newKey())).status).toBe(201);
-    const first = await member.get('/v1/numbers?tag=paged&limit=2');
+    const first = await member.get<Page<PhoneNumber>>('/v1/numbers?tag=paged&limit=2');
     expect(first.status).toBe(200);
     expect(first.body.data).toHaveLength(2);
     expect(first.body.nextCursor).toBeTruthy();
-    const second = await member.get(`/v1/numbers?tag=paged&limit=2&cursor=${first.body.nextCursor}`);
+    const second = await member.get<Page<PhoneNumber>>(`/v1/numbers?tag=paged&limit=2&cursor=${first.body.nextCursor}`);
     expect(second.body.data).toHaveLength(1);
     expect(second.body.nextCursor).toBeUndefined();
     const seen = [...first.body.data, ...second.body.data].map((n: { phoneNumber: string }) => n.phoneNumber).sort();
     expect(seen).toEqual(candidates.map((c) => c.phoneNumber).sort());
 
-    const active = await member.get('/v1/numbers?status=active&provider=twilio&limit=100');
+    const active = await member.get<Page<PhoneNumber>>('/v1/numbers?status=active&provider=twilio&limit=100');
     expect(active.body.data.every((n: { status: string }) => n.status === 'active')).toBe(true);
     expectEnvelope(await member.get('/v1/numbers?cursor=not-a-cursor'), 400, 'VALIDATION_ERROR');
     expectEnvelope(await member.get('/v1/numbers?status=sold'), 400, 'VALIDATION_ERROR');
-    expect((await otherTenant.get('/v1/numbers?tag=paged')).body.data).toEqual([]);
+    expect((await otherTenant.get<Page<PhoneNumber>>('/v1/numbers?tag=paged')).body.data).toEqual([]);
   });
 
   it('updates a number at the provider and here; hides it from other tenants', async () => {
     const [candidate] = await search('areaCode=617&limit=1');
     const bought = await buy(member, candidate!.phoneNumber, {}, newKey());
-    const id = bought.body.id as string;
+    const id = bought.body.id;
 
-    const updated = await member.patch(`/v1/numbers/${id}`, {
+    const updated = await member.patch<PhoneNumber>(`/v1/numbers/${id}`, {
       displayName: 'Dr. Smith',
       tags: ['staff'],
       webhookUrl: 'https://clinic.example.com/hooks/sms',
@@ -239,9 +240,9 @@ describe('buy, list, update, release', () => {
     expect(atTwilio).toMatchObject({ friendly_name: 'Dr. Smith', sms_url: `${stack.url}/webhooks/twilio/inbound` }); // messages go through our relay
     expect(atTwilio.voice_url ?? '').toBe('');
 
-    const inactive = await member.patch(`/v1/numbers/${id}`, { status: 'inactive' });
+    const inactive = await member.patch<PhoneNumber>(`/v1/numbers/${id}`, { status: 'inactive' });
     expect(inactive.body.status).toBe('inactive');
-    expect((await member.patch(`/v1/numbers/${id}`, { status: 'active' })).body.status).toBe('active');
+    expect((await member.patch<PhoneNumber>(`/v1/numbers/${id}`, { status: 'active' })).body.status).toBe('active');
 
     expectEnvelope(await member.patch(`/v1/numbers/${id}`, { webhookUrl: 'http://insecure.example.com' }), 400, 'VALIDATION_ERROR');
     expectEnvelope(await member.patch(`/v1/numbers/${id}`, {}), 400, 'VALIDATION_ERROR');
@@ -249,14 +250,14 @@ describe('buy, list, update, release', () => {
     expectEnvelope(await otherTenant.get(`/v1/numbers/${id}`), 404, 'NOT_FOUND');
     expectEnvelope(await otherTenant.patch(`/v1/numbers/${id}`, { displayName: 'x' }), 404, 'NOT_FOUND');
     expectEnvelope(await otherTenant.delete(`/v1/numbers/${id}`), 404, 'NOT_FOUND');
-    expect((await member.get(`/v1/numbers/${id}`)).body.displayName).toBe('Dr. Smith');
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${id}`)).body.displayName).toBe('Dr. Smith');
   });
 
   it('releases once; a released number cannot be changed or released again', async () => {
     const [candidate] = await search('areaCode=305&limit=1');
     const bought = await buy(member, candidate!.phoneNumber, {}, newKey());
-    const id = bought.body.id as string;
-    const released = await admin.delete(`/v1/numbers/${id}`, { reason: 'clinic closed' });
+    const id = bought.body.id;
+    const released = await admin.delete<PhoneNumber>(`/v1/numbers/${id}`, { reason: 'clinic closed' });
     expect(released.status, JSON.stringify(released.body)).toBe(200);
     expect(released.body).toMatchObject({ status: 'released', releaseReason: 'clinic closed' });
     expect(released.body.releasedAt).toBeTruthy();
@@ -273,7 +274,7 @@ describe('buy, list, update, release', () => {
 describe('bad input never reaches a 500', () => {
   it('rejects malformed JSON, wrong content types and oversized bodies in the envelope', async () => {
     const raw = (body: string, type: string) =>
-      member.call('POST', '/v1/numbers', { rawBody: body, headers: { 'content-type': type } });
+      member.call<PhoneNumber>('POST', '/v1/numbers', { rawBody: body, headers: { 'content-type': type } });
     expectEnvelope(await raw('{"provider":', 'application/json'), 400, 'VALIDATION_ERROR');
     expectEnvelope(await raw('"just a string"', 'application/json'), 400, 'VALIDATION_ERROR');
     expectEnvelope(await raw('provider=twilio', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
@@ -294,7 +295,7 @@ describe('bad input never reaches a 500', () => {
     ['DELETE', '/v1/numbers/%E0%A4%A', undefined],
   ])('%s %s with bad input → 4xx envelope', async (method, path, body) => {
     const client = method === 'DELETE' ? admin : member;
-    const res = await client.call(method, path, body === undefined ? {} : { body });
+    const res = await client.call<ErrorEnvelope>(method, path, body === undefined ? {} : { body });
     expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.body.error.requestId).toBeTruthy();

@@ -6,6 +6,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import { clearSearchCaches } from '../../shared/services/numbers/search.js';
+import type { Agent, AvailableNumbers, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Issue 16, numbers (the clinic and the AI-agent company): a number released by its phone number,
 // an outbound caller ID shared by agents, 405s that name the real methods, and released numbers
@@ -28,12 +29,12 @@ afterAll(async () => {
 
 const DAY = 24 * 3600_000;
 const search = async (client: ApiClient, query: string) => {
-  const res = await client.get(`/v1/numbers/available?provider=twilio&${query}`);
+  const res = await client.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { data: { phoneNumber: string }[]; count: number; quarantined?: number };
 };
 const buy = async (phoneNumber: string) => {
-  const res = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber });
+  const res = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; phoneNumber: string };
 };
@@ -52,12 +53,12 @@ describe('numbers by phone number', () => {
     expect(expectEnvelope(await admin.delete('/v1/numbers/+14155550100'), 404, 'NOT_FOUND').message).toMatch(/holds no number \+14155550100/);
     expectEnvelope(await admin.delete('/v1/numbers/4155550100'), 400, 'VALIDATION_ERROR');
 
-    const released = await admin.delete(`/v1/numbers/${encodeURIComponent(e164)}`, { reason: 'clinic moved' });
+    const released = await admin.delete<PhoneNumber>(`/v1/numbers/${encodeURIComponent(e164)}`, { reason: 'clinic moved' });
     expect(released.status, JSON.stringify(released.body)).toBe(200);
     expect(released.body).toMatchObject({ id: bought.id, status: 'released', releaseReason: 'clinic moved' });
     // Released, it is no longer the tenant's number: by phone number 404, by id still there.
     expectEnvelope(await admin.delete(`/v1/numbers/${e164}`), 404, 'NOT_FOUND');
-    expect((await member.get(`/v1/numbers/${bought.id}`)).body.status).toBe('released');
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${bought.id}`)).body.status).toBe('released');
   });
 });
 
@@ -66,37 +67,37 @@ describe('agents share an outbound caller ID; one agent answers a number', () =>
     const found = (await search(member, 'areaCode=212&limit=3')).data;
     const line = await buy(found[0]!.phoneNumber);
     const callerId = await buy(found[1]!.phoneNumber);
-    const a = await member.post('/v1/agents', { name: 'Sales A', inboundPhone: line.phoneNumber, outboundPhone: callerId.phoneNumber });
+    const a = await member.post<Agent>('/v1/agents', { name: 'Sales A', inboundPhone: line.phoneNumber, outboundPhone: callerId.phoneNumber });
     expect(a.status, JSON.stringify(a.body)).toBe(201);
-    const b = await member.post('/v1/agents', { name: 'Sales B', outboundPhone: callerId.phoneNumber });
+    const b = await member.post<Agent>('/v1/agents', { name: 'Sales B', outboundPhone: callerId.phoneNumber });
     expect(b.status, JSON.stringify(b.body)).toBe(201);
-    const c = await member.post('/v1/agents', { name: 'Sales C' });
-    expect((await member.patch(`/v1/agents/${c.body.id}`, { outboundPhone: callerId.phoneNumber })).status).toBe(200);
+    const c = await member.post<Agent>('/v1/agents', { name: 'Sales C' });
+    expect((await member.patch<Agent>(`/v1/agents/${c.body.id}`, { outboundPhone: callerId.phoneNumber })).status).toBe(200);
 
-    const shared = (await member.get(`/v1/numbers/${callerId.id}`)).body;
+    const shared = (await member.get<PhoneNumber>(`/v1/numbers/${callerId.id}`)).body;
     expect(shared.outboundAgentIds).toEqual([a.body.id, b.body.id, c.body.id].sort());
     expect(shared.agentId).toBeUndefined();
-    expect((await member.get(`/v1/numbers?agentId=${b.body.id}`)).body.data.map((n: { id: string }) => n.id)).toEqual([callerId.id]);
-    expect((await member.get(`/v1/numbers?agentId=${a.body.id}`)).body.data.map((n: { id: string }) => n.id).sort()).toEqual([line.id, callerId.id].sort());
+    expect((await member.get<Page<PhoneNumber>>(`/v1/numbers?agentId=${b.body.id}`)).body.data.map((n: { id: string }) => n.id)).toEqual([callerId.id]);
+    expect((await member.get<Page<PhoneNumber>>(`/v1/numbers?agentId=${a.body.id}`)).body.data.map((n: { id: string }) => n.id).sort()).toEqual([line.id, callerId.id].sort());
 
     // Inbound stays one agent per number.
     const taken = expectEnvelope(await member.post('/v1/agents', { name: 'Sales D', inboundPhone: line.phoneNumber }), 409, 'CONFLICT');
     expect(taken.details).toMatchObject({ agentId: a.body.id, field: 'inboundPhone' });
     // A number others call from may still be answered by one agent.
-    expect((await member.patch(`/v1/agents/${b.body.id}`, { inboundPhone: callerId.phoneNumber })).status).toBe(200);
-    expect((await member.get(`/v1/numbers/${callerId.id}`)).body).toMatchObject({ agentId: b.body.id, outboundAgentIds: [a.body.id, b.body.id, c.body.id].sort() });
+    expect((await member.patch<Agent>(`/v1/agents/${b.body.id}`, { inboundPhone: callerId.phoneNumber })).status).toBe(200);
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${callerId.id}`)).body).toMatchObject({ agentId: b.body.id, outboundAgentIds: [a.body.id, b.body.id, c.body.id].sort() });
 
     // One agent letting go leaves the others.
-    await member.patch(`/v1/agents/${c.body.id}`, { outboundPhone: null });
-    expect((await member.get(`/v1/numbers/${callerId.id}`)).body.outboundAgentIds).toEqual([a.body.id, b.body.id].sort());
+    await member.patch<Agent>(`/v1/agents/${c.body.id}`, { outboundPhone: null });
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${callerId.id}`)).body.outboundAgentIds).toEqual([a.body.id, b.body.id].sort());
 
     // Releasing a shared number needs force, which clears every agent's reference.
-    expect(expectEnvelope(await admin.delete(`/v1/numbers/${callerId.id}`), 409, 'CONFLICT').details.outboundAgentIds).toHaveLength(2);
-    const forced = await admin.delete(`/v1/numbers/${callerId.id}?force=true`);
+    expect(expectEnvelope(await admin.delete(`/v1/numbers/${callerId.id}`), 409, 'CONFLICT').details!.outboundAgentIds).toHaveLength(2);
+    const forced = await admin.delete<PhoneNumber>(`/v1/numbers/${callerId.id}?force=true`);
     expect(forced.status, JSON.stringify(forced.body)).toBe(200);
     expect(forced.body.outboundAgentIds).toBeUndefined();
-    const agentA = (await member.get(`/v1/agents/${a.body.id}`)).body;
-    const agentB = (await member.get(`/v1/agents/${b.body.id}`)).body;
+    const agentA = (await member.get<Agent>(`/v1/agents/${a.body.id}`)).body;
+    const agentB = (await member.get<Agent>(`/v1/agents/${b.body.id}`)).body;
     expect(agentA).toMatchObject({ inboundPhone: line.phoneNumber });
     expect(agentA.outboundPhone).toBeUndefined();
     expect(agentB.outboundPhone).toBeUndefined();

@@ -6,6 +6,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import type { AvailableNumbers, Delivery, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Issue 13, item 3: every URL a tenant gives us is held to one outbound policy — refused at input
 // (400 naming the field) and again when the platform connects — and what the tenant is shown of a
@@ -32,8 +33,8 @@ const expectFieldRefused = (res: Awaited<ReturnType<ApiClient['post']>>, field: 
 };
 
 async function buyNumber(): Promise<{ id: string; phoneNumber: string }> {
-  const [candidate] = (await member.get('/v1/numbers/available?provider=twilio&limit=1&areaCode=415')).body.data;
-  const bought = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: candidate.phoneNumber });
+  const [candidate] = (await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&limit=1&areaCode=415')).body.data;
+  const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: candidate!.phoneNumber });
   expect(bought.status, JSON.stringify(bought.body)).toBe(201);
   return bought.body;
 }
@@ -41,14 +42,14 @@ async function buyNumber(): Promise<{ id: string; phoneNumber: string }> {
 describe('tenant URLs at input time', () => {
   it('refuses private, metadata, mapped-IPv6, single-label and trailing-dot webhook URLs on purchase and update, naming the field', async () => {
     const number = await buyNumber();
-    const [candidate] = (await member.get('/v1/numbers/available?provider=twilio&limit=1&areaCode=212')).body.data;
+    const [candidate] = (await member.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&limit=1&areaCode=212')).body.data;
     for (const webhookUrl of refusedUrls) {
       expectFieldRefused(await member.patch(`/v1/numbers/${number.id}`, { webhookUrl }), 'webhookUrl', webhookUrl);
-      expectFieldRefused(await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: candidate.phoneNumber, webhookUrl }), 'webhookUrl', webhookUrl);
+      expectFieldRefused(await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: candidate!.phoneNumber, webhookUrl }), 'webhookUrl', webhookUrl);
     }
     const stored = (await testFirestore(projectId).doc(`tenants/shop/numbers/${number.id}`).get()).data();
     expect(stored?.webhookUrl).toBeUndefined();
-    expect((await member.get(`/v1/numbers?phoneNumber=${encodeURIComponent(candidate.phoneNumber)}`)).body.data ?? []).toHaveLength(0);
+    expect((await member.get<Page<PhoneNumber>>(`/v1/numbers?phoneNumber=${encodeURIComponent(candidate!.phoneNumber)}`)).body.data ?? []).toHaveLength(0);
     // A public one is still taken.
     const ok = await member.patch(`/v1/numbers/${number.id}`, { webhookUrl: 'https://hooks.example.com/sms' });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
@@ -92,7 +93,7 @@ describe('delivery records', () => {
     const firstAttempt = async (numberId: string) => {
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const [delivery] = (await member.get(`/v1/deliveries?numberId=${numberId}`)).body.data ?? [];
+        const [delivery] = (await member.get<Page<Delivery>>(`/v1/deliveries?numberId=${numberId}`)).body.data ?? [];
         if (delivery?.attempts?.length) return delivery;
         if (Date.now() > deadline) throw new Error(`no delivery attempt for ${numberId}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -104,7 +105,7 @@ describe('delivery records', () => {
     const refused = await firstAttempt(legacy.id);
     expect(refused.attempts[0]).toEqual({ at: expect.any(String), status: 0, outcome: 'refused_address' });
     for (const attempts of [failed.attempts, refused.attempts]) {
-      expect(Object.keys(attempts[0]).sort()).toEqual(['at', 'outcome', 'status']);
+      expect(Object.keys(attempts[0]!).sort()).toEqual(['at', 'outcome', 'status']);
       expect(JSON.stringify(attempts)).not.toMatch(/ECONNREFUSED|connect ECONN|127\.0\.0\.1|169\.254|"error"/i);
     }
     // What is stored is what is shown: no raw error text in Firestore either.
@@ -129,8 +130,8 @@ describe('delivery records', () => {
       ],
       createdAt: now,
     });
-    const [shown] = (await member.get(`/v1/deliveries?numberId=${'num_' + '0'.repeat(20)}`)).body.data;
-    expect(shown.attempts).toEqual([
+    const [shown] = (await member.get<Page<Delivery>>(`/v1/deliveries?numberId=${'num_' + '0'.repeat(20)}`)).body.data;
+    expect(shown!.attempts).toEqual([
       { at: now, status: 0, outcome: 'failed' },
       { at: now, status: 502, outcome: 'http_5xx' },
     ]);

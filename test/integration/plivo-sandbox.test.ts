@@ -35,15 +35,22 @@ interface Meta {
   previous: string | null;
   total_count: number;
 }
+/** A Plivo list answer: one page of objects and its meta. */
+interface PlivoList<T> {
+  api_id: string;
+  meta: Meta;
+  objects: T[];
+}
 
 let sandbox: PlivoSandbox;
 
 const authHeader = (acct: PlivoSandboxAccount) => `Basic ${Buffer.from(`${acct.authId}:${acct.authToken}`).toString('base64')}`;
 
-async function call(
+/** One request to the sandbox, answered as Plivo would; `T` is what the test expects the JSON body to be. */
+async function call<T = unknown>(
   p: string,
   opts: { method?: string; json?: unknown; as?: PlivoSandboxAccount | null; headers?: Record<string, string>; body?: string; base?: string } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: T; headers: Headers }> {
   const as = opts.as === undefined ? A : opts.as;
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (as) headers.authorization = authHeader(as);
@@ -54,17 +61,17 @@ async function call(
   }
   const res = await fetch(`${opts.base ?? sandbox.url}${p}`, { method: opts.method ?? 'GET', headers, body });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
 const acct = (a: PlivoSandboxAccount = A) => `/v1/Account/${a.authId}`;
-const search = (query: string, as: PlivoSandboxAccount = A) => call(`${acct(as)}/PhoneNumber/?${query}`, { as });
+const search = (query: string, as: PlivoSandboxAccount = A) => call<PlivoList<SearchObject>>(`${acct(as)}/PhoneNumber/?${query}`, { as });
 const buy = (number: string, as: PlivoSandboxAccount = A, json: unknown = {}) => call(`${acct(as)}/PhoneNumber/${number}/`, { method: 'POST', json, as });
 
 async function firstAvailable(query = 'country_iso=US&type=local&pattern=415&limit=1'): Promise<SearchObject> {
   const res = await search(query);
   expect(res.status).toBe(200);
-  const n = (res.body.objects as SearchObject[])[0];
+  const n = res.body.objects[0];
   if (!n) throw new Error(`no number for ${query}`);
   return n;
 }
@@ -143,7 +150,7 @@ describe('search', () => {
     for (const [country, type, plivoType, subType] of kinds) {
       const res = await search(`country_iso=${country}&type=${type}&limit=20`);
       expect(res.status, `${country} ${type}`).toBe(200);
-      const objects = res.body.objects as SearchObject[];
+      const objects = res.body.objects;
       expect(objects.length, `${country} ${type}`).toBe(20);
       for (const o of objects) {
         expect(isValidPhoneNumber(`+${o.number}`), o.number).toBe(true);
@@ -153,36 +160,36 @@ describe('search', () => {
     for (const npa of ['415', '212', '312', '646', '512', '206', '303', '617', '305', '404', '720']) {
       const res = await search(`country_iso=US&type=local&pattern=${npa}&limit=5`);
       expect(res.body.objects.length, npa).toBe(5);
-      for (const o of res.body.objects as SearchObject[]) expect(o.number.startsWith(`1${npa}`)).toBe(true);
+      for (const o of res.body.objects) expect(o.number.startsWith(`1${npa}`)).toBe(true);
     }
     expect((await search('country_iso=US&type=national')).body.objects).toEqual([]);
     expect((await search('country_iso=FR&type=local')).body).toMatchObject({ meta: { total_count: 0 }, objects: [] });
   });
 
   it('matches pattern after the country code, with ? and * wildcards', async () => {
-    const uk = (await search('country_iso=GB&type=local&pattern=20&limit=20')).body.objects as SearchObject[];
+    const uk = (await search('country_iso=GB&type=local&pattern=20&limit=20')).body.objects;
     expect(uk.length).toBe(20);
     for (const o of uk) expect(o.number.startsWith('4420')).toBe(true);
-    const q = (await search('country_iso=US&type=local&pattern=4?5&limit=20')).body.objects as SearchObject[];
+    const q = (await search('country_iso=US&type=local&pattern=4?5&limit=20')).body.objects;
     expect(q.length).toBeGreaterThan(0);
     for (const o of q) expect(o.number).toMatch(/^14\d5/);
-    const star = (await search('country_iso=US&type=tollfree&pattern=8*0&limit=20')).body.objects as SearchObject[];
+    const star = (await search('country_iso=US&type=tollfree&pattern=8*0&limit=20')).body.objects;
     for (const o of star) expect(o.number).toMatch(/^18\d*0/);
   });
 
   it('filters by region, city, services and type', async () => {
-    const byCode = (await search('country_iso=US&type=local&region=TX&limit=20')).body.objects as SearchObject[];
+    const byCode = (await search('country_iso=US&type=local&region=TX&limit=20')).body.objects;
     expect(byCode.length).toBe(20);
     for (const o of byCode) expect(o.region).toBe('Texas, UNITED STATES');
-    const byName = (await search('country_iso=US&type=local&region=california&limit=20')).body.objects as SearchObject[];
+    const byName = (await search('country_iso=US&type=local&region=california&limit=20')).body.objects;
     for (const o of byName) expect(o.region).toBe('California, UNITED STATES');
-    const city = (await search('country_iso=US&type=local&city=boulder&limit=20')).body.objects as SearchObject[];
+    const city = (await search('country_iso=US&type=local&city=boulder&limit=20')).body.objects;
     expect(city.length).toBeGreaterThan(0);
     for (const o of city) expect(o).toMatchObject({ city: 'BOULDER', prefix: '303' });
-    const all = (await search('country_iso=US&type=local&services=voice,sms,mms&limit=20')).body.objects as SearchObject[];
+    const all = (await search('country_iso=US&type=local&services=voice,sms,mms&limit=20')).body.objects;
     expect(all.length).toBe(20);
     for (const o of all) expect([o.voice_enabled, o.sms_enabled, o.mms_enabled]).toEqual([true, true, true]);
-    const tollfree = (await search('country_iso=US&type=tollfree&limit=20')).body.objects as SearchObject[];
+    const tollfree = (await search('country_iso=US&type=tollfree&limit=20')).body.objects;
     for (const o of tollfree) expect(o.number).toMatch(/^18(00|33|44|55|66|77|88)/);
     const any = (await search('country_iso=GB&limit=20&offset=0')).body as { meta: Meta };
     expect(any.meta.total_count).toBeGreaterThan(700); // local + mobile
@@ -190,20 +197,20 @@ describe('search', () => {
 
   it('pages with limit/offset and meta next/previous/total_count', async () => {
     const p1 = await search('country_iso=US&type=local&pattern=415&limit=20');
-    const meta1 = p1.body.meta as Meta;
+    const meta1 = p1.body.meta;
     expect(meta1).toMatchObject({ limit: 20, offset: 0, previous: null });
     expect(meta1.total_count).toBe(200);
     expect(meta1.next).toBe(`/v1/Account/${A.authId}/PhoneNumber/?country_iso=US&type=local&pattern=415&limit=20&offset=20`);
-    const p2 = await call(meta1.next!);
-    expect((p2.body.meta as Meta).previous).toContain('offset=0');
-    const numbers1 = (p1.body.objects as SearchObject[]).map((o) => o.number);
-    const numbers2 = (p2.body.objects as SearchObject[]).map((o) => o.number);
+    const p2 = await call<PlivoList<SearchObject>>(meta1.next!);
+    expect(p2.body.meta.previous).toContain('offset=0');
+    const numbers1 = p1.body.objects.map((o) => o.number);
+    const numbers2 = p2.body.objects.map((o) => o.number);
     expect(new Set([...numbers1, ...numbers2]).size).toBe(40);
     const last = await search('country_iso=US&type=local&pattern=415&limit=20&offset=190');
     expect(last.body.objects).toHaveLength(10);
-    expect((last.body.meta as Meta).next).toBeNull();
+    expect(last.body.meta.next).toBeNull();
     // Deterministic: the same query answers the same numbers.
-    expect(((await search('country_iso=US&type=local&pattern=415&limit=20')).body.objects as SearchObject[]).map((o) => o.number)).toEqual(numbers1);
+    expect((await search('country_iso=US&type=local&pattern=415&limit=20')).body.objects.map((o) => o.number)).toEqual(numbers1);
   });
 });
 
@@ -215,7 +222,7 @@ describe('buy', () => {
     expect(res.body).toEqual({ api_id: expect.any(String), message: 'created', numbers: [{ number: n.number, status: 'Success' }], status: 'fulfilled' });
     expect(sandbox.purchaseCounts()).toEqual({ [`+${n.number}`]: 1 });
     // Gone from the inventory, taken for everybody.
-    const after = (await search('country_iso=US&type=local&pattern=415&limit=20')).body.objects as SearchObject[];
+    const after = (await search('country_iso=US&type=local&pattern=415&limit=20')).body.objects;
     expect(after.map((o) => o.number)).not.toContain(n.number);
     expectError(await buy(n.number, A), 400, /not available/);
     expectError(await buy(n.number, B), 400, /not available/);
@@ -254,7 +261,7 @@ describe('buy', () => {
 
 describe('account numbers', () => {
   it('lists with filters, limit/offset, per account', async () => {
-    const local = (await search('country_iso=US&type=local&pattern=212&limit=3')).body.objects as SearchObject[];
+    const local = (await search('country_iso=US&type=local&pattern=212&limit=3')).body.objects;
     const tollfree = await firstAvailable('country_iso=US&type=tollfree&limit=1');
     for (const o of local) expect((await buy(o.number)).status).toBe(201);
     expect((await buy(tollfree.number)).status).toBe(201);
@@ -262,18 +269,18 @@ describe('account numbers', () => {
     expect((await buy(other.number, B)).status).toBe(201);
     await call(`${acct()}/Number/${local[0]!.number}/`, { method: 'POST', json: { alias: 'Front desk' } });
 
-    const all = await call(`${acct()}/Number/`);
+    const all = await call<PlivoList<{ number: string }>>(`${acct()}/Number/`);
     expect(all.body.meta).toMatchObject({ total_count: 4, offset: 0, next: null });
     expect((all.body.objects as Array<{ number: string }>).map((o) => o.number)).toEqual([...local.map((o) => o.number), tollfree.number]);
-    const page = await call(`${acct()}/Number/?limit=2&offset=2`);
+    const page = await call<PlivoList<{ number: string }>>(`${acct()}/Number/?limit=2&offset=2`);
     expect((page.body.objects as unknown[]).length).toBe(2);
     expect(page.body.meta.previous).toContain('offset=0');
-    expect((await call(`${acct()}/Number/?type=tollfree`)).body.objects.map((o: { number: string }) => o.number)).toEqual([tollfree.number]);
-    expect((await call(`${acct()}/Number/?number_startswith=1212`)).body.meta.total_count).toBe(3);
-    expect((await call(`${acct()}/Number/?number_startswith=${local[1]!.number}`)).body.objects.map((o: { number: string }) => o.number)).toEqual([local[1]!.number]);
-    expect((await call(`${acct()}/Number/?alias=Front%20desk`)).body.objects.map((o: { number: string }) => o.number)).toEqual([local[0]!.number]);
-    expect((await call(`${acct()}/Number/?services=voice`)).body.meta.total_count).toBe(4);
-    expect((await call(`${acct(B)}/Number/`, { as: B })).body.objects.map((o: { number: string }) => o.number)).toEqual([other.number]);
+    expect((await call<PlivoList<{ number: string }>>(`${acct()}/Number/?type=tollfree`)).body.objects.map((o: { number: string }) => o.number)).toEqual([tollfree.number]);
+    expect((await call<PlivoList<{ number: string }>>(`${acct()}/Number/?number_startswith=1212`)).body.meta.total_count).toBe(3);
+    expect((await call<PlivoList<{ number: string }>>(`${acct()}/Number/?number_startswith=${local[1]!.number}`)).body.objects.map((o: { number: string }) => o.number)).toEqual([local[1]!.number]);
+    expect((await call<PlivoList<{ number: string }>>(`${acct()}/Number/?alias=Front%20desk`)).body.objects.map((o: { number: string }) => o.number)).toEqual([local[0]!.number]);
+    expect((await call<PlivoList<{ number: string }>>(`${acct()}/Number/?services=voice`)).body.meta.total_count).toBe(4);
+    expect((await call<PlivoList<{ number: string }>>(`${acct(B)}/Number/`, { as: B })).body.objects.map((o: { number: string }) => o.number)).toEqual([other.number]);
     expectError(await call(`${acct()}/Number/?limit=50`), 400);
     expectError(await call(`${acct()}/Number/?type=premium`), 400);
   });
@@ -317,10 +324,10 @@ describe('account numbers', () => {
     expectError(await call(one), 404);
     expectError(await call(one, { method: 'DELETE' }), 404);
     // An unrented number ages: out of stock (not listed, not for rent) for 30 sandbox days, then back in stock.
-    expect(((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects as SearchObject[])[0]!.number).not.toBe(n.number);
+    expect((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects[0]!.number).not.toBe(n.number);
     expectError(await buy(n.number, B), 400, /not available/);
     sandbox.advanceClock(30 * 24 * 3600_000);
-    expect(((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects as SearchObject[])[0]!.number).toBe(n.number);
+    expect((await search('country_iso=US&type=local&pattern=415&limit=1')).body.objects[0]!.number).toBe(n.number);
   });
 
   it('seeds numbers bought elsewhere', async () => {
@@ -335,7 +342,7 @@ describe('account numbers', () => {
 
 describe('faults and controls', () => {
   it('fails before effect, after effect, and by dropping the connection', async () => {
-    const [n1, n2] = (await search('country_iso=US&type=local&pattern=206&limit=2')).body.objects as SearchObject[];
+    const [n1, n2] = (await search('country_iso=US&type=local&pattern=206&limit=2')).body.objects;
     sandbox.injectFault({ method: 'POST', pathPattern: '/PhoneNumber/', status: 503 });
     expectError(await buy(n1!.number), 503, /service unavailable/);
     expect(sandbox.purchaseCounts()).toEqual({});
@@ -375,10 +382,10 @@ describe('faults and controls', () => {
   });
 
   it('offers the same controls over HTTP', async () => {
-    const control = (p: string, method = 'GET', json?: unknown) => call(`/__sandbox/${p}`, { method, as: null, ...(json !== undefined ? { json } : {}) });
+    const control = <T = unknown>(p: string, method = 'GET', json?: unknown) => call<T>(`/__sandbox/${p}`, { method, as: null, ...(json !== undefined ? { json } : {}) });
     expect((await control('health')).body).toEqual({ ok: true });
     expect((await control('faults', 'POST', { status: 502, times: -1, pathPattern: '/Number/' })).status).toBe(201);
-    expect((await control('faults')).body.faults).toEqual([{ status: 502, times: -1, pathPattern: '/Number/', remaining: null }]);
+    expect((await control<{ faults: unknown[] }>('faults')).body.faults).toEqual([{ status: 502, times: -1, pathPattern: '/Number/', remaining: null }]);
     expect((await call(`${acct()}/Number/`)).status).toBe(502);
     expect((await call(`${acct()}/Number/`)).status).toBe(502);
     expect((await control('faults', 'DELETE')).status).toBe(204);
@@ -387,7 +394,7 @@ describe('faults and controls', () => {
     const n = await firstAvailable();
     await buy(n.number);
     expect((await control('purchases')).body).toEqual({ [`+${n.number}`]: 1 });
-    expect((await control('requests')).body.requests.length).toBeGreaterThan(0);
+    expect((await control<{ requests: unknown[] }>('requests')).body.requests.length).toBeGreaterThan(0);
     expect((await control('config', 'POST', { latencyMs: 0, transientFailureRate: 0 })).body).toEqual({ latencyMs: 0, transientFailureRate: 0 });
     expect((await control('reset', 'POST')).status).toBe(204);
     expect((await control('purchases')).body).toEqual({});
@@ -399,7 +406,7 @@ describe('faults and controls', () => {
     try {
       const stateFile = path.join(dir, 'state.json');
       const first = await startPlivoSandbox({ accounts: [A], seed: 11, stateFile });
-      const n = (await call(`${acct()}/PhoneNumber/?country_iso=US&type=local&limit=1`, { base: first.url })).body.objects[0] as SearchObject;
+      const n = (await call<PlivoList<SearchObject>>(`${acct()}/PhoneNumber/?country_iso=US&type=local&limit=1`, { base: first.url })).body.objects[0] as SearchObject;
       expect((await call(`${acct()}/PhoneNumber/${n.number}/`, { method: 'POST', json: {}, base: first.url })).status).toBe(201);
       await call(`${acct()}/Number/${n.number}/`, { method: 'POST', json: { alias: 'Kept' }, base: first.url });
       await first.close();
@@ -467,7 +474,7 @@ describe('the real Plivo client against the sandbox', () => {
 
     const renamed = await plivo.update(bought.providerNumberId, { label: 'Boston HQ', applicationId: null });
     expect(renamed.label).toBe('Boston HQ');
-    expect((await call(`${acct()}/Number/${bought.providerNumberId}/`)).body.application).toBeNull();
+    expect((await call<{ application: string | null }>(`${acct()}/Number/${bought.providerNumberId}/`)).body.application).toBeNull();
     // Clearing URLs Plivo does not have per number is a no-op.
     await expect(plivo.update(bought.providerNumberId, { smsUrl: null, voiceUrl: null })).resolves.toMatchObject({ label: 'Boston HQ' });
 

@@ -4,6 +4,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
+import type { AuditRecord, AvailableNumbers, Page, PhoneNumber, ProviderAccount } from '../helpers/api-types.js';
 
 // Issue 16, provider accounts (the AI-agent company brings its own Twilio / Plivo accounts): a removed
 // account never strands its numbers, credentials rotate, the same account is added once, and a tenant
@@ -22,9 +23,9 @@ afterAll(async () => {
 });
 
 const available = async (client: ApiClient, provider: string, query: string) => {
-  const res = await client.get(`/v1/numbers/available?provider=${provider}&limit=1&${query}`);
+  const res = await client.get<AvailableNumbers>(`/v1/numbers/available?provider=${provider}&limit=1&${query}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.data[0].phoneNumber as string;
+  return res.body.data[0]!.phoneNumber;
 };
 const basic = (user: string, pass: string) => 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 /** Whether the customer's Plivo account holds the number (at the sandbox). */
@@ -40,11 +41,11 @@ describe('force-removing an account leaves its numbers detached, never stranded'
   let phoneNumber: string;
 
   it('buys on the tenant’s own Plivo account and says which account paid', async () => {
-    const added = await admin.post('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo, label: 'Our Plivo' });
+    const added = await admin.post<ProviderAccount>('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo, label: 'Our Plivo' });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
     accountId = added.body.id;
     phoneNumber = await available(member, 'plivo', 'country=US&areaCode=415');
-    const bought = await member.post('/v1/numbers', { provider: 'plivo', phoneNumber });
+    const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'plivo', phoneNumber });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(bought.body).toMatchObject({ accountId, account: { id: accountId, kind: 'own', label: 'Our Plivo', status: 'attached' } });
     numberId = bought.body.id;
@@ -65,11 +66,11 @@ describe('force-removing an account leaves its numbers detached, never stranded'
     expect(change.message).toMatch(/add the same plivo account again/);
     expect(change.message).not.toMatch(/No plivo credentials found/);
     const release = expectEnvelope(await admin.delete(`/v1/numbers/${numberId}`), 409, 'CONFLICT');
-    expect(release.details.reason).toBe('account_detached');
+    expect(release.details!.reason).toBe('account_detached');
     expect(release.message).toMatch(/recordsOnly=true/);
     expect(release.message).toMatch(/still holds and bills/);
     // Our own fields stay manageable all along.
-    expect((await member.patch(`/v1/numbers/${numberId}`, { tags: ['kept'] })).body.tags).toEqual(['kept']);
+    expect((await member.patch<PhoneNumber>(`/v1/numbers/${numberId}`, { tags: ['kept'] })).body.tags).toEqual(['kept']);
     expect(await atPlivo(phoneNumber)).toBe(true);
   });
 
@@ -85,7 +86,7 @@ describe('force-removing an account leaves its numbers detached, never stranded'
     const twice = expectEnvelope(await admin.post('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo }), 409, 'CONFLICT');
     expect(twice.details).toMatchObject({ accountId, reason: 'duplicate_account' });
     expect(twice.message).toContain(accountId);
-    expect((await admin.get('/v1/provider-accounts')).body.data.filter((a: { provider: string }) => a.provider === 'plivo')).toHaveLength(1);
+    expect((await admin.get<Page<ProviderAccount>>('/v1/provider-accounts')).body.data.filter((a: { provider: string }) => a.provider === 'plivo')).toHaveLength(1);
 
     const released = await admin.delete(`/v1/numbers/${numberId}`);
     expect(released.status, JSON.stringify(released.body)).toBe(200);
@@ -94,21 +95,21 @@ describe('force-removing an account leaves its numbers detached, never stranded'
 
   it('a detached number can be released from our records only, with the provider side said plainly', async () => {
     const other = await available(member, 'plivo', 'country=US&areaCode=212');
-    const bought = (await member.post('/v1/numbers', { provider: 'plivo', phoneNumber: other })).body;
+    const bought = (await member.post<PhoneNumber>('/v1/numbers', { provider: 'plivo', phoneNumber: other })).body;
     expect(bought.accountId).toBe(accountId);
-    expect((await admin.delete(`/v1/provider-accounts/${accountId}?force=true`)).body.detachedNumbers).toBe(1);
+    expect((await admin.delete<ProviderAccount>(`/v1/provider-accounts/${accountId}?force=true`)).body.detachedNumbers).toBe(1);
 
-    const dropped = await admin.delete(`/v1/numbers/${bought.id}?recordsOnly=true`, { reason: 'account closed' });
+    const dropped = await admin.delete<PhoneNumber>(`/v1/numbers/${bought.id}?recordsOnly=true`, { reason: 'account closed' });
     expect(dropped.status, JSON.stringify(dropped.body)).toBe(200);
     expect(dropped.body).toMatchObject({ status: 'released', releaseReason: 'account closed', account: { status: 'detached' } });
     expect(dropped.body.statusReason).toMatch(/our records only.*plivo still holds and bills/);
     expect(await atPlivo(other)).toBe(true); // nothing was asked of Plivo
 
     // recordsOnly is only for detached numbers: an attached one is released at its provider.
-    const platform = (await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=512') })).body;
+    const platform = (await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=512') })).body;
     expect(platform.account).toMatchObject({ id: 'platform', kind: 'platform' });
     expectEnvelope(await admin.delete(`/v1/numbers/${platform.id}?recordsOnly=true`), 400, 'VALIDATION_ERROR');
-    expect((await admin.delete(`/v1/numbers/${platform.id}`)).status).toBe(200);
+    expect((await admin.delete<PhoneNumber>(`/v1/numbers/${platform.id}`)).status).toBe(200);
   });
 });
 
@@ -119,7 +120,7 @@ describe('credential rotation', () => {
   const secrets = () => new LocalSecretStore({ dir: path.join(stack.dataDir, 'secrets') });
 
   it('verifies new credentials with the provider before they replace the stored ones', async () => {
-    const added = await admin.post('/v1/provider-accounts', { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio });
+    const added = await admin.post<ProviderAccount>('/v1/provider-accounts', { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
     accountId = added.body.id;
     expectEnvelope(await member.patch(`/v1/provider-accounts/${accountId}`, { label: 'x' }), 403, 'FORBIDDEN');
@@ -131,7 +132,7 @@ describe('credential rotation', () => {
     const other = expectEnvelope(await admin.patch(`/v1/provider-accounts/${accountId}`, { credentials: SANDBOX_ACCOUNTS.twilio }), 400, 'VALIDATION_ERROR');
     expect(other.message).toMatch(/another twilio account/);
     expect((await secrets().versions(`tenant-agents-co-twilio-${accountId}`)).map((v) => v.state)).toEqual(['ENABLED']);
-    const still = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=206') });
+    const still = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=206') });
     expect(still.body).toMatchObject({ accountId, account: { kind: 'own' } });
   });
 
@@ -147,7 +148,7 @@ describe('credential rotation', () => {
     ]);
     // The old token stops working at Twilio: the account keeps working with the new one.
     stack.twilio!.promoteSecondaryAuthToken(accountSid);
-    const bought = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=303') });
+    const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: await available(member, 'twilio', 'areaCode=303') });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(bought.body).toMatchObject({ accountId, account: { id: accountId, kind: 'own', label: 'Main Twilio' } });
     // The same account (same Account SID) cannot be added again, with either token.
@@ -174,7 +175,7 @@ describe('account policy: no silent fallback to the operator’s account', () =>
     const set = await ownAdmin.patch('/v1/tenant/settings', { accountPolicy: 'own-only' });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
     expect(set.body).toMatchObject({ accountPolicy: 'own-only', accountPolicySource: 'tenant' });
-    const audit = (await ownAdmin.get('/v1/audit?resource=tenant/settings')).body.data;
+    const audit = (await ownAdmin.get<Page<AuditRecord>>('/v1/audit?resource=tenant/settings')).body.data;
     expect(audit[0]).toMatchObject({ action: 'tenant.settings_update', after: { accountPolicy: 'own-only' } });
   });
 
@@ -188,23 +189,23 @@ describe('account policy: no silent fallback to the operator’s account', () =>
     expect(single.message).toMatch(/^No twilio account added — add one first/);
     expect(single.details).toMatchObject({ reason: 'no_account', provider: 'twilio' });
     const named = expectEnvelope(await ownMember.post('/v1/numbers', { provider: 'twilio', phoneNumber, accountId: 'platform' }), 409, 'CONFLICT');
-    expect(named.details.reason).toBe('no_account');
+    expect(named.details!.reason).toBe('no_account');
     const bulk = expectEnvelope(await ownMember.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber }] }), 409, 'CONFLICT');
-    expect(bulk.details.reason).toBe('no_account');
-    expect((await ownMember.get('/v1/numbers')).body.data).toEqual([]);
+    expect(bulk.details!.reason).toBe('no_account');
+    expect((await ownMember.get<Page<PhoneNumber>>('/v1/numbers')).body.data).toEqual([]);
     expect(stack.twilio!.purchaseCounts()[phoneNumber]).toBeUndefined();
-    expect(expectEnvelope(await ownMember.get('/v1/numbers/available?provider=twilio&areaCode=415'), 409, 'CONFLICT').details.reason).toBe('no_account');
+    expect(expectEnvelope(await ownMember.get('/v1/numbers/available?provider=twilio&areaCode=415'), 409, 'CONFLICT').details!.reason).toBe('no_account');
 
     // With its own account it buys — through that account.
-    const own = await ownAdmin.post('/v1/provider-accounts', { provider: 'vonage', credentials: CUSTOMER_SANDBOX_ACCOUNTS.vonage, label: 'Strict Vonage' });
+    const own = await ownAdmin.post<ProviderAccount>('/v1/provider-accounts', { provider: 'vonage', credentials: CUSTOMER_SANDBOX_ACCOUNTS.vonage, label: 'Strict Vonage' });
     expect(own.status, JSON.stringify(own.body)).toBe(201);
-    const bought = await ownMember.post('/v1/numbers', { provider: 'vonage', phoneNumber: await available(ownMember, 'vonage', 'country=GB&type=mobile') });
+    const bought = await ownMember.post<PhoneNumber>('/v1/numbers', { provider: 'vonage', phoneNumber: await available(ownMember, 'vonage', 'country=GB&type=mobile') });
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(bought.body).toMatchObject({ accountId: own.body.id, account: { id: own.body.id, kind: 'own', label: 'Strict Vonage' } });
 
     // Back to the deployment default: the operator's account buys again.
     expect((await ownAdmin.patch('/v1/tenant/settings', { accountPolicy: null })).body).toMatchObject({ accountPolicy: 'platform', accountPolicySource: 'default' });
-    const fallback = await ownMember.post('/v1/numbers', { provider: 'twilio', phoneNumber });
+    const fallback = await ownMember.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber });
     expect(fallback.status, JSON.stringify(fallback.body)).toBe(201);
     expect(fallback.body.account).toMatchObject({ id: 'platform', kind: 'platform' });
   });

@@ -23,7 +23,7 @@ async function subscribe(pubsub: PubSub, topic: string, timeoutMs = 10_000): Pro
       message.ack();
       void sub.close().then(() => resolve(message), reject);
     });
-    sub.once('error', (err) => {
+    sub.once('error', (err: Error) => {
       clearTimeout(timer);
       reject(err);
     });

@@ -7,6 +7,7 @@ import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { ensureDevKeys, mintDevTaskToken, mintDevToken } from '../../scripts/local/dev-auth.js';
 import type { NumberRecord } from '../../shared/domain/number.js';
 import { waitFor } from '../helpers/wait.js';
+import type { AvailableNumbers, PhoneNumber } from '../helpers/api-types.js';
 
 // The Cloud Tasks follow-up that settles purchases a request could not settle itself.
 const projectId = 'demo-followup';
@@ -26,8 +27,8 @@ afterAll(async () => {
 });
 
 const firstAvailable = async (areaCode: string) => {
-  const res = await member.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=1`);
-  return res.body.data[0].phoneNumber as string;
+  const res = await member.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=1`);
+  return res.body.data[0]!.phoneNumber;
 };
 
 /** A pending purchase as a request that died mid-way leaves it (lease already over). */
@@ -78,11 +79,11 @@ describe('purchase follow-up task', () => {
     stack.twilio!.injectFault({ method: 'GET', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 503, times: 3 });
     const res = await member.post('/v1/numbers', { provider: 'twilio', phoneNumber }, { headers: { 'idempotency-key': 'followup-1' } });
     const error = expectEnvelope(res, 502, 'PROVIDER_ERROR');
-    const id = error.details.numberId as string;
-    expect((await member.get(`/v1/numbers/${id}`)).body.status).toBe('pending');
+    const id = error.details!.numberId as string;
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${id}`)).body.status).toBe('pending');
 
     const settled = await waitFor(async () => {
-      const number = (await member.get(`/v1/numbers/${id}`)).body;
+      const number = (await member.get<PhoneNumber>(`/v1/numbers/${id}`)).body;
       return number.status === 'pending' ? undefined : number;
     });
     expect(settled).toMatchObject({ status: 'active', phoneNumber });
@@ -105,7 +106,7 @@ describe('purchase follow-up task', () => {
     const again = await settle({ tenantId: 'carrier-1', numberId: boughtRecord.id }, token);
     expect(await again.json()).toEqual({ outcome: 'already_settled' }); // redelivery is harmless
 
-    expect((await member.get(`/v1/numbers/${boughtRecord.id}`)).body).toMatchObject({ status: 'active', providerNumberId: expect.stringMatching(/^PN/) });
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${boughtRecord.id}`)).body).toMatchObject({ status: 'active', providerNumberId: expect.stringMatching(/^PN/) });
     const failed = (await member.get(`/v1/numbers/${neverBought.id}`)).body;
     expect(failed).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/did not complete/) });
     // The claim went with the failed attempt: the number can be bought again.
@@ -133,7 +134,7 @@ describe('purchase follow-up task', () => {
     expect(stats().provider.deduplicated - before.deduplicated).toBe(1); // a redelivery hands off the same task once
 
     const settled = await waitFor(async () => {
-      const number = (await member.get(`/v1/numbers/${record.id}`)).body;
+      const number = (await member.get<PhoneNumber>(`/v1/numbers/${record.id}`)).body;
       return number.status === 'pending' ? undefined : number;
     });
     expect(settled).toMatchObject({ status: 'active', phoneNumber: bought });
@@ -153,10 +154,10 @@ describe('purchase follow-up task', () => {
     const record = await leftPending(bought, { leaseUntil: new Date(Date.now() + 6000).toISOString(), attempts: 2, outcome: 'in_flight' });
     const res = await settle({ tenantId: 'carrier-1', numberId: record.id, atProvider: true, key: 'a1' }, await taskToken());
     expect(await res.json()).toEqual({ outcome: 'retry_scheduled' });
-    expect((await member.get(`/v1/numbers/${record.id}`)).body.status).toBe('pending'); // nothing decided under a live lease
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${record.id}`)).body.status).toBe('pending'); // nothing decided under a live lease
     // Attempt 2's follow-up (made sure of by that delivery) settles it once the lease is over.
     const settled = await waitFor(async () => {
-      const number = (await member.get(`/v1/numbers/${record.id}`)).body;
+      const number = (await member.get<PhoneNumber>(`/v1/numbers/${record.id}`)).body;
       return number.status === 'pending' ? undefined : number;
     });
     expect(settled).toMatchObject({ status: 'active', phoneNumber: bought });

@@ -28,7 +28,7 @@ const ctx = { roid: 'NPS01' };
 
 let sandbox: SomosSandbox;
 let receiver: Server;
-let received: Array<{ path: string; secret: string | undefined; body: any }> = [];
+let received: Array<{ path: string; secret: string | undefined; body: Record<string, unknown> }> = [];
 let client: SomosRegistryClient;
 let otherClient: SomosRegistryClient;
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', secret: req.headers[NOTIFICATION_SECRET_HEADER] as string | undefined, body: JSON.parse(raw) });
+      received.push({ path: req.url ?? '', secret: req.headers[NOTIFICATION_SECRET_HEADER] as string | undefined, body: JSON.parse(raw) as Record<string, unknown> });
       res.writeHead(204).end();
     });
   });

@@ -16,6 +16,7 @@ import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
 import { SOMOS_TOKEN_STATE_SECRET } from '../../shared/services/tollfree/platform.js';
+import type { CreatedJob, Job, JobItem, Page, TextEnablement, TollFreeDetail, TollFreeSearchResult } from '../helpers/api-types.js';
 
 const TENANT = 'desk-ops';
 const MIN = 60_000;
@@ -40,7 +41,7 @@ afterAll(async () => {
 async function finished(jobId: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await admin.get(`/v1/jobs/${jobId}`)).body;
+    const job = (await admin.get<Job>(`/v1/jobs/${jobId}`)).body;
     if (job.finishedAt) return job;
     if (Date.now() > deadline) throw new Error(`job not finished: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -48,7 +49,7 @@ async function finished(jobId: string, timeoutMs = 30_000) {
 }
 
 async function spare(quantity: number): Promise<string[]> {
-  const res = await member.get(`/v1/tollfree/available?npa=844&quantity=${quantity}`);
+  const res = await member.get<TollFreeSearchResult>(`/v1/tollfree/available?npa=844&quantity=${quantity}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.data.map((n: { number: string }) => n.number.replace(/^\+1/, ''));
 }
@@ -83,7 +84,7 @@ describe('bulk activate validates routing at creation', () => {
   });
 
   it('reports items with invalid routing like other invalid items (index, issue paths); the valid ones run', async () => {
-    const created = await admin.post('/v1/jobs', {
+    const created = await admin.post<CreatedJob>('/v1/jobs', {
       type: 'tollfree-activate',
       provider: 'somos',
       items: [
@@ -95,12 +96,12 @@ describe('bulk activate validates routing at creation', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     expect(created.body.invalidCount).toBe(2);
     expect(created.body.invalidItems.map((i: { index: number }) => i.index)).toEqual([1, 2]);
-    expect(created.body.invalidItems[0].issues[0].path).toBe('items[1].routing.primary.destination');
-    expect(created.body.invalidItems[1].issues.map((i: { path: string }) => i.path)).toContain('items[2].routing.timeOfDay.0.start');
+    expect(created.body.invalidItems[0]!.issues[0]!.path).toBe('items[1].routing.primary.destination');
+    expect(created.body.invalidItems[1]!.issues.map((i: { path: string }) => i.path)).toContain('items[2].routing.timeOfDay.0.start');
     const job = await finished(created.body.id);
     expect(job.counts).toMatchObject({ succeeded: 1, failed: 0 });
-    expect((await member.get(`/v1/tollfree/${numbers[0]}`)).body.status).toBe('active');
-    expect((await member.get(`/v1/tollfree/${numbers[1]}`)).body.status).toBe('reserved');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${numbers[0]}`)).body.status).toBe('active');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${numbers[1]}`)).body.status).toBe('reserved');
   });
 
   it('refuses the whole request (400, every item named) when no item is valid', async () => {
@@ -124,46 +125,46 @@ describe('text enablement: rejection reason and turning SMS off', () => {
     // The registry no longer has the number reserved for us (it went spare): TSS's review refuses it.
     const seeded = await fetch(`${somos().url}/__sandbox/numbers/${n}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'SPARE' }) });
     expect(seeded.status).toBe(201);
-    const state = await member.get(`/v1/tollfree/${n}/sms`);
+    const state = await member.get<TextEnablement>(`/v1/tollfree/${n}/sms`);
     expect(state.status, JSON.stringify(state.body)).toBe(200);
     expect(state.body).toMatchObject({ status: 'rejected', reason: { code: 'NUMBER_NOT_CONTROLLED' } });
-    expect(state.body.reason.message).toContain(n);
-    const detail = await member.get(`/v1/tollfree/${n}`);
+    expect(state.body.reason!.message).toContain(n);
+    const detail = await member.get<TollFreeDetail>(`/v1/tollfree/${n}`);
     expect(detail.body.sms).toMatchObject({ status: 'rejected', reason: { code: 'NUMBER_NOT_CONTROLLED' } });
     // Nothing to turn off: answered as it is.
-    const off = await admin.delete(`/v1/tollfree/${n}/sms`);
+    const off = await admin.delete<TextEnablement>(`/v1/tollfree/${n}/sms`);
     expect(off.status).toBe(200);
     expect(off.body.status).toBe('rejected');
   });
 
   it('a manual rejection carries the reviewer’s reason; a new request, enablement, then DELETE turns it off (idempotent, admin only)', async () => {
     const n = numbers[1]!;
-    const first = await admin.post(`/v1/tollfree/${n}/sms`, { sms: true, mms: true });
-    await somos().advanceTextEnablement(first.body.tssRequestId, 'rejected', { code: 'BRAND_MISMATCH', message: 'The business name does not match the number’s customer record.' });
+    const first = await admin.post<TextEnablement>(`/v1/tollfree/${n}/sms`, { sms: true, mms: true });
+    await somos().advanceTextEnablement(first.body.tssRequestId!, 'rejected', { code: 'BRAND_MISMATCH', message: 'The business name does not match the number’s customer record.' });
     expect((await member.get(`/v1/tollfree/${n}/sms`)).body).toMatchObject({ status: 'rejected', reason: { code: 'BRAND_MISMATCH', message: 'The business name does not match the number’s customer record.' } });
 
-    const second = await admin.post(`/v1/tollfree/${n}/sms`, { sms: true, mms: true });
+    const second = await admin.post<TextEnablement>(`/v1/tollfree/${n}/sms`, { sms: true, mms: true });
     expect(second.body).toMatchObject({ status: 'pending' });
     expect(second.body.reason).toBeUndefined();
-    await somos().advanceTextEnablement(second.body.tssRequestId, 'enabled');
-    expect((await member.get(`/v1/tollfree/${n}/sms`)).body.status).toBe('enabled');
-    expect((await member.get(`/v1/tollfree/${n}`)).body.textEnabled).toBe(true);
+    await somos().advanceTextEnablement(second.body.tssRequestId!, 'enabled');
+    expect((await member.get<TextEnablement>(`/v1/tollfree/${n}/sms`)).body.status).toBe('enabled');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${n}`)).body.textEnabled).toBe(true);
 
     expectEnvelope(await member.delete(`/v1/tollfree/${n}/sms`), 403, 'FORBIDDEN');
-    const off = await admin.delete(`/v1/tollfree/${n}/sms`);
+    const off = await admin.delete<TextEnablement>(`/v1/tollfree/${n}/sms`);
     expect(off.status, JSON.stringify(off.body)).toBe(200);
     expect(off.body).toMatchObject({ status: 'disabled', sms: true, mms: true });
     expect(off.body.disabledAt).toBeTruthy();
-    expect(somos().textEnablement(second.body.tssRequestId)?.status).toBe('disabled');
+    expect(somos().textEnablement(second.body.tssRequestId!)?.status).toBe('disabled');
     expect((await member.get(`/v1/tollfree/${n}`)).body).toMatchObject({ textEnabled: false, sms: { status: 'disabled' } });
     const calls = somos().requestLog().filter((r) => r.method === 'DELETE' && r.path.startsWith('/tss/')).length;
-    expect((await admin.delete(`/v1/tollfree/${n}/sms`)).body.status).toBe('disabled');
+    expect((await admin.delete<TextEnablement>(`/v1/tollfree/${n}/sms`)).body.status).toBe('disabled');
     expect(somos().requestLog().filter((r) => r.method === 'DELETE' && r.path.startsWith('/tss/')).length).toBe(calls);
     // A pending request can be withdrawn the same way.
-    const third = await admin.post(`/v1/tollfree/${n}/sms`, { sms: true, mms: false });
+    const third = await admin.post<TextEnablement>(`/v1/tollfree/${n}/sms`, { sms: true, mms: false });
     expect(third.body.status).toBe('pending');
-    expect((await admin.delete(`/v1/tollfree/${n}/sms`)).body.status).toBe('disabled');
-    expect(somos().textEnablement(third.body.tssRequestId)?.status).toBe('disabled');
+    expect((await admin.delete<TextEnablement>(`/v1/tollfree/${n}/sms`)).body.status).toBe('disabled');
+    expect(somos().textEnablement(third.body.tssRequestId!)?.status).toBe('disabled');
   });
 });
 
@@ -177,12 +178,12 @@ describe('login circuit breaker (rejected credentials)', () => {
     somos().advanceClock(MIN); // past the platform's 30-second in-memory token cache (shared clock)
     const before = sessionOpens().length;
 
-    const created = await admin.post('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: numbers.map((number) => ({ number, ...contact })) });
+    const created = await admin.post<CreatedJob>('/v1/jobs', { type: 'tollfree-reserve', provider: 'somos', items: numbers.map((number) => ({ number, ...contact })) });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     // Every item is tried; while logins are paused each one waits for the cool-down (queued, its attempt not spent).
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const items = (await admin.get(`/v1/jobs/${created.body.id}/items?limit=20`)).body?.data ?? [];
+      const items = (await admin.get<Page<JobItem>>(`/v1/jobs/${created.body.id}/items?limit=20`)).body?.data ?? [];
       if (items.length === 10 && items.every((i: { error?: { code?: string } }) => i.error?.code === 'SERVICE_UNAVAILABLE')) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -204,7 +205,7 @@ describe('login circuit breaker (rejected credentials)', () => {
     expect(((await refresh.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe('login_paused');
     expect(sessionOpens().length - before).toBe(3);
 
-    const items = (await admin.get(`/v1/jobs/${created.body.id}/items?limit=20`)).body.data as { state: string; attempts: number }[];
+    const items = (await admin.get<Page<JobItem>>(`/v1/jobs/${created.body.id}/items?limit=20`)).body.data as { state: string; attempts: number }[];
     expect(items.every((i) => i.state === 'queued')).toBe(true);
 
     // The operator fixes the secret; after the cool-down one probe (an item's or this call's) logs in and closes the breaker.

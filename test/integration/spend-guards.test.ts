@@ -3,6 +3,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
+import type { AvailableNumbers, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Per-tenant spend guards, enforced in the same transactions as the purchases they count.
 const projectId = 'demo-spend-guards';
@@ -22,13 +23,13 @@ afterAll(async () => {
 
 const client = async (tenant: string, role: 'admin' | 'member' = 'admin') => apiClient(stack.url, await stack.token(tenant, role, `${tenant}-${role}`));
 const numbers = async (api: ApiClient, areaCode: string, count: number) =>
-  ((await api.get(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`)).body.data as { phoneNumber: string }[]).map((n) => n.phoneNumber);
+  (await api.get<AvailableNumbers>(`/v1/numbers/available?provider=twilio&areaCode=${areaCode}&limit=${count}`)).body.data.map((n) => n.phoneNumber);
 
 describe('spend guards', () => {
   it('caps numbers held (402) and purchases per day (429 with Retry-After)', async () => {
     const api = await client('frugal');
     const [a, b, c, d, e] = await numbers(api, '415', 5);
-    const first = await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: a });
+    const first = await api.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: a });
     expect(first.status).toBe(201);
     expect((await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: b })).status).toBe(201);
     const held = expectEnvelope(await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: c }), 402, 'PAYMENT_REQUIRED');
@@ -36,8 +37,8 @@ describe('spend guards', () => {
 
     await api.delete(`/v1/numbers/${first.body.id}`); // frees a slot
     expect((await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: c })).status).toBe(201); // 3rd purchase today
-    const second = (await api.get('/v1/numbers?status=active')).body.data[0];
-    await api.delete(`/v1/numbers/${second.id}`);
+    const second = (await api.get<Page<PhoneNumber>>('/v1/numbers?status=active')).body.data[0];
+    await api.delete(`/v1/numbers/${second!.id}`);
     const daily = await api.post('/v1/numbers', { provider: 'twilio', phoneNumber: d });
     expect(expectEnvelope(daily, 429, 'RATE_LIMITED').details).toMatchObject({ limit: 'purchasesPerDay', max: 3, used: 3 });
     expect(Number(daily.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -61,7 +62,7 @@ describe('spend guards', () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s !== 201).every((s) => s === 402 || s === 409)).toBe(true);
-    expect((await api.get('/v1/numbers?limit=100')).body.data.filter((n: { status: string }) => n.status === 'active')).toHaveLength(3);
+    expect((await api.get<Page<PhoneNumber>>('/v1/numbers?limit=100')).body.data.filter((n: { status: string }) => n.status === 'active')).toHaveLength(3);
   });
 
   it('caps bulk job size and reserves a job’s purchases up front, returning what it did not use', async () => {
@@ -97,7 +98,7 @@ describe('spend guards', () => {
     expect(imported.status, JSON.stringify(imported.body)).toBe(201);
     expect(await usage()).toMatchObject({ heldNumbers: 1 });
 
-    const free = await api.post('/v1/numbers', { provider: 'vapi', source: { type: 'vapi', numberDesiredAreaCode: '415' } });
+    const free = await api.post<PhoneNumber>('/v1/numbers', { provider: 'vapi', source: { type: 'vapi', numberDesiredAreaCode: '415' } });
     expect(free.status, JSON.stringify(free.body)).toBe(201);
     expect(await usage()).toMatchObject({ heldNumbers: 2, freeVapiNumbers: 1 });
 

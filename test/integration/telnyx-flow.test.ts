@@ -4,6 +4,7 @@ import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import { telnyxKeyPair, telnyxSignatureHeaders } from '../../shared/providers/telnyx/webhooks.js';
 import { waitFor } from '../helpers/wait.js';
+import type { Address, AvailableNumbers, NumberCheck, Page, PhoneNumber, RequirementGroup, RequirementGroupStatus, Requirements } from '../helpers/api-types.js';
 
 // Issue 4: "I need a French local number" → requirements → group → values and documents → approval →
 // order → signed webhook → active, with every bad step a clear 4xx.
@@ -32,19 +33,19 @@ describe('a French local number, from requirements to active', () => {
 
   it('lists the requirements and searches with Telnyx filters, saying which were enforced here', async () => {
     memberToken = await stack.token('gig-works', 'member', 'ops');
-    const reqs = await member.get('/v1/requirements?country=FR&type=local');
+    const reqs = await member.get<Requirements>('/v1/requirements?country=FR&type=local');
     expect(reqs.status, JSON.stringify(reqs.body)).toBe(200);
     expect(reqs.body.hasRequirements).toBe(true);
     requirements = reqs.body.requirements;
     expect(requirements.map((r) => r.kind).sort()).toEqual(['address', 'document', 'textual']);
-    expect((await member.get('/v1/requirements?country=US&type=local')).body.hasRequirements).toBe(false);
+    expect((await member.get<Requirements>('/v1/requirements?country=US&type=local')).body.hasRequirements).toBe(false);
 
-    const found = await member.get('/v1/numbers/available?provider=telnyx&country=FR&type=local&ndc=1&features=voice&limit=5');
+    const found = await member.get<AvailableNumbers>('/v1/numbers/available?provider=telnyx&country=FR&type=local&ndc=1&features=voice&limit=5');
     expect(found.status, JSON.stringify(found.body)).toBe(200);
     expect(found.body.data.length).toBeGreaterThan(0);
     for (const n of found.body.data) expect(n.phoneNumber).toMatch(/^\+331/);
     expect(found.body.filtersApplied).toMatchObject({ country: expect.any(String) });
-    phoneNumber = found.body.data[0].phoneNumber;
+    phoneNumber = found.body.data[0]!.phoneNumber;
     expectEnvelope(await member.get('/v1/numbers/available?provider=telnyx&country=FR&ndc=1&areaCode=212'), 400, 'VALIDATION_ERROR');
   });
 
@@ -56,16 +57,16 @@ describe('a French local number, from requirements to active', () => {
   });
 
   it('creates the group once (201, then 200) and saves progress at every step', async () => {
-    const created = await member.post('/v1/requirement-groups', { country: 'FR', type: 'local' });
+    const created = await member.post<RequirementGroup>('/v1/requirement-groups', { country: 'FR', type: 'local' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     groupId = created.body.id;
     expect(created.body).toMatchObject({ status: 'draft', country: 'FR', type: 'local', action: 'ordering' });
-    const again = await member.post('/v1/requirement-groups', { country: 'FR', type: 'local' });
+    const again = await member.post<RequirementGroup>('/v1/requirement-groups', { country: 'FR', type: 'local' });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(groupId);
     expectEnvelope(await member.post('/v1/requirement-groups', { country: 'US', type: 'local' }), 400, 'VALIDATION_ERROR');
 
-    const start = await member.get(`/v1/requirement-groups/${groupId}/status`);
+    const start = await member.get<RequirementGroupStatus>(`/v1/requirement-groups/${groupId}/status`);
     expect(start.body).toMatchObject({ isComplete: false, completionPercentage: 0 });
     expect(start.body.remaining).toHaveLength(3);
 
@@ -79,19 +80,19 @@ describe('a French local number, from requirements to active', () => {
     expectEnvelope(await member.post(`/v1/requirement-groups/${groupId}/submit`), 400, 'REQUIREMENTS_INCOMPLETE');
 
     // Resume "from another device": the saved progress is there.
-    const resumed = await member.get(`/v1/requirement-groups/${groupId}`);
-    expect(resumed.body.values[textual.id].value).toBe('Gig Works SAS');
-    expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body.completionPercentage).toBe(33);
+    const resumed = await member.get<RequirementGroup>(`/v1/requirement-groups/${groupId}`);
+    expect(resumed.body.values[textual.id]!.value).toBe('Gig Works SAS');
+    expect((await member.get<RequirementGroupStatus>(`/v1/requirement-groups/${groupId}/status`)).body.completionPercentage).toBe(33);
 
     // An address requirement takes an address object (Telnyx wants its id), never free text.
     const freeText = expectEnvelope(await member.post(`/v1/requirement-groups/${groupId}/values/${address.id}`, { value: '8 Rue de Rivoli, 75004 Paris, France' }), 400, 'VALIDATION_ERROR');
-    expect(freeText.details.issues[0].path).toBe('body.addressId');
-    const paris = await member.post('/v1/addresses', {
+    expect(freeText.details!.issues![0]!.path).toBe('body.addressId');
+    const paris = await member.post<Address>('/v1/addresses', {
       businessName: 'Gig Works SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', country: 'FR',
     });
     expect(paris.status, JSON.stringify(paris.body)).toBe(201);
     expect(paris.body).toMatchObject({ id: expect.stringMatching(/^adr_/), status: 'ready', providerAddressId: expect.any(String), formatted: '8 Rue de Rivoli, 75004 Paris, FR' });
-    const saved = await member.post(`/v1/requirement-groups/${groupId}/values/${address.id}`, { addressId: paris.body.id });
+    const saved = await member.post<RequirementGroup>(`/v1/requirement-groups/${groupId}/values/${address.id}`, { addressId: paris.body.id });
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     expect(saved.body.values[address.id]).toMatchObject({ kind: 'address', addressId: paris.body.id, value: '8 Rue de Rivoli, 75004 Paris, FR' });
 
@@ -123,13 +124,13 @@ describe('a French local number, from requirements to active', () => {
   });
 
   it('submits, orders while the group is reviewed (the number is held), and the approval makes it active with its features', async () => {
-    const submitted = await member.post(`/v1/requirement-groups/${groupId}/submit`);
+    const submitted = await member.post<RequirementGroup>(`/v1/requirement-groups/${groupId}/submit`);
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
     expect(submitted.body.status).toBe('pending');
     expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body).toMatchObject({ status: 'pending', canOrder: true, rejections: [] });
     expectEnvelope(await member.post(`/v1/requirement-groups/${groupId}/values/${requirements[0]!.id}`, { value: 'changed' }), 409, 'CONFLICT');
 
-    const ordered = await member.post(
+    const ordered = await member.post<PhoneNumber>(
       '/v1/numbers',
       { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' },
       { headers: { 'idempotency-key': 'fr-order-1' } },
@@ -139,26 +140,26 @@ describe('a French local number, from requirements to active', () => {
     expect(ordered.body.statusReason).toMatch(/under review/);
     expect(ordered.body.capabilities).toMatchObject({ voice: true }); // what the search said, kept from the order on
     await new Promise((r) => setTimeout(r, 500));
-    expect((await member.get(`/v1/numbers/${ordered.body.id}`)).body.status).toBe('pending'); // held, not lost, not active
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${ordered.body.id}`)).body.status).toBe('pending'); // held, not lost, not active
 
-    await telnyx().approveRequirementGroup(submitted.body.providerGroupId);
-    expect((await member.get(`/v1/requirement-groups/${groupId}/status`)).body.status).toBe('approved');
-    const replay = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' }, { headers: { 'idempotency-key': 'fr-order-1' } });
+    await telnyx().approveRequirementGroup(submitted.body.providerGroupId!);
+    expect((await member.get<RequirementGroupStatus>(`/v1/requirement-groups/${groupId}/status`)).body.status).toBe('approved');
+    const replay = await member.post<PhoneNumber>('/v1/numbers', { provider: 'telnyx', phoneNumber, externalRef: 'gig-42', displayName: 'Gig 42' }, { headers: { 'idempotency-key': 'fr-order-1' } });
     expect(replay.body.id).toBe(ordered.body.id);
     expectEnvelope(await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber }), 409, 'CONFLICT');
 
-    const check = await member.get('/v1/numbers/check?gigId=gig-42');
+    const check = await member.get<NumberCheck>('/v1/numbers/check?gigId=gig-42');
     expect(check.body.hasNumber).toBe(true);
-    expect((await member.get('/v1/numbers/check?gigId=gig-unknown')).body.hasNumber).toBe(false);
-    expect((await other.get('/v1/numbers/check?gigId=gig-42')).body.hasNumber).toBe(false);
+    expect((await member.get<NumberCheck>('/v1/numbers/check?gigId=gig-unknown')).body.hasNumber).toBe(false);
+    expect((await other.get<NumberCheck>('/v1/numbers/check?gigId=gig-42')).body.hasNumber).toBe(false);
 
     const active = await waitFor(async () => {
-      const n = (await member.get(`/v1/numbers/${ordered.body.id}`)).body;
+      const n = (await member.get<PhoneNumber>(`/v1/numbers/${ordered.body.id}`)).body;
       return n.status === 'active' ? n : undefined;
     });
     expect(active).toMatchObject({ phoneNumber, status: 'active', orderId: ordered.body.orderId, capabilities: { voice: true }, voiceEnabled: true });
     expect(active.statusReason).toBeUndefined();
-    const byOrder = await member.get(`/v1/numbers?orderId=${ordered.body.orderId}`);
+    const byOrder = await member.get<Page<PhoneNumber>>(`/v1/numbers?orderId=${ordered.body.orderId}`);
     expect(byOrder.body.data.map((n: { id: string }) => n.id)).toEqual([ordered.body.id]);
     expect(telnyx().purchaseCounts()[phoneNumber]).toBe(1);
   });
@@ -193,9 +194,9 @@ describe('webhooks: nothing unsigned, forged, stale, duplicated or out of order 
   });
 
   it('deduplicates by event id and never lets an older event regress a newer state', async () => {
-    const phoneNumber = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=1')).body.data[0].phoneNumber;
+    const phoneNumber = (await member.get<AvailableNumbers>('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=1')).body.data[0]!.phoneNumber;
     telnyx().configure({ orderCompletion: 'manual' });
-    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber });
+    const ordered = await member.post<PhoneNumber>('/v1/numbers', { provider: 'telnyx', phoneNumber });
     expect(ordered.body.status).toBe('pending');
     const orderId = ordered.body.orderId as string;
 
@@ -210,14 +211,14 @@ describe('webhooks: nothing unsigned, forged, stale, duplicated or out of order 
     expect(JSON.parse(await (await post(duplicate.body, duplicate.headers)).text()).outcome).toBe('duplicate');
     const late = await telnyx().sendWebhook(failure); // older than what was applied
     expect(late.status).toBe(200);
-    expect((await member.get(`/v1/numbers/${ordered.body.id}`)).body.status).toBe('active');
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${ordered.body.id}`)).body.status).toBe('active');
     telnyx().configure({ orderCompletion: 'webhook' });
   });
 
   it('keeps each order poll’s retries apart: a failed poll ten minutes later is not taken for a duplicate of the last one', async () => {
-    const phoneNumber = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=4')).body.data[3].phoneNumber;
+    const phoneNumber = (await member.get<AvailableNumbers>('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=4')).body.data[3]!.phoneNumber;
     telnyx().configure({ orderCompletion: 'manual', webhookUrl: null });
-    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber });
+    const ordered = await member.post<PhoneNumber>('/v1/numbers', { provider: 'telnyx', phoneNumber });
     expect(ordered.body.status).toBe('pending');
     const url = `${stack.url}/internal/tasks/settle-purchase`;
     const deliver = async (key: string) =>
@@ -240,11 +241,11 @@ describe('webhooks: nothing unsigned, forged, stale, duplicated or out of order 
   });
 
   it('falls back to polling the order when no webhook arrives', async () => {
-    const phoneNumber = (await member.get('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=3')).body.data[2].phoneNumber;
+    const phoneNumber = (await member.get<AvailableNumbers>('/v1/numbers/available?provider=telnyx&country=US&type=local&limit=3')).body.data[2]!.phoneNumber;
     telnyx().configure({ orderCompletion: 'manual', webhookUrl: null });
-    const ordered = await member.post('/v1/numbers', { provider: 'telnyx', phoneNumber });
+    const ordered = await member.post<PhoneNumber>('/v1/numbers', { provider: 'telnyx', phoneNumber });
     expect(ordered.body.status).toBe('pending');
-    await telnyx().completeOrder(ordered.body.orderId, 'failure', 'number withdrawn');
+    await telnyx().completeOrder(ordered.body.orderId!, 'failure', 'number withdrawn');
     // What the follow-up queue delivers after 10 silent minutes:
     const url = `${stack.url}/internal/tasks/settle-purchase`;
     const res = await fetch(url, {
@@ -255,11 +256,11 @@ describe('webhooks: nothing unsigned, forged, stale, duplicated or out of order 
     // The follow-up queue hands the poll to Telnyx's queue, whose delivery asks Telnyx.
     expect(await res.json()).toEqual({ outcome: 'handed_off' });
     const settled = await waitFor<{ status: string }>(async () => {
-      const number = (await member.get(`/v1/numbers/${ordered.body.id}`)).body;
+      const number = (await member.get<PhoneNumber>(`/v1/numbers/${ordered.body.id}`)).body;
       return number.status === 'pending' ? undefined : number;
     });
     expect(settled.status).toBe('error');
-    expect((await member.get(`/v1/numbers/${ordered.body.id}`)).body).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/withdrawn/) });
+    expect((await member.get<PhoneNumber>(`/v1/numbers/${ordered.body.id}`)).body).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/withdrawn/) });
     telnyx().configure({ orderCompletion: 'webhook', webhookUrl: `${stack.url}/webhooks/telnyx` });
   });
 });

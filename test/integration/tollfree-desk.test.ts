@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectEnvelope, type ApiClient, type ApiResponse } from '../helpers/api.js';
+import { apiClient, expectEnvelope, type ApiClient, type ApiResponse, type ErrorEnvelope } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { SOMOS_LOCAL_ENV, type Stack } from '../../scripts/local/stack.js';
 import type { SomosSandbox } from '../../scripts/sandboxes/somos.js';
-import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { setLogSink } from '../../shared/log.js';
+import type { AuditRecord, Finding, Page, RegistryRouting, RegistryVersions, RespOrgLoa, RespOrgTransfer, RoutingVersions, TollFreeDetail, TollFreeNumber } from '../helpers/api-types.js';
 
 // Issue 17: the toll-free desk in daily operation — routing history and scheduled changes, RespOrg
 // transfers (list, cancel, expected completion, the LOA as a document), notifications verified
@@ -35,20 +35,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const put = (client: ApiClient, path: string, body: unknown) => client.call('PUT', path, { body });
+const put = <T = unknown>(client: ApiClient, path: string, body: unknown) => client.call<T>('PUT', path, { body });
 const contact = { contactName: 'Desk', contactPhone: '+13125550111' };
-const issuePaths = (res: ApiResponse) => (res.body?.error?.details?.issues ?? []).map((i: { path: string }) => i.path);
+const issuePaths = (res: ApiResponse) => ((res.body as Partial<ErrorEnvelope> | undefined)?.error?.details?.issues ?? []).map((i: { path: string }) => i.path);
 const pstn = (destination: string) => ({ type: 'pstn', destination });
-
-async function runTask(path: string, body: unknown): Promise<ApiResponse> {
-  const url = `${stack.url}${path}`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
 
 function notify(kind: 'rsv' | 'rch', body: unknown) {
   return fetch(`${stack.url}/webhooks/somos/v3/ext/uns/${kind}`, {
@@ -59,7 +49,7 @@ function notify(kind: 'rsv' | 'rch', body: unknown) {
 }
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-async function postLoa(file: { data: Buffer; type?: string; name?: string } | undefined, token = adminToken, asJson = false): Promise<ApiResponse> {
+async function postLoa<T = unknown>(file: { data: Buffer; type?: string; name?: string } | undefined, token = adminToken, asJson = false): Promise<ApiResponse<T>> {
   let body: BodyInit;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (asJson) {
@@ -72,13 +62,13 @@ async function postLoa(file: { data: Buffer; type?: string; name?: string } | un
     body = form;
   }
   const res = await fetch(`${stack.url}/v1/resporg/loas`, { method: 'POST', headers, body });
-  return { status: res.status, headers: res.headers, body: await res.json() };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 /** An uploaded LOA's id. */
 async function uploadLoa(): Promise<string> {
-  const res = await postLoa({ data: PDF, type: 'application/pdf', name: 'signed-loa.pdf' });
+  const res = await postLoa<RespOrgLoa>({ data: PDF, type: 'application/pdf', name: 'signed-loa.pdf' });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
+  return res.body.id;
 }
 
 /** A spare number reserved and activated for the tenant. */
@@ -110,56 +100,56 @@ describe('routing history and scheduled changes', () => {
   let scheduledId: string;
   it('keeps a future-dated change as its own version: the current routing stays, both are listed here and at the registry', async () => {
     const at = new Date(Date.now() + 20 * MIN).toISOString();
-    const scheduled = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550155') }, effectiveAt: at });
+    const scheduled = await put<TollFreeNumber>(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550155') }, effectiveAt: at });
     expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
-    expect(scheduled.body.routing.primary).toEqual(pstn('+13125550140')); // still the current one
+    expect(scheduled.body.routing!.primary).toEqual(pstn('+13125550140')); // still the current one
     expect(scheduled.body.scheduledRouting).toHaveLength(1);
-    scheduledId = scheduled.body.scheduledRouting[0].id;
-    expect(Date.parse(scheduled.body.scheduledRouting[0].effectiveAt)).toBeGreaterThanOrEqual(Date.parse(at));
+    scheduledId = scheduled.body.scheduledRouting![0]!.id;
+    expect(Date.parse(scheduled.body.scheduledRouting![0]!.effectiveAt)).toBeGreaterThanOrEqual(Date.parse(at));
 
-    const versions = await member.get(`/v1/tollfree/%2B1${num}/routing`);
+    const versions = await member.get<RoutingVersions>(`/v1/tollfree/%2B1${num}/routing`);
     expect(versions.status, JSON.stringify(versions.body)).toBe(200);
     expect(versions.body.data.map((v: { id: string; status: string }) => `${v.id}/${v.status}`)).toEqual(['current/current', `${scheduledId}/pending`]);
-    expect(versions.body.data[1].routing.primary).toEqual(pstn('+13125550155'));
-    expect(versions.body.registry.versions.map((v: { status: string }) => v.status)).toEqual(['ACTIVE', 'PENDING']);
+    expect(versions.body.data[1]!.routing!.primary).toEqual(pstn('+13125550155'));
+    expect((versions.body.registry as RegistryVersions).versions.map((v) => v.status)).toEqual(['ACTIVE', 'PENDING']);
     // The registry routes by the current version until then.
-    expect((await member.get(`/v1/tollfree/${num}`)).body.registryRouting.primary).toEqual(pstn('+13125550140'));
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${num}`)).body.registryRouting as RegistryRouting).primary).toEqual(pstn('+13125550140'));
     expectEnvelope(await other.get(`/v1/tollfree/${num}/routing`), 404, 'NOT_FOUND');
   });
 
   it('a disaster switch (mode alone) keeps the scheduled change, here and at the registry', async () => {
     expectEnvelope(await put(admin, `/v1/tollfree/${num}/routing`, {}), 400, 'VALIDATION_ERROR');
-    const disaster = await put(admin, `/v1/tollfree/${num}/routing`, { mode: 'disaster' });
+    const disaster = await put<TollFreeNumber>(admin, `/v1/tollfree/${num}/routing`, { mode: 'disaster' });
     expect(disaster.status, JSON.stringify(disaster.body)).toBe(200);
     expect(disaster.body).toMatchObject({ routingMode: 'disaster', routing: { primary: pstn('+13125550140') }, disasterDefaulted: true });
-    expect(disaster.body.scheduledRouting.map((v: { id: string }) => v.id)).toEqual([scheduledId]);
-    expect((await member.get(`/v1/tollfree/${num}`)).body.registryRouting.primary).toEqual(pstn(SOMOS_LOCAL_ENV.SOMOS_DEFAULT_DISASTER_NUMBER));
-    const versions = await member.get(`/v1/tollfree/${num}/routing`);
-    expect(versions.body.registry.versions.map((v: { status: string }) => v.status)).toEqual(['ACTIVE', 'PENDING']);
+    expect(disaster.body.scheduledRouting!.map((v: { id: string }) => v.id)).toEqual([scheduledId]);
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${num}`)).body.registryRouting as RegistryRouting).primary).toEqual(pstn(SOMOS_LOCAL_ENV.SOMOS_DEFAULT_DISASTER_NUMBER));
+    const versions = await member.get<RoutingVersions>(`/v1/tollfree/${num}/routing`);
+    expect((versions.body.registry as RegistryVersions).versions.map((v) => v.status)).toEqual(['ACTIVE', 'PENDING']);
     const back = await put(admin, `/v1/tollfree/${num}/routing`, { mode: 'normal' });
     expect(back.body).toMatchObject({ routingMode: 'normal', scheduledRouting: [{ id: scheduledId }] });
   });
 
   it('cancels a pending version (at the registry too); the current routing and the other version stay', async () => {
-    const later = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550177') }, effectiveAt: new Date(Date.now() + 3 * 24 * 60 * MIN).toISOString() });
+    const later = await put<TollFreeNumber>(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550177') }, effectiveAt: new Date(Date.now() + 3 * 24 * 60 * MIN).toISOString() });
     expect(later.status, JSON.stringify(later.body)).toBe(200);
-    const laterId = later.body.scheduledRouting[1].id as string;
-    expectEnvelope(await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550166') }, effectiveAt: later.body.scheduledRouting[1].effectiveAt }), 409, 'CONFLICT');
+    const laterId = later.body.scheduledRouting![1]!.id;
+    expectEnvelope(await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550166') }, effectiveAt: later.body.scheduledRouting![1]!.effectiveAt }), 409, 'CONFLICT');
     // The same change again (a retry) is already scheduled: no second version.
-    const again = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550177') }, effectiveAt: later.body.scheduledRouting[1].effectiveAt });
+    const again = await put<TollFreeNumber>(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550177') }, effectiveAt: later.body.scheduledRouting![1]!.effectiveAt });
     expect(again.status).toBe(200);
-    expect(again.body.scheduledRouting.map((v: { id: string }) => v.id)).toEqual([scheduledId, laterId]);
+    expect(again.body.scheduledRouting!.map((v: { id: string }) => v.id)).toEqual([scheduledId, laterId]);
     expectEnvelope(await member.delete(`/v1/tollfree/${num}/routing/${laterId}`), 403, 'FORBIDDEN');
     expectEnvelope(await other.delete(`/v1/tollfree/${num}/routing/${laterId}`), 404, 'NOT_FOUND');
     expectEnvelope(await admin.delete(`/v1/tollfree/${num}/routing/rtv_0000000000000000`), 404, 'NOT_FOUND');
     expect(issuePaths(await admin.delete(`/v1/tollfree/${num}/routing/current`))).toEqual(['path.versionId']);
-    const cancelled = await admin.delete(`/v1/tollfree/${num}/routing/${laterId}`);
+    const cancelled = await admin.delete<RoutingVersions>(`/v1/tollfree/${num}/routing/${laterId}`);
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(cancelled.body.data.map((v: { id: string }) => v.id)).toEqual(['current', scheduledId]);
     expect(somos().requestLog().filter((r) => r.method === 'DELETE' && r.path.startsWith(`/v3/ip/cus/rec/tfnum/${num}/effDtTm/`)).map((r) => r.status)).toEqual([200]);
-    const versions = await member.get(`/v1/tollfree/${num}/routing`);
-    expect(versions.body.registry.versions.map((v: { status: string }) => v.status)).toEqual(['ACTIVE', 'PENDING']);
-    const audit = await admin.get(`/v1/audit?resource=tollfree-numbers/${num}&limit=50`);
+    const versions = await member.get<RoutingVersions>(`/v1/tollfree/${num}/routing`);
+    expect((versions.body.registry as RegistryVersions).versions.map((v) => v.status)).toEqual(['ACTIVE', 'PENDING']);
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${num}&limit=50`);
     expect(audit.body.data.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(['tollfree.routing_scheduled', 'tollfree.routing_cancelled']));
   });
 
@@ -169,13 +159,13 @@ describe('routing history and scheduled changes', () => {
     const stored = (await ref.get()).data()!;
     await ref.update({ scheduledRouting: stored.scheduledRouting.map((v: Record<string, unknown>) => ({ ...v, effectiveAt: new Date(Date.now() - MIN).toISOString() })) });
     somos().advanceClock(36 * MIN);
-    const versions = await member.get(`/v1/tollfree/${num}/routing`);
+    const versions = await member.get<RoutingVersions>(`/v1/tollfree/${num}/routing`);
     expect(versions.status, JSON.stringify(versions.body)).toBe(200);
     expect(versions.body.data).toHaveLength(1);
     expect(versions.body.data[0]).toMatchObject({ id: 'current', status: 'current', routing: { primary: pstn('+13125550155') }, mode: 'normal' });
-    expect(versions.body.registry.versions.map((v: { status: string }) => v.status)).toEqual(['ACTIVE']);
-    const detail = await member.get(`/v1/tollfree/${num}`);
-    expect(detail.body.registryRouting.primary, JSON.stringify(detail.body.registryRouting)).toEqual(pstn('+13125550155'));
+    expect((versions.body.registry as RegistryVersions).versions.map((v) => v.status)).toEqual(['ACTIVE']);
+    const detail = await member.get<TollFreeDetail>(`/v1/tollfree/${num}`);
+    expect((detail.body.registryRouting as RegistryRouting).primary, JSON.stringify(detail.body.registryRouting)).toEqual(pstn('+13125550155'));
     // A change now still works on the version that took over.
     const now = await put(admin, `/v1/tollfree/${num}/routing`, { routing: { primary: pstn('+13125550188') } });
     expect(now.status, JSON.stringify(now.body)).toBe(200);
@@ -228,20 +218,20 @@ describe('notifications are verified before they act', () => {
     const moving = '8445550311';
     somos().seedNumber(moving, { status: 'WORKING', respOrgId: 'OTH01' });
     const loa = await uploadLoa();
-    const created = await admin.post('/v1/resporg/transfers', { numbers: [moving], fromRespOrgId: 'OTH01', loaId: loa });
+    const created = await admin.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [moving], fromRespOrgId: 'OTH01', loaId: loa });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const rchId = created.body.items[0].rchId as string;
+    const rchId = created.body.items[0]!.rchId as string;
     let ack: Record<string, unknown> = {};
     const logged = await warnings(async () => {
       ack = (await (await notify('rch', { tfNum: moving, respOrgId: 'NPS01', oldRespOrgId: 'OTH01', newRespOrgId: 'NPS01', status: 'COMPLETED' })).json()) as Record<string, unknown>;
     });
     expect(ack).toMatchObject({ outcome: 'unconfirmed' });
     expect(String(logged[0]?.reason)).toContain(`the registry shows change ${rchId} as PENDING`);
-    expect((await member.get(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('pending');
-    expect((await member.get(`/v1/tollfree/${moving}`)).body.status).toBe('transferring');
+    expect((await member.get<RespOrgTransfer>(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('pending');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${moving}`)).body.status).toBe('transferring');
     // The real one (the sandbox's own notification, after its change moved on) applies.
     await somos().advanceRespOrgChange(rchId, 'APPROVED');
-    expect((await member.get(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('approved');
+    expect((await member.get<RespOrgTransfer>(`/v1/resporg/transfers/${created.body.id}`)).body.status).toBe('approved');
   });
 
   it('an uns/rsv whose number the registry cannot confirm changes nothing and says so', async () => {
@@ -256,13 +246,13 @@ describe('notifications are verified before they act', () => {
     somos().clearFaults();
     expect(ack).toMatchObject({ outcome: 'unconfirmed' });
     expect(logged[0]).toMatchObject({ kind: 'rsv', number: held });
-    expect((await member.get(`/v1/tollfree/${held}`)).body.status).toBe('reserved');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${held}`)).body.status).toBe('reserved');
   });
 });
 
 describe('RespOrg transfers: the LOA as a document, expected completion, list and cancel', () => {
   it('takes the LOA as a PDF upload only (checked by content and declared type), kept by reference', async () => {
-    const ok = await postLoa({ data: PDF, type: 'application/pdf', name: 'acme-loa.pdf' });
+    const ok = await postLoa<RespOrgLoa>({ data: PDF, type: 'application/pdf', name: 'acme-loa.pdf' });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body).toMatchObject({ id: expect.stringMatching(/^loa_[a-f0-9]{16}$/), filename: 'acme-loa.pdf', contentType: 'application/pdf', size: PDF.length });
     // Stored at the document store (the Telnyx documents API, like requirement documents); only the reference here.
@@ -292,17 +282,17 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
     expect(issuePaths(without)).toContain('body.loaId');
     const unknown = await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: 'loa_0123456789abcdef' });
     expect(issuePaths(unknown)).toEqual(['body.loaId']);
-    const othersLoa = await postLoa({ data: PDF, type: 'application/pdf' }, otherToken);
+    const othersLoa = await postLoa<RespOrgLoa>({ data: PDF, type: 'application/pdf' }, otherToken);
     expect(othersLoa.status).toBe(201);
     expect(issuePaths(await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: othersLoa.body.id }))).toEqual(['body.loaId']);
     expect(issuePaths(await admin.post('/v1/resporg/transfers', { numbers: moving, loaId: 'LOA as a string' }))).toEqual(['body.loaId']);
 
     const loaId = await uploadLoa();
-    const created = await admin.post('/v1/resporg/transfers', { numbers: moving, fromRespOrgId: 'OTH02', loaId, loaReference: 'LOA-7' });
+    const created = await admin.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: moving, fromRespOrgId: 'OTH02', loaId, loaReference: 'LOA-7' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     transferId = created.body.id;
     expect(created.body).toMatchObject({ status: 'pending', direction: 'in', loa: { id: loaId, filename: 'signed-loa.pdf' }, loaReference: 'LOA-7', numbers: moving });
-    const { earliest, latest } = created.body.expectedCompletion;
+    const { earliest, latest } = created.body.expectedCompletion!;
     const created_ = Date.parse(created.body.createdAt);
     // 5 business days is at least 7 calendar days, 7 at least 9; weekends and holidays only push them out.
     expect(Date.parse(earliest) - created_).toBeGreaterThanOrEqual(7 * 24 * 60 * MIN - 1);
@@ -311,44 +301,44 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
   });
 
   it('lists transfers newest first, filtered by status, direction and number, paginated', async () => {
-    const all = await member.get('/v1/resporg/transfers');
+    const all = await member.get<Page<RespOrgTransfer>>('/v1/resporg/transfers');
     expect(all.status, JSON.stringify(all.body)).toBe(200);
     const ids = all.body.data.map((t: { id: string }) => t.id);
     expect(ids[0]).toBe(transferId);
     expect(all.body.total).toBe(ids.length);
     expect(ids.length).toBeGreaterThanOrEqual(3); // this one, the one arriving earlier, and the one that moved out
-    const out = await member.get('/v1/resporg/transfers?direction=out');
-    expect(out.body.data.map((t: { direction: string; numbers: string[] }) => `${t.direction}:${t.numbers.join(',')}`)).toEqual(['out:8335550302']);
+    const out = await member.get<Page<RespOrgTransfer>>('/v1/resporg/transfers?direction=out');
+    expect(out.body.data.map((t) => `${t.direction}:${t.numbers!.join(',')}`)).toEqual(['out:8335550302']);
     expect(out.body.data[0]).toMatchObject({ status: 'completed', fromRespOrgId: 'NPS01', toRespOrgId: 'OTH09' });
-    const byNumber = await member.get(`/v1/resporg/transfers?number=%2B1${moving[1]}`);
+    const byNumber = await member.get<Page<RespOrgTransfer>>(`/v1/resporg/transfers?number=%2B1${moving[1]}`);
     expect(byNumber.body.data.map((t: { id: string }) => t.id)).toEqual([transferId]);
-    const approved = await member.get('/v1/resporg/transfers?status=approved&direction=in');
+    const approved = await member.get<Page<RespOrgTransfer>>('/v1/resporg/transfers?status=approved&direction=in');
     expect(approved.body.data.every((t: { status: string }) => t.status === 'approved')).toBe(true);
     expect(approved.body.data).toHaveLength(1);
-    const first = await member.get('/v1/resporg/transfers?limit=1');
+    const first = await member.get<Page<RespOrgTransfer>>('/v1/resporg/transfers?limit=1');
     expect(first.body.data).toHaveLength(1);
-    const next = await member.get(`/v1/resporg/transfers?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
-    expect(next.body.data[0].id).toBe(ids[1]);
+    const next = await member.get<Page<RespOrgTransfer>>(`/v1/resporg/transfers?limit=1&cursor=${encodeURIComponent(first.body.nextCursor!)}`);
+    expect(next.body.data[0]!.id).toBe(ids[1]);
     expectEnvelope(await member.get('/v1/resporg/transfers?status=lost'), 400, 'VALIDATION_ERROR');
     expect(issuePaths(await member.get('/v1/resporg/transfers?number=2125550100'))).toEqual(['query.number']);
-    expect((await other.get('/v1/resporg/transfers')).body.data.map((t: { id: string }) => t.id)).not.toContain(transferId);
+    expect((await other.get<Page<RespOrgTransfer>>('/v1/resporg/transfers')).body.data.map((t: { id: string }) => t.id)).not.toContain(transferId);
   });
 
   it('cancels what has not completed, at the registry too; a cancelled transfer cannot be cancelled again', async () => {
     const path = `/v1/resporg/transfers/${transferId}/cancel`;
     expectEnvelope(await member.post(path, undefined), 403, 'FORBIDDEN');
     expectEnvelope(await other.post(path, undefined), 404, 'NOT_FOUND');
-    const before = (await member.get(`/v1/resporg/transfers/${transferId}`)).body;
-    await somos().advanceRespOrgChange(before.items[0].rchId, 'COMPLETED'); // one number is through already
-    const cancelled = await admin.post(path, undefined);
+    const before = (await member.get<RespOrgTransfer>(`/v1/resporg/transfers/${transferId}`)).body;
+    await somos().advanceRespOrgChange(before.items[0]!.rchId!, 'COMPLETED'); // one number is through already
+    const cancelled = await admin.post<RespOrgTransfer>(path, undefined);
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(cancelled.body.items.map((i: { number: string; status: string }) => `${i.number}:${i.status}`)).toEqual([`${moving[0]}:completed`, `${moving[1]}:cancelled`]);
     expect(cancelled.body.status).toBe('partially_completed');
-    expect(somos().respOrgChange(before.items[1].rchId)?.status).toBe('CANCELLED');
+    expect(somos().respOrgChange(before.items[1]!.rchId!)?.status).toBe('CANCELLED');
     expect((await member.get(`/v1/tollfree/${moving[1]}`)).body).toMatchObject({ status: 'transfer_failed', statusReason: 'RespOrg change cancelled' });
-    expect((await member.get(`/v1/tollfree/${moving[0]}`)).body.status).toBe('active');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${moving[0]}`)).body.status).toBe('active');
     expectEnvelope(await admin.post(path, undefined), 409, 'CONFLICT');
-    const audit = await admin.get(`/v1/audit?resource=resporg-transfers/${transferId}`);
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=resporg-transfers/${transferId}`);
     expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('resporg.transfer_cancelled');
   });
 });
@@ -367,7 +357,7 @@ describe('toll-free reconciliation', () => {
     expect(res.status).toBe(200);
     await stack.tasks.idle('reconcile');
   };
-  const findings = async (qs = '') => (await admin.get(`/v1/reconciliation/findings${qs}`)).body.data as Record<string, any>[];
+  const findings = async (qs = '') => (await admin.get<Page<Finding>>(`/v1/reconciliation/findings${qs}`)).body.data;
 
   it('compares every reserved and active number with the registry (status, controlling RespOrg) and reports the drift', async () => {
     await activeNumber(gone);
@@ -389,9 +379,9 @@ describe('toll-free reconciliation', () => {
     expect(open.find((f) => f.numberId === taken)?.details).toEqual({ ourStatus: 'reserved', registryStatus: 'WORKING', registryRespOrgId: 'OTH05' });
     expect((await findings('?kind=tollfree_not_ours')).map((f) => f.numberId)).toEqual([taken]);
     // Findings only: the run changed no record.
-    expect((await member.get(`/v1/tollfree/${gone}`)).body.status).toBe('active');
-    expect((await member.get(`/v1/tollfree/${taken}`)).body.status).toBe('reserved');
-    expect((await other.get('/v1/reconciliation/findings')).body.data).toEqual([]);
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${gone}`)).body.status).toBe('active');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${taken}`)).body.status).toBe('reserved');
+    expect((await other.get<Page<Finding>>('/v1/reconciliation/findings')).body.data).toEqual([]);
     expectEnvelope(await member.get('/v1/reconciliation/findings'), 403, 'FORBIDDEN');
   });
 
@@ -402,7 +392,7 @@ describe('toll-free reconciliation', () => {
     expectEnvelope(await other.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined), 404, 'NOT_FOUND');
     expectEnvelope(await admin.post('/v1/reconciliation/findings/no such id/repair', undefined), 400, 'VALIDATION_ERROR');
 
-    const repaired = await admin.post(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined);
+    const repaired = await admin.post<Finding>(`/v1/reconciliation/findings/${mismatch!.id}/repair`, undefined);
     expect(repaired.status, JSON.stringify(repaired.body)).toBe(200);
     expect(repaired.body).toMatchObject({ status: 'resolved', repair: { action: 'released', registryStatus: 'SPARE' } });
     expect((await member.get(`/v1/tollfree/${gone}`)).body).toMatchObject({ status: 'released', statusReason: expect.stringContaining('SPARE') });
@@ -411,10 +401,10 @@ describe('toll-free reconciliation', () => {
 
     const moved = await admin.post(`/v1/reconciliation/findings/${notOurs!.id}/repair`, undefined);
     expect(moved.body).toMatchObject({ status: 'resolved', repair: { action: 'transferred_out', registryStatus: 'WORKING', registryRespOrgId: 'OTH05' } });
-    expect((await member.get(`/v1/tollfree/${taken}`)).body.status).toBe('transferred_out');
-    const out = await member.get(`/v1/resporg/transfers?direction=out&number=${taken}`);
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${taken}`)).body.status).toBe('transferred_out');
+    const out = await member.get<Page<RespOrgTransfer>>(`/v1/resporg/transfers?direction=out&number=${taken}`);
     expect(out.body.data).toEqual([expect.objectContaining({ status: 'completed', fromRespOrgId: 'NPS01', toRespOrgId: 'OTH05' })]);
-    const audit = await admin.get(`/v1/audit?resource=tollfree-numbers/${gone}&limit=50`);
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${gone}&limit=50`);
     expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('tollfree.reconciliation_repair');
 
     // The next run finds nothing left to report for them (and still nothing for the fine one).
@@ -428,9 +418,9 @@ describe('toll-free reconciliation', () => {
     const [drift] = await findings('?status=open');
     expect(drift).toMatchObject({ kind: 'tollfree_status_mismatch', numberId: fine });
     somos().seedNumber(fine, { status: 'WORKING', respOrgId: 'NPS01' }); // the registry is right again
-    const repaired = await admin.post(`/v1/reconciliation/findings/${drift!.id}/repair`, undefined);
+    const repaired = await admin.post<Finding>(`/v1/reconciliation/findings/${drift!.id}/repair`, undefined);
     expect(repaired.body).toMatchObject({ status: 'resolved', repair: { action: 'none', registryStatus: 'WORKING' } });
-    expect((await member.get(`/v1/tollfree/${fine}`)).body.status).toBe('active');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${fine}`)).body.status).toBe('active');
     await db.doc(`tenants/${TENANT}/reconciliationFindings/unknown_here_platform_15555550100`).set({
       id: 'unknown_here_platform_15555550100', tenantId: TENANT, kind: 'unknown_here', provider: 'twilio', accountId: 'platform', phoneNumber: '+15555550100',
       status: 'open', firstSeenAt: new Date().toISOString(), lastSeenAt: new Date().toISOString(), runId: 'x',
@@ -454,11 +444,11 @@ describe('the orphan an unverified notification once left', () => {
     const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'tf-orphan' }) });
     expect(res.status).toBe(200);
     await stack.tasks.idle('reconcile');
-    const open = (await admin.get('/v1/reconciliation/findings?status=open')).body.data as Record<string, any>[];
+    const open = (await admin.get<Page<Finding>>('/v1/reconciliation/findings?status=open')).body.data;
     const finding = open.find((f) => f.numberId === orphan);
     expect(finding).toMatchObject({ kind: 'tollfree_status_mismatch', details: { ourStatus: 'transferred_out', registryStatus: 'WORKING', registryRespOrgId: 'NPS01' } });
 
-    const repaired = await admin.post(`/v1/reconciliation/findings/${finding!.id}/repair`, undefined);
+    const repaired = await admin.post<Finding>(`/v1/reconciliation/findings/${finding!.id}/repair`, undefined);
     expect(repaired.status, JSON.stringify(repaired.body)).toBe(200);
     expect(repaired.body.repair).toMatchObject({ action: 'active', registryStatus: 'WORKING' });
     expect((await member.get(`/v1/tollfree/${orphan}`)).body).toMatchObject({ status: 'active', respOrgId: 'NPS01', routing: { primary: pstn('+13125550140') } });

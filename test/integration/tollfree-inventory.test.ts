@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectEnvelope, type ApiClient, type ApiResponse } from '../helpers/api.js';
+import { apiClient, expectEnvelope, type ApiClient, type ApiResponse, type ErrorEnvelope } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
 import type { SomosSandbox } from '../../scripts/sandboxes/somos.js';
+import type { AuditRecord, Page, RegistryRouting, TollFreeDetail, TollFreeNumber, TollFreePage, TollFreeReserved, TollFreeSearchResult } from '../helpers/api-types.js';
 
 // Issue 17: the toll-free desk in daily operation — the inventory (GET /v1/tollfree), disconnecting an
 // active number (DELETE /v1/tollfree/{number}), customer-record carriers (CIC) from the tenant's
@@ -18,8 +19,8 @@ let other: ApiClient;
 const somos = (): SomosSandbox => stack.sandboxes.somos!;
 const contact = { contactName: 'NOC desk', contactPhone: '+13125550111' };
 const routing = { primary: { type: 'pstn', destination: '+13125550142' } };
-const issuePaths = (res: ApiResponse) => (res.body?.error?.details?.issues ?? []).map((i: { path: string }) => i.path);
-const put = (client: ApiClient, path: string, body: unknown) => client.call('PUT', path, { body });
+const issuePaths = (res: ApiResponse) => ((res.body as Partial<ErrorEnvelope> | undefined)?.error?.details?.issues ?? []).map((i: { path: string }) => i.path);
+const put = <T = unknown>(client: ApiClient, path: string, body: unknown) => client.call<T>('PUT', path, { body });
 const registryCalls = (path: string, method = 'POST') => somos().requestLog().filter((r) => r.path === path && r.method === method).length;
 
 beforeAll(async () => {
@@ -33,8 +34,8 @@ afterAll(async () => {
 });
 
 /** Reserves `count` spare numbers of an NPA (a fresh registry search each time). */
-async function reserve(npa: string, count: number, extra: Record<string, unknown> = {}): Promise<any[]> {
-  const res = await admin.post('/v1/tollfree/reservations', { npa, quantity: count, ...contact, ...extra });
+async function reserve(npa: string, count: number, extra: Record<string, unknown> = {}): Promise<TollFreeNumber[]> {
+  const res = await admin.post<TollFreeReserved>('/v1/tollfree/reservations', { npa, quantity: count, ...contact, ...extra });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   expect(res.body.data).toHaveLength(count);
   return res.body.data;
@@ -46,23 +47,23 @@ let short: string; // reserved for 3 days
 
 describe('search answers leave out numbers just reserved', () => {
   it('a cached search no longer offers a number the tenant reserved seconds ago; the rest can be reserved', async () => {
-    const first = await member.get('/v1/tollfree/available?npa=877&quantity=4');
+    const first = await member.get<TollFreeSearchResult>('/v1/tollfree/available?npa=877&quantity=4');
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     const offered: string[] = first.body.data.map((n: { number: string }) => n.number);
     expect(offered).toHaveLength(4);
-    expect((await member.get('/v1/tollfree/available?npa=877&quantity=4')).body).toMatchObject({ cached: true, data: first.body.data });
+    expect((await member.get<TollFreeSearchResult>('/v1/tollfree/available?npa=877&quantity=4')).body).toMatchObject({ cached: true, data: first.body.data });
 
     const taken = await admin.post('/v1/tollfree/reservations', { numbers: [offered[0]], ...contact });
     expect(taken.status, JSON.stringify(taken.body)).toBe(201);
-    const again = await member.get('/v1/tollfree/available?npa=877&quantity=4');
+    const again = await member.get<TollFreeSearchResult>('/v1/tollfree/available?npa=877&quantity=4');
     expect(again.status).toBe(200);
     expect(again.body.data.map((n: { number: string }) => n.number)).not.toContain(offered[0]);
 
     // Every number still offered can be reserved (no 409 for a number already held).
-    const next = again.body.data[0].number;
+    const next = again.body.data[0]!.number;
     const second = await admin.post('/v1/tollfree/reservations', { numbers: [next], ...contact });
     expect(second.status, JSON.stringify(second.body)).toBe(201);
-    expect((await member.get('/v1/tollfree/available?npa=877&quantity=4')).body.data.map((n: { number: string }) => n.number)).not.toContain(next);
+    expect((await member.get<TollFreeSearchResult>('/v1/tollfree/available?npa=877&quantity=4')).body.data.map((n: { number: string }) => n.number)).not.toContain(next);
   });
 });
 
@@ -79,17 +80,17 @@ describe('reservation length and the warning before it lapses', () => {
     expect(thirty).toMatchObject({ status: 'reserved', reservedUntil: `${day30}T23:59:59.000Z`, expiresAt: `${day30}T23:59:59.000Z`, expiringSoon: false });
     expect(registryCalls('/v3/ip/num/tfn/update', 'PUT')).toBe(updates + 1);
     // The registry holds it exactly that long.
-    expect((await member.get(`/v1/tollfree/${thirty.id}`)).body.registry).toMatchObject({ status: 'RESERVED', reservedUntil: day30 });
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${thirty!.id}`)).body.registry).toMatchObject({ status: 'RESERVED', reservedUntil: day30 });
 
-    [short] = (await reserve('866', 1, { reservationDays: 3 })).map((n) => n.id);
-    const detail = await member.get(`/v1/tollfree/${short}`);
+    [short] = (await reserve('866', 1, { reservationDays: 3 })).map((n) => n.id) as [string];
+    const detail = await member.get<TollFreeDetail>(`/v1/tollfree/${short}`);
     expect(detail.body).toMatchObject({ status: 'reserved', expiringSoon: true });
 
     // The default stays the tariff's 45 days, without an update at the registry.
     const before = registryCalls('/v3/ip/num/tfn/update', 'PUT');
     const [full] = await reserve('866', 1);
-    expect(Date.parse(full.expiresAt) - Date.now()).toBeGreaterThan(44.9 * DAY);
-    expect(full.expiringSoon).toBe(false);
+    expect(Date.parse(full!.expiresAt!) - Date.now()).toBeGreaterThan(44.9 * DAY);
+    expect(full!.expiringSoon).toBe(false);
     expect(registryCalls('/v3/ip/num/tfn/update', 'PUT')).toBe(before);
   });
 });
@@ -99,10 +100,10 @@ describe('customer record carriers (CIC)', () => {
     const settings = await admin.get('/v1/tenant/settings');
     expect(settings.body).toMatchObject({ tollfreeCarriers: null, tollfreeCarriersSource: 'none', defaults: { tollfreeCarriers: null } });
     const [a, b] = await reserve('855', 2);
-    active = a.id;
-    overridden = b.id;
+    active = a!.id;
+    overridden = b!.id;
     const creates = registryCalls('/v3/ip/cus/rec');
-    const missing = await admin.post(`/v1/tollfree/${active}/activate`, { routing });
+    const missing = await admin.post<ErrorEnvelope>(`/v1/tollfree/${active}/activate`, { routing });
     expectEnvelope(missing, 400, 'VALIDATION_ERROR');
     expect(issuePaths(missing)).toEqual(['body.carriers']);
     expect(missing.body.error.message).toMatch(/tollfreeCarriers/);
@@ -127,19 +128,19 @@ describe('customer record carriers (CIC)', () => {
     const activated = await admin.post(`/v1/tollfree/${active}/activate`, { routing });
     expect(activated.status, JSON.stringify(activated.body)).toBe(200);
     expect(activated.body).toMatchObject({ status: 'active', carriers: { interLATA: ['0555', '0288'], intraLATA: ['0555'] } });
-    expect((await member.get(`/v1/tollfree/${active}`)).body.registryRouting.carriers).toEqual({ interLATA: ['0555', '0288'], intraLATA: ['0555'] });
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${active}`)).body.registryRouting as RegistryRouting).carriers).toEqual({ interLATA: ['0555', '0288'], intraLATA: ['0555'] });
 
     const own = await admin.post(`/v1/tollfree/${overridden}/activate`, { routing, carriers: { interLATA: ['0432'], intraLATA: ['0432'] } });
     expect(own.status, JSON.stringify(own.body)).toBe(200);
-    expect((await member.get(`/v1/tollfree/${overridden}`)).body.registryRouting.carriers).toEqual({ interLATA: ['0432'], intraLATA: ['0432'] });
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${overridden}`)).body.registryRouting as RegistryRouting).carriers).toEqual({ interLATA: ['0432'], intraLATA: ['0432'] });
 
     // A routing change keeps the number's carriers, or takes the request's.
     const kept = await put(admin, `/v1/tollfree/${overridden}/routing`, { routing: { primary: { type: 'pstn', destination: '+13125550143' } } });
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
-    expect((await member.get(`/v1/tollfree/${overridden}`)).body.registryRouting.carriers).toEqual({ interLATA: ['0432'], intraLATA: ['0432'] });
-    const changed = await put(admin, `/v1/tollfree/${overridden}/routing`, { routing, carriers: { interLATA: ['0288'], intraLATA: ['0288'] } });
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${overridden}`)).body.registryRouting as RegistryRouting).carriers).toEqual({ interLATA: ['0432'], intraLATA: ['0432'] });
+    const changed = await put<TollFreeNumber>(admin, `/v1/tollfree/${overridden}/routing`, { routing, carriers: { interLATA: ['0288'], intraLATA: ['0288'] } });
     expect(changed.body.carriers).toEqual({ interLATA: ['0288'], intraLATA: ['0288'] });
-    expect((await member.get(`/v1/tollfree/${overridden}`)).body.registryRouting.carriers).toEqual({ interLATA: ['0288'], intraLATA: ['0288'] });
+    expect(((await member.get<TollFreeDetail>(`/v1/tollfree/${overridden}`)).body.registryRouting as RegistryRouting).carriers).toEqual({ interLATA: ['0288'], intraLATA: ['0288'] });
     const badRouting = await put(admin, `/v1/tollfree/${overridden}/routing`, { routing, carriers: { interLATA: ['02888'], intraLATA: ['0288'] } });
     expectEnvelope(badRouting, 400, 'VALIDATION_ERROR');
     expect(issuePaths(badRouting)).toContain('body.carriers.interLATA.0');
@@ -151,18 +152,18 @@ describe('customer record carriers (CIC)', () => {
 
 describe('inventory: GET /v1/tollfree', () => {
   it('lists the tenant’s numbers newest first with cursor pagination, filtered by status, npa, text enablement and expiry', async () => {
-    const all = await member.get('/v1/tollfree?limit=100');
+    const all = await member.get<TollFreePage>('/v1/tollfree?limit=100');
     expect(all.status, JSON.stringify(all.body)).toBe(200);
     const ids: string[] = all.body.data.map((n: { id: string }) => n.id);
     expect(ids.length).toBeGreaterThanOrEqual(7);
     const created = all.body.data.map((n: { createdAt: string }) => n.createdAt);
     expect([...created].sort().reverse()).toEqual(created);
-    for (const n of all.body.data) expect(n.tenantId).toBeUndefined();
+    for (const n of all.body.data) expect((n as Record<string, unknown>).tenantId).toBeUndefined();
 
     const pages: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await member.get(`/v1/tollfree?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await member.get<TollFreePage>(`/v1/tollfree?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(3);
       pages.push(...page.body.data.map((n: { id: string }) => n.id));
@@ -170,27 +171,27 @@ describe('inventory: GET /v1/tollfree', () => {
     } while (cursor);
     expect(pages).toEqual(ids);
 
-    const activeOnes = await member.get('/v1/tollfree?status=active');
+    const activeOnes = await member.get<TollFreePage>('/v1/tollfree?status=active');
     expect(activeOnes.body.data.map((n: { id: string }) => n.id).sort()).toEqual([active, overridden].sort());
-    const npa = await member.get('/v1/tollfree?npa=866');
+    const npa = await member.get<TollFreePage>('/v1/tollfree?npa=866');
     expect(npa.body.data).toHaveLength(3);
     for (const n of npa.body.data) expect(n).toMatchObject({ npa: '866', status: 'reserved' });
-    const combined = await member.get('/v1/tollfree?npa=855&status=active&textEnabled=false');
+    const combined = await member.get<TollFreePage>('/v1/tollfree?npa=855&status=active&textEnabled=false');
     expect(combined.body.data).toHaveLength(2);
-    expect((await member.get('/v1/tollfree?textEnabled=true')).body.data).toEqual([]);
-    const expiring = await member.get('/v1/tollfree?expiringWithinDays=7');
+    expect((await member.get<TollFreePage>('/v1/tollfree?textEnabled=true')).body.data).toEqual([]);
+    const expiring = await member.get<TollFreePage>('/v1/tollfree?expiringWithinDays=7');
     expect(expiring.body.data.map((n: { id: string }) => n.id)).toEqual([short]);
-    const soonest = await member.get('/v1/tollfree?expiringWithinDays=45&npa=866');
-    const until = soonest.body.data.map((n: { reservedUntil: string }) => n.reservedUntil);
+    const soonest = await member.get<TollFreePage>('/v1/tollfree?expiringWithinDays=45&npa=866');
+    const until = soonest.body.data.map((n) => n.reservedUntil);
     expect(until).toHaveLength(3);
     expect([...until].sort()).toEqual(until);
-    const firstOfTwo = await member.get('/v1/tollfree?expiringWithinDays=45&limit=2');
-    const rest = await member.get(`/v1/tollfree?expiringWithinDays=45&limit=100&cursor=${firstOfTwo.body.nextCursor}`);
+    const firstOfTwo = await member.get<TollFreePage>('/v1/tollfree?expiringWithinDays=45&limit=2');
+    const rest = await member.get<TollFreePage>(`/v1/tollfree?expiringWithinDays=45&limit=100&cursor=${firstOfTwo.body.nextCursor}`);
     expect([...firstOfTwo.body.data, ...rest.body.data].map((n: { id: string }) => n.id)).toEqual(
-      (await member.get('/v1/tollfree?expiringWithinDays=45&limit=100')).body.data.map((n: { id: string }) => n.id),
+      (await member.get<TollFreePage>('/v1/tollfree?expiringWithinDays=45&limit=100')).body.data.map((n: { id: string }) => n.id),
     );
 
-    expect((await other.get('/v1/tollfree')).body.data).toEqual([]);
+    expect((await other.get<TollFreePage>('/v1/tollfree')).body.data).toEqual([]);
   });
 
   it.each([
@@ -212,15 +213,15 @@ describe('inventory: GET /v1/tollfree', () => {
 
   it('a lapsed reservation is expired — in the list, its filters and next to the registry’s SPARE — never reserved', async () => {
     somos().advanceClock(4 * DAY);
-    const reserved = await member.get('/v1/tollfree?status=reserved&limit=100');
+    const reserved = await member.get<TollFreePage>('/v1/tollfree?status=reserved&limit=100');
     expect(reserved.body.data.map((n: { id: string }) => n.id)).not.toContain(short);
-    const expired = await member.get('/v1/tollfree?status=expired');
+    const expired = await member.get<TollFreePage>('/v1/tollfree?status=expired');
     expect(expired.body.data.map((n: { id: string }) => n.id)).toContain(short);
-    const detail = await member.get(`/v1/tollfree/${short}`);
+    const detail = await member.get<TollFreeDetail>(`/v1/tollfree/${short}`);
     expect(detail.body).toMatchObject({ status: 'expired', registry: { status: 'SPARE' } });
     expect(detail.body.reservedUntil).toBeUndefined();
     expect(detail.body.expiringSoon).toBeUndefined();
-    const audit = await admin.get(`/v1/audit?resource=tollfree-numbers/${short}`);
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${short}`);
     expect(audit.body.data.map((a: { action: string }) => a.action)).toContain('tollfree.reservation_expired');
   });
 });
@@ -244,17 +245,17 @@ describe('disconnect: DELETE /v1/tollfree/{number}', () => {
 
     const disconnects = () => registryCalls('/v3/ip/cus/rec/disconnect');
     const before = disconnects();
-    const res = await admin.delete(`/v1/tollfree/${active}`, { referralDays: 10, reason: 'customer left' });
+    const res = await admin.delete<TollFreeNumber>(`/v1/tollfree/${active}`, { referralDays: 10, reason: 'customer left' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ status: 'disconnected', disconnect: { referral: true, phase: 'referral', reason: 'customer left' } });
-    const { effectiveAt, endInterceptAt, spareAt } = res.body.disconnect;
-    expect(Date.parse(endInterceptAt) - Date.parse(effectiveAt)).toBeGreaterThan(10 * DAY - 1);
-    expect(Date.parse(endInterceptAt) - Date.parse(effectiveAt)).toBeLessThan(11 * DAY + 1);
+    const { effectiveAt, endInterceptAt, spareAt } = res.body.disconnect!;
+    expect(Date.parse(endInterceptAt!) - Date.parse(effectiveAt)).toBeGreaterThan(10 * DAY - 1);
+    expect(Date.parse(endInterceptAt!) - Date.parse(effectiveAt)).toBeLessThan(11 * DAY + 1);
     expect(Date.parse(spareAt) - Date.parse(effectiveAt)).toBe(45 * DAY); // at least 45 days (47 CFR 52.103(d))
     expect(disconnects()).toBe(before + 1);
     expect((await member.get(`/v1/tollfree/${active}`)).body).toMatchObject({ status: 'disconnected', registry: { status: 'DISCONNECT' } });
 
-    const again = await admin.delete(`/v1/tollfree/${active}`, { referralDays: 10 });
+    const again = await admin.delete<TollFreeNumber>(`/v1/tollfree/${active}`, { referralDays: 10 });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ status: 'disconnected', disconnect: { spareAt } });
     expect(disconnects()).toBe(before + 1);
@@ -264,32 +265,32 @@ describe('disconnect: DELETE /v1/tollfree/{number}', () => {
     somos().advanceClock(11 * DAY);
     const aging = await member.get(`/v1/tollfree/${active}`);
     expect(aging.body).toMatchObject({ status: 'disconnected', disconnect: { phase: 'aging' }, registry: { status: 'TRANSITIONAL' } });
-    expect((await member.get('/v1/tollfree?status=disconnected')).body.data.map((n: { id: string }) => n.id)).toEqual([active]);
+    expect((await member.get<TollFreePage>('/v1/tollfree?status=disconnected')).body.data.map((n: { id: string }) => n.id)).toEqual([active]);
 
     somos().advanceClock(35 * DAY); // 46 days after the disconnect
-    const listed = await member.get('/v1/tollfree?status=released');
+    const listed = await member.get<TollFreePage>('/v1/tollfree?status=released');
     expect(listed.body.data.map((n: { id: string }) => n.id)).toContain(active);
     const spare = await member.get(`/v1/tollfree/${active}`);
     expect(spare.body).toMatchObject({ status: 'released', statusReason: 'aged back to spare after the disconnect', registry: { status: 'SPARE' } });
-    expect((await admin.delete(`/v1/tollfree/${active}`)).body.status).toBe('released');
+    expect((await admin.delete<TollFreeNumber>(`/v1/tollfree/${active}`)).body.status).toBe('released');
   });
 
   it('a disconnect without referral dated in the future is scheduled; a reservation is released instead', async () => {
     const [fresh] = await reserve('844', 1);
-    const activated = await admin.post(`/v1/tollfree/${fresh.id}/activate`, { routing, carriers: { interLATA: ['0555'], intraLATA: ['0555'] } });
+    const activated = await admin.post(`/v1/tollfree/${fresh!.id}/activate`, { routing, carriers: { interLATA: ['0555'], intraLATA: ['0555'] } });
     expect(activated.status, JSON.stringify(activated.body)).toBe(200);
     const when = new Date(Date.now() + 50 * DAY + 2 * 60 * 60_000); // the registry's clock runs 50 days ahead
-    const res = await admin.delete(`/v1/tollfree/${fresh.id}`, { referral: false, effectiveAt: when.toISOString() });
+    const res = await admin.delete<TollFreeNumber>(`/v1/tollfree/${fresh!.id}`, { referral: false, effectiveAt: when.toISOString() });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ status: 'disconnected', disconnect: { referral: false, phase: 'scheduled' } });
-    expect(res.body.disconnect.endInterceptAt).toBeUndefined();
-    expect(Date.parse(res.body.disconnect.effectiveAt) % (15 * 60_000)).toBe(0);
-    expect((await member.get(`/v1/tollfree/${fresh.id}`)).body.registry.status).toBe('WORKING');
+    expect(res.body.disconnect!.endInterceptAt).toBeUndefined();
+    expect(Date.parse(res.body.disconnect!.effectiveAt) % (15 * 60_000)).toBe(0);
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${fresh!.id}`)).body.registry.status).toBe('WORKING');
 
     const [held] = await reserve('844', 1);
-    const released = await admin.delete(`/v1/tollfree/${held.id}`);
+    const released = await admin.delete<TollFreeNumber>(`/v1/tollfree/${held!.id}`);
     expect(released.status, JSON.stringify(released.body)).toBe(200);
     expect(released.body.status).toBe('released');
-    expect((await member.get(`/v1/tollfree/${held.id}`)).body.registry.status).toBe('SPARE');
+    expect((await member.get<TollFreeDetail>(`/v1/tollfree/${held!.id}`)).body.registry.status).toBe('SPARE');
   });
 });

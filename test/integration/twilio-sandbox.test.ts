@@ -8,7 +8,10 @@ const B: TwilioSandboxAccount = { accountSid: `AC${'c3'.repeat(16)}`, authToken:
 
 const spec = JSON.parse(
   readFileSync(new URL('../../../shared/contracts/twilio/twilio_api_v2010.json', import.meta.url), 'utf8'),
-) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+) as {
+  paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> }>>;
+  components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+};
 
 interface TwilioError {
   code: number;
@@ -35,6 +38,13 @@ interface Incoming {
   sms_method: string;
   [key: string]: unknown;
 }
+/** An AvailablePhoneNumbers list: the numbers and the list's own fields. */
+interface AvailableList {
+  uri: string;
+  page_size: number;
+  available_phone_numbers: Available[];
+  [key: string]: unknown;
+}
 interface Page {
   incoming_phone_numbers: Incoming[];
   next_page_uri: string | null;
@@ -51,10 +61,11 @@ let sandbox: TwilioSandbox;
 const authHeader = (acct: TwilioSandboxAccount) =>
   `Basic ${Buffer.from(`${acct.accountSid}:${acct.authToken}`).toString('base64')}`;
 
-async function call(
+/** One request to the sandbox, answered as Twilio would; `T` is what the test expects the JSON body to be. */
+async function call<T = unknown>(
   path: string,
   opts: { method?: string; form?: Record<string, string>; as?: TwilioSandboxAccount | null; headers?: Record<string, string>; body?: string; signal?: AbortSignal; base?: string } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: T; headers: Headers }> {
   const as = opts.as === undefined ? A : opts.as;
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (as) headers.authorization = authHeader(as);
@@ -65,24 +76,24 @@ async function call(
   }
   const res = await fetch(`${opts.base ?? sandbox.url}${path}`, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
 const acct = (a: TwilioSandboxAccount = A) => `/2010-04-01/Accounts/${a.accountSid}`;
-const search = (query: string, country = 'US', type = 'Local', as: TwilioSandboxAccount = A) =>
-  call(`${acct(as)}/AvailablePhoneNumbers/${country}/${type}.json?${query}`, { as });
-const purchase = (form: Record<string, string>, as: TwilioSandboxAccount = A) =>
-  call(`${acct(as)}/IncomingPhoneNumbers.json`, { method: 'POST', form, as });
+const search = <T = AvailableList>(query: string, country = 'US', type = 'Local', as: TwilioSandboxAccount = A) =>
+  call<T>(`${acct(as)}/AvailablePhoneNumbers/${country}/${type}.json?${query}`, { as });
+const purchase = <T = Incoming>(form: Record<string, string>, as: TwilioSandboxAccount = A) =>
+  call<T>(`${acct(as)}/IncomingPhoneNumbers.json`, { method: 'POST', form, as });
 
 async function firstAvailable(query = 'AreaCode=415&PageSize=1'): Promise<Available> {
   const res = await search(query);
   expect(res.status).toBe(200);
-  const n = (res.body.available_phone_numbers as Available[])[0];
+  const n = res.body.available_phone_numbers[0];
   if (!n) throw new Error(`no number for ${query}`);
   return n;
 }
 
-function expectError(res: { status: number; body: TwilioError }, status: number, code: number): void {
+function expectError(res: { status: number; body: unknown }, status: number, code: number): void {
   expect(res.status).toBe(status);
   expect(res.body).toEqual({ code, message: expect.any(String), more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }
@@ -97,7 +108,7 @@ beforeEach(() => sandbox.reset());
 
 describe('auth and routing', () => {
   it('rejects missing and wrong credentials with 401 / 20003', async () => {
-    const missing = await call(`${acct()}/IncomingPhoneNumbers.json`, { as: null });
+    const missing = await call<TwilioError>(`${acct()}/IncomingPhoneNumbers.json`, { as: null });
     expectError(missing, 401, 20003);
     expect(missing.body.message).toBe('Authenticate');
     expect(missing.headers.get('www-authenticate')).toMatch(/^Basic/);
@@ -110,7 +121,7 @@ describe('auth and routing', () => {
   });
 
   it('answers unknown resources, countries and types with 404 / 20404', async () => {
-    const unknown = await call(`${acct()}/Messages.json`);
+    const unknown = await call<TwilioError>(`${acct()}/Messages.json`);
     expectError(unknown, 404, 20404);
     expect(unknown.body.message).toBe(`The requested resource ${acct()}/Messages.json was not found`);
     expectError(await search('', 'ZZ'), 404, 20404);
@@ -125,11 +136,11 @@ describe('AvailablePhoneNumbers', () => {
     const res = await search('AreaCode=415&PageSize=5');
     expect(res.status).toBe(200);
     const listProps = Object.keys(
-      (spec as any).paths['/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json'].get.responses['200'].content['application/json'].schema.properties,
+      spec.paths['/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json']!.get!.responses['200']!.content['application/json']!.schema.properties,
     );
     for (const p of listProps) expect(res.body).toHaveProperty(p);
     expect(res.body.uri).toBe(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=415&PageSize=5`);
-    const numbers = res.body.available_phone_numbers as Available[];
+    const numbers = res.body.available_phone_numbers;
     expect(numbers).toHaveLength(5);
     const itemProps = Object.keys(spec.components.schemas['api.v2010.account.available_phone_number_country.available_phone_number_local']!.properties);
     for (const n of numbers) {
@@ -150,35 +161,35 @@ describe('AvailablePhoneNumbers', () => {
     const res = await search(`Contains=${encodeURIComponent(pattern)}&PageSize=100`);
     expect(res.status).toBe(200);
     const re = new RegExp(pattern.replace('*', '\\d'));
-    const found = res.body.available_phone_numbers as Available[];
+    const found = res.body.available_phone_numbers;
     expect(found.map((n) => n.phone_number)).toContain(ref.phone_number);
     for (const n of found) expect(n.phone_number.slice(2)).toMatch(re);
 
     const letters = await search('Contains=TAXI&PageSize=50');
     const digits = await search('Contains=8294&PageSize=50');
     expect(letters.body.available_phone_numbers).toEqual(digits.body.available_phone_numbers);
-    for (const n of letters.body.available_phone_numbers as Available[]) expect(n.phone_number).toContain('8294');
+    for (const n of letters.body.available_phone_numbers) expect(n.phone_number).toContain('8294');
 
     expectError(await search('Contains=5'), 400, 20001);
   });
 
   it('filters by capabilities, region, locality, distance and page size', async () => {
-    const noMms = (await search('AreaCode=512&MmsEnabled=false&PageSize=20')).body.available_phone_numbers as Available[];
+    const noMms = (await search('AreaCode=512&MmsEnabled=false&PageSize=20')).body.available_phone_numbers;
     expect(noMms.length).toBeGreaterThan(0);
     for (const n of noMms) expect(n.capabilities.MMS).toBe(false);
-    const fax = (await search('FaxEnabled=true&SmsEnabled=true&PageSize=30')).body.available_phone_numbers as Available[];
+    const fax = (await search('FaxEnabled=true&SmsEnabled=true&PageSize=30')).body.available_phone_numbers;
     for (const n of fax) expect(n.capabilities).toMatchObject({ fax: true, SMS: true });
 
-    const ny = (await search('InRegion=NY&PageSize=40')).body.available_phone_numbers as Available[];
+    const ny = (await search('InRegion=NY&PageSize=40')).body.available_phone_numbers;
     expect(ny).toHaveLength(40);
     for (const n of ny) expect(n.region).toBe('NY');
     expect(new Set(ny.map((n) => n.phone_number.slice(2, 5)))).toEqual(new Set(['212', '646']));
 
-    const boulder = (await search('InLocality=boulder&PageSize=10')).body.available_phone_numbers as Available[];
+    const boulder = (await search('InLocality=boulder&PageSize=10')).body.available_phone_numbers;
     expect(boulder).toHaveLength(10);
     for (const n of boulder) expect(n.locality).toBe('Boulder');
 
-    const near = (await search('NearLatLong=37.7749,-122.4194&Distance=10&PageSize=60')).body.available_phone_numbers as Available[];
+    const near = (await search('NearLatLong=37.7749,-122.4194&Distance=10&PageSize=60')).body.available_phone_numbers;
     expect(near.length).toBe(60);
     const miles = (lat: number, lon: number) => {
       const r = Math.PI / 180;
@@ -202,22 +213,22 @@ describe('AvailablePhoneNumbers', () => {
       ['Distance=1.5', 'Distance'],
       ['NearLatLong=north', 'NearLatLong'],
     ] as const) {
-      const res = await search(query);
+      const res = await search<TwilioError>(query);
       expectError(res, 400, 20001);
       expect(res.body.message).toContain(param);
     }
   });
 
   it('stocks toll-free and GB numbers, all valid per libphonenumber-js', async () => {
-    const tollFree = (await search('PageSize=1000', 'US', 'TollFree')).body.available_phone_numbers as Available[];
+    const tollFree = (await search('PageSize=1000', 'US', 'TollFree')).body.available_phone_numbers;
     expect(new Set(tollFree.map((n) => n.phone_number.slice(2, 5)))).toEqual(new Set(['800', '833', '844', '855', '866', '877', '888']));
     for (const n of tollFree) expect(n).toMatchObject({ locality: null, region: null, latitude: null });
-    const mobile = (await search('PageSize=300', 'GB', 'Mobile')).body.available_phone_numbers as Available[];
+    const mobile = (await search('PageSize=300', 'GB', 'Mobile')).body.available_phone_numbers;
     expect(mobile).toHaveLength(300);
     for (const n of mobile) expect(n.phone_number).toMatch(/^\+447\d{9}$/);
-    const gbLocal = (await search('PageSize=300', 'GB', 'Local')).body.available_phone_numbers as Available[];
-    const usLocal = (await search('PageSize=1000')).body.available_phone_numbers as Available[];
-    const caLocal = (await search('PageSize=1000', 'CA')).body.available_phone_numbers as Available[];
+    const gbLocal = (await search('PageSize=300', 'GB', 'Local')).body.available_phone_numbers;
+    const usLocal = (await search('PageSize=1000')).body.available_phone_numbers;
+    const caLocal = (await search('PageSize=1000', 'CA')).body.available_phone_numbers;
     expect(new Set(usLocal.map((n) => n.phone_number.slice(2, 5)))).toEqual(
       new Set(['415', '650', '213', '310', '212', '646', '312', '512', '214', '713', '206', '303', '720', '617', '305', '404', '702', '202', '215', '808']),
     );
@@ -235,9 +246,9 @@ describe('AvailablePhoneNumbers', () => {
     const first = await search('AreaCode=303&PageSize=10');
     const again = await search('AreaCode=303&PageSize=10');
     expect(again.body.available_phone_numbers).toEqual(first.body.available_phone_numbers);
-    const taken = (first.body.available_phone_numbers as Available[])[0]!.phone_number;
+    const taken = first.body.available_phone_numbers[0]!.phone_number;
     sandbox.seedOwned(B.accountSid, taken);
-    const after = (await search('AreaCode=303&PageSize=10')).body.available_phone_numbers as Available[];
+    const after = (await search('AreaCode=303&PageSize=10')).body.available_phone_numbers;
     expect(after.map((n) => n.phone_number)).not.toContain(taken);
   });
 });
@@ -250,7 +261,7 @@ describe('IncomingPhoneNumbers purchase', () => {
     const props = Object.keys(spec.components.schemas['api.v2010.account.incoming_phone_number']!.properties);
     expect(props.length).toBeGreaterThan(30);
     for (const p of props) expect(res.body).toHaveProperty(p);
-    const r = res.body as Incoming;
+    const r = res.body;
     expect(r.sid).toMatch(/^PN[0-9a-f]{32}$/);
     expect(r).toMatchObject({
       account_sid: A.accountSid,
@@ -282,11 +293,11 @@ describe('IncomingPhoneNumbers purchase', () => {
   it('answers 21422 for owned or unstocked numbers, 21421 for invalid ones', async () => {
     const n = await firstAvailable('AreaCode=617&PageSize=1');
     sandbox.seedOwned(B.accountSid, n.phone_number);
-    const owned = await purchase({ PhoneNumber: n.phone_number });
+    const owned = await purchase<TwilioError>({ PhoneNumber: n.phone_number });
     expectError(owned, 400, 21422);
     expect(owned.body.message).toBe('PhoneNumber is not available');
     expectError(await purchase({ PhoneNumber: '+19075550123' }), 400, 21422); // valid, never stocked
-    const invalid = await purchase({ PhoneNumber: '+1234' });
+    const invalid = await purchase<TwilioError>({ PhoneNumber: '+1234' });
     expectError(invalid, 400, 21421);
     expect(invalid.body.message).toBe('PhoneNumber is invalid');
     expect(sandbox.purchaseCounts()).toEqual({});
@@ -328,7 +339,7 @@ describe('IncomingPhoneNumbers purchase', () => {
 
 describe('IncomingPhoneNumbers update, release and list', () => {
   it('updates partially and clears a URL with an empty string', async () => {
-    const bought = (await purchase({ PhoneNumber: (await firstAvailable()).phone_number, VoiceUrl: 'https://v.example.com/a' })).body as Incoming;
+    const bought = (await purchase({ PhoneNumber: (await firstAvailable()).phone_number, VoiceUrl: 'https://v.example.com/a' })).body;
     const path = `${acct()}/IncomingPhoneNumbers/${bought.sid}.json`;
     const updated = await call(path, { method: 'POST', form: { SmsUrl: 'https://s.example.com/b', FriendlyName: 'Front desk' } });
     expect(updated.status).toBe(200);
@@ -336,12 +347,12 @@ describe('IncomingPhoneNumbers update, release and list', () => {
     const cleared = await call(path, { method: 'POST', form: { VoiceUrl: '' } });
     expect(cleared.body).toMatchObject({ sms_url: 'https://s.example.com/b', voice_url: null, friendly_name: 'Front desk' });
     expectError(await call(path, { method: 'POST', form: { StatusCallback: 'not a url' } }), 400, 21402);
-    expect((await call(path)).body.voice_url).toBeNull();
+    expect((await call<Incoming>(path)).body.voice_url).toBeNull();
   });
 
   it('releases with 204, then 404; the number ages out of stock (30 sandbox days) before it returns to inventory', async () => {
     const n = await firstAvailable('AreaCode=404&PageSize=1');
-    const bought = (await purchase({ PhoneNumber: n.phone_number })).body as Incoming;
+    const bought = (await purchase({ PhoneNumber: n.phone_number })).body;
     const path = `${acct()}/IncomingPhoneNumbers/${bought.sid}.json`;
     const contains = `Contains=${n.phone_number.slice(2)}`;
     expect((await search(contains)).body.available_phone_numbers).toHaveLength(0);
@@ -361,9 +372,9 @@ describe('IncomingPhoneNumbers update, release and list', () => {
   });
 
   it('lists only own numbers with PageToken paging and filters', async () => {
-    const available = (await search('AreaCode=305&PageSize=6')).body.available_phone_numbers as Available[];
+    const available = (await search('AreaCode=305&PageSize=6')).body.available_phone_numbers;
     const mine: string[] = [];
-    for (const n of available.slice(0, 5)) mine.push(((await purchase({ PhoneNumber: n.phone_number })).body as Incoming).sid);
+    for (const n of available.slice(0, 5)) mine.push((await purchase({ PhoneNumber: n.phone_number })).body.sid);
     await purchase({ PhoneNumber: available[5]!.phone_number }, B);
 
     const seen: string[] = [];
@@ -385,7 +396,7 @@ describe('IncomingPhoneNumbers update, release and list', () => {
     expect(back.incoming_phone_numbers.map((r) => r.sid)).toEqual(mine.slice(2, 4));
 
     const listProps = Object.keys(
-      (spec as any).paths['/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json'].get.responses['200'].content['application/json'].schema.properties,
+      spec.paths['/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json']!.get!.responses['200']!.content['application/json']!.schema.properties,
     );
     for (const p of listProps) expect(pages[0]).toHaveProperty(p);
 
@@ -464,9 +475,9 @@ describe('failure injection', () => {
         for (let i = 0; i < 30; i++) statuses.push((await call(`${acct()}/IncomingPhoneNumbers.json`, { base: flaky.url })).status);
         const failed = await (async () => {
           for (;;) {
-            const avail = await call(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=646&PageSize=1`, { base: flaky.url });
+            const avail = await call<AvailableList>(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=646&PageSize=1`, { base: flaky.url });
             if (avail.status !== 200) continue;
-            const num = avail.body.available_phone_numbers[0].phone_number as string;
+            const num = avail.body.available_phone_numbers[0]!.phone_number;
             const res = await call(`${acct()}/IncomingPhoneNumbers.json`, { base: flaky.url, method: 'POST', form: { PhoneNumber: num } });
             if (res.status === 503) return { res, num };
           }
@@ -491,8 +502,8 @@ describe('failure injection', () => {
     try {
       const list = (as: TwilioSandboxAccount) => call(`${acct(as)}/IncomingPhoneNumbers.json`, { base: limited.url, as });
       const n = (
-        await call(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=415&PageSize=1`, { base: limited.url })
-      ).body.available_phone_numbers[0].phone_number as string; // 1 of A's 5
+        await call<AvailableList>(`${acct()}/AvailablePhoneNumbers/US/Local.json?AreaCode=415&PageSize=1`, { base: limited.url })
+      ).body.available_phone_numbers[0]!.phone_number; // 1 of A's 5
       const burst = await Promise.all([...Array(6)].map(() => list(A)));
       const statuses = burst.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);

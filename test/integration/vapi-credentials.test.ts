@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER, type Stack } from '../../scripts/local/stack.js';
+import type { Page, PhoneNumber, VapiCredential } from '../helpers/api-types.js';
 
 // Issue 16 (VoxReach): credentials on their own (the Add Phone Number screen's step 2) and reused by
 // imports; one name rule; imports checked by Vapi against the tenant's own provider account.
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const vapi = () => stack.sandboxes.vapi!;
-const importNumber = (client: ApiClient, source: Record<string, unknown>, extra: Record<string, unknown> = {}) => client.post('/v1/numbers', { provider: 'vapi', source, ...extra });
+const importNumber = (client: ApiClient, source: Record<string, unknown>, extra: Record<string, unknown> = {}) => client.post<PhoneNumber>('/v1/numbers', { provider: 'vapi', source, ...extra });
 const vonageSource = (number: string) => ({ type: 'vonage', number, apiKey: CUSTOMER.vonage.apiKey, apiSecret: CUSTOMER.vonage.apiSecret });
 
 describe('POST /v1/vapi/credentials, then imports that name it', () => {
@@ -33,7 +34,7 @@ describe('POST /v1/vapi/credentials, then imports that name it', () => {
 
   it('creates a Vonage credential on its own, verified with Vonage, with a label', async () => {
     const before = vapi().counts();
-    const res = await voice.post('/v1/vapi/credentials', { provider: 'vonage', apiKey: CUSTOMER.vonage.apiKey, apiSecret: CUSTOMER.vonage.apiSecret, label: 'Acme Vonage' });
+    const res = await voice.post<VapiCredential>('/v1/vapi/credentials', { provider: 'vonage', apiKey: CUSTOMER.vonage.apiKey, apiSecret: CUSTOMER.vonage.apiSecret, label: 'Acme Vonage' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ provider: 'vonage', label: 'Acme Vonage', verifiedAt: expect.any(String), numbers: [] });
     expect(res.body.id).toMatch(/^vcr_[a-f0-9]{16}$/);
@@ -50,24 +51,24 @@ describe('POST /v1/vapi/credentials, then imports that name it', () => {
       expect(res.body.vapi).toMatchObject({ source: 'vonage', credentialId: vonageId });
     }
     expect(vapi().counts().credentialsCreated).toBe(before.credentialsCreated);
-    const listed = (await voice.get('/v1/vapi/credentials')).body.data.find((c: { id: string }) => c.id === vonageId);
-    expect(listed.numbers.map((n: { phoneNumber: string }) => n.phoneNumber).sort()).toEqual(['+447911100201', '+447911100202']);
+    const listed = (await voice.get<Page<VapiCredential>>('/v1/vapi/credentials')).body.data.find((c: { id: string }) => c.id === vonageId);
+    expect(listed!.numbers!.map((n: { phoneNumber: string }) => n.phoneNumber).sort()).toEqual(['+447911100201', '+447911100202']);
     expectEnvelope(await admin.delete(`/v1/vapi/credentials/${vonageId}`), 409, 'CONFLICT');
   });
 
   it('refuses credentials Vonage or Telnyx reject, naming the fields, with nothing created at Vapi', async () => {
     const before = vapi().counts();
     const vonage = expectEnvelope(await voice.post('/v1/vapi/credentials', { provider: 'vonage', apiKey: CUSTOMER.vonage.apiKey, apiSecret: 'not-the-secret' }), 400, 'VALIDATION_ERROR');
-    expect(vonage.details.issues.map((i: { path: string }) => i.path)).toEqual(['body.apiKey', 'body.apiSecret']);
+    expect(vonage.details!.issues!.map((i: { path: string }) => i.path)).toEqual(['body.apiKey', 'body.apiSecret']);
     const telnyx = expectEnvelope(await voice.post('/v1/vapi/credentials', { provider: 'telnyx', apiKey: 'KEY' + 'Z'.repeat(30) }), 400, 'VALIDATION_ERROR');
-    expect(telnyx.details.issues.map((i: { path: string }) => i.path)).toEqual(['body.apiKey']);
+    expect(telnyx.details!.issues!.map((i: { path: string }) => i.path)).toEqual(['body.apiKey']);
     const inline = expectEnvelope(await importNumber(voice, { type: 'telnyx', number: '+13125550202', apiKey: 'KEY' + 'Z'.repeat(30) }), 400, 'VALIDATION_ERROR');
-    expect(inline.details.issues.map((i: { path: string }) => i.path)).toEqual(['body.source.apiKey']);
+    expect(inline.details!.issues!.map((i: { path: string }) => i.path)).toEqual(['body.source.apiKey']);
     expect(vapi().counts().credentialsCreated).toBe(before.credentialsCreated);
   });
 
   it('creates a SIP trunk credential (nothing can verify it) and refuses bad input', async () => {
-    const res = await voice.post('/v1/vapi/credentials', { provider: 'byo-sip-trunk', gateways: [{ ip: '203.0.113.40' }], authUsername: 'pbx', authPassword: 'trunk-secret-1', label: 'PBX' });
+    const res = await voice.post<VapiCredential>('/v1/vapi/credentials', { provider: 'byo-sip-trunk', gateways: [{ ip: '203.0.113.40' }], authUsername: 'pbx', authPassword: 'trunk-secret-1', label: 'PBX' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.verifiedAt).toBeUndefined();
     expect(JSON.stringify(res.body)).not.toContain('trunk-secret-1');
@@ -80,11 +81,11 @@ describe('POST /v1/vapi/credentials, then imports that name it', () => {
   it('checks the credentialId: the tenant’s own, of the source’s provider, and not with inline credentials', async () => {
     const before = vapi().counts();
     const foreign = expectEnvelope(await importNumber(other, { type: 'vonage', number: '+447911100203', credentialId: vonageId }), 404, 'NOT_FOUND');
-    expect(foreign.details.issues[0].path).toBe('body.source.credentialId');
+    expect(foreign.details!.issues![0]!.path).toBe('body.source.credentialId');
     const kind = expectEnvelope(await importNumber(voice, { type: 'telnyx', number: '+13125550202', credentialId: vonageId }), 400, 'VALIDATION_ERROR');
     expect(kind.message).toMatch(/vonage credential/);
     const both = expectEnvelope(await importNumber(voice, { ...vonageSource('+447911100203'), credentialId: vonageId }), 400, 'VALIDATION_ERROR');
-    expect(both.details.issues.map((i: { path: string }) => i.path)).toContain('body.source.apiKey');
+    expect(both.details!.issues!.map((i: { path: string }) => i.path)).toContain('body.source.apiKey');
     expectEnvelope(await importNumber(voice, { type: 'vonage', number: '+447911100203' }), 400, 'VALIDATION_ERROR');
     expect(vapi().counts().phoneNumbersCreated).toBe(before.phoneNumbersCreated);
     // The number of a refused import is free again.
@@ -100,7 +101,7 @@ describe('inline credentials are reused', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const second = await importNumber(voice, source('+13125550202'));
     expect(second.status, JSON.stringify(second.body)).toBe(201);
-    expect(second.body.vapi.credentialId).toBe(first.body.vapi.credentialId);
+    expect(second.body.vapi!.credentialId).toBe(first.body.vapi!.credentialId);
     expect(vapi().counts().credentialsCreated - before.credentialsCreated).toBe(1);
   });
 
@@ -108,13 +109,13 @@ describe('inline credentials are reused', () => {
     const before = vapi().counts();
     const mine = await importNumber(voice, vonageSource('+447911100204'));
     expect(mine.status, JSON.stringify(mine.body)).toBe(201);
-    const credentials = (await voice.get('/v1/vapi/credentials')).body.data.filter((c: { provider: string }) => c.provider === 'vonage');
+    const credentials = (await voice.get<Page<VapiCredential>>('/v1/vapi/credentials')).body.data.filter((c: { provider: string }) => c.provider === 'vonage');
     expect(credentials).toHaveLength(1);
-    expect(mine.body.vapi.credentialId).toBe(credentials[0].id);
+    expect(mine.body.vapi!.credentialId).toBe(credentials[0]!.id);
     expect(vapi().counts().credentialsCreated).toBe(before.credentialsCreated);
-    const theirs = await other.post('/v1/vapi/credentials', { provider: 'vonage', apiKey: CUSTOMER.vonage.apiKey, apiSecret: CUSTOMER.vonage.apiSecret });
+    const theirs = await other.post<VapiCredential>('/v1/vapi/credentials', { provider: 'vonage', apiKey: CUSTOMER.vonage.apiKey, apiSecret: CUSTOMER.vonage.apiSecret });
     expect(theirs.status).toBe(201);
-    expect(theirs.body.id).not.toBe(credentials[0].id);
+    expect(theirs.body.id).not.toBe(credentials[0]!.id);
   });
 });
 
@@ -123,14 +124,14 @@ describe('one name rule: Vapi’s 40 characters', () => {
     const long = 'A'.repeat(48);
     const before = vapi().counts();
     const created = expectEnvelope(await importNumber(voice, { type: 'byo-sip-trunk', number: '+16175550250', gateways: [{ ip: '203.0.113.50' }] }, { displayName: long }), 400, 'VALIDATION_ERROR');
-    expect(created.details.issues[0].path).toBe('body.displayName');
+    expect(created.details!.issues![0]!.path).toBe('body.displayName');
     expect(vapi().counts().phoneNumbersCreated).toBe(before.phoneNumbersCreated);
     const ok = await importNumber(voice, { type: 'byo-sip-trunk', number: '+16175550250', gateways: [{ ip: '203.0.113.50' }] }, { displayName: 'B'.repeat(40) });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body.displayName).toBe('B'.repeat(40));
     const patched = expectEnvelope(await voice.patch(`/v1/numbers/${ok.body.id}`, { displayName: long }), 400, 'VALIDATION_ERROR');
-    expect(patched.details.issues[0].path).toBe('body.displayName');
-    const renamed = await voice.patch(`/v1/numbers/${ok.body.id}`, { displayName: 'C'.repeat(40) });
+    expect(patched.details!.issues![0]!.path).toBe('body.displayName');
+    const renamed = await voice.patch<PhoneNumber>(`/v1/numbers/${ok.body.id}`, { displayName: 'C'.repeat(40) });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     expect(renamed.body.displayName).toBe('C'.repeat(40));
     expectEnvelope(await voice.post('/v1/vapi/credentials', { provider: 'byo-sip-trunk', gateways: [{ ip: '203.0.113.51' }], label: long }), 400, 'VALIDATION_ERROR');
@@ -143,7 +144,7 @@ describe('Vapi checks the tenant owns what it imports', () => {
   it('wrong Twilio credentials: 400 with Vapi’s answer, nothing imported', async () => {
     const res = expectEnvelope(await importNumber(voice, twilioSource('+14155550201', '0'.repeat(32))), 400, 'VALIDATION_ERROR');
     expect(res.message).toMatch(/Couldn't validate Twilio credentials/);
-    expect((await voice.get('/v1/numbers?q=14155550201')).body.data).toEqual([]);
+    expect((await voice.get<Page<PhoneNumber>>('/v1/numbers?q=14155550201')).body.data).toEqual([]);
   });
 
   it('a number the Twilio account does not hold: 400, nothing imported', async () => {

@@ -3,6 +3,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { startTestStack } from '../helpers/stack.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS as CUSTOMER, type Stack } from '../../scripts/local/stack.js';
 import { setLogSink } from '../../shared/log.js';
+import type { AvailableNumbers, Finding, Page, PhoneNumber, VapiCredential } from '../helpers/api-types.js';
 
 // Issue 6: tenants bring their own numbers (Twilio, Vonage, Telnyx, their SIP trunk) into the
 // platform's Vapi org, attach assistants, and never see the operator's own Vapi numbers.
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 const vapiSandbox = () => stack.sandboxes.vapi!;
 const importNumber = (client: ApiClient, source: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  client.post('/v1/numbers', { provider: 'vapi', source, ...extra });
+  client.post<PhoneNumber>('/v1/numbers', { provider: 'vapi', source, ...extra });
 const responses: unknown[] = [];
 
 describe('imports from every source', () => {
@@ -69,14 +70,14 @@ describe('imports from every source', () => {
   });
 
   it('lists the tenant’s Vapi credentials without any secret, each with the numbers using it', async () => {
-    const list = await voice.get('/v1/vapi/credentials');
+    const list = await voice.get<Page<VapiCredential>>('/v1/vapi/credentials');
     expect(list.body.data.map((c: { provider: string }) => c.provider).sort()).toEqual(['byo-sip-trunk', 'byo-sip-trunk', 'telnyx', 'vonage']);
     const vonage = list.body.data.find((c: { provider: string }) => c.provider === 'vonage');
-    expect(vonage.numbers).toEqual([expect.objectContaining({ phoneNumber: '+447911100101', status: 'active' })]);
-    expect(vonage.verifiedAt).toEqual(expect.any(String));
+    expect(vonage!.numbers).toEqual([expect.objectContaining({ phoneNumber: '+447911100101', status: 'active' })]);
+    expect(vonage!.verifiedAt).toEqual(expect.any(String));
     expect(JSON.stringify(list.body)).not.toContain('fingerprint');
     responses.push(list.body);
-    expect((await other.get('/v1/vapi/credentials')).body.data).toEqual([]);
+    expect((await other.get<Page<VapiCredential>>('/v1/vapi/credentials')).body.data).toEqual([]);
   });
 });
 
@@ -102,8 +103,8 @@ describe('bad input and failures', () => {
     const after = vapiSandbox().counts();
     expect(after.credentialsCreated - before.credentialsCreated).toBe(1);
     expect(after.credentialsDeleted - before.credentialsDeleted).toBe(1); // no orphan
-    expect((await voice.get('/v1/vapi/credentials')).body.data).toHaveLength(4);
-    expect((await voice.get('/v1/numbers?q=16175550199')).body.data).toEqual([]);
+    expect((await voice.get<Page<VapiCredential>>('/v1/vapi/credentials')).body.data).toHaveLength(4);
+    expect((await voice.get<Page<PhoneNumber>>('/v1/numbers?q=16175550199')).body.data).toEqual([]);
   });
 
   it('keeps a credential the import reused when the number cannot be created', async () => {
@@ -114,7 +115,7 @@ describe('bad input and failures', () => {
     const after = vapiSandbox().counts();
     expect(after.credentialsCreated - before.credentialsCreated).toBe(0); // the first Vonage import's credential, reused
     expect(after.credentialsDeleted - before.credentialsDeleted).toBe(0); // and kept: a number uses it
-    expect((await voice.get('/v1/vapi/credentials')).body.data).toHaveLength(4);
+    expect((await voice.get<Page<VapiCredential>>('/v1/vapi/credentials')).body.data).toHaveLength(4);
   });
 
   it('imports a number once, for one tenant: another tenant cannot import it too', async () => {
@@ -130,8 +131,8 @@ describe('bad input and failures', () => {
 
 describe('configure, assign, release, isolate', () => {
   it('updates the assistant, name, server URL and fallback at Vapi', async () => {
-    const number = (await voice.get('/v1/numbers?provider=vapi&q=14155550101')).body.data[0];
-    const res = await voice.patch(`/v1/numbers/${number.id}`, {
+    const number = (await voice.get<Page<PhoneNumber>>('/v1/numbers?provider=vapi&q=14155550101')).body.data[0];
+    const res = await voice.patch<PhoneNumber>(`/v1/numbers/${number!.id}`, {
       assistantId: ASSISTANT,
       displayName: 'Booking line',
       serverUrl: 'https://agents.example.com/vapi',
@@ -139,27 +140,27 @@ describe('configure, assign, release, isolate', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.vapi).toMatchObject({ assistantId: ASSISTANT, serverUrl: 'https://agents.example.com/vapi', fallbackNumber: '+14155550199' });
-    const cleared = await voice.patch(`/v1/numbers/${number.id}`, { fallbackNumber: null });
-    expect(cleared.body.vapi.fallbackNumber).toBeUndefined();
-    const twilioNumber = (await voice.post('/v1/numbers', { provider: 'twilio', phoneNumber: (await voice.get('/v1/numbers/available?provider=twilio&limit=1')).body.data[0].phoneNumber })).body;
+    const cleared = await voice.patch<PhoneNumber>(`/v1/numbers/${number!.id}`, { fallbackNumber: null });
+    expect(cleared.body.vapi!.fallbackNumber).toBeUndefined();
+    const twilioNumber = (await voice.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber: (await voice.get<AvailableNumbers>('/v1/numbers/available?provider=twilio&limit=1')).body.data[0]!.phoneNumber })).body;
     expectEnvelope(await voice.patch(`/v1/numbers/${twilioNumber.id}`, { assistantId: ASSISTANT }), 400, 'VALIDATION_ERROR');
   });
 
   it('puts an agent’s assistant on the Vapi numbers it uses', async () => {
-    const number = (await voice.get('/v1/numbers?provider=vapi&q=13125550101')).body.data[0];
-    const agent = await voice.post('/v1/agents', { name: 'Receptionist', inboundPhone: number.phoneNumber, assistantId: ASSISTANT });
+    const number = (await voice.get<Page<PhoneNumber>>('/v1/numbers?provider=vapi&q=13125550101')).body.data[0];
+    const agent = await voice.post('/v1/agents', { name: 'Receptionist', inboundPhone: number!.phoneNumber, assistantId: ASSISTANT });
     expect(agent.status, JSON.stringify(agent.body)).toBe(201);
-    expect((await voice.get(`/v1/numbers/${number.id}`)).body.vapi.assistantId).toBe(ASSISTANT);
-    const atVapi = await fetch(`${vapiSandbox().url}/phone-number/${number.providerNumberId}`, { headers: { authorization: 'Bearer vapi-sandbox-platform-key-0001' } }).then((r) => r.json() as Promise<{ assistantId?: string }>);
+    expect((await voice.get<PhoneNumber>(`/v1/numbers/${number!.id}`)).body.vapi!.assistantId).toBe(ASSISTANT);
+    const atVapi = await fetch(`${vapiSandbox().url}/phone-number/${number!.providerNumberId}`, { headers: { authorization: 'Bearer vapi-sandbox-platform-key-0001' } }).then((r) => r.json() as Promise<{ assistantId?: string }>);
     expect(atVapi.assistantId).toBe(ASSISTANT);
   });
 
   it('releases at Vapi, and refuses to delete a credential a number still uses', async () => {
-    const number = (await voice.get('/v1/numbers?provider=vapi&q=447911100101')).body.data[0];
-    const credentialId = number.vapi.credentialId as string;
+    const number = (await voice.get<Page<PhoneNumber>>('/v1/numbers?provider=vapi&q=447911100101')).body.data[0];
+    const credentialId = number!.vapi!.credentialId as string;
     expectEnvelope(await voiceAdmin.delete(`/v1/vapi/credentials/${credentialId}`), 409, 'CONFLICT');
     const before = vapiSandbox().counts();
-    const released = await voiceAdmin.delete(`/v1/numbers/${number.id}`);
+    const released = await voiceAdmin.delete<PhoneNumber>(`/v1/numbers/${number!.id}`);
     expect(released.body.status).toBe('released');
     expect(vapiSandbox().counts().phoneNumbersDeleted - before.phoneNumbersDeleted).toBe(1);
     const removed = await voiceAdmin.delete(`/v1/vapi/credentials/${credentialId}`);
@@ -170,7 +171,7 @@ describe('configure, assign, release, isolate', () => {
   it('never shows a number created directly in the Vapi org to any tenant', async () => {
     const operator = vapiSandbox().seedPhoneNumber({ provider: 'vapi', number: '+14155550777', name: 'operator internal line' });
     for (const client of [voice, other]) {
-      const all = (await client.get('/v1/numbers?limit=100')).body.data;
+      const all = (await client.get<Page<PhoneNumber>>('/v1/numbers?limit=100')).body.data;
       expect(all.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain('+14155550777');
       expect(JSON.stringify(all)).not.toContain(operator.id);
     }
@@ -179,7 +180,7 @@ describe('configure, assign, release, isolate', () => {
     await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${await stack.taskToken(url)}`, 'content-type': 'application/json' }, body: '{}' });
     await stack.tasks.idle('reconcile');
     for (const client of [voiceAdmin, apiClient(stack.url, await stack.token('another-tenant', 'admin', 'y'))]) {
-      const findings = (await client.get('/v1/reconciliation/findings')).body.data;
+      const findings = (await client.get<Page<Finding>>('/v1/reconciliation/findings')).body.data;
       expect(JSON.stringify(findings)).not.toContain('+14155550777');
     }
   });

@@ -48,13 +48,21 @@ const OWNED = { twilio: ['+14155550100', '+14155550101', '+14155550188'], vonage
 
 const clientFor = (apiKey: string) => createVapiClient({ apiKey, baseUrl: sandbox.url, logger, http: { maxRetries: 2, sleep: async () => {} } });
 
-async function raw(method: string, p: string, body?: unknown, key: string | null = KEY): Promise<{ status: number; body: any }> {
+/** Vapi's validation and auth errors (NestJS): the messages, the status text and code. */
+interface VapiError {
+  message: string | string[];
+  error: string;
+  statusCode: number;
+}
+
+/** One request to the sandbox, answered as Vapi would; `T` is what the test expects the JSON body to be. */
+async function raw<T = unknown>(method: string, p: string, body?: unknown, key: string | null = KEY): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${sandbox.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
@@ -117,7 +125,7 @@ describe('end to end, per source', () => {
     const n = await vapi.createPhoneNumber({ provider: 'twilio', number: '+14155550100', twilioAccountSid: TWILIO_SID, twilioAuthToken: TWILIO_TOKEN, smsEnabled: false, name: 'Main' });
     expect(n).toMatchObject({ provider: 'twilio', number: '+14155550100', twilioAccountSid: TWILIO_SID, name: 'Main' });
     // Vapi's TwilioPhoneNumber echoes the token (the sandbox does too) …
-    expect((await raw('GET', `/phone-number/${n.id}`)).body.twilioAuthToken).toBe(TWILIO_TOKEN);
+    expect((await raw<{ twilioAuthToken: string }>('GET', `/phone-number/${n.id}`)).body.twilioAuthToken).toBe(TWILIO_TOKEN);
     // … our normalized shape never carries it.
     expect(JSON.stringify([n, await vapi.getPhoneNumber(n.id), await vapi.listPhoneNumbers(), await vapi.listPhoneNumbersPage()])).not.toContain(TWILIO_TOKEN);
     expect(await vapi.deletePhoneNumber(n.id)).toBe(true);
@@ -206,7 +214,7 @@ describe('validation (Vapi-style 400s)', () => {
   });
 
   it('per-provider required fields and E.164', async () => {
-    const twilio = await raw('POST', '/phone-number', { provider: 'twilio', number: '4155550100' });
+    const twilio = await raw<VapiError>('POST', '/phone-number', { provider: 'twilio', number: '4155550100' });
     expect(twilio.status).toBe(400);
     expect(twilio.body.message).toEqual(
       expect.arrayContaining([
@@ -215,13 +223,13 @@ describe('validation (Vapi-style 400s)', () => {
         'twilioAuthToken or both twilioApiKey and twilioApiSecret must be provided',
       ]),
     );
-    const vonage = await raw('POST', '/phone-number', { provider: 'vonage', number: '+447911100123' });
+    const vonage = await raw<VapiError>('POST', '/phone-number', { provider: 'vonage', number: '+447911100123' });
     expect(vonage.body.message).toEqual(expect.arrayContaining(['credentialId must be a UUID']));
-    const byo = await raw('POST', '/phone-number', { provider: 'byo-phone-number', number: 'abc def', numberE164CheckEnabled: false, credentialId: ASSISTANT });
+    const byo = await raw<VapiError>('POST', '/phone-number', { provider: 'byo-phone-number', number: 'abc def', numberE164CheckEnabled: false, credentialId: ASSISTANT });
     expect(byo.body.message).toEqual(expect.arrayContaining(['number must match /^\\+?[a-zA-Z0-9]+$/ regular expression', `credentialId ${ASSISTANT} was not found`]));
-    const unknown = await raw('POST', '/phone-number', { provider: 'vapi', serverUrl: 'https://x.example.com' });
+    const unknown = await raw<VapiError>('POST', '/phone-number', { provider: 'vapi', serverUrl: 'https://x.example.com' });
     expect(unknown.body.message).toEqual(['property serverUrl should not exist']);
-    const provider = await raw('POST', '/phone-number', { provider: 'plivo' });
+    const provider = await raw<VapiError>('POST', '/phone-number', { provider: 'plivo' });
     expect(provider.body.message).toEqual(['provider must be one of the following values: vapi, twilio, vonage, telnyx, byo-phone-number']);
   });
 
@@ -239,9 +247,9 @@ describe('validation (Vapi-style 400s)', () => {
   });
 
   it('credentials: required fields, gateway checks, an inbound hostname gateway', async () => {
-    const vonage = await raw('POST', '/credential', { provider: 'vonage', apiKey: 'k' });
+    const vonage = await raw<VapiError>('POST', '/credential', { provider: 'vonage', apiKey: 'k' });
     expect(vonage.body.message).toEqual(['apiSecret should not be empty', 'apiSecret must be a string']);
-    const gateways = await raw('POST', '/credential', { provider: 'byo-sip-trunk', gateways: [{ ip: 'not an ip!', port: 0, netmask: 8, extra: 1 }] });
+    const gateways = await raw<VapiError>('POST', '/credential', { provider: 'byo-sip-trunk', gateways: [{ ip: 'not an ip!', port: 0, netmask: 8, extra: 1 }] });
     expect(gateways.body.message).toEqual([
       'gateways.0.property extra should not exist',
       'gateways.0.ip must be an IPv4 address or a fully qualified domain name',
@@ -250,7 +258,7 @@ describe('validation (Vapi-style 400s)', () => {
     ]);
     const inboundHost = await failure(vapi.createCredential({ provider: 'byo-sip-trunk', gateways: [{ ip: 'sip.example.com' }] }));
     expect(inboundHost.message).toBe("Vapi HTTP 400: Couldn't validate SIP trunk credential. SIP gateway creation failed.");
-    const empty = await raw('POST', '/credential', { provider: 'byo-sip-trunk', gateways: [] });
+    const empty = await raw<VapiError>('POST', '/credential', { provider: 'byo-sip-trunk', gateways: [] });
     expect(empty.body.message).toEqual(['gateways must contain at least 1 elements']);
     expect(sandbox.counts().credentialsCreated).toBe(0);
   });
@@ -258,9 +266,9 @@ describe('validation (Vapi-style 400s)', () => {
   it('PATCH checks the number\'s own Update DTO', async () => {
     const cred = await vapi.createCredential({ provider: 'vonage', apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET });
     const n = await vapi.createPhoneNumber({ provider: 'vonage', number: '+447911100123', credentialId: cred.id });
-    expect((await raw('PATCH', `/phone-number/${n.id}`, { smsEnabled: false })).body.message).toEqual(['property smsEnabled should not exist']);
-    expect((await raw('PATCH', `/phone-number/${n.id}`, { provider: 'twilio', name: 'x' })).body.message).toMatch(/provider cannot be changed/);
-    expect((await raw('PATCH', `/phone-number/${n.id}`, { fallbackDestination: { type: 'number', number: '12' } })).body.message).toEqual([
+    expect((await raw<VapiError>('PATCH', `/phone-number/${n.id}`, { smsEnabled: false })).body.message).toEqual(['property smsEnabled should not exist']);
+    expect((await raw<VapiError>('PATCH', `/phone-number/${n.id}`, { provider: 'twilio', name: 'x' })).body.message).toMatch(/provider cannot be changed/);
+    expect((await raw<VapiError>('PATCH', `/phone-number/${n.id}`, { fallbackDestination: { type: 'number', number: '12' } })).body.message).toEqual([
       'fallbackDestination.number must be a valid phone number in the E.164 format. Hot tip, you may be missing the country code (Eg. US: +1).',
     ]);
     expect((await raw('GET', '/phone-number/123')).body).toEqual({ message: 'Validation failed (uuid is expected)', error: 'Bad Request', statusCode: 400 });
@@ -341,7 +349,7 @@ describe('listing, paging, seeding, orgs, controls, state', () => {
     expect(await vapi.findPhoneNumber({ number: '+14155550141' })).toMatchObject({ id: seeded[1]!.id });
     expect(await vapi.findPhoneNumber({ name: 'line 3' })).toMatchObject({ id: seeded[3]!.id });
     expect(await vapi.findPhoneNumber({ number: '+1415555014' })).toBeUndefined(); // partial matches are not matches
-    const bad = await raw('GET', '/phone-number?limit=5000&cursor=x');
+    const bad = await raw<VapiError>('GET', '/phone-number?limit=5000&cursor=x');
     expect(bad.body.message).toEqual(['property cursor should not exist', 'limit must not be greater than 1000']);
   });
 

@@ -33,12 +33,19 @@ interface Owned {
   voiceCallbackValue?: string;
 }
 
+/** A Vonage list answer: the count of all matches, and this page's numbers (absent when there are none). */
+interface VonageList<T> {
+  count: number;
+  numbers?: T[];
+}
+
 let sandbox: VonageSandbox;
 
-async function call(
+/** One request to the sandbox, answered as Vonage would; `T` is what the test expects the JSON body to be. */
+async function call<T = unknown>(
   p: string,
   opts: { method?: string; query?: Record<string, string>; form?: Record<string, string>; as?: VonageSandboxAccount | null; headers?: Record<string, string>; body?: string; signal?: AbortSignal; base?: string } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: T; headers: Headers }> {
   const as = opts.as === undefined ? A : opts.as;
   const q = new URLSearchParams(opts.query ?? {});
   if (as) {
@@ -54,11 +61,11 @@ async function call(
   const qs = q.toString();
   const res = await fetch(`${opts.base ?? sandbox.url}${p}${qs ? `?${qs}` : ''}`, { method: opts.method ?? (opts.form || body ? 'POST' : 'GET'), headers, body, signal: opts.signal });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
-const search = (query: Record<string, string>, as: VonageSandboxAccount = A) => call('/number/search', { query, as });
-const owned = (query: Record<string, string> = {}, as: VonageSandboxAccount = A) => call('/account/numbers', { query, as });
+const search = (query: Record<string, string>, as: VonageSandboxAccount = A) => call<VonageList<Available>>('/number/search', { query, as });
+const owned = (query: Record<string, string> = {}, as: VonageSandboxAccount = A) => call<VonageList<Owned>>('/account/numbers', { query, as });
 const buy = (n: { country: string; msisdn: string }, as: VonageSandboxAccount = A) => call('/number/buy', { form: { country: n.country, msisdn: n.msisdn }, as });
 const cancel = (n: { country: string; msisdn: string }, as: VonageSandboxAccount = A) => call('/number/cancel', { form: { country: n.country, msisdn: n.msisdn }, as });
 const update = (form: Record<string, string>, as: VonageSandboxAccount = A) => call('/number/update', { form, as });
@@ -66,7 +73,7 @@ const update = (form: Record<string, string>, as: VonageSandboxAccount = A) => c
 async function first(query: Record<string, string>): Promise<Available> {
   const res = await search({ size: '1', ...query });
   expect(res.status).toBe(200);
-  const n = (res.body.numbers as Available[] | undefined)?.[0];
+  const n = res.body.numbers?.[0];
   if (!n) throw new Error(`nothing for ${JSON.stringify(query)}`);
   return n;
 }
@@ -170,7 +177,7 @@ describe('GET /number/search', () => {
     const p1 = (await search({ country: 'US', pattern: '1212', size: '5', index: '1' })).body;
     const p2 = (await search({ country: 'US', pattern: '1212', size: '5', index: '2' })).body;
     expect([p1.count, p2.count]).toEqual([all.count, all.count]);
-    expect([...p1.numbers, ...p2.numbers]).toEqual(all.numbers);
+    expect([...p1.numbers!, ...p2.numbers!]).toEqual(all.numbers);
     expect((await search({ country: 'US', pattern: '1212', size: '100', index: '3' })).body.numbers).toBeUndefined();
   });
 
@@ -195,7 +202,7 @@ describe('GET /number/search', () => {
       for (let index = 1; ; index++) {
         const page = (await search({ country, size: '100', index: String(index) })).body;
         if (!page.numbers) break;
-        all.push(...(page.numbers as Available[]));
+        all.push(...page.numbers);
       }
     }
     expect(all.length).toBe(1240 + 2700 + 780 + 800);
@@ -217,7 +224,7 @@ describe('GET /number/search', () => {
     expect((after.numbers as Available[]).map((n) => n.msisdn)).not.toContain(taken.msisdn);
     const other = await startVonageSandbox({ accounts: [A], seed: 8 });
     try {
-      const differs = await call('/number/search', { base: other.url, query: { country: 'US', pattern: '1303', size: '5' } });
+      const differs = await call<VonageList<Available>>('/number/search', { base: other.url, query: { country: 'US', pattern: '1303', size: '5' } });
       expect(differs.body.numbers).not.toEqual(one.numbers);
     } finally {
       await other.close();
@@ -308,7 +315,7 @@ describe('POST /number/update and /number/cancel, GET /account/numbers', () => {
     const pages = [];
     for (let index = 1; index <= 3; index++) pages.push((await owned({ size: '2', index: String(index), country: 'US' })).body);
     expect(pages.map((p) => p.count)).toEqual([5, 5, 5]);
-    expect(pages.map((p) => p.numbers.length)).toEqual([2, 2, 1]);
+    expect(pages.map((p) => p.numbers!.length)).toEqual([2, 2, 1]);
     expect(pages.flatMap((p) => (p.numbers as Owned[]).map((n) => n.msisdn))).toEqual(available.slice(0, 5).map((n) => n.msisdn));
     expect((await owned()).body.count).toBe(6);
     const target = available[3]!.msisdn;
@@ -425,9 +432,9 @@ describe('failure injection', () => {
         const statuses: number[] = [];
         for (let i = 0; i < 30; i++) statuses.push((await call('/account/numbers', { base: flaky.url })).status);
         for (;;) {
-          const avail = await call('/number/search', { base: flaky.url, query: { country: 'GB', size: '1' } });
+          const avail = await call<VonageList<Available>>('/number/search', { base: flaky.url, query: { country: 'GB', size: '1' } });
           if (avail.status !== 200) continue;
-          const num = avail.body.numbers[0] as Available;
+          const num = avail.body.numbers![0] as Available;
           const res = await call('/number/buy', { base: flaky.url, form: { country: num.country, msisdn: num.msisdn } });
           if (res.status === 503) {
             expectVonageError(res, 503);
@@ -451,7 +458,7 @@ describe('failure injection', () => {
     try {
       const stateFile = path.join(dir, 'state', 'vonage.json');
       const one = await startVonageSandbox({ accounts: [A], stateFile });
-      const n = (await call('/number/search', { base: one.url, query: { country: 'GB', size: '1' } })).body.numbers[0] as Available;
+      const n = (await call<VonageList<Available>>('/number/search', { base: one.url, query: { country: 'GB', size: '1' } })).body.numbers![0] as Available;
       await call('/number/buy', { base: one.url, form: { country: n.country, msisdn: n.msisdn } });
       await call('/number/update', { base: one.url, form: { country: n.country, msisdn: n.msisdn, moHttpUrl: 'https://hooks.example.com/sms' } });
       await one.close();
