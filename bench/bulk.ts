@@ -139,7 +139,7 @@ async function startSandboxProcess(options: object): Promise<{ url: string; stop
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       if (line.startsWith('url ')) resolve(line.slice(4));
     });
@@ -427,6 +427,17 @@ async function run(
     const bound = Math.min(config.accountRateLimit, config.queueRate);
     const ratio = itemsPerSecond / config.accountRateLimit;
     const rateLimitedShare = requests.length ? (byStatus['429'] ?? 0) / requests.length : 0;
+    // Each 429: when (seconds since the POST), and how short the span was of the limit's worth of
+    // admitted requests before it (under 1000 ms: the calls arrived closer together than they left).
+    const admittedAt = requests.filter((r) => r.status !== 429).map((r) => r.at).sort((a, b) => a - b);
+    const rateLimited = requests
+      .filter((r) => r.status === 429)
+      .map((r) => {
+        const before = admittedAt.filter((t) => t <= r.at);
+        const limit = Math.floor(config.accountRateLimit);
+        const span = before.length >= limit ? r.at - before[before.length - limit]! : null;
+        return { atSeconds: Math.round((r.at - postedAt) / 10) / 100, spanOfLimitMs: span };
+      });
     const rivalWon = rivalNumbers.filter((n) => theirs.has(n)).length;
     const result = {
       bench: 'bulk-purchase',
@@ -445,6 +456,7 @@ async function run(
       duplicatedOperations: duplicated,
       heldByTwoTenants: heldByTwo,
       rateLimitedShare: Math.round(rateLimitedShare * 10_000) / 10_000,
+      rateLimited,
       rival: { numbers: rivalNumbers.length, won: rivalWon },
       peakRssMb: mb(peakRss),
       cpuSeconds: {
