@@ -1,5 +1,5 @@
 // dependency-cruiser: the module boundaries `npm run lint` (and so `npm test`) enforces.
-// Run: npx depcruise functions shared scripts bench test
+// Run: npx depcruise functions modules shared scripts bench test
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -16,7 +16,7 @@ module.exports = {
       comment: 'A source module nothing imports and that imports nothing is dead code (or a missing import).',
       from: {
         orphan: true,
-        path: '^(functions|shared)/',
+        path: '^(functions|modules|shared)/',
         pathNot: ['\\.d\\.ts$'],
       },
       to: {},
@@ -29,10 +29,24 @@ module.exports = {
       to: { path: '^(functions|scripts)/' },
     },
     {
+      name: 'modules-not-to-functions',
+      severity: 'error',
+      comment: 'A domain module (modules/<domain>/) holds its rows, operations, services and repository; functions/ is the deploy shell built from them (the table, the entries) and must not be reached back into.',
+      from: { path: '^modules/' },
+      to: { path: '^functions/' },
+    },
+    {
+      name: 'shared-not-to-modules',
+      severity: 'error',
+      comment: 'shared/ is the kernel every module builds on (pipeline, ports, providers, domain types); it must not depend on a module. Exceptions, by name: shared/deps.ts wires the modules\' lazily loaded services (the composition root), and the API schemas of toll-free and accounts use the toll-free module\'s constants (carriers, statuses, search spec, scheduled routing).',
+      from: { path: '^shared/', pathNot: ['^shared/deps\\.ts$', '^shared/api/schemas/(tollfree|accounts)\\.ts$'] },
+      to: { path: '^modules/' },
+    },
+    {
       name: 'production-not-to-tooling',
       severity: 'error',
       comment: 'Deployed code (functions/, shared/) must not import scripts, tests or benchmarks: they are not bundled and pull in dev-only packages.',
-      from: { path: '^(functions|shared)/' },
+      from: { path: '^(functions|modules|shared)/' },
       to: { path: '^(scripts|test|bench)/' },
     },
     {

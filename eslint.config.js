@@ -1,5 +1,5 @@
 // ESLint (flat config) for the backend: typescript-eslint's type-checked recommended rules over
-// functions/, shared/, scripts/, bench/ and test/. `npm run lint` runs it (with dependency-cruiser);
+// functions/, modules/, shared/, scripts/, bench/ and test/. `npm run lint` runs it (with dependency-cruiser);
 // `npm test` runs `npm run lint`. The console SPA (console/) has its own tsconfig and build.
 import tseslint from 'typescript-eslint';
 
@@ -15,7 +15,7 @@ export default tseslint.config(
     ],
   },
   {
-    files: ['functions/**/*.ts', 'shared/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    files: ['functions/**/*.ts', 'modules/**/*.ts', 'shared/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -43,9 +43,10 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     rules: {
-      // Tests read the API's JSON answers (test/helpers/api.ts: `ApiResponse<T = any>`), parsed files and
-      // provider payloads, and check them with expect(): the assertion is the check, so reading an
-      // untyped answer is not the hazard these rules guard production code against.
+      // The API's answers are typed (test/helpers/api.ts: `ApiResponse<T = unknown>`, api-types.ts), but
+      // tests also read parsed files, sandbox control answers and provider payloads (`JSON.parse`,
+      // `res.json()`) and check them with expect(): the assertion is the check, so reading an untyped
+      // value is not the hazard these rules guard production code against.
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',

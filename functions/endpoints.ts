@@ -1,17 +1,18 @@
 import type { AnyEndpoint } from '../shared/api/endpoint.js';
 import type { Role } from '../shared/auth/verify-token.js';
 import type { JobType } from '../shared/domain/job.js';
-import { numbersEndpoints } from './rows/numbers.js';
-import { requirementsEndpoints } from './rows/requirements.js';
-import { jobsEndpoints, jobTypeEndpoints } from './rows/jobs.js';
+import { metaEndpoints } from '../modules/meta/rows.js';
+import { numbersEndpoints } from '../modules/numbers/rows.js';
+import { requirementsEndpoints } from '../modules/requirements/rows.js';
+import { jobsEndpoints, jobTypeEndpoints } from '../modules/jobs/rows.js';
 export { jobTypeEndpoints };
-import { vapiEndpoints } from './rows/vapi.js';
-import { inboundEndpoints } from './rows/inbound.js';
-import { accountsEndpoints } from './rows/accounts.js';
-import { locationsAgentsEndpoints } from './rows/locations-agents.js';
-import { operationsEndpoints } from './rows/operations.js';
-import { tollfreeEndpoints } from './rows/tollfree.js';
-import { tollfreeDeskEndpoints } from './rows/tollfree-desk.js';
+import { vapiEndpoints } from '../modules/vapi/rows.js';
+import { inboundEndpoints } from '../modules/inbound/rows.js';
+import { accountsEndpoints } from '../modules/accounts/rows.js';
+import { locationsAgentsEndpoints } from '../modules/directory/rows.js';
+import { operationsEndpoints } from '../modules/operations/rows.js';
+import { tollfreeEndpoints } from '../modules/tollfree/rows.js';
+import { tollfreeDeskEndpoints } from '../modules/tollfree/desk-rows.js';
 
 /**
  * THE endpoint table. One row = one deployed Cloud Function. The functions-framework
@@ -19,9 +20,10 @@ import { tollfreeDeskEndpoints } from './rows/tollfree-desk.js';
  * all derived from it (test/unit/endpoint-table.test.ts fails when they drift).
  * A row's `needs` (shared/api/iam.ts) are what its function may do besides Firestore: they pick its
  * service account and that account's roles (terraform/iam.tf). Every row says, [] for Firestore only.
- * The rows live per domain in functions/rows/; this is their concatenation, in a fixed order.
+ * The rows live per domain module (modules/<domain>/rows.ts); this is their concatenation, in a fixed order.
  */
 export const endpoints: AnyEndpoint[] = [
+  ...metaEndpoints,
   ...numbersEndpoints,
   ...requirementsEndpoints,
   ...jobsEndpoints,
@@ -34,8 +36,8 @@ export const endpoints: AnyEndpoint[] = [
   ...tollfreeDeskEndpoints,
 ];
 
-/** Pub/Sub-triggered functions (functions/rows/events.ts). */
-export { eventFunctions } from './rows/events.js';
+/** Pub/Sub-triggered functions (modules/jobs/event-rows.ts). */
+export { eventFunctions } from '../modules/jobs/event-rows.js';
 
 /** Every method the table serves at a path: a 405's Allow header, and what each function's entry is told. */
 export function methodsAt(path: string): string[] {
@@ -44,7 +46,7 @@ export function methodsAt(path: string): string[] {
 
 /**
  * The role each bulk job type needs: the `access` of its single-item row (jobTypeEndpoints). jobsCreate
- * checks it through functions/rows/job-type-roles.ts, which `npm run generate` writes from this.
+ * checks it through modules/jobs/job-type-roles.ts, which `npm run generate` writes from this.
  */
 export function jobTypeRoles(): Readonly<Record<JobType, Role>> {
   return Object.fromEntries(

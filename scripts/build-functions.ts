@@ -16,7 +16,7 @@
  * with FUNCTION_TARGET set to the entry point: one archive serves every function, and each loads its
  * own bundle. Bundles are tree-shaken and unminified; packages other than BUNDLED_PACKAGES and
  * VENDORED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
- * the OpenAPI document in its bundle, read here at build time (functions/meta/openapi-document.ts).
+ * the OpenAPI document in its bundle, read here at build time (modules/meta/operations/openapi-document.ts).
  *
  * Also writes dist/function-bundles.json (which source modules each bundle file holds, what loads
  * at startup and on the first request), read by the tests, the rehearsal and the bench, and fails
@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AnyEndpoint, EventFunction } from '../shared/api/endpoint.js';
 import { endpoints, eventFunctions } from '../functions/endpoints.js';
-import { ENTRIES_DIR, entryFile, functionEntries, rowLocations, ROWS_DIR } from './function-entries.js';
+import { ENTRIES_DIR, entryFile, functionEntries, rowLocations, MODULES_DIR } from './function-entries.js';
 import {
   BUNDLE_REPORT,
   BUNDLED_PACKAGES,
@@ -96,7 +96,7 @@ const ZOD_VALUE_IMPORT = /^import \{ z \} from 'zod';$/m;
 const zodNamespaceImport: esbuild.Plugin = {
   name: 'zod-namespace-import',
   setup(build) {
-    build.onLoad({ filter: /[\\/](shared|functions)[\\/].*\.ts$/ }, async (args) => {
+    build.onLoad({ filter: /[\\/](shared|functions|modules)[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       return ZOD_VALUE_IMPORT.test(text) ? { contents: text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), loader: 'ts' } : undefined;
     });
@@ -125,8 +125,8 @@ const commonJsNamedExports: esbuild.Plugin = {
 };
 
 /**
- * functions/meta/openapi-document.ts → the document itself, read at build time: the `openapi` function reads no file.
- * Other functions of its domain hold the openapi row's operation too (never run): they get no document.
+ * modules/meta/operations/openapi-document.ts → the document itself, read at build time: the `openapi` function reads no file.
+ * (The openapi row is the only row of modules/meta/, so no other bundle holds this module; one that did would get no document.)
  */
 function precomputedOpenApi(document: Record<string, unknown>, forFunction: string): esbuild.Plugin {
   const contents =
@@ -136,7 +136,7 @@ function precomputedOpenApi(document: Record<string, unknown>, forFunction: stri
   return {
     name: 'precomputed-openapi',
     setup(build) {
-      build.onLoad({ filter: /[\\/]functions[\\/]meta[\\/]openapi-document\.ts$/ }, () => ({ contents, loader: 'js' }));
+      build.onLoad({ filter: /[\\/]modules[\\/]meta[\\/]operations[\\/]openapi-document\.ts$/ }, () => ({ contents, loader: 'js' }));
     },
   };
 }
@@ -171,7 +171,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
     if (current !== entries.get(file)) stale.push(`${file} is ${current === undefined ? 'missing' : 'stale'}`);
   }
   if (stale.length) throw new Error(`${stale.join('; ')}: run \`npm run generate\``);
-  const { openApiDocument } = await import('../functions/meta/openapi-document.js');
+  const { openApiDocument } = await import('../modules/meta/operations/openapi-document.js');
   const document = await openApiDocument();
   // precomputedOpenApi before zodNamespaceImport: the first plugin that loads a file wins.
   const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), zodNamespaceImport];
@@ -219,7 +219,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
       plugins: pluginsFor(row.name),
     });
     const location = locations.get(row.name);
-    const ownRows = location ? `${ROWS_DIR}/${location.file}` : '';
+    const ownRows = location ? location.file : '';
     const report = summarize(row, ownRows, entrySource, result.metafile, outDir);
     const opModule = ownRows ? operationModule(row, ownRows) : undefined;
     if (opModule) {
@@ -230,7 +230,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
     }
     const startupExternals = [...new Set(report.startup.flatMap((f) => report.files[f]!.externals))];
     const found = bundleProblems(row, ownRows, inputsOf(report, report.startup), inputsOf(report, report.operation?.files ?? []), startupExternals);
-    if (!location) found.push(`${row.name}: its row is in no module of ${ROWS_DIR}/`);
+    if (!location) found.push(`${row.name}: its row is in no rows module of ${MODULES_DIR}/`);
     if (!opModule) found.push(`${row.name}: its operation's module could not be read from its row (operation: () => import('…'))`);
     const unknown = report.externals.filter((p) => !p.startsWith('node:') && !p.startsWith(`${VENDOR_SUBDIR}/`) && !DEPENDENCIES.has(p));
     if (unknown.length) found.push(`${row.name} imports ${unknown.join(', ')}, which package.json does not list in dependencies (Cloud Build would not install it)`);

@@ -55,6 +55,9 @@ export function isSomosFunction(row: FunctionRow): boolean {
 }
 
 /** Source modules (repo-relative, /-separated) of the Somos provider: its client, token, routing model and mapping. */
+/** A module's rows file, repo-relative: modules/<domain>/rows.ts or modules/<domain>/<name>-rows.ts. */
+export const isRowsModule = (file: string) => /^modules\/[a-z-]+\/([a-z-]+-)?rows\.ts$/.test(file);
+
 export const isSomosModule = (file: string) => file.startsWith('shared/providers/somos/');
 
 /** Source modules that only a whole-table process may load: the table itself and every function at once. */
@@ -95,7 +98,7 @@ export const inputsOf = (report: Pick<BundleReport, 'files'>, files: readonly st
 
 /** The module of a row's operation, from its `operation: () => import('…')` (repo-relative), resolved from its rows module. */
 export function operationModule(row: { operation: () => unknown }, rowsModule: string): string | undefined {
-  // import('../numbers/list.js'); under vitest, __vite_ssr_dynamic_import__('/functions/numbers/list.ts') (from the root).
+  // import('../numbers/list.js'); under vitest, __vite_ssr_dynamic_import__('/modules/numbers/operations/list.ts') (from the root).
   const specifier = /import\w*\(\s*["'`]([^"'`]+)["'`]\s*\)/.exec(row.operation.toString())?.[1];
   if (!specifier) return undefined;
   const file = specifier.startsWith('/') ? specifier.slice(1) : path.posix.join(path.posix.dirname(rowsModule), specifier);
@@ -119,7 +122,7 @@ export function bundleProblems(
   for (const [when, inputs] of [['at startup', startupInputs], ['on its first request', operationInputs]] as const) {
     const table = inputs.filter(isTableModule);
     if (table.length) problems.push(`${row.name} loads the whole endpoint table ${when} (${table.join(', ')})`);
-    const otherRows = inputs.filter((f) => f.startsWith('functions/rows/') && f !== ownRowsModule && f !== 'functions/rows/job-type-roles.ts');
+    const otherRows = inputs.filter((f) => isRowsModule(f) && f !== ownRowsModule);
     if (otherRows.length) problems.push(`${row.name} loads other domains' rows ${when} (${otherRows.join(', ')}); its entry should import ${ownRowsModule} only`);
     const somosModules = inputs.filter(isSomosModule);
     if (!somos && somosModules.length) problems.push(`${row.name} is no Somos function but loads Somos modules ${when} (${somosModules.slice(0, 5).join(', ')}${somosModules.length > 5 ? `, … ${somosModules.length} in all` : ''})`);

@@ -8,13 +8,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import { endpoints, eventFunctions, methodsAt } from '../functions/endpoints.js';
+import { isRowsModule } from './function-bundles.js';
 
 export const ENTRIES_DIR = 'functions/entries';
-/** Where the rows live: every module here is searched for the list (or the const) that holds a row. */
-export const ROWS_DIR = 'functions/rows';
+/** Where the domain modules live: each one's `rows.ts` (and `<name>-rows.ts`) holds its rows of the table. */
+export const MODULES_DIR = 'modules';
 
 export interface RowLocation {
-  /** The module's file name in ROWS_DIR (numbers.ts). */
+  /** The rows module, repo-relative (modules/numbers/rows.ts). */
   file: string;
   /** The export holding the row: a list of rows, or the row itself. */
   exportName: string;
@@ -26,7 +27,14 @@ const isRow = (value: unknown): value is { name: string } =>
 
 /** Which module (and export) holds each row of the table; a row exported on its own wins over its list. */
 export async function rowLocations(): Promise<Map<string, RowLocation>> {
-  const files = (await readdir(new URL(`../${ROWS_DIR}/`, import.meta.url))).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const files: string[] = [];
+  for (const domain of (await readdir(new URL(`../${MODULES_DIR}/`, import.meta.url), { withFileTypes: true })).filter((d) => d.isDirectory())) {
+    for (const f of await readdir(new URL(`../${MODULES_DIR}/${domain.name}/`, import.meta.url))) {
+      const file = `${MODULES_DIR}/${domain.name}/${f}`;
+      if (isRowsModule(file)) files.push(file);
+    }
+  }
+  files.sort();
   const found = new Map<string, RowLocation>();
   const claim = (name: string, location: RowLocation) => {
     const seen = found.get(name);
@@ -34,7 +42,7 @@ export async function rowLocations(): Promise<Map<string, RowLocation>> {
     if (!seen || location.kind === 'row') found.set(name, location);
   };
   for (const file of files) {
-    const module = (await import(/* @vite-ignore */ `../${ROWS_DIR}/${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
+    const module = (await import(/* @vite-ignore */ `../${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
     for (const [exportName, value] of Object.entries(module)) {
       if (isRow(value)) claim(value.name, { file, exportName, kind: 'row' });
       else if (Array.isArray(value)) for (const row of value) if (isRow(row)) claim(row.name, { file, exportName, kind: 'list' });
@@ -52,8 +60,8 @@ export async function functionEntries(): Promise<Map<string, string>> {
   const entries = new Map<string, string>();
   const located = (name: string) => {
     const location = locations.get(name);
-    if (!location) throw new Error(`row ${name} is in the table but in no module of ${ROWS_DIR}/ (an entry imports its row from its module)`);
-    const module = `../rows/${location.file.replace(/\.ts$/, '.js')}`;
+    if (!location) throw new Error(`row ${name} is in the table but in no rows module of ${MODULES_DIR}/ (an entry imports its row from its module)`);
+    const module = `../../${location.file.replace(/\.ts$/, '.js')}`;
     const row = location.kind === 'row' ? location.exportName : `rowNamed(${location.exportName}, ${quote(name)})`;
     return { location, module, row };
   };

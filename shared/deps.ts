@@ -7,13 +7,13 @@ import { createPushVerifier } from './auth/verify-push.js';
 import { logger, type Logger } from './log.js';
 import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
-import { createNumbersStore, type NumbersStore } from './store/numbers-store.js';
+import { createNumbersStore, type NumbersStore } from '../modules/numbers/repository.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
 import { createProviderResolver, type AccountLookup } from './providers/registry.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TaskQueue } from './queue/task-queue.js';
 import type { Publisher } from './queue/publisher.js';
-import type { SomosPlatform } from './services/tollfree/platform.js';
+import type { SomosPlatform } from '../modules/tollfree/services/platform.js';
 import type { Ports } from './ports.js';
 
 /**
@@ -120,7 +120,7 @@ export function registryNow(config: Pick<Config, 'PLATFORM_ENV'>): Date {
 function lazySomos(config: Config, db: () => Promise<Firestore>, log: Logger): () => Promise<SomosPlatform> {
   const secrets = lazySecretStore(config, false); // the token manager keeps its own short cache
   const now = () => (config.PLATFORM_ENV !== 'production' && local.somosClock ? local.somosClock() : Date.now());
-  return lazy(async () => (await import('./services/tollfree/platform.js')).createSomosPlatform({ config, db, secrets, log, now }));
+  return lazy(async () => (await import('../modules/tollfree/services/platform.js')).createSomosPlatform({ config, db, secrets, log, now }));
 }
 
 /**
@@ -128,7 +128,7 @@ function lazySomos(config: Config, db: () => Promise<Firestore>, log: Logger): (
  * their schemas), loaded when a provider is first resolved: a function that calls no provider never loads them.
  */
 function lazyAccountLookup(db: () => Promise<Firestore>, config: Config): AccountLookup {
-  const load = lazy(async () => (await import('./services/accounts/provider-accounts.js')).accountLookup(db, config));
+  const load = lazy(async () => (await import('../modules/accounts/services/provider-accounts.js')).accountLookup(db, config));
   return {
     find: async (tenantId, provider, accountId) => (await load()).find(tenantId, provider, accountId),
     policy: async (tenantId) => {

@@ -85,7 +85,7 @@ resource "google_logging_metric" "provider_calls" {
   }
 }
 
-# shared/services/numbers/purchase.ts, shared/services/tollfree/{numbers,followup}.ts: a purchase,
+# modules/numbers/services/purchase.ts, modules/tollfree/services/{numbers,followup}.ts: a purchase,
 # order or toll-free activation/reservation that ended (once, by whoever settled it).
 resource "google_logging_metric" "provisioning" {
   name        = "numbers_provisioning"
@@ -115,7 +115,7 @@ resource "google_logging_metric" "provisioning" {
   }
 }
 
-# shared/services/jobs/jobs.ts (runItem): each delivery of a bulk job's item task.
+# modules/jobs/services/jobs.ts (runItem): each delivery of a bulk job's item task.
 resource "google_logging_metric" "job_items" {
   name        = "numbers_job_items"
   description = "Bulk job item deliveries by provider, job type and outcome (succeeded, failed, waiting, retry, …)."
@@ -144,7 +144,7 @@ resource "google_logging_metric" "job_items" {
   }
 }
 
-# functions/jobs/dead-letter.ts: every message the jobs dead-letter handler receives.
+# modules/jobs/operations/dead-letter.ts: every message the jobs dead-letter handler receives.
 resource "google_logging_metric" "job_dead_letters" {
   name        = "numbers_job_dead_letters"
   description = "Job chunk (or search) messages that reached the dead-letter topic, by kind (chunk, search)."
@@ -163,7 +163,7 @@ resource "google_logging_metric" "job_dead_letters" {
   }
 }
 
-# shared/services/inbound/deliver.ts: a relayed message the tenant's webhook did not accept.
+# modules/inbound/services/deliver.ts: a relayed message the tenant's webhook did not accept.
 resource "google_logging_metric" "relay_delivery_failures" {
   name        = "numbers_relay_delivery_failures"
   description = "Relayed inbound message deliveries refused or unreachable (each attempt; the queue retries), by coarse outcome."

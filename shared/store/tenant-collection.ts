@@ -2,7 +2,7 @@ import type { Firestore, Query, Transaction } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { notFound } from '../http/errors.js';
-import { decodeCursor, encodeCursor, type Page } from './numbers-store.js';
+import { decodeCursor, encodeCursor, type Page } from './page.js';
 
 export interface TenantDoc {
   id: string;

@@ -5,7 +5,7 @@ import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import { startStack, type Stack } from '../../scripts/local/stack.js';
 import { getDeps } from '../../shared/deps.js';
-import { createJob } from '../../shared/services/jobs/jobs.js';
+import { createJob } from '../../modules/jobs/services/jobs.js';
 import type { AvailableNumbers, Job } from '../helpers/api-types.js';
 
 // The sweeper (scheduledJobSweep): job items that lost their task — their creation died after writing

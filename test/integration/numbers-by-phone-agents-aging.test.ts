@@ -5,7 +5,7 @@ import { apiClient, expectEnvelope, type ApiClient } from '../helpers/api.js';
 import { testFirestore } from '../helpers/firestore.js';
 import { startTestStack } from '../helpers/stack.js';
 import type { Stack } from '../../scripts/local/stack.js';
-import { clearSearchCaches } from '../../shared/services/numbers/search.js';
+import { clearSearchCaches } from '../../modules/numbers/services/search.js';
 import type { Agent, AvailableNumbers, Page, PhoneNumber } from '../helpers/api-types.js';
 
 // Issue 16, numbers (the clinic and the AI-agent company): a number released by its phone number,

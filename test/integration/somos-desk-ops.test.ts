@@ -15,7 +15,7 @@ import type { SomosSandbox } from '../../scripts/sandboxes/somos.js';
 import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { platformSecretName } from '../../shared/providers/registry.js';
-import { SOMOS_TOKEN_STATE_SECRET } from '../../shared/services/tollfree/platform.js';
+import { SOMOS_TOKEN_STATE_SECRET } from '../../modules/tollfree/services/platform.js';
 import type { CreatedJob, Job, JobItem, Page, TextEnablement, TollFreeDetail, TollFreeSearchResult } from '../helpers/api-types.js';
 
 const TENANT = 'desk-ops';

@@ -10,8 +10,8 @@ import type { NumberRecord } from '../../shared/domain/number.js';
 import { AppError } from '../../shared/http/errors.js';
 import { inputIssues, isWellFormed, MAX_INPUT_DEPTH } from '../../shared/http/input-checks.js';
 import { ProviderError } from '../../shared/providers/types.js';
-import { updateNumber } from '../../shared/services/numbers/manage.js';
-import { reserveNumbers } from '../../shared/services/tollfree/numbers.js';
+import { updateNumber } from '../../modules/numbers/services/manage.js';
+import { reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import type { AuditContext } from '../../shared/domain/audit.js';
 
 const config = parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', PLATFORM_ENV: 'test', SOMOS_DEFAULT_RESPORG_ID: 'ABC01' });

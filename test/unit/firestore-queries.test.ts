@@ -19,20 +19,20 @@ interface Query {
 
 const queries: Query[] = [
   // The job sweeper: stale queued items, items past their lease, open jobs nothing touched.
-  { file: 'shared/services/jobs/sweep.ts', group: 'items', equal: ['state'], range: 'updatedAt' },
-  { file: 'shared/services/jobs/sweep.ts', group: 'items', equal: ['state'], range: 'leaseUntil' },
-  { file: 'shared/services/jobs/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
+  { file: 'modules/jobs/services/sweep.ts', group: 'items', equal: ['state'], range: 'updatedAt' },
+  { file: 'modules/jobs/services/sweep.ts', group: 'items', equal: ['state'], range: 'leaseUntil' },
+  { file: 'modules/jobs/services/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
   // Reconciliation: every tenant's provider accounts; open findings and held numbers of the platform account.
-  { file: 'shared/services/reconciliation/reconcile.ts', group: 'providerAccounts', equal: [] },
-  { file: 'shared/services/reconciliation/reconcile.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
-  { file: 'shared/services/reconciliation/reconcile.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
+  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'providerAccounts', equal: [] },
+  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
+  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
   // Toll-free reconciliation: every tenant's reserved and active toll-free numbers; the open toll-free findings.
-  { file: 'shared/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
-  { file: 'shared/services/reconciliation/tollfree.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
+  { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
+  { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
   // The inbound relay's fallback for numbers held since before the owner index.
-  { file: 'shared/services/inbound/relay.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
+  { file: 'modules/inbound/services/relay.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
   // The Telnyx order webhook: the numbers of an order.
-  { file: 'shared/services/webhooks/telnyx.ts', group: 'numbers', equal: ['orderId'] },
+  { file: 'modules/requirements/services/telnyx-events.ts', group: 'numbers', equal: ['orderId'] },
 ];
 
 async function sourceFiles(dir: URL, prefix: string): Promise<string[]> {
@@ -65,10 +65,10 @@ function chainAfter(code: string, start: number): { method: string; field: strin
   }
 }
 
-/** Every collectionGroup(...) use in shared/ and functions/, with the filters chained inline (directly or on the variable it is kept in). */
+/** Every collectionGroup(...) use in shared/, modules/ and functions/, with the filters chained inline (directly or on the variable it is kept in). */
 async function scan(): Promise<{ file: string; group: string; fields: string[] }[]> {
   const root = new URL('../../', import.meta.url);
-  const files = [...(await sourceFiles(new URL('shared/', root), 'shared/')), ...(await sourceFiles(new URL('functions/', root), 'functions/'))];
+  const files = [...(await sourceFiles(new URL('shared/', root), 'shared/')), ...(await sourceFiles(new URL('modules/', root), 'modules/')), ...(await sourceFiles(new URL('functions/', root), 'functions/'))];
   const found: { file: string; group: string; fields: string[] }[] = [];
   for (const file of files) {
     const code = (await readFile(new URL(file, root), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (c) => ' '.repeat(c.length));

@@ -39,7 +39,7 @@ describe('per-function entries', () => {
     for (const [file, text] of entries) {
       expect(await readFile(new URL(`../../${file}`, import.meta.url), 'utf8').catch(() => ''), `${file} is stale: run \`npm run generate\``).toBe(text);
       expect(text, file).not.toMatch(/endpoints\.js|functions\/index|from '\.\.\/index\.js'/);
-      expect(text.match(/from '\.\.\/rows\//g), file).toHaveLength(1);
+      expect(text.match(/from '\.\.\/\.\.\/modules\/[a-z-]+\/([a-z-]+-)?rows\.js'/g), file).toHaveLength(1);
     }
     expect(await strayEntries(entries.keys()), 'entries of functions no longer in the table (npm run generate removes them)').toEqual([]);
     const locations = await rowLocations();
@@ -59,17 +59,17 @@ describe('per-function entries', () => {
 
   it('flags a bundle that loads the table, another domain’s rows, Somos for a non-Somos function or a Google client at startup', () => {
     const numbersList = { name: 'numbersList', needs: [] };
-    const own = 'functions/rows/numbers.ts';
+    const own = 'modules/numbers/rows.ts';
     const base = ['functions/entries/numbersList.ts', own, 'shared/http/handler.ts'];
-    expect(bundleProblems(numbersList, own, base, ['functions/numbers/list.ts'])).toEqual([]);
+    expect(bundleProblems(numbersList, own, base, ['modules/numbers/operations/list.ts'])).toEqual([]);
     expect(bundleProblems(numbersList, own, [...base, 'functions/endpoints.ts'], []).join()).toMatch(/whole endpoint table at startup/);
     expect(bundleProblems(numbersList, own, base, ['functions/endpoints.ts']).join()).toMatch(/whole endpoint table on its first request/);
-    expect(bundleProblems(numbersList, own, [...base, 'functions/rows/tollfree.ts'], []).join()).toMatch(/other domains' rows/);
+    expect(bundleProblems(numbersList, own, [...base, 'modules/tollfree/rows.ts'], []).join()).toMatch(/other domains' rows/);
     expect(bundleProblems(numbersList, own, [...base, 'shared/providers/somos/routing.ts'], []).join()).toMatch(/no Somos function but loads Somos/);
     expect(bundleProblems(numbersList, own, base, [], ['@google-cloud/firestore']).join()).toMatch(/firestore at startup/);
     const tollfreeReserve = { name: 'tollfreeReserve', needs: ['somos', 'tasks:enqueue'], tag: 'tollfree' };
     expect(isSomosFunction(tollfreeReserve)).toBe(true);
-    expect(bundleProblems(tollfreeReserve, 'functions/rows/tollfree.ts', ['functions/rows/tollfree.ts', 'shared/providers/somos/routing.ts'], [])).toEqual([]);
+    expect(bundleProblems(tollfreeReserve, 'modules/tollfree/rows.ts', ['modules/tollfree/rows.ts', 'shared/providers/somos/routing.ts'], [])).toEqual([]);
   });
 
   it('bundles every function within the rules: its startup and its first request load no table, no other rows, no Somos unless it is a Somos function', { timeout: 600_000 }, async () => {
@@ -93,13 +93,14 @@ describe('per-function entries', () => {
       expect(everything, 'the openapi function serves the document built at build time').not.toContain('functions/endpoints.ts');
       expect(everything).not.toContain('shared/api/openapi.ts');
       // What the deployed operation serves is the document the table renders.
-      const { openApiDocument } = await import('../../functions/meta/openapi-document.js');
-      const operationChunk = Object.keys(openapi.files).find((f) => openapi.files[f]!.inputs.includes('functions/meta/openapi.ts'))!;
+      const { openApiDocument } = await import('../../modules/meta/operations/openapi-document.js');
+      const operationChunk = Object.keys(openapi.files).find((f) => openapi.files[f]!.inputs.includes('modules/meta/operations/openapi.ts'))!;
       const served = await runNode(`const op = await import(${JSON.stringify(path.join(outDir, operationChunk))}); process.stdout.write(JSON.stringify((await op.default()({})).body));`, outDir);
       expect(JSON.parse(served)).toEqual(await openApiDocument());
-      const numbersList = reports.find((r) => r.name === 'numbersList')!;
-      const listOperation = Object.keys(numbersList.files).find((f) => numbersList.files[f]!.inputs.includes('functions/meta/openapi.ts'))!;
-      expect(await runNode(`const op = await import(${JSON.stringify(path.join(outDir, listOperation))}); await op.default()({}).then(() => process.stdout.write('served'), (e) => process.stdout.write(e.message));`, outDir)).toMatch(/only the openapi function/);
+      // The openapi row is its own module's (modules/meta/): no other function's bundle holds its operation.
+      for (const report of reports.filter((r) => r.name !== 'openapi')) {
+        expect(inputsOf(report, Object.keys(report.files)), report.name).not.toContain('modules/meta/operations/openapi.ts');
+      }
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }

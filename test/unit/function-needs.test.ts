@@ -22,7 +22,7 @@ const calls: Record<Need, { pattern: RegExp; except?: string[] }> = {
   // Reads of secrets other than the platform's provider accounts (the provider registry) and Somos'.
   'secrets:read-tenant': {
     pattern: /\bsecrets\.access\(/,
-    except: ['shared/providers/registry.ts', 'shared/providers/somos/token-manager.ts', 'shared/services/tollfree/platform.ts', 'shared/services/reconciliation/reconcile.ts'],
+    except: ['shared/providers/registry.ts', 'shared/providers/somos/token-manager.ts', 'modules/tollfree/services/platform.ts', 'modules/operations/services/reconciliation/reconcile.ts'],
   },
   // The Somos token manager's writes are the token state's (need `somos`).
   'secrets:write-tenant': { pattern: /\bsecrets\.(put|delete)\(/, except: ['shared/providers/somos/token-manager.ts'] },
@@ -58,7 +58,7 @@ function reachable(entry: string): string[] {
 }
 
 const operationFile = (operation: () => unknown) => {
-  // `() => import('./numbers/list.js')`, or as vitest rewrote it: `__vite_ssr_dynamic_import__("/functions/numbers/list.ts")`.
+  // `() => import('./numbers/list.js')`, or as vitest rewrote it: `__vite_ssr_dynamic_import__("/modules/numbers/operations/list.ts")`.
   const specifier = /import(?:__)?\(\s*['"]([^'"]+)['"]/.exec(String(operation))?.[1];
   if (!specifier) throw new Error(`cannot read the operation module of ${String(operation)}`);
   const file = specifier.startsWith('/') ? path.join(root, specifier) : path.resolve(root, 'functions', specifier);

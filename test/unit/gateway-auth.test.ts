@@ -143,7 +143,7 @@ describe('the local gateway', () => {
 describe('the URL a provider signed, behind the gateway', () => {
   it('is the endpoint’s public path (and query) whatever prefix the function sees', async () => {
     const { publicPath } = await import('../../shared/api/endpoint.js');
-    const { inboundPath } = await import('../../shared/services/inbound/relay.js');
+    const { inboundPath } = await import('../../modules/inbound/services/relay.js');
     const path = inboundPath('twilio');
     expect(path).toBe('/webhooks/twilio/inbound');
     // The gateway calls <functions base>/webhookTwilioInbound with the path appended.
@@ -156,7 +156,7 @@ describe('the URL a provider signed, behind the gateway', () => {
 
   it('every inbound webhook row of the endpoint table is at inboundPath(provider)', async () => {
     const { endpoints } = await import('../../functions/endpoints.js');
-    const { inboundPath } = await import('../../shared/services/inbound/relay.js');
+    const { inboundPath } = await import('../../modules/inbound/services/relay.js');
     for (const provider of ['twilio', 'plivo', 'telnyx'] as const) {
       expect(endpoints.find((e) => e.path === inboundPath(provider))?.access, provider).toBe('webhook');
     }

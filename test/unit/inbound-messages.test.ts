@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plivoMessage, providerNumber, telnyxMessage, twilioMessage } from '../../shared/services/inbound/messages.js';
+import { plivoMessage, providerNumber, telnyxMessage, twilioMessage } from '../../modules/inbound/services/messages.js';
 
 describe('inbound messages in one shape', () => {
   it('reads numbers with or without +, keeps short codes and sender ids as sent', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
-import { parseForm, plivoV3Signature, verifyPlivoV3, verifyTwilioSignature, type FormParams } from '../../shared/services/inbound/signatures.js';
+import { parseForm, plivoV3Signature, verifyPlivoV3, verifyTwilioSignature, type FormParams } from '../../modules/inbound/services/signatures.js';
 
 const TOKEN = 'abcdef01'.repeat(4);
 const SHARED_KEY = 'webhooks-shared-key-secret-0001';

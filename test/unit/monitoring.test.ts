@@ -44,6 +44,7 @@ async function sourceFiles(): Promise<{ file: string; text: string }[]> {
     }
   };
   await walk('shared/');
+  await walk('modules/');
   await walk('functions/');
   return out;
 }

@@ -12,7 +12,7 @@ import {
   restoreRouting,
   routingSnapshot,
   routingTargets,
-} from '../../shared/services/numbers/routing.js';
+} from '../../modules/numbers/services/routing.js';
 import type { ProviderNumber } from '../../shared/providers/types.js';
 
 const config = { PUBLIC_BASE_URL: 'https://api.example.com/' };

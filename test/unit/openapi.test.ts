@@ -10,7 +10,7 @@ import { EXAMPLE_SIGNING, webhookSpecs } from '../../shared/api/openapi/webhooks
 import { samplePattern } from '../../shared/api/openapi/sample-pattern.js';
 import { curatedExamples } from '../../shared/api/openapi/curated-examples.js';
 import { errorStatus, type ErrorCode } from '../../shared/http/errors.js';
-import { signPayload } from '../../shared/services/jobs/callbacks.js';
+import { signPayload } from '../../modules/jobs/services/callbacks.js';
 
 type Json = Record<string, unknown>;
 const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -107,6 +107,7 @@ describe('OpenAPI components', () => {
       }
     };
     await scan(new URL('../../shared', import.meta.url).pathname);
+    await scan(new URL('../../modules', import.meta.url).pathname);
     expect(given.size).toBeGreaterThan(3);
     for (const reason of given) expect(Object.keys(conflictReasons), reason).toContain(reason);
   });

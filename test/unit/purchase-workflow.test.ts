@@ -1,5 +1,5 @@
 /**
- * The purchase workflow (shared/services/numbers/purchase.ts) with the real numbers repository on an
+ * The purchase workflow (modules/numbers/services/purchase.ts) with the real numbers repository on an
  * in-memory Firestore and a provider that sells each number once: the races of a purchase and its
  * follow-up, in milliseconds and deterministically (the emulator suite keeps the end-to-end tests).
  */
@@ -13,9 +13,9 @@ import { AppError } from '../../shared/http/errors.js';
 import { twilioCapabilities } from '../../shared/providers/twilio/client.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../shared/providers/types.js';
 import type { TaskRequest } from '../../shared/queue/task-queue.js';
-import { purchaseNumber, settlePendingPurchase, type PurchaseInput } from '../../shared/services/numbers/purchase.js';
+import { purchaseNumber, settlePendingPurchase, type PurchaseInput } from '../../modules/numbers/services/purchase.js';
 import { paths } from '../../shared/store/firestore.js';
-import { createNumbersStore } from '../../shared/store/numbers-store.js';
+import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 
 const LEASE_SECONDS = 60;

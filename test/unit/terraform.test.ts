@@ -659,8 +659,8 @@ describe('terraform: Firestore (issue 14)', () => {
     // The writers put a Date there (a Timestamp once stored): a string would never expire.
     const source = async (file: string) => readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
     expect(await source('shared/store/idempotency-store.ts')).toMatch(/expiresAt: new Date\(/);
-    expect(await source('shared/services/tollfree/search.ts')).toMatch(/somosSearchCache\/entries\/\$\{key\}`\)\.set\(\{ \.\.\.value, expiresAt: new Date\(/);
-    for (const file of ['shared/services/inbound/relay.ts', 'shared/services/webhooks/telnyx.ts']) {
+    expect(await source('modules/tollfree/services/search.ts')).toMatch(/somosSearchCache\/entries\/\$\{key\}`\)\.set\(\{ \.\.\.value, expiresAt: new Date\(/);
+    for (const file of ['modules/inbound/services/relay.ts', 'modules/requirements/services/telnyx-events.ts']) {
       const code = await source(file);
       expect(code, file).toContain('webhookEvents/');
       expect(code, file).toContain('expiresAt: webhookEventExpiry(deps.now())');

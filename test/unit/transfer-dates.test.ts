@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usFederalHolidays } from '../../shared/domain/us-holidays.js';
-import { expectedCompletion } from '../../shared/services/tollfree/transfer-dates.js';
-import { selfDestinationField } from '../../shared/services/tollfree/routing-rules.js';
+import { expectedCompletion } from '../../modules/tollfree/services/transfer-dates.js';
+import { selfDestinationField } from '../../modules/tollfree/services/routing-rules.js';
 
 describe('US federal holidays (observed)', () => {
   it('2026 and 2027, with weekend days moved to the Friday before or the Monday after', () => {

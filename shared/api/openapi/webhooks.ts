@@ -4,8 +4,8 @@ import { JobFinishedEvent, MessageReceivedEvent } from '../schemas.js';
 import { schemaRef } from './components.js';
 
 /**
- * What the platform sends (OpenAPI 3.1 `webhooks`): relayed inbound messages (shared/services/inbound/
- * deliver.ts) and bulk-job callbacks (shared/services/jobs/callbacks.ts), both signed alike.
+ * What the platform sends (OpenAPI 3.1 `webhooks`): relayed inbound messages (modules/inbound/services/
+ * deliver.ts) and bulk-job callbacks (modules/jobs/services/callbacks.ts), both signed alike.
  */
 export const SIGNATURE = {
   header: 'X-Signature',

@@ -8,7 +8,7 @@ import type { VapiNumber } from './mapper.js';
  * Vapi as a NumberProvider for numbers already imported into the platform's Vapi org: get,
  * update (assistant, name, server URL, fallback), release, look-up and listing for
  * reconciliation. Vapi numbers are imported, never searched or bought here — the import flow
- * lives in shared/services/vapi/import.ts.
+ * lives in modules/vapi/services/import.ts.
  */
 export const vapiCapabilities: ProviderCapabilities = {
   countries: 'any',

@@ -1,0 +1,405 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { createHash } from 'node:crypto';
+import type { AuditContext } from '../../../shared/domain/audit.js';
+import type { Config } from '../../../shared/config.js';
+import type { Ports } from '../../../shared/ports.js';
+import { AppError, conflict } from '../../../shared/http/errors.js';
+import { holdingStatuses } from '../../../shared/domain/number.js';
+import { credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
+import { createProvider, numberProviders, type AccountLookup, type NumberProviderName } from '../../../shared/providers/registry.js';
+import { ProviderError } from '../../../shared/providers/types.js';
+import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { paths } from '../../../shared/store/firestore.js';
+import { readAccountPolicy } from './tenant-settings.js';
+
+/** What Firestore keeps of a tenant's own provider account: a reference and a masked preview, never the secret. */
+export interface ProviderAccountRecord extends TenantDoc {
+  provider: AccountProvider;
+  label?: string;
+  /** Secret Manager id holding the credentials. */
+  secretName: string;
+  credentialsPreview: Record<string, string>;
+  isDefault: boolean;
+  verifiedAt: string;
+  createdBy: string;
+  /** Which provider account the credentials are for (accountKey()): the same account is added once. */
+  accountKey?: string;
+  /** The Secret Manager version the credentials are read from (put()'s answer). */
+  secretVersion?: string;
+  /** When PATCH last replaced the credentials. */
+  credentialsRotatedAt?: string;
+}
+
+/**
+ * One document per provider account a tenant has added, by accountKey: tenants/{t}/providerAccountKeys/{key}.
+ * It makes "the same account is added once" a transactional check, and outlives the account's removal
+ * (`removedAt`): adding the same account again gets the same id back, so the numbers bought on it —
+ * which name that id — are attached again.
+ */
+interface AccountKeyDoc {
+  provider: AccountProvider;
+  accountId: string;
+  createdAt: string;
+  removedAt?: string;
+}
+
+/**
+ * What identifies the provider account behind a set of credentials: Twilio's Account SID, Plivo's
+ * Auth ID, Vonage's API key, Somos' username. A Telnyx API key names no account, so the key itself
+ * stands for it (a rotated Telnyx key cannot be matched to the old one).
+ */
+export function accountIdentity(provider: AccountProvider, credentials: Record<string, string>): string {
+  switch (provider) {
+    case 'twilio':
+      return credentials.accountSid!;
+    case 'plivo':
+      return credentials.authId!;
+    case 'vonage':
+      return credentials.apiKey!;
+    case 'telnyx':
+    case 'vapi':
+      return credentials.apiKey!;
+    case 'somos':
+      return credentials.username!;
+  }
+}
+
+/** Whether a provider's credentials name their account (so a rotation must keep it). */
+const identityIsSecret = (provider: AccountProvider) => provider === 'telnyx' || provider === 'vapi';
+
+/** A key for the account behind credentials, safe to store and to use as a document id (a hash: a Telnyx key is a secret). */
+export const accountKey = (provider: AccountProvider, credentials: Record<string, string>) =>
+  createHash('sha256').update(`${provider}:${accountIdentity(provider, credentials)}`).digest('hex').slice(0, 40);
+
+const accountKeyPath = (tenantId: string, key: string) => `${paths.tenant(tenantId)}/providerAccountKeys/${key}`;
+
+export const providerAccountsCollection = (db: () => Promise<Firestore>) =>
+  createTenantCollection<ProviderAccountRecord>(db, {
+    collection: 'providerAccounts',
+    idPrefix: 'acc',
+    resource: 'provider-accounts',
+    label: 'Provider account',
+  });
+
+/** The resolver's view: which secret backs a tenant's (default) account for a provider. */
+export function accountLookup(db: () => Promise<Firestore>, config?: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>): AccountLookup {
+  const accounts = providerAccountsCollection(db);
+  return {
+    // Read only when a tenant has no account of its own for the provider (one document read).
+    async policy(tenantId) {
+      return (await readAccountPolicy(await db(), tenantId, { ACCOUNT_POLICY_DEFAULT: config?.ACCOUNT_POLICY_DEFAULT ?? 'platform' })).policy;
+    },
+    async find(tenantId, provider, accountId) {
+      if (accountId) {
+        const account = await accounts.get(tenantId, accountId);
+        return account && account.provider === provider ? { id: account.id, secretName: account.secretName } : undefined;
+      }
+      // On every provider call: one indexed read, no count.
+      const page = await accounts.list(tenantId, 1, undefined, [['provider', '==', provider], ['isDefault', '==', true]], { total: false });
+      const account = page.items[0];
+      return account ? { id: account.id, secretName: account.secretName } : undefined;
+    },
+  };
+}
+
+export const tenantSecretName = (tenantId: string, provider: AccountProvider, id: string) => `tenant-${tenantId}-${provider}-${id}`;
+
+type AccountDeps = Pick<Ports, 'db' | 'secrets' | 'config' | 'log' | 'now'>;
+
+/** Verifies credentials with the provider; a refusal is the caller's mistake (400), nothing else changes. */
+async function verifyWithProvider(deps: AccountDeps, provider: AccountProvider, credentials: Record<string, string>, refused: string): Promise<void> {
+  const client = await createProvider(provider as NumberProviderName, credentials, deps);
+  try {
+    await client.verifyCredentials();
+  } catch (err) {
+    if (err instanceof ProviderError && (err.info.kind === 'auth' || err.info.httpStatus === 401 || err.info.httpStatus === 403)) {
+      throw new AppError('VALIDATION_ERROR', refused, { issues: [{ path: 'body.credentials', message: 'rejected by the provider' }], provider });
+    }
+    throw err;
+  }
+}
+
+function parseCredentials(provider: AccountProvider, credentials: Record<string, string>): Record<string, string> {
+  const parsed = credentialSchemas[provider].safeParse(credentials);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({ path: ['body', 'credentials', ...issue.path.map(String)].join('.'), message: issue.message }));
+  throw new AppError('VALIDATION_ERROR', `Invalid ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+}
+
+const duplicate = (provider: AccountProvider, accountId: string) =>
+  conflict(`This ${provider} account is already added as ${accountId}; change its credentials with PATCH /v1/provider-accounts/${accountId}`, {
+    reason: 'duplicate_account',
+    accountId,
+  });
+
+/**
+ * The tenant's accounts of a provider added before accounts had a key: their key is computed from
+ * their secret and recorded (key document and field), so they count as added too.
+ */
+async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: AccountProvider): Promise<void> {
+  const firestore = await deps.db();
+  const snap = await firestore.collection(`${paths.tenant(tenantId)}/providerAccounts`).where('provider', '==', provider).get();
+  for (const doc of snap.docs) {
+    const account = doc.data() as ProviderAccountRecord;
+    if (account.accountKey) continue;
+    let key: string;
+    try {
+      key = accountKey(provider, JSON.parse(await deps.secrets.access(account.secretName)) as Record<string, string>);
+    } catch (err) {
+      deps.log.warn('could not read the credentials of an account added before account keys', { accountId: account.id, err });
+      continue;
+    }
+    await firestore.runTransaction(async (tx) => {
+      const keyRef = firestore.doc(accountKeyPath(tenantId, key));
+      const existing = (await tx.get(keyRef)).data() as AccountKeyDoc | undefined;
+      if (!existing || existing.removedAt) tx.set(keyRef, { provider, accountId: account.id, createdAt: account.createdAt } satisfies AccountKeyDoc);
+      tx.update(doc.ref, { accountKey: key });
+    });
+  }
+}
+
+/** Inside a transaction (a read): the live account already added with this key, if any. */
+async function liveAccountFor(tx: Transaction, firestore: Firestore, tenantId: string, key: string): Promise<{ keyDoc?: AccountKeyDoc; liveId?: string }> {
+  const keyDoc = (await tx.get(firestore.doc(accountKeyPath(tenantId, key)))).data() as AccountKeyDoc | undefined;
+  if (!keyDoc) return {};
+  const live = !keyDoc.removedAt && (await tx.get(firestore.doc(`${paths.tenant(tenantId)}/providerAccounts/${keyDoc.accountId}`))).exists;
+  return { keyDoc, ...(live ? { liveId: keyDoc.accountId } : {}) };
+}
+
+export function addProviderAccount(deps: AccountDeps) {
+  const accounts = providerAccountsCollection(deps.db);
+  return async (
+    tenantId: string,
+    input: { provider: AccountProvider; credentials: Record<string, string>; label?: string; isDefault?: boolean },
+    audit: AuditContext,
+    uid: string,
+  ): Promise<ProviderAccountRecord & { reattachedNumbers?: number }> => {
+    const { provider } = input;
+    if (!(numberProviders as readonly string[]).includes(provider)) {
+      throw new AppError('VALIDATION_ERROR', `${provider} accounts cannot be added yet: the platform does not support ${provider} numbers`, {
+        issues: [{ path: 'body.provider', message: `supported: ${numberProviders.join(', ')}` }],
+      });
+    }
+    const credentials = credentialSchemas[provider].parse(input.credentials) as Record<string, string>;
+    const key = accountKey(provider, credentials);
+    const firestore = await deps.db();
+    // The same account twice is refused before the provider is asked (and again, race-free, below).
+    await keyLegacyAccounts(deps, tenantId, provider);
+    const known = await firestore.runTransaction((tx) => liveAccountFor(tx, firestore, tenantId, key));
+    if (known.liveId) throw duplicate(provider, known.liveId);
+    await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
+
+    // The same account removed earlier gets its id back: the numbers bought on it name that id.
+    const id = known.keyDoc?.accountId ?? accounts.newId();
+    const secretName = known.keyDoc ? `${tenantSecretName(tenantId, provider, id)}-${Date.now().toString(36)}` : tenantSecretName(tenantId, provider, id);
+    const secretVersion = await deps.secrets.put(secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
+    const now = deps.now().toISOString();
+    const record: ProviderAccountRecord = {
+      id,
+      tenantId,
+      provider,
+      ...(input.label ? { label: input.label } : {}),
+      secretName,
+      secretVersion,
+      accountKey: key,
+      credentialsPreview: maskCredentials(provider, credentials),
+      isDefault: false,
+      verifiedAt: now,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: uid,
+    };
+    let created: ProviderAccountRecord;
+    try {
+      created = await accounts.create(record, audit, known.keyDoc ? 'provider_accounts.create_again' : 'provider_accounts.create', async (tx, fs) => {
+        const latest = await liveAccountFor(tx, fs, tenantId, key);
+        if (latest.liveId) throw duplicate(provider, latest.liveId);
+        if ((latest.keyDoc?.accountId ?? record.id) !== record.id) throw conflict('This account was added or removed meanwhile; try again', { retryable: true });
+        const defaults = await tx.get(fs.collection(`tenants/${tenantId}/providerAccounts`).where('provider', '==', provider).where('isDefault', '==', true));
+        // The first account of a provider becomes its default; a new default replaces the old one.
+        record.isDefault = defaults.empty || input.isDefault === true;
+        if (record.isDefault) for (const doc of defaults.docs) tx.update(doc.ref, { isDefault: false, updatedAt: now });
+        tx.set(fs.doc(accountKeyPath(tenantId, key)), { provider, accountId: record.id, createdAt: now } satisfies AccountKeyDoc);
+      });
+    } catch (err) {
+      await deps.secrets.delete(secretName).catch((e) => deps.log.error('could not remove the secret of a failed account creation', { secretName, err: e }));
+      throw err;
+    }
+    if (!known.keyDoc) return created;
+    // Numbers left detached by the earlier removal name this id again: they are attached.
+    const reattached = await heldNumbersOf(firestore, tenantId, id);
+    deps.log.info('provider account added again; its numbers are attached again', { accountId: id, provider, reattached });
+    return { ...created, reattachedNumbers: reattached };
+  };
+}
+
+/** How many numbers the tenant holds through an account. */
+async function heldNumbersOf(firestore: Firestore, tenantId: string, accountId: string): Promise<number> {
+  const count = await firestore.collection(paths.numbers(tenantId)).where('accountId', '==', accountId).where('status', 'in', [...holdingStatuses]).count().get();
+  return count.data().count;
+}
+
+/**
+ * Replaces an account's credentials (rotation), label or default flag. New credentials must be for the
+ * same provider account and are verified with the provider before they are stored; they become a new
+ * version of the account's secret, and the older versions are disabled only once the new one has been
+ * read back and works (the account is then used with it, end to end). Until then nothing changes.
+ */
+export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers'>) {
+  const accounts = providerAccountsCollection(deps.db);
+  return async (
+    tenantId: string,
+    id: string,
+    input: { credentials?: Record<string, string>; label?: string | null; isDefault?: boolean },
+    audit: AuditContext,
+  ): Promise<ProviderAccountRecord> => {
+    const current = await accounts.require(tenantId, id);
+    const { provider } = current;
+    const now = deps.now().toISOString();
+    let rotated: { credentials: Record<string, string>; version: string; key: string } | undefined;
+    if (input.credentials) {
+      let stored: Record<string, string> = {};
+      try {
+        stored = JSON.parse(await deps.secrets.access(current.secretName)) as Record<string, string>;
+      } catch (err) {
+        deps.log.warn('the account’s current credentials could not be read; the new ones must be complete', { accountId: id, err });
+      }
+      const credentials = parseCredentials(provider, { ...stored, ...input.credentials });
+      const key = accountKey(provider, credentials);
+      const currentKey = current.accountKey ?? (Object.keys(stored).length ? accountKey(provider, stored) : undefined);
+      if (!identityIsSecret(provider) && currentKey && key !== currentKey) {
+        throw new AppError('VALIDATION_ERROR', `These credentials are for another ${provider} account; add it as a new account (POST /v1/provider-accounts) instead`, {
+          issues: [{ path: 'body.credentials', message: 'not the same account' }],
+        });
+      }
+      if (key !== currentKey) {
+        const firestore = await deps.db();
+        const other = await firestore.runTransaction((tx) => liveAccountFor(tx, firestore, tenantId, key));
+        if (other.liveId && other.liveId !== id) throw duplicate(provider, other.liveId);
+      }
+      await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
+      const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
+      try {
+        // The new version works: read back from the store and used with the provider, as every call will.
+        const client = await deps.providers.forAccount(tenantId, provider as NumberProviderName, id);
+        await client.verifyCredentials();
+      } catch (err) {
+        await deps.secrets.disableVersion?.(current.secretName, version).catch((e) =>
+          deps.log.error('a new credentials version that does not work could not be disabled; disable it by hand', { secretName: current.secretName, version, err: e }),
+        );
+        deps.log.error('new credentials were verified but did not work once stored; the previous version stays in use', { accountId: id, err });
+        throw new AppError('SERVICE_UNAVAILABLE', 'The new credentials could not be put in use; the account keeps its current ones. Try again shortly', { retryable: true }, 5);
+      }
+      rotated = { credentials, version, key };
+    }
+    const firestore = await deps.db();
+    const updated = await accounts.update(tenantId, id, audit, rotated ? 'provider_accounts.rotate' : 'provider_accounts.update', async (latest, tx) => {
+      const defaults =
+        input.isDefault === true
+          ? await tx.get(firestore.collection(`tenants/${tenantId}/providerAccounts`).where('provider', '==', provider).where('isDefault', '==', true))
+          : undefined;
+      const keyRef = rotated && rotated.key !== latest.accountKey ? firestore.doc(accountKeyPath(tenantId, rotated.key)) : undefined;
+      const taken = keyRef ? ((await tx.get(keyRef)).data() as AccountKeyDoc | undefined) : undefined;
+      if (taken && !taken.removedAt && taken.accountId !== id) throw duplicate(provider, taken.accountId);
+      const next: ProviderAccountRecord = { ...latest, updatedAt: now };
+      if (input.label === null) delete next.label;
+      else if (input.label !== undefined) next.label = input.label;
+      if (input.isDefault !== undefined) next.isDefault = input.isDefault;
+      for (const doc of defaults?.docs ?? []) if (doc.id !== id) tx.update(doc.ref, { isDefault: false, updatedAt: now });
+      if (rotated) {
+        Object.assign(next, {
+          credentialsPreview: maskCredentials(provider, rotated.credentials),
+          secretVersion: rotated.version,
+          accountKey: rotated.key,
+          verifiedAt: now,
+          credentialsRotatedAt: now,
+        });
+        if (keyRef) {
+          // A Telnyx key names no account: the new key stands for it from now on.
+          if (latest.accountKey) tx.delete(firestore.doc(accountKeyPath(tenantId, latest.accountKey)));
+          tx.set(keyRef, { provider, accountId: id, createdAt: now } satisfies AccountKeyDoc);
+        }
+      }
+      return next;
+    });
+    if (rotated) {
+      // Only now, with the new version in use, do the older ones stop working.
+      const disabled = await deps.secrets.disableVersionsBefore?.(current.secretName, rotated.version).catch((err) => {
+        deps.log.error('credentials rotated but the old versions could not be disabled; disable them by hand', { secretName: current.secretName, err });
+        return 0;
+      });
+      deps.log.info('provider account credentials rotated', { accountId: id, provider, disabledVersions: disabled ?? 0 });
+    }
+    return updated;
+  };
+}
+
+export function removeProviderAccount(deps: AccountDeps) {
+  const accounts = providerAccountsCollection(deps.db);
+  return async (tenantId: string, id: string, force: boolean, audit: AuditContext): Promise<ProviderAccountRecord & { detachedNumbers?: number }> => {
+    const firestore = await deps.db();
+    // Numbers bought on the account are never orphaned: they keep its id, shown detached, until the
+    // same account is added again (which gets this id back) or they are released from our records.
+    const held = force ? await heldNumbersOf(firestore, tenantId, id) : 0;
+    // An account added before accounts had keys gets its key from its secret, while the secret exists.
+    const before = await accounts.get(tenantId, id);
+    const legacyKey =
+      before && !before.accountKey
+        ? await deps.secrets.access(before.secretName).then(
+            (raw) => accountKey(before.provider, JSON.parse(raw) as Record<string, string>),
+            () => undefined,
+          )
+        : undefined;
+    const removed = await accounts.delete(tenantId, id, audit, 'provider_accounts.delete', async (current, tx, fs) => {
+      const key = current.accountKey ?? legacyKey;
+      const keyRef = key ? fs.doc(accountKeyPath(tenantId, key)) : undefined;
+      const keyDoc = keyRef ? ((await tx.get(keyRef)).data() as AccountKeyDoc | undefined) : undefined;
+      if (!force) {
+        const inUse = await tx.get(
+          fs.collection(paths.numbers(tenantId)).where('accountId', '==', current.id).where('status', 'in', [...holdingStatuses]).limit(1),
+        );
+        if (!inUse.empty) {
+          throw conflict(
+            `Numbers still use this ${current.provider} account; release them first, or delete with ?force=true (they stay held at ${current.provider} and are shown detached until the same account is added again)`,
+            { numberId: inUse.docs[0]!.id },
+          );
+        }
+        // A purchase job fixed its account when it was created: its remaining items would all fail.
+        const busy = await tx.get(
+          fs.collection(`${paths.tenant(tenantId)}/jobs`).where('accountId', '==', current.id).where('status', 'in', ['queued', 'running']).limit(1),
+        );
+        if (!busy.empty) {
+          throw conflict(`A bulk job still buys through this ${current.provider} account; let it finish or cancel it first, or delete with ?force=true`, {
+            jobId: busy.docs[0]!.id,
+          });
+        }
+      }
+      // The key stays as a tombstone: the same account added again gets this id (and its numbers) back.
+      if (keyRef && (!keyDoc || keyDoc.accountId === current.id)) {
+        tx.set(keyRef, { provider: current.provider, accountId: current.id, createdAt: keyDoc?.createdAt ?? current.createdAt, removedAt: deps.now().toISOString() } satisfies AccountKeyDoc);
+      }
+    });
+    // The reference is gone first, so nothing can use the secret any more; then the secret.
+    await deps.secrets.delete(removed.secretName).catch((err) =>
+      deps.log.error('provider account removed but its secret could not be deleted; delete it by hand', { secretName: removed.secretName, err }),
+    );
+    if (held) deps.log.warn('provider account removed with numbers still held on it: they are detached', { accountId: id, provider: removed.provider, detachedNumbers: held });
+    return force ? { ...removed, detachedNumbers: held } : removed;
+  };
+}
+
+export function toAccountResource(record: ProviderAccountRecord & { reattachedNumbers?: number; detachedNumbers?: number }) {
+  return {
+    id: record.id,
+    provider: record.provider,
+    ...(record.label ? { label: record.label } : {}),
+    credentials: record.credentialsPreview,
+    isDefault: record.isDefault,
+    verifiedAt: record.verifiedAt,
+    ...(record.credentialsRotatedAt ? { credentialsRotatedAt: record.credentialsRotatedAt } : {}),
+    ...(record.reattachedNumbers !== undefined ? { reattachedNumbers: record.reattachedNumbers } : {}),
+    ...(record.detachedNumbers !== undefined ? { detachedNumbers: record.detachedNumbers } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}

@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import type { UnauthenticatedOperationFactory } from '../../../shared/api/endpoint.js';
+import type { InboundAck } from '../../../shared/api/schemas.js';
+import { handleInbound } from '../services/relay.js';
+
+/** twilio calls this for inbound messages: signature checked, then relayed to the number's webhookUrl. */
+const operation: UnauthenticatedOperationFactory<Record<string, never>, Record<string, never>, undefined, z.infer<typeof InboundAck>> =
+  (deps) =>
+  async ({ raw, log }) => {
+    const { outcome } = await handleInbound(deps)('twilio', raw, log);
+    return { body: { received: true, outcome }, rawResponse: { contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response/>' } };
+  };
+export default operation;

@@ -1,0 +1,261 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { enqueueTask } from '../../../shared/api/task-targets.js';
+import type { NumberRecord } from '../../../shared/domain/number.js';
+import type { Deps } from '../../../shared/deps.js';
+import { AppError } from '../../../shared/http/errors.js';
+import type { Logger } from '../../../shared/log.js';
+import { paths, webhookEventExpiry } from '../../../shared/store/firestore.js';
+import { publicPath } from '../../../shared/api/endpoint.js';
+import { plivoMessage, telnyxMessage, twilioMessage, type ParsedMessage } from './messages.js';
+import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
+
+/**
+ * Inbound messages: the provider calls our inbound function, which verifies the provider's own
+ * signature, and relays a normalized message to the number's webhookUrl — signed by us, retried
+ * through Cloud Tasks, every attempt recorded. Nothing is read or written before the signature
+ * checks out (other than the look-up of which account's key to check it with).
+ */
+export type InboundProvider = 'twilio' | 'plivo' | 'telnyx';
+
+/** A relayed message: the provider's message in our shape, with its ids and when it came. */
+export interface InboundMessage extends ParsedMessage {
+  id: string;
+  provider: InboundProvider;
+  receivedAt: string;
+  numberId: string;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  tenantId: string;
+  numberId: string;
+  /** Absent when the message was not sent anywhere (status not_delivered). */
+  webhookUrl?: string;
+  message: InboundMessage;
+  /** not_delivered: the message reached no webhook and never will (reason says why); no attempts. */
+  status: 'queued' | 'delivered' | 'failing' | 'not_delivered';
+  reason?: 'released_number' | 'number_inactive';
+  attempts: { at: string; status: number; error?: string }[];
+  createdAt: string;
+  deliveredAt?: string;
+}
+
+type RelayDeps = Pick<Deps, 'db' | 'config' | 'providers' | 'tasks' | 'now'>;
+type Raw = { body: Buffer; headers: Record<string, string | undefined>; url: string };
+
+/**
+ * The one tenant that holds `to` at this provider: the platform-wide owner index decides. A number
+ * with no index entry (held since before the index) is looked up among all tenants' numbers; if two
+ * tenants hold it, that is a bug: it is logged at ERROR and the message is relayed to neither.
+ */
+async function holderOf(deps: RelayDeps, provider: InboundProvider, to: string, log: Logger): Promise<NumberRecord[]> {
+  if (!to) return [];
+  const db = await deps.db();
+  const holds = (n: NumberRecord | undefined): n is NumberRecord => !!n && (n.status === 'active' || n.status === 'inactive') && n.phoneNumber === to && n.provider === provider;
+  const owner = (await db.doc(paths.numberOwner(provider, to)).get()).data() as { tenantId?: unknown; numberId?: unknown } | undefined;
+  if (typeof owner?.tenantId === 'string' && typeof owner.numberId === 'string') {
+    const record = (await db.doc(paths.number(owner.tenantId, owner.numberId)).get()).data() as NumberRecord | undefined;
+    return holds(record) ? [record] : [];
+  }
+  const snap = await db.collectionGroup('numbers').where('phoneNumber', '==', to).where('provider', '==', provider).get();
+  const found = snap.docs.map((d) => d.data() as NumberRecord).filter(holds);
+  if (new Set(found.map((n) => n.tenantId)).size > 1) {
+    log.error('inbound number is held by more than one tenant; relayed to none', { provider, numberIds: found.map((n) => n.id) });
+    return [];
+  }
+  return found.slice(0, 1);
+}
+
+/**
+ * The URL the provider called and signed: PUBLIC_BASE_URL (the API Gateway's origin in production)
+ * and the relay's public path — not the function's own URL, which the gateway calls under a prefix.
+ */
+function publicUrl(deps: RelayDeps, provider: InboundProvider, raw: Raw): string {
+  if (!deps.config.PUBLIC_BASE_URL) throw new AppError('SERVICE_UNAVAILABLE', 'PUBLIC_BASE_URL is not configured: signatures cannot be checked');
+  return `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}${publicPath(raw.url, inboundPath(provider))}`;
+}
+
+/** Where each provider sends inbound messages (the webhook rows of the endpoint table). */
+export const inboundPath = (provider: InboundProvider) => `/webhooks/${provider}/inbound`;
+
+/**
+ * What became of a message that reached no webhook: the number is held but does not relay
+ * (inactive, no webhookUrl, SMS off), no tenant holds it (unknown_number), or the tenant that held
+ * it last has released it (released_number). Telnyx events that are not messages are not_a_message.
+ */
+export type NotRelayedReason = 'number_inactive' | 'no_webhook' | 'sms_disabled' | 'unknown_number' | 'released_number' | 'not_a_message';
+export type InboundOutcome = 'relayed' | 'ignored' | 'duplicate' | 'unknown_number' | 'released_number';
+
+interface Verified {
+  /** The tenant's number holding `to` now. */
+  number?: NumberRecord | undefined;
+  /** No one holds `to`; this tenant's number held it last (released). */
+  released?: NumberRecord | undefined;
+  message: ParsedMessage;
+  dedupeKey: string;
+  /** Not a message (Telnyx events other than message.received). */
+  notAMessage?: boolean;
+}
+
+/**
+ * The number a tenant released last, when no tenant holds `to` now: its tenant may see the message
+ * as not delivered (GET /v1/deliveries) instead of it vanishing.
+ */
+async function lastReleased(deps: RelayDeps, provider: InboundProvider, to: string): Promise<NumberRecord | undefined> {
+  if (!to) return undefined;
+  const db = await deps.db();
+  const snap = await db.collectionGroup('numbers').where('phoneNumber', '==', to).where('provider', '==', provider).get();
+  return snap.docs
+    .map((d) => d.data() as NumberRecord)
+    .filter((n) => n.status === 'released')
+    .sort((a, b) => (b.releasedAt ?? b.updatedAt).localeCompare(a.releasedAt ?? a.updatedAt))[0];
+}
+
+/** Finds the number whose account's key verifies the request; 401 when none does. */
+async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Raw, log: Logger): Promise<Verified> {
+  const reject = (reason: string): never => {
+    log.warn('rejected inbound webhook', { provider, reason });
+    throw new AppError('UNAUTHENTICATED', `Webhook signature rejected (${reason})`);
+  };
+  if (provider === 'telnyx') {
+    const { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } = await import('../../../shared/providers/telnyx/webhooks.js');
+    const publicKey = deps.config.TELNYX_PUBLIC_KEY;
+    if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
+    try {
+      verifyTelnyxSignature({
+        publicKeyBase64: publicKey,
+        signatureBase64: raw.headers['telnyx-signature-ed25519'] ?? '',
+        timestamp: raw.headers['telnyx-timestamp'] ?? '',
+        rawBody: raw.body,
+        now: deps.now().getTime(),
+      });
+    } catch (err) {
+      if (err instanceof TelnyxWebhookError) reject(err.reason);
+      throw err;
+    }
+    let event: Awaited<ReturnType<typeof parseTelnyxEvent>>;
+    try {
+      event = parseTelnyxEvent(JSON.parse(raw.body.toString('utf8')));
+    } catch {
+      throw new AppError('VALIDATION_ERROR', 'Webhook body is not a Telnyx event');
+    }
+    const message = telnyxMessage(event.payload as Parameters<typeof telnyxMessage>[0], event.id);
+    const dedupeKey = `telnyx_${event.id}`;
+    if (event.eventType !== 'message.received') return { message, dedupeKey, notAMessage: true };
+    const number = (await holderOf(deps, provider, message.to, log))[0];
+    return { number, ...(number ? {} : { released: await lastReleased(deps, provider, message.to) }), message, dedupeKey };
+  }
+
+  // The signature covers the parameters exactly as sent (repeated keys too); the message reads them normalised.
+  const params = parseForm(raw.body);
+  const message = provider === 'twilio' ? twilioMessage(params) : plivoMessage(params);
+  const url = publicUrl(deps, provider, raw);
+  const found = await holderOf(deps, provider, message.to, log);
+  const released = found.length ? undefined : await lastReleased(deps, provider, message.to);
+  // The platform's own account verifies messages to numbers nobody holds (recorded, then answered);
+  // a released number's account may still be the one its provider signs with.
+  const platform = { tenantId: '', accountId: 'platform' } as NumberRecord;
+  const accounts = found.length ? found : released && released.accountId !== 'platform' ? [released, platform] : [platform];
+  for (const candidate of accounts) {
+    const credentials = await deps.providers.credentials(candidate.tenantId, provider, candidate.accountId).catch(() => undefined);
+    if (!credentials) continue;
+    const held = { number: found.length ? candidate : undefined, released, message };
+    if (provider === 'twilio') {
+      const accountSid = first(params, 'AccountSid');
+      if (accountSid && accountSid !== credentials.accountSid) continue;
+      const valid = verifyTwilioSignature({
+        authToken: credentials.authToken!,
+        sharedKeySecret: credentials.webhookSharedKeySecret,
+        url,
+        params,
+        signature: raw.headers['x-twilio-signature'],
+        settings: raw.headers[TWILIO_SIGNATURE_SETTINGS_HEADER],
+      });
+      if (!valid) continue;
+      return { ...held, dedupeKey: `twilio_${message.providerMessageId}` };
+    }
+    const nonce = raw.headers['x-plivo-signature-v3-nonce'];
+    if (!verifyPlivoV3(credentials.authToken!, url, params, nonce, raw.headers['x-plivo-signature-v3'])) continue;
+    // A replayed Plivo request carries a nonce already seen.
+    return { ...held, dedupeKey: `plivo_${nonce}` };
+  }
+  return reject(raw.headers['x-twilio-signature'] || raw.headers['x-plivo-signature-v3'] ? 'forged' : 'missing');
+}
+
+function notRelayedReason(verified: Verified): NotRelayedReason | undefined {
+  const { number } = verified;
+  if (verified.notAMessage) return 'not_a_message';
+  if (!number) return verified.released ? 'released_number' : 'unknown_number';
+  if (number.status !== 'active') return 'number_inactive';
+  if (!number.webhookUrl) return 'no_webhook';
+  if (!number.smsEnabled) return 'sms_disabled';
+  return undefined;
+}
+
+export function handleInbound(deps: RelayDeps) {
+  return async (provider: InboundProvider, raw: Raw, log: Logger): Promise<{ outcome: InboundOutcome }> => {
+    const verified = await verifyAndFind(deps, provider, raw, log);
+    const { number, released, message, dedupeKey } = verified;
+    const db = await deps.db();
+    const key = dedupeKey.replace(/[^\w-]/g, '_');
+    const seen = db.doc(`webhookEvents/inbound_${key}`);
+    const now = deps.now().toISOString();
+    const reason = notRelayedReason(verified);
+    const deliveryId = `dlv_${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 20)}`;
+    const messageOf = (numberId: string) => ({ id: `msg_${randomBytes(10).toString('hex')}`, provider, ...message, receivedAt: now, numberId });
+    // Claim first: the event's record and its delivery are created in one batch, so of concurrent
+    // copies of one message exactly one gets through; the others find the claim taken.
+    const delivery: DeliveryRecord | undefined =
+      number && !reason
+        ? { id: deliveryId, tenantId: number.tenantId, numberId: number.id, webhookUrl: number.webhookUrl!, message: messageOf(number.id), status: 'queued', attempts: [], createdAt: now }
+        : released && reason === 'released_number'
+          ? // Shown to the tenant that released the number (GET /v1/deliveries), never sent anywhere.
+            { id: deliveryId, tenantId: released.tenantId, numberId: released.id, message: messageOf(released.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
+          : number && reason === 'number_inactive'
+            ? // Out of service: recorded for its tenant (GET /v1/deliveries), never relayed.
+              { id: deliveryId, tenantId: number.tenantId, numberId: number.id, message: messageOf(number.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
+            : undefined;
+    const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' ? reason : 'ignored';
+    const batch = db.batch();
+    batch.create(seen, {
+      provider,
+      receivedAt: now,
+      // Firestore's TTL policy on webhookEvents.expiresAt (terraform/firestore.tf) deletes the record then.
+      expiresAt: webhookEventExpiry(deps.now()),
+      outcome,
+      ...(reason ? { reason } : {}),
+      // What the operator needs to find the message: the number it was sent to, the provider's id.
+      ...(message.to ? { to: message.to } : {}),
+      ...(message.providerMessageId ? { providerMessageId: message.providerMessageId } : {}),
+      ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id, numberId: delivery.numberId } : number ? { tenantId: number.tenantId, numberId: number.id } : {}),
+    });
+    if (delivery) batch.create(db.doc(`tenants/${delivery.tenantId}/deliveries/${delivery.id}`), delivery);
+    try {
+      await batch.commit();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+      if (provider === 'plivo') throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
+      // A copy of a message we took: make sure its delivery was handed on (the task's name dedupes).
+      const taken = (await seen.get()).data() as { tenantId?: unknown; deliveryId?: unknown; outcome?: unknown } | undefined;
+      if (taken?.outcome === 'relayed' && typeof taken.tenantId === 'string' && typeof taken.deliveryId === 'string') await enqueueDelivery(deps, taken.tenantId, taken.deliveryId);
+      log.info('inbound message', { provider, outcome: 'duplicate' });
+      return { outcome: 'duplicate' };
+    }
+    if (delivery && outcome === 'relayed') await enqueueDelivery(deps, delivery.tenantId, delivery.id);
+    if (reason === 'unknown_number' || reason === 'released_number') {
+      // The operator's record: webhookEvents/inbound_<key> (outcome, to, providerMessageId) and this line.
+      log.warn('inbound message to a number no tenant holds; not relayed', { provider, outcome, to: message.to, providerMessageId: message.providerMessageId, ...(released ? { tenantId: released.tenantId, numberId: released.id } : {}) });
+    } else {
+      log.info('inbound message', { provider, outcome, ...(reason ? { reason } : {}), numberId: number?.id });
+    }
+    return { outcome };
+  };
+}
+
+/** Firestore's gRPC code for a create() that found the document. */
+const ALREADY_EXISTS = 6;
+
+const enqueueDelivery = (deps: RelayDeps, tenantId: string, deliveryId: string) =>
+  enqueueTask(deps, 'relayDelivery', { tenantId, deliveryId }, {
+    id: `relay-${tenantId}-${deliveryId}`,
+  });

@@ -1,0 +1,75 @@
+/** Bulk jobs: finalize — once no item is open, the job's final status and counts, usage settled, the callback enqueued. */
+import { enqueueTask } from '../../../shared/api/task-targets.js';
+import { itemStates, statusFromCounts, type JobRecord } from '../../../shared/domain/job.js';
+import type { Logger } from '../../../shared/log.js';
+import { changeUsage, readUsage } from '../../../shared/domain/limits.js';
+import { itemsPath, type JobDeps, jobPath } from './job-model.js';
+import { itemCounts } from './job-view.js';
+
+/** Longer than the API function may run: a job whose items are not all out by then lost its creation. */
+const JOB_CREATION_GRACE_MS = 10 * 60 * 1000;
+
+/** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
+export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<void> {
+  const db = await deps.db();
+  // Is any item still open? One index entry answers it (a count would scan every open item, twice a
+  // second for the whole job); the full breakdown only once nothing is open.
+  const open = await db.collection(itemsPath(tenantId, jobId)).where('state', 'in', ['queued', 'running']).select().limit(1).get();
+  if (!open.empty) return;
+  const counts = await itemCounts(db, tenantId, jobId);
+  const jobRef = db.doc(jobPath(tenantId, jobId));
+  let finishedBefore: JobRecord | undefined;
+  let stillBeingCreated: JobRecord | undefined;
+  const finalized = await db.runTransaction(async (tx) => {
+    const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    finishedBefore = job?.finishedAt ? job : undefined;
+    if (!job || job.finishedAt) return undefined;
+    // Not before all its items are out (a cancel while the API is still writing them would finish
+    // the job with some items to come). A creation that died is finished by its replay; without one,
+    // the job ends as it is once a creation could no longer be running.
+    stillBeingCreated = !job.chunksPublishedAt && Date.parse(job.createdAt) + JOB_CREATION_GRACE_MS > deps.now().getTime() ? job : undefined;
+    if (stillBeingCreated) return undefined;
+    // Items the job counted but that were never stored (its creation died part-way and was not
+    // replayed with its Idempotency-Key) did not run: they count as failed, and the job says why,
+    // rather than ending "completed" without them.
+    const missing = Math.max(0, job.itemCount - itemStates.reduce((sum, state) => sum + counts[state], 0));
+    const finalCounts = missing ? { ...counts, failed: counts.failed + missing } : counts;
+    const status = statusFromCounts(finalCounts, job.cancelRequested === true);
+    const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
+    const uncounted = job.type === 'release' ? (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count : 0;
+    const now = deps.now().toISOString();
+    // Usage settles once per job: unused purchase reservations come back; released numbers stop counting.
+    if (usage && job.type === 'purchase') {
+      const unused = Math.max(0, (job.reserved ?? 0) - counts.succeeded);
+      changeUsage(tx, db, tenantId, usage, { held: -unused, purchased: -unused }, deps.now());
+    }
+    // Only the numbers this job's releases took out of usage: not ones released before (an item
+    // that found its number released already succeeds too), nor a number listed twice.
+    if (usage && job.type === 'release' && uncounted > 0) changeUsage(tx, db, tenantId, usage, { held: -uncounted }, deps.now());
+    const failureReason = missing
+      ? `${missing} of ${job.itemCount} items were never stored (the request that created the job failed part-way and was not repeated with its Idempotency-Key); they did not run`
+      : undefined;
+    tx.update(jobRef, { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) });
+    return { ...job, status, finalCounts, finishedAt: now };
+  });
+  if (stillBeingCreated) {
+    await enqueueTask(deps, 'jobFinalize', { tenantId, jobId }, {
+      scheduleAt: new Date(Date.parse(stillBeingCreated.createdAt) + JOB_CREATION_GRACE_MS + 1000),
+      id: `job-finalize-${tenantId}-${jobId}-after-creation`,
+    });
+    return;
+  }
+  if (!finalized) {
+    // Finished by an earlier check, which may have died before enqueuing the callback: the task id
+    // makes this a no-op when it did not.
+    if (finishedBefore?.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
+    return;
+  }
+  log.info('job finished', { jobId, status: finalized.status, counts });
+  if (finalized.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
+}
+
+export const enqueueCallback = (deps: Pick<JobDeps, 'tasks' | 'config'>, tenantId: string, jobId: string) =>
+  enqueueTask(deps, 'jobCallback', { tenantId, jobId }, {
+    id: `job-callback-${tenantId}-${jobId}`,
+  });

@@ -1,0 +1,45 @@
+import type { Firestore } from '@google-cloud/firestore';
+import type { z } from 'zod';
+import type { NumberRecord } from '../../../shared/domain/number.js';
+import { NumberAccount, PhoneNumberResource } from '../../../shared/api/schemas.js';
+import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
+import { providerAccountsCollection } from '../../accounts/services/provider-accounts.js';
+
+type Resource = z.infer<typeof PhoneNumberResource>;
+type Account = z.infer<typeof NumberAccount>;
+
+/**
+ * The API shape of a stored number. Parsing through the schema keeps only the
+ * documented fields (internal purchase bookkeeping stays inside) in a stable order.
+ */
+export function toResource(record: NumberRecord, account?: Account): Resource {
+  return PhoneNumberResource.parse(account ? { ...record, account } : record);
+}
+
+/**
+ * The account behind each of these numbers: the platform's, or one of the tenant's own — `detached`
+ * when that account was removed (one read per distinct account).
+ */
+export async function accountsOf(db: () => Promise<Firestore>, tenantId: string, records: readonly NumberRecord[]): Promise<Map<string, Account>> {
+  const accounts = providerAccountsCollection(db);
+  const ids = [...new Set(records.map((r) => r.accountId).filter((id) => id && id !== PLATFORM_ACCOUNT_ID))];
+  const found = await Promise.all(ids.map((id) => accounts.get(tenantId, id)));
+  const result = new Map<string, Account>([[PLATFORM_ACCOUNT_ID, { id: PLATFORM_ACCOUNT_ID, kind: 'platform', label: 'The platform’s account', status: 'attached' }]]);
+  ids.forEach((id, i) => {
+    const account = found[i];
+    // Unlabelled: the provider and the account's masked identifier (e.g. "twilio AC…beef").
+    const label = account ? account.label ?? `${account.provider} ${Object.values(account.credentialsPreview)[0] ?? ''}`.trim() : undefined;
+    result.set(id, { id, kind: 'own', ...(label ? { label } : {}), status: account ? 'attached' : 'detached' });
+  });
+  return result;
+}
+
+/** Numbers as the API shows them, each with the account that pays for it. */
+export async function toResources(deps: { db: () => Promise<Firestore> }, tenantId: string, records: readonly NumberRecord[]): Promise<Resource[]> {
+  const accounts = await accountsOf(deps.db, tenantId, records);
+  return records.map((record) => toResource(record, accounts.get(record.accountId)));
+}
+
+export async function toResourceWithAccount(deps: { db: () => Promise<Firestore> }, record: NumberRecord): Promise<Resource> {
+  return (await toResources(deps, record.tenantId, [record]))[0]!;
+}

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { TOLLFREE_PROVIDER } from './tollfree-job.js';
+import { systemContext, type AuditContext } from '../../../../shared/domain/audit.js';
+import type { Deps } from '../../../../shared/deps.js';
+import { AppError, conflict, notFound } from '../../../../shared/http/errors.js';
+import type { Logger } from '../../../../shared/log.js';
+import type { SomosNumberInfo } from '../../../../shared/providers/somos/client.js';
+import { registryNumber } from '../../../tollfree/services/notification-checks.js';
+import { mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/services/numbers.js';
+import { parseTollFreeRecord } from '../../../tollfree/services/record-parse.js';
+import { scheduledOf, settleDueVersions } from '../../../tollfree/services/routing-versions.js';
+import { recordOutboundTransfer } from '../../../tollfree/services/transfer-desk.js';
+
+/**
+ * Toll-free reconciliation: each number we hold as reserved or active is compared with the TFN
+ * Registry's query (status, controlling RespOrg). Drift becomes a finding in the tenant's
+ * reconciliationFindings (provider 'somos', accountId = the RespOrg unit):
+ * - tollfree_not_ours: the registry names another controlling RespOrg;
+ * - tollfree_status_mismatch: ours reserved but not RESERVED there, or ours active but not WORKING
+ *   (ASSIGNED: a future-dated activation, also fine); or ours transferred out (in the last
+ *   TRANSFERRED_OUT_CHECK_DAYS) while the registry still has it reserved or working under our unit —
+ *   the orphan an unverified "moved away" notification once left behind.
+ * Nothing is changed by the run (routing versions whose time came excepted: they are settled). An
+ * admin repairs a finding explicitly (repairTollFreeFinding): the registry is read again and our
+ * record follows it.
+ */
+export type TollFreeFindingKind = 'tollfree_status_mismatch' | 'tollfree_not_ours';
+export const tollFreeFindingKinds: readonly TollFreeFindingKind[] = ['tollfree_status_mismatch', 'tollfree_not_ours'];
+
+const FindingDetails = z.object({ ourStatus: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional() });
+const StoredFinding = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    kind: z.enum(['tollfree_status_mismatch', 'tollfree_not_ours']),
+    provider: z.literal(TOLLFREE_PROVIDER),
+    accountId: z.string(),
+    phoneNumber: z.string(),
+    numberId: z.string(),
+    status: z.enum(['open', 'resolved']),
+    firstSeenAt: z.string(),
+    lastSeenAt: z.string(),
+    runId: z.string(),
+    details: FindingDetails.optional(),
+  })
+  .strip();
+
+const EXPECTED: Partial<Record<TollFreeStatus, readonly string[]>> = { reserved: ['RESERVED'], active: ['WORKING', 'ASSIGNED'] };
+/** Numbers transferred out this recently are still checked (an orphan is found within the hour; older moves are settled). */
+export const TRANSFERRED_OUT_CHECK_DAYS = 30;
+const HELD_AT_REGISTRY = ['RESERVED', 'WORKING', 'ASSIGNED'];
+
+/** Pure: what (if anything) is wrong between our record and the registry's answer. */
+export function compareWithRegistry(record: Pick<TollFreeRecord, 'status' | 'respOrgId'>, info: SomosNumberInfo): { kind: TollFreeFindingKind; details: z.infer<typeof FindingDetails> } | undefined {
+  const details = { ourStatus: record.status, registryStatus: info.status, ...(info.respOrgId ? { registryRespOrgId: info.respOrgId } : {}) };
+  if (record.status === 'transferred_out') {
+    return info.respOrgId === record.respOrgId && HELD_AT_REGISTRY.includes(info.status) ? { kind: 'tollfree_status_mismatch', details } : undefined;
+  }
+  if (info.respOrgId && info.respOrgId !== record.respOrgId) return { kind: 'tollfree_not_ours', details };
+  const expected = EXPECTED[record.status];
+  if (expected && !expected.includes(info.status)) return { kind: 'tollfree_status_mismatch', details };
+  return undefined;
+}
+
+const findingsPath = (tenantId: string) => `tenants/${tenantId}/reconciliationFindings`;
+const findingId = (kind: TollFreeFindingKind, respOrgId: string, num: string) => `${kind}_${respOrgId}_${num}`;
+
+type TollFreeReconcileDeps = Pick<Deps, 'db' | 'somos' | 'now' | 'log'>;
+
+export function reconcileTollFree(deps: TollFreeReconcileDeps) {
+  return async (job: { runId: string }, requestId: string, log: Logger) => {
+    const db = await deps.db();
+    const at = deps.now().toISOString();
+    const audit = systemContext('reconciliation', requestId);
+    const snap = await db.collectionGroup('tollfreeNumbers').where('status', 'in', ['reserved', 'active', 'transferred_out']).get();
+    const outSince = deps.now().getTime() - TRANSFERRED_OUT_CHECK_DAYS * 24 * 60 * 60 * 1000;
+    const seen = new Set<string>();
+    let confirmed = 0;
+    let opened = 0;
+    for (const doc of snap.docs) {
+      let record: TollFreeRecord;
+      try {
+        record = parseTollFreeRecord(doc.data(), String(doc.get('tenantId') ?? ''), doc.id);
+      } catch {
+        log.warn('toll-free reconciliation: stored number does not parse; skipped', { path: doc.ref.path });
+        continue;
+      }
+      if (record.status === 'transferred_out' && !(Date.parse(record.updatedAt) >= outSince)) continue;
+      if (scheduledOf(record).length) record = await settleDueVersions(deps, record, audit);
+      const found = await registryNumber(deps, record.respOrgId, record.id);
+      if ('reason' in found) {
+        log.warn('toll-free reconciliation: registry not asked', { tenantId: record.tenantId, number: record.id, reason: found.reason });
+        // Not compared this run: its open findings stay as they are.
+        for (const kind of tollFreeFindingKinds) seen.add(`${record.tenantId}/${findingId(kind, record.respOrgId, record.id)}`);
+        continue;
+      }
+      const drift = compareWithRegistry(record, found.info);
+      if (!drift) {
+        confirmed++;
+        continue;
+      }
+      const id = findingId(drift.kind, record.respOrgId, record.id);
+      seen.add(`${record.tenantId}/${id}`);
+      const ref = db.collection(findingsPath(record.tenantId)).doc(id);
+      const fresh = await db.runTransaction(async (tx) => {
+        const existing = await tx.get(ref);
+        const isNew = !existing.exists || existing.get('status') === 'resolved';
+        tx.set(ref, {
+          id,
+          tenantId: record.tenantId,
+          kind: drift.kind,
+          provider: TOLLFREE_PROVIDER,
+          accountId: record.respOrgId,
+          phoneNumber: record.phoneNumber,
+          numberId: record.id,
+          details: drift.details,
+          status: 'open',
+          runId: job.runId,
+          lastSeenAt: at,
+          firstSeenAt: isNew ? at : (existing.get('firstSeenAt') as string),
+        });
+        return isNew;
+      });
+      if (fresh) opened++;
+    }
+    let resolved = 0;
+    const open = await db.collectionGroup('reconciliationFindings').where('provider', '==', TOLLFREE_PROVIDER).where('status', '==', 'open').get();
+    for (const doc of open.docs) {
+      if (seen.has(`${String(doc.get('tenantId') ?? '')}/${doc.id}`)) continue;
+      await doc.ref.update({ status: 'resolved', resolvedAt: at, runId: job.runId });
+      resolved++;
+    }
+    const result = { ownedAtProvider: confirmed, heldHere: snap.size, opened, resolved, settledPending: 0 };
+    log.info('toll-free numbers reconciled', { runId: job.runId, provider: TOLLFREE_PROVIDER, ...result });
+    return result;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repair: an explicit admin action
+
+/** What our record becomes, given what the registry says now (undefined: it agrees, nothing to change). */
+function repairedRecord(record: TollFreeRecord, info: SomosNumberInfo, now: string): { next: TollFreeRecord; action: string; leaves: boolean } | undefined {
+  const drift = compareWithRegistry(record, info);
+  if (!drift) return undefined;
+  const why = (what: string) => `reconciliation repair: the registry shows the number ${what}`;
+  if (drift.kind === 'tollfree_not_ours') {
+    const { reservedUntil: _until, ...rest } = record;
+    return { next: { ...rest, status: 'transferred_out', statusReason: why(`${info.status} under ${info.respOrgId}`), updatedAt: now }, action: 'transferred_out', leaves: true };
+  }
+  if (info.status === 'SPARE') {
+    const { reservedUntil: _until, ...rest } = record;
+    const status: TollFreeStatus = record.status === 'reserved' ? 'expired' : 'released';
+    return { next: { ...rest, status, statusReason: why('SPARE'), ...(status === 'released' ? { releasedAt: now } : {}), updatedAt: now }, action: status, leaves: true };
+  }
+  if (info.status === 'RESERVED') {
+    const until = info.resUntilDt ? new Date(`${info.resUntilDt.slice(0, 10)}T23:59:59Z`) : undefined;
+    return {
+      next: { ...record, status: 'reserved', ...(until && !Number.isNaN(until.getTime()) ? { reservedUntil: until.toISOString() } : {}), statusReason: why('RESERVED'), updatedAt: now },
+      action: 'reserved',
+      leaves: false,
+    };
+  }
+  if (info.status === 'WORKING' || info.status === 'ASSIGNED') {
+    const { reservedUntil: _until, ...rest } = record;
+    return { next: { ...rest, status: 'active', statusReason: why(`${info.status} under ${info.respOrgId ?? record.respOrgId}`), updatedAt: now }, action: 'active', leaves: false };
+  }
+  // DISCONNECT / TRANSITIONAL / anything else: out of service for us.
+  const { reservedUntil: _until, ...rest } = record;
+  return { next: { ...rest, status: 'released', releasedAt: now, statusReason: why(info.status), updatedAt: now }, action: 'released', leaves: true };
+}
+
+export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) {
+  return async (tenantId: string, id: string, audit: AuditContext) => {
+    const db = await deps.db();
+    const ref = db.doc(`${findingsPath(tenantId)}/${id}`);
+    const snap = await ref.get();
+    if (!snap.exists) throw notFound('Finding');
+    const parsed = StoredFinding.safeParse(snap.data());
+    if (!parsed.success || parsed.data.tenantId !== tenantId) {
+      throw conflict('Only toll-free findings (tollfree_status_mismatch, tollfree_not_ours) have a repair; the others need a person at the provider', { kind: snap.get('kind') });
+    }
+    const finding = parsed.data;
+    if (finding.status !== 'open') throw conflict('This finding is already resolved', { status: finding.status });
+    const numberSnap = await db.doc(`tenants/${tenantId}/tollfreeNumbers/${finding.numberId}`).get();
+    if (!numberSnap.exists) throw notFound('Toll-free number');
+    const record = parseTollFreeRecord(numberSnap.data(), tenantId, finding.numberId);
+    if (record.pendingRequestId) throw conflict('A registry request for this number is still pending; poll it first', { requestId: record.pendingRequestId });
+    const found = await registryNumber(deps, record.respOrgId, record.id);
+    if ('reason' in found) throw new AppError('SERVICE_UNAVAILABLE', `The registry could not be read: ${found.reason}; retry shortly`, { retryable: true }, 5);
+    const now = deps.now().toISOString();
+    const plan = repairedRecord(record, found.info, now);
+    if (plan && !plan.leaves) await claimOwner(db, tenantId, record.id, now);
+    if (plan) {
+      await mutateNumber(deps, tenantId, record.id, audit, 'tollfree.reconciliation_repair', (before) => (before.status === record.status ? plan.next : undefined));
+      if (plan.leaves) {
+        await db.runTransaction(async (tx) => {
+          const owner = db.doc(ownerPath(record.id));
+          if (((await tx.get(owner)).data() as OwnerDoc | undefined)?.tenantId === tenantId) tx.delete(owner);
+        });
+      }
+      if (plan.action === 'transferred_out' && found.info.respOrgId) {
+        await recordOutboundTransfer(deps, { tenantId, num: record.id, fromRespOrgId: record.respOrgId, toRespOrgId: found.info.respOrgId }, audit);
+      }
+    }
+    const repair = {
+      action: plan?.action ?? 'none',
+      registryStatus: found.info.status,
+      ...(found.info.respOrgId ? { registryRespOrgId: found.info.respOrgId } : {}),
+      repairedAt: now,
+    };
+    await ref.update({ status: 'resolved', resolvedAt: now, repair });
+    const { tenantId: _t, ...view } = { ...finding, status: 'resolved' as const, resolvedAt: now, repair };
+    return view;
+  };
+}
+
+/** The owner index names this tenant again (a number back in our hands); another tenant's claim is a conflict. */
+async function claimOwner(db: Awaited<ReturnType<Deps['db']>>, tenantId: string, num: string, now: string): Promise<void> {
+  await db.runTransaction(async (tx) => {
+    const ref = db.doc(ownerPath(num));
+    const owner = (await tx.get(ref)).data() as OwnerDoc | undefined;
+    if (owner && owner.tenantId !== tenantId) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
+    if (!owner) tx.set(ref, { num, tenantId, updatedAt: now } satisfies OwnerDoc);
+  });
+}

@@ -1,0 +1,81 @@
+import { systemContext } from '../../../shared/domain/audit.js';
+import type { NumberRecord } from '../../../shared/domain/number.js';
+import type { Deps } from '../../../shared/deps.js';
+import { AppError } from '../../../shared/http/errors.js';
+import type { Logger } from '../../../shared/log.js';
+import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../../shared/providers/telnyx/webhooks.js';
+import { webhookEventExpiry } from '../../../shared/store/firestore.js';
+import { applyOrderUpdate } from '../../numbers/services/purchase.js';
+
+export interface WebhookResult {
+  received: true;
+  eventId: string;
+  outcome: 'applied' | 'duplicate' | 'stale' | 'ignored';
+}
+
+/**
+ * Telnyx calls this for number orders. Nothing is read or written before the Ed25519 signature
+ * over `${timestamp}|${raw body}` checks out and the timestamp is fresh (5 minutes). Events are
+ * deduplicated by id, and an older event never regresses a newer state.
+ */
+export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers' | 'providers' | 'now' | 'tasks'>) {
+  return async (raw: { body: Buffer; headers: Record<string, string | undefined> }, requestId: string, log: Logger): Promise<WebhookResult> => {
+    const publicKey = deps.config.TELNYX_PUBLIC_KEY;
+    if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
+    try {
+      verifyTelnyxSignature({
+        publicKeyBase64: publicKey,
+        signatureBase64: raw.headers['telnyx-signature-ed25519'] ?? '',
+        timestamp: raw.headers['telnyx-timestamp'] ?? '',
+        rawBody: raw.body,
+        now: deps.now().getTime(),
+      });
+    } catch (err) {
+      if (err instanceof TelnyxWebhookError) {
+        log.warn('rejected telnyx webhook', { reason: err.reason });
+        throw new AppError('UNAUTHENTICATED', `Webhook signature rejected (${err.reason})`);
+      }
+      throw err;
+    }
+    let event: ReturnType<typeof parseTelnyxEvent>;
+    try {
+      event = parseTelnyxEvent(JSON.parse(raw.body.toString('utf8')));
+    } catch {
+      throw new AppError('VALIDATION_ERROR', 'Webhook body is not a Telnyx event');
+    }
+
+    const db = await deps.db();
+    const seen = db.doc(`webhookEvents/telnyx_${event.id.replace(/[^\w-]/g, '_')}`);
+    if ((await seen.get()).exists) return { received: true, eventId: event.id, outcome: 'duplicate' };
+
+    let outcome: WebhookResult['outcome'] = 'ignored';
+    if (event.category === 'number_order') {
+      const order = event.payload;
+      const numbers = await db.collectionGroup('numbers').where('orderId', '==', order.id).get();
+      for (const doc of numbers.docs) {
+        const record = doc.data() as NumberRecord;
+        const failureReason = order.failureReason;
+        outcome = await applyOrderUpdate(deps)(
+          record,
+          { orderId: order.id, status: order.status, occurredAt: event.occurredAt, ...(failureReason ? { failureReason } : {}) },
+          systemContext('telnyx-webhook', requestId),
+        );
+      }
+    }
+    // Recorded after processing: a failure above leaves the event unrecorded, so Telnyx's retry is processed.
+    await seen
+      .create({
+        provider: 'telnyx',
+        eventId: event.id,
+        eventType: event.eventType,
+        occurredAt: event.occurredAt,
+        receivedAt: deps.now().toISOString(),
+        // TTL (terraform/firestore.tf): events older than 5 minutes are refused by their signature anyway.
+        expiresAt: webhookEventExpiry(deps.now()),
+        outcome,
+      })
+      .catch(() => undefined); // a concurrent duplicate recorded it first
+    log.info('telnyx webhook processed', { eventId: event.id, eventType: event.eventType, outcome });
+    return { received: true, eventId: event.id, outcome };
+  };
+}

@@ -1,0 +1,149 @@
+import type { Query } from '@google-cloud/firestore';
+import { registryNow, type Deps } from '../../../shared/deps.js';
+import { systemContext, type AuditContext } from '../../../shared/domain/audit.js';
+import { AppError } from '../../../shared/http/errors.js';
+import { asOf, DAY_MS, disconnectEnded, reservationLapsed } from './lifecycle.js';
+import { numberDetail, numberPath, ownerPath, toView, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus, type TollFreeView } from './numbers.js';
+import { parseTollFreeRecord } from './record-parse.js';
+
+/**
+ * GET /v1/tollfree: the tenant's toll-free numbers (tenants/{t}/tollfreeNumbers), filtered by status,
+ * NPA, text enablement or reservations lapsing soon; cursor pagination like GET /v1/numbers (newest
+ * first; with expiringWithinDays soonest expiry first).
+ *
+ * Time moves numbers on without anyone calling the registry: a reservation lapses at reservedUntil,
+ * a disconnected number is spare again at disconnect.spareAt. Before listing, those of the tenant's
+ * numbers whose time is up are written as `expired` / `released` (audited as the system, the owner
+ * index entry removed), so a filter on status never shows a lapsed reservation as `reserved`.
+ */
+export interface ListFilters {
+  status?: TollFreeStatus;
+  npa?: string;
+  textEnabled?: boolean;
+  expiringWithinDays?: number;
+}
+
+export interface TollFreePageResult {
+  data: (TollFreeView & { expiresAt?: string; expiringSoon?: boolean })[];
+  nextCursor?: string;
+}
+
+const SETTLE_BATCH = 50;
+
+/** Writes the tenant's lapsed reservations `expired` and aged disconnects `released` (at most SETTLE_BATCH per call and kind). */
+export async function settleDue(deps: Pick<Deps, 'db' | 'now' | 'config'>, tenantId: string, requestId: string): Promise<number> {
+  const db = await deps.db();
+  const now = registryNow(deps.config);
+  const iso = now.toISOString();
+  const numbers = db.collection(`tenants/${tenantId}/tollfreeNumbers`);
+  const [lapsed, aged] = await Promise.all([
+    numbers.where('status', '==', 'reserved').where('reservedUntil', '<=', iso).limit(SETTLE_BATCH).get(),
+    numbers.where('status', '==', 'disconnected').where('disconnect.spareAt', '<=', iso).limit(SETTLE_BATCH).get(),
+  ]);
+  const audit = systemContext('tollfree-lifecycle', requestId);
+  let settled = 0;
+  for (const doc of [...lapsed.docs, ...aged.docs]) {
+    if (await settleNumber(deps, tenantId, doc.id, audit)) settled++;
+  }
+  return settled;
+}
+
+/**
+ * One number whose time is up (or that the registry shows SPARE: `registrySpare`) written as it is
+ * now: a reservation `expired`, a disconnect `released`. True when it changed.
+ */
+export async function settleNumber(deps: Pick<Deps, 'db' | 'now' | 'config'>, tenantId: string, num: string, audit: AuditContext, registrySpare = false): Promise<TollFreeRecord | undefined> {
+  const db = await deps.db();
+  const now = deps.now();
+  const at = registryNow(deps.config);
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(db.doc(numberPath(tenantId, num)));
+    const owner = (await tx.get(db.doc(ownerPath(num)))).data() as OwnerDoc | undefined;
+    if (!snap.exists) return undefined;
+    const before = parseTollFreeRecord(snap.data(), tenantId, num);
+    if (before.pendingRequestId) return undefined; // a registry request still settles it
+    const lapsed = before.status === 'reserved' && (registrySpare || reservationLapsed(before, at));
+    const aged = before.status === 'disconnected' && (registrySpare || disconnectEnded(before, at));
+    if (!lapsed && !aged) return undefined;
+    const { reservedUntil: _until, ...rest } = before;
+    const next: TollFreeRecord = lapsed
+      ? { ...rest, status: 'expired', statusReason: registrySpare ? 'the registry shows the number spare: the reservation lapsed' : 'the reservation lapsed (reservedUntil passed)', updatedAt: now.toISOString() }
+      : { ...before, status: 'released', releasedAt: now.toISOString(), statusReason: 'aged back to spare after the disconnect', updatedAt: now.toISOString() };
+    if (owner?.tenantId === tenantId) tx.delete(db.doc(ownerPath(num)));
+    return writeNumber(tx, db, audit, lapsed ? 'tollfree.reservation_expired' : 'tollfree.disconnect_spare', before, next);
+  });
+}
+
+function encodeCursor(values: [string, string]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && !Number.isNaN(Date.parse(values[0] as string))) {
+      return values as [string, string];
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('VALIDATION_ERROR', 'cursor is not valid; pass the nextCursor of a previous page', { issues: [{ path: 'query.cursor', message: 'invalid cursor' }] });
+}
+
+const refuse = (path: string, message: string) => new AppError('VALIDATION_ERROR', `Invalid ${path}: ${message}`, { issues: [{ path, message }] });
+
+export function listTollFree(deps: Pick<Deps, 'db' | 'now' | 'config'>) {
+  return async (tenantId: string, filters: ListFilters, limit: number, cursor: string | undefined, requestId: string): Promise<TollFreePageResult> => {
+    const expiring = filters.expiringWithinDays;
+    if (expiring !== undefined && filters.textEnabled !== undefined) throw refuse('query.textEnabled', 'cannot be combined with expiringWithinDays');
+    if (expiring !== undefined && filters.status && filters.status !== 'reserved') throw refuse('query.status', 'expiringWithinDays lists reserved numbers only');
+    await settleDue(deps, tenantId, requestId);
+    const db = await deps.db();
+    const now = registryNow(deps.config);
+    let query: Query = db.collection(`tenants/${tenantId}/tollfreeNumbers`);
+    if (filters.npa) query = query.where('npa', '==', filters.npa);
+    if (filters.textEnabled !== undefined) query = query.where('textEnabled', '==', filters.textEnabled);
+    let page: Query;
+    let position: (record: TollFreeRecord) => [string, string];
+    if (expiring !== undefined) {
+      const { FieldPath } = await import('@google-cloud/firestore');
+      const until = new Date(now.getTime() + expiring * DAY_MS).toISOString();
+      page = query
+        .where('status', '==', 'reserved')
+        .where('reservedUntil', '>', now.toISOString())
+        .where('reservedUntil', '<=', until)
+        .orderBy('reservedUntil', 'asc')
+        .orderBy(FieldPath.documentId(), 'asc');
+      position = (r) => [r.reservedUntil!, r.id];
+    } else {
+      if (filters.status) query = query.where('status', '==', filters.status);
+      page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
+      position = (r) => [r.createdAt, r.id];
+    }
+    if (cursor) page = page.startAfter(...decodeCursor(cursor));
+    const snap = await page.limit(limit + 1).get();
+    const records = snap.docs.slice(0, limit).map((d) => parseTollFreeRecord(d.data(), tenantId, d.id));
+    const last = records.at(-1);
+    return {
+      data: records.map((r) => asOf(toView(r), now)),
+      ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(position(last)) } : {}),
+    };
+  };
+}
+
+/**
+ * GET /v1/tollfree/{number}: the detail as of now. A reservation the registry shows SPARE (or whose
+ * time is up) is written `expired` first — never `reserved` next to a registry SPARE; a disconnect
+ * that has aged to spare becomes `released`.
+ */
+export function tollFreeDetailNow(deps: Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>) {
+  return async (tenantId: string, num: string, requestId: string) => {
+    const detail = await numberDetail(deps)(tenantId, num);
+    const now = registryNow(deps.config);
+    const spare = detail.registry.status === 'SPARE';
+    const due = (detail.status === 'reserved' || detail.status === 'disconnected') && (spare || reservationLapsed(detail, now) || disconnectEnded(detail, now));
+    const settled = due ? await settleNumber(deps, tenantId, num, systemContext('tollfree-lifecycle', requestId), spare) : undefined;
+    if (!settled) return asOf(detail, now);
+    const { registry, registryRouting } = detail;
+    return asOf({ ...toView(settled), registry, ...(registryRouting ? { registryRouting } : {}) }, now);
+  };
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { routingSchema } from '../../../shared/providers/somos/routing.js';
+
+/** A future-dated routing version kept on the number (routing-versions.ts), as stored and as the API shows it. */
+export const ScheduledRoutingSchema = z.object({
+  id: z.string(),
+  routing: routingSchema,
+  mode: z.enum(['normal', 'disaster']),
+  disasterDefaulted: z.boolean(),
+  /** When it takes effect (the quarter hour the registry was given). */
+  effectiveAt: z.string(),
+  /** The registry's effDtTm for the version. */
+  effDtTm: z.string(),
+  recVersionId: z.string().optional(),
+  createdAt: z.string(),
+});
+export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;

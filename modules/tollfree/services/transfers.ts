@@ -1,0 +1,353 @@
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
+import type { Deps } from '../../../shared/deps.js';
+import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
+import { activeUnits, type SomosRespOrgChange, type SomosRespOrgEntity, type SomosRespOrgUnit } from '../../../shared/providers/somos/client.js';
+import { ProviderError } from '../../../shared/providers/types.js';
+import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { numberPath, ownerPath, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
+import { callContext, tenantSomos } from './platform.js';
+import { requireLoa } from './loa.js';
+import { expectedCompletion } from './transfer-dates.js';
+import { claimPending, finishRequest, scheduleFollowup, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
+
+/**
+ * RespOrg changes: moving numbers from another RespOrg to the tenant's unit (a multi-day process:
+ * pending → approved → completed, or rejected/cancelled). Tracked in tenants/{t}/respOrgTransfers/{id},
+ * advanced by Somos' unsolicited uns/rch notifications and, as a fallback, an hourly Cloud Tasks
+ * poll. The registry calls are G (path C, method/body/response guessed; shared/providers/somos/client.ts).
+ */
+export type TransferItemStatus = 'submitted' | 'pending' | 'approved' | 'completed' | 'rejected' | 'cancelled' | 'failed';
+export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'completed' | 'partially_completed' | 'rejected' | 'cancelled' | 'failed';
+
+export interface TransferItem {
+  number: string;
+  phoneNumber: string;
+  status: TransferItemStatus;
+  rchId?: string;
+  oldRespOrgId?: string;
+  error?: string;
+  updatedAt: string;
+}
+
+export interface TransferRecord extends TenantDoc {
+  status: TransferStatus;
+  /** in: numbers coming to the tenant's unit (requested here); out: one of ours moved away (confirmed at the registry). Absent: in. */
+  direction?: 'in' | 'out';
+  /** The numbers (10 digits), for filtering lists. */
+  numbers?: string[];
+  toRespOrgId: string;
+  fromRespOrgId?: string;
+  /** The tenant's own reference for the LOA. */
+  loaReference?: string;
+  /** The uploaded LOA (loa.ts), by reference. */
+  loa?: { id: string; filename: string };
+  /** RespOrg changes take 5-7 business days (weekends and US federal holidays excluded). */
+  expectedCompletion?: { earliest: string; latest: string };
+  items: TransferItem[];
+  history: { status: TransferStatus; at: string; source: 'request' | 'notification' | 'poll' }[];
+  pendingRequestId?: string;
+  completedAt?: string;
+}
+
+export const transfers = (db: Deps['db']) =>
+  createTenantCollection<TransferRecord>(db, { collection: 'respOrgTransfers', idPrefix: 'rch', resource: 'resporg-transfers', label: 'RespOrg transfer' });
+export const transferPath = (tenantId: string, id: string) => `tenants/${tenantId}/respOrgTransfers/${id}`;
+
+const RANK: Record<TransferItemStatus, number> = { submitted: 0, pending: 1, approved: 2, completed: 3, rejected: 3, cancelled: 3, failed: 3 };
+export const isTerminal = (s: TransferItemStatus) => RANK[s] === 3;
+
+/** C (official uns/rch) / G (values): the registry's change status → ours; undefined for an unknown word. */
+export function itemStatusOf(somosStatus: string): TransferItemStatus | undefined {
+  const map: Record<string, TransferItemStatus> = { PENDING: 'pending', APPROVED: 'approved', COMPLETED: 'completed', REJECTED: 'rejected', CANCELLED: 'cancelled', CANCELED: 'cancelled' };
+  return map[somosStatus.toUpperCase()];
+}
+
+/** Only forward: a late or repeated notification never moves an item back. */
+export const advances = (from: TransferItemStatus, to: TransferItemStatus) => RANK[to] > RANK[from];
+
+export function overallStatus(items: readonly Pick<TransferItem, 'status'>[]): TransferStatus {
+  if (items.length === 0 || items.some((i) => i.status === 'submitted')) return 'submitted';
+  if (items.some((i) => !isTerminal(i.status))) return items.some((i) => i.status === 'approved') ? 'approved' : 'pending';
+  const completed = items.filter((i) => i.status === 'completed').length;
+  if (completed === items.length) return 'completed';
+  if (completed > 0) return 'partially_completed';
+  if (items.every((i) => i.status === 'cancelled')) return 'cancelled';
+  if (items.every((i) => i.status === 'failed')) return 'failed';
+  return 'rejected';
+}
+
+export const transferView = (record: TransferRecord) => {
+  const { tenantId: _tenant, ...rest } = record;
+  return rest;
+};
+export type TransferView = ReturnType<typeof transferView>;
+
+type TransferDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+
+export const TRANSFER_POLL_INTERVAL_MS = 60 * 60 * 1000;
+const MAX_TRANSFER_POLLS = 29 * 24; // Cloud Tasks schedules at most 30 days ahead; RespOrg changes take days
+
+const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export function writeTransfer(tx: Transaction, db: Firestore, audit: AuditContext, action: string, before: TransferRecord | undefined, next: TransferRecord): TransferRecord {
+  const clean = plain(next);
+  tx.set(db.doc(transferPath(next.tenantId, next.id)), clean);
+  recordAudit(db, tx, next.tenantId, audit, { action, resource: `resporg-transfers/${next.id}`, before: before ?? null, after: clean });
+  return clean;
+}
+
+export function requestTransfer(deps: TransferDeps) {
+  return async (
+    tenantId: string,
+    input: { numbers: string[]; fromRespOrgId?: string; loaId: string; loaReference?: string },
+    audit: AuditContext,
+  ): Promise<{ transfer: TransferView } | (PendingAnswer & { transfer: TransferView })> => {
+    const settings = await tenantSomos(deps, tenantId);
+    const numbers = [...new Set(input.numbers)];
+    if (input.fromRespOrgId === settings.respOrgId) {
+      throw new AppError('VALIDATION_ERROR', `Invalid body.fromRespOrgId: the numbers would move to ${settings.respOrgId}, their current RespOrg`, {
+        issues: [{ path: 'body.fromRespOrgId', message: 'is the tenant’s own RespOrg unit' }],
+      });
+    }
+    const loa = await requireLoa(deps, tenantId, input.loaId);
+    const db = await deps.db();
+    const [held, owners] = await Promise.all([
+      db.getAll(...numbers.map((n) => db.doc(numberPath(tenantId, n)))),
+      db.getAll(...numbers.map((n) => db.doc(ownerPath(n)))),
+    ]);
+    numbers.forEach((n, i) => {
+      const mine = held[i]!.data() as TollFreeRecord | undefined;
+      if (mine && ['reserved', 'active', 'transferring'].includes(mine.status)) {
+        throw conflict(`+1${n} is already ${mine.status} for this tenant`, { number: `+1${n}`, status: mine.status });
+      }
+      const owner = owners[i]!.data() as OwnerDoc | undefined;
+      if (owner && owner.tenantId !== tenantId) throw conflict(`+1${n} is held by another customer of this platform`, { number: `+1${n}` });
+    });
+    const { registry } = await deps.somos();
+    const ctx = callContext(settings);
+    // The registry's view first: the losing RespOrg must be the one the LOA names, and not already us.
+    await Promise.all(
+      numbers.map(async (n) => {
+        const q = await registry.query(ctx, n);
+        if (q.pending) return; // the change request itself will say
+        if (q.data.respOrgId === settings.respOrgId) throw conflict(`+1${n} is already controlled by ${settings.respOrgId}`, { number: `+1${n}` });
+        if (input.fromRespOrgId && q.data.respOrgId && q.data.respOrgId !== input.fromRespOrgId) {
+          throw conflict(`+1${n} is controlled by ${q.data.respOrgId}, not ${input.fromRespOrgId}`, { number: `+1${n}`, registryRespOrgId: q.data.respOrgId });
+        }
+      }),
+    );
+    const result = await registry.requestRespOrgChange(ctx, { numbers, newRespOrgId: settings.respOrgId });
+    const now = deps.now().toISOString();
+    const record: TransferRecord = {
+      id: transfers(deps.db).newId(),
+      tenantId,
+      status: 'submitted',
+      direction: 'in',
+      numbers,
+      toRespOrgId: settings.respOrgId,
+      ...(input.fromRespOrgId ? { fromRespOrgId: input.fromRespOrgId } : {}),
+      ...(input.loaReference ? { loaReference: input.loaReference } : {}),
+      loa: { id: loa.id, filename: loa.filename },
+      expectedCompletion: expectedCompletion(new Date(now)),
+      items: numbers.map((n) => ({ number: n, phoneNumber: `+1${n}`, status: 'submitted', updatedAt: now })),
+      history: [{ status: 'submitted', at: now, source: 'request' }],
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (result.pending) {
+      const answer = await startPendingRequest(deps)(
+        tenantId,
+        { operation: 'transfer', roid: settings.respOrgId, pending: result, context: { transferId: record.id }, resource: `/v1/resporg/transfers/${record.id}` },
+        audit,
+        (tx, firestore, requestId) => {
+          writeTransfer(tx, firestore, audit, 'resporg.transfer_submit', undefined, { ...record, pendingRequestId: requestId });
+        },
+      );
+      return { ...answer, transfer: transferView({ ...record, pendingRequestId: answer.requestId }) };
+    }
+    const created = await db.runTransaction(async (tx) => {
+      writeTransfer(tx, db, audit, 'resporg.transfer_submit', undefined, record);
+      return record;
+    });
+    const applied = await finishTransferRequest(deps, tenantId, created.id, result.data, audit);
+    return { transfer: transferView(applied) };
+  };
+}
+
+/** The registry's answer to the change request → items with their rchIds; numbers it refused are failed. */
+export async function finishTransferRequest(
+  deps: TransferDeps,
+  tenantId: string,
+  transferId: string,
+  changes: SomosRespOrgChange[],
+  audit: AuditContext,
+  request?: TollFreeRequestRecord,
+): Promise<TransferRecord> {
+  const db = await deps.db();
+  const now = deps.now().toISOString();
+  const written = await db.runTransaction(async (tx) => {
+    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
+    const before = (await tx.get(db.doc(transferPath(tenantId, transferId)))).data() as TransferRecord | undefined;
+    if (!before) throw notFound('RespOrg transfer');
+    if (request && !claimed) return before;
+    const existing = await Promise.all(before.items.map(async (i) => (await tx.get(db.doc(numberPath(tenantId, i.number)))).data() as TollFreeRecord | undefined));
+    const items: TransferItem[] = before.items.map((item) => {
+      const change = changes.find((c) => c.num === item.number);
+      if (!change) return { ...item, status: 'failed', error: 'refused by the registry', updatedAt: now };
+      return {
+        ...item,
+        rchId: change.id,
+        status: itemStatusOf(change.status) ?? 'pending',
+        ...(change.oldRespOrgId ? { oldRespOrgId: change.oldRespOrgId } : {}),
+        updatedAt: now,
+      };
+    });
+    const status = overallStatus(items);
+    const { pendingRequestId: _pending, ...rest } = before;
+    const next: TransferRecord = { ...rest, items, status, history: [...before.history, { status, at: now, source: 'request' }], updatedAt: now };
+    items.forEach((item, i) => {
+      if (item.status === 'failed') return;
+      const prior = existing[i];
+      const number: TollFreeRecord = {
+        id: item.number,
+        tenantId,
+        phoneNumber: item.phoneNumber,
+        status: 'transferring',
+        respOrgId: before.toRespOrgId,
+        transferId,
+        createdAt: prior?.createdAt ?? now,
+        updatedAt: now,
+      };
+      tx.set(db.doc(ownerPath(item.number)), { num: item.number, tenantId, transferId, updatedAt: now } satisfies OwnerDoc);
+      writeNumber(tx, db, audit, 'tollfree.transfer_in', prior, number);
+    });
+    const result = writeTransfer(tx, db, audit, 'resporg.transfer_accepted', before, next);
+    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: transferView(result) }, new Date(now), audit);
+    return result;
+  });
+  if (written.items.some((i) => !isTerminal(i.status))) {
+    await scheduleFollowup(deps, { kind: 'transfer', tenantId, id: transferId, attempt: 0 }, TRANSFER_POLL_INTERVAL_MS);
+  }
+  return written;
+}
+
+/** Registry status of a number that just arrived: reserved (needs a customer record) or active. */
+async function arrivedStatus(deps: TransferDeps, respOrgId: string, num: string): Promise<{ status: TollFreeStatus; reason?: string }> {
+  try {
+    const { registry } = await deps.somos();
+    const q = await registry.query(callContext({ respOrgId }), num);
+    if (q.pending) return { status: 'active', reason: 'registry status not confirmed after the transfer' };
+    return q.data.status === 'RESERVED' ? { status: 'reserved' } : { status: 'active' };
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    return { status: 'active', reason: 'registry status not confirmed after the transfer' };
+  }
+}
+
+export type ChangeOutcome = 'applied' | 'stale' | 'ignored';
+
+/** One number's change moved on (notification or poll): the item, the transfer and the number follow. */
+export async function applyChangeUpdate(
+  deps: TransferDeps,
+  input: { tenantId: string; transferId: string; num: string; somosStatus: string; source: 'request' | 'notification' | 'poll' },
+  audit: AuditContext,
+): Promise<ChangeOutcome> {
+  const to = itemStatusOf(input.somosStatus);
+  if (!to) return 'ignored';
+  const db = await deps.db();
+  const snapshot = (await db.doc(transferPath(input.tenantId, input.transferId)).get()).data() as TransferRecord | undefined;
+  const item = snapshot?.items.find((i) => i.number === input.num);
+  if (!snapshot || !item) return 'ignored';
+  if (!advances(item.status, to)) return 'stale';
+  // Outside the transaction (a registry call): where the arrived number stands.
+  const arrived = to === 'completed' ? await arrivedStatus(deps, snapshot.toRespOrgId, input.num) : undefined;
+  const now = deps.now().toISOString();
+  return db.runTransaction(async (tx): Promise<ChangeOutcome> => {
+    const before = (await tx.get(db.doc(transferPath(input.tenantId, input.transferId)))).data() as TransferRecord | undefined;
+    const current = before?.items.find((i) => i.number === input.num);
+    if (!before || !current) return 'ignored';
+    if (!advances(current.status, to)) return 'stale';
+    const numberBefore = (await tx.get(db.doc(numberPath(input.tenantId, input.num)))).data() as TollFreeRecord | undefined;
+    const owner = (await tx.get(db.doc(ownerPath(input.num)))).data() as OwnerDoc | undefined;
+    const items = before.items.map((i) => (i.number === input.num ? { ...i, status: to, updatedAt: now } : i));
+    const status = overallStatus(items);
+    const next: TransferRecord = {
+      ...before,
+      items,
+      status,
+      history: status !== before.status ? [...before.history, { status, at: now, source: input.source }] : before.history,
+      ...(items.every((i) => isTerminal(i.status)) ? { completedAt: now } : {}),
+      updatedAt: now,
+    };
+    writeTransfer(tx, db, audit, `resporg.transfer_${to}`, before, next);
+    if (numberBefore && numberBefore.transferId === input.transferId && numberBefore.status === 'transferring' && isTerminal(to)) {
+      const { statusReason: _reason, ...rest } = numberBefore;
+      const numberNext: TollFreeRecord =
+        to === 'completed'
+          ? { ...rest, status: arrived!.status, respOrgId: before.toRespOrgId, ...(arrived!.reason ? { statusReason: arrived!.reason } : {}), updatedAt: now }
+          : { ...rest, status: 'transfer_failed', statusReason: `RespOrg change ${to}`, updatedAt: now };
+      if (to !== 'completed' && owner?.tenantId === input.tenantId) tx.delete(db.doc(ownerPath(input.num)));
+      writeNumber(tx, db, audit, to === 'completed' ? 'tollfree.transfer_completed' : 'tollfree.transfer_failed', numberBefore, numberNext);
+    }
+    return 'applied';
+  });
+}
+
+/** The hourly fallback: asks the registry about every open item. */
+export function pollTransfer(deps: TransferDeps) {
+  return async (tenantId: string, transferId: string, attempt: number, audit: AuditContext): Promise<{ status: string; polledAgain: boolean }> => {
+    const record = await transfers(deps.db).get(tenantId, transferId);
+    if (!record) return { status: 'missing', polledAgain: false };
+    const { registry } = await deps.somos();
+    const ctx = callContext({ respOrgId: record.toRespOrgId });
+    for (const item of record.items) {
+      if (isTerminal(item.status) || !item.rchId) continue;
+      const change = await registry.getRespOrgChange(ctx, item.rchId);
+      if (change.pending) continue;
+      await applyChangeUpdate(deps, { tenantId, transferId, num: item.number, somosStatus: change.data.status, source: 'poll' }, audit);
+    }
+    const fresh = (await transfers(deps.db).get(tenantId, transferId))!;
+    const again = fresh.items.some((i) => !isTerminal(i.status)) && attempt + 1 < MAX_TRANSFER_POLLS;
+    if (again) await scheduleFollowup(deps, { kind: 'transfer', tenantId, id: transferId, attempt: attempt + 1 }, TRANSFER_POLL_INTERVAL_MS);
+    return { status: fresh.status, polledAgain: again };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// RespOrg entity
+
+export interface EntityView {
+  entityId: string;
+  /** The tenant's unit (sent as ROID). */
+  respOrgId: string;
+  units: SomosRespOrgUnit[];
+}
+
+export function listEntities(deps: TransferDeps) {
+  return async (tenantId: string, audit: AuditContext): Promise<{ data: EntityView[] } | PendingAnswer> => {
+    const settings = await tenantSomos(deps, tenantId);
+    const { registry } = await deps.somos();
+    const result = await registry.getRespOrgEntity(callContext(settings), settings.entityId);
+    if (result.pending) {
+      return startPendingRequest(deps)(tenantId, { operation: 'entity', roid: settings.respOrgId, pending: result, context: { entityId: settings.entityId } }, audit);
+    }
+    return { data: [entityView(result.data, settings.respOrgId)] };
+  };
+}
+
+export const entityView = (entity: SomosRespOrgEntity, respOrgId: string): EntityView => ({ entityId: entity.entityId, respOrgId, units: entity.units });
+
+export function activeRoids(deps: TransferDeps) {
+  return async (tenantId: string, entityId: string, audit: AuditContext): Promise<{ entityId: string; data: SomosRespOrgUnit[] } | PendingAnswer> => {
+    const settings = await tenantSomos(deps, tenantId);
+    // A tenant sees its own entity only.
+    if (entityId !== settings.entityId) throw notFound('RespOrg entity');
+    const { registry } = await deps.somos();
+    const result = await registry.getRespOrgEntity(callContext(settings), entityId);
+    if (result.pending) {
+      return startPendingRequest(deps)(tenantId, { operation: 'entity', roid: settings.respOrgId, pending: result, context: { entityId, activeOnly: true } }, audit);
+    }
+    return { entityId, data: activeUnits(result.data) };
+  };
+}

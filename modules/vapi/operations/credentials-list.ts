@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import type { OperationFactory } from '../../../shared/api/endpoint.js';
+import type { ListPageQuery, VapiCredentialsPage } from '../../../shared/api/schemas.js';
+import { numbersUsing, toCredentialResource, vapiCredentials } from '../services/import.js';
+import { pageMeta } from '../../numbers/operations/list.js';
+
+/** The tenant's own Vapi credentials (we never had their secrets: they went straight to Vapi), each with the numbers using it. */
+const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof VapiCredentialsPage>> =
+  (deps) =>
+  async ({ query, caller }) => {
+    const page = await vapiCredentials(deps.db).list(caller.tenantId, query.limit, query.cursor);
+    const data = await Promise.all(page.items.map(async (record) => toCredentialResource(record, await numbersUsing(deps, caller.tenantId, record.id))));
+    return { body: { data, ...pageMeta(page) } };
+  };
+export default operation;
