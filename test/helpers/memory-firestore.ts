@@ -1,10 +1,15 @@
-import type { Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
+import { CollectionRef, CountQuery, Query, fieldValue, runQuery, strict, unsupported, type QueryHost, type Stored } from './memory-firestore-query.js';
 
 /**
- * Enough of Firestore, in memory, for repositories' document work to run in unit tests (no Java):
- * doc(path) references; get; runTransaction with get/getAll/set/create/update (dot paths)/delete,
- * whose writes apply at commit and which runs again when a document it read changed meanwhile
- * (Firestore's optimistic concurrency, as the server's retries appear to a client). No queries.
+ * Enough of Firestore, in memory, for repositories and services to run in unit tests (no Java):
+ * doc(path) references (get, set, create, update, delete); collection(path) and collectionGroup(id)
+ * queries (memory-firestore-query.ts: where, orderBy, limit, startAfter, count); getAll; batch();
+ * runTransaction with get (of a document, a query or a count)/getAll/set (merge)/create/update (dot
+ * paths)/delete, whose writes apply at commit and which runs again when something it read changed
+ * meanwhile — a document, or a query's answer (Firestore's optimistic concurrency, as the server's
+ * retries appear to a client). FieldValue.delete() in update and merge; Dates are stored as Timestamps.
+ * Anything else throws "memory Firestore: … not supported".
  */
 export interface MemoryFirestore {
   firestore: Firestore;
@@ -18,22 +23,33 @@ export interface MemoryFirestore {
   stats: { commits: number; retries: number };
 }
 
-interface Entry {
-  data: Record<string, unknown>;
-  version: number;
-}
-
 class Ref {
   constructor(
     readonly path: string,
-    private readonly read: (ref: Ref) => Snapshot,
+    private readonly store: Store,
   ) {}
   get id(): string {
     return this.path.split('/').at(-1)!;
   }
   /** A read outside a transaction. */
   async get(): Promise<Snapshot> {
-    return this.read(this);
+    return this.store.snapshot(this.path);
+  }
+  collection(id: string) {
+    return this.store.collection(`${this.path}/${id}`);
+  }
+  // Writes outside a transaction: one write, committed at once.
+  async set(data: Record<string, unknown>, options?: SetOptions) {
+    this.store.commit([setWrite(this.path, data, options)]);
+  }
+  async create(data: Record<string, unknown>) {
+    this.store.commit([{ kind: 'create', path: this.path, data }]);
+  }
+  async update(data: Record<string, unknown>) {
+    this.store.commit([{ kind: 'update', path: this.path, data }]);
+  }
+  async delete() {
+    this.store.commit([{ kind: 'delete', path: this.path }]);
   }
 }
 
@@ -49,96 +65,190 @@ class Snapshot {
     return this.ref.id;
   }
   data(): Record<string, unknown> | undefined {
-    return this.value === undefined ? undefined : structuredClone(this.value);
+    return this.value === undefined ? undefined : clone(this.value);
   }
   get(field: string): unknown {
-    let v: unknown = this.value;
-    for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-    return v;
+    return clone(fieldValue(this.value, field));
   }
 }
 
-type Write = { kind: 'set' | 'create' | 'update' | 'delete'; path: string; data?: Record<string, unknown> };
+type SetOptions = { merge?: boolean; mergeFields?: unknown };
+type Write = { kind: 'set' | 'merge' | 'create' | 'update' | 'delete'; path: string; data?: Record<string, unknown> };
+
+function setWrite(path: string, data: Record<string, unknown>, options?: SetOptions): Write {
+  if (options?.mergeFields !== undefined) throw unsupported('set with mergeFields');
+  return { kind: options?.merge ? 'merge' : 'set', path, data };
+}
+
+const isDelete = (v: unknown) => v instanceof FieldValue && v.isEqual(FieldValue.delete());
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
+
+/** A value as Firestore stores it: undefined dropped (ignoreUndefinedProperties), Dates as Timestamps, no sentinels. */
+function stored(value: unknown): unknown {
+  if (value instanceof FieldValue) throw unsupported(`FieldValue ${isDelete(value) ? 'delete() outside update or merge' : 'transform other than delete()'}`);
+  if (value instanceof Date) return Timestamp.fromDate(value);
+  if (value instanceof Timestamp || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(stored);
+  if (!isPlain(value)) throw unsupported(`storing a ${Object.prototype.toString.call(value)}`);
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, stored(v)]])));
+}
+
+/** A deep copy that keeps Timestamps (immutable) as they are. */
+function clone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (isPlain(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)])) as T;
+  return value;
+}
+
+function merge(target: Record<string, unknown>, data: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (isDelete(value)) delete target[key];
+    else if (isPlain(value) && isPlain(target[key])) merge(target[key], value);
+    else target[key] = stored(value);
+  }
+}
 
 const MAX_ATTEMPTS = 5;
 
-export function memoryFirestore(): MemoryFirestore {
-  const docs = new Map<string, Entry>();
-  const stats = { commits: 0, retries: 0 };
-  const snapshot = (ref: Ref) => new Snapshot(ref, docs.get(ref.path)?.data);
-  const refOf = (ref: unknown): Ref => {
+class Store implements QueryHost<Snapshot, Ref> {
+  readonly docs = new Map<string, Stored>();
+  readonly stats = { commits: 0, retries: 0 };
+  /** Versions come from one clock: a document deleted and written again never gets a version back. */
+  private clock = 0;
+  snapshot = (path: string) => strict(new Snapshot(this.ref(path), this.docs.get(path)?.data), 'DocumentSnapshot');
+  ref = (path: string) => {
+    if (path.split('/').length % 2 !== 0) throw new Error(`memory Firestore: ${path} is not a document path`);
+    return strict(new Ref(path, this), 'DocumentReference');
+  };
+  collection = (path: string) => {
+    if (path.split('/').length % 2 !== 1) throw new Error(`memory Firestore: ${path} is not a collection path`);
+    return strict(new CollectionRef<Snapshot, Ref>({ collection: path, group: false, filters: [], orders: [] }, this), 'CollectionReference');
+  };
+  pathOf(ref: unknown): string {
     if (!(ref instanceof Ref)) throw new Error('memory Firestore: not one of its document references');
-    return ref;
-  };
+    return ref.path;
+  }
 
-  const apply = (w: Write) => {
-    const current = docs.get(w.path);
-    const version = (current?.version ?? 0) + 1;
-    if (w.kind === 'delete') {
-      docs.delete(w.path);
-      return;
-    }
-    if (w.kind === 'create' && current) throw Object.assign(new Error(`ALREADY_EXISTS: ${w.path}`), { code: 6 });
-    if (w.kind === 'update') {
-      if (!current) throw Object.assign(new Error(`NOT_FOUND: ${w.path}`), { code: 5 });
-      const next = structuredClone(current.data);
-      for (const [field, value] of Object.entries(w.data!)) {
-        const parts = field.split('.');
-        let target = next;
-        for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-        target[parts.at(-1)!] = structuredClone(value);
+  /** Applies writes all or nothing (a failed precondition leaves every document as it was). */
+  commit(writes: Write[]): void {
+    const staged = new Map<string, Stored | undefined>();
+    const current = (path: string) => (staged.has(path) ? staged.get(path) : this.docs.get(path));
+    for (const w of writes) {
+      const before = current(w.path);
+      const version = ++this.clock;
+      if (w.kind === 'delete') {
+        staged.set(w.path, undefined);
+        continue;
       }
-      docs.set(w.path, { data: next, version });
-      return;
-    }
-    docs.set(w.path, { data: structuredClone(stripUndefined(w.data!)), version });
-  };
-
-  const firestore = {
-    doc: (path: string) => new Ref(path, snapshot),
-    async runTransaction<T>(fn: (tx: unknown) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
-        const reads = new Map<string, number>();
-        const writes: Write[] = [];
-        const read = (ref: unknown) => {
-          const r = refOf(ref);
-          if (writes.length) throw new Error('memory Firestore: a transaction read after a write (Firestore refuses it)');
-          reads.set(r.path, docs.get(r.path)?.version ?? 0);
-          return snapshot(r);
-        };
-        const tx = {
-          get: async (ref: unknown) => read(ref),
-          getAll: async (...refs: unknown[]) => refs.map(read),
-          set: (ref: unknown, data: Record<string, unknown>) => void writes.push({ kind: 'set', path: refOf(ref).path, data }),
-          create: (ref: unknown, data: Record<string, unknown>) => void writes.push({ kind: 'create', path: refOf(ref).path, data }),
-          update: (ref: unknown, data: Record<string, unknown>) => void writes.push({ kind: 'update', path: refOf(ref).path, data }),
-          delete: (ref: unknown) => void writes.push({ kind: 'delete', path: refOf(ref).path }),
-        };
-        const result = await fn(tx);
-        const conflict = [...reads].some(([path, version]) => (docs.get(path)?.version ?? 0) !== version);
-        if (conflict) {
-          if (attempt >= MAX_ATTEMPTS) throw Object.assign(new Error('ABORTED: too much contention'), { code: 10 });
-          stats.retries++;
-          continue;
+      if (w.kind === 'create' && before) throw Object.assign(new Error(`ALREADY_EXISTS: ${w.path}`), { code: 6 });
+      if (w.kind === 'update' && !before) throw Object.assign(new Error(`NOT_FOUND: ${w.path}`), { code: 5 });
+      let data: Record<string, unknown>;
+      if (w.kind === 'update') {
+        data = clone(before!.data);
+        for (const [field, value] of Object.entries(w.data!)) {
+          const parts = field.split('.');
+          let target = data;
+          for (const part of parts.slice(0, -1)) target = isPlain(target[part]) ? target[part] : (target[part] = {});
+          if (isDelete(value)) delete target[parts.at(-1)!];
+          else if (value !== undefined) target[parts.at(-1)!] = stored(value);
         }
-        for (const w of writes) apply(w);
-        stats.commits++;
-        return result;
+      } else if (w.kind === 'merge') {
+        data = clone(before?.data ?? {});
+        merge(data, w.data!);
+      } else {
+        data = stored(w.data!) as Record<string, unknown>;
       }
-    },
-    collection: () => {
-      throw new Error('memory Firestore: queries are not supported; use the emulator suite');
-    },
-  };
-  return {
-    firestore: firestore as unknown as Firestore,
-    read: (path) => (docs.has(path) ? structuredClone(docs.get(path)!.data) : undefined),
-    write: (path, data) => apply({ kind: 'set', path, data }),
-    list: (collectionPath) => [...docs.keys()].filter((p) => p.startsWith(`${collectionPath}/`) && !p.slice(collectionPath.length + 1).includes('/')),
-    stats,
-  };
+      staged.set(w.path, { data, version });
+    }
+    for (const [path, entry] of staged) {
+      if (entry) this.docs.set(path, entry);
+      else this.docs.delete(path);
+    }
+  }
+
+  batch() {
+    const writes: Write[] = [];
+    let committed = false;
+    const batch = {
+      set: (ref: unknown, data: Record<string, unknown>, options?: SetOptions) => (writes.push(setWrite(this.pathOf(ref), data, options)), batch),
+      create: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'create', path: this.pathOf(ref), data }), batch),
+      update: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'update', path: this.pathOf(ref), data }), batch),
+      delete: (ref: unknown) => (writes.push({ kind: 'delete', path: this.pathOf(ref) }), batch),
+      commit: async () => {
+        if (committed) throw new Error('memory Firestore: a batch committed twice');
+        committed = true;
+        this.commit(writes);
+        return [];
+      },
+    };
+    return strict(batch, 'WriteBatch');
+  }
+
+  async runTransaction<T>(fn: (tx: unknown) => Promise<T>, options?: unknown): Promise<T> {
+    if (options !== undefined) throw unsupported('runTransaction options');
+    for (let attempt = 1; ; attempt++) {
+      const reads = new Map<string, number>();
+      /** Each query read, and the answer it got (paths and versions): a different answer later is a conflict. */
+      const queries: { query: Query<Snapshot, Ref>; answer: string }[] = [];
+      const writes: Write[] = [];
+      const answerOf = (query: Query<Snapshot, Ref>) => JSON.stringify(runQuery(query.spec, this.docs).map(([p, e]) => [p, e.version]));
+      const readDoc = (ref: unknown) => {
+        const path = this.pathOf(ref);
+        if (writes.length) throw new Error('memory Firestore: a transaction read after a write (Firestore refuses it)');
+        reads.set(path, this.docs.get(path)?.version ?? 0);
+        return this.snapshot(path);
+      };
+      const tx = {
+        get: async (target: unknown) => {
+          const query = target instanceof CountQuery ? (target.query as Query<Snapshot, Ref>) : target instanceof Query ? (target as Query<Snapshot, Ref>) : undefined;
+          if (!query) return readDoc(target);
+          if (writes.length) throw new Error('memory Firestore: a transaction read after a write (Firestore refuses it)');
+          const rows = runQuery(query.spec, this.docs);
+          queries.push({ query, answer: answerOf(query) });
+          const snap = query.snapshotOf(rows);
+          return target instanceof CountQuery ? { data: () => ({ count: snap.size }) } : snap;
+        },
+        getAll: async (...refs: unknown[]) => refs.map(readDoc),
+        set: (ref: unknown, data: Record<string, unknown>, options?: SetOptions) => (writes.push(setWrite(this.pathOf(ref), data, options)), tx),
+        create: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'create', path: this.pathOf(ref), data }), tx),
+        update: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'update', path: this.pathOf(ref), data }), tx),
+        delete: (ref: unknown) => (writes.push({ kind: 'delete', path: this.pathOf(ref) }), tx),
+      };
+      const result = await fn(strict(tx, 'Transaction'));
+      const conflict =
+        [...reads].some(([path, version]) => (this.docs.get(path)?.version ?? 0) !== version) || queries.some((q) => answerOf(q.query) !== q.answer);
+      if (conflict) {
+        if (attempt >= MAX_ATTEMPTS) throw Object.assign(new Error('ABORTED: too much contention'), { code: 10 });
+        this.stats.retries++;
+        continue;
+      }
+      this.commit(writes);
+      this.stats.commits++;
+      return result;
+    }
+  }
 }
 
-function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+export function memoryFirestore(): MemoryFirestore {
+  const store = new Store();
+  const firestore = {
+    doc: store.ref,
+    collection: store.collection,
+    collectionGroup: (id: string) => {
+      if (id.includes('/')) throw new Error(`memory Firestore: a collection group id has no slash (${id})`);
+      return strict(new Query<Snapshot, Ref>({ collection: id, group: true, filters: [], orders: [] }, store), 'Query');
+    },
+    getAll: async (...refs: unknown[]) => refs.map((ref) => store.snapshot(store.pathOf(ref))),
+    batch: () => store.batch(),
+    runTransaction: <T>(fn: (tx: unknown) => Promise<T>, options?: unknown) => store.runTransaction(fn, options),
+  };
+  return {
+    firestore: strict(firestore, 'Firestore') as unknown as Firestore,
+    read: (path) => (store.docs.has(path) ? clone(store.docs.get(path)!.data) : undefined),
+    write: (path, data) => store.commit([{ kind: 'set', path, data }]),
+    list: (collectionPath) => [...store.docs.keys()].filter((p) => p.startsWith(`${collectionPath}/`) && !p.slice(collectionPath.length + 1).includes('/')),
+    stats: store.stats,
+  };
 }
