@@ -1,5 +1,6 @@
 import { FieldValue } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /** Bulk jobs: one job, many items, each item exactly one provider operation. */
 export const jobTypes = ['purchase', 'release', 'update', 'tollfree-reserve', 'tollfree-activate', 'tollfree-routing', 'tollfree-sms'] as const;
@@ -37,6 +38,30 @@ export interface JobRecord {
   finalCounts?: Record<ItemState, number>;
   failureReason?: string;
 }
+
+/** A stored job, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredJob: z.ZodType<JobRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  type: z.enum(jobTypes),
+  provider: z.string(),
+  accountId: z.string().optional(),
+  status: z.enum(jobStatuses),
+  itemCount: z.number(),
+  search: z.record(z.string(), z.unknown()).optional(),
+  callbackUrl: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+  reserved: z.number().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  chunksPublishedAt: z.string().optional(),
+  finalCounts: z.record(z.enum(itemStates), z.number()).optional(),
+  failureReason: z.string().optional(),
+});
+export const parseJob = (data: unknown): JobRecord => StoredJob.parse(data);
 
 export interface JobItemRecord {
   id: string;

@@ -1,7 +1,8 @@
 import type { Firestore, Query, Transaction } from '@google-cloud/firestore';
 import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
-import { notFound } from '../http/errors.js';
+import { AppError, notFound } from '../http/errors.js';
+import { logger } from '../log.js';
 import { decodeCursor, encodeCursor, type Page } from './page.js';
 
 export interface TenantDoc {
@@ -9,6 +10,21 @@ export interface TenantDoc {
   tenantId: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A stored document read through its schema (`parse`, e.g. a zod schema's parse). One that does not
+ * match is a server-side data error: logged with its collection and id only (never its content) and
+ * answered as a plain 500 INTERNAL, whatever the parse threw.
+ */
+export function readStored<T>(parse: (data: unknown) => T, data: unknown, where: { collection: string; id: string }): T {
+  try {
+    return parse(data);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    logger.error('stored document does not match its schema', { collection: where.collection, id: where.id });
+    throw new AppError('INTERNAL', 'Internal error; quote the requestId when reporting this');
+  }
 }
 
 /**
@@ -23,11 +39,11 @@ export function createTenantCollection<T extends TenantDoc>(
     idPrefix: string;
     resource: string;
     label: string;
-    /** Reads a stored document (e.g. a zod schema's parse); without it the data is taken as T. */
-    parse?: (data: unknown) => T;
+    /** Reads a stored document (a zod schema's parse of the stored record): every read is checked. */
+    parse: (data: unknown) => T;
   },
 ) {
-  const read = (data: unknown): T => (options.parse ? options.parse(data) : (data as T));
+  const read = (data: unknown, id: string): T => readStored(options.parse, data, { collection: options.collection, id });
   const path = (tenantId: string, id?: string) => `tenants/${tenantId}/${options.collection}${id ? `/${id}` : ''}`;
   const resourceOf = (id: string) => `${options.resource}/${id}`;
   const collection = {
@@ -35,7 +51,7 @@ export function createTenantCollection<T extends TenantDoc>(
 
     async get(tenantId: string, id: string): Promise<T | undefined> {
       const snap = await (await db()).doc(path(tenantId, id)).get();
-      return snap.exists ? read(snap.data()) : undefined;
+      return snap.exists ? read(snap.data(), id) : undefined;
     },
 
     async require(tenantId: string, id: string): Promise<T> {
@@ -61,7 +77,7 @@ export function createTenantCollection<T extends TenantDoc>(
         page = page.startAfter(position.createdAt, position.id);
       }
       const snap = await page.limit(limit + 1).get();
-      const items = snap.docs.slice(0, limit).map((d) => read(d.data()));
+      const items = snap.docs.slice(0, limit).map((d) => read(d.data(), d.id));
       const last = items.at(-1);
       return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(total !== undefined ? { total } : {}) };
     },
@@ -93,7 +109,7 @@ export function createTenantCollection<T extends TenantDoc>(
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(firestore.doc(path(tenantId, id)));
         if (!snap.exists) throw notFound(options.label);
-        const current = read(snap.data());
+        const current = read(snap.data(), id);
         const next = await mutate(current, tx, firestore);
         tx.set(firestore.doc(path(tenantId, id)), next);
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current, after: next });
@@ -112,7 +128,7 @@ export function createTenantCollection<T extends TenantDoc>(
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(firestore.doc(path(tenantId, id)));
         if (!snap.exists) throw notFound(options.label);
-        const current = read(snap.data());
+        const current = read(snap.data(), id);
         await check?.(current, tx, firestore);
         tx.delete(firestore.doc(path(tenantId, id)));
         recordAudit(firestore, tx, tenantId, audit, { action, resource: resourceOf(id), before: current });

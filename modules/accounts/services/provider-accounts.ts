@@ -1,14 +1,15 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Config } from '../../../shared/config.js';
 import type { Ports } from '../../../shared/ports.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
 import { holdingStatuses } from '../../../shared/domain/number.js';
-import { credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
+import { accountProviders, credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
 import { createProvider, numberProviders, type AccountLookup, type NumberProviderName } from '../../../shared/providers/registry.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 import { paths } from '../../../shared/store/firestore.js';
 import { readAccountPolicy } from './tenant-settings.js';
 
@@ -73,12 +74,32 @@ export const accountKey = (provider: AccountProvider, credentials: Record<string
 
 const accountKeyPath = (tenantId: string, key: string) => `${paths.tenant(tenantId)}/providerAccountKeys/${key}`;
 
+/** A stored provider account, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredProviderAccount: z.ZodType<ProviderAccountRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  provider: z.enum(accountProviders),
+  label: z.string().optional(),
+  secretName: z.string(),
+  credentialsPreview: z.record(z.string(), z.string()),
+  isDefault: z.boolean(),
+  verifiedAt: z.string(),
+  createdBy: z.string(),
+  accountKey: z.string().optional(),
+  secretVersion: z.string().optional(),
+  credentialsRotatedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseProviderAccount = (data: unknown): ProviderAccountRecord => StoredProviderAccount.parse(data);
+
 export const providerAccountsCollection = (db: () => Promise<Firestore>) =>
   createTenantCollection<ProviderAccountRecord>(db, {
     collection: 'providerAccounts',
     idPrefix: 'acc',
     resource: 'provider-accounts',
     label: 'Provider account',
+    parse: parseProviderAccount,
   });
 
 /** The resolver's view: which secret backs a tenant's (default) account for a provider. */
@@ -140,7 +161,7 @@ async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: 
   const firestore = await deps.db();
   const snap = await firestore.collection(`${paths.tenant(tenantId)}/providerAccounts`).where('provider', '==', provider).get();
   for (const doc of snap.docs) {
-    const account = doc.data() as ProviderAccountRecord;
+    const account = readStored(parseProviderAccount, doc.data(), { collection: 'providerAccounts', id: doc.id });
     if (account.accountKey) continue;
     let key: string;
     try {

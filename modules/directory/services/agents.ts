@@ -1,10 +1,11 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { z } from 'zod';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
 import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 
 /** A voice agent (AI or human desk) and the numbers it answers on and calls from. */
 export interface AgentRecord extends TenantDoc {
@@ -18,8 +19,30 @@ export interface AgentRecord extends TenantDoc {
   assistantId?: string;
 }
 
+/** A stored agent, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredAgent: z.ZodType<AgentRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  inboundPhone: z.string().optional(),
+  inboundNumberId: z.string().optional(),
+  outboundPhone: z.string().optional(),
+  outboundNumberId: z.string().optional(),
+  assistantId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseAgent = (data: unknown): AgentRecord => StoredAgent.parse(data);
+
 export const agentsCollection = (db: () => Promise<Firestore>) =>
-  createTenantCollection<AgentRecord>(db, { collection: 'agents', idPrefix: 'agt', resource: 'agents', label: 'Agent' });
+  createTenantCollection<AgentRecord>(db, { collection: 'agents', idPrefix: 'agt', resource: 'agents', label: 'Agent', parse: parseAgent });
+
+/** An agent read inside a transaction, through its schema; undefined when there is none. */
+async function agentIn(tx: Transaction, db: Firestore, tenantId: string, id: string): Promise<AgentRecord | undefined> {
+  const snap = await tx.get(db.doc(`tenants/${tenantId}/agents/${id}`));
+  return snap.exists ? readStored(parseAgent, snap.data(), { collection: 'agents', id: snap.id }) : undefined;
+}
 
 export interface AgentInput {
   name?: string;
@@ -49,7 +72,7 @@ async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, ag
   if (side === 'inbound' && number.agentId && number.agentId !== agentId) {
     // Another agent answers it — unless that agent only calls from it (a record from before outbound
     // caller IDs could be shared named every agent using a number in agentId).
-    const other = (await tx.get(db.doc(`tenants/${tenantId}/agents/${number.agentId}`))).data() as AgentRecord | undefined;
+    const other = await agentIn(tx, db, tenantId, number.agentId);
     if (other?.inboundNumberId === number.id) {
       throw conflict(`${e164} already answers for another agent; a number answers for one agent (its outbound caller ID may be shared)`, {
         agentId: number.agentId,
@@ -214,8 +237,8 @@ export async function detachNumberFromAgent(
   const ids = [...new Set([number.agentId, ...(number.outboundAgentIds ?? [])].filter(Boolean) as string[])];
   const agents: AgentRecord[] = [];
   for (const id of ids) {
-    const snap = await tx.get(db.doc(`tenants/${number.tenantId}/agents/${id}`));
-    if (snap.exists) agents.push(snap.data() as AgentRecord);
+    const agent = await agentIn(tx, db, number.tenantId, id);
+    if (agent) agents.push(agent);
   }
   for (const agent of agents) {
     const next: AgentRecord = { ...agent, updatedAt: now };

@@ -1,4 +1,5 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { holdingStatuses } from '../../../shared/domain/number.js';
@@ -14,8 +15,21 @@ export interface LocationRecord extends TenantDoc {
   externalRef?: string;
 }
 
+/** A stored location, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredLocation: z.ZodType<LocationRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string(),
+  address: z.string().optional(),
+  timezone: z.string().optional(),
+  externalRef: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseLocation = (data: unknown): LocationRecord => StoredLocation.parse(data);
+
 export const locationsCollection = (db: () => Promise<Firestore>) =>
-  createTenantCollection<LocationRecord>(db, { collection: 'locations', idPrefix: 'loc', resource: 'locations', label: 'Location' });
+  createTenantCollection<LocationRecord>(db, { collection: 'locations', idPrefix: 'loc', resource: 'locations', label: 'Location', parse: parseLocation });
 
 type Input = { name?: string; address?: string | null; timezone?: string | null; externalRef?: string | null };
 

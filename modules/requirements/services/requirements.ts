@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
-import type { NumberProvider, NumberType } from '../../../shared/providers/types.js';
+import { numberTypes, type NumberProvider, type NumberType } from '../../../shared/providers/types.js';
 import type { TelnyxProvider } from '../../../shared/providers/telnyx/client.js';
 import type { TelnyxRequirement } from '../../../shared/providers/telnyx/mapper.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 import { formatAddress } from '../../../shared/domain/address.js';
 import { addresses } from './address-records.js';
 
@@ -59,43 +59,56 @@ export interface RequirementGroupRecord extends TenantDoc {
 }
 
 const Kind = z.enum(['document', 'textual', 'address']);
+/** A requirement field as stored (on a group and in the platform's requirements cache). */
+const StoredField: z.ZodType<RequirementField> = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  kind: Kind,
+  description: z.string().optional(),
+  acceptanceCriteria: z.looseObject({
+    minLength: z.number().optional(),
+    maxLength: z.number().optional(),
+    acceptableValues: z.array(z.string()).optional(),
+    acceptableCharacters: z.string().optional(),
+    regex: z.string().optional(),
+    localityLimit: z.string().optional(),
+    timeLimit: z.string().optional(),
+  }),
+});
 /** How a stored group is read (never taken as it is): unknown fields are kept, known ones checked. */
-const StoredGroup = z
-  .object({
-    id: z.string(),
-    tenantId: z.string(),
-    provider: z.literal('telnyx'),
-    accountId: z.string(),
-    companyId: z.string().optional(),
-    country: z.string(),
-    type: z.string(),
-    action: z.enum(['ordering', 'porting']),
-    providerGroupId: z.string().optional(),
-    status: z.enum(['creating', 'draft', 'pending', 'approved', 'rejected', 'unapproved']),
-    statusReason: z.string().optional(),
-    requirements: z.array(z.object({ id: z.string(), name: z.string(), kind: Kind, description: z.string().optional(), acceptanceCriteria: z.record(z.string(), z.unknown()) }).passthrough()),
-    values: z.record(
-      z.string(),
-      z
-        .object({
-          kind: Kind,
-          value: z.string().optional(),
-          documentId: z.string().optional(),
-          addressId: z.string().optional(),
-          filename: z.string().optional(),
-          submittedAt: z.string(),
-          status: z.literal('declined').optional(),
-          reason: z.string().optional(),
-        })
-        .passthrough(),
-    ),
-    submittedAt: z.string().optional(),
-    decidedAt: z.string().optional(),
-    holdsDuringReview: z.boolean().optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .passthrough();
+const StoredGroup: z.ZodType<RequirementGroupRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  provider: z.literal('telnyx'),
+  accountId: z.string(),
+  companyId: z.string().optional(),
+  country: z.string(),
+  type: z.enum(numberTypes),
+  action: z.enum(['ordering', 'porting']),
+  providerGroupId: z.string().optional(),
+  status: z.enum(['creating', 'draft', 'pending', 'approved', 'rejected', 'unapproved']),
+  statusReason: z.string().optional(),
+  requirements: z.array(StoredField),
+  values: z.record(
+    z.string(),
+    z.looseObject({
+      kind: Kind,
+      value: z.string().optional(),
+      documentId: z.string().optional(),
+      addressId: z.string().optional(),
+      filename: z.string().optional(),
+      submittedAt: z.string(),
+      status: z.literal('declined').optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+  submittedAt: z.string().optional(),
+  decidedAt: z.string().optional(),
+  holdsDuringReview: z.boolean().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseRequirementGroup = (data: unknown): RequirementGroupRecord => StoredGroup.parse(data);
 
 export const requirementGroups = (db: Deps['db']) =>
   createTenantCollection<RequirementGroupRecord>(db, {
@@ -103,7 +116,7 @@ export const requirementGroups = (db: Deps['db']) =>
     idPrefix: 'rqg',
     resource: 'requirement-groups',
     label: 'Requirement group',
-    parse: (data) => StoredGroup.parse(data) as RequirementGroupRecord,
+    parse: parseRequirementGroup,
   });
 
 /**
@@ -133,7 +146,7 @@ export async function regulatoryProvider(deps: Pick<Deps, 'providers'>, tenantId
 const CACHE_TTL_MS = 60 * 60 * 1000;
 const CachedRequirements = z.object({
   fetchedAt: z.string(),
-  value: z.object({ hasRequirements: z.boolean(), requirements: StoredGroup.shape.requirements }),
+  value: z.object({ hasRequirements: z.boolean(), requirements: z.array(StoredField) }),
 });
 const memoryCache = new Map<string, { at: number; value: { hasRequirements: boolean; requirements: RequirementField[] } }>();
 
@@ -149,7 +162,7 @@ export function listRequirements(deps: RequirementDeps) {
     const cachedEntry = CachedRequirements.safeParse((await ref.get()).data());
     const stored = cachedEntry.success ? cachedEntry.data : undefined;
     if (stored && now - Date.parse(stored.fetchedAt) < CACHE_TTL_MS) {
-      const value = stored.value as { hasRequirements: boolean; requirements: RequirementField[] };
+      const value = stored.value;
       memoryCache.set(key, { at: Date.parse(stored.fetchedAt), value });
       return value;
     }
@@ -190,7 +203,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
     }
     const claimed = await db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
-      const existing = snap.exists ? (StoredGroup.parse(snap.data()) as RequirementGroupRecord) : undefined;
+      const existing = snap.exists ? readStored(parseRequirementGroup, snap.data(), { collection: 'requirementGroups', id }) : undefined;
       // A creation that died half-way (no provider group after a minute) may be retried.
       const stale = existing?.status === 'creating' && now.getTime() - Date.parse(existing.createdAt) > 60_000;
       if (existing && !stale) return { record: existing, mine: false };

@@ -30,8 +30,12 @@ const LoaSchema = z.object({
   updatedAt: z.string(),
 });
 export type LoaRecord = z.infer<typeof LoaSchema>;
+/** A stored LOA, as it is read: the fields above checked, unknown ones kept. */
+const StoredLoa = LoaSchema.loose();
+export const parseLoa = (data: unknown): LoaRecord => StoredLoa.parse(data);
 
-const loas = (db: Deps['db']) => createTenantCollection<LoaRecord>(db, { collection: 'respOrgLoas', idPrefix: 'loa', resource: 'resporg-loas', label: 'LOA' });
+const loas = (db: Deps['db']) =>
+  createTenantCollection<LoaRecord>(db, { collection: 'respOrgLoas', idPrefix: 'loa', resource: 'resporg-loas', label: 'LOA', parse: parseLoa });
 
 export const loaView = (record: LoaRecord) => ({
   id: record.id,
@@ -87,7 +91,7 @@ export function uploadLoa(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
 /** The tenant's LOA, parsed; a missing (or another tenant's) one is a 400 naming the field. */
 export async function requireLoa(deps: Pick<Deps, 'db'>, tenantId: string, id: string, field = 'body.loaId'): Promise<LoaRecord> {
   const snap = await (await deps.db()).doc(`tenants/${tenantId}/respOrgLoas/${id}`).get();
-  const parsed = LoaSchema.safeParse(snap.data());
+  const parsed = StoredLoa.safeParse(snap.data());
   if (!snap.exists || !parsed.success || parsed.data.tenantId !== tenantId) {
     throw new AppError('VALIDATION_ERROR', `Invalid ${field}: no such LOA; upload the signed PDF to POST /v1/resporg/loas first`, {
       issues: [{ path: field, message: 'no such LOA' }],

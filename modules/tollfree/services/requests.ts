@@ -1,19 +1,22 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
+import { z } from 'zod';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { itemSettlement, jobItemPath, type ItemSettlement, type JobItemOrigin, type JobItemRecord } from '../../../shared/domain/job.js';
 import { scheduleFinalizeCheck } from '../../jobs/services/finalize-check.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { SomosOperation, SomosPending } from '../../../shared/providers/somos/client.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 
 /**
  * Registry requests that answered 202 (C: "sync timeout"; the result is fetched later with
  * `GET <same path>?reqId=`). The caller gets a job-like answer at once; the request is kept in
  * tenants/{t}/tollfreeRequests/{id} and a Cloud Tasks follow-up retrieves and applies the result.
  */
-export type TollFreeOperation = 'search' | 'reserve' | 'release' | 'activate' | 'routing' | 'transfer' | 'entity' | 'disconnect';
-export type TollFreeRequestStatus = 'pending' | 'completed' | 'failed';
+export const tollFreeOperations = ['search', 'reserve', 'release', 'activate', 'routing', 'transfer', 'entity', 'disconnect'] as const;
+export type TollFreeOperation = (typeof tollFreeOperations)[number];
+export const tollFreeRequestStatuses = ['pending', 'completed', 'failed'] as const;
+export type TollFreeRequestStatus = (typeof tollFreeRequestStatuses)[number];
 
 export interface TollFreeRequestRecord extends TenantDoc {
   operation: TollFreeOperation;
@@ -33,12 +36,55 @@ export interface TollFreeRequestRecord extends TenantDoc {
   origin?: JobItemOrigin;
 }
 
+/** Every registry operation a pending request may name (a record: the compiler finds a missing one). */
+const somosOperations: { [K in SomosOperation]: K } = {
+  search: 'search',
+  searchAndReserve: 'searchAndReserve',
+  query: 'query',
+  release: 'release',
+  createCustomerRecord: 'createCustomerRecord',
+  retrieveCustomerRecord: 'retrieveCustomerRecord',
+  updateCustomerRecord: 'updateCustomerRecord',
+  disconnectCustomerRecord: 'disconnectCustomerRecord',
+  updateReservation: 'updateReservation',
+  deleteCustomerRecord: 'deleteCustomerRecord',
+  cancelRespOrgChange: 'cancelRespOrgChange',
+  respOrgEntity: 'respOrgEntity',
+  respOrgChange: 'respOrgChange',
+  respOrgChangeStatus: 'respOrgChangeStatus',
+};
+
+/** A stored registry request, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredRequest: z.ZodType<TollFreeRequestRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  operation: z.enum(tollFreeOperations),
+  status: z.enum(tollFreeRequestStatuses),
+  roid: z.string(),
+  somos: z.looseObject({ path: z.string(), reqId: z.string(), operation: z.enum(somosOperations).optional() }),
+  context: z.record(z.string(), z.unknown()),
+  resource: z.string().optional(),
+  result: z.unknown().optional(),
+  error: z.looseObject({ message: z.string(), code: z.string().optional() }).optional(),
+  attempts: z.number(),
+  completedAt: z.string().optional(),
+  origin: z.looseObject({ jobId: z.string(), itemId: z.string() }).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseTollFreeRequest = (data: unknown): TollFreeRequestRecord => StoredRequest.parse(data);
+
+/** A request read directly (e.g. inside a transaction), through its schema; undefined when there is none. */
+const requestOf = (snap: DocumentSnapshot): TollFreeRequestRecord | undefined =>
+  snap.exists ? readStored(parseTollFreeRequest, snap.data(), { collection: 'tollfreeRequests', id: snap.id }) : undefined;
+
 export const tollfreeRequests = (db: Deps['db']) =>
   createTenantCollection<TollFreeRequestRecord>(db, {
     collection: 'tollfreeRequests',
     idPrefix: 'tfr',
     resource: 'tollfree-requests',
     label: 'Toll-free request',
+    parse: parseTollFreeRequest,
   });
 
 export const requestPath = (tenantId: string, id: string) => `tenants/${tenantId}/tollfreeRequests/${id}`;
@@ -135,7 +181,8 @@ export async function pendingRequestOf(deps: Pick<Deps, 'db'>, tenantId: string,
     .where('status', '==', 'pending')
     .limit(1)
     .get();
-  return snap.docs[0]?.data() as TollFreeRequestRecord | undefined;
+  const doc = snap.docs[0];
+  return doc ? requestOf(doc) : undefined;
 }
 
 /** After a request with an origin ended (its transaction committed): the job may be done now. */
@@ -156,7 +203,7 @@ export const pendingAnswer = (record: Pick<TollFreeRequestRecord, 'id' | 'resour
  */
 export async function claimPending(tx: Transaction, db: Firestore, tenantId: string, requestId: string): Promise<TollFreeRequestRecord | undefined> {
   const snap = await tx.get(db.doc(requestPath(tenantId, requestId)));
-  const record = snap.data() as TollFreeRequestRecord | undefined;
+  const record = requestOf(snap);
   if (record?.status !== 'pending') return undefined;
   // Its job item, read now (reads come first): finishRequest settles it if it still waits for this request.
   if (record.origin) originItems.set(record, (await tx.get(db.doc(jobItemPath(tenantId, record.origin)))).data() as JobItemRecord | undefined);

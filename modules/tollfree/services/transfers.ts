@@ -1,10 +1,11 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
+import { z } from 'zod';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { activeUnits, type SomosRespOrgChange, type SomosRespOrgEntity, type SomosRespOrgUnit } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 import { numberPath, ownerPath, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
 import { callContext, tenantSomos } from './platform.js';
 import { requireLoa } from './loa.js';
@@ -17,8 +18,10 @@ import { claimPending, finishRequest, scheduleFollowup, startPendingRequest, typ
  * advanced by Somos' unsolicited uns/rch notifications and, as a fallback, an hourly Cloud Tasks
  * poll. The registry calls are G (path C, method/body/response guessed; shared/providers/somos/client.ts).
  */
-export type TransferItemStatus = 'submitted' | 'pending' | 'approved' | 'completed' | 'rejected' | 'cancelled' | 'failed';
-export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'completed' | 'partially_completed' | 'rejected' | 'cancelled' | 'failed';
+export const transferItemStatuses = ['submitted', 'pending', 'approved', 'completed', 'rejected', 'cancelled', 'failed'] as const;
+export type TransferItemStatus = (typeof transferItemStatuses)[number];
+export const transferStatuses = ['submitted', 'pending', 'approved', 'completed', 'partially_completed', 'rejected', 'cancelled', 'failed'] as const;
+export type TransferStatus = (typeof transferStatuses)[number];
 
 export interface TransferItem {
   number: string;
@@ -50,9 +53,50 @@ export interface TransferRecord extends TenantDoc {
   completedAt?: string;
 }
 
+/** A stored RespOrg transfer, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredTransfer: z.ZodType<TransferRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  status: z.enum(transferStatuses),
+  direction: z.enum(['in', 'out']).optional(),
+  numbers: z.array(z.string()).optional(),
+  toRespOrgId: z.string(),
+  fromRespOrgId: z.string().optional(),
+  loaReference: z.string().optional(),
+  loa: z.looseObject({ id: z.string(), filename: z.string() }).optional(),
+  expectedCompletion: z.looseObject({ earliest: z.string(), latest: z.string() }).optional(),
+  items: z.array(
+    z.looseObject({
+      number: z.string(),
+      phoneNumber: z.string(),
+      status: z.enum(transferItemStatuses),
+      rchId: z.string().optional(),
+      oldRespOrgId: z.string().optional(),
+      error: z.string().optional(),
+      updatedAt: z.string(),
+    }),
+  ),
+  history: z.array(z.looseObject({ status: z.enum(transferStatuses), at: z.string(), source: z.enum(['request', 'notification', 'poll']) })),
+  pendingRequestId: z.string().optional(),
+  completedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseTransfer = (data: unknown): TransferRecord => StoredTransfer.parse(data);
+
 export const transfers = (db: Deps['db']) =>
-  createTenantCollection<TransferRecord>(db, { collection: 'respOrgTransfers', idPrefix: 'rch', resource: 'resporg-transfers', label: 'RespOrg transfer' });
+  createTenantCollection<TransferRecord>(db, {
+    collection: 'respOrgTransfers',
+    idPrefix: 'rch',
+    resource: 'resporg-transfers',
+    label: 'RespOrg transfer',
+    parse: parseTransfer,
+  });
 export const transferPath = (tenantId: string, id: string) => `tenants/${tenantId}/respOrgTransfers/${id}`;
+
+/** A transfer read directly (e.g. inside a transaction), through its schema; undefined when there is none. */
+export const transferOf = (snap: DocumentSnapshot): TransferRecord | undefined =>
+  snap.exists ? readStored(parseTransfer, snap.data(), { collection: 'respOrgTransfers', id: snap.id }) : undefined;
 
 const RANK: Record<TransferItemStatus, number> = { submitted: 0, pending: 1, approved: 2, completed: 3, rejected: 3, cancelled: 3, failed: 3 };
 export const isTerminal = (s: TransferItemStatus) => RANK[s] === 3;
@@ -188,7 +232,7 @@ export async function finishTransferRequest(
   const now = deps.now().toISOString();
   const written = await db.runTransaction(async (tx) => {
     const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
-    const before = (await tx.get(db.doc(transferPath(tenantId, transferId)))).data() as TransferRecord | undefined;
+    const before = transferOf(await tx.get(db.doc(transferPath(tenantId, transferId))));
     if (!before) throw notFound('RespOrg transfer');
     if (request && !claimed) return before;
     const existing = await Promise.all(before.items.map(async (i) => (await tx.get(db.doc(numberPath(tenantId, i.number)))).data() as TollFreeRecord | undefined));
@@ -256,7 +300,7 @@ export async function applyChangeUpdate(
   const to = itemStatusOf(input.somosStatus);
   if (!to) return 'ignored';
   const db = await deps.db();
-  const snapshot = (await db.doc(transferPath(input.tenantId, input.transferId)).get()).data() as TransferRecord | undefined;
+  const snapshot = transferOf(await db.doc(transferPath(input.tenantId, input.transferId)).get());
   const item = snapshot?.items.find((i) => i.number === input.num);
   if (!snapshot || !item) return 'ignored';
   if (!advances(item.status, to)) return 'stale';
@@ -264,7 +308,7 @@ export async function applyChangeUpdate(
   const arrived = to === 'completed' ? await arrivedStatus(deps, snapshot.toRespOrgId, input.num) : undefined;
   const now = deps.now().toISOString();
   return db.runTransaction(async (tx): Promise<ChangeOutcome> => {
-    const before = (await tx.get(db.doc(transferPath(input.tenantId, input.transferId)))).data() as TransferRecord | undefined;
+    const before = transferOf(await tx.get(db.doc(transferPath(input.tenantId, input.transferId))));
     const current = before?.items.find((i) => i.number === input.num);
     if (!before || !current) return 'ignored';
     if (!advances(current.status, to)) return 'stale';

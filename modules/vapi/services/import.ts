@@ -1,6 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
@@ -36,7 +37,8 @@ export interface VapiCredentialRecord extends TenantDoc {
   createdBy: string;
 }
 
-export type VapiCredentialProvider = 'vonage' | 'telnyx' | 'byo-sip-trunk';
+export const vapiCredentialProviders = ['vonage', 'telnyx', 'byo-sip-trunk'] as const;
+export type VapiCredentialProvider = (typeof vapiCredentialProviders)[number];
 
 type SipGateway = { ip: string; port: number; netmask?: number; inboundEnabled?: boolean; outboundEnabled?: boolean };
 /** A credential's own fields, as POST /v1/vapi/credentials and an import's source take them. */
@@ -45,8 +47,29 @@ export type VapiCredentialFields =
   | { provider: 'telnyx'; apiKey: string }
   | { provider: 'byo-sip-trunk'; gateways: SipGateway[]; authUsername?: string; authPassword?: string };
 
+/** A stored Vapi credential, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredVapiCredential: z.ZodType<VapiCredentialRecord> = z.looseObject({
+  id: z.string(),
+  tenantId: z.string(),
+  vapiCredentialId: z.string(),
+  provider: z.enum(vapiCredentialProviders),
+  label: z.string().optional(),
+  fingerprint: z.string().optional(),
+  verifiedAt: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const parseVapiCredential = (data: unknown): VapiCredentialRecord => StoredVapiCredential.parse(data);
+
 export const vapiCredentials = (db: () => Promise<Firestore>) =>
-  createTenantCollection<VapiCredentialRecord>(db, { collection: 'vapiCredentials', idPrefix: 'vcr', resource: 'vapi-credentials', label: 'Vapi credential' });
+  createTenantCollection<VapiCredentialRecord>(db, {
+    collection: 'vapiCredentials',
+    idPrefix: 'vcr',
+    resource: 'vapi-credentials',
+    label: 'Vapi credential',
+    parse: parseVapiCredential,
+  });
 
 /** vonage / telnyx / byo-sip-trunk sources name a credential (credentialId) or bring its fields (schemas.ts checks which). */
 export type VapiSource =
