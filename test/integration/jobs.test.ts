@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FieldValue } from '@google-cloud/firestore';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -664,7 +665,8 @@ describe('cancel, dead letters, callbacks', () => {
     const jobId = created.body.id;
     await finished(jobId);
     const itemRef = db.doc(`tenants/carrier/jobs/${jobId}/items/it_00000`);
-    await db.doc(`tenants/carrier/jobs/${jobId}`).update({ finishedAt: null, status: 'running', finalCounts: null });
+    // Back to running as the code writes it: a running job has no finishedAt or finalCounts (absent, not null).
+    await db.doc(`tenants/carrier/jobs/${jobId}`).update({ finishedAt: FieldValue.delete(), status: 'running', finalCounts: FieldValue.delete() });
     const numberId = ((await itemRef.get()).get('result') as { numberId: string }).numberId;
     await itemRef.update({ state: 'running', leaseUntil: new Date(Date.now() + 6000).toISOString(), result: null, finishedAt: null });
     expect(await deliverItem(jobId)).toBe('busy'); // answered, not thrown: no retry budget spent

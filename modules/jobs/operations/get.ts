@@ -1,15 +1,15 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { JobId, JobResource } from '../../../shared/api/schemas.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
 import { notFound } from '../../../shared/http/errors.js';
+import { jobOf } from '../services/job-model.js';
 import { jobView } from '../services/jobs.js';
 
 const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, undefined, z.infer<typeof JobResource>> =
   (deps) =>
   async ({ params, caller }) => {
     const db = await deps.db();
-    const job = (await db.doc(`tenants/${caller.tenantId}/jobs/${params.id}`).get()).data() as JobRecord | undefined;
+    const job = jobOf(await db.doc(`tenants/${caller.tenantId}/jobs/${params.id}`).get());
     if (!job) throw notFound('Job');
     return { body: await jobView(db, job, deps.now()) };
   };

@@ -2,13 +2,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { JobFinishedEvent } from '../../../shared/api/schemas/notifications.js';
 import type { Deps } from '../../../shared/deps.js';
-import type { JobRecord } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { postToTenantUrl } from '../../../shared/http/outbound-request.js';
 import { outboundPolicy } from '../../../shared/http/outbound-url.js';
 import type { Logger } from '../../../shared/log.js';
 import { SecretNotFoundError } from '../../../shared/secrets/secret-store.js';
 import { jobView } from './jobs.js';
+import { jobOf } from './job-model.js';
 
 /**
  * What the platform signs its own outgoing notifications with: one secret per tenant, in
@@ -42,7 +42,7 @@ export function signPayload(secret: string, body: string, timestamp: number): st
 export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'config'>) {
   return async (tenantId: string, jobId: string, attempt: number, log: Logger): Promise<{ status: number }> => {
     const db = await deps.db();
-    const job = (await db.doc(`tenants/${tenantId}/jobs/${jobId}`).get()).data() as JobRecord | undefined;
+    const job = jobOf(await db.doc(`tenants/${tenantId}/jobs/${jobId}`).get());
     if (!job?.callbackUrl || !job.finishedAt) return { status: 0 };
     const view = await jobView(db, job, deps.now());
     // The payload OpenAPI documents (webhooks: job.finished); the type keeps the two together.

@@ -1,9 +1,9 @@
 /** Bulk jobs: dead-lettered chunk messages — waiting items failed, or a search job that never expanded failed with its reservation returned. */
 import type { Firestore } from '@google-cloud/firestore';
-import { itemStates, type ItemState, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
+import { itemStates, type ItemState, type JobItemRecord } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
 import { changeUsage, readUsage } from '../../../shared/domain/limits.js';
-import { type ChunkMessage, type JobDeps, jobPath } from './job-model.js';
+import { type ChunkMessage, type JobDeps, jobPath, jobOf } from './job-model.js';
 import { chunkItems, moveUnchangedItems } from './item-writes.js';
 import { enqueueCallback, finalizeIfDone } from './job-finalize.js';
 
@@ -32,7 +32,7 @@ export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | '
 async function failUnexpandedJob(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, db: Firestore, message: ChunkMessage, log: Logger) {
   const jobRef = db.doc(jobPath(message.tenantId, message.jobId));
   const failed = await db.runTransaction(async (tx) => {
-    const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    const job = jobOf(await tx.get(jobRef));
     const expanded = (await tx.get(db.doc(`${jobPath(message.tenantId, message.jobId)}/expansion/numbers`))).exists;
     if (!job || job.finishedAt || expanded) return undefined;
     const usage = job.type === 'purchase' ? await readUsage(tx, db, message.tenantId) : undefined;

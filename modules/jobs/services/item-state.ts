@@ -2,13 +2,13 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { jobItemContext } from '../../../shared/domain/audit.js';
-import { finalItemStates, type ItemWait, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
+import { finalItemStates, type ItemWait, type JobItemRecord } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
-import { type ItemOutcome, itemsPath, type JobBasics, type JobDeps, jobPath, MAX_ITEM_ATTEMPTS } from './job-model.js';
+import { type ItemOutcome, itemsPath, type JobBasics, type JobDeps, jobPath, MAX_ITEM_ATTEMPTS, jobOf } from './job-model.js';
 import { acceptedNotDone, recheckWait, SETTLEMENT_RECHECK_MS, waitForSettlement } from './item-wait.js';
 import { classify, loginPause, perform, unsettledPurchase } from './item-perform.js';
 
@@ -24,7 +24,7 @@ async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promis
   const key = `${tenantId}/${jobId}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const job = (await db.doc(jobPath(tenantId, jobId)).get()).data() as JobRecord | undefined;
+  const job = jobOf(await db.doc(jobPath(tenantId, jobId)).get());
   if (!job) return undefined;
   const basics: JobBasics = { id: job.id, tenantId: job.tenantId, type: job.type, provider: job.provider, createdBy: job.createdBy, ...(job.accountId ? { accountId: job.accountId } : {}) };
   if (cache.size >= JOB_BASICS_CACHE_SIZE) cache.delete(cache.keys().next().value!);

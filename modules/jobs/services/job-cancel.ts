@@ -2,7 +2,7 @@
 import type { JobRecord } from '../../../shared/domain/job.js';
 import { conflict, notFound } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { itemsPath, type JobDeps, jobPath } from './job-model.js';
+import { itemsPath, type JobDeps, jobPath, jobOf } from './job-model.js';
 import { moveUnchangedItems } from './item-writes.js';
 import { finalizeIfDone } from './job-finalize.js';
 
@@ -11,7 +11,7 @@ export function cancelJob(deps: JobDeps) {
     const db = await deps.db();
     const jobRef = db.doc(jobPath(tenantId, jobId));
     const job = await db.runTransaction(async (tx) => {
-      const current = (await tx.get(jobRef)).data() as JobRecord | undefined;
+      const current = jobOf(await tx.get(jobRef));
       if (!current) throw notFound('Job');
       if (current.finishedAt) throw conflict(`This job already finished (${current.status})`, { status: current.status });
       tx.update(jobRef, { cancelRequested: true, updatedAt: deps.now().toISOString() });

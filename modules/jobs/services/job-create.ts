@@ -10,7 +10,7 @@ import { assertOutboundUrl } from '../../../shared/http/outbound-url.js';
 import { inputIssues } from '../../../shared/http/input-checks.js';
 import { assertRoomFor, changeUsage, defaultLimits, readLimits, readUsage } from '../../../shared/domain/limits.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
-import { type JobDeps, jobPath, type PurchaseSearch, type TollFreeSearch } from './job-model.js';
+import { type JobDeps, jobPath, type PurchaseSearch, type TollFreeSearch, jobOf } from './job-model.js';
 import { publishItems } from './job-fanout.js';
 
 const TollFree = z
@@ -179,7 +179,7 @@ export function createJob(deps: JobDeps) {
       input.type === 'purchase' && !tollFree ? deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId) : undefined;
     account?.catch(() => undefined); // awaited below, or moot for a replay: never an unhandled rejection
     const existing = await db.runTransaction(async (tx) => {
-      const found = (await tx.get(db.doc(jobPath(tenantId, id)))).data() as JobRecord | undefined;
+      const found = jobOf(await tx.get(db.doc(jobPath(tenantId, id))));
       if (found) return found;
       if (account) job.accountId = await account;
       const limits = await readLimits(tx, db, tenantId, defaultLimits(deps.config));

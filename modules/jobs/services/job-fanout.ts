@@ -5,7 +5,7 @@ import { finalItemStates, itemIdFor, type JobItemRecord, type JobRecord } from '
 import type { Logger } from '../../../shared/log.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
-import { CHUNK_SIZE, type ChunkMessage, JOB_TOPIC, type JobDeps, jobPath } from './job-model.js';
+import { CHUNK_SIZE, type ChunkMessage, JOB_TOPIC, type JobDeps, jobPath, jobOf } from './job-model.js';
 import { chunkItems, FAILED_PRECONDITION, moveUnchangedItems, writeItems, writeMissingItems } from './item-writes.js';
 import { expandedItem, expandSearch, expandTollFreeSearch } from './job-search-expansion.js';
 import { finalizeIfDone } from './job-finalize.js';
@@ -56,7 +56,7 @@ export function expandChunk(deps: JobDeps) {
   return async (message: ChunkMessage, log: Logger): Promise<{ enqueued: number }> => {
     const db = await deps.db();
     const jobSnap = await db.doc(jobPath(message.tenantId, message.jobId)).get();
-    const job = jobSnap.data() as JobRecord | undefined;
+    const job = jobOf(jobSnap);
     if (!job) {
       log.warn('chunk for a job that does not exist; dropped', { jobId: message.jobId });
       return { enqueued: 0 };
@@ -118,7 +118,7 @@ export function expandChunk(deps: JobDeps) {
         });
       if (started) break;
       const snap = await current.snap.ref.get();
-      current = { snap, job: snap.data() as JobRecord };
+      current = { snap, job: jobOf(snap)! };
     }
     // Item ids follow from their indexes, so a chunk that lists them needs no read of its items: a
     // task for an item that is already final (a redelivered chunk) does nothing when it runs, and

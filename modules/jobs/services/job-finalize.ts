@@ -3,7 +3,7 @@ import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { itemStates, statusFromCounts, type JobRecord } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
 import { changeUsage, readUsage } from '../../../shared/domain/limits.js';
-import { itemsPath, type JobDeps, jobPath } from './job-model.js';
+import { itemsPath, type JobDeps, jobPath, jobOf } from './job-model.js';
 import { itemCounts } from './job-view.js';
 
 /** Longer than the API function may run: a job whose items are not all out by then lost its creation. */
@@ -21,7 +21,7 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
   const finalized = await db.runTransaction(async (tx) => {
-    const job = (await tx.get(jobRef)).data() as JobRecord | undefined;
+    const job = jobOf(await tx.get(jobRef));
     finishedBefore = job?.finishedAt ? job : undefined;
     if (!job || job.finishedAt) return undefined;
     // Not before all its items are out (a cancel while the API is still writing them would finish

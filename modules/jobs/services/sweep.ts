@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/log.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
 import { JOB_TOPIC, type ChunkMessage } from './jobs.js';
+import { jobOf } from './job-model.js';
 
 /**
  * The sweeper: brings back job items that lost their task, and the jobs nothing would finish.
@@ -118,7 +119,7 @@ async function sweepItems(sweep: Sweep, docs: QueryDocumentSnapshot[]): Promise<
   const jobs = await db.getAll(...[...byJob.values()].map((g) => g.ref));
   const work: (() => Promise<void>)[] = [];
   for (const jobSnap of jobs) {
-    const job = jobSnap.data() as JobRecord | undefined;
+    const job = jobOf(jobSnap);
     const group = byJob.get(jobSnap.ref.path)!;
     // No job, or one that ended (its items are settled by whatever ended it): nothing to run for.
     if (!job || job.finishedAt) continue;
@@ -189,7 +190,7 @@ async function sweepOpenJobs(sweep: Sweep): Promise<void> {
   const work = snap.docs
     .filter((doc) => doc.ref.parent.parent?.parent.id === 'tenants')
     .map((doc) => async () => {
-      const job = doc.data() as JobRecord;
+      const job = jobOf(doc)!;
       if (job.finishedAt) return;
       if (job.search && !job.chunksPublishedAt) {
         await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);

@@ -22,7 +22,7 @@ import {
 } from './requests.js';
 import { forgetSearchedNumbers, storeSearchResult, toAvailable, type SearchMode } from './search.js';
 import { pollTextEnablement } from './sms.js';
-import { entityView, finishTransferRequest, pollTransfer, transferPath, writeTransfer, type TransferRecord } from './transfers.js';
+import { entityView, finishTransferRequest, pollTransfer, transferOf, transferPath, writeTransfer } from './transfers.js';
 
 type FollowupDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
@@ -167,7 +167,7 @@ async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, er
     const numberRef = num ? db.doc(numberPath(record.tenantId, num)) : undefined;
     const transferRef = transferId ? db.doc(transferPath(record.tenantId, transferId)) : undefined;
     const number = numberRef ? ((await tx.get(numberRef)).data() as TollFreeRecord | undefined) : undefined;
-    const transfer = transferRef ? ((await tx.get(transferRef)).data() as TransferRecord | undefined) : undefined;
+    const transfer = transferRef ? transferOf(await tx.get(transferRef)) : undefined;
     finishRequest(tx, db, claimed, { status: 'failed', error }, now, audit);
     if (number?.pendingRequestId === record.id) {
       const { pendingRequestId: _pending, ...rest } = number;

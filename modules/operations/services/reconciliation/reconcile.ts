@@ -8,7 +8,8 @@ import { numberProviders, PLATFORM_ACCOUNT_ID, platformSecretName, type NumberPr
 import type { NumberProvider, ProviderNumber } from '../../../../shared/providers/types.js';
 import { SecretNotFoundError } from '../../../../shared/secrets/secret-store.js';
 import { settlePendingPurchase } from '../../../numbers/services/purchase.js';
-import type { ProviderAccountRecord } from '../../../accounts/services/provider-accounts.js';
+import { parseProviderAccount, type ProviderAccountRecord } from '../../../accounts/services/provider-accounts.js';
+import { readStored } from '../../../../shared/store/tenant-collection.js';
 import type { TollFreeFindingKind } from './tollfree.js';
 import { TOLLFREE_PROVIDER } from './tollfree-job.js';
 
@@ -75,7 +76,12 @@ export function startReconciliation(deps: ReconcileDeps) {
     jobs.push({ runId, provider: TOLLFREE_PROVIDER, accountId: PLATFORM_ACCOUNT_ID });
     const tenantAccounts = await db.collectionGroup('providerAccounts').get();
     for (const doc of tenantAccounts.docs) {
-      const account = doc.data() as ProviderAccountRecord;
+      let account: ProviderAccountRecord;
+      try {
+        account = readStored(parseProviderAccount, doc.data(), { collection: 'providerAccounts', id: doc.id });
+      } catch {
+        continue; // logged (collection and id) by readStored; the other accounts are still reconciled
+      }
       if ((numberProviders as readonly string[]).includes(account.provider)) {
         jobs.push({ runId, provider: account.provider, accountId: account.id, tenantId: account.tenantId });
       }
