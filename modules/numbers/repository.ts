@@ -245,6 +245,7 @@ export function createNumbersStore(db: () => Promise<Firestore>) {
       action: string,
       audit: AuditContext,
       mutate: (current: NumberRecord) => NumberRecord,
+      /** More reads (and writes) in the same transaction, after `mutate`; it may still adjust `after` from what it reads. */
       extra?: (tx: Transaction, firestore: Firestore, before: NumberRecord, after: NumberRecord) => Promise<void> | void,
       options: {
         /** A bulk job (by id) settles usage for all its items at once when it finishes. */

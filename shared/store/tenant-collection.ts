@@ -54,6 +54,12 @@ export function createTenantCollection<T extends TenantDoc>(
       return snap.exists ? read(snap.data(), id) : undefined;
     },
 
+    /** A read inside the caller's transaction (it runs again if the document changes before it commits). */
+    async getIn(tx: Transaction, tenantId: string, id: string): Promise<T | undefined> {
+      const snap = await tx.get((await db()).doc(path(tenantId, id)));
+      return snap.exists ? read(snap.data(), id) : undefined;
+    },
+
     async require(tenantId: string, id: string): Promise<T> {
       const doc = await collection.get(tenantId, id);
       if (!doc) throw notFound(options.label);

@@ -13,6 +13,9 @@ import { paths } from '../../shared/store/firestore.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { createLocation, deleteLocation, locationsCollection, updateLocation } from '../../modules/directory/services/locations.js';
 import { agentsCollection, createAgent, deleteAgent, updateAgent } from '../../modules/directory/services/agents.js';
+import { updateNumber } from '../../modules/numbers/services/manage.js';
+import { parseConfig } from '../../shared/config.js';
+import { logger } from '../../shared/log.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 
 const audit: AuditContext = { actor: { type: 'user', uid: 'u1', role: 'admin' }, requestId: 'req-1' };
@@ -113,6 +116,36 @@ describe('locations (in memory)', () => {
     expect(numberDoc(A, 'n1')?.locationName).toBe('New name');
     expect(numberDoc(A, 'n2')?.locationName).toBe('New name');
     expect(numberDoc(A, 'n3')?.locationName).toBe('Other');
+  });
+
+  it('gives a number the location as its transaction reads it: deleted meanwhile is a 404 (nothing written), renamed meanwhile lends the new name', async () => {
+    const { deps, holdNumber, numberDoc, mem } = arrange();
+    const manage = updateNumber({ ...deps, config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', PLATFORM_ENV: 'test', PUBLIC_BASE_URL: 'https://api.example.test' }), log: logger });
+    const clinic = await createLocation(deps)(A, { name: 'Clinic' }, audit);
+    holdNumber(A, 'n1', '+14155550101');
+    // Between updateNumber's first look at the location and its transaction, someone acts on the location.
+    const meanwhile = (act: () => Promise<unknown>) => {
+      const run = mem.firestore.runTransaction.bind(mem.firestore);
+      let pending = true;
+      mem.firestore.runTransaction = (async (fn: Parameters<typeof run>[0]) => {
+        if (pending) {
+          pending = false;
+          await act();
+        }
+        return run(fn);
+      }) as typeof mem.firestore.runTransaction;
+    };
+
+    meanwhile(() => updateLocation(deps)(A, clinic.id, { name: 'Clinic, 2nd floor' }, audit));
+    const moved = await manage(A, 'n1', { locationId: clinic.id }, audit);
+    expect(moved).toMatchObject({ locationId: clinic.id, locationName: 'Clinic, 2nd floor' });
+    expect(numberDoc(A, 'n1')?.locationName).toBe('Clinic, 2nd floor');
+
+    const doomed = await createLocation(deps)(A, { name: 'Closing' }, audit);
+    meanwhile(() => deleteLocation(deps)(A, doomed.id, audit));
+    const refused = await refusal(manage(A, 'n1', { locationId: doomed.id }, audit));
+    expect(refused).toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    expect(numberDoc(A, 'n1')).toMatchObject({ locationId: clinic.id, locationName: 'Clinic, 2nd floor' });
   });
 
   it('refuses (409) to delete a location that still has a held number, and deletes it once the number is released', async () => {

@@ -64,13 +64,22 @@ export function updateLocation(deps: Pick<Deps, 'db' | 'now'>) {
   };
 }
 
-/** Numbers show their location's name; keep it current after a rename (display field only, not audited). */
+/**
+ * Numbers show their location's name; keep it current after a rename (display field only, not audited).
+ * Each page of numbers is read again in a transaction: a number moved to another location (or removed)
+ * since the query keeps what it has, and one given this location meanwhile read the new name in its
+ * own transaction (updateNumber reads the location there).
+ */
 async function renameOnNumbers(db: Firestore, tenantId: string, locationId: string, name: string): Promise<void> {
   const snap = await db.collection(paths.numbers(tenantId)).where('locationId', '==', locationId).get();
   for (let i = 0; i < snap.docs.length; i += 400) {
-    const batch = db.batch();
-    for (const doc of snap.docs.slice(i, i + 400)) batch.update(doc.ref, { locationName: name });
-    await batch.commit();
+    const refs = snap.docs.slice(i, i + 400).map((doc) => doc.ref);
+    await db.runTransaction(async (tx) => {
+      const fresh = await tx.getAll(...refs);
+      for (const doc of fresh) {
+        if (doc.exists && doc.get('locationId') === locationId && doc.get('locationName') !== name) tx.update(doc.ref, { locationName: name });
+      }
+    });
   }
 }
 

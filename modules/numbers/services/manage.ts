@@ -284,7 +284,14 @@ export function updateNumber(deps: ManageDeps) {
         if (activeRouting === null) delete next.activeRouting;
         else if (activeRouting) next.activeRouting = activeRouting;
         return next;
-      });
+      }, location ? async (tx, _firestore, _before, after) => {
+        // The location again, in this transaction: one deleted meanwhile is not given to the number
+        // (deleteLocation's transaction sees the numbers committed before it), and one renamed
+        // meanwhile lends its new name (the rename's pass over its numbers may have run already).
+        const current = await locations.getIn(tx, tenantId, location.id);
+        if (!current) throw new AppError('NOT_FOUND', 'Location not found', { issues: [{ path: 'body.locationId', message: 'no such location in this tenant' }] });
+        after.locationName = current.name;
+      } : undefined);
     } catch (err) {
       if (!marked || err instanceof AppError) throw err;
       // The provider has the change and the number's marker says so; only our copy is behind.
