@@ -1,5 +1,6 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
+import { AgentResource } from '../../../shared/api/schemas/accounts.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import type { Deps } from '../../../shared/deps.js';
@@ -19,20 +20,8 @@ export interface AgentRecord extends TenantDoc {
   assistantId?: string;
 }
 
-/** A stored agent, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredAgent: z.ZodType<AgentRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  name: z.string(),
-  description: z.string().optional(),
-  inboundPhone: z.string().optional(),
-  inboundNumberId: z.string().optional(),
-  outboundPhone: z.string().optional(),
-  outboundNumberId: z.string().optional(),
-  assistantId: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+/** A stored agent, as it is read (never taken as it is): the API's fields and its tenant checked, unknown ones kept. */
+const StoredAgent: z.ZodType<AgentRecord> = AgentResource.extend({ tenantId: z.string() }).loose();
 export const parseAgent = (data: unknown): AgentRecord => StoredAgent.parse(data);
 
 export const agentsCollection = (db: () => Promise<Firestore>) =>
