@@ -8,7 +8,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../shared/config.js';
 import type { AuditContext } from '../../shared/domain/audit.js';
-import { AppError } from '../../shared/http/errors.js';
 import type { Ports } from '../../shared/ports.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { paths } from '../../shared/store/firestore.js';
@@ -22,6 +21,7 @@ import {
 } from '../../modules/accounts/services/provider-accounts.js';
 import { getTenantSettings, updateTenantSettings } from '../../modules/accounts/services/tenant-settings.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
+import { refusal } from '../helpers/refusal.js';
 
 const audit: AuditContext = { actor: { type: 'user', uid: 'u1', role: 'admin' }, requestId: 'req-1' };
 const A = 'tenant-a';
@@ -74,17 +74,6 @@ function arrange(env: Record<string, string> = {}) {
   const auditActions = (tenantId: string) => mem.list(`tenants/${tenantId}/audit`).map((p) => mem.read(p)!.action);
   return { mem, deps, secrets, log, addAccount, account, auditActions };
 }
-
-const refusal = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => {
-      expect(err).toBeInstanceOf(AppError);
-      return err as AppError;
-    },
-  );
 
 describe('tenant settings (in memory)', () => {
   it('reads the deployment defaults for a tenant that set nothing', async () => {

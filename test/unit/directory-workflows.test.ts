@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../shared/deps.js';
 import type { AuditContext } from '../../shared/domain/audit.js';
 import type { NumberRecord } from '../../shared/domain/number.js';
-import { AppError } from '../../shared/http/errors.js';
 import { paths } from '../../shared/store/firestore.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { createLocation, deleteLocation, locationsCollection, updateLocation } from '../../modules/directory/services/locations.js';
@@ -17,6 +16,7 @@ import { updateNumber } from '../../modules/numbers/services/manage.js';
 import { parseConfig } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
+import { refusal } from '../helpers/refusal.js';
 
 const audit: AuditContext = { actor: { type: 'user', uid: 'u1', role: 'admin' }, requestId: 'req-1' };
 const A = 'tenant-a';
@@ -56,17 +56,6 @@ function arrange() {
   const auditActions = (tenantId: string) => mem.list(`tenants/${tenantId}/audit`).map((p) => mem.read(p)!.action);
   return { mem, deps, holdNumber, numberDoc, auditActions };
 }
-
-const refusal = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => {
-      expect(err).toBeInstanceOf(AppError);
-      return err as AppError;
-    },
-  );
 
 describe('locations (in memory)', () => {
   it('creates, reads, updates (null clears a field) and deletes a location, each audited', async () => {
