@@ -38,9 +38,30 @@ module.exports = {
     {
       name: 'shared-not-to-modules',
       severity: 'error',
-      comment: 'shared/ is the kernel every module builds on (pipeline, ports, providers, domain types); it must not depend on a module. Exceptions, by name: shared/deps.ts wires the modules\' lazily loaded services (the composition root), and the API schemas of toll-free and accounts use the toll-free module\'s constants (carriers, statuses, search spec, scheduled routing).',
-      from: { path: '^shared/', pathNot: ['^shared/deps\\.ts$', '^shared/api/schemas/(tollfree|accounts)\\.ts$'] },
+      comment: 'shared/ is the kernel every module builds on (pipeline, ports, providers, domain types); it must not depend on a module. Exceptions, by name: shared/deps.ts wires the modules\' lazily loaded services (the composition root), and the toll-free API schemas use the toll-free module\'s constants (statuses, search spec, scheduled routing).',
+      from: { path: '^shared/', pathNot: ['^shared/deps\\.ts$', '^shared/api/schemas/tollfree\\.ts$'] },
       to: { path: '^modules/' },
+    },
+    {
+      name: 'modules-through-their-index',
+      severity: 'error',
+      comment: 'A module is used from outside through its public surface only: modules/<domain>/index.ts (and its endpoint rows, which the table and the generated entries load). Its operations, services and repository are its own; another module reaching into them couples the two past what the index promises.',
+      from: { path: '^modules/([^/]+)/' },
+      to: { path: '^modules/[^/]+/', pathNot: ['^modules/$1/', '^modules/[^/]+/(index|[a-z-]*rows)\\.ts$'] },
+    },
+    {
+      name: 'shell-and-tooling-through-module-index',
+      severity: 'error',
+      comment: 'The deploy shell, scripts and benchmarks use a module through its index.ts or its rows as well. Two kinds of code may reach inside: tests (they test the internals) and the composition root, shared/deps.ts, which builds each module\'s repository and lazily loaded services from their own files (through an index, the Deps type would run back through every module it wires).',
+      from: { path: '^(functions|scripts|bench)/' },
+      to: { path: '^modules/[^/]+/', pathNot: '^modules/[^/]+/(index|[a-z-]*rows)\\.ts$' },
+    },
+    {
+      name: 'no-dynamic-import-of-module-index',
+      severity: 'error',
+      comment: 'A module index is imported statically: a bundle keeps of it only what is used. Imported dynamically, its namespace (every file it re-exports) would be loaded; a module exports loaders (loadPlatform) for what must load lazily.',
+      from: { path: '^(functions|modules|shared)/' },
+      to: { path: '^modules/[^/]+/index\\.ts$', dependencyTypes: ['dynamic-import'] },
     },
     {
       name: 'production-not-to-tooling',

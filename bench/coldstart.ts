@@ -54,7 +54,7 @@ import { z } from 'zod';
 import { findFreePort, startFirestoreEmulator, startPubsubEmulator, MissingToolError, type EmulatorHandle } from '../scripts/local/emulators.js';
 import { CUSTOMER_SANDBOX_ACCOUNTS, SANDBOX_ACCOUNTS, startStack, type Stack } from '../scripts/local/stack.js';
 import type { SomosSandbox } from '../scripts/sandboxes/somos.js';
-import { plivoV3Signature, twilioSignature } from '../modules/inbound/services/signatures.js';
+import { plivoV3Signature, twilioSignature } from '../modules/inbound/index.js';
 import { taskEndpoints, taskTarget, type TaskEndpoint } from '../shared/api/task-targets.js';
 import { pushTarget } from '../shared/auth/verify-push.js';
 import { getConfig } from '../shared/config.js';

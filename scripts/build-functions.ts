@@ -70,18 +70,23 @@ const externals: esbuild.Plugin = {
 };
 
 /**
- * The schema modules only define schemas, and the barrel shared/api/schemas.ts only re-exports them:
- * marked free of side effects, a bundle keeps the schema modules its rows and operation use and drops
- * the others (a numbers function builds no toll-free schema). Nothing else is marked.
+ * Marked free of side effects, so that a bundle keeps only the files whose exports it uses:
+ * - the schema modules and their barrel shared/api/schemas.ts (a numbers function builds no toll-free
+ *   schema);
+ * - every file of a domain module (modules/<domain>/): they only declare (schemas, functions,
+ *   constants), and a module's index.ts re-exports its public surface, of which a function keeps what
+ *   it uses (a jobs function that uses one toll-free constant loads no Somos client). Nothing in a
+ *   module is imported for its effects (the lint's no-orphans and esbuild's warning about a dropped
+ *   side-effect import would show one).
+ * Nothing else is marked.
  */
-const SCHEMA_MODULE = /[\\/]shared[\\/]api[\\/]schemas(\.ts|[\\/][^\\/]+\.ts)$/;
+const SIDE_EFFECT_FREE = /[\\/]shared[\\/]api[\\/]schemas(\.ts|[\\/][^\\/]+\.ts)$|[\\/]modules[\\/][a-z-]+[\\/].+\.ts$/;
 const schemaModulesWithoutSideEffects: esbuild.Plugin = {
-  name: 'schema-modules-without-side-effects',
+  name: 'schema-and-module-files-without-side-effects',
   setup(build) {
-    build.onResolve({ filter: /schemas(\.js|\/[^/]+\.js)$/ }, (args) => {
-      if (!args.path.startsWith('.')) return undefined;
+    build.onResolve({ filter: /^\..*\.js$/ }, (args) => {
       const file = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
-      return SCHEMA_MODULE.test(file) ? { path: file, sideEffects: false } : undefined;
+      return SIDE_EFFECT_FREE.test(file) ? { path: file, sideEffects: false } : undefined;
     });
   },
 };
@@ -171,7 +176,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
     if (current !== entries.get(file)) stale.push(`${file} is ${current === undefined ? 'missing' : 'stale'}`);
   }
   if (stale.length) throw new Error(`${stale.join('; ')}: run \`npm run generate\``);
-  const { openApiDocument } = await import('../modules/meta/operations/openapi-document.js');
+  const { openApiDocument } = await import('../modules/meta/index.js');
   const document = await openApiDocument();
   // precomputedOpenApi before zodNamespaceImport: the first plugin that loads a file wins.
   const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), zodNamespaceImport];

@@ -24,3 +24,9 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
     issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
   });
 }
+
+/** A page's metadata in an API answer: nextCursor when there is more, total when counted. */
+export const pageMeta = (page: { nextCursor?: string; total?: number }) => ({
+  ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  ...(page.total !== undefined ? { total: page.total } : {}),
+});

@@ -6,7 +6,7 @@ import type { Ports } from '../../../shared/ports.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import type { AccountPolicy } from '../../../shared/providers/registry.js';
 import { paths } from '../../../shared/store/firestore.js';
-import { CarriersSchema, defaultCarriers, type Carriers } from '../../tollfree/services/carriers.js';
+import { CarriersSchema, defaultCarriers, type Carriers } from '../../../shared/domain/carriers.js';
 
 /**
  * A tenant's settings live on its own document, tenants/{id}, beside the spend-guard `limits` (and

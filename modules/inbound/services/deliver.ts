@@ -7,7 +7,7 @@ import { postToTenantUrl } from '../../../shared/http/outbound-request.js';
 import { outboundPolicy } from '../../../shared/http/outbound-url.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
-import { signPayload, signingSecret } from '../../jobs/services/callbacks.js';
+import { signPayload, signingSecret } from '../../jobs/index.js';
 import type { DeliveryRecord } from './relay.js';
 
 /**

@@ -4,7 +4,7 @@ import type { JobsPage, ListPageQuery } from '../../../shared/api/schemas.js';
 import { parseJob, type JobRecord } from '../../../shared/domain/job.js';
 import { jobView } from '../services/jobs.js';
 import { createTenantCollection } from '../../../shared/store/tenant-collection.js';
-import { pageMeta } from '../../numbers/operations/list.js';
+import { pageMeta } from '../../../shared/store/page.js';
 
 const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof JobsPage>> =
   (deps) =>

@@ -7,7 +7,7 @@ import { postToTenantUrl } from '../../../shared/http/outbound-request.js';
 import { outboundPolicy } from '../../../shared/http/outbound-url.js';
 import type { Logger } from '../../../shared/log.js';
 import { SecretNotFoundError } from '../../../shared/secrets/secret-store.js';
-import { jobView } from './jobs.js';
+import { jobView } from './job-view.js';
 import { jobOf } from './job-model.js';
 
 /**

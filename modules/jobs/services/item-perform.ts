@@ -7,8 +7,8 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { isProviderError } from '../../../shared/http/provider-errors.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
-import { purchaseNumber } from '../../numbers/services/purchase.js';
-import { releaseNumber, updateNumber } from '../../numbers/services/manage.js';
+import { purchaseNumber } from '../../numbers/index.js';
+import { releaseNumber, updateNumber } from '../../numbers/index.js';
 import type { JobBasics, JobDeps } from './job-model.js';
 
 /**

@@ -3,7 +3,7 @@ import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { jobItemContext } from '../../../shared/domain/audit.js';
 import { finalItemStates, itemSettlement, orderedNumberOutcome, type ItemSettlement, type ItemWait, type JobItemRecord } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
-import { settlePendingPurchase } from '../../numbers/services/purchase.js';
+import { settlePendingPurchase } from '../../numbers/index.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { type ItemOutcome, type ItemRef, itemsPath, type JobBasics, type JobDeps } from './job-model.js';
 
@@ -98,16 +98,7 @@ async function lookAtWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, job: JobB
   const audit = jobItemContext(job, ref.itemId);
   let outcome: ItemSettlement | undefined;
   if (wait.kind === 'tollfree-request') {
-    const { followUpRequest } = await import('../../tollfree/services/followup.js');
-    const { tollfreeRequests, jobItemOutcome } = await import('../../tollfree/services/requests.js');
-    const requests = tollfreeRequests(deps.db);
-    let request = await requests.get(ref.tenantId, wait.id);
-    if (request?.status === 'pending') {
-      await followUpRequest(deps)(ref.tenantId, wait.id, request.attempts, audit);
-      request = await requests.get(ref.tenantId, wait.id);
-    }
-    if (!request) outcome = { state: 'failed', error: { code: 'INTERNAL', message: 'The registry request this item waited for is gone', retryable: false } };
-    else if (request.status !== 'pending') outcome = jobItemOutcome(request);
+    outcome = await (await import('./tollfree-items.js')).lookAtTollFreeRequest(deps, ref, wait.id, audit);
   } else {
     let number = await deps.numbers.get(ref.tenantId, wait.id);
     if (number?.status === 'pending') {

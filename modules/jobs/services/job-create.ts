@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CompanyIdValue, E164, HttpsUrl, UpdateNumberBody } from '../../../shared/api/schemas.js';
-import { CarriersSchema } from '../../tollfree/services/carriers.js';
-import { MAX_RESERVATION_DAYS } from '../../tollfree/services/lifecycle.js';
+import { CarriersSchema } from '../../../shared/domain/carriers.js';
+import { MAX_RESERVATION_DAYS } from '../../../shared/domain/tollfree-lifecycle.js';
 import { jobIdFor, type JobRecord, type JobType } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { assertOutboundUrl } from '../../../shared/http/outbound-url.js';

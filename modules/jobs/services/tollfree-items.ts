@@ -1,9 +1,9 @@
 import type { AuditContext } from '../../../shared/domain/audit.js';
-import type { JobItemOrigin, JobItemRecord } from '../../../shared/domain/job.js';
+import type { ItemSettlement, JobItemOrigin, JobItemRecord } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { parseRouting } from '../../../shared/providers/somos/routing-model.js';
-import type { Carriers } from '../../tollfree/services/carriers.js';
-import { tenantSomos } from '../../tollfree/services/platform.js';
+import type { Carriers } from '../../../shared/domain/carriers.js';
+import { tenantSomos } from '../../tollfree/index.js';
 import {
   activateNumber,
   adoptLostActivation,
@@ -14,10 +14,10 @@ import {
   routingAlreadyApplied,
   routingIssuePath,
   validateRouting,
-} from '../../tollfree/services/numbers.js';
-import { pendingAnswer, pendingRequestOf } from '../../tollfree/services/requests.js';
-import { requestTextEnablement } from '../../tollfree/services/sms.js';
-import type { JobBasics, JobDeps } from './job-model.js';
+} from '../../tollfree/index.js';
+import { followUpRequest, jobItemOutcome, pendingAnswer, pendingRequestOf, tollfreeRequests } from '../../tollfree/index.js';
+import { requestTextEnablement } from '../../tollfree/index.js';
+import type { ItemRef, JobBasics, JobDeps } from './job-model.js';
 
 /**
  * The one registry operation of a toll-free job item (Somos), through the single-number services.
@@ -128,4 +128,19 @@ export async function routingItemIssues(
     }
   }
   return out;
+}
+
+/**
+ * A waiting toll-free item's registry request, looked at once (followed up first while pending): the
+ * item's outcome once the request has ended, else undefined.
+ */
+export async function lookAtTollFreeRequest(deps: JobDeps, ref: ItemRef, requestId: string, audit: AuditContext): Promise<ItemSettlement | undefined> {
+  const requests = tollfreeRequests(deps.db);
+  let request = await requests.get(ref.tenantId, requestId);
+  if (request?.status === 'pending') {
+    await followUpRequest(deps)(ref.tenantId, requestId, request.attempts, audit);
+    request = await requests.get(ref.tenantId, requestId);
+  }
+  if (!request) return { state: 'failed', error: { code: 'INTERNAL', message: 'The registry request this item waited for is gone', retryable: false } };
+  return request.status !== 'pending' ? jobItemOutcome(request) : undefined;
 }

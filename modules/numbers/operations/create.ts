@@ -4,7 +4,7 @@ import type { CreateNumberBody, PhoneNumberResource } from '../../../shared/api/
 import { userContext } from '../../../shared/domain/audit.js';
 import { purchaseNumber } from '../services/purchase.js';
 import { toResourceWithAccount } from '../services/resource.js';
-import { importVapiNumber } from '../../vapi/services/import.js';
+import { importVapiNumber } from '../../vapi/index.js';
 
 /** Buys a number at a provider, or (provider "vapi") imports the tenant's number into Vapi. */
 const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateNumberBody>, z.infer<typeof PhoneNumberResource>> =

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { ListNumbersQuery, NumbersPage } from '../../../shared/api/schemas.js';
+import { pageMeta } from '../../../shared/store/page.js';
 import { toResources } from '../services/resource.js';
 
 const operation: OperationFactory<Record<string, never>, z.infer<typeof ListNumbersQuery>, undefined, z.infer<typeof NumbersPage>> =
@@ -11,8 +12,3 @@ const operation: OperationFactory<Record<string, never>, z.infer<typeof ListNumb
     return { body: { data: await toResources(deps, caller.tenantId, page.items), ...pageMeta(page) } };
   };
 export default operation;
-
-export const pageMeta = (page: { nextCursor?: string; total?: number }) => ({
-  ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-  ...(page.total !== undefined ? { total: page.total } : {}),
-});

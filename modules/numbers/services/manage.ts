@@ -17,9 +17,9 @@ import {
   routingTargets,
   urlFields,
 } from './routing.js';
-import { detachNumberFromAgent } from '../../directory/services/agents.js';
-import { locationsCollection } from '../../directory/services/locations.js';
-import { providerAccountsCollection } from '../../accounts/services/provider-accounts.js';
+import { detachNumberFromAgent } from '../../directory/index.js';
+import { locationsCollection } from '../../directory/index.js';
+import { providerAccountsCollection } from '../../accounts/index.js';
 import { isNumberId } from '../../../shared/api/schemas.js';
 
 type Changes = z.infer<typeof UpdateNumberBody>;

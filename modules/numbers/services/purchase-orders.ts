@@ -8,7 +8,7 @@ import { logger as rootLogger, type Logger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import type { ProviderNumber } from '../../../shared/providers/types.js';
-import { scheduleFinalizeCheck } from '../../jobs/services/finalize-check.js';
+import { scheduleFinalizeCheck } from '../../jobs/index.js';
 import { activated, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
 
 /**

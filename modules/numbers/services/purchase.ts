@@ -1,8 +1,8 @@
 import type { Deps } from '../../../shared/deps.js';
-import { scheduleFinalizeCheck } from '../../jobs/services/finalize-check.js';
+import { scheduleFinalizeCheck } from '../../jobs/index.js';
 import { channelsForPurpose, type NumberPurpose, type NumberRecord } from '../../../shared/domain/number.js';
 import type { AuditContext } from '../../../shared/domain/audit.js';
-import { locationsCollection } from '../../directory/services/locations.js';
+import { locationsCollection } from '../../directory/index.js';
 import { countryOf, nationalFormat, numberTypeOf } from '../../../shared/domain/phone.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
@@ -11,7 +11,7 @@ import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../../shared/providers/types.js';
 import { newNumberId } from '../repository.js';
 import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
-import { markNotHeldDuringReview, notHeldDuringReview, requireOrderableGroup } from '../../requirements/services/approval.js';
+import { markNotHeldDuringReview, notHeldDuringReview, requireOrderableGroup } from '../../requirements/index.js';
 import { activated, enqueueSettle, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
 import { ORDER_POLL_MS, placeOrder, pollOrder, settleWaitingJobItem } from './purchase-orders.js';
 

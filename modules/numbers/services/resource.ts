@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import { NumberAccount, PhoneNumberResource } from '../../../shared/api/schemas.js';
 import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
-import { providerAccountsCollection } from '../../accounts/services/provider-accounts.js';
+import { providerAccountsCollection } from '../../accounts/index.js';
 
 type Resource = z.infer<typeof PhoneNumberResource>;
 type Account = z.infer<typeof NumberAccount>;

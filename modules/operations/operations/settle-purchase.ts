@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { TaskOperationFactory } from '../../../shared/api/endpoint.js';
 import type { SettlePurchaseTask, SettlePurchaseResult } from '../../../shared/api/schemas.js';
 import { systemContext } from '../../../shared/domain/audit.js';
-import { settlePendingPurchase } from '../../numbers/services/purchase.js';
+import { settlePendingPurchase } from '../../numbers/index.js';
 
 /** Cloud Tasks target: settles a purchase whose request may have died half-way. */
 const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof SettlePurchaseTask>, z.infer<typeof SettlePurchaseResult>> =

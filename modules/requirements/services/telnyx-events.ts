@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../../shared/providers/telnyx/webhooks.js';
 import { webhookEventExpiry } from '../../../shared/store/firestore.js';
-import { applyOrderUpdate } from '../../numbers/services/purchase.js';
+import { applyOrderUpdate } from '../../numbers/index.js';
 
 export interface WebhookResult {
   received: true;

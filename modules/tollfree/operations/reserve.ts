@@ -4,7 +4,7 @@ import type { ReserveTollFreeBody, ReserveTollFreeResponse } from '../../../shar
 import { registryNow } from '../../../shared/deps.js';
 import { userContext } from '../../../shared/domain/audit.js';
 import { reserveNumbers } from '../services/numbers.js';
-import { asOf } from '../services/lifecycle.js';
+import { asOf } from '../../../shared/domain/tollfree-lifecycle.js';
 import { isPendingAnswer } from '../services/requests.js';
 import { respond } from './respond.js';
 

@@ -3,7 +3,7 @@ import type { AuditContext } from '../../../shared/domain/audit.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { SomosCustomerRecordWrite } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from './lifecycle.js';
+import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { assertOwner, ensureNotBusy, numberPath, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
 import { parseTollFreeRecord } from './record-parse.js';

@@ -6,7 +6,7 @@ import { logger as rootLogger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
 import { finishRelease, finishReserve, finishRouting, numberPath, writeNumber, type ReserveContext, type RoutingContext, type TollFreeRecord } from './numbers.js';
 import { finishDisconnect } from './disconnect.js';
-import type { DisconnectState } from './lifecycle.js';
+import type { DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { shortenReservations } from './reservation-length.js';
 import {
   claimPending,

@@ -2,7 +2,7 @@ import type { Query } from '@google-cloud/firestore';
 import { registryNow, type Deps } from '../../../shared/deps.js';
 import { systemContext, type AuditContext } from '../../../shared/domain/audit.js';
 import { AppError } from '../../../shared/http/errors.js';
-import { asOf, DAY_MS, disconnectEnded, reservationLapsed } from './lifecycle.js';
+import { asOf, DAY_MS, disconnectEnded, reservationLapsed } from '../../../shared/domain/tollfree-lifecycle.js';
 import { numberDetail, numberPath, ownerPath, toView, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus, type TollFreeView } from './numbers.js';
 import { parseTollFreeRecord } from './record-parse.js';
 

@@ -5,8 +5,8 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { Routing } from '../../../shared/providers/somos/routing.js';
 import type { TextEnablementReason, TextEnablementStatus } from '../../../shared/providers/somos/tss.js';
 import type { TenantDoc } from '../../../shared/store/tenant-collection.js';
-import type { Carriers } from './carriers.js';
-import { MAX_RESERVATION_DAYS, type DisconnectState, tollFreeStatuses } from './lifecycle.js';
+import type { Carriers } from '../../../shared/domain/carriers.js';
+import { MAX_RESERVATION_DAYS, type DisconnectState, tollFreeStatuses } from '../../../shared/domain/tollfree-lifecycle.js';
 import type { ScheduledRouting } from './scheduled-routing.js';
 
 

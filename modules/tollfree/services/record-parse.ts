@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../../shared/http/errors.js';
-import { tollFreeStatuses } from './lifecycle.js';
+import { tollFreeStatuses } from '../../../shared/domain/tollfree-lifecycle.js';
 import type { TollFreeRecord } from './numbers.js';
 
 /**

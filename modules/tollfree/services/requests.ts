@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { itemSettlement, jobItemPath, type ItemSettlement, type JobItemOrigin, type JobItemRecord } from '../../../shared/domain/job.js';
-import { scheduleFinalizeCheck } from '../../jobs/services/finalize-check.js';
+import { scheduleFinalizeCheck } from '../../jobs/index.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { SomosOperation, SomosPending } from '../../../shared/providers/somos/client.js';
 import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';

@@ -1,5 +1,5 @@
 import { registryNow, type Deps } from '../../../shared/deps.js';
-import { DAY_MS } from './lifecycle.js';
+import { DAY_MS } from '../../../shared/domain/tollfree-lifecycle.js';
 import { callContext } from './platform.js';
 
 /**

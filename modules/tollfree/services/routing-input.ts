@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/http/errors.js';
 import type { Deps } from '../../../shared/deps.js';
 import { parseRouting, RoutingMappingError, toCustomerRecord, type Routing } from '../../../shared/providers/somos/routing.js';
-import { defaultCarriers, type Carriers } from './carriers.js';
+import { defaultCarriers, type Carriers } from '../../../shared/domain/carriers.js';
 import type { TollFreeRecord } from './number-records.js';
 import { assertNotSelfRouted } from './routing-rules.js';
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { ListPageQuery, VapiCredentialsPage } from '../../../shared/api/schemas.js';
 import { numbersUsing, toCredentialResource, vapiCredentials } from '../services/import.js';
-import { pageMeta } from '../../numbers/operations/list.js';
+import { pageMeta } from '../../../shared/store/page.js';
 
 /** The tenant's own Vapi credentials (we never had their secrets: they went straight to Vapi), each with the numbers using it. */
 const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof VapiCredentialsPage>> =

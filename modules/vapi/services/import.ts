@@ -14,7 +14,7 @@ import { holdingStatuses } from '../../../shared/domain/number.js';
 import { paths } from '../../../shared/store/firestore.js';
 import type { VapiProvider } from '../../../shared/providers/vapi/provider.js';
 import type { CreateCredentialInput, CreatePhoneNumberInput, VapiNumber } from '../../../shared/providers/vapi/mapper.js';
-import { newNumberId } from '../../numbers/repository.js';
+import { newNumberId } from '../../numbers/index.js';
 import { defaultLimits } from '../../../shared/domain/limits.js';
 import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 

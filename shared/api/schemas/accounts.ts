@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { credentialSchemas, platformOnlyProviders } from '../../providers/credentials.js';
 import { AgentIdValue, E164, ForceFlag, LocationIdValue, ResourceId } from './base.js';
 import { PageQuery, page } from './numbers.js';
-import { CarriersSchema } from '../../../modules/tollfree/services/carriers.js';
+import { CarriersSchema } from '../../domain/carriers.js';
 
 // ---------- provider accounts ----------
 export const CreateProviderAccountBody = z

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { normalizeTollFree, routingSchema, TOLL_FREE_NPAS as SOMOS_TOLL_FREE_NPAS } from '../../providers/somos/routing.js';
 import { MAX_QUANTITY as MAX_TOLLFREE_QUANTITY, searchMode, type SearchSpec } from '../../../modules/tollfree/services/search-spec.js';
-import { CarriersSchema } from '../../../modules/tollfree/services/carriers.js';
-import { MAX_RESERVATION_DAYS, tollFreeStatuses } from '../../../modules/tollfree/services/lifecycle.js';
+import { CarriersSchema } from '../../domain/carriers.js';
+import { MAX_RESERVATION_DAYS, tollFreeStatuses } from '../../domain/tollfree-lifecycle.js';
 import { ScheduledRoutingSchema } from '../../../modules/tollfree/services/scheduled-routing.js';
 import { E164, HttpsUrl, Limit, ResourceId } from './base.js';
 

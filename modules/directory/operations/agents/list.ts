@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { ListPageQuery, AgentsPage } from '../../../../shared/api/schemas.js';
 import { agentsCollection } from '../../services/agents.js';
 import { toPublic } from '../../../../shared/services/resource.js';
-import { pageMeta } from '../../../numbers/operations/list.js';
+import { pageMeta } from '../../../../shared/store/page.js';
 
 const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPageQuery>, undefined, z.infer<typeof AgentsPage>> =
   (deps) =>

@@ -5,11 +5,11 @@ import type { Deps } from '../../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../../shared/http/errors.js';
 import type { Logger } from '../../../../shared/log.js';
 import type { SomosNumberInfo } from '../../../../shared/providers/somos/client.js';
-import { registryNumber } from '../../../tollfree/services/notification-checks.js';
-import { mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/services/numbers.js';
-import { parseTollFreeRecord } from '../../../tollfree/services/record-parse.js';
-import { scheduledOf, settleDueVersions } from '../../../tollfree/services/routing-versions.js';
-import { recordOutboundTransfer } from '../../../tollfree/services/transfer-desk.js';
+import { registryNumber } from '../../../tollfree/index.js';
+import { mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
+import { parseTollFreeRecord } from '../../../tollfree/index.js';
+import { scheduledOf, settleDueVersions } from '../../../tollfree/index.js';
+import { recordOutboundTransfer } from '../../../tollfree/index.js';
 
 /**
  * Toll-free reconciliation: each number we hold as reserved or active is compared with the TFN

@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { AddressesPage, AddressesQuery } from '../../../../shared/api/schemas.js';
 import { addresses } from '../../services/address-records.js';
 import { addressResource } from '../../services/addresses.js';
-import { pageMeta } from '../../../numbers/operations/list.js';
+import { pageMeta } from '../../../../shared/store/page.js';
 
 const operation: OperationFactory<Record<string, never>, z.infer<typeof AddressesQuery>, undefined, z.infer<typeof AddressesPage>> =
   (deps) =>

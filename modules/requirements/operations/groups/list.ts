@@ -3,7 +3,7 @@ import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { RequirementGroupsPage, RequirementGroupsQuery } from '../../../../shared/api/schemas.js';
 import { requirementGroups } from '../../services/requirements.js';
 import { toPublic } from '../../../../shared/services/resource.js';
-import { pageMeta } from '../../../numbers/operations/list.js';
+import { pageMeta } from '../../../../shared/store/page.js';
 
 /** ?country= (the destination zone) and ?companyId= (one client company's groups). */
 const operation: OperationFactory<Record<string, never>, z.infer<typeof RequirementGroupsQuery>, undefined, z.infer<typeof RequirementGroupsPage>> =

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { RespOrgTransfersPage, RespOrgTransfersQuery } from '../../../../shared/api/schemas.js';
 import { listTransfers } from '../../services/transfer-desk.js';
-import { pageMeta } from '../../../numbers/operations/list.js';
+import { pageMeta } from '../../../../shared/store/page.js';
 
 /** The tenant's RespOrg transfers, newest first (?status, ?direction, ?number). */
 const operation: OperationFactory<Record<string, never>, z.infer<typeof RespOrgTransfersQuery>, undefined, z.infer<typeof RespOrgTransfersPage>> =
