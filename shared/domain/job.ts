@@ -71,8 +71,8 @@ export interface JobItemRecord {
   state: ItemState;
   input: Record<string, unknown>;
   attempts: number;
-  /** While running: another delivery may take over after this instant. */
-  leaseUntil?: string;
+  /** While running: another delivery may take over after this instant (null once the item settled). */
+  leaseUntil?: string | null;
   result?: Record<string, unknown>;
   error?: JobItemError;
   /**
@@ -92,6 +92,26 @@ export interface JobItemError {
   providerCode?: string;
   retryable?: boolean;
 }
+
+/** A stored job item, as it is read (never taken as it is): known fields checked, unknown ones kept. */
+const StoredJobItem: z.ZodType<JobItemRecord> = z.looseObject({
+  id: z.string(),
+  jobId: z.string(),
+  tenantId: z.string(),
+  index: z.number(),
+  state: z.enum(itemStates),
+  input: z.record(z.string(), z.unknown()),
+  attempts: z.number(),
+  leaseUntil: z.string().nullable().optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z
+    .looseObject({ code: z.string(), message: z.string(), provider: z.string().optional(), providerCode: z.string().optional(), retryable: z.boolean().optional() })
+    .optional(),
+  waitingFor: z.looseObject({ kind: z.enum(['tollfree-request', 'number-order', 'number-purchase']), id: z.string() }).optional(),
+  updatedAt: z.string(),
+  finishedAt: z.string().optional(),
+});
+export const parseJobItem = (data: unknown): JobItemRecord => StoredJobItem.parse(data);
 
 /**
  * What a running item waits for: a toll-free request the registry answered 202, a number on order
