@@ -1,7 +1,5 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { Deps } from '../../../shared/deps.js';
 import type { AuditContext } from '../../../shared/domain/audit.js';
-import { itemSettlement, jobItemPath, orderedNumberOutcome, waitsForNumber, type JobItemRecord } from '../../../shared/domain/job.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { logger as rootLogger, type Logger } from '../../../shared/log.js';
@@ -9,6 +7,7 @@ import { logProvisioning } from '../../../shared/log-events.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import type { ProviderNumber } from '../../../shared/providers/types.js';
 import { scheduleFinalizeCheck } from '../../jobs/index.js';
+import { settleWaitingJobItem } from '../repository.js';
 import { activated, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
 
 /**
@@ -72,20 +71,6 @@ export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now
     if (outcome === 'applied' && update.status !== 'pending' && record.origin) await scheduleFinalizeCheck(deps, record.tenantId, record.origin.jobId);
     return outcome;
   };
-}
-
-/**
- * Inside a number's settling transaction (reads, then writes): the bulk item that waits for this
- * number's order ends with it. An item not yet waiting is left alone: its delivery looks at the
- * number once it has recorded the wait.
- */
-export async function settleWaitingJobItem(tx: Transaction, firestore: Firestore, after: NumberRecord): Promise<void> {
-  const outcome = after.origin ? orderedNumberOutcome(after) : undefined;
-  if (!after.origin || !outcome) return;
-  const itemRef = firestore.doc(jobItemPath(after.tenantId, after.origin));
-  const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
-  if (item?.state !== 'running' || !waitsForNumber(item.waitingFor, after.id)) return;
-  tx.update(itemRef, itemSettlement(outcome, after.updatedAt));
 }
 
 async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> {

@@ -1,5 +1,5 @@
-import type { Firestore } from '@google-cloud/firestore';
 import type { z } from 'zod';
+import type { Deps } from '../../../shared/deps.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import { NumberAccount, PhoneNumberResource } from '../../../shared/api/schemas.js';
 import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
@@ -20,7 +20,7 @@ export function toResource(record: NumberRecord, account?: Account): Resource {
  * The account behind each of these numbers: the platform's, or one of the tenant's own — `detached`
  * when that account was removed (one read per distinct account).
  */
-export async function accountsOf(db: () => Promise<Firestore>, tenantId: string, records: readonly NumberRecord[]): Promise<Map<string, Account>> {
+export async function accountsOf(db: Deps['db'], tenantId: string, records: readonly NumberRecord[]): Promise<Map<string, Account>> {
   const accounts = providerAccountsCollection(db);
   const ids = [...new Set(records.map((r) => r.accountId).filter((id) => id && id !== PLATFORM_ACCOUNT_ID))];
   const found = await Promise.all(ids.map((id) => accounts.get(tenantId, id)));
@@ -35,11 +35,11 @@ export async function accountsOf(db: () => Promise<Firestore>, tenantId: string,
 }
 
 /** Numbers as the API shows them, each with the account that pays for it. */
-export async function toResources(deps: { db: () => Promise<Firestore> }, tenantId: string, records: readonly NumberRecord[]): Promise<Resource[]> {
+export async function toResources(deps: { db: Deps['db'] }, tenantId: string, records: readonly NumberRecord[]): Promise<Resource[]> {
   const accounts = await accountsOf(deps.db, tenantId, records);
   return records.map((record) => toResource(record, accounts.get(record.accountId)));
 }
 
-export async function toResourceWithAccount(deps: { db: () => Promise<Firestore> }, record: NumberRecord): Promise<Resource> {
+export async function toResourceWithAccount(deps: { db: Deps['db'] }, record: NumberRecord): Promise<Resource> {
   return (await toResources(deps, record.tenantId, [record]))[0]!;
 }

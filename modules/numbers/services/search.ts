@@ -5,11 +5,10 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
 import type { Money, NumberProvider, NumberType, SearchCriteria } from '../../../shared/providers/types.js';
-import { paths } from '../../../shared/store/firestore.js';
 
 type Query = z.infer<typeof SearchAvailableQuery>;
 type Response = z.infer<typeof AvailableNumbersResponse>;
-type SearchDeps = Pick<Deps, 'providers' | 'db' | 'config' | 'now' | 'log'>;
+type SearchDeps = Pick<Deps, 'providers' | 'numbers' | 'config' | 'now' | 'log'>;
 
 /**
  * The provider's answer to the same search from the same account is reused for this long (in this
@@ -64,42 +63,16 @@ function monthlyPrices(provider: NumberProvider, key: string, country: string, l
   return fetched;
 }
 
-/** Of `numbers`, those someone holds now (bought since the answer was cached): one batched read of their owner records. */
-async function heldNow(deps: SearchDeps, provider: string, numbers: readonly string[]): Promise<Set<string>> {
-  if (!numbers.length) return new Set();
-  const firestore = await deps.db();
-  const docs = await firestore.getAll(...numbers.map((n) => firestore.doc(paths.numberOwner(provider, n))));
-  return new Set(docs.flatMap((doc, i) => (doc.exists ? [numbers[i]!] : [])));
-}
-
-/** Firestore's limit on the values of one `in` filter. */
-const IN_LIMIT = 30;
-
 /**
  * The numbers among `found` this tenant released at this provider within the last
- * RELEASE_QUARANTINE_DAYS: indexed reads of its released number records (provider, status released,
- * phoneNumber in the found ones, releasedAt after the cut-off), 30 numbers a read.
+ * RELEASE_QUARANTINE_DAYS (the numbers repository's indexed reads of its released records).
  */
 async function quarantined(deps: SearchDeps, tenantId: string, provider: string, found: readonly { phoneNumber: string }[]): Promise<Set<string>> {
   const days = deps.config.RELEASE_QUARANTINE_DAYS;
   const numbers = [...new Set(found.map((n) => n.phoneNumber))];
   if (!days || !numbers.length) return new Set();
   const since = new Date(deps.now().getTime() - days * 86_400_000).toISOString();
-  const firestore = await deps.db();
-  const reads = [];
-  for (let i = 0; i < numbers.length; i += IN_LIMIT) {
-    reads.push(
-      firestore
-        .collection(paths.numbers(tenantId))
-        .where('provider', '==', provider)
-        .where('status', '==', 'released')
-        .where('phoneNumber', 'in', numbers.slice(i, i + IN_LIMIT))
-        .where('releasedAt', '>', since)
-        .select('phoneNumber')
-        .get(),
-    );
-  }
-  return new Set((await Promise.all(reads)).flatMap((snap) => snap.docs.map((doc) => doc.get('phoneNumber') as string)));
+  return deps.numbers.releasedSince(tenantId, provider, numbers, since);
 }
 
 /**
@@ -162,7 +135,7 @@ function searchAtProvider(deps: SearchDeps) {
     const key = `${account}|${query.provider}|${JSON.stringify(criteria)}`;
     const cached = searches.get(key);
     if (cached && cached.until > Date.now()) {
-      const held = await heldNow(deps, query.provider, cached.answer.data.map((n) => n.phoneNumber));
+      const held = await deps.numbers.heldAtProvider(query.provider, cached.answer.data.map((n) => n.phoneNumber));
       if (!held.size) return cached.answer;
       // A full answer that lost numbers may have had more to offer: ask the provider again instead.
       if (cached.answer.data.length < criteria.limit) {
