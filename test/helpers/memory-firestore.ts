@@ -1,4 +1,5 @@
 import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
+import { isDeepStrictEqual } from 'node:util';
 import { CollectionRef, CountQuery, Query, fieldValue, runQuery, strict, unsupported, type QueryHost, type Stored } from './memory-firestore-query.js';
 
 /**
@@ -8,7 +9,8 @@ import { CollectionRef, CountQuery, Query, fieldValue, runQuery, strict, unsuppo
  * runTransaction with get (of a document, a query or a count)/getAll/set (merge)/create/update (dot
  * paths)/delete, whose writes apply at commit and which runs again when something it read changed
  * meanwhile — a document, or a query's answer (Firestore's optimistic concurrency, as the server's
- * retries appear to a client). FieldValue.delete() in update and merge; Dates are stored as Timestamps.
+ * retries appear to a client). FieldValue.delete() in update and merge, FieldValue.arrayUnion() in update;
+ * Dates are stored as Timestamps.
  * Anything else throws "memory Firestore: … not supported".
  */
 export interface MemoryFirestore {
@@ -81,6 +83,20 @@ function setWrite(path: string, data: Record<string, unknown>, options?: SetOpti
 }
 
 const isDelete = (v: unknown) => v instanceof FieldValue && v.isEqual(FieldValue.delete());
+
+/** FieldValue.arrayUnion(...)'s elements (the client keeps them on the sentinel), or undefined for any other value. */
+function arrayUnionElements(v: unknown): unknown[] | undefined {
+  if (!(v instanceof FieldValue) || v.constructor.name !== 'ArrayUnionTransform') return undefined;
+  const elements: unknown = Reflect.get(v, 'elements');
+  return Array.isArray(elements) ? elements : undefined;
+}
+
+/** An array field after arrayUnion: each element appended unless an equal one is there already (a non-array becomes []). */
+function unionOf(current: unknown, elements: unknown[]): unknown[] {
+  const next = Array.isArray(current) ? [...current] : [];
+  for (const element of elements.map(stored)) if (!next.some((e) => isDeepStrictEqual(e, element))) next.push(element);
+  return next;
+}
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
@@ -151,7 +167,9 @@ class Store implements QueryHost<Snapshot, Ref> {
           const parts = field.split('.');
           let target = data;
           for (const part of parts.slice(0, -1)) target = isPlain(target[part]) ? target[part] : (target[part] = {});
+          const union = arrayUnionElements(value);
           if (isDelete(value)) delete target[parts.at(-1)!];
+          else if (union) target[parts.at(-1)!] = unionOf(target[parts.at(-1)!], union);
           else if (value !== undefined) target[parts.at(-1)!] = stored(value);
         }
       } else if (w.kind === 'merge') {

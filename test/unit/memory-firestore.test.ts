@@ -95,6 +95,14 @@ describe('memory Firestore queries', () => {
     expect(mem.read(`${C}/h`)).toBeUndefined();
   });
 
+  it('applies FieldValue.arrayUnion in an update: appends what is not there yet, equal elements once', async () => {
+    const { db, mem } = arrange();
+    await db.doc(`${C}/a`).update({ tags: FieldValue.arrayUnion('blue', 'green'), log: FieldValue.arrayUnion({ at: 1, ok: true }) });
+    await db.doc(`${C}/a`).update({ log: FieldValue.arrayUnion({ at: 1, ok: true }, { at: 2, ok: false }) });
+    expect(mem.read(`${C}/a`)).toMatchObject({ tags: ['red', 'blue', 'green'], log: [{ at: 1, ok: true }, { at: 2, ok: false }] });
+    await expect(db.doc(`${C}/a`).set({ tags: FieldValue.arrayUnion('x') })).rejects.toThrow(/transform other than delete/);
+  });
+
   it('merges a set with merge: true (FieldValue.delete() removes a field) and stores Dates as Timestamps', async () => {
     const { db, mem } = arrange();
     await db.doc(`${C}/a`).set({ meta: { seen: true }, tag: FieldValue.delete(), when: new Date('2026-02-01T00:00:00Z') }, { merge: true });
