@@ -1,4 +1,3 @@
-import { FieldValue } from '@google-cloud/firestore';
 import type { z } from 'zod';
 import type { MessageReceivedEvent } from '../../../shared/api/schemas/notifications.js';
 import type { Deps } from '../../../shared/deps.js';
@@ -8,7 +7,7 @@ import { outboundPolicy } from '../../../shared/http/outbound-url.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
 import { signPayload, signingSecret } from '../../jobs/index.js';
-import type { DeliveryRecord } from './relay.js';
+import { createInboundRepository } from '../repository.js';
 
 /**
  * Cloud Tasks target: POSTs one relayed message to the tenant's webhook, through the outbound guard
@@ -16,9 +15,8 @@ import type { DeliveryRecord } from './relay.js';
  */
 export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'config'>) {
   return async (tenantId: string, deliveryId: string, log: Logger): Promise<{ status: number }> => {
-    const db = await deps.db();
-    const ref = db.doc(`tenants/${tenantId}/deliveries/${deliveryId}`);
-    const delivery = (await ref.get()).data() as DeliveryRecord | undefined;
+    const deliveries = createInboundRepository(deps.db);
+    const delivery = await deliveries.delivery(tenantId, deliveryId);
     // not_delivered: recorded for the tenant to see, never sent (a message to a number it released).
     if (!delivery || delivery.status === 'delivered' || delivery.status === 'not_delivered' || !delivery.webhookUrl) return { status: 0 };
     // The payload OpenAPI documents (webhooks: message.received); the type keeps the two together.
@@ -33,11 +31,7 @@ export function deliverRelayed(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'conf
     const ok = status >= 200 && status < 300;
     const at = deps.now().toISOString();
     // The tenant sees the coarse outcome only (GET /v1/deliveries); the detail stays in our logs.
-    await ref.update({
-      attempts: FieldValue.arrayUnion({ at, status, outcome }),
-      status: ok ? 'delivered' : 'failing',
-      ...(ok ? { deliveredAt: at } : {}),
-    });
+    await deliveries.recordAttempt(tenantId, deliveryId, { at, status, outcome }, ok);
     if (!ok) {
       log.warn('relayed message not accepted; the queue retries', { event: LOG_EVENTS.relayDeliveryFailed, tenantId, deliveryId, status, outcome, detail: attempt.detail });
       throw new AppError('SERVICE_UNAVAILABLE', `Webhook answered ${status || outcome}`, { retryable: true });

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
-import type { NumberRecord } from '../../../shared/domain/number.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { paths, webhookEventExpiry } from '../../../shared/store/firestore.js';
+import { webhookEventExpiry } from '../../../shared/store/firestore.js';
 import { publicPath } from '../../../shared/api/endpoint.js';
+import { createInboundRepository, type DeliveryRecord, type InboundNumber, type InboundProvider } from '../repository.js';
 import { plivoMessage, telnyxMessage, twilioMessage, type ParsedMessage } from './messages.js';
 import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
 
@@ -15,32 +15,9 @@ import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, veri
  * through Cloud Tasks, every attempt recorded. Nothing is read or written before the signature
  * checks out (other than the look-up of which account's key to check it with).
  */
-export type InboundProvider = 'twilio' | 'plivo' | 'telnyx';
+export type { DeliveryRecord, InboundMessage, InboundProvider } from '../repository.js';
 
-/** A relayed message: the provider's message in our shape, with its ids and when it came. */
-export interface InboundMessage extends ParsedMessage {
-  id: string;
-  provider: InboundProvider;
-  receivedAt: string;
-  numberId: string;
-}
-
-export interface DeliveryRecord {
-  id: string;
-  tenantId: string;
-  numberId: string;
-  /** Absent when the message was not sent anywhere (status not_delivered). */
-  webhookUrl?: string;
-  message: InboundMessage;
-  /** not_delivered: the message reached no webhook and never will (reason says why); no attempts. */
-  status: 'queued' | 'delivered' | 'failing' | 'not_delivered';
-  reason?: 'released_number' | 'number_inactive';
-  attempts: { at: string; status: number; error?: string }[];
-  createdAt: string;
-  deliveredAt?: string;
-}
-
-type RelayDeps = Pick<Deps, 'db' | 'config' | 'providers' | 'tasks' | 'now'>;
+type RelayDeps = Pick<Deps, 'db' | 'numbers' | 'config' | 'providers' | 'tasks' | 'now'>;
 type Raw = { body: Buffer; headers: Record<string, string | undefined>; url: string };
 
 /**
@@ -48,17 +25,15 @@ type Raw = { body: Buffer; headers: Record<string, string | undefined>; url: str
  * with no index entry (held since before the index) is looked up among all tenants' numbers; if two
  * tenants hold it, that is a bug: it is logged at ERROR and the message is relayed to neither.
  */
-async function holderOf(deps: RelayDeps, provider: InboundProvider, to: string, log: Logger): Promise<NumberRecord[]> {
+async function holderOf(deps: RelayDeps, provider: InboundProvider, to: string, log: Logger): Promise<InboundNumber[]> {
   if (!to) return [];
-  const db = await deps.db();
-  const holds = (n: NumberRecord | undefined): n is NumberRecord => !!n && (n.status === 'active' || n.status === 'inactive') && n.phoneNumber === to && n.provider === provider;
-  const owner = (await db.doc(paths.numberOwner(provider, to)).get()).data() as { tenantId?: unknown; numberId?: unknown } | undefined;
-  if (typeof owner?.tenantId === 'string' && typeof owner.numberId === 'string') {
-    const record = (await db.doc(paths.number(owner.tenantId, owner.numberId)).get()).data() as NumberRecord | undefined;
+  const holds = (n: InboundNumber | undefined): n is InboundNumber => !!n && (n.status === 'active' || n.status === 'inactive') && n.phoneNumber === to && n.provider === provider;
+  const owner = await createInboundRepository(deps.db).ownerOf(provider, to);
+  if (owner) {
+    const record = await deps.numbers.get(owner.tenantId, owner.numberId);
     return holds(record) ? [record] : [];
   }
-  const snap = await db.collectionGroup('numbers').where('phoneNumber', '==', to).where('provider', '==', provider).get();
-  const found = snap.docs.map((d) => d.data() as NumberRecord).filter(holds);
+  const found = (await createInboundRepository(deps.db).numbersAt(provider, to)).filter(holds);
   if (new Set(found.map((n) => n.tenantId)).size > 1) {
     log.error('inbound number is held by more than one tenant; relayed to none', { provider, numberIds: found.map((n) => n.id) });
     return [];
@@ -88,9 +63,9 @@ export type InboundOutcome = 'relayed' | 'ignored' | 'duplicate' | 'unknown_numb
 
 interface Verified {
   /** The tenant's number holding `to` now. */
-  number?: NumberRecord | undefined;
+  number?: InboundNumber | undefined;
   /** No one holds `to`; this tenant's number held it last (released). */
-  released?: NumberRecord | undefined;
+  released?: InboundNumber | undefined;
   message: ParsedMessage;
   dedupeKey: string;
   /** Not a message (Telnyx events other than message.received). */
@@ -101,12 +76,9 @@ interface Verified {
  * The number a tenant released last, when no tenant holds `to` now: its tenant may see the message
  * as not delivered (GET /v1/deliveries) instead of it vanishing.
  */
-async function lastReleased(deps: RelayDeps, provider: InboundProvider, to: string): Promise<NumberRecord | undefined> {
+async function lastReleased(deps: RelayDeps, provider: InboundProvider, to: string): Promise<InboundNumber | undefined> {
   if (!to) return undefined;
-  const db = await deps.db();
-  const snap = await db.collectionGroup('numbers').where('phoneNumber', '==', to).where('provider', '==', provider).get();
-  return snap.docs
-    .map((d) => d.data() as NumberRecord)
+  return (await createInboundRepository(deps.db).numbersAt(provider, to))
     .filter((n) => n.status === 'released')
     .sort((a, b) => (b.releasedAt ?? b.updatedAt).localeCompare(a.releasedAt ?? a.updatedAt))[0];
 }
@@ -154,12 +126,12 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
   const released = found.length ? undefined : await lastReleased(deps, provider, message.to);
   // The platform's own account verifies messages to numbers nobody holds (recorded, then answered);
   // a released number's account may still be the one its provider signs with.
-  const platform = { tenantId: '', accountId: 'platform' } as NumberRecord;
-  const accounts = found.length ? found : released && released.accountId !== 'platform' ? [released, platform] : [platform];
+  const platform = { tenantId: '', accountId: 'platform' };
+  const accounts: Pick<InboundNumber, 'tenantId' | 'accountId'>[] = found.length ? found : released && released.accountId !== 'platform' ? [released, platform] : [platform];
   for (const candidate of accounts) {
     const credentials = await deps.providers.credentials(candidate.tenantId, provider, candidate.accountId).catch(() => undefined);
     if (!credentials) continue;
-    const held = { number: found.length ? candidate : undefined, released, message };
+    const held = { number: found[0], released, message };
     if (provider === 'twilio') {
       const accountSid = first(params, 'AccountSid');
       if (accountSid && accountSid !== credentials.accountSid) continue;
@@ -196,9 +168,8 @@ export function handleInbound(deps: RelayDeps) {
   return async (provider: InboundProvider, raw: Raw, log: Logger): Promise<{ outcome: InboundOutcome }> => {
     const verified = await verifyAndFind(deps, provider, raw, log);
     const { number, released, message, dedupeKey } = verified;
-    const db = await deps.db();
+    const inbound = createInboundRepository(deps.db);
     const key = dedupeKey.replace(/[^\w-]/g, '_');
-    const seen = db.doc(`webhookEvents/inbound_${key}`);
     const now = deps.now().toISOString();
     const reason = notRelayedReason(verified);
     const deliveryId = `dlv_${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 20)}`;
@@ -216,27 +187,27 @@ export function handleInbound(deps: RelayDeps) {
               { id: deliveryId, tenantId: number.tenantId, numberId: number.id, message: messageOf(number.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
             : undefined;
     const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' ? reason : 'ignored';
-    const batch = db.batch();
-    batch.create(seen, {
-      provider,
-      receivedAt: now,
-      // Firestore's TTL policy on webhookEvents.expiresAt (terraform/firestore.tf) deletes the record then.
-      expiresAt: webhookEventExpiry(deps.now()),
-      outcome,
-      ...(reason ? { reason } : {}),
-      // What the operator needs to find the message: the number it was sent to, the provider's id.
-      ...(message.to ? { to: message.to } : {}),
-      ...(message.providerMessageId ? { providerMessageId: message.providerMessageId } : {}),
-      ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id, numberId: delivery.numberId } : number ? { tenantId: number.tenantId, numberId: number.id } : {}),
-    });
-    if (delivery) batch.create(db.doc(`tenants/${delivery.tenantId}/deliveries/${delivery.id}`), delivery);
-    try {
-      await batch.commit();
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+    // The replay claim webhookEvents/inbound_<key>.
+    const claimed = await inbound.claim(
+      key,
+      {
+        provider,
+        receivedAt: now,
+        // Firestore's TTL policy on webhookEvents.expiresAt (terraform/firestore.tf) deletes the record then.
+        expiresAt: webhookEventExpiry(deps.now()),
+        outcome,
+        ...(reason ? { reason } : {}),
+        // What the operator needs to find the message: the number it was sent to, the provider's id.
+        ...(message.to ? { to: message.to } : {}),
+        ...(message.providerMessageId ? { providerMessageId: message.providerMessageId } : {}),
+        ...(delivery ? { tenantId: delivery.tenantId, deliveryId: delivery.id, numberId: delivery.numberId } : number ? { tenantId: number.tenantId, numberId: number.id } : {}),
+      },
+      delivery,
+    );
+    if (!claimed) {
       if (provider === 'plivo') throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
       // A copy of a message we took: make sure its delivery was handed on (the task's name dedupes).
-      const taken = (await seen.get()).data() as { tenantId?: unknown; deliveryId?: unknown; outcome?: unknown } | undefined;
+      const taken = await inbound.claimed(key);
       if (taken?.outcome === 'relayed' && typeof taken.tenantId === 'string' && typeof taken.deliveryId === 'string') await enqueueDelivery(deps, taken.tenantId, taken.deliveryId);
       log.info('inbound message', { provider, outcome: 'duplicate' });
       return { outcome: 'duplicate' };
@@ -251,9 +222,6 @@ export function handleInbound(deps: RelayDeps) {
     return { outcome };
   };
 }
-
-/** Firestore's gRPC code for a create() that found the document. */
-const ALREADY_EXISTS = 6;
 
 const enqueueDelivery = (deps: RelayDeps, tenantId: string, deliveryId: string) =>
   enqueueTask(deps, 'relayDelivery', { tenantId, deliveryId }, {
