@@ -30,7 +30,7 @@ const queries: Query[] = [
   { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
   { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
   // The inbound relay's fallback for numbers held since before the owner index.
-  { file: 'modules/inbound/services/relay.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
+  { file: 'modules/inbound/repository.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
   // The Telnyx order webhook: the numbers of an order.
   { file: 'modules/requirements/services/telnyx-events.ts', group: 'numbers', equal: ['orderId'] },
 ];
