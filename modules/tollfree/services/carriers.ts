@@ -1,6 +1,6 @@
 import type { Ports } from '../../../shared/ports.js';
 import { AppError } from '../../../shared/http/errors.js';
-import { paths } from '../../../shared/store/firestore.js';
+import { tenantTollFreeSettings } from '../repository/tenant-settings.js';
 import { CarriersSchema, defaultCarriers, type Carriers } from '../../../shared/domain/carriers.js';
 
 /** Carriers of a customer record: the schema and the deployment's default are shared/domain/carriers.ts; where one write's come from is here. */
@@ -8,8 +8,7 @@ export type CarriersSource = 'request' | 'tenant' | 'default';
 
 /** The tenant's own carriers (undefined when unset or not valid). */
 export async function tenantCarriers(deps: Pick<Ports, 'db'>, tenantId: string): Promise<Carriers | undefined> {
-  const snap = await (await deps.db()).doc(paths.tenant(tenantId)).get();
-  const parsed = CarriersSchema.safeParse(snap.get('tollfreeCarriers'));
+  const parsed = CarriersSchema.safeParse((await tenantTollFreeSettings(deps, tenantId)).tollfreeCarriers);
   return parsed.success ? parsed.data : undefined;
 }
 

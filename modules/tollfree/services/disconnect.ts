@@ -4,9 +4,8 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { SomosCustomerRecordWrite } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
 import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
-import { assertOwner, ensureNotBusy, numberPath, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
+import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
-import { parseTollFreeRecord } from './record-parse.js';
 import { claimPending, finishRequest, isPendingAnswer, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 
 /**
@@ -104,7 +103,7 @@ export function disconnectNumber(deps: DisconnectDeps) {
         tenantId,
         { operation: 'disconnect', roid: record.respOrgId, pending: result, context: { num, schedule: { ...schedule } }, resource: `/v1/tollfree/${num}` },
         audit,
-        (tx, db, requestId) => tx.update(db.doc(numberPath(tenantId, num)), { pendingRequestId: requestId }),
+        (t, requestId) => markNumberPending(t, tenantId, num, requestId),
       );
     }
     return asOf(toView(await finishDisconnect(deps, tenantId, num, schedule, result.data, audit)), registryNow(deps.config));
@@ -121,13 +120,11 @@ export async function finishDisconnect(
   audit: AuditContext,
   request?: TollFreeRequestRecord,
 ): Promise<TollFreeRecord> {
-  const db = await deps.db();
   const now = deps.now();
-  return db.runTransaction(async (tx) => {
-    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
-    const snap = await tx.get(db.doc(numberPath(tenantId, num)));
-    if (!snap.exists) throw notFound('Toll-free number');
-    const before = parseTollFreeRecord(snap.data(), tenantId, num);
+  return inTransaction(deps, async (t) => {
+    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
+    const before = await readNumber(t, tenantId, num);
+    if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { pendingRequestId: _pending, ...rest } = before;
     const next: TollFreeRecord = {
@@ -143,8 +140,8 @@ export async function finishDisconnect(
       ...(schedule.reason ? { statusReason: schedule.reason } : {}),
       updatedAt: now.toISOString(),
     };
-    const written = writeNumber(tx, db, audit, 'tollfree.disconnect', before, next);
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: toView(written) }, now, audit);
+    const written = writeNumber(t, audit, 'tollfree.disconnect', before, next);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result: toView(written) }, now, audit);
     return written;
   });
 }

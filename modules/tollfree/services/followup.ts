@@ -4,7 +4,7 @@ import { activeUnits, type SomosCustomerRecordWrite, type SomosRespOrgChange, ty
 import { ProviderError } from '../../../shared/providers/types.js';
 import { logger as rootLogger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
-import { finishRelease, finishReserve, finishRouting, numberPath, writeNumber, type ReserveContext, type RoutingContext, type TollFreeRecord } from './numbers.js';
+import { finishRelease, finishReserve, finishRouting, inTransaction, readNumber, writeNumber, type ReserveContext, type RoutingContext } from './numbers.js';
 import { finishDisconnect } from './disconnect.js';
 import type { DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { shortenReservations } from './reservation-length.js';
@@ -12,7 +12,6 @@ import {
   claimPending,
   finishRequest,
   MAX_REQUEST_POLLS,
-  requestPath,
   requestPollDelayMs,
   scheduleFollowup,
   settledJobItem,
@@ -22,7 +21,8 @@ import {
 } from './requests.js';
 import { forgetSearchedNumbers, storeSearchResult, toAvailable, type SearchMode } from './search.js';
 import { pollTextEnablement } from './sms.js';
-import { entityView, finishTransferRequest, pollTransfer, transferOf, transferPath, writeTransfer } from './transfers.js';
+import { countAttempt } from '../repository/requests.js';
+import { entityView, finishTransferRequest, pollTransfer, readTransfer, writeTransfer } from './transfers.js';
 
 type FollowupDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
@@ -80,8 +80,7 @@ export function followUpRequest(deps: FollowupDeps) {
         await settledJobItem(deps, record);
         return { status: 'failed', polledAgain: false };
       }
-      const db = await deps.db();
-      await db.doc(requestPath(tenantId, id)).update({ attempts: attempt + 1, updatedAt: deps.now().toISOString() });
+      await countAttempt(deps, tenantId, id, attempt + 1, deps.now().toISOString());
       await scheduleFollowup(deps, { kind: 'request', tenantId, id, attempt: attempt + 1 }, requestPollDelayMs(attempt + 1));
       return { status: 'pending', polledAgain: true };
     }
@@ -148,35 +147,31 @@ async function apply(deps: FollowupDeps, record: TollFreeRequestRecord, data: un
 }
 
 async function complete(deps: FollowupDeps, record: TollFreeRequestRecord, result: unknown, audit: AuditContext): Promise<void> {
-  const db = await deps.db();
-  await db.runTransaction(async (tx) => {
-    const claimed = await claimPending(tx, db, record.tenantId, record.id);
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result }, deps.now(), audit);
+  await inTransaction(deps, async (t) => {
+    const claimed = await claimPending(t, record.tenantId, record.id);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result }, deps.now(), audit);
   });
 }
 
 /** The request failed: whatever it held (a number's or a transfer's pending marker) is released. */
 async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, error: { message: string; code?: string }, audit: AuditContext): Promise<boolean> {
-  const db = await deps.db();
   const now = deps.now();
-  return db.runTransaction(async (tx) => {
-    const claimed = await claimPending(tx, db, record.tenantId, record.id);
+  return inTransaction(deps, async (t) => {
+    const claimed = await claimPending(t, record.tenantId, record.id);
     if (!claimed) return false;
     const num = typeof record.context.num === 'string' ? record.context.num : undefined;
     const transferId = typeof record.context.transferId === 'string' ? record.context.transferId : undefined;
-    const numberRef = num ? db.doc(numberPath(record.tenantId, num)) : undefined;
-    const transferRef = transferId ? db.doc(transferPath(record.tenantId, transferId)) : undefined;
-    const number = numberRef ? ((await tx.get(numberRef)).data() as TollFreeRecord | undefined) : undefined;
-    const transfer = transferRef ? transferOf(await tx.get(transferRef)) : undefined;
-    finishRequest(tx, db, claimed, { status: 'failed', error }, now, audit);
+    const number = num ? await readNumber(t, record.tenantId, num) : undefined;
+    const transfer = transferId ? await readTransfer(t, record.tenantId, transferId) : undefined;
+    finishRequest(t, claimed, { status: 'failed', error }, now, audit);
     if (number?.pendingRequestId === record.id) {
       const { pendingRequestId: _pending, ...rest } = number;
-      writeNumber(tx, db, audit, `tollfree.${record.operation}_failed`, number, { ...rest, updatedAt: now.toISOString() });
+      writeNumber(t, audit, `tollfree.${record.operation}_failed`, number, { ...rest, updatedAt: now.toISOString() });
     }
     if (transfer?.pendingRequestId === record.id) {
       const items = transfer.items.map((i) => ({ ...i, status: 'failed' as const, error: error.message, updatedAt: now.toISOString() }));
       const { pendingRequestId: _pending, ...rest } = transfer;
-      writeTransfer(tx, db, audit, 'resporg.transfer_failed', transfer, {
+      writeTransfer(t, audit, 'resporg.transfer_failed', transfer, {
         ...rest,
         items,
         status: 'failed',

@@ -1,10 +1,9 @@
-import type { Query } from '@google-cloud/firestore';
 import { registryNow, type Deps } from '../../../shared/deps.js';
 import { systemContext, type AuditContext } from '../../../shared/domain/audit.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { asOf, DAY_MS, disconnectEnded, reservationLapsed } from '../../../shared/domain/tollfree-lifecycle.js';
-import { numberDetail, numberPath, ownerPath, toView, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus, type TollFreeView } from './numbers.js';
-import { parseTollFreeRecord } from './record-parse.js';
+import { dropOwnerOf, inTransaction, numberDetail, readNumber, readOwner, toView, writeNumber, type TollFreeRecord, type TollFreeStatus, type TollFreeView } from './numbers.js';
+import { dueNumberIds, pageNumbers } from '../repository/numbers.js';
 
 /**
  * GET /v1/tollfree: the tenant's toll-free numbers (tenants/{t}/tollfreeNumbers), filtered by status,
@@ -32,18 +31,11 @@ const SETTLE_BATCH = 50;
 
 /** Writes the tenant's lapsed reservations `expired` and aged disconnects `released` (at most SETTLE_BATCH per call and kind). */
 export async function settleDue(deps: Pick<Deps, 'db' | 'now' | 'config'>, tenantId: string, requestId: string): Promise<number> {
-  const db = await deps.db();
-  const now = registryNow(deps.config);
-  const iso = now.toISOString();
-  const numbers = db.collection(`tenants/${tenantId}/tollfreeNumbers`);
-  const [lapsed, aged] = await Promise.all([
-    numbers.where('status', '==', 'reserved').where('reservedUntil', '<=', iso).limit(SETTLE_BATCH).get(),
-    numbers.where('status', '==', 'disconnected').where('disconnect.spareAt', '<=', iso).limit(SETTLE_BATCH).get(),
-  ]);
+  const due = await dueNumberIds(deps, tenantId, registryNow(deps.config).toISOString(), SETTLE_BATCH);
   const audit = systemContext('tollfree-lifecycle', requestId);
   let settled = 0;
-  for (const doc of [...lapsed.docs, ...aged.docs]) {
-    if (await settleNumber(deps, tenantId, doc.id, audit)) settled++;
+  for (const num of due) {
+    if (await settleNumber(deps, tenantId, num, audit)) settled++;
   }
   return settled;
 }
@@ -53,14 +45,12 @@ export async function settleDue(deps: Pick<Deps, 'db' | 'now' | 'config'>, tenan
  * now: a reservation `expired`, a disconnect `released`. True when it changed.
  */
 export async function settleNumber(deps: Pick<Deps, 'db' | 'now' | 'config'>, tenantId: string, num: string, audit: AuditContext, registrySpare = false): Promise<TollFreeRecord | undefined> {
-  const db = await deps.db();
   const now = deps.now();
   const at = registryNow(deps.config);
-  return db.runTransaction(async (tx) => {
-    const snap = await tx.get(db.doc(numberPath(tenantId, num)));
-    const owner = (await tx.get(db.doc(ownerPath(num)))).data() as OwnerDoc | undefined;
-    if (!snap.exists) return undefined;
-    const before = parseTollFreeRecord(snap.data(), tenantId, num);
+  return inTransaction(deps, async (t) => {
+    const before = await readNumber(t, tenantId, num);
+    const owner = await readOwner(t, num);
+    if (!before) return undefined;
     if (before.pendingRequestId) return undefined; // a registry request still settles it
     const lapsed = before.status === 'reserved' && (registrySpare || reservationLapsed(before, at));
     const aged = before.status === 'disconnected' && (registrySpare || disconnectEnded(before, at));
@@ -69,8 +59,8 @@ export async function settleNumber(deps: Pick<Deps, 'db' | 'now' | 'config'>, te
     const next: TollFreeRecord = lapsed
       ? { ...rest, status: 'expired', statusReason: registrySpare ? 'the registry shows the number spare: the reservation lapsed' : 'the reservation lapsed (reservedUntil passed)', updatedAt: now.toISOString() }
       : { ...before, status: 'released', releasedAt: now.toISOString(), statusReason: 'aged back to spare after the disconnect', updatedAt: now.toISOString() };
-    if (owner?.tenantId === tenantId) tx.delete(db.doc(ownerPath(num)));
-    return writeNumber(tx, db, audit, lapsed ? 'tollfree.reservation_expired' : 'tollfree.disconnect_spare', before, next);
+    dropOwnerOf(t, num, owner, tenantId);
+    return writeNumber(t, audit, lapsed ? 'tollfree.reservation_expired' : 'tollfree.disconnect_spare', before, next);
   });
 }
 
@@ -97,35 +87,27 @@ export function listTollFree(deps: Pick<Deps, 'db' | 'now' | 'config'>) {
     if (expiring !== undefined && filters.textEnabled !== undefined) throw refuse('query.textEnabled', 'cannot be combined with expiringWithinDays');
     if (expiring !== undefined && filters.status && filters.status !== 'reserved') throw refuse('query.status', 'expiringWithinDays lists reserved numbers only');
     await settleDue(deps, tenantId, requestId);
-    const db = await deps.db();
     const now = registryNow(deps.config);
-    let query: Query = db.collection(`tenants/${tenantId}/tollfreeNumbers`);
-    if (filters.npa) query = query.where('npa', '==', filters.npa);
-    if (filters.textEnabled !== undefined) query = query.where('textEnabled', '==', filters.textEnabled);
-    let page: Query;
-    let position: (record: TollFreeRecord) => [string, string];
-    if (expiring !== undefined) {
-      const { FieldPath } = await import('@google-cloud/firestore');
-      const until = new Date(now.getTime() + expiring * DAY_MS).toISOString();
-      page = query
-        .where('status', '==', 'reserved')
-        .where('reservedUntil', '>', now.toISOString())
-        .where('reservedUntil', '<=', until)
-        .orderBy('reservedUntil', 'asc')
-        .orderBy(FieldPath.documentId(), 'asc');
-      position = (r) => [r.reservedUntil!, r.id];
-    } else {
-      if (filters.status) query = query.where('status', '==', filters.status);
-      page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
-      position = (r) => [r.createdAt, r.id];
-    }
-    if (cursor) page = page.startAfter(...decodeCursor(cursor));
-    const snap = await page.limit(limit + 1).get();
-    const records = snap.docs.slice(0, limit).map((d) => parseTollFreeRecord(d.data(), tenantId, d.id));
+    const position = (r: TollFreeRecord): [string, string] => (expiring !== undefined ? [r.reservedUntil!, r.id] : [r.createdAt, r.id]);
+    const { records, more } = await pageNumbers(
+      deps,
+      tenantId,
+      {
+        ...(filters.npa ? { npa: filters.npa } : {}),
+        ...(filters.textEnabled !== undefined ? { textEnabled: filters.textEnabled } : {}),
+        ...(expiring !== undefined
+          ? { expiring: { after: now.toISOString(), until: new Date(now.getTime() + expiring * DAY_MS).toISOString() } }
+          : filters.status
+            ? { status: filters.status }
+            : {}),
+        ...(cursor ? { startAfter: decodeCursor(cursor) } : {}),
+      },
+      limit,
+    );
     const last = records.at(-1);
     return {
       data: records.map((r) => asOf(toView(r), now)),
-      ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(position(last)) } : {}),
+      ...(more && last ? { nextCursor: encodeCursor(position(last)) } : {}),
     };
   };
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { TelnyxProvider } from '../../../shared/providers/telnyx/client.js';
 import type { NumberProvider } from '../../../shared/providers/types.js';
-import { createTenantCollection } from '../../../shared/store/tenant-collection.js';
+import { findLoa, loas, type LoaRecord } from '../repository/loas.js';
 
 /**
  * Letters of authorization for RespOrg transfers: a signed PDF, uploaded once and referenced by id
@@ -16,26 +15,7 @@ import { createTenantCollection } from '../../../shared/store/tenant-collection.
  */
 export const MAX_LOA_BYTES = 10 * 1024 * 1024;
 
-const LoaSchema = z.object({
-  id: z.string(),
-  tenantId: z.string(),
-  filename: z.string(),
-  contentType: z.literal('application/pdf'),
-  size: z.number().int(),
-  sha256: z.string(),
-  /** The document store's id (Telnyx document). */
-  documentId: z.string(),
-  accountId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type LoaRecord = z.infer<typeof LoaSchema>;
-/** A stored LOA, as it is read: the fields above checked, unknown ones kept. */
-const StoredLoa = LoaSchema.loose();
-export const parseLoa = (data: unknown): LoaRecord => StoredLoa.parse(data);
-
-const loas = (db: Deps['db']) =>
-  createTenantCollection<LoaRecord>(db, { collection: 'respOrgLoas', idPrefix: 'loa', resource: 'resporg-loas', label: 'LOA', parse: parseLoa });
+export { parseLoa, type LoaRecord } from '../repository/loas.js';
 
 export const loaView = (record: LoaRecord) => ({
   id: record.id,
@@ -90,12 +70,11 @@ export function uploadLoa(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
 
 /** The tenant's LOA, parsed; a missing (or another tenant's) one is a 400 naming the field. */
 export async function requireLoa(deps: Pick<Deps, 'db'>, tenantId: string, id: string, field = 'body.loaId'): Promise<LoaRecord> {
-  const snap = await (await deps.db()).doc(`tenants/${tenantId}/respOrgLoas/${id}`).get();
-  const parsed = StoredLoa.safeParse(snap.data());
-  if (!snap.exists || !parsed.success || parsed.data.tenantId !== tenantId) {
+  const loa = await findLoa(deps, tenantId, id);
+  if (!loa) {
     throw new AppError('VALIDATION_ERROR', `Invalid ${field}: no such LOA; upload the signed PDF to POST /v1/resporg/loas first`, {
       issues: [{ path: field, message: 'no such LOA' }],
     });
   }
-  return parsed.data;
+  return loa;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { normalizeTollFree } from '../../../shared/providers/somos/routing.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { getNumber, mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord } from './numbers.js';
+import { dropOwnerOf, getNumber, getOwner, inTransaction, mutateNumber, readOwner, type OwnerDoc, type TollFreeRecord } from './numbers.js';
 import { callContext } from './platform.js';
 import { applyChangeUpdate, transfers, type ChangeOutcome } from './transfers.js';
 import { confirmChange, confirmMovedOut, logUnconfirmed } from './notification-checks.js';
@@ -66,7 +66,7 @@ function tfnOrUndefined(value: unknown): string | undefined {
 }
 
 async function ownerOf(deps: NotificationDeps, num: string): Promise<{ owner: OwnerDoc; record: TollFreeRecord } | undefined> {
-  const owner = (await (await deps.db()).doc(ownerPath(num)).get()).data() as OwnerDoc | undefined;
+  const owner = await getOwner(deps, num);
   if (!owner) return undefined;
   const record = await getNumber(deps, owner.tenantId, num);
   return record ? { owner, record } : undefined;
@@ -120,11 +120,7 @@ export function handleReservationNotification(deps: NotificationDeps) {
         return { ...before, reservedUntil: until.toISOString(), updatedAt: now };
       });
       if (lapsed) {
-        const db = await deps.db();
-        await db.runTransaction(async (tx) => {
-          const ref = db.doc(ownerPath(num));
-          if (((await tx.get(ref)).data() as OwnerDoc | undefined)?.tenantId === held.owner.tenantId) tx.delete(ref);
-        });
+        await inTransaction(deps, async (t) => dropOwnerOf(t, num, await readOwner(t, num), held.owner.tenantId));
       }
       applied++;
     }
@@ -174,11 +170,7 @@ export function handleRespOrgChangeNotification(deps: NotificationDeps) {
           ? { ...before, status: 'transferred_out', statusReason: `moved to RespOrg ${newRespOrgId}`, updatedAt: now }
           : undefined,
       );
-      const db = await deps.db();
-      await db.runTransaction(async (tx) => {
-        const ref = db.doc(ownerPath(num));
-        if (((await tx.get(ref)).data() as OwnerDoc | undefined)?.tenantId === held.owner.tenantId) tx.delete(ref);
-      });
+      await inTransaction(deps, async (t) => dropOwnerOf(t, num, await readOwner(t, num), held.owner.tenantId));
       await recordOutboundTransfer(deps, { tenantId: held.owner.tenantId, num, fromRespOrgId: held.record.respOrgId, toRespOrgId: newRespOrgId }, audit);
       outcome = 'applied';
     }

@@ -12,7 +12,7 @@ import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, t
 import type { Carriers } from '../../../shared/domain/carriers.js';
 import { resolveCarriers } from './carriers.js';
 import { isFutureChange, scheduleRouting } from './routing-versions.js';
-import { assertOwner, ensureNotBusy, numberPath, plain, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, plain, readNumber, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type TollFreeRecord, type TollFreeView } from './number-records.js';
 import { customerRecordInput, validateRouting, type RoutingInput, type ValidRouting } from './routing-input.js';
 
 /**
@@ -160,7 +160,7 @@ async function afterRoutingCall(
         ...(origin ? { origin } : {}),
       },
       audit,
-      (tx, db, requestId) => tx.update(db.doc(numberPath(record.tenantId, record.id)), { pendingRequestId: requestId }),
+      (t, requestId) => markNumberPending(t, record.tenantId, record.id, requestId),
     );
   }
   return toView(await finishRouting(deps, record.tenantId, context, result.data, audit));
@@ -174,11 +174,10 @@ export async function finishRouting(
   audit: AuditContext,
   request?: TollFreeRequestRecord,
 ): Promise<TollFreeRecord> {
-  const db = await deps.db();
   const now = deps.now();
-  return db.runTransaction(async (tx) => {
-    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
-    const before = (await tx.get(db.doc(numberPath(tenantId, context.num)))).data() as TollFreeRecord | undefined;
+  return inTransaction(deps, async (t) => {
+    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
+    const before = await readNumber(t, tenantId, context.num);
     if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { reservedUntil: _until, pendingRequestId: _pending, statusReason: _reason, ...rest } = before;
@@ -197,8 +196,8 @@ export async function finishRouting(
       },
       updatedAt: now.toISOString(),
     };
-    const written = writeNumber(tx, db, audit, `tollfree.${context.action}`, before, next);
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: toView(written) }, now, audit);
+    const written = writeNumber(t, audit, `tollfree.${context.action}`, before, next);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result: toView(written) }, now, audit);
     return written;
   });
 }

@@ -1,4 +1,3 @@
-import type { Firestore } from '@google-cloud/firestore';
 import { providerBaseUrlDefaults, type Config } from '../../../shared/config.js';
 import type { Ports } from '../../../shared/ports.js';
 import { AppError } from '../../../shared/http/errors.js';
@@ -14,6 +13,7 @@ import {
 } from '../../../shared/providers/somos/token-manager.js';
 import { createSandboxTextEnablementRegistry, type TextEnablementRegistry } from '../../../shared/providers/somos/tss.js';
 import { SecretNotFoundError, type SecretStore } from '../../../shared/secrets/secret-store.js';
+import { tenantTollFreeSettings } from '../repository/tenant-settings.js';
 
 /**
  * The platform's one Somos TFN Registry session, per function instance: the token manager
@@ -33,7 +33,7 @@ export const SOMOS_TOKEN_STATE_SECRET = 'provider-somos-token-state';
 
 export interface SomosPlatformOptions {
   config: Config;
-  db: () => Promise<Firestore>;
+  db: Ports['db'];
   /** UNCACHED: waiting instances must see a new token state version at once. */
   secrets: SecretStore;
   log: Logger;
@@ -129,8 +129,7 @@ export interface TenantSomosSettings {
  * characters — the SMS/800 naming convention, G).
  */
 export async function tenantSomos(deps: Pick<Ports, 'db' | 'config'>, tenantId: string): Promise<TenantSomosSettings> {
-  const snap = await (await deps.db()).doc(`tenants/${tenantId}`).get();
-  const data = (snap.data() ?? {}) as { respOrgId?: unknown; somosEntityId?: unknown };
+  const data = await tenantTollFreeSettings(deps, tenantId);
   const own = typeof data.respOrgId === 'string' && /^[A-Z0-9]{5}$/.test(data.respOrgId) ? data.respOrgId : undefined;
   const respOrgId = own ?? deps.config.SOMOS_DEFAULT_RESPORG_ID;
   if (!respOrgId) {

@@ -7,7 +7,27 @@ import { callContext, tenantSomos } from './platform.js';
 import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 import { forgetSearchedNumbers, toSomosSearch, type SearchSpec } from './search.js';
 import { shortenReservations } from './reservation-length.js';
-import { assertOwner, ensureNotBusy, getNumber, numberPath, ownerPath, RESERVATION_DAYS, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type OwnerDoc, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import {
+  assertOwner,
+  dropOwnerOf,
+  ensureNotBusy,
+  getNumber,
+  getNumbers,
+  getOwner,
+  inTransaction,
+  markNumberPending,
+  readNumber,
+  readOwner,
+  RESERVATION_DAYS,
+  registryBusy,
+  requireNumber,
+  setOwner,
+  toView,
+  writeNumber,
+  type NumberDeps,
+  type TollFreeRecord,
+  type TollFreeView,
+} from './number-records.js';
 
 /**
  * Toll-free reservations: search-and-reserve (1-45 days), recording what the registry reserved
@@ -121,8 +141,7 @@ async function recordReservation(
   const unique = [...new Set(reserved)];
   let records: (TollFreeRecord | undefined)[];
   try {
-    const db = await deps.db();
-    records = await Promise.all(unique.map(async (num) => (await db.doc(numberPath(tenantId, num)).get()).data() as TollFreeRecord | undefined));
+    records = await getNumbers(deps, tenantId, unique);
   } catch (err) {
     deps.log.error('toll-free reservations could not be recorded nor checked; they stay reserved at the registry', { tenantId, respOrgId, numbers: unique, err: failure, checkErr: err });
     throw unrecordedReservation(unique, []);
@@ -186,13 +205,12 @@ export async function finishReserve(
   audit: AuditContext,
   request?: TollFreeRequestRecord,
 ): Promise<ReserveResult> {
-  const db = await deps.db();
   const now = deps.now();
   const unique = [...new Set(reserved)];
-  return db.runTransaction(async (tx) => {
-    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
+  return inTransaction(deps, async (t) => {
+    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
     if (request && !claimed) return (request.result as ReserveResult | undefined) ?? { data: [], failed: [] };
-    const existing = await Promise.all(unique.map(async (num) => (await tx.get(db.doc(numberPath(tenantId, num)))).data() as TollFreeRecord | undefined));
+    const existing = await Promise.all(unique.map(async (num) => readNumber(t, tenantId, num)));
     const data = unique.map((num, i) => {
       const before = existing[i];
       const next: TollFreeRecord = {
@@ -209,12 +227,12 @@ export async function finishReserve(
         createdAt: before?.createdAt ?? now.toISOString(),
         updatedAt: now.toISOString(),
       };
-      tx.set(db.doc(ownerPath(num)), { num, tenantId, updatedAt: now.toISOString() } satisfies OwnerDoc);
-      return toView(writeNumber(tx, db, audit, 'tollfree.reserve', before, next));
+      setOwner(t, { num, tenantId, updatedAt: now.toISOString() });
+      return toView(writeNumber(t, audit, 'tollfree.reserve', before, next));
     });
     const failed = context.requested.filter((n) => !unique.includes(n)).map((n) => ({ number: `+1${n}`, reason: 'not available at the registry' }));
     const result = { data, failed };
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result }, now, audit);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result }, now, audit);
     return result;
   });
 }
@@ -233,13 +251,12 @@ export async function adoptLostReservations(
   audit: AuditContext,
 ): Promise<ReserveResult | undefined> {
   const { registry } = await deps.somos();
-  const db = await deps.db();
   const ours: string[] = [];
   for (const num of context.requested) {
     const found = await registry.query(callContext({ respOrgId }), num);
     if (found.pending) throw registryBusy();
     if (found.data.status !== 'RESERVED' || found.data.respOrgId !== respOrgId) continue;
-    const owner = (await db.doc(ownerPath(num)).get()).data() as OwnerDoc | undefined;
+    const owner = await getOwner(deps, num);
     if (!owner || owner.tenantId === tenantId) ours.push(num);
   }
   return ours.length ? finishReserve(deps, tenantId, respOrgId, ours, context, audit) : undefined;
@@ -284,7 +301,7 @@ export function releaseReservation(deps: NumberDeps) {
         tenantId,
         { operation: 'release', roid: record.respOrgId, pending: result, context: { num }, resource: `/v1/tollfree/${num}` },
         audit,
-        (tx, db, requestId) => tx.update(db.doc(numberPath(tenantId, num)), { pendingRequestId: requestId }),
+        (t, requestId) => markNumberPending(t, tenantId, num, requestId),
       );
     }
     return toView(await finishRelease(deps, tenantId, num, audit));
@@ -300,13 +317,11 @@ export async function finishRelease(
   request?: TollFreeRequestRecord,
   reason?: string,
 ): Promise<TollFreeRecord> {
-  const db = await deps.db();
   const now = deps.now();
-  return db.runTransaction(async (tx) => {
-    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
-    const snap = await tx.get(db.doc(numberPath(tenantId, num)));
-    const owner = (await tx.get(db.doc(ownerPath(num)))).data() as OwnerDoc | undefined;
-    const before = snap.data() as TollFreeRecord | undefined;
+  return inTransaction(deps, async (t) => {
+    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
+    const before = await readNumber(t, tenantId, num);
+    const owner = await readOwner(t, num);
     if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { reservedUntil: _until, pendingRequestId: _pending, ...rest } = before;
@@ -317,9 +332,9 @@ export async function finishRelease(
       ...(reason ? { statusReason: reason } : {}),
       updatedAt: now.toISOString(),
     };
-    if (owner?.tenantId === tenantId) tx.delete(db.doc(ownerPath(num)));
-    const written = writeNumber(tx, db, audit, 'tollfree.release', before, next);
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: toView(written) }, now, audit);
+    dropOwnerOf(t, num, owner, tenantId);
+    const written = writeNumber(t, audit, 'tollfree.release', before, next);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result: toView(written) }, now, audit);
     return written;
   });
 }

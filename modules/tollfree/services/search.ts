@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { MAX_QUANTITY, toSomosSearch, type ResolvedSearch, type SearchMode, type SearchSpec } from './search-spec.js';
 import { callContext, tenantSomos } from './platform.js';
 import { startPendingRequest, type PendingAnswer } from './requests.js';
+import { dropEntriesOffering, readCachedSearch, storeCachedSearch } from '../repository/search-cache.js';
+import { heldNumbers } from '../repository/owners.js';
 
 export * from './search-spec.js';
 
@@ -21,14 +22,6 @@ export interface SearchResult {
 }
 
 export const SEARCH_CACHE_TTL_MS = 5 * 60 * 1000;
-const StoredEntry = z.object({
-  data: z.array(z.object({ number: z.string(), phoneNumber: z.string() })),
-  mode: z.enum(['random', 'wildcard', 'vanity', 'specific']),
-  pattern: z.string().optional(),
-  searchedAt: z.string(),
-  numbers: z.array(z.string()).optional(),
-  expiresAt: z.unknown().optional(),
-});
 const memoryCache = new Map<string, { at: number; value: Omit<SearchResult, 'cached'> }>();
 
 /** Per RespOrg unit and query (the registry's answer, including its holds, depends on both). */
@@ -41,12 +34,8 @@ export const toAvailable = (numbers: string[]): AvailableTollFree[] => numbers.m
 export async function storeSearchResult(deps: Pick<Deps, 'db' | 'now'>, key: string, value: Omit<SearchResult, 'cached'>): Promise<void> {
   const at = Date.parse(value.searchedAt);
   memoryCache.set(key, { at, value });
-  const db = await deps.db();
-  // `numbers`: which entries offer a number (forgetSearchedNumbers finds them by it).
-  await db.doc(`platform/somosSearchCache/entries/${key}`).set({ ...value, expiresAt: new Date(at + SEARCH_CACHE_TTL_MS), numbers: value.data.map((n) => n.number) });
+  await storeCachedSearch(deps, key, value, new Date(at + SEARCH_CACHE_TTL_MS));
 }
-
-const CACHE_ENTRIES = 'platform/somosSearchCache/entries';
 
 /**
  * Numbers just reserved are no longer on offer: every cached answer offering one of them is dropped
@@ -55,19 +44,13 @@ const CACHE_ENTRIES = 'platform/somosSearchCache/entries';
 export async function forgetSearchedNumbers(deps: Pick<Deps, 'db'>, numbers: string[]): Promise<void> {
   if (numbers.length === 0) return;
   for (const [key, entry] of memoryCache) if (entry.value.data.some((n) => numbers.includes(n.number))) memoryCache.delete(key);
-  const db = await deps.db();
-  for (let i = 0; i < numbers.length; i += 30) {
-    const snap = await db.collection(CACHE_ENTRIES).where('numbers', 'array-contains-any', numbers.slice(i, i + 30)).get();
-    await Promise.all(snap.docs.map((d) => d.ref.delete()));
-  }
+  await dropEntriesOffering(deps, numbers);
 }
 
 /** A cached answer without the numbers someone holds since (the owner index names them): a reservation seconds ago must not be offered again. */
 async function withoutHeld(deps: Pick<Deps, 'db'>, value: Omit<SearchResult, 'cached'>): Promise<Omit<SearchResult, 'cached'>> {
   if (value.data.length === 0) return value;
-  const db = await deps.db();
-  const owners = await db.getAll(...value.data.map((n) => db.doc(`tollfreeOwners/${n.number}`)));
-  const held = new Set(owners.filter((o) => o.exists).map((o) => o.id));
+  const held = await heldNumbers(deps, value.data.map((n) => n.number));
   return held.size ? { ...value, data: value.data.filter((n) => !held.has(n.number)) } : value;
 }
 
@@ -80,10 +63,9 @@ export function searchAvailable(deps: Pick<Deps, 'db' | 'config' | 'now' | 'somo
     const now = deps.now().getTime();
     const hit = memoryCache.get(key);
     if (hit && now - hit.at < SEARCH_CACHE_TTL_MS) return { ...(await withoutHeld(deps, hit.value)), cached: true };
-    const db = await deps.db();
-    const stored = StoredEntry.safeParse((await db.doc(`${CACHE_ENTRIES}/${key}`).get()).data());
-    if (stored.success && now - Date.parse(stored.data.searchedAt) < SEARCH_CACHE_TTL_MS) {
-      const { expiresAt: _expires, numbers: _numbers, ...value } = stored.data;
+    const stored = await readCachedSearch(deps, key);
+    if (stored && now - Date.parse(stored.searchedAt) < SEARCH_CACHE_TTL_MS) {
+      const { expiresAt: _expires, numbers: _numbers, ...value } = stored;
       memoryCache.set(key, { at: Date.parse(value.searchedAt), value });
       return { ...(await withoutHeld(deps, value)), cached: true };
     }

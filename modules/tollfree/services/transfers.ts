@@ -1,12 +1,10 @@
-import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
-import { z } from 'zod';
-import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
+import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { activeUnits, type SomosRespOrgChange, type SomosRespOrgEntity, type SomosRespOrgUnit } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
-import { numberPath, ownerPath, writeNumber, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
+import { dropOwnerOf, getNumbers, getOwners, inTransaction, readNumber, readOwner, setOwner, writeNumber, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
+import { readTransfer, transfers, writeTransfer, type TransferItem, type TransferItemStatus, type TransferRecord, type TransferStatus } from '../repository/transfers.js';
 import { callContext, tenantSomos } from './platform.js';
 import { requireLoa } from './loa.js';
 import { expectedCompletion } from './transfer-dates.js';
@@ -17,87 +15,21 @@ import { claimPending, finishRequest, scheduleFollowup, startPendingRequest, typ
  * pending → approved → completed, or rejected/cancelled). Tracked in tenants/{t}/respOrgTransfers/{id},
  * advanced by Somos' unsolicited uns/rch notifications and, as a fallback, an hourly Cloud Tasks
  * poll. The registry calls are G (path C, method/body/response guessed; shared/providers/somos/client.ts).
+ * Stored through repository/transfers.ts (re-exported here).
  */
-export const transferItemStatuses = ['submitted', 'pending', 'approved', 'completed', 'rejected', 'cancelled', 'failed'] as const;
-export type TransferItemStatus = (typeof transferItemStatuses)[number];
-export const transferStatuses = ['submitted', 'pending', 'approved', 'completed', 'partially_completed', 'rejected', 'cancelled', 'failed'] as const;
-export type TransferStatus = (typeof transferStatuses)[number];
-
-export interface TransferItem {
-  number: string;
-  phoneNumber: string;
-  status: TransferItemStatus;
-  rchId?: string;
-  oldRespOrgId?: string;
-  error?: string;
-  updatedAt: string;
-}
-
-export interface TransferRecord extends TenantDoc {
-  status: TransferStatus;
-  /** in: numbers coming to the tenant's unit (requested here); out: one of ours moved away (confirmed at the registry). Absent: in. */
-  direction?: 'in' | 'out';
-  /** The numbers (10 digits), for filtering lists. */
-  numbers?: string[];
-  toRespOrgId: string;
-  fromRespOrgId?: string;
-  /** The tenant's own reference for the LOA. */
-  loaReference?: string;
-  /** The uploaded LOA (loa.ts), by reference. */
-  loa?: { id: string; filename: string };
-  /** RespOrg changes take 5-7 business days (weekends and US federal holidays excluded). */
-  expectedCompletion?: { earliest: string; latest: string };
-  items: TransferItem[];
-  history: { status: TransferStatus; at: string; source: 'request' | 'notification' | 'poll' }[];
-  pendingRequestId?: string;
-  completedAt?: string;
-}
-
-/** A stored RespOrg transfer, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredTransfer: z.ZodType<TransferRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  status: z.enum(transferStatuses),
-  direction: z.enum(['in', 'out']).optional(),
-  numbers: z.array(z.string()).optional(),
-  toRespOrgId: z.string(),
-  fromRespOrgId: z.string().optional(),
-  loaReference: z.string().optional(),
-  loa: z.looseObject({ id: z.string(), filename: z.string() }).optional(),
-  expectedCompletion: z.looseObject({ earliest: z.string(), latest: z.string() }).optional(),
-  items: z.array(
-    z.looseObject({
-      number: z.string(),
-      phoneNumber: z.string(),
-      status: z.enum(transferItemStatuses),
-      rchId: z.string().optional(),
-      oldRespOrgId: z.string().optional(),
-      error: z.string().optional(),
-      updatedAt: z.string(),
-    }),
-  ),
-  history: z.array(z.looseObject({ status: z.enum(transferStatuses), at: z.string(), source: z.enum(['request', 'notification', 'poll']) })),
-  pendingRequestId: z.string().optional(),
-  completedAt: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export const parseTransfer = (data: unknown): TransferRecord => StoredTransfer.parse(data);
-
-export const transfers = (db: Deps['db']) =>
-  createTenantCollection<TransferRecord>(db, {
-    collection: 'respOrgTransfers',
-    idPrefix: 'rch',
-    resource: 'resporg-transfers',
-    label: 'RespOrg transfer',
-    parse: parseTransfer,
-  });
-export const transferPath = (tenantId: string, id: string) => `tenants/${tenantId}/respOrgTransfers/${id}`;
-
-/** A transfer read directly (e.g. inside a transaction), through its schema; undefined when there is none. */
-export const transferOf = (snap: DocumentSnapshot): TransferRecord | undefined =>
-  snap.exists ? readStored(parseTransfer, snap.data(), { collection: 'respOrgTransfers', id: snap.id }) : undefined;
-
+export {
+  parseTransfer,
+  readTransfer,
+  transferItemStatuses,
+  transferPath,
+  transfers,
+  transferStatuses,
+  writeTransfer,
+  type TransferItem,
+  type TransferItemStatus,
+  type TransferRecord,
+  type TransferStatus,
+} from '../repository/transfers.js';
 const RANK: Record<TransferItemStatus, number> = { submitted: 0, pending: 1, approved: 2, completed: 3, rejected: 3, cancelled: 3, failed: 3 };
 export const isTerminal = (s: TransferItemStatus) => RANK[s] === 3;
 
@@ -132,15 +64,6 @@ type TransferDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
 export const TRANSFER_POLL_INTERVAL_MS = 60 * 60 * 1000;
 const MAX_TRANSFER_POLLS = 29 * 24; // Cloud Tasks schedules at most 30 days ahead; RespOrg changes take days
 
-const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
-export function writeTransfer(tx: Transaction, db: Firestore, audit: AuditContext, action: string, before: TransferRecord | undefined, next: TransferRecord): TransferRecord {
-  const clean = plain(next);
-  tx.set(db.doc(transferPath(next.tenantId, next.id)), clean);
-  recordAudit(db, tx, next.tenantId, audit, { action, resource: `resporg-transfers/${next.id}`, before: before ?? null, after: clean });
-  return clean;
-}
-
 export function requestTransfer(deps: TransferDeps) {
   return async (
     tenantId: string,
@@ -155,17 +78,13 @@ export function requestTransfer(deps: TransferDeps) {
       });
     }
     const loa = await requireLoa(deps, tenantId, input.loaId);
-    const db = await deps.db();
-    const [held, owners] = await Promise.all([
-      db.getAll(...numbers.map((n) => db.doc(numberPath(tenantId, n)))),
-      db.getAll(...numbers.map((n) => db.doc(ownerPath(n)))),
-    ]);
+    const [held, owners] = await Promise.all([getNumbers(deps, tenantId, numbers), getOwners(deps, numbers)]);
     numbers.forEach((n, i) => {
-      const mine = held[i]!.data() as TollFreeRecord | undefined;
+      const mine = held[i];
       if (mine && ['reserved', 'active', 'transferring'].includes(mine.status)) {
         throw conflict(`+1${n} is already ${mine.status} for this tenant`, { number: `+1${n}`, status: mine.status });
       }
-      const owner = owners[i]!.data() as OwnerDoc | undefined;
+      const owner = owners[i];
       if (owner && owner.tenantId !== tenantId) throw conflict(`+1${n} is held by another customer of this platform`, { number: `+1${n}` });
     });
     const { registry } = await deps.somos();
@@ -204,14 +123,14 @@ export function requestTransfer(deps: TransferDeps) {
         tenantId,
         { operation: 'transfer', roid: settings.respOrgId, pending: result, context: { transferId: record.id }, resource: `/v1/resporg/transfers/${record.id}` },
         audit,
-        (tx, firestore, requestId) => {
-          writeTransfer(tx, firestore, audit, 'resporg.transfer_submit', undefined, { ...record, pendingRequestId: requestId });
+        (t, requestId) => {
+          writeTransfer(t, audit, 'resporg.transfer_submit', undefined, { ...record, pendingRequestId: requestId });
         },
       );
       return { ...answer, transfer: transferView({ ...record, pendingRequestId: answer.requestId }) };
     }
-    const created = await db.runTransaction(async (tx) => {
-      writeTransfer(tx, db, audit, 'resporg.transfer_submit', undefined, record);
+    const created = await inTransaction(deps, async (t) => {
+      writeTransfer(t, audit, 'resporg.transfer_submit', undefined, record);
       return record;
     });
     const applied = await finishTransferRequest(deps, tenantId, created.id, result.data, audit);
@@ -228,14 +147,13 @@ export async function finishTransferRequest(
   audit: AuditContext,
   request?: TollFreeRequestRecord,
 ): Promise<TransferRecord> {
-  const db = await deps.db();
   const now = deps.now().toISOString();
-  const written = await db.runTransaction(async (tx) => {
-    const claimed = request ? await claimPending(tx, db, tenantId, request.id) : undefined;
-    const before = transferOf(await tx.get(db.doc(transferPath(tenantId, transferId))));
+  const written = await inTransaction(deps, async (t) => {
+    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
+    const before = await readTransfer(t, tenantId, transferId);
     if (!before) throw notFound('RespOrg transfer');
     if (request && !claimed) return before;
-    const existing = await Promise.all(before.items.map(async (i) => (await tx.get(db.doc(numberPath(tenantId, i.number)))).data() as TollFreeRecord | undefined));
+    const existing = await Promise.all(before.items.map(async (i) => readNumber(t, tenantId, i.number)));
     const items: TransferItem[] = before.items.map((item) => {
       const change = changes.find((c) => c.num === item.number);
       if (!change) return { ...item, status: 'failed', error: 'refused by the registry', updatedAt: now };
@@ -263,11 +181,11 @@ export async function finishTransferRequest(
         createdAt: prior?.createdAt ?? now,
         updatedAt: now,
       };
-      tx.set(db.doc(ownerPath(item.number)), { num: item.number, tenantId, transferId, updatedAt: now } satisfies OwnerDoc);
-      writeNumber(tx, db, audit, 'tollfree.transfer_in', prior, number);
+      setOwner(t, { num: item.number, tenantId, transferId, updatedAt: now });
+      writeNumber(t, audit, 'tollfree.transfer_in', prior, number);
     });
-    const result = writeTransfer(tx, db, audit, 'resporg.transfer_accepted', before, next);
-    if (claimed) finishRequest(tx, db, claimed, { status: 'completed', result: transferView(result) }, new Date(now), audit);
+    const result = writeTransfer(t, audit, 'resporg.transfer_accepted', before, next);
+    if (claimed) finishRequest(t, claimed, { status: 'completed', result: transferView(result) }, new Date(now), audit);
     return result;
   });
   if (written.items.some((i) => !isTerminal(i.status))) {
@@ -299,21 +217,20 @@ export async function applyChangeUpdate(
 ): Promise<ChangeOutcome> {
   const to = itemStatusOf(input.somosStatus);
   if (!to) return 'ignored';
-  const db = await deps.db();
-  const snapshot = transferOf(await db.doc(transferPath(input.tenantId, input.transferId)).get());
+  const snapshot = await transfers(deps.db).get(input.tenantId, input.transferId);
   const item = snapshot?.items.find((i) => i.number === input.num);
   if (!snapshot || !item) return 'ignored';
   if (!advances(item.status, to)) return 'stale';
   // Outside the transaction (a registry call): where the arrived number stands.
   const arrived = to === 'completed' ? await arrivedStatus(deps, snapshot.toRespOrgId, input.num) : undefined;
   const now = deps.now().toISOString();
-  return db.runTransaction(async (tx): Promise<ChangeOutcome> => {
-    const before = transferOf(await tx.get(db.doc(transferPath(input.tenantId, input.transferId))));
+  return inTransaction(deps, async (t): Promise<ChangeOutcome> => {
+    const before = await readTransfer(t, input.tenantId, input.transferId);
     const current = before?.items.find((i) => i.number === input.num);
     if (!before || !current) return 'ignored';
     if (!advances(current.status, to)) return 'stale';
-    const numberBefore = (await tx.get(db.doc(numberPath(input.tenantId, input.num)))).data() as TollFreeRecord | undefined;
-    const owner = (await tx.get(db.doc(ownerPath(input.num)))).data() as OwnerDoc | undefined;
+    const numberBefore = await readNumber(t, input.tenantId, input.num);
+    const owner = await readOwner(t, input.num);
     const items = before.items.map((i) => (i.number === input.num ? { ...i, status: to, updatedAt: now } : i));
     const status = overallStatus(items);
     const next: TransferRecord = {
@@ -324,15 +241,15 @@ export async function applyChangeUpdate(
       ...(items.every((i) => isTerminal(i.status)) ? { completedAt: now } : {}),
       updatedAt: now,
     };
-    writeTransfer(tx, db, audit, `resporg.transfer_${to}`, before, next);
+    writeTransfer(t, audit, `resporg.transfer_${to}`, before, next);
     if (numberBefore && numberBefore.transferId === input.transferId && numberBefore.status === 'transferring' && isTerminal(to)) {
       const { statusReason: _reason, ...rest } = numberBefore;
       const numberNext: TollFreeRecord =
         to === 'completed'
           ? { ...rest, status: arrived!.status, respOrgId: before.toRespOrgId, ...(arrived!.reason ? { statusReason: arrived!.reason } : {}), updatedAt: now }
           : { ...rest, status: 'transfer_failed', statusReason: `RespOrg change ${to}`, updatedAt: now };
-      if (to !== 'completed' && owner?.tenantId === input.tenantId) tx.delete(db.doc(ownerPath(input.num)));
-      writeNumber(tx, db, audit, to === 'completed' ? 'tollfree.transfer_completed' : 'tollfree.transfer_failed', numberBefore, numberNext);
+      if (to !== 'completed') dropOwnerOf(t, input.num, owner, input.tenantId);
+      writeNumber(t, audit, to === 'completed' ? 'tollfree.transfer_completed' : 'tollfree.transfer_failed', numberBefore, numberNext);
     }
     return 'applied';
   });

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Deps } from '../../../shared/deps.js';
+import { readStored } from '../../../shared/store/tenant-collection.js';
+import { openTx, type StoreTx } from './transaction.js';
+
+/**
+ * The platform-wide owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a
+ * number, not a tenant; tenants may share a RespOrg unit). One tenant per number: the only code
+ * touching the index.
+ */
+export interface OwnerDoc {
+  num: string;
+  tenantId: string;
+  updatedAt: string;
+  transferId?: string;
+}
+
+export const ownerPath = (num: string) => `tollfreeOwners/${num}`;
+
+const StoredOwner: z.ZodType<OwnerDoc> = z.looseObject({
+  num: z.string(),
+  tenantId: z.string().min(1),
+  updatedAt: z.string(),
+  transferId: z.string().optional(),
+});
+const parseOwner = (data: unknown): OwnerDoc => StoredOwner.parse(data);
+
+const ownerOf = (snap: { exists: boolean; data(): unknown }, num: string): OwnerDoc | undefined =>
+  snap.exists ? readStored(parseOwner, snap.data(), { collection: 'tollfreeOwners', id: num }) : undefined;
+
+export async function getOwner(deps: Pick<Deps, 'db'>, num: string): Promise<OwnerDoc | undefined> {
+  return ownerOf(await (await deps.db()).doc(ownerPath(num)).get(), num);
+}
+
+/** Several numbers' owners at once, in the order asked. */
+export async function getOwners(deps: Pick<Deps, 'db'>, nums: string[]): Promise<(OwnerDoc | undefined)[]> {
+  if (nums.length === 0) return [];
+  const db = await deps.db();
+  const snaps = await db.getAll(...nums.map((n) => db.doc(ownerPath(n))));
+  return snaps.map((snap, i) => ownerOf(snap, nums[i]!));
+}
+
+/** A read inside the caller's transaction. */
+export async function readOwner(t: StoreTx, num: string): Promise<OwnerDoc | undefined> {
+  const { tx, db } = openTx(t);
+  return ownerOf(await tx.get(db.doc(ownerPath(num))), num);
+}
+
+/** The number is this tenant's (a write). */
+export function setOwner(t: StoreTx, owner: OwnerDoc): void {
+  const { tx, db } = openTx(t);
+  tx.set(db.doc(ownerPath(owner.num)), owner);
+}
+
+/** Number `num`'s index entry goes when `owner` (read earlier in this transaction) names `tenantId` (a write). */
+export function dropOwnerOf(t: StoreTx, num: string, owner: OwnerDoc | undefined, tenantId: string): void {
+  if (owner?.tenantId !== tenantId) return;
+  const { tx, db } = openTx(t);
+  tx.delete(db.doc(ownerPath(num)));
+}
+
+/** Which of `nums` someone holds (the index has an entry for them). */
+export async function heldNumbers(deps: Pick<Deps, 'db'>, nums: string[]): Promise<Set<string>> {
+  if (nums.length === 0) return new Set();
+  const db = await deps.db();
+  const snaps = await db.getAll(...nums.map((n) => db.doc(ownerPath(n))));
+  return new Set(snaps.filter((o) => o.exists).map((o) => o.id));
+}
