@@ -1,48 +1,24 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Config } from '../../../shared/config.js';
 import type { Ports } from '../../../shared/ports.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
-import { holdingStatuses } from '../../../shared/domain/number.js';
-import { accountProviders, credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
+import { credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
 import { createProvider, numberProviders, type AccountLookup, type NumberProviderName } from '../../../shared/providers/registry.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
-import { paths } from '../../../shared/store/firestore.js';
+import {
+  accountsOfProvider,
+  accountsTx,
+  heldNumberCount,
+  inAccountsTx,
+  providerAccountsCollection,
+  recordLegacyKey,
+  type AccountKeyDoc,
+  type ProviderAccountRecord,
+} from '../repository.js';
 import { readAccountPolicy } from './tenant-settings.js';
 
-/** What Firestore keeps of a tenant's own provider account: a reference and a masked preview, never the secret. */
-export interface ProviderAccountRecord extends TenantDoc {
-  provider: AccountProvider;
-  label?: string;
-  /** Secret Manager id holding the credentials. */
-  secretName: string;
-  credentialsPreview: Record<string, string>;
-  isDefault: boolean;
-  verifiedAt: string;
-  createdBy: string;
-  /** Which provider account the credentials are for (accountKey()): the same account is added once. */
-  accountKey?: string;
-  /** The Secret Manager version the credentials are read from (put()'s answer). */
-  secretVersion?: string;
-  /** When PATCH last replaced the credentials. */
-  credentialsRotatedAt?: string;
-}
-
-/**
- * One document per provider account a tenant has added, by accountKey: tenants/{t}/providerAccountKeys/{key}.
- * It makes "the same account is added once" a transactional check, and outlives the account's removal
- * (`removedAt`): adding the same account again gets the same id back, so the numbers bought on it —
- * which name that id — are attached again.
- */
-interface AccountKeyDoc {
-  provider: AccountProvider;
-  accountId: string;
-  createdAt: string;
-  removedAt?: string;
-}
+export { parseProviderAccount, providerAccountsCollection, type ProviderAccountRecord } from '../repository.js';
 
 /**
  * What identifies the provider account behind a set of credentials: Twilio's Account SID, Plivo's
@@ -72,43 +48,13 @@ const identityIsSecret = (provider: AccountProvider) => provider === 'telnyx' ||
 export const accountKey = (provider: AccountProvider, credentials: Record<string, string>) =>
   createHash('sha256').update(`${provider}:${accountIdentity(provider, credentials)}`).digest('hex').slice(0, 40);
 
-const accountKeyPath = (tenantId: string, key: string) => `${paths.tenant(tenantId)}/providerAccountKeys/${key}`;
-
-/** A stored provider account, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredProviderAccount: z.ZodType<ProviderAccountRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  provider: z.enum(accountProviders),
-  label: z.string().optional(),
-  secretName: z.string(),
-  credentialsPreview: z.record(z.string(), z.string()),
-  isDefault: z.boolean(),
-  verifiedAt: z.string(),
-  createdBy: z.string(),
-  accountKey: z.string().optional(),
-  secretVersion: z.string().optional(),
-  credentialsRotatedAt: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export const parseProviderAccount = (data: unknown): ProviderAccountRecord => StoredProviderAccount.parse(data);
-
-export const providerAccountsCollection = (db: () => Promise<Firestore>) =>
-  createTenantCollection<ProviderAccountRecord>(db, {
-    collection: 'providerAccounts',
-    idPrefix: 'acc',
-    resource: 'provider-accounts',
-    label: 'Provider account',
-    parse: parseProviderAccount,
-  });
-
 /** The resolver's view: which secret backs a tenant's (default) account for a provider. */
-export function accountLookup(db: () => Promise<Firestore>, config?: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>): AccountLookup {
+export function accountLookup(db: Ports['db'], config?: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>): AccountLookup {
   const accounts = providerAccountsCollection(db);
   return {
     // Read only when a tenant has no account of its own for the provider (one document read).
     async policy(tenantId) {
-      return (await readAccountPolicy(await db(), tenantId, { ACCOUNT_POLICY_DEFAULT: config?.ACCOUNT_POLICY_DEFAULT ?? 'platform' })).policy;
+      return (await readAccountPolicy(db, tenantId, { ACCOUNT_POLICY_DEFAULT: config?.ACCOUNT_POLICY_DEFAULT ?? 'platform' })).policy;
     },
     async find(tenantId, provider, accountId) {
       if (accountId) {
@@ -158,10 +104,7 @@ const duplicate = (provider: AccountProvider, accountId: string) =>
  * their secret and recorded (key document and field), so they count as added too.
  */
 async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: AccountProvider): Promise<void> {
-  const firestore = await deps.db();
-  const snap = await firestore.collection(`${paths.tenant(tenantId)}/providerAccounts`).where('provider', '==', provider).get();
-  for (const doc of snap.docs) {
-    const account = readStored(parseProviderAccount, doc.data(), { collection: 'providerAccounts', id: doc.id });
+  for (const account of await accountsOfProvider(deps.db, tenantId, provider)) {
     if (account.accountKey) continue;
     let key: string;
     try {
@@ -170,21 +113,8 @@ async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: 
       deps.log.warn('could not read the credentials of an account added before account keys', { accountId: account.id, err });
       continue;
     }
-    await firestore.runTransaction(async (tx) => {
-      const keyRef = firestore.doc(accountKeyPath(tenantId, key));
-      const existing = (await tx.get(keyRef)).data() as AccountKeyDoc | undefined;
-      if (!existing || existing.removedAt) tx.set(keyRef, { provider, accountId: account.id, createdAt: account.createdAt } satisfies AccountKeyDoc);
-      tx.update(doc.ref, { accountKey: key });
-    });
+    await recordLegacyKey(deps.db, account, key);
   }
-}
-
-/** Inside a transaction (a read): the live account already added with this key, if any. */
-async function liveAccountFor(tx: Transaction, firestore: Firestore, tenantId: string, key: string): Promise<{ keyDoc?: AccountKeyDoc; liveId?: string }> {
-  const keyDoc = (await tx.get(firestore.doc(accountKeyPath(tenantId, key)))).data() as AccountKeyDoc | undefined;
-  if (!keyDoc) return {};
-  const live = !keyDoc.removedAt && (await tx.get(firestore.doc(`${paths.tenant(tenantId)}/providerAccounts/${keyDoc.accountId}`))).exists;
-  return { keyDoc, ...(live ? { liveId: keyDoc.accountId } : {}) };
 }
 
 export function addProviderAccount(deps: AccountDeps) {
@@ -203,10 +133,9 @@ export function addProviderAccount(deps: AccountDeps) {
     }
     const credentials = credentialSchemas[provider].parse(input.credentials) as Record<string, string>;
     const key = accountKey(provider, credentials);
-    const firestore = await deps.db();
     // The same account twice is refused before the provider is asked (and again, race-free, below).
     await keyLegacyAccounts(deps, tenantId, provider);
-    const known = await firestore.runTransaction((tx) => liveAccountFor(tx, firestore, tenantId, key));
+    const known = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key));
     if (known.liveId) throw duplicate(provider, known.liveId);
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
 
@@ -233,14 +162,15 @@ export function addProviderAccount(deps: AccountDeps) {
     let created: ProviderAccountRecord;
     try {
       created = await accounts.create(record, audit, known.keyDoc ? 'provider_accounts.create_again' : 'provider_accounts.create', async (tx, fs) => {
-        const latest = await liveAccountFor(tx, fs, tenantId, key);
+        const t = accountsTx(tx, fs);
+        const latest = await t.liveAccountFor(tenantId, key);
         if (latest.liveId) throw duplicate(provider, latest.liveId);
         if ((latest.keyDoc?.accountId ?? record.id) !== record.id) throw conflict('This account was added or removed meanwhile; try again', { retryable: true });
-        const defaults = await tx.get(fs.collection(`tenants/${tenantId}/providerAccounts`).where('provider', '==', provider).where('isDefault', '==', true));
+        const defaults = await t.defaultAccountIds(tenantId, provider);
         // The first account of a provider becomes its default; a new default replaces the old one.
-        record.isDefault = defaults.empty || input.isDefault === true;
-        if (record.isDefault) for (const doc of defaults.docs) tx.update(doc.ref, { isDefault: false, updatedAt: now });
-        tx.set(fs.doc(accountKeyPath(tenantId, key)), { provider, accountId: record.id, createdAt: now } satisfies AccountKeyDoc);
+        record.isDefault = defaults.length === 0 || input.isDefault === true;
+        if (record.isDefault) for (const other of defaults) t.unsetDefault(tenantId, other, now);
+        t.setKey(tenantId, key, { provider, accountId: record.id, createdAt: now } satisfies AccountKeyDoc);
       });
     } catch (err) {
       await deps.secrets.delete(secretName).catch((e) => deps.log.error('could not remove the secret of a failed account creation', { secretName, err: e }));
@@ -248,16 +178,10 @@ export function addProviderAccount(deps: AccountDeps) {
     }
     if (!known.keyDoc) return created;
     // Numbers left detached by the earlier removal name this id again: they are attached.
-    const reattached = await heldNumbersOf(firestore, tenantId, id);
+    const reattached = await heldNumberCount(deps.db, tenantId, id);
     deps.log.info('provider account added again; its numbers are attached again', { accountId: id, provider, reattached });
     return { ...created, reattachedNumbers: reattached };
   };
-}
-
-/** How many numbers the tenant holds through an account. */
-async function heldNumbersOf(firestore: Firestore, tenantId: string, accountId: string): Promise<number> {
-  const count = await firestore.collection(paths.numbers(tenantId)).where('accountId', '==', accountId).where('status', 'in', [...holdingStatuses]).count().get();
-  return count.data().count;
 }
 
 /**
@@ -294,8 +218,7 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         });
       }
       if (key !== currentKey) {
-        const firestore = await deps.db();
-        const other = await firestore.runTransaction((tx) => liveAccountFor(tx, firestore, tenantId, key));
+        const other = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key));
         if (other.liveId && other.liveId !== id) throw duplicate(provider, other.liveId);
       }
       await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
@@ -313,20 +236,17 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       }
       rotated = { credentials, version, key };
     }
-    const firestore = await deps.db();
-    const updated = await accounts.update(tenantId, id, audit, rotated ? 'provider_accounts.rotate' : 'provider_accounts.update', async (latest, tx) => {
-      const defaults =
-        input.isDefault === true
-          ? await tx.get(firestore.collection(`tenants/${tenantId}/providerAccounts`).where('provider', '==', provider).where('isDefault', '==', true))
-          : undefined;
-      const keyRef = rotated && rotated.key !== latest.accountKey ? firestore.doc(accountKeyPath(tenantId, rotated.key)) : undefined;
-      const taken = keyRef ? ((await tx.get(keyRef)).data() as AccountKeyDoc | undefined) : undefined;
+    const updated = await accounts.update(tenantId, id, audit, rotated ? 'provider_accounts.rotate' : 'provider_accounts.update', async (latest, tx, fs) => {
+      const t = accountsTx(tx, fs);
+      const defaults = input.isDefault === true ? await t.defaultAccountIds(tenantId, provider) : [];
+      const newKey = rotated && rotated.key !== latest.accountKey ? rotated.key : undefined;
+      const taken = newKey ? await t.readKey(tenantId, newKey) : undefined;
       if (taken && !taken.removedAt && taken.accountId !== id) throw duplicate(provider, taken.accountId);
       const next: ProviderAccountRecord = { ...latest, updatedAt: now };
       if (input.label === null) delete next.label;
       else if (input.label !== undefined) next.label = input.label;
       if (input.isDefault !== undefined) next.isDefault = input.isDefault;
-      for (const doc of defaults?.docs ?? []) if (doc.id !== id) tx.update(doc.ref, { isDefault: false, updatedAt: now });
+      for (const other of defaults) if (other !== id) t.unsetDefault(tenantId, other, now);
       if (rotated) {
         Object.assign(next, {
           credentialsPreview: maskCredentials(provider, rotated.credentials),
@@ -335,10 +255,10 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
           verifiedAt: now,
           credentialsRotatedAt: now,
         });
-        if (keyRef) {
+        if (newKey) {
           // A Telnyx key names no account: the new key stands for it from now on.
-          if (latest.accountKey) tx.delete(firestore.doc(accountKeyPath(tenantId, latest.accountKey)));
-          tx.set(keyRef, { provider, accountId: id, createdAt: now } satisfies AccountKeyDoc);
+          if (latest.accountKey) t.deleteKey(tenantId, latest.accountKey);
+          t.setKey(tenantId, newKey, { provider, accountId: id, createdAt: now } satisfies AccountKeyDoc);
         }
       }
       return next;
@@ -358,10 +278,9 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
 export function removeProviderAccount(deps: AccountDeps) {
   const accounts = providerAccountsCollection(deps.db);
   return async (tenantId: string, id: string, force: boolean, audit: AuditContext): Promise<ProviderAccountRecord & { detachedNumbers?: number }> => {
-    const firestore = await deps.db();
     // Numbers bought on the account are never orphaned: they keep its id, shown detached, until the
     // same account is added again (which gets this id back) or they are released from our records.
-    const held = force ? await heldNumbersOf(firestore, tenantId, id) : 0;
+    const held = force ? await heldNumberCount(deps.db, tenantId, id) : 0;
     // An account added before accounts had keys gets its key from its secret, while the secret exists.
     const before = await accounts.get(tenantId, id);
     const legacyKey =
@@ -372,32 +291,28 @@ export function removeProviderAccount(deps: AccountDeps) {
           )
         : undefined;
     const removed = await accounts.delete(tenantId, id, audit, 'provider_accounts.delete', async (current, tx, fs) => {
+      const t = accountsTx(tx, fs);
       const key = current.accountKey ?? legacyKey;
-      const keyRef = key ? fs.doc(accountKeyPath(tenantId, key)) : undefined;
-      const keyDoc = keyRef ? ((await tx.get(keyRef)).data() as AccountKeyDoc | undefined) : undefined;
+      const keyDoc = key ? await t.readKey(tenantId, key) : undefined;
       if (!force) {
-        const inUse = await tx.get(
-          fs.collection(paths.numbers(tenantId)).where('accountId', '==', current.id).where('status', 'in', [...holdingStatuses]).limit(1),
-        );
-        if (!inUse.empty) {
+        const inUse = await t.firstHeldNumber(tenantId, current.id);
+        if (inUse) {
           throw conflict(
             `Numbers still use this ${current.provider} account; release them first, or delete with ?force=true (they stay held at ${current.provider} and are shown detached until the same account is added again)`,
-            { numberId: inUse.docs[0]!.id },
+            { numberId: inUse },
           );
         }
         // A purchase job fixed its account when it was created: its remaining items would all fail.
-        const busy = await tx.get(
-          fs.collection(`${paths.tenant(tenantId)}/jobs`).where('accountId', '==', current.id).where('status', 'in', ['queued', 'running']).limit(1),
-        );
-        if (!busy.empty) {
+        const busy = await t.firstBusyJob(tenantId, current.id);
+        if (busy) {
           throw conflict(`A bulk job still buys through this ${current.provider} account; let it finish or cancel it first, or delete with ?force=true`, {
-            jobId: busy.docs[0]!.id,
+            jobId: busy,
           });
         }
       }
       // The key stays as a tombstone: the same account added again gets this id (and its numbers) back.
-      if (keyRef && (!keyDoc || keyDoc.accountId === current.id)) {
-        tx.set(keyRef, { provider: current.provider, accountId: current.id, createdAt: keyDoc?.createdAt ?? current.createdAt, removedAt: deps.now().toISOString() } satisfies AccountKeyDoc);
+      if (key && (!keyDoc || keyDoc.accountId === current.id)) {
+        t.setKey(tenantId, key, { provider: current.provider, accountId: current.id, createdAt: keyDoc?.createdAt ?? current.createdAt, removedAt: deps.now().toISOString() } satisfies AccountKeyDoc);
       }
     });
     // The reference is gone first, so nothing can use the secret any more; then the secret.

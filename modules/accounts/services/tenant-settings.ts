@@ -1,12 +1,11 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { z } from 'zod';
 import { accountPolicies, type TenantSettingsResource } from '../../../shared/api/schemas.js';
 import type { Config } from '../../../shared/config.js';
 import type { Ports } from '../../../shared/ports.js';
-import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
+import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { AccountPolicy } from '../../../shared/providers/registry.js';
-import { paths } from '../../../shared/store/firestore.js';
 import { CarriersSchema, defaultCarriers, type Carriers } from '../../../shared/domain/carriers.js';
+import { readTenantSettings, updateTenantSettingFields, type TenantSettingFields } from '../repository.js';
 
 /**
  * A tenant's settings live on its own document, tenants/{id}, beside the spend-guard `limits` (and
@@ -21,13 +20,11 @@ type SettingsConfig = Pick<Config, 'ACCOUNT_POLICY_DEFAULT' | 'SOMOS_DEFAULT_CAR
 
 /** The tenant's account policy (its own, else the deployment default), with where it came from. */
 export async function readAccountPolicy(
-  firestore: Firestore,
+  db: Ports['db'],
   tenantId: string,
   config: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>,
-  tx?: Transaction,
 ): Promise<{ policy: AccountPolicy; source: 'tenant' | 'default' }> {
-  const ref = firestore.doc(paths.tenant(tenantId));
-  const own: unknown = (tx ? await tx.get(ref) : await ref.get()).get('accountPolicy');
+  const own = (await readTenantSettings(db, tenantId)).accountPolicy;
   return isPolicy(own) ? { policy: own, source: 'tenant' } : { policy: config.ACCOUNT_POLICY_DEFAULT, source: 'default' };
 }
 
@@ -36,11 +33,9 @@ interface StoredSettings {
   carriers: { carriers: Carriers | null; source: 'tenant' | 'default' | 'none' };
 }
 
-async function readSettings(firestore: Firestore, tenantId: string, config: SettingsConfig, tx?: Transaction): Promise<StoredSettings> {
-  const ref = firestore.doc(paths.tenant(tenantId));
-  const snap = tx ? await tx.get(ref) : await ref.get();
-  const own: unknown = snap.get('accountPolicy');
-  const carriers = CarriersSchema.safeParse(snap.get('tollfreeCarriers'));
+function settingsOf(stored: TenantSettingFields, config: SettingsConfig): StoredSettings {
+  const own = stored.accountPolicy;
+  const carriers = CarriersSchema.safeParse(stored.tollfreeCarriers);
   const fallback = defaultCarriers(config);
   return {
     policy: isPolicy(own) ? { policy: own, source: 'tenant' } : { policy: config.ACCOUNT_POLICY_DEFAULT, source: 'default' },
@@ -57,7 +52,7 @@ const resource = (config: SettingsConfig, read: StoredSettings): TenantSettings 
 });
 
 export function getTenantSettings(deps: Pick<Ports, 'db' | 'config'>) {
-  return async (tenantId: string): Promise<TenantSettings> => resource(deps.config, await readSettings(await deps.db(), tenantId, deps.config));
+  return async (tenantId: string): Promise<TenantSettings> => resource(deps.config, settingsOf(await readTenantSettings(deps.db, tenantId), deps.config));
 }
 
 export interface TenantSettingsChanges {
@@ -68,16 +63,13 @@ export interface TenantSettingsChanges {
 /** Changes the tenant's settings on tenants/{id}, audited in the same transaction (null: back to the default). */
 export function updateTenantSettings(deps: Pick<Ports, 'db' | 'config' | 'now'>) {
   return async (tenantId: string, changes: TenantSettingsChanges, audit: AuditContext): Promise<TenantSettings> => {
-    const firestore = await deps.db();
-    const ref = firestore.doc(paths.tenant(tenantId));
-    return firestore.runTransaction(async (tx) => {
-      const before = await readSettings(firestore, tenantId, deps.config, tx);
+    return updateTenantSettingFields(deps.db, tenantId, audit, (stored) => {
+      const before = settingsOf(stored, deps.config);
       const now = deps.now().toISOString();
-      const { FieldValue } = await import('@google-cloud/firestore');
+      // null: the field is removed (back to the default).
       const write: Record<string, unknown> = {};
-      if (changes.accountPolicy !== undefined) write.accountPolicy = changes.accountPolicy ?? FieldValue.delete();
-      if (changes.tollfreeCarriers !== undefined) write.tollfreeCarriers = changes.tollfreeCarriers ?? FieldValue.delete();
-      if (Object.keys(write).length) tx.set(ref, { ...write, settingsUpdatedAt: now }, { merge: true });
+      if (changes.accountPolicy !== undefined) write.accountPolicy = changes.accountPolicy;
+      if (changes.tollfreeCarriers !== undefined) write.tollfreeCarriers = changes.tollfreeCarriers;
       const fallback = defaultCarriers(deps.config);
       const after: StoredSettings = {
         policy:
@@ -101,8 +93,7 @@ export function updateTenantSettings(deps: Pick<Ports, 'db' | 'config' | 'now'>)
         tollfreeCarriers: s.carriers.carriers,
         tollfreeCarriersSource: s.carriers.source,
       });
-      recordAudit(firestore, tx, tenantId, audit, { action: 'tenant.settings_update', resource: 'tenant/settings', before: view(before), after: view(after) });
-      return resource(deps.config, after);
+      return { write, at: now, before: view(before), after: view(after), result: resource(deps.config, after) };
     });
   };
 }
