@@ -1,49 +1,20 @@
-import type { Firestore, Query } from '@google-cloud/firestore';
 import { enqueueTask } from '../../../../shared/api/task-targets.js';
 import { systemContext } from '../../../../shared/domain/audit.js';
-import { holdingStatuses, type NumberRecord } from '../../../../shared/domain/number.js';
 import type { Deps } from '../../../../shared/deps.js';
 import type { Logger } from '../../../../shared/log.js';
 import { numberProviders, PLATFORM_ACCOUNT_ID, platformSecretName, type NumberProviderName } from '../../../../shared/providers/registry.js';
 import type { NumberProvider, ProviderNumber } from '../../../../shared/providers/types.js';
 import { SecretNotFoundError } from '../../../../shared/secrets/secret-store.js';
 import { settlePendingPurchase } from '../../../numbers/index.js';
-import { parseProviderAccount, type ProviderAccountRecord } from '../../../accounts/index.js';
-import { readStored } from '../../../../shared/store/tenant-collection.js';
-import type { TollFreeFindingKind } from './tollfree.js';
+import { everyProviderAccount } from '../../../accounts/index.js';
+import { createFindingsRepository, findingKey, type Drift } from '../../repository/findings.js';
 import { TOLLFREE_PROVIDER } from './tollfree-job.js';
 
 /**
  * Inventory reconciliation: what each provider account owns vs what Firestore says.
  * Drift becomes findings for people to act on; this code never buys, releases or deletes.
  */
-export type FindingKind =
-  /** Held here (active/inactive) but the provider account no longer owns it. */
-  | 'missing_at_provider'
-  /** Owned by the provider account but not held by anyone here. */
-  | 'unknown_here'
-  /** Toll-free (tollfree.ts): the registry's status or controlling RespOrg differs from ours. */
-  | TollFreeFindingKind;
-
-/** Held by two tenants (records from before the owner index): a finding for the operator only, never shown to tenants. */
-type OperatorFindingKind = FindingKind | 'held_by_two_tenants';
-
-export interface Finding {
-  id: string;
-  /** Absent for platform-account numbers no tenant holds (operator-only findings). */
-  tenantId?: string;
-  kind: FindingKind;
-  provider: NumberProviderName | typeof TOLLFREE_PROVIDER;
-  accountId: string;
-  phoneNumber: string;
-  numberId?: string;
-  providerNumberId?: string;
-  status: 'open' | 'resolved';
-  firstSeenAt: string;
-  lastSeenAt: string;
-  resolvedAt?: string;
-  runId: string;
-}
+export type { Finding, FindingKind } from '../../repository/findings.js';
 
 export interface AccountJob {
   runId: string;
@@ -54,16 +25,13 @@ export interface AccountJob {
   tenantId?: string;
 }
 
-const findingsPath = (tenantId: string | undefined) =>
-  tenantId ? `tenants/${tenantId}/reconciliationFindings` : 'platform/reconciliation/findings';
-const findingId = (kind: OperatorFindingKind, accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
+const findingId = (kind: Drift['kind'], accountId: string, e164: string) => `${kind}_${accountId}_${e164.replace(/\D/g, '')}`;
 
 type ReconcileDeps = Pick<Deps, 'db' | 'providers' | 'secrets' | 'tasks' | 'config' | 'now' | 'numbers' | 'log' | 'somos'>;
 
 /** The scheduled entry point: one task per account, so each runs (and retries) on its own. */
 export function startReconciliation(deps: ReconcileDeps) {
   return async (runId: string, log: Logger): Promise<{ accounts: number }> => {
-    const db = await deps.db();
     const jobs: AccountJob[] = [];
     for (const provider of numberProviders) {
       try {
@@ -74,14 +42,8 @@ export function startReconciliation(deps: ReconcileDeps) {
       }
     }
     jobs.push({ runId, provider: TOLLFREE_PROVIDER, accountId: PLATFORM_ACCOUNT_ID });
-    const tenantAccounts = await db.collectionGroup('providerAccounts').get();
-    for (const doc of tenantAccounts.docs) {
-      let account: ProviderAccountRecord;
-      try {
-        account = readStored(parseProviderAccount, doc.data(), { collection: 'providerAccounts', id: doc.id });
-      } catch {
-        continue; // logged (collection and id) by readStored; the other accounts are still reconciled
-      }
+    // A corrupt account is logged (collection and id) and left out; the other accounts are still reconciled.
+    for (const account of await everyProviderAccount(deps.db)) {
       if ((numberProviders as readonly string[]).includes(account.provider)) {
         jobs.push({ runId, provider: account.provider, accountId: account.id, tenantId: account.tenantId });
       }
@@ -107,13 +69,13 @@ export interface AccountResult {
 export function reconcileAccount(deps: ReconcileDeps) {
   return async (job: AccountJob, requestId: string, log: Logger): Promise<AccountResult> => {
     if (job.provider === TOLLFREE_PROVIDER) return (await import('./tollfree.js')).reconcileTollFree(deps)(job, requestId, log);
-    const db = await deps.db();
+    const findingsRepo = createFindingsRepository(deps.db);
     const now = deps.now();
     const provider = await deps.providers.forAccount(job.tenantId ?? '', job.provider, job.accountId);
     const owned = await ownedNumbers(provider);
-    const held = await heldNumbers(db, job);
+    const held = await deps.numbers.heldOnAccount(job);
 
-    const findings: (Omit<Finding, 'firstSeenAt' | 'status' | 'runId' | 'lastSeenAt' | 'kind'> & { kind: OperatorFindingKind })[] = [];
+    const findings: Drift[] = [];
     let settledPending = 0;
     for (const record of held) {
       if (record.status === 'pending') {
@@ -164,44 +126,21 @@ export function reconcileAccount(deps: ReconcileDeps) {
 
     // Upsert what drifts now; resolve what drifted before but no longer does.
     const at = now.toISOString();
-    const seen = new Set(findings.map((f) => `${f.tenantId ?? ''}/${f.id}`));
+    const seen = new Set(findings.map(findingKey));
     let opened = 0;
     for (const finding of findings) {
-      const ref = db.collection(findingsPath(finding.tenantId)).doc(finding.id);
-      const created = await db.runTransaction(async (tx) => {
-        const existing = await tx.get(ref);
-        const fresh = !existing.exists || existing.get('status') === 'resolved';
-        tx.set(ref, {
-          ...finding,
-          status: 'open',
-          runId: job.runId,
-          lastSeenAt: at,
-          firstSeenAt: fresh ? at : (existing.get('firstSeenAt') as string),
-        });
-        return fresh;
-      });
-      if (created) opened += 1;
+      if (await findingsRepo.upsert(finding, job.runId, at)) opened += 1;
     }
     let resolved = 0;
-    for (const open of await openFindings(db, job)) {
-      for (const doc of open.docs) {
-        const key = `${(doc.get('tenantId') as string | undefined) ?? ''}/${doc.id}`;
-        if (seen.has(key)) continue;
-        await doc.ref.update({ status: 'resolved', resolvedAt: at, runId: job.runId });
-        resolved += 1;
-      }
+    for (const open of await findingsRepo.openForAccount(job)) {
+      if (seen.has(open.key)) continue;
+      await open.resolve(at, job.runId);
+      resolved += 1;
     }
     const result = { ownedAtProvider: owned.size, heldHere: held.length, opened, resolved, settledPending };
     log.info('account reconciled', { ...job, ...result });
     return result;
   };
-}
-
-/** This account's findings still open: in its tenant, or (platform account) in any tenant and the operator's list. */
-async function openFindings(db: Firestore, job: AccountJob) {
-  const open = (query: Query) => query.where('accountId', '==', job.accountId).where('provider', '==', job.provider).where('status', '==', 'open').get();
-  if (job.tenantId) return [await open(db.collection(findingsPath(job.tenantId)))];
-  return [await open(db.collection(findingsPath(undefined))), await open(db.collectionGroup('reconciliationFindings'))];
 }
 
 async function ownedNumbers(provider: NumberProvider): Promise<Map<string, ProviderNumber>> {
@@ -214,12 +153,4 @@ async function ownedNumbers(provider: NumberProvider): Promise<Map<string, Provi
     pageToken = page.nextPageToken;
   }
   return owned;
-}
-
-async function heldNumbers(db: Firestore, job: AccountJob): Promise<NumberRecord[]> {
-  const query: Query = job.tenantId
-    ? db.collection(`tenants/${job.tenantId}/numbers`).where('accountId', '==', job.accountId)
-    : db.collectionGroup('numbers').where('accountId', '==', PLATFORM_ACCOUNT_ID).where('provider', '==', job.provider);
-  const snap = await query.where('status', 'in', [...holdingStatuses]).get();
-  return snap.docs.map((d) => d.data() as NumberRecord);
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { TOLLFREE_PROVIDER } from './tollfree-job.js';
+import { createFindingsRepository, tollFreeFindingKinds, type FindingDetails, type TollFreeFindingKind } from '../../repository/findings.js';
 import { systemContext, type AuditContext } from '../../../../shared/domain/audit.js';
 import type { Deps } from '../../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../../shared/http/errors.js';
 import type { Logger } from '../../../../shared/log.js';
 import type { SomosNumberInfo } from '../../../../shared/providers/somos/client.js';
 import { registryNumber } from '../../../tollfree/index.js';
-import { mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
+import { getNumber, mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
 import { parseTollFreeRecord } from '../../../tollfree/index.js';
 import { scheduledOf, settleDueVersions } from '../../../tollfree/index.js';
 import { recordOutboundTransfer } from '../../../tollfree/index.js';
@@ -24,15 +25,14 @@ import { recordOutboundTransfer } from '../../../tollfree/index.js';
  * admin repairs a finding explicitly (repairTollFreeFinding): the registry is read again and our
  * record follows it.
  */
-export type TollFreeFindingKind = 'tollfree_status_mismatch' | 'tollfree_not_ours';
-export const tollFreeFindingKinds: readonly TollFreeFindingKind[] = ['tollfree_status_mismatch', 'tollfree_not_ours'];
+export { tollFreeFindingKinds, type TollFreeFindingKind } from '../../repository/findings.js';
 
-const FindingDetails = z.object({ ourStatus: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional() });
-const StoredFinding = z
+/** A finding a repair applies to: a toll-free one of the tenant (its own fields only). */
+const RepairableFinding = z
   .object({
     id: z.string(),
     tenantId: z.string(),
-    kind: z.enum(['tollfree_status_mismatch', 'tollfree_not_ours']),
+    kind: z.enum(tollFreeFindingKinds),
     provider: z.literal(TOLLFREE_PROVIDER),
     accountId: z.string(),
     phoneNumber: z.string(),
@@ -41,7 +41,7 @@ const StoredFinding = z
     firstSeenAt: z.string(),
     lastSeenAt: z.string(),
     runId: z.string(),
-    details: FindingDetails.optional(),
+    details: z.object({ ourStatus: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional() }).optional(),
   })
   .strip();
 
@@ -51,7 +51,7 @@ export const TRANSFERRED_OUT_CHECK_DAYS = 30;
 const HELD_AT_REGISTRY = ['RESERVED', 'WORKING', 'ASSIGNED'];
 
 /** Pure: what (if anything) is wrong between our record and the registry's answer. */
-export function compareWithRegistry(record: Pick<TollFreeRecord, 'status' | 'respOrgId'>, info: SomosNumberInfo): { kind: TollFreeFindingKind; details: z.infer<typeof FindingDetails> } | undefined {
+export function compareWithRegistry(record: Pick<TollFreeRecord, 'status' | 'respOrgId'>, info: SomosNumberInfo): { kind: TollFreeFindingKind; details: FindingDetails } | undefined {
   const details = { ourStatus: record.status, registryStatus: info.status, ...(info.respOrgId ? { registryRespOrgId: info.respOrgId } : {}) };
   if (record.status === 'transferred_out') {
     return info.respOrgId === record.respOrgId && HELD_AT_REGISTRY.includes(info.status) ? { kind: 'tollfree_status_mismatch', details } : undefined;
@@ -62,7 +62,6 @@ export function compareWithRegistry(record: Pick<TollFreeRecord, 'status' | 'res
   return undefined;
 }
 
-const findingsPath = (tenantId: string) => `tenants/${tenantId}/reconciliationFindings`;
 const findingId = (kind: TollFreeFindingKind, respOrgId: string, num: string) => `${kind}_${respOrgId}_${num}`;
 
 type TollFreeReconcileDeps = Pick<Deps, 'db' | 'somos' | 'now' | 'log'>;
@@ -70,6 +69,7 @@ type TollFreeReconcileDeps = Pick<Deps, 'db' | 'somos' | 'now' | 'log'>;
 export function reconcileTollFree(deps: TollFreeReconcileDeps) {
   return async (job: { runId: string }, requestId: string, log: Logger) => {
     const db = await deps.db();
+    const findings = createFindingsRepository(deps.db);
     const at = deps.now().toISOString();
     const audit = systemContext('reconciliation', requestId);
     const snap = await db.collectionGroup('tollfreeNumbers').where('status', 'in', ['reserved', 'active', 'transferred_out']).get();
@@ -101,11 +101,8 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
       }
       const id = findingId(drift.kind, record.respOrgId, record.id);
       seen.add(`${record.tenantId}/${id}`);
-      const ref = db.collection(findingsPath(record.tenantId)).doc(id);
-      const fresh = await db.runTransaction(async (tx) => {
-        const existing = await tx.get(ref);
-        const isNew = !existing.exists || existing.get('status') === 'resolved';
-        tx.set(ref, {
+      const fresh = await findings.upsert(
+        {
           id,
           tenantId: record.tenantId,
           kind: drift.kind,
@@ -114,20 +111,16 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
           phoneNumber: record.phoneNumber,
           numberId: record.id,
           details: drift.details,
-          status: 'open',
-          runId: job.runId,
-          lastSeenAt: at,
-          firstSeenAt: isNew ? at : (existing.get('firstSeenAt') as string),
-        });
-        return isNew;
-      });
+        },
+        job.runId,
+        at,
+      );
       if (fresh) opened++;
     }
     let resolved = 0;
-    const open = await db.collectionGroup('reconciliationFindings').where('provider', '==', TOLLFREE_PROVIDER).where('status', '==', 'open').get();
-    for (const doc of open.docs) {
-      if (seen.has(`${String(doc.get('tenantId') ?? '')}/${doc.id}`)) continue;
-      await doc.ref.update({ status: 'resolved', resolvedAt: at, runId: job.runId });
+    for (const open of await findings.openForProvider(TOLLFREE_PROVIDER)) {
+      if (seen.has(open.key)) continue;
+      await open.resolve(at, job.runId);
       resolved++;
     }
     const result = { ownedAtProvider: confirmed, heldHere: snap.size, opened, resolved, settledPending: 0 };
@@ -173,18 +166,18 @@ function repairedRecord(record: TollFreeRecord, info: SomosNumberInfo, now: stri
 export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) {
   return async (tenantId: string, id: string, audit: AuditContext) => {
     const db = await deps.db();
-    const ref = db.doc(`${findingsPath(tenantId)}/${id}`);
-    const snap = await ref.get();
-    if (!snap.exists) throw notFound('Finding');
-    const parsed = StoredFinding.safeParse(snap.data());
+    const findings = createFindingsRepository(deps.db);
+    const stored = await findings.get(tenantId, id);
+    if (!stored) throw notFound('Finding');
+    const parsed = RepairableFinding.safeParse(stored.raw);
     if (!parsed.success || parsed.data.tenantId !== tenantId) {
-      throw conflict('Only toll-free findings (tollfree_status_mismatch, tollfree_not_ours) have a repair; the others need a person at the provider', { kind: snap.get('kind') });
+      const kind: unknown = typeof stored.raw === 'object' && stored.raw !== null && 'kind' in stored.raw ? stored.raw.kind : undefined;
+      throw conflict('Only toll-free findings (tollfree_status_mismatch, tollfree_not_ours) have a repair; the others need a person at the provider', { kind });
     }
     const finding = parsed.data;
     if (finding.status !== 'open') throw conflict('This finding is already resolved', { status: finding.status });
-    const numberSnap = await db.doc(`tenants/${tenantId}/tollfreeNumbers/${finding.numberId}`).get();
-    if (!numberSnap.exists) throw notFound('Toll-free number');
-    const record = parseTollFreeRecord(numberSnap.data(), tenantId, finding.numberId);
+    const record = await getNumber(deps, tenantId, finding.numberId);
+    if (!record) throw notFound('Toll-free number');
     if (record.pendingRequestId) throw conflict('A registry request for this number is still pending; poll it first', { requestId: record.pendingRequestId });
     const found = await registryNumber(deps, record.respOrgId, record.id);
     if ('reason' in found) throw new AppError('SERVICE_UNAVAILABLE', `The registry could not be read: ${found.reason}; retry shortly`, { retryable: true }, 5);
@@ -196,7 +189,7 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
       if (plan.leaves) {
         await db.runTransaction(async (tx) => {
           const owner = db.doc(ownerPath(record.id));
-          if (((await tx.get(owner)).data() as OwnerDoc | undefined)?.tenantId === tenantId) tx.delete(owner);
+          if ((await tx.get(owner)).get('tenantId') === tenantId) tx.delete(owner);
         });
       }
       if (plan.action === 'transferred_out' && found.info.respOrgId) {
@@ -209,7 +202,7 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
       ...(found.info.respOrgId ? { registryRespOrgId: found.info.respOrgId } : {}),
       repairedAt: now,
     };
-    await ref.update({ status: 'resolved', resolvedAt: now, repair });
+    await findings.markRepaired(tenantId, id, now, repair);
     const { tenantId: _t, ...view } = { ...finding, status: 'resolved' as const, resolvedAt: now, repair };
     return view;
   };
@@ -219,8 +212,9 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
 async function claimOwner(db: Awaited<ReturnType<Deps['db']>>, tenantId: string, num: string, now: string): Promise<void> {
   await db.runTransaction(async (tx) => {
     const ref = db.doc(ownerPath(num));
-    const owner = (await tx.get(ref)).data() as OwnerDoc | undefined;
-    if (owner && owner.tenantId !== tenantId) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
-    if (!owner) tx.set(ref, { num, tenantId, updatedAt: now } satisfies OwnerDoc);
+    const snap = await tx.get(ref);
+    const holder: unknown = snap.get('tenantId');
+    if (snap.exists && holder !== tenantId) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
+    if (!snap.exists) tx.set(ref, { num, tenantId, updatedAt: now } satisfies OwnerDoc);
   });
 }
