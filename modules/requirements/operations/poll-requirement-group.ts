@@ -3,7 +3,7 @@ import type { TaskOperationFactory } from '../../../shared/api/endpoint.js';
 import type { PollRequirementGroupResult, PollRequirementGroupTask } from '../../../shared/api/schemas.js';
 import { systemContext } from '../../../shared/domain/audit.js';
 import { refreshGroup, schedulePoll } from '../services/approval.js';
-import { requirementGroups } from '../services/requirements.js';
+import { requirementGroups } from '../repository.js';
 
 /** Cloud Tasks target: checks a submitted group's approval, and polls again later while it is pending. */
 const operation: TaskOperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof PollRequirementGroupTask>, z.infer<typeof PollRequirementGroupResult>> =

@@ -5,7 +5,7 @@ import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
 import { addressFieldOf, type TelnyxAddressInput } from '../../../shared/providers/telnyx/addresses-mapper.js';
 import { toPublic } from '../../../shared/services/resource.js';
-import { addresses, parseAddress, type AddressRecord } from './address-records.js';
+import { createRequirementsRepository, type AddressRecord } from '../repository.js';
 import { regulatoryProvider } from './requirements.js';
 
 export type AddressInput = AddressFields & { companyId?: string; accountId?: string };
@@ -39,18 +39,14 @@ function providerInput(a: AddressFields, reference: string): TelnyxAddressInput 
  * with its suggestion), then created there; only the provider's address id is kept.
  */
 export function createAddress(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
-  const collection = addresses(deps.db);
+  const repository = createRequirementsRepository(deps.db);
   return async (tenantId: string, input: AddressInput, audit: AuditContext): Promise<{ record: AddressRecord; created: boolean }> => {
     const { provider, accountId } = await regulatoryProvider(deps, tenantId, input.accountId);
     const { companyId, accountId: _asked, ...fields } = input;
     const fingerprint = addressFingerprint(fields, companyId);
     const id = idFor(fingerprint, tenantId, accountId);
-    const db = await deps.db();
-    const ref = db.doc(`tenants/${tenantId}/addresses/${id}`);
     const now = deps.now();
-    const claimed = await db.runTransaction(async (tx) => {
-      const snap = await tx.get(ref);
-      const existing = snap.exists ? parseAddress(snap.data()) : undefined;
+    const claimed = await repository.claimAddress(tenantId, id, (existing) => {
       if (existing?.status === 'ready') return { record: existing, mine: false };
       if (existing && now.getTime() - Date.parse(existing.updatedAt) < STALE_CREATION_MS) throw conflict('This address is being created; retry shortly', { addressId: id });
       const record: AddressRecord = {
@@ -65,7 +61,6 @@ export function createAddress(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
         createdAt: existing?.createdAt ?? now.toISOString(),
         updatedAt: now.toISOString(),
       };
-      tx.set(ref, record);
       return { record, mine: true };
     });
     if (!claimed.mine) return { record: claimed.record, created: false };
@@ -86,7 +81,7 @@ export function createAddress(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
         });
       }
       const remote = await provider.createAddress(telnyxInput);
-      const record = await collection.update(tenantId, id, audit, 'addresses.create', (current) => ({
+      const record = await repository.addresses.update(tenantId, id, audit, 'addresses.create', (current) => ({
         ...current,
         providerAddressId: remote.id,
         status: 'ready',
@@ -95,7 +90,7 @@ export function createAddress(deps: Pick<Deps, 'db' | 'providers' | 'now'>) {
       return { record, created: true };
     } catch (err) {
       // Nothing half-written: the placeholder goes when the provider did not create the address.
-      await ref.delete().catch(() => undefined);
+      await repository.dropAddress(tenantId, id);
       throw err;
     }
   };

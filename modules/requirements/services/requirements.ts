@@ -1,123 +1,34 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
-import { numberTypes, type NumberProvider, type NumberType } from '../../../shared/providers/types.js';
+import type { NumberProvider, NumberType } from '../../../shared/providers/types.js';
 import type { TelnyxProvider } from '../../../shared/providers/telnyx/client.js';
-import type { TelnyxRequirement } from '../../../shared/providers/telnyx/mapper.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
 import { formatAddress } from '../../../shared/domain/address.js';
-import { addresses } from './address-records.js';
+import {
+  createRequirementsRepository,
+  requirementGroups,
+  type RequirementAction,
+  type RequirementField,
+  type RequirementGroupRecord,
+  type RequirementsList,
+  type RequirementValue,
+} from '../repository.js';
 
 /**
  * Regulatory requirements (Telnyx): what a country asks for before it sells a number, and the
  * tenant's requirement groups that answer it. Progress is saved at every submission, so a client
  * can resume from any device; documents go to the provider and only their ids are kept here.
  */
-export type RequirementAction = 'ordering' | 'porting';
-export type GroupStatus = 'creating' | 'draft' | 'pending' | 'approved' | 'rejected' | 'unapproved';
-
-export interface RequirementField {
-  id: string;
-  name: string;
-  kind: 'document' | 'textual' | 'address';
-  description?: string;
-  acceptanceCriteria: TelnyxRequirement['acceptanceCriteria'];
-}
-
-export interface RequirementValue {
-  kind: RequirementField['kind'];
-  value?: string;
-  documentId?: string;
-  /** Address requirements: our address (adr_…); `value` is its one-line form. */
-  addressId?: string;
-  filename?: string;
-  submittedAt: string;
-  /** The provider declined this value (with its reason when it gives one): a new value is needed. */
-  status?: 'declined';
-  reason?: string;
-}
-
-export interface RequirementGroupRecord extends TenantDoc {
-  provider: 'telnyx';
-  accountId: string;
-  /** The tenant's client company this group answers for (one group per company and zone). */
-  companyId?: string;
-  country: string;
-  type: NumberType;
-  action: RequirementAction;
-  providerGroupId?: string;
-  status: GroupStatus;
-  statusReason?: string;
-  requirements: RequirementField[];
-  values: Record<string, RequirementValue>;
-  submittedAt?: string;
-  decidedAt?: string;
-  /** false once the provider refused an order while this group was under review (its country/type waits for approval). */
-  holdsDuringReview?: boolean;
-}
-
-const Kind = z.enum(['document', 'textual', 'address']);
-/** A requirement field as stored (on a group and in the platform's requirements cache). */
-const StoredField: z.ZodType<RequirementField> = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  kind: Kind,
-  description: z.string().optional(),
-  acceptanceCriteria: z.looseObject({
-    minLength: z.number().optional(),
-    maxLength: z.number().optional(),
-    acceptableValues: z.array(z.string()).optional(),
-    acceptableCharacters: z.string().optional(),
-    regex: z.string().optional(),
-    localityLimit: z.string().optional(),
-    timeLimit: z.string().optional(),
-  }),
-});
-/** How a stored group is read (never taken as it is): unknown fields are kept, known ones checked. */
-const StoredGroup: z.ZodType<RequirementGroupRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  provider: z.literal('telnyx'),
-  accountId: z.string(),
-  companyId: z.string().optional(),
-  country: z.string(),
-  type: z.enum(numberTypes),
-  action: z.enum(['ordering', 'porting']),
-  providerGroupId: z.string().optional(),
-  status: z.enum(['creating', 'draft', 'pending', 'approved', 'rejected', 'unapproved']),
-  statusReason: z.string().optional(),
-  requirements: z.array(StoredField),
-  values: z.record(
-    z.string(),
-    z.looseObject({
-      kind: Kind,
-      value: z.string().optional(),
-      documentId: z.string().optional(),
-      addressId: z.string().optional(),
-      filename: z.string().optional(),
-      submittedAt: z.string(),
-      status: z.literal('declined').optional(),
-      reason: z.string().optional(),
-    }),
-  ),
-  submittedAt: z.string().optional(),
-  decidedAt: z.string().optional(),
-  holdsDuringReview: z.boolean().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export const parseRequirementGroup = (data: unknown): RequirementGroupRecord => StoredGroup.parse(data);
-
-export const requirementGroups = (db: Deps['db']) =>
-  createTenantCollection<RequirementGroupRecord>(db, {
-    collection: 'requirementGroups',
-    idPrefix: 'rqg',
-    resource: 'requirement-groups',
-    label: 'Requirement group',
-    parse: parseRequirementGroup,
-  });
+export {
+  parseRequirementGroup,
+  requirementGroups,
+  type GroupStatus,
+  type RequirementAction,
+  type RequirementField,
+  type RequirementGroupRecord,
+  type RequirementValue,
+} from '../repository.js';
 
 /**
  * One group per (tenant, company, country, type, action): a deterministic id makes get-or-create
@@ -144,11 +55,7 @@ export async function regulatoryProvider(deps: Pick<Deps, 'providers'>, tenantId
 }
 
 const CACHE_TTL_MS = 60 * 60 * 1000;
-const CachedRequirements = z.object({
-  fetchedAt: z.string(),
-  value: z.object({ hasRequirements: z.boolean(), requirements: z.array(StoredField) }),
-});
-const memoryCache = new Map<string, { at: number; value: { hasRequirements: boolean; requirements: RequirementField[] } }>();
+const memoryCache = new Map<string, { at: number; value: RequirementsList }>();
 
 /** The requirement fields for a country/type/action, cached for an hour (per instance and in Firestore). */
 export function listRequirements(deps: RequirementDeps) {
@@ -157,10 +64,8 @@ export function listRequirements(deps: RequirementDeps) {
     const now = deps.now().getTime();
     const cached = memoryCache.get(key);
     if (cached && now - cached.at < CACHE_TTL_MS) return cached.value;
-    const db = await deps.db();
-    const ref = db.doc(`platform/requirementsCache/entries/${key}`);
-    const cachedEntry = CachedRequirements.safeParse((await ref.get()).data());
-    const stored = cachedEntry.success ? cachedEntry.data : undefined;
+    const repository = createRequirementsRepository(deps.db);
+    const stored = await repository.cachedRequirements(key);
     if (stored && now - Date.parse(stored.fetchedAt) < CACHE_TTL_MS) {
       const value = stored.value;
       memoryCache.set(key, { at: Date.parse(stored.fetchedAt), value });
@@ -178,22 +83,20 @@ export function listRequirements(deps: RequirementDeps) {
         acceptanceCriteria: r.acceptanceCriteria,
       })),
     };
-    await ref.set(JSON.parse(JSON.stringify({ fetchedAt: new Date(now).toISOString(), value })) as Record<string, unknown>);
+    await repository.storeRequirements(key, new Date(now).toISOString(), value);
     memoryCache.set(key, { at: now, value });
     return value;
   };
 }
 
 export function getOrCreateGroup(deps: RequirementDeps) {
-  const groups = requirementGroups(deps.db);
+  const repository = createRequirementsRepository(deps.db);
   return async (
     tenantId: string,
     input: { country: string; type: NumberType; action: RequirementAction; accountId?: string; companyId?: string },
     audit: AuditContext,
   ): Promise<{ record: RequirementGroupRecord; created: boolean }> => {
     const id = groupIdFor(tenantId, input.country, input.type, input.action, input.companyId);
-    const db = await deps.db();
-    const ref = db.doc(`tenants/${tenantId}/requirementGroups/${id}`);
     const now = deps.now();
     const { requirements, hasRequirements } = await listRequirements(deps)(tenantId, input);
     if (!hasRequirements) {
@@ -201,9 +104,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
         issues: [{ path: 'body.country', message: 'no requirements' }],
       });
     }
-    const claimed = await db.runTransaction(async (tx) => {
-      const snap = await tx.get(ref);
-      const existing = snap.exists ? readStored(parseRequirementGroup, snap.data(), { collection: 'requirementGroups', id }) : undefined;
+    const claimed = await repository.claimGroup(tenantId, id, (existing) => {
       // A creation that died half-way (no provider group after a minute) may be retried.
       const stale = existing?.status === 'creating' && now.getTime() - Date.parse(existing.createdAt) > 60_000;
       if (existing && !stale) return { record: existing, mine: false };
@@ -222,7 +123,6 @@ export function getOrCreateGroup(deps: RequirementDeps) {
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
       };
-      tx.set(ref, record);
       return { record, mine: true };
     });
     if (!claimed.mine) return { record: claimed.record, created: false };
@@ -230,7 +130,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
     try {
       const { provider, accountId } = await regulatoryProvider(deps, tenantId, input.accountId);
       const remote = await provider.createRequirementGroup({ country: input.country, type: input.type, action: input.action, customerReference: id });
-      const record = await groups.update(tenantId, id, audit, 'requirement_groups.create', (current) => ({
+      const record = await repository.groups.update(tenantId, id, audit, 'requirement_groups.create', (current) => ({
         ...current,
         accountId,
         providerGroupId: remote.id,
@@ -240,7 +140,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
       return { record, created: true };
     } catch (err) {
       // Nothing half-written: the placeholder goes if the provider did not create the group.
-      await ref.delete().catch(() => undefined);
+      await repository.dropGroup(tenantId, id);
       throw err;
     }
   };
@@ -332,7 +232,7 @@ export function setValue(deps: RequirementDeps) {
 
 /** The tenant's ready address, created in the group's provider account and country. */
 async function usableAddress(deps: RequirementDeps, group: RequirementGroupRecord, addressId: string) {
-  const address = await addresses(deps.db).get(group.tenantId, addressId);
+  const address = await createRequirementsRepository(deps.db).addresses.get(group.tenantId, addressId);
   const bad = (message: string) => new AppError('VALIDATION_ERROR', message, { issues: [{ path: 'body.addressId', message }] });
   if (!address) throw new AppError('NOT_FOUND', 'Address not found', { issues: [{ path: 'body.addressId', message: 'no such address in this tenant' }] });
   if (address.status !== 'ready' || !address.providerAddressId) throw conflict('This address is still being created; retry shortly');

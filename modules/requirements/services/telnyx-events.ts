@@ -1,11 +1,11 @@
 import { systemContext } from '../../../shared/domain/audit.js';
-import type { NumberRecord } from '../../../shared/domain/number.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../../shared/providers/telnyx/webhooks.js';
 import { webhookEventExpiry } from '../../../shared/store/firestore.js';
 import { applyOrderUpdate } from '../../numbers/index.js';
+import { createRequirementsRepository } from '../repository.js';
 
 export interface WebhookResult {
   received: true;
@@ -44,16 +44,16 @@ export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers'
       throw new AppError('VALIDATION_ERROR', 'Webhook body is not a Telnyx event');
     }
 
-    const db = await deps.db();
-    const seen = db.doc(`webhookEvents/telnyx_${event.id.replace(/[^\w-]/g, '_')}`);
-    if ((await seen.get()).exists) return { received: true, eventId: event.id, outcome: 'duplicate' };
+    // The event's record: webhookEvents/telnyx_<id>.
+    const repository = createRequirementsRepository(deps.db);
+    if (await repository.eventSeen(event.id)) return { received: true, eventId: event.id, outcome: 'duplicate' };
 
     let outcome: WebhookResult['outcome'] = 'ignored';
     if (event.category === 'number_order') {
       const order = event.payload;
-      const numbers = await db.collectionGroup('numbers').where('orderId', '==', order.id).get();
-      for (const doc of numbers.docs) {
-        const record = doc.data() as NumberRecord;
+      for (const { tenantId, id } of await repository.numbersOfOrder(order.id)) {
+        const record = await deps.numbers.get(tenantId, id);
+        if (!record) continue; // gone since the query
         const failureReason = order.failureReason;
         outcome = await applyOrderUpdate(deps)(
           record,
@@ -63,18 +63,17 @@ export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers'
       }
     }
     // Recorded after processing: a failure above leaves the event unrecorded, so Telnyx's retry is processed.
-    await seen
-      .create({
-        provider: 'telnyx',
-        eventId: event.id,
-        eventType: event.eventType,
-        occurredAt: event.occurredAt,
-        receivedAt: deps.now().toISOString(),
-        // TTL (terraform/firestore.tf): events older than 5 minutes are refused by their signature anyway.
-        expiresAt: webhookEventExpiry(deps.now()),
-        outcome,
-      })
-      .catch(() => undefined); // a concurrent duplicate recorded it first
+    // A concurrent duplicate may record it first.
+    await repository.recordEvent(event.id, {
+      provider: 'telnyx',
+      eventId: event.id,
+      eventType: event.eventType,
+      occurredAt: event.occurredAt,
+      receivedAt: deps.now().toISOString(),
+      // TTL (terraform/firestore.tf): events older than 5 minutes are refused by their signature anyway.
+      expiresAt: webhookEventExpiry(deps.now()),
+      outcome,
+    });
     log.info('telnyx webhook processed', { eventId: event.id, eventType: event.eventType, outcome });
     return { received: true, eventId: event.id, outcome };
   };

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { AddressesPage, AddressesQuery } from '../../../../shared/api/schemas.js';
-import { addresses } from '../../services/address-records.js';
+import { addresses } from '../../repository.js';
 import { addressResource } from '../../services/addresses.js';
 import { pageMeta } from '../../../../shared/store/page.js';
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../../shared/api/endpoint.js';
 import type { RequirementGroupsPage, RequirementGroupsQuery } from '../../../../shared/api/schemas.js';
-import { requirementGroups } from '../../services/requirements.js';
+import { requirementGroups } from '../../repository.js';
 import { toPublic } from '../../../../shared/services/resource.js';
 import { pageMeta } from '../../../../shared/store/page.js';
 

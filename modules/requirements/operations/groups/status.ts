@@ -4,7 +4,7 @@ import type { RequirementGroupId, RequirementGroupStatusResponse } from '../../.
 import { userContext } from '../../../../shared/domain/audit.js';
 import { groupStatus } from '../../services/approval.js';
 import { refreshGroup } from '../../services/approval.js';
-import { requirementGroups } from '../../services/requirements.js';
+import { requirementGroups } from '../../repository.js';
 
 /** Progress, approval status and the provider's reasons; a submitted group is brought up to date from the provider first. */
 const operation: OperationFactory<z.infer<typeof RequirementGroupId>, Record<string, never>, undefined, z.infer<typeof RequirementGroupStatusResponse>> =
