@@ -32,7 +32,7 @@ const queries: Query[] = [
   // The inbound relay's fallback for numbers held since before the owner index.
   { file: 'modules/inbound/repository.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
   // The Telnyx order webhook: the numbers of an order.
-  { file: 'modules/requirements/services/telnyx-events.ts', group: 'numbers', equal: ['orderId'] },
+  { file: 'modules/requirements/repository.ts', group: 'numbers', equal: ['orderId'] },
 ];
 
 async function sourceFiles(dir: URL, prefix: string): Promise<string[]> {
