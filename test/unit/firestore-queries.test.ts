@@ -19,9 +19,9 @@ interface Query {
 
 const queries: Query[] = [
   // The job sweeper: stale queued items, items past their lease, open jobs nothing touched.
-  { file: 'modules/jobs/services/sweep.ts', group: 'items', equal: ['state'], range: 'updatedAt' },
-  { file: 'modules/jobs/services/sweep.ts', group: 'items', equal: ['state'], range: 'leaseUntil' },
-  { file: 'modules/jobs/services/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
+  { file: 'modules/jobs/repository/sweep.ts', group: 'items', equal: ['state'], range: 'updatedAt' },
+  { file: 'modules/jobs/repository/sweep.ts', group: 'items', equal: ['state'], range: 'leaseUntil' },
+  { file: 'modules/jobs/repository/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
   // Reconciliation: every tenant's provider accounts; open findings and held numbers of the platform account.
   { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'providerAccounts', equal: [] },
   { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
