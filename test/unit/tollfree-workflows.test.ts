@@ -1,0 +1,163 @@
+/**
+ * The toll-free workflows (modules/tollfree/services) with their repositories on an in-memory
+ * Firestore and a fake Somos registry (test/helpers/tollfree-workflow.ts): reserving (one tenant per
+ * number), activating and changing routing, and tenant isolation — in milliseconds, no Java. The
+ * emulator suite (test/integration/tollfree-*.test.ts) keeps the end-to-end runs against the sandbox.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogSink } from '../../shared/log.js';
+import { ProviderError } from '../../shared/providers/types.js';
+import { activateNumber, changeRouting, getNumber, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
+import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
+import { arrange, audit, ROID, routingTo } from '../helpers/tollfree-workflow.js';
+import { refusal } from '../helpers/refusal.js';
+
+const NUM = '8335550100';
+const contact = { contactName: 'Ops', contactPhone: '+13125550111' };
+
+let restoreLog: () => void;
+beforeAll(() => {
+  restoreLog = setLogSink(() => undefined);
+});
+afterAll(() => restoreLog());
+
+/** A world where tenant t1 holds NUM reserved (and, with `active`, activated). */
+async function arrangeHeld(options: { active?: boolean } = {}) {
+  const world = arrange();
+  await reserveNumbers(world.deps)('t1', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit);
+  if (options.active) await activateNumber(world.deps)('t1', NUM, routingTo('+13125550123'), audit);
+  world.somos.calls.length = 0;
+  return world;
+}
+
+describe('reserve (in memory)', () => {
+  it('reserves a spare number: the record reserved and the owner index naming the tenant', async () => {
+    const { deps, somos, numberOf, ownerOf } = arrange();
+
+    const answer = await reserveNumbers(deps)('t1', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit);
+
+    expect(answer).toMatchObject({ data: [{ id: NUM, phoneNumber: `+1${NUM}`, status: 'reserved', respOrgId: ROID }], failed: [] });
+    expect(numberOf('t1', NUM)).toMatchObject({ tenantId: 't1', status: 'reserved', respOrgId: ROID, npa: '833', contactName: 'Ops', reservedUntil: expect.any(String) });
+    expect(ownerOf(NUM)).toMatchObject({ num: NUM, tenantId: 't1' });
+    expect(somos.numbers.get(NUM)).toMatchObject({ status: 'RESERVED', respOrgId: ROID });
+  });
+
+  it('refuses a number another tenant holds (both on the platform RespOrg): the second tenant holds nothing', async () => {
+    const { deps, numberOf, ownerOf } = await arrangeHeld();
+
+    const err = await reserveNumbers(deps)('t2', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).info.kind).toBe('not_available');
+    expect(numberOf('t2', NUM)).toBeUndefined();
+    expect(ownerOf(NUM)).toMatchObject({ tenantId: 't1' });
+    expect(numberOf('t1', NUM)).toMatchObject({ status: 'reserved' });
+  });
+
+  it('refuses a number the tenant already holds without asking the registry', async () => {
+    const { deps, somos } = await arrangeHeld();
+
+    const err = await refusal(reserveNumbers(deps)('t1', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit));
+
+    expect(err.code).toBe('CONFLICT');
+    expect(somos.calls).toEqual([]);
+  });
+
+  it('releases a reservation: the record released, the owner index gone, the number spare at the registry', async () => {
+    const { deps, somos, numberOf, ownerOf } = await arrangeHeld();
+
+    const answer = await releaseReservation(deps)('t1', NUM, audit);
+
+    expect(answer).toMatchObject({ id: NUM, status: 'released' });
+    expect(numberOf('t1', NUM)).toMatchObject({ status: 'released', releasedAt: expect.any(String) });
+    expect(numberOf('t1', NUM)?.reservedUntil).toBeUndefined();
+    expect(ownerOf(NUM)).toBeUndefined();
+    expect(somos.numbers.has(NUM)).toBe(false);
+  });
+});
+
+describe('activate and change routing (in memory)', () => {
+  it('activates a reserved number: the customer record written at the registry, the record active with its routing', async () => {
+    const { deps, somos, numberOf } = await arrangeHeld();
+
+    const answer = await activateNumber(deps)('t1', NUM, routingTo('+13125550123'), audit);
+
+    expect(answer).toMatchObject({ id: NUM, status: 'active', routing: { primary: { type: 'pstn', destination: '+13125550123' } } });
+    expect(somos.calls).toEqual([`createCustomerRecord ${NUM}`]);
+    expect(somos.numbers.get(NUM)).toMatchObject({ status: 'WORKING' });
+    const stored = numberOf('t1', NUM);
+    expect(stored).toMatchObject({
+      status: 'active',
+      routing: { primary: { type: 'pstn', destination: '+13125550123' }, disaster: { type: 'pstn', destination: '+13125550100' } },
+      disasterDefaulted: true,
+      routingMode: 'normal',
+      customerRecord: { recVersionId: somos.numbers.get(NUM)!.recVersionId, status: 'ACTIVE' },
+    });
+    expect(stored?.reservedUntil).toBeUndefined();
+  });
+
+  it('refuses to activate a number that is already active', async () => {
+    const { deps, somos } = await arrangeHeld({ active: true });
+
+    const err = await refusal(activateNumber(deps)('t1', NUM, routingTo('+13125550124'), audit));
+
+    expect(err.code).toBe('CONFLICT');
+    expect(somos.calls).toEqual([]);
+  });
+
+  it('changes the routing of an active number with its current customer record version', async () => {
+    const { deps, somos, numberOf } = await arrangeHeld({ active: true });
+    const version = somos.numbers.get(NUM)!.recVersionId;
+
+    const answer = await changeRouting(deps)('t1', NUM, routingTo('+13125550124'), audit);
+
+    expect(answer).toMatchObject({ status: 'active', routing: { primary: { destination: '+13125550124' } } });
+    expect(somos.calls).toEqual([`updateCustomerRecord ${NUM}`]);
+    expect(somos.numbers.get(NUM)!.recVersionId).not.toBe(version);
+    expect(numberOf('t1', NUM)).toMatchObject({ routing: { primary: { destination: '+13125550124' } }, customerRecord: { recVersionId: somos.numbers.get(NUM)!.recVersionId } });
+  });
+
+  it('refuses to change a number whose owner index names another tenant (a lapsed reservation taken since)', async () => {
+    const { deps, somos, mem, numberOf } = await arrangeHeld({ active: true });
+    mem.write(`tollfreeOwners/${NUM}`, { num: NUM, tenantId: 't2', updatedAt: '2026-12-01T09:00:00.000Z' });
+
+    const err = await refusal(changeRouting(deps)('t1', NUM, routingTo('+13125550124'), audit));
+
+    expect(err.code).toBe('CONFLICT');
+    expect(somos.calls).toEqual([]);
+    expect(numberOf('t1', NUM)).toMatchObject({ routing: { primary: { destination: '+13125550123' } } });
+  });
+});
+
+describe('tenant isolation (in memory)', () => {
+  it("another tenant neither reads nor changes a tenant's toll-free number", async () => {
+    const { deps, somos, numberOf } = await arrangeHeld({ active: true });
+    const before = numberOf('t1', NUM);
+
+    const read = await getNumber(deps, 't2', NUM);
+    const refusals = await Promise.all([
+      refusal(changeRouting(deps)('t2', NUM, routingTo('+13125550124'), audit)),
+      refusal(activateNumber(deps)('t2', NUM, routingTo('+13125550124'), audit)),
+      refusal(disconnectNumber(deps)('t2', NUM, {}, audit)),
+      refusal(releaseReservation(deps)('t2', NUM, audit)),
+    ]);
+
+    expect(read).toBeUndefined();
+    expect(refusals.map((e) => e.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
+    expect(numberOf('t1', NUM)).toEqual(before);
+    expect(numberOf('t2', NUM)).toBeUndefined();
+    expect(somos.calls).toEqual([]);
+  });
+
+  it("a stored number under another tenant's path is not taken as this tenant's (the read is checked)", async () => {
+    const { deps, mem } = await arrangeHeld();
+    mem.write(`tenants/t2/tollfreeNumbers/${NUM}`, { ...mem.read(`tenants/t1/tollfreeNumbers/${NUM}`) });
+
+    const err = await refusal(getNumber(deps, 't2', NUM));
+
+    expect(err.code).toBe('INTERNAL');
+  });
+});
