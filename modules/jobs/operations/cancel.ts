@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { JobId, JobResource } from '../../../shared/api/schemas.js';
+import { notFound } from '../../../shared/http/errors.js';
+import { jobsRepository } from '../repository/jobs.js';
 import { cancelJob, jobView } from '../services/jobs.js';
 
 /** Items not started yet become cancelled; items already running finish. */
@@ -8,8 +10,9 @@ const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, 
   (deps) =>
   async ({ params, caller, log }) => {
     await cancelJob(deps)(caller.tenantId, params.id, log);
-    const db = await deps.db();
-    const job = (await db.doc(`tenants/${caller.tenantId}/jobs/${params.id}`).get()).data();
-    return { body: await jobView(db, job as never, deps.now()) };
+    const jobs = jobsRepository(deps.db);
+    const job = await jobs.getJob(caller.tenantId, params.id);
+    if (!job) throw notFound('Job');
+    return { body: await jobView(jobs, job, deps.now()) };
   };
 export default operation;

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { CreateJobBody, CreateJobResponse } from '../../../shared/api/schemas.js';
+import { jobsRepository } from '../repository/jobs.js';
 import { createJob, jobView } from '../services/jobs.js';
 
 const operation: OperationFactory<Record<string, never>, Record<string, never>, z.infer<typeof CreateJobBody>, z.infer<typeof CreateJobResponse>> =
   (deps) =>
   async ({ body, caller, idempotencyKey }) => {
     const { job, invalidItems } = await createJob(deps)(caller.tenantId, caller.uid, body, idempotencyKey);
-    const view = await jobView(await deps.db(), job, deps.now());
+    const view = await jobView(jobsRepository(deps.db), job, deps.now());
     return {
       status: 202,
       body: { ...view, invalidItems: invalidItems.slice(0, 1000), invalidCount: invalidItems.length },

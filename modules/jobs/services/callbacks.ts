@@ -8,7 +8,7 @@ import { outboundPolicy } from '../../../shared/http/outbound-url.js';
 import type { Logger } from '../../../shared/log.js';
 import { SecretNotFoundError } from '../../../shared/secrets/secret-store.js';
 import { jobView } from './job-view.js';
-import { jobOf } from './job-model.js';
+import { jobsRepository } from '../repository/jobs.js';
 
 /**
  * What the platform signs its own outgoing notifications with: one secret per tenant, in
@@ -41,10 +41,10 @@ export function signPayload(secret: string, body: string, timestamp: number): st
 /** Cloud Tasks target: POSTs the job's final state to its callbackUrl (through the outbound guard); a non-2xx answer makes the queue retry. */
 export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'config'>) {
   return async (tenantId: string, jobId: string, attempt: number, log: Logger): Promise<{ status: number }> => {
-    const db = await deps.db();
-    const job = jobOf(await db.doc(`tenants/${tenantId}/jobs/${jobId}`).get());
+    const jobs = jobsRepository(deps.db);
+    const job = await jobs.getJob(tenantId, jobId);
     if (!job?.callbackUrl || !job.finishedAt) return { status: 0 };
-    const view = await jobView(db, job, deps.now());
+    const view = await jobView(jobs, job, deps.now());
     // The payload OpenAPI documents (webhooks: job.finished); the type keeps the two together.
     const body = JSON.stringify({ type: 'job.finished', job: view } satisfies z.input<typeof JobFinishedEvent>);
     const timestamp = Math.floor(deps.now().getTime() / 1000);
@@ -55,7 +55,7 @@ export function deliverJobCallback(deps: Pick<Deps, 'db' | 'secrets' | 'now' | '
     });
     const { status, outcome } = sent;
     // A coarse outcome only: the error's text (which may name internal hosts) goes to our logs.
-    await db.collection(`tenants/${tenantId}/jobs/${jobId}/callbackAttempts`).add({ attempt, at: deps.now().toISOString(), status, outcome });
+    await jobs.addCallbackAttempt(tenantId, jobId, { attempt, at: deps.now().toISOString(), status, outcome });
     if (status < 200 || status >= 300) {
       log.warn('job callback not accepted; the queue retries', { jobId, status, outcome, detail: sent.detail });
       throw new AppError('SERVICE_UNAVAILABLE', `Callback answered ${status || outcome}`, { retryable: true });

@@ -1,20 +1,18 @@
 /** Bulk jobs: dead-lettered chunk messages — waiting items failed, or a search job that never expanded failed with its reservation returned. */
-import type { Firestore } from '@google-cloud/firestore';
-import { itemStates, type ItemState, type JobItemRecord } from '../../../shared/domain/job.js';
+import { itemStates, type ItemState } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
-import { changeUsage, readUsage } from '../../../shared/domain/limits.js';
-import { type ChunkMessage, type JobDeps, jobPath, jobOf } from './job-model.js';
-import { chunkItems, moveUnchangedItems } from './item-writes.js';
+import { jobsRepository, type JobsRepository } from '../repository/jobs.js';
+import type { ChunkMessage, JobDeps } from './job-model.js';
 import { enqueueCallback, finalizeIfDone } from './job-finalize.js';
 
 export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, message: ChunkMessage, log: Logger) {
-  const db = await deps.db();
-  if (message.expand) return failUnexpandedJob(deps, db, message, log);
-  const snap = await chunkItems(db, message);
+  const jobs = jobsRepository(deps.db);
+  if (message.expand) return failUnexpandedJob(deps, jobs, message, log);
+  const items = await jobs.chunkItems(message);
   const now = deps.now().toISOString();
   // Only items no task has picked up: a running item's task settles it (and may be buying right now).
-  const waiting = snap.docs.filter((doc) => (doc.data() as JobItemRecord).state === 'queued');
-  await moveUnchangedItems(db, waiting, {
+  const waiting = items.filter(({ item }) => item.state === 'queued');
+  await jobs.moveUnchangedItems(waiting, {
     state: 'failed',
     error: { code: 'DEAD_LETTERED', message: 'The chunk could not be delivered to the worker', retryable: false },
     updatedAt: now,
@@ -29,18 +27,17 @@ export async function markChunkDeadLettered(deps: Pick<JobDeps, 'db' | 'now' | '
  * bought, so it finishes as failed, with a reason and its whole reservation returned. (With items,
  * their own chunks settle them.)
  */
-async function failUnexpandedJob(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, db: Firestore, message: ChunkMessage, log: Logger) {
-  const jobRef = db.doc(jobPath(message.tenantId, message.jobId));
-  const failed = await db.runTransaction(async (tx) => {
-    const job = jobOf(await tx.get(jobRef));
-    const expanded = (await tx.get(db.doc(`${jobPath(message.tenantId, message.jobId)}/expansion/numbers`))).exists;
+async function failUnexpandedJob(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, jobs: JobsRepository, message: ChunkMessage, log: Logger) {
+  const failed = await jobs.transaction(async (tx) => {
+    const job = await tx.job(message.tenantId, message.jobId);
+    const expanded = (await tx.expansion(message.tenantId, message.jobId)) !== undefined;
     if (!job || job.finishedAt || expanded) return undefined;
-    const usage = job.type === 'purchase' ? await readUsage(tx, db, message.tenantId) : undefined;
+    const usage = job.type === 'purchase' ? await tx.usage(message.tenantId) : undefined;
     const now = deps.now().toISOString();
-    if (usage) changeUsage(tx, db, message.tenantId, usage, { held: -(job.reserved ?? 0), purchased: -(job.reserved ?? 0) }, deps.now());
+    if (usage) tx.changeUsage(message.tenantId, usage, { held: -(job.reserved ?? 0), purchased: -(job.reserved ?? 0) }, deps.now());
     const finalCounts = Object.fromEntries(itemStates.map((state) => [state, 0])) as Record<ItemState, number>;
     const nothing = job.type === 'tollfree-reserve' ? 'nothing was reserved' : 'nothing was bought';
-    tx.update(jobRef, { status: 'failed', failureReason: `The ${job.provider} search for this job could not be run; ${nothing}`, finalCounts, finishedAt: now, updatedAt: now });
+    tx.updateJob(message.tenantId, message.jobId, { status: 'failed', failureReason: `The ${job.provider} search for this job could not be run; ${nothing}`, finalCounts, finishedAt: now, updatedAt: now });
     return job;
   });
   if (!failed) {

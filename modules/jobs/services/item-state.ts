@@ -1,30 +1,30 @@
 /** Bulk jobs: the item state machine — one Cloud Task delivery claims an item, runs it once, and settles, retries, pauses or parks it. */
-import type { Firestore } from '@google-cloud/firestore';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { jobItemContext } from '../../../shared/domain/audit.js';
-import { finalItemStates, type ItemWait, type JobItemRecord } from '../../../shared/domain/job.js';
+import { finalItemStates, type ItemWait } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
-import { type ItemOutcome, itemsPath, type JobBasics, type JobDeps, jobPath, MAX_ITEM_ATTEMPTS, jobOf } from './job-model.js';
+import { jobsRepository, type JobsRepository } from '../repository/jobs.js';
+import { type ItemOutcome, type JobBasics, type JobDeps, MAX_ITEM_ATTEMPTS } from './job-model.js';
 import { acceptedNotDone, recheckWait, SETTLEMENT_RECHECK_MS, waitForSettlement } from './item-wait.js';
 import { classify, loginPause, perform, unsettledPurchase } from './item-perform.js';
 
 const ITEM_LEASE_MS = 2 * 60 * 1000;
 
-/** Per database: job ids derive from tenant + Idempotency-Key, so two databases can hold the same id. */
-const jobBasicsCaches = new WeakMap<Firestore, Map<string, JobBasics>>();
+/** Per database (`deps.db`): job ids derive from tenant + Idempotency-Key, so two databases can hold the same id. */
+const jobBasicsCaches = new WeakMap<JobDeps['db'], Map<string, JobBasics>>();
 const JOB_BASICS_CACHE_SIZE = 200;
 
-async function jobBasics(db: Firestore, tenantId: string, jobId: string): Promise<JobBasics | undefined> {
+async function jobBasics(db: JobDeps['db'], jobs: JobsRepository, tenantId: string, jobId: string): Promise<JobBasics | undefined> {
   let cache = jobBasicsCaches.get(db);
   if (!cache) jobBasicsCaches.set(db, (cache = new Map<string, JobBasics>()));
   const key = `${tenantId}/${jobId}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const job = jobOf(await db.doc(jobPath(tenantId, jobId)).get());
+  const job = await jobs.getJob(tenantId, jobId);
   if (!job) return undefined;
   const basics: JobBasics = { id: job.id, tenantId: job.tenantId, type: job.type, provider: job.provider, createdBy: job.createdBy, ...(job.accountId ? { accountId: job.accountId } : {}) };
   if (cache.size >= JOB_BASICS_CACHE_SIZE) cache.delete(cache.keys().next().value!);
@@ -64,14 +64,12 @@ export function runItem(deps: JobDeps) {
 
 function runItemOnce(deps: JobDeps) {
   return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger, seen: { job?: JobBasics }): Promise<ItemOutcome> => {
-    const db = await deps.db();
-    const jobRef = db.doc(jobPath(ref.tenantId, ref.jobId));
-    const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
+    const jobs = jobsRepository(deps.db);
     const now = deps.now();
-    const job = await jobBasics(db, ref.tenantId, ref.jobId);
+    const job = await jobBasics(deps.db, jobs, ref.tenantId, ref.jobId);
     if (job) seen.job = job;
-    const claim = await db.runTransaction(async (tx) => {
-      const item = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+    const claim = await jobs.transaction(async (tx) => {
+      const item = await tx.item(ref);
       if (!job || !item) return { kind: 'gone' as const };
       if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
       if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) {
@@ -79,16 +77,16 @@ function runItemOnce(deps: JobDeps) {
       }
       if (item.state === 'running' && item.waitingFor) {
         // What it waits for outlived the wait: look at it again (below) rather than redo the operation.
-        tx.update(itemRef, { leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
+        tx.updateItem(ref, { leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
         return { kind: 'recheck' as const, wait: item.waitingFor };
       }
       // Only an item that ran before can be queued again after a cancel swept the job's queued items.
-      const cancelRequested = item.attempts > 0 && ((await tx.get(jobRef)).get('cancelRequested') as boolean | undefined) === true;
+      const cancelRequested = item.attempts > 0 && (await tx.job(ref.tenantId, ref.jobId))?.cancelRequested === true;
       if (cancelRequested && item.state === 'queued') {
-        tx.update(itemRef, { state: 'cancelled', updatedAt: now.toISOString(), finishedAt: now.toISOString() });
+        tx.updateItem(ref, { state: 'cancelled', updatedAt: now.toISOString(), finishedAt: now.toISOString() });
         return { kind: 'cancelled' as const };
       }
-      tx.update(itemRef, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
+      tx.updateItem(ref, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
     if (claim.kind === 'gone') return 'already_final';
@@ -122,10 +120,10 @@ function runItemOnce(deps: JobDeps) {
      * dead-lettered chunk failed it), or this delivery outlived its lease and a newer one claimed it.
      */
     const settle = (change: Record<string, unknown>) =>
-      db.runTransaction(async (tx) => {
-        const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+      jobs.transaction(async (tx) => {
+        const current = await tx.item(ref);
         if (!current || current.state !== 'running' || current.attempts !== attempt) return false;
-        tx.update(itemRef, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
+        tx.updateItem(ref, { ...change, leaseUntil: null, updatedAt: deps.now().toISOString() });
         return true;
       });
     let succeeded = false;
@@ -137,12 +135,12 @@ function runItemOnce(deps: JobDeps) {
         if (await waitForSettlement(deps, ref, attempt, result, job!.provider, wait)) return 'waiting';
         // It ended before the wait was written, and the item with it.
         await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-        return (await itemRef.get()).get('state') === 'failed' ? 'failed' : 'succeeded';
+        return (await jobs.getItem(ref))?.state === 'failed' ? 'failed' : 'succeeded';
       }
       // The operation happened: that is the item's truth even if something else failed it meanwhile,
       // so this write needs no read first.
       const at = deps.now().toISOString();
-      await itemRef.update({ state: 'succeeded', result, finishedAt: at, leaseUntil: null, updatedAt: at });
+      await jobs.updateItem(ref, { state: 'succeeded', result, finishedAt: at, leaseUntil: null, updatedAt: at });
       succeeded = true;
     } catch (err) {
       const classified = classify(err);
@@ -158,7 +156,7 @@ function runItemOnce(deps: JobDeps) {
           return 'waiting';
         }
         await scheduleFinalizeCheck(deps, ref.tenantId, ref.jobId);
-        return (await itemRef.get()).get('state') === 'failed' ? 'failed' : 'succeeded';
+        return (await jobs.getItem(ref))?.state === 'failed' ? 'failed' : 'succeeded';
       }
       const paused = loginPause(err);
       if (paused) {

@@ -1,11 +1,12 @@
 /** Bulk jobs: items the provider accepted but has not done yet (toll-free 202s, number orders) — waiting, rechecking and settling them. */
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { jobItemContext } from '../../../shared/domain/audit.js';
-import { finalItemStates, itemSettlement, orderedNumberOutcome, type ItemSettlement, type ItemWait, type JobItemRecord } from '../../../shared/domain/job.js';
+import { finalItemStates, itemSettlement, orderedNumberOutcome, type ItemSettlement, type ItemWait } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
 import { settlePendingPurchase } from '../../numbers/index.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
-import { type ItemOutcome, type ItemRef, itemsPath, type JobBasics, type JobDeps } from './job-model.js';
+import { jobsRepository } from '../repository/jobs.js';
+import type { ItemOutcome, ItemRef, JobBasics, JobDeps } from './job-model.js';
 
 /** How long an item waits before looking itself (a 202's follow-ups poll for about an hour; an order's every 10 minutes). */
 const SETTLEMENT_WAIT_MS = 75 * 60 * 1000;
@@ -24,13 +25,11 @@ export function acceptedNotDone(job: JobBasics, result: Record<string, unknown>)
  * delivery holds it).
  */
 export async function waitForSettlement(deps: JobDeps, ref: ItemRef, attempt: number, result: Record<string, unknown>, provider: string, wait: ItemWait, waitMs = SETTLEMENT_WAIT_MS): Promise<boolean> {
-  const db = await deps.db();
-  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
   const leaseUntil = new Date(deps.now().getTime() + waitMs);
-  const waiting = await db.runTransaction(async (tx) => {
-    const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+  const waiting = await jobsRepository(deps.db).transaction(async (tx) => {
+    const current = await tx.item(ref);
     if (!current || current.state !== 'running' || current.attempts !== attempt) return false;
-    tx.update(itemRef, { result, waitingFor: wait, leaseUntil: leaseUntil.toISOString(), updatedAt: deps.now().toISOString() });
+    tx.updateItem(ref, { result, waitingFor: wait, leaseUntil: leaseUntil.toISOString(), updatedAt: deps.now().toISOString() });
     return true;
   });
   if (!waiting) return false;
@@ -56,12 +55,10 @@ async function settleWaitingItem(
   ref: ItemRef,
   outcome: ItemSettlement,
 ): Promise<boolean> {
-  const db = await deps.db();
-  const itemRef = db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`);
-  return db.runTransaction(async (tx) => {
-    const current = (await tx.get(itemRef)).data() as JobItemRecord | undefined;
+  return jobsRepository(deps.db).transaction(async (tx) => {
+    const current = await tx.item(ref);
     if (!current || current.state !== 'running' || !current.waitingFor) return false;
-    tx.update(itemRef, itemSettlement(outcome, deps.now().toISOString()));
+    tx.updateItem(ref, itemSettlement(outcome, deps.now().toISOString()));
     return true;
   });
 }
@@ -81,8 +78,7 @@ export async function recheckWait(deps: JobDeps, ref: ItemRef, wait: ItemWait, j
     // thrown error would leave it to this task's retries, whose names repeat per lease).
     log.warn('job item could not look at what it waits for; looking again later', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait, err });
   }
-  const db = await deps.db();
-  const item = (await db.doc(`${itemsPath(ref.tenantId, ref.jobId)}/${ref.itemId}`).get()).data() as JobItemRecord;
+  const item = (await jobsRepository(deps.db).getItem(ref))!;
   if (finalItemStates.includes(item.state)) return item.state === 'succeeded' ? 'succeeded' : 'failed';
   if (!outcome) {
     log.info('job item still waiting', { jobId: ref.jobId, itemId: ref.itemId, waitingFor: wait });

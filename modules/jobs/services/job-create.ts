@@ -8,9 +8,10 @@ import { jobIdFor, type JobRecord, type JobType } from '../../../shared/domain/j
 import { AppError } from '../../../shared/http/errors.js';
 import { assertOutboundUrl } from '../../../shared/http/outbound-url.js';
 import { inputIssues } from '../../../shared/http/input-checks.js';
-import { assertRoomFor, changeUsage, defaultLimits, readLimits, readUsage } from '../../../shared/domain/limits.js';
+import { assertRoomFor, defaultLimits } from '../../../shared/domain/limits.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
-import { type JobDeps, jobPath, type PurchaseSearch, type TollFreeSearch, jobOf } from './job-model.js';
+import { jobsRepository } from '../repository/jobs.js';
+import type { JobDeps, PurchaseSearch, TollFreeSearch } from './job-model.js';
 import { publishItems } from './job-fanout.js';
 
 const TollFree = z
@@ -151,7 +152,7 @@ export function createJob(deps: JobDeps) {
     }
 
     deps.publisher.warm?.(); // credentials for Pub/Sub are fetched while the job's transaction waits on Firestore
-    const db = await deps.db();
+    const jobs = jobsRepository(deps.db);
     const now = deps.now().toISOString();
     const id = jobIdFor(tenantId, idempotencyKey, randomBytes(10).toString('hex'));
     const job: JobRecord = {
@@ -178,11 +179,11 @@ export function createJob(deps: JobDeps) {
     const account =
       input.type === 'purchase' && !tollFree ? deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId) : undefined;
     account?.catch(() => undefined); // awaited below, or moot for a replay: never an unhandled rejection
-    const existing = await db.runTransaction(async (tx) => {
-      const found = jobOf(await tx.get(db.doc(jobPath(tenantId, id))));
+    const existing = await jobs.transaction(async (tx) => {
+      const found = await tx.job(tenantId, id);
       if (found) return found;
       if (account) job.accountId = await account;
-      const limits = await readLimits(tx, db, tenantId, defaultLimits(deps.config));
+      const limits = await tx.limits(tenantId, defaultLimits(deps.config));
       if (size > limits.bulkJobItems) {
         throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
           limit: 'bulkJobItems',
@@ -191,22 +192,22 @@ export function createJob(deps: JobDeps) {
         });
       }
       if (input.type === 'purchase') {
-        const usage = await readUsage(tx, db, tenantId);
+        const usage = await tx.usage(tenantId);
         assertRoomFor(limits, usage, size, deps.now());
-        changeUsage(tx, db, tenantId, usage, { held: size, purchased: size }, deps.now());
+        tx.changeUsage(tenantId, usage, { held: size, purchased: size }, deps.now());
         job.reserved = size;
       }
-      tx.create(db.doc(jobPath(tenantId, id)), job);
+      tx.createJob(job);
       return undefined;
     });
     if (existing) {
       // A replay of a creation that died half-way (its items or chunks not all out): finish it, or
       // the items never written would be lost and the job would never end. Only with the same items.
       const sameRequest = existing.type === input.type && existing.provider === input.provider && (input.search ? !!existing.search : existing.itemCount === valid.length);
-      if (!existing.finishedAt && !existing.chunksPublishedAt && sameRequest) await publishItems(deps, db, existing, valid, now, true);
+      if (!existing.finishedAt && !existing.chunksPublishedAt && sameRequest) await publishItems(deps, jobs, existing, valid, now, true);
       return { job: existing, invalidItems };
     }
-    await publishItems(deps, db, job, valid, now, false);
+    await publishItems(deps, jobs, job, valid, now, false);
     return { job, invalidItems };
   };
 }

@@ -1,12 +1,11 @@
 /** Bulk jobs: fan-out — items and chunk messages published, and the Pub/Sub worker turning a chunk into one Cloud Task per item. */
-import type { Firestore } from '@google-cloud/firestore';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
-import { finalItemStates, itemIdFor, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
+import { finalItemStates, itemIdFor, type JobRecord } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
-import { CHUNK_SIZE, type ChunkMessage, JOB_TOPIC, type JobDeps, jobPath, jobOf } from './job-model.js';
-import { chunkItems, FAILED_PRECONDITION, moveUnchangedItems, writeItems, writeMissingItems } from './item-writes.js';
+import { jobsRepository, type JobsRepository, type VersionedJob } from '../repository/jobs.js';
+import { CHUNK_SIZE, type ChunkMessage, JOB_TOPIC, type JobDeps } from './job-model.js';
 import { expandedItem, expandSearch, expandTollFreeSearch } from './job-search-expansion.js';
 import { finalizeIfDone } from './job-finalize.js';
 
@@ -14,7 +13,7 @@ import { finalizeIfDone } from './job-finalize.js';
  * Writes the job's items and publishes their chunks, then marks the job as fully out. A search job's
  * message is only published: the worker writes its items and marks it once it has found them.
  */
-export async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord, valid: { index: number; input: Record<string, unknown> }[], now: string, resuming: boolean) {
+export async function publishItems(deps: JobDeps, jobs: JobsRepository, job: JobRecord, valid: { index: number; input: Record<string, unknown> }[], now: string, resuming: boolean) {
   if (job.search) {
     await publishChunks(deps, job, 0, true);
     return;
@@ -25,13 +24,13 @@ export async function publishItems(deps: JobDeps, db: Firestore, job: JobRecord,
   for (let from = 0; from < valid.length; from += CHUNK_SIZE) {
     const chunk = valid.slice(from, from + CHUNK_SIZE);
     // Resuming, some items may exist and have run already: only the missing ones are created.
-    await (resuming ? writeMissingItems : writeItems)(db, job.tenantId, job.id, chunk, now);
+    await (resuming ? jobs.writeMissingItems(job.tenantId, job.id, chunk, now) : jobs.writeItems(job.tenantId, job.id, chunk, now));
     const publishing = publishChunk(deps, job, chunk[0]!.index, chunk.at(-1)!.index + 1, chunk.map((item) => item.index));
     publishing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     published.push(publishing);
   }
   await Promise.all(published);
-  await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
+  await jobs.updateJob(job.tenantId, job.id, { chunksPublishedAt: deps.now().toISOString() });
   // A check that ran while the items were still being written (after a cancel) waited for this.
   await scheduleFinalizeCheck(deps, job.tenantId, job.id);
 }
@@ -54,10 +53,10 @@ const publishChunk = (deps: Pick<JobDeps, 'publisher' | 'now'>, job: JobRecord, 
 /** The Pub/Sub worker: a chunk of item ids → one Cloud Task each on the provider's queue (task ids dedupe redelivery). */
 export function expandChunk(deps: JobDeps) {
   return async (message: ChunkMessage, log: Logger): Promise<{ enqueued: number }> => {
-    const db = await deps.db();
-    const jobSnap = await db.doc(jobPath(message.tenantId, message.jobId)).get();
-    const job = jobOf(jobSnap);
-    if (!job) {
+    const jobs = jobsRepository(deps.db);
+    const read = await jobs.getVersionedJob(message.tenantId, message.jobId);
+    const job = read?.job;
+    if (!read || !job) {
       log.warn('chunk for a job that does not exist; dropped', { jobId: message.jobId });
       return { enqueued: 0 };
     }
@@ -66,19 +65,18 @@ export function expandChunk(deps: JobDeps) {
       // The numbers are found once and kept: a redelivered message (or one retried after a crash
       // half-way through the writes) reuses them. Searching again would find other numbers, since
       // the first ones are being bought, and rewrite items that may already have succeeded.
-      const expansionRef = db.doc(`${jobPath(job.tenantId, job.id)}/expansion/numbers`);
-      let numbers = (await expansionRef.get()).get('numbers') as string[] | undefined;
+      let numbers = await jobs.expansion(job.tenantId, job.id);
       if (!numbers) {
         const found = job.type === 'tollfree-reserve' ? await expandTollFreeSearch(deps, job, log) : await expandSearch(deps, job, log);
-        numbers = await db.runTransaction(async (tx) => {
-          const kept = (await tx.get(expansionRef)).get('numbers') as string[] | undefined;
+        numbers = await jobs.transaction(async (tx) => {
+          const kept = await tx.expansion(job.tenantId, job.id);
           if (kept) return kept;
           // The searches take a while: the job may have failed meanwhile (its message dead-lettered
           // by an earlier delivery, its reservation returned). Then these numbers must not be bought.
-          if ((await tx.get(db.doc(jobPath(job.tenantId, job.id)))).get('finishedAt')) return undefined;
+          if ((await tx.job(job.tenantId, job.id))?.finishedAt) return undefined;
           const now = deps.now().toISOString();
-          tx.create(expansionRef, { numbers: found, createdAt: now });
-          tx.update(db.doc(jobPath(job.tenantId, job.id)), { itemCount: found.length, updatedAt: now });
+          tx.createExpansion(job.tenantId, job.id, found, now);
+          tx.updateJob(job.tenantId, job.id, { itemCount: found.length, updatedAt: now });
           return found;
         });
         if (!numbers) {
@@ -87,18 +85,18 @@ export function expandChunk(deps: JobDeps) {
         }
       }
       const items = numbers.map((found, index) => ({ index, input: expandedItem(job, found) }));
-      await writeMissingItems(db, job.tenantId, job.id, items, deps.now().toISOString());
+      await jobs.writeMissingItems(job.tenantId, job.id, items, deps.now().toISOString());
       await publishChunks(deps, job, items.length, false);
-      await db.doc(jobPath(job.tenantId, job.id)).update({ chunksPublishedAt: deps.now().toISOString() });
+      await jobs.updateJob(job.tenantId, job.id, { chunksPublishedAt: deps.now().toISOString() });
       await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
     if (job.cancelRequested) {
       // Items written after the cancel swept (a search still expanding) end here, not at the provider.
-      const snap = await chunkItems(db, message);
+      const items = await jobs.chunkItems(message);
       const now = deps.now().toISOString();
       // Only items no task claimed since they were read (as cancel itself does).
-      await moveUnchangedItems(db, snap.docs.filter((doc) => (doc.data() as JobItemRecord).state === 'queued'), { state: 'cancelled', updatedAt: now, finishedAt: now });
+      await jobs.moveUnchangedItems(items.filter(({ item }) => item.state === 'queued'), { state: 'cancelled', updatedAt: now, finishedAt: now });
       await finalizeIfDone(deps, job.tenantId, job.id, log);
       return { enqueued: 0 };
     }
@@ -106,19 +104,13 @@ export function expandChunk(deps: JobDeps) {
     // Only if nothing changed the job since it was read: a late chunk must never turn a job that
     // finished meanwhile (e.g. its items were dead-lettered) back into "running". Something else may
     // have changed it (the API marking its chunks out, a cancel): then read it again.
-    let current: { snap: typeof jobSnap; job: JobRecord } = { snap: jobSnap, job };
+    let current: VersionedJob = read;
     for (let tries = 0; tries < 3 && !current.job.startedAt && !current.job.finishedAt; tries++) {
       const now = deps.now().toISOString();
-      const started = await current.snap.ref
-        .update({ startedAt: now, status: 'running', updatedAt: now }, { lastUpdateTime: current.snap.updateTime! })
-        .then(() => true)
-        .catch((err: unknown) => {
-          if ((err as { code?: number }).code !== FAILED_PRECONDITION) throw err; // the job changed since it was read
-          return false;
-        });
+      // False when the job changed since it was read.
+      const started = await jobs.updateJobIfUnchanged(current, { startedAt: now, status: 'running', updatedAt: now });
       if (started) break;
-      const snap = await current.snap.ref.get();
-      current = { snap, job: jobOf(snap)! };
+      current = (await jobs.getVersionedJob(job.tenantId, job.id))!;
     }
     // Item ids follow from their indexes, so a chunk that lists them needs no read of its items: a
     // task for an item that is already final (a redelivered chunk) does nothing when it runs, and
@@ -126,7 +118,7 @@ export function expandChunk(deps: JobDeps) {
     const itemIds =
       message.indexes && message.indexes.every((i) => Number.isInteger(i) && i >= (message.from ?? 0) && i < (message.to ?? 0))
         ? message.indexes.map(itemIdFor)
-        : (await chunkItems(db, message)).docs.filter((doc) => !finalItemStates.includes((doc.data() as JobItemRecord).state)).map((doc) => doc.id);
+        : (await jobs.chunkItems(message)).filter(({ item }) => !finalItemStates.includes(item.state)).map(({ item }) => item.id);
     for (const itemId of itemIds) {
       await enqueueTask(deps, 'jobItem', { tenantId: job.tenantId, jobId: job.id, itemId }, {
         queue: providerQueue(job.provider),

@@ -2,26 +2,23 @@
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { itemStates, statusFromCounts, type JobRecord } from '../../../shared/domain/job.js';
 import type { Logger } from '../../../shared/log.js';
-import { changeUsage, readUsage } from '../../../shared/domain/limits.js';
-import { itemsPath, type JobDeps, jobPath, jobOf } from './job-model.js';
-import { itemCounts } from './job-view.js';
+import { jobsRepository } from '../repository/jobs.js';
+import type { JobDeps } from './job-model.js';
 
 /** Longer than the API function may run: a job whose items are not all out by then lost its creation. */
 const JOB_CREATION_GRACE_MS = 10 * 60 * 1000;
 
 /** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
 export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<void> {
-  const db = await deps.db();
+  const jobs = jobsRepository(deps.db);
   // Is any item still open? One index entry answers it (a count would scan every open item, twice a
   // second for the whole job); the full breakdown only once nothing is open.
-  const open = await db.collection(itemsPath(tenantId, jobId)).where('state', 'in', ['queued', 'running']).select().limit(1).get();
-  if (!open.empty) return;
-  const counts = await itemCounts(db, tenantId, jobId);
-  const jobRef = db.doc(jobPath(tenantId, jobId));
+  if (await jobs.anyOpenItem(tenantId, jobId)) return;
+  const counts = await jobs.itemCounts(tenantId, jobId);
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
-  const finalized = await db.runTransaction(async (tx) => {
-    const job = jobOf(await tx.get(jobRef));
+  const finalized = await jobs.transaction(async (tx) => {
+    const job = await tx.job(tenantId, jobId);
     finishedBefore = job?.finishedAt ? job : undefined;
     if (!job || job.finishedAt) return undefined;
     // Not before all its items are out (a cancel while the API is still writing them would finish
@@ -35,21 +32,21 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     const missing = Math.max(0, job.itemCount - itemStates.reduce((sum, state) => sum + counts[state], 0));
     const finalCounts = missing ? { ...counts, failed: counts.failed + missing } : counts;
     const status = statusFromCounts(finalCounts, job.cancelRequested === true);
-    const usage = job.type === 'purchase' || job.type === 'release' ? await readUsage(tx, db, tenantId) : undefined;
-    const uncounted = job.type === 'release' ? (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count : 0;
+    const usage = job.type === 'purchase' || job.type === 'release' ? await tx.usage(tenantId) : undefined;
+    const uncounted = job.type === 'release' ? await tx.uncountedByJob(tenantId, jobId) : 0;
     const now = deps.now().toISOString();
     // Usage settles once per job: unused purchase reservations come back; released numbers stop counting.
     if (usage && job.type === 'purchase') {
       const unused = Math.max(0, (job.reserved ?? 0) - counts.succeeded);
-      changeUsage(tx, db, tenantId, usage, { held: -unused, purchased: -unused }, deps.now());
+      tx.changeUsage(tenantId, usage, { held: -unused, purchased: -unused }, deps.now());
     }
     // Only the numbers this job's releases took out of usage: not ones released before (an item
     // that found its number released already succeeds too), nor a number listed twice.
-    if (usage && job.type === 'release' && uncounted > 0) changeUsage(tx, db, tenantId, usage, { held: -uncounted }, deps.now());
+    if (usage && job.type === 'release' && uncounted > 0) tx.changeUsage(tenantId, usage, { held: -uncounted }, deps.now());
     const failureReason = missing
       ? `${missing} of ${job.itemCount} items were never stored (the request that created the job failed part-way and was not repeated with its Idempotency-Key); they did not run`
       : undefined;
-    tx.update(jobRef, { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) });
+    tx.updateJob(tenantId, jobId, { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) });
     return { ...job, status, finalCounts, finishedAt: now };
   });
   if (stillBeingCreated) {

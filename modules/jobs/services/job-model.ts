@@ -1,12 +1,6 @@
-/** Bulk jobs: the shared leaf — topic and size constants, the chunk message, document paths, and the types every job module uses. */
-import type { DocumentSnapshot } from '@google-cloud/firestore';
-import { jobDocPath, parseJob, type JobRecord } from '../../../shared/domain/job.js';
+/** Bulk jobs: the shared leaf — topic and size constants, the chunk message and the types every job module uses. */
+import type { JobRecord } from '../../../shared/domain/job.js';
 import type { Deps } from '../../../shared/deps.js';
-import { readStored } from '../../../shared/store/tenant-collection.js';
-
-/** A stored job, read through its schema (parseJob); undefined when there is none. */
-export const jobOf = (snap: DocumentSnapshot): JobRecord | undefined =>
-  snap.exists ? readStored(parseJob, snap.data(), { collection: 'jobs', id: snap.id }) : undefined;
 
 export const JOB_TOPIC = 'jobs-chunks';
 export const JOB_DEAD_LETTER_TOPIC = 'jobs-chunks-dead-letter';
@@ -27,9 +21,6 @@ export interface ChunkMessage {
   expand?: boolean;
   publishedAt: string;
 }
-
-export const jobPath = jobDocPath;
-export const itemsPath = (tenantId: string, jobId: string) => `${jobPath(tenantId, jobId)}/items`;
 
 export type JobDeps = Pick<Deps, 'db' | 'now' | 'publisher' | 'tasks' | 'config' | 'log' | 'numbers' | 'providers' | 'secrets' | 'somos'>;
 

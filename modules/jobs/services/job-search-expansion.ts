@@ -4,7 +4,8 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import { searchAvailable } from '../../numbers/index.js';
-import { type JobDeps, jobPath, type PurchaseSearch, type TollFreeSearch } from './job-model.js';
+import { jobsRepository } from '../repository/jobs.js';
+import type { JobDeps, PurchaseSearch, TollFreeSearch } from './job-model.js';
 
 /** The item for a number a job's search found. */
 export function expandedItem(job: JobRecord, found: string): Record<string, unknown> {
@@ -23,11 +24,11 @@ export async function expandSearch(deps: JobDeps, job: JobRecord, log: Logger): 
   const found = new Set<string>();
   let failures = 0;
   const suffixes = ['', ...'0123456789'.split(''), ...[...Array(100).keys()].map((n) => String(n).padStart(2, '0'))];
-  const jobRef = (await deps.db()).doc(jobPath(job.tenantId, job.id));
+  const jobs = jobsRepository(deps.db);
   for (const [i, extra] of suffixes.entries()) {
     if (found.size >= spec.quantity) break;
     // A long expansion (up to 111 searches) stops once its job has ended meanwhile.
-    if (i % 10 === 9 && (await jobRef.get()).get('finishedAt')) break;
+    if (i % 10 === 9 && (await jobs.getJob(job.tenantId, job.id))?.finishedAt) break;
     const contains = `${spec.contains ?? ''}${extra}`;
     const result = await searchAvailable(deps)(job.tenantId, {
       provider: job.provider as NumberProviderName,

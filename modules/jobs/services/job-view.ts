@@ -1,21 +1,10 @@
-/** Bulk jobs: item counts per state and the job as the API shows it (counts, percent, throughput). */
-import type { Firestore } from '@google-cloud/firestore';
-import { itemStates, statusFromCounts, type ItemState, type JobRecord } from '../../../shared/domain/job.js';
-import { itemsPath } from './job-model.js';
-
-/** Counts per item state, read in one snapshot (a read-only transaction) so they always add up. */
-export async function itemCounts(db: Firestore, tenantId: string, jobId: string): Promise<Record<ItemState, number>> {
-  const items = db.collection(itemsPath(tenantId, jobId));
-  const entries = await db.runTransaction(
-    (tx) => Promise.all(itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const)),
-    { readOnly: true },
-  );
-  return Object.fromEntries(entries) as Record<ItemState, number>;
-}
+/** Bulk jobs: the job as the API shows it (counts, percent, throughput). */
+import { statusFromCounts, type JobRecord } from '../../../shared/domain/job.js';
+import type { JobsRepository } from '../repository/jobs.js';
 
 /** A job as the API shows it: counts from the items, percent, throughput. */
-export async function jobView(db: Firestore, job: JobRecord, now: Date) {
-  const counts = job.finalCounts ?? (await itemCounts(db, job.tenantId, job.id));
+export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date) {
+  const counts = job.finalCounts ?? (await jobs.itemCounts(job.tenantId, job.id));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = counts.succeeded + counts.failed + counts.cancelled;
   const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);

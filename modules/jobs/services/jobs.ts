@@ -9,7 +9,7 @@
  * (items and chunks published; the chunk worker), job-search-expansion (search jobs → numbers),
  * item-state (one item's delivery: claim, run, settle), item-wait (accepted, not done yet),
  * item-perform (the operation and its error classes), job-finalize, job-cancel, job-view,
- * dead-letter; job-model holds the shared constants and types, item-writes the bulk item writes.
+ * dead-letter; job-model holds the shared constants and types; ../repository/ is the only code touching Firestore.
  * This module is their public surface.
  */
 export {
@@ -28,7 +28,7 @@ export {
 export { createJob, type CreateJobInput } from './job-create.js';
 export { expandChunk } from './job-fanout.js';
 export { runItem } from './item-state.js';
-export { itemCounts, jobView } from './job-view.js';
+export { jobView } from './job-view.js';
 export { finalizeIfDone } from './job-finalize.js';
 export { cancelJob } from './job-cancel.js';
 export { markChunkDeadLettered } from './dead-letter.js';

@@ -1,12 +1,12 @@
-import type { DocumentReference, Firestore, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import type { JobItemRecord, JobRecord } from '../../../shared/domain/job.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { Logger } from '../../../shared/log.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
+import { jobsRepository, type StoredItem } from '../repository/jobs.js';
+import { sweepStore, type SweptJob } from '../repository/sweep.js';
 import { JOB_TOPIC, type ChunkMessage } from './jobs.js';
-import { jobOf } from './job-model.js';
 
 /**
  * The sweeper: brings back job items that lost their task, and the jobs nothing would finish.
@@ -53,27 +53,24 @@ export interface SweepResult {
   searchesRepublished: number;
 }
 
-const PAGE_SIZE = 300;
 /** Items looked at per run and per state; the rest wait for the next run (the oldest go first). */
 export const SWEEP_MAX_ITEMS = 3000;
 export const SWEEP_MAX_JOBS = 500;
 const ENQUEUE_CONCURRENCY = 16;
-const FAILED_PRECONDITION = 9;
 const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
 
 export function sweepJobs(deps: SweepDeps) {
   return async (options: { tasksLost?: boolean }, log: Logger): Promise<SweepResult> => {
-    const db = await deps.db();
+    const store = sweepStore(deps.db);
     const now = deps.now();
     const tasksLost = options.tasksLost === true;
     const staleBefore = new Date(now.getTime() - (tasksLost ? 0 : deps.config.JOB_SWEEP_STALE_MS)).toISOString();
     const result: SweepResult = { requeued: 0, alreadyQueued: 0, cancelled: 0, leftToLiveJobs: 0, jobsChecked: 0, searchesRepublished: 0 };
-    const items = db.collectionGroup('items');
-    const sweep = { deps, db, now, staleBefore, tasksLost, result };
-    await sweepPages(items.where('state', '==', 'queued').where('updatedAt', '<', staleBefore).orderBy('updatedAt'), (page) => sweepItems(sweep, page));
+    const sweep = { deps, store, now, staleBefore, tasksLost, result };
+    await store.queuedBefore(staleBefore, SWEEP_MAX_ITEMS, (groups) => sweepItems(sweep, groups));
     // A live lease is only ever swept when the queue is known to be empty (and then its task waits for the lease).
     const leasedBefore = tasksLost ? FAR_FUTURE : staleBefore;
-    await sweepPages(items.where('state', '==', 'running').where('leaseUntil', '<', leasedBefore).orderBy('leaseUntil'), (page) => sweepItems(sweep, page));
+    await store.leasedBefore(leasedBefore, SWEEP_MAX_ITEMS, (groups) => sweepItems(sweep, groups));
     await sweepOpenJobs(sweep);
     if (Object.values(result).some((n) => n > 0)) log.info('job sweep', { ...result, tasksLost });
     return result;
@@ -82,51 +79,24 @@ export function sweepJobs(deps: SweepDeps) {
 
 interface Sweep {
   deps: SweepDeps;
-  db: Firestore;
+  store: ReturnType<typeof sweepStore>;
   now: Date;
   staleBefore: string;
   tasksLost: boolean;
   result: SweepResult;
 }
 
-/** Pages of a query (oldest first), up to SWEEP_MAX_ITEMS documents. */
-async function sweepPages(query: Query, handle: (docs: QueryDocumentSnapshot[]) => Promise<void>): Promise<void> {
-  let seen = 0;
-  let last: QueryDocumentSnapshot | undefined;
-  while (seen < SWEEP_MAX_ITEMS) {
-    const page = await (last ? query.startAfter(last) : query).limit(Math.min(PAGE_SIZE, SWEEP_MAX_ITEMS - seen)).get();
-    if (page.empty) return;
-    seen += page.size;
-    last = page.docs.at(-1);
-    await handle(page.docs.filter(isJobItem));
-    if (page.size < PAGE_SIZE) return;
-  }
-}
-
-/** tenants/{t}/jobs/{j}/items/{i} (a collection group query sees every `items` collection). */
-const isJobItem = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.parent.id === 'jobs' && doc.ref.parent.parent.parent.parent?.parent.id === 'tenants';
-
-async function sweepItems(sweep: Sweep, docs: QueryDocumentSnapshot[]): Promise<void> {
-  const { db, result } = sweep;
-  const byJob = new Map<string, { ref: DocumentReference; docs: QueryDocumentSnapshot[] }>();
-  for (const doc of docs) {
-    const jobRef = doc.ref.parent.parent!;
-    const group = byJob.get(jobRef.path) ?? { ref: jobRef, docs: [] };
-    group.docs.push(doc);
-    byJob.set(jobRef.path, group);
-  }
-  if (byJob.size === 0) return;
-  const jobs = await db.getAll(...[...byJob.values()].map((g) => g.ref));
+/** One page of swept items, by job. */
+async function sweepItems(sweep: Sweep, groups: SweptJob[]): Promise<void> {
+  const { store, result } = sweep;
   const work: (() => Promise<void>)[] = [];
-  for (const jobSnap of jobs) {
-    const job = jobOf(jobSnap);
-    const group = byJob.get(jobSnap.ref.path)!;
+  for (const { job, items } of groups) {
     // No job, or one that ended (its items are settled by whatever ended it): nothing to run for.
     if (!job || job.finishedAt) continue;
-    const queued = group.docs.filter((doc) => doc.get('state') === 'queued');
-    const running = group.docs.filter((doc) => doc.get('state') === 'running');
+    const queued = items.filter(({ item }) => item.state === 'queued');
+    const running = items.filter(({ item }) => item.state === 'running');
     let waiting = queued;
-    if (queued.length > 0 && !sweep.tasksLost && (await movedSince(jobSnap.ref, sweep.staleBefore))) {
+    if (queued.length > 0 && !sweep.tasksLost && (await store.movedSince(job, sweep.staleBefore))) {
       result.leftToLiveJobs += queued.length;
       waiting = [];
     }
@@ -134,16 +104,9 @@ async function sweepItems(sweep: Sweep, docs: QueryDocumentSnapshot[]): Promise<
       work.push(() => cancelWaiting(sweep, job, waiting));
       waiting = [];
     }
-    for (const doc of [...waiting, ...running]) work.push(() => requeue(sweep, job, doc.data() as JobItemRecord));
+    for (const { item } of [...waiting, ...running]) work.push(() => requeue(sweep, job, item));
   }
   await inParallel(work, ENQUEUE_CONCURRENCY);
-}
-
-/** Whether any item of the job changed at or after `since` (one index entry). */
-async function movedSince(jobRef: DocumentReference, since: string): Promise<boolean> {
-  const latest = await jobRef.collection('items').orderBy('updatedAt', 'desc').select('updatedAt').limit(1).get();
-  const at = latest.docs[0]?.get('updatedAt') as string | undefined;
-  return at !== undefined && at >= since;
 }
 
 async function requeue(sweep: Sweep, job: JobRecord, item: JobItemRecord): Promise<void> {
@@ -162,16 +125,11 @@ async function requeue(sweep: Sweep, job: JobRecord, item: JobItemRecord): Promi
 }
 
 /** A job being cancelled: its waiting items are cancelled, as cancel itself does (unless a task claimed one meanwhile). */
-async function cancelWaiting(sweep: Sweep, job: JobRecord, docs: QueryDocumentSnapshot[]): Promise<void> {
+async function cancelWaiting(sweep: Sweep, job: JobRecord, items: StoredItem[]): Promise<void> {
   const at = sweep.deps.now().toISOString();
-  for (const doc of docs) {
-    const done = await doc.ref
-      .update({ state: 'cancelled', updatedAt: at, finishedAt: at }, { lastUpdateTime: doc.updateTime })
-      .then(() => true)
-      .catch((err: { code?: number }) => {
-        if (err.code !== FAILED_PRECONDITION) throw err;
-        return false;
-      });
+  const jobs = jobsRepository(sweep.deps.db);
+  for (const item of items) {
+    const done = await jobs.updateItemIfUnchanged(item, { state: 'cancelled', updatedAt: at, finishedAt: at });
     if (done) sweep.result.cancelled++;
   }
   await scheduleFinalizeCheck(sweep.deps, job.tenantId, job.id);
@@ -179,26 +137,17 @@ async function cancelWaiting(sweep: Sweep, job: JobRecord, docs: QueryDocumentSn
 
 /** Open jobs untouched since staleBefore: a completion check each; a search job with no items out gets its search again. */
 async function sweepOpenJobs(sweep: Sweep): Promise<void> {
-  const { deps, db, result } = sweep;
-  const snap = await db
-    .collectionGroup('jobs')
-    .where('status', 'in', ['queued', 'running'])
-    .where('updatedAt', '<', sweep.staleBefore)
-    .orderBy('updatedAt')
-    .limit(SWEEP_MAX_JOBS)
-    .get();
-  const work = snap.docs
-    .filter((doc) => doc.ref.parent.parent?.parent.id === 'tenants')
-    .map((doc) => async () => {
-      const job = jobOf(doc)!;
-      if (job.finishedAt) return;
-      if (job.search && !job.chunksPublishedAt) {
-        await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
-        result.searchesRepublished++;
-      }
-      await scheduleFinalizeCheck(deps, job.tenantId, job.id);
-      result.jobsChecked++;
-    });
+  const { deps, store, result } = sweep;
+  const open = await store.openJobsBefore(sweep.staleBefore, SWEEP_MAX_JOBS);
+  const work = open.map((job) => async () => {
+    if (job.finishedAt) return;
+    if (job.search && !job.chunksPublishedAt) {
+      await deps.publisher.publish(JOB_TOPIC, { tenantId: job.tenantId, jobId: job.id, expand: true, publishedAt: deps.now().toISOString() } satisfies ChunkMessage);
+      result.searchesRepublished++;
+    }
+    await scheduleFinalizeCheck(deps, job.tenantId, job.id);
+    result.jobsChecked++;
+  });
   await inParallel(work, ENQUEUE_CONCURRENCY);
 }
 

@@ -3,7 +3,8 @@ import type { JobRecord } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { callContext, MAX_QUANTITY, tenantSomos } from '../../tollfree/index.js';
-import { type JobDeps, jobPath, type TollFreeSearch } from './job-model.js';
+import { jobsRepository } from '../repository/jobs.js';
+import type { JobDeps, TollFreeSearch } from './job-model.js';
 
 /**
  * A toll-free search spec becomes concrete numbers: random registry searches (at most 10 numbers
@@ -15,13 +16,13 @@ export async function expandTollFreeSearch(deps: JobDeps, job: JobRecord, log: L
   const spec = job.search as unknown as TollFreeSearch;
   const settings = await tenantSomos(deps, job.tenantId);
   const { registry } = await deps.somos();
-  const jobRef = (await deps.db()).doc(jobPath(job.tenantId, job.id));
+  const jobs = jobsRepository(deps.db);
   const found = new Set<string>();
   let failures = 0;
   let fruitless = 0;
   const maxSearches = Math.ceil(spec.quantity / MAX_QUANTITY) * 2 + 10;
   for (let i = 0; i < maxSearches && found.size < spec.quantity && fruitless < 3; i++) {
-    if (i % 10 === 9 && (await jobRef.get()).get('finishedAt')) break;
+    if (i % 10 === 9 && (await jobs.getJob(job.tenantId, job.id))?.finishedAt) break;
     const qty = Math.min(MAX_QUANTITY, spec.quantity - found.size);
     try {
       const result = await registry.search(callContext(settings), { kind: 'random', qty, ...(spec.npa ? { npa: spec.npa } : {}), ...(spec.nxx ? { nxx: spec.nxx } : {}) });

@@ -1,0 +1,131 @@
+/**
+ * The jobs module's repository: the only code of the module touching Firestore. Jobs
+ * (`tenants/{t}/jobs/{id}`), their expansion (`…/expansion/numbers`), callback attempts, the
+ * transactions the workflows run over them (with the tenant's limits and usage), and item counts.
+ * Items are in items.ts, the sweeper's queries in sweep.ts. Every read goes through a schema.
+ */
+import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
+import { z } from 'zod';
+import { itemStates, jobDocPath, parseJob, type ItemState, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
+import { changeUsage, readLimits, readUsage, type TenantLimits, type Usage } from '../../../shared/domain/limits.js';
+import { createTenantCollection, readStored } from '../../../shared/store/tenant-collection.js';
+import { itemOf, itemsStore, itemRef, type Db, type ItemRef } from './items.js';
+
+export type { Db, ItemRef };
+export type { StoredItem } from './items.js';
+
+/** A stored job, read through its schema (parseJob); undefined when there is none. */
+export const jobOf = (snap: DocumentSnapshot): JobRecord | undefined =>
+  snap.exists ? readStored(parseJob, snap.data(), { collection: 'jobs', id: snap.id }) : undefined;
+
+/** The numbers a search job found, kept once (`…/expansion/numbers`). */
+const StoredExpansion = z.looseObject({ numbers: z.array(z.string()), createdAt: z.string() });
+const expansionOf = (snap: DocumentSnapshot): string[] | undefined =>
+  snap.exists ? readStored((d) => StoredExpansion.parse(d), snap.data(), { collection: 'expansion', id: snap.id }).numbers : undefined;
+
+const expansionPath = (tenantId: string, jobId: string) => `${jobDocPath(tenantId, jobId)}/expansion/numbers`;
+
+/** A job as read, with what a write made only if it is unchanged since needs. */
+export interface VersionedJob {
+  readonly job: JobRecord;
+  readonly snapshot: DocumentSnapshot;
+}
+
+/** What a workflow reads and writes inside one transaction (reads first, then writes, as Firestore requires). */
+export interface JobsTransaction {
+  job(tenantId: string, jobId: string): Promise<JobRecord | undefined>;
+  item(ref: ItemRef): Promise<JobItemRecord | undefined>;
+  /** The numbers a search job's expansion kept, if it has run. */
+  expansion(tenantId: string, jobId: string): Promise<string[] | undefined>;
+  limits(tenantId: string, defaults: TenantLimits): Promise<TenantLimits>;
+  usage(tenantId: string): Promise<Usage>;
+  /** Numbers of the tenant whose release by this job took them out of usage. */
+  uncountedByJob(tenantId: string, jobId: string): Promise<number>;
+  createJob(job: JobRecord): void;
+  updateJob(tenantId: string, jobId: string, change: Record<string, unknown>): void;
+  updateItem(ref: ItemRef, change: Record<string, unknown>): void;
+  createExpansion(tenantId: string, jobId: string, numbers: string[], at: string): void;
+  changeUsage(tenantId: string, usage: Usage, change: { held?: number; purchased?: number }, now: Date): void;
+}
+
+function jobsTransaction(db: Firestore, tx: Transaction): JobsTransaction {
+  return {
+    job: async (tenantId, jobId) => jobOf(await tx.get(db.doc(jobDocPath(tenantId, jobId)))),
+    item: async (ref) => itemOf(await tx.get(itemRef(db, ref))),
+    expansion: async (tenantId, jobId) => expansionOf(await tx.get(db.doc(expansionPath(tenantId, jobId)))),
+    limits: (tenantId, defaults) => readLimits(tx, db, tenantId, defaults),
+    usage: (tenantId) => readUsage(tx, db, tenantId),
+    uncountedByJob: async (tenantId, jobId) => (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count,
+    createJob: (job) => void tx.create(db.doc(jobDocPath(job.tenantId, job.id)), job),
+    updateJob: (tenantId, jobId, change) => void tx.update(db.doc(jobDocPath(tenantId, jobId)), change),
+    updateItem: (ref, change) => void tx.update(itemRef(db, ref), change),
+    createExpansion: (tenantId, jobId, numbers, at) => void tx.create(db.doc(expansionPath(tenantId, jobId)), { numbers, createdAt: at }),
+    changeUsage: (tenantId, usage, change, now) => changeUsage(tx, db, tenantId, usage, change, now),
+  };
+}
+
+const FAILED_PRECONDITION = 9;
+
+/** The jobs module's repository over a database (`deps.db`). */
+export function jobsRepository(db: Db) {
+  const jobs = createTenantCollection<JobRecord>(db, { collection: 'jobs', idPrefix: 'job', resource: 'jobs', label: 'Job', parse: parseJob });
+  return {
+    ...itemsStore(db),
+
+    async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
+      return jobOf(await (await db()).doc(jobDocPath(tenantId, jobId)).get());
+    },
+
+    async getVersionedJob(tenantId: string, jobId: string): Promise<VersionedJob | undefined> {
+      const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
+      const job = jobOf(snapshot);
+      return job ? { job, snapshot } : undefined;
+    },
+
+    /** Writes the change only if the job is as it was read: false when it changed since. */
+    async updateJobIfUnchanged(read: VersionedJob, change: Record<string, unknown>): Promise<boolean> {
+      return read.snapshot.ref
+        .update(change, { lastUpdateTime: read.snapshot.updateTime! })
+        .then(() => true)
+        .catch((err: unknown) => {
+          if ((err as { code?: number }).code !== FAILED_PRECONDITION) throw err;
+          return false;
+        });
+    },
+
+    async updateJob(tenantId: string, jobId: string, change: Record<string, unknown>): Promise<void> {
+      await (await db()).doc(jobDocPath(tenantId, jobId)).update(change);
+    },
+
+    /** The tenant's jobs, newest first. */
+    listJobs: (tenantId: string, limit: number, cursor?: string) => jobs.list(tenantId, limit, cursor),
+
+    /** The numbers a search job's expansion kept, if it has run. */
+    async expansion(tenantId: string, jobId: string): Promise<string[] | undefined> {
+      return expansionOf(await (await db()).doc(expansionPath(tenantId, jobId)).get());
+    },
+
+    async addCallbackAttempt(tenantId: string, jobId: string, attempt: { attempt: number; at: string; status: number; outcome: string }): Promise<void> {
+      await (await db()).collection(`${jobDocPath(tenantId, jobId)}/callbackAttempts`).add(attempt);
+    },
+
+    /** Runs `fn` in one transaction (run again by Firestore on contention). */
+    async transaction<T>(fn: (tx: JobsTransaction) => Promise<T>): Promise<T> {
+      const firestore = await db();
+      return firestore.runTransaction((tx) => fn(jobsTransaction(firestore, tx)));
+    },
+
+    /** Counts per item state, read in one snapshot (a read-only transaction) so they always add up. */
+    async itemCounts(tenantId: string, jobId: string): Promise<Record<ItemState, number>> {
+      const firestore = await db();
+      const items = firestore.collection(`${jobDocPath(tenantId, jobId)}/items`);
+      const entries = await firestore.runTransaction(
+        (tx) => Promise.all(itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const)),
+        { readOnly: true },
+      );
+      return Object.fromEntries(entries) as Record<ItemState, number>;
+    },
+  };
+}
+
+export type JobsRepository = ReturnType<typeof jobsRepository>;
