@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { ListPageQuery, VapiCredentialsPage } from '../../../shared/api/schemas.js';
-import { numbersUsing, toCredentialResource, vapiCredentials } from '../services/import.js';
+import { numbersUsingCredential, vapiCredentials } from '../repository.js';
+import { toCredentialResource } from '../services/import.js';
 import { pageMeta } from '../../../shared/store/page.js';
 
 /** The tenant's own Vapi credentials (we never had their secrets: they went straight to Vapi), each with the numbers using it. */
@@ -9,7 +10,7 @@ const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPage
   (deps) =>
   async ({ query, caller }) => {
     const page = await vapiCredentials(deps.db).list(caller.tenantId, query.limit, query.cursor);
-    const data = await Promise.all(page.items.map(async (record) => toCredentialResource(record, await numbersUsing(deps, caller.tenantId, record.id))));
+    const data = await Promise.all(page.items.map(async (record) => toCredentialResource(record, await numbersUsingCredential(deps.db, caller.tenantId, record.id))));
     return { body: { data, ...pageMeta(page) } };
   };
 export default operation;

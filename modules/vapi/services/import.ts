@@ -1,7 +1,5 @@
-import type { Firestore } from '@google-cloud/firestore';
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
@@ -10,35 +8,24 @@ import { AppError, conflict } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { ProviderError } from '../../../shared/providers/types.js';
 import { createProvider } from '../../../shared/providers/registry.js';
-import { holdingStatuses } from '../../../shared/domain/number.js';
-import { paths } from '../../../shared/store/firestore.js';
 import type { VapiProvider } from '../../../shared/providers/vapi/provider.js';
 import type { CreateCredentialInput, CreatePhoneNumberInput, VapiNumber } from '../../../shared/providers/vapi/mapper.js';
 import { newNumberId } from '../../numbers/index.js';
 import { defaultLimits } from '../../../shared/domain/limits.js';
-import { createTenantCollection, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { numbersUsingCredential, vapiCredentials, type VapiCredentialProvider, type VapiCredentialRecord } from '../repository.js';
 
 /**
  * Importing numbers into the platform's Vapi org on a tenant's behalf. Tenant credentials go to
  * Vapi and are not stored here: Firestore keeps the Vapi credential id, provider and label. Every
  * Vapi object created is recorded under the tenant, and nothing lists the org itself.
  */
-export interface VapiCredentialRecord extends TenantDoc {
-  vapiCredentialId: string;
-  provider: VapiCredentialProvider;
-  label?: string;
-  /**
-   * scrypt of the credentials under a random salt (`scrypt1$<salt>$<hash>`), never the credentials:
-   * an import bringing the same credentials again reuses this credential instead of making another.
-   */
-  fingerprint?: string;
-  /** When Vonage / Telnyx accepted the credentials (a SIP trunk cannot be verified). */
-  verifiedAt?: string;
-  createdBy: string;
-}
-
-export const vapiCredentialProviders = ['vonage', 'telnyx', 'byo-sip-trunk'] as const;
-export type VapiCredentialProvider = (typeof vapiCredentialProviders)[number];
+export {
+  parseVapiCredential,
+  vapiCredentialProviders,
+  vapiCredentials,
+  type VapiCredentialProvider,
+  type VapiCredentialRecord,
+} from '../repository.js';
 
 type SipGateway = { ip: string; port: number; netmask?: number; inboundEnabled?: boolean; outboundEnabled?: boolean };
 /** A credential's own fields, as POST /v1/vapi/credentials and an import's source take them. */
@@ -46,30 +33,6 @@ export type VapiCredentialFields =
   | { provider: 'vonage'; apiKey: string; apiSecret: string }
   | { provider: 'telnyx'; apiKey: string }
   | { provider: 'byo-sip-trunk'; gateways: SipGateway[]; authUsername?: string; authPassword?: string };
-
-/** A stored Vapi credential, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredVapiCredential: z.ZodType<VapiCredentialRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  vapiCredentialId: z.string(),
-  provider: z.enum(vapiCredentialProviders),
-  label: z.string().optional(),
-  fingerprint: z.string().optional(),
-  verifiedAt: z.string().optional(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export const parseVapiCredential = (data: unknown): VapiCredentialRecord => StoredVapiCredential.parse(data);
-
-export const vapiCredentials = (db: () => Promise<Firestore>) =>
-  createTenantCollection<VapiCredentialRecord>(db, {
-    collection: 'vapiCredentials',
-    idPrefix: 'vcr',
-    resource: 'vapi-credentials',
-    label: 'Vapi credential',
-    parse: parseVapiCredential,
-  });
 
 /** vonage / telnyx / byo-sip-trunk sources name a credential (credentialId) or bring its fields (schemas.ts checks which). */
 export type VapiSource =
@@ -367,18 +330,7 @@ export function toCredentialResource(record: VapiCredentialRecord, numbers?: { i
 }
 
 /** The tenant's numbers that use a credential now (those a delete would strand). */
-export async function numbersUsing(deps: Pick<Deps, 'db'>, tenantId: string, credentialId: string) {
-  const snap = await (await deps.db())
-    .collection(paths.numbers(tenantId))
-    .where('vapiCredentialId', '==', credentialId)
-    .where('status', 'in', [...holdingStatuses])
-    .limit(100)
-    .get();
-  return snap.docs
-    .map((d) => d.data() as NumberRecord)
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map((n) => ({ id: n.id, phoneNumber: n.phoneNumber, status: n.status }));
-}
+export const numbersUsing = (deps: Pick<Deps, 'db'>, tenantId: string, credentialId: string) => numbersUsingCredential(deps.db, tenantId, credentialId);
 
 async function createNumber(provider: VapiProvider, source: VapiSource, input: VapiImportInput, credentialId: string | undefined, log: Logger): Promise<VapiNumber> {
   const common = {
