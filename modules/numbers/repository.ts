@@ -16,5 +16,5 @@ export type { ListFilters } from './repository/queries.js';
 export type { ClaimResult } from './repository/store.js';
 export { newNumberId } from './repository/store.js';
 export { notAvailable, readOwner, type NumberOwner, type OwnerRead } from './repository/owner.js';
-export { parseNumberRecord, readNumber } from './repository/record.js';
+export { parseNumberRecord, readNumber } from '../../shared/domain/number-record.js';
 export { settleWaitingJobItem } from './repository/job-items.js';

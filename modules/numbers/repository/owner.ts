@@ -2,7 +2,7 @@ import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from
 import { AppError } from '../../../shared/http/errors.js';
 import { holdingStatuses, type NumberRecord } from '../../../shared/domain/number.js';
 import { paths } from '../../../shared/store/firestore.js';
-import { readNumberIfAny } from './record.js';
+import { readNumberIfAny } from '../../../shared/domain/number-record.js';
 
 /** Who holds a number at a provider, platform-wide (`numberOwners/{provider}:{e164}`). */
 export interface NumberOwner {

@@ -5,7 +5,7 @@ import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
 import { paths } from '../../../shared/store/firestore.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../shared/store/page.js';
 import { heldAtProvider } from './owner.js';
-import { readNumber } from './record.js';
+import { readNumber } from '../../../shared/domain/number-record.js';
 
 export interface ListFilters {
   provider?: string;

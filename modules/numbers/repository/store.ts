@@ -6,7 +6,7 @@ import { holdingStatuses, searchTokensFor, type NumberRecord } from '../../../sh
 import { assertRoomFor, changeUsage, readLimits, readUsage, usageChange, type TenantLimits, type UsageKind } from '../../../shared/domain/limits.js';
 import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
 import { notAvailable, ownerEntry, ownerOf, readOwner } from './owner.js';
-import { readNumber, readNumberIfAny } from './record.js';
+import { readNumber, readNumberIfAny } from '../../../shared/domain/number-record.js';
 
 export type ClaimResult =
   /** A fresh pending record: the caller may call the provider. */

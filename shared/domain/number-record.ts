@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { numberPurposes, numberStatuses, type NumberRecord } from '../../../shared/domain/number.js';
-import { numberTypes, providerNames } from '../../../shared/providers/types.js';
-import { readStored } from '../../../shared/store/tenant-collection.js';
+import { numberPurposes, numberStatuses, type NumberRecord } from './number.js';
+import { numberTypes, providerNames } from '../providers/types.js';
+import { readStored } from '../store/tenant-collection.js';
 
 const routed = z.string().nullable().optional();
 /** A number's routing at its provider when it went inactive (routingFields: each value, null when it was unset). */
