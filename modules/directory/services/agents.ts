@@ -1,37 +1,10 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
-import { z } from 'zod';
-import { AgentResource } from '../../../shared/api/schemas/accounts.js';
-import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
+import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { NumberRecord } from '../../../shared/domain/number.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
-import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
+import { agentsCollection, directoryTx, inDirectoryTx, type AgentRecord, type DirectoryTx } from '../repository.js';
 
-/** A voice agent (AI or human desk) and the numbers it answers on and calls from. */
-export interface AgentRecord extends TenantDoc {
-  name: string;
-  description?: string;
-  inboundPhone?: string;
-  inboundNumberId?: string;
-  outboundPhone?: string;
-  outboundNumberId?: string;
-  /** Vapi assistant this agent runs as (set on Vapi numbers when assigned). */
-  assistantId?: string;
-}
-
-/** A stored agent, as it is read (never taken as it is): the API's fields and its tenant checked, unknown ones kept. */
-const StoredAgent: z.ZodType<AgentRecord> = AgentResource.extend({ tenantId: z.string() }).loose();
-export const parseAgent = (data: unknown): AgentRecord => StoredAgent.parse(data);
-
-export const agentsCollection = (db: () => Promise<Firestore>) =>
-  createTenantCollection<AgentRecord>(db, { collection: 'agents', idPrefix: 'agt', resource: 'agents', label: 'Agent', parse: parseAgent });
-
-/** An agent read inside a transaction, through its schema; undefined when there is none. */
-async function agentIn(tx: Transaction, db: Firestore, tenantId: string, id: string): Promise<AgentRecord | undefined> {
-  const snap = await tx.get(db.doc(`tenants/${tenantId}/agents/${id}`));
-  return snap.exists ? readStored(parseAgent, snap.data(), { collection: 'agents', id: snap.id }) : undefined;
-}
+export { agentsCollection, parseAgent, type AgentRecord } from '../repository.js';
 
 export interface AgentInput {
   name?: string;
@@ -45,11 +18,9 @@ export interface AgentInput {
  * The held number for an E.164, read inside the transaction; 404/400/409 when it cannot serve this
  * agent. One agent answers a number (inbound); any number of agents may call from it (outbound caller ID).
  */
-async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, agentId: string, e164: string, side: 'inbound' | 'outbound') {
+async function usableNumber(t: DirectoryTx, tenantId: string, agentId: string, e164: string, side: 'inbound' | 'outbound') {
   const field = `${side}Phone`;
-  const claim = await tx.get(db.doc(paths.numberClaim(tenantId, e164)));
-  const snap = claim.exists ? await tx.get(db.doc(paths.number(tenantId, claimedNumberId(claim)))) : undefined;
-  const number = snap?.data() as NumberRecord | undefined;
+  const number = await t.claimedNumber(tenantId, e164);
   if (!number || number.status === 'released' || number.status === 'error') {
     throw new AppError('NOT_FOUND', `${e164} is not one of this tenant's numbers`, { field });
   }
@@ -61,7 +32,7 @@ async function usableNumber(tx: Transaction, db: Firestore, tenantId: string, ag
   if (side === 'inbound' && number.agentId && number.agentId !== agentId) {
     // Another agent answers it — unless that agent only calls from it (a record from before outbound
     // caller IDs could be shared named every agent using a number in agentId).
-    const other = await agentIn(tx, db, tenantId, number.agentId);
+    const other = await t.agent(tenantId, number.agentId);
     if (other?.inboundNumberId === number.id) {
       throw conflict(`${e164} already answers for another agent; a number answers for one agent (its outbound caller ID may be shared)`, {
         agentId: number.agentId,
@@ -97,8 +68,7 @@ const sameAgents = (a: NumberRecord, b: NumberRecord) =>
  * transaction: all reads first (agent, claims, numbers), then the writes.
  */
 async function linkNumbers(
-  tx: Transaction,
-  db: Firestore,
+  t: DirectoryTx,
   before: AgentRecord | undefined,
   after: AgentRecord,
   input: AgentInput,
@@ -116,7 +86,7 @@ async function linkNumbers(
       continue;
     }
     // The same number on both sides is checked as the inbound one (the stricter rule).
-    const number = wanted.get(value) ?? (await usableNumber(tx, db, after.tenantId, after.id, value, side));
+    const number = wanted.get(value) ?? (await usableNumber(t, after.tenantId, after.id, value, side));
     wanted.set(value, number);
     next[`${side}Phone`] = value;
     next[`${side}NumberId`] = number.id;
@@ -124,8 +94,8 @@ async function linkNumbers(
   const touched = new Map<string, NumberRecord>([...wanted.values()].map((n) => [n.id, n]));
   for (const id of [before?.inboundNumberId, before?.outboundNumberId, next.inboundNumberId, next.outboundNumberId]) {
     if (!id || touched.has(id)) continue;
-    const snap = await tx.get(db.doc(paths.number(after.tenantId, id)));
-    if (snap.exists) touched.set(id, snap.data() as NumberRecord);
+    const number = await t.number(after.tenantId, id);
+    if (number) touched.set(id, number);
   }
   // Writes.
   for (const number of touched.values()) {
@@ -133,8 +103,8 @@ async function linkNumbers(
     const changed = withAgentUse(number, after.id, use);
     if (sameAgents(changed, number)) continue;
     const written = { ...changed, updatedAt: now };
-    tx.set(db.doc(paths.number(after.tenantId, number.id)), written);
-    recordAudit(db, tx, after.tenantId, audit, {
+    t.setNumber(written);
+    t.audit(after.tenantId, audit, {
       action: use.inbound || use.outbound ? 'numbers.assign_agent' : 'numbers.unassign_agent',
       resource: `numbers/${number.id}`,
       before: number,
@@ -184,11 +154,10 @@ export function createAgent(deps: AgentDeps) {
   return async (tenantId: string, input: AgentInput & { name: string }, audit: AuditContext) => {
     const now = deps.now().toISOString();
     let record = applyFields({ id: agents.newId(), tenantId, name: input.name, createdAt: now, updatedAt: now }, input);
-    const firestore = await deps.db();
-    await firestore.runTransaction(async (tx) => {
-      record = await linkNumbers(tx, firestore, undefined, record, input, audit, now);
-      tx.create(firestore.doc(`tenants/${tenantId}/agents/${record.id}`), record);
-      recordAudit(firestore, tx, tenantId, audit, { action: 'agents.create', resource: `agents/${record.id}`, after: record });
+    await inDirectoryTx(deps.db, async (t) => {
+      record = await linkNumbers(t, undefined, record, input, audit, now);
+      t.createAgent(record);
+      t.audit(tenantId, audit, { action: 'agents.create', resource: `agents/${record.id}`, after: record });
     });
     await syncVapiAssistants(deps, record, audit);
     return record;
@@ -200,7 +169,7 @@ export function updateAgent(deps: AgentDeps) {
   return async (tenantId: string, id: string, input: AgentInput, audit: AuditContext) => {
     const now = deps.now().toISOString();
     const agent = await agents.update(tenantId, id, audit, 'agents.update', (current, tx, firestore) =>
-      linkNumbers(tx, firestore, current, { ...applyFields(current, input), updatedAt: now }, input, audit, now),
+      linkNumbers(directoryTx(tx, firestore), current, { ...applyFields(current, input), updatedAt: now }, input, audit, now),
     );
     await syncVapiAssistants(deps, agent, audit);
     return agent;
@@ -211,22 +180,23 @@ export function deleteAgent(deps: Pick<Deps, 'db' | 'now'>) {
   const agents = agentsCollection(deps.db);
   return (tenantId: string, id: string, audit: AuditContext) =>
     agents.delete(tenantId, id, audit, 'agents.delete', async (current, tx, firestore) => {
-      await linkNumbers(tx, firestore, current, { ...current }, { inboundPhone: null, outboundPhone: null }, audit, deps.now().toISOString());
+      await linkNumbers(directoryTx(tx, firestore), current, { ...current }, { inboundPhone: null, outboundPhone: null }, audit, deps.now().toISOString());
     });
 }
 
 /** For a forced release: detaches the number from every agent that answers or calls from it, inside the release transaction. */
 export async function detachNumberFromAgent(
-  tx: Transaction,
-  db: Firestore,
+  tx: Parameters<typeof directoryTx>[0],
+  db: Parameters<typeof directoryTx>[1],
   number: NumberRecord,
   audit: AuditContext,
   now: string,
 ): Promise<void> {
+  const t = directoryTx(tx, db);
   const ids = [...new Set([number.agentId, ...(number.outboundAgentIds ?? [])].filter(Boolean) as string[])];
   const agents: AgentRecord[] = [];
   for (const id of ids) {
-    const agent = await agentIn(tx, db, number.tenantId, id);
+    const agent = await t.agent(number.tenantId, id);
     if (agent) agents.push(agent);
   }
   for (const agent of agents) {
@@ -237,7 +207,7 @@ export async function detachNumberFromAgent(
         delete next[`${side}Phone`];
       }
     }
-    tx.set(db.doc(`tenants/${number.tenantId}/agents/${agent.id}`), next);
-    recordAudit(db, tx, number.tenantId, audit, { action: 'agents.number_released', resource: `agents/${agent.id}`, before: agent, after: next });
+    t.setAgent(next);
+    t.audit(number.tenantId, audit, { action: 'agents.number_released', resource: `agents/${agent.id}`, before: agent, after: next });
   }
 }
