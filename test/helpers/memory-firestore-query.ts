@@ -194,6 +194,11 @@ export class Query<S, R> {
     if (values.some((v) => v !== null && typeof v === 'object' && 'ref' in v)) throw unsupported('startAfter(documentSnapshot)');
     return this.next({ after: values });
   }
+  /** Answered with whole documents: the projection is not modelled (what reads the fields it selected sees them). */
+  select(...fields: unknown[]): Query<S, R> {
+    if (fields.some((f) => typeof f !== 'string')) throw unsupported('select with a FieldPath');
+    return this.next({});
+  }
   count(): CountQuery<S, R> {
     return strict(new CountQuery(this), 'AggregateQuery');
   }
@@ -221,6 +226,11 @@ export class CollectionRef<S, R> extends Query<S, R> {
   }
   get path(): string {
     return this.spec.collection;
+  }
+  /** The document the collection is under (null for a root collection). */
+  get parent(): R | null {
+    const parts = this.spec.collection.split('/');
+    return parts.length > 1 ? this.host.ref(parts.slice(0, -1).join('/')) : null;
   }
   /** A document of the collection (a new random id when none is given). */
   doc(id: string = randomBytes(10).toString('hex')): R {

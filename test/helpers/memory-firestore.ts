@@ -11,6 +11,9 @@ import { CollectionRef, CountQuery, Query, fieldValue, runQuery, strict, unsuppo
  * meanwhile — a document, or a query's answer (Firestore's optimistic concurrency, as the server's
  * retries appear to a client). FieldValue.delete() in update and merge, FieldValue.arrayUnion() in update;
  * Dates are stored as Timestamps.
+ * Also: a snapshot's updateTime and update(data, { lastUpdateTime }) (FAILED_PRECONDITION, code 9, when the
+ * document changed since); bulkWriter() (create/set/update/delete, onWriteError retries, close); a
+ * read-only transaction ({ readOnly: true }); select(...) (answered with whole documents); a reference's parent.
  * Anything else throws "memory Firestore: … not supported".
  */
 export interface MemoryFirestore {
@@ -33,6 +36,9 @@ class Ref {
   get id(): string {
     return this.path.split('/').at(-1)!;
   }
+  get parent() {
+    return this.store.collection(this.path.split('/').slice(0, -1).join('/'));
+  }
   /** A read outside a transaction. */
   async get(): Promise<Snapshot> {
     return this.store.snapshot(this.path);
@@ -47,8 +53,8 @@ class Ref {
   async create(data: Record<string, unknown>) {
     this.store.commit([{ kind: 'create', path: this.path, data }]);
   }
-  async update(data: Record<string, unknown>) {
-    this.store.commit([{ kind: 'update', path: this.path, data }]);
+  async update(data: Record<string, unknown>, precondition?: Precondition) {
+    this.store.commit([updateWrite(this.path, data, precondition)]);
   }
   async delete() {
     this.store.commit([{ kind: 'delete', path: this.path }]);
@@ -59,7 +65,12 @@ class Snapshot {
   constructor(
     readonly ref: Ref,
     private readonly value: Record<string, unknown> | undefined,
+    private readonly version?: number,
   ) {}
+  /** The document's version as a Timestamp (what update's lastUpdateTime precondition compares). */
+  get updateTime(): Timestamp | undefined {
+    return this.version === undefined ? undefined : Timestamp.fromMillis(this.version);
+  }
   get exists(): boolean {
     return this.value !== undefined;
   }
@@ -75,7 +86,14 @@ class Snapshot {
 }
 
 type SetOptions = { merge?: boolean; mergeFields?: unknown };
-type Write = { kind: 'set' | 'merge' | 'create' | 'update' | 'delete'; path: string; data?: Record<string, unknown> };
+type Precondition = { lastUpdateTime?: unknown; exists?: unknown };
+type Write = { kind: 'set' | 'merge' | 'create' | 'update' | 'delete'; path: string; data?: Record<string, unknown>; ifVersion?: number };
+
+function updateWrite(path: string, data: Record<string, unknown>, precondition?: Precondition): Write {
+  if (precondition === undefined) return { kind: 'update', path, data };
+  if (!(precondition.lastUpdateTime instanceof Timestamp) || precondition.exists !== undefined) throw unsupported('update precondition other than lastUpdateTime');
+  return { kind: 'update', path, data, ifVersion: precondition.lastUpdateTime.toMillis() };
+}
 
 function setWrite(path: string, data: Record<string, unknown>, options?: SetOptions): Write {
   if (options?.mergeFields !== undefined) throw unsupported('set with mergeFields');
@@ -133,7 +151,7 @@ class Store implements QueryHost<Snapshot, Ref> {
   readonly stats = { commits: 0, retries: 0 };
   /** Versions come from one clock: a document deleted and written again never gets a version back. */
   private clock = 0;
-  snapshot = (path: string) => strict(new Snapshot(this.ref(path), this.docs.get(path)?.data), 'DocumentSnapshot');
+  snapshot = (path: string) => strict(new Snapshot(this.ref(path), this.docs.get(path)?.data, this.docs.get(path)?.version), 'DocumentSnapshot');
   ref = (path: string) => {
     if (path.split('/').length % 2 !== 0) throw new Error(`memory Firestore: ${path} is not a document path`);
     return strict(new Ref(path, this), 'DocumentReference');
@@ -160,6 +178,7 @@ class Store implements QueryHost<Snapshot, Ref> {
       }
       if (w.kind === 'create' && before) throw Object.assign(new Error(`ALREADY_EXISTS: ${w.path}`), { code: 6 });
       if (w.kind === 'update' && !before) throw Object.assign(new Error(`NOT_FOUND: ${w.path}`), { code: 5 });
+      if (w.ifVersion !== undefined && before!.version !== w.ifVersion) throw Object.assign(new Error(`FAILED_PRECONDITION: ${w.path} changed`), { code: 9 });
       let data: Record<string, unknown>;
       if (w.kind === 'update') {
         data = clone(before!.data);
@@ -204,14 +223,50 @@ class Store implements QueryHost<Snapshot, Ref> {
     return strict(batch, 'WriteBatch');
   }
 
+  /** Each write committed on its own when the writer closes; a failed one is retried while onWriteError says so. */
+  bulkWriter() {
+    const pending: (() => void)[] = [];
+    let retry: (error: { code?: number; failedAttempts: number }) => boolean = () => false;
+    const enqueue = (write: Write) =>
+      new Promise<unknown>((resolve, reject) =>
+        pending.push(() => {
+          for (let failedAttempts = 1; ; failedAttempts++) {
+            try {
+              this.commit([write]);
+              return resolve({});
+            } catch (err) {
+              const code = (err as { code?: number }).code;
+              if (failedAttempts >= 10 || !retry({ code, failedAttempts })) return reject(err instanceof Error ? err : new Error(String(err)));
+            }
+          }
+        }),
+      );
+    const writer = {
+      create: (ref: unknown, data: Record<string, unknown>) => enqueue({ kind: 'create', path: this.pathOf(ref), data }),
+      set: (ref: unknown, data: Record<string, unknown>, options?: SetOptions) => enqueue(setWrite(this.pathOf(ref), data, options)),
+      update: (ref: unknown, data: Record<string, unknown>, precondition?: Precondition) => enqueue(updateWrite(this.pathOf(ref), data, precondition)),
+      delete: (ref: unknown) => enqueue({ kind: 'delete', path: this.pathOf(ref) }),
+      onWriteError: (fn: typeof retry) => void (retry = fn),
+      close: async () => {
+        for (const write of pending.splice(0)) write();
+      },
+    };
+    return strict(writer, 'BulkWriter');
+  }
+
   async runTransaction<T>(fn: (tx: unknown) => Promise<T>, options?: unknown): Promise<T> {
-    if (options !== undefined) throw unsupported('runTransaction options');
+    const readOnly = options !== undefined && JSON.stringify(options) === JSON.stringify({ readOnly: true });
+    if (options !== undefined && !readOnly) throw unsupported('runTransaction options other than { readOnly: true }');
     for (let attempt = 1; ; attempt++) {
       const reads = new Map<string, number>();
       /** Each query read, and the answer it got (paths and versions): a different answer later is a conflict. */
       const queries: { query: Query<Snapshot, Ref>; answer: string }[] = [];
       const writes: Write[] = [];
       const answerOf = (query: Query<Snapshot, Ref>) => JSON.stringify(runQuery(query.spec, this.docs).map(([p, e]) => [p, e.version]));
+      const write = (w: Write) => {
+        if (readOnly) throw new Error('memory Firestore: a write in a read-only transaction');
+        writes.push(w);
+      };
       const readDoc = (ref: unknown) => {
         const path = this.pathOf(ref);
         if (writes.length) throw new Error('memory Firestore: a transaction read after a write (Firestore refuses it)');
@@ -229,10 +284,10 @@ class Store implements QueryHost<Snapshot, Ref> {
           return target instanceof CountQuery ? { data: () => ({ count: snap.size }) } : snap;
         },
         getAll: async (...refs: unknown[]) => refs.map(readDoc),
-        set: (ref: unknown, data: Record<string, unknown>, options?: SetOptions) => (writes.push(setWrite(this.pathOf(ref), data, options)), tx),
-        create: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'create', path: this.pathOf(ref), data }), tx),
-        update: (ref: unknown, data: Record<string, unknown>) => (writes.push({ kind: 'update', path: this.pathOf(ref), data }), tx),
-        delete: (ref: unknown) => (writes.push({ kind: 'delete', path: this.pathOf(ref) }), tx),
+        set: (ref: unknown, data: Record<string, unknown>, options?: SetOptions) => (write(setWrite(this.pathOf(ref), data, options)), tx),
+        create: (ref: unknown, data: Record<string, unknown>) => (write({ kind: 'create', path: this.pathOf(ref), data }), tx),
+        update: (ref: unknown, data: Record<string, unknown>) => (write({ kind: 'update', path: this.pathOf(ref), data }), tx),
+        delete: (ref: unknown) => (write({ kind: 'delete', path: this.pathOf(ref) }), tx),
       };
       const result = await fn(strict(tx, 'Transaction'));
       const conflict =
@@ -260,6 +315,7 @@ export function memoryFirestore(): MemoryFirestore {
     },
     getAll: async (...refs: unknown[]) => refs.map((ref) => store.snapshot(store.pathOf(ref))),
     batch: () => store.batch(),
+    bulkWriter: () => store.bulkWriter(),
     runTransaction: <T>(fn: (tx: unknown) => Promise<T>, options?: unknown) => store.runTransaction(fn, options),
   };
   return {

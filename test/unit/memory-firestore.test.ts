@@ -149,10 +149,35 @@ describe('memory Firestore queries', () => {
         await tx.get(db.collection(C));
       }),
     ).rejects.toThrow(/read after a write/);
-    expect(() => db.collection(C).select('id')).toThrow('memory Firestore: CollectionReference.select not supported');
+    expect(() => db.collection(C).offset(1)).toThrow('memory Firestore: CollectionReference.offset not supported');
     expect(() => db.collection(C).where('tags', 'array-contains-any', ['red'])).toThrow('memory Firestore: where operator array-contains-any not supported');
     const a = await db.doc(`${C}/a`).get();
     expect(() => db.collection(C).orderBy('id').startAfter(a)).toThrow(/startAfter\(documentSnapshot\) not supported/);
     expect(() => db.collection(C).where('n', 'in', [])).toThrow(/1 to 30 values/);
+  });
+
+  it('updates only if unchanged since read (lastUpdateTime), writes in bulk with retries, reads in a read-only transaction', async () => {
+    const { db, mem } = arrange();
+    const read = await db.doc(`${C}/a`).get();
+    await db.doc(`${C}/a`).update({ n: 4 }, { lastUpdateTime: read.updateTime! });
+    await expect(db.doc(`${C}/a`).update({ n: 5 }, { lastUpdateTime: read.updateTime! })).rejects.toMatchObject({ code: 9 });
+    expect(mem.read(`${C}/a`)?.n).toBe(4);
+
+    const writer = db.bulkWriter();
+    const errors: number[] = [];
+    writer.onWriteError((error) => (errors.push(error.code), false));
+    const created = writer.create(db.doc(`${C}/new`), { id: 'new' });
+    const exists = writer.create(db.doc(`${C}/b`), { id: 'b' }).catch((err: { code?: number }) => err.code);
+    await writer.close();
+    await created;
+    expect(await exists).toBe(6);
+    expect(errors).toEqual([6]);
+    expect(mem.read(`${C}/new`)).toEqual({ id: 'new' });
+
+    const count = await db.runTransaction(async (tx) => (await tx.get(db.collection(C).count())).data().count, { readOnly: true });
+    expect(count).toBe(7);
+    await expect(db.runTransaction(async (tx) => void tx.set(db.doc(`${C}/z`), {}), { readOnly: true })).rejects.toThrow(/read-only/);
+    expect((await db.collection(C).where('tag', '==', 'x').select().limit(1).get()).size).toBe(1);
+    expect(db.doc(`${C}/a`).parent.parent?.path).toBe('tenants/t1');
   });
 });
