@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../shared/log.js';
 import { ProviderError } from '../../shared/providers/types.js';
-import { activateNumber, changeRouting, getNumber, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
+import { activateNumber, changeRouting, claimOwnerIfFree, getNumber, releaseOwner, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
 import { arrange, audit, ROID, routingTo } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
@@ -159,5 +159,31 @@ describe('tenant isolation (in memory)', () => {
     const err = await refusal(getNumber(deps, 't2', NUM));
 
     expect(err.code).toBe('INTERNAL');
+  });
+});
+
+describe('owner index (in memory)', () => {
+  it('one tenant per number: a claim while another tenant holds it writes nothing; a release by another tenant leaves the entry', async () => {
+    const { deps, ownerOf } = await arrangeHeld();
+    const at = '2026-12-01T11:00:00.000Z';
+
+    const other = await claimOwnerIfFree(deps, { num: NUM, tenantId: 't2', updatedAt: at });
+    await releaseOwner(deps, NUM, 't2');
+
+    expect(other).toBe('t1');
+    expect(ownerOf(NUM)).toMatchObject({ tenantId: 't1' });
+  });
+
+  it('a free number is claimed; its holder releases it', async () => {
+    const { deps, ownerOf } = arrange();
+    const at = '2026-12-01T11:00:00.000Z';
+
+    const other = await claimOwnerIfFree(deps, { num: NUM, tenantId: 't2', updatedAt: at });
+    const claimed = ownerOf(NUM);
+    await releaseOwner(deps, NUM, 't2');
+
+    expect(other).toBeUndefined();
+    expect(claimed).toEqual({ num: NUM, tenantId: 't2', updatedAt: at });
+    expect(ownerOf(NUM)).toBeUndefined();
   });
 });

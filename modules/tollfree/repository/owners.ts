@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Deps } from '../../../shared/deps.js';
 import { readStored } from '../../../shared/store/tenant-collection.js';
-import { openTx, type StoreTx } from './transaction.js';
+import { inTransaction, openTx, type StoreTx } from './transaction.js';
 
 /**
  * The platform-wide owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a
@@ -65,4 +65,22 @@ export async function heldNumbers(deps: Pick<Deps, 'db'>, nums: string[]): Promi
   const db = await deps.db();
   const snaps = await db.getAll(...nums.map((n) => db.doc(ownerPath(n))));
   return new Set(snaps.filter((o) => o.exists).map((o) => o.id));
+}
+
+/** Number `num`'s index entry goes if it names `tenantId` (its own transaction). */
+export async function releaseOwner(deps: Pick<Deps, 'db'>, num: string, tenantId: string): Promise<void> {
+  await inTransaction(deps, async (t) => dropOwnerOf(t, num, await readOwner(t, num), tenantId));
+}
+
+/**
+ * The index names `owner.tenantId` for `owner.num` unless another tenant holds it (its own
+ * transaction). Answers the other holder's tenant id (nothing written), else undefined.
+ */
+export async function claimOwnerIfFree(deps: Pick<Deps, 'db'>, owner: OwnerDoc): Promise<string | undefined> {
+  return inTransaction(deps, async (t) => {
+    const holder = await readOwner(t, owner.num);
+    if (holder && holder.tenantId !== owner.tenantId) return holder.tenantId;
+    if (!holder) setOwner(t, owner);
+    return undefined;
+  });
 }

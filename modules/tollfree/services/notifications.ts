@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { normalizeTollFree } from '../../../shared/providers/somos/routing.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { dropOwnerOf, getNumber, getOwner, inTransaction, mutateNumber, readOwner, type OwnerDoc, type TollFreeRecord } from './numbers.js';
+import { getNumber, getOwner, mutateNumber, releaseOwner, type OwnerDoc, type TollFreeRecord } from './numbers.js';
 import { callContext } from './platform.js';
 import { applyChangeUpdate, transfers, type ChangeOutcome } from './transfers.js';
 import { confirmChange, confirmMovedOut, logUnconfirmed } from './notification-checks.js';
@@ -120,7 +120,7 @@ export function handleReservationNotification(deps: NotificationDeps) {
         return { ...before, reservedUntil: until.toISOString(), updatedAt: now };
       });
       if (lapsed) {
-        await inTransaction(deps, async (t) => dropOwnerOf(t, num, await readOwner(t, num), held.owner.tenantId));
+        await releaseOwner(deps, num, held.owner.tenantId);
       }
       applied++;
     }
@@ -170,7 +170,7 @@ export function handleRespOrgChangeNotification(deps: NotificationDeps) {
           ? { ...before, status: 'transferred_out', statusReason: `moved to RespOrg ${newRespOrgId}`, updatedAt: now }
           : undefined,
       );
-      await inTransaction(deps, async (t) => dropOwnerOf(t, num, await readOwner(t, num), held.owner.tenantId));
+      await releaseOwner(deps, num, held.owner.tenantId);
       await recordOutboundTransfer(deps, { tenantId: held.owner.tenantId, num, fromRespOrgId: held.record.respOrgId, toRespOrgId: newRespOrgId }, audit);
       outcome = 'applied';
     }
