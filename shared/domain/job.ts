@@ -94,7 +94,7 @@ export interface JobItemError {
 }
 
 /** A stored job item, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredJobItem: z.ZodType<JobItemRecord> = z.looseObject({
+const StoredJobItemFields: z.ZodType<JobItemRecord> = z.looseObject({
   id: z.string(),
   jobId: z.string(),
   tenantId: z.string(),
@@ -111,6 +111,15 @@ const StoredJobItem: z.ZodType<JobItemRecord> = z.looseObject({
   updatedAt: z.string(),
   finishedAt: z.string().optional(),
 });
+/** Optional fields a writer may have set to null rather than deleted: read as absent (leaseUntil keeps its null). */
+const NULLABLE_ITEM_FIELDS = ['result', 'error', 'waitingFor', 'finishedAt'];
+const StoredJobItem = z.preprocess(
+  (data) =>
+    data !== null && typeof data === 'object' && !Array.isArray(data)
+      ? Object.fromEntries(Object.entries(data).filter(([key, value]) => !(value === null && NULLABLE_ITEM_FIELDS.includes(key))))
+      : data,
+  StoredJobItemFields,
+);
 export const parseJobItem = (data: unknown): JobItemRecord => StoredJobItem.parse(data);
 
 /**
