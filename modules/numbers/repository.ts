@@ -17,4 +17,3 @@ export type { ClaimResult } from './repository/store.js';
 export { newNumberId } from './repository/store.js';
 export { notAvailable, readOwner, type NumberOwner, type OwnerRead } from './repository/owner.js';
 export { parseNumberRecord, readNumber } from '../../shared/domain/number-record.js';
-export { settleWaitingJobItem } from './repository/job-items.js';

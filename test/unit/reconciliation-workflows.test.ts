@@ -245,6 +245,21 @@ describe('the purchase settle task (in memory)', () => {
     expect(mem.read(paths.numberOwner('twilio', X))).toMatchObject({ tenantId: A, numberId: 'num_pending' });
   });
 
+  it('ends the bulk item that waits for the purchase with it, succeeded, in the settling transaction', async () => {
+    const { mem, account, hold, settleTask } = arrange();
+    const origin = { jobId: 'job_1', itemId: 'it_00001' };
+    hold(A, 'num_item', X, { ...pending, origin });
+    const itemPath = `tenants/${A}/jobs/job_1/items/it_00001`;
+    mem.write(itemPath, { id: 'it_00001', jobId: 'job_1', tenantId: A, index: 1, state: 'running', input: { phoneNumber: X }, attempts: 1, waitingFor: { kind: 'number-purchase', id: 'num_item' }, updatedAt: '2026-12-01T09:58:00.000Z' });
+    account.own(X);
+
+    const settled = await settleTask(A, 'num_item', true);
+
+    expect(settled.body.outcome).toBe('activated');
+    expect(mem.read(paths.number(A, 'num_item'))).toMatchObject({ status: 'active' });
+    expect(mem.read(itemPath)).toMatchObject({ state: 'succeeded', result: { numberId: 'num_item', status: 'active' } });
+  });
+
   it('never adopts for a tenant a number the owner index gives to another tenant that holds it', async () => {
     const { mem, account, hold, settleTask } = arrange();
     hold(A, 'num_stale', X, pending);

@@ -6,8 +6,8 @@ import { logger as rootLogger, type Logger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import type { ProviderNumber } from '../../../shared/providers/types.js';
-import { scheduleFinalizeCheck } from '../../jobs/index.js';
-import { settleWaitingJobItem } from '../repository.js';
+import { readJobItemIn, scheduleFinalizeCheck, settleJobItemIn } from '../../jobs/index.js';
+import { orderedNumberOutcome, waitsForNumber } from '../../../shared/domain/job.js';
 import { activated, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
 
 /**
@@ -71,6 +71,23 @@ export function applyOrderUpdate(deps: Pick<Deps, 'numbers' | 'providers' | 'now
     if (outcome === 'applied' && update.status !== 'pending' && record.origin) await scheduleFinalizeCheck(deps, record.tenantId, record.origin.jobId);
     return outcome;
   };
+}
+
+/**
+ * Inside a number's settling transaction (reads, then writes): the bulk item that waits for this
+ * number's order ends with it. An item not yet waiting is left alone: its delivery looks at the
+ * number once it has recorded the wait. The item is read and settled through the jobs module.
+ */
+export async function settleWaitingJobItem(
+  tx: Parameters<typeof readJobItemIn>[0],
+  firestore: Parameters<typeof readJobItemIn>[1],
+  after: NumberRecord,
+): Promise<void> {
+  const outcome = after.origin ? orderedNumberOutcome(after) : undefined;
+  if (!after.origin || !outcome) return;
+  const item = await readJobItemIn(tx, firestore, after.tenantId, after.origin);
+  if (item?.state !== 'running' || !waitsForNumber(item.waitingFor, after.id)) return;
+  settleJobItemIn(tx, firestore, after.tenantId, after.origin, outcome, after.updatedAt);
 }
 
 async function applyOrder(deps: Pick<Deps, 'numbers' | 'providers' | 'now'>, record: NumberRecord, update: OrderUpdate, audit: AuditContext): Promise<'applied' | 'stale' | 'ignored'> {

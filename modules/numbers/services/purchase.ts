@@ -9,11 +9,11 @@ import type { Logger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
 import type { NumberProviderName } from '../../../shared/providers/registry.js';
 import { ProviderError, type NumberProvider, type ProviderNumber } from '../../../shared/providers/types.js';
-import { newNumberId, settleWaitingJobItem } from '../repository.js';
+import { newNumberId } from '../repository.js';
 import { assertRoutingSupported, inboundRelayUrl, routingTargets } from './routing.js';
 import { markNotHeldDuringReview, notHeldDuringReview, requireOrderableGroup } from '../../requirements/index.js';
 import { activated, enqueueSettle, scheduleSettle, type PurchaseDeps, type SettleOutcome } from './purchase-kit.js';
-import { ORDER_POLL_MS, placeOrder, pollOrder } from './purchase-orders.js';
+import { ORDER_POLL_MS, placeOrder, pollOrder, settleWaitingJobItem } from './purchase-orders.js';
 
 export { applyOrderUpdate, type OrderUpdate } from './purchase-orders.js';
 export type { SettleOutcome } from './purchase-kit.js';
