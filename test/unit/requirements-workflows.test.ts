@@ -13,6 +13,7 @@ import type { Deps } from '../../shared/deps.js';
 import type { TaskQueue, TaskRequest } from '../../shared/queue/task-queue.js';
 import { telnyxKeyPair, telnyxSignatureHeaders } from '../../shared/providers/telnyx/webhooks.js';
 import type { TelnyxRequirementGroup } from '../../shared/providers/telnyx/mapper.js';
+import type { NumberProvider } from '../../shared/providers/types.js';
 import { paths } from '../../shared/store/firestore.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { requireOrderableGroup, submitGroup } from '../../modules/requirements/services/approval.js';
@@ -77,9 +78,11 @@ function arrange() {
   let now = Date.parse('2026-03-01T09:00:00.000Z');
   const tasks: TaskRequest[] = [];
   const queue: TaskQueue = { enqueue: async (task) => (tasks.push(task), { name: task.id ?? 'task', deduplicated: false }) };
+  // Only the calls these workflows make: the regulatory ones, and a look-up when an order completes.
+  const provider: unknown = account.provider;
   const providers = {
-    forTenant: async () => ({ provider: account.provider, accountId: 'platform' }),
-    forAccount: async () => account.provider,
+    forTenant: async () => ({ provider: provider as NumberProvider, accountId: 'platform' }),
+    forAccount: async () => provider as NumberProvider,
   } as Pick<Deps['providers'], 'forTenant' | 'forAccount'> as Deps['providers'];
   const deps = {
     db,
