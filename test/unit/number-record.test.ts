@@ -1,0 +1,115 @@
+/**
+ * The stored number record's schema (shared/domain/number-record.ts), which every read of
+ * tenants/{t}/numbers/{id} goes through (the numbers repository, the directory's number links,
+ * reconciliation): what the workflows write parses, unknown fields kept; a missing or mistyped field
+ * is a logged 500 naming the collection and id only.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseNumberRecord, readNumber } from '../../shared/domain/number-record.js';
+import { searchTokensFor, type NumberRecord } from '../../shared/domain/number.js';
+import { AppError } from '../../shared/http/errors.js';
+import { setLogSink } from '../../shared/log.js';
+
+const at = '2026-12-01T10:00:00.000Z';
+const base: NumberRecord = {
+  id: 'num_00000000000000000001',
+  tenantId: 'acme',
+  provider: 'twilio',
+  accountId: 'platform',
+  phoneNumber: '+14155550100',
+  friendlyName: '(415) 555-0100',
+  country: 'US',
+  type: 'local',
+  capabilities: { voice: true, sms: true, mms: false, fax: false },
+  tags: [],
+  smsEnabled: true,
+  voiceEnabled: true,
+  status: 'active',
+  createdAt: at,
+  updatedAt: at,
+  createdBy: 'u1',
+};
+
+/** Every optional field the workflows write, as they write it. */
+const full: NumberRecord = {
+  ...base,
+  locality: 'San Francisco',
+  region: 'CA',
+  providerNumberId: 'PN0123',
+  displayName: 'Front desk',
+  tags: ['main'],
+  webhookUrl: 'https://hooks.example.test/sms',
+  voiceUrl: 'https://hooks.example.test/voice',
+  smsUrl: 'https://hooks.example.test/sms',
+  statusCallbackUrl: 'https://hooks.example.test/status',
+  activeRouting: { voiceUrl: 'https://hooks.example.test/voice', smsUrl: null },
+  applicationId: 'AP1',
+  orderId: 'ord_1',
+  orderEventAt: at,
+  externalRef: 'gig-17',
+  companyId: 'co-1',
+  requirementGroupId: 'rg_1',
+  vapi: { source: 'twilio', credentialId: 'vc_1', vapiCredentialId: 'cred', assistantId: 'asst', serverUrl: 'https://s.example.test', fallbackNumber: '+14155550199' },
+  vapiCredentialId: 'cred',
+  countedInUsage: true,
+  countedAs: 'import',
+  uncountedByJob: 'job_1',
+  origin: { jobId: 'job_1', itemId: 'it_00001' },
+  purpose: 'customer_support',
+  locationId: 'loc_1',
+  locationName: 'Main clinic',
+  assignedTo: { id: 'u2', name: 'Dr. Who' },
+  agentId: 'agt_1',
+  outboundAgentIds: ['agt_1', 'agt_2'],
+  monthlyRate: { amount: '1.15', currency: 'USD' },
+  searchTokens: searchTokensFor({ displayName: 'Front desk', phoneNumber: '+14155550100' }),
+  statusReason: 'reason',
+  purchase: { leaseUntil: at, attempts: 2, outcome: 'settled', lastError: { code: '20503', message: 'unavailable' } },
+  providerChange: { requestId: 'req-1', startedAt: at, changes: { displayName: 'x', webhookUrl: null }, activeRouting: { applicationId: null } },
+  provisionedAt: at,
+  releasedAt: at,
+  releaseReason: 'no longer needed',
+};
+
+describe('stored number record', () => {
+  it('parses what the workflows write, keeping unknown fields', () => {
+    expect(parseNumberRecord(base)).toEqual(base);
+    expect(parseNumberRecord(full)).toEqual(full);
+    expect(parseNumberRecord({ ...base, legacyField: 7 })).toMatchObject({ legacyField: 7 });
+  });
+
+  it.each(['id', 'tenantId', 'provider', 'accountId', 'phoneNumber', 'status', 'capabilities', 'tags', 'createdAt'])('refuses a record without %s', (field) => {
+    const { [field as keyof NumberRecord]: _dropped, ...rest } = base;
+    expect(() => parseNumberRecord(rest)).toThrow();
+  });
+
+  it('refuses a mistyped field', () => {
+    expect(() => parseNumberRecord({ ...base, status: 'sold' })).toThrow();
+    expect(() => parseNumberRecord({ ...base, provider: 'acme-telecom' })).toThrow();
+    expect(() => parseNumberRecord({ ...base, purchase: { attempts: '1' } })).toThrow();
+    expect(() => parseNumberRecord({ ...base, outboundAgentIds: 'agt_1' })).toThrow();
+  });
+
+  describe('read through readNumber', () => {
+    let lines: string[] = [];
+    let restore: () => void = () => undefined;
+    beforeEach(() => {
+      lines = [];
+      restore = setLogSink((line) => lines.push(line));
+    });
+    afterEach(() => restore());
+
+    it('answers a record that does not match with a 500 logged by collection and id, never its content', () => {
+      let thrown: unknown;
+      try {
+        readNumber({ ...base, status: 42, displayName: 'SECRET-NAME' }, base.id);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(AppError);
+      expect(thrown).toMatchObject({ code: 'INTERNAL' });
+      expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ collection: 'numbers', id: base.id }));
+      expect(lines.join('\n')).not.toContain('SECRET-NAME');
+    });
+  });
+});
