@@ -4,7 +4,7 @@ import { setLogSink } from '../../shared/log.js';
 import { AppError } from '../../shared/http/errors.js';
 import type { AuditContext } from '../../shared/domain/audit.js';
 import { createTenantCollection, readStored } from '../../shared/store/tenant-collection.js';
-import { parseJob } from '../../shared/domain/job.js';
+import { parseJob, parseJobItem } from '../../shared/domain/job.js';
 import { parseLocation } from '../../modules/directory/services/locations.js';
 import { parseAgent } from '../../modules/directory/services/agents.js';
 import { parseLoa } from '../../modules/tollfree/services/loa.js';
@@ -202,6 +202,31 @@ const cases: Case[] = [
       { id: 'job_0123456789abcdef0124', tenantId: 'acme', type: 'release', provider: 'twilio', status: 'queued', itemCount: 3, createdBy: 'uid-1', createdAt: at, updatedAt: at },
     ],
     required: ['id', 'tenantId', 'type', 'provider', 'status', 'itemCount', 'createdBy', 'createdAt', 'updatedAt'],
+  },
+  {
+    name: 'job items',
+    parse: parseJobItem,
+    written: [
+      {
+        id: 'it_00003',
+        jobId: 'job_0123456789abcdef0123',
+        tenantId: 'acme',
+        index: 3,
+        state: 'running',
+        input: { phoneNumber: '+14155550100' },
+        attempts: 2,
+        leaseUntil: later,
+        result: { numberId: 'num_0123456789abcdef0123', status: 'pending' },
+        error: { code: 'PROVIDER_ERROR', message: 'Service unavailable', provider: 'twilio', providerCode: '20503', retryable: true },
+        waitingFor: { kind: 'number-order', id: 'num_0123456789abcdef0123' },
+        updatedAt: later,
+        finishedAt: later,
+      },
+      // Settled: its lease cleared to null, as the workflows write it.
+      { id: 'it_00000', jobId: 'job_0123456789abcdef0123', tenantId: 'acme', index: 0, state: 'succeeded', input: { numberId: 'num_1' }, attempts: 1, leaseUntil: null, result: { numberId: 'num_1' }, updatedAt: at, finishedAt: at },
+      { id: 'it_00001', jobId: 'job_0123456789abcdef0123', tenantId: 'acme', index: 1, state: 'queued', input: {}, attempts: 0, updatedAt: at },
+    ],
+    required: ['id', 'jobId', 'tenantId', 'index', 'state', 'input', 'attempts', 'updatedAt'],
   },
   {
     name: 'requirementGroups',
