@@ -7,7 +7,7 @@ import { AppError, conflict, notFound } from '../../../../shared/http/errors.js'
 import type { Logger } from '../../../../shared/log.js';
 import type { SomosNumberInfo } from '../../../../shared/providers/somos/client.js';
 import { registryNumber } from '../../../tollfree/index.js';
-import { getNumber, mutateNumber, ownerPath, type OwnerDoc, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
+import { claimOwnerIfFree, getNumber, mutateNumber, releaseOwner, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
 import { parseTollFreeRecord } from '../../../tollfree/index.js';
 import { scheduledOf, settleDueVersions } from '../../../tollfree/index.js';
 import { recordOutboundTransfer } from '../../../tollfree/index.js';
@@ -165,7 +165,6 @@ function repairedRecord(record: TollFreeRecord, info: SomosNumberInfo, now: stri
 
 export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) {
   return async (tenantId: string, id: string, audit: AuditContext) => {
-    const db = await deps.db();
     const findings = createFindingsRepository(deps.db);
     const stored = await findings.get(tenantId, id);
     if (!stored) throw notFound('Finding');
@@ -183,15 +182,10 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
     if ('reason' in found) throw new AppError('SERVICE_UNAVAILABLE', `The registry could not be read: ${found.reason}; retry shortly`, { retryable: true }, 5);
     const now = deps.now().toISOString();
     const plan = repairedRecord(record, found.info, now);
-    if (plan && !plan.leaves) await claimOwner(db, tenantId, record.id, now);
+    if (plan && !plan.leaves) await claimOwner(deps, tenantId, record.id, now);
     if (plan) {
       await mutateNumber(deps, tenantId, record.id, audit, 'tollfree.reconciliation_repair', (before) => (before.status === record.status ? plan.next : undefined));
-      if (plan.leaves) {
-        await db.runTransaction(async (tx) => {
-          const owner = db.doc(ownerPath(record.id));
-          if ((await tx.get(owner)).get('tenantId') === tenantId) tx.delete(owner);
-        });
-      }
+      if (plan.leaves) await releaseOwner(deps, record.id, tenantId);
       if (plan.action === 'transferred_out' && found.info.respOrgId) {
         await recordOutboundTransfer(deps, { tenantId, num: record.id, fromRespOrgId: record.respOrgId, toRespOrgId: found.info.respOrgId }, audit);
       }
@@ -209,12 +203,7 @@ export function repairTollFreeFinding(deps: Pick<Deps, 'db' | 'somos' | 'now'>) 
 }
 
 /** The owner index names this tenant again (a number back in our hands); another tenant's claim is a conflict. */
-async function claimOwner(db: Awaited<ReturnType<Deps['db']>>, tenantId: string, num: string, now: string): Promise<void> {
-  await db.runTransaction(async (tx) => {
-    const ref = db.doc(ownerPath(num));
-    const snap = await tx.get(ref);
-    const holder: unknown = snap.get('tenantId');
-    if (snap.exists && holder !== tenantId) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
-    if (!snap.exists) tx.set(ref, { num, tenantId, updatedAt: now } satisfies OwnerDoc);
-  });
+async function claimOwner(deps: Pick<Deps, 'db'>, tenantId: string, num: string, now: string): Promise<void> {
+  const other = await claimOwnerIfFree(deps, { num, tenantId, updatedAt: now });
+  if (other) throw conflict('Another customer of this platform holds this number now; it cannot be repaired here', { number: `+1${num}` });
 }
