@@ -18,6 +18,7 @@ import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { cancelJob, createJob, expandChunk, finalizeIfDone, runItem, type ChunkMessage, type CreateJobInput, type JobDeps } from '../../modules/jobs/services/jobs.js';
 import { sweepJobs } from '../../modules/jobs/services/sweep.js';
+import { readJobItemIn, settleJobItemIn } from '../../modules/jobs/index.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { refusal } from '../helpers/refusal.js';
 
@@ -272,5 +273,26 @@ describe('the sweeper (in memory)', () => {
 
     // Swept again before that task ran: the same name, dropped by the queue.
     expect(await sweepJobs(deps)({}, silent)).toMatchObject({ requeued: 0, alreadyQueued: 1 });
+  });
+});
+
+describe('settling a job item from another module’s transaction (index: readJobItemIn, settleJobItemIn)', () => {
+  it('reads the item through its schema and ends it with the outcome', async () => {
+    const { deps, mem, purchase, item } = arrange();
+    const { job: created } = await purchase([NUMBERS[0]!]);
+    const path = `tenants/${T}/jobs/${created.id}/items/it_00000`;
+    mem.write(path, { ...mem.read(path), state: 'running', attempts: 1, waitingFor: { kind: 'number-order', id: 'num_1' }, result: { numberId: 'num_1', status: 'pending' } });
+    const origin = { jobId: created.id, itemId: 'it_00000' };
+    const firestore = await deps.db();
+    const read = await firestore.runTransaction(async (tx) => {
+      const current = await readJobItemIn(tx, firestore, T, origin);
+      if (current?.state === 'running') settleJobItemIn(tx, firestore, T, origin, { state: 'failed', error: { code: 'PROVIDER_ERROR', message: 'order failed', retryable: false } }, '2026-12-01T11:00:00.000Z');
+      return current;
+    });
+    expect(read).toMatchObject({ state: 'running', waitingFor: { kind: 'number-order' } });
+    const settled = item(created.id, 'it_00000');
+    expect(settled).toMatchObject({ state: 'failed', finishedAt: '2026-12-01T11:00:00.000Z', leaseUntil: null, error: { code: 'PROVIDER_ERROR' } });
+    expect(settled.waitingFor).toBeUndefined();
+    expect(settled.result).toBeUndefined(); // a failure keeps no pending result
   });
 });
