@@ -23,12 +23,12 @@ const queries: Query[] = [
   { file: 'modules/jobs/repository/sweep.ts', group: 'items', equal: ['state'], range: 'leaseUntil' },
   { file: 'modules/jobs/repository/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
   // Reconciliation: every tenant's provider accounts; open findings and held numbers of the platform account.
-  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'providerAccounts', equal: [] },
-  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
-  { file: 'modules/operations/services/reconciliation/reconcile.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
+  { file: 'modules/accounts/repository.ts', group: 'providerAccounts', equal: [] },
+  { file: 'modules/operations/repository/findings.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
+  { file: 'modules/numbers/repository/queries.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
   // Toll-free reconciliation: every tenant's reserved and active toll-free numbers; the open toll-free findings.
   { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
-  { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
+  { file: 'modules/operations/repository/findings.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
   // The inbound relay's fallback for numbers held since before the owner index.
   { file: 'modules/inbound/repository.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },
   // The Telnyx order webhook: the numbers of an order.
