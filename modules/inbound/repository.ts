@@ -1,8 +1,8 @@
 import { FieldValue, type Firestore, type Query } from '@google-cloud/firestore';
 import { z } from 'zod';
-import { numberStatuses, type NumberRecord } from '../../shared/domain/number.js';
+import type { NumberRecord } from '../../shared/domain/number.js';
+import { readNumber } from '../../shared/domain/number-record.js';
 import { outboundOutcomes, type OutboundOutcome } from '../../shared/http/outbound-request.js';
-import { providerNames } from '../../shared/providers/types.js';
 import { paths } from '../../shared/store/firestore.js';
 import { decodeCursor, encodeCursor } from '../../shared/store/page.js';
 import { readStored } from '../../shared/store/tenant-collection.js';
@@ -75,19 +75,6 @@ const StoredDelivery: z.ZodType<DeliveryRecord> = z.looseObject({
 });
 export const parseDelivery = (data: unknown): DeliveryRecord => StoredDelivery.parse(data);
 
-const StoredNumber: z.ZodType<InboundNumber> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  provider: z.enum(providerNames),
-  accountId: z.string(),
-  phoneNumber: z.string(),
-  status: z.enum(numberStatuses),
-  webhookUrl: z.string().optional(),
-  smsEnabled: z.boolean(),
-  releasedAt: z.string().optional(),
-  updatedAt: z.string(),
-});
-
 /** The owner index entry, as the relay needs it: anything else is no entry (the fallback look-up decides). */
 const OwnerEntry = z.looseObject({ tenantId: z.string(), numberId: z.string() });
 /** A replay claim already taken, as a copy of its message reads it. */
@@ -109,9 +96,9 @@ export function createInboundRepository(db: () => Promise<Firestore>) {
     },
 
     /** Every tenant's records of `e164` at `provider`, whatever their status (numbers held since before the owner index). */
-    async numbersAt(provider: string, e164: string): Promise<InboundNumber[]> {
+    async numbersAt(provider: string, e164: string): Promise<NumberRecord[]> {
       const snap = await (await db()).collectionGroup('numbers').where('phoneNumber', '==', e164).where('provider', '==', provider).get();
-      return snap.docs.map((d) => readStored((data) => StoredNumber.parse(data), d.data(), { collection: 'numbers', id: d.id }));
+      return snap.docs.map((d) => readNumber(d.data(), d.id));
     },
 
     /**

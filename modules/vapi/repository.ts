@@ -1,8 +1,9 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
-import { holdingStatuses, numberStatuses, type NumberStatus } from '../../shared/domain/number.js';
+import { holdingStatuses, type NumberStatus } from '../../shared/domain/number.js';
+import { readNumber } from '../../shared/domain/number-record.js';
 import { paths } from '../../shared/store/firestore.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../shared/store/tenant-collection.js';
+import { createTenantCollection, type TenantDoc } from '../../shared/store/tenant-collection.js';
 
 /**
  * The Vapi module's repository: the only code that touches its documents — the tenants' Vapi
@@ -57,7 +58,6 @@ export interface CredentialNumber {
   phoneNumber: string;
   status: NumberStatus;
 }
-const StoredCredentialNumber = z.looseObject({ id: z.string(), phoneNumber: z.string(), status: z.enum(numberStatuses), createdAt: z.string() });
 
 /** The tenant's numbers that use a credential now (those a delete would strand), oldest first. */
 export async function numbersUsingCredential(db: () => Promise<Firestore>, tenantId: string, credentialId: string): Promise<CredentialNumber[]> {
@@ -68,7 +68,7 @@ export async function numbersUsingCredential(db: () => Promise<Firestore>, tenan
     .limit(100)
     .get();
   return snap.docs
-    .map((d) => readStored((data) => StoredCredentialNumber.parse(data), d.data(), { collection: 'numbers', id: d.id }))
+    .map((d) => readNumber(d.data(), d.id))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
     .map((n) => ({ id: n.id, phoneNumber: n.phoneNumber, status: n.status }));
 }
