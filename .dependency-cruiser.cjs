@@ -64,6 +64,22 @@ module.exports = {
       to: { path: '^modules/[^/]+/index\\.ts$', dependencyTypes: ['dynamic-import'] },
     },
     {
+      name: 'firestore-only-in-repositories',
+      severity: 'error',
+      comment: 'Within a module only its repository (modules/<domain>/repository.ts or repository/) touches Firestore, types included: services and operations get repositories (or another module\'s index), never the database. In shared/: the stores (shared/store/), the ports and the wiring, the audit and usage writes that join a repository\'s transaction (shared/domain/audit.ts, limits.ts, job.ts), and the Somos token lease and breaker state.',
+      from: {
+        path: '^(modules|shared|functions)/',
+        pathNot: [
+          '^modules/[^/]+/repository(\\.ts$|/)',
+          '^shared/store/',
+          '^shared/(ports|deps)\\.ts$',
+          '^shared/domain/(audit|limits|job)\\.ts$',
+          '^shared/providers/somos/(auth-breaker|token-lease|token-manager)\\.ts$',
+        ],
+      },
+      to: { path: '@google-cloud/firestore' },
+    },
+    {
       name: 'production-not-to-tooling',
       severity: 'error',
       comment: 'Deployed code (functions/, shared/) must not import scripts, tests or benchmarks: they are not bundled and pull in dev-only packages.',

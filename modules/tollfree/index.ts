@@ -8,18 +8,16 @@ export {
   claimOwnerIfFree,
   getNumber,
   mutateNumber,
-  ownerPath,
   releaseOwner,
   reserveNumbers,
   routingAlreadyApplied,
   routingIssuePath,
   validateRouting,
-  type OwnerDoc,
   type TollFreeRecord,
   type TollFreeStatus,
 } from './services/numbers.js';
 export { callContext, tenantSomos } from './services/platform.js';
-export { parseTollFreeRecord } from './services/record-parse.js';
+export { numbersInStatuses } from './repository/numbers.js';
 export { followUpRequest } from './services/followup.js';
 export { jobItemOutcome, pendingAnswer, pendingRequestOf, tollfreeRequests } from './services/requests.js';
 export { scheduledOf, settleDueVersions } from './services/routing-versions.js';

@@ -1,6 +1,8 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { Config } from '../config.js';
+import { z } from 'zod';
 import { AppError } from '../http/errors.js';
+import { readStored } from '../store/tenant-collection.js';
 
 /**
  * Per-tenant spend guards. Counters live in one usage document per tenant, changed only in the
@@ -25,6 +27,12 @@ export interface Usage {
   freeVapiNumbers: number;
 }
 
+/** The counters as stored (each may be absent until first counted; unknown fields kept). */
+const StoredUsage = z
+  .object({ heldNumbers: z.number().optional(), purchases: z.record(z.string(), z.number()).optional(), freeVapiNumbers: z.number().optional() })
+  .loose();
+const parseUsage = (data: unknown) => StoredUsage.parse(data);
+
 export const usagePath = (tenantId: string) => `tenants/${tenantId}/usage/counters`;
 export const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 
@@ -44,12 +52,14 @@ export function defaultLimits(
 export async function readLimits(tx: Transaction | undefined, db: Firestore, tenantId: string, defaults: TenantLimits): Promise<TenantLimits> {
   const ref = db.doc(`tenants/${tenantId}`);
   const snap = tx ? await tx.get(ref) : await ref.get();
-  const own = (snap.get('limits') ?? {}) as Partial<TenantLimits>;
-  return { ...defaults, ...Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === 'number' && v >= 0)) };
+  const own: unknown = snap.get('limits');
+  const set = own !== null && typeof own === 'object' ? Object.entries(own).filter(([k, v]) => k in defaults && typeof v === 'number' && v >= 0) : [];
+  return { ...defaults, ...Object.fromEntries(set) };
 }
 
 export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {
-  const data = (await tx.get(db.doc(usagePath(tenantId)))).data() as Partial<Usage> | undefined;
+  const snap = await tx.get(db.doc(usagePath(tenantId)));
+  const data = snap.exists ? readStored(parseUsage, snap.data(), { collection: 'usage', id: snap.id }) : undefined;
   return { heldNumbers: data?.heldNumbers ?? 0, purchases: data?.purchases ?? {}, freeVapiNumbers: data?.freeVapiNumbers ?? 0 };
 }
 

@@ -1,6 +1,28 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
+import { z } from 'zod';
 import type { AuditRecord } from '../domain/audit.js';
 import { AppError } from '../http/errors.js';
+import { readStored } from './tenant-collection.js';
+
+/** An audit entry as recordAudit writes it (unknown fields kept). */
+const StoredAuditRecord = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    at: z.string(),
+    actor: z.union([
+      z.object({ type: z.literal('user'), uid: z.string(), role: z.enum(['admin', 'member']) }).loose(),
+      z.object({ type: z.literal('system'), name: z.string(), onBehalfOf: z.string().optional() }).loose(),
+    ]),
+    requestId: z.string(),
+    action: z.string(),
+    resource: z.string(),
+    resourceType: z.string(),
+    before: z.record(z.string(), z.unknown()).nullable(),
+    after: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .loose();
+const parseAuditRecord = (data: unknown): AuditRecord => StoredAuditRecord.parse(data);
 
 /** Newest first: audit ids sort by inverted time, so ordering by id is ordering by recency. */
 export async function listAudit(
@@ -24,6 +46,6 @@ export async function listAudit(
     query = query.startAfter(options.cursor);
   }
   const snap = await query.limit(options.limit + 1).get();
-  const items = snap.docs.slice(0, options.limit).map((d) => d.data() as AuditRecord);
+  const items = snap.docs.slice(0, options.limit).map((d) => readStored(parseAuditRecord, d.data(), { collection: 'audit', id: d.id }));
   return { items, ...(snap.docs.length > options.limit ? { nextCursor: items.at(-1)!.id } : {}) };
 }

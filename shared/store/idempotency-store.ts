@@ -1,7 +1,9 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { AppError } from '../http/errors.js';
 import { paths } from './firestore.js';
+import { readStored } from './tenant-collection.js';
 
 /**
  * Client Idempotency-Key handling, shared by every endpoint that accepts one.
@@ -14,14 +16,17 @@ export interface StoredResponse {
 }
 
 /** idempotencyKeys/{hash} as written below: expiresAt is read back as a Timestamp (older keys: ISO strings). */
-interface StoredKey {
-  fingerprint: string;
-  state: 'in_progress' | 'completed';
-  leaseUntil: string;
-  createdAt: string;
-  expiresAt: unknown;
-  response?: StoredResponse;
-}
+const StoredKey = z
+  .object({
+    fingerprint: z.string(),
+    state: z.enum(['in_progress', 'completed']),
+    leaseUntil: z.string().optional(),
+    createdAt: z.string().optional(),
+    expiresAt: z.unknown(),
+    response: z.object({ status: z.number().int(), body: z.unknown() }).loose().optional(),
+  })
+  .loose();
+const parseStoredKey = (data: unknown) => StoredKey.parse(data);
 
 export type BeginResult = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
 
@@ -46,7 +51,8 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
       const ref = firestore.doc(paths.idempotencyKey(tenantId, hashKey(key)));
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
-        const existing = snap.data() as StoredKey | undefined;
+        const data = snap.data();
+        const existing = data === undefined ? undefined : readStored(parseStoredKey, data, { collection: 'idempotencyKeys', id: ref.id });
         const expired = existing && millis(existing.expiresAt) <= now.getTime();
         if (existing && !expired) {
           if (existing.fingerprint !== requestFingerprint) {
@@ -56,7 +62,8 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
             );
           }
           if (existing.state === 'completed') return { kind: 'replay', response: existing.response as StoredResponse };
-          const leaseLeft = Date.parse(existing.leaseUntil) - now.getTime();
+          // A lease not recorded (never, as begin writes one) counts as run out.
+          const leaseLeft = existing.leaseUntil ? Date.parse(existing.leaseUntil) - now.getTime() : 0;
           if (leaseLeft > 0) {
             const retryAfter = Math.ceil(leaseLeft / 1000);
             throw new AppError(

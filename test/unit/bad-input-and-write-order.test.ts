@@ -3,6 +3,7 @@
  * writes around provider calls: a local write that fails after a provider changed something leaves
  * a record of it (a number's change marker) or undoes it (a toll-free reservation given back).
  */
+import type { Firestore } from '@google-cloud/firestore';
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../shared/config.js';
 import type { Deps } from '../../shared/deps.js';
@@ -13,6 +14,7 @@ import { ProviderError } from '../../shared/providers/types.js';
 import { updateNumber } from '../../modules/numbers/services/manage.js';
 import { reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import type { AuditContext } from '../../shared/domain/audit.js';
+import { memoryFirestore } from '../helpers/memory-firestore.js';
 
 const config = parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', PLATFORM_ENV: 'test', SOMOS_DEFAULT_RESPORG_ID: 'ABC01' });
 const audit = (requestId: string): AuditContext => ({ actor: { type: 'user', uid: 'u', role: 'admin' }, requestId });
@@ -181,7 +183,6 @@ describe('PATCH /v1/numbers/{id}: the change is recorded before the provider hea
 describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded is given back', () => {
   function reserveWorld(options: { commitLost?: boolean } = {}) {
     const released: string[] = [];
-    const docs = new Map<string, Record<string, unknown>>();
     const registry = {
       searchAndReserve: vi.fn(async () => ({ pending: false, data: ['8335550100', '8335550101'] })),
       query: vi.fn(async (_ctx: unknown, num: string) => ({ pending: false, data: { num, status: released.includes(num) ? 'SPARE' : 'RESERVED', respOrgId: 'ABC01', recVersionId: 'v1' } })),
@@ -190,17 +191,14 @@ describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded 
         return { pending: false, data: {} };
       }),
     };
-    const db = {
-      doc: (path: string) => ({ get: async () => ({ exists: docs.has(path), data: () => docs.get(path) }) }),
-      runTransaction: vi.fn(async () => {
-        if (options.commitLost) {
-          for (const num of ['8335550100', '8335550101']) {
-            docs.set(`tenants/t1/tollfreeNumbers/${num}`, { id: num, tenantId: 't1', phoneNumber: `+1${num}`, status: 'reserved', respOrgId: 'ABC01' });
-          }
-        }
-        throw Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: 4 });
-      }),
-    };
+    // The in-memory Firestore, whose transactions fail as a lost connection does: after committing
+    // (commitLost: the write happened, its answer did not come back) or before it.
+    const mem = memoryFirestore();
+    const runTransaction = vi.fn(async (fn: Parameters<Firestore['runTransaction']>[0]) => {
+      if (options.commitLost) await mem.firestore.runTransaction(fn);
+      throw Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: 4 });
+    });
+    const db = new Proxy(mem.firestore, { get: (target, key) => (key === 'runTransaction' ? runTransaction : Reflect.get(target, key, target) as unknown) });
     const log = silentLog();
     const deps = {
       db: async () => db,
@@ -210,7 +208,7 @@ describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded 
       tasks: { enqueue: vi.fn() },
       log,
     } as unknown as Parameters<typeof reserveNumbers>[0];
-    return { reserve: reserveNumbers(deps), registry, released, db, log };
+    return { reserve: reserveNumbers(deps), registry, released, runTransaction, mem, log };
   }
   const input = { spec: { npa: '833', quantity: 2 }, contactName: 'NOC', contactPhone: '+13125550111' };
 
@@ -218,7 +216,8 @@ describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded 
     const world = reserveWorld();
     const failed = await world.reserve('t1', input as never, audit('req-1')).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { retryable: true, returned: ['+18335550100', '+18335550101'], stillReserved: [] } });
-    expect(world.db.runTransaction).toHaveBeenCalledTimes(2); // the write is tried twice first
+    expect(world.runTransaction).toHaveBeenCalledTimes(2); // the write is tried twice first
+    expect(world.mem.list('tenants/t1/tollfreeNumbers')).toEqual([]);
     expect(world.released.sort()).toEqual(['8335550100', '8335550101']);
     expect(world.log.error).toHaveBeenCalledWith('toll-free reservations could not be recorded; returned to the registry', expect.objectContaining({ returned: ['8335550100', '8335550101'] }));
   });
@@ -228,5 +227,6 @@ describe('POST /v1/tollfree/reservations: a reservation that cannot be recorded 
     const result = await world.reserve('t1', input, audit('req-1'));
     expect(result).toMatchObject({ data: [{ id: '8335550100', status: 'reserved' }, { id: '8335550101', status: 'reserved' }], failed: [] });
     expect(world.released).toEqual([]);
+    expect(world.mem.read('tenants/t1/tollfreeNumbers/8335550100')).toMatchObject({ tenantId: 't1', status: 'reserved' });
   });
 });

@@ -27,7 +27,7 @@ const queries: Query[] = [
   { file: 'modules/operations/repository/findings.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
   { file: 'modules/numbers/repository/queries.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
   // Toll-free reconciliation: every tenant's reserved and active toll-free numbers; the open toll-free findings.
-  { file: 'modules/operations/services/reconciliation/tollfree.ts', group: 'tollfreeNumbers', equal: ['status'] },
+  { file: 'modules/tollfree/repository/numbers.ts', group: 'tollfreeNumbers', equal: ['status'] },
   { file: 'modules/operations/repository/findings.ts', group: 'reconciliationFindings', equal: ['provider', 'status'] },
   // The inbound relay's fallback for numbers held since before the owner index.
   { file: 'modules/inbound/repository.ts', group: 'numbers', equal: ['phoneNumber', 'provider'] },

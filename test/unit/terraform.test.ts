@@ -659,7 +659,9 @@ describe('terraform: Firestore (issue 14)', () => {
     // The writers put a Date there (a Timestamp once stored): a string would never expire.
     const source = async (file: string) => readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
     expect(await source('shared/store/idempotency-store.ts')).toMatch(/expiresAt: new Date\(/);
-    expect(await source('modules/tollfree/services/search.ts')).toMatch(/somosSearchCache\/entries\/\$\{key\}`\)\.set\(\{ \.\.\.value, expiresAt: new Date\(/);
+    // The search cache: the service passes a Date, which its repository stores as expiresAt.
+    expect(await source('modules/tollfree/services/search.ts')).toMatch(/storeCachedSearch\(deps, key, value, new Date\(/);
+    expect(await source('modules/tollfree/repository/search-cache.ts')).toMatch(/expiresAt: Date\)[^]*\.set\(\{ \.\.\.value, expiresAt,/);
     for (const file of ['modules/inbound/services/relay.ts', 'modules/requirements/services/telnyx-events.ts']) {
       const code = await source(file);
       expect(code, file).toContain('webhookEvents/');

@@ -182,3 +182,20 @@ export async function pageNumbers(deps: Pick<Deps, 'db'>, tenantId: string, q: N
   const snap = await page.limit(limit + 1).get();
   return { records: snap.docs.slice(0, limit).map((d) => parseTollFreeRecord(d.data(), tenantId, d.id)), more: snap.docs.length > limit };
 }
+
+/**
+ * Every tenant's toll-free numbers in `statuses` (the reconciliation's run over the registry), each
+ * read through its schema; one that does not parse is skipped and named (by path) to `skipped`.
+ */
+export async function numbersInStatuses(deps: Pick<Deps, 'db'>, statuses: TollFreeStatus[], skipped: (path: string) => void): Promise<TollFreeRecord[]> {
+  const snap = await (await deps.db()).collectionGroup('tollfreeNumbers').where('status', 'in', statuses).get();
+  const records: TollFreeRecord[] = [];
+  for (const doc of snap.docs) {
+    try {
+      records.push(parseTollFreeRecord(doc.data(), String(doc.get('tenantId') ?? ''), doc.id));
+    } catch {
+      skipped(doc.ref.path);
+    }
+  }
+  return records;
+}

@@ -1,7 +1,8 @@
 import type { DocumentSnapshot } from '@google-cloud/firestore';
 import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
-import { itemSettlement, jobItemPath, parseJobItem, type ItemSettlement, type JobItemOrigin, type JobItemRecord } from '../../../shared/domain/job.js';
+import type { ItemSettlement, JobItemOrigin, JobItemRecord } from '../../../shared/domain/job.js';
+import { readJobItemIn, settleJobItemIn } from '../../jobs/index.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { SomosOperation } from '../../../shared/providers/somos/client.js';
 import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
@@ -124,8 +125,7 @@ export async function claimPending(t: StoreTx, tenantId: string, requestId: stri
   if (record?.status !== 'pending') return undefined;
   // Its job item, read now (reads come first): writeFinishedRequest settles it if it still waits for this request.
   if (record.origin) {
-    const item = await tx.get(db.doc(jobItemPath(tenantId, record.origin)));
-    originItems.set(record, item.exists ? readStored(parseJobItem, item.data(), { collection: 'items', id: item.id }) : undefined);
+    originItems.set(record, await readJobItemIn(tx, db, tenantId, record.origin));
   }
   return record;
 }
@@ -141,7 +141,7 @@ export function writeFinishedRequest(t: StoreTx, before: TollFreeRequestRecord, 
   tx.set(db.doc(requestPath(before.tenantId, before.id)), plain(next));
   const item = originItems.get(before);
   if (before.origin && item?.state === 'running' && (!item.waitingFor || item.waitingFor.id === before.id)) {
-    tx.update(db.doc(jobItemPath(before.tenantId, before.origin)), itemSettlement(itemOutcome, next.updatedAt));
+    settleJobItemIn(tx, db, before.tenantId, before.origin, itemOutcome, next.updatedAt);
   }
   auditIn(t, before.tenantId, audit, { action: `tollfree.${before.operation}_${next.status}`, resource: `tollfree-requests/${before.id}`, before, after: next });
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../../../shared/log.js';
 import type { SomosNumberInfo } from '../../../../shared/providers/somos/client.js';
 import { registryNumber } from '../../../tollfree/index.js';
 import { claimOwnerIfFree, getNumber, mutateNumber, releaseOwner, type TollFreeRecord, type TollFreeStatus } from '../../../tollfree/index.js';
-import { parseTollFreeRecord } from '../../../tollfree/index.js';
+import { numbersInStatuses } from '../../../tollfree/index.js';
 import { scheduledOf, settleDueVersions } from '../../../tollfree/index.js';
 import { recordOutboundTransfer } from '../../../tollfree/index.js';
 
@@ -68,23 +68,19 @@ type TollFreeReconcileDeps = Pick<Deps, 'db' | 'somos' | 'now' | 'log'>;
 
 export function reconcileTollFree(deps: TollFreeReconcileDeps) {
   return async (job: { runId: string }, requestId: string, log: Logger) => {
-    const db = await deps.db();
     const findings = createFindingsRepository(deps.db);
     const at = deps.now().toISOString();
     const audit = systemContext('reconciliation', requestId);
-    const snap = await db.collectionGroup('tollfreeNumbers').where('status', 'in', ['reserved', 'active', 'transferred_out']).get();
+    let unreadable = 0;
+    const records = await numbersInStatuses(deps, ['reserved', 'active', 'transferred_out'], (path) => {
+      unreadable++;
+      log.warn('toll-free reconciliation: stored number does not parse; skipped', { path });
+    });
     const outSince = deps.now().getTime() - TRANSFERRED_OUT_CHECK_DAYS * 24 * 60 * 60 * 1000;
     const seen = new Set<string>();
     let confirmed = 0;
     let opened = 0;
-    for (const doc of snap.docs) {
-      let record: TollFreeRecord;
-      try {
-        record = parseTollFreeRecord(doc.data(), String(doc.get('tenantId') ?? ''), doc.id);
-      } catch {
-        log.warn('toll-free reconciliation: stored number does not parse; skipped', { path: doc.ref.path });
-        continue;
-      }
+    for (let record of records) {
       if (record.status === 'transferred_out' && !(Date.parse(record.updatedAt) >= outSince)) continue;
       if (scheduledOf(record).length) record = await settleDueVersions(deps, record, audit);
       const found = await registryNumber(deps, record.respOrgId, record.id);
@@ -123,7 +119,7 @@ export function reconcileTollFree(deps: TollFreeReconcileDeps) {
       await open.resolve(at, job.runId);
       resolved++;
     }
-    const result = { ownedAtProvider: confirmed, heldHere: snap.size, opened, resolved, settledPending: 0 };
+    const result = { ownedAtProvider: confirmed, heldHere: records.length + unreadable, opened, resolved, settledPending: 0 };
     log.info('toll-free numbers reconciled', { runId: job.runId, provider: TOLLFREE_PROVIDER, ...result });
     return result;
   };
