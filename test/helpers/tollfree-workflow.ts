@@ -23,6 +23,7 @@ import type {
 import { ProviderError } from '../../shared/providers/types.js';
 import type { TaskRequest } from '../../shared/queue/task-queue.js';
 import type { SomosPlatform } from '../../modules/tollfree/services/platform.js';
+import { activateNumber, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import { memoryFirestore } from './memory-firestore.js';
 
 export const ROID = 'NPS01';
@@ -166,4 +167,16 @@ export function arrange() {
   const ownerOf = (num: string) => mem.read(`tollfreeOwners/${num}`);
   const requestOf = (tenantId: string, id: string) => mem.read(`tenants/${tenantId}/tollfreeRequests/${id}`);
   return { mem, somos, tasks, deps, numberOf, ownerOf, requestOf };
+}
+
+export const contact = { contactName: 'Ops', contactPhone: '+13125550111' };
+
+/** A world where tenant t1 holds `num` reserved (and, with `active`, activated); the registry calls and tasks so far forgotten. */
+export async function arrangeHeld(num: string, options: { active?: boolean } = {}) {
+  const world = arrange();
+  await reserveNumbers(world.deps)('t1', { spec: { numbers: [`+1${num}`] }, ...contact }, audit);
+  if (options.active) await activateNumber(world.deps)('t1', num, routingTo('+13125550123'), audit);
+  world.somos.calls.length = 0;
+  world.tasks.length = 0;
+  return world;
 }

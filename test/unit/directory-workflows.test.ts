@@ -17,6 +17,7 @@ import { parseConfig } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { refusal } from '../helpers/refusal.js';
+import { numberRecord } from '../helpers/number-fixture.js';
 
 const audit: AuditContext = { actor: { type: 'user', uid: 'u1', role: 'admin' }, requestId: 'req-1' };
 const A = 'tenant-a';
@@ -37,26 +38,7 @@ function arrange() {
   } satisfies Pick<Deps, 'db' | 'now' | 'numbers' | 'providers'>;
   /** A number the tenant holds (record and claim), as the purchase workflow leaves it. */
   const holdNumber = (tenantId: string, id: string, phoneNumber: string, extra: Partial<NumberRecord> = {}) => {
-    mem.write(paths.number(tenantId, id), {
-      id,
-      tenantId,
-      phoneNumber,
-      provider: 'twilio',
-      providerNumberId: `PN${id}`,
-      accountId: 'platform',
-      friendlyName: phoneNumber,
-      country: 'US',
-      type: 'local',
-      capabilities: { voice: true, sms: true, mms: false, fax: false },
-      tags: [],
-      smsEnabled: true,
-      voiceEnabled: true,
-      status: 'active',
-      createdAt: '2026-02-01T00:00:00.000Z',
-      updatedAt: '2026-02-01T00:00:00.000Z',
-      createdBy: 'u1',
-      ...extra,
-    });
+    mem.write(paths.number(tenantId, id), { ...numberRecord(id, tenantId, phoneNumber, { providerNumberId: `PN${id}` }), ...extra });
     mem.write(paths.numberClaim(tenantId, phoneNumber), { numberId: id });
   };
   const numberDoc = (tenantId: string, id: string) => mem.read(paths.number(tenantId, id)) as NumberRecord | undefined;

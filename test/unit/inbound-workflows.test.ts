@@ -19,6 +19,7 @@ import { createNumbersStore } from '../../modules/numbers/repository.js';
 import { handleInbound } from '../../modules/inbound/services/relay.js';
 import { deliverRelayed } from '../../modules/inbound/services/deliver.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
+import { numberRecord } from '../helpers/number-fixture.js';
 
 const keys = telnyxKeyPair();
 const A = 'tenant-a';
@@ -85,27 +86,14 @@ function arrange() {
   };
   /** A number record of `tenantId` for TO at Telnyx, relaying to the local server under `path`. */
   const holdNumber = (tenantId: string, id: string, path: string, extra: Partial<NumberRecord> = {}) => {
-    const record = {
-      id,
-      tenantId,
+    const record = numberRecord(id, tenantId, TO, {
       provider: 'telnyx',
-      accountId: 'platform',
-      phoneNumber: TO,
       friendlyName: '(415) 555-0100',
-      country: 'US',
-      type: 'local',
-      capabilities: { voice: true, sms: true, mms: false, fax: false },
-      tags: [],
-      smsEnabled: true,
-      voiceEnabled: true,
       webhookUrl: `${receiverUrl}${path}`,
-      status: 'active',
       createdAt: AT,
-      updatedAt: AT,
-      createdBy: 'u1',
       ...extra,
-    } satisfies NumberRecord;
-    mem.write(paths.number(tenantId, id), record);
+    });
+    mem.write(paths.number(tenantId, id), { ...record });
     return record;
   };
   const indexOwner = (tenantId: string, numberId: string) =>

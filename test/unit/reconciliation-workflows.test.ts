@@ -21,6 +21,7 @@ import findingsOperation from '../../modules/operations/operations/reconciliatio
 import settleOperation from '../../modules/operations/operations/settle-purchase.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { refusal } from '../helpers/refusal.js';
+import { numberRecord } from '../helpers/number-fixture.js';
 
 const A = 'tenant-a';
 const B = 'tenant-b';
@@ -79,26 +80,11 @@ function arrange() {
 
   /** A number record as the purchase workflow leaves it (record, claim and owner-index entry). */
   const hold = (tenantId: string, id: string, phoneNumber: string, extra: Partial<NumberRecord> = {}) => {
-    const record: NumberRecord = {
-      id,
-      tenantId,
-      provider: 'twilio',
-      accountId: 'platform',
-      phoneNumber,
-      friendlyName: phoneNumber,
-      country: 'US',
-      type: 'local',
-      capabilities: { voice: true, sms: true, mms: false, fax: false },
-      tags: [],
-      smsEnabled: true,
-      voiceEnabled: true,
+    const record: NumberRecord = numberRecord(id, tenantId, phoneNumber, {
       providerNumberId: `PN${id}`,
-      status: 'active',
       createdAt: '2026-11-01T00:00:00.000Z',
-      updatedAt: '2026-11-01T00:00:00.000Z',
-      createdBy: 'u1',
       ...extra,
-    };
+    });
     mem.write(paths.number(tenantId, id), Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)));
     mem.write(paths.numberClaim(tenantId, phoneNumber), { numberId: id, phoneNumber, createdAt: record.createdAt });
     mem.write(paths.numberOwner(record.provider, phoneNumber), { tenantId, numberId: id, provider: record.provider, phoneNumber, since: record.createdAt });

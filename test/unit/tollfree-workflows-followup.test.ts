@@ -5,15 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../shared/log.js';
-import { activateNumber, changeRouting, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
+import { activateNumber, changeRouting, releaseReservation } from '../../modules/tollfree/services/numbers.js';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
 import { followUpRequest } from '../../modules/tollfree/services/followup.js';
 import { isPendingAnswer, type PendingAnswer } from '../../modules/tollfree/services/requests.js';
-import { arrange, audit, routingTo } from '../helpers/tollfree-workflow.js';
+import { arrangeHeld as arrangeHeldNumber, audit, routingTo } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
 
 const NUM = '8445550177';
-const contact = { contactName: 'Ops', contactPhone: '+13125550111' };
 
 let restoreLog: () => void;
 beforeAll(() => {
@@ -21,14 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => restoreLog());
 
-async function arrangeHeld(options: { active?: boolean } = {}) {
-  const world = arrange();
-  await reserveNumbers(world.deps)('t1', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit);
-  if (options.active) await activateNumber(world.deps)('t1', NUM, routingTo('+13125550123'), audit);
-  world.somos.calls.length = 0;
-  world.tasks.length = 0;
-  return world;
-}
+const arrangeHeld = (options: { active?: boolean } = {}) => arrangeHeldNumber(NUM, options);
 
 const pending = (answer: unknown): PendingAnswer => {
   expect(isPendingAnswer(answer), JSON.stringify(answer)).toBe(true);

@@ -9,11 +9,10 @@ import { setLogSink } from '../../shared/log.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import { activateNumber, changeRouting, claimOwnerIfFree, getNumber, releaseOwner, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
-import { arrange, audit, ROID, routingTo } from '../helpers/tollfree-workflow.js';
+import { arrange, arrangeHeld as arrangeHeldNumber, audit, contact, ROID, routingTo } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
 
 const NUM = '8335550100';
-const contact = { contactName: 'Ops', contactPhone: '+13125550111' };
 
 let restoreLog: () => void;
 beforeAll(() => {
@@ -21,14 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => restoreLog());
 
-/** A world where tenant t1 holds NUM reserved (and, with `active`, activated). */
-async function arrangeHeld(options: { active?: boolean } = {}) {
-  const world = arrange();
-  await reserveNumbers(world.deps)('t1', { spec: { numbers: [`+1${NUM}`] }, ...contact }, audit);
-  if (options.active) await activateNumber(world.deps)('t1', NUM, routingTo('+13125550123'), audit);
-  world.somos.calls.length = 0;
-  return world;
-}
+const arrangeHeld = (options: { active?: boolean } = {}) => arrangeHeldNumber(NUM, options);
 
 describe('reserve (in memory)', () => {
   it('reserves a spare number: the record reserved and the owner index naming the tenant', async () => {
