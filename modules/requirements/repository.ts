@@ -1,5 +1,6 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
+import { AddressResource } from '../../shared/api/schemas/addresses.js';
 import type { AddressFields } from '../../shared/domain/address.js';
 import { numberTypes, type NumberType } from '../../shared/providers/types.js';
 import type { TelnyxRequirement } from '../../shared/providers/telnyx/mapper.js';
@@ -132,29 +133,8 @@ export interface AddressRecord extends TenantDoc, AddressFields {
   fingerprint: string;
 }
 
-const StoredAddress = z
-  .object({
-    id: z.string(),
-    tenantId: z.string(),
-    provider: z.literal('telnyx'),
-    accountId: z.string(),
-    providerAddressId: z.string().optional(),
-    status: z.enum(['creating', 'ready']),
-    companyId: z.string().optional(),
-    fingerprint: z.string(),
-    businessName: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    streetAddress: z.string(),
-    extendedAddress: z.string().optional(),
-    locality: z.string(),
-    postalCode: z.string(),
-    administrativeArea: z.string().optional(),
-    country: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .strict();
+/** An address as stored: the API's address resource (without its display line) plus its tenant and dedupe fingerprint; unknown fields kept. */
+const StoredAddress = AddressResource.omit({ formatted: true }).extend({ tenantId: z.string(), fingerprint: z.string() }).loose();
 
 export const parseAddress = (data: unknown): AddressRecord => StoredAddress.parse(data);
 
