@@ -56,4 +56,19 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // Only a module's repository opens the database: services and operations hand the `db` port to a
+    // repository factory at most, never call it (dependency-cruiser keeps Firestore imports there too).
+    files: ['modules/**/*.ts'],
+    ignores: ['modules/*/repository.ts', 'modules/*/repository/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='db']",
+          message: 'Only repositories open the database: pass the db port to a repository factory instead.',
+        },
+      ],
+    },
+  },
 );
