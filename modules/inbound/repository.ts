@@ -1,7 +1,7 @@
 import { FieldValue, type Firestore, type Query } from '@google-cloud/firestore';
 import { z } from 'zod';
 import type { NumberRecord } from '../../shared/domain/number.js';
-import { readNumber } from '../../shared/domain/number-record.js';
+import { readableNumbers } from '../../shared/domain/number-record.js';
 import { outboundOutcomes, type OutboundOutcome } from '../../shared/http/outbound-request.js';
 import { paths } from '../../shared/store/firestore.js';
 import { decodeCursor, encodeCursor } from '../../shared/store/page.js';
@@ -98,7 +98,7 @@ export function createInboundRepository(db: () => Promise<Firestore>) {
     /** Every tenant's records of `e164` at `provider`, whatever their status (numbers held since before the owner index). */
     async numbersAt(provider: string, e164: string): Promise<NumberRecord[]> {
       const snap = await (await db()).collectionGroup('numbers').where('phoneNumber', '==', e164).where('provider', '==', provider).get();
-      return snap.docs.map((d) => readNumber(d.data(), d.id));
+      return readableNumbers(snap.docs);
     },
 
     /**

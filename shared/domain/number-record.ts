@@ -93,3 +93,20 @@ export const readNumber = (data: unknown, id: string): NumberRecord => readStore
 
 /** The same, for a document that may be absent. */
 export const readNumberIfAny = (data: unknown, id: string): NumberRecord | undefined => (data === undefined ? undefined : readNumber(data, id));
+
+/**
+ * The records of a scan over many tenants' numbers (the relay's look-up, reconciliation): one that does
+ * not match its schema is left out (readStored logs it at ERROR, by collection and id), so it cannot stop
+ * the scan for every other tenant.
+ */
+export function readableNumbers(docs: readonly { id: string; data(): unknown }[]): NumberRecord[] {
+  const records: NumberRecord[] = [];
+  for (const doc of docs) {
+    try {
+      records.push(readNumber(doc.data(), doc.id));
+    } catch {
+      // Logged by readStored; the others are read.
+    }
+  }
+  return records;
+}

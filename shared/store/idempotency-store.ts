@@ -16,14 +16,16 @@ export interface StoredResponse {
 }
 
 /** idempotencyKeys/{hash} as written below: expiresAt is read back as a Timestamp (older keys: ISO strings). */
+// Every field optional: a key document written half (a lease overrun, then `abandon`) is still read as
+// before — a key without this request's fingerprint is a conflict, without expiresAt never expired.
 const StoredKey = z
   .object({
-    fingerprint: z.string(),
-    state: z.enum(['in_progress', 'completed']),
+    fingerprint: z.string().optional(),
+    state: z.enum(['in_progress', 'completed']).optional(),
     leaseUntil: z.string().optional(),
     createdAt: z.string().optional(),
-    expiresAt: z.unknown(),
-    response: z.object({ status: z.number().int(), body: z.unknown() }).loose().optional(),
+    expiresAt: z.unknown().optional(),
+    response: z.object({ status: z.number().int(), body: z.unknown().optional() }).loose().optional(),
   })
   .loose();
 const parseStoredKey = (data: unknown) => StoredKey.parse(data);

@@ -274,6 +274,18 @@ describe('the sweeper (in memory)', () => {
     // Swept again before that task ran: the same name, dropped by the queue.
     expect(await sweepJobs(deps)({}, silent)).toMatchObject({ requeued: 0, alreadyQueued: 1 });
   });
+
+  it('leaves out an item that does not match its schema and sweeps the others', async () => {
+    const { deps, mem, purchase, itemTasks, advance } = arrange();
+    const { job: broken } = await purchase([NUMBERS[0]!], 'broken');
+    const { job: other } = await purchase([NUMBERS[1]!], 'other');
+    const corrupt = `tenants/${T}/jobs/${broken.id}/items/it_00000`;
+    mem.write(corrupt, { ...mem.read(corrupt), attempts: 'many' });
+    advance(deps.config.JOB_SWEEP_STALE_MS + 1000);
+
+    expect(await sweepJobs(deps)({}, silent)).toMatchObject({ requeued: 1 });
+    expect(itemTasks()).toEqual([expect.stringMatching(new RegExp(`^job-${T}-${other.id}-it_00000-sweep-q0-`))]);
+  });
 });
 
 describe('settling a job item from another module’s transaction (index: readJobItemIn, settleJobItemIn)', () => {

@@ -5,7 +5,7 @@
  * is a logged 500 naming the collection and id only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseNumberRecord, readNumber } from '../../shared/domain/number-record.js';
+import { parseNumberRecord, readableNumbers, readNumber } from '../../shared/domain/number-record.js';
 import { searchTokensFor, type NumberRecord } from '../../shared/domain/number.js';
 import { AppError } from '../../shared/http/errors.js';
 import { setLogSink } from '../../shared/log.js';
@@ -111,5 +111,14 @@ describe('stored number record', () => {
       expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ collection: 'numbers', id: base.id }));
       expect(lines.join('\n')).not.toContain('SECRET-NAME');
     });
+  });
+
+  it('reads a scan over many tenants without the record that does not match (logged), never stopping at it', () => {
+    const docs = [
+      { id: 'num_a', data: () => ({ ...base, id: 'num_a' }) },
+      { id: 'num_bad', data: () => ({ ...base, id: 'num_bad', tags: 'vip' }) },
+      { id: 'num_b', data: () => ({ ...base, id: 'num_b', tenantId: 'other' }) },
+    ];
+    expect(readableNumbers(docs).map((r) => r.id)).toEqual(['num_a', 'num_b']);
   });
 });

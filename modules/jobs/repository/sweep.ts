@@ -35,7 +35,15 @@ export function sweepStore(db: Db) {
     for (const doc of docs) {
       const jobRef = doc.ref.parent.parent!;
       const group = groups.get(jobRef.path) ?? { ref: jobRef, items: [] };
-      group.items.push(storedItem(doc));
+      // An item that does not match its schema is left out (readStored logged it): it must not stop the
+      // sweep of every other tenant's items.
+      let stored: StoredItem;
+      try {
+        stored = storedItem(doc);
+      } catch {
+        continue;
+      }
+      group.items.push(stored);
       groups.set(jobRef.path, group);
     }
     if (groups.size === 0) return [];

@@ -5,7 +5,7 @@ import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
 import { paths } from '../../../shared/store/firestore.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../shared/store/page.js';
 import { heldAtProvider } from './owner.js';
-import { readNumber } from '../../../shared/domain/number-record.js';
+import { readableNumbers, readNumber } from '../../../shared/domain/number-record.js';
 
 export interface ListFilters {
   provider?: string;
@@ -103,7 +103,7 @@ export function createNumberQueries(db: () => Promise<Firestore>) {
         ? firestore.collection(paths.numbers(account.tenantId)).where('accountId', '==', account.accountId)
         : firestore.collectionGroup('numbers').where('accountId', '==', PLATFORM_ACCOUNT_ID).where('provider', '==', account.provider);
       const snap = await query.where('status', 'in', [...holdingStatuses]).get();
-      return snap.docs.map((d) => readNumber(d.data(), d.id));
+      return readableNumbers(snap.docs);
     },
   };
 }
