@@ -112,7 +112,28 @@ describe('the lines the log-based metrics count', () => {
     const deliveryId = `dlv_${randomBytes(10).toString('hex')}`;
     await testFirestore(projectId)
       .doc(`tenants/carrier/deliveries/${deliveryId}`)
-      .set({ id: deliveryId, tenantId: 'carrier', numberId: 'num_00000000000000000000', webhookUrl: receiverUrl, message: { from: '+14155550999', to: '+14155550100', text: 'hi' }, status: 'queued', attempts: [], createdAt: new Date().toISOString() });
+      .set({
+        id: deliveryId,
+        tenantId: 'carrier',
+        numberId: 'num_00000000000000000000',
+        webhookUrl: receiverUrl,
+        // A delivery as the relay writes it (its message normalised).
+        message: {
+          id: `msg_${deliveryId}`,
+          provider: 'twilio',
+          providerMessageId: `SM${randomBytes(16).toString('hex')}`,
+          type: 'sms',
+          from: '+14155550999',
+          to: '+14155550100',
+          text: 'hi',
+          media: [],
+          receivedAt: new Date().toISOString(),
+          numberId: 'num_00000000000000000000',
+        },
+        status: 'queued',
+        attempts: [],
+        createdAt: new Date().toISOString(),
+      });
     const url = `${stack.url}/internal/tasks/relay-delivery`;
     const res = await fetch(url, {
       method: 'POST',
