@@ -1,6 +1,6 @@
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
-import { AgentResource } from '../../shared/api/schemas/accounts.js';
+import { AgentResource, LocationResource } from '../../shared/api/schemas/accounts.js';
 import { recordAudit, type AuditContext } from '../../shared/domain/audit.js';
 import { holdingStatuses, type NumberRecord } from '../../shared/domain/number.js';
 import { readNumber } from '../../shared/domain/number-record.js';
@@ -24,16 +24,7 @@ export interface LocationRecord extends TenantDoc {
 }
 
 /** A stored location, as it is read (never taken as it is): known fields checked, unknown ones kept. */
-const StoredLocation: z.ZodType<LocationRecord> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  name: z.string(),
-  address: z.string().optional(),
-  timezone: z.string().optional(),
-  externalRef: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+const StoredLocation: z.ZodType<LocationRecord> = LocationResource.extend({ tenantId: z.string() }).loose();
 export const parseLocation = (data: unknown): LocationRecord => StoredLocation.parse(data);
 
 export const locationsCollection = (db: () => Promise<Firestore>) =>

@@ -1,5 +1,6 @@
 import type { Firestore, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { z } from 'zod';
+import { FindingResource } from '../../../shared/api/schemas/tasks.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { readStored } from '../../../shared/store/tenant-collection.js';
 
@@ -58,24 +59,8 @@ export interface Finding {
 /** What a run found: the finding's own fields (its status, run and times are the repository's). */
 export type Drift = Omit<Finding, 'kind' | 'status' | 'firstSeenAt' | 'lastSeenAt' | 'runId' | 'resolvedAt' | 'repair'> & { kind: OperatorFindingKind };
 
-const Details = z.looseObject({ ourStatus: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional() });
-const StoredFinding: z.ZodType<Finding> = z.looseObject({
-  id: z.string(),
-  tenantId: z.string().optional(),
-  kind: z.enum(findingKinds),
-  provider: z.string(),
-  accountId: z.string(),
-  phoneNumber: z.string(),
-  numberId: z.string().optional(),
-  providerNumberId: z.string().optional(),
-  status: z.enum(['open', 'resolved']),
-  firstSeenAt: z.string(),
-  lastSeenAt: z.string(),
-  resolvedAt: z.string().optional(),
-  runId: z.string(),
-  details: Details.optional(),
-  repair: z.looseObject({ action: z.string(), registryStatus: z.string(), registryRespOrgId: z.string().optional(), repairedAt: z.string() }).optional(),
-});
+/** A finding as stored: the API's finding resource plus its tenant (none: the platform's), its kind as the code names it; unknown fields kept. */
+const StoredFinding: z.ZodType<Finding> = FindingResource.extend({ tenantId: z.string().optional(), kind: z.enum(findingKinds) }).loose();
 export const parseFinding = (data: unknown): Finding => StoredFinding.parse(data);
 const readFinding = (data: unknown, id: string) => readStored(parseFinding, data, { collection: 'reconciliationFindings', id });
 
