@@ -90,17 +90,11 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
     throw new AppError('UNAUTHENTICATED', `Webhook signature rejected (${reason})`);
   };
   if (provider === 'telnyx') {
-    const { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } = await import('../../../shared/providers/telnyx/webhooks.js');
+    const { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxRequest } = await import('../../../shared/providers/telnyx/webhooks.js');
     const publicKey = deps.config.TELNYX_PUBLIC_KEY;
     if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
     try {
-      verifyTelnyxSignature({
-        publicKeyBase64: publicKey,
-        signatureBase64: raw.headers['telnyx-signature-ed25519'] ?? '',
-        timestamp: raw.headers['telnyx-timestamp'] ?? '',
-        rawBody: raw.body,
-        now: deps.now().getTime(),
-      });
+      verifyTelnyxRequest(publicKey, raw, deps.now().getTime());
     } catch (err) {
       if (err instanceof TelnyxWebhookError) reject(err.reason);
       throw err;

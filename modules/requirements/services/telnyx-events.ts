@@ -2,7 +2,7 @@ import { systemContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxSignature } from '../../../shared/providers/telnyx/webhooks.js';
+import { parseTelnyxEvent, TelnyxWebhookError, verifyTelnyxRequest } from '../../../shared/providers/telnyx/webhooks.js';
 import { webhookEventExpiry } from '../../../shared/store/firestore.js';
 import { applyOrderUpdate } from '../../numbers/index.js';
 import { createRequirementsRepository } from '../repository.js';
@@ -23,13 +23,7 @@ export function handleTelnyxWebhook(deps: Pick<Deps, 'config' | 'db' | 'numbers'
     const publicKey = deps.config.TELNYX_PUBLIC_KEY;
     if (!publicKey) throw new AppError('SERVICE_UNAVAILABLE', 'Telnyx webhooks are not configured (TELNYX_PUBLIC_KEY)');
     try {
-      verifyTelnyxSignature({
-        publicKeyBase64: publicKey,
-        signatureBase64: raw.headers['telnyx-signature-ed25519'] ?? '',
-        timestamp: raw.headers['telnyx-timestamp'] ?? '',
-        rawBody: raw.body,
-        now: deps.now().getTime(),
-      });
+      verifyTelnyxRequest(publicKey, raw, deps.now().getTime());
     } catch (err) {
       if (err instanceof TelnyxWebhookError) {
         log.warn('rejected telnyx webhook', { reason: err.reason });

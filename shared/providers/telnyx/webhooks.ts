@@ -120,6 +120,17 @@ export function verifyTelnyxSignature(options: VerifyTelnyxSignatureOptions): tr
   return true;
 }
 
+/** A webhook request as it arrived (raw body and headers), checked as verifyTelnyxSignature does with its signature headers. */
+export function verifyTelnyxRequest(publicKeyBase64: string, raw: { body: Buffer; headers: Record<string, string | undefined> }, now: number): true {
+  return verifyTelnyxSignature({
+    publicKeyBase64,
+    signatureBase64: raw.headers[TELNYX_SIGNATURE_HEADER] ?? '',
+    timestamp: raw.headers[TELNYX_TIMESTAMP_HEADER] ?? '',
+    rawBody: raw.body,
+    now,
+  });
+}
+
 /** verifyTelnyxSignature() as a boolean (a malformed public key still throws). */
 export function isValidTelnyxSignature(options: VerifyTelnyxSignatureOptions): boolean {
   try {
