@@ -15,7 +15,6 @@ import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, veri
  * through Cloud Tasks, every attempt recorded. Nothing is read or written before the signature
  * checks out (other than the look-up of which account's key to check it with).
  */
-export type { DeliveryRecord, InboundMessage, InboundProvider } from '../repository.js';
 
 type RelayDeps = Pick<Deps, 'db' | 'numbers' | 'config' | 'providers' | 'tasks' | 'now'>;
 type Raw = { body: Buffer; headers: Record<string, string | undefined>; url: string };
