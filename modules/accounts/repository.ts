@@ -4,7 +4,7 @@ import { recordAudit, type AuditContext } from '../../shared/domain/audit.js';
 import { holdingStatuses } from '../../shared/domain/number.js';
 import { accountProviders, type AccountProvider } from '../../shared/providers/credentials.js';
 import { paths } from '../../shared/store/firestore.js';
-import { createTenantCollection, readStored, type TenantDoc } from '../../shared/store/tenant-collection.js';
+import { createTenantCollection, readEachStored, readStored, type TenantDoc } from '../../shared/store/tenant-collection.js';
 
 /**
  * The accounts module's repository: the only code of the module touching Firestore — the tenants'
@@ -92,13 +92,7 @@ export const providerAccountsCollection = (db: () => Promise<Firestore>) =>
  */
 export async function everyProviderAccount(db: () => Promise<Firestore>): Promise<ProviderAccountRecord[]> {
   const snap = await (await db()).collectionGroup('providerAccounts').get();
-  return snap.docs.flatMap((doc) => {
-    try {
-      return [readAccount(doc.data(), doc.id)];
-    } catch {
-      return []; // logged by readStored
-    }
-  });
+  return readEachStored(snap.docs, (doc) => readAccount(doc.data(), doc.id));
 }
 
 /** A transaction of the provider accounts' workflows: reads first, then writes (Firestore's rule). */

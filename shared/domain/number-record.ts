@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { numberPurposes, numberStatuses, type NumberRecord } from './number.js';
 import { numberTypes, providerNames } from '../providers/types.js';
-import { readStored } from '../store/tenant-collection.js';
+import { readEachStored, readStored } from '../store/tenant-collection.js';
 
 const routed = z.string().nullable().optional();
 /** A number's routing at its provider when it went inactive (routingFields: each value, null when it was unset). */
@@ -94,19 +94,5 @@ export const readNumber = (data: unknown, id: string): NumberRecord => readStore
 /** The same, for a document that may be absent. */
 export const readNumberIfAny = (data: unknown, id: string): NumberRecord | undefined => (data === undefined ? undefined : readNumber(data, id));
 
-/**
- * The records of a scan over many tenants' numbers (the relay's look-up, reconciliation): one that does
- * not match its schema is left out (readStored logs it at ERROR, by collection and id), so it cannot stop
- * the scan for every other tenant.
- */
-export function readableNumbers(docs: readonly { id: string; data(): unknown }[]): NumberRecord[] {
-  const records: NumberRecord[] = [];
-  for (const doc of docs) {
-    try {
-      records.push(readNumber(doc.data(), doc.id));
-    } catch {
-      // Logged by readStored; the others are read.
-    }
-  }
-  return records;
-}
+/** The records of a scan over many tenants' numbers (the relay's look-up, reconciliation), without one that does not match (logged). */
+export const readableNumbers = (docs: readonly { id: string; data(): unknown }[]): NumberRecord[] => readEachStored(docs, (doc) => readNumber(doc.data(), doc.id));

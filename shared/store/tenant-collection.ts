@@ -28,6 +28,22 @@ export function readStored<T>(parse: (data: unknown) => T, data: unknown, where:
 }
 
 /**
+ * The records of a scan over many documents (often every tenant's), each read with `read` (through
+ * readStored); one that does not match its schema — logged there by collection and id — is left out,
+ * so it cannot stop the scan for the others.
+ */
+export function readEachStored<D, T>(docs: readonly D[], read: (doc: D) => T): T[] {
+  return docs.flatMap((doc) => {
+    try {
+      return [read(doc)];
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'INTERNAL') return []; // logged by readStored
+      throw err;
+    }
+  });
+}
+
+/**
  * A tenant-owned collection (tenants/{tenantId}/<name>) with audited writes and
  * newest-first cursor pagination. The tenant is part of every path: a document of
  * another tenant is simply not found.

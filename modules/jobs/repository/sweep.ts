@@ -1,6 +1,7 @@
 /** The jobs repository's sweeper queries: stale items and open jobs across tenants (collection-group queries, oldest first, bounded). */
 import type { DocumentReference, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import type { JobRecord } from '../../../shared/domain/job.js';
+import { readEachStored } from '../../../shared/store/tenant-collection.js';
 import { storedItem, type Db, type StoredItem } from './items.js';
 import { jobOf } from './jobs.js';
 
@@ -32,17 +33,10 @@ export function sweepStore(db: Db) {
 
   async function byJob(docs: QueryDocumentSnapshot[]): Promise<SweptJob[]> {
     const groups = new Map<string, { ref: DocumentReference; items: StoredItem[] }>();
-    for (const doc of docs) {
-      const jobRef = doc.ref.parent.parent!;
+    // An item that does not match its schema is left out (logged): it must not stop the sweep of every other tenant's items.
+    for (const stored of readEachStored(docs, storedItem)) {
+      const jobRef = stored.snapshot.ref.parent.parent!;
       const group = groups.get(jobRef.path) ?? { ref: jobRef, items: [] };
-      // An item that does not match its schema is left out (readStored logged it): it must not stop the
-      // sweep of every other tenant's items.
-      let stored: StoredItem;
-      try {
-        stored = storedItem(doc);
-      } catch {
-        continue;
-      }
       group.items.push(stored);
       groups.set(jobRef.path, group);
     }
