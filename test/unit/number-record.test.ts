@@ -9,26 +9,10 @@ import { parseNumberRecord, readableNumbers, readNumber } from '../../shared/dom
 import { searchTokensFor, type NumberRecord } from '../../shared/domain/number.js';
 import { AppError } from '../../shared/http/errors.js';
 import { setLogSink } from '../../shared/log.js';
+import { numberRecord } from '../helpers/number-fixture.js';
 
 const at = '2026-12-01T10:00:00.000Z';
-const base: NumberRecord = {
-  id: 'num_00000000000000000001',
-  tenantId: 'acme',
-  provider: 'twilio',
-  accountId: 'platform',
-  phoneNumber: '+14155550100',
-  friendlyName: '(415) 555-0100',
-  country: 'US',
-  type: 'local',
-  capabilities: { voice: true, sms: true, mms: false, fax: false },
-  tags: [],
-  smsEnabled: true,
-  voiceEnabled: true,
-  status: 'active',
-  createdAt: at,
-  updatedAt: at,
-  createdBy: 'u1',
-};
+const base: NumberRecord = numberRecord('num_00000000000000000001', 'acme', '+14155550100', { friendlyName: '(415) 555-0100', createdAt: at });
 
 /** Every optional field the workflows write, as they write it. */
 const full: NumberRecord = {
