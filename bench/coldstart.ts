@@ -140,6 +140,8 @@ interface Fixtures {
   groupId: string;
   textualId: string;
   documentId: string;
+  /** An address of the tenant (POST /v1/addresses, validated by the Telnyx sandbox). */
+  addressId: string;
   pendingGroupId: string;
   twilioPhone: string;
   plivoPhone: string;
@@ -166,6 +168,7 @@ const CreatedGroup = z.object({ id: z.string(), requirements: z.array(z.object({
 const AvailableNumbers = z.object({ data: z.array(z.object({ phoneNumber: z.string() })) });
 const TollFreeReservations = z.object({ data: z.array(z.object({ id: z.string() })) });
 const PendingRequest = z.object({ requestId: z.string() });
+const ScheduledRouting = z.object({ scheduledRouting: z.array(z.object({ id: z.string() })) });
 
 interface Ctx {
   stack: Stack;
@@ -374,6 +377,12 @@ function samples(ctx: Ctx): Record<string, Sample> {
       probe: async () => ({ method: 'PATCH', path: '/v1/tenant/settings', token: await admin(), json: { accountPolicy: 'platform' } }),
     },
     addressesList: expectOk('/v1/addresses', 'member', 'Firestore query'),
+    addressesCreate: {
+      success: '201: a new FR address (another street number each run) validated and created at the Telnyx sandbox, then recorded (the same address again would be 200)',
+      expect: [201],
+      probe: async (run) => ({ method: 'POST', path: '/v1/addresses', token: await member(), json: { ...FR_ADDRESS, streetAddress: `${run + 10} Rue de Rivoli` } }),
+    },
+    addressesGet: expectOk(`/v1/addresses/${fx.addressId}`, 'member', 'an existing address (Firestore read)'),
     tollfreeList: expectOk('/v1/tollfree', 'member', 'the tenant’s toll-free numbers (Firestore query)'),
     resporgTransfersList: expectOk('/v1/resporg/transfers', 'member', 'the tenant’s RespOrg transfers (Firestore query)'),
     providerAccountsDelete: {
@@ -418,6 +427,11 @@ function samples(ctx: Ctx): Record<string, Sample> {
       probe: async () => ctx.taskProbe(taskEndpoints.settlePurchase, { tenantId: TENANT, numberId: fx.numberId }),
     },
     reconciliationFindings: expectOk('/v1/reconciliation/findings', 'admin', 'Firestore query'),
+    reconciliationFindingRepair: {
+      success: '200: an open toll-free finding made for this run (our number reserved, SPARE at the Somos sandbox) repaired: the registry read again, the record expired, the owner index released, the finding resolved',
+      expect: [200],
+      probe: async (run) => ({ method: 'POST', path: `/v1/reconciliation/findings/${await openTollFreeFinding(ctx, run)}/repair`, token: await admin() }),
+    },
     [taskEndpoints.reconcileStart.name]: {
       success: '200: one task per platform and tenant account enqueued (dropped; Cloud Scheduler OIDC token)',
       expect: [200],
@@ -481,6 +495,14 @@ function samples(ctx: Ctx): Record<string, Sample> {
         return { status: delivery.status, body: delivery.error ?? '' };
       },
     },
+    webhookNotInService: {
+      success: '200: a Twilio voice call (form with a CallSid) to an inactive number answered with the not-in-service TwiML (the operation reads and writes nothing by design)',
+      expect: [200],
+      probe: async () => {
+        const params = { AccountSid: SANDBOX_ACCOUNTS.twilio.accountSid, CallSid: `CA${randomBytes(16).toString('hex')}`, From: '+14155550999', To: fx.twilioPhone, CallStatus: 'ringing', Direction: 'inbound' };
+        return { method: 'POST', path: '/webhooks/not-in-service/twilio', body: { data: Buffer.from(new URLSearchParams(params).toString()), contentType: 'application/x-www-form-urlencoded' } };
+      },
+    },
     deliveriesList: expectOk('/v1/deliveries', 'member', 'Firestore query of relayed messages'),
     [taskEndpoints.relayDelivery.name]: {
       success: '200: a queued delivery (written to Firestore for this run) relayed, signed, to a local receiver that answers 200',
@@ -523,14 +545,40 @@ function samples(ctx: Ctx): Record<string, Sample> {
     tollfreeSmsEnable: {
       success: '200: text enablement requested at the Somos TSS stand-in for a number reserved and activated for this run',
       expect: [200],
-      probe: async () => {
-        const number = await reserveTollFree(ctx, '877');
-        const activated = await ctx.gw('POST', `/v1/tollfree/${number}/activate`, { role: 'admin', json: { routing: TF_ROUTING } });
-        if (activated.status !== 200) throw new Error(`fixture activate: ${activated.status} ${JSON.stringify(activated.body).slice(0, 300)}`);
-        return { method: 'POST', path: `/v1/tollfree/${number}/sms`, token: await admin(), json: { sms: true, mms: false } };
-      },
+      probe: async () => ({ method: 'POST', path: `/v1/tollfree/${await activeTollFree(ctx, '877')}/sms`, token: await admin(), json: { sms: true, mms: false } }),
     },
     tollfreeSmsStatus: expectOk(`/v1/tollfree/${fx.tfActive}/sms`, 'member', 'the pending text enablement of the active fixture number'),
+    tollfreeSmsDisable: {
+      success: '200: the pending TSS request of a number reserved, activated and text-enabled for this run withdrawn at the Somos TSS stand-in',
+      expect: [200],
+      probe: async () => {
+        const number = await activeTollFree(ctx, '877');
+        const requested = await ctx.gw('POST', `/v1/tollfree/${number}/sms`, { role: 'admin', json: { sms: true, mms: false } });
+        if (requested.status !== 200) throw new Error(`fixture text enablement: ${requested.status} ${JSON.stringify(requested.body).slice(0, 300)}`);
+        return { method: 'DELETE', path: `/v1/tollfree/${number}/sms`, token: await admin() };
+      },
+    },
+    tollfreeDisconnect: {
+      success: '200: a number reserved and activated for this run disconnected at the Somos sandbox (referral 10 days; its follow-up task enqueued, dropped)',
+      expect: [200],
+      probe: async (run) => ({ method: 'DELETE', path: `/v1/tollfree/${await activeTollFree(ctx, '888')}`, token: await admin(), json: { referralDays: 10, reason: `cold start ${run}` } }),
+    },
+    tollfreeRoutingVersions: expectOk(`/v1/tollfree/${fx.tfActive}/routing`, 'member', 'the active fixture number’s routing versions with the customer record versions listed by the Somos sandbox'),
+    tollfreeRoutingVersionCancel: {
+      success: '200: a routing version scheduled for tomorrow on a number activated for this run cancelled (deleted at the Somos sandbox)',
+      expect: [200],
+      probe: async (run) => {
+        const number = await activeTollFree(ctx, '866');
+        const effectiveAt = new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString();
+        const scheduled = await ctx.gw('PUT', `/v1/tollfree/${number}/routing`, {
+          role: 'admin',
+          json: { routing: { primary: { type: 'sip', destination: `sip:later${run}@sbc.carrier.example:5061` } }, effectiveAt },
+        });
+        const versionId = scheduled.status === 200 ? ScheduledRouting.safeParse(scheduled.body).data?.scheduledRouting[0]?.id : undefined;
+        if (!versionId) throw new Error(`fixture scheduled routing: ${scheduled.status} ${JSON.stringify(scheduled.body).slice(0, 300)}`);
+        return { method: 'DELETE', path: `/v1/tollfree/${number}/routing/${versionId}`, token: await admin() };
+      },
+    },
     resporgEntitiesList: expectOk('/v1/resporg/entities', 'member', 'the RespOrg entity from the Somos sandbox'),
     resporgEntityRoids: expectOk('/v1/resporg/entities/NP/roids', 'member', 'the entity’s RespOrg units from the Somos sandbox'),
     resporgTransfersCreate: {
@@ -541,6 +589,21 @@ function samples(ctx: Ctx): Record<string, Sample> {
         ctx.somos().seedNumber(number, { status: 'RESERVED', respOrgId: 'OTH01' });
         return { method: 'POST', path: '/v1/resporg/transfers', token: await admin(), json: { numbers: [number], fromRespOrgId: 'OTH01', loaId: fx.loaId, loaReference: `LOA-cold-${run}` } };
       },
+    },
+    resporgTransfersCancel: {
+      success: '200: a transfer in made for this run (a number seeded at another RespOrg) cancelled: its open RespOrg change withdrawn at the Somos sandbox',
+      expect: [200],
+      probe: async (run) => {
+        const number = `84455504${String(run % 100).padStart(2, '0')}`;
+        ctx.somos().seedNumber(number, { status: 'RESERVED', respOrgId: 'OTH01' });
+        const transfer = await ctx.gw('POST', '/v1/resporg/transfers', { role: 'admin', json: { numbers: [number], fromRespOrgId: 'OTH01', loaId: fx.loaId, loaReference: `LOA-cancel-${run}` } });
+        return { method: 'POST', path: `/v1/resporg/transfers/${created(transfer, 'transfer')}/cancel`, token: await admin() };
+      },
+    },
+    resporgLoaUpload: {
+      success: '201: a 2 KB signed LOA (multipart PDF) checked and stored in the document store',
+      expect: [201],
+      probe: async () => ({ method: 'POST', path: '/v1/resporg/loas', token: await admin(), body: multipartPdf() }),
     },
     resporgTransfersGet: expectOk(`/v1/resporg/transfers/${fx.transferId}`, 'member', 'the fixture transfer'),
     webhookSomosRsv: {
@@ -589,10 +652,7 @@ async function completeGroup(ctx: Ctx, tenant: string): Promise<string> {
       saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/documents/${requirement.id}`, { tenant, form });
     } else if (requirement.kind === 'address') {
       // An address requirement takes one of the tenant's addresses (POST /v1/addresses), never free text.
-      const address = await ctx.gw('POST', '/v1/addresses', {
-        tenant,
-        json: { businessName: 'Gig Works SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', country: 'FR' },
-      });
+      const address = await ctx.gw('POST', '/v1/addresses', { tenant, json: FR_ADDRESS });
       if (address.status !== 201 && address.status !== 200) throw new Error(`fixture address: ${address.status} ${JSON.stringify(address.body).slice(0, 300)}`);
       saved = await ctx.gw('POST', `/v1/requirement-groups/${id}/values/${requirement.id}`, { tenant, json: { addressId: Created.parse(address.body).id } });
     } else {
@@ -603,6 +663,7 @@ async function completeGroup(ctx: Ctx, tenant: string): Promise<string> {
   return id;
 }
 
+const FR_ADDRESS = { businessName: 'Gig Works SAS', firstName: 'Ada', lastName: 'Martin', streetAddress: '8 Rue de Rivoli', locality: 'Paris', postalCode: '75004', country: 'FR' };
 const TF_NPAS = ['833', '844', '855', '866', '877', '888', '800'];
 const TF_CONTACT = { contactName: 'NOC desk', contactPhone: '+13125550111' };
 const TF_ROUTING = { primary: { type: 'sip', destination: 'sip:support@sbc.carrier.example:5061' } };
@@ -613,6 +674,42 @@ async function reserveTollFree(ctx: Pick<Ctx, 'gw'>, npa: string): Promise<strin
   const reserved = TollFreeReservations.safeParse(res.body);
   const id = reserved.success ? reserved.data.data[0]?.id : undefined;
   if (res.status !== 201 || !id) throw new Error(`fixture toll-free reservation: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  return id;
+}
+
+/** One toll-free number reserved and activated (SIP routing) at the Somos sandbox through the gateway. */
+async function activeTollFree(ctx: Pick<Ctx, 'gw'>, npa: string): Promise<string> {
+  const number = await reserveTollFree(ctx, npa);
+  const activated = await ctx.gw('POST', `/v1/tollfree/${number}/activate`, { role: 'admin', json: { routing: TF_ROUTING } });
+  if (activated.status !== 200) throw new Error(`fixture activate: ${activated.status} ${JSON.stringify(activated.body).slice(0, 300)}`);
+  return number;
+}
+
+/**
+ * An open toll-free finding as reconciliation records it (written straight to Firestore): a number
+ * reserved for this run that went SPARE at the Somos sandbox. Its id.
+ */
+async function openTollFreeFinding(ctx: Pick<Ctx, 'gw' | 'somos'>, run: number): Promise<string> {
+  const number = await reserveTollFree(ctx, '855');
+  ctx.somos().seedNumber(number, { status: 'SPARE' });
+  const { getFirestore } = await import('../shared/store/firestore.js');
+  const db = await getFirestore(PROJECT);
+  const id = `tollfree_status_mismatch_NPS01_${number}`;
+  const now = new Date().toISOString();
+  await db.doc(`tenants/${TENANT}/reconciliationFindings/${id}`).set({
+    id,
+    tenantId: TENANT,
+    kind: 'tollfree_status_mismatch',
+    provider: 'somos',
+    accountId: 'NPS01',
+    phoneNumber: `+1${number}`,
+    numberId: number,
+    status: 'open',
+    firstSeenAt: now,
+    lastSeenAt: now,
+    runId: `cold-${run}`,
+    details: { ourStatus: 'reserved', registryStatus: 'SPARE' },
+  });
   return id;
 }
 
@@ -643,6 +740,7 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
   const number = CreatedNumber.parse(must(await ctx.gw('POST', '/v1/numbers', { json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber(), externalRef: 'gig-cold' } }), 201, 'number'));
   const location = Created.parse(must(await ctx.gw('POST', '/v1/locations', { role: 'admin', json: { name: 'Main clinic' } }), 201, 'location'));
   const agent = Created.parse(must(await ctx.gw('POST', '/v1/agents', { json: { name: 'Front desk' } }), 201, 'agent'));
+  const address = Created.parse(must(await ctx.gw('POST', '/v1/addresses', { json: FR_ADDRESS }), 201, 'address'));
   const job = Created.parse(
     must(
       await ctx.gw('POST', '/v1/jobs', { json: { type: 'update', provider: 'twilio', items: [{ numberId: number.id, changes: { displayName: 'bulk' } }] } }),
@@ -692,6 +790,7 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
     groupId: group.id,
     textualId: textual.id,
     documentId: document.id,
+    addressId: address.id,
     pendingGroupId,
     twilioPhone: number.phoneNumber,
     plivoPhone: plivoCandidate.phoneNumber,
