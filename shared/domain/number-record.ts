@@ -67,6 +67,7 @@ const StoredNumber: z.ZodType<NumberRecord> = z.looseObject({
       attempts: z.number(),
       outcome: z.enum(['in_flight', 'unknown', 'ordered', 'settled']),
       lastError: z.looseObject({ code: z.string().optional(), message: z.string() }).optional(),
+      answeredAfterLease: z.boolean().optional(),
     })
     .optional(),
   providerChange: z

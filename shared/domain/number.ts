@@ -44,6 +44,12 @@ export interface PurchaseAttempt {
    */
   outcome: 'in_flight' | 'unknown' | 'ordered' | 'settled';
   lastError?: { code?: string; message: string };
+  /**
+   * This attempt was still at the provider when its lease ran out (a call answered after it): a
+   * follow-up look-up made before that answer may predate what the call did, so it settles nothing
+   * and looks again.
+   */
+  answeredAfterLease?: boolean;
 }
 
 export const numberPurposes = ['sms', 'voice', 'both', 'customer_support'] as const;

@@ -28,6 +28,7 @@ function sellingProvider() {
   const calls: string[] = [];
   const plan: Array<'sell' | '503' | 'sell-then-500'> = [];
   let beforeSale: (() => Promise<void>) | undefined;
+  let lookUpGate: Promise<void> | undefined;
   const provider = {
     capabilities: twilioCapabilities,
     async purchase(request: { phoneNumber: string }): Promise<ProviderNumber> {
@@ -51,7 +52,9 @@ function sellingProvider() {
     },
     async findOwned(phoneNumber: string) {
       calls.push(`GET ${phoneNumber}`);
-      return owned.get(phoneNumber);
+      const found = owned.get(phoneNumber);
+      await lookUpGate; // the answer is what the provider had when it was asked
+      return found;
     },
   };
   return {
@@ -62,6 +65,15 @@ function sellingProvider() {
     /** Runs `fn` during the next purchase call, before the provider acts (a slow provider). */
     during(fn: () => Promise<void>) {
       beforeSale = fn;
+    },
+    /** Holds every look-up's answer (taken when it was asked) until the returned function is called. */
+    holdLookUps() {
+      let release!: () => void;
+      lookUpGate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        lookUpGate = undefined;
+        release();
+      };
     },
   };
 }
@@ -158,6 +170,31 @@ describe('purchase workflow (in memory)', () => {
     expect(mem.read(paths.numberOwner('twilio', X))).toMatchObject({ tenantId: 't1', numberId: record.id });
     expect(mem.read(paths.numberClaim('t1', X))).toMatchObject({ numberId: record.id });
     expect(heldNumbers('t1')).toBe(1); // taken, given back, taken again: once
+  });
+
+  it('looks again when the attempt answered after the follow-up had looked: a late sale is never settled "not bought"', async () => {
+    const { account, buy, followUp, records, deps, mem, advance } = arrange();
+    account.plan.push('sell-then-500');
+    let followUpDone: Promise<string> | undefined;
+    let release: (() => void) | undefined;
+    account.during(async () => {
+      // The provider is slow: the lease runs out, and the follow-up asks before the sale takes effect.
+      advance((LEASE_SECONDS + 5) * 1000);
+      release = account.holdLookUps();
+      followUpDone = followUp('t1', records('t1')[0]!.id);
+      await vi.waitFor(() => expect(account.calls).toContain(`GET ${X}`));
+    });
+    // The sale happens, the provider answers 500, and the attempt finds its lease gone.
+    await expect(buy('t1')).rejects.toBeInstanceOf(ProviderError);
+    release!();
+    expect(await followUpDone).toBe('retry_scheduled'); // its look-up predates the sale
+    expect(records('t1').map((r) => r.status)).toEqual(['pending']);
+
+    const retried = await settlePendingPurchase(deps)('t1', records('t1')[0]!.id, audit, deps.log, { atProvider: true, retry: 1 });
+    expect(retried).toBe('activated');
+    expect(records('t1').map((r) => r.status)).toEqual(['active']);
+    expect(account.owned.size).toBe(1);
+    expect(mem.read(paths.numberOwner('twilio', X))).toMatchObject({ tenantId: 't1' });
   });
 
   it('does not ask again once the follow-up has settled the purchase between two provider calls', async () => {

@@ -227,6 +227,7 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
      * Moves an unsettled purchase's lease on, for an attempt that is still asking the provider, so
      * that its follow-up does not look the number up (and settle it as not bought) under it.
      * `settled`: the purchase is no longer this attempt's (its follow-up or a newer attempt took it).
+     * A lease that ran out while this attempt was at the provider is marked `answeredAfterLease`.
      */
     async renewLease(tenantId: string, id: string, attempts: number, now: Date, until: Date): Promise<{ renewed: true } | { renewed: false; current?: NumberRecord }> {
       const firestore = await db();
@@ -236,6 +237,13 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         // A lease that ran out is not renewed: its follow-up may be looking the number up right now.
         const expired = !current?.purchase || Date.parse(current.purchase.leaseUntil) <= now.getTime();
         if (!current || current.status !== 'pending' || !current.purchase || expired || current.purchase.attempts !== attempts || current.purchase.outcome === 'ordered') {
+          if (current?.status === 'pending' && current.purchase?.attempts === attempts && current.purchase.outcome !== 'ordered' && !current.purchase.answeredAfterLease) {
+            // Still this attempt's purchase, but its lease ran out while it was at the provider: a
+            // follow-up looking the number up meanwhile may have looked before this call took effect.
+            // Marked so that such a follow-up looks again rather than settle "not bought".
+            tx.update(ref, { 'purchase.answeredAfterLease': true });
+            return { renewed: false, current: { ...current, purchase: { ...current.purchase, answeredAfterLease: true } } };
+          }
           return { renewed: false, ...(current ? { current } : {}) };
         }
         tx.update(ref, { 'purchase.leaseUntil': until.toISOString() });

@@ -333,6 +333,9 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     return 'retry_scheduled';
   }
   const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
+  // Whether the attempt had answered after its lease before this look-up: if it does meanwhile, the
+  // look-up may predate its call's effect (a slow provider that sold late), and settles nothing.
+  const answeredBefore = record.purchase?.answeredAfterLease === true;
   const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
   if (owned) {
     await activate(deps, record, owned, audit, log, 'followup');
@@ -341,6 +344,7 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     return 'activated';
   }
   let marked = false;
+  let lookAgain = false;
   await deps.numbers.update(
     tenantId,
     numberId,
@@ -348,9 +352,14 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     audit,
     (current) => {
       marked = false;
+      lookAgain = false;
       // Only the attempt that was looked up, and only while no newer attempt holds a lease.
       const sameAttempt = current.purchase?.attempts === record.purchase?.attempts;
       if (current.status !== 'pending' || !sameAttempt || Date.parse(current.purchase?.leaseUntil ?? '') > deps.now().getTime()) return current;
+      if ((current.purchase?.answeredAfterLease === true) !== answeredBefore) {
+        lookAgain = true;
+        return current;
+      }
       marked = true;
       const { purchase: _purchase, ...rest } = current;
       return {
@@ -365,6 +374,8 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     // A bulk job's number: the job settles its reservation when it ends (its item may still buy).
     record.origin ? { deferUsage: record.origin.jobId } : {},
   );
+  // Thrown: the follow-up is tried again shortly, and its next look-up comes after the attempt's answer.
+  if (lookAgain) throw new AppError('SERVICE_UNAVAILABLE', 'The purchase attempt answered after this look-up; looking again', { retryable: true });
   if (!marked) return 'already_settled';
   if (record.origin) await scheduleFinalizeCheck(deps, tenantId, record.origin.jobId);
   log.warn('follow-up found the purchase never happened', { numberId });
