@@ -1170,10 +1170,11 @@ async function run(): Promise<number> {
       stack = await startStack({ port: 0, dataDir: path.join(workDir, 'data'), projectId: PROJECT, fresh: true, firestoreHost: firestore.host, pubsubHost: pubsub.host });
       const running = stack;
       cleanup.push(() => running.stop());
-      // The functions get what the stack set (emulators, sandboxes, keys, PUBLIC_BASE_URL…), as deployed: NODE_ENV=production.
+      // The functions get what the stack set (emulators, sandboxes, keys, PUBLIC_BASE_URL…), as deployed:
+      // NODE_ENV=production, and Firestore over REST (production's transport; shared/store/firestore.ts).
       const set = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => before[k] !== v));
       const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'NODE_OPTIONS' && k !== 'NODE_COMPILE_CACHE'));
-      env = { ...base, ...set, NODE_ENV: 'production' };
+      env = { ...base, ...set, NODE_ENV: 'production', FIRESTORE_PREFER_REST: 'true' };
       await deletePushSubscriptions(pubsub.host, PROJECT);
     } catch (err) {
       say(err instanceof MissingToolError ? err.message : `the stack could not start: ${(err as Error).stack ?? String(err)}`);
