@@ -26,7 +26,8 @@ const X = '+14155550100';
 function sellingProvider() {
   const owned = new Map<string, ProviderNumber>();
   const calls: string[] = [];
-  const plan: Array<'sell' | '503' | 'sell-then-500'> = [];
+  const plan: Array<'sell' | '503' | 'sell-then-500' | 'sell-then-timeout'> = [];
+  let failingLookUps = 0;
   let beforeSale: (() => Promise<void>) | undefined;
   let lookUpGate: Promise<void> | undefined;
   const provider = {
@@ -48,10 +49,15 @@ function sellingProvider() {
       };
       owned.set(request.phoneNumber, number);
       if (step === 'sell-then-500') throw new ProviderError('twilio', 'Internal error', { httpStatus: 500, retryable: true, ambiguous: true, providerCode: '20500' });
+      if (step === 'sell-then-timeout') throw new ProviderError('twilio', 'twilio request failed after sending (TIMEOUT)', { retryable: true, ambiguous: true, kind: 'unavailable' });
       return number;
     },
     async findOwned(phoneNumber: string) {
       calls.push(`GET ${phoneNumber}`);
+      if (failingLookUps > 0) {
+        failingLookUps--;
+        throw new ProviderError('twilio', 'Service unavailable', { httpStatus: 503, retryable: true, providerCode: '20503' });
+      }
       const found = owned.get(phoneNumber);
       await lookUpGate; // the answer is what the provider had when it was asked
       return found;
@@ -65,6 +71,10 @@ function sellingProvider() {
     /** Runs `fn` during the next purchase call, before the provider acts (a slow provider). */
     during(fn: () => Promise<void>) {
       beforeSale = fn;
+    },
+    /** The next `n` look-ups fail (503). */
+    failLookUps(n: number) {
+      failingLookUps = n;
     },
     /** Holds every look-up's answer (taken when it was asked) until the returned function is called. */
     holdLookUps() {
@@ -192,6 +202,48 @@ describe('purchase workflow (in memory)', () => {
 
     const retried = await settlePendingPurchase(deps)('t1', records('t1')[0]!.id, audit, deps.log, { atProvider: true, retry: 1 });
     expect(retried).toBe('activated');
+    expect(records('t1').map((r) => r.status)).toEqual(['active']);
+    expect(account.owned.size).toBe(1);
+    expect(mem.read(paths.numberOwner('twilio', X))).toMatchObject({ tenantId: 't1' });
+  });
+
+  it('looks again when the attempt, after a timeout past its lease, could not look the number up itself', async () => {
+    const { account, buy, followUp, records, deps, advance } = arrange();
+    account.plan.push('sell-then-timeout');
+    let followUpDone: Promise<string> | undefined;
+    let release: (() => void) | undefined;
+    account.during(async () => {
+      advance((LEASE_SECONDS + 5) * 1000);
+      release = account.holdLookUps();
+      followUpDone = followUp('t1', records('t1')[0]!.id);
+      await vi.waitFor(() => expect(account.calls).toContain(`GET ${X}`));
+      account.failLookUps(1); // the attempt's own look-up, after its call timed out
+    });
+    // The sale happens; the call times out; the attempt's look-up fails: outcome unknown.
+    await expect(buy('t1')).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+    release!();
+    expect(await followUpDone).toBe('retry_scheduled');
+    expect(await settlePendingPurchase(deps)('t1', records('t1')[0]!.id, audit, deps.log, { atProvider: true, retry: 1 })).toBe('activated');
+    expect(records('t1').map((r) => r.status)).toEqual(['active']);
+    expect(account.owned.size).toBe(1);
+  });
+
+  it('looks the number up when a resumed purchase is refused as taken: the earlier attempt sold it after the resumed look-up', async () => {
+    const { account, buy, records, mem, advance } = arrange();
+    account.plan.push('sell-then-500');
+    let second: Promise<NumberRecord> | undefined;
+    let release: (() => void) | undefined;
+    account.during(async () => {
+      // The first call is slow: the lease runs out, the client retries (same key) and the purchase
+      // resumes; its look-up comes before the first call's sale.
+      advance((LEASE_SECONDS + 5) * 1000);
+      release = account.holdLookUps();
+      second = buy('t1');
+      await vi.waitFor(() => expect(account.calls).toContain(`GET ${X}`));
+    });
+    await expect(buy('t1')).rejects.toBeInstanceOf(ProviderError); // sold, answered 500, its lease gone
+    release!();
+    expect(await second).toMatchObject({ status: 'active' }); // refused as taken, then found ours
     expect(records('t1').map((r) => r.status)).toEqual(['active']);
     expect(account.owned.size).toBe(1);
     expect(mem.read(paths.numberOwner('twilio', X))).toMatchObject({ tenantId: 't1' });

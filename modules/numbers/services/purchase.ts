@@ -214,7 +214,10 @@ export function purchaseNumber(deps: PurchaseDeps) {
           await sleep(wait);
           continue;
         }
-        if (ambiguous || outcomeUnknown) {
+        // A resumed purchase refused as taken: the earlier attempt's call may have sold it to us after
+        // the resumed look-up. The refusal came after any such sale, so a look-up now tells.
+        const takenOnResume = claim.kind === 'resumed' && (providerError?.info.kind === 'not_available' || providerError?.info.kind === 'already_owned');
+        if (ambiguous || outcomeUnknown || takenOnResume) {
           log.warn('purchase outcome unknown; checking the provider', { numberId: pending.id, providerCode: providerError?.info.providerCode });
           const owned = await lookUp(deps, provider, pending, input.audit, log);
           if (owned) return activate(deps, pending, owned, input.audit, log, via, input.origin);
@@ -333,9 +336,10 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
     return 'retry_scheduled';
   }
   const provider = await deps.providers.forAccount(tenantId, record.provider as NumberProviderName, record.accountId);
-  // Whether the attempt had answered after its lease before this look-up: if it does meanwhile, the
-  // look-up may predate its call's effect (a slow provider that sold late), and settles nothing.
-  const answeredBefore = record.purchase?.answeredAfterLease === true;
+  // The attempt's state before this look-up. If the attempt writes meanwhile (its call answered
+  // after its lease, or its own look-up failed), this look-up may predate that call's effect (a slow
+  // provider that sold late): it settles nothing, and the next one comes after the attempt's answer.
+  const lookedUpAt = purchaseState(record);
   const owned = await provider.findOwned(record.phoneNumber); // a failure here schedules the next try
   if (owned) {
     await activate(deps, record, owned, audit, log, 'followup');
@@ -356,7 +360,7 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
       // Only the attempt that was looked up, and only while no newer attempt holds a lease.
       const sameAttempt = current.purchase?.attempts === record.purchase?.attempts;
       if (current.status !== 'pending' || !sameAttempt || Date.parse(current.purchase?.leaseUntil ?? '') > deps.now().getTime()) return current;
-      if ((current.purchase?.answeredAfterLease === true) !== answeredBefore) {
+      if (purchaseState(current) !== lookedUpAt) {
         lookAgain = true;
         return current;
       }
@@ -382,6 +386,12 @@ async function settleAtProvider(deps: PurchaseDeps, tenantId: string, numberId: 
   logProvisioning(log, { operation: 'purchase', provider: record.provider, outcome: 'failed', reason: 'not_completed', numberId, via: 'followup' });
   return 'not_bought';
 }
+
+/** What a follow-up compares before settling "not bought": any write of the attempt's since its look-up changes it. */
+const purchaseState = (record: NumberRecord) => {
+  const p = record.purchase;
+  return p ? `${p.attempts}|${p.outcome}|${p.leaseUntil}|${p.answeredAfterLease === true}` : '';
+};
 
 /**
  * Looks the number up among the account's numbers. When even that fails, the
