@@ -125,6 +125,22 @@ function arrange() {
   return { mem, account, deps, tasks, buy, followUp, records, heldNumbers, advance: (ms: number) => (now += ms), log };
 }
 
+/**
+ * During the next purchase call, before the provider acts (a slow provider): the lease runs out and
+ * the follow-up looks the number up first; its answer (taken then) is held until `release`.
+ */
+function followUpLooksFirst(t: ReturnType<typeof arrange>, thenDuringTheCall?: () => void) {
+  const state: { done?: Promise<string>; release?: () => void } = {};
+  t.account.during(async () => {
+    t.advance((LEASE_SECONDS + 5) * 1000);
+    state.release = t.account.holdLookUps();
+    state.done = t.followUp('t1', t.records('t1')[0]!.id);
+    await vi.waitFor(() => expect(t.account.calls).toContain(`GET ${X}`));
+    thenDuringTheCall?.();
+  });
+  return state;
+}
+
 describe('purchase workflow (in memory)', () => {
   it('buys a number once: one provider call, the record active, the claim and the owner index written, usage counted', async () => {
     const { account, buy, mem, heldNumbers, tasks } = arrange();
@@ -184,21 +200,14 @@ describe('purchase workflow (in memory)', () => {
   });
 
   it('looks again when the attempt answered after the follow-up had looked: a late sale is never settled "not bought"', async () => {
-    const { account, buy, followUp, records, deps, mem, advance } = arrange();
+    const t = arrange();
+    const { account, buy, records, deps, mem } = t;
     account.plan.push('sell-then-500');
-    let followUpDone: Promise<string> | undefined;
-    let release: (() => void) | undefined;
-    account.during(async () => {
-      // The provider is slow: the lease runs out, and the follow-up asks before the sale takes effect.
-      advance((LEASE_SECONDS + 5) * 1000);
-      release = account.holdLookUps();
-      followUpDone = followUp('t1', records('t1')[0]!.id);
-      await vi.waitFor(() => expect(account.calls).toContain(`GET ${X}`));
-    });
+    const followUp = followUpLooksFirst(t);
     // The sale happens, the provider answers 500, and the attempt finds its lease gone.
     await expect(buy('t1')).rejects.toBeInstanceOf(ProviderError);
-    release!();
-    expect(await followUpDone).toBe('retry_scheduled'); // its look-up predates the sale
+    followUp.release!();
+    expect(await followUp.done).toBe('retry_scheduled'); // its look-up predates the sale
     expect(records('t1').map((r) => r.status)).toEqual(['pending']);
 
     const retried = await settlePendingPurchase(deps)('t1', records('t1')[0]!.id, audit, deps.log, { atProvider: true, retry: 1 });
@@ -209,21 +218,14 @@ describe('purchase workflow (in memory)', () => {
   });
 
   it('looks again when the attempt, after a timeout past its lease, could not look the number up itself', async () => {
-    const { account, buy, followUp, records, deps, advance } = arrange();
+    const t = arrange();
+    const { account, buy, records, deps } = t;
     account.plan.push('sell-then-timeout');
-    let followUpDone: Promise<string> | undefined;
-    let release: (() => void) | undefined;
-    account.during(async () => {
-      advance((LEASE_SECONDS + 5) * 1000);
-      release = account.holdLookUps();
-      followUpDone = followUp('t1', records('t1')[0]!.id);
-      await vi.waitFor(() => expect(account.calls).toContain(`GET ${X}`));
-      account.failLookUps(1); // the attempt's own look-up, after its call timed out
-    });
+    const followUp = followUpLooksFirst(t, () => account.failLookUps(1)); // then the attempt's own look-up fails
     // The sale happens; the call times out; the attempt's look-up fails: outcome unknown.
     await expect(buy('t1')).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
-    release!();
-    expect(await followUpDone).toBe('retry_scheduled');
+    followUp.release!();
+    expect(await followUp.done).toBe('retry_scheduled');
     expect(await settlePendingPurchase(deps)('t1', records('t1')[0]!.id, audit, deps.log, { atProvider: true, retry: 1 })).toBe('activated');
     expect(records('t1').map((r) => r.status)).toEqual(['active']);
     expect(account.owned.size).toBe(1);
