@@ -585,8 +585,7 @@ function samples(ctx: Ctx): Record<string, Sample> {
       success: '201: a transfer in of a number seeded at another RespOrg for this run (RespOrg change at the Somos sandbox)',
       expect: [201],
       probe: async (run) => {
-        const number = `84455502${String(run % 100).padStart(2, '0')}`;
-        ctx.somos().seedNumber(number, { status: 'RESERVED', respOrgId: 'OTH01' });
+        const number = reservedElsewhere(ctx, '84455502', run);
         return { method: 'POST', path: '/v1/resporg/transfers', token: await admin(), json: { numbers: [number], fromRespOrgId: 'OTH01', loaId: fx.loaId, loaReference: `LOA-cold-${run}` } };
       },
     },
@@ -594,8 +593,7 @@ function samples(ctx: Ctx): Record<string, Sample> {
       success: '200: a transfer in made for this run (a number seeded at another RespOrg) cancelled: its open RespOrg change withdrawn at the Somos sandbox',
       expect: [200],
       probe: async (run) => {
-        const number = `84455504${String(run % 100).padStart(2, '0')}`;
-        ctx.somos().seedNumber(number, { status: 'RESERVED', respOrgId: 'OTH01' });
+        const number = reservedElsewhere(ctx, '84455504', run);
         const transfer = await ctx.gw('POST', '/v1/resporg/transfers', { role: 'admin', json: { numbers: [number], fromRespOrgId: 'OTH01', loaId: fx.loaId, loaReference: `LOA-cancel-${run}` } });
         return { method: 'POST', path: `/v1/resporg/transfers/${created(transfer, 'transfer')}/cancel`, token: await admin() };
       },
@@ -675,6 +673,13 @@ async function reserveTollFree(ctx: Pick<Ctx, 'gw'>, npa: string): Promise<strin
   const id = reserved.success ? reserved.data.data[0]?.id : undefined;
   if (res.status !== 201 || !id) throw new Error(`fixture toll-free reservation: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   return id;
+}
+
+/** A toll-free number of this run (`prefix` + the run's two digits) seeded as reserved by another RespOrg (OTH01): one to transfer in. */
+function reservedElsewhere(ctx: Pick<Ctx, 'somos'>, prefix: string, run: number): string {
+  const number = `${prefix}${String(run % 100).padStart(2, '0')}`;
+  ctx.somos().seedNumber(number, { status: 'RESERVED', respOrgId: 'OTH01' });
+  return number;
 }
 
 /** One toll-free number reserved and activated (SIP routing) at the Somos sandbox through the gateway. */

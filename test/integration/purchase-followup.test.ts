@@ -7,6 +7,7 @@ import { SANDBOX_ACCOUNTS, type Stack } from '../../scripts/local/stack.js';
 import { ensureDevKeys, mintDevTaskToken, mintDevToken } from '../../scripts/local/dev-auth.js';
 import type { NumberRecord } from '../../shared/domain/number.js';
 import { waitFor } from '../helpers/wait.js';
+import { numberRecord } from '../helpers/number-fixture.js';
 import type { AvailableNumbers, PhoneNumber } from '../helpers/api-types.js';
 
 // The Cloud Tasks follow-up that settles purchases a request could not settle itself.
@@ -36,25 +37,13 @@ async function leftPending(phoneNumber: string, purchase?: NumberRecord['purchas
   const db = testFirestore(projectId);
   const id = `num_${Math.random().toString(16).slice(2, 12).padEnd(10, '0')}${'0'.repeat(10)}`;
   const past = new Date(Date.now() - 60_000).toISOString();
-  const record: NumberRecord = {
-    id,
-    tenantId: 'carrier-1',
-    provider: 'twilio',
-    accountId: 'platform',
-    phoneNumber,
-    friendlyName: phoneNumber,
-    country: 'US',
-    type: 'local',
+  const record = numberRecord(id, 'carrier-1', phoneNumber, {
     capabilities: { voice: false, sms: false, mms: false, fax: false },
-    tags: [],
-    smsEnabled: true,
-    voiceEnabled: true,
     status: 'pending',
     purchase: purchase ?? { leaseUntil: past, attempts: 1, outcome: 'in_flight' },
     createdAt: past,
-    updatedAt: past,
     createdBy: 'crashed-request',
-  };
+  });
   await db.doc(`tenants/carrier-1/numbers/${id}`).set(record);
   await db.doc(`tenants/carrier-1/numberClaims/${phoneNumber}`).set({ numberId: id, phoneNumber, createdAt: past });
   return record;
