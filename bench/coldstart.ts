@@ -1074,8 +1074,9 @@ function summarize(trace: [string, number][], requestAt: number): ModuleSummary 
   for (const [url, at] of trace) {
     const phase = at < requestAt ? 'startup' : 'request';
     if (phase === 'startup') beforeRequest++;
-    // A package's own files, or its one bundled copy in the deployable source (dist/deploy/vendor/undici.mjs).
-    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? /\/dist\/deploy\/vendor\/([^/]+)\.mjs$/.exec(url)?.[1];
+    // A package's own files, or its one bundled copy in the deployable source (dist/deploy/vendor/undici.mjs,
+    // vendor/@google-cloud/firestore.mjs: the loader of its .cjs, which the module trace does not see).
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? /\/dist\/deploy\/vendor\/((?:@[^/]+\/)?[^/]+)\.mjs$/.exec(url)?.[1];
     if (pkg && HEAVY.includes(pkg)) mark(heavy, pkg, phase);
     for (const input of bundleInputs.get(url) ?? []) {
       if (input.startsWith('node_modules/')) {

@@ -48,15 +48,55 @@ for (const name of functions) {
   loaded += await load(pathToFileURL(path.join(dir, 'index.mjs')).href);
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.mjs') && f !== 'index.mjs').sort()) loaded += await load(pathToFileURL(path.join(dir, file)).href);
 }
-// The packages bundled once for every function (vendor/, e.g. undici), which chunks import lazily.
+// The packages bundled once for every function (vendor/: undici; @google-cloud/firestore through its
+// cached-script loader, with google-auth-library), which chunks import lazily.
 const vendor = path.join(root, 'vendor');
-if (existsSync(vendor)) for (const file of (await readdir(vendor)).filter((f) => f.endsWith('.mjs')).sort()) loaded += await load(pathToFileURL(path.join(vendor, file)).href);
-for (const specifier of ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', 'google-auth-library']) {
+if (existsSync(vendor)) {
+  const files = (await readdir(vendor, { recursive: true })).filter((f) => f.endsWith('.mjs')).sort();
+  for (const file of files) loaded += await load(pathToFileURL(path.join(vendor, file)).href);
+}
+for (const specifier of ['@google-cloud/tasks', '@google-cloud/secret-manager']) {
   loaded += await load(specifier);
+}
+// The packages loaded through vendor/cached-script.mjs: used as a function's first request uses them,
+// then their V8 code caches written, with every function compiled so far (see cached-script.mjs).
+const cachedScript = path.join(vendor, 'cached-script.mjs');
+if (existsSync(cachedScript)) {
+  try {
+    const { writeCodeCaches } = await import(pathToFileURL(cachedScript).href);
+    const firestore = path.join(vendor, '@google-cloud', 'firestore.mjs');
+    if (existsSync(firestore)) await useFirestore(await import(pathToFileURL(firestore).href));
+    const auth = path.join(vendor, 'google-auth-library.mjs');
+    if (existsSync(auth)) useGoogleAuth(await import(pathToFileURL(auth).href));
+    console.error(`compile cache: ${writeCodeCaches(directory)} V8 code cache(s) of bundled packages written`);
+  } catch (err) {
+    console.error(`compile cache: no V8 code cache of the bundled packages (${err?.message ?? err})`);
+  }
 }
 // shared/domain/phone.ts requires this one on first use (the CommonJS build).
 module.createRequire(import.meta.url)('libphonenumber-js/max');
 loaded += 1;
 module.flushCompileCache?.();
+
+/**
+ * What a function does with the Firestore client before its first answer, short of a request (the build
+ * has no database to ask): the client built as shared/store/firestore.ts builds it in production (REST),
+ * references, a query, a batch and a transaction's sentinels serialised.
+ */
+async function useFirestore({ Firestore, FieldValue, FieldPath, Filter, Timestamp }) {
+  const db = new Firestore({ projectId: 'compile-cache', ignoreUndefinedProperties: true, preferRest: true });
+  const doc = db.collection('tenants').doc('t').collection('numbers').doc('n');
+  db.collection('tenants/t/numbers').where('status', '==', 'active').where(Filter.or(Filter.where('a', '==', 1), Filter.where('b', '>', 2))).orderBy(FieldPath.documentId()).limit(10);
+  const batch = db.batch();
+  batch.set(doc, { at: Timestamp.now(), n: FieldValue.increment(1), s: FieldValue.serverTimestamp(), d: FieldValue.delete() }, { merge: true });
+  batch.update(doc, { 'a.b': FieldValue.arrayUnion('x') });
+  await db.terminate();
+}
 console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
 process.exit(0);
+
+/** google-auth-library as the functions build it: the Pub/Sub publisher's GoogleAuth, the emulator's admin client. */
+function useGoogleAuth({ GoogleAuth, OAuth2Client }) {
+  new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/pubsub'] });
+  new OAuth2Client().setCredentials({ access_token: 'owner' });
+}

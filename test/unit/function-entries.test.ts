@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fork, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endpoints, eventFunctions, jobTypeRoles } from '../../functions/endpoints.js';
@@ -12,9 +12,9 @@ import { TOLL_FREE_NPAS } from '../../shared/providers/somos/routing-model.js';
 
 const all = [...endpoints, ...eventFunctions];
 /** Runs an ES module script with Node in `cwd`: its stdout. */
-function runNode(script: string, cwd: string): Promise<string> {
+function runNode(script: string, cwd: string, env: NodeJS.ProcessEnv = process.env, args: string[] = ['--input-type=module', '-e', script]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -145,6 +145,45 @@ describe('per-function entries', () => {
       ].join('\n');
       const run = await runNode(script, outDir);
       expect(JSON.parse(run)).toEqual({ status: 200, body: 'ok', exports: ['function', 'function', 'function'] });
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the Firestore client from its one bundled copy, with the V8 code cache the build step wrote after using it', { timeout: 120_000 }, async () => {
+    const outDir = await scratch();
+    try {
+      const { reports } = await buildFunctions({ outDir, reportFile: '', only: ['numbersList'] });
+      const [numbersList] = reports;
+      expect(numbersList!.externals).toContain('vendor/@google-cloud/firestore');
+      expect(numbersList!.externals).not.toContain('@google-cloud/firestore');
+      expect(numbersList!.startup.flatMap((f) => numbersList!.files[f]!.externals)).not.toContain('vendor/@google-cloud/firestore');
+
+      // gcp-build: the compile cache and, after the client was used, its V8 code cache.
+      const cacheDir = path.join(outDir, 'cache');
+      const { PATH } = process.env;
+      const warmed = await runNode('', outDir, { PATH, NODE_COMPILE_CACHE: cacheDir, GOOGLE_FUNCTION_TARGET: 'numbersList' }, ['warm-compile-cache.mjs']);
+      expect(warmed).toBe('');
+      const caches = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-'));
+      expect(caches).toEqual([`v8-google-clients.cjs-${process.version}-${process.arch}.bin`]);
+
+      // As a function's first request loads it: the package's named exports, a working client, and what became of the cache.
+      const use = [
+        "const { Firestore, FieldValue, Timestamp, FieldPath, Filter } = await import('./vendor/@google-cloud/firestore.mjs');",
+        "const { OAuth2Client } = await import('./vendor/google-auth-library.mjs');",
+        "const { codeCacheStatus } = await import('./vendor/cached-script.mjs');",
+        "const db = new Firestore({ projectId: 'p', preferRest: true });",
+        "const ref = db.collection('tenants').doc('t');",
+        "process.stdout.write(JSON.stringify({ path: ref.path, sentinel: FieldValue.serverTimestamp().isEqual(FieldValue.serverTimestamp()), types: [typeof Timestamp.now, typeof FieldPath.documentId, typeof Filter.or, typeof new OAuth2Client().getRequestHeaders], cache: codeCacheStatus() }));",
+      ].join('\n');
+      const expected = { path: 'tenants/t', sentinel: true, types: ['function', 'function', 'function', 'function'] };
+      // Both packages from the one file, loaded once.
+      expect(JSON.parse(await runNode(use, outDir, { PATH, NODE_COMPILE_CACHE: cacheDir }))).toEqual({ ...expected, cache: { 'google-clients.cjs': 'used' } });
+      // No cache (a bundle run where the build step did not): compiled as usual.
+      expect(JSON.parse(await runNode(use, outDir, { PATH }))).toEqual({ ...expected, cache: { 'google-clients.cjs': 'none' } });
+      // A cache V8 refuses (another Node, other flags, a damaged file) is only a missed saving.
+      await writeFile(path.join(cacheDir, caches[0]!), Buffer.alloc(4096, 7));
+      expect(JSON.parse(await runNode(use, outDir, { PATH, NODE_COMPILE_CACHE: cacheDir }))).toEqual({ ...expected, cache: { 'google-clients.cjs': 'rejected' } });
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }

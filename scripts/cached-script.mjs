@@ -1,0 +1,65 @@
+// Loads packages bundled as one CommonJS file (vendor/google-clients.cjs in the deployable source, made
+// by scripts/build-functions.ts) with a V8 code cache taken after the package ran, not before.
+//
+// Node's compile cache (NODE_COMPILE_CACHE) keeps what V8 compiled when a file was first compiled: the
+// top-level code only. Most of a package's functions are compiled lazily, when first called — for the
+// Firestore client, at its load and first use, about 130 ms of a cold start. A code cache made from the
+// script after it ran (`script.createCachedData()`, as browsers do after a page's first run) also holds
+// every function compiled so far, so a cold instance compiles none of them; and one file instead of the
+// package's ~400 saves the module loader's resolving and reading.
+//
+// The deploy's build step (warm-compile-cache.mjs) loads each package, uses it as a function does, and
+// writes the caches (writeCodeCaches) into the compile cache's directory; a function reads them from
+// NODE_COMPILE_CACHE (terraform/functions.tf). V8 refuses a cache made by another V8 version, other
+// flags or another source (`cachedDataRejected`); the file is then compiled as usual — the cache is an
+// optimisation, never a condition. The file name carries the Node version and architecture.
+//
+// Plain JavaScript on purpose (copied as it is into the deployable source).
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+/** Scripts loaded by this process: file → its script and what became of its cache. */
+const loaded = new Map();
+
+const defaultCacheDirectory = () => process.env.NODE_COMPILE_CACHE || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.compile-cache');
+const cacheFileOf = (file, directory) => path.join(directory, `v8-${path.basename(file)}-${process.version}-${process.arch}.bin`);
+
+/** Runs a bundled CommonJS file as Node would (module, exports, require, __filename, __dirname) and returns its exports. */
+export function loadCommonJs(url) {
+  const file = fileURLToPath(url);
+  const existing = loaded.get(file);
+  if (existing) return existing.module.exports;
+  const source = fs.readFileSync(file, 'utf8');
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFileOf(file, defaultCacheDirectory()));
+  } catch {
+    cachedData = undefined; // not warmed (a local run of the bundles): compiled as usual
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {}, id: file, filename: file, loaded: false };
+  const entry = { script, module, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
+  loaded.set(file, entry);
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  module.loaded = true;
+  return module.exports;
+}
+
+/** What became of each loaded script's cache: 'used', 'rejected' (made elsewhere) or 'none' (no cache file). */
+export function codeCacheStatus() {
+  return Object.fromEntries([...loaded].map(([file, { cache }]) => [path.relative(path.dirname(fileURLToPath(import.meta.url)), file), cache]));
+}
+
+/** Writes each loaded script's code cache, with everything compiled so far, into `directory`; returns how many. */
+export function writeCodeCaches(directory = defaultCacheDirectory()) {
+  fs.mkdirSync(directory, { recursive: true });
+  for (const [file, { script }] of loaded) fs.writeFileSync(cacheFileOf(file, directory), script.createCachedData());
+  return loaded.size;
+}
