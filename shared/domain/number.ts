@@ -169,11 +169,19 @@ export type RoutingField = (typeof routingFields)[number];
 /** A number's routing at its provider: each field's value, null when it was unset there. */
 export type RoutingSnapshot = Partial<Record<RoutingField, string | null>>;
 
-/** Tokens that let ?q= find a number by any word prefix of its name or any run of 3+ of its digits. */
+/** Text as ?q= and the tokens compare it: composed (NFC: a decomposed ü is one letter), lower-case. */
+export const searchText = (text: string) => text.normalize('NFC').toLowerCase();
+
+/**
+ * Tokens that let ?q= find a number by any word prefix of its name or any run of 3+ of its digits.
+ * Prefixes are cut between characters (code points), never inside one: a prefix ending in half of a
+ * surrogate pair (𝟙, emoji-like letters) is no string Firestore can store, and would fail the write.
+ */
 export function searchTokensFor(record: Pick<NumberRecord, 'displayName' | 'phoneNumber'>): string[] {
   const tokens = new Set<string>();
-  for (const word of (record.displayName ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-    for (let i = 2; i <= Math.min(word.length, 20); i++) tokens.add(word.slice(0, i));
+  for (const word of searchText(record.displayName ?? '').split(/[^\p{L}\p{N}]+/u)) {
+    const chars = Array.from(word);
+    for (let i = 2; i <= Math.min(chars.length, 20); i++) tokens.add(chars.slice(0, i).join(''));
   }
   const digits = record.phoneNumber.replace(/\D/g, '');
   for (let start = 0; start < digits.length; start++) {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseNumberRecord, readableNumbers, readNumber } from '../../shared/domain/number-record.js';
 import { searchTokensFor, type NumberRecord } from '../../shared/domain/number.js';
 import { AppError } from '../../shared/http/errors.js';
+import { isWellFormed } from '../../shared/http/input-checks.js';
 import { setLogSink } from '../../shared/log.js';
 import { numberRecord } from '../helpers/number-fixture.js';
 
@@ -104,5 +105,19 @@ describe('stored number record', () => {
       { id: 'num_b', data: () => ({ ...base, id: 'num_b', tenantId: 'other' }) },
     ];
     expect(readableNumbers(docs).map((r) => r.id)).toEqual(['num_a', 'num_b']);
+  });
+});
+
+describe('search tokens (?q=)', () => {
+  it('cuts name prefixes between characters, so every token is a string Firestore can store', () => {
+    // 𝟙𝟚𝟛 are letters-and-digits outside the BMP: two UTF-16 code units each.
+    const tokens = searchTokensFor({ displayName: 'Desk 𝟙𝟚𝟛', phoneNumber: '+14155550100' });
+    expect(tokens).toEqual(expect.arrayContaining(['de', 'desk', '𝟙𝟚', '𝟙𝟚𝟛']));
+    for (const token of tokens) expect(isWellFormed(token), JSON.stringify(token)).toBe(true);
+  });
+
+  it('finds a name however its accents were composed', () => {
+    const decomposed = 'Zu\u0308rich clinic'; // ü as u + combining diaeresis
+    expect(searchTokensFor({ displayName: decomposed, phoneNumber: '+14155550100' })).toEqual(expect.arrayContaining(['zü', 'zürich'.normalize('NFC'), 'clinic']));
   });
 });

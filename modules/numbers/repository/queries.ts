@@ -1,6 +1,6 @@
 import type { Firestore, Query } from '@google-cloud/firestore';
 import { AppError } from '../../../shared/http/errors.js';
-import { holdingStatuses, type NumberRecord, type NumberStatus } from '../../../shared/domain/number.js';
+import { holdingStatuses, searchText, type NumberRecord, type NumberStatus } from '../../../shared/domain/number.js';
 import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
 import { paths } from '../../../shared/store/firestore.js';
 import { decodeCursor, encodeCursor, type Page } from '../../../shared/store/page.js';
@@ -50,7 +50,7 @@ export function createNumberQueries(db: () => Promise<Firestore>) {
         query = query.where(Filter.or(Filter.where('agentId', '==', filters.agentId), Filter.where('outboundAgentIds', 'array-contains', filters.agentId)));
       }
       if (filters.tag) query = query.where('tags', 'array-contains', filters.tag);
-      if (filters.q) query = query.where('searchTokens', 'array-contains', filters.q.toLowerCase().replace(/^\+/, ''));
+      if (filters.q) query = query.where('searchTokens', 'array-contains', searchText(filters.q).replace(/^\+/, ''));
       const total = cursor ? undefined : (await query.count().get()).data().count;
       let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
       if (cursor) {
