@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CreateNumberBody, ListNumbersQuery, SearchAvailableQuery, UpdateNumberBody } from '../../shared/api/schemas.js';
+import { CreateAgentBody, CreateLocationBody, CreateNumberBody, ListNumbersQuery, SearchAvailableQuery, UpdateNumberBody } from '../../shared/api/schemas.js';
 
 const search = (q: Record<string, string>) => SearchAvailableQuery.safeParse({ provider: 'twilio', ...q });
 const messages = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
@@ -44,6 +44,16 @@ describe('number bodies', () => {
     expect(UpdateNumberBody.safeParse({ status: 'released' }).success).toBe(false);
     expect(UpdateNumberBody.safeParse({ webhookUrl: null, displayName: null }).success).toBe(true);
     expect(UpdateNumberBody.safeParse({ tags: ['ok', 'not ok'] }).success).toBe(false);
+  });
+  it('takes names in any script, with emoji, but refuses control characters and bidirectional overrides', () => {
+    for (const name of ['Front desk 📞', 'Clinic Zürich', '診療所', 'Desk 𝟙𝟚𝟛']) expect(UpdateNumberBody.safeParse({ displayName: name }).success, name).toBe(true);
+    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there', '\u202Egnp.exe', 'x\u2066y', 'c1\u0085']) {
+      const parsed = UpdateNumberBody.safeParse({ displayName: name });
+      expect(parsed.success, JSON.stringify(name)).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toMatch(/control characters or bidirectional overrides/);
+    }
+    expect(CreateLocationBody.safeParse({ name: 'Main\u0000' }).success).toBe(false);
+    expect(CreateAgentBody.safeParse({ name: '\u202Eevil' }).success).toBe(false);
   });
   it('bounds list pages', () => {
     expect(ListNumbersQuery.safeParse({ limit: '1000' }).success).toBe(false);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { credentialSchemas, platformOnlyProviders } from '../../providers/credentials.js';
-import { AgentIdValue, E164, ForceFlag, LocationIdValue, ResourceId } from './base.js';
+import { AgentIdValue, E164, ForceFlag, LocationIdValue, Name, ResourceId } from './base.js';
 import { PageQuery, page } from './numbers.js';
 import { CarriersSchema } from '../../domain/carriers.js';
 
@@ -13,7 +13,7 @@ export const CreateProviderAccountBody = z
       z.object({
         provider: z.literal(provider),
         credentials,
-        label: z.string().trim().min(1).max(64).optional(),
+        label: Name(64).optional(),
         isDefault: z.boolean().optional().meta({ description: 'Use this account by default for the provider (the first one is)' }),
       }).strict(),
     ),
@@ -49,7 +49,7 @@ export const UpdateProviderAccountBody = z
         description:
           'New credentials of the same account: the secret alone (e.g. {"authToken": "…"}) or the whole set. Verified with the provider before they replace the stored ones (a new Secret Manager version; the old one is disabled once the new one works)',
       }),
-    label: z.string().trim().min(1).max(64).nullable().optional(),
+    label: Name(64).nullable().optional(),
     isDefault: z.boolean().optional().meta({ description: 'true: the provider’s default account (the previous default stops being it); false: no default for the provider' }),
   })
   .strict()
@@ -67,7 +67,7 @@ const LocationFields = {
 };
 export const CreateLocationBody = z
   .object({
-    name: z.string().trim().min(1).max(128),
+    name: Name(128),
     address: LocationFields.address.optional(),
     timezone: LocationFields.timezone.optional(),
     externalRef: LocationFields.externalRef.optional(),
@@ -75,7 +75,7 @@ export const CreateLocationBody = z
   .strict();
 export const UpdateLocationBody = z
   .object({
-    name: z.string().trim().min(1).max(128).optional(),
+    name: Name(128).optional(),
     address: LocationFields.address.nullable().optional(),
     timezone: LocationFields.timezone.nullable().optional(),
     externalRef: LocationFields.externalRef.nullable().optional(),
@@ -124,7 +124,7 @@ export const UpdateTenantSettingsBody = z
 const AgentPhone = E164.meta({ description: 'An active number of this tenant, E.164' });
 export const CreateAgentBody = z
   .object({
-    name: z.string().trim().min(1).max(128),
+    name: Name(128),
     description: z.string().trim().min(1).max(1000).optional(),
     inboundPhone: AgentPhone.optional(),
     outboundPhone: AgentPhone.optional(),
@@ -133,7 +133,7 @@ export const CreateAgentBody = z
   .strict();
 export const UpdateAgentBody = z
   .object({
-    name: z.string().trim().min(1).max(128).optional(),
+    name: Name(128).optional(),
     description: z.string().trim().min(1).max(1000).nullable().optional(),
     inboundPhone: AgentPhone.nullable().optional(),
     outboundPhone: AgentPhone.nullable().optional(),

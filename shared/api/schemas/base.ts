@@ -39,7 +39,22 @@ export const HttpsUrl = z
   });
 
 export const Tag = z.string().regex(/^[\w:.-]{1,40}$/, 'tags are 1-40 characters: letters, digits, _ : . -');
-export const DisplayName = z.string().trim().min(1).max(64);
+/**
+ * Control characters (C0, C1: NUL, newlines, escapes) and bidirectional overrides and isolates (U+202A–E,
+ * U+2066–9): in a name shown in lists, a console and provider portals they break the layout or make one
+ * name read as another. Emoji, accents and every script are names' business.
+ */
+const NOT_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const NAME_MESSAGE = 'must not contain control characters or bidirectional overrides';
+/** A name or label people read: 1-`max` characters, trimmed, without control characters or bidi overrides. */
+export const Name = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE);
+export const DisplayName = Name(64);
 /** Vapi's own limit on a phone number's (and a credential's) name: longer names are refused, never cut. */
 export const VAPI_NAME_MAX = 40;
 export const VapiDisplayName = z
@@ -47,12 +62,14 @@ export const VapiDisplayName = z
   .trim()
   .min(1)
   .max(VAPI_NAME_MAX, `Vapi numbers' names are at most ${VAPI_NAME_MAX} characters (Vapi's limit)`)
+  .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE)
   .meta({ description: `1-${VAPI_NAME_MAX} characters: Vapi's name limit (a longer name is refused, 400, never cut)` });
 export const VapiCredentialLabel = z
   .string()
   .trim()
   .min(1)
   .max(VAPI_NAME_MAX, `credential labels are at most ${VAPI_NAME_MAX} characters (Vapi's name limit)`)
+  .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE)
   .meta({ description: `1-${VAPI_NAME_MAX} characters (Vapi's name limit; refused, never cut, beyond it)` });
 export const VapiCredentialIdValue = z
   .string()
@@ -88,7 +105,7 @@ export const ResourceId = (prefix: string, what: string) => z.string().regex(new
 export const LocationIdValue = ResourceId('loc', 'location');
 export const AgentIdValue = ResourceId('agt', 'agent');
 export const AccountIdValue = z.union([z.literal('platform'), ResourceId('acc', 'provider account')]);
-export const Assignee = z.object({ id: z.string().trim().min(1).max(128), name: z.string().trim().min(1).max(128) }).strict();
+export const Assignee = z.object({ id: z.string().trim().min(1).max(128), name: Name(128) }).strict();
 export const ApplicationId = z
   .string()
   .regex(/^[\w-]{1,64}$/, 'must be the provider application id')
