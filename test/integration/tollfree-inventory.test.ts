@@ -204,6 +204,10 @@ describe('inventory: GET /v1/tollfree', () => {
     ['?expiringWithinDays=5&textEnabled=true', 'query.textEnabled'],
     ['?limit=101', 'query.limit'],
     ['?cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
+    ['?expiringWithinDays=30&cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsICJhL2IiXQ', 'query.cursor'], // ["2026-01-01T00:00:00Z", "a/b"]
+    ['?expiringWithinDays=30&cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsICJfX3hfXyJd', 'query.cursor'], // ["2026-01-01T00:00:00Z", "__x__"]
+    ['?expiringWithinDays=30&cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsICIiXQ', 'query.cursor'], // ["2026-01-01T00:00:00Z", ""]
+    ['?expiringWithinDays=30&cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsICI4MzM3MzM3MzYyL3giXQ', 'query.cursor'], // ["2026-01-01T00:00:00Z", "8337337362/x"]
     ['?area=866', 'query'],
   ])('%s → 400 naming %s', async (qs, path) => {
     const res = await member.get(`/v1/tollfree${qs}`);

@@ -70,7 +70,8 @@ function encodeCursor(values: [string, string]): string {
 function decodeCursor(cursor: string): [string, string] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && !Number.isNaN(Date.parse(values[0] as string))) {
+    // [a time, a record id]: the id is a 10-digit number (a document id Firestore takes as a boundary).
+    if (Array.isArray(values) && values.length === 2 && values.every((v) => typeof v === 'string') && !Number.isNaN(Date.parse(values[0] as string)) && /^\d{10}$/.test(values[1] as string)) {
       return values as [string, string];
     }
   } catch {
