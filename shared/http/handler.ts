@@ -169,9 +169,10 @@ export function createHttpFunction(
     } catch (err) {
       const appError = toAppError(err, log, requestId);
       if (idempotency && deps) {
-        // Permanent answers are replayed; transient ones free the key so a retry runs again.
+        // Permanent answers are replayed. Transient ones free the key so a retry runs again, and so does
+        // refused input (nothing was done: the corrected request may carry the same key, as on Stripe).
         const transient = appError.status >= 500 || appError.status === 429 || appError.details?.retryable === true;
-        await (transient
+        await (transient || appError.code === 'VALIDATION_ERROR'
           ? deps.idempotency.abandon(idempotency.tenantId, idempotency.key)
           : deps.idempotency.complete(idempotency.tenantId, idempotency.key, {
               status: appError.status,

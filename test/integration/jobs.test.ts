@@ -752,6 +752,20 @@ describe('roles per job type', () => {
     expect((await finished(release.body.id, 30_000, admin)).counts).toMatchObject({ failed: 1 }); // no such number
   });
 
+  it('a request refused as invalid leaves its Idempotency-Key free: the corrected request with the same key runs', async () => {
+    const numbers = await available('twilio', 'areaCode=720', 1);
+    const key = 'fix-and-resend';
+    const invalid = await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phone: numbers[0] }] }, { headers: { 'idempotency-key': key } });
+    expect(expectEnvelope(invalid, 400, 'VALIDATION_ERROR').message).toBe('Every item is invalid; nothing was queued');
+    const corrected = await member.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: numbers[0] }] }, { headers: { 'idempotency-key': key } });
+    expect(corrected.status, JSON.stringify(corrected.body)).toBe(202);
+    // From then on the key is the corrected request's: its replay is its answer, another body a conflict.
+    const replay = await member.post<CreatedJob>('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phoneNumber: numbers[0] }] }, { headers: { 'idempotency-key': key } });
+    expect(replay.body.id).toBe(corrected.body.id);
+    expectEnvelope(await member.post('/v1/jobs', { type: 'purchase', provider: 'twilio', items: [{ phone: numbers[0] }] }, { headers: { 'idempotency-key': key } }), 409, 'CONFLICT');
+    expect((await finished(corrected.body.id, 30_000)).counts).toMatchObject({ succeeded: 1 });
+  });
+
   it('lets a member run purchase and update jobs, and an admin every type; an item’s audit entry names the job’s creator', async () => {
     const [phoneNumber] = await available('twilio', 'areaCode=720', 1);
     const bought = await member.post<PhoneNumber>('/v1/numbers', { provider: 'twilio', phoneNumber });
