@@ -295,6 +295,7 @@ export function updateNumber(deps: ManageDeps) {
     } catch (err) {
       if (!marked || err instanceof AppError) throw err;
       // The provider has the change and the number's marker says so; only our copy is behind.
+      deps.log.error('the provider has a number’s change but recording it failed; the next change carries it', { numberId: id, err });
       throw new AppError(
         'SERVICE_UNAVAILABLE',
         'The provider has this change but it could not be recorded yet; send the same request again',
