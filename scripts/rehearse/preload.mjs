@@ -106,14 +106,22 @@ globalThis.__rehearsal.instrumentFirestore(ns.default ?? ns);
 `,
 };
 
+// The deployed bundles import Firestore (and google-auth-library) from the source's one bundled copy,
+// vendor/<package>.mjs (scripts/build-functions.ts): shimmed as the package itself would be.
+const VENDORED = /\/vendor\/(@google-cloud\/firestore)\.mjs$/;
+
 registerHooks({
   resolve(specifier, context, nextResolve) {
+    if ((context.parentURL ?? '').startsWith('data:')) return nextResolve(specifier, context);
     const shim = SHIMS[specifier];
-    if (shim && !(context.parentURL ?? '').startsWith('data:')) {
+    if (shim) {
       const real = nextResolve(specifier, context);
       return { url: `data:text/javascript,${encodeURIComponent(shim(real.url))}`, format: 'module', shortCircuit: true };
     }
-    return nextResolve(specifier, context);
+    const resolved = nextResolve(specifier, context);
+    const vendored = VENDORED.exec(resolved.url)?.[1];
+    if (vendored) return { url: `data:text/javascript,${encodeURIComponent(SHIMS[vendored](resolved.url))}`, format: 'module', shortCircuit: true };
+    return resolved;
   },
 });
 
