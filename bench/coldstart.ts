@@ -31,9 +31,9 @@
  * it costs a few ms, so the trace is taken in one extra untimed run per function after the timed rounds
  * (--no-trace skips it). A bundle file holds many source modules: dist/function-bundles.json (written by
  * the build) says which. The same preload registers a local task queue that accepts and drops tasks
- * (shared/deps.ts keeps it on globalThis, so the bundle's copy sees it): in production enqueuing loads
- * @google-cloud/tasks lazily; locally there is no Cloud Tasks, so the figures of task-enqueueing
- * functions lack that client. The stack's Pub/Sub push subscriptions are deleted and its scheduler
+ * (shared/deps.ts keeps it on globalThis, so the bundle's copy sees it): in production enqueuing is one
+ * REST call (shared/queue/cloud-tasks-queue.ts) with the auth client Firestore loaded; locally there is
+ * no Cloud Tasks, so the figures of task-enqueueing functions lack that call. The stack's Pub/Sub push subscriptions are deleted and its scheduler
  * stand-ins disabled so nothing runs in the background while measuring.
  *
  * Other knobs: --concurrency N (functions measured at once; default 1: on 2 cores, 2 inflates every
@@ -1013,8 +1013,7 @@ if (traceFile && typeof registerHooks === 'function') {
   });
 }
 if (process.env.COLDSTART_LOCAL_TASKS) {
-  // No Cloud Tasks here: accept and drop what a function enqueues (production loads @google-cloud/tasks lazily
-  // instead). shared/deps.ts reads the dev stack's registrations from here (useLocalTaskQueue), in any copy of it.
+  // No Cloud Tasks here: accept and drop what a function enqueues (production makes one REST call instead). shared/deps.ts reads the dev stack's registrations from here (useLocalTaskQueue), in any copy of it.
   const local = (globalThis[Symbol.for('numbers-platform.local-deps')] ??= {});
   let n = 0;
   local.taskQueue = { enqueue: async (task) => ({ name: task.id ?? 'coldstart-' + ++n, deduplicated: false }) };
@@ -1028,12 +1027,11 @@ functions.http('bare', (req, res) => { res.send('ok'); });
 // ---------------------------------------------------------------------------------------------
 // Module summary
 
-const HEAVY = ['@google-cloud/firestore', '@google-cloud/pubsub', '@google-cloud/secret-manager', '@google-cloud/tasks', 'google-gax', '@grpc/grpc-js', 'undici', 'zod', 'jose', 'libphonenumber-js'];
+const HEAVY = ['@google-cloud/firestore', '@google-cloud/pubsub', '@google-cloud/secret-manager', 'google-gax', '@grpc/grpc-js', 'undici', 'zod', 'jose', 'libphonenumber-js'];
 const SHORT: Record<string, string> = {
   '@google-cloud/firestore': 'firestore',
   '@google-cloud/pubsub': 'pubsub',
   '@google-cloud/secret-manager': 'secret-manager',
-  '@google-cloud/tasks': 'tasks',
   'google-gax': 'gax',
   '@grpc/grpc-js': 'grpc',
 };

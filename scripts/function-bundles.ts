@@ -42,14 +42,14 @@ export const VENDORED_PACKAGES = ['undici'] as const;
  * client and its FieldValue sentinels are one library's, and google-auth-library is the one Firestore
  * authenticates with. Each package's code runs only when its module is imported.
  */
-export const CACHED_PACKAGES = ['@google-cloud/firestore', 'google-auth-library'] as const;
+export const CACHED_PACKAGES = ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] as const;
 export const CACHED_BUNDLE = 'google-clients.cjs';
 export const VENDOR_SUBDIR = 'vendor';
 /** The loader of CACHED_PACKAGES (scripts/cached-script.mjs), in VENDOR_SUBDIR. */
 export const CACHED_SCRIPT_LOADER = 'cached-script.mjs';
 
 /** Packages a function must not load before its first request (lazy by design: shared/deps.ts, shared/store/firestore.ts). */
-export const LAZY_PACKAGES = ['@google-cloud/firestore', '@google-cloud/tasks', '@google-cloud/secret-manager', '@google-cloud/pubsub', 'google-auth-library', 'google-gax', '@grpc/grpc-js', 'undici', 'twilio', 'libphonenumber-js'];
+export const LAZY_PACKAGES = ['@google-cloud/firestore', '@google-cloud/secret-manager', '@google-cloud/pubsub', 'google-auth-library', 'google-gax', '@grpc/grpc-js', 'undici', 'twilio', 'libphonenumber-js'];
 
 
 /** What the rules read of a row (an endpoint, an event function, or a bundle report's copy). */

@@ -49,25 +49,30 @@ for (const name of functions) {
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.mjs') && f !== 'index.mjs').sort()) loaded += await load(pathToFileURL(path.join(dir, file)).href);
 }
 // The packages bundled once for every function (vendor/: undici; @google-cloud/firestore through its
-// cached-script loader, with google-auth-library), which chunks import lazily.
+// cached-script loader, with Secret Manager's client and google-auth-library), which chunks import lazily.
 const vendor = path.join(root, 'vendor');
 if (existsSync(vendor)) {
   const files = (await readdir(vendor, { recursive: true })).filter((f) => f.endsWith('.mjs')).sort();
   for (const file of files) loaded += await load(pathToFileURL(path.join(vendor, file)).href);
 }
-for (const specifier of ['@google-cloud/tasks', '@google-cloud/secret-manager']) {
-  loaded += await load(specifier);
-}
 // The packages loaded through vendor/cached-script.mjs: used as a function's first request uses them,
 // then their V8 code caches written, with every function compiled so far (see cached-script.mjs).
 const cachedScript = path.join(vendor, 'cached-script.mjs');
 if (existsSync(cachedScript)) {
+  // Each package used on its own: one that fails to load or to be used leaves the others' use in the cache.
+  const use = async (file, how) => {
+    if (!existsSync(file)) return;
+    try {
+      await how(await import(pathToFileURL(file).href));
+    } catch (err) {
+      console.error(`compile cache: ${path.relative(root, file)} not used before its code cache was taken (${err?.message ?? err})`);
+    }
+  };
+  await use(path.join(vendor, '@google-cloud', 'firestore.mjs'), useFirestore);
+  await use(path.join(vendor, '@google-cloud', 'secret-manager.mjs'), useSecretManager);
+  await use(path.join(vendor, 'google-auth-library.mjs'), useGoogleAuth);
   try {
     const { writeCodeCaches } = await import(pathToFileURL(cachedScript).href);
-    const firestore = path.join(vendor, '@google-cloud', 'firestore.mjs');
-    if (existsSync(firestore)) await useFirestore(await import(pathToFileURL(firestore).href));
-    const auth = path.join(vendor, 'google-auth-library.mjs');
-    if (existsSync(auth)) useGoogleAuth(await import(pathToFileURL(auth).href));
     console.error(`compile cache: ${writeCodeCaches(directory)} V8 code cache(s) of bundled packages written`);
   } catch (err) {
     console.error(`compile cache: no V8 code cache of the bundled packages (${err?.message ?? err})`);
@@ -94,6 +99,15 @@ async function useFirestore({ Firestore, FieldValue, FieldPath, Filter, Timestam
 }
 console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
 process.exit(0);
+
+/**
+ * The Secret Manager client as shared/secrets/secret-manager-store.ts builds it (REST). Not initialised:
+ * that resolves credentials, which a build need not have.
+ */
+async function useSecretManager({ SecretManagerServiceClient }) {
+  const client = new SecretManagerServiceClient({ fallback: true });
+  client.secretVersionPath('compile-cache', 'secret', 'latest');
+}
 
 /** google-auth-library as the functions build it: the Pub/Sub publisher's GoogleAuth, the emulator's admin client. */
 function useGoogleAuth({ GoogleAuth, OAuth2Client }) {

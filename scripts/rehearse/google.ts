@@ -181,17 +181,18 @@ export class Google {
     for (const close of this.closers.reverse()) await close().catch(() => undefined);
   }
 
-  /** URL rewrites for the preload: Google's key sets and Pub/Sub's REST endpoint. */
+  /** URL rewrites for the preload: Google's key sets and the REST endpoints of Pub/Sub and Cloud Tasks. */
   redirects(): { from: string; to: string; exact?: boolean }[] {
     return [
       { from: SECURETOKEN_JWKS, to: `${this.jwks.url}/securetoken`, exact: true },
       { from: GOOGLE_OIDC_JWKS, to: `${this.jwks.url}/oauth2/v3/certs`, exact: true },
       { from: 'https://pubsub.googleapis.com/', to: `${this.fronts.pubsub.url}/` },
+      { from: 'https://cloudtasks.googleapis.com/', to: `${this.fronts.cloudtasks.url}/` },
     ];
   }
-  /** Ports of the client-library fronts, for the preload. */
+  /** Ports of the client-library fronts, for the preload (Secret Manager's client library). */
   apiPorts(): Record<string, number> {
-    return { secretmanager: this.fronts.secretmanager.port, cloudtasks: this.fronts.cloudtasks.port };
+    return { secretmanager: this.fronts.secretmanager.port };
   }
   /** Where a gateway validating Firebase tokens fetches keys from (securetoken's x-google-jwks_uri). */
   jwksUrlFor(uri: string): string | undefined {

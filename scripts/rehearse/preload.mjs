@@ -2,12 +2,13 @@
 // the rehearsal's stand-in for the network a deployed function sits on. The function's own code
 // runs unchanged, in production mode; only what lies outside the process is substituted:
 //
-// - Google's public key sets (Firebase ID tokens, Google-signed OIDC tokens) and pubsub.googleapis.com
-//   are answered by the rehearsal's stand-ins (a global fetch wrapper); any other Google host is
-//   unreachable and reported, so a code path that needs an unsubstituted Google API is named;
-// - the Secret Manager and Cloud Tasks client libraries reach the rehearsal's API front (their REST
-//   transport, as the integration tests run them), authenticated from the metadata server like
-//   on Cloud Run (GCE_METADATA_HOST);
+// - Google's public key sets (Firebase ID tokens, Google-signed OIDC tokens), pubsub.googleapis.com and
+//   cloudtasks.googleapis.com (both called over REST) are answered by the rehearsal's stand-ins (a
+//   global fetch wrapper); any other Google host is unreachable and reported, so a code path that
+//   needs an unsubstituted Google API is named;
+// - the Secret Manager client library reaches the rehearsal's API front (its REST transport, as the
+//   integration tests run it), authenticated from the metadata server like on Cloud Run
+//   (GCE_METADATA_HOST);
 // - Firestore calls are reported (queries, for the index check; methods, for the role check);
 // - tenant webhook hosts resolve to a public address (so the outbound guard judges them as it would
 //   in production) and are routed to the rehearsal's HTTPS receiver.
@@ -97,7 +98,6 @@ export default { ...(ns.default ?? {}), ${className} };
 `;
 const SHIMS = {
   '@google-cloud/secret-manager': subclass('SecretManagerServiceClient', 'secretmanager'),
-  '@google-cloud/tasks': subclass('CloudTasksClient', 'cloudtasks'),
   '@google-cloud/firestore': (real) => `
 import * as ns from ${JSON.stringify(real)};
 export * from ${JSON.stringify(real)};
@@ -106,9 +106,10 @@ globalThis.__rehearsal.instrumentFirestore(ns.default ?? ns);
 `,
 };
 
-// The deployed bundles import Firestore (and google-auth-library) from the source's one bundled copy,
-// vendor/<package>.mjs (scripts/build-functions.ts): shimmed as the package itself would be.
-const VENDORED = /\/vendor\/(@google-cloud\/firestore)\.mjs$/;
+// The deployed bundles import Firestore and Secret Manager's client (and google-auth-library) from the
+// source's one bundled copy, vendor/<package>.mjs (scripts/build-functions.ts): shimmed as the package
+// itself would be.
+const VENDORED = /\/vendor\/(@google-cloud\/firestore|@google-cloud\/secret-manager)\.mjs$/;
 
 registerHooks({
   resolve(specifier, context, nextResolve) {

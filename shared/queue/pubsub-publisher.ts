@@ -9,12 +9,11 @@
  * message twice — so may Pub/Sub itself; every subscriber here is idempotent.
  */
 import { createLogger, type Logger } from '../log.js';
+import { applicationDefaultToken, googleError, GRPC } from './google-rest.js';
 import { assertValidAttributes, encodeJson, type Publisher } from './publisher.js';
 
 /** gRPC status codes, as the client library reported them (callers and tests rely on these). */
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
-const GRPC_CODE_OF_STATUS: Record<string, number> = { NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED: 7, INVALID_ARGUMENT: 3, UNAVAILABLE: 14, UNAUTHENTICATED: 16 };
+const { NOT_FOUND, ALREADY_EXISTS } = GRPC;
 const MAX_ATTEMPTS = 3;
 const TIMEOUT_MS = 10_000;
 
@@ -61,7 +60,7 @@ export class PubSubPublisher implements Publisher {
     this.createMissingTopics = options.createMissingTopics ?? false;
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     this.base = (options.apiEndpoint ?? (emulator ? `http://${emulator}` : 'https://pubsub.googleapis.com')).replace(/\/+$/, '');
-    this.accessToken = options.accessToken ?? (options.apiEndpoint || !emulator ? applicationDefaultToken() : async () => undefined);
+    this.accessToken = options.accessToken ?? (options.apiEndpoint || !emulator ? applicationDefaultToken('https://www.googleapis.com/auth/pubsub') : async () => undefined);
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.log = options.logger ?? createLogger({ component: 'pubsub-publisher' });
   }
@@ -93,12 +92,12 @@ export class PubSubPublisher implements Publisher {
         status = res.status;
         text = await res.text();
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS) throw new PubSubError(`Pub/Sub unreachable: ${(err as Error).message}`, GRPC_CODE_OF_STATUS.UNAVAILABLE, 0);
+        if (attempt >= MAX_ATTEMPTS) throw new PubSubError(`Pub/Sub unreachable: ${(err as Error).message}`, GRPC.UNAVAILABLE, 0);
       }
       if (status >= 200 && status < 300) return text ? JSON.parse(text) : {};
       if (status !== 0) {
-        const error = safeJson(text)?.error as { message?: string; status?: string } | undefined;
-        const failure = new PubSubError(`Pub/Sub ${method} ${path}: ${status} ${error?.status ?? ''} ${error?.message ?? ''}`.trim(), GRPC_CODE_OF_STATUS[error?.status ?? ''], status);
+        const error = googleError(text);
+        const failure = new PubSubError(`Pub/Sub ${method} ${path}: ${status} ${error.status} ${error.message}`.trim(), error.code, status);
         if (!(status === 429 || status >= 500) || attempt >= MAX_ATTEMPTS) throw failure;
       }
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1) * (1 + Math.random())));
@@ -141,24 +140,4 @@ export class PubSubPublisher implements Publisher {
   async close(): Promise<void> {
     this.closed = true;
   }
-}
-
-function safeJson(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Application Default Credentials (the function's service account), loaded on first use. */
-function applicationDefaultToken(): () => Promise<string | undefined> {
-  let auth: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
-  return async () => {
-    auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/pubsub'] }));
-    auth.catch(() => {
-      auth = undefined;
-    });
-    return (await (await auth).getAccessToken()) ?? undefined;
-  };
 }

@@ -59,7 +59,10 @@ export class SecretManagerStore implements SecretStore {
   constructor(options: SecretManagerStoreOptions) {
     if (!options.projectId) throw new Error('SecretManagerStore: projectId is required');
     this.projectId = options.projectId;
-    this.clientOptions = { ...(options.clientOptions ?? {}) };
+    // REST (HTTP/1.1, the library's `fallback`) unless the options say otherwise, as the Firestore client
+    // (shared/store/firestore.ts): no gRPC channel at a cold start, and the transport the deploy
+    // rehearsal and the integration tests run.
+    this.clientOptions = { fallback: true, ...(options.clientOptions ?? {}) };
     this.log = options.logger ?? createLogger({ component: 'secret-manager-store' });
   }
 

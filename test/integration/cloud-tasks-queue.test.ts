@@ -1,12 +1,10 @@
 /**
- * The real CloudTasksQueue, with the real @google-cloud/tasks client in REST fallback
- * mode, against a local fake of the Cloud Tasks REST surface.
+ * The real CloudTasksQueue (the Cloud Tasks REST API, tasks.create) against a local fake of that
+ * REST surface.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Comes with the Google clients (via google-gax): adds no credentials.
-import { PassThroughClient } from 'google-auth-library';
 import { setLogSink } from '../../shared/log.js';
-import { CloudTasksQueue } from '../../shared/queue/cloud-tasks-queue.js';
+import { CloudTasksError, CloudTasksQueue } from '../../shared/queue/cloud-tasks-queue.js';
 import { InvalidTaskError } from '../../shared/queue/task-queue.js';
 import { startFakeCloudTasks, type FakeCloudTasks } from '../helpers/fake-cloud-tasks.js';
 
@@ -23,13 +21,8 @@ beforeAll(async () => {
     projectId: 'fake-project',
     location: 'europe-west1',
     serviceAccountEmail: SA,
-    clientOptions: {
-      apiEndpoint: '127.0.0.1',
-      port: fake.port,
-      protocol: 'http',
-      fallback: true,
-      authClient: new PassThroughClient(),
-    },
+    apiEndpoint: `http://127.0.0.1:${fake.port}`,
+    accessToken: async () => 'token-1',
   });
 });
 
@@ -41,7 +34,7 @@ afterAll(async () => {
 
 const parent = 'projects/fake-project/locations/europe-west1/queues/followups';
 
-describe('CloudTasksQueue (real client, REST fallback) against a fake Cloud Tasks', () => {
+describe('CloudTasksQueue (REST) against a fake Cloud Tasks', () => {
   it('creates a named, scheduled HTTP task with an OIDC token and a base64 JSON body', async () => {
     const scheduleAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000 + 678);
     const body = { purchaseId: 'pur_123', attempt: 1, note: 'ünïcødé' };
@@ -58,6 +51,7 @@ describe('CloudTasksQueue (real client, REST fallback) against a fake Cloud Task
     const req = fake.requests.at(-1)!;
     expect(req.method).toBe('POST');
     expect(req.path).toBe(`/v2/${parent}/tasks`);
+    expect(req.headers.authorization).toBe('Bearer token-1');
     // The exact task the service receives.
     expect(req.body).toEqual({
       task: {
@@ -65,7 +59,7 @@ describe('CloudTasksQueue (real client, REST fallback) against a fake Cloud Task
         scheduleTime: scheduleAt.toISOString(), // RFC 3339 with millis, e.g. 2030-01-02T03:04:05.678Z
         httpRequest: {
           url: 'https://numbers-api-abc123-ew.a.run.app/tasks/check-purchase?x=1',
-          httpMethod: 1, // POST (the client asks for enum-encoding=int)
+          httpMethod: 'POST',
           headers: { 'X-Request-Id': 'req-1', 'Content-Type': 'application/json' },
           body: Buffer.from(JSON.stringify(body)).toString('base64'),
           oidcToken: { serviceAccountEmail: SA, audience: 'https://numbers-api-abc123-ew.a.run.app' },
@@ -105,9 +99,28 @@ describe('CloudTasksQueue (real client, REST fallback) against a fake Cloud Task
   it('other service errors propagate (a 409 ABORTED is not a dedupe)', async () => {
     const task = { queue: 'followups', url: 'https://fn.example.com/t', body: {}, id: 'err-1' };
     fake.faults.nextError = { httpStatus: 403, status: 'PERMISSION_DENIED' };
-    await expect(queue.enqueue(task)).rejects.toMatchObject({ code: 7 });
+    const denied = await queue.enqueue(task).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(CloudTasksError);
+    expect(denied).toMatchObject({ code: 7, httpStatus: 403 });
+    expect(String(denied)).toContain('PERMISSION_DENIED');
     fake.faults.nextError = { httpStatus: 409, status: 'ABORTED' };
     await expect(queue.enqueue(task)).rejects.toMatchObject({ code: 10 });
     expect(await queue.enqueue(task)).toEqual({ name: `${parent}/tasks/err-1`, deduplicated: false });
+  });
+
+  it('one attempt, as the client library makes for CreateTask: an unanswered call is UNAVAILABLE, not retried (an unnamed task could be made twice)', async () => {
+    let calls = 0;
+    const unreachable = new CloudTasksQueue({
+      projectId: 'fake-project',
+      location: 'europe-west1',
+      serviceAccountEmail: SA,
+      accessToken: async () => undefined,
+      fetchImpl: async () => {
+        calls++;
+        throw new TypeError('fetch failed');
+      },
+    });
+    await expect(unreachable.enqueue({ queue: 'followups', url: 'https://fn.example.com/t', body: {} })).rejects.toMatchObject({ code: 14, httpStatus: 0 });
+    expect(calls).toBe(1);
   });
 });

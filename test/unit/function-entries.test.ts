@@ -171,13 +171,14 @@ describe('per-function entries', () => {
       const use = [
         "const { Firestore, FieldValue, Timestamp, FieldPath, Filter } = await import('./vendor/@google-cloud/firestore.mjs');",
         "const { OAuth2Client } = await import('./vendor/google-auth-library.mjs');",
+        "const { SecretManagerServiceClient } = await import('./vendor/@google-cloud/secret-manager.mjs');",
         "const { codeCacheStatus } = await import('./vendor/cached-script.mjs');",
         "const db = new Firestore({ projectId: 'p', preferRest: true });",
         "const ref = db.collection('tenants').doc('t');",
-        "process.stdout.write(JSON.stringify({ path: ref.path, sentinel: FieldValue.serverTimestamp().isEqual(FieldValue.serverTimestamp()), types: [typeof Timestamp.now, typeof FieldPath.documentId, typeof Filter.or, typeof new OAuth2Client().getRequestHeaders], cache: codeCacheStatus() }));",
+        "process.stdout.write(JSON.stringify({ path: ref.path, sentinel: FieldValue.serverTimestamp().isEqual(FieldValue.serverTimestamp()), types: [typeof Timestamp.now, typeof FieldPath.documentId, typeof Filter.or, typeof new OAuth2Client().getRequestHeaders], secretPath: new SecretManagerServiceClient({ fallback: true }).secretVersionPath('p', 's', 'latest'), cache: codeCacheStatus() }));",
       ].join('\n');
-      const expected = { path: 'tenants/t', sentinel: true, types: ['function', 'function', 'function', 'function'] };
-      // Both packages from the one file, loaded once.
+      const expected = { path: 'tenants/t', sentinel: true, types: ['function', 'function', 'function', 'function'], secretPath: 'projects/p/secrets/s/versions/latest' };
+      // Every package from the one file, loaded once.
       expect(JSON.parse(await runNode(use, outDir, { PATH, NODE_COMPILE_CACHE: cacheDir }))).toEqual({ ...expected, cache: { 'google-clients.cjs': 'used' } });
       // No cache (a bundle run where the build step did not): compiled as usual.
       expect(JSON.parse(await runNode(use, outDir, { PATH }))).toEqual({ ...expected, cache: { 'google-clients.cjs': 'none' } });
