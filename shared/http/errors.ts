@@ -35,6 +35,8 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = errorStatus[code];
   }
+  /** Set on a provider's answer (fromProviderError), not on our own checks: a provider's 4xx may follow earlier steps. */
+  fromProvider = false;
 }
 
 export interface ErrorEnvelope {

@@ -170,9 +170,11 @@ export function createHttpFunction(
       const appError = toAppError(err, log, requestId);
       if (idempotency && deps) {
         // Permanent answers are replayed. Transient ones free the key so a retry runs again, and so does
-        // refused input (nothing was done: the corrected request may carry the same key, as on Stripe).
+        // input we refused (our own checks come before anything is done: the corrected request may carry
+        // the same key, as on Stripe). A provider's refusal is replayed: it may follow earlier steps.
         const transient = appError.status >= 500 || appError.status === 429 || appError.details?.retryable === true;
-        await (transient || appError.code === 'VALIDATION_ERROR'
+        const refusedInput = appError.code === 'VALIDATION_ERROR' && !appError.fromProvider;
+        await (transient || refusedInput
           ? deps.idempotency.abandon(idempotency.tenantId, idempotency.key)
           : deps.idempotency.complete(idempotency.tenantId, idempotency.key, {
               status: appError.status,

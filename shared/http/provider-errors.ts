@@ -6,6 +6,12 @@ import { AppError } from './errors.js';
  * so the caller can tell retryable from permanent.
  */
 export function fromProviderError(err: ProviderError): AppError {
+  const appError = mapped(err);
+  appError.fromProvider = true;
+  return appError;
+}
+
+function mapped(err: ProviderError): AppError {
   const { httpStatus, providerCode, retryable, ambiguous, retryAfterSeconds, kind } = err.info;
   const details = {
     provider: err.provider,

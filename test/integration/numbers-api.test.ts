@@ -145,6 +145,18 @@ describe('buy, list, update, release', () => {
     expect(list.body.data.map((n: { phoneNumber: string }) => n.phoneNumber)).not.toContain(candidate!.phoneNumber);
   });
 
+  it('replays a provider’s refusal under the same Idempotency-Key (unlike our own 400s, it may follow earlier steps)', async () => {
+    const [candidate] = await search('areaCode=646&limit=1');
+    const key = newKey();
+    twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 400, code: 21421 });
+    const refused = await buy(member, candidate!.phoneNumber, {}, key);
+    expect(expectEnvelope(refused, 400, 'VALIDATION_ERROR').details).toMatchObject({ provider: 'twilio', providerCode: '21421' });
+    const again = await buy(member, candidate!.phoneNumber, {}, key);
+    expect(again.status).toBe(400);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(twilio.purchaseCounts()[candidate!.phoneNumber] ?? 0).toBe(0);
+  });
+
   it('settles an ambiguous purchase by looking the number up instead of buying again', async () => {
     const [candidate] = await search('areaCode=512&limit=1');
     twilio.injectFault({ method: 'POST', pathPattern: 'IncomingPhoneNumbers\\.json$', status: 500, code: 20500, afterEffect: true });
