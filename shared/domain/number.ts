@@ -179,7 +179,8 @@ export const searchText = (text: string) => text.normalize('NFC').toLowerCase();
  */
 export function searchTokensFor(record: Pick<NumberRecord, 'displayName' | 'phoneNumber'>): string[] {
   const tokens = new Set<string>();
-  for (const word of searchText(record.displayName ?? '').split(/[^\p{L}\p{N}]+/u)) {
+  // A word is letters and digits with their combining marks (Devanagari vowel signs, Hebrew points).
+  for (const word of searchText(record.displayName ?? '').split(/[^\p{L}\p{M}\p{N}]+/u)) {
     const chars = Array.from(word);
     for (let i = 2; i <= Math.min(chars.length, 20); i++) tokens.add(chars.slice(0, i).join(''));
   }

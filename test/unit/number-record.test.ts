@@ -116,6 +116,11 @@ describe('search tokens (?q=)', () => {
     for (const token of tokens) expect(isWellFormed(token), JSON.stringify(token)).toBe(true);
   });
 
+  it('keeps a word whole with its combining marks (Devanagari vowel signs, Hebrew points)', () => {
+    expect(searchTokensFor({ displayName: 'नमस्ते क्लिनिक', phoneNumber: '+14155550100' })).toEqual(expect.arrayContaining(['नमस्ते', 'क्लिनिक']));
+    expect(searchTokensFor({ displayName: 'שָׁלוֹם', phoneNumber: '+14155550100' })).toContain('שָׁלוֹם');
+  });
+
   it('finds a name however its accents were composed', () => {
     const decomposed = 'Zu\u0308rich clinic'; // ü as u + combining diaeresis
     expect(searchTokensFor({ displayName: decomposed, phoneNumber: '+14155550100' })).toEqual(expect.arrayContaining(['zü', 'zürich'.normalize('NFC'), 'clinic']));

@@ -55,6 +55,10 @@ describe('number bodies', () => {
     expect(CreateLocationBody.safeParse({ name: 'Main\u0000' }).success).toBe(false);
     expect(CreateAgentBody.safeParse({ name: '\u202Eevil' }).success).toBe(false);
   });
+  it('takes a search word with combining marks', () => {
+    expect(ListNumbersQuery.safeParse({ q: 'नमस्ते' }).success).toBe(true);
+    expect(ListNumbersQuery.safeParse({ q: 'a b' }).success).toBe(false);
+  });
   it('bounds list pages', () => {
     expect(ListNumbersQuery.safeParse({ limit: '1000' }).success).toBe(false);
     expect(ListNumbersQuery.parse({}).limit).toBe(20);

@@ -278,7 +278,7 @@ export const ListNumbersQuery = z
       .trim()
       .min(2)
       .max(20)
-      .regex(/^\+?[\p{L}\p{N}]+$/u, 'one word of the display name, or 3+ digits of the number')
+      .regex(/^\+?[\p{L}\p{M}\p{N}]+$/u, 'one word of the display name, or 3+ digits of the number')
       .optional()
       .meta({ description: 'Finds numbers by a word prefix of the display name or 3+ consecutive digits of the number' }),
     limit: Limit(100, 20),
