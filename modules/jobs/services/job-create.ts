@@ -1,7 +1,7 @@
 /** Bulk jobs: creation — item schemas, the search spec, validation, spend guards and the job document (then job-fanout). */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CompanyIdValue, E164, HttpsUrl, UpdateNumberBody } from '../../../shared/api/schemas.js';
+import { CompanyIdValue, DisplayName, E164, HttpsUrl, Name, UpdateNumberBody } from '../../../shared/api/schemas.js';
 import { CarriersSchema } from '../../../shared/domain/carriers.js';
 import { MAX_RESERVATION_DAYS } from '../../../shared/domain/tollfree-lifecycle.js';
 import { jobIdFor, type JobRecord, type JobType } from '../../../shared/domain/job.js';
@@ -19,13 +19,13 @@ const TollFree = z
   .trim()
   .transform((v) => v.replace(/^\+?1/, '').replace(/\D/g, ''))
   .refine((v) => /^8(00|33|44|55|66|77|88)\d{7}$/.test(v), 'must be a toll-free number (8XX), 10 digits or +1…');
-const Contact = { contactName: z.string().trim().min(1).max(64), contactPhone: E164 };
+const Contact = { contactName: Name(64), contactPhone: E164 };
 
 const itemSchemas = {
   purchase: z
     .object({
       phoneNumber: E164,
-      displayName: z.string().trim().min(1).max(64).optional(),
+      displayName: DisplayName.optional(),
       tags: z.array(z.string().regex(/^[\w:.-]{1,40}$/)).max(20).optional(),
       externalRef: z.string().trim().min(1).max(128).optional(),
       // As on POST /v1/numbers: the client company the number is for (Telnyx: its requirement group).
