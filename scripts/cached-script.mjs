@@ -1,4 +1,4 @@
-// Loads packages bundled as one CommonJS file (vendor/google-clients.cjs in the deployable source, made
+// Loads packages bundled as one CommonJS file (vendor/google-clients-<hash>.cjs in the deployable source, made
 // by scripts/build-functions.ts) with a V8 code cache taken after the package ran, not before.
 //
 // Node's compile cache (NODE_COMPILE_CACHE) keeps what V8 compiled when a file was first compiled: the
@@ -12,7 +12,9 @@
 // writes the caches (writeCodeCaches) into the compile cache's directory; a function reads them from
 // NODE_COMPILE_CACHE (terraform/functions.tf). V8 refuses a cache made by another V8 version, other
 // flags or another source (`cachedDataRejected`); the file is then compiled as usual — the cache is an
-// optimisation, never a condition. The file name carries the Node version and architecture.
+// optimisation, never a condition, logged when it is missed. The cache's name carries the bundle's (with
+// its content hash: V8 itself compares little more than the source's length), the Node version and the
+// architecture.
 //
 // Plain JavaScript on purpose (copied as it is into the deployable source).
 import fs from 'node:fs';
@@ -49,6 +51,11 @@ export function loadCommonJs(url) {
   loaded.set(file, entry);
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
+  // Once per instance, in Cloud Logging's shape: a cache the build made but V8 refused (another Node or
+  // other V8 flags at run time than at the build), or none where one was expected.
+  if (entry.cache === 'rejected' || (entry.cache === 'none' && process.env.NODE_COMPILE_CACHE)) {
+    console.error(JSON.stringify({ severity: 'WARNING', message: `${path.basename(file)} compiled without its V8 code cache (${entry.cache === 'rejected' ? 'refused by V8' : 'none written by the build'}): a slower cold start` }));
+  }
   return module.exports;
 }
 

@@ -43,7 +43,8 @@ export const VENDORED_PACKAGES = ['undici'] as const;
  * authenticates with. Each package's code runs only when its module is imported.
  */
 export const CACHED_PACKAGES = ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] as const;
-export const CACHED_BUNDLE = 'google-clients.cjs';
+/** The file's name: vendor/google-clients-<content hash>.cjs, so a code cache is only ever read for the file it was made from. */
+export const CACHED_BUNDLE = 'google-clients';
 export const VENDOR_SUBDIR = 'vendor';
 /** The loader of CACHED_PACKAGES (scripts/cached-script.mjs), in VENDOR_SUBDIR. */
 export const CACHED_SCRIPT_LOADER = 'cached-script.mjs';
