@@ -9,7 +9,7 @@
  * CloudTasksError carrying Google's status as the gRPC code, as the library reported it.
  */
 import { createLogger, type Logger } from '../log.js';
-import { applicationDefaultToken, googleError, GRPC } from './google-rest.js';
+import { applicationDefaultToken, callGoogleApi, googleError, GRPC } from './google-rest.js';
 import { validateTask, type TaskQueue, type TaskRequest } from './task-queue.js';
 
 /** As the client library's CreateTask timeout. */
@@ -80,23 +80,21 @@ export class CloudTasksQueue implements TaskQueue {
         },
       },
     };
-    let status = 0;
-    let text = '';
+    let status: number;
+    let text: string;
     try {
-      const token = await this.accessToken();
-      const res = await this.fetchImpl(`${this.base}/v2/${parent}/tasks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      status = res.status;
-      text = await res.text();
+      ({ status, text } = await callGoogleApi(this.fetchImpl, this.accessToken, `${this.base}/v2/${parent}/tasks`, 'POST', body, TIMEOUT_MS));
     } catch (err) {
       throw new CloudTasksError(`Cloud Tasks unreachable: ${(err as Error).message}`, GRPC.UNAVAILABLE, 0);
     }
     if (status >= 200 && status < 300) {
-      const created = (JSON.parse(text || '{}') as { name?: unknown }).name;
+      // The task exists now: an answer we cannot read still means created.
+      let created: unknown;
+      try {
+        created = (JSON.parse(text) as { name?: unknown }).name;
+      } catch {
+        created = undefined;
+      }
       const createdName = typeof created === 'string' ? created : (name ?? '');
       this.log.debug('task created', { task: createdName, queue: task.queue });
       return { name: createdName, deduplicated: false };

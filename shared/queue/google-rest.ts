@@ -52,3 +52,25 @@ export function applicationDefaultToken(scope: string): () => Promise<string | u
     return (await (await auth).getAccessToken()) ?? undefined;
   };
 }
+
+/**
+ * One JSON call to a Google REST API with the bearer token of `accessToken` (none: no header): the HTTP
+ * status and the body's text. A call that got no answer (network, timeout) throws what fetch threw.
+ */
+export async function callGoogleApi(
+  fetchImpl: typeof fetch,
+  accessToken: () => Promise<string | undefined>,
+  url: string,
+  method: 'POST' | 'PUT',
+  body: unknown,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  const token = await accessToken();
+  const res = await fetchImpl(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, text: await res.text() };
+}

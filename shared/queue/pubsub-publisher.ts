@@ -9,7 +9,7 @@
  * message twice — so may Pub/Sub itself; every subscriber here is idempotent.
  */
 import { createLogger, type Logger } from '../log.js';
-import { applicationDefaultToken, googleError, GRPC } from './google-rest.js';
+import { applicationDefaultToken, callGoogleApi, googleError, GRPC } from './google-rest.js';
 import { assertValidAttributes, encodeJson, type Publisher } from './publisher.js';
 
 /** gRPC status codes, as the client library reported them (callers and tests rely on these). */
@@ -82,15 +82,7 @@ export class PubSubPublisher implements Publisher {
       let status = 0;
       let text = '';
       try {
-        const token = await this.accessToken();
-        const res = await this.fetchImpl(`${this.base}/v1/${path}`, {
-          method,
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-        status = res.status;
-        text = await res.text();
+        ({ status, text } = await callGoogleApi(this.fetchImpl, this.accessToken, `${this.base}/v1/${path}`, method, body, TIMEOUT_MS));
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS) throw new PubSubError(`Pub/Sub unreachable: ${(err as Error).message}`, GRPC.UNAVAILABLE, 0);
       }
