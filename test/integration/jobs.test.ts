@@ -695,6 +695,16 @@ describe('cancel, dead letters, callbacks', () => {
     expect(doc.get('status')).toBe('completed');
   });
 
+  it('audits a signing-secret rotation: who and when, never the secret', async () => {
+    const before = await admin.get<Page<AuditRecord>>('/v1/audit?resource=tenant/signing-secret');
+    const secret = (await admin.post<SigningSecret>('/v1/signing-secret')).body.secret;
+    const trail = await admin.get<Page<AuditRecord>>('/v1/audit?resource=tenant/signing-secret');
+    expect(trail.body.data.length).toBe(before.body.data.length + 1);
+    const [entry] = trail.body.data;
+    expect(entry).toMatchObject({ action: 'signing_secret.rotate', resource: 'tenant/signing-secret', actor: { type: 'user' } });
+    expect(JSON.stringify(trail.body)).not.toContain(secret);
+  });
+
   it('delivers a signed completion callback, retrying until it is accepted', async () => {
     const secret = (await admin.post<SigningSecret>('/v1/signing-secret')).body.secret;
     expect(secret).toMatch(/^whsec_/);

@@ -8,6 +8,7 @@ import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/fir
 import { z } from 'zod';
 import { itemStates, jobDocPath, parseJob, type ItemState, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
 import { changeUsage, readLimits, readUsage, type TenantLimits, type Usage } from '../../../shared/domain/limits.js';
+import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { createTenantCollection, readStored } from '../../../shared/store/tenant-collection.js';
 import { itemOf, itemsStore, itemRef, type Db, type ItemRef } from './items.js';
 
@@ -107,6 +108,14 @@ export function jobsRepository(db: Db) {
 
     async addCallbackAttempt(tenantId: string, jobId: string, attempt: { attempt: number; at: string; status: number; outcome: string }): Promise<void> {
       await (await db()).collection(`${jobDocPath(tenantId, jobId)}/callbackAttempts`).add(attempt);
+    },
+
+    /** The audit entry of a signing-secret rotation (never the secret: its version's time only). */
+    async auditSigningSecretRotation(tenantId: string, audit: AuditContext, rotatedAt: string): Promise<void> {
+      const firestore = await db();
+      const batch = firestore.batch();
+      recordAudit(firestore, batch, tenantId, audit, { action: 'signing_secret.rotate', resource: 'tenant/signing-secret', after: { rotatedAt } });
+      await batch.commit();
     },
 
     /** Runs `fn` in one transaction (run again by Firestore on contention). */
