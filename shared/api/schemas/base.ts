@@ -47,30 +47,18 @@ export const Tag = z.string().regex(/^[\w:.-]{1,40}$/, 'tags are 1-40 characters
 const NOT_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 const NAME_MESSAGE = 'must not contain control characters or bidirectional overrides';
 /** A name or label people read: 1-`max` characters, trimmed, without control characters or bidi overrides. */
-export const Name = (max: number) =>
+export const Name = (max: number, tooLong?: string) =>
   z
     .string()
     .trim()
     .min(1)
-    .max(max)
+    .max(max, tooLong)
     .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE);
 export const DisplayName = Name(64);
 /** Vapi's own limit on a phone number's (and a credential's) name: longer names are refused, never cut. */
 export const VAPI_NAME_MAX = 40;
-export const VapiDisplayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(VAPI_NAME_MAX, `Vapi numbers' names are at most ${VAPI_NAME_MAX} characters (Vapi's limit)`)
-  .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE)
-  .meta({ description: `1-${VAPI_NAME_MAX} characters: Vapi's name limit (a longer name is refused, 400, never cut)` });
-export const VapiCredentialLabel = z
-  .string()
-  .trim()
-  .min(1)
-  .max(VAPI_NAME_MAX, `credential labels are at most ${VAPI_NAME_MAX} characters (Vapi's name limit)`)
-  .refine((s) => !NOT_IN_NAMES.test(s), NAME_MESSAGE)
-  .meta({ description: `1-${VAPI_NAME_MAX} characters (Vapi's name limit; refused, never cut, beyond it)` });
+export const VapiDisplayName = Name(VAPI_NAME_MAX, `Vapi numbers' names are at most ${VAPI_NAME_MAX} characters (Vapi's limit)`).meta({ description: `1-${VAPI_NAME_MAX} characters: Vapi's name limit (a longer name is refused, 400, never cut)` });
+export const VapiCredentialLabel = Name(VAPI_NAME_MAX, `credential labels are at most ${VAPI_NAME_MAX} characters (Vapi's name limit)`).meta({ description: `1-${VAPI_NAME_MAX} characters (Vapi's name limit; refused, never cut, beyond it)` });
 export const VapiCredentialIdValue = z
   .string()
   .regex(/^vcr_[a-f0-9]{16}$/, 'is not a Vapi credential id (vcr_…)')
