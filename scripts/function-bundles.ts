@@ -34,13 +34,15 @@ export const BUNDLED_PACKAGES = ['zod', 'jose'] as const;
  */
 export const VENDORED_PACKAGES = ['undici'] as const;
 /**
- * Packages bundled once into the source, together, as one CommonJS file (vendor/CACHED_BUNDLE), each with
+ * Packages bundled once into the source, together, as one CommonJS file (vendor/CACHED_BUNDLE-<hash>.cjs), each with
  * an ES module (vendor/<name>.mjs) that loads that file on first use through scripts/cached-script.mjs:
  * with a V8 code cache taken after the packages ran at the deploy's build step, so that a cold instance
  * neither resolves their files one by one (~400 for Firestore, with google-gax, gRPC and protobufjs) nor
  * compiles the functions their load and first use run. One copy for every function and package: the
- * client and its FieldValue sentinels are one library's, and google-auth-library is the one Firestore
- * authenticates with. Each package's code runs only when its module is imported.
+ * client and its FieldValue sentinels are one library's, Secret Manager's client shares Firestore's
+ * google-gax (no second copy), and google-auth-library is the one both authenticate with, as do the REST
+ * calls to Cloud Tasks and Pub/Sub (shared/queue/google-rest.ts). Each package's code runs only when its
+ * module is imported.
  */
 export const CACHED_PACKAGES = ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] as const;
 /** The file's name: vendor/google-clients-<content hash>.cjs, so a code cache is only ever read for the file it was made from. */

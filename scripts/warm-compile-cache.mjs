@@ -82,6 +82,8 @@ if (existsSync(cachedScript)) {
 module.createRequire(import.meta.url)('libphonenumber-js/max');
 loaded += 1;
 module.flushCompileCache?.();
+console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
+process.exit(0);
 
 /**
  * What a function does with the Firestore client before its first answer, short of a request (the build
@@ -97,14 +99,12 @@ async function useFirestore({ Firestore, FieldValue, FieldPath, Filter, Timestam
   batch.update(doc, { 'a.b': FieldValue.arrayUnion('x') });
   await db.terminate();
 }
-console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
-process.exit(0);
 
 /**
  * The Secret Manager client as shared/secrets/secret-manager-store.ts builds it (REST). Not initialised:
  * that resolves credentials, which a build need not have.
  */
-async function useSecretManager({ SecretManagerServiceClient }) {
+function useSecretManager({ SecretManagerServiceClient }) {
   const client = new SecretManagerServiceClient({ fallback: true });
   client.secretVersionPath('compile-cache', 'secret', 'latest');
 }
