@@ -19,9 +19,13 @@ import type { Agent, Dispatcher } from 'undici';
 // helpers (error mappers, webhook verifiers) do not pay for it at cold start.
 let undici: Promise<typeof import('undici')> | undefined;
 const loadUndici = () => (undici ??= import('undici'));
+// Only paced calls need to know when they left (pacer.ts).
+let sendWatchModule: Promise<typeof import('./send-watch.js')> | undefined;
+const sendWatch = () => (sendWatchModule ??= import('./send-watch.js'));
 import { logger as rootLogger, type Logger } from '../log.js';
 import { LOG_EVENTS } from '../log-events.js';
 import { ProviderError, type ProviderName } from './types.js';
+import type { Departure } from './pacer.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -273,7 +277,13 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     };
   }
 
-  async function attempt<T>(req: ProviderRequest, url: string, body: string | undefined, headers: Record<string, string>): Promise<ProviderResponse<T> | AttemptFailure> {
+  async function attempt<T>(
+    req: ProviderRequest,
+    url: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    departure: Departure | undefined,
+  ): Promise<ProviderResponse<T> | AttemptFailure> {
     // A hard per-attempt deadline on top of undici's own timers (a body that trickles).
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('deadline')), timeoutMs * 2 + 1_000);
@@ -282,15 +292,9 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       let res: Dispatcher.ResponseData;
       try {
         const { request: undiciRequest } = await loadUndici();
-        res = await undiciRequest(url, {
-          method: req.method,
-          headers,
-          body,
-          signal,
-          dispatcher: await dispatcher(),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
+        const options = { method: req.method, headers, body, signal, dispatcher: await dispatcher(), headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+        // A paced call counts in the account's window from when it leaves (send-watch.ts).
+        res = await (departure ? (await sendWatch()).watchSend((at) => departure.sent(at), () => undiciRequest(url, options)) : undiciRequest(url, options));
       } catch (err) {
         if (req.signal?.aborted) throw callerAborted(req);
         return networkFailure(err, req, deadline.signal.aborted);
@@ -367,11 +371,11 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       const callStarted = Date.now();
 
       for (let n = 0; ; n++) {
-        await pace?.take(req.signal);
+        const departure = await pace?.take(req.signal);
         // Given up while waiting for the account's pace: nothing was sent, so never ambiguous.
         if (req.signal?.aborted) throw new ProviderError(provider, `${provider} request aborted before sending`, { retryable: true, ambiguous: false });
         const started = Date.now();
-        const result = await attempt<T>(req, url, body, headers);
+        const result = await attempt<T>(req, url, body, headers, departure);
         const durationMs = Date.now() - started;
         if (!('error' in result)) {
           // One line per call (not per attempt), without path or query (identifiers, numbers): the

@@ -7,11 +7,23 @@
  * limit, which is what turned half of a bulk job's requests into 429s.
  */
 export interface Pacer {
-  /** Resolves when this call may be sent. */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when this call may be sent, with its departure: call `sent()` when the request
+   * actually leaves (its bytes are written), which may be later than this resolves on a busy event
+   * loop. The window below counts from then.
+   */
+  take(signal?: AbortSignal): Promise<Departure>;
   /** The provider answered 429: nobody sends before `ms` from now. */
   pause(ms: number): void;
 }
+
+/** One call's place in the window. */
+export interface Departure {
+  /** The request left at `at` (default now): only ever later than the pacer released it. */
+  sent(at?: number): void;
+}
+
+const NOT_SENT: Departure = { sent: () => undefined };
 
 /** The share of the account's limit paced to: room for clock skew between us and the provider. */
 export const PACE_SHARE = 0.97;
@@ -39,16 +51,32 @@ export function createPacer(perSecond: number, now: () => number = Date.now, sle
   // the limit — the sliding window a provider counts in.
   const cap = Math.max(1, Math.floor(perSecond));
   const departures: { at: number; cold: boolean }[] = [];
+  // The window counts from when a call left, not from when it was released: on a busy event loop the
+  // two can be 20-170 ms apart (measured by `npm run bench:bulk`), and a call that left late arrives
+  // in the provider's window together with those a second after it. Re-stamped calls may leave out of
+  // order, so twice the limit's worth is kept and the window is computed over all of it.
   let next = 0; // when the next call may leave
   let pausedUntil = 0;
   let coldLeft = 0; // how many more calls go out cold
-  const depart = () => {
+  const depart = (): Departure => {
     const at = now();
     const last = departures.at(-1)?.at;
     if (last === undefined || at - last > COLD_AFTER_IDLE_MS) coldLeft = cap;
-    departures.push({ at, cold: coldLeft > 0 });
+    const entry = { at, cold: coldLeft > 0 };
+    departures.push(entry);
     if (coldLeft > 0) coldLeft--;
-    if (departures.length > cap) departures.shift();
+    if (departures.length > 2 * cap) departures.shift();
+    return {
+      sent(sentAt = now()) {
+        entry.at = Math.max(entry.at, sentAt);
+      },
+    };
+  };
+  /** When fewer than `cap` calls are still in the window (a margin past one second after each left). */
+  const windowClearsAt = (): number => {
+    if (departures.length < cap) return 0;
+    const ends = departures.map((d) => d.at + 1000 + (d.cold ? COLD_WINDOW_MARGIN_MS : WINDOW_MARGIN_MS)).sort((a, b) => b - a);
+    return ends[cap - 1]!;
   };
   return {
     async take(signal) {
@@ -59,28 +87,26 @@ export function createPacer(perSecond: number, now: () => number = Date.now, sle
         next = at + spacing;
         if (at > t) {
           await sleep(at - t);
-          if (signal?.aborted) return;
+          if (signal?.aborted) return NOT_SENT;
           // A 429 that came in while this caller waited voids its slot: take one after the pause.
           if (pausedUntil > at) continue;
         }
         // Callers woken together each wait for the window in turn: checked again after every wait.
         let paused = false;
         for (;;) {
-          const oldest = departures.length >= cap ? departures[departures.length - cap]! : undefined;
-          const clear = oldest === undefined ? 0 : oldest.at + 1000 + (oldest.cold ? COLD_WINDOW_MARGIN_MS : WINDOW_MARGIN_MS);
+          const clear = windowClearsAt();
           const late = now();
           if (late >= clear) break;
           next = Math.max(next, clear + spacing);
           await sleep(clear - late);
-          if (signal?.aborted) return;
+          if (signal?.aborted) return NOT_SENT;
           if (pausedUntil > clear) {
             paused = true;
             break;
           }
         }
         if (paused) continue;
-        depart();
-        return;
+        return depart();
       }
     },
     pause(ms) {

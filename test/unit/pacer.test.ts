@@ -111,4 +111,24 @@ describe('provider account pacer', () => {
     await Promise.all(calls);
     expect(Math.min(...left)).toBeGreaterThanOrEqual(1000);
   });
+
+  it('counts a call in the window from when it left, when that was later than its release', async () => {
+    const time = fakeTime();
+    const pacer = createPacer(10, time.now, time.sleep);
+    // A warm account: the first window's wider margin is not what this is about.
+    await pacer.take();
+    await time.advance(1500);
+    const left: number[] = [];
+    const calls = Array.from({ length: 11 }, (_, i) =>
+      pacer.take().then((departure) => {
+        left.push(time.now());
+        // The first of them sat 80 ms in a busy event loop before its bytes went out.
+        if (i === 0) departure.sent(time.now() + 80);
+      }),
+    );
+    await time.advance(5000);
+    await Promise.all(calls);
+    // The 11th leaves a second (and the margin) after the first one actually left, not after its release.
+    expect(left[10]! - left[0]!).toBeGreaterThanOrEqual(1080);
+  });
 });
