@@ -218,6 +218,24 @@ function samples(ctx: Ctx): Record<string, Sample> {
     if (res.status !== 201) throw new Error(`fixture ${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     return Created.parse(res.body).id;
   };
+  // A provider account is added by one tenant at most (409 account_in_use): the tenant that added the
+  // customer's Twilio account for an earlier run removes it first, outside the timing.
+  let customerTwilioHeldBy: string | undefined;
+  const freeCustomerTwilio = async (next: string) => {
+    const holder = customerTwilioHeldBy;
+    customerTwilioHeldBy = next;
+    if (!holder) return;
+    const list = await ctx.gw('GET', '/v1/provider-accounts', { tenant: holder, role: 'admin' });
+    const accounts = z.object({ data: z.array(z.object({ id: z.string(), provider: z.string() })) }).parse(list.body).data;
+    for (const account of accounts.filter((a) => a.provider === 'twilio')) {
+      const removed = await ctx.gw('DELETE', `/v1/provider-accounts/${account.id}?force=true`, { tenant: holder, role: 'admin' });
+      if (removed.status !== 200 && removed.status !== 404) throw new Error(`fixture account removal: ${removed.status} ${JSON.stringify(removed.body).slice(0, 300)}`);
+    }
+  };
+  const addCustomerTwilio = async (tenant: string) => {
+    await freeCustomerTwilio(tenant);
+    return created(await ctx.gw('POST', '/v1/provider-accounts', { tenant, role: 'admin', json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio } }), 'provider account');
+  };
 
   return {
     openapi: { success: ok('the OpenAPI document is built (public)'), expect: [200], probe: async () => ({ method: 'GET', path: '/v1/openapi.json' }) },
@@ -353,12 +371,15 @@ function samples(ctx: Ctx): Record<string, Sample> {
     providerAccountsCreate: {
       success: '201: a tenant’s own Twilio account verified at the sandbox and its secret stored (fresh tenant per run)',
       expect: [201],
-      probe: async (run) => ({
-        method: 'POST',
-        path: '/v1/provider-accounts',
-        token: await ctx.token(`cs-acc-${run}`, 'admin'),
-        json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio, label: 'Own' },
-      }),
+      probe: async (run) => {
+        await freeCustomerTwilio(`cs-acc-${run}`);
+        return {
+          method: 'POST',
+          path: '/v1/provider-accounts',
+          token: await ctx.token(`cs-acc-${run}`, 'admin'),
+          json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio, label: 'Own' },
+        };
+      },
     },
     providerAccountsList: expectOk('/v1/provider-accounts', 'admin', 'Firestore query'),
     providerAccountsUpdate: {
@@ -366,7 +387,7 @@ function samples(ctx: Ctx): Record<string, Sample> {
       expect: [200],
       probe: async (run) => {
         const tenant = `cs-accupd-${run}`;
-        const id = created(await ctx.gw('POST', '/v1/provider-accounts', { tenant, role: 'admin', json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio } }), 'provider account');
+        const id = await addCustomerTwilio(tenant);
         return { method: 'PATCH', path: `/v1/provider-accounts/${id}`, token: await ctx.token(tenant, 'admin'), json: { label: `Own ${run}` } };
       },
     },
@@ -390,7 +411,7 @@ function samples(ctx: Ctx): Record<string, Sample> {
       expect: [200],
       probe: async (run) => {
         const tenant = `cs-accdel-${run}`;
-        const id = created(await ctx.gw('POST', '/v1/provider-accounts', { tenant, role: 'admin', json: { provider: 'twilio', credentials: CUSTOMER_SANDBOX_ACCOUNTS.twilio } }), 'provider account');
+        const id = await addCustomerTwilio(tenant);
         return { method: 'DELETE', path: `/v1/provider-accounts/${id}`, token: await ctx.token(tenant, 'admin') };
       },
     },

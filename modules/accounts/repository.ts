@@ -8,8 +8,9 @@ import { createTenantCollection, readEachStored, readStored, type TenantDoc } fr
 
 /**
  * The accounts module's repository: the only code of the module touching Firestore — the tenants'
- * provider accounts (`tenants/{t}/providerAccounts`), their account keys (`…/providerAccountKeys`) and
- * the settings on the tenant's document (`tenants/{t}`); and, for the removal guards, counts of the
+ * provider accounts (`tenants/{t}/providerAccounts`), their account keys (`…/providerAccountKeys`), the
+ * platform-wide index of which tenant added an account (`providerAccountOwners/{key}`) and the
+ * settings on the tenant's document (`tenants/{t}`); and, for the removal guards, counts of the
  * numbers and jobs on an account (those collections are the numbers and jobs modules', which build on
  * this one: they are queried here, never written).
  */
@@ -45,6 +46,19 @@ export interface AccountKeyDoc {
   removedAt?: string;
 }
 
+/**
+ * Platform-wide, one document per provider account any tenant has added, by accountKey (a hash: no
+ * secret, no identifier in clear): providerAccountOwners/{key}. Written in the transaction that adds
+ * the account, deleted in the one that removes it: a provider account is added by one tenant at most.
+ */
+export interface AccountOwnerDoc {
+  provider: AccountProvider;
+  tenantId: string;
+  accountId: string;
+  createdAt: string;
+}
+
+const accountOwnerPath = (key: string) => `providerAccountOwners/${key}`;
 const accountKeyPath = (tenantId: string, key: string) => `${paths.tenant(tenantId)}/providerAccountKeys/${key}`;
 const accountsPath = (tenantId: string) => `${paths.tenant(tenantId)}/providerAccounts`;
 
@@ -74,6 +88,15 @@ const StoredAccountKey: z.ZodType<AccountKeyDoc> = z.looseObject({
   createdAt: z.string(),
   removedAt: z.string().optional(),
 });
+const StoredAccountOwner: z.ZodType<AccountOwnerDoc> = z.looseObject({
+  provider: z.enum(accountProviders),
+  tenantId: z.string().min(1),
+  accountId: z.string(),
+  createdAt: z.string(),
+});
+const readOwner = (data: unknown, key: string): AccountOwnerDoc | undefined =>
+  data === undefined ? undefined : readStored((d) => StoredAccountOwner.parse(d), data, { collection: 'providerAccountOwners', id: key });
+
 const readKey = (data: unknown, key: string): AccountKeyDoc | undefined =>
   data === undefined ? undefined : readStored((d) => StoredAccountKey.parse(d), data, { collection: 'providerAccountKeys', id: key });
 
@@ -108,6 +131,11 @@ export interface AccountsTx {
   firstBusyJob(tenantId: string, accountId: string): Promise<string | undefined>;
   setKey(tenantId: string, key: string, doc: AccountKeyDoc): void;
   deleteKey(tenantId: string, key: string): void;
+  /** Which tenant has added the provider account with this key (the platform-wide index). */
+  readOwner(key: string): Promise<AccountOwnerDoc | undefined>;
+  setOwner(key: string, doc: AccountOwnerDoc): void;
+  /** The index entry goes when `owner` (read earlier in this transaction) names this tenant's account. */
+  dropOwner(key: string, owner: AccountOwnerDoc | undefined, tenantId: string, accountId: string): void;
   /** Marks an account no longer its provider's default. */
   unsetDefault(tenantId: string, accountId: string, updatedAt: string): void;
 }
@@ -138,6 +166,13 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
     },
     setKey: (tenantId, key, doc) => void tx.set(firestore.doc(accountKeyPath(tenantId, key)), doc),
     deleteKey: (tenantId, key) => void tx.delete(firestore.doc(accountKeyPath(tenantId, key))),
+    async readOwner(key) {
+      return readOwner((await tx.get(firestore.doc(accountOwnerPath(key)))).data(), key);
+    },
+    setOwner: (key, doc) => void tx.set(firestore.doc(accountOwnerPath(key)), doc),
+    dropOwner(key, owner, tenantId, accountId) {
+      if (owner?.tenantId === tenantId && owner.accountId === accountId) tx.delete(firestore.doc(accountOwnerPath(key)));
+    },
     unsetDefault: (tenantId, accountId, updatedAt) => void tx.update(firestore.doc(`${accountsPath(tenantId)}/${accountId}`), { isDefault: false, updatedAt }),
   };
   return ops;
@@ -155,15 +190,35 @@ export async function accountsOfProvider(db: () => Promise<Firestore>, tenantId:
   return snap.docs.map((doc) => readAccount(doc.data(), doc.id));
 }
 
-/** Records the key of an account added before accounts had keys: its key document (unless a live one exists) and its field. */
+/**
+ * Records the key of an account added before accounts had keys: its key document (unless a live one
+ * exists), its field, and its platform-wide owner entry (unless a tenant has one already).
+ */
 export async function recordLegacyKey(db: () => Promise<Firestore>, account: ProviderAccountRecord, key: string): Promise<void> {
   const firestore = await db();
   await firestore.runTransaction(async (tx) => {
     const keyRef = firestore.doc(accountKeyPath(account.tenantId, key));
+    const ownerRef = firestore.doc(accountOwnerPath(key));
     const existing = readKey((await tx.get(keyRef)).data(), key);
+    const owner = readOwner((await tx.get(ownerRef)).data(), key);
     if (!existing || existing.removedAt) tx.set(keyRef, { provider: account.provider, accountId: account.id, createdAt: account.createdAt } satisfies AccountKeyDoc);
+    if (!owner) tx.set(ownerRef, { provider: account.provider, tenantId: account.tenantId, accountId: account.id, createdAt: account.createdAt } satisfies AccountOwnerDoc);
     tx.update(firestore.doc(`${accountsPath(account.tenantId)}/${account.id}`), { accountKey: key });
   });
+}
+
+/**
+ * Whether another tenant has a live account with this key that predates the owner index (no entry
+ * for it): the index's check for data older than the index.
+ */
+export async function keyHeldElsewhere(db: () => Promise<Firestore>, tenantId: string, key: string): Promise<boolean> {
+  const snap = await (await db()).collectionGroup('providerAccounts').where('accountKey', '==', key).get();
+  return snap.docs.some((doc) => readAccount(doc.data(), doc.id).tenantId !== tenantId);
+}
+
+/** The key document of an account key, tombstone included (a read outside any transaction). */
+export async function readAccountKey(db: () => Promise<Firestore>, tenantId: string, key: string): Promise<AccountKeyDoc | undefined> {
+  return readKey((await (await db()).doc(accountKeyPath(tenantId, key)).get()).data(), key);
 }
 
 /** How many numbers the tenant holds through an account. */

@@ -11,7 +11,7 @@ let env: RulesTestEnvironment;
 const memberRead = ['numbers', 'locations', 'agents', 'requirementGroups', 'tollfreeNumbers', 'jobs'];
 const adminRead = ['providerAccounts', 'vapiCredentials', 'audit', 'reconciliationFindings'];
 const serverOnly = ['numberClaims', 'idempotencyKeys'];
-const topLevelServerOnly = ['webhookEvents/evt_1', 'platform/somosTokenLease', 'platform/reconciliation/findings/f1', 'numberOwners/twilio:%2B14155550100', 'tollfreeOwners/8335550100'];
+const topLevelServerOnly = ['webhookEvents/evt_1', 'platform/somosTokenLease', 'platform/reconciliation/findings/f1', 'numberOwners/twilio:%2B14155550100', 'tollfreeOwners/8335550100', 'providerAccountOwners/0123456789abcdef0123456789abcdef01234567'];
 
 beforeAll(async () => {
   const { firestoreHost } = emulatorEnv();

@@ -215,6 +215,21 @@ describe('signatures as the providers compute them, numbers and MMS as they send
     expect(res.status).toBe(200);
     await waitForDeliveries(before + 1);
     expect(lastMessage()).toMatchObject({ text: 'signed by a rule', numberId: bought.body.id });
+
+    // The account force-removed: the number is detached, and a message to it cannot be verified any more.
+    expect((await ruleAdmin.delete<ProviderAccount>(`/v1/provider-accounts/${account.body.id}?force=true`)).body).toMatchObject({ detachedNumbers: 1 });
+    expect((await ruleAdmin.get<PhoneNumber>(`/v1/numbers/${bought.body.id}`)).body).toMatchObject({ status: 'active', statusReason: 'account_detached', account: { status: 'detached' } });
+    const late = { ...p, MessageSid: 'SM' + 'd'.repeat(32), Body: 'after the account went' };
+    expect((await post('/webhooks/twilio/inbound', form(late), { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(401); // unsigned
+    const otherAccount = { ...late, AccountSid: SANDBOX_ACCOUNTS.twilio.accountSid };
+    expect((await post('/webhooks/twilio/inbound', form(otherAccount), headers(twilio.getExpectedTwilioSignature(sharedKey, url, otherAccount, 'HMAC_SHA256')))).status).toBe(401);
+    const detached = await post('/webhooks/twilio/inbound', form(late), headers(twilio.getExpectedTwilioSignature(sharedKey, url, late, 'HMAC_SHA256')));
+    expect(detached.status).toBe(200); // answered: Twilio does not retry
+    expect(await inboundEvent(`detached_twilio_${late.MessageSid}`)).toMatchObject({ outcome: 'account_detached', reason: 'account_detached', tenantId: 'rule-clinic', numberId: bought.body.id });
+    const deliveries = (await ruleAdmin.get<Page<Delivery>>(`/v1/deliveries?numberId=${bought.body.id}`)).body.data;
+    expect(deliveries[0]).toMatchObject({ status: 'not_delivered', reason: 'account_detached', attempts: [], message: { providerMessageId: late.MessageSid, text: '', media: [] } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received.length).toBe(before + 1); // never relayed
   });
 
   it('plivo: To/From without "+" are normalised and relayed; MMS Body and Media<N> too', async () => {

@@ -59,7 +59,7 @@ describe('force-removing an account leaves its numbers detached, never stranded'
     expect(removed.body).toMatchObject({ id: accountId, detachedNumbers: 1 });
 
     const number = (await member.get(`/v1/numbers/${numberId}`)).body;
-    expect(number).toMatchObject({ status: 'active', accountId, account: { id: accountId, kind: 'own', status: 'detached' } });
+    expect(number).toMatchObject({ status: 'active', statusReason: 'account_detached', accountId, account: { id: accountId, kind: 'own', status: 'detached' } });
     // Changes the provider must hear of, and a release, say what happened and how to get the number back.
     const change = expectEnvelope(await member.patch(`/v1/numbers/${numberId}`, { displayName: 'Support' }), 409, 'CONFLICT');
     expect(change.details).toMatchObject({ reason: 'account_detached', accountId, provider: 'plivo' });
@@ -78,7 +78,9 @@ describe('force-removing an account leaves its numbers detached, never stranded'
     const again = await admin.post('/v1/provider-accounts', { provider: 'plivo', credentials: CUSTOMER_SANDBOX_ACCOUNTS.plivo });
     expect(again.status, JSON.stringify(again.body)).toBe(201);
     expect(again.body).toMatchObject({ id: accountId, reattachedNumbers: 1, isDefault: true });
-    expect((await member.get(`/v1/numbers/${numberId}`)).body).toMatchObject({ accountId, account: { id: accountId, kind: 'own', status: 'attached' } });
+    const attached = (await member.get(`/v1/numbers/${numberId}`)).body;
+    expect(attached).toMatchObject({ accountId, account: { id: accountId, kind: 'own', status: 'attached' } });
+    expect(attached).not.toHaveProperty('statusReason');
     const renamed = await member.patch(`/v1/numbers/${numberId}`, { displayName: 'Support' });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
 
@@ -156,6 +158,12 @@ describe('credential rotation', () => {
       const twice = await admin.post('/v1/provider-accounts', { provider: 'twilio', credentials: { accountSid, authToken: token } });
       expect(expectEnvelope(twice, 409, 'CONFLICT').details).toMatchObject({ accountId, reason: 'duplicate_account' });
     }
+    // Nor by another tenant, with working credentials: a 409 that names neither the tenant nor its account.
+    const rival = apiClient(stack.url, await stack.token('rival-co', 'admin', 'cto'));
+    const taken = expectEnvelope(await rival.post('/v1/provider-accounts', { provider: 'twilio', credentials: { accountSid, authToken: rotatedToken } }), 409, 'CONFLICT');
+    expect(taken.details).toMatchObject({ reason: 'account_in_use' });
+    expect(JSON.stringify(taken)).not.toMatch(new RegExp(`agents-co|${accountId}|${rotatedToken}`));
+    expect((await rival.get<Page<ProviderAccount>>('/v1/provider-accounts')).body.data).toEqual([]);
   });
 });
 

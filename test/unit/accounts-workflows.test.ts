@@ -3,7 +3,8 @@
  * in-memory secret store: a tenant's settings (read with the deployment's defaults, changed, cleared
  * back to them, audited), and its provider accounts (listing, the default account the resolver finds,
  * label and default changes, removal and its guards) — with no provider call (adding an account and
- * rotating credentials verify them with the provider, so they stay with the integration suite).
+ * rotating credentials verify them with the provider, so they stay with the integration suite; here the
+ * provider accepts any credentials, for the platform-wide one-tenant-per-account index).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../shared/config.js';
@@ -12,7 +13,9 @@ import type { Ports } from '../../shared/ports.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { paths } from '../../shared/store/firestore.js';
 import {
+  accountKey,
   accountLookup,
+  addProviderAccount,
   providerAccountsCollection,
   removeProviderAccount,
   tenantSecretName,
@@ -22,6 +25,12 @@ import {
 import { getTenantSettings, updateTenantSettings } from '../../modules/accounts/services/tenant-settings.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { refusal } from '../helpers/refusal.js';
+
+// The provider accepts any credentials it is shown (only addProviderAccount asks it, before storing them).
+vi.mock('../../shared/providers/registry.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../shared/providers/registry.js')>()),
+  createProvider: () => Promise.resolve({ verifyCredentials: () => Promise.resolve() }),
+}));
 
 const audit: AuditContext = { actor: { type: 'user', uid: 'u1', role: 'admin' }, requestId: 'req-1' };
 const A = 'tenant-a';
@@ -194,5 +203,51 @@ describe('provider accounts (in memory)', () => {
 
     expect(account(A, acc.id)).toMatchObject({ label: 'A’s', isDefault: true });
     expect(await secrets.access(acc.secretName)).toContain('secret-token');
+  });
+});
+
+describe('one provider account, one tenant (platform-wide index, in memory)', () => {
+  const SID = `AC${'a'.repeat(32)}`;
+  const twilio = (authToken: string) => ({ provider: 'twilio' as const, credentials: { accountSid: SID, authToken } });
+  const ownerPath = `providerAccountOwners/${accountKey('twilio', { accountSid: SID })}`;
+
+  it('refuses (409, without naming the tenant) a Twilio account another tenant has added; the first tenant’s account is untouched', async () => {
+    const { deps, mem, account } = arrange();
+    const add = addProviderAccount(deps);
+    const first = await add(A, twilio('1'.repeat(32)), audit, 'u1');
+    expect(mem.read(ownerPath)).toMatchObject({ provider: 'twilio', tenantId: A, accountId: first.id });
+    expect(JSON.stringify(mem.read(ownerPath))).not.toContain('1'.repeat(32));
+
+    const taken = await refusal(add(B, twilio('2'.repeat(32)), audit, 'u2'));
+    expect(taken).toMatchObject({ code: 'CONFLICT', status: 409, details: { reason: 'account_in_use' } });
+    expect(JSON.stringify({ message: taken.message, details: taken.details })).not.toMatch(new RegExp(`${A}|${first.id}`));
+    expect(mem.list(`tenants/${B}/providerAccounts`)).toEqual([]);
+    expect(mem.list(`tenants/${B}/providerAccountKeys`)).toEqual([]);
+    expect(account(A, first.id)).toBeDefined();
+    expect(mem.read(ownerPath)).toMatchObject({ tenantId: A, accountId: first.id });
+
+    // The same tenant again: today's answer, naming its own account.
+    expect(await refusal(add(A, twilio('1'.repeat(32)), audit, 'u1'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'duplicate_account', accountId: first.id } });
+  });
+
+  it('releases the entry when the account is removed: another tenant may add it then, and the first may not add it back', async () => {
+    const { deps, mem } = arrange();
+    const add = addProviderAccount(deps);
+    const first = await add(A, twilio('1'.repeat(32)), audit, 'u1');
+    await removeProviderAccount(deps)(A, first.id, false, audit);
+    expect(mem.read(ownerPath)).toBeUndefined();
+
+    const second = await add(B, twilio('2'.repeat(32)), audit, 'u2');
+    expect(mem.read(ownerPath)).toMatchObject({ tenantId: B, accountId: second.id });
+    expect(await refusal(add(A, twilio('1'.repeat(32)), audit, 'u1'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+  });
+
+  it('refuses an account another tenant added before the index existed (its record has the key, no index entry)', async () => {
+    const { deps, mem, addAccount } = arrange();
+    const legacy = await addAccount(A, 'twilio', { accountKey: accountKey('twilio', { accountSid: SID }) });
+    expect(mem.read(ownerPath)).toBeUndefined();
+
+    expect(await refusal(addProviderAccount(deps)(B, twilio('2'.repeat(32)), audit, 'u2'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+    expect(mem.read(`tenants/${A}/providerAccounts/${legacy.id}`)).toBeDefined();
   });
 });

@@ -24,6 +24,8 @@ const queries: Query[] = [
   { file: 'modules/jobs/repository/sweep.ts', group: 'jobs', equal: ['status'], range: 'updatedAt' },
   // Reconciliation: every tenant's provider accounts; open findings and held numbers of the platform account.
   { file: 'modules/accounts/repository.ts', group: 'providerAccounts', equal: [] },
+  // Adding an account: another tenant's account of the same key, added before the owner index.
+  { file: 'modules/accounts/repository.ts', group: 'providerAccounts', equal: ['accountKey'] },
   { file: 'modules/operations/repository/findings.ts', group: 'reconciliationFindings', equal: ['accountId', 'provider', 'status'] },
   { file: 'modules/numbers/repository/queries.ts', group: 'numbers', equal: ['accountId', 'provider', 'status'] },
   // Toll-free reconciliation: every tenant's reserved and active toll-free numbers; the open toll-free findings.

@@ -20,6 +20,10 @@ import { handleInbound } from '../../modules/inbound/services/relay.js';
 import { deliverRelayed } from '../../modules/inbound/services/deliver.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { numberRecord } from '../helpers/number-fixture.js';
+import { refusal } from '../helpers/refusal.js';
+import { missingCredentials } from '../../shared/providers/registry.js';
+import { accountKey } from '../../modules/accounts/services/provider-accounts.js';
+import { twilioSignature, type FormParams } from '../../modules/inbound/services/signatures.js';
 
 const keys = telnyxKeyPair();
 const A = 'tenant-a';
@@ -124,7 +128,7 @@ function arrange() {
     return outcomes;
   };
   const deliveries = (tenantId: string) => mem.list(`tenants/${tenantId}/deliveries`).map((p) => mem.read(p)!);
-  return { mem, tasks, holdNumber, indexOwner, signed, inbound, runRelayTasks, deliveries };
+  return { mem, deps, log, tasks, holdNumber, indexOwner, signed, inbound, runRelayTasks, deliveries };
 }
 
 /** The log lines written while `fn` runs. */
@@ -207,5 +211,60 @@ describe('inbound relay (in memory)', () => {
     expect(delivery).toMatchObject({ status: 'failing', attempts: [{ status: 500, outcome: 'http_5xx' }] });
     expect(Object.keys((delivery!.attempts as object[])[0]!).sort()).toEqual(['at', 'outcome', 'status']);
     expect(JSON.stringify(delivery)).not.toContain('internal detail');
+  });
+});
+
+describe('inbound relay: a number whose provider account was removed (detached)', () => {
+  const SID = `AC${'1'.repeat(32)}`;
+  const TOKEN = 'f'.repeat(32);
+  const GONE = 'acc_0000000000000gone';
+  const url = 'https://api.example.test/webhooks/twilio/inbound';
+
+  /** Tenant A holds TO at Twilio on its own account GONE, removed with ?force=true: its key stays as a tombstone, its secret is gone. */
+  function arrangeDetached() {
+    const arranged = arrange();
+    const { mem, deps, log, holdNumber } = arranged;
+    holdNumber(A, 'num_d1', '/d1', { provider: 'twilio', accountId: GONE });
+    mem.write(paths.numberOwner('twilio', TO), { tenantId: A, numberId: 'num_d1', provider: 'twilio', phoneNumber: TO, since: AT });
+    mem.write(`tenants/${A}/providerAccountKeys/${accountKey('twilio', { accountSid: SID })}`, { provider: 'twilio', accountId: GONE, createdAt: AT, removedAt: AT });
+    deps.providers = { credentials: (_t: string, provider: string) => Promise.reject(missingCredentials(provider, 'account_removed')) } as Pick<Ports['providers'], 'credentials'> as Ports['providers'];
+    const params = (sid = 'SM0001', accountSid = SID): FormParams => ({ MessageSid: sid, AccountSid: accountSid, From: '+14155550999', To: TO, Body: 'hello', NumMedia: '0' });
+    const request = (p: FormParams, signature: string | undefined) => ({
+      body: Buffer.from(new URLSearchParams(p as Record<string, string>).toString()),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+      url: '/webhooks/twilio/inbound',
+    });
+    const twilio = (raw: ReturnType<typeof request>) => handleInbound(deps)('twilio', raw, log);
+    return { ...arranged, params, request, twilio };
+  }
+
+  it('answers a signed message as account_detached (not forged): not relayed, logged at WARNING, recorded for the tenant without its content', async () => {
+    const { params, request, twilio, tasks, deliveries, mem } = arrangeDetached();
+    const p = params();
+
+    const { result, lines } = await logged(() => twilio(request(p, twilioSignature(TOKEN, url, p))));
+
+    expect(result).toEqual({ outcome: 'account_detached' });
+    expect(tasks).toEqual([]);
+    expect(deliveries(A)).toEqual([
+      expect.objectContaining({ status: 'not_delivered', reason: 'account_detached', numberId: 'num_d1', attempts: [], message: expect.objectContaining({ providerMessageId: 'SM0001', to: TO, text: '', media: [] }) }),
+    ]);
+    expect(JSON.stringify(deliveries(A))).not.toContain('hello');
+    expect(mem.read('webhookEvents/inbound_detached_twilio_SM0001')).toMatchObject({ outcome: 'account_detached', reason: 'account_detached', tenantId: A, numberId: 'num_d1' });
+    expect(lines).toContainEqual(expect.objectContaining({ severity: 'WARNING', reason: 'account_detached', numberId: 'num_d1', accountId: GONE }));
+    expect(lines.filter((l) => l.message === 'rejected inbound webhook')).toEqual([]);
+    expect(JSON.stringify(lines)).not.toContain('forged');
+    expect(sent('/d1')).toEqual([]);
+  });
+
+  it('still refuses an unsigned request, or one naming another account, for the detached number (401, nothing recorded)', async () => {
+    const { params, request, twilio, deliveries, mem } = arrangeDetached();
+
+    expect((await refusal(twilio(request(params('SM0002'), undefined)))).code).toBe('UNAUTHENTICATED');
+    const other = params('SM0003', `AC${'2'.repeat(32)}`);
+    const forged = await refusal(twilio(request(other, twilioSignature(TOKEN, url, other))));
+    expect(forged).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Webhook signature rejected (forged)' });
+    expect(deliveries(A)).toEqual([]);
+    expect(mem.list('webhookEvents')).toEqual([]);
   });
 });

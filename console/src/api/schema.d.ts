@@ -1682,6 +1682,7 @@ export interface components {
              * @description Why, when a client can act on it:
              *     - `no_account`: The tenant buys through its own accounts only (accountPolicy own-only) and has none for this provider: add one (POST /v1/provider-accounts)
              *     - `duplicate_account`: The same provider account is added already (accountId): change its credentials with PATCH instead
+             *     - `account_in_use`: The same provider account is added by another tenant of the platform: an account can be added by one tenant only
              *     - `account_detached`: The provider account this number was bought on was removed: add it again, or release the number from our records only (?recordsOnly=true)
              *     - `not_available`: The number is no longer available at the provider: search again
              *     - `already_owned`: The tenant (or the provider account used) holds this number already, or has it on order (numberId)
@@ -1689,7 +1690,7 @@ export interface components {
              *     - `not_supported`: The provider cannot do this per number
              * @enum {string}
              */
-            reason?: "no_account" | "duplicate_account" | "account_detached" | "not_available" | "already_owned" | "no_public_url" | "not_supported";
+            reason?: "no_account" | "duplicate_account" | "account_in_use" | "account_detached" | "not_available" | "already_owned" | "no_public_url" | "not_supported";
             /** @description The current status of what could not change */
             status?: string;
             accountId?: string;
@@ -2037,15 +2038,15 @@ export interface components {
             webhookUrl?: string;
             message: components["schemas"]["InboundMessage"];
             /**
-             * @description not_delivered: the message came to a number this tenant had released, or holds inactive; it is shown here, never sent (reason)
+             * @description not_delivered: the message came to a number this tenant had released, holds inactive, or holds on a removed (detached) provider account; it is shown here, never sent (reason)
              * @enum {string}
              */
             status: "queued" | "delivered" | "failing" | "not_delivered";
             /**
-             * @description Why a message was not_delivered: the number was released, or is inactive
+             * @description Why a message was not_delivered: the number was released, or is inactive; account_detached: the provider account the number was bought on was removed, so the message’s signature could not be checked — its text and media are not kept (look it up at the provider by providerMessageId, or add the same account again)
              * @enum {string}
              */
-            reason?: "released_number" | "number_inactive";
+            reason?: "released_number" | "number_inactive" | "account_detached";
             attempts: {
                 at: string;
                 /** @description HTTP status of the answer; 0 when none came */
@@ -2148,7 +2149,7 @@ export interface components {
             /** @constant */
             received: true;
             /** @enum {string} */
-            outcome: "relayed" | "ignored" | "duplicate" | "unknown_number" | "released_number";
+            outcome: "relayed" | "ignored" | "duplicate" | "unknown_number" | "released_number" | "account_detached";
         };
         InboundMessage: {
             id: string;
@@ -2402,6 +2403,7 @@ export interface components {
             account?: components["schemas"]["NumberAccount"];
             /** @enum {string} */
             status: "pending" | "active" | "inactive" | "released" | "error";
+            /** @description account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified (they are recorded as not_delivered, reason account_detached, never relayed), until the same account is added again */
             statusReason?: string;
             createdAt: string;
             updatedAt: string;

@@ -11,7 +11,9 @@ import {
   accountsTx,
   heldNumberCount,
   inAccountsTx,
+  keyHeldElsewhere,
   providerAccountsCollection,
+  readAccountKey,
   recordLegacyKey,
   type AccountKeyDoc,
   type ProviderAccountRecord,
@@ -69,6 +71,17 @@ export function accountLookup(db: Ports['db'], config?: Pick<Config, 'ACCOUNT_PO
   };
 }
 
+/**
+ * Whether `credentials` (only the identifying field is needed, e.g. a Twilio AccountSid) name the
+ * tenant's account `accountId` as it was when it was removed: its key document outlives it as a
+ * tombstone. The inbound relay's check of a message to a detached number, whose secret is gone.
+ */
+export async function isRemovedAccount(db: Ports['db'], tenantId: string, provider: AccountProvider, accountId: string, credentials: Record<string, string>): Promise<boolean> {
+  if (!accountIdentity(provider, credentials)) return false;
+  const doc = await readAccountKey(db, tenantId, accountKey(provider, credentials));
+  return !!doc && doc.accountId === accountId && !!doc.removedAt;
+}
+
 export const tenantSecretName = (tenantId: string, provider: AccountProvider, id: string) => `tenant-${tenantId}-${provider}-${id}`;
 
 type AccountDeps = Pick<Ports, 'db' | 'secrets' | 'config' | 'log' | 'now'>;
@@ -97,6 +110,16 @@ const duplicate = (provider: AccountProvider, accountId: string) =>
   conflict(`This ${provider} account is already added as ${accountId}; change its credentials with PATCH /v1/provider-accounts/${accountId}`, {
     reason: 'duplicate_account',
     accountId,
+  });
+
+/**
+ * The same provider account added by another tenant: refused, without saying which tenant (nor whether
+ * its id exists), and only to a caller whose credentials the provider accepted.
+ */
+const registeredElsewhere = (provider: AccountProvider) =>
+  conflict(`This ${provider} account is already added to the platform by another tenant; a provider account can be added by one tenant only`, {
+    reason: 'account_in_use',
+    provider,
   });
 
 /**
@@ -138,6 +161,9 @@ export function addProviderAccount(deps: AccountDeps) {
     const known = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key));
     if (known.liveId) throw duplicate(provider, known.liveId);
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
+    // Another tenant's: the platform-wide index says (again, race-free, below); accounts older than the index are looked up.
+    const owner = await inAccountsTx(deps.db, (t) => t.readOwner(key));
+    if (owner ? owner.tenantId !== tenantId : await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
 
     // The same account removed earlier gets its id back: the numbers bought on it name that id.
     const id = known.keyDoc?.accountId ?? accounts.newId();
@@ -165,12 +191,15 @@ export function addProviderAccount(deps: AccountDeps) {
         const t = accountsTx(tx, fs);
         const latest = await t.liveAccountFor(tenantId, key);
         if (latest.liveId) throw duplicate(provider, latest.liveId);
+        const latestOwner = await t.readOwner(key);
+        if (latestOwner && latestOwner.tenantId !== tenantId) throw registeredElsewhere(provider);
         if ((latest.keyDoc?.accountId ?? record.id) !== record.id) throw conflict('This account was added or removed meanwhile; try again', { retryable: true });
         const defaults = await t.defaultAccountIds(tenantId, provider);
         // The first account of a provider becomes its default; a new default replaces the old one.
         record.isDefault = defaults.length === 0 || input.isDefault === true;
         if (record.isDefault) for (const other of defaults) t.unsetDefault(tenantId, other, now);
         t.setKey(tenantId, key, { provider, accountId: record.id, createdAt: now } satisfies AccountKeyDoc);
+        t.setOwner(key, { provider, tenantId, accountId: record.id, createdAt: now });
       });
     } catch (err) {
       await deps.secrets.delete(secretName).catch((e) => deps.log.error('could not remove the secret of a failed account creation', { secretName, err: e }));
@@ -222,6 +251,10 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         if (other.liveId && other.liveId !== id) throw duplicate(provider, other.liveId);
       }
       await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
+      if (key !== currentKey) {
+        const owner = await inAccountsTx(deps.db, (t) => t.readOwner(key));
+        if (owner ? owner.tenantId !== tenantId : await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
+      }
       const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
       try {
         // The new version works: read back from the store and used with the provider, as every call will.
@@ -242,6 +275,9 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       const newKey = rotated && rotated.key !== latest.accountKey ? rotated.key : undefined;
       const taken = newKey ? await t.readKey(tenantId, newKey) : undefined;
       if (taken && !taken.removedAt && taken.accountId !== id) throw duplicate(provider, taken.accountId);
+      const newOwner = newKey ? await t.readOwner(newKey) : undefined;
+      if (newOwner && newOwner.tenantId !== tenantId) throw registeredElsewhere(provider);
+      const oldOwner = newKey && latest.accountKey ? await t.readOwner(latest.accountKey) : undefined;
       const next: ProviderAccountRecord = { ...latest, updatedAt: now };
       if (input.label === null) delete next.label;
       else if (input.label !== undefined) next.label = input.label;
@@ -257,8 +293,12 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         });
         if (newKey) {
           // A Telnyx key names no account: the new key stands for it from now on.
-          if (latest.accountKey) t.deleteKey(tenantId, latest.accountKey);
+          if (latest.accountKey) {
+            t.deleteKey(tenantId, latest.accountKey);
+            t.dropOwner(latest.accountKey, oldOwner, tenantId, id);
+          }
           t.setKey(tenantId, newKey, { provider, accountId: id, createdAt: now } satisfies AccountKeyDoc);
+          t.setOwner(newKey, { provider, tenantId, accountId: id, createdAt: now });
         }
       }
       return next;
@@ -294,6 +334,7 @@ export function removeProviderAccount(deps: AccountDeps) {
       const t = accountsTx(tx, fs);
       const key = current.accountKey ?? legacyKey;
       const keyDoc = key ? await t.readKey(tenantId, key) : undefined;
+      const owner = key ? await t.readOwner(key) : undefined;
       if (!force) {
         const inUse = await t.firstHeldNumber(tenantId, current.id);
         if (inUse) {
@@ -314,6 +355,8 @@ export function removeProviderAccount(deps: AccountDeps) {
       if (key && (!keyDoc || keyDoc.accountId === current.id)) {
         t.setKey(tenantId, key, { provider: current.provider, accountId: current.id, createdAt: keyDoc?.createdAt ?? current.createdAt, removedAt: deps.now().toISOString() } satisfies AccountKeyDoc);
       }
+      // The platform-wide entry goes: another tenant may add the account now.
+      if (key) t.dropOwner(key, owner, tenantId, current.id);
     });
     // The reference is gone first, so nothing can use the secret any more; then the secret.
     await deps.secrets.delete(removed.secretName).catch((err) =>

@@ -5,6 +5,8 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { webhookEventExpiry } from '../../../shared/store/firestore.js';
 import { publicPath } from '../../../shared/api/endpoint.js';
+import { isAccountMissing } from '../../../shared/providers/registry.js';
+import { isRemovedAccount } from '../../accounts/index.js';
 import { createInboundRepository, type DeliveryRecord, type InboundNumber, type InboundProvider } from '../repository.js';
 import { plivoMessage, telnyxMessage, twilioMessage, type ParsedMessage } from './messages.js';
 import { first, parseForm, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyPlivoV3, verifyTwilioSignature } from './signatures.js';
@@ -56,9 +58,11 @@ export const inboundPath = (provider: InboundProvider) => `/webhooks/${provider}
  * What became of a message that reached no webhook: the number is held but does not relay
  * (inactive, no webhookUrl, SMS off), no tenant holds it (unknown_number), or the tenant that held
  * it last has released it (released_number). Telnyx events that are not messages are not_a_message.
+ * account_detached: the number's provider account was removed (DELETE …?force=true), so its signature
+ * can no longer be checked: recorded (without its unverified content), never relayed.
  */
-export type NotRelayedReason = 'number_inactive' | 'no_webhook' | 'sms_disabled' | 'unknown_number' | 'released_number' | 'not_a_message';
-export type InboundOutcome = 'relayed' | 'ignored' | 'duplicate' | 'unknown_number' | 'released_number';
+export type NotRelayedReason = 'number_inactive' | 'no_webhook' | 'sms_disabled' | 'unknown_number' | 'released_number' | 'account_detached' | 'not_a_message';
+export type InboundOutcome = 'relayed' | 'ignored' | 'duplicate' | 'unknown_number' | 'released_number' | 'account_detached';
 
 interface Verified {
   /** The tenant's number holding `to` now. */
@@ -69,6 +73,8 @@ interface Verified {
   dedupeKey: string;
   /** Not a message (Telnyx events other than message.received). */
   notAMessage?: boolean;
+  /** The tenant's number holding `to`, whose account was removed: the request could not be verified. */
+  detached?: InboundNumber | undefined;
 }
 
 /**
@@ -121,8 +127,13 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
   // a released number's account may still be the one its provider signs with.
   const platform = { tenantId: '', accountId: 'platform' };
   const accounts: Pick<InboundNumber, 'tenantId' | 'accountId'>[] = found.length ? found : released && released.accountId !== 'platform' ? [released, platform] : [platform];
+  let detached: InboundNumber | undefined;
   for (const candidate of accounts) {
-    const credentials = await deps.providers.credentials(candidate.tenantId, provider, candidate.accountId).catch(() => undefined);
+    const credentials = await deps.providers.credentials(candidate.tenantId, provider, candidate.accountId).catch((err: unknown) => {
+      // The holder's own account was removed (DELETE …?force=true): its signing secret went with it.
+      if (isAccountMissing(err)) detached ??= found.find((n) => n === candidate);
+      return undefined;
+    });
     if (!credentials) continue;
     const held = { number: found[0], released, message };
     if (provider === 'twilio') {
@@ -144,12 +155,41 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
     // A replayed Plivo request carries a nonce already seen.
     return { ...held, dedupeKey: `plivo_${nonce}` };
   }
-  return reject(raw.headers['x-twilio-signature'] || raw.headers['x-plivo-signature-v3'] ? 'forged' : 'missing');
+  const signed = !!(raw.headers['x-twilio-signature'] || raw.headers['x-plivo-signature-v3']);
+  if (detached && signed) return unverifiable(deps, provider, detached, params, raw, message, reject);
+  return reject(signed ? 'forged' : 'missing');
+}
+
+/**
+ * A signed request for a number whose account was removed: the key it was signed with is gone, so it
+ * is neither verified nor called forged. It must still look like that account's: a Twilio request names
+ * the removed account's SID (its key outlives it), a Plivo one carries a nonce; and it must name its
+ * message. What comes of it is a record for the tenant without the message's content, never a relay.
+ */
+async function unverifiable(
+  deps: RelayDeps,
+  provider: 'twilio' | 'plivo',
+  detached: InboundNumber,
+  params: ReturnType<typeof parseForm>,
+  raw: Raw,
+  message: ParsedMessage,
+  reject: (reason: string) => never,
+): Promise<Verified> {
+  if (!message.providerMessageId) return reject('forged');
+  if (provider === 'twilio') {
+    const accountSid = first(params, 'AccountSid');
+    if (!accountSid || !(await isRemovedAccount(deps.db, detached.tenantId, 'twilio', detached.accountId, { accountSid }))) return reject('forged');
+    return { detached, message, dedupeKey: `detached_twilio_${message.providerMessageId}` };
+  }
+  const nonce = raw.headers['x-plivo-signature-v3-nonce'];
+  if (!nonce) return reject('missing');
+  return { detached, message, dedupeKey: `detached_plivo_${nonce}` };
 }
 
 function notRelayedReason(verified: Verified): NotRelayedReason | undefined {
   const { number } = verified;
   if (verified.notAMessage) return 'not_a_message';
+  if (verified.detached) return 'account_detached';
   if (!number) return verified.released ? 'released_number' : 'unknown_number';
   if (number.status !== 'active') return 'number_inactive';
   if (!number.webhookUrl) return 'no_webhook';
@@ -160,7 +200,7 @@ function notRelayedReason(verified: Verified): NotRelayedReason | undefined {
 export function handleInbound(deps: RelayDeps) {
   return async (provider: InboundProvider, raw: Raw, log: Logger): Promise<{ outcome: InboundOutcome }> => {
     const verified = await verifyAndFind(deps, provider, raw, log);
-    const { number, released, message, dedupeKey } = verified;
+    const { number, released, detached, message, dedupeKey } = verified;
     const inbound = createInboundRepository(deps.db);
     const key = dedupeKey.replace(/[^\w-]/g, '_');
     const now = deps.now().toISOString();
@@ -178,8 +218,11 @@ export function handleInbound(deps: RelayDeps) {
           : number && reason === 'number_inactive'
             ? // Out of service: recorded for its tenant (GET /v1/deliveries), never relayed.
               { id: deliveryId, tenantId: number.tenantId, numberId: number.id, message: messageOf(number.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
-            : undefined;
-    const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' ? reason : 'ignored';
+            : detached
+              ? // Its account was removed: shown to its tenant (GET /v1/deliveries) without the unverified text and media.
+                { id: deliveryId, tenantId: detached.tenantId, numberId: detached.id, message: { ...messageOf(detached.id), text: '', media: [] }, status: 'not_delivered', reason: 'account_detached', attempts: [], createdAt: now }
+              : undefined;
+    const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' || reason === 'account_detached' ? reason : 'ignored';
     // The replay claim webhookEvents/inbound_<key>.
     const claimed = await inbound.claim(
       key,
@@ -198,7 +241,7 @@ export function handleInbound(deps: RelayDeps) {
       delivery,
     );
     if (!claimed) {
-      if (provider === 'plivo') throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
+      if (provider === 'plivo' && !detached) throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
       // A copy of a message we took: make sure its delivery was handed on (the task's name dedupes).
       const taken = await inbound.claimed(key);
       if (taken?.outcome === 'relayed' && typeof taken.tenantId === 'string' && typeof taken.deliveryId === 'string') await enqueueDelivery(deps, taken.tenantId, taken.deliveryId);
@@ -206,7 +249,18 @@ export function handleInbound(deps: RelayDeps) {
       return { outcome: 'duplicate' };
     }
     if (delivery && outcome === 'relayed') await enqueueDelivery(deps, delivery.tenantId, delivery.id);
-    if (reason === 'unknown_number' || reason === 'released_number') {
+    if (detached) {
+      // Not forged: unverifiable. Answered 200 (the provider does not retry); the tenant sees the record.
+      log.warn('inbound message to a number whose provider account was removed: its signature cannot be checked; recorded, not relayed', {
+        provider,
+        outcome,
+        reason: 'account_detached',
+        tenantId: detached.tenantId,
+        numberId: detached.id,
+        accountId: detached.accountId,
+        providerMessageId: message.providerMessageId,
+      });
+    } else if (reason === 'unknown_number' || reason === 'released_number') {
       // The operator's record: webhookEvents/inbound_<key> (outcome, to, providerMessageId) and this line.
       log.warn('inbound message to a number no tenant holds; not relayed', { provider, outcome, to: message.to, providerMessageId: message.providerMessageId, ...(released ? { tenantId: released.tenantId, numberId: released.id } : {}) });
     } else {

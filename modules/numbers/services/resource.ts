@@ -13,7 +13,9 @@ type Account = z.infer<typeof NumberAccount>;
  * documented fields (internal purchase bookkeeping stays inside) in a stable order.
  */
 export function toResource(record: NumberRecord, account?: Account): Resource {
-  return PhoneNumberResource.parse(account ? { ...record, account } : record);
+  // A number still held on a removed account is not plainly `active`: the reason says why nothing can change it.
+  const detached = account?.status === 'detached' && record.status !== 'released';
+  return PhoneNumberResource.parse(account ? { ...record, account, ...(detached ? { statusReason: 'account_detached' } : {}) } : record);
 }
 
 /**

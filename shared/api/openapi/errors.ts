@@ -39,6 +39,7 @@ const ValidationErrorDetails = z
 export const conflictReasons = {
   no_account: 'The tenant buys through its own accounts only (accountPolicy own-only) and has none for this provider: add one (POST /v1/provider-accounts)',
   duplicate_account: 'The same provider account is added already (accountId): change its credentials with PATCH instead',
+  account_in_use: 'The same provider account is added by another tenant of the platform: an account can be added by one tenant only',
   account_detached: 'The provider account this number was bought on was removed: add it again, or release the number from our records only (?recordsOnly=true)',
   not_available: 'The number is no longer available at the provider: search again',
   already_owned: 'The tenant (or the provider account used) holds this number already, or has it on order (numberId)',

@@ -62,7 +62,10 @@ export const PhoneNumberResource = z.object({
   monthlyRate: Money.optional(),
   account: NumberAccount.optional(),
   status: z.enum(numberStatuses),
-  statusReason: z.string().optional(),
+  statusReason: z.string().optional().meta({
+    description:
+      'account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified (they are recorded as not_delivered, reason account_detached, never relayed), until the same account is added again',
+  }),
   createdAt: z.string(),
   updatedAt: z.string(),
   provisionedAt: z.string().optional(),
