@@ -1907,7 +1907,7 @@
     "/v1/tollfree/{number}": {
       "delete": {
         "operationId": "tollfreeDisconnect",
-        "summary": "Disconnect an active number at the registry (effectiveAt, referral for referralDays, then aging, then spare) or release a reservation; idempotent",
+        "summary": "Disconnect an active number at the registry (its pending routing versions withdrawn first; effectiveAt, referral for referralDays, then aging, then spare), release a reservation, or remove the record of a failed RespOrg transfer; idempotent",
         "parameters": [
           {
             "name": "number",

@@ -113,7 +113,7 @@ export const tollfreeEndpoints: AnyEndpoint[] = [
     access: 'admin',
     needs: ['somos', 'tasks:enqueue'],
     tag: 'tollfree',
-    summary: 'Disconnect an active number at the registry (effectiveAt, referral for referralDays, then aging, then spare) or release a reservation; idempotent',
+    summary: 'Disconnect an active number at the registry (its pending routing versions withdrawn first; effectiveAt, referral for referralDays, then aging, then spare), release a reservation, or remove the record of a failed RespOrg transfer; idempotent',
     params: TollFreeNumberParam,
     body: DisconnectTollFreeBody,
     response: TollFreeNumberOrPending,

@@ -10,6 +10,7 @@ import { logger } from '../../shared/log.js';
 import type {
   CustomerRecordInput,
   SomosCallContext,
+  SomosCustomerRecordInfo,
   SomosCustomerRecordWrite,
   SomosDisconnectInput,
   SomosNumberInfo,
@@ -20,6 +21,7 @@ import type {
   SomosReserveRequest,
   SomosResult,
 } from '../../shared/providers/somos/client-types.js';
+import { formatEffectiveAt } from '../../shared/providers/somos/routing.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import type { TaskRequest } from '../../shared/queue/task-queue.js';
 import type { SomosPlatform } from '../../modules/tollfree/services/platform.js';
@@ -61,6 +63,8 @@ export function fakeRegistry() {
     if (!entry || entry.respOrgId !== ctx.roid || entry.status !== status) throw taken(num);
     return entry;
   };
+  /** Future-dated customer record versions (PENDING) per number, next to the current one. */
+  const pendingVersions = new Map<string, { effDtTm: string; recVersionId: string }[]>();
   const write = (num: string, entry: Held, status: string): SomosCustomerRecordWrite => ({ num, recVersionId: entry.recVersionId, status, effDtTm: '2026-12-01T10:00:00Z' });
 
   const registry = {
@@ -89,6 +93,16 @@ export function fakeRegistry() {
     },
     async createCustomerRecord(ctx: SomosCallContext, input: CustomerRecordInput): Promise<SomosResult<SomosCustomerRecordWrite>> {
       calls.push(`createCustomerRecord ${input.num}`);
+      if (input.effectiveAt instanceof Date && numbers.get(input.num)?.status === 'WORKING') {
+        // A future-dated change of a working number: its own PENDING version.
+        const effDtTm = formatEffectiveAt(input.effectiveAt);
+        return answer('/v3/ip/cus/rec', 'createCustomerRecord', () => {
+          held(ctx, input.num, 'WORKING');
+          const created = { effDtTm, recVersionId: version() };
+          pendingVersions.set(input.num, [...(pendingVersions.get(input.num) ?? []), created]);
+          return { num: input.num, recVersionId: created.recVersionId, status: 'PENDING', effDtTm };
+        });
+      }
       return answer('/v3/ip/cus/rec', 'createCustomerRecord', () => {
         const entry = held(ctx, input.num, 'RESERVED');
         Object.assign(entry, { status: 'WORKING', recVersionId: version() });
@@ -102,6 +116,26 @@ export function fakeRegistry() {
         if (entry.recVersionId !== input.recVersionId) throw new ProviderError('somos', 'stale version', { httpStatus: 409, retryable: false });
         entry.recVersionId = version();
         return write(input.num, entry, 'ACTIVE');
+      });
+    },
+    async retrieveCustomerRecord(_ctx: SomosCallContext, num: string): Promise<SomosResult<SomosCustomerRecordInfo>> {
+      calls.push(`retrieveCustomerRecord ${num}`);
+      const entry = numbers.get(num);
+      if (!entry?.recVersionId) throw new ProviderError('somos', `no customer record for ${num}`, { httpStatus: 404, retryable: false });
+      const versions = [
+        { effDtTm: '2026-12-01T10:00Z', status: 'ACTIVE', recVersionId: entry.recVersionId },
+        ...(pendingVersions.get(num) ?? []).map((v) => ({ ...v, status: 'PENDING' })),
+      ];
+      return { pending: false, data: { num, recVersionId: entry.recVersionId, respOrgId: entry.respOrgId, status: 'ACTIVE', versions, routing: {} as SomosCustomerRecordInfo['routing'], record: {} } };
+    },
+    async deleteCustomerRecordVersion(ctx: SomosCallContext, target: { num: string; effDtTm: string; recVersionId: string }): Promise<SomosResult<SomosCustomerRecordWrite>> {
+      calls.push(`deleteCustomerRecordVersion ${target.num} ${target.effDtTm}`);
+      return answer(`/v3/ip/cus/rec/tfnum/${target.num}`, 'deleteCustomerRecord', () => {
+        held(ctx, target.num, 'WORKING');
+        const list = pendingVersions.get(target.num) ?? [];
+        if (!list.some((v) => v.recVersionId === target.recVersionId)) throw new ProviderError('somos', 'no such version', { httpStatus: 404, retryable: false });
+        pendingVersions.set(target.num, list.filter((v) => v.recVersionId !== target.recVersionId));
+        return { num: target.num, recVersionId: target.recVersionId, status: 'DELETED', effDtTm: target.effDtTm };
       });
     },
     async disconnectCustomerRecord(ctx: SomosCallContext, input: SomosDisconnectInput): Promise<SomosResult<SomosCustomerRecordWrite>> {
@@ -124,6 +158,7 @@ export function fakeRegistry() {
   return {
     registry,
     numbers,
+    pendingVersions,
     calls,
     plan,
     /** The registry finishes a 202'd request: its work is done and `retrieve` answers with the result. */

@@ -171,6 +171,28 @@ describe('routing history and scheduled changes', () => {
     expect(now.status, JSON.stringify(now.body)).toBe(200);
     somos().advanceClock(-36 * MIN);
   });
+
+  it('disconnecting withdraws the pending versions first, at the registry too: no pending routing is left', async () => {
+    const leaving = '8335550304';
+    await activeNumber(leaving);
+    const scheduled = await put<TollFreeNumber>(admin, `/v1/tollfree/${leaving}/routing`, { routing: { primary: pstn('+13125550156') }, effectiveAt: new Date(Date.now() + 2 * 24 * 60 * MIN).toISOString() });
+    expect(scheduled.body.scheduledRouting, JSON.stringify(scheduled.body)).toHaveLength(1);
+    const since = somos().requestLog().length;
+    const disconnected = await admin.delete<TollFreeNumber>(`/v1/tollfree/${leaving}`);
+    expect(disconnected.status, JSON.stringify(disconnected.body)).toBe(200);
+    expect(disconnected.body.status).toBe('disconnected');
+    expect(disconnected.body.scheduledRouting).toBeUndefined();
+    const writes = somos()
+      .requestLog()
+      .slice(since)
+      .filter((r) => r.method !== 'GET' && r.path.startsWith('/v3/ip/cus/rec'))
+      .map((r) => `${r.method} ${r.path.startsWith(`/v3/ip/cus/rec/tfnum/${leaving}/effDtTm/`) ? 'version' : r.path} ${r.status}`);
+    expect(writes).toEqual(['DELETE version 200', 'POST /v3/ip/cus/rec/disconnect 200']);
+    const versions = await member.get<RoutingVersions>(`/v1/tollfree/${leaving}/routing`);
+    expect(versions.body.data.filter((v: { status: string }) => v.status === 'pending')).toEqual([]);
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${leaving}&limit=50`);
+    expect(audit.body.data.map((r: { action: string }) => r.action)).toEqual(expect.arrayContaining(['tollfree.routing_cancelled', 'tollfree.disconnect']));
+  });
 });
 
 describe('notifications are verified before they act', () => {
@@ -335,11 +357,27 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
     expect(cancelled.body.items.map((i: { number: string; status: string }) => `${i.number}:${i.status}`)).toEqual([`${moving[0]}:completed`, `${moving[1]}:cancelled`]);
     expect(cancelled.body.status).toBe('partially_completed');
     expect(somos().respOrgChange(before.items[1]!.rchId!)?.status).toBe('CANCELLED');
-    expect((await member.get(`/v1/tollfree/${moving[1]}`)).body).toMatchObject({ status: 'transfer_failed', statusReason: 'RespOrg change cancelled' });
+    // The registry's truth: the number stays with OTH02.
+    expect((await member.get(`/v1/tollfree/${moving[1]}`)).body).toMatchObject({ status: 'transfer_failed', respOrgId: 'OTH02', statusReason: 'RespOrg change cancelled' });
     expect((await member.get<TollFreeDetail>(`/v1/tollfree/${moving[0]}`)).body.status).toBe('active');
     expectEnvelope(await admin.post(path, undefined), 409, 'CONFLICT');
     const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=resporg-transfers/${transferId}`);
     expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('resporg.transfer_cancelled');
+  });
+
+  it('the tenant removes a failed transfer’s number record; nothing changes at the registry', async () => {
+    const failed = moving[1]!;
+    expectEnvelope(await member.delete(`/v1/tollfree/${failed}`), 403, 'FORBIDDEN');
+    const since = somos().requestLog().length;
+    const removed = await admin.delete<TollFreeNumber>(`/v1/tollfree/${failed}`);
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    expect(removed.body).toMatchObject({ id: failed, status: 'transfer_failed' });
+    expect(somos().requestLog().slice(since).filter((r) => r.path.startsWith('/v3/ip/'))).toEqual([]);
+    expectEnvelope(await member.get(`/v1/tollfree/${failed}`), 404, 'NOT_FOUND');
+    expect((await db.doc(`tollfreeOwners/${failed}`).get()).exists).toBe(false);
+    expect(somos().number(failed)).toMatchObject({ status: 'WORKING', ctrlRespOrgId: 'OTH02' });
+    const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${failed}&limit=50`);
+    expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('tollfree.transfer_dismissed');
   });
 });
 

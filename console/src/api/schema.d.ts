@@ -1102,8 +1102,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Disconnect an active number at the registry (effectiveAt, referral for referralDays, then aging, then spare) or release a reservation; idempotent
-         * @description Disconnect an active number at the registry (effectiveAt, referral for referralDays, then aging, then spare) or release a reservation; idempotent
+         * Disconnect an active number at the registry (its pending routing versions withdrawn first; effectiveAt, referral for referralDays, then aging, then spare), release a reservation, or remove the record of a failed RespOrg transfer; idempotent
+         * @description Disconnect an active number at the registry (its pending routing versions withdrawn first; effectiveAt, referral for referralDays, then aging, then spare), release a reservation, or remove the record of a failed RespOrg transfer; idempotent
          */
         delete: operations["tollfreeDisconnect"];
         options?: never;

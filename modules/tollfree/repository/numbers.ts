@@ -8,7 +8,7 @@ import type { TextEnablementReason, TextEnablementStatus } from '../../../shared
 import type { TenantDoc } from '../../../shared/store/tenant-collection.js';
 import type { Carriers } from '../../../shared/domain/carriers.js';
 import { type DisconnectState, tollFreeStatuses } from '../../../shared/domain/tollfree-lifecycle.js';
-import type { ScheduledRouting } from '../services/scheduled-routing.js';
+import type { CancellingRouting, ScheduledRouting } from '../services/scheduled-routing.js';
 import { auditIn, openTx, plain, type StoreTx } from './transaction.js';
 
 /**
@@ -23,7 +23,7 @@ export interface TollFreeRecord extends TenantDoc {
   id: string;
   phoneNumber: string;
   status: TollFreeStatus;
-  /** The RespOrg unit that controls the number for us. */
+  /** The RespOrg unit that controls the number for us; on transfer_failed, the one the registry names (empty when none is known). */
   respOrgId: string;
   reservedUntil?: string;
   contactName?: string;
@@ -36,6 +36,8 @@ export interface TollFreeRecord extends TenantDoc {
   routingEffectiveAt?: string;
   /** Future-dated routing versions, soonest first (routing-versions.ts). */
   scheduledRouting?: ScheduledRouting[];
+  /** Versions taken off scheduledRouting and being withdrawn at the registry (the intent; disconnect-versions.ts). */
+  cancellingRouting?: CancellingRouting[];
   customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
   sms?: SmsState;
   /** Derived on every write (writeNumber): the list's filters. */
@@ -131,6 +133,13 @@ export function writeNumber(t: StoreTx, audit: AuditContext, action: string, bef
   tx.set(db.doc(numberPath(next.tenantId, next.id)), clean);
   auditIn(t, next.tenantId, audit, { action, resource: numberResource(next.id), before: before ?? null, after: clean });
   return clean;
+}
+
+/** Removes a number's record with its audit record (inside a transaction, after its reads). */
+export function removeNumber(t: StoreTx, audit: AuditContext, action: string, before: TollFreeRecord): void {
+  const { tx, db } = openTx(t);
+  tx.delete(db.doc(numberPath(before.tenantId, before.id)));
+  auditIn(t, before.tenantId, audit, { action, resource: numberResource(before.id), before, after: null });
 }
 
 /** Marks the number as waiting for a registry request (a write, with the request's creation). */

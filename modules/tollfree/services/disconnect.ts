@@ -6,6 +6,9 @@ import { ProviderError } from '../../../shared/providers/types.js';
 import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
+import { withdrawScheduledRouting } from './disconnect-versions.js';
+import { dismissFailedTransfer } from './failed-transfer.js';
+import { settleDueVersions } from './routing-versions.js';
 import { claimPending, finishRequest, isPendingAnswer, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 
 /**
@@ -15,7 +18,10 @@ import { claimPending, finishRequest, isPendingAnswer, startPendingRequest, type
  *   referral and endInterceptDt) from `effectiveAt`: callers hear the intercept (referral) recording
  *   for `referralDays` (default 45), the number then ages, and it goes back to spare at the later of
  *   the intercept's end and 45 days after the disconnect (47 CFR 52.103(d): 45 days to 4 months). The
- *   record is `disconnected` with that schedule (and its phase), then `released` once spare;
+ *   record is `disconnected` with that schedule (and its phase), then `released` once spare. Its
+ *   pending (future-dated) routing versions are withdrawn first, there and here (disconnect-versions.ts);
+ * - transfer_failed (a RespOrg change into the tenant that was rejected or cancelled) → the record is
+ *   removed, with the owner index entry it still holds (failed-transfer.ts; nothing changes at the registry);
  * - already disconnected, released or expired → the record as it is (idempotent).
  */
 export interface DisconnectInput {
@@ -57,7 +63,8 @@ export type DisconnectAnswer = (TollFreeView & { expiresAt?: string; expiringSoo
 
 export function disconnectNumber(deps: DisconnectDeps) {
   return async (tenantId: string, num: string, input: DisconnectInput, audit: AuditContext): Promise<DisconnectAnswer> => {
-    const record = await requireNumber(deps, tenantId, num);
+    let record = await requireNumber(deps, tenantId, num);
+    if (record.status === 'transfer_failed') return dismissFailedTransfer(deps, record, audit);
     if (record.status === 'disconnected' || record.status === 'released' || record.status === 'expired') return asOf(toView(record), registryNow(deps.config));
     if (record.status === 'reserved') {
       const released = await releaseReservation(deps)(tenantId, num, audit);
@@ -68,6 +75,8 @@ export function disconnectNumber(deps: DisconnectDeps) {
     await assertOwner(deps, record);
     // The registry's clock: it checks the effective time against its own.
     const schedule = disconnectSchedule(input, registryNow(deps.config));
+    // Versions whose time came are the current routing; the others are withdrawn before the disconnect.
+    record = await withdrawScheduledRouting(deps, await settleDueVersions(deps, record, audit), audit);
     const { registry } = await deps.somos();
     const ctx = callContext(record);
     const current = async (): Promise<string> => {

@@ -19,6 +19,7 @@ export {
   numberPath,
   numberResource,
   readNumber,
+  removeNumber,
   writeNumber,
   type SmsState,
   type TollFreeRecord,

@@ -46,7 +46,7 @@ const sortedKeys = (value: unknown): unknown =>
       : value;
 
 const registryBusy = () => new AppError('SERVICE_UNAVAILABLE', 'The registry is busy; retry shortly', { retryable: true }, 5);
-const sameMinute = (a: string, b: string) => Math.floor(Date.parse(a) / 60_000) === Math.floor(Date.parse(b) / 60_000);
+export const sameMinute = (a: string, b: string) => Math.floor(Date.parse(a) / 60_000) === Math.floor(Date.parse(b) / 60_000);
 
 /** Creates a future-dated version at the registry and keeps it on the record (the current routing is untouched). */
 export function scheduleRouting(deps: VersionDeps) {
@@ -165,7 +165,8 @@ function versionsView(record: TollFreeRecord): RoutingVersionView[] {
   return [...current, ...pending];
 }
 
-async function registryVersions(deps: VersionDeps, record: TollFreeRecord): Promise<SomosCustomerRecordInfo | { pending: true } | undefined> {
+/** The registry's customer record with its version list; undefined when it has none (404). */
+export async function registryVersions(deps: VersionDeps, record: TollFreeRecord): Promise<SomosCustomerRecordInfo | { pending: true } | undefined> {
   const { registry } = await deps.somos();
   try {
     const found = await registry.retrieveCustomerRecord(callContext(record), record.id);

@@ -15,3 +15,7 @@ export const ScheduledRoutingSchema = z.object({
   createdAt: z.string(),
 });
 export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;
+
+/** A version being withdrawn at the registry (a number's disconnect): what finds it there again. */
+export const CancellingRoutingSchema = ScheduledRoutingSchema.pick({ id: true, effectiveAt: true, effDtTm: true, recVersionId: true });
+export type CancellingRouting = z.infer<typeof CancellingRoutingSchema>;

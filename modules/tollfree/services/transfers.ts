@@ -7,6 +7,7 @@ import { dropOwnerOf, getNumbers, getOwners, inTransaction, readNumber, readOwne
 import { readTransfer, transfers, writeTransfer, type TransferItem, type TransferItemStatus, type TransferRecord, type TransferStatus } from '../repository/transfers.js';
 import { callContext, tenantSomos } from './platform.js';
 import { requireLoa } from './loa.js';
+import { registryHolder } from './failed-transfer.js';
 import { expectedCompletion } from './transfer-dates.js';
 import { claimPending, finishRequest, scheduleFollowup, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
 
@@ -223,6 +224,8 @@ export async function applyChangeUpdate(
   if (!advances(item.status, to)) return 'stale';
   // Outside the transaction (a registry call): where the arrived number stands.
   const arrived = to === 'completed' ? await arrivedStatus(deps, snapshot.toRespOrgId, input.num) : undefined;
+  // A change that failed: the number stays where the registry says (never ours), as far as it is known.
+  const holder = isTerminal(to) && to !== 'completed' ? ((await registryHolder(deps, snapshot.toRespOrgId, input.num)) ?? item.oldRespOrgId ?? snapshot.fromRespOrgId) : undefined;
   const now = deps.now().toISOString();
   return inTransaction(deps, async (t): Promise<ChangeOutcome> => {
     const before = await readTransfer(t, input.tenantId, input.transferId);
@@ -247,7 +250,7 @@ export async function applyChangeUpdate(
       const numberNext: TollFreeRecord =
         to === 'completed'
           ? { ...rest, status: arrived!.status, respOrgId: before.toRespOrgId, ...(arrived!.reason ? { statusReason: arrived!.reason } : {}), updatedAt: now }
-          : { ...rest, status: 'transfer_failed', statusReason: `RespOrg change ${to}`, updatedAt: now };
+          : { ...rest, status: 'transfer_failed', respOrgId: holder ?? '', statusReason: `RespOrg change ${to}`, updatedAt: now };
       if (to !== 'completed') dropOwnerOf(t, input.num, owner, input.tenantId);
       writeNumber(t, audit, to === 'completed' ? 'tollfree.transfer_completed' : 'tollfree.transfer_failed', numberBefore, numberNext);
     }

@@ -1,0 +1,87 @@
+/**
+ * Disconnecting a number with pending (future-dated) routing versions (modules/tollfree/services/
+ * disconnect.ts, disconnect-versions.ts), with the toll-free repositories on an in-memory Firestore and
+ * a fake Somos registry (test/helpers/tollfree-workflow.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogSink } from '../../shared/log.js';
+import { ProviderError } from '../../shared/providers/types.js';
+import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
+import { listRoutingVersions, scheduleRouting } from '../../modules/tollfree/services/routing-versions.js';
+import { arrangeHeld, audit, routingTo } from '../helpers/tollfree-workflow.js';
+
+const NUM = '8555550142';
+const SOON = '2026-12-05T10:00:00.000Z';
+const LATER = '2026-12-06T10:00:00.000Z';
+
+let restoreLog: () => void;
+beforeAll(() => {
+  restoreLog = setLogSink(() => undefined);
+});
+afterAll(() => restoreLog());
+
+/** Tenant t1's active number with two routing changes scheduled (two PENDING versions at the registry). */
+async function arrangeScheduled() {
+  const world = await arrangeHeld(NUM, { active: true });
+  await scheduleRouting(world.deps)('t1', NUM, { ...routingTo('+13125550124'), effectiveAt: SOON }, audit);
+  await scheduleRouting(world.deps)('t1', NUM, { ...routingTo('+13125550125'), effectiveAt: LATER }, audit);
+  expect(world.somos.pendingVersions.get(NUM)).toHaveLength(2);
+  expect(world.numberOf('t1', NUM)?.scheduledRouting).toHaveLength(2);
+  world.somos.calls.length = 0;
+  return world;
+}
+
+const auditActions = (world: Awaited<ReturnType<typeof arrangeScheduled>>) =>
+  world.mem.list('tenants/t1/audit').map((path) => world.mem.read(path)?.action);
+
+describe('disconnect with pending routing versions (in memory)', () => {
+  it('withdraws the pending versions first, at the registry and here; the number then shows no pending routing', async () => {
+    const world = await arrangeScheduled();
+    const { deps, somos, numberOf } = world;
+
+    const answer = await disconnectNumber(deps)('t1', NUM, {}, audit);
+
+    expect(answer).toMatchObject({ id: NUM, status: 'disconnected' });
+    expect(somos.calls).toEqual([
+      `retrieveCustomerRecord ${NUM}`,
+      `deleteCustomerRecordVersion ${NUM} 2026-12-05T10:00Z`,
+      `deleteCustomerRecordVersion ${NUM} 2026-12-06T10:00Z`,
+      `disconnectCustomerRecord ${NUM}`,
+    ]);
+    expect(somos.pendingVersions.get(NUM)).toEqual([]);
+    const stored = numberOf('t1', NUM);
+    expect(stored).toMatchObject({ status: 'disconnected' });
+    expect(stored?.scheduledRouting).toBeUndefined();
+    expect(stored?.cancellingRouting).toBeUndefined();
+    const versions = await listRoutingVersions(deps)('t1', NUM, audit);
+    expect(versions.data.filter((v) => v.status === 'pending')).toEqual([]);
+    expect(auditActions(world)).toEqual(expect.arrayContaining(['tollfree.routing_cancelled', 'tollfree.routing_withdrawn', 'tollfree.disconnect']));
+  });
+
+  it('a disconnect that died midway (one version withdrawn) finishes the work when retried', async () => {
+    const { deps, somos, numberOf } = await arrangeScheduled();
+    const remove = somos.registry.deleteCustomerRecordVersion.bind(somos.registry);
+    let deletes = 0;
+    somos.registry.deleteCustomerRecordVersion = async (ctx, version) => {
+      if (++deletes === 2) throw new ProviderError('somos', 'connection reset', { httpStatus: 503, retryable: true });
+      return remove(ctx, version);
+    };
+
+    await expect(disconnectNumber(deps)('t1', NUM, {}, audit)).rejects.toThrow('connection reset');
+
+    // The intent is recorded: no pending routing shows, the number is still active, one version is left at the registry.
+    expect(numberOf('t1', NUM)).toMatchObject({ status: 'active', cancellingRouting: [{ effectiveAt: SOON }, { effectiveAt: LATER }] });
+    expect(numberOf('t1', NUM)?.scheduledRouting).toBeUndefined();
+    expect(somos.pendingVersions.get(NUM)).toHaveLength(1);
+    expect(somos.calls).not.toContain(`disconnectCustomerRecord ${NUM}`);
+
+    somos.registry.deleteCustomerRecordVersion = remove;
+    somos.calls.length = 0;
+    const answer = await disconnectNumber(deps)('t1', NUM, {}, audit);
+
+    expect(answer).toMatchObject({ status: 'disconnected' });
+    expect(somos.calls).toEqual([`retrieveCustomerRecord ${NUM}`, `deleteCustomerRecordVersion ${NUM} 2026-12-06T10:00Z`, `disconnectCustomerRecord ${NUM}`]);
+    expect(somos.pendingVersions.get(NUM)).toEqual([]);
+    expect(numberOf('t1', NUM)?.cancellingRouting).toBeUndefined();
+  });
+});
