@@ -1,6 +1,7 @@
 /**
- * Paces one provider account's API calls in this instance: calls leave at most `perSecond` apart
- * (no bursts, so no one-second window ever holds more), and a 429 holds every caller of the account
+ * Paces one provider account's API calls in this instance: calls leave 1/`perSecond` apart (no
+ * bursts), no second plus a margin (WINDOW_MARGIN_MS, counted from when each call actually left)
+ * ever holds more than `perSecond` of them, and a 429 holds every caller of the account
  * until its Retry-After has passed — instead of each of them coming back on its own and meeting the
  * limit again. Cloud Tasks' queue rate is what paces an account across instances; this keeps one
  * instance's concurrent calls (bulk items, follow-ups, retries) from bursting past the account's
@@ -25,11 +26,12 @@ export interface Departure {
 
 const NOT_SENT: Departure = { sent: () => undefined };
 
-/** The share of the account's limit paced to: room for clock skew between us and the provider. */
-export const PACE_SHARE = 0.97;
-
-/** Room left for the trip to the provider in the one-second window guard below. */
-const WINDOW_MARGIN_MS = 25;
+/**
+ * Room left in the one-second window for the trip to the provider: what its arrival times may vary
+ * by beyond our send times (the send times themselves are exact: send-watch.ts). It is the pacer's
+ * only headroom (the spacing is the limit's own): the account runs at cap / (1 s + this).
+ */
+export const WINDOW_MARGIN_MS = 25;
 
 /**
  * The room left after calls that went out cold: the first window's worth after the account was idle
@@ -45,9 +47,9 @@ export const COLD_WINDOW_MARGIN_MS = 200;
 const COLD_AFTER_IDLE_MS = 5_000;
 
 export function createPacer(perSecond: number, now: () => number = Date.now, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Pacer {
-  const spacing = 1000 / (perSecond * PACE_SHARE);
+  const spacing = 1000 / perSecond;
   // Timers fire late on a busy event loop, and a late caller leaves closer to the next one than the
-  // spacing: the departures themselves are kept so that no one second (and a margin) holds more than
+  // spacing (and the spacing alone would fill a second exactly): the departures themselves are kept so that no one second (and a margin) holds more than
   // the limit — the sliding window a provider counts in.
   const cap = Math.max(1, Math.floor(perSecond));
   const departures: { at: number; cold: boolean }[] = [];
@@ -65,7 +67,8 @@ export function createPacer(perSecond: number, now: () => number = Date.now, sle
     const entry = { at, cold: coldLeft > 0 };
     departures.push(entry);
     if (coldLeft > 0) coldLeft--;
-    if (departures.length > 2 * cap) departures.shift();
+    // The one that left first goes (not the first released: a late stamp may still be in the window).
+    if (departures.length > 2 * cap) departures.splice(departures.reduce((min, d, i) => (d.at < departures[min]!.at ? i : min), 0), 1);
     return {
       sent(sentAt = now()) {
         entry.at = Math.max(entry.at, sentAt);
