@@ -134,6 +134,12 @@ export interface AccountsTx {
   /** Which tenant has added the provider account with this key (the platform-wide index). */
   readOwner(key: string): Promise<AccountOwnerDoc | undefined>;
   setOwner(key: string, doc: AccountOwnerDoc): void;
+  /**
+   * Who holds the provider account with this key, for `tenantId` adding it: nobody in the index
+   * (`none`), this tenant (`self`), another tenant (`other`), or another tenant that removed it and
+   * holds no number on it any more (`stale`: the entry may be taken over).
+   */
+  ownerFor(key: string, tenantId: string): Promise<'none' | 'self' | 'other' | 'stale'>;
   /** The index entry goes when `owner` (read earlier in this transaction) names this tenant's account. */
   dropOwner(key: string, owner: AccountOwnerDoc | undefined, tenantId: string, accountId: string): void;
   /** Marks an account no longer its provider's default. */
@@ -168,6 +174,14 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
     deleteKey: (tenantId, key) => void tx.delete(firestore.doc(accountKeyPath(tenantId, key))),
     async readOwner(key) {
       return readOwner((await tx.get(firestore.doc(accountOwnerPath(key)))).data(), key);
+    },
+    async ownerFor(key, tenantId) {
+      const owner = await ops.readOwner(key);
+      if (!owner) return 'none';
+      if (owner.tenantId === tenantId) return 'self';
+      // Kept by a force-removal while that tenant's numbers stay held (detached) on the account.
+      if ((await ops.liveAccountFor(owner.tenantId, key)).liveId) return 'other';
+      return (await ops.firstHeldNumber(owner.tenantId, owner.accountId)) ? 'other' : 'stale';
     },
     setOwner: (key, doc) => void tx.set(firestore.doc(accountOwnerPath(key)), doc),
     dropOwner(key, owner, tenantId, accountId) {

@@ -41,8 +41,7 @@ export interface DeliveryRecord {
   message: InboundMessage;
   /** not_delivered: the message reached no webhook and never will (reason says why); no attempts. */
   status: 'queued' | 'delivered' | 'failing' | 'not_delivered';
-  /** account_detached: the number's provider account was removed; the message could not be verified, so its text and media are not kept. */
-  reason?: 'released_number' | 'number_inactive' | 'account_detached';
+  reason?: 'released_number' | 'number_inactive';
   attempts: DeliveryAttempt[];
   createdAt: string;
   deliveredAt?: string;
@@ -69,7 +68,7 @@ const StoredDelivery: z.ZodType<DeliveryRecord> = z.looseObject({
     numberId: z.string(),
   }),
   status: z.enum(['queued', 'delivered', 'failing', 'not_delivered']),
-  reason: z.enum(['released_number', 'number_inactive', 'account_detached']).optional(),
+  reason: z.enum(['released_number', 'number_inactive']).optional(),
   attempts: z.array(z.looseObject({ at: z.string(), status: z.number(), outcome: z.enum(outboundOutcomes).optional(), error: z.string().optional() })),
   createdAt: z.string(),
   deliveredAt: z.string().optional(),

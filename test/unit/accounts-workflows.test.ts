@@ -242,6 +242,27 @@ describe('one provider account, one tenant (platform-wide index, in memory)', ()
     expect(await refusal(add(A, twilio('1'.repeat(32)), audit, 'u1'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
   });
 
+  it('keeps the entry through a force-removal while the tenant’s numbers stay held (detached) on the account: only that tenant may add it back, until it holds none', async () => {
+    const { deps, mem } = arrange();
+    const add = addProviderAccount(deps);
+    const first = await add(A, twilio('1'.repeat(32)), audit, 'u1');
+    mem.write(paths.number(A, 'n1'), { id: 'n1', tenantId: A, accountId: first.id, status: 'active', phoneNumber: '+14155550101' });
+    await removeProviderAccount(deps)(A, first.id, true, audit);
+    expect(mem.read(ownerPath)).toMatchObject({ tenantId: A, accountId: first.id });
+
+    // Another tenant would hold A's detached number in its own account: refused.
+    expect(await refusal(add(B, twilio('2'.repeat(32)), audit, 'u2'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+    // A adds it back and gets its numbers (the same account id) back.
+    const again = await add(A, twilio('1'.repeat(32)), audit, 'u1');
+    expect(again.id).toBe(first.id);
+    await removeProviderAccount(deps)(A, first.id, true, audit);
+
+    // Once A holds no number on it, the entry is stale: another tenant may take it over.
+    mem.write(paths.number(A, 'n1'), { ...mem.read(paths.number(A, 'n1')), status: 'released' });
+    const second = await add(B, twilio('2'.repeat(32)), audit, 'u2');
+    expect(mem.read(ownerPath)).toMatchObject({ tenantId: B, accountId: second.id });
+  });
+
   it('refuses an account another tenant added before the index existed (its record has the key, no index entry)', async () => {
     const { deps, mem, addAccount } = arrange();
     const legacy = await addAccount(A, 'twilio', { accountKey: accountKey('twilio', { accountSid: SID }) });

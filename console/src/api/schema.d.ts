@@ -2038,15 +2038,15 @@ export interface components {
             webhookUrl?: string;
             message: components["schemas"]["InboundMessage"];
             /**
-             * @description not_delivered: the message came to a number this tenant had released, holds inactive, or holds on a removed (detached) provider account; it is shown here, never sent (reason)
+             * @description not_delivered: the message came to a number this tenant had released, or holds inactive; it is shown here, never sent (reason)
              * @enum {string}
              */
             status: "queued" | "delivered" | "failing" | "not_delivered";
             /**
-             * @description Why a message was not_delivered: the number was released, or is inactive; account_detached: the provider account the number was bought on was removed, so the message’s signature could not be checked — its text and media are not kept (look it up at the provider by providerMessageId, or add the same account again)
+             * @description Why a message was not_delivered: the number was released, or is inactive
              * @enum {string}
              */
-            reason?: "released_number" | "number_inactive" | "account_detached";
+            reason?: "released_number" | "number_inactive";
             attempts: {
                 at: string;
                 /** @description HTTP status of the answer; 0 when none came */
@@ -2403,7 +2403,7 @@ export interface components {
             account?: components["schemas"]["NumberAccount"];
             /** @enum {string} */
             status: "pending" | "active" | "inactive" | "released" | "error";
-            /** @description account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified (they are recorded as not_delivered, reason account_detached, never relayed), until the same account is added again */
+            /** @description account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified, so they are not relayed (the provider is answered account_detached; nothing is recorded, since anyone could have sent them), until the same account is added again */
             statusReason?: string;
             createdAt: string;
             updatedAt: string;

@@ -162,8 +162,8 @@ export function addProviderAccount(deps: AccountDeps) {
     if (known.liveId) throw duplicate(provider, known.liveId);
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
     // Another tenant's: the platform-wide index says (again, race-free, below); accounts older than the index are looked up.
-    const owner = await inAccountsTx(deps.db, (t) => t.readOwner(key));
-    if (owner ? owner.tenantId !== tenantId : await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
+    const owner = await inAccountsTx(deps.db, (t) => t.ownerFor(key, tenantId));
+    if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key)))) throw registeredElsewhere(provider);
 
     // The same account removed earlier gets its id back: the numbers bought on it name that id.
     const id = known.keyDoc?.accountId ?? accounts.newId();
@@ -191,8 +191,7 @@ export function addProviderAccount(deps: AccountDeps) {
         const t = accountsTx(tx, fs);
         const latest = await t.liveAccountFor(tenantId, key);
         if (latest.liveId) throw duplicate(provider, latest.liveId);
-        const latestOwner = await t.readOwner(key);
-        if (latestOwner && latestOwner.tenantId !== tenantId) throw registeredElsewhere(provider);
+        if ((await t.ownerFor(key, tenantId)) === 'other') throw registeredElsewhere(provider);
         if ((latest.keyDoc?.accountId ?? record.id) !== record.id) throw conflict('This account was added or removed meanwhile; try again', { retryable: true });
         const defaults = await t.defaultAccountIds(tenantId, provider);
         // The first account of a provider becomes its default; a new default replaces the old one.
@@ -252,8 +251,8 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       }
       await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
       if (key !== currentKey) {
-        const owner = await inAccountsTx(deps.db, (t) => t.readOwner(key));
-        if (owner ? owner.tenantId !== tenantId : await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
+        const owner = await inAccountsTx(deps.db, (t) => t.ownerFor(key, tenantId));
+        if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key)))) throw registeredElsewhere(provider);
       }
       const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
       try {
@@ -275,8 +274,7 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       const newKey = rotated && rotated.key !== latest.accountKey ? rotated.key : undefined;
       const taken = newKey ? await t.readKey(tenantId, newKey) : undefined;
       if (taken && !taken.removedAt && taken.accountId !== id) throw duplicate(provider, taken.accountId);
-      const newOwner = newKey ? await t.readOwner(newKey) : undefined;
-      if (newOwner && newOwner.tenantId !== tenantId) throw registeredElsewhere(provider);
+      if (newKey && (await t.ownerFor(newKey, tenantId)) === 'other') throw registeredElsewhere(provider);
       const oldOwner = newKey && latest.accountKey ? await t.readOwner(latest.accountKey) : undefined;
       const next: ProviderAccountRecord = { ...latest, updatedAt: now };
       if (input.label === null) delete next.label;
@@ -335,6 +333,7 @@ export function removeProviderAccount(deps: AccountDeps) {
       const key = current.accountKey ?? legacyKey;
       const keyDoc = key ? await t.readKey(tenantId, key) : undefined;
       const owner = key ? await t.readOwner(key) : undefined;
+      const stillHeld = force ? await t.firstHeldNumber(tenantId, current.id) : undefined;
       if (!force) {
         const inUse = await t.firstHeldNumber(tenantId, current.id);
         if (inUse) {
@@ -355,8 +354,9 @@ export function removeProviderAccount(deps: AccountDeps) {
       if (key && (!keyDoc || keyDoc.accountId === current.id)) {
         t.setKey(tenantId, key, { provider: current.provider, accountId: current.id, createdAt: keyDoc?.createdAt ?? current.createdAt, removedAt: deps.now().toISOString() } satisfies AccountKeyDoc);
       }
-      // The platform-wide entry goes: another tenant may add the account now.
-      if (key) t.dropOwner(key, owner, tenantId, current.id);
+      // The platform-wide entry goes, and another tenant may add the account, once no number of this
+      // tenant is held on it: a force-removal leaves them detached, for this tenant to add it again.
+      if (key && !stillHeld) t.dropOwner(key, owner, tenantId, current.id);
     });
     // The reference is gone first, so nothing can use the secret any more; then the secret.
     await deps.secrets.delete(removed.secretName).catch((err) =>

@@ -58,10 +58,10 @@ export const inboundPath = (provider: InboundProvider) => `/webhooks/${provider}
  * What became of a message that reached no webhook: the number is held but does not relay
  * (inactive, no webhookUrl, SMS off), no tenant holds it (unknown_number), or the tenant that held
  * it last has released it (released_number). Telnyx events that are not messages are not_a_message.
- * account_detached: the number's provider account was removed (DELETE …?force=true), so its signature
- * can no longer be checked: recorded (without its unverified content), never relayed.
+ * A message to a number whose provider account was removed (DELETE …?force=true) is answered
+ * account_detached: its signature can no longer be checked, so it is logged, never stored or relayed.
  */
-export type NotRelayedReason = 'number_inactive' | 'no_webhook' | 'sms_disabled' | 'unknown_number' | 'released_number' | 'account_detached' | 'not_a_message';
+export type NotRelayedReason = 'number_inactive' | 'no_webhook' | 'sms_disabled' | 'unknown_number' | 'released_number' | 'not_a_message';
 export type InboundOutcome = 'relayed' | 'ignored' | 'duplicate' | 'unknown_number' | 'released_number' | 'account_detached';
 
 interface Verified {
@@ -164,7 +164,7 @@ async function verifyAndFind(deps: RelayDeps, provider: InboundProvider, raw: Ra
  * A signed request for a number whose account was removed: the key it was signed with is gone, so it
  * is neither verified nor called forged. It must still look like that account's: a Twilio request names
  * the removed account's SID (its key outlives it), a Plivo one carries a nonce; and it must name its
- * message. What comes of it is a record for the tenant without the message's content, never a relay.
+ * message. It is logged (handleInbound), never stored or relayed: anyone could have sent it.
  */
 async function unverifiable(
   deps: RelayDeps,
@@ -189,7 +189,6 @@ async function unverifiable(
 function notRelayedReason(verified: Verified): NotRelayedReason | undefined {
   const { number } = verified;
   if (verified.notAMessage) return 'not_a_message';
-  if (verified.detached) return 'account_detached';
   if (!number) return verified.released ? 'released_number' : 'unknown_number';
   if (number.status !== 'active') return 'number_inactive';
   if (!number.webhookUrl) return 'no_webhook';
@@ -201,6 +200,21 @@ export function handleInbound(deps: RelayDeps) {
   return async (provider: InboundProvider, raw: Raw, log: Logger): Promise<{ outcome: InboundOutcome }> => {
     const verified = await verifyAndFind(deps, provider, raw, log);
     const { number, released, detached, message, dedupeKey } = verified;
+    if (detached) {
+      // Not forged: unverifiable (the account's signing secret went with it). Answered 200, so the
+      // provider does not retry; nothing is stored, since anyone could have sent it: no claim, no
+      // delivery record. The tenant sees why on the number (statusReason account_detached).
+      log.warn('inbound message to a number whose provider account was removed: its signature cannot be checked; not relayed, not recorded', {
+        provider,
+        outcome: 'account_detached',
+        reason: 'account_detached',
+        tenantId: detached.tenantId,
+        numberId: detached.id,
+        accountId: detached.accountId,
+        providerMessageId: message.providerMessageId,
+      });
+      return { outcome: 'account_detached' };
+    }
     const inbound = createInboundRepository(deps.db);
     const key = dedupeKey.replace(/[^\w-]/g, '_');
     const now = deps.now().toISOString();
@@ -218,11 +232,8 @@ export function handleInbound(deps: RelayDeps) {
           : number && reason === 'number_inactive'
             ? // Out of service: recorded for its tenant (GET /v1/deliveries), never relayed.
               { id: deliveryId, tenantId: number.tenantId, numberId: number.id, message: messageOf(number.id), status: 'not_delivered', reason, attempts: [], createdAt: now }
-            : detached
-              ? // Its account was removed: shown to its tenant (GET /v1/deliveries) without the unverified text and media.
-                { id: deliveryId, tenantId: detached.tenantId, numberId: detached.id, message: { ...messageOf(detached.id), text: '', media: [] }, status: 'not_delivered', reason: 'account_detached', attempts: [], createdAt: now }
-              : undefined;
-    const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' || reason === 'account_detached' ? reason : 'ignored';
+            : undefined;
+    const outcome: InboundOutcome = !reason ? 'relayed' : reason === 'unknown_number' || reason === 'released_number' ? reason : 'ignored';
     // The replay claim webhookEvents/inbound_<key>.
     const claimed = await inbound.claim(
       key,
@@ -241,7 +252,7 @@ export function handleInbound(deps: RelayDeps) {
       delivery,
     );
     if (!claimed) {
-      if (provider === 'plivo' && !detached) throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
+      if (provider === 'plivo') throw new AppError('UNAUTHENTICATED', 'Webhook signature rejected (replayed nonce)');
       // A copy of a message we took: make sure its delivery was handed on (the task's name dedupes).
       const taken = await inbound.claimed(key);
       if (taken?.outcome === 'relayed' && typeof taken.tenantId === 'string' && typeof taken.deliveryId === 'string') await enqueueDelivery(deps, taken.tenantId, taken.deliveryId);
@@ -249,18 +260,7 @@ export function handleInbound(deps: RelayDeps) {
       return { outcome: 'duplicate' };
     }
     if (delivery && outcome === 'relayed') await enqueueDelivery(deps, delivery.tenantId, delivery.id);
-    if (detached) {
-      // Not forged: unverifiable. Answered 200 (the provider does not retry); the tenant sees the record.
-      log.warn('inbound message to a number whose provider account was removed: its signature cannot be checked; recorded, not relayed', {
-        provider,
-        outcome,
-        reason: 'account_detached',
-        tenantId: detached.tenantId,
-        numberId: detached.id,
-        accountId: detached.accountId,
-        providerMessageId: message.providerMessageId,
-      });
-    } else if (reason === 'unknown_number' || reason === 'released_number') {
+    if (reason === 'unknown_number' || reason === 'released_number') {
       // The operator's record: webhookEvents/inbound_<key> (outcome, to, providerMessageId) and this line.
       log.warn('inbound message to a number no tenant holds; not relayed', { provider, outcome, to: message.to, providerMessageId: message.providerMessageId, ...(released ? { tenantId: released.tenantId, numberId: released.id } : {}) });
     } else {

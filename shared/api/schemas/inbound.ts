@@ -31,12 +31,9 @@ export const DeliveryResource = z.object({
     numberId: z.string(),
   }),
   status: z.enum(['queued', 'delivered', 'failing', 'not_delivered']).meta({
-    description: 'not_delivered: the message came to a number this tenant had released, holds inactive, or holds on a removed (detached) provider account; it is shown here, never sent (reason)',
+    description: 'not_delivered: the message came to a number this tenant had released, or holds inactive; it is shown here, never sent (reason)',
   }),
-  reason: z.enum(['released_number', 'number_inactive', 'account_detached']).optional().meta({
-    description:
-      'Why a message was not_delivered: the number was released, or is inactive; account_detached: the provider account the number was bought on was removed, so the message’s signature could not be checked — its text and media are not kept (look it up at the provider by providerMessageId, or add the same account again)',
-  }),
+  reason: z.enum(['released_number', 'number_inactive']).optional().meta({ description: 'Why a message was not_delivered: the number was released, or is inactive' }),
   attempts: z.array(
     z.object({
       at: z.string(),

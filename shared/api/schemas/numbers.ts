@@ -64,7 +64,7 @@ export const PhoneNumberResource = z.object({
   status: z.enum(numberStatuses),
   statusReason: z.string().optional().meta({
     description:
-      'account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified (they are recorded as not_delivered, reason account_detached, never relayed), until the same account is added again',
+      'account_detached: the number is still held at its provider (status active or inactive), but the tenant’s account it was bought on was removed (account.status detached). It cannot be changed, and its Twilio or Plivo messages cannot be verified, so they are not relayed (the provider is answered account_detached; nothing is recorded, since anyone could have sent them), until the same account is added again',
   }),
   createdAt: z.string(),
   updatedAt: z.string(),
