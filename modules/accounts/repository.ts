@@ -198,6 +198,25 @@ export async function inAccountsTx<T>(db: () => Promise<Firestore>, work: (t: Ac
   return firestore.runTransaction((tx) => work(accountsTx(tx, firestore)));
 }
 
+/**
+ * Takes the platform-wide entry for `key` for the tenant's account before anything is stored under it
+ * (a rotation onto a new key): `claimed` when this call wrote it, `self` when the tenant had it already,
+ * `other` when another tenant holds the account (nothing written).
+ */
+export async function claimOwner(db: () => Promise<Firestore>, key: string, doc: AccountOwnerDoc): Promise<'claimed' | 'self' | 'other'> {
+  return inAccountsTx(db, async (t) => {
+    const state = await t.ownerFor(key, doc.tenantId);
+    if (state === 'other' || state === 'self') return state;
+    t.setOwner(key, doc);
+    return 'claimed';
+  });
+}
+
+/** Gives back an entry claimOwner wrote, if it still names this tenant's account. */
+export async function releaseOwner(db: () => Promise<Firestore>, key: string, tenantId: string, accountId: string): Promise<void> {
+  await inAccountsTx(db, async (t) => t.dropOwner(key, await t.readOwner(key), tenantId, accountId));
+}
+
 /** The tenant's accounts of a provider (all of them: no page). */
 export async function accountsOfProvider(db: () => Promise<Firestore>, tenantId: string, provider: AccountProvider): Promise<ProviderAccountRecord[]> {
   const snap = await (await db()).collection(accountsPath(tenantId)).where('provider', '==', provider).get();

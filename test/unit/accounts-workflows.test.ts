@@ -263,6 +263,46 @@ describe('one provider account, one tenant (platform-wide index, in memory)', ()
     expect(mem.read(ownerPath)).toMatchObject({ tenantId: B, accountId: second.id });
   });
 
+  it('a rotation onto an account and another tenant adding it at once: one of them gets it, the other changes nothing', async () => {
+    const { deps, secrets, mem } = arrange();
+    deps.providers = { forAccount: () => Promise.resolve({ verifyCredentials: () => Promise.resolve() }) } as unknown as Ports['providers'];
+    const K1 = `KEY${'1'.repeat(24)}`;
+    const K2 = `KEY${'2'.repeat(24)}`;
+    const add = addProviderAccount(deps);
+    const mine = await add(A, { provider: 'telnyx', credentials: { apiKey: K1 } }, audit, 'u1');
+    // Tenant B adds K2 while A's rotation onto K2 stores its new secret version.
+    let theirs: unknown;
+    const put = secrets.put.bind(secrets);
+    secrets.put = async (name, value, labels) => {
+      if (theirs === undefined && name === mine.secretName) {
+        theirs = await add(B, { provider: 'telnyx', credentials: { apiKey: K2 } }, audit, 'u2').then(
+          () => 'added',
+          (err: unknown) => err,
+        );
+      }
+      return put(name, value, labels);
+    };
+
+    const rotation = await updateProviderAccount(deps)(A, mine.id, { credentials: { apiKey: K2 } }, audit).then(
+      () => 'rotated',
+      (err: unknown) => err,
+    );
+
+    const ownerOfK2 = mem.read(`providerAccountOwners/${accountKey('telnyx', { apiKey: K2 })}`);
+    const aKey = (JSON.parse(await secrets.access(mine.secretName)) as { apiKey: string }).apiKey;
+    expect([rotation, theirs].filter((r) => r === 'rotated' || r === 'added')).toHaveLength(1);
+    if (rotation === 'rotated') {
+      expect(theirs).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+      expect(aKey).toBe(K2);
+      expect(ownerOfK2).toMatchObject({ tenantId: A, accountId: mine.id });
+    } else {
+      // A lost: its account keeps working on its own key, and nothing of K2 is left on it.
+      expect(rotation).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+      expect(aKey).toBe(K1);
+      expect(ownerOfK2).toMatchObject({ tenantId: B });
+    }
+  });
+
   it('refuses an account another tenant added before the index existed (its record has the key, no index entry)', async () => {
     const { deps, mem, addAccount } = arrange();
     const legacy = await addAccount(A, 'twilio', { accountKey: accountKey('twilio', { accountSid: SID }) });

@@ -10,8 +10,10 @@ import {
   accountsOfProvider,
   accountsTx,
   heldNumberCount,
+  claimOwner,
   inAccountsTx,
   keyHeldElsewhere,
+  releaseOwner,
   providerAccountsCollection,
   readAccountKey,
   recordLegacyKey,
@@ -230,6 +232,18 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
     const { provider } = current;
     const now = deps.now().toISOString();
     let rotated: { credentials: Record<string, string>; version: string; key: string } | undefined;
+    let claimedKey: string | undefined;
+    // A rotation that does not complete leaves nothing behind: its secret version disabled (the
+    // previous one is read again), the key it took for the account given back.
+    const undoRotation = async () => {
+      if (rotated) {
+        const { version } = rotated;
+        await deps.secrets.disableVersion?.(current.secretName, version).catch((e) =>
+          deps.log.error('a credentials version of a rotation that did not complete could not be disabled; disable it by hand', { secretName: current.secretName, version, err: e }),
+        );
+      }
+      if (claimedKey) await releaseOwner(deps.db, claimedKey, tenantId, id).catch((e) => deps.log.error('could not give back the account key of a rotation that did not complete', { accountId: id, err: e }));
+    };
     if (input.credentials) {
       let stored: Record<string, string> = {};
       try {
@@ -251,22 +265,24 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       }
       await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
       if (key !== currentKey) {
-        const owner = await inAccountsTx(deps.db, (t) => t.ownerFor(key, tenantId));
-        if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key)))) throw registeredElsewhere(provider);
+        // The new key is taken for this account before a version of the secret carries it: of a
+        // rotation and another tenant's add of the same account at once, exactly one gets it.
+        if (await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
+        const claim = await claimOwner(deps.db, key, { provider, tenantId, accountId: id, createdAt: now });
+        if (claim === 'other') throw registeredElsewhere(provider);
+        if (claim === 'claimed') claimedKey = key;
       }
       const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
+      rotated = { credentials, version, key };
       try {
         // The new version works: read back from the store and used with the provider, as every call will.
         const client = await deps.providers.forAccount(tenantId, provider as NumberProviderName, id);
         await client.verifyCredentials();
       } catch (err) {
-        await deps.secrets.disableVersion?.(current.secretName, version).catch((e) =>
-          deps.log.error('a new credentials version that does not work could not be disabled; disable it by hand', { secretName: current.secretName, version, err: e }),
-        );
+        await undoRotation();
         deps.log.error('new credentials were verified but did not work once stored; the previous version stays in use', { accountId: id, err });
         throw new AppError('SERVICE_UNAVAILABLE', 'The new credentials could not be put in use; the account keeps its current ones. Try again shortly', { retryable: true }, 5);
       }
-      rotated = { credentials, version, key };
     }
     const updated = await accounts.update(tenantId, id, audit, rotated ? 'provider_accounts.rotate' : 'provider_accounts.update', async (latest, tx, fs) => {
       const t = accountsTx(tx, fs);
@@ -300,6 +316,10 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         }
       }
       return next;
+    }).catch(async (err: unknown) => {
+      // Refused in the transaction (another tenant took the account meanwhile, …): nothing stays changed.
+      await undoRotation();
+      throw err;
     });
     if (rotated) {
       // Only now, with the new version in use, do the older ones stop working.
