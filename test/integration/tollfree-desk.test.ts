@@ -379,6 +379,23 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
     const audit = await admin.get<Page<AuditRecord>>(`/v1/audit?resource=tollfree-numbers/${failed}&limit=50`);
     expect(audit.body.data.map((r: { action: string }) => r.action)).toContain('tollfree.transfer_dismissed');
   });
+
+  it('two tenants asking for one number at once: one transfer takes it, the other is refused (409) and holds nothing', async () => {
+    const contested = '8445550399';
+    somos().seedNumber(contested, { status: 'WORKING', respOrgId: 'OTH02' });
+    const theirLoa = await postLoa<RespOrgLoa>({ data: PDF, type: 'application/pdf' }, otherToken);
+    const [mine, theirs] = await Promise.all([
+      uploadLoa().then((loaId) => admin.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [contested], fromRespOrgId: 'OTH02', loaId })),
+      other.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [contested], fromRespOrgId: 'OTH02', loaId: theirLoa.body.id }),
+    ]);
+    expect([mine.status, theirs.status].sort()).toEqual([201, 409]);
+    const [winner, loser] = mine.status === 201 ? [admin, other] : [other, admin];
+    expectEnvelope(mine.status === 409 ? mine : theirs, 409, 'CONFLICT');
+    expect((await winner.get(`/v1/tollfree/${contested}`)).body).toMatchObject({ status: 'transferring' });
+    expect((await loser.get(`/v1/tollfree/${contested}`)).status).toBe(404);
+    // The loser's transfer was never filed: its list has none for the number.
+    expect((await loser.get<Page<RespOrgTransfer>>(`/v1/resporg/transfers?number=%2B1${contested}`)).body.data).toEqual([]);
+  });
 });
 
 describe('toll-free reconciliation', () => {

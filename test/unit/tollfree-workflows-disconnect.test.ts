@@ -84,4 +84,50 @@ describe('disconnect with pending routing versions (in memory)', () => {
     expect(somos.pendingVersions.get(NUM)).toEqual([]);
     expect(numberOf('t1', NUM)?.cancellingRouting).toBeUndefined();
   });
+
+  it('routing changes scheduled at once past the limit: the ones refused when written are withdrawn at the registry too (409), none is left behind', async () => {
+    const world = await arrangeHeld(NUM, { active: true });
+    const { deps, somos, numberOf } = world;
+    const schedule = (d: number) => scheduleRouting(deps)('t1', NUM, { ...routingTo(`+1312555013${d}`), effectiveAt: `2026-12-0${d}T10:00:00.000Z` }, audit);
+    for (const d of [3, 4, 5, 6]) await schedule(d);
+    // Two more at once: both pass the first check (4 of 5), only one fits.
+    const answers = await Promise.allSettled([schedule(7), schedule(8)]);
+
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    expect(answers.find((a) => a.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
+    // The registry keeps exactly the versions the number lists; nothing waits to be withdrawn.
+    const stored = numberOf('t1', NUM)!;
+    expect(stored.scheduledRouting).toHaveLength(5);
+    expect(stored.cancellingRouting).toBeUndefined();
+    expect((somos.pendingVersions.get(NUM) ?? []).map((v) => v.recVersionId).sort()).toEqual((stored.scheduledRouting as { recVersionId: string }[]).map((v) => v.recVersionId).sort());
+  });
+
+  it('a change scheduled while the number is being disconnected is refused and withdrawn, not left pending on a disconnected number', async () => {
+    const world = await arrangeScheduled();
+    const { deps, somos, numberOf, mem } = world;
+    // The disconnect starts (its intent written) while the registry is creating the new version.
+    const create = somos.registry.createCustomerRecord.bind(somos.registry);
+    somos.registry.createCustomerRecord = async (ctx, input) => {
+      const made = await create(ctx, input);
+      await withdrawStarted(mem);
+      return made;
+    };
+
+    const late = scheduleRouting(deps)('t1', NUM, { ...routingTo('+13125550129'), effectiveAt: '2026-12-07T10:00:00.000Z' }, audit);
+
+    await expect(late).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((somos.pendingVersions.get(NUM) ?? []).map((v) => v.effDtTm)).not.toContain('2026-12-07T10:00Z');
+    await disconnectNumber(deps)('t1', NUM, {}, audit);
+    expect(somos.pendingVersions.get(NUM)).toEqual([]);
+    expect(numberOf('t1', NUM)).toMatchObject({ status: 'disconnected' });
+    expect(numberOf('t1', NUM)?.cancellingRouting).toBeUndefined();
+  });
 });
+
+/** What a disconnect's first step leaves: the scheduled versions moved to the withdrawal intent. */
+async function withdrawStarted(mem: Awaited<ReturnType<typeof arrangeHeld>>['mem']) {
+  const path = `tenants/t1/tollfreeNumbers/${NUM}`;
+  const record = mem.read(path)!;
+  const { scheduledRouting, ...rest } = record as { scheduledRouting?: { id: string; effectiveAt: string; effDtTm: string; recVersionId?: string }[] };
+  mem.write(path, { ...rest, cancellingRouting: (scheduledRouting ?? []).map(({ id, effectiveAt, effDtTm, recVersionId }) => ({ id, effectiveAt, effDtTm, recVersionId })) });
+}

@@ -84,3 +84,32 @@ export async function claimOwnerIfFree(deps: Pick<Deps, 'db'>, owner: OwnerDoc):
     return undefined;
   });
 }
+
+/**
+ * Takes `nums` for a RespOrg transfer into `tenantId` before the change is filed at the registry (the
+ * registry takes two changes of one number from the platform's unit): all of them or none. Answers
+ * the first number another tenant holds (nothing written). A number the tenant itself holds keeps
+ * its entry as it is.
+ */
+export async function claimOwnersForTransfer(deps: Pick<Deps, 'db'>, nums: string[], tenantId: string, transferId: string, updatedAt: string): Promise<string | undefined> {
+  return inTransaction(deps, async (t) => {
+    const owners = await Promise.all(nums.map((n) => readOwner(t, n)));
+    const taken = nums.find((_, i) => owners[i] !== undefined && owners[i].tenantId !== tenantId);
+    if (taken) return taken;
+    nums.forEach((num, i) => {
+      if (!owners[i]) setOwner(t, { num, tenantId, transferId, updatedAt });
+    });
+    return undefined;
+  });
+}
+
+/** Gives back the entries claimOwnersForTransfer wrote for this transfer (those still naming it). */
+export async function releaseTransferClaims(deps: Pick<Deps, 'db'>, nums: string[], tenantId: string, transferId: string): Promise<void> {
+  await inTransaction(deps, async (t) => {
+    const owners = await Promise.all(nums.map((n) => readOwner(t, n)));
+    nums.forEach((num, i) => {
+      if (owners[i]?.transferId === transferId) dropOwnerOf(t, num, owners[i], tenantId);
+    });
+  });
+}
+

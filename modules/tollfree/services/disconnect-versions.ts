@@ -5,7 +5,9 @@ import { ProviderError } from '../../../shared/providers/types.js';
 import { mutateNumber, registryBusy, type TollFreeRecord } from './number-records.js';
 import { callContext } from './platform.js';
 import { registryVersions, sameMinute, scheduledOf } from './routing-versions.js';
-import { CancellingRoutingSchema, type CancellingRouting } from './scheduled-routing.js';
+import { cancellingOf } from './scheduled-routing.js';
+
+export { cancellingOf };
 
 /**
  * Before an active number is disconnected, its pending (future-dated) routing versions are withdrawn,
@@ -19,15 +21,6 @@ import { CancellingRoutingSchema, type CancellingRouting } from './scheduled-rou
  * intent and finishes the work.
  */
 type WithdrawDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
-
-/** The stored intent, parsed (an entry that does not parse is dropped, never trusted). */
-export function cancellingOf(record: Pick<TollFreeRecord, 'cancellingRouting'>): CancellingRouting[] {
-  const list = Array.isArray(record.cancellingRouting) ? record.cancellingRouting : [];
-  return list.flatMap((entry) => {
-    const parsed = CancellingRoutingSchema.safeParse(entry);
-    return parsed.success ? [parsed.data] : [];
-  });
-}
 
 export async function withdrawScheduledRouting(deps: WithdrawDeps, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
   let current = record;

@@ -37,7 +37,7 @@ export function notificationSecretMatches(expected: string, given: string | unde
 }
 
 type Raw = { body: Buffer; headers: Record<string, string | undefined> };
-type NotificationDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+type NotificationDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
 function authenticate(deps: NotificationDeps, raw: Raw, log: Logger, kind: string): unknown {
   const secret = deps.config.SOMOS_NOTIFICATION_SECRET;

@@ -25,7 +25,19 @@ export {
   type TollFreeRecord,
   type TollFreeStatus,
 } from '../repository/numbers.js';
-export { claimOwnerIfFree, dropOwnerOf, getOwner, getOwners, ownerPath, readOwner, releaseOwner, setOwner, type OwnerDoc } from '../repository/owners.js';
+export {
+  claimOwnerIfFree,
+  claimOwnersForTransfer,
+  dropOwnerOf,
+  getOwner,
+  getOwners,
+  ownerPath,
+  readOwner,
+  releaseOwner,
+  releaseTransferClaims,
+  setOwner,
+  type OwnerDoc,
+} from '../repository/owners.js';
 export { inTransaction, plain, type StoreTx } from '../repository/transaction.js';
 
 export const RESERVATION_DAYS = MAX_RESERVATION_DAYS; // official tariff: a reservation lapses after at most 45 days

@@ -5,7 +5,7 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { SomosCustomerRecordInfo } from '../../../shared/providers/somos/client.js';
 import { formatEffectiveAt, type Routing } from '../../../shared/providers/somos/routing.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { assertOwner, mutateNumber, requireNumber, toView, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { assertOwner, inTransaction, mutateNumber, readNumber, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './number-records.js';
 import { customerRecordInput, validateRouting, type RoutingInput } from './routing-input.js';
 import { callContext } from './platform.js';
 
@@ -21,7 +21,7 @@ export const MAX_SCHEDULED_VERSIONS = 5;
 /** A change within this of now is a change now. */
 const NOW_MARGIN_MS = 60_000;
 
-import { ScheduledRoutingSchema, type ScheduledRouting } from './scheduled-routing.js';
+import { cancellingOf, ScheduledRoutingSchema, type ScheduledRouting } from './scheduled-routing.js';
 
 /** The stored list, parsed (an entry that does not parse is dropped, never trusted). */
 export function scheduledOf(record: Pick<TollFreeRecord, 'scheduledRouting'>): ScheduledRouting[] {
@@ -85,13 +85,76 @@ export function scheduleRouting(deps: VersionDeps) {
       ...(recVersionId ? { recVersionId } : {}),
       createdAt: now,
     };
-    const written = await mutateNumber(deps, tenantId, num, audit, 'tollfree.routing_scheduled', (before) => ({
-      ...before,
-      scheduledRouting: [...scheduledOf(before), version].sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt)),
-      updatedAt: now,
-    }));
+    // Checked again where it is written: a disconnect or another change may have come meanwhile. A
+    // version the registry made but this number may no longer have is recorded for withdrawal in the
+    // same write (a retried disconnect also finishes it), then withdrawn, and the request refused.
+    let refused: string | undefined;
+    const written = await inTransaction(deps, async (t) => {
+      const before = await readNumber(t, tenantId, num);
+      if (!before) throw notFound('Toll-free number');
+      const list = scheduledOf(before);
+      refused = refusalOf(before, list, effectiveAt);
+      if (refused) {
+        const intent = { id: version.id, effectiveAt, effDtTm, ...(recVersionId ? { recVersionId } : {}) };
+        return writeNumber(t, audit, 'tollfree.routing_cancelled', before, { ...before, cancellingRouting: [...cancellingOf(before), intent], updatedAt: now });
+      }
+      return writeNumber(t, audit, 'tollfree.routing_scheduled', before, {
+        ...before,
+        scheduledRouting: [...list, version].sort((a, b) => a.effectiveAt.localeCompare(b.effectiveAt)),
+        updatedAt: now,
+      });
+    });
+    if (refused) {
+      await withdrawRefused(deps, written, version, audit);
+      throw conflict(`${refused}; the routing change was not scheduled`, { status: written.status });
+    }
     return toView(written);
   };
+}
+
+/** Why a version may not be added to the number as it stands now, if it may not. */
+function refusalOf(record: TollFreeRecord, list: ScheduledRouting[], effectiveAt: string): string | undefined {
+  if (record.status !== 'active') return `The number is ${record.status} now`;
+  if (cancellingOf(record).length) return 'The number’s routing versions are being withdrawn (a disconnect is under way)';
+  if (list.some((v) => sameMinute(v.effectiveAt, effectiveAt))) return `A routing change is already scheduled for ${effectiveAt}; cancel it first`;
+  if (list.length >= MAX_SCHEDULED_VERSIONS) return `At most ${MAX_SCHEDULED_VERSIONS} routing changes can be scheduled; cancel one first`;
+  return undefined;
+}
+
+/**
+ * Deletes at the registry a version refused here (found by its recVersionId, or by its time when the
+ * registry answered 202 and no other version of ours shares that minute), then clears its intent. What
+ * cannot be done now stays in the intent, for the number's disconnect to finish.
+ */
+async function withdrawRefused(deps: VersionDeps, record: TollFreeRecord, version: ScheduledRouting, audit: AuditContext): Promise<void> {
+  try {
+    const info = await registryVersions(deps, record);
+    if (info && 'pending' in info) return;
+    // Without its recVersionId, a version is told apart by its time only if no kept one shares it.
+    if (!version.recVersionId && scheduledOf(record).some((v) => sameMinute(v.effectiveAt, version.effectiveAt))) return;
+    const atRegistry = info?.versions?.find((v) => (version.recVersionId ? v.recVersionId === version.recVersionId : sameMinute(v.effDtTm, version.effectiveAt)));
+    if (atRegistry && (!atRegistry.status || atRegistry.status === 'PENDING')) {
+      const recVersionId = atRegistry.recVersionId ?? version.recVersionId;
+      if (!recVersionId) return;
+      const { registry } = await deps.somos();
+      try {
+        const result = await registry.deleteCustomerRecordVersion(callContext(record), { num: record.id, effDtTm: version.effDtTm, recVersionId });
+        if (result.pending) return;
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.info.httpStatus === 404)) throw err;
+      }
+    }
+    await mutateNumber(deps, record.tenantId, record.id, audit, 'tollfree.routing_withdrawn', (before) => {
+      const intent = cancellingOf(before);
+      if (!intent.some((v) => v.id === version.id)) return undefined;
+      const rest = intent.filter((v) => v.id !== version.id);
+      const { cancellingRouting: _intent, ...others } = before;
+      return { ...others, ...(rest.length ? { cancellingRouting: rest } : {}), updatedAt: deps.now().toISOString() };
+    });
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    // The registry could not be reached: the intent stays for the disconnect to finish.
+  }
 }
 
 /**

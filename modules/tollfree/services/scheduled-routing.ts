@@ -19,3 +19,12 @@ export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;
 /** A version being withdrawn at the registry (a number's disconnect): what finds it there again. */
 export const CancellingRoutingSchema = ScheduledRoutingSchema.pick({ id: true, effectiveAt: true, effDtTm: true, recVersionId: true });
 export type CancellingRouting = z.infer<typeof CancellingRoutingSchema>;
+
+/** A number's withdrawal intent, parsed (an entry that does not parse is dropped, never trusted). */
+export function cancellingOf(record: { cancellingRouting?: unknown }): CancellingRouting[] {
+  const list = Array.isArray(record.cancellingRouting) ? (record.cancellingRouting as unknown[]) : [];
+  return list.flatMap((entry) => {
+    const parsed = CancellingRoutingSchema.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  });
+}

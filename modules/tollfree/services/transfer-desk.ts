@@ -7,7 +7,7 @@ import { callContext } from './platform.js';
 import { applyChangeUpdate, isTerminal, transfers, transferView, type TransferRecord, type TransferStatus, type TransferView } from './transfers.js';
 
 /** The RespOrg transfer desk: the list, cancelling, and the record of a number that moved away. */
-type DeskDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+type DeskDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
 export interface TransferListQuery {
   status?: TransferStatus;

@@ -3,7 +3,20 @@ import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { activeUnits, type SomosRespOrgChange, type SomosRespOrgEntity, type SomosRespOrgUnit } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { dropOwnerOf, getNumbers, getOwners, inTransaction, readNumber, readOwner, setOwner, writeNumber, type TollFreeRecord, type TollFreeStatus } from './numbers.js';
+import {
+  claimOwnersForTransfer,
+  dropOwnerOf,
+  getNumbers,
+  getOwners,
+  inTransaction,
+  readNumber,
+  readOwner,
+  releaseTransferClaims,
+  setOwner,
+  writeNumber,
+  type TollFreeRecord,
+  type TollFreeStatus,
+} from './numbers.js';
 import { readTransfer, transfers, writeTransfer, type TransferItem, type TransferItemStatus, type TransferRecord, type TransferStatus } from '../repository/transfers.js';
 import { callContext, tenantSomos } from './platform.js';
 import { requireLoa } from './loa.js';
@@ -60,7 +73,7 @@ export const transferView = (record: TransferRecord) => {
 };
 export type TransferView = ReturnType<typeof transferView>;
 
-type TransferDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
+type TransferDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks' | 'log'>;
 
 export const TRANSFER_POLL_INTERVAL_MS = 60 * 60 * 1000;
 const MAX_TRANSFER_POLLS = 29 * 24; // Cloud Tasks schedules at most 30 days ahead; RespOrg changes take days
@@ -101,10 +114,21 @@ export function requestTransfer(deps: TransferDeps) {
         }
       }),
     );
-    const result = await registry.requestRespOrgChange(ctx, { numbers, newRespOrgId: settings.respOrgId });
+    // The numbers are taken for this transfer before it is filed: of two tenants asking for one number
+    // at once, one files its change and the other gets 409 (the registry would take both).
+    const id = transfers(deps.db).newId();
+    const taken = await claimOwnersForTransfer(deps, numbers, tenantId, id, deps.now().toISOString());
+    if (taken) throw conflict(`+1${taken} is held by another customer of this platform`, { number: `+1${taken}` });
+    let result: Awaited<ReturnType<typeof registry.requestRespOrgChange>>;
+    try {
+      result = await registry.requestRespOrgChange(ctx, { numbers, newRespOrgId: settings.respOrgId });
+    } catch (err) {
+      await releaseTransferClaims(deps, numbers, tenantId, id).catch((e: unknown) => deps.log.error('could not give back the numbers of a transfer the registry refused', { transferId: id, err: e }));
+      throw err;
+    }
     const now = deps.now().toISOString();
     const record: TransferRecord = {
-      id: transfers(deps.db).newId(),
+      id,
       tenantId,
       status: 'submitted',
       direction: 'in',
@@ -155,9 +179,12 @@ export async function finishTransferRequest(
     if (!before) throw notFound('RespOrg transfer');
     if (request && !claimed) return before;
     const existing = await Promise.all(before.items.map(async (i) => readNumber(t, tenantId, i.number)));
-    const items: TransferItem[] = before.items.map((item) => {
+    const owners = await Promise.all(before.items.map(async (i) => readOwner(t, i.number)));
+    const items: TransferItem[] = before.items.map((item, i) => {
       const change = changes.find((c) => c.num === item.number);
       if (!change) return { ...item, status: 'failed', error: 'refused by the registry', updatedAt: now };
+      // Another tenant's (an entry from before transfers claimed their numbers): never two holders.
+      if (owners[i] && owners[i].tenantId !== tenantId) return { ...item, rchId: change.id, status: 'failed', error: 'held by another customer of this platform', updatedAt: now };
       return {
         ...item,
         rchId: change.id,
@@ -170,7 +197,11 @@ export async function finishTransferRequest(
     const { pendingRequestId: _pending, ...rest } = before;
     const next: TransferRecord = { ...rest, items, status, history: [...before.history, { status, at: now, source: 'request' }], updatedAt: now };
     items.forEach((item, i) => {
-      if (item.status === 'failed') return;
+      if (item.status === 'failed') {
+        // Its claim goes back (the change was not filed for it).
+        if (owners[i]?.transferId === transferId) dropOwnerOf(t, item.number, owners[i], tenantId);
+        return;
+      }
       const prior = existing[i];
       const number: TollFreeRecord = {
         id: item.number,
@@ -247,8 +278,11 @@ export async function applyChangeUpdate(
     writeTransfer(t, audit, `resporg.transfer_${to}`, before, next);
     if (numberBefore && numberBefore.transferId === input.transferId && numberBefore.status === 'transferring' && isTerminal(to)) {
       const { statusReason: _reason, ...rest } = numberBefore;
+      // The index names another tenant (data from before transfers claimed their numbers): not ours.
+      const heldElsewhere = owner !== undefined && owner.tenantId !== input.tenantId;
+      if (heldElsewhere && to === 'completed') deps.log.error('a RespOrg change completed for a number another tenant holds; the transfer leaves it to them', { tenantId: input.tenantId, transferId: input.transferId });
       const numberNext: TollFreeRecord =
-        to === 'completed'
+        to === 'completed' && !heldElsewhere
           ? { ...rest, status: arrived!.status, respOrgId: before.toRespOrgId, ...(arrived!.reason ? { statusReason: arrived!.reason } : {}), updatedAt: now }
           : { ...rest, status: 'transfer_failed', respOrgId: holder ?? '', statusReason: `RespOrg change ${to}`, updatedAt: now };
       if (to !== 'completed') dropOwnerOf(t, input.num, owner, input.tenantId);
