@@ -225,7 +225,7 @@ describe('signatures as the providers compute them, numbers and MMS as they send
     expect((await post('/webhooks/twilio/inbound', form(otherAccount), headers(twilio.getExpectedTwilioSignature(sharedKey, url, otherAccount, 'HMAC_SHA256')))).status).toBe(401);
     const detached = await post('/webhooks/twilio/inbound', form(late), headers(twilio.getExpectedTwilioSignature(sharedKey, url, late, 'HMAC_SHA256')));
     expect(detached.status).toBe(200); // answered: Twilio does not retry
-    expect(await detached.json()).toMatchObject({ received: true, outcome: 'account_detached' });
+    expect(await detached.text()).toContain('<Response'); // Twilio's empty TwiML answer
     // Nothing stored: it could not be verified.
     expect(await inboundEvent(`detached_twilio_${late.MessageSid}`)).toBeUndefined();
     const deliveries = (await ruleAdmin.get<Page<Delivery>>(`/v1/deliveries?numberId=${bought.body.id}`)).body.data;
