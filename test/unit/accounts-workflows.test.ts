@@ -303,6 +303,14 @@ describe('one provider account, one tenant (platform-wide index, in memory)', ()
     }
   });
 
+  it('refuses the platform’s own account as a tenant’s (409 account_in_use)', async () => {
+    const { deps, secrets, mem } = arrange();
+    await secrets.put('provider-twilio-platform', JSON.stringify({ accountSid: SID, authToken: '9'.repeat(32) }));
+
+    expect(await refusal(addProviderAccount(deps)(A, twilio('1'.repeat(32)), audit, 'u1'))).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+    expect(mem.list(`tenants/${A}/providerAccounts`)).toEqual([]);
+  });
+
   it('refuses an account another tenant added before the index existed (its record has the key, no index entry)', async () => {
     const { deps, mem, addAccount } = arrange();
     const legacy = await addAccount(A, 'twilio', { accountKey: accountKey('twilio', { accountSid: SID }) });

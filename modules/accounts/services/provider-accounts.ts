@@ -4,7 +4,7 @@ import type { Config } from '../../../shared/config.js';
 import type { Ports } from '../../../shared/ports.js';
 import { AppError, conflict } from '../../../shared/http/errors.js';
 import { credentialSchemas, maskCredentials, type AccountProvider } from '../../../shared/providers/credentials.js';
-import { createProvider, numberProviders, type AccountLookup, type NumberProviderName } from '../../../shared/providers/registry.js';
+import { createProvider, numberProviders, platformSecretName, type AccountLookup, type NumberProviderName } from '../../../shared/providers/registry.js';
 import { ProviderError } from '../../../shared/providers/types.js';
 import {
   accountsOfProvider,
@@ -124,6 +124,17 @@ const registeredElsewhere = (provider: AccountProvider) =>
     provider,
   });
 
+/** Whether `key` is the platform's own account of the provider (it is nobody's to add). */
+async function isPlatformKey(deps: Pick<Ports, 'secrets'>, provider: AccountProvider, key: string): Promise<boolean> {
+  const raw = await deps.secrets.access(platformSecretName(provider)).catch(() => undefined);
+  if (raw === undefined) return false;
+  try {
+    return accountKey(provider, JSON.parse(raw) as Record<string, string>) === key;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The tenant's accounts of a provider added before accounts had a key: their key is computed from
  * their secret and recorded (key document and field), so they count as added too.
@@ -165,7 +176,7 @@ export function addProviderAccount(deps: AccountDeps) {
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
     // Another tenant's: the platform-wide index says (again, race-free, below); accounts older than the index are looked up.
     const owner = await inAccountsTx(deps.db, (t) => t.ownerFor(key, tenantId));
-    if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key)))) throw registeredElsewhere(provider);
+    if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key))) || (await isPlatformKey(deps, provider, key))) throw registeredElsewhere(provider);
 
     // The same account removed earlier gets its id back: the numbers bought on it name that id.
     const id = known.keyDoc?.accountId ?? accounts.newId();
@@ -267,7 +278,7 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
       if (key !== currentKey) {
         // The new key is taken for this account before a version of the secret carries it: of a
         // rotation and another tenant's add of the same account at once, exactly one gets it.
-        if (await keyHeldElsewhere(deps.db, tenantId, key)) throw registeredElsewhere(provider);
+        if ((await keyHeldElsewhere(deps.db, tenantId, key)) || (await isPlatformKey(deps, provider, key))) throw registeredElsewhere(provider);
         const claim = await claimOwner(deps.db, key, { provider, tenantId, accountId: id, createdAt: now });
         if (claim === 'other') throw registeredElsewhere(provider);
         if (claim === 'claimed') claimedKey = key;
