@@ -131,6 +131,8 @@ export interface AccountsTx {
   firstBusyJob(tenantId: string, accountId: string): Promise<string | undefined>;
   setKey(tenantId: string, key: string, doc: AccountKeyDoc): void;
   deleteKey(tenantId: string, key: string): void;
+  /** The tenant's account record, if it exists. */
+  readAccount(tenantId: string, accountId: string): Promise<ProviderAccountRecord | undefined>;
   /** Which tenant has added the provider account with this key (the platform-wide index). */
   readOwner(key: string): Promise<AccountOwnerDoc | undefined>;
   setOwner(key: string, doc: AccountOwnerDoc): void;
@@ -172,6 +174,10 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
     },
     setKey: (tenantId, key, doc) => void tx.set(firestore.doc(accountKeyPath(tenantId, key)), doc),
     deleteKey: (tenantId, key) => void tx.delete(firestore.doc(accountKeyPath(tenantId, key))),
+    async readAccount(tenantId, accountId) {
+      const snap = await tx.get(firestore.doc(`${accountsPath(tenantId)}/${accountId}`));
+      return snap.exists ? readAccount(snap.data(), snap.id) : undefined;
+    },
     async readOwner(key) {
       return readOwner((await tx.get(firestore.doc(accountOwnerPath(key)))).data(), key);
     },
@@ -179,8 +185,9 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
       const owner = await ops.readOwner(key);
       if (!owner) return 'none';
       if (owner.tenantId === tenantId) return 'self';
-      // Kept by a force-removal while that tenant's numbers stay held (detached) on the account.
-      if ((await ops.liveAccountFor(owner.tenantId, key)).liveId) return 'other';
+      // The account still exists (its key recorded or not yet: a rotation claims the key first), or it
+      // was force-removed while that tenant's numbers stay held (detached) on it.
+      if ((await tx.get(firestore.doc(`${accountsPath(owner.tenantId)}/${owner.accountId}`))).exists) return 'other';
       return (await ops.firstHeldNumber(owner.tenantId, owner.accountId)) ? 'other' : 'stale';
     },
     setOwner: (key, doc) => void tx.set(firestore.doc(accountOwnerPath(key)), doc),
@@ -212,9 +219,17 @@ export async function claimOwner(db: () => Promise<Firestore>, key: string, doc:
   });
 }
 
-/** Gives back an entry claimOwner wrote, if it still names this tenant's account. */
+/**
+ * Gives back an entry claimOwner wrote, if it still names this tenant's account and the account has
+ * not moved onto the key meanwhile (another rotation onto the same key completed).
+ */
 export async function releaseOwner(db: () => Promise<Firestore>, key: string, tenantId: string, accountId: string): Promise<void> {
-  await inAccountsTx(db, async (t) => t.dropOwner(key, await t.readOwner(key), tenantId, accountId));
+  await inAccountsTx(db, async (t) => {
+    const owner = await t.readOwner(key);
+    const account = await t.readAccount(tenantId, accountId);
+    if (account?.accountKey === key) return;
+    t.dropOwner(key, owner, tenantId, accountId);
+  });
 }
 
 /** The tenant's accounts of a provider (all of them: no page). */

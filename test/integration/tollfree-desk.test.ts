@@ -384,8 +384,10 @@ describe('RespOrg transfers: the LOA as a document, expected completion, list an
     const contested = '8445550399';
     somos().seedNumber(contested, { status: 'WORKING', respOrgId: 'OTH02' });
     const theirLoa = await postLoa<RespOrgLoa>({ data: PDF, type: 'application/pdf' }, otherToken);
+    const myLoa = await uploadLoa();
+    // Both sent at once, each after the registry's checks would pass for it alone.
     const [mine, theirs] = await Promise.all([
-      uploadLoa().then((loaId) => admin.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [contested], fromRespOrgId: 'OTH02', loaId })),
+      admin.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [contested], fromRespOrgId: 'OTH02', loaId: myLoa }),
       other.post<RespOrgTransfer>('/v1/resporg/transfers', { numbers: [contested], fromRespOrgId: 'OTH02', loaId: theirLoa.body.id }),
     ]);
     expect([mine.status, theirs.status].sort()).toEqual([201, 409]);

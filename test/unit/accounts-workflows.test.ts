@@ -290,17 +290,28 @@ describe('one provider account, one tenant (platform-wide index, in memory)', ()
 
     const ownerOfK2 = mem.read(`providerAccountOwners/${accountKey('telnyx', { apiKey: K2 })}`);
     const aKey = (JSON.parse(await secrets.access(mine.secretName)) as { apiKey: string }).apiKey;
-    expect([rotation, theirs].filter((r) => r === 'rotated' || r === 'added')).toHaveLength(1);
-    if (rotation === 'rotated') {
-      expect(theirs).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
-      expect(aKey).toBe(K2);
-      expect(ownerOfK2).toMatchObject({ tenantId: A, accountId: mine.id });
-    } else {
-      // A lost: its account keeps working on its own key, and nothing of K2 is left on it.
-      expect(rotation).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
-      expect(aKey).toBe(K1);
-      expect(ownerOfK2).toMatchObject({ tenantId: B });
-    }
+    // A took the key before storing anything under it: B's add, coming after, is refused.
+    expect(rotation).toBe('rotated');
+    expect(theirs).toMatchObject({ code: 'CONFLICT', details: { reason: 'account_in_use' } });
+    expect(aKey).toBe(K2);
+    expect(ownerOfK2).toMatchObject({ tenantId: A, accountId: mine.id });
+    expect(mem.list(`tenants/${B}/providerAccounts`)).toEqual([]);
+  });
+
+  it('a rotation that does not complete leaves nothing behind: its secret version disabled, the key it took given back', async () => {
+    const { deps, secrets, mem } = arrange();
+    const K1 = `KEY${'3'.repeat(24)}`;
+    const K2 = `KEY${'4'.repeat(24)}`;
+    const mine = await addProviderAccount(deps)(A, { provider: 'telnyx', credentials: { apiKey: K1 } }, audit, 'u1');
+    // Stored, but the provider refuses the new version once it is read back.
+    deps.providers = { forAccount: () => Promise.resolve({ verifyCredentials: () => Promise.reject(new Error('refused')) }) } as unknown as Ports['providers'];
+
+    expect(await refusal(updateProviderAccount(deps)(A, mine.id, { credentials: { apiKey: K2 } }, audit))).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+    expect((JSON.parse(await secrets.access(mine.secretName)) as { apiKey: string }).apiKey).toBe(K1);
+    expect(mem.read(`providerAccountOwners/${accountKey('telnyx', { apiKey: K2 })}`)).toBeUndefined();
+    // Another tenant may add K2 now.
+    await addProviderAccount(deps)(B, { provider: 'telnyx', credentials: { apiKey: K2 } }, audit, 'u2');
   });
 
   it('refuses the platform’s own account as a tenant’s (409 account_in_use)', async () => {

@@ -283,7 +283,10 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         if (claim === 'other') throw registeredElsewhere(provider);
         if (claim === 'claimed') claimedKey = key;
       }
-      const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider });
+      const version = await deps.secrets.put(current.secretName, JSON.stringify(credentials), { tenant: tenantId, provider }).catch(async (err: unknown) => {
+        await undoRotation();
+        throw err;
+      });
       rotated = { credentials, version, key };
       try {
         // The new version works: read back from the store and used with the provider, as every call will.

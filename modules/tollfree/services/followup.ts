@@ -4,7 +4,7 @@ import { activeUnits, type SomosCustomerRecordWrite, type SomosRespOrgChange, ty
 import { ProviderError } from '../../../shared/providers/types.js';
 import { logger as rootLogger } from '../../../shared/log.js';
 import { logProvisioning } from '../../../shared/log-events.js';
-import { finishRelease, finishReserve, finishRouting, inTransaction, readNumber, writeNumber, type ReserveContext, type RoutingContext } from './numbers.js';
+import { dropOwnerOf, finishRelease, finishReserve, finishRouting, inTransaction, readNumber, readOwner, writeNumber, type ReserveContext, type RoutingContext } from './numbers.js';
 import { finishDisconnect } from './disconnect.js';
 import type { DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { shortenReservations } from './reservation-length.js';
@@ -163,6 +163,8 @@ async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, er
     const transferId = typeof record.context.transferId === 'string' ? record.context.transferId : undefined;
     const number = num ? await readNumber(t, record.tenantId, num) : undefined;
     const transfer = transferId ? await readTransfer(t, record.tenantId, transferId) : undefined;
+    // The transfer's numbers were taken for it before it was filed: given back with it.
+    const owners = transfer?.pendingRequestId === record.id ? await Promise.all(transfer.items.map(async (i) => readOwner(t, i.number))) : [];
     finishRequest(t, claimed, { status: 'failed', error }, now, audit);
     if (number?.pendingRequestId === record.id) {
       const { pendingRequestId: _pending, ...rest } = number;
@@ -170,6 +172,9 @@ async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, er
     }
     if (transfer?.pendingRequestId === record.id) {
       const items = transfer.items.map((i) => ({ ...i, status: 'failed' as const, error: error.message, updatedAt: now.toISOString() }));
+      transfer.items.forEach((item, i) => {
+        if (owners[i]?.transferId === transfer.id) dropOwnerOf(t, item.number, owners[i], record.tenantId);
+      });
       const { pendingRequestId: _pending, ...rest } = transfer;
       writeTransfer(t, audit, 'resporg.transfer_failed', transfer, {
         ...rest,

@@ -70,6 +70,7 @@ export function scheduleRouting(deps: VersionDeps) {
     if (scheduled.length >= MAX_SCHEDULED_VERSIONS) {
       throw conflict(`At most ${MAX_SCHEDULED_VERSIONS} routing changes can be scheduled; cancel one first`, { scheduled: scheduled.length });
     }
+    if (disconnecting(record)) throw conflict('The number’s routing versions are being withdrawn (a disconnect is under way)', { status: record.status });
     const { registry } = await deps.somos();
     const result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
     // A 202: the version exists (or will) at the registry; its recVersionId is read when it is needed.
@@ -95,7 +96,7 @@ export function scheduleRouting(deps: VersionDeps) {
       const list = scheduledOf(before);
       refused = refusalOf(before, list, effectiveAt);
       if (refused) {
-        const intent = { id: version.id, effectiveAt, effDtTm, ...(recVersionId ? { recVersionId } : {}) };
+        const intent = { id: version.id, effectiveAt, effDtTm, ...(recVersionId ? { recVersionId } : {}), refused: true as const };
         return writeNumber(t, audit, 'tollfree.routing_cancelled', before, { ...before, cancellingRouting: [...cancellingOf(before), intent], updatedAt: now });
       }
       return writeNumber(t, audit, 'tollfree.routing_scheduled', before, {
@@ -112,10 +113,14 @@ export function scheduleRouting(deps: VersionDeps) {
   };
 }
 
+/** A disconnect has started withdrawing the number's versions (a refused version's own withdrawal does not count). */
+const disconnecting = (record: TollFreeRecord) => cancellingOf(record).some((v) => !v.refused);
+
 /** Why a version may not be added to the number as it stands now, if it may not. */
 function refusalOf(record: TollFreeRecord, list: ScheduledRouting[], effectiveAt: string): string | undefined {
   if (record.status !== 'active') return `The number is ${record.status} now`;
-  if (cancellingOf(record).length) return 'The number’s routing versions are being withdrawn (a disconnect is under way)';
+  if (record.pendingRequestId) return 'A registry request for this number is still pending';
+  if (disconnecting(record)) return 'The number’s routing versions are being withdrawn (a disconnect is under way)';
   if (list.some((v) => sameMinute(v.effectiveAt, effectiveAt))) return `A routing change is already scheduled for ${effectiveAt}; cancel it first`;
   if (list.length >= MAX_SCHEDULED_VERSIONS) return `At most ${MAX_SCHEDULED_VERSIONS} routing changes can be scheduled; cancel one first`;
   return undefined;

@@ -17,7 +17,10 @@ export const ScheduledRoutingSchema = z.object({
 export type ScheduledRouting = z.infer<typeof ScheduledRoutingSchema>;
 
 /** A version being withdrawn at the registry (a number's disconnect): what finds it there again. */
-export const CancellingRoutingSchema = ScheduledRoutingSchema.pick({ id: true, effectiveAt: true, effDtTm: true, recVersionId: true });
+export const CancellingRoutingSchema = ScheduledRoutingSchema.pick({ id: true, effectiveAt: true, effDtTm: true, recVersionId: true }).extend({
+  /** A version refused when it was written (not a disconnect's): it does not hold the number's other changes. */
+  refused: z.literal(true).optional(),
+});
 export type CancellingRouting = z.infer<typeof CancellingRoutingSchema>;
 
 /** A number's withdrawal intent, parsed (an entry that does not parse is dropped, never trusted). */

@@ -123,7 +123,11 @@ export function requestTransfer(deps: TransferDeps) {
     try {
       result = await registry.requestRespOrgChange(ctx, { numbers, newRespOrgId: settings.respOrgId });
     } catch (err) {
-      await releaseTransferClaims(deps, numbers, tenantId, id).catch((e: unknown) => deps.log.error('could not give back the numbers of a transfer the registry refused', { transferId: id, err: e }));
+      // Given back unless the change may have been filed (an ambiguous failure: a timeout, or a 5xx
+      // after sending): another tenant must not file one too. The claims then name a transfer with no
+      // record, and the numbers stay this tenant's to ask for again.
+      const maybeFiled = err instanceof ProviderError && err.ambiguous;
+      if (!maybeFiled) await releaseTransferClaims(deps, numbers, tenantId, id).catch((e: unknown) => deps.log.error('could not give back the numbers of a transfer the registry refused', { transferId: id, err: e }));
       throw err;
     }
     const now = deps.now().toISOString();
