@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../shared/log.js';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
 import { applyChangeUpdate } from '../../modules/tollfree/services/transfers.js';
+import { followUpRequest } from '../../modules/tollfree/services/followup.js';
 import { arrange, audit, ROID } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
 
@@ -95,3 +96,43 @@ describe('a rejected RespOrg change (in memory)', () => {
     expect(world.ownerOf(NUM)).toMatchObject({ tenantId: 't2' });
   });
 });
+
+describe('a transfer whose change request (answered 202) fails at the registry (in memory)', () => {
+  it('gives back the numbers it took in the owner index: another tenant may ask for them', async () => {
+    const world = arrange();
+    const { mem, somos, deps, ownerOf } = world;
+    world.mem.write('tenants/t1/tollfreeRequests/tfr_1', {
+      id: 'tfr_1',
+      tenantId: 't1',
+      operation: 'transfer',
+      status: 'pending',
+      roid: ROID,
+      somos: { path: '/v3/ip/num/rch', reqId: 'somos-req-1' },
+      context: { transferId: 'rch_9' },
+      attempts: 0,
+      createdAt: AT,
+      updatedAt: AT,
+    });
+    mem.write('tenants/t1/respOrgTransfers/rch_9', {
+      id: 'rch_9',
+      tenantId: 't1',
+      status: 'submitted',
+      direction: 'in',
+      numbers: [NUM],
+      toRespOrgId: ROID,
+      pendingRequestId: 'tfr_1',
+      items: [{ number: NUM, phoneNumber: `+1${NUM}`, status: 'submitted', updatedAt: AT }],
+      history: [{ status: 'submitted', at: AT, source: 'request' }],
+      createdAt: AT,
+      updatedAt: AT,
+    });
+    mem.write(`tollfreeOwners/${NUM}`, { num: NUM, tenantId: 't1', transferId: 'rch_9', updatedAt: AT });
+    somos.fail('somos-req-1', 'change refused');
+
+    expect(await followUpRequest(deps)('t1', 'tfr_1', 0, audit)).toEqual({ status: 'failed', polledAgain: false });
+
+    expect(mem.read('tenants/t1/respOrgTransfers/rch_9')).toMatchObject({ status: 'failed' });
+    expect(ownerOf(NUM)).toBeUndefined();
+  });
+});
+
