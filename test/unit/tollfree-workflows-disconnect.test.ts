@@ -124,6 +124,32 @@ describe('disconnect with pending routing versions (in memory)', () => {
   });
 });
 
+describe('a disconnect under way holds routing changes (in memory)', () => {
+  it('a change written after the disconnect marked the number (before any withdrawal) is refused and withdrawn; a mark from a disconnect long gone blocks nothing', async () => {
+    const world = await arrangeHeld(NUM, { active: true });
+    const { deps, somos, numberOf, mem } = world;
+    const path = `tenants/t1/tollfreeNumbers/${NUM}`;
+    const create = somos.registry.createCustomerRecord.bind(somos.registry);
+    somos.registry.createCustomerRecord = async (ctx, input) => {
+      const made = await create(ctx, input);
+      // The disconnect's first write lands while the registry makes the version.
+      mem.write(path, { ...mem.read(path), disconnectingAt: deps.now().toISOString() });
+      return made;
+    };
+    const change = { ...routingTo('+13125550129'), effectiveAt: '2026-12-07T10:00:00.000Z' };
+
+    await expect(scheduleRouting(deps)('t1', NUM, change, audit)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(somos.pendingVersions.get(NUM) ?? []).toEqual([]);
+    expect(numberOf('t1', NUM)?.scheduledRouting).toBeUndefined();
+
+    // The disconnect died an hour ago: the number takes changes again.
+    somos.registry.createCustomerRecord = create;
+    mem.write(path, { ...mem.read(path), disconnectingAt: '2026-12-01T09:00:00.000Z' });
+    await scheduleRouting(deps)('t1', NUM, change, audit);
+    expect(numberOf('t1', NUM)?.scheduledRouting).toHaveLength(1);
+  });
+});
+
 /** What a disconnect's first step leaves: the scheduled versions moved to the withdrawal intent. */
 async function withdrawStarted(mem: Awaited<ReturnType<typeof arrangeHeld>>['mem']) {
   const path = `tenants/t1/tollfreeNumbers/${NUM}`;

@@ -38,6 +38,8 @@ export interface TollFreeRecord extends TenantDoc {
   scheduledRouting?: ScheduledRouting[];
   /** Versions taken off scheduledRouting and being withdrawn at the registry (the intent; disconnect-versions.ts). */
   cancellingRouting?: CancellingRouting[];
+  /** When a disconnect of this active number started: no routing change is scheduled meanwhile (routing-versions.ts). */
+  disconnectingAt?: string;
   customerRecord?: { recVersionId?: string; status?: string; effDtTm?: string };
   sms?: SmsState;
   /** Derived on every write (writeNumber): the list's filters. */

@@ -22,6 +22,13 @@ export { cancellingOf };
  */
 type WithdrawDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
 
+/** Marks an active number as being disconnected (a write, audited): routing changes wait for the outcome. */
+export async function markDisconnecting(deps: Pick<Deps, 'db' | 'now'>, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
+  return mutateNumber(deps, record.tenantId, record.id, audit, 'tollfree.disconnect_started', (before) =>
+    before.status === 'active' ? { ...before, disconnectingAt: deps.now().toISOString(), updatedAt: deps.now().toISOString() } : undefined,
+  );
+}
+
 export async function withdrawScheduledRouting(deps: WithdrawDeps, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
   let current = record;
   if (scheduledOf(record).length) {

@@ -6,7 +6,7 @@ import { ProviderError } from '../../../shared/providers/types.js';
 import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
-import { withdrawScheduledRouting } from './disconnect-versions.js';
+import { markDisconnecting, withdrawScheduledRouting } from './disconnect-versions.js';
 import { dismissFailedTransfer } from './failed-transfer.js';
 import { settleDueVersions } from './routing-versions.js';
 import { claimPending, finishRequest, isPendingAnswer, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
@@ -75,6 +75,8 @@ export function disconnectNumber(deps: DisconnectDeps) {
     await assertOwner(deps, record);
     // The registry's clock: it checks the effective time against its own.
     const schedule = disconnectSchedule(input, registryNow(deps.config));
+    // From here on no routing change is scheduled (routing-versions.ts checks the mark where it writes).
+    record = await markDisconnecting(deps, record, audit);
     // Versions whose time came are the current routing; the others are withdrawn before the disconnect.
     record = await withdrawScheduledRouting(deps, await settleDueVersions(deps, record, audit), audit);
     const { registry } = await deps.somos();

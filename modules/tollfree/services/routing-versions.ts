@@ -70,7 +70,7 @@ export function scheduleRouting(deps: VersionDeps) {
     if (scheduled.length >= MAX_SCHEDULED_VERSIONS) {
       throw conflict(`At most ${MAX_SCHEDULED_VERSIONS} routing changes can be scheduled; cancel one first`, { scheduled: scheduled.length });
     }
-    if (disconnecting(record)) throw conflict('The number’s routing versions are being withdrawn (a disconnect is under way)', { status: record.status });
+    if (disconnecting(record, deps.now())) throw conflict('The number’s routing versions are being withdrawn (a disconnect is under way)', { status: record.status });
     const { registry } = await deps.somos();
     const result = await registry.createCustomerRecord(callContext(record), customerRecordInput(deps.config, record, valid));
     // A 202: the version exists (or will) at the registry; its recVersionId is read when it is needed.
@@ -94,7 +94,7 @@ export function scheduleRouting(deps: VersionDeps) {
       const before = await readNumber(t, tenantId, num);
       if (!before) throw notFound('Toll-free number');
       const list = scheduledOf(before);
-      refused = refusalOf(before, list, effectiveAt);
+      refused = refusalOf(before, list, effectiveAt, deps.now());
       if (refused) {
         const intent = { id: version.id, effectiveAt, effDtTm, ...(recVersionId ? { recVersionId } : {}), refused: true as const };
         return writeNumber(t, audit, 'tollfree.routing_cancelled', before, { ...before, cancellingRouting: [...cancellingOf(before), intent], updatedAt: now });
@@ -113,14 +113,21 @@ export function scheduleRouting(deps: VersionDeps) {
   };
 }
 
-/** A disconnect has started withdrawing the number's versions (a refused version's own withdrawal does not count). */
-const disconnecting = (record: TollFreeRecord) => cancellingOf(record).some((v) => !v.refused);
+/**
+ * A disconnect of the number is under way: it has started withdrawing the number's versions (a
+ * refused version's own withdrawal does not count), or it marked the number within DISCONNECT_WINDOW_MS
+ * (a disconnect answers in seconds, or leaves a pending request, checked apart; an older mark is one that
+ * failed or died, and blocks nothing).
+ */
+const DISCONNECT_WINDOW_MS = 10 * 60_000;
+const disconnecting = (record: TollFreeRecord, now: Date) =>
+  cancellingOf(record).some((v) => !v.refused) || (record.disconnectingAt !== undefined && Date.parse(record.disconnectingAt) > now.getTime() - DISCONNECT_WINDOW_MS);
 
 /** Why a version may not be added to the number as it stands now, if it may not. */
-function refusalOf(record: TollFreeRecord, list: ScheduledRouting[], effectiveAt: string): string | undefined {
+function refusalOf(record: TollFreeRecord, list: ScheduledRouting[], effectiveAt: string, now: Date): string | undefined {
   if (record.status !== 'active') return `The number is ${record.status} now`;
   if (record.pendingRequestId) return 'A registry request for this number is still pending';
-  if (disconnecting(record)) return 'The number’s routing versions are being withdrawn (a disconnect is under way)';
+  if (disconnecting(record, now)) return 'The number’s routing versions are being withdrawn (a disconnect is under way)';
   if (list.some((v) => sameMinute(v.effectiveAt, effectiveAt))) return `A routing change is already scheduled for ${effectiveAt}; cancel it first`;
   if (list.length >= MAX_SCHEDULED_VERSIONS) return `At most ${MAX_SCHEDULED_VERSIONS} routing changes can be scheduled; cancel one first`;
   return undefined;
