@@ -150,6 +150,21 @@ describe('a disconnect under way holds routing changes (in memory)', () => {
   });
 });
 
+describe('a disconnect the registry refuses (in memory)', () => {
+  it('takes its mark off at once: the number takes routing changes again', async () => {
+    const world = await arrangeHeld(NUM, { active: true });
+    const { deps, somos, numberOf } = world;
+    somos.registry.disconnectCustomerRecord = () => Promise.reject(new ProviderError('somos', 'disconnect refused', { httpStatus: 400, retryable: false, providerCode: 'ERR400' }));
+
+    await expect(disconnectNumber(deps)('t1', NUM, {}, audit)).rejects.toThrow('disconnect refused');
+
+    expect(numberOf('t1', NUM)).toMatchObject({ status: 'active' });
+    expect(numberOf('t1', NUM)?.disconnectingAt).toBeUndefined();
+    await scheduleRouting(deps)('t1', NUM, { ...routingTo('+13125550129'), effectiveAt: '2026-12-07T10:00:00.000Z' }, audit);
+    expect(numberOf('t1', NUM)?.scheduledRouting).toHaveLength(1);
+  });
+});
+
 /** What a disconnect's first step leaves: the scheduled versions moved to the withdrawal intent. */
 async function withdrawStarted(mem: Awaited<ReturnType<typeof arrangeHeld>>['mem']) {
   const path = `tenants/t1/tollfreeNumbers/${NUM}`;

@@ -29,6 +29,15 @@ export async function markDisconnecting(deps: Pick<Deps, 'db' | 'now'>, record: 
   );
 }
 
+/** Takes the mark off a number whose disconnect the registry refused (a write, audited). */
+export async function clearDisconnecting(deps: Pick<Deps, 'db' | 'now'>, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
+  return mutateNumber(deps, record.tenantId, record.id, audit, 'tollfree.disconnect_refused', (before) => {
+    if (before.disconnectingAt === undefined) return undefined;
+    const { disconnectingAt: _mark, ...rest } = before;
+    return { ...rest, updatedAt: deps.now().toISOString() };
+  });
+}
+
 export async function withdrawScheduledRouting(deps: WithdrawDeps, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeRecord> {
   let current = record;
   if (scheduledOf(record).length) {

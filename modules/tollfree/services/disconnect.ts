@@ -6,7 +6,7 @@ import { ProviderError } from '../../../shared/providers/types.js';
 import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
 import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
-import { markDisconnecting, withdrawScheduledRouting } from './disconnect-versions.js';
+import { clearDisconnecting, markDisconnecting, withdrawScheduledRouting } from './disconnect-versions.js';
 import { dismissFailedTransfer } from './failed-transfer.js';
 import { settleDueVersions } from './routing-versions.js';
 import { claimPending, finishRequest, isPendingAnswer, startPendingRequest, type PendingAnswer, type TollFreeRequestRecord } from './requests.js';
@@ -98,16 +98,22 @@ export function disconnectNumber(deps: DisconnectDeps) {
       });
     let result;
     try {
-      result = await send(record.customerRecord?.recVersionId ?? (await current()));
-    } catch (err) {
-      if (!(err instanceof ProviderError && err.info.httpStatus === 409)) throw err;
-      // A disconnect whose answer was lost: the registry shows the number disconnected already.
-      const found = await registry.query(ctx, num);
-      if (!found.pending && ['DISCONNECT', 'TRANSITIONAL'].includes(found.data.status)) {
-        return asOf(toView(await finishDisconnect(deps, tenantId, num, schedule, { num }, audit)), registryNow(deps.config));
+      try {
+        result = await send(record.customerRecord?.recVersionId ?? (await current()));
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.info.httpStatus === 409)) throw err;
+        // A disconnect whose answer was lost: the registry shows the number disconnected already.
+        const found = await registry.query(ctx, num);
+        if (!found.pending && ['DISCONNECT', 'TRANSITIONAL'].includes(found.data.status)) {
+          return asOf(toView(await finishDisconnect(deps, tenantId, num, schedule, { num }, audit)), registryNow(deps.config));
+        }
+        // Otherwise the record moved on since its version was read: once more with the current one.
+        result = await send(await current());
       }
-      // Otherwise the record moved on since its version was read: once more with the current one.
-      result = await send(await current());
+    } catch (err) {
+      // Refused (not an outcome we cannot know): the number takes routing changes again at once.
+      if (!(err instanceof ProviderError && err.ambiguous)) await clearDisconnecting(deps, record, audit).catch(() => undefined);
+      throw err;
     }
     if (result.pending) {
       return startPendingRequest(deps)(
