@@ -1,10 +1,8 @@
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { AppError } from '../../../shared/http/errors.js';
-import { ProviderError } from '../../../shared/providers/types.js';
 import { mutateNumber, registryBusy, type TollFreeRecord } from './number-records.js';
-import { callContext } from './platform.js';
-import { registryVersions, sameMinute, scheduledOf } from './routing-versions.js';
+import { deleteVersionAtRegistry, registryVersions, sameMinute, scheduledOf } from './routing-versions.js';
 import { cancellingOf } from './scheduled-routing.js';
 
 export { cancellingOf };
@@ -53,20 +51,13 @@ export async function withdrawScheduledRouting(deps: WithdrawDeps, record: TollF
   if (!intent.length) return current;
   const info = await registryVersions(deps, current);
   if (info && 'pending' in info) throw registryBusy();
-  const { registry } = await deps.somos();
-  const ctx = callContext(current);
   for (const version of intent) {
     const atRegistry = info?.versions?.find((v) => sameMinute(v.effDtTm, version.effectiveAt));
     // Not (or no longer) there, or in effect already: nothing left to withdraw.
     if (!atRegistry || (atRegistry.status && atRegistry.status !== 'PENDING')) continue;
     const recVersionId = atRegistry.recVersionId ?? version.recVersionId;
     if (!recVersionId) throw new AppError('PROVIDER_ERROR', 'The registry listed a pending routing version without its recVersionId', { provider: 'somos', retryable: false });
-    try {
-      const result = await registry.deleteCustomerRecordVersion(ctx, { num: current.id, effDtTm: version.effDtTm, recVersionId });
-      if (result.pending) throw registryBusy();
-    } catch (err) {
-      if (!(err instanceof ProviderError && err.info.httpStatus === 404)) throw err;
-    }
+    if (!(await deleteVersionAtRegistry(deps, current, version.effDtTm, recVersionId))) throw registryBusy();
   }
   return mutateNumber(deps, current.tenantId, current.id, audit, 'tollfree.routing_withdrawn', (before) => {
     if (before.cancellingRouting === undefined) return undefined;

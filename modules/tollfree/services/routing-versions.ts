@@ -148,13 +148,7 @@ async function withdrawRefused(deps: VersionDeps, record: TollFreeRecord, versio
     if (atRegistry && (!atRegistry.status || atRegistry.status === 'PENDING')) {
       const recVersionId = atRegistry.recVersionId ?? version.recVersionId;
       if (!recVersionId) return;
-      const { registry } = await deps.somos();
-      try {
-        const result = await registry.deleteCustomerRecordVersion(callContext(record), { num: record.id, effDtTm: version.effDtTm, recVersionId });
-        if (result.pending) return;
-      } catch (err) {
-        if (!(err instanceof ProviderError && err.info.httpStatus === 404)) throw err;
-      }
+      if (!(await deleteVersionAtRegistry(deps, record, version.effDtTm, recVersionId))) return;
     }
     await mutateNumber(deps, record.tenantId, record.id, audit, 'tollfree.routing_withdrawn', (before) => {
       const intent = cancellingOf(before);
@@ -240,6 +234,20 @@ function versionsView(record: TollFreeRecord): RoutingVersionView[] {
   return [...current, ...pending];
 }
 
+/**
+ * Deletes a pending version at the registry (C1: DELETE /cus/rec/tfnum/{num}/effDtTm/{e}/recVersionId/{v}).
+ * False when the registry answered 202 (not done yet); a version already gone there counts as deleted.
+ */
+export async function deleteVersionAtRegistry(deps: Pick<Deps, 'somos'>, record: TollFreeRecord, effDtTm: string, recVersionId: string): Promise<boolean> {
+  const { registry } = await deps.somos();
+  try {
+    return !(await registry.deleteCustomerRecordVersion(callContext(record), { num: record.id, effDtTm, recVersionId })).pending;
+  } catch (err) {
+    if (err instanceof ProviderError && err.info.httpStatus === 404) return true;
+    throw err;
+  }
+}
+
 /** The registry's customer record with its version list; undefined when it has none (404). */
 export async function registryVersions(deps: VersionDeps, record: TollFreeRecord): Promise<SomosCustomerRecordInfo | { pending: true } | undefined> {
   const { registry } = await deps.somos();
@@ -279,8 +287,6 @@ export function cancelRoutingVersion(deps: VersionDeps) {
     const version = scheduledOf(record).find((v) => v.id === versionId);
     if (!version) throw notFound('Routing version');
     await assertOwner(deps, record);
-    const { registry } = await deps.somos();
-    const ctx = callContext(record);
     // The registry's own list names the version's recVersionId now (ours may be missing or stale).
     const info = await registryVersions(deps, record);
     if (info && 'pending' in info) throw registryBusy();
@@ -289,15 +295,7 @@ export function cancelRoutingVersion(deps: VersionDeps) {
       throw conflict(`The registry shows this version as ${atRegistry.status}; it can no longer be cancelled`, { registryStatus: atRegistry.status });
     }
     const recVersionId = atRegistry?.recVersionId ?? version.recVersionId;
-    if (atRegistry && recVersionId) {
-      try {
-        const result = await registry.deleteCustomerRecordVersion(ctx, { num, effDtTm: version.effDtTm, recVersionId });
-        if (result.pending) throw registryBusy();
-      } catch (err) {
-        // Already gone at the registry: nothing left to withdraw there.
-        if (!(err instanceof ProviderError && err.info.httpStatus === 404)) throw err;
-      }
-    }
+    if (atRegistry && recVersionId && !(await deleteVersionAtRegistry(deps, record, version.effDtTm, recVersionId))) throw registryBusy();
     const now = deps.now().toISOString();
     const written = await mutateNumber(deps, tenantId, num, audit, 'tollfree.routing_cancelled', (before) => {
       const list = scheduledOf(before);
