@@ -55,6 +55,7 @@ import {
   VENDORED_PACKAGES,
   type BundleReport,
 } from './function-bundles.js';
+import { googleClientTrims } from './google-client-trims.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const requireHere = createRequire(import.meta.url);
@@ -262,7 +263,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
   const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify(deployPackageJson(pkg), null, 2)}\n`);
   await copyFile(path.join(REPO_ROOT, 'package-lock.json'), path.join(outDir, 'package-lock.json'));
-  await copyFile(path.join(REPO_ROOT, 'scripts/warm-compile-cache.mjs'), path.join(outDir, 'warm-compile-cache.mjs'));
+  for (const file of ['warm-compile-cache.mjs', 'warm-firestore-replies.mjs']) await copyFile(path.join(REPO_ROOT, 'scripts', file), path.join(outDir, file));
   const reportFile = options.reportFile ?? BUNDLE_REPORT;
   if (reportFile) await writeFile(reportFile, `${JSON.stringify({ deployDir: toPosix(path.relative(REPO_ROOT, outDir)), functions: reports }, null, 1)}\n`);
   return { reports, problems };
@@ -289,6 +290,10 @@ async function buildCachedPackages(outDir: string): Promise<void> {
     logLevel: 'error',
     legalComments: 'none',
     banner: { js: `// ${CACHED_PACKAGES.join(', ')}: bundled once by scripts/build-functions.ts for every function; loaded by vendor/<package>.mjs.` },
+    plugins: [googleClientTrims],
+    // Without whitespace (names and code as published): about 40 % fewer bytes to read at every cold
+    // start, a fifth less time to load the file with its code cache.
+    minifyWhitespace: true,
   });
   // Named by its content: V8 checks a code cache against little more than the source's length.
   const contents = built.outputFiles[0]!.contents;

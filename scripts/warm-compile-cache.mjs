@@ -86,18 +86,40 @@ console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `f
 process.exit(0);
 
 /**
- * What a function does with the Firestore client before its first answer, short of a request (the build
- * has no database to ask): the client built as shared/store/firestore.ts builds it in production (REST),
- * references, a query, a batch and a transaction's sentinels serialised.
+ * What a function does with the Firestore client on its first request: the client built as
+ * shared/store/firestore.ts builds it in production (REST, the bundled auth library), its first calls —
+ * a read, a query, a count, a transaction that reads and writes with sentinels, a batch — answered by
+ * warm-firestore-replies.mjs (the build has no database), so that the code cache also holds what those
+ * calls compile.
  */
 async function useFirestore({ Firestore, FieldValue, FieldPath, Filter, Timestamp }) {
-  const db = new Firestore({ projectId: 'compile-cache', ignoreUndefinedProperties: true, preferRest: true });
-  const doc = db.collection('tenants').doc('t').collection('numbers').doc('n');
-  db.collection('tenants/t/numbers').where('status', '==', 'active').where(Filter.or(Filter.where('a', '==', 1), Filter.where('b', '>', 2))).orderBy(FieldPath.documentId()).limit(10);
-  const batch = db.batch();
-  batch.set(doc, { at: Timestamp.now(), n: FieldValue.increment(1), s: FieldValue.serverTimestamp(), d: FieldValue.delete() }, { merge: true });
-  batch.update(doc, { 'a.b': FieldValue.arrayUnion('x') });
-  await db.terminate();
+  const [{ OAuth2Client }, { startFirestoreReplies }] = await Promise.all([
+    import(pathToFileURL(path.join(vendor, 'google-auth-library.mjs')).href),
+    import(pathToFileURL(path.join(root, 'warm-firestore-replies.mjs')).href),
+  ]);
+  const replies = await startFirestoreReplies();
+  const authClient = new OAuth2Client();
+  authClient.setCredentials({ access_token: 'compile-cache' });
+  const db = new Firestore({ projectId: 'compile-cache', ignoreUndefinedProperties: true, preferRest: true, host: '127.0.0.1', port: replies.port, ssl: false, authClient });
+  try {
+    const doc = db.collection('tenants').doc('t').collection('numbers').doc('n');
+    const query = db.collection('tenants/t/numbers').where('status', '==', 'active').where(Filter.or(Filter.where('a', '==', 1), Filter.where('b', '>', 2))).orderBy(FieldPath.documentId()).limit(10);
+    await doc.get();
+    await query.get();
+    await query.count().get();
+    await db.runTransaction(async (tx) => {
+      const [a] = await tx.getAll(doc, db.doc('tenants/t'));
+      if (!a.exists) tx.set(doc, { at: Timestamp.now(), n: FieldValue.increment(1), s: FieldValue.serverTimestamp(), tags: ['x'], nested: { k: 1.5, b: true, none: null } });
+      tx.update(db.doc('tenants/t'), { 'a.b': FieldValue.arrayUnion('x'), d: FieldValue.delete() });
+    });
+    const batch = db.batch();
+    batch.set(doc, { at: Timestamp.now(), n: FieldValue.increment(1) }, { merge: true });
+    batch.delete(db.doc('tenants/t/numbers/m'));
+    await batch.commit();
+  } finally {
+    await db.terminate();
+    await replies.close();
+  }
 }
 
 /**

@@ -1,0 +1,65 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { applyTrims, serviceProtos, SERVICES, TRIMS, trimmedFiles } from '../../scripts/google-client-trims.js';
+import { replyTo } from '../../scripts/warm-firestore-replies.mjs';
+
+const nodeModules = path.resolve(import.meta.dirname, '../../node_modules');
+
+describe('the trims of the bundled Google clients', () => {
+  it('each rewrites its line of the installed packages exactly once', async () => {
+    // A package update that moves or drops a line fails the build (applyTrims throws), never trims silently less.
+    expect(await trimmedFiles()).toEqual(TRIMS.map((t) => t.file));
+  });
+
+  it('refuses a file whose line is not there, naming it', () => {
+    expect(() => applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', '"use strict";\nconst x = 1;\n')).toThrow(/longrunning\.js has 0 copies of `__importStar\(require\("\.\.\/\.\.\/protos\/operations"\)\)`/);
+  });
+
+  it('keeps "use strict" first and defers the module to its first property access', () => {
+    const trimmed = applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', '"use strict";\nconst operationProtos = __importStar(require("../../protos/operations"));\nmodule.exports = operationProtos;\n')!;
+    expect(trimmed.startsWith('"use strict";\n')).toBe(true);
+    let loads = 0;
+    const module = { exports: {} as Record<string, unknown> };
+    const run = new vm.Script(`(function (module, require, __importStar) {${trimmed}\n})`).runInThisContext() as (m: typeof module, r: (p: string) => unknown, s: (m: unknown) => unknown) => void;
+    run(module, () => (loads++, { google: { longrunning: { Operation: 'op' } } }), (m) => m);
+    expect(loads).toBe(0);
+    expect((module.exports.google as { longrunning: { Operation: string } }).longrunning.Operation).toBe('op');
+    expect('google' in module.exports).toBe(true);
+    expect(Object.keys(module.exports)).toEqual(['google']);
+    expect(loads).toBe(1);
+  });
+
+  it("cuts each client's descriptors to its service: every method and every message they reach, nothing of the admin API", () => {
+    for (const [file, { service, protos }] of Object.entries(SERVICES)) {
+      const req = createRequire(path.join(nodeModules, file));
+      const whole = req(protos) as Parameters<typeof serviceProtos>[0];
+      const cut = serviceProtos(whole, service, req);
+      const protobuf = req('protobufjs') as { Root: { fromJSON(j: unknown): { resolveAll(): unknown; lookupService(n: string): { methodsArray: { name: string; resolve(): { resolvedRequestType: { fullName: string } } }[] }; lookup(n: string): unknown } } };
+      const [full, small] = [protobuf.Root.fromJSON(whole), protobuf.Root.fromJSON(cut)];
+      small.resolveAll();
+      const methods = (root: typeof full) => root.lookupService(service).methodsArray.map((m) => m.name);
+      expect(methods(small)).toEqual(methods(full));
+      expect(JSON.stringify(cut).length).toBeLessThan(JSON.stringify(whole).length);
+      for (const m of small.lookupService(service).methodsArray) expect(full.lookup(m.resolve().resolvedRequestType.fullName)).toBeTruthy();
+    }
+    const firestore = serviceProtos(createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js'))('../../protos/protos.json') as Parameters<typeof serviceProtos>[0], 'google.firestore.v1.Firestore', createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js')));
+    expect(JSON.stringify(firestore)).not.toContain('"admin"');
+    expect(JSON.stringify(firestore)).toContain('"StructuredQuery"');
+  });
+});
+
+describe("the build step's Firestore replies", () => {
+  it('answer each call the warm-up makes in the shape of the REST API', () => {
+    expect(replyTo('batchGet', { documents: ['projects/p/databases/(default)/documents/a/b'], newTransaction: {} })).toEqual([
+      { missing: 'projects/p/databases/(default)/documents/a/b', readTime: expect.any(String), transaction: expect.any(String) },
+    ]);
+    expect(replyTo('runQuery', {})).toEqual([{ readTime: expect.any(String) }]);
+    expect(replyTo('runAggregationQuery', { structuredAggregationQuery: { aggregations: [{ alias: 'aggregate_0', count: {} }] } })).toEqual([
+      { result: { aggregateFields: { aggregate_0: { integerValue: '0' } } }, readTime: expect.any(String) },
+    ]);
+    expect(replyTo('commit', { writes: [{}, {}] })).toEqual({ writeResults: [{ updateTime: expect.any(String) }, { updateTime: expect.any(String) }], commitTime: expect.any(String) });
+    expect(replyTo('listen', {})).toBeUndefined();
+  });
+});
