@@ -9,17 +9,17 @@
  *                                     (functions/entries/<name>.ts) with what it imports statically,
  *                                     and one chunk per dynamic import (its operation, providers,
  *                                     the Somos platform, …), loaded on use
- *   vendor/undici.mjs                 the VENDORED_PACKAGES, bundled once, imported on first use
- *   vendor/google-clients-<hash>.cjs  the CACHED_PACKAGES (Firestore, Secret Manager, auth) in one
- *                                     CommonJS file, and vendor/<package>.mjs for each, which loads
- *                                     it with its V8 code cache on first use
+ *   vendor/google-clients-<hash>.cjs  the CACHED_BUNDLES: Firestore, Secret Manager and auth in one
+ *   vendor/http-client-<hash>.cjs     CommonJS file, undici in another, and vendor/<package>.mjs for
+ *                                     each package, which loads its file with its V8 code cache on
+ *                                     first use
  *   vendor/cached-script.mjs          that loader (scripts/cached-script.mjs)
  *   warm-compile-cache.mjs            gcp-build (scripts/warm-compile-cache.mjs)
  *
  * Cloud Functions gen2 runs `functions-framework --target=<entry_point>` on the package's `main`,
  * with FUNCTION_TARGET set to the entry point: one archive serves every function, and each loads its
  * own bundle. Bundles are tree-shaken and unminified; packages other than BUNDLED_PACKAGES and
- * VENDORED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
+ * CACHED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
  * the OpenAPI document in its bundle, read here at build time (modules/meta/operations/openapi-document.ts).
  *
  * Also writes dist/function-bundles.json (which source modules each bundle file holds, what loads
@@ -43,7 +43,7 @@ import {
   BUNDLED_PACKAGES,
   BUNDLES_SUBDIR,
   bundleProblems,
-  CACHED_BUNDLE,
+  CACHED_BUNDLES,
   CACHED_PACKAGES,
   CACHED_SCRIPT_LOADER,
   DEPLOY_DIR,
@@ -52,7 +52,6 @@ import {
   REPO_ROOT,
   staticClosure,
   VENDOR_SUBDIR,
-  VENDORED_PACKAGES,
   type BundleReport,
 } from './function-bundles.js';
 import { googleClientTrims } from './google-client-trims.js';
@@ -62,7 +61,7 @@ const requireHere = createRequire(import.meta.url);
 const packageOf = (specifier: string) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
 
 /**
- * Bare specifiers: bundled if in BUNDLED_PACKAGES; a VENDORED_PACKAGES one is the source's one shared copy
+ * Bare specifiers: bundled if in BUNDLED_PACKAGES; a CACHED_PACKAGES one is the source's one shared copy
  * (vendor/<name>.mjs, two levels up from any file of fn/<function>/); anything else external (Node
  * builtins are external anyway).
  */
@@ -72,7 +71,7 @@ const externals: esbuild.Plugin = {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
       if (args.path.startsWith('node:')) return { external: true };
-      if ((VENDORED_PACKAGES as readonly string[]).includes(args.path) || (CACHED_PACKAGES as readonly string[]).includes(args.path)) {
+      if (CACHED_PACKAGES.includes(args.path)) {
         return { path: `../../${VENDOR_SUBDIR}/${args.path}.mjs`, external: true };
       }
       return (BUNDLED_PACKAGES as readonly string[]).includes(packageOf(args.path)) ? undefined : { external: true };
@@ -115,27 +114,6 @@ const zodNamespaceImport: esbuild.Plugin = {
     build.onLoad({ filter: /[\\/](shared|functions|modules)[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       return ZOD_VALUE_IMPORT.test(text) ? { contents: text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), loader: 'ts' } : undefined;
-    });
-  },
-};
-
-/**
- * A bundled CommonJS package, imported dynamically (`await import('undici')`), would come out of a split
- * bundle as a chunk with a default export only, where Node gives named ones: `const { Agent } = …` would
- * find nothing. Each is imported through an ES module that names every export of the package (read
- * from the package itself at build time), as Node's own CommonJS interop does.
- */
-const COMMONJS_BUNDLED = [...VENDORED_PACKAGES];
-const commonJsNamedExports: esbuild.Plugin = {
-  name: 'commonjs-named-exports',
-  setup(build) {
-    const filter = new RegExp(`^(${COMMONJS_BUNDLED.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
-    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'commonjs-named-exports' }));
-    build.onLoad({ filter: /.*/, namespace: 'commonjs-named-exports' }, (args) => {
-      const file = requireHere.resolve(args.path);
-      // The package's module.exports: its own keys are the names Node's CommonJS interop exports.
-      const names = Object.keys(requireHere(file) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
-      return { contents: `import pkg from ${JSON.stringify(file)};\nexport default pkg;\nexport const { ${names.join(', ')} } = pkg;\n`, resolveDir: REPO_ROOT, loader: 'js' };
     });
   },
 };
@@ -194,22 +172,6 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, BUNDLES_SUBDIR), { recursive: true });
-  // The vendored packages, once for every function (each loads its copy on first use).
-  for (const pkg of VENDORED_PACKAGES) {
-    await esbuild.build({
-      absWorkingDir: REPO_ROOT,
-      stdin: { contents: `export * from ${JSON.stringify(pkg)};\nexport { default } from ${JSON.stringify(pkg)};\n`, resolveDir: REPO_ROOT, loader: 'js' },
-      outfile: path.join(outDir, VENDOR_SUBDIR, `${pkg}.mjs`),
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      logLevel: 'warning',
-      legalComments: 'none',
-      banner: { js: `// ${pkg}, bundled once by scripts/build-functions.ts for every function.\n${REQUIRE_BANNER}` },
-      plugins: [commonJsNamedExports],
-    });
-  }
   await buildCachedPackages(outDir);
   await copyFile(path.join(REPO_ROOT, 'scripts', CACHED_SCRIPT_LOADER), path.join(outDir, VENDOR_SUBDIR, CACHED_SCRIPT_LOADER));
   const reports: BundleReport[] = [];
@@ -231,7 +193,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
-      // Bundled CommonJS (undici) requires Node's builtins through esbuild's __require, which calls the
+      // Bundled CommonJS requires Node's builtins through esbuild's __require, which calls the
       // module's `require`: each file gets one of its own (esbuild renames any module-level `require`).
       banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${REQUIRE_BANNER}` },
       plugins: pluginsFor(row.name),
@@ -270,51 +232,53 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
 }
 
 /**
- * The CACHED_PACKAGES: all of them in one CommonJS file (vendor/CACHED_BUNDLE-<hash>.cjs; Node's builtins stay
- * external) whose exports are one getter per package, so a package's code runs when first asked for; and
- * vendor/<package>.mjs for each, which loads that file through the cached-script loader and names every
- * export of the package (read from the package itself, as Node's CommonJS interop does).
+ * Each of the CACHED_BUNDLES: its packages in one CommonJS file (vendor/<bundle>-<hash>.cjs; Node's
+ * builtins stay external) whose exports are one getter per package, so a package's code runs when first
+ * asked for; and vendor/<package>.mjs for each, which loads that file through the cached-script loader
+ * and names every export of the package (read from the package itself, as Node's CommonJS interop does).
  */
 async function buildCachedPackages(outDir: string): Promise<void> {
   const vendorDir = path.join(outDir, VENDOR_SUBDIR);
-  const getters = CACHED_PACKAGES.map((pkg) => `Object.defineProperty(module.exports, ${JSON.stringify(pkg)}, { enumerable: true, get: () => require(${JSON.stringify(pkg)}) });`);
-  const built = await esbuild.build({
-    absWorkingDir: REPO_ROOT,
-    stdin: { contents: `module.exports = {};\n${getters.join('\n')}\n`, resolveDir: REPO_ROOT, loader: 'js' },
-    outfile: path.join(vendorDir, `${CACHED_BUNDLE}.cjs`),
-    write: false,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node22',
-    logLevel: 'error',
-    legalComments: 'none',
-    banner: { js: `// ${CACHED_PACKAGES.join(', ')}: bundled once by scripts/build-functions.ts for every function; loaded by vendor/<package>.mjs.` },
-    plugins: [googleClientTrims],
-    // Without whitespace (names and code as published): about 40 % fewer bytes to read at every cold
-    // start, a fifth less time to load the file with its code cache.
-    minifyWhitespace: true,
-  });
-  // Named by its content: V8 checks a code cache against little more than the source's length.
-  const contents = built.outputFiles[0]!.contents;
-  const bundleFile = `${CACHED_BUNDLE}-${createHash('sha256').update(contents).digest('hex').slice(0, 12)}.cjs`;
   await mkdir(vendorDir, { recursive: true });
-  await writeFile(path.join(vendorDir, bundleFile), contents);
-  for (const pkg of CACHED_PACKAGES) {
-    const names = Object.keys(requireHere(pkg) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
-    const file = path.join(vendorDir, `${pkg}.mjs`);
-    const rel = (target: string) => {
-      const r = toPosix(path.relative(path.dirname(file), path.join(vendorDir, target)));
-      return r.startsWith('.') ? r : `./${r}`;
-    };
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(
-      file,
-      `// ${pkg}: its copy in ${bundleFile}, loaded with its V8 code cache. Generated by scripts/build-functions.ts.\n` +
-        `import { loadCommonJs } from ${JSON.stringify(rel(CACHED_SCRIPT_LOADER))};\n` +
-        `const pkg = loadCommonJs(new URL(${JSON.stringify(rel(bundleFile))}, import.meta.url))[${JSON.stringify(pkg)}];\n` +
-        `export default pkg;\nexport const { ${names.join(', ')} } = pkg;\n`,
-    );
+  for (const bundle of CACHED_BUNDLES) {
+    const getters = bundle.packages.map((pkg) => `Object.defineProperty(module.exports, ${JSON.stringify(pkg)}, { enumerable: true, get: () => require(${JSON.stringify(pkg)}) });`);
+    const built = await esbuild.build({
+      absWorkingDir: REPO_ROOT,
+      stdin: { contents: `module.exports = {};\n${getters.join('\n')}\n`, resolveDir: REPO_ROOT, loader: 'js' },
+      outfile: path.join(vendorDir, `${bundle.name}.cjs`),
+      write: false,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node22',
+      logLevel: 'error',
+      legalComments: 'none',
+      banner: { js: `// ${bundle.packages.join(', ')}: bundled once by scripts/build-functions.ts for every function; loaded by vendor/<package>.mjs.` },
+      plugins: [googleClientTrims],
+      // Without whitespace (names and code as published): about 40 % fewer bytes to read at every cold
+      // start, a fifth less time to load the file with its code cache.
+      minifyWhitespace: true,
+    });
+    // Named by its content: V8 checks a code cache against little more than the source's length.
+    const contents = built.outputFiles[0]!.contents;
+    const bundleFile = `${bundle.name}-${createHash('sha256').update(contents).digest('hex').slice(0, 12)}.cjs`;
+    await writeFile(path.join(vendorDir, bundleFile), contents);
+    for (const pkg of bundle.packages) {
+      const names = Object.keys(requireHere(pkg) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const file = path.join(vendorDir, `${pkg}.mjs`);
+      const rel = (target: string) => {
+        const r = toPosix(path.relative(path.dirname(file), path.join(vendorDir, target)));
+        return r.startsWith('.') ? r : `./${r}`;
+      };
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(
+        file,
+        `// ${pkg}: its copy in ${bundleFile}, loaded with its V8 code cache. Generated by scripts/build-functions.ts.\n` +
+          `import { loadCommonJs } from ${JSON.stringify(rel(CACHED_SCRIPT_LOADER))};\n` +
+          `const pkg = loadCommonJs(new URL(${JSON.stringify(rel(bundleFile))}, import.meta.url))[${JSON.stringify(pkg)}];\n` +
+          `export default pkg;\nexport const { ${names.join(', ')} } = pkg;\n`,
+      );
+    }
   }
 }
 

@@ -24,31 +24,31 @@ export const BUNDLE_REPORT = path.join(REPO_ROOT, 'dist/function-bundles.json');
  * installed by Cloud Build from package.json: the functions framework (its main.js and the entry must
  * share one registry and one Express), the Google clients (they read protos and package files from
  * disk; loaded on first use), twilio, libphonenumber-js and ipaddr.js (loaded on first use through
- * createRequire) — except VENDORED_PACKAGES.
+ * createRequire) — except the CACHED_PACKAGES.
  */
 export const BUNDLED_PACKAGES = ['zod', 'jose'] as const;
 /**
- * Packages bundled once into the source (vendor/<name>.mjs) and shared by every function that imports
- * them, on first use. undici is CommonJS of ~100 files: as one file it loads in about half the time
- * (module resolution and loading are most of its cost), and one copy keeps the upload small.
- */
-export const VENDORED_PACKAGES = ['undici'] as const;
-/**
- * Packages bundled once into the source, together, as one CommonJS file (vendor/CACHED_BUNDLE-<hash>.cjs), each with
- * an ES module (vendor/<name>.mjs) that loads that file on first use through scripts/cached-script.mjs:
+ * Packages bundled once into the source as CommonJS files (vendor/<bundle>-<hash>.cjs), each package with
+ * an ES module (vendor/<package>.mjs) that loads its file on first use through scripts/cached-script.mjs:
  * with a V8 code cache taken after the packages ran at the deploy's build step, so that a cold instance
- * neither resolves their files one by one (~400 for Firestore, with google-gax, gRPC and protobufjs) nor
- * compiles the functions their load and first use run. One copy for every function and package: the
- * client and its FieldValue sentinels are one library's, Secret Manager's client shares Firestore's
- * google-gax (no second copy), and google-auth-library is the one both authenticate with, as do the REST
- * calls to Cloud Tasks and Pub/Sub (shared/queue/google-rest.ts). Each package's code runs only when its
- * module is imported.
+ * neither resolves their files one by one (~400 for Firestore, with google-gax, gRPC and protobufjs; ~100
+ * for undici) nor compiles the functions their load and first use run. Each package's code runs only when
+ * its module is imported.
+ *
+ * - google-clients: one copy for every function and package: the client and its FieldValue sentinels are
+ *   one library's, Secret Manager's client shares Firestore's google-gax (no second copy), and
+ *   google-auth-library is the one both authenticate with, as do the REST calls to Cloud Tasks and
+ *   Pub/Sub (shared/queue/google-rest.ts).
+ * - http-client: undici, the providers' HTTP client (shared/providers/http.ts, shared/http/outbound-request.ts),
+ *   a file of its own so that a function that calls no provider reads none of it.
  */
-export const CACHED_PACKAGES = ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] as const;
-/** The file's name: vendor/google-clients-<content hash>.cjs, so a code cache is only ever read for the file it was made from. */
-export const CACHED_BUNDLE = 'google-clients';
+export const CACHED_BUNDLES = [
+  { name: 'google-clients', packages: ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] },
+  { name: 'http-client', packages: ['undici'] },
+] as const;
+export const CACHED_PACKAGES: readonly string[] = CACHED_BUNDLES.flatMap((b) => b.packages);
 export const VENDOR_SUBDIR = 'vendor';
-/** The loader of CACHED_PACKAGES (scripts/cached-script.mjs), in VENDOR_SUBDIR. */
+/** The loader of the CACHED_BUNDLES (scripts/cached-script.mjs), in VENDOR_SUBDIR. */
 export const CACHED_SCRIPT_LOADER = 'cached-script.mjs';
 
 /** Packages a function must not load before its first request (lazy by design: shared/deps.ts, shared/store/firestore.ts). */

@@ -71,6 +71,7 @@ if (existsSync(cachedScript)) {
   await use(path.join(vendor, '@google-cloud', 'firestore.mjs'), useFirestore);
   await use(path.join(vendor, '@google-cloud', 'secret-manager.mjs'), useSecretManager);
   await use(path.join(vendor, 'google-auth-library.mjs'), useGoogleAuth);
+  await use(path.join(vendor, 'undici.mjs'), useUndici);
   try {
     const { writeCodeCaches } = await import(pathToFileURL(cachedScript).href);
     console.error(`compile cache: ${writeCodeCaches(directory)} V8 code cache(s) of bundled packages written`);
@@ -135,4 +136,37 @@ function useSecretManager({ SecretManagerServiceClient }) {
 function useGoogleAuth({ GoogleAuth, OAuth2Client }) {
   new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/pubsub'] });
   new OAuth2Client().setCredentials({ access_token: 'owner' });
+}
+
+/**
+ * undici as the provider clients use it (shared/providers/http.ts, shared/http/outbound-request.ts): an
+ * Agent with a connector of its own, a POST with a body and headers, the answer's headers and body read;
+ * sent to a loopback server of this step's own.
+ */
+async function useUndici({ Agent, buildConnector, request }) {
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ sid: 'PN0', phone_number: '+15550100000' }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const connector = buildConnector({ timeout: 5_000 });
+  const agent = new Agent({ connect: (options, callback) => connector(options, callback), keepAliveTimeout: 4_000, connections: 2 });
+  try {
+    const res = await request(`http://127.0.0.1:${server.address().port}/2010-04-01/Accounts/AC0/IncomingPhoneNumbers.json`, {
+      method: 'POST',
+      headers: { authorization: 'Basic d2FybTp3YXJt', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'PhoneNumber=%2B15550100000',
+      dispatcher: agent,
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    });
+    JSON.parse(await res.body.text());
+  } finally {
+    await agent.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }

@@ -129,8 +129,8 @@ describe('per-function entries', () => {
       expect((await load('jobsChunkWorker')).registered).toEqual(['jobsChunkWorker']);
       expect((await load('numbersCreate')).error, 'a target the source does not deploy').toMatch(/deploys no function "numbersCreate"/);
 
-      // Every file of a bundle loads, and the source's one copy of undici (vendor/undici.mjs: bundled
-      // CommonJS that finds Node's builtins), imported dynamically as the sources do, has its named
+      // Every file of a bundle loads, and the source's one copy of undici (vendor/undici.mjs, which loads
+      // vendor/http-client-<hash>.cjs), imported dynamically as the sources do, has its named
       // exports (`const { Agent } = await import('undici')`); no function loads it at startup.
       const search = reports.find((r) => r.name === 'numbersSearchAvailable')!;
       expect(search.externals).toContain('vendor/undici');
@@ -169,11 +169,12 @@ describe('per-function entries', () => {
       expect(warmed.out).toBe('');
       // Each client used as a first request uses it (the Firestore client's calls answered by warm-firestore-replies.mjs).
       expect(warmed.err).not.toMatch(/not used before its code cache was taken/);
-      expect(warmed.err).toMatch(/1 V8 code cache\(s\) of bundled packages written/);
-      const caches = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-'));
-      // Named by the bundle's content hash, the Node version and the architecture.
-      expect(caches).toHaveLength(1);
+      expect(warmed.err).toMatch(/2 V8 code cache\(s\) of bundled packages written/);
+      const caches = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-')).sort();
+      // One per bundle (the Google clients, undici), named by its content hash, the Node version and the architecture.
+      expect(caches).toHaveLength(2);
       expect(caches[0]).toMatch(new RegExp(`^v8-google-clients-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+      expect(caches[1]).toMatch(new RegExp(`^v8-http-client-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
 
       // As a function's first request loads it: the package's named exports, a working client, and what became of the cache.
       const use = [
