@@ -1,4 +1,4 @@
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
 import type { Config } from '../config.js';
 import { z } from 'zod';
 import { AppError } from '../http/errors.js';
@@ -50,15 +50,27 @@ export function defaultLimits(
 
 /** A tenant's limits: the platform defaults, overridden per tenant on tenants/{id}.limits. */
 export async function readLimits(tx: Transaction | undefined, db: Firestore, tenantId: string, defaults: TenantLimits): Promise<TenantLimits> {
-  const ref = db.doc(`tenants/${tenantId}`);
-  const snap = tx ? await tx.get(ref) : await ref.get();
+  const ref = limitsRef(db, tenantId);
+  return limitsFrom(tx ? await tx.get(ref) : await ref.get(), defaults);
+}
+
+export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {
+  return usageFrom(await tx.get(usageRef(db, tenantId)));
+}
+
+/** The documents readLimits and readUsage read, for a transaction that reads them with others in one round trip (tx.getAll). */
+export const limitsRef = (db: Firestore, tenantId: string) => db.doc(`tenants/${tenantId}`);
+export const usageRef = (db: Firestore, tenantId: string) => db.doc(usagePath(tenantId));
+
+/** The tenant's limits from its document (limitsRef): its own where set, the platform's defaults elsewhere. */
+export function limitsFrom(snap: DocumentSnapshot, defaults: TenantLimits): TenantLimits {
   const own: unknown = snap.get('limits');
   const set = own !== null && typeof own === 'object' ? Object.entries(own).filter(([k, v]) => k in defaults && typeof v === 'number' && v >= 0) : [];
   return { ...defaults, ...Object.fromEntries(set) };
 }
 
-export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {
-  const snap = await tx.get(db.doc(usagePath(tenantId)));
+/** The tenant's usage from its counters document (usageRef). */
+export function usageFrom(snap: DocumentSnapshot): Usage {
   const data = snap.exists ? readStored(parseUsage, snap.data(), { collection: 'usage', id: snap.id }) : undefined;
   return { heldNumbers: data?.heldNumbers ?? 0, purchases: data?.purchases ?? {}, freeVapiNumbers: data?.freeVapiNumbers ?? 0 };
 }

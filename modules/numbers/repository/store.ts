@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { holdingStatuses, searchTokensFor, type NumberRecord } from '../../../shared/domain/number.js';
-import { assertRoomFor, changeUsage, readLimits, readUsage, usageChange, type TenantLimits, type UsageKind } from '../../../shared/domain/limits.js';
+import { assertRoomFor, changeUsage, limitsFrom, limitsRef, readUsage, usageChange, usageFrom, usageRef, type TenantLimits, type UsageKind } from '../../../shared/domain/limits.js';
 import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
 import { notAvailable, ownerEntry, ownerOf, readOwner } from './owner.js';
 import { readNumber, readNumberIfAny } from '../../../shared/domain/number-record.js';
@@ -50,13 +50,14 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
       return firestore.runTransaction(async (tx) => {
         // Spend guards: single purchases count here; a bulk job's items were reserved with the job.
         const guarded = limits && !record.origin;
-        const tenantLimits = guarded ? await readLimits(tx, firestore, record.tenantId, limits) : undefined;
-        const usage = guarded ? await readUsage(tx, firestore, record.tenantId) : undefined;
         // One tenant per number, platform-wide: another tenant's holding is a refusal before any
         // provider call, so no later look-up on a shared account can hand that tenant's number over.
-        // The index entry and the tenant's claim in one round trip.
+        // The index entry, the tenant's claim, and its limits and usage in one round trip.
         const ownerRef = firestore.doc(paths.numberOwner(record.provider, record.phoneNumber));
-        const [ownerSnap, claim] = await tx.getAll(ownerRef, claimRef);
+        const guardRefs = guarded ? [limitsRef(firestore, record.tenantId), usageRef(firestore, record.tenantId)] : [];
+        const [ownerSnap, claim, limitsSnap, usageSnap] = await tx.getAll(ownerRef, claimRef, ...guardRefs);
+        const tenantLimits = guarded ? limitsFrom(limitsSnap!, limits) : undefined;
+        const usage = guarded ? usageFrom(usageSnap!) : undefined;
         const owner = await ownerOf(tx, firestore, ownerRef, ownerSnap!, record.provider, record.phoneNumber, record.tenantId);
         if (owner.heldByOther) throw notAvailable(record.phoneNumber, record.provider);
         if (options.notHeldAt && options.notHeldAt !== record.provider) {
@@ -326,9 +327,9 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
     async reserveUsage(tenantId: string, limits: TenantLimits, kind: UsageKind, now: Date): Promise<void> {
       const firestore = await db();
       await firestore.runTransaction(async (tx) => {
-        const tenantLimits = await readLimits(tx, firestore, tenantId, limits);
-        const usage = await readUsage(tx, firestore, tenantId);
-        assertRoomFor(tenantLimits, usage, 1, now, kind);
+        const [limitsSnap, usageSnap] = await tx.getAll(limitsRef(firestore, tenantId), usageRef(firestore, tenantId));
+        const usage = usageFrom(usageSnap!);
+        assertRoomFor(limitsFrom(limitsSnap!, limits), usage, 1, now, kind);
         changeUsage(tx, firestore, tenantId, usage, usageChange(kind, 1, true), now);
       });
     },
