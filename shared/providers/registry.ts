@@ -170,9 +170,10 @@ export function createProviderResolver(deps: {
     async forTenant(tenantId, provider, accountId) {
       if (accountId === PLATFORM_ACCOUNT_ID) await assertPlatformAllowed(tenantId, provider, true);
       if (accountId) return { provider: await forAccount(tenantId, provider, accountId), accountId };
-      const own = await deps.accounts?.find(tenantId, provider);
+      // The tenant's own account and its account policy (needed when it has none) read side by side.
+      const [own, policy] = await Promise.all([deps.accounts?.find(tenantId, provider), platformOnly(provider) ? undefined : deps.accounts?.policy?.(tenantId)]);
       if (own) return { provider: await fromSecret(provider, own.secretName, own.id), accountId: own.id };
-      await assertPlatformAllowed(tenantId, provider, false);
+      if (policy === 'own-only') throw noOwnAccount(provider, false);
       return { provider: await forAccount(tenantId, provider, PLATFORM_ACCOUNT_ID), accountId: PLATFORM_ACCOUNT_ID };
     },
   };

@@ -56,7 +56,7 @@ export const accountKey = (provider: AccountProvider, credentials: Record<string
 export function accountLookup(db: Ports['db'], config?: Pick<Config, 'ACCOUNT_POLICY_DEFAULT'>): AccountLookup {
   const accounts = providerAccountsCollection(db);
   return {
-    // Read only when a tenant has no account of its own for the provider (one document read).
+    // Read beside the account lookup (registry.ts forTenant), used only when a tenant has no account of its own for the provider (one document read).
     async policy(tenantId) {
       return (await readAccountPolicy(db, tenantId, { ACCOUNT_POLICY_DEFAULT: config?.ACCOUNT_POLICY_DEFAULT ?? 'platform' })).policy;
     },
