@@ -43,6 +43,9 @@ function millis(value: unknown): number {
   return Number.NaN;
 }
 
+/** Firestore's code for a create whose document exists (gRPC and REST alike). */
+const ALREADY_EXISTS = 6;
+
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const fingerprint = (parts: unknown) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
@@ -51,6 +54,23 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
     async begin(tenantId: string, key: string, requestFingerprint: string, leaseMs: number, now: Date): Promise<BeginResult> {
       const firestore = await db();
       const ref = firestore.doc(paths.idempotencyKey(tenantId, hashKey(key)));
+      const entry = {
+        fingerprint: requestFingerprint,
+        state: 'in_progress',
+        leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+        createdAt: now.toISOString(),
+        // Firestore's TTL policy on expiresAt deletes old keys (terraform/firestore.tf): it needs a
+        // Timestamp, so a Date (keys written before as ISO strings are still read, below).
+        expiresAt: new Date(now.getTime() + RETENTION_MS),
+      };
+      // A new key (the usual case) in one round trip: created only where there is none.
+      try {
+        await ref.create(entry);
+        return { kind: 'run' };
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+      }
+      // A key seen before: replay, refuse, or take over a run whose lease ran out, in a transaction.
       return firestore.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         const data = snap.data();
@@ -76,15 +96,7 @@ export function createIdempotencyStore(db: () => Promise<Firestore>) {
             );
           }
         }
-        tx.set(ref, {
-          fingerprint: requestFingerprint,
-          state: 'in_progress',
-          leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
-          createdAt: now.toISOString(),
-          // Firestore's TTL policy on expiresAt deletes old keys (terraform/firestore.tf): it needs a
-          // Timestamp, so a Date (keys written before as ISO strings are still read, below).
-          expiresAt: new Date(now.getTime() + RETENTION_MS),
-        });
+        tx.set(ref, entry);
         return { kind: 'run' } as const;
       });
     },

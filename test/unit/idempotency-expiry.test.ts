@@ -7,11 +7,19 @@ import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { createIdempotencyStore, hashKey } from '../../shared/store/idempotency-store.js';
 import { paths } from '../../shared/store/firestore.js';
 
-function fakeFirestore(docs: Map<string, Record<string, unknown>>): Firestore {
-  const ref = (path: string) => ({ path });
+function fakeFirestore(docs: Map<string, Record<string, unknown>>, counts = { transactions: 0 }): Firestore {
+  const ref = (path: string) => ({
+    path,
+    // As Firestore: a create where the document exists fails with ALREADY_EXISTS (6).
+    create: async (data: Record<string, unknown>) => {
+      if (docs.has(path)) throw Object.assign(new Error(`6 ALREADY_EXISTS: ${path}`), { code: 6 });
+      docs.set(path, data);
+    },
+  });
   return {
     doc: ref,
     runTransaction: async (fn: (tx: unknown) => Promise<unknown>) =>
+      ++counts.transactions &&
       fn({
         get: async (r: { path: string }) => ({ data: () => docs.get(r.path) }),
         set: (r: { path: string }, data: Record<string, unknown>) => void docs.set(r.path, data),
@@ -30,6 +38,17 @@ describe('idempotency keys and their TTL field', () => {
     const stored = docs.get(path)!;
     expect(stored.expiresAt).toBeInstanceOf(Date);
     expect((stored.expiresAt as Date).getTime()).toBe(now.getTime() + 24 * 3600_000);
+  });
+
+  it('starts a new key with one create, and a key seen before in a transaction', async () => {
+    const docs = new Map<string, Record<string, unknown>>();
+    const counts = { transactions: 0 };
+    const store = createIdempotencyStore(async () => fakeFirestore(docs, counts));
+    expect(await store.begin('t1', 'k1', 'fp', 60_000, now)).toEqual({ kind: 'run' });
+    expect(counts.transactions).toBe(0);
+    await expect(store.begin('t1', 'k1', 'fp', 60_000, now)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/still being processed/) });
+    await expect(store.begin('t1', 'k1', 'other', 60_000, now)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/different request/) });
+    expect(counts.transactions).toBe(2);
   });
 
   it.each([
