@@ -87,6 +87,13 @@ export function createHttpFunction(
       }
       const rawParams = matchPath(req.path);
       if (!rawParams) throw new AppError('NOT_FOUND', `No endpoint at ${req.path}`);
+      // A caller's or a task's request reads Firestore (its rate limit, then its operation): the client
+      // and the operation's module start loading now, while the token is verified (WebCrypto works off
+      // the main thread; in production a first verification also fetches the signing keys). Nothing runs
+      // before the checks below; a load that fails fails where it is awaited, as before.
+      const early = endpoint.access === 'public' || endpoint.access === 'webhook' ? undefined : { operation: endpoint.operation(), db: deps.db() };
+      early?.operation.catch(() => undefined);
+      early?.db.catch(() => undefined);
 
       let caller: Caller | undefined;
       let task: TaskCaller | undefined;
@@ -145,7 +152,7 @@ export function createHttpFunction(
       // Who called, as far as verified above and as the row's access types its operation's input
       // (shared/api/endpoint.ts OperationFactoryFor): member and admin endpoints get `caller`, task
       // endpoints `task` (never a caller: a task's tenant is in its body), webhooks and public ones neither.
-      const factory = (await endpoint.operation()).default as (deps: Deps) => (input: AnyOperationInput) => Promise<OperationResult<unknown>>;
+      const factory = (await (early?.operation ?? endpoint.operation())).default as (deps: Deps) => (input: AnyOperationInput) => Promise<OperationResult<unknown>>;
       const result = await factory(deps)({
         params,
         query,
