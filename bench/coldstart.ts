@@ -17,7 +17,9 @@
  * before every function run, the same way; each run's ratio is (run) / (its bare run), and a
  * function's ratio is the median of its runs' ratios: machine-independent, and robust to load that
  * changes during the benchmark. Runs go round-robin (every function once, then again); figures are
- * medians of --runs (default 3). `--cpu-prof DIR` writes a V8 CPU profile of every function process.
+ * medians of --runs (default 3). `--cpu-prof DIR` writes a V8 CPU profile of every function process;
+ * `--io-trace DIR` a JSON file per process of its outgoing calls (Firestore, providers) with when each
+ * left, its headers and its end arrived.
  *
  * Target (issue #15): every function ≤ 3.0 × bare (--target). Prints a table (median ms; ready ms = the
  * port accepted connections; cpu ms = user + system time of the process when its response arrived,
@@ -71,6 +73,7 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'no-trace': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'io-trace': { type: 'string' },
     'no-compile-cache': { type: 'boolean', default: false },
   },
 });
@@ -969,6 +972,7 @@ async function measure(target: Target, probe: Probe, expect: number[], trace: bo
     // As Cloud Run sets it for the deployed function; the stub task queue for function processes only.
     ...(deployed ? { FUNCTION_TARGET: target.name, COLDSTART_LOCAL_TASKS: '1' } : {}),
     ...(traceFile ? { COLDSTART_TRACE_FILE: traceFile } : {}),
+    ...(args['io-trace'] ? { COLDSTART_IO_FILE: path.join(path.resolve(args['io-trace']), target.name) } : {}),
   };
   const output: string[] = [];
   const started = now();
@@ -1032,6 +1036,23 @@ if (traceFile && typeof registerHooks === 'function') {
   process.on('exit', () => {
     try { writeFileSync(traceFile, JSON.stringify([...seen])); } catch {}
   });
+}
+if (process.env.COLDSTART_IO_FILE) {
+  // --io-trace DIR: when each outgoing call left and its answer came back (ms since the process started).
+  const dc = await import('node:diagnostics_channel');
+  const io = [];
+  const at = () => Math.round(performance.now());
+  dc.subscribe('http.server.request.start', () => { io.push({ what: 'request in', at: at() }); });
+  dc.subscribe('http.server.response.finish', () => { io.push({ what: 'response out', at: at() }); });
+  dc.subscribe('http.client.request.start', ({ request }) => {
+    const call = { what: request.method + ' ' + request.path.replace(/^.*documents/, '').replace(/\?.*$/, ''), at: at() };
+    io.push(call);
+    request.once('response', (res) => { call.headers = at(); res.once('end', () => { call.end = at(); }); });
+  });
+  dc.subscribe('undici:request:create', ({ request }) => { const call = { what: request.method + ' ' + request.origin + request.path.replace(/\?.*$/, ''), at: at() }; io.push(call); request.__coldstartCall = call; });
+  dc.subscribe('undici:request:headers', ({ request }) => { if (request.__coldstartCall) request.__coldstartCall.headers = at(); });
+  dc.subscribe('undici:request:trailers', ({ request }) => { if (request.__coldstartCall) request.__coldstartCall.end = at(); });
+  process.on('exit', () => { try { writeFileSync(process.env.COLDSTART_IO_FILE + '-' + process.pid + '.json', JSON.stringify(io)); } catch {} });
 }
 if (process.env.COLDSTART_LOCAL_TASKS) {
   // No Cloud Tasks here: accept and drop what a function enqueues (production makes one REST call instead). shared/deps.ts reads the dev stack's registrations from here (useLocalTaskQueue), in any copy of it.
@@ -1175,6 +1196,7 @@ async function run(): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     workDir = await mkdtemp(path.join(tmpdir(), 'bench-coldstart-'));
+    if (args['io-trace']) await mkdir(path.resolve(args['io-trace']), { recursive: true });
     cleanup.push(() => rm(workDir, { recursive: true, force: true }));
     preloadPath = path.join(workDir, 'preload.mjs');
     await writeFile(preloadPath, PRELOAD);
