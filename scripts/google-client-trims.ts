@@ -47,26 +47,51 @@ interface Trim {
 }
 
 const defer = (expression: string): [string, string] => [expression, `__lazyModule(() => ${expression})`];
+/**
+ * Deferred and kept out of the bundle: `require("<specifier>")` in `expression` becomes the module's copy
+ * in the deferred file (DEFERRED_MODULES, vendor/google-clients-deferred-<hash>.cjs), read only if the
+ * module is ever used.
+ */
+const moveOut = (expression: string, specifier: string, id: string): [string, string] => [
+  expression,
+  `__lazyModule(() => ${expression.replace(`require(${JSON.stringify(specifier)})`, `__deferredModule(${JSON.stringify(id)})`)})`,
+];
 const SERVICE_PROTOS = '__serviceProtos';
+
+/**
+ * The modules moved out of the bundle (node_modules-relative): static protobuf modules of ~4 MB that the
+ * REST transport never loads. Each is self-contained (it needs protobufjs/minimal only), so its copy in the
+ * deferred file works on its own.
+ */
+export const DEFERRED_MODULES = [
+  'google-gax/build/protos/iam_service.js',
+  'google-gax/build/protos/locations.js',
+  'google-gax/build/protos/operations.js',
+  '@google-cloud/firestore-api/build/protos/protos.js',
+  '@google-cloud/secret-manager/build/protos/protos.js',
+] as const;
 
 export const TRIMS: Trim[] = [
   ...['google-gax/build/src/index.js', 'google-gax/build/src/fallback.js'].map((file) => ({
     file,
-    replace: ['iam_service', 'locations', 'operations'].map((p) => defer(`__importStar(require("../protos/${p}"))`)),
+    replace: ['iam_service', 'locations', 'operations'].map((p) => moveOut(`__importStar(require("../protos/${p}"))`, `../protos/${p}`, `google-gax/build/protos/${p}.js`)),
   })),
-  { file: 'google-gax/build/src/longRunningCalls/longrunning.js', replace: [defer('__importStar(require("../../protos/operations"))')] },
+  { file: 'google-gax/build/src/longRunningCalls/longrunning.js', replace: [moveOut('__importStar(require("../../protos/operations"))', '../../protos/operations', 'google-gax/build/protos/operations.js')] },
   { file: '@google-cloud/firestore/build/src/index.js', replace: [defer('require("@google-cloud/firestore-api")')] },
   {
     file: '@google-cloud/firestore-api/build/src/index.js',
     replace: [
       ['const FirestoreAdminClient = v1.FirestoreAdminClient;\nexports.FirestoreAdminClient = FirestoreAdminClient;', 'Object.defineProperty(exports, "FirestoreAdminClient", { enumerable: true, get: () => v1.FirestoreAdminClient });'],
       ['exports.default = { v1, FirestoreAdminClient, FirestoreClient };', 'exports.default = { v1, get FirestoreAdminClient() { return v1.FirestoreAdminClient; }, FirestoreClient };'],
-      defer('require("../protos/protos")'),
+      moveOut('require("../protos/protos")', '../protos/protos', '@google-cloud/firestore-api/build/protos/protos.js'),
     ],
   },
   { file: '@google-cloud/firestore-api/build/src/v1/index.js', replace: [defer('require("./firestore_admin_client")')] },
   { file: '@google-cloud/firestore-api/build/src/v1/firestore_client.js', replace: [['require("../../protos/protos.json")', SERVICE_PROTOS]] },
-  { file: '@google-cloud/secret-manager/build/src/index.js', replace: [defer('require("./v1beta2")'), defer('require("../protos/protos")')] },
+  {
+    file: '@google-cloud/secret-manager/build/src/index.js',
+    replace: [defer('require("./v1beta2")'), moveOut('require("../protos/protos")', '../protos/protos', '@google-cloud/secret-manager/build/protos/protos.js')],
+  },
   { file: '@google-cloud/secret-manager/build/src/v1/secret_manager_service_client.js', replace: [['require("../../protos/protos.json")', SERVICE_PROTOS]] },
 ];
 
@@ -77,7 +102,7 @@ export const SERVICES: Record<string, { service: string; protos: string }> = {
 };
 
 /** The trimmed text of one file of node_modules (relative, /-separated), or undefined when no trim is about it. Throws when a line to rewrite is not there exactly once. */
-export function applyTrims(file: string, text: string): string | undefined {
+export function applyTrims(file: string, text: string, deferredFile?: string): string | undefined {
   const trim = TRIMS.find((t) => t.file === file);
   if (!trim) return undefined;
   let out = text;
@@ -93,6 +118,10 @@ export function applyTrims(file: string, text: string): string | undefined {
     head += `var ${SERVICE_PROTOS} = JSON.parse(${JSON.stringify(JSON.stringify(json))});\n`;
   }
   if (trim.replace.some(([, to]) => to.includes('__lazyModule'))) head += LAZY_MODULE;
+  if (trim.replace.some(([, to]) => to.includes('__deferredModule'))) {
+    if (!deferredFile) throw new Error(`google-client trims: ${file} moves modules out of the bundle, and no deferred file was named`);
+    head += `var __deferredModule = (id) => require(${JSON.stringify(deferredFile)})[id];\n`;
+  }
   // After the file's "use strict", which must stay its first statement.
   const strict = /^(\s*(\/\/[^\n]*\n\s*)*"use strict";\n)/.exec(out)?.[1] ?? '';
   return `${strict}${head}${out.slice(strict.length)}`;
@@ -197,21 +226,33 @@ export function serviceProtos(json: ProtoJson, service: string, req: NodeJS.Requ
   return out;
 }
 
-/** The esbuild plugin: every file TRIMS names, trimmed. */
-export const googleClientTrims: esbuild.Plugin = {
-  name: 'google-client-trims',
-  setup(build) {
-    const files = new Set(TRIMS.map((t) => t.file));
-    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
-      const rel = path.relative(path.join(REPO_ROOT, 'node_modules'), args.path).split(path.sep).join('/');
-      if (!files.has(rel)) return undefined;
-      return { contents: applyTrims(rel, await readFile(args.path, 'utf8')), loader: 'js' };
-    });
-  },
-};
+/**
+ * The esbuild plugin: every file TRIMS names, trimmed; the modules moved out are read from `deferredFile`
+ * (relative to the bundle, left to Node to load: see deferredModulesSource).
+ */
+export function googleClientTrims(deferredFile?: string): esbuild.Plugin {
+  return {
+    name: 'google-client-trims',
+    setup(build) {
+      const files = new Set(TRIMS.map((t) => t.file));
+      if (deferredFile) build.onResolve({ filter: /^\.\/google-clients-deferred-[0-9a-f]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+      build.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, async (args) => {
+        const rel = path.relative(path.join(REPO_ROOT, 'node_modules'), args.path).split(path.sep).join('/');
+        if (!files.has(rel)) return undefined;
+        return { contents: applyTrims(rel, await readFile(args.path, 'utf8'), deferredFile), loader: 'js' };
+      });
+    },
+  };
+}
+
+/** The deferred file's source (to bundle): each of DEFERRED_MODULES behind a getter named by its id, so it runs when first asked for. */
+export function deferredModulesSource(): string {
+  const getters = DEFERRED_MODULES.map((id) => `Object.defineProperty(module.exports, ${JSON.stringify(id)}, { enumerable: true, get: () => require(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', id))}) });`);
+  return `module.exports = {};\n${getters.join('\n')}\n`;
+}
 
 /** Every trim applies to the installed packages (for the unit test): the files each one rewrites. */
 export async function trimmedFiles(): Promise<string[]> {
-  for (const t of TRIMS) applyTrims(t.file, await readFile(path.join(REPO_ROOT, 'node_modules', t.file), 'utf8'));
+  for (const t of TRIMS) applyTrims(t.file, await readFile(path.join(REPO_ROOT, 'node_modules', t.file), 'utf8'), './google-clients-deferred-000000000000.cjs');
   return TRIMS.map((t) => t.file);
 }

@@ -17,18 +17,21 @@ describe('the trims of the bundled Google clients', () => {
     expect(() => applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', '"use strict";\nconst x = 1;\n')).toThrow(/longrunning\.js has 0 copies of `__importStar\(require\("\.\.\/\.\.\/protos\/operations"\)\)`/);
   });
 
-  it('keeps "use strict" first and defers the module to its first property access', () => {
-    const trimmed = applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', '"use strict";\nconst operationProtos = __importStar(require("../../protos/operations"));\nmodule.exports = operationProtos;\n')!;
+  it('keeps "use strict" first and defers the module, read from the deferred file, to its first property access', () => {
+    const source = '"use strict";\nconst operationProtos = __importStar(require("../../protos/operations"));\nmodule.exports = operationProtos;\n';
+    expect(() => applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', source)).toThrow(/no deferred file was named/);
+    const trimmed = applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', source, './google-clients-deferred-0.cjs')!;
     expect(trimmed.startsWith('"use strict";\n')).toBe(true);
-    let loads = 0;
+    const required: string[] = [];
     const module = { exports: {} as Record<string, unknown> };
     const run = new vm.Script(`(function (module, require, __importStar) {${trimmed}\n})`).runInThisContext() as (m: typeof module, r: (p: string) => unknown, s: (m: unknown) => unknown) => void;
-    run(module, () => (loads++, { google: { longrunning: { Operation: 'op' } } }), (m) => m);
-    expect(loads).toBe(0);
+    const deferredFile = { 'google-gax/build/protos/operations.js': { google: { longrunning: { Operation: 'op' } } } };
+    run(module, (p) => (required.push(p), deferredFile), (m) => m);
+    expect(required).toEqual([]);
     expect((module.exports.google as { longrunning: { Operation: string } }).longrunning.Operation).toBe('op');
     expect('google' in module.exports).toBe(true);
     expect(Object.keys(module.exports)).toEqual(['google']);
-    expect(loads).toBe(1);
+    expect(required).toEqual(['./google-clients-deferred-0.cjs']);
   });
 
   it("cuts each client's descriptors to its service: every method and every message they reach, nothing of the admin API", () => {
