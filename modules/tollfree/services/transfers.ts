@@ -84,15 +84,20 @@ export function requestTransfer(deps: TransferDeps) {
     input: { numbers: string[]; fromRespOrgId?: string; loaId: string; loaReference?: string },
     audit: AuditContext,
   ): Promise<{ transfer: TransferView } | (PendingAnswer & { transfer: TransferView })> => {
-    const settings = await tenantSomos(deps, tenantId);
     const numbers = [...new Set(input.numbers)];
+    // Every read at once; their refusals in the order the checks below ask (a settled rejection is
+    // only thrown where it is awaited).
+    const [loaRead, heldRead] = [requireLoa(deps, tenantId, input.loaId), Promise.all([getNumbers(deps, tenantId, numbers), getOwners(deps, numbers)])];
+    loaRead.catch(() => undefined);
+    heldRead.catch(() => undefined);
+    const settings = await tenantSomos(deps, tenantId);
     if (input.fromRespOrgId === settings.respOrgId) {
       throw new AppError('VALIDATION_ERROR', `Invalid body.fromRespOrgId: the numbers would move to ${settings.respOrgId}, their current RespOrg`, {
         issues: [{ path: 'body.fromRespOrgId', message: 'is the tenant’s own RespOrg unit' }],
       });
     }
-    const loa = await requireLoa(deps, tenantId, input.loaId);
-    const [held, owners] = await Promise.all([getNumbers(deps, tenantId, numbers), getOwners(deps, numbers)]);
+    const loa = await loaRead;
+    const [held, owners] = await heldRead;
     numbers.forEach((n, i) => {
       const mine = held[i];
       if (mine && ['reserved', 'active', 'transferring'].includes(mine.status)) {
@@ -182,8 +187,10 @@ export async function finishTransferRequest(
     const before = await readTransfer(t, tenantId, transferId);
     if (!before) throw notFound('RespOrg transfer');
     if (request && !claimed) return before;
-    const existing = await Promise.all(before.items.map(async (i) => readNumber(t, tenantId, i.number)));
-    const owners = await Promise.all(before.items.map(async (i) => readOwner(t, i.number)));
+    const [existing, owners] = await Promise.all([
+      Promise.all(before.items.map(async (i) => readNumber(t, tenantId, i.number))),
+      Promise.all(before.items.map(async (i) => readOwner(t, i.number))),
+    ]);
     const items: TransferItem[] = before.items.map((item, i) => {
       const change = changes.find((c) => c.num === item.number);
       if (!change) return { ...item, status: 'failed', error: 'refused by the registry', updatedAt: now };
