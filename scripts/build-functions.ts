@@ -51,6 +51,7 @@ import {
   operationModule,
   REPO_ROOT,
   staticClosure,
+  PHONE_LIBRARY_LOAD,
   VENDOR_SUBDIR,
   type BundleReport,
 } from './function-bundles.js';
@@ -135,6 +136,27 @@ function precomputedOpenApi(document: Record<string, unknown>, forFunction: stri
   };
 }
 
+/**
+ * shared/domain/phone.ts → libphonenumber-js from the phone-numbers bundle (vendor/phone-numbers-<hash>.cjs)
+ * with its code cache, where the sources require the package (PHONE_LIBRARY_LOAD). Every chunk is in
+ * fn/<function>/, two levels below the source's root.
+ */
+function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
+  return {
+    name: 'phone-library-from-vendor',
+    setup(build) {
+      const loader = `../../${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER}`;
+      build.onResolve({ filter: /^\.\.\/\.\.\/vendor\/cached-script\.mjs$/ }, (args) => (args.path === loader ? { path: loader, external: true } : undefined));
+      build.onLoad({ filter: /[\\/]shared[\\/]domain[\\/]phone\.ts$/ }, async (args) => {
+        const text = (await readFile(args.path, 'utf8')).replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';");
+        if (text.split(PHONE_LIBRARY_LOAD).length !== 2) throw new Error(`${args.path} no longer loads libphonenumber-js as ${PHONE_LIBRARY_LOAD}: update scripts/build-functions.ts`);
+        const load = `loadCommonJs(new URL(${JSON.stringify(`../../${VENDOR_SUBDIR}/${bundleFile}`)}, import.meta.url))['libphonenumber-js/max']`;
+        return { contents: `import { loadCommonJs } from ${JSON.stringify(loader)};\n${text.replace(PHONE_LIBRARY_LOAD, () => load)}`, loader: 'ts' };
+      });
+    },
+  };
+}
+
 type Row = AnyEndpoint | EventFunction;
 
 /** `require` for the CommonJS code of bundled packages (esbuild's __require calls it for Node builtins). */
@@ -167,13 +189,14 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
   if (stale.length) throw new Error(`${stale.join('; ')}: run \`npm run generate\``);
   const { openApiDocument } = await import('../modules/meta/index.js');
   const document = await openApiDocument();
-  // precomputedOpenApi before zodNamespaceImport: the first plugin that loads a file wins.
-  const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), zodNamespaceImport];
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, BUNDLES_SUBDIR), { recursive: true });
-  await buildCachedPackages(outDir);
+  const cachedFiles = await buildCachedPackages(outDir);
   await copyFile(path.join(REPO_ROOT, 'scripts', CACHED_SCRIPT_LOADER), path.join(outDir, VENDOR_SUBDIR, CACHED_SCRIPT_LOADER));
+  const phoneLibrary = phoneLibraryFromVendor(cachedFiles.get('phone-numbers')!);
+  // precomputedOpenApi and phoneLibrary before zodNamespaceImport: the first plugin that loads a file wins.
+  const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), phoneLibrary, zodNamespaceImport];
   const reports: BundleReport[] = [];
   const problems: string[] = [];
   for (const row of wanted) {
@@ -237,7 +260,8 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
  * asked for; and vendor/<package>.mjs for each, which loads that file through the cached-script loader
  * and names every export of the package (read from the package itself, as Node's CommonJS interop does).
  */
-async function buildCachedPackages(outDir: string): Promise<void> {
+async function buildCachedPackages(outDir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
   const vendorDir = path.join(outDir, VENDOR_SUBDIR);
   await mkdir(vendorDir, { recursive: true });
   // The modules the trims keep out of the Google clients' bundle, in a file of their own, read only if used.
@@ -279,6 +303,7 @@ async function buildCachedPackages(outDir: string): Promise<void> {
     const contents = built.outputFiles[0]!.contents;
     const bundleFile = `${bundle.name}-${createHash('sha256').update(contents).digest('hex').slice(0, 12)}.cjs`;
     await writeFile(path.join(vendorDir, bundleFile), contents);
+    files.set(bundle.name, bundleFile);
     for (const pkg of bundle.packages) {
       const names = Object.keys(requireHere(pkg) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
       const file = path.join(vendorDir, `${pkg}.mjs`);
@@ -296,6 +321,7 @@ async function buildCachedPackages(outDir: string): Promise<void> {
       );
     }
   }
+  return files;
 }
 
 /**

@@ -41,11 +41,17 @@ export const BUNDLED_PACKAGES = ['zod', 'jose'] as const;
  *   Pub/Sub (shared/queue/google-rest.ts).
  * - http-client: undici, the providers' HTTP client (shared/providers/http.ts, shared/http/outbound-request.ts),
  *   a file of its own so that a function that calls no provider reads none of it.
+ * - phone-numbers: libphonenumber-js with its full metadata (~90 CommonJS files), which
+ *   shared/domain/phone.ts loads synchronously on the first number it parses (the build points it at
+ *   this file: PHONE_LIBRARY_LOAD).
  */
 export const CACHED_BUNDLES = [
   { name: 'google-clients', packages: ['@google-cloud/firestore', '@google-cloud/secret-manager', 'google-auth-library'] },
   { name: 'http-client', packages: ['undici'] },
+  { name: 'phone-numbers', packages: ['libphonenumber-js/max'] },
 ] as const;
+/** How shared/domain/phone.ts loads libphonenumber-js in the sources; the deployed bundles load the phone-numbers file instead. */
+export const PHONE_LIBRARY_LOAD = "createRequire(import.meta.url)('libphonenumber-js/max')";
 export const CACHED_PACKAGES: readonly string[] = CACHED_BUNDLES.flatMap((b) => b.packages);
 export const VENDOR_SUBDIR = 'vendor';
 /** The loader of the CACHED_BUNDLES (scripts/cached-script.mjs), in VENDOR_SUBDIR. */
@@ -143,7 +149,8 @@ export function bundleProblems(
     const somosModules = inputs.filter(isSomosModule);
     if (!somos && somosModules.length) problems.push(`${row.name} is no Somos function but loads Somos modules ${when} (${somosModules.slice(0, 5).join(', ')}${somosModules.length > 5 ? `, … ${somosModules.length} in all` : ''})`);
   }
-  const eager = startupExternals.filter((p) => LAZY_PACKAGES.includes(p) || p.startsWith(`${VENDOR_SUBDIR}/`));
+  // The vendored packages load on first use; their loader (Node's builtins only, nothing run at import) may load at startup.
+  const eager = startupExternals.filter((p) => LAZY_PACKAGES.includes(p) || (p.startsWith(`${VENDOR_SUBDIR}/`) && p !== `${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER.replace(/\.mjs$/, '')}`));
   if (eager.length) problems.push(`${row.name} loads ${eager.join(', ')} at startup (they load on first use)`);
   const providers = startupInputs.filter((f) => /^shared\/providers\/(twilio|plivo|vonage|telnyx|vapi|somos)\/client\.ts$|^shared\/providers\/vapi\/provider\.ts$/.test(f));
   if (providers.length) problems.push(`${row.name} loads provider clients at startup (${providers.join(', ')}); the registry loads them on first use`);

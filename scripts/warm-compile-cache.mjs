@@ -72,6 +72,7 @@ if (existsSync(cachedScript)) {
   await use(path.join(vendor, '@google-cloud', 'secret-manager.mjs'), useSecretManager);
   await use(path.join(vendor, 'google-auth-library.mjs'), useGoogleAuth);
   await use(path.join(vendor, 'undici.mjs'), useUndici);
+  await use(path.join(vendor, 'libphonenumber-js', 'max.mjs'), usePhoneNumbers);
   try {
     const { writeCodeCaches } = await import(pathToFileURL(cachedScript).href);
     console.error(`compile cache: ${writeCodeCaches(directory)} V8 code cache(s) of bundled packages written`);
@@ -79,9 +80,6 @@ if (existsSync(cachedScript)) {
     console.error(`compile cache: no V8 code cache of the bundled packages (${err?.message ?? err})`);
   }
 }
-// shared/domain/phone.ts requires this one on first use (the CommonJS build).
-module.createRequire(import.meta.url)('libphonenumber-js/max');
-loaded += 1;
 module.flushCompileCache?.();
 console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
 process.exit(0);
@@ -168,5 +166,13 @@ async function useUndici({ Agent, buildConnector, request }) {
   } finally {
     await agent.close();
     await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** libphonenumber-js as shared/domain/phone.ts uses it: numbers of several countries parsed, checked and formatted. */
+function usePhoneNumbers({ parsePhoneNumberFromString }) {
+  for (const [input, country] of [['+14155550142', undefined], ['(415) 555-0142', 'US'], ['+442079460123', undefined], ['+33142685300', undefined], ['+18445550201', undefined], ['not a number', undefined]]) {
+    const parsed = parsePhoneNumberFromString(input, country);
+    if (parsed) [parsed.isValid(), parsed.isPossible(), parsed.number, parsed.country, parsed.getType(), parsed.formatNational()];
   }
 }

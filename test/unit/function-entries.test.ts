@@ -169,12 +169,14 @@ describe('per-function entries', () => {
       expect(warmed.out).toBe('');
       // Each client used as a first request uses it (the Firestore client's calls answered by warm-firestore-replies.mjs).
       expect(warmed.err).not.toMatch(/not used before its code cache was taken/);
-      expect(warmed.err).toMatch(/2 V8 code cache\(s\) of bundled packages written/);
+      expect(warmed.err).toMatch(/3 V8 code cache\(s\) of bundled packages written/);
       const caches = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-')).sort();
-      // One per bundle (the Google clients, undici), named by its content hash, the Node version and the architecture.
-      expect(caches).toHaveLength(2);
-      expect(caches[0]).toMatch(new RegExp(`^v8-google-clients-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
-      expect(caches[1]).toMatch(new RegExp(`^v8-http-client-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+      // One per bundle (the Google clients, undici, libphonenumber-js), named by its content hash, the Node version and the architecture.
+      const cacheName = (bundle: string) => new RegExp(`^v8-${bundle}-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`);
+      expect(caches).toHaveLength(3);
+      expect(caches[0]).toMatch(cacheName('google-clients'));
+      expect(caches[1]).toMatch(cacheName('http-client'));
+      expect(caches[2]).toMatch(cacheName('phone-numbers'));
 
       // As a function's first request loads it: the package's named exports, a working client, and what became of the cache.
       const use = [
