@@ -1045,11 +1045,11 @@ if (process.env.COLDSTART_IO_FILE) {
   dc.subscribe('http.server.request.start', () => { io.push({ what: 'request in', at: at() }); });
   dc.subscribe('http.server.response.finish', () => { io.push({ what: 'response out', at: at() }); });
   dc.subscribe('http.client.request.start', ({ request }) => {
-    const call = { what: request.method + ' ' + request.path.replace(/^.*documents/, '').replace(/\?.*$/, ''), at: at() };
+    const call = { what: request.method + ' ' + request.path.replace(/^.*documents/, '').replace(/[?].*$/, ''), at: at() };
     io.push(call);
     request.once('response', (res) => { call.headers = at(); res.once('end', () => { call.end = at(); }); });
   });
-  dc.subscribe('undici:request:create', ({ request }) => { const call = { what: request.method + ' ' + request.origin + request.path.replace(/\?.*$/, ''), at: at() }; io.push(call); request.__coldstartCall = call; });
+  dc.subscribe('undici:request:create', ({ request }) => { const call = { what: request.method + ' ' + request.origin + request.path.replace(/[?].*$/, ''), at: at() }; io.push(call); request.__coldstartCall = call; });
   dc.subscribe('undici:request:headers', ({ request }) => { if (request.__coldstartCall) request.__coldstartCall.headers = at(); });
   dc.subscribe('undici:request:trailers', ({ request }) => { if (request.__coldstartCall) request.__coldstartCall.end = at(); });
   process.on('exit', () => { try { writeFileSync(process.env.COLDSTART_IO_FILE + '-' + process.pid + '.json', JSON.stringify(io)); } catch {} });
