@@ -197,19 +197,21 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         let next = withTokens(mutated);
         const claimRef = firestore.doc(paths.numberClaim(tenantId, current.phoneNumber));
         const leaving = !holdingStatuses.includes(next.status);
-        const claim = leaving ? await tx.get(claimRef) : undefined;
         // The owner index follows the holding: dropped when the number goes, checked (and written for
         // records older than the index) when a pending purchase settles as the tenant's.
         const settling = current.status === 'pending' && next.status !== 'pending' && !leaving;
         const prefetched = knownOwner && options.holding?.provider === current.provider && options.holding.phoneNumber === current.phoneNumber;
-        const owner = !(leaving || settling)
-          ? undefined
-          : prefetched
-            ? await ownerOf(tx, firestore, knownOwnerRef!, knownOwner, current.provider, current.phoneNumber, tenantId, id)
-            : await readOwner(tx, firestore, current.provider, current.phoneNumber, tenantId, id);
-        if (settling && owner?.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
         const uncount = leaving && current.countedInUsage === true;
-        const usage = uncount && !options.deferUsage ? await readUsage(tx, firestore, tenantId) : undefined;
+        // What else the change needs, read in one round trip: the tenant's claim, the owner entry, the usage counters.
+        const ownerRef = prefetched ? knownOwnerRef! : firestore.doc(paths.numberOwner(current.provider, current.phoneNumber));
+        const wanted = { claim: leaving, owner: (leaving || settling) && !prefetched, usage: uncount && !options.deferUsage };
+        const refs = [...(wanted.claim ? [claimRef] : []), ...(wanted.owner ? [ownerRef] : []), ...(wanted.usage ? [usageRef(firestore, tenantId)] : [])];
+        const snaps = refs.length ? await tx.getAll(...refs) : [];
+        const [claim, ownerSnap, usageSnap] = [wanted.claim ? snaps.shift() : undefined, wanted.owner ? snaps.shift() : undefined, wanted.usage ? snaps.shift() : undefined];
+        const ownerRead = leaving || settling ? (prefetched ? knownOwner : ownerSnap) : undefined;
+        const owner = ownerRead ? await ownerOf(tx, firestore, ownerRef, ownerRead, current.provider, current.phoneNumber, tenantId, id) : undefined;
+        if (settling && owner?.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
+        const usage = usageSnap ? usageFrom(usageSnap) : undefined;
         // A deferred uncount is marked with its job, which counts exactly these when it finishes.
         if (uncount) next = { ...next, countedInUsage: false, ...(options.deferUsage ? { uncountedByJob: options.deferUsage } : {}) };
         await extra?.(tx, firestore, current, next); // reads before writes
