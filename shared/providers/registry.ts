@@ -170,10 +170,13 @@ export function createProviderResolver(deps: {
     async forTenant(tenantId, provider, accountId) {
       if (accountId === PLATFORM_ACCOUNT_ID) await assertPlatformAllowed(tenantId, provider, true);
       if (accountId) return { provider: await forAccount(tenantId, provider, accountId), accountId };
-      // The tenant's own account and its account policy (needed when it has none) read side by side.
-      const [own, policy] = await Promise.all([deps.accounts?.find(tenantId, provider), platformOnly(provider) ? undefined : deps.accounts?.policy?.(tenantId)]);
+      // The tenant's account policy, needed only when it has no account of its own, read beside that
+      // account (a failed policy read matters only then).
+      const policy = platformOnly(provider) ? undefined : deps.accounts?.policy?.(tenantId);
+      policy?.catch(() => undefined);
+      const own = await deps.accounts?.find(tenantId, provider);
       if (own) return { provider: await fromSecret(provider, own.secretName, own.id), accountId: own.id };
-      if (policy === 'own-only') throw noOwnAccount(provider, false);
+      if ((await policy) === 'own-only') throw noOwnAccount(provider, false);
       return { provider: await forAccount(tenantId, provider, PLATFORM_ACCOUNT_ID), accountId: PLATFORM_ACCOUNT_ID };
     },
   };
