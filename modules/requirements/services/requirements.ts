@@ -98,10 +98,6 @@ export function getOrCreateGroup(deps: RequirementDeps) {
   ): Promise<{ record: RequirementGroupRecord; created: boolean }> => {
     const id = groupIdFor(tenantId, input.country, input.type, input.action, input.companyId);
     const now = deps.now();
-    // The account that will create the group, looked up beside the requirements and the claim (reads
-    // only); its refusal, if any, counts only once the group is claimed, as if asked then.
-    const resolving = regulatoryProvider(deps, tenantId, input.accountId);
-    resolving.catch(() => undefined);
     const { requirements, hasRequirements } = await listRequirements(deps)(tenantId, input);
     if (!hasRequirements) {
       throw new AppError('VALIDATION_ERROR', `${input.country} ${input.type} numbers have no ${input.action} requirements; no group is needed`, {
@@ -132,7 +128,7 @@ export function getOrCreateGroup(deps: RequirementDeps) {
     if (!claimed.mine) return { record: claimed.record, created: false };
 
     try {
-      const { provider, accountId } = await resolving;
+      const { provider, accountId } = await regulatoryProvider(deps, tenantId, input.accountId);
       const remote = await provider.createRequirementGroup({ country: input.country, type: input.type, action: input.action, customerReference: id });
       const record = await repository.groups.update(tenantId, id, audit, 'requirement_groups.create', (current) => ({
         ...current,
