@@ -35,6 +35,9 @@ const LAZY_MODULE = `var __lazyModule = (load) => {
       const found = Reflect.getOwnPropertyDescriptor(get(), key);
       return found && { ...found, configurable: true };
     },
+    set: (_, key, value) => Reflect.set(get(), key, value),
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(get(), key, descriptor),
+    deleteProperty: (_, key) => Reflect.deleteProperty(get(), key),
   });
 };
 `;
@@ -124,6 +127,9 @@ export function applyTrims(file: string, text: string, deferredFile?: string): s
   }
   // After the file's "use strict", which must stay its first statement.
   const strict = /^(\s*(\/\/[^\n]*\n\s*)*"use strict";\n)/.exec(out)?.[1] ?? '';
+  if (!strict && /^\s*(\/\*[\s\S]*?\*\/\s*|\/\/[^\n]*\n\s*)*"use strict"/.test(out)) {
+    throw new Error(`google-client trims: ${file} opens with "use strict" after a block comment; the trims' helpers would end its strict mode (update scripts/google-client-trims.ts)`);
+  }
   return `${strict}${head}${out.slice(strict.length)}`;
 }
 

@@ -32,6 +32,13 @@ describe('the trims of the bundled Google clients', () => {
     expect('google' in module.exports).toBe(true);
     expect(Object.keys(module.exports)).toEqual(['google']);
     expect(required).toEqual(['./google-clients-deferred-0.cjs']);
+    // Writes reach the module itself.
+    module.exports.extra = 1;
+    expect((deferredFile['google-gax/build/protos/operations.js'] as Record<string, unknown>).extra).toBe(1);
+  });
+
+  it('refuses a file whose "use strict" comes after a block comment (its helpers would end strict mode)', () => {
+    expect(() => applyTrims('google-gax/build/src/longRunningCalls/longrunning.js', '/* licence */\n"use strict";\nconst o = __importStar(require("../../protos/operations"));\n', './d.cjs')).toThrow(/after a block comment/);
   });
 
   it("cuts each client's descriptors to its service: every method and every message they reach, nothing of the admin API", () => {
@@ -45,7 +52,7 @@ describe('the trims of the bundled Google clients', () => {
       const methods = (root: typeof full) => root.lookupService(service).methodsArray.map((m) => m.name);
       expect(methods(small)).toEqual(methods(full));
       expect(JSON.stringify(cut).length).toBeLessThan(JSON.stringify(whole).length);
-      for (const m of small.lookupService(service).methodsArray) expect(full.lookup(m.resolve().resolvedRequestType.fullName)).toBeTruthy();
+      for (const m of small.lookupService(service).methodsArray) expect(small.lookup(m.resolve().resolvedRequestType.fullName)).toBeTruthy();
     }
     const firestore = serviceProtos(createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js'))('../../protos/protos.json') as Parameters<typeof serviceProtos>[0], 'google.firestore.v1.Firestore', createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js')));
     expect(JSON.stringify(firestore)).not.toContain('"admin"');
