@@ -5,6 +5,7 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { holdingStatuses, searchTokensFor, type NumberRecord } from '../../../shared/domain/number.js';
 import { assertRoomFor, changeUsage, limitsFrom, limitsRef, readUsage, usageChange, usageFrom, usageRef, type TenantLimits, type UsageKind } from '../../../shared/domain/limits.js';
 import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
+import { readSome } from '../../../shared/store/read-some.js';
 import { notAvailable, ownerEntry, ownerOf, readOwner } from './owner.js';
 import { readNumber, readNumberIfAny } from '../../../shared/domain/number-record.js';
 
@@ -54,10 +55,14 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         // provider call, so no later look-up on a shared account can hand that tenant's number over.
         // The index entry, the tenant's claim, and its limits and usage in one round trip.
         const ownerRef = firestore.doc(paths.numberOwner(record.provider, record.phoneNumber));
-        const guardRefs = guarded ? [limitsRef(firestore, record.tenantId), usageRef(firestore, record.tenantId)] : [];
-        const [ownerSnap, claim, limitsSnap, usageSnap] = await tx.getAll(ownerRef, claimRef, ...guardRefs);
-        const tenantLimits = guarded ? limitsFrom(limitsSnap!, limits) : undefined;
-        const usage = guarded ? usageFrom(usageSnap!) : undefined;
+        const [ownerSnap, claim, limitsSnap, usageSnap] = await readSome(tx, [
+          ownerRef,
+          claimRef,
+          guarded ? limitsRef(firestore, record.tenantId) : undefined,
+          guarded ? usageRef(firestore, record.tenantId) : undefined,
+        ]);
+        const tenantLimits = limitsSnap && limits ? limitsFrom(limitsSnap, limits) : undefined;
+        const usage = usageSnap ? usageFrom(usageSnap) : undefined;
         const owner = await ownerOf(tx, firestore, ownerRef, ownerSnap!, record.provider, record.phoneNumber, record.tenantId);
         if (owner.heldByOther) throw notAvailable(record.phoneNumber, record.provider);
         if (options.notHeldAt && options.notHeldAt !== record.provider) {
@@ -204,10 +209,11 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         const uncount = leaving && current.countedInUsage === true;
         // What else the change needs, read in one round trip: the tenant's claim, the owner entry, the usage counters.
         const ownerRef = prefetched ? knownOwnerRef! : firestore.doc(paths.numberOwner(current.provider, current.phoneNumber));
-        const wanted = { claim: leaving, owner: (leaving || settling) && !prefetched, usage: uncount && !options.deferUsage };
-        const refs = [...(wanted.claim ? [claimRef] : []), ...(wanted.owner ? [ownerRef] : []), ...(wanted.usage ? [usageRef(firestore, tenantId)] : [])];
-        const snaps = refs.length ? await tx.getAll(...refs) : [];
-        const [claim, ownerSnap, usageSnap] = [wanted.claim ? snaps.shift() : undefined, wanted.owner ? snaps.shift() : undefined, wanted.usage ? snaps.shift() : undefined];
+        const [claim, ownerSnap, usageSnap] = await readSome(tx, [
+          leaving ? claimRef : undefined,
+          (leaving || settling) && !prefetched ? ownerRef : undefined,
+          uncount && !options.deferUsage ? usageRef(firestore, tenantId) : undefined,
+        ]);
         const ownerRead = leaving || settling ? (prefetched ? knownOwner : ownerSnap) : undefined;
         const owner = ownerRead ? await ownerOf(tx, firestore, ownerRef, ownerRead, current.provider, current.phoneNumber, tenantId, id) : undefined;
         if (settling && owner?.heldByOther) throw notAvailable(current.phoneNumber, current.provider);
