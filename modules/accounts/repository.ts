@@ -187,7 +187,7 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
       if (owner.tenantId === tenantId) return 'self';
       // The account still exists (its key recorded or not yet: a rotation claims the key first), or it
       // was force-removed while that tenant's numbers stay held (detached) on it.
-      if ((await tx.get(firestore.doc(`${accountsPath(owner.tenantId)}/${owner.accountId}`))).exists) return 'other';
+      if (await ops.readAccount(owner.tenantId, owner.accountId)) return 'other';
       return (await ops.firstHeldNumber(owner.tenantId, owner.accountId)) ? 'other' : 'stale';
     },
     setOwner: (key, doc) => void tx.set(firestore.doc(accountOwnerPath(key)), doc),
