@@ -87,7 +87,8 @@ export function requestTransfer(deps: TransferDeps) {
     const numbers = [...new Set(input.numbers)];
     // Every read at once; their refusals in the order the checks below ask (a settled rejection is
     // only thrown where it is awaited).
-    const [loaRead, heldRead] = [requireLoa(deps, tenantId, input.loaId), Promise.all([getNumbers(deps, tenantId, numbers), getOwners(deps, numbers)])];
+    const loaRead = requireLoa(deps, tenantId, input.loaId);
+    const heldRead = Promise.all([getNumbers(deps, tenantId, numbers), getOwners(deps, numbers)]);
     loaRead.catch(() => undefined);
     heldRead.catch(() => undefined);
     const settings = await tenantSomos(deps, tenantId);
