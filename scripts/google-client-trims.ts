@@ -74,6 +74,12 @@ export const DEFERRED_MODULES = [
   '@google-cloud/secret-manager/build/protos/protos.js',
 ] as const;
 
+/** The service each trimmed client calls, and the descriptors (relative to its client file) it is cut from. */
+export const SERVICES: Record<string, { service: string; protos: string }> = {
+  '@google-cloud/firestore-api/build/src/v1/firestore_client.js': { service: 'google.firestore.v1.Firestore', protos: '../../protos/protos.json' },
+  '@google-cloud/secret-manager/build/src/v1/secret_manager_service_client.js': { service: 'google.cloud.secretmanager.v1.SecretManagerService', protos: '../../protos/protos.json' },
+};
+
 export const TRIMS: Trim[] = [
   ...['google-gax/build/src/index.js', 'google-gax/build/src/fallback.js'].map((file) => ({
     file,
@@ -90,19 +96,14 @@ export const TRIMS: Trim[] = [
     ],
   },
   { file: '@google-cloud/firestore-api/build/src/v1/index.js', replace: [defer('require("./firestore_admin_client")')] },
-  { file: '@google-cloud/firestore-api/build/src/v1/firestore_client.js', replace: [['require("../../protos/protos.json")', SERVICE_PROTOS]] },
   {
     file: '@google-cloud/secret-manager/build/src/index.js',
     replace: [defer('require("./v1beta2")'), moveOut('require("../protos/protos")', '../protos/protos', '@google-cloud/secret-manager/build/protos/protos.js')],
   },
-  { file: '@google-cloud/secret-manager/build/src/v1/secret_manager_service_client.js', replace: [['require("../../protos/protos.json")', SERVICE_PROTOS]] },
+  // Each client of SERVICES reads its cut descriptors instead of the package's.
+  ...Object.entries(SERVICES).map(([file, { protos }]): Trim => ({ file, replace: [[`require(${JSON.stringify(protos)})`, SERVICE_PROTOS]] })),
 ];
 
-/** The service each trimmed client calls, and the descriptors (relative to its client file) it is cut from. */
-export const SERVICES: Record<string, { service: string; protos: string }> = {
-  '@google-cloud/firestore-api/build/src/v1/firestore_client.js': { service: 'google.firestore.v1.Firestore', protos: '../../protos/protos.json' },
-  '@google-cloud/secret-manager/build/src/v1/secret_manager_service_client.js': { service: 'google.cloud.secretmanager.v1.SecretManagerService', protos: '../../protos/protos.json' },
-};
 
 /** The trimmed text of one file of node_modules (relative, /-separated), or undefined when no trim is about it. Throws when a line to rewrite is not there exactly once. */
 export function applyTrims(file: string, text: string, deferredFile?: string): string | undefined {
