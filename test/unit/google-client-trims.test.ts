@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { applyTrims, serviceProtos, SERVICES, TRIMS, trimmedFiles } from '../../scripts/google-client-trims.js';
+import { applyTrims, PROTO_CTOR, serviceProtos, SERVICES, TRIMS, trimmedFiles } from '../../scripts/google-client-trims.js';
 import { replyTo } from '../../scripts/warm-firestore-replies.mjs';
 
 const nodeModules = path.resolve(import.meta.dirname, '../../node_modules');
@@ -57,6 +57,39 @@ describe('the trims of the bundled Google clients', () => {
     const firestore = serviceProtos(createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js'))('../../protos/protos.json') as Parameters<typeof serviceProtos>[0], 'google.firestore.v1.Firestore', createRequire(path.join(nodeModules, '@google-cloud/firestore-api/build/src/v1/firestore_client.js')));
     expect(JSON.stringify(firestore)).not.toContain('"admin"');
     expect(JSON.stringify(firestore)).toContain('"StructuredQuery"');
+  });
+});
+
+describe("the message constructors made without protobuf.js's code generation", () => {
+  it('build what the generated ones build, for every message type of the Firestore descriptors', () => {
+    const protoCtor = new vm.Script(`${PROTO_CTOR}__protoCtor`).runInThisContext() as (t: unknown) => new (p?: Record<string, unknown>) => Record<string, unknown>;
+    const file = '@google-cloud/firestore-api/build/src/v1/firestore_client.js';
+    const req = createRequire(path.join(nodeModules, file));
+    type MessageType = { name: string; fieldsArray: { name: string; map: boolean; repeated: boolean }[] };
+    const protobuf = req('protobufjs') as { Root: { fromJSON(j: unknown): { resolveAll(): unknown } }; Type: { generateConstructor(t: MessageType): () => new (p?: Record<string, unknown>) => Record<string, unknown> } };
+    const root = protobuf.Root.fromJSON(serviceProtos(req(SERVICES[file]!.protos) as Parameters<typeof serviceProtos>[0], SERVICES[file]!.service, req));
+    const types: MessageType[] = [];
+    const walk = (ns: { nestedArray?: unknown[] }) => {
+      for (const nested of ns.nestedArray ?? []) {
+        if ((nested as { fieldsArray?: unknown }).fieldsArray) types.push(nested as MessageType);
+        walk(nested as { nestedArray?: unknown[] });
+      }
+    };
+    walk(root as { nestedArray?: unknown[] });
+    expect(types.length).toBeGreaterThan(50);
+    expect(types.some((t) => t.fieldsArray.some((f) => f.map))).toBe(true);
+    expect(types.some((t) => t.fieldsArray.some((f) => f.repeated && !f.map))).toBe(true);
+    const given = (t: MessageType) => JSON.parse(`{"__proto__": {"polluted": true}, "${t.fieldsArray[0]?.name ?? 'x'}": "v", "empty": null, "later": 0}`) as Record<string, unknown>;
+    for (const t of types) {
+      const [generated, closure] = [protobuf.Type.generateConstructor(t)(), protoCtor(t)];
+      expect(closure.name).toBe(generated.name);
+      for (const p of [undefined, given(t)]) {
+        const [a, b] = [new generated(p), new closure(p)];
+        expect(Object.entries(b)).toEqual(Object.entries(a));
+        expect(Object.getPrototypeOf(b)).toBe(closure.prototype);
+        expect((b as { polluted?: unknown }).polluted).toBeUndefined();
+      }
+    }
   });
 });
 
