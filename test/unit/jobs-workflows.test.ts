@@ -16,7 +16,8 @@ import type { Publisher } from '../../shared/queue/publisher.js';
 import type { TaskQueue, TaskRequest } from '../../shared/queue/task-queue.js';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
-import { cancelJob, createJob, expandChunk, finalizeIfDone, runItem, type ChunkMessage, type CreateJobInput, type JobDeps } from '../../modules/jobs/services/jobs.js';
+import { cancelJob, createJob, expandChunk, finalizeIfDone, jobView, runItem, type ChunkMessage, type CreateJobInput, type JobDeps } from '../../modules/jobs/services/jobs.js';
+import { jobsRepository } from '../../modules/jobs/repository/jobs.js';
 import { sweepJobs } from '../../modules/jobs/services/sweep.js';
 import { readJobItemIn, settleJobItemIn } from '../../modules/jobs/index.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
@@ -127,6 +128,18 @@ describe('createJob (in memory)', () => {
     ]);
     expect(published.map((p) => [p.topic, p.data.from, p.data.to, p.data.indexes])).toEqual([['jobs-chunks', 0, 2, [0, 1]]]);
     expect(mem.read(usagePath(T))?.heldNumbers).toBe(2);
+  });
+
+  it('says a new job was created, so its answer shows the counts its creation stored; a replay counts its items as they are now', async () => {
+    const { purchase, deps, run } = arrange();
+    const first = await purchase(NUMBERS.slice(0, 2));
+    expect(first.created).toBe(true);
+    const jobs = jobsRepository(deps.db);
+    expect((await jobView(jobs, first.job, deps.now(), 'just-created')).counts).toEqual({ queued: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(await run(first.job.id, 'it_00000')).toBe('succeeded');
+    const replay = await purchase(NUMBERS.slice(0, 2));
+    expect(replay.created).toBe(false);
+    expect((await jobView(jobs, replay.job, deps.now())).counts).toEqual({ queued: 1, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
   });
 
   it('stores only the valid items and names the invalid one; refuses with 400 when every item is invalid', async () => {

@@ -96,7 +96,7 @@ export function createJob(deps: JobDeps) {
     uid: string,
     input: CreateJobInput,
     idempotencyKey: string | undefined,
-  ): Promise<{ job: JobRecord; invalidItems: { index: number; issues: { path: string; message: string }[] }[] }> => {
+  ): Promise<{ job: JobRecord; invalidItems: { index: number; issues: { path: string; message: string }[] }[]; created: boolean }> => {
     if (!supported(input.type)) {
       throw new AppError('VALIDATION_ERROR', `${String(input.type)} jobs are not supported`, {
         issues: [{ path: 'body.type', message: `supported: ${Object.keys(itemSchemas).join(', ')}` }],
@@ -205,9 +205,9 @@ export function createJob(deps: JobDeps) {
       // the items never written would be lost and the job would never end. Only with the same items.
       const sameRequest = existing.type === input.type && existing.provider === input.provider && (input.search ? !!existing.search : existing.itemCount === valid.length);
       if (!existing.finishedAt && !existing.chunksPublishedAt && sameRequest) await publishItems(deps, jobs, existing, valid, now, true);
-      return { job: existing, invalidItems };
+      return { job: existing, invalidItems, created: false };
     }
     await publishItems(deps, jobs, job, valid, now, false);
-    return { job, invalidItems };
+    return { job, invalidItems, created: true };
   };
 }

@@ -1,10 +1,13 @@
 /** Bulk jobs: the job as the API shows it (counts, percent, throughput). */
-import { statusFromCounts, type JobRecord } from '../../../shared/domain/job.js';
+import { itemStates, statusFromCounts, type ItemState, type JobRecord } from '../../../shared/domain/job.js';
 import type { JobsRepository } from '../repository/jobs.js';
 
-/** A job as the API shows it: counts from the items, percent, throughput. */
-export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date) {
-  const counts = job.finalCounts ?? (await jobs.itemCounts(job.tenantId, job.id));
+/**
+ * A job as the API shows it: counts from the items (or `known`, for a job this request just created:
+ * each of its items stored as queued, none yet for a search), percent, throughput.
+ */
+export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date, known?: 'just-created') {
+  const counts = job.finalCounts ?? (known === 'just-created' ? countsAtCreation(job) : await jobs.itemCounts(job.tenantId, job.id));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = counts.succeeded + counts.failed + counts.cancelled;
   const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);
@@ -19,4 +22,11 @@ export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: Job
     percent: total === 0 ? 0 : Math.floor((done / total) * 100),
     ...(seconds !== undefined ? { throughputPerSecond: Math.round(((counts.succeeded + counts.failed) / seconds) * 100) / 100 } : {}),
   };
+}
+
+/** The counts of a job as its creation stored it: every item queued (a search job has none until it has run). */
+function countsAtCreation(job: JobRecord): Record<ItemState, number> {
+  const counts = Object.fromEntries(itemStates.map((state) => [state, 0])) as Record<ItemState, number>;
+  counts.queued = job.search ? 0 : job.itemCount;
+  return counts;
 }
