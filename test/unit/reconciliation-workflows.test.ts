@@ -133,6 +133,22 @@ describe('reconciliation (in memory)', () => {
     expect(findingDocs(`tenants/${A}/reconciliationFindings`)).toEqual([expect.objectContaining({ status: 'resolved', runId: 'run-2' })]);
   });
 
+  it('reads the owner index of every held number together, and writes in a transaction only the entry that is missing', async () => {
+    const { deps, mem, account, hold, addAccount, findingDocs } = arrange();
+    addAccount(A, 'acc_1');
+    const numbers = ['+14155550110', '+14155550111', '+14155550112', '+14155550113'];
+    const records = numbers.map((e164, i) => (account.own(e164), hold(A, `num_${i}`, e164, { accountId: 'acc_1' })));
+    mem.write(paths.numberOwner(records[2]!.provider, numbers[2]!), { deleted: true }); // an entry from before the index: not this record's
+    const commits = mem.stats.commits;
+
+    const result = await reconcileAccount(deps)({ runId: 'run-1', provider: 'twilio', accountId: 'acc_1', tenantId: A }, 'req-1', deps.log);
+
+    expect(result).toMatchObject({ heldHere: 4, opened: 0 });
+    expect(mem.stats.commits - commits).toBe(1);
+    expect(mem.read(paths.numberOwner(records[2]!.provider, numbers[2]!))).toMatchObject({ tenantId: A, numberId: 'num_2' });
+    expect(findingDocs(`tenants/${A}/reconciliationFindings`)).toEqual([]);
+  });
+
   it('reports a number the platform account owns that nobody here holds, to the operator only: no tenant adopts it', async () => {
     const { deps, mem, account, hold, findingDocs } = arrange();
     hold(A, 'num_a', X);

@@ -24,6 +24,9 @@ export interface OwnerRead {
 const isOwner = (value: unknown): value is NumberOwner =>
   typeof value === 'object' && value !== null && typeof (value as NumberOwner).tenantId === 'string' && typeof (value as NumberOwner).numberId === 'string';
 
+/** Whether an index entry as stored names this very record. */
+export const namesRecord = (entry: unknown, record: Pick<NumberRecord, 'tenantId' | 'id'>): boolean => isOwner(entry) && entry.tenantId === record.tenantId && entry.numberId === record.id;
+
 /** Reads the owner index inside a transaction (a read: call it before the transaction's writes). */
 export async function readOwner(tx: Transaction, firestore: Firestore, provider: string, e164: string, tenantId: string, numberId?: string): Promise<OwnerRead> {
   const ref = firestore.doc(paths.numberOwner(provider, e164));

@@ -6,7 +6,7 @@ import { holdingStatuses, searchTokensFor, type NumberRecord } from '../../../sh
 import { assertRoomFor, changeUsage, limitsFrom, limitsRef, readUsage, usageChange, usageFrom, usageRef, type TenantLimits, type UsageKind } from '../../../shared/domain/limits.js';
 import { claimedNumberId, paths } from '../../../shared/store/firestore.js';
 import { readSome } from '../../../shared/store/read-some.js';
-import { notAvailable, ownerEntry, ownerOf, readOwner } from './owner.js';
+import { namesRecord, notAvailable, ownerEntry, ownerOf, readOwner } from './owner.js';
 import { readNumber, readNumberIfAny } from '../../../shared/domain/number-record.js';
 
 export type ClaimResult =
@@ -15,6 +15,11 @@ export type ClaimResult =
   /** A pending record whose previous attempt's lease expired: look the number up before buying again. */
   | { kind: 'resumed'; record: NumberRecord };
 
+
+/** What ensureOwner found: the index named the record, now does, or names another tenant's holding record. */
+export type OwnerCheck = 'ok' | 'written' | 'conflict';
+/** Index entries read in one request by ensureOwners. */
+const OWNER_READS_AT_ONCE = 300;
 
 const countedKind = (value: unknown): UsageKind => (value === 'import' || value === 'free' ? value : 'purchase');
 
@@ -316,7 +321,7 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
      * no entry). 'conflict': another tenant's record holds the number too — a bug for people to
      * look at, never settled here by picking one.
      */
-    async ensureOwner(record: NumberRecord): Promise<'ok' | 'written' | 'conflict'> {
+    async ensureOwner(record: NumberRecord): Promise<OwnerCheck> {
       if (!holdingStatuses.includes(record.status)) return 'ok';
       const firestore = await db();
       return firestore.runTransaction(async (tx) => {
@@ -326,6 +331,26 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         tx.set(owner.ref, ownerEntry(record, new Date()));
         return 'written';
       });
+    },
+
+    /**
+     * ensureOwner for many records (a reconciliation's): their index entries read together, and a
+     * transaction only for a record its entry does not name already. Answers in the records' order.
+     */
+    async ensureOwners(records: NumberRecord[]): Promise<OwnerCheck[]> {
+      const holding = records.filter((record) => holdingStatuses.includes(record.status));
+      const named = new Set<NumberRecord>();
+      if (holding.length > 0) {
+        const firestore = await db();
+        for (let i = 0; i < holding.length; i += OWNER_READS_AT_ONCE) {
+          const some = holding.slice(i, i + OWNER_READS_AT_ONCE);
+          const snaps = await firestore.getAll(...some.map((record) => firestore.doc(paths.numberOwner(record.provider, record.phoneNumber))));
+          some.forEach((record, j) => namesRecord(snaps[j]!.data(), record) && named.add(record));
+        }
+      }
+      const checks: OwnerCheck[] = [];
+      for (const record of records) checks.push(named.has(record) ? 'ok' : await this.ensureOwner(record));
+      return checks;
     },
 
     /**

@@ -77,16 +77,15 @@ export function reconcileAccount(deps: ReconcileDeps) {
 
     const findings: Drift[] = [];
     let settledPending = 0;
-    for (const record of held) {
-      if (record.status === 'pending') {
-        const outcome = await settlePendingPurchase(deps)(record.tenantId, record.id, systemContext('reconciliation', requestId), log).catch(
-          () => 'still_pending',
-        );
-        if (outcome === 'activated' || outcome === 'not_bought') settledPending += 1;
-        continue;
-      }
-      // The one-tenant-per-number index: written for records older than it; two holders are a bug.
-      if ((await deps.numbers.ensureOwner(record)) === 'conflict') {
+    for (const record of held.filter((r) => r.status === 'pending')) {
+      const outcome = await settlePendingPurchase(deps)(record.tenantId, record.id, systemContext('reconciliation', requestId), log).catch(() => 'still_pending');
+      if (outcome === 'activated' || outcome === 'not_bought') settledPending += 1;
+    }
+    const settled = held.filter((r) => r.status !== 'pending');
+    // The one-tenant-per-number index: written for records older than it; two holders are a bug.
+    const ownerChecks = await deps.numbers.ensureOwners(settled);
+    for (const [i, record] of settled.entries()) {
+      if (ownerChecks[i] === 'conflict') {
         log.error('number held by more than one tenant', { provider: job.provider, accountId: job.accountId, numberId: record.id, tenantId: record.tenantId });
         findings.push({
           id: findingId('held_by_two_tenants', job.accountId, record.phoneNumber),
