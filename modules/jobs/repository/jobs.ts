@@ -7,7 +7,7 @@
 import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { itemStates, jobDocPath, parseJob, type ItemState, type JobItemRecord, type JobRecord } from '../../../shared/domain/job.js';
-import { changeUsage, readLimits, readUsage, type TenantLimits, type Usage } from '../../../shared/domain/limits.js';
+import { changeUsage, limitsFrom, limitsRef, readUsage, usageFrom, usageRef, type TenantLimits, type Usage } from '../../../shared/domain/limits.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { createTenantCollection, readStored } from '../../../shared/store/tenant-collection.js';
 import { itemOf, itemsStore, itemRef, type Db, type ItemRef } from './items.js';
@@ -38,7 +38,8 @@ export interface JobsTransaction {
   item(ref: ItemRef): Promise<JobItemRecord | undefined>;
   /** The numbers a search job's expansion kept, if it has run. */
   expansion(tenantId: string, jobId: string): Promise<string[] | undefined>;
-  limits(tenantId: string, defaults: TenantLimits): Promise<TenantLimits>;
+  /** What a job's creation reads, in one round trip: the job if it exists already, the tenant's limits and (withUsage) its usage. */
+  creationReads(tenantId: string, jobId: string, defaults: TenantLimits, withUsage: boolean): Promise<{ job?: JobRecord; limits: TenantLimits; usage?: Usage }>;
   usage(tenantId: string): Promise<Usage>;
   /** Numbers of the tenant whose release by this job took them out of usage. */
   uncountedByJob(tenantId: string, jobId: string): Promise<number>;
@@ -54,7 +55,11 @@ function jobsTransaction(db: Firestore, tx: Transaction): JobsTransaction {
     job: async (tenantId, jobId) => jobOf(await tx.get(db.doc(jobDocPath(tenantId, jobId)))),
     item: async (ref) => itemOf(await tx.get(itemRef(db, ref))),
     expansion: async (tenantId, jobId) => expansionOf(await tx.get(db.doc(expansionPath(tenantId, jobId)))),
-    limits: (tenantId, defaults) => readLimits(tx, db, tenantId, defaults),
+    creationReads: async (tenantId, jobId, defaults, withUsage) => {
+      const [jobSnap, limitsSnap, usageSnap] = await tx.getAll(db.doc(jobDocPath(tenantId, jobId)), limitsRef(db, tenantId), ...(withUsage ? [usageRef(db, tenantId)] : []));
+      const job = jobOf(jobSnap!);
+      return { ...(job ? { job } : {}), limits: limitsFrom(limitsSnap!, defaults), ...(usageSnap ? { usage: usageFrom(usageSnap) } : {}) };
+    },
     usage: (tenantId) => readUsage(tx, db, tenantId),
     uncountedByJob: async (tenantId, jobId) => (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count,
     createJob: (job) => void tx.create(db.doc(jobDocPath(job.tenantId, job.id)), job),

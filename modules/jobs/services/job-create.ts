@@ -180,10 +180,9 @@ export function createJob(deps: JobDeps) {
       input.type === 'purchase' && !tollFree ? deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId) : undefined;
     account?.catch(() => undefined); // awaited below, or moot for a replay: never an unhandled rejection
     const existing = await jobs.transaction(async (tx) => {
-      const found = await tx.job(tenantId, id);
+      const { job: found, limits, usage } = await tx.creationReads(tenantId, id, defaultLimits(deps.config), input.type === 'purchase');
       if (found) return found;
       if (account) job.accountId = await account;
-      const limits = await tx.limits(tenantId, defaultLimits(deps.config));
       if (size > limits.bulkJobItems) {
         throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
           limit: 'bulkJobItems',
@@ -191,8 +190,7 @@ export function createJob(deps: JobDeps) {
           requested: size,
         });
       }
-      if (input.type === 'purchase') {
-        const usage = await tx.usage(tenantId);
+      if (usage) {
         assertRoomFor(limits, usage, size, deps.now());
         tx.changeUsage(tenantId, usage, { held: size, purchased: size }, deps.now());
         job.reserved = size;
