@@ -102,6 +102,12 @@ const PROJECT = 'demo-coldstart';
 const TENANT = 'coldstart';
 /** Holds a submitted (pending) requirement group: one per country, type and action per tenant. */
 const PENDING_TENANT = 'coldstart-pending';
+/**
+ * jobsList's tenant: a fixed page of LISTED_JOBS unfinished jobs, made with the fixtures (the jobs
+ * samples make theirs in TENANT, where nothing runs them, so a page there would grow run by run).
+ */
+const JOBS_TENANT = 'coldstart-jobs';
+const LISTED_JOBS = 3;
 
 const say = (line: string) => process.stderr.write(`[coldstart] ${line}\n`);
 const now = () => performance.timeOrigin + performance.now(); // epoch ms, comparable with the children's
@@ -316,7 +322,11 @@ function samples(ctx: Ctx): Record<string, Sample> {
       expect: [202],
       probe: async () => ({ method: 'POST', path: '/v1/jobs', token: await member(), json: { type: 'update', provider: 'twilio', items: [{ numberId: fx.numberId, changes: { displayName: 'bulk' } }] } }),
     },
-    jobsList: expectOk('/v1/jobs', 'member', 'jobs with their item counts'),
+    jobsList: {
+      success: ok(`a page of ${LISTED_JOBS} unfinished jobs, each with its items counted per state`),
+      expect: [200],
+      probe: async () => ({ method: 'GET', path: '/v1/jobs', token: await ctx.token(JOBS_TENANT, 'member') }),
+    },
     jobsGet: expectOk(`/v1/jobs/${fx.jobId}`, 'member', 'an existing job'),
     jobsItems: expectOk(`/v1/jobs/${fx.jobId}/items`, 'member', 'an existing job’s items'),
     jobsCancel: { success: '200: a queued job made for this run is cancelled', expect: [200], probe: async () => ({ method: 'POST', path: `/v1/jobs/${await freshJob()}/cancel`, token: await member() }) },
@@ -777,6 +787,11 @@ async function makeFixtures(ctx: Omit<Ctx, 'fx'>): Promise<Fixtures> {
       'job',
     ),
   );
+  const listedNumber = Created.parse(must(await ctx.gw('POST', '/v1/numbers', { tenant: JOBS_TENANT, json: { provider: 'twilio', phoneNumber: await ctx.nextTwilioNumber() } }), 201, 'listed jobs’ number'));
+  for (let i = 0; i < LISTED_JOBS; i++) {
+    const items = [{ numberId: listedNumber.id, changes: { displayName: `bulk ${i}` } }];
+    must(await ctx.gw('POST', '/v1/jobs', { tenant: JOBS_TENANT, json: { type: 'update', provider: 'twilio', items } }), 202, 'listed job');
+  }
   const group = CreatedGroup.parse(must(await ctx.gw('POST', '/v1/requirement-groups', { json: { country: 'FR', type: 'local' } }), 201, 'requirement group'));
   const requirements = group.requirements;
   const textual = requirements.find((r) => r.kind === 'textual');
