@@ -1,3 +1,4 @@
+import type { Query } from '@google-cloud/firestore';
 import { AppError } from '../http/errors.js';
 
 /** A page of a tenant's list, and the opaque cursor of the next one (createdAt, id: the list's order). */
@@ -30,3 +31,28 @@ export const pageMeta = (page: { nextCursor?: string; total?: number }) => ({
   ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   ...(page.total !== undefined ? { total: page.total } : {}),
 });
+
+/**
+ * A page of `query`, newest first (createdAt, then id), after `cursor`. The first page also counts all
+ * that `query` matches (unless `total` is false), while the page is read rather than before it.
+ */
+export async function readPage<T extends { createdAt: string; id: string }>(
+  query: Query,
+  limit: number,
+  cursor: string | undefined,
+  read: (data: unknown, id: string) => T,
+  total = true,
+): Promise<Page<T>> {
+  const counting = cursor || !total ? undefined : query.count().get();
+  counting?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+  let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
+  if (cursor) {
+    const position = decodeCursor(cursor);
+    page = page.startAfter(position.createdAt, position.id);
+  }
+  const snap = await page.limit(limit + 1).get();
+  const counted = counting ? (await counting).data().count : undefined;
+  const items = snap.docs.slice(0, limit).map((d) => read(d.data(), d.id));
+  const last = items.at(-1);
+  return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(counted !== undefined ? { total: counted } : {}) };
+}

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { recordAudit, type AuditContext } from '../domain/audit.js';
 import { AppError, notFound } from '../http/errors.js';
 import { logger } from '../log.js';
-import { decodeCursor, encodeCursor, type Page } from './page.js';
+import { readPage, type Page } from './page.js';
 
 export interface TenantDoc {
   id: string;
@@ -92,16 +92,7 @@ export function createTenantCollection<T extends TenantDoc>(
       const firestore = await db();
       let query: Query = firestore.collection(path(tenantId));
       for (const [field, op, value] of where) query = query.where(field, op, value);
-      const total = cursor || options.total === false ? undefined : (await query.count().get()).data().count;
-      let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
-      if (cursor) {
-        const position = decodeCursor(cursor);
-        page = page.startAfter(position.createdAt, position.id);
-      }
-      const snap = await page.limit(limit + 1).get();
-      const items = snap.docs.slice(0, limit).map((d) => read(d.data(), d.id));
-      const last = items.at(-1);
-      return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(total !== undefined ? { total } : {}) };
+      return readPage(query, limit, cursor, read, options.total !== false);
     },
 
     /** Creates the document; `extra` runs in the same transaction (reads first, then its writes). */

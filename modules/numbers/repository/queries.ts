@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/http/errors.js';
 import { holdingStatuses, searchText, type NumberRecord, type NumberStatus } from '../../../shared/domain/number.js';
 import { PLATFORM_ACCOUNT_ID } from '../../../shared/providers/registry.js';
 import { paths } from '../../../shared/store/firestore.js';
-import { decodeCursor, encodeCursor, type Page } from '../../../shared/store/page.js';
+import { readPage, type Page } from '../../../shared/store/page.js';
 import { heldAtProvider } from './owner.js';
 import { readableNumbers, readNumber } from '../../../shared/domain/number-record.js';
 
@@ -51,20 +51,7 @@ export function createNumberQueries(db: () => Promise<Firestore>) {
       }
       if (filters.tag) query = query.where('tags', 'array-contains', filters.tag);
       if (filters.q) query = query.where('searchTokens', 'array-contains', searchText(filters.q).replace(/^\+/, ''));
-      const total = cursor ? undefined : (await query.count().get()).data().count;
-      let page = query.orderBy('createdAt', 'desc').orderBy('id', 'desc');
-      if (cursor) {
-        const position = decodeCursor(cursor);
-        page = page.startAfter(position.createdAt, position.id);
-      }
-      const snap = await page.limit(limit + 1).get();
-      const items = snap.docs.slice(0, limit).map((d) => readNumber(d.data(), d.id));
-      const last = items.at(-1);
-      return {
-        items,
-        ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
-        ...(total !== undefined ? { total } : {}),
-      };
+      return readPage(query, limit, cursor, readNumber);
     },
 
     /** Of `numbers`, those someone holds at `provider` now (the owner index). */
