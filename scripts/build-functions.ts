@@ -107,14 +107,22 @@ const schemaModulesWithoutSideEffects: esbuild.Plugin = {
  * every function would carry all of zod (~750 KB, every locale). `import * as z from 'zod'` is the same
  * namespace, imported directly, of which esbuild keeps what is used (~170 KB). The sources keep the
  * usual form; the bundles get the other, a one-line rewrite with the same meaning.
+ *
+ * In the same files, a top-level constant made by a call on zod or on another schema or schema helper
+ * (`const X = z.string().min(1)`, `= Name(64).meta(…)`, `= Resource.extend(…)`) is marked
+ * `/* @__PURE__ *\/`: building a schema has no effect but its value, and esbuild drops a chained call
+ * it is not told is pure even when nothing uses it. A function then builds only the schemas it can
+ * reach (about a fifth fewer zod objects at startup).
  */
 const ZOD_VALUE_IMPORT = /^import \{ z \} from 'zod';$/m;
+const SCHEMA_CONSTANT = /^((?:export )?const [A-Za-z_$][\w$]*(?:: [^=\n]+)? = )(?=z\b|[A-Z][\w$]*[.(])/gm;
 const zodNamespaceImport: esbuild.Plugin = {
   name: 'zod-namespace-import',
   setup(build) {
     build.onLoad({ filter: /[\\/](shared|functions|modules)[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
-      return ZOD_VALUE_IMPORT.test(text) ? { contents: text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), loader: 'ts' } : undefined;
+      if (!ZOD_VALUE_IMPORT.test(text)) return undefined;
+      return { contents: text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';").replace(SCHEMA_CONSTANT, '$1/* @__PURE__ */ '), loader: 'ts' };
     });
   },
 };
