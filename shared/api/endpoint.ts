@@ -135,6 +135,7 @@ export type AnyEndpoint = Omit<Endpoint<z.ZodType, z.ZodType, z.ZodType, z.ZodTy
   operation: () => Promise<{ default: ErasedOperationFactory }>;
 };
 
+/** A row as written (its types checked here). It returns its argument and does nothing else (rows mark its calls pure). */
 export function defineEndpoint<
   RS extends z.ZodType,
   PS extends z.ZodType = z.ZodObject<Record<string, never>>,
