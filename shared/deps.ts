@@ -7,7 +7,7 @@ import { createPushVerifier } from './auth/verify-push.js';
 import { logger, type Logger } from './log.js';
 import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
-import { createNumbersStore, type NumbersStore } from '../modules/numbers/repository.js';
+import type { NumbersStore } from '../modules/numbers/repository.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
 import { createProviderResolver, type AccountLookup } from './providers/registry.js';
 import type { SecretStore } from './secrets/secret-store.js';
@@ -40,6 +40,33 @@ const lazy = <T>(load: () => Promise<T>): (() => Promise<T>) => {
     throw err;
   }));
 };
+
+/** Every method of T returns a promise: a store whose module loads on its first call can stand in for it. */
+type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? T[K] : never };
+
+/**
+ * The numbers store, its module (with the number schemas it reads through) loaded on its first call:
+ * most functions never touch a number. Each method is the store's own, called on the loaded store.
+ */
+function lazyNumbersStore(db: () => Promise<Firestore>): NumbersStore {
+  const load = lazy(async () => (await import('../modules/numbers/repository.js')).createNumbersStore(db));
+  const methods = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
+  const store: AsyncMethods<NumbersStore> = new Proxy({} as NumbersStore, {
+    get: (_, key) => {
+      if (typeof key === 'symbol' || key === 'then') return undefined; // not a thenable, nothing to inspect
+      let method = methods.get(key);
+      if (!method) {
+        method = async (...args: unknown[]) => {
+          const loaded = (await load()) as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>;
+          return loaded[key]!(...args);
+        };
+        methods.set(key, method);
+      }
+      return method;
+    },
+  });
+  return store;
+}
 
 /** `cached: false` for readers that must see a new version at once (the Somos token state). */
 function lazySecretStore(config: Config, cached = true): SecretStore {
@@ -177,7 +204,7 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
       }),
     verifyPush: overrides.verifyPush ?? createPushVerifier(config),
     db,
-    numbers: createNumbersStore(db),
+    numbers: lazyNumbersStore(db),
     idempotency: createIdempotencyStore(db),
     secrets,
     tasks: lazyTaskQueue(config),
