@@ -252,6 +252,16 @@ describe('finalize (in memory)', () => {
 });
 
 describe('cancel (in memory)', () => {
+  it('answers a cancel with nothing running with the job it finished, as stored', async () => {
+    const { deps, purchase, job } = arrange();
+    const { job: created } = await purchase(NUMBERS.slice(0, 2));
+    let tick = 0;
+    const ticking = { ...deps, now: () => new Date(Date.parse('2026-12-01T10:00:00.000Z') + (tick += 1000)) }; // each step a second later
+    const cancelled = await cancelJob(ticking)(T, created.id, silent);
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelRequested: true, finishedAt: expect.any(String), finalCounts: { cancelled: 2, queued: 0 } });
+    expect(cancelled).toEqual(job(created.id));
+  });
+
   it('cancels the queued items and leaves a running one to finish; the job then ends cancelled', async () => {
     const { deps, mem, purchase, items, job, run } = arrange();
     const { job: created } = await purchase(NUMBERS);
@@ -259,7 +269,7 @@ describe('cancel (in memory)', () => {
     mem.write(running, { ...mem.read(running), state: 'running', attempts: 1, leaseUntil: new Date(deps.now().getTime() + 60_000).toISOString() });
 
     const cancelled = await cancelJob(deps)(T, created.id, silent);
-    expect(cancelled).toMatchObject({ cancelRequested: true });
+    expect(cancelled).toEqual(job(created.id)); // as stored: cancelling, not finished
     expect(items(created.id).map((i) => i.state)).toEqual(['running', 'cancelled', 'cancelled']);
     expect(job(created.id)).toMatchObject({ cancelRequested: true });
     expect(job(created.id).finishedAt).toBeUndefined(); // its running item has not finished

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { OperationFactory } from '../../../shared/api/endpoint.js';
 import type { JobId, JobResource } from '../../../shared/api/schemas.js';
-import { notFound } from '../../../shared/http/errors.js';
 import { jobsRepository } from '../repository/jobs.js';
 import { cancelJob, jobView } from '../services/jobs.js';
 
@@ -9,10 +8,7 @@ import { cancelJob, jobView } from '../services/jobs.js';
 const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, undefined, z.infer<typeof JobResource>> =
   (deps) =>
   async ({ params, caller, log }) => {
-    await cancelJob(deps)(caller.tenantId, params.id, log);
-    const jobs = jobsRepository(deps.db);
-    const job = await jobs.getJob(caller.tenantId, params.id);
-    if (!job) throw notFound('Job');
-    return { body: await jobView(jobs, job, deps.now()) };
+    const job = await cancelJob(deps)(caller.tenantId, params.id, log);
+    return { body: await jobView(jobsRepository(deps.db), job, deps.now()) };
   };
 export default operation;

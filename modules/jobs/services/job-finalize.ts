@@ -8,12 +8,15 @@ import type { JobDeps } from './job-model.js';
 /** Longer than the API function may run: a job whose items are not all out by then lost its creation. */
 const JOB_CREATION_GRACE_MS = 10 * 60 * 1000;
 
-/** When no item is open any more, the job gets its final status (once) and its callback is scheduled. */
-export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<void> {
+/**
+ * When no item is open any more, the job gets its final status (once) and its callback is scheduled.
+ * Answers with the job as finished (by this call or an earlier one), or undefined while it is not.
+ */
+export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<JobRecord | undefined> {
   const jobs = jobsRepository(deps.db);
   // Is any item still open? One index entry answers it (a count would scan every open item, twice a
   // second for the whole job); the full breakdown only once nothing is open.
-  if (await jobs.anyOpenItem(tenantId, jobId)) return;
+  if (await jobs.anyOpenItem(tenantId, jobId)) return undefined;
   const counts = await jobs.itemCounts(tenantId, jobId);
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
@@ -46,24 +49,26 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     const failureReason = missing
       ? `${missing} of ${job.itemCount} items were never stored (the request that created the job failed part-way and was not repeated with its Idempotency-Key); they did not run`
       : undefined;
-    tx.updateJob(tenantId, jobId, { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) });
-    return { ...job, status, finalCounts, finishedAt: now };
+    const change = { status, finalCounts, finishedAt: now, updatedAt: now, ...(failureReason ? { failureReason } : {}) };
+    tx.updateJob(tenantId, jobId, change);
+    return { ...job, ...change };
   });
   if (stillBeingCreated) {
     await enqueueTask(deps, 'jobFinalize', { tenantId, jobId }, {
       scheduleAt: new Date(Date.parse(stillBeingCreated.createdAt) + JOB_CREATION_GRACE_MS + 1000),
       id: `job-finalize-${tenantId}-${jobId}-after-creation`,
     });
-    return;
+    return undefined;
   }
   if (!finalized) {
     // Finished by an earlier check, which may have died before enqueuing the callback: the task id
     // makes this a no-op when it did not.
     if (finishedBefore?.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
-    return;
+    return finishedBefore;
   }
   log.info('job finished', { jobId, status: finalized.status, counts });
   if (finalized.callbackUrl) await enqueueCallback(deps, tenantId, jobId);
+  return finalized;
 }
 
 export const enqueueCallback = (deps: Pick<JobDeps, 'tasks' | 'config'>, tenantId: string, jobId: string) =>
