@@ -16,12 +16,14 @@
  *    admin API). Each client's own copy is cut to what its service's methods use (`serviceProtos`):
  *    the service, every message and enum its requests and responses reach, and the messages they nest
  *    in. The admin client, if ever loaded, keeps the whole file.
- * 3. No generated constructors. protobuf.js gives every message type it resolves a constructor that it
- *    writes out as source and compiles with `Function` (`Type.generateConstructor`): hundreds of
- *    compilations on a client's first call (about 14 ms of CPU, `--cpu-prof`), none of which a code
- *    cache can hold. The same constructor is made as a closure instead (`PROTO_CTOR`): it sets each map
- *    field to {} and each repeated field to [] and copies the non-null properties given, as the
- *    generated one does, and bears the type's name.
+ * 3. Less generated code. protobuf.js writes out as source, and compiles with `Function`, a constructor
+ *    for every message type it resolves (`Type.generateConstructor`) and, when a type is first used,
+ *    its encoder, decoder, verifier and converters (`Type#setup`): hundreds of compilations on a
+ *    client's first call (about 25 ms of CPU, `--cpu-prof`), none of which a code cache can hold.
+ *    The constructor is made as a closure instead (`PROTO_CTOR`): it sets each map field to {} and
+ *    each repeated field to [] and copies the non-null properties given, as the generated one does,
+ *    and bears the type's name. The encoder, decoder and verifier, which the REST transport never
+ *    calls (it converts with fromObject/toObject), are generated on their first call.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -121,7 +123,32 @@ export const TRIMS: Trim[] = [
     file: '@google-cloud/secret-manager/build/src/index.js',
     replace: [defer('require("./v1beta2")'), moveOut('require("../protos/protos")', '../protos/protos', '@google-cloud/secret-manager/build/protos/protos.js')],
   },
-  { file: 'protobufjs/src/type.js', replace: [['return this._ctor || (this.ctor = Type.generateConstructor(this)());', 'return this._ctor || (this.ctor = __protoCtor(this));']] },
+  {
+    file: 'protobufjs/src/type.js',
+    replace: [
+      ['return this._ctor || (this.ctor = Type.generateConstructor(this)());', 'return this._ctor || (this.ctor = __protoCtor(this));'],
+      [
+        `    this.encode = encoder(this)({
+        Writer : Writer,
+        types  : types,
+        util   : util
+    });
+    this.decode = decoder(this)({
+        Reader : Reader,
+        types  : types,
+        util   : util
+    });
+    this.verify = verifier(this)({
+        types : types,
+        util  : util
+    });`,
+        `    var self = this;
+    this.encode = function encode_lazy() { var f = self.encode = encoder(self)({ Writer: Writer, types: types, util: util }); return f.apply(this, arguments); };
+    this.decode = function decode_lazy() { var f = self.decode = decoder(self)({ Reader: Reader, types: types, util: util }); return f.apply(this, arguments); };
+    this.verify = function verify_lazy() { var f = self.verify = verifier(self)({ types: types, util: util }); return f.apply(this, arguments); };`,
+      ],
+    ],
+  },
   // Each client of SERVICES reads its cut descriptors instead of the package's.
   ...Object.entries(SERVICES).map(([file, { protos }]): Trim => ({ file, replace: [[`require(${JSON.stringify(protos)})`, SERVICE_PROTOS]] })),
 ];

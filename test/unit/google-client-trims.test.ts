@@ -1,4 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +91,54 @@ describe("the message constructors made without protobuf.js's code generation", 
         expect(Object.getPrototypeOf(b)).toBe(closure.prototype);
         expect((b as { polluted?: unknown }).polluted).toBeUndefined();
       }
+    }
+  });
+});
+
+describe('protobuf.js as the trims leave it', () => {
+  it('encodes, decodes, verifies and converts Firestore messages exactly as published, generating the codecs on first use', () => {
+    // A copy of the package with its trimmed src/type.js, beside the published one.
+    const dir = mkdtempSync(path.join(tmpdir(), 'trimmed-protobufjs-'));
+    try {
+      const copy = path.join(dir, 'node_modules');
+      cpSync(path.join(nodeModules, 'protobufjs'), path.join(copy, 'protobufjs'), { recursive: true });
+      for (const dependency of ['@protobufjs', 'long']) symlinkSync(path.join(nodeModules, dependency), path.join(copy, dependency), 'dir');
+      const typeFile = path.join(copy, 'protobufjs/src/type.js');
+      writeFileSync(typeFile, applyTrims('protobufjs/src/type.js', readFileSync(typeFile, 'utf8'))!);
+      type Message = Record<string, unknown>;
+      type MessageType = {
+        encode(m: Message): { finish(): Uint8Array };
+        decode(b: Uint8Array): Message;
+        verify(m: unknown): string | null;
+        fromObject(o: unknown): Message;
+        toObject(m: Message, o?: unknown): Message;
+        setup(): MessageType;
+      };
+      type Protobuf = { Root: { fromJSON(j: unknown): { lookupType(n: string): MessageType } } };
+      const file = '@google-cloud/firestore-api/build/src/v1/firestore_client.js';
+      const req = createRequire(path.join(nodeModules, file));
+      const descriptors = serviceProtos(req(SERVICES[file]!.protos) as Parameters<typeof serviceProtos>[0], SERVICES[file]!.service, req);
+      const [published, trimmed] = [req('protobufjs') as Protobuf, createRequire(path.join(dir, 'x.js'))('protobufjs') as Protobuf].map((p) => p.Root.fromJSON(descriptors));
+      const samples: [string, unknown][] = [
+        ['google.firestore.v1.Document', { name: 'projects/p/databases/(default)/documents/a/b', fields: { n: { integerValue: '7' }, s: { stringValue: 'x' }, m: { mapValue: { fields: { t: { booleanValue: true } } } }, l: { arrayValue: { values: [{ doubleValue: 1.5 }] } } } }],
+        ['google.firestore.v1.RunQueryRequest', { parent: 'projects/p/databases/(default)/documents', structuredQuery: { from: [{ collectionId: 'items' }], where: { fieldFilter: { field: { fieldPath: 'state' }, op: 'EQUAL', value: { stringValue: 'queued' } } }, limit: { value: 5 } } }],
+        ['google.firestore.v1.CommitRequest', { database: 'projects/p/databases/(default)', writes: [{ update: { name: 'projects/p/databases/(default)/documents/a/b', fields: {} }, currentDocument: { exists: false } }] }],
+      ];
+      for (const [name, object] of samples) {
+        const [a, b] = [published!.lookupType(name), trimmed!.lookupType(name)];
+        b.setup();
+        expect((b.encode as { name?: string }).name).toBe('encode_lazy'); // not generated until used
+        const [ma, mb] = [a.fromObject(object), b.fromObject(object)];
+        expect(b.toObject(mb)).toEqual(a.toObject(ma));
+        const [bytesA, bytesB] = [a.encode(ma).finish(), b.encode(mb).finish()];
+        expect(Buffer.from(bytesB).equals(Buffer.from(bytesA))).toBe(true);
+        expect((b.encode as { name?: string }).name).not.toBe('encode_lazy');
+        expect(b.toObject(b.decode(bytesB), { longs: String })).toEqual(a.toObject(a.decode(bytesA), { longs: String }));
+        expect(b.verify(mb)).toBe(a.verify(ma));
+        expect(b.verify({ [Object.keys(object as object)[0]!]: 42 })).toBe(a.verify({ [Object.keys(object as object)[0]!]: 42 }));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
