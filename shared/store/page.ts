@@ -1,11 +1,19 @@
-import type { Query } from '@google-cloud/firestore';
+import type { Query, Timestamp } from '@google-cloud/firestore';
 import { AppError } from '../http/errors.js';
+
+/**
+ * When a read was answered (Firestore's read time): reads made at it later see the same snapshot, at
+ * once and side by side (no transaction to begin first). Passed along as it is, never looked into.
+ */
+export type ReadTime = Timestamp;
 
 /** A page of a tenant's list, and the opaque cursor of the next one (createdAt, id: the list's order). */
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
   total?: number;
+  /** When the page was read. */
+  readAt?: ReadTime;
 }
 
 export function encodeCursor(record: { createdAt: string; id: string }): string {
@@ -54,5 +62,10 @@ export async function readPage<T extends { createdAt: string; id: string }>(
   const counted = counting ? (await counting).data().count : undefined;
   const items = snap.docs.slice(0, limit).map((d) => read(d.data(), d.id));
   const last = items.at(-1);
-  return { items, ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}), ...(counted !== undefined ? { total: counted } : {}) };
+  return {
+    items,
+    ...(snap.docs.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
+    ...(counted !== undefined ? { total: counted } : {}),
+    ...(snap.readTime ? { readAt: snap.readTime } : {}),
+  };
 }

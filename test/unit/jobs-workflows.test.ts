@@ -135,7 +135,7 @@ describe('createJob (in memory)', () => {
     const first = await purchase(NUMBERS.slice(0, 2));
     expect(first.created).toBe(true);
     const jobs = jobsRepository(deps.db);
-    expect((await jobView(jobs, first.job, deps.now(), 'just-created')).counts).toEqual({ queued: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect((await jobView(jobs, first.job, deps.now(), { justCreated: true })).counts).toEqual({ queued: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
     expect(await run(first.job.id, 'it_00000')).toBe('succeeded');
     const replay = await purchase(NUMBERS.slice(0, 2));
     expect(replay.created).toBe(false);

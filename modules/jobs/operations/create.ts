@@ -9,7 +9,7 @@ const operation: OperationFactory<Record<string, never>, Record<string, never>, 
   async ({ body, caller, idempotencyKey }) => {
     const { job, invalidItems, created } = await createJob(deps)(caller.tenantId, caller.uid, body, idempotencyKey);
     // A replayed creation shows its job as it is now; a new one as it was stored (no count queries).
-    const view = await jobView(jobsRepository(deps.db), job, deps.now(), created ? 'just-created' : undefined);
+    const view = await jobView(jobsRepository(deps.db), job, deps.now(), created ? { justCreated: true } : {});
     return {
       status: 202,
       body: { ...view, invalidItems: invalidItems.slice(0, 1000), invalidCount: invalidItems.length },

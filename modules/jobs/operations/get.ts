@@ -9,8 +9,8 @@ const operation: OperationFactory<z.infer<typeof JobId>, Record<string, never>, 
   (deps) =>
   async ({ params, caller }) => {
     const jobs = jobsRepository(deps.db);
-    const job = await jobs.getJob(caller.tenantId, params.id);
+    const { job, readAt } = await jobs.readJob(caller.tenantId, params.id);
     if (!job) throw notFound('Job');
-    return { body: await jobView(jobs, job, deps.now()) };
+    return { body: await jobView(jobs, job, deps.now(), { readAt }) };
   };
 export default operation;

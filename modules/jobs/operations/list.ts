@@ -10,6 +10,6 @@ const operation: OperationFactory<Record<string, never>, z.infer<typeof ListPage
   async ({ query, caller }) => {
     const jobs = jobsRepository(deps.db);
     const page = await jobs.listJobs(caller.tenantId, query.limit, query.cursor);
-    return { body: { data: await Promise.all(page.items.map((job) => jobView(jobs, job, deps.now()))), ...pageMeta(page) } };
+    return { body: { data: await Promise.all(page.items.map((job) => jobView(jobs, job, deps.now(), { readAt: page.readAt }))), ...pageMeta(page) } };
   };
 export default operation;

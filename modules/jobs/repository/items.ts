@@ -3,6 +3,7 @@ import type { BulkWriter, DocumentSnapshot, Firestore, GrpcStatus, QueryDocument
 import { itemIdFor, itemSettlement, jobDocPath, jobItemPath, parseJobItem, type ItemSettlement, type ItemState, type JobItemOrigin, type JobItemRecord } from '../../../shared/domain/job.js';
 import { AppError } from '../../../shared/http/errors.js';
 import { readStored } from '../../../shared/store/tenant-collection.js';
+import type { ReadTime } from '../../../shared/store/page.js';
 import type { ChunkMessage, ItemRef } from '../services/job-model.js';
 
 export type { ItemRef };
@@ -109,10 +110,10 @@ export function itemsStore(db: Db) {
       return snap.docs.map(storedItem);
     },
 
-    /** Whether any item is still open: one index entry answers it (a count would scan every open item). */
-    async anyOpenItem(tenantId: string, jobId: string): Promise<boolean> {
+    /** Whether any item is still open, and when that was read: one index entry answers it (a count would scan every open item). */
+    async openItems(tenantId: string, jobId: string): Promise<{ any: boolean; readAt?: ReadTime }> {
       const open = await (await db()).collection(itemsPath(tenantId, jobId)).where('state', 'in', ['queued', 'running']).select().limit(1).get();
-      return !open.empty;
+      return { any: !open.empty, ...(open.readTime ? { readAt: open.readTime } : {}) };
     },
 
     /**

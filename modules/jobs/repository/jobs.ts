@@ -10,6 +10,7 @@ import { itemStates, jobDocPath, parseJob, type ItemState, type JobItemRecord, t
 import { changeUsage, limitsFrom, limitsRef, readUsage, usageFrom, usageRef, type TenantLimits, type Usage } from '../../../shared/domain/limits.js';
 import { recordAudit, type AuditContext } from '../../../shared/domain/audit.js';
 import { createTenantCollection, readStored } from '../../../shared/store/tenant-collection.js';
+import type { ReadTime } from '../../../shared/store/page.js';
 import { itemOf, itemsStore, itemRef, type Db, type ItemRef } from './items.js';
 
 export type { Db, ItemRef };
@@ -82,6 +83,13 @@ export function jobsRepository(db: Db) {
       return jobOf(await (await db()).doc(jobDocPath(tenantId, jobId)).get());
     },
 
+    /** The job, and when it was read (its counts read at that time agree with it). */
+    async readJob(tenantId: string, jobId: string): Promise<{ job?: JobRecord; readAt?: ReadTime }> {
+      const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
+      const job = jobOf(snapshot);
+      return { ...(job ? { job } : {}), ...(snapshot.readTime ? { readAt: snapshot.readTime } : {}) };
+    },
+
     async getVersionedJob(tenantId: string, jobId: string): Promise<VersionedJob | undefined> {
       const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
       const job = jobOf(snapshot);
@@ -129,13 +137,17 @@ export function jobsRepository(db: Db) {
       return firestore.runTransaction((tx) => fn(jobsTransaction(firestore, tx)));
     },
 
-    /** Counts per item state, read in one snapshot (a read-only transaction) so they always add up. */
-    async itemCounts(tenantId: string, jobId: string): Promise<Record<ItemState, number>> {
+    /**
+     * Counts per item state, read in one snapshot (a read-only transaction) so they always add up: at
+     * `readAt` when given (the five counts then go out together; otherwise the first begins the
+     * transaction and the others wait for it).
+     */
+    async itemCounts(tenantId: string, jobId: string, readAt?: ReadTime): Promise<Record<ItemState, number>> {
       const firestore = await db();
       const items = firestore.collection(`${jobDocPath(tenantId, jobId)}/items`);
       const entries = await firestore.runTransaction(
         (tx) => Promise.all(itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const)),
-        { readOnly: true },
+        readAt ? { readOnly: true, readTime: readAt } : { readOnly: true },
       );
       return Object.fromEntries(entries) as Record<ItemState, number>;
     },

@@ -16,8 +16,9 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
   const jobs = jobsRepository(deps.db);
   // Is any item still open? One index entry answers it (a count would scan every open item, twice a
   // second for the whole job); the full breakdown only once nothing is open.
-  if (await jobs.anyOpenItem(tenantId, jobId)) return undefined;
-  const counts = await jobs.itemCounts(tenantId, jobId);
+  const open = await jobs.openItems(tenantId, jobId);
+  if (open.any) return undefined;
+  const counts = await jobs.itemCounts(tenantId, jobId, open.readAt); // the snapshot in which none was open
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
   const finalized = await jobs.transaction(async (tx) => {

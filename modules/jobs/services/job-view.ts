@@ -1,13 +1,18 @@
 /** Bulk jobs: the job as the API shows it (counts, percent, throughput). */
 import { itemStates, statusFromCounts, type ItemState, type JobRecord } from '../../../shared/domain/job.js';
 import type { JobsRepository } from '../repository/jobs.js';
+import type { ReadTime } from '../../../shared/store/page.js';
+
+/** How a view knows its job's counts: as a creation stored them, or read at the time the job was read. */
+export type CountsFrom = { justCreated: true } | { readAt?: ReadTime };
 
 /**
- * A job as the API shows it: counts from the items (or `known`, for a job this request just created:
- * each of its items stored as queued, none yet for a search), percent, throughput.
+ * A job as the API shows it: counts from the items (read at the job's own read time when known; for
+ * a job this request just created, each of its items as stored: queued, none yet for a search),
+ * percent, throughput.
  */
-export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date, known?: 'just-created') {
-  const counts = job.finalCounts ?? (known === 'just-created' ? countsAtCreation(job) : await jobs.itemCounts(job.tenantId, job.id));
+export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date, from: CountsFrom = {}) {
+  const counts = job.finalCounts ?? ('justCreated' in from ? countsAtCreation(job) : await jobs.itemCounts(job.tenantId, job.id, from.readAt));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = counts.succeeded + counts.failed + counts.cancelled;
   const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);
