@@ -33,6 +33,23 @@ function withTokens(record: NumberRecord): NumberRecord {
 
 /** The numbers' writes (record, claim, owner index, usage, audit in one transaction each) and their single-record reads. */
 export function createNumberWrites(db: () => Promise<Firestore>) {
+  /**
+   * Makes sure the owner index names this held record (numbers held since before the index have
+   * no entry). 'conflict': another tenant's record holds the number too — a bug for people to
+   * look at, never settled here by picking one.
+   */
+  async function ensureOwner(record: NumberRecord): Promise<OwnerCheck> {
+    if (!holdingStatuses.includes(record.status)) return 'ok';
+    const firestore = await db();
+    return firestore.runTransaction(async (tx) => {
+      const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId, record.id);
+      if (owner.heldByOther) return 'conflict';
+      if (owner.owner?.tenantId === record.tenantId && owner.owner.numberId === record.id) return 'ok';
+      tx.set(owner.ref, ownerEntry(record, new Date()));
+      return 'written';
+    });
+  }
+
   const store = {
     /**
      * Claims `record.phoneNumber` for the tenant and writes the pending record, atomically.
@@ -316,22 +333,7 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
       });
     },
 
-    /**
-     * Makes sure the owner index names this held record (numbers held since before the index have
-     * no entry). 'conflict': another tenant's record holds the number too — a bug for people to
-     * look at, never settled here by picking one.
-     */
-    async ensureOwner(record: NumberRecord): Promise<OwnerCheck> {
-      if (!holdingStatuses.includes(record.status)) return 'ok';
-      const firestore = await db();
-      return firestore.runTransaction(async (tx) => {
-        const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId, record.id);
-        if (owner.heldByOther) return 'conflict';
-        if (owner.owner?.tenantId === record.tenantId && owner.owner.numberId === record.id) return 'ok';
-        tx.set(owner.ref, ownerEntry(record, new Date()));
-        return 'written';
-      });
-    },
+    ensureOwner,
 
     /**
      * ensureOwner for many records (a reconciliation's): their index entries read together, and a
@@ -349,7 +351,7 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
         }
       }
       const checks: OwnerCheck[] = [];
-      for (const record of records) checks.push(named.has(record) ? 'ok' : await this.ensureOwner(record));
+      for (const record of records) checks.push(named.has(record) ? 'ok' : await ensureOwner(record));
       return checks;
     },
 
