@@ -8,6 +8,7 @@ import { logger, type Logger } from './log.js';
 import { traceAttributes, traceHeaders } from './trace.js';
 import { getFirestore } from './store/firestore.js';
 import type { NumbersStore } from '../modules/numbers/repository.js';
+import { numbersStoreMethods } from '../modules/numbers/repository/methods.js';
 import { createIdempotencyStore, type IdempotencyStore } from './store/idempotency-store.js';
 import { createProviderResolver, type AccountLookup } from './providers/registry.js';
 import type { SecretStore } from './secrets/secret-store.js';
@@ -41,31 +42,14 @@ const lazy = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   }));
 };
 
-/** Every method of T returns a promise: a store whose module loads on its first call can stand in for it. */
-type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? T[K] : never };
-
 /**
- * The numbers store, its module (with the number schemas it reads through) loaded on its first call:
- * most functions never touch a number. Each method is the store's own, called on the loaded store.
+ * A store whose module loads on its first call: an async method per name, each calling the loaded
+ * store's own. Every method of T returns a promise (checked), so each stands in for it unchanged.
  */
-function lazyNumbersStore(db: () => Promise<Firestore>): NumbersStore {
-  const load = lazy(async () => (await import('../modules/numbers/repository.js')).createNumbersStore(db));
-  const methods = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
-  const store: AsyncMethods<NumbersStore> = new Proxy({} as NumbersStore, {
-    get: (_, key) => {
-      if (typeof key === 'symbol' || key === 'then') return undefined; // not a thenable, nothing to inspect
-      let method = methods.get(key);
-      if (!method) {
-        method = async (...args: unknown[]) => {
-          const loaded = (await load()) as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>;
-          return loaded[key]!(...args);
-        };
-        methods.set(key, method);
-      }
-      return method;
-    },
-  });
-  return store;
+function lazyStore<T extends { [K in keyof T]: (...args: never[]) => Promise<unknown> }>(names: readonly (keyof T)[], load: () => Promise<T>): T {
+  const store: Partial<Record<keyof T, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const name of names) store[name] = async (...args: unknown[]) => ((await load())[name] as unknown as (...a: unknown[]) => Promise<unknown>)(...args);
+  return store as unknown as T;
 }
 
 /** `cached: false` for readers that must see a new version at once (the Somos token state). */
@@ -204,7 +188,8 @@ export function createDeps(config: Config = getConfig(), overrides: Partial<Deps
       }),
     verifyPush: overrides.verifyPush ?? createPushVerifier(config),
     db,
-    numbers: lazyNumbersStore(db),
+    // Its module, with the number schemas it reads through, loads on its first call: most functions never touch a number.
+    numbers: lazyStore(numbersStoreMethods, lazy(async () => (await import('../modules/numbers/repository.js')).createNumbersStore(db))),
     idempotency: createIdempotencyStore(db),
     secrets,
     tasks: lazyTaskQueue(config),
