@@ -134,12 +134,16 @@ describe('createJob (in memory)', () => {
     const { purchase, deps, run } = arrange();
     const first = await purchase(NUMBERS.slice(0, 2));
     expect(first.created).toBe(true);
-    const jobs = jobsRepository(deps.db);
+    const repository = jobsRepository(deps.db);
+    let counted = 0;
+    const jobs = { itemCounts: (...args: Parameters<typeof repository.itemCounts>) => (counted++, repository.itemCounts(...args)) };
     expect((await jobView(jobs, first.job, deps.now(), { justCreated: true })).counts).toEqual({ queued: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(counted).toBe(0);
     expect(await run(first.job.id, 'it_00000')).toBe('succeeded');
     const replay = await purchase(NUMBERS.slice(0, 2));
     expect(replay.created).toBe(false);
     expect((await jobView(jobs, replay.job, deps.now())).counts).toEqual({ queued: 1, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
+    expect(counted).toBe(1);
   });
 
   it('stores only the valid items and names the invalid one; refuses with 400 when every item is invalid', async () => {
@@ -252,6 +256,31 @@ describe('finalize (in memory)', () => {
 });
 
 describe('cancel (in memory)', () => {
+  it('leaves unfinished a job whose creation put its items out after the check found none open', async () => {
+    const { deps, mem, job } = arrange();
+    // A purchase job as its creation first writes it (no items yet, not published), 11 minutes old.
+    const jobId = 'job_00000000000000000abc';
+    const createdAt = new Date(deps.now().getTime() - 11 * 60_000).toISOString();
+    const path = `tenants/${T}/jobs/${jobId}`;
+    mem.write(path, { id: jobId, tenantId: T, type: 'update', provider: 'twilio', status: 'queued', itemCount: 2, createdBy: 'u1', createdAt, updatedAt: createdAt });
+    // The creation writes its two items and marks them published just as the check's transaction begins.
+    const creationFinishes = () => {
+      for (const index of [0, 1]) mem.write(`${path}/items/it_0000${index}`, { id: `it_0000${index}`, jobId, tenantId: T, index, state: 'queued', input: {}, attempts: 0, updatedAt: createdAt });
+      mem.write(path, { ...mem.read(path), chunksPublishedAt: deps.now().toISOString() });
+    };
+    const hooked = Object.create(mem.firestore) as typeof mem.firestore;
+    Object.defineProperty(hooked, 'runTransaction', {
+      value: (fn: never, options?: { readOnly?: boolean }) => {
+        if (!options?.readOnly) creationFinishes();
+        return mem.firestore.runTransaction(fn, options);
+      },
+    });
+
+    expect(await finalizeIfDone({ ...deps, db: async () => hooked }, T, jobId, silent)).toBeUndefined();
+    expect(job(jobId).finishedAt).toBeUndefined(); // not failed for items it counted as missing
+    expect(job(jobId).status).toBe('queued');
+  });
+
   it('answers a cancel with nothing running with the job it finished, as stored', async () => {
     const { deps, purchase, job } = arrange();
     const { job: created } = await purchase(NUMBERS.slice(0, 2));

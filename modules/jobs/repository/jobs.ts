@@ -39,8 +39,11 @@ export interface JobsTransaction {
   item(ref: ItemRef): Promise<JobItemRecord | undefined>;
   /** The numbers a search job's expansion kept, if it has run. */
   expansion(tenantId: string, jobId: string): Promise<string[] | undefined>;
-  /** What a job's creation reads, in one round trip: the job if it exists already, the tenant's limits and (withUsage) its usage. */
-  creationReads(tenantId: string, jobId: string, defaults: TenantLimits, withUsage: boolean): Promise<{ job?: JobRecord; limits: TenantLimits; usage?: Usage }>;
+  /**
+   * What a job's creation reads, in one round trip: the job if it exists already, and the tenant's
+   * limits and (withUsage) its usage, read through their schemas only when asked (a replay is not).
+   */
+  creationReads(tenantId: string, jobId: string, defaults: TenantLimits, withUsage: boolean): Promise<{ job?: JobRecord; limits(): TenantLimits; usage(): Usage | undefined }>;
   usage(tenantId: string): Promise<Usage>;
   /** Numbers of the tenant whose release by this job took them out of usage. */
   uncountedByJob(tenantId: string, jobId: string): Promise<number>;
@@ -59,7 +62,7 @@ function jobsTransaction(db: Firestore, tx: Transaction): JobsTransaction {
     creationReads: async (tenantId, jobId, defaults, withUsage) => {
       const [jobSnap, limitsSnap, usageSnap] = await tx.getAll(db.doc(jobDocPath(tenantId, jobId)), limitsRef(db, tenantId), ...(withUsage ? [usageRef(db, tenantId)] : []));
       const job = jobOf(jobSnap!);
-      return { ...(job ? { job } : {}), limits: limitsFrom(limitsSnap!, defaults), ...(usageSnap ? { usage: usageFrom(usageSnap) } : {}) };
+      return { ...(job ? { job } : {}), limits: () => limitsFrom(limitsSnap!, defaults), usage: () => (usageSnap ? usageFrom(usageSnap) : undefined) };
     },
     usage: (tenantId) => readUsage(tx, db, tenantId),
     uncountedByJob: async (tenantId, jobId) => (await tx.get(db.collection(`tenants/${tenantId}/numbers`).where('uncountedByJob', '==', jobId).count())).data().count,
@@ -76,6 +79,20 @@ const FAILED_PRECONDITION = 9;
 /** The jobs module's repository over a database (`deps.db`). */
 export function jobsRepository(db: Db) {
   const jobs = createTenantCollection<JobRecord>(db, { collection: 'jobs', idPrefix: 'job', resource: 'jobs', label: 'Job', parse: parseJob });
+  const countsSnapshot = async (tenantId: string, jobId: string, readAt: ReadTime | undefined, withJob: boolean) => {
+    const firestore = await db();
+    const items = firestore.collection(`${jobDocPath(tenantId, jobId)}/items`);
+    return firestore.runTransaction(
+      async (tx) => {
+        const [job, ...entries] = await Promise.all([
+          withJob ? tx.get(firestore.doc(jobDocPath(tenantId, jobId))).then(jobOf) : undefined,
+          ...itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const),
+        ]);
+        return { ...(job ? { job } : {}), counts: Object.fromEntries(entries) as Record<ItemState, number> };
+      },
+      readAt ? { readOnly: true, readTime: readAt } : { readOnly: true },
+    );
+  };
   return {
     ...itemsStore(db),
 
@@ -143,14 +160,11 @@ export function jobsRepository(db: Db) {
      * transaction and the others wait for it).
      */
     async itemCounts(tenantId: string, jobId: string, readAt?: ReadTime): Promise<Record<ItemState, number>> {
-      const firestore = await db();
-      const items = firestore.collection(`${jobDocPath(tenantId, jobId)}/items`);
-      const entries = await firestore.runTransaction(
-        (tx) => Promise.all(itemStates.map(async (state) => [state, (await tx.get(items.where('state', '==', state).count())).data().count] as const)),
-        readAt ? { readOnly: true, readTime: readAt } : { readOnly: true },
-      );
-      return Object.fromEntries(entries) as Record<ItemState, number>;
+      return (await countsSnapshot(tenantId, jobId, readAt, false)).counts;
     },
+
+    /** itemCounts, and the job as it was in the same snapshot. */
+    jobAndItemCounts: (tenantId: string, jobId: string, readAt?: ReadTime) => countsSnapshot(tenantId, jobId, readAt, true),
   };
 }
 

@@ -180,9 +180,10 @@ export function createJob(deps: JobDeps) {
       input.type === 'purchase' && !tollFree ? deps.providers.resolveAccountId(tenantId, input.provider as NumberProviderName, input.accountId) : undefined;
     account?.catch(() => undefined); // awaited below, or moot for a replay: never an unhandled rejection
     const existing = await jobs.transaction(async (tx) => {
-      const { job: found, limits, usage } = await tx.creationReads(tenantId, id, defaultLimits(deps.config), input.type === 'purchase');
-      if (found) return found;
+      const read = await tx.creationReads(tenantId, id, defaultLimits(deps.config), input.type === 'purchase');
+      if (read.job) return read.job;
       if (account) job.accountId = await account;
+      const limits = read.limits();
       if (size > limits.bulkJobItems) {
         throw new AppError('PAYMENT_REQUIRED', `Bulk jobs are limited to ${limits.bulkJobItems} items for this tenant`, {
           limit: 'bulkJobItems',
@@ -190,6 +191,7 @@ export function createJob(deps: JobDeps) {
           requested: size,
         });
       }
+      const usage = read.usage();
       if (usage) {
         assertRoomFor(limits, usage, size, deps.now());
         tx.changeUsage(tenantId, usage, { held: size, purchased: size }, deps.now());

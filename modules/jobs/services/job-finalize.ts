@@ -18,7 +18,8 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
   // second for the whole job); the full breakdown only once nothing is open.
   const open = await jobs.openItems(tenantId, jobId);
   if (open.any) return undefined;
-  const counts = await jobs.itemCounts(tenantId, jobId, open.readAt); // the snapshot in which none was open
+  // The counts, and the job, in the snapshot in which none was open.
+  const { job: asCounted, counts } = await jobs.jobAndItemCounts(tenantId, jobId, open.readAt);
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
   const finalized = await jobs.transaction(async (tx) => {
@@ -28,7 +29,9 @@ export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' 
     // Not before all its items are out (a cancel while the API is still writing them would finish
     // the job with some items to come). A creation that died is finished by its replay; without one,
     // the job ends as it is once a creation could no longer be running.
-    stillBeingCreated = !job.chunksPublishedAt && Date.parse(job.createdAt) + JOB_CREATION_GRACE_MS > deps.now().getTime() ? job : undefined;
+    // A creation that put its items out after that snapshot is not over either: its own check follows.
+    const publishedSinceCounted = !!job.chunksPublishedAt && !asCounted?.chunksPublishedAt;
+    stillBeingCreated = publishedSinceCounted || (!job.chunksPublishedAt && Date.parse(job.createdAt) + JOB_CREATION_GRACE_MS > deps.now().getTime()) ? job : undefined;
     if (stillBeingCreated) return undefined;
     // Items the job counted but that were never stored (its creation died part-way and was not
     // replayed with its Idempotency-Key) did not run: they count as failed, and the job says why,
