@@ -66,10 +66,12 @@ function runItemOnce(deps: JobDeps) {
   return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger, seen: { job?: JobBasics }): Promise<ItemOutcome> => {
     const jobs = jobsRepository(deps.db);
     const now = deps.now();
-    const job = await jobBasics(deps.db, jobs, ref.tenantId, ref.jobId);
-    if (job) seen.job = job;
+    // The job is read (or found cached) while the claim's transaction reads the item.
+    const jobRead = jobBasics(deps.db, jobs, ref.tenantId, ref.jobId);
+    jobRead.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     const claim = await jobs.transaction(async (tx) => {
-      const item = await tx.item(ref);
+      const [job, item] = await Promise.all([jobRead, tx.item(ref)]);
+      if (job) seen.job = job;
       if (!job || !item) return { kind: 'gone' as const };
       if (finalItemStates.includes(item.state)) return { kind: 'final' as const };
       if (item.state === 'running' && item.leaseUntil && Date.parse(item.leaseUntil) > now.getTime()) {
@@ -89,6 +91,7 @@ function runItemOnce(deps: JobDeps) {
       tx.updateItem(ref, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
       return { kind: 'run' as const, job, item };
     });
+    const job = await jobRead;
     if (claim.kind === 'gone') return 'already_final';
     if (claim.kind === 'final' || claim.kind === 'cancelled') {
       // Also for an item found final: the delivery that finished it may have died before scheduling
