@@ -302,7 +302,7 @@ export class FunctionHost {
     return { env, problems };
   }
 
-  private async launch(name: string): Promise<Process> {
+  private async launch(name: string, attempt = 1): Promise<Process> {
     const fn = this.byName.get(name);
     if (!fn) throw new StartFailure(name, ['Terraform deploys no such function']);
     const t0 = Date.now();
@@ -370,14 +370,24 @@ export class FunctionHost {
     // The start check: one request no function answers with side effects (no credentials), which
     // makes the function read its configuration, as its first real request would.
     const probeAt = Date.now();
-    await new Promise<void>((resolve) => {
+    const answeredBy = await new Promise<string | undefined>((resolve) => {
       const probe = httpRequest({ host: '127.0.0.1', port, method: 'OPTIONS', path: '/__rehearsal/start-check', headers: { 'x-request-id': `rehearsal-start-check-${name}` } }, (res) => {
         res.resume();
-        res.on('end', () => resolve());
+        res.on('end', () => resolve(typeof res.headers['x-request-id'] === 'string' ? res.headers['x-request-id'] : undefined));
       });
-      probe.on('error', () => resolve());
+      probe.on('error', () => resolve(undefined));
       probe.end();
     });
+    if (answeredBy === undefined && attempt < 3) {
+      // Not this function's answer (every function names the request it answers): another of the
+      // rehearsal's servers took the port between freePort() and the function's listen, and the
+      // function exited (EADDRINUSE). Start it again on another port.
+      this.options.log(`${name}: its port ${port} was answered by another server; starting it again on another one`);
+      child.kill('SIGKILL');
+      this.procs.delete(name);
+      await metadata.close();
+      return this.launch(name, attempt + 1);
+    }
     await new Promise((r) => setTimeout(r, 30)); // the log line of a failed start follows the answer
     const startProblems = this.explain(name, probeAt);
     this.startTimes[name] = Date.now() - t0;
