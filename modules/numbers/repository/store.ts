@@ -44,7 +44,7 @@ export function createNumberWrites(db: () => Promise<Firestore>) {
     return firestore.runTransaction(async (tx) => {
       const owner = await readOwner(tx, firestore, record.provider, record.phoneNumber, record.tenantId, record.id);
       if (owner.heldByOther) return 'conflict';
-      if (owner.owner?.tenantId === record.tenantId && owner.owner.numberId === record.id) return 'ok';
+      if (namesRecord(owner.owner, record)) return 'ok';
       tx.set(owner.ref, ownerEntry(record, new Date()));
       return 'written';
     });
