@@ -79,6 +79,10 @@ const FAILED_PRECONDITION = 9;
 /** The jobs module's repository over a database (`deps.db`). */
 export function jobsRepository(db: Db) {
   const jobs = createTenantCollection<JobRecord>(db, { collection: 'jobs', idPrefix: 'job', resource: 'jobs', label: 'Job', parse: parseJob });
+  const snapshotOf = async (tenantId: string, jobId: string) => {
+    const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
+    return { job: jobOf(snapshot), snapshot };
+  };
   const countsSnapshot = async (tenantId: string, jobId: string, readAt: ReadTime | undefined, withJob: boolean) => {
     const firestore = await db();
     const items = firestore.collection(`${jobDocPath(tenantId, jobId)}/items`);
@@ -97,19 +101,17 @@ export function jobsRepository(db: Db) {
     ...itemsStore(db),
 
     async getJob(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
-      return jobOf(await (await db()).doc(jobDocPath(tenantId, jobId)).get());
+      return (await snapshotOf(tenantId, jobId)).job;
     },
 
     /** The job, and when it was read (its counts read at that time agree with it). */
     async readJob(tenantId: string, jobId: string): Promise<{ job?: JobRecord; readAt?: ReadTime }> {
-      const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
-      const job = jobOf(snapshot);
+      const { job, snapshot } = await snapshotOf(tenantId, jobId);
       return { ...(job ? { job } : {}), ...(snapshot.readTime ? { readAt: snapshot.readTime } : {}) };
     },
 
     async getVersionedJob(tenantId: string, jobId: string): Promise<VersionedJob | undefined> {
-      const snapshot = await (await db()).doc(jobDocPath(tenantId, jobId)).get();
-      const job = jobOf(snapshot);
+      const { job, snapshot } = await snapshotOf(tenantId, jobId);
       return job ? { job, snapshot } : undefined;
     },
 
