@@ -1055,6 +1055,12 @@ if (traceFile && typeof registerHooks === 'function') {
 if (process.env.COLDSTART_IO_FILE) {
   // --io-trace DIR: when each outgoing call left and its answer came back (ms since the process started).
   const dc = await import('node:diagnostics_channel');
+  // What each call asked for (the documents read, written or queried): the start of its body, for reading a trace.
+  const { ClientRequest } = await import('node:http');
+  const keep = (request, chunk) => { if (chunk && typeof chunk !== 'function' && (request.__coldstartBody ?? '').length < 1500) request.__coldstartBody = (request.__coldstartBody ?? '') + String(chunk).slice(0, 1500); };
+  const { write, end } = ClientRequest.prototype;
+  ClientRequest.prototype.write = function (chunk, ...rest) { keep(this, chunk); return write.call(this, chunk, ...rest); };
+  ClientRequest.prototype.end = function (chunk, ...rest) { keep(this, chunk); return end.call(this, chunk, ...rest); };
   const io = [];
   const at = () => Math.round(performance.now());
   dc.subscribe('http.server.request.start', () => { io.push({ what: 'request in', at: at() }); });
@@ -1062,6 +1068,7 @@ if (process.env.COLDSTART_IO_FILE) {
   dc.subscribe('http.client.request.start', ({ request }) => {
     const call = { what: request.method + ' ' + request.path.replace(/^.*documents/, '').replace(/[?].*$/, ''), at: at() };
     io.push(call);
+    if (request.__coldstartBody) call.body = request.__coldstartBody;
     request.once('response', (res) => { call.headers = at(); res.once('end', () => { call.end = at(); }); });
   });
   dc.subscribe('undici:request:create', ({ request }) => { const call = { what: request.method + ' ' + request.origin + request.path.replace(/[?].*$/, ''), at: at() }; io.push(call); request.__coldstartCall = call; });
