@@ -4,6 +4,7 @@ import { recordAudit, type AuditContext } from '../../shared/domain/audit.js';
 import { holdingStatuses } from '../../shared/domain/number.js';
 import { accountProviders, type AccountProvider } from '../../shared/providers/credentials.js';
 import { paths } from '../../shared/store/firestore.js';
+import { forgetTenantDoc, readTenantDoc } from '../../shared/store/tenant-doc.js';
 import { createTenantCollection, readEachStored, readStored, type TenantDoc } from '../../shared/store/tenant-collection.js';
 
 /**
@@ -288,8 +289,9 @@ const settingFields = (snap: { get(field: string): unknown }): TenantSettingFiel
   tollfreeCarriers: snap.get('tollfreeCarriers'),
 });
 
+/** Outside a transaction, in the request's one read of the tenant's document (shared/store/tenant-doc.ts). */
 export async function readTenantSettings(db: () => Promise<Firestore>, tenantId: string): Promise<TenantSettingFields> {
-  return settingFields(await (await db()).doc(paths.tenant(tenantId)).get());
+  return settingFields(await readTenantDoc(await db(), tenantId));
 }
 
 /**
@@ -304,12 +306,17 @@ export async function updateTenantSettingFields<T>(
 ): Promise<T> {
   const firestore = await db();
   const ref = firestore.doc(paths.tenant(tenantId));
-  return firestore.runTransaction(async (tx) => {
-    const planned = plan(settingFields(await tx.get(ref)));
-    const { FieldValue } = await import('@google-cloud/firestore');
-    const write = Object.fromEntries(Object.entries(planned.write).map(([field, value]) => [field, value === null ? FieldValue.delete() : value]));
-    if (Object.keys(write).length) tx.set(ref, { ...write, settingsUpdatedAt: planned.at }, { merge: true });
-    recordAudit(firestore, tx, tenantId, audit, { action: 'tenant.settings_update', resource: 'tenant/settings', before: planned.before, after: planned.after });
-    return planned.result;
-  });
+  try {
+    return await firestore.runTransaction(async (tx) => {
+      const planned = plan(settingFields(await tx.get(ref)));
+      const { FieldValue } = await import('@google-cloud/firestore');
+      const write = Object.fromEntries(Object.entries(planned.write).map(([field, value]) => [field, value === null ? FieldValue.delete() : value]));
+      if (Object.keys(write).length) tx.set(ref, { ...write, settingsUpdatedAt: planned.at }, { merge: true });
+      recordAudit(firestore, tx, tenantId, audit, { action: 'tenant.settings_update', resource: 'tenant/settings', before: planned.before, after: planned.after });
+      return planned.result;
+    });
+  } finally {
+    // A later read in this request sees what was written.
+    forgetTenantDoc(tenantId);
+  }
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { z } from 'zod';
 import { AppError } from '../http/errors.js';
 import { readStored } from '../store/tenant-collection.js';
+import { readTenantDoc } from '../store/tenant-doc.js';
 
 /**
  * Per-tenant spend guards. Counters live in one usage document per tenant, changed only in the
@@ -48,10 +49,13 @@ export function defaultLimits(
   };
 }
 
-/** A tenant's limits: the platform defaults, overridden per tenant on tenants/{id}.limits. */
-export async function readLimits(tx: Transaction | undefined, db: Firestore, tenantId: string, defaults: TenantLimits): Promise<TenantLimits> {
-  const ref = limitsRef(db, tenantId);
-  return limitsFrom(tx ? await tx.get(ref) : await ref.get(), defaults);
+/**
+ * A tenant's limits: the platform defaults, overridden per tenant on tenants/{id}.limits. Read outside
+ * a transaction, in the request's one read of the tenant's document (shared/store/tenant-doc.ts); a
+ * transaction reads limitsRef itself.
+ */
+export async function readLimits(db: Firestore, tenantId: string, defaults: TenantLimits): Promise<TenantLimits> {
+  return limitsFrom(await readTenantDoc(db, tenantId), defaults);
 }
 
 export async function readUsage(tx: Transaction, db: Firestore, tenantId: string): Promise<Usage> {

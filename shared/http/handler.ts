@@ -28,7 +28,7 @@ const rpmCache = new Map<string, { value: number; at: number }>();
 async function requestsPerMinute(deps: Deps, tenantId: string): Promise<number> {
   const cached = rpmCache.get(tenantId);
   if (cached && Date.now() - cached.at < 60_000) return cached.value;
-  const limits = await readLimits(undefined, await deps.db(), tenantId, defaultLimits(deps.config));
+  const limits = await readLimits(await deps.db(), tenantId, defaultLimits(deps.config));
   rpmCache.set(tenantId, { value: limits.requestsPerMinute, at: Date.now() });
   return limits.requestsPerMinute;
 }

@@ -24,8 +24,8 @@ export interface MemoryFirestore {
   write(path: string, data: Record<string, unknown>): void;
   /** Paths of the documents under a collection path (direct children). */
   list(collectionPath: string): string[];
-  /** Transactions committed so far, and how many ran again after a conflict. */
-  stats: { commits: number; retries: number };
+  /** Transactions committed so far, how many ran again after a conflict, and the documents read outside transactions (in order). */
+  stats: { commits: number; retries: number; reads: string[] };
 }
 
 class Ref {
@@ -41,6 +41,7 @@ class Ref {
   }
   /** A read outside a transaction. */
   async get(): Promise<Snapshot> {
+    this.store.stats.reads.push(this.path);
     return this.store.snapshot(this.path);
   }
   collection(id: string) {
@@ -148,7 +149,7 @@ const MAX_ATTEMPTS = 5;
 
 class Store implements QueryHost<Snapshot, Ref> {
   readonly docs = new Map<string, Stored>();
-  readonly stats = { commits: 0, retries: 0 };
+  readonly stats = { commits: 0, retries: 0, reads: [] as string[] };
   /** Versions come from one clock: a document deleted and written again never gets a version back. */
   private clock = 0;
   snapshot = (path: string) => strict(new Snapshot(this.ref(path), this.docs.get(path)?.data, this.docs.get(path)?.version), 'DocumentSnapshot');
@@ -313,7 +314,11 @@ export function memoryFirestore(): MemoryFirestore {
       if (id.includes('/')) throw new Error(`memory Firestore: a collection group id has no slash (${id})`);
       return strict(new Query<Snapshot, Ref>({ collection: id, group: true, filters: [], orders: [] }, store), 'Query');
     },
-    getAll: async (...refs: unknown[]) => refs.map((ref) => store.snapshot(store.pathOf(ref))),
+    getAll: async (...refs: unknown[]) =>
+      refs.map((ref) => {
+        store.stats.reads.push(store.pathOf(ref));
+        return store.snapshot(store.pathOf(ref));
+      }),
     batch: () => store.batch(),
     bulkWriter: () => store.bulkWriter(),
     runTransaction: <T>(fn: (tx: unknown) => Promise<T>, options?: unknown) => store.runTransaction(fn, options),

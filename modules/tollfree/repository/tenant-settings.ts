@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ports } from '../../../shared/ports.js';
-import { paths } from '../../../shared/store/firestore.js';
+import { readTenantDoc } from '../../../shared/store/tenant-doc.js';
 
 /**
  * The toll-free fields of the tenant's document (tenants/{t}): its RespOrg unit and entity, and its
@@ -13,9 +13,9 @@ const TollFreeSettings = z.looseObject({
 });
 export type TollFreeSettings = z.infer<typeof TollFreeSettings>;
 
-/** The tenant's toll-free fields, unchecked values (a missing tenant has none). */
+/** The tenant's toll-free fields, unchecked values (a missing tenant has none); in the request's one read of its document (shared/store/tenant-doc.ts). */
 export async function tenantTollFreeSettings(deps: Pick<Ports, 'db'>, tenantId: string): Promise<TollFreeSettings> {
-  const snap = await (await deps.db()).doc(paths.tenant(tenantId)).get();
+  const snap = await readTenantDoc(await deps.db(), tenantId);
   const parsed = TollFreeSettings.safeParse(snap.data() ?? {});
   return parsed.success ? parsed.data : {};
 }
