@@ -122,6 +122,35 @@ describe('activate and change routing (in memory)', () => {
     expect(somos.calls).toEqual([]);
     expect(numberOf('t1', NUM)).toMatchObject({ routing: { primary: { destination: '+13125550123' } } });
   });
+  it("reads the number and its owner index entry at once: the entry is asked for before the number's read answers", async () => {
+    const { deps, mem } = await arrangeHeld({ active: true });
+    const events: string[] = [];
+    const watched = new Proxy(mem.firestore, {
+      get: (firestore, key) =>
+        key === 'doc'
+          ? (path: string) => {
+              const ref = firestore.doc(path);
+              const what = path.startsWith('tollfreeOwners/') ? 'owner' : path.includes('/tollfreeNumbers/') ? 'number' : path;
+              return new Proxy(ref, {
+                get: (target, name) =>
+                  name === 'get'
+                    ? async () => {
+                        events.push(`ask ${what}`);
+                        const snap = await target.get();
+                        events.push(`${what} answered`);
+                        return snap;
+                      }
+                    : (Reflect.get(target, name) as unknown),
+              });
+            }
+          : (Reflect.get(firestore, key) as unknown),
+    });
+
+    await changeRouting({ ...deps, db: async () => watched })('t1', NUM, routingTo('+13125550124'), audit);
+
+    expect(events.indexOf('ask owner')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('ask owner')).toBeLessThan(events.indexOf('number answered'));
+  });
 });
 
 describe('tenant isolation (in memory)', () => {

@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { SomosCustomerRecordWrite } from '../../../shared/providers/somos/client.js';
 import { ProviderError } from '../../../shared/providers/types.js';
 import { asOf, DAY_MS, DEFAULT_REFERRAL_DAYS, MAX_DISCONNECT_DAYS, spareAtOf, type DisconnectState } from '../../../shared/domain/tollfree-lifecycle.js';
-import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
+import { ensureNotBusy, inTransaction, markNumberPending, readNumber, releaseReservation, requireNumberWithOwner, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './numbers.js';
 import { callContext } from './platform.js';
 import { clearDisconnecting, markDisconnecting, withdrawScheduledRouting } from './disconnect-versions.js';
 import { dismissFailedTransfer } from './failed-transfer.js';
@@ -63,7 +63,8 @@ export type DisconnectAnswer = (TollFreeView & { expiresAt?: string; expiringSoo
 
 export function disconnectNumber(deps: DisconnectDeps) {
   return async (tenantId: string, num: string, input: DisconnectInput, audit: AuditContext): Promise<DisconnectAnswer> => {
-    let record = await requireNumber(deps, tenantId, num);
+    const held = await requireNumberWithOwner(deps, tenantId, num);
+    let record = held.record;
     if (record.status === 'transfer_failed') return dismissFailedTransfer(deps, record, audit);
     if (record.status === 'disconnected' || record.status === 'released' || record.status === 'expired') return asOf(toView(record), registryNow(deps.config));
     if (record.status === 'reserved') {
@@ -72,7 +73,7 @@ export function disconnectNumber(deps: DisconnectDeps) {
     }
     if (record.status !== 'active') throw conflict(`Only an active or reserved number can be disconnected; this one is ${record.status}`, { status: record.status });
     ensureNotBusy(record);
-    await assertOwner(deps, record);
+    await held.assertOwned();
     // The registry's clock: it checks the effective time against its own.
     const schedule = disconnectSchedule(input, registryNow(deps.config));
     // From here on no routing change is scheduled (routing-versions.ts checks the mark where it writes).

@@ -3,7 +3,7 @@ import type { Deps } from '../../../shared/deps.js';
 import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import { MAX_RESERVATION_DAYS } from '../../../shared/domain/tollfree-lifecycle.js';
 import { getNumber, readNumber, writeNumber, type TollFreeRecord } from '../repository/numbers.js';
-import { getOwner } from '../repository/owners.js';
+import { getOwner, type OwnerDoc } from '../repository/owners.js';
 import { inTransaction } from '../repository/transaction.js';
 
 /**
@@ -80,10 +80,25 @@ export type NumberDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>
  * that lapsed and went to another tenant — must not reach the other tenant's number).
  */
 export async function assertOwner(deps: Pick<Deps, 'db'>, record: TollFreeRecord): Promise<void> {
-  const owner = await getOwner(deps, record.id);
+  assertOwnedBy(record, await getOwner(deps, record.id));
+}
+
+function assertOwnedBy(record: TollFreeRecord, owner: OwnerDoc | undefined): void {
   if (owner?.tenantId !== record.tenantId) {
     throw conflict('This number is no longer held for this tenant at the registry', { status: record.status });
   }
+}
+
+/**
+ * requireNumber, with the owner index's entry read at the same time (one round trip, not two in
+ * turn): `assertOwned()` is assertOwner on that entry, called where the service checks ownership,
+ * after its own checks on the record (so its answers keep their order).
+ */
+export async function requireNumberWithOwner(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<{ record: TollFreeRecord; assertOwned: () => Promise<void> }> {
+  const owner = getOwner(deps, num);
+  owner.catch(() => undefined); // a failed read fails where ownership is checked
+  const record = await requireNumber(deps, tenantId, num);
+  return { record, assertOwned: async () => assertOwnedBy(record, await owner) };
 }
 
 export function ensureNotBusy(record: TollFreeRecord): void {

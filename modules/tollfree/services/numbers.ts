@@ -12,7 +12,7 @@ import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, t
 import type { Carriers } from '../../../shared/domain/carriers.js';
 import { resolveCarriers } from './carriers.js';
 import { isFutureChange, scheduleRouting } from './routing-versions.js';
-import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, plain, readNumber, registryBusy, requireNumber, toView, writeNumber, type NumberDeps, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { assertOwner, ensureNotBusy, inTransaction, markNumberPending, plain, readNumber, registryBusy, requireNumberWithOwner, toView, writeNumber, type NumberDeps, type TollFreeRecord, type TollFreeView } from './number-records.js';
 import { customerRecordInput, validateRouting, type RoutingInput, type ValidRouting } from './routing-input.js';
 
 /**
@@ -70,11 +70,11 @@ export interface RoutingContext {
 
 export function activateNumber(deps: NumberDeps) {
   return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext, origin?: JobItemOrigin): Promise<TollFreeView | PendingAnswer> => {
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     if (record.status === 'active') throw conflict('This number is already active; change its routing with PUT /v1/tollfree/{number}/routing');
     if (record.status !== 'reserved') throw conflict(`Only a reserved number can be activated; this one is ${record.status}`, { status: record.status });
     ensureNotBusy(record);
-    await assertOwner(deps, record);
+    await assertOwned();
     const valid: ValidRouting = { ...validateRouting(deps.config, num, record.respOrgId, input, deps.now()), carriers: (await resolveCarriers(deps, tenantId, input.carriers)).carriers };
     const { registry } = await deps.somos();
     const via = origin ? 'job' : 'api';
@@ -98,11 +98,11 @@ export function changeRouting(deps: NumberDeps) {
   return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext, origin?: JobItemOrigin): Promise<TollFreeView | PendingAnswer> => {
     // Dated in the future: its own version; the current routing stays (routing-versions.ts).
     if (isFutureChange(input.effectiveAt, deps.now())) return scheduleRouting(deps)(tenantId, num, input, audit);
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     if (record.status === 'reserved') throw conflict('This number has no routing yet; activate it with POST /v1/tollfree/{number}/activate');
     if (record.status !== 'active') throw conflict(`Routing can only change on an active number; this one is ${record.status}`, { status: record.status });
     ensureNotBusy(record);
-    await assertOwner(deps, record);
+    await assertOwned();
     // The number keeps its carriers unless the request names others (one activated elsewhere gets the tenant's).
     const carriers = input.carriers ?? record.carriers ?? (await resolveCarriers(deps, tenantId, undefined)).carriers;
     const valid: ValidRouting = { ...validateRouting(deps.config, num, record.respOrgId, input, deps.now()), carriers };

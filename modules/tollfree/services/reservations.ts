@@ -8,7 +8,6 @@ import { claimPending, finishRequest, startPendingRequest, type PendingAnswer, t
 import { forgetSearchedNumbers, toSomosSearch, type SearchSpec } from './search.js';
 import { shortenReservations } from './reservation-length.js';
 import {
-  assertOwner,
   dropOwnerOf,
   ensureNotBusy,
   getNumber,
@@ -20,14 +19,13 @@ import {
   readOwner,
   RESERVATION_DAYS,
   registryBusy,
-  requireNumber,
+  requireNumberWithOwner,
   setOwner,
   toView,
   writeNumber,
   type NumberDeps,
   type TollFreeRecord,
-  type TollFreeView,
-} from './number-records.js';
+  type TollFreeView } from './number-records.js';
 
 /**
  * Toll-free reservations: search-and-reserve (1-45 days), recording what the registry reserved
@@ -276,13 +274,13 @@ export async function adoptLostReservation(
 
 export function releaseReservation(deps: NumberDeps) {
   return async (tenantId: string, num: string, audit: AuditContext): Promise<TollFreeView | PendingAnswer> => {
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     if (record.status === 'released' || record.status === 'expired') return toView(record); // already back to spare
     if (record.status !== 'reserved') {
       throw conflict(`Only a reserved number can be released; this one is ${record.status}`, { status: record.status });
     }
     ensureNotBusy(record);
-    await assertOwner(deps, record);
+    await assertOwned();
     const ctx = callContext(record);
     const { registry } = await deps.somos();
     const query = await registry.query(ctx, num);

@@ -5,7 +5,7 @@ import { AppError, conflict, notFound } from '../../../shared/http/errors.js';
 import type { SomosCustomerRecordInfo } from '../../../shared/providers/somos/client.js';
 import { formatEffectiveAt, type Routing } from '../../../shared/providers/somos/routing.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { assertOwner, inTransaction, mutateNumber, readNumber, requireNumber, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './number-records.js';
+import { inTransaction, mutateNumber, readNumber, requireNumber, requireNumberWithOwner, toView, writeNumber, type TollFreeRecord, type TollFreeView } from './number-records.js';
 import { customerRecordInput, validateRouting, type RoutingInput } from './routing-input.js';
 import { callContext } from './platform.js';
 
@@ -51,12 +51,12 @@ export const sameMinute = (a: string, b: string) => Math.floor(Date.parse(a) / 6
 /** Creates a future-dated version at the registry and keeps it on the record (the current routing is untouched). */
 export function scheduleRouting(deps: VersionDeps) {
   return async (tenantId: string, num: string, input: RoutingInput, audit: AuditContext): Promise<TollFreeView> => {
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     if (record.status !== 'active') throw conflict(`Routing can only be scheduled on an active number; this one is ${record.status}`, { status: record.status });
     if (record.pendingRequestId) {
       throw conflict('A registry request for this number is still pending; poll it first', { requestId: record.pendingRequestId, poll: `/v1/tollfree/requests/${record.pendingRequestId}` });
     }
-    await assertOwner(deps, record);
+    await assertOwned();
     const valid = validateRouting(deps.config, num, record.respOrgId, input, deps.now());
     const effDtTm = formatEffectiveAt(valid.effectiveAt);
     const effectiveAt = new Date(Date.parse(effDtTm)).toISOString();
@@ -282,11 +282,12 @@ export function listRoutingVersions(deps: VersionDeps) {
 /** DELETE /v1/tollfree/{number}/routing/{versionId}: a pending version is withdrawn at the registry and here. */
 export function cancelRoutingVersion(deps: VersionDeps) {
   return async (tenantId: string, num: string, versionId: string, audit: AuditContext): Promise<RoutingVersionsView> => {
-    const record = await settleDueVersions(deps, await requireNumber(deps, tenantId, num), audit);
+    const held = await requireNumberWithOwner(deps, tenantId, num);
+    const record = await settleDueVersions(deps, held.record, audit);
     if (versionId === CURRENT_ID) throw conflict('The current routing cannot be cancelled; change it with PUT /v1/tollfree/{number}/routing');
     const version = scheduledOf(record).find((v) => v.id === versionId);
     if (!version) throw notFound('Routing version');
-    await assertOwner(deps, record);
+    await held.assertOwned();
     // The registry's own list names the version's recVersionId now (ours may be missing or stale).
     const info = await registryVersions(deps, record);
     if (info && 'pending' in info) throw registryBusy();

@@ -3,7 +3,7 @@ import type { Deps } from '../../../shared/deps.js';
 import { conflict } from '../../../shared/http/errors.js';
 import { textEnablementDueDate, type TextEnablementReason, type TextEnablementStatus } from '../../../shared/providers/somos/tss.js';
 import { ProviderError } from '../../../shared/providers/types.js';
-import { assertOwner, getNumber, mutateNumber, requireNumber, type TollFreeRecord } from './number-records.js';
+import { getNumber, mutateNumber, requireNumber, requireNumberWithOwner, type TollFreeRecord } from './number-records.js';
 import { scheduleFollowup } from './requests.js';
 
 /**
@@ -61,11 +61,11 @@ type SmsDeps = Pick<Deps, 'db' | 'config' | 'now' | 'somos' | 'tasks'>;
 
 export function requestTextEnablement(deps: SmsDeps) {
   return async (tenantId: string, num: string, input: { sms: boolean; mms: boolean; webhookUrl?: string }, audit: AuditContext): Promise<SmsView> => {
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     if (record.status !== 'active' && record.status !== 'reserved') {
       throw conflict(`Only a reserved or active number can be text-enabled; this one is ${record.status}`, { status: record.status });
     }
-    await assertOwner(deps, record);
+    await assertOwned();
     const current = record.sms;
     if (current?.status === 'pending') throw conflict('A text-enablement request for this number is still pending', { dueBy: current.dueBy });
     if (current?.status === 'enabled' && current.sms === input.sms && current.mms === input.mms && current.webhookUrl === input.webhookUrl) {
@@ -142,10 +142,10 @@ export function pollTextEnablement(deps: SmsDeps) {
  */
 export function disableTextEnablement(deps: SmsDeps) {
   return async (tenantId: string, num: string, audit: AuditContext): Promise<SmsView> => {
-    const record = await requireNumber(deps, tenantId, num);
+    const { record, assertOwned } = await requireNumberWithOwner(deps, tenantId, num);
     const current = record.sms;
     if (!current || (current.status !== 'pending' && current.status !== 'enabled')) return smsView(record, deps.now());
-    await assertOwner(deps, record);
+    await assertOwned();
     const somos = await deps.somos();
     await somos.tss(record.respOrgId).disable(current.tssRequestId);
     const now = deps.now().toISOString();
