@@ -86,9 +86,13 @@ function numberWorld() {
   const writes: string[] = [];
   const providerCalls: { id: string; update: Record<string, unknown> }[] = [];
   let providerError: Error | undefined;
+  let reads = 0;
   const deps = {
     numbers: {
-      require: async () => structuredClone(record),
+      require: async () => {
+        reads++;
+        return structuredClone(record);
+      },
       update: async (_t: string, _id: string, action: string, _audit: AuditContext, mutate: (r: NumberRecord) => NumberRecord) => {
         const next = mutate(structuredClone(record));
         if (failing.has(action)) throw Object.assign(new Error('14 UNAVAILABLE: datastore down'), { code: 14 });
@@ -116,6 +120,7 @@ function numberWorld() {
   return {
     update: updateNumber(deps),
     record: () => record,
+    reads: () => reads,
     failing,
     writes,
     providerCalls,
@@ -133,6 +138,17 @@ describe('PATCH /v1/numbers/{id}: the change is recorded before the provider hea
     expect(world.providerCalls).toEqual([{ id: 'PN1', update: { label: 'After' } }]);
     expect(after.displayName).toBe('After');
     expect(after.providerChange).toBeUndefined();
+  });
+
+  it('handed the record its caller just read (resolving a phone number or id), it does not read it again', async () => {
+    const world = numberWorld();
+    const read = structuredClone(world.record());
+
+    const after = await world.update('t1', read, { displayName: 'After' }, audit('req-1'));
+
+    expect(world.reads()).toBe(0);
+    expect(world.writes).toEqual(['numbers.update_started', 'numbers.update']);
+    expect(after.displayName).toBe('After');
   });
 
   it('a local-only change needs no marker and no provider call', async () => {

@@ -14,10 +14,10 @@ const operation: OperationFactory<
 > =
   (deps) =>
   async ({ params, query, body, caller, requestId }) => {
-    const { id } = await resolveNumberRef(deps, caller.tenantId, params.id);
+    const number = await resolveNumberRef(deps, caller.tenantId, params.id);
     const released = await releaseNumber(deps)(
       caller.tenantId,
-      id,
+      number,
       { force: query.force, recordsOnly: query.recordsOnly, ...(body?.reason ? { reason: body.reason } : {}) },
       userContext(caller, requestId),
     );

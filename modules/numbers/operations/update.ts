@@ -8,7 +8,7 @@ import { toResourceWithAccount } from '../services/resource.js';
 const operation: OperationFactory<z.infer<typeof NumberId>, Record<string, never>, z.infer<typeof UpdateNumberBody>, z.infer<typeof PhoneNumberResource>> =
   (deps) =>
   async ({ params, body, caller, requestId }) => {
-    const { id } = await resolveNumberRef(deps, caller.tenantId, params.id);
-    return { body: await toResourceWithAccount(deps, await updateNumber(deps)(caller.tenantId, id, body, userContext(caller, requestId))) };
+    const number = await resolveNumberRef(deps, caller.tenantId, params.id);
+    return { body: await toResourceWithAccount(deps, await updateNumber(deps)(caller.tenantId, number, body, userContext(caller, requestId))) };
   };
 export default operation;

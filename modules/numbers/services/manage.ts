@@ -53,6 +53,16 @@ export async function resolveNumberRef(deps: Pick<Deps, 'numbers'>, tenantId: st
 }
 
 /**
+ * The number a change or a release starts from: read by its id, or the record the caller read just
+ * before (resolveNumberRef: not read twice). Either way the change's own transaction reads it again.
+ */
+async function numberToChange(deps: Pick<Deps, 'numbers'>, tenantId: string, ref: string | NumberRecord): Promise<NumberRecord> {
+  if (typeof ref === 'string') return deps.numbers.require(tenantId, ref);
+  if (ref.tenantId !== tenantId) throw new Error(`a number of another tenant was handed to a change for ${tenantId}`);
+  return ref;
+}
+
+/**
  * The provider client of a stored number's account. A number whose own account was removed
  * (DELETE /v1/provider-accounts/{id}?force=true) is detached: a 409 that says how to get it back.
  */
@@ -161,8 +171,9 @@ const providerFields = ['displayName', ...urlFields, 'applicationId', 'smsEnable
  */
 export function updateNumber(deps: ManageDeps) {
   const locations = locationsCollection(deps.db);
-  return async (tenantId: string, id: string, requested: Changes, audit: AuditContext): Promise<NumberRecord> => {
-    const current = await deps.numbers.require(tenantId, id);
+  return async (tenantId: string, ref: string | NumberRecord, requested: Changes, audit: AuditContext): Promise<NumberRecord> => {
+    const current = await numberToChange(deps, tenantId, ref);
+    const { id } = current;
     assertSettled(current);
     // A change the provider has (or may have) but the number does not: sent again with this one and
     // recorded with it (this request's own fields win).
@@ -312,7 +323,7 @@ const sameIntent = (a: ProviderChangeIntent | undefined, b: ProviderChangeIntent
 export function releaseNumber(deps: ManageDeps) {
   return async (
     tenantId: string,
-    id: string,
+    ref: string | NumberRecord,
     options: {
       reason?: string;
       force: boolean;
@@ -326,7 +337,8 @@ export function releaseNumber(deps: ManageDeps) {
     },
     audit: AuditContext,
   ): Promise<NumberRecord> => {
-    const current = await deps.numbers.require(tenantId, id);
+    const current = await numberToChange(deps, tenantId, ref);
+    const { id } = current;
     if (options.releasedIsDone && current.status === 'released') return current;
     assertSettled(current);
     const agents = [current.agentId, ...(current.outboundAgentIds ?? [])].filter(Boolean) as string[];
