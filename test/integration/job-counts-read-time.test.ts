@@ -4,7 +4,8 @@ import { jobsRepository } from '../../modules/jobs/repository/jobs.js';
 import { jobDocPath, type JobRecord } from '../../shared/domain/job.js';
 
 // A job's counts read at the time the job (or its page, or its open items) was read: five count
-// queries sent together, and a snapshot that agrees with what was read (the Firestore emulator).
+// queries sent together (or, for a small job, one read of its items), and a snapshot that agrees
+// with what was read (the Firestore emulator).
 const projectId = 'demo-job-counts-read-time';
 const db = testFirestore(projectId);
 const jobs = jobsRepository(async () => db);
@@ -35,5 +36,9 @@ describe('item counts at a read time', () => {
     expect(await jobs.itemCounts(T, job.id, page.readAt)).toEqual(before);
     expect(await jobs.itemCounts(T, job.id, open.readAt)).toEqual(before);
     expect(await jobs.itemCounts(T, job.id)).toEqual({ ...before, queued: 2, succeeded: 1 });
+    // A small job (its item count given) is counted by reading its items: at the same times, the same counts.
+    expect(await jobs.itemCounts(T, job.id, read.readAt, job.itemCount)).toEqual(before);
+    expect(await jobs.itemCounts(T, job.id, open.readAt, job.itemCount)).toEqual(before);
+    expect(await jobs.itemCounts(T, job.id, undefined, job.itemCount)).toEqual({ ...before, queued: 2, succeeded: 1 });
   });
 });

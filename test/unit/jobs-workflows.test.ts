@@ -311,6 +311,62 @@ describe('cancel (in memory)', () => {
   });
 });
 
+describe('item counts (in memory)', () => {
+  /** The jobs repository over a database whose transactions note each read they make. */
+  const watched = (mem: ReturnType<typeof memoryFirestore>) => {
+    const reads: string[] = [];
+    const firestore = new Proxy(mem.firestore, {
+      get: (target, key) =>
+        key === 'runTransaction'
+          ? (fn: (tx: unknown) => Promise<unknown>, options?: unknown) =>
+              target.runTransaction(
+                (tx) =>
+                  fn(
+                    new Proxy(tx, {
+                      get: (t, name) =>
+                        name === 'get'
+                          ? (what: object) => {
+                              reads.push(what.constructor.name);
+                              return t.get(what as Parameters<typeof t.get>[0]);
+                            }
+                          : (Reflect.get(t, name) as unknown),
+                    }),
+                  ),
+                options as Parameters<typeof target.runTransaction>[1],
+              )
+          : (Reflect.get(target, key) as unknown),
+    });
+    return { repository: jobsRepository(async () => firestore), reads };
+  };
+
+  it('counts a small job by reading its items, in one query, to the same counts as one count query per state', async () => {
+    const { purchase, run, mem } = arrange();
+    const { job: created } = await purchase(NUMBERS);
+    expect(await run(created.id, 'it_00000')).toBe('succeeded');
+    const { repository, reads } = watched(mem);
+
+    const byReading = await repository.itemCounts(T, created.id, undefined, created.itemCount);
+    const readsByReading = reads.length;
+    const byState = await repository.itemCounts(T, created.id);
+
+    expect(byReading).toEqual({ queued: 2, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
+    expect(byState).toEqual(byReading);
+    expect(readsByReading).toBe(1);
+    expect(reads.length - readsByReading).toBe(5);
+  });
+
+  it('counts per state a job found to have more items than it was expected to have', async () => {
+    const { purchase, mem } = arrange();
+    const { job: created } = await purchase(NUMBERS);
+    for (let i = 0; i < 30; i++) mem.write(`tenants/${T}/jobs/${created.id}/items/extra_${i}`, { state: 'failed' });
+    const { repository } = watched(mem);
+
+    const counts = await repository.itemCounts(T, created.id, undefined, created.itemCount);
+
+    expect(counts).toEqual({ queued: 3, running: 0, succeeded: 0, failed: 30, cancelled: 0 });
+  });
+});
+
 describe('the sweeper (in memory)', () => {
   it('gives an item left queued without a task beyond the bound a new task, and leaves a fresh one alone', async () => {
     const { deps, purchase, itemTasks, advance } = arrange();

@@ -22,6 +22,6 @@ export function cancelJob(deps: JobDeps) {
     const queued = await jobs.itemsInState(tenantId, jobId, 'queued');
     const now = deps.now().toISOString();
     await jobs.moveUnchangedItems(queued, { state: 'cancelled', updatedAt: now, finishedAt: now });
-    return (await finalizeIfDone(deps, tenantId, jobId, log)) ?? job;
+    return (await finalizeIfDone(deps, tenantId, jobId, log, job.itemCount)) ?? job;
   };
 }

@@ -11,15 +11,22 @@ const JOB_CREATION_GRACE_MS = 10 * 60 * 1000;
 /**
  * When no item is open any more, the job gets its final status (once) and its callback is scheduled.
  * Answers with the job as finished (by this call or an earlier one), or undefined while it is not.
+ * `expectedItems`: the job's item count, when the caller has read the job (how its items are counted).
  */
-export async function finalizeIfDone(deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>, tenantId: string, jobId: string, log: Logger): Promise<JobRecord | undefined> {
+export async function finalizeIfDone(
+  deps: Pick<JobDeps, 'db' | 'now' | 'tasks' | 'config'>,
+  tenantId: string,
+  jobId: string,
+  log: Logger,
+  expectedItems?: number,
+): Promise<JobRecord | undefined> {
   const jobs = jobsRepository(deps.db);
   // Is any item still open? One index entry answers it (a count would scan every open item, twice a
   // second for the whole job); the full breakdown only once nothing is open.
   const open = await jobs.openItems(tenantId, jobId);
   if (open.any) return undefined;
   // The counts, and the job, in the snapshot in which none was open.
-  const { job: asCounted, counts } = await jobs.jobAndItemCounts(tenantId, jobId, open.readAt);
+  const { job: asCounted, counts } = await jobs.jobAndItemCounts(tenantId, jobId, open.readAt, expectedItems);
   let finishedBefore: JobRecord | undefined;
   let stillBeingCreated: JobRecord | undefined;
   const finalized = await jobs.transaction(async (tx) => {

@@ -12,7 +12,7 @@ export type CountsFrom = { justCreated: true } | { readAt?: ReadTime };
  * percent, throughput.
  */
 export async function jobView(jobs: Pick<JobsRepository, 'itemCounts'>, job: JobRecord, now: Date, from: CountsFrom = {}) {
-  const counts = job.finalCounts ?? ('justCreated' in from ? countsAtCreation(job) : await jobs.itemCounts(job.tenantId, job.id, from.readAt));
+  const counts = job.finalCounts ?? ('justCreated' in from ? countsAtCreation(job) : await jobs.itemCounts(job.tenantId, job.id, from.readAt, job.itemCount));
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = counts.succeeded + counts.failed + counts.cancelled;
   const status = job.finishedAt ? job.status : total === 0 && job.search ? 'queued' : statusFromCounts(counts, job.cancelRequested === true);
