@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fork, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endpoints, eventFunctions, jobTypeRoles } from '../../functions/endpoints.js';
 import { buildFunctions } from '../../scripts/build-functions.js';
+import { replyTo } from '../../scripts/warm-firestore-replies.mjs';
 import { entryFile, functionEntries, rowLocations, strayEntries } from '../../scripts/function-entries.js';
 import { bundleProblems, inputsOf, isSomosFunction } from '../../scripts/function-bundles.js';
 import { TOLL_FREE_NPA_LIST } from '../../shared/domain/phone.js';
@@ -196,6 +199,40 @@ describe('per-function entries', () => {
       // A cache V8 refuses (another Node, other flags, a damaged file) is only a missed saving.
       await writeFile(path.join(cacheDir, caches[0]!), Buffer.alloc(4096, 7));
       expect(JSON.parse(await runNode(use, outDir, { PATH, NODE_COMPILE_CACHE: cacheDir }))).toEqual({ ...expected, cache: ['rejected'] });
+
+      // Its calls are made with node-fetch's Headers and FormData (scripts/google-clients-headers.mjs): every
+      // header reaches the server, and Node's own copy of undici (the global ones') is never loaded.
+      const seen: { method: string; authorization?: string; client?: string; type?: string }[] = [];
+      const server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const method = /:([A-Za-z]+)/.exec(req.url ?? '')?.[1] ?? '';
+          seen.push({ method, authorization: req.headers.authorization, client: req.headers['x-goog-api-client'] as string | undefined, type: req.headers['content-type'] });
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(replyTo(method, JSON.parse(body || '{}') as Record<string, unknown>)));
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const call = [
+          "const { Firestore } = await import('./vendor/@google-cloud/firestore.mjs');",
+          "const { OAuth2Client } = await import('./vendor/google-auth-library.mjs');",
+          "const authClient = new OAuth2Client(); authClient.setCredentials({ access_token: 'tok' });",
+          `const db = new Firestore({ projectId: 'p', preferRest: true, host: '127.0.0.1', port: ${(server.address() as AddressInfo).port}, ssl: false, authClient });`,
+          "const snap = await db.doc('tenants/t').get();",
+          "await db.runTransaction(async (tx) => { await tx.get(db.doc('tenants/t')); tx.set(db.doc('tenants/t'), { a: 1 }); });",
+          'await db.terminate();',
+          "process.stdout.write(JSON.stringify({ exists: snap.exists, nodeUndici: process.moduleLoadList.filter((m) => m.includes('undici')) }), () => process.exit(0));",
+        ].join('\n');
+        const called = JSON.parse(await runNode(call, outDir, { PATH })) as { exists: boolean; nodeUndici: string[] };
+        expect(called.exists).toBe(false);
+        expect(seen.map((c) => c.method)).toEqual(['batchGet', 'batchGet', 'commit']);
+        for (const c of seen) expect(c).toMatchObject({ authorization: 'Bearer tok', client: expect.stringMatching(/gax\//), type: expect.stringMatching(/^application\/json/) });
+        expect(called.nodeUndici).toEqual([]);
+      } finally {
+        server.close();
+      }
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }
