@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../shared/log.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import { activateNumber, changeRouting, claimOwnerIfFree, getNumber, releaseOwner, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
+import { inTransaction, readNumber, readOwner } from '../../modules/tollfree/services/number-records.js';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
 import { arrange, arrangeHeld as arrangeHeldNumber, audit, contact, ROID, routingTo } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
@@ -193,6 +194,37 @@ describe('owner index (in memory)', () => {
 
     expect(other).toBe('t1');
     expect(ownerOf(NUM)).toMatchObject({ tenantId: 't1' });
+  });
+
+  it("a transaction's reads asked for together go out as one request, each path once, each caller answered", async () => {
+    const { mem } = await arrangeHeld();
+    const calls: string[] = [];
+    const watched = new Proxy(mem.firestore, {
+      get: (firestore, key) =>
+        key === 'runTransaction'
+          ? (fn: (tx: unknown) => Promise<unknown>) =>
+              firestore.runTransaction((tx) =>
+                fn(
+                  new Proxy(tx, {
+                    get: (target, name) =>
+                      name === 'get' || name === 'getAll'
+                        ? (...refs: { path: string }[]) => {
+                            calls.push(`${String(name)} ${refs.map((r) => r.path).join(' ')}`);
+                            return (Reflect.get(target, name) as (...a: unknown[]) => unknown).apply(target, refs);
+                          }
+                        : (Reflect.get(target, name) as unknown),
+                  }),
+                ),
+              )
+          : (Reflect.get(firestore, key) as unknown),
+    });
+
+    const [number, owner, again] = await inTransaction({ db: async () => watched }, (t) => Promise.all([readNumber(t, 't1', NUM), readOwner(t, NUM), readNumber(t, 't1', NUM)]));
+
+    expect(calls).toEqual([`getAll tenants/t1/tollfreeNumbers/${NUM} tollfreeOwners/${NUM}`]);
+    expect(number).toMatchObject({ id: NUM, status: 'reserved' });
+    expect(again).toEqual(number);
+    expect(owner).toMatchObject({ tenantId: 't1' });
   });
 
   it('a free number is claimed; its holder releases it', async () => {

@@ -9,7 +9,7 @@ import type { TenantDoc } from '../../../shared/store/tenant-collection.js';
 import type { Carriers } from '../../../shared/domain/carriers.js';
 import { type DisconnectState, tollFreeStatuses } from '../../../shared/domain/tollfree-lifecycle.js';
 import type { CancellingRouting, ScheduledRouting } from '../services/scheduled-routing.js';
-import { auditIn, openTx, plain, type StoreTx } from './transaction.js';
+import { auditIn, openTx, plain, readIn, type StoreTx } from './transaction.js';
 
 /**
  * The tenant's toll-free numbers: tenants/{t}/tollfreeNumbers/{10 digits}. The only code touching
@@ -124,8 +124,7 @@ export async function getNumbers(deps: Pick<Deps, 'db'>, tenantId: string, nums:
 
 /** A read inside the caller's transaction. */
 export async function readNumber(t: StoreTx, tenantId: string, num: string): Promise<TollFreeRecord | undefined> {
-  const { tx, db } = openTx(t);
-  return recordOf(await tx.get(db.doc(numberPath(tenantId, num))), tenantId, num);
+  return recordOf(await readIn(t, numberPath(tenantId, num)), tenantId, num);
 }
 
 /** Writes a number with its audit record (inside a transaction, after its reads). */

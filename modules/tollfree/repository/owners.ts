@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Deps } from '../../../shared/deps.js';
 import { readStored } from '../../../shared/store/tenant-collection.js';
-import { inTransaction, openTx, type StoreTx } from './transaction.js';
+import { inTransaction, openTx, readIn, type StoreTx } from './transaction.js';
 
 /**
  * The platform-wide owner index tollfreeOwners/{10 digits} → tenantId (Somos' notifications name a
@@ -42,8 +42,7 @@ export async function getOwners(deps: Pick<Deps, 'db'>, nums: string[]): Promise
 
 /** A read inside the caller's transaction. */
 export async function readOwner(t: StoreTx, num: string): Promise<OwnerDoc | undefined> {
-  const { tx, db } = openTx(t);
-  return ownerOf(await tx.get(db.doc(ownerPath(num))), num);
+  return ownerOf(await readIn(t, ownerPath(num)), num);
 }
 
 /** The number is this tenant's (a write). */

@@ -6,7 +6,7 @@ import { readJobItemIn, settleJobItemIn } from '../../jobs/index.js';
 import type { Deps } from '../../../shared/deps.js';
 import type { SomosOperation } from '../../../shared/providers/somos/client.js';
 import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
-import { auditIn, openTx, plain, wrapTx, type StoreTx } from './transaction.js';
+import { auditIn, openTx, plain, readIn, wrapTx, type StoreTx } from './transaction.js';
 
 /**
  * Registry requests that answered 202, kept in tenants/{t}/tollfreeRequests/{id} (services/requests.ts
@@ -120,9 +120,9 @@ const originItems = new WeakMap<TollFreeRequestRecord, JobItemRecord | undefined
  * call it first so that a result is applied exactly once even when two follow-ups race.
  */
 export async function claimPending(t: StoreTx, tenantId: string, requestId: string): Promise<TollFreeRequestRecord | undefined> {
-  const { tx, db } = openTx(t);
-  const record = requestOf(await tx.get(db.doc(requestPath(tenantId, requestId))));
+  const record = requestOf(await readIn(t, requestPath(tenantId, requestId)));
   if (record?.status !== 'pending') return undefined;
+  const { tx, db } = openTx(t);
   // Its job item, read now (reads come first): writeFinishedRequest settles it if it still waits for this request.
   if (record.origin) {
     originItems.set(record, await readJobItemIn(tx, db, tenantId, record.origin));

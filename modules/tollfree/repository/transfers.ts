@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { Deps } from '../../../shared/deps.js';
 import { createTenantCollection, readStored, type TenantDoc } from '../../../shared/store/tenant-collection.js';
-import { auditIn, openTx, plain, type StoreTx } from './transaction.js';
+import { auditIn, openTx, plain, readIn, type StoreTx } from './transaction.js';
 
 /**
  * RespOrg changes: tenants/{t}/respOrgTransfers/{id} (services/transfers.ts moves them on). The only
@@ -92,8 +92,7 @@ const transferOf = (snap: DocumentSnapshot): TransferRecord | undefined =>
 
 /** A read inside the caller's transaction. */
 export async function readTransfer(t: StoreTx, tenantId: string, id: string): Promise<TransferRecord | undefined> {
-  const { tx, db } = openTx(t);
-  return transferOf(await tx.get(db.doc(transferPath(tenantId, id))));
+  return transferOf(await readIn(t, transferPath(tenantId, id)));
 }
 
 /** Writes a transfer with its audit record (inside a transaction, after its reads). */

@@ -140,8 +140,7 @@ export async function finishDisconnect(
 ): Promise<TollFreeRecord> {
   const now = deps.now();
   return inTransaction(deps, async (t) => {
-    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
-    const before = await readNumber(t, tenantId, num);
+    const [claimed, before] = await Promise.all([request ? claimPending(t, tenantId, request.id) : undefined, readNumber(t, tenantId, num)]);
     if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { pendingRequestId: _pending, ...rest } = before;

@@ -27,8 +27,7 @@ export async function registryHolder(deps: Pick<Deps, 'somos'>, respOrgId: strin
 /** Removes a transfer_failed record, and the owner index entry if it still names the tenant (audited). */
 export async function dismissFailedTransfer(deps: Pick<Deps, 'db'>, record: TollFreeRecord, audit: AuditContext): Promise<TollFreeView> {
   return inTransaction(deps, async (t) => {
-    const before = await readNumber(t, record.tenantId, record.id);
-    const owner = await readOwner(t, record.id);
+    const [before, owner] = await Promise.all([readNumber(t, record.tenantId, record.id), readOwner(t, record.id)]);
     if (!before) throw notFound('Toll-free number');
     if (before.status !== 'transfer_failed') throw conflict(`This number is ${before.status} now; only a failed transfer's record can be removed this way`, { status: before.status });
     dropOwnerOf(t, record.id, owner, record.tenantId);

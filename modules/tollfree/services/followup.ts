@@ -161,8 +161,7 @@ async function failRequest(deps: FollowupDeps, record: TollFreeRequestRecord, er
     if (!claimed) return false;
     const num = typeof record.context.num === 'string' ? record.context.num : undefined;
     const transferId = typeof record.context.transferId === 'string' ? record.context.transferId : undefined;
-    const number = num ? await readNumber(t, record.tenantId, num) : undefined;
-    const transfer = transferId ? await readTransfer(t, record.tenantId, transferId) : undefined;
+    const [number, transfer] = await Promise.all([num ? readNumber(t, record.tenantId, num) : undefined, transferId ? readTransfer(t, record.tenantId, transferId) : undefined]);
     // The transfer's numbers were taken for it before it was filed: given back with it.
     const owners = transfer?.pendingRequestId === record.id ? await Promise.all(transfer.items.map(async (i) => readOwner(t, i.number))) : [];
     finishRequest(t, claimed, { status: 'failed', error }, now, audit);

@@ -48,8 +48,7 @@ export async function settleNumber(deps: Pick<Deps, 'db' | 'now' | 'config'>, te
   const now = deps.now();
   const at = registryNow(deps.config);
   return inTransaction(deps, async (t) => {
-    const before = await readNumber(t, tenantId, num);
-    const owner = await readOwner(t, num);
+    const [before, owner] = await Promise.all([readNumber(t, tenantId, num), readOwner(t, num)]);
     if (!before) return undefined;
     if (before.pendingRequestId) return undefined; // a registry request still settles it
     const lapsed = before.status === 'reserved' && (registrySpare || reservationLapsed(before, at));

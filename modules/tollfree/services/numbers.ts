@@ -176,8 +176,7 @@ export async function finishRouting(
 ): Promise<TollFreeRecord> {
   const now = deps.now();
   return inTransaction(deps, async (t) => {
-    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
-    const before = await readNumber(t, tenantId, context.num);
+    const [claimed, before] = await Promise.all([request ? claimPending(t, tenantId, request.id) : undefined, readNumber(t, tenantId, context.num)]);
     if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { reservedUntil: _until, pendingRequestId: _pending, statusReason: _reason, ...rest } = before;

@@ -317,9 +317,7 @@ export async function finishRelease(
 ): Promise<TollFreeRecord> {
   const now = deps.now();
   return inTransaction(deps, async (t) => {
-    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
-    const before = await readNumber(t, tenantId, num);
-    const owner = await readOwner(t, num);
+    const [claimed, before, owner] = await Promise.all([request ? claimPending(t, tenantId, request.id) : undefined, readNumber(t, tenantId, num), readOwner(t, num)]);
     if (!before) throw notFound('Toll-free number');
     if (request && !claimed) return before;
     const { reservedUntil: _until, pendingRequestId: _pending, ...rest } = before;

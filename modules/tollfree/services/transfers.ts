@@ -184,8 +184,7 @@ export async function finishTransferRequest(
 ): Promise<TransferRecord> {
   const now = deps.now().toISOString();
   const written = await inTransaction(deps, async (t) => {
-    const claimed = request ? await claimPending(t, tenantId, request.id) : undefined;
-    const before = await readTransfer(t, tenantId, transferId);
+    const [claimed, before] = await Promise.all([request ? claimPending(t, tenantId, request.id) : undefined, readTransfer(t, tenantId, transferId)]);
     if (!before) throw notFound('RespOrg transfer');
     if (request && !claimed) return before;
     const [existing, owners] = await Promise.all([
@@ -271,12 +270,11 @@ export async function applyChangeUpdate(
   const holder = isTerminal(to) && to !== 'completed' ? ((await registryHolder(deps, snapshot.toRespOrgId, input.num)) ?? item.oldRespOrgId ?? snapshot.fromRespOrgId) : undefined;
   const now = deps.now().toISOString();
   return inTransaction(deps, async (t): Promise<ChangeOutcome> => {
-    const before = await readTransfer(t, input.tenantId, input.transferId);
+    // The transfer, its number and the number's owner entry, read together (one request).
+    const [before, numberBefore, owner] = await Promise.all([readTransfer(t, input.tenantId, input.transferId), readNumber(t, input.tenantId, input.num), readOwner(t, input.num)]);
     const current = before?.items.find((i) => i.number === input.num);
     if (!before || !current) return 'ignored';
     if (!advances(current.status, to)) return 'stale';
-    const numberBefore = await readNumber(t, input.tenantId, input.num);
-    const owner = await readOwner(t, input.num);
     const items = before.items.map((i) => (i.number === input.num ? { ...i, status: to, updatedAt: now } : i));
     const status = overallStatus(items);
     const next: TransferRecord = {
