@@ -14,7 +14,7 @@ import type { NumberProvider } from '../../shared/providers/types.js';
 import type { TaskQueue } from '../../shared/queue/task-queue.js';
 import { paths } from '../../shared/store/firestore.js';
 import { createNumbersStore } from '../../modules/numbers/repository.js';
-import { createVapiCredential, importVapiNumber, vapiCredentials, type VapiImportInput } from '../../modules/vapi/services/import.js';
+import { createVapiCredential, deleteVapiCredential, importVapiNumber, vapiCredentials, type VapiImportInput } from '../../modules/vapi/services/import.js';
 import { memoryFirestore } from '../helpers/memory-firestore.js';
 import { refusal } from '../helpers/refusal.js';
 
@@ -100,6 +100,35 @@ describe('Vapi credentials and imports (in memory)', () => {
     expect(stored.length).toBeGreaterThanOrEqual(2); // the credential and its audit entry
     for (const doc of stored) expect(doc).not.toContain(SIP_PASSWORD);
     expect((await vapiCredentials(deps.db).list(B, 10)).items).toEqual([]); // another tenant sees none
+  });
+
+  it('deletes a credential no number uses, at Vapi and here; refuses one a number uses (409) before an unknown one (404)', async () => {
+    const { deps, org, mem, importNumber } = arrange();
+    const credential = (label: string) =>
+      createVapiCredential(deps)({ tenantId: A, uid: 'u1', fields: { provider: 'byo-sip-trunk', gateways: [{ ip: '203.0.113.10', port: 5060 }] }, label, audit, issuePath: 'body' }, deps.log);
+    const used = await credential('Used');
+    const free = await credential('Free');
+    /** A held number that names `credentialId` as its Vapi credential. */
+    const usingCredential = async (number: string, credentialId: string) => {
+      const path = `${paths.numbers(A)}/${(await importNumber(A, number)).id}`;
+      mem.write(path, { ...mem.read(path), vapiCredentialId: credentialId });
+      return path.split('/').at(-1)!;
+    };
+    const user = await usingCredential('+14155550111', used.id);
+    await usingCredential('+14155550112', 'vcr_gone000000000000');
+    org.calls.length = 0;
+
+    const inUse = await refusal(deleteVapiCredential(deps)(A, used.id, audit));
+    const staleReference = await refusal(deleteVapiCredential(deps)(A, 'vcr_gone000000000000', audit));
+    const unknown = await refusal(deleteVapiCredential(deps)(A, 'vcr_none000000000000', audit));
+    await deleteVapiCredential(deps)(A, free.id, audit);
+
+    expect(inUse).toMatchObject({ code: 'CONFLICT', details: { numberId: user } });
+    expect(staleReference.code).toBe('CONFLICT');
+    expect(unknown.code).toBe('NOT_FOUND');
+    expect(org.calls).toEqual([`deleteCredential ${free.vapiCredentialId}`]);
+    expect(mem.read(`tenants/${A}/vapiCredentials/${used.id}`)).toBeDefined();
+    expect(mem.read(`tenants/${A}/vapiCredentials/${free.id}`)).toBeUndefined();
   });
 
   it('counts an import against the tenant’s held numbers, and refuses one over the limit before asking Vapi', async () => {

@@ -403,10 +403,14 @@ function settle(deps: Pick<Deps, 'numbers' | 'now'>, draft: NumberRecord, number
 /** Removes a tenant's Vapi credential (at Vapi and here); 409 while a number still uses it. */
 export function deleteVapiCredential(deps: ImportDeps) {
   return async (tenantId: string, id: string, audit: AuditContext) => {
-    const held = await deps.numbers.anyHeld(tenantId, 'vapiCredentialId', id);
-    if (held) throw conflict('A number still uses this credential; release it first', { numberId: held.id });
-    const record = await vapiCredentials(deps.db).require(tenantId, id);
-    await (await vapi(deps, tenantId)).client.deleteCredential(record.vapiCredentialId);
+    // Both reads, and the Vapi client, at once; the answers keep their order (409 before 404).
+    const [held, record, provider] = [deps.numbers.anyHeld(tenantId, 'vapiCredentialId', id), vapiCredentials(deps.db).require(tenantId, id), vapi(deps, tenantId)];
+    record.catch(() => undefined);
+    provider.catch(() => undefined);
+    const user = await held;
+    if (user) throw conflict('A number still uses this credential; release it first', { numberId: user.id });
+    const found = await record;
+    await (await provider).client.deleteCredential(found.vapiCredentialId);
     return vapiCredentials(deps.db).delete(tenantId, id, audit, 'vapi_credentials.delete');
   };
 }
