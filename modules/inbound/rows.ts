@@ -7,7 +7,6 @@ import {
   NotInServiceAck,
   NotInServiceParams,
 } from '../../shared/api/schemas.js';
-import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint } from '../../shared/api/endpoint.js';
 
 // Each row is exported on its own: a function's entry imports its row alone, and the build drops the
@@ -22,7 +21,7 @@ export const webhookTwilioInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound twilio messages (X-Twilio-Signature verified with Twilio’s own code: HMAC-SHA1, or HMAC_SHA256 under a Webhooks Rule), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/twilio.js'),
@@ -38,7 +37,7 @@ export const webhookPlivoInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound plivo messages (X-Plivo-Signature-V3 verified), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/plivo.js'),
@@ -54,7 +53,7 @@ export const webhookTelnyxInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound telnyx messages (Ed25519 verified), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/telnyx.js'),
@@ -73,7 +72,7 @@ export const webhookNotInServiceRow = /* @__PURE__ */ defineEndpoint({
   params: NotInServiceParams,
   response: NotInServiceAck,
   successStatus: 200,
-  maxBodyBytes: 64 * 1024,
+  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
   rawBodyTypes: ['application/x-www-form-urlencoded', 'application/json'],
   errors: ['PAYLOAD_TOO_LARGE'],
   operation: () => import('./operations/not-in-service.js'),
@@ -95,8 +94,8 @@ export const deliveriesListRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const relayDeliveryTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.relayDelivery.name,
-  path: taskEndpoints.relayDelivery.path,
+  name: 'taskRelayDelivery',
+  path: '/internal/tasks/relay-delivery',
   method: 'POST',
   access: 'task',
   needs: ['secrets:read-tenant'],

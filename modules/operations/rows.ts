@@ -12,7 +12,6 @@ import {
   SettlePurchaseResult,
   SettlePurchaseTask,
 } from '../../shared/api/schemas.js';
-import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint } from '../../shared/api/endpoint.js';
 
 // Each row is exported on its own: a function's entry imports its row alone, and the build drops the
@@ -35,8 +34,8 @@ export const auditListRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const settlePurchaseTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.settlePurchase.name,
-  path: taskEndpoints.settlePurchase.path,
+  name: 'taskSettlePurchase',
+  path: '/internal/tasks/settle-purchase',
   method: 'POST',
   access: 'task',
   needs: ['secrets:read-provider', 'tasks:enqueue'],
@@ -85,8 +84,8 @@ export const reconciliationFindingRepairRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const reconcileStartTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.reconcileStart.name,
-  path: taskEndpoints.reconcileStart.path,
+  name: 'scheduledReconcile',
+  path: '/internal/scheduled/reconcile',
   method: 'POST',
   access: 'task',
   needs: ['secrets:read-provider', 'tasks:enqueue'],
@@ -101,8 +100,8 @@ export const reconcileStartTaskRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const reconcileAccountTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.reconcileAccount.name,
-  path: taskEndpoints.reconcileAccount.path,
+  name: 'taskReconcileAccount',
+  path: '/internal/tasks/reconcile-account',
   method: 'POST',
   access: 'task',
   needs: ['secrets:read-provider', 'tasks:enqueue', 'somos'],

@@ -28,7 +28,6 @@ import {
   TollFreeRequestResource,
   UpdateTollFreeRoutingBody,
 } from '../../shared/api/schemas.js';
-import { taskEndpoints } from '../../shared/api/task-targets.js';
 import { defineEndpoint, type AnyEndpoint } from '../../shared/api/endpoint.js';
 
 // Each row is exported on its own: a function's entry imports its row alone, and the build drops the
@@ -317,8 +316,8 @@ export const webhookSomosRchRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const somosFollowupTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.somosFollowup.name,
-  path: taskEndpoints.somosFollowup.path,
+  name: 'taskSomosFollowup',
+  path: '/internal/tasks/somos-followup',
   method: 'POST',
   access: 'task',
   needs: ['somos', 'tasks:enqueue'],
@@ -333,8 +332,8 @@ export const somosFollowupTaskRow = /* @__PURE__ */ defineEndpoint({
 });
 
 export const somosTokenRefreshTaskRow = /* @__PURE__ */ defineEndpoint({
-  name: taskEndpoints.somosTokenRefresh.name,
-  path: taskEndpoints.somosTokenRefresh.path,
+  name: 'scheduledSomosTokenRefresh',
+  path: '/internal/scheduled/somos-token-refresh',
   method: 'POST',
   access: 'task',
   needs: ['somos'],

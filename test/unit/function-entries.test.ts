@@ -93,6 +93,10 @@ describe('per-function entries', () => {
         const bytes = report.startup.reduce((n, f) => n + report.files[f]!.bytes, 0);
         expect(bytes, `${report.name} loads ${Math.round(bytes / 1024)} KB at startup`).toBeLessThan(600 * 1024);
         expect(report.externals, report.name).not.toContain('zod');
+        // Its own row only: a row whose fields are not all literals would keep every row of its file (and their schemas).
+        const sources = await Promise.all(Object.keys(report.files).map((f) => readFile(path.join(outDir, f), 'utf8')));
+        const ownRows = eventFunctions.some((e) => e.name === report.name) ? 0 : 1;
+        expect(sources.join('\n').match(/\/\* @__PURE__ \*\/ defineEndpoint\(/g) ?? [], `${report.name}: the rows its bundle defines`).toHaveLength(ownRows);
       }
       const openapi = reports.find((r) => r.name === 'openapi')!;
       const everything = inputsOf(openapi, Object.keys(openapi.files));
