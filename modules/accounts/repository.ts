@@ -201,9 +201,10 @@ export function accountsTx(tx: Transaction, firestore: Firestore): AccountsTx {
 }
 
 /** Runs `work` in a transaction of its own. */
-export async function inAccountsTx<T>(db: () => Promise<Firestore>, work: (t: AccountsTx) => Promise<T>): Promise<T> {
+export async function inAccountsTx<T>(db: () => Promise<Firestore>, work: (t: AccountsTx) => Promise<T>, options?: { readOnly: true }): Promise<T> {
   const firestore = await db();
-  return firestore.runTransaction((tx) => work(accountsTx(tx, firestore)));
+  // A read-only one (its reads in one snapshot, nothing written) sends no commit.
+  return firestore.runTransaction((tx) => work(accountsTx(tx, firestore)), options);
 }
 
 /**

@@ -24,7 +24,7 @@ export interface MemoryFirestore {
   write(path: string, data: Record<string, unknown>): void;
   /** Paths of the documents under a collection path (direct children). */
   list(collectionPath: string): string[];
-  /** Transactions committed so far, how many ran again after a conflict, and the documents read outside transactions (in order). */
+  /** Transactions committed so far (a read-only one commits nothing), how many ran again after a conflict, and the documents read outside transactions (in order). */
   stats: { commits: number; retries: number; reads: string[] };
 }
 
@@ -298,8 +298,11 @@ class Store implements QueryHost<Snapshot, Ref> {
         this.stats.retries++;
         continue;
       }
-      this.commit(writes);
-      this.stats.commits++;
+      // A read-only transaction sends no commit (as the client does).
+      if (!readOnly) {
+        this.commit(writes);
+        this.stats.commits++;
+      }
       return result;
     }
   }

@@ -314,6 +314,32 @@ describe('one provider account, one tenant (platform-wide index, in memory)', ()
     await addProviderAccount(deps)(B, { provider: 'telnyx', credentials: { apiKey: K2 } }, audit, 'u2');
   });
 
+  it('checks the same account and another tenant’s in one read-only snapshot before the provider: adding commits once', async () => {
+    const { deps, mem } = arrange();
+    const before = mem.stats.commits;
+
+    await addProviderAccount(deps)(A, twilio('1'.repeat(32)), audit, 'u1');
+
+    expect(mem.stats.commits - before).toBe(1);
+  });
+
+  it('finds an account added before account keys (none recorded) as the same account: its key is recorded, then checked', async () => {
+    const { deps, mem, secrets, account } = arrange();
+    const id = 'acc_0000000000legacy';
+    const secretName = tenantSecretName(A, 'twilio', id);
+    const at = '2026-01-01T00:00:00.000Z';
+    await secrets.put(secretName, JSON.stringify({ accountSid: SID, authToken: '1'.repeat(32) }), { tenant: A, provider: 'twilio' });
+    const record = { id, tenantId: A, provider: 'twilio', secretName, secretVersion: '1', credentialsPreview: { accountSid: 'AC…aaaa' }, isDefault: true, verifiedAt: at, createdAt: at, updatedAt: at, createdBy: 'u1' };
+    mem.write(`tenants/${A}/providerAccounts/${id}`, record);
+
+    const again = await refusal(addProviderAccount(deps)(A, twilio('1'.repeat(32)), audit, 'u1'));
+
+    expect(again).toMatchObject({ code: 'CONFLICT', details: { reason: 'duplicate_account', accountId: id } });
+    expect(mem.read(`tenants/${A}/providerAccountKeys/${accountKey('twilio', { accountSid: SID })}`)).toMatchObject({ accountId: id });
+    expect(mem.list(`tenants/${A}/providerAccounts`)).toEqual([`tenants/${A}/providerAccounts/${id}`]);
+    expect(account(A, id)).toBeDefined();
+  });
+
   it('refuses the platform’s own account as a tenant’s (409 account_in_use)', async () => {
     const { deps, secrets, mem } = arrange();
     await secrets.put('provider-twilio-platform', JSON.stringify({ accountSid: SID, authToken: '9'.repeat(32) }));

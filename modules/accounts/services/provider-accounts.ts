@@ -139,7 +139,9 @@ async function isPlatformKey(deps: Pick<Ports, 'secrets'>, provider: AccountProv
  * The tenant's accounts of a provider added before accounts had a key: their key is computed from
  * their secret and recorded (key document and field), so they count as added too.
  */
-async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: AccountProvider): Promise<void> {
+/** Records the keys of the tenant's accounts of `provider` added before account keys; answers how many it recorded. */
+async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: AccountProvider): Promise<number> {
+  let recorded = 0;
   for (const account of await accountsOfProvider(deps.db, tenantId, provider)) {
     if (account.accountKey) continue;
     let key: string;
@@ -150,7 +152,9 @@ async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: 
       continue;
     }
     await recordLegacyKey(deps.db, account, key);
+    recorded++;
   }
+  return recorded;
 }
 
 export function addProviderAccount(deps: AccountDeps) {
@@ -169,13 +173,15 @@ export function addProviderAccount(deps: AccountDeps) {
     }
     const credentials = credentialSchemas[provider].parse(input.credentials) as Record<string, string>;
     const key = accountKey(provider, credentials);
-    // The same account twice is refused before the provider is asked (and again, race-free, below).
-    await keyLegacyAccounts(deps, tenantId, provider);
-    const known = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key));
+    // The same account twice is refused before the provider is asked; another tenant's (the platform-wide
+    // index says) once it has answered. Both are read in one snapshot, while the keys of accounts added
+    // before account keys are recorded (read again if any was), and both are checked again, race-free, below.
+    const snapshot = () => inAccountsTx(deps.db, (t) => Promise.all([t.liveAccountFor(tenantId, key), t.ownerFor(key, tenantId)]), { readOnly: true });
+    const [recorded, first] = await Promise.all([keyLegacyAccounts(deps, tenantId, provider), snapshot()]);
+    const [known, owner] = recorded > 0 ? await snapshot() : first;
     if (known.liveId) throw duplicate(provider, known.liveId);
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
-    // Another tenant's: the platform-wide index says (again, race-free, below); accounts older than the index are looked up.
-    const owner = await inAccountsTx(deps.db, (t) => t.ownerFor(key, tenantId));
+    // Accounts older than the index are looked up.
     if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key))) || (await isPlatformKey(deps, provider, key))) throw registeredElsewhere(provider);
 
     // The same account removed earlier gets its id back: the numbers bought on it name that id.
@@ -271,7 +277,7 @@ export function updateProviderAccount(deps: AccountDeps & Pick<Ports, 'providers
         });
       }
       if (key !== currentKey) {
-        const other = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key));
+        const other = await inAccountsTx(deps.db, (t) => t.liveAccountFor(tenantId, key), { readOnly: true });
         if (other.liveId && other.liveId !== id) throw duplicate(provider, other.liveId);
       }
       await verifyWithProvider(deps, provider, credentials, `${provider} rejected the new credentials; the account keeps its current ones`);
