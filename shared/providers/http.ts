@@ -19,6 +19,8 @@ import type { Agent, Dispatcher } from 'undici';
 // helpers (error mappers, webhook verifiers) do not pay for it at cold start.
 let undici: Promise<typeof import('undici')> | undefined;
 const loadUndici = () => (undici ??= import('undici'));
+/** Starts loading undici now (see warmProvider in registry.ts); a failure shows where it is used. */
+export const warmHttpClient = (): void => void loadUndici().catch(() => undefined);
 // Only paced calls need to know when they left (pacer.ts).
 let sendWatchModule: Promise<typeof import('./send-watch.js')> | undefined;
 const sendWatch = () => (sendWatchModule ??= import('./send-watch.js'));

@@ -28,6 +28,19 @@ const factories: { [P in NumberProviderName]: () => Promise<Factory<P>> } = {
   vapi: async () => (await import('./vapi/provider.js')).createVapiProvider,
 };
 
+/**
+ * Starts loading a provider's client module and the HTTP client it calls with (nothing read, no client
+ * built), for a caller that knows which provider it will call once its reads are done: the loading
+ * then overlaps those reads. A load that fails fails again where the client is built.
+ */
+export function warmProvider(provider: string): void {
+  if (!(numberProviders as readonly string[]).includes(provider)) return;
+  void factories[provider as NumberProviderName]()
+    .then(() => import('./http.js'))
+    .then((http) => http.warmHttpClient())
+    .catch(() => undefined);
+}
+
 export function baseUrlFor(config: Config, provider: AccountProvider): string {
   const key = `${provider.toUpperCase()}_API_BASE_URL` as keyof Config;
   return config[key] as string;

@@ -6,6 +6,7 @@ import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
 import { providerQueue } from '../../../shared/queue/queues.js';
+import { warmProvider } from '../../../shared/providers/registry.js';
 import { scheduleFinalizeCheck } from './finalize-check.js';
 import { jobsRepository, type JobsRepository } from '../repository/jobs.js';
 import { type ItemOutcome, type JobBasics, type JobDeps, MAX_ITEM_ATTEMPTS } from './job-model.js';
@@ -69,6 +70,8 @@ function runItemOnce(deps: JobDeps) {
     // The job is read (or found cached) while the claim's transaction reads the item.
     const jobRead = jobBasics(deps.db, jobs, ref.tenantId, ref.jobId);
     jobRead.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    // Its provider's client loads while the item is claimed and its number read.
+    jobRead.then((job) => job && warmProvider(job.provider), () => undefined);
     const claim = await jobs.transaction(async (tx) => {
       const [job, item] = await Promise.all([jobRead, tx.item(ref)]);
       if (job) seen.job = job;
