@@ -137,9 +137,9 @@ async function isPlatformKey(deps: Pick<Ports, 'secrets'>, provider: AccountProv
 
 /**
  * The tenant's accounts of a provider added before accounts had a key: their key is computed from
- * their secret and recorded (key document and field), so they count as added too.
+ * their secret and recorded (key document and field), so they count as added too. Answers how many
+ * it recorded.
  */
-/** Records the keys of the tenant's accounts of `provider` added before account keys; answers how many it recorded. */
 async function keyLegacyAccounts(deps: AccountDeps, tenantId: string, provider: AccountProvider): Promise<number> {
   let recorded = 0;
   for (const account of await accountsOfProvider(deps.db, tenantId, provider)) {
@@ -177,12 +177,15 @@ export function addProviderAccount(deps: AccountDeps) {
     // index says) once it has answered. Both are read in one snapshot, while the keys of accounts added
     // before account keys are recorded (read again if any was), and both are checked again, race-free, below.
     const snapshot = () => inAccountsTx(deps.db, (t) => Promise.all([t.liveAccountFor(tenantId, key), t.ownerFor(key, tenantId)]), { readOnly: true });
+    // Another tenant's account from before the index (its record has the key), and the platform's own,
+    // are looked up at the same time: reads only, answered after the provider's.
+    const [elsewhere, platformKey] = [keyHeldElsewhere(deps.db, tenantId, key), isPlatformKey(deps, provider, key)];
+    elsewhere.catch(() => undefined);
     const [recorded, first] = await Promise.all([keyLegacyAccounts(deps, tenantId, provider), snapshot()]);
     const [known, owner] = recorded > 0 ? await snapshot() : first;
     if (known.liveId) throw duplicate(provider, known.liveId);
     await verifyWithProvider(deps, provider, credentials, `${provider} rejected these credentials; nothing was stored. Check them and try again.`);
-    // Accounts older than the index are looked up.
-    if (owner === 'other' || (owner === 'none' && (await keyHeldElsewhere(deps.db, tenantId, key))) || (await isPlatformKey(deps, provider, key))) throw registeredElsewhere(provider);
+    if (owner === 'other' || (owner === 'none' && (await elsewhere)) || (await platformKey)) throw registeredElsewhere(provider);
 
     // The same account removed earlier gets its id back: the numbers bought on it name that id.
     const id = known.keyDoc?.accountId ?? accounts.newId();
@@ -208,11 +211,10 @@ export function addProviderAccount(deps: AccountDeps) {
     try {
       created = await accounts.create(record, audit, known.keyDoc ? 'provider_accounts.create_again' : 'provider_accounts.create', async (tx, fs) => {
         const t = accountsTx(tx, fs);
-        const latest = await t.liveAccountFor(tenantId, key);
+        const [latest, ownerNow, defaults] = await Promise.all([t.liveAccountFor(tenantId, key), t.ownerFor(key, tenantId), t.defaultAccountIds(tenantId, provider)]);
         if (latest.liveId) throw duplicate(provider, latest.liveId);
-        if ((await t.ownerFor(key, tenantId)) === 'other') throw registeredElsewhere(provider);
+        if (ownerNow === 'other') throw registeredElsewhere(provider);
         if ((latest.keyDoc?.accountId ?? record.id) !== record.id) throw conflict('This account was added or removed meanwhile; try again', { retryable: true });
-        const defaults = await t.defaultAccountIds(tenantId, provider);
         // The first account of a provider becomes its default; a new default replaces the old one.
         record.isDefault = defaults.length === 0 || input.isDefault === true;
         if (record.isDefault) for (const other of defaults) t.unsetDefault(tenantId, other, now);
