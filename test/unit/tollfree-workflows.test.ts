@@ -9,6 +9,8 @@ import { setLogSink } from '../../shared/log.js';
 import { ProviderError } from '../../shared/providers/types.js';
 import { activateNumber, changeRouting, claimOwnerIfFree, getNumber, releaseOwner, releaseReservation, reserveNumbers } from '../../modules/tollfree/services/numbers.js';
 import { inTransaction, readNumber, readOwner } from '../../modules/tollfree/services/number-records.js';
+import { readIn, wrapTx } from '../../modules/tollfree/repository/transaction.js';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { disconnectNumber } from '../../modules/tollfree/services/disconnect.js';
 import { arrange, arrangeHeld as arrangeHeldNumber, audit, contact, ROID, routingTo } from '../helpers/tollfree-workflow.js';
 import { refusal } from '../helpers/refusal.js';
@@ -225,6 +227,15 @@ describe('owner index (in memory)', () => {
     expect(number).toMatchObject({ id: NUM, status: 'reserved' });
     expect(again).toEqual(number);
     expect(owner).toMatchObject({ tenantId: 't1' });
+  });
+
+  it('refuses every read waiting in a batch when the client throws at once (e.g. a read after a write), never as an uncaught exception', async () => {
+    const refusing = { getAll: () => { throw new Error('Firestore transactions require all reads to be executed before all writes.'); } } as unknown as Transaction;
+    const t = wrapTx(refusing, { doc: (path: string) => ({ path }) } as unknown as Firestore);
+
+    const settled = await Promise.allSettled([readIn(t, 'tollfreeOwners/8335550100'), readIn(t, 'tollfreeOwners/8335550101'), readIn(t, 'tollfreeOwners/8335550100')]);
+
+    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'read'))).toEqual(Array(3).fill('Firestore transactions require all reads to be executed before all writes.'));
   });
 
   it('a free number is claimed; its holder releases it', async () => {

@@ -49,10 +49,11 @@ export function readIn(t: StoreTx, path: string): Promise<DocumentSnapshot> {
     queueMicrotask(() => {
       batches.delete(t);
       const paths = [...sending.keys()];
-      tx.getAll(...paths.map((p) => db.doc(p))).then(
-        (snaps) => snaps.forEach((snap, i) => sending.get(paths[i]!)!.forEach((w) => w.resolve(snap))),
-        (err: unknown) => [...sending.values()].flat().forEach((w) => w.reject(err)),
-      );
+      const failAll = (err: unknown) => [...sending.values()].flat().forEach((w) => w.reject(err));
+      // The client throws at once for a read after a write (or a bad path): every waiter is refused with it.
+      Promise.resolve()
+        .then(() => tx.getAll(...paths.map((p) => db.doc(p))))
+        .then((snaps) => snaps.forEach((snap, i) => sending.get(paths[i]!)!.forEach((w) => w.resolve(snap))), failAll);
     });
     batch = sending;
   }

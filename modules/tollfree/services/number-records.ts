@@ -90,9 +90,9 @@ function assertOwnedBy(record: TollFreeRecord, owner: OwnerDoc | undefined): voi
 }
 
 /**
- * requireNumber, with the owner index's entry read at the same time (one round trip, not two in
- * turn): `assertOwned()` is assertOwner on that entry, called where the service checks ownership,
- * after its own checks on the record (so its answers keep their order).
+ * requireNumber, with the owner index's entry read at the same time (two reads side by side, not one
+ * after the other): `assertOwned()` is assertOwner on that entry, called where the service checks
+ * ownership, after its own checks on the record (so its answers keep their order).
  */
 export async function requireNumberWithOwner(deps: Pick<Deps, 'db'>, tenantId: string, num: string): Promise<{ record: TollFreeRecord; assertOwned: () => Promise<void> }> {
   const owner = getOwner(deps, num);

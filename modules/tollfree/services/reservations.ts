@@ -25,7 +25,8 @@ import {
   writeNumber,
   type NumberDeps,
   type TollFreeRecord,
-  type TollFreeView } from './number-records.js';
+  type TollFreeView,
+} from './number-records.js';
 
 /**
  * Toll-free reservations: search-and-reserve (1-45 days), recording what the registry reserved
