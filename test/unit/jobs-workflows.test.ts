@@ -193,6 +193,30 @@ describe('runItem (in memory)', () => {
     expect(account.calls).toEqual([`POST ${NUMBERS[0]}`]);
   });
 
+  it('changes the number of an update item, reading it once outside transactions (while the item is claimed)', async () => {
+    const { purchase, run, item, mem, deps } = arrange();
+    const { job: bought } = await purchase([NUMBERS[0]!]);
+    expect(await run(bought.id, 'it_00000')).toBe('succeeded');
+    const numberId = String(item(bought.id, 'it_00000').result!.numberId);
+    const { job: update } = await createJob(deps)(T, 'u1', { type: 'update', provider: 'twilio', items: [{ numberId, changes: { tags: ['night'] } }] } satisfies CreateJobInput, 'key-update');
+    const numberPath = `tenants/${T}/numbers/${numberId}`;
+    // Each read of the number, with how many transactions had committed when it was asked for.
+    const commitsAtRead: number[] = [];
+    const reads = mem.stats.reads;
+    const push = reads.push.bind(reads);
+    reads.push = (...paths: string[]) => {
+      for (const path of paths) if (path === numberPath) commitsAtRead.push(mem.stats.commits);
+      return push(...paths);
+    };
+    const before = mem.stats.commits;
+
+    expect(await run(update.id, 'it_00000')).toBe('succeeded');
+
+    expect(mem.read(numberPath)).toMatchObject({ tags: ['night'] });
+    // Once, asked for before the claim's transaction committed.
+    expect(commitsAtRead).toEqual([before]);
+  });
+
   it('fails the item at once on a permanent provider refusal (no retry asked)', async () => {
     const { purchase, run, item, account } = arrange();
     const { job: created } = await purchase([NUMBERS[0]!]);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UpdateNumberBody } from '../../../shared/api/schemas.js';
 import type { AuditContext } from '../../../shared/domain/audit.js';
 import type { JobItemRecord } from '../../../shared/domain/job.js';
+import type { NumberRecord } from '../../../shared/domain/number.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { isProviderError } from '../../../shared/http/provider-errors.js';
@@ -26,8 +27,18 @@ export async function unsettledPurchase(deps: JobDeps, job: JobBasics, item: Job
   return held?.status === 'pending' && held.origin?.jobId === job.id && held.origin.itemId === item.id ? held.id : undefined;
 }
 
-/** The one provider operation of an item, through the single-item services (same money safety). */
-export async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord, audit: AuditContext, log: Logger): Promise<Record<string, unknown>> {
+/**
+ * The one provider operation of an item, through the single-item services (same money safety).
+ * `number`: an update item's number as read while the item was claimed, if it was.
+ */
+export async function perform(
+  deps: JobDeps,
+  job: JobBasics,
+  item: JobItemRecord,
+  audit: AuditContext,
+  log: Logger,
+  number?: Promise<NumberRecord | undefined>,
+): Promise<Record<string, unknown>> {
   switch (job.type) {
     case 'purchase': {
       const input = item.input as {
@@ -84,7 +95,8 @@ export async function perform(deps: JobDeps, job: JobBasics, item: JobItemRecord
     }
     case 'update': {
       const input = item.input as { numberId: string; changes: z.infer<typeof UpdateNumberBody> };
-      const record = await updateNumber(deps)(job.tenantId, input.numberId, input.changes, audit);
+      const read = await number;
+      const record = await updateNumber(deps)(job.tenantId, read?.id === input.numberId && read.tenantId === job.tenantId ? read : input.numberId, input.changes, audit);
       return { numberId: record.id, status: record.status };
     }
     default:

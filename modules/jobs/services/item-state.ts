@@ -2,6 +2,7 @@
 import { enqueueTask } from '../../../shared/api/task-targets.js';
 import { jobItemContext } from '../../../shared/domain/audit.js';
 import { finalItemStates, type ItemWait } from '../../../shared/domain/job.js';
+import type { NumberRecord } from '../../../shared/domain/number.js';
 import { AppError } from '../../../shared/http/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { LOG_EVENTS } from '../../../shared/log-events.js';
@@ -63,11 +64,18 @@ export function runItem(deps: JobDeps) {
   };
 }
 
+/** The number an item names, read now (undefined when it names none, or the read failed: the operation reads it then). */
+function numberOf(deps: JobDeps, tenantId: string, input: unknown): Promise<NumberRecord | undefined> | undefined {
+  const numberId = (input as { numberId?: unknown } | undefined)?.numberId;
+  return typeof numberId === 'string' ? deps.numbers.get(tenantId, numberId).catch(() => undefined) : undefined;
+}
+
 function runItemOnce(deps: JobDeps) {
   return async (ref: { tenantId: string; jobId: string; itemId: string }, delivery: { retryCount: number }, log: Logger, seen: { job?: JobBasics }): Promise<ItemOutcome> => {
     const jobs = jobsRepository(deps.db);
     const now = deps.now();
     // The job is read (or found cached) while the claim's transaction reads the item.
+    let numberRead: Promise<NumberRecord | undefined> | undefined;
     const jobRead = jobBasics(deps.db, jobs, ref.tenantId, ref.jobId);
     jobRead.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     // Its provider's client loads while the item is claimed and its number read.
@@ -92,6 +100,8 @@ function runItemOnce(deps: JobDeps) {
         return { kind: 'cancelled' as const };
       }
       tx.updateItem(ref, { state: 'running', attempts: item.attempts + 1, leaseUntil: new Date(now.getTime() + ITEM_LEASE_MS).toISOString(), updatedAt: now.toISOString() });
+      // An update's number is read while the claim commits (the change reads it again in its own transactions).
+      numberRead = job.type === 'update' ? numberOf(deps, ref.tenantId, item.input) : undefined;
       return { kind: 'run' as const, job, item };
     });
     const job = await jobRead;
@@ -134,7 +144,7 @@ function runItemOnce(deps: JobDeps) {
       });
     let succeeded = false;
     try {
-      const result = await perform(deps, claim.job, claim.item, audit, log);
+      const result = await perform(deps, claim.job, claim.item, audit, log, numberRead);
       const wait = acceptedNotDone(claim.job, result);
       if (wait) {
         // Accepted by the provider, not done: the item waits; what settles the request or order settles it.
