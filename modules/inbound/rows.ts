@@ -21,7 +21,7 @@ export const webhookTwilioInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound twilio messages (X-Twilio-Signature verified with Twilio’s own code: HMAC-SHA1, or HMAC_SHA256 under a Webhooks Rule), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 65_536, // 64 KiB
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/twilio.js'),
@@ -37,7 +37,7 @@ export const webhookPlivoInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound plivo messages (X-Plivo-Signature-V3 verified), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 65_536, // 64 KiB
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/plivo.js'),
@@ -53,7 +53,7 @@ export const webhookTelnyxInboundRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Inbound telnyx messages (Ed25519 verified), relayed to the number’s webhookUrl',
   response: InboundAck,
   successStatus: 200,
-  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 65_536, // 64 KiB
   rawBodyTypes: ['application/x-www-form-urlencoded'],
   errors: ['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
   operation: () => import('./operations/telnyx.js'),
@@ -72,7 +72,7 @@ export const webhookNotInServiceRow = /* @__PURE__ */ defineEndpoint({
   params: NotInServiceParams,
   response: NotInServiceAck,
   successStatus: 200,
-  maxBodyBytes: 65_536, // 64 KiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 65_536, // 64 KiB
   rawBodyTypes: ['application/x-www-form-urlencoded', 'application/json'],
   errors: ['PAYLOAD_TOO_LARGE'],
   operation: () => import('./operations/not-in-service.js'),

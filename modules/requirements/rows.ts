@@ -113,7 +113,7 @@ export const requirementGroupsUploadDocumentRow = /* @__PURE__ */ defineEndpoint
   params: RequirementValueParams,
   response: RequirementGroupResource,
   successStatus: 200,
-  maxBodyBytes: 11_534_336, // 11 MiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 11_534_336, // 11 MiB
   rawBodyTypes: ['multipart/form-data'],
   errors: ['NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'PROVIDER_ERROR'],
   runtime: { memory: '512Mi', timeoutSeconds: 120 },

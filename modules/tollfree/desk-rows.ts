@@ -82,7 +82,7 @@ export const resporgLoaUploadRow = /* @__PURE__ */ defineEndpoint({
   summary: 'Upload a signed LOA (multipart "file": a PDF by content, ≤ 10 MB) for RespOrg transfers; only the document store’s reference is kept',
   response: RespOrgLoaResource,
   successStatus: 201,
-  maxBodyBytes: 11_534_336, // 11 MiB, a literal (an expression keeps every row of this file in each bundle)
+  maxBodyBytes: 11_534_336, // 11 MiB
   rawBodyTypes: ['multipart/form-data'],
   errors: ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'PROVIDER_ERROR', 'SERVICE_UNAVAILABLE'],
   runtime: { memory: '512Mi', timeoutSeconds: 120 },

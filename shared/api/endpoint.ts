@@ -135,7 +135,12 @@ export type AnyEndpoint = Omit<Endpoint<z.ZodType, z.ZodType, z.ZodType, z.ZodTy
   operation: () => Promise<{ default: ErasedOperationFactory }>;
 };
 
-/** A row as written (its types checked here). It returns its argument and does nothing else (rows mark its calls pure). */
+/**
+ * A row as written (its types checked here). It returns its argument and does nothing else (rows mark its
+ * calls pure). A row's fields are literals, arrow functions and schema constants: an expression such as
+ * `5 * 1024 * 1024` or `taskEndpoints.jobItem.name` would make esbuild keep every row of its file, with
+ * their schemas, in each function's bundle (test/unit/function-entries.test.ts checks one row per bundle).
+ */
 export function defineEndpoint<
   RS extends z.ZodType,
   PS extends z.ZodType = z.ZodObject<Record<string, never>>,
