@@ -1,3 +1,4 @@
+import '../shared/zod-jitless.js';
 import * as functions from '@google-cloud/functions-framework';
 import type { AnyEndpoint, EventFunction } from '../shared/api/endpoint.js';
 import { getDeps } from '../shared/deps.js';

@@ -1,3 +1,4 @@
+import '../shared/zod-jitless.js';
 import { serveEndpoint, serveEventFunction } from './entry.js';
 import { endpoints, eventFunctions, methodsAt } from './endpoints.js';
 
