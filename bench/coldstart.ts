@@ -1113,18 +1113,21 @@ interface ModuleSummary {
   providers: Record<string, Phase>;
 }
 
-/** Which source modules each bundle file holds (dist/function-bundles.json, written by the build). */
+/**
+ * Which source modules each function runs at startup and which its operation adds on the first request
+ * (dist/function-bundles.json, written by the build): a bundle is one file that the loader reads, so the
+ * module trace sees the packages and Node's modules it loads, not the modules inside it.
+ */
 interface BundleIndex {
-  deployDir: string;
-  functions: { name: string; files: Record<string, { inputs: string[] }> }[];
+  functions: { name: string; startup: string[]; operation?: { modules: string[] } }[];
 }
-let bundleInputs = new Map<string, string[]>();
+let bundleModules = new Map<string, { startup: string[]; request: string[] }>();
 function loadBundleIndex(): void {
   const index = JSON.parse(readFileSync(BUNDLE_REPORT, 'utf8')) as BundleIndex;
-  bundleInputs = new Map(index.functions.flatMap((f) => Object.entries(f.files).map(([file, { inputs }]) => [pathToFileURL(path.join(ROOT, index.deployDir, file)).href, inputs] as const)));
+  bundleModules = new Map(index.functions.map((f) => [f.name, { startup: f.startup, request: f.operation?.modules ?? [] }]));
 }
 
-function summarize(trace: [string, number][], requestAt: number): ModuleSummary {
+function summarize(name: string, trace: [string, number][], requestAt: number): ModuleSummary {
   const heavy: Record<string, Phase> = {};
   const providers: Record<string, Phase> = {};
   const sources = new Map<string, Phase>();
@@ -1140,7 +1143,10 @@ function summarize(trace: [string, number][], requestAt: number): ModuleSummary 
     // vendor/@google-cloud/firestore.mjs: the loader of its .cjs, which the module trace does not see).
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? /\/dist\/deploy\/vendor\/((?:@[^/]+\/)?[^/]+)\.mjs$/.exec(url)?.[1];
     if (pkg && HEAVY.includes(pkg)) mark(heavy, pkg, phase);
-    for (const input of bundleInputs.get(url) ?? []) {
+  }
+  const own = bundleModules.get(name);
+  for (const phase of ['startup', 'request'] as const) {
+    for (const input of own?.[phase] ?? []) {
       if (input.startsWith('node_modules/')) {
         const bundled = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
         if (bundled && HEAVY.includes(bundled)) mark(heavy, bundled, phase);
@@ -1391,12 +1397,12 @@ async function run(): Promise<number> {
     if (!args['no-trace']) {
       say('module trace (one extra untimed run each)…');
       const bareTrace = await measure(bare, { method: 'GET', path: '/' }, [200], true, first);
-      if (bareTrace.trace) modules.set('bare', summarize(bareTrace.trace, bareTrace.requestAt));
+      if (bareTrace.trace) modules.set('bare', summarize('bare', bareTrace.trace, bareTrace.requestAt));
       for (const name of names) {
         const sample = table[name]!;
         try {
           const traced = await measure(targets.get(name)!, await sample.probe(RUNS + 1), sample.expect, true, name);
-          if (traced.trace?.length) modules.set(name, summarize(traced.trace, traced.requestAt));
+          if (traced.trace?.length) modules.set(name, summarize(name, traced.trace, traced.requestAt));
         } catch (err) {
           say(`trace of ${name} failed: ${(err as Error).message}`);
         }

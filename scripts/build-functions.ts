@@ -4,17 +4,18 @@
  *
  *   package.json, package-lock.json   the repository's, with `main` the dispatcher below and the
  *                                     one script Cloud Build runs (gcp-build: the compile cache)
- *   index.mjs                         the dispatcher: loads fn/<FUNCTION_TARGET>/index.mjs only
- *   fn/<name>/index.mjs, *.mjs        each function's bundle (esbuild): its entry
+ *   index.mjs                         the dispatcher: runs fn/<FUNCTION_TARGET>.cjs only
+ *   fn/<name>.cjs                     each function's bundle (esbuild), one CommonJS file: its entry
  *                                     (functions/entries/<name>.ts) with what it imports statically,
- *                                     and one chunk per dynamic import (its operation, providers,
- *                                     the Somos platform, …), loaded on use
+ *                                     run at startup, and what it imports dynamically (its operation,
+ *                                     providers, the Somos platform, …), run on first use; the
+ *                                     dispatcher runs it with a V8 code cache of every function in it
  *   vendor/google-clients-<hash>.cjs  the CACHED_BUNDLES: Firestore, Secret Manager and auth in one
  *   vendor/http-client-<hash>.cjs     CommonJS file, undici in another, and vendor/<package>.mjs for
  *                                     each package, which loads its file with its V8 code cache on
  *                                     first use
  *   vendor/cached-script.mjs          that loader (scripts/cached-script.mjs)
- *   warm-compile-cache.mjs            gcp-build (scripts/warm-compile-cache.mjs)
+ *   warm-compile-cache.mjs            gcp-build (scripts/warm-compile-cache.mjs): the code caches
  *
  * Cloud Functions gen2 runs `functions-framework --target=<entry_point>` on the package's `main`,
  * with FUNCTION_TARGET set to the entry point: one archive serves every function, and each loads its
@@ -22,7 +23,7 @@
  * CACHED_PACKAGES stay external (scripts/function-bundles.ts says why). The `openapi` function gets
  * the OpenAPI document in its bundle, read here at build time (modules/meta/operations/openapi-document.ts).
  *
- * Also writes dist/function-bundles.json (which source modules each bundle file holds, what loads
+ * Also writes dist/function-bundles.json (which source modules each bundle holds, which of them run
  * at startup and on the first request), read by the tests, the rehearsal and the bench, and fails
  * when a bundle breaks the rules of scripts/function-bundles.ts (bundleProblems).
  *
@@ -30,6 +31,7 @@
  */
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,7 +49,7 @@ import {
   CACHED_PACKAGES,
   CACHED_SCRIPT_LOADER,
   DEPLOY_DIR,
-  inputsOf,
+  externalsOf,
   operationModule,
   REPO_ROOT,
   staticClosure,
@@ -56,7 +58,7 @@ import {
   type BundleReport,
 } from './function-bundles.js';
 import { deferredModulesSource, googleClientTrims } from './google-client-trims.js';
-import { markSchemaBuildingPure } from './schema-shaking.js';
+import { barrelExports, markSchemaBuildingPure, withoutSchemaBarrel } from './schema-shaking.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const requireHere = createRequire(import.meta.url);
@@ -64,7 +66,7 @@ const packageOf = (specifier: string) => (specifier.startsWith('@') ? specifier.
 
 /**
  * Bare specifiers: bundled if in BUNDLED_PACKAGES; a CACHED_PACKAGES one is the source's one shared copy
- * (vendor/<name>.mjs, two levels up from any file of fn/<function>/); anything else external (Node
+ * (vendor/<name>.mjs, one level up from fn/<function>.cjs); anything else external (Node
  * builtins are external anyway).
  */
 const externals: esbuild.Plugin = {
@@ -74,7 +76,7 @@ const externals: esbuild.Plugin = {
       if (args.kind === 'entry-point') return undefined;
       if (args.path.startsWith('node:')) return { external: true };
       if (CACHED_PACKAGES.includes(args.path)) {
-        return { path: `../../${VENDOR_SUBDIR}/${args.path}.mjs`, external: true };
+        return { path: `../${VENDOR_SUBDIR}/${args.path}.mjs`, external: true };
       }
       return (BUNDLED_PACKAGES as readonly string[]).includes(packageOf(args.path)) ? undefined : { external: true };
     });
@@ -109,11 +111,16 @@ const schemaModulesWithoutSideEffects: esbuild.Plugin = {
  * namespace, imported directly, of which esbuild keeps what is used (~170 KB). The sources keep the
  * usual form; the bundles get the other, a one-line rewrite with the same meaning.
  *
- * In the same files, every call that builds a top-level schema constant is marked pure
- * (scripts/schema-shaking.ts): esbuild then drops the schemas a function does not use. A file's
- * rewritten source is made once per build run.
+ * In the same files, every call that builds a top-level schema constant is marked pure, and in every
+ * file an import from the schemas' barrel (shared/api/schemas.ts) becomes imports from the files that
+ * define the names (scripts/schema-shaking.ts): esbuild then drops the schemas a function does not use,
+ * and a function runs only the schema modules it uses. A file's rewritten source is made once per build.
  */
 const ZOD_VALUE_IMPORT = /^import \{ z \} from 'zod';$/m;
+const SCHEMA_BARREL = path.join(REPO_ROOT, 'shared/api/schemas.ts');
+const SCHEMA_BARREL_SPECIFIER = 'api/schemas.js';
+let barrelNames: Map<string, string> | undefined;
+const schemaBarrelExports = () => (barrelNames ??= barrelExports(SCHEMA_BARREL, (file) => readFileSync(file, 'utf8')));
 const rewritten = new Map<string, { text: string; contents: string | undefined }>();
 const zodNamespaceImport: esbuild.Plugin = {
   name: 'zod-namespace-import',
@@ -123,7 +130,9 @@ const zodNamespaceImport: esbuild.Plugin = {
       const known = rewritten.get(args.path);
       let contents = known?.text === text ? known.contents : undefined;
       if (known?.text !== text) {
-        contents = ZOD_VALUE_IMPORT.test(text) ? markSchemaBuildingPure(text.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), args.path) : undefined;
+        let out = text.includes(SCHEMA_BARREL_SPECIFIER) ? withoutSchemaBarrel(text, args.path, SCHEMA_BARREL, schemaBarrelExports()) : text;
+        if (ZOD_VALUE_IMPORT.test(out)) out = markSchemaBuildingPure(out.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), args.path);
+        contents = out === text ? undefined : out;
         rewritten.set(args.path, { text, contents });
       }
       return contents === undefined ? undefined : { contents, loader: 'ts' };
@@ -150,19 +159,19 @@ function precomputedOpenApi(document: Record<string, unknown>, forFunction: stri
 
 /**
  * shared/domain/phone.ts → libphonenumber-js from the phone-numbers bundle (vendor/phone-numbers-<hash>.cjs)
- * with its code cache, where the sources require the package (PHONE_LIBRARY_LOAD). Every chunk is in
- * fn/<function>/, two levels below the source's root.
+ * with its code cache, where the sources require the package (PHONE_LIBRARY_LOAD). A bundle is
+ * fn/<function>.cjs, one level below the source's root.
  */
 function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
   return {
     name: 'phone-library-from-vendor',
     setup(build) {
-      const loader = `../../${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER}`;
-      build.onResolve({ filter: /^\.\.\/\.\.\/vendor\/cached-script\.mjs$/ }, (args) => (args.path === loader ? { path: loader, external: true } : undefined));
+      const loader = `../${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER}`;
+      build.onResolve({ filter: /^\.\.\/vendor\/cached-script\.mjs$/ }, (args) => (args.path === loader ? { path: loader, external: true } : undefined));
       build.onLoad({ filter: /[\\/]shared[\\/]domain[\\/]phone\.ts$/ }, async (args) => {
         const text = (await readFile(args.path, 'utf8')).replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';");
         if (text.split(PHONE_LIBRARY_LOAD).length !== 2) throw new Error(`${args.path} no longer loads libphonenumber-js as ${PHONE_LIBRARY_LOAD}: update scripts/build-functions.ts`);
-        const load = `loadCommonJs(new URL(${JSON.stringify(`../../${VENDOR_SUBDIR}/${bundleFile}`)}, import.meta.url))['libphonenumber-js/max']`;
+        const load = `loadCommonJs(new URL(${JSON.stringify(`../${VENDOR_SUBDIR}/${bundleFile}`)}, import.meta.url))['libphonenumber-js/max']`;
         return { contents: `import { loadCommonJs } from ${JSON.stringify(loader)};\n${text.replace(PHONE_LIBRARY_LOAD, () => load)}`, loader: 'ts' };
       });
     },
@@ -171,8 +180,8 @@ function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
 
 type Row = AnyEndpoint | EventFunction;
 
-/** `require` for the CommonJS code of bundled packages (esbuild's __require calls it for Node builtins). */
-const REQUIRE_BANNER = "import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);";
+/** What `import.meta.url` is in a bundle: CommonJS has no import.meta; its file's URL, from __filename. */
+const IMPORT_META_URL_BANNER = "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;";
 
 export interface BuildOptions {
   /** Only these functions (default: all). */
@@ -211,52 +220,55 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
   const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), phoneLibrary, zodNamespaceImport];
   const reports: BundleReport[] = [];
   const problems: string[] = [];
+  const bundleFiles = new Map<string, string>();
   for (const row of wanted) {
-    const fnDir = path.join(outDir, BUNDLES_SUBDIR, row.name);
     const entrySource = `${ENTRIES_DIR}/${row.name}.ts`;
+    // One CommonJS file: the dispatcher runs it with a V8 code cache of all its functions, which the
+    // deploy's build step makes (scripts/cached-script.mjs); an ES module's cache (Node's compile cache)
+    // holds its top-level code only. A module the entry imports dynamically (its operation, a provider)
+    // still runs when first imported: esbuild wraps it in a function that the import calls.
+    const built = path.join(outDir, BUNDLES_SUBDIR, `${row.name}.cjs`);
     const result = await esbuild.build({
       absWorkingDir: REPO_ROOT,
-      entryPoints: { index: path.join(REPO_ROOT, entrySource) },
-      outdir: fnDir,
+      entryPoints: [path.join(REPO_ROOT, entrySource)],
+      outfile: built,
+      write: false,
       bundle: true,
-      splitting: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node22',
-      outExtension: { '.js': '.mjs' },
-      chunkNames: '[name]-[hash]',
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
-      // Bundled CommonJS requires Node's builtins through esbuild's __require, which calls the
-      // module's `require`: each file gets one of its own (esbuild renames any module-level `require`).
-      banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${REQUIRE_BANNER}` },
+      define: { 'import.meta.url': '__bundleUrl' },
+      banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${IMPORT_META_URL_BANNER}` },
       plugins: pluginsFor(row.name),
     });
+    // Named by its content, as the vendored files are: V8 checks a code cache against little more than the source's length.
+    const contents = result.outputFiles[0]!.contents;
+    const file = `${BUNDLES_SUBDIR}/${row.name}-${createHash('sha256').update(contents).digest('hex').slice(0, 12)}.cjs`;
+    await writeFile(path.join(outDir, file), contents);
+    bundleFiles.set(row.name, file);
     const location = locations.get(row.name);
     const ownRows = location ? location.file : '';
-    const report = summarize(row, ownRows, entrySource, result.metafile, outDir);
+    const report = summarize(row, ownRows, entrySource, file, result.metafile, toPosix(path.relative(REPO_ROOT, built)));
     const opModule = ownRows ? operationModule(row, ownRows) : undefined;
     if (opModule) {
-      const chunk = Object.entries(report.files).find(([, f]) => f.inputs.includes(opModule) && f !== report.files[report.entry]);
       const startup = new Set(report.startup);
-      const files = chunk ? staticClosure(report, chunk[0]).filter((f) => !startup.has(f)) : [];
-      report.operation = { module: opModule, files };
+      report.operation = { module: opModule, modules: staticClosure(report, opModule).filter((m) => !startup.has(m)) };
     }
-    const startupExternals = [...new Set(report.startup.flatMap((f) => report.files[f]!.externals))];
-    const found = bundleProblems(row, ownRows, inputsOf(report, report.startup), inputsOf(report, report.operation?.files ?? []), startupExternals);
+    const found = bundleProblems(row, ownRows, report.startup, report.operation?.modules ?? [], externalsOf(report, report.startup));
     if (!location) found.push(`${row.name}: its row is in no rows module of ${MODULES_DIR}/`);
     if (!opModule) found.push(`${row.name}: its operation's module could not be read from its row (operation: () => import('…'))`);
     const unknown = report.externals.filter((p) => !p.startsWith('node:') && !p.startsWith(`${VENDOR_SUBDIR}/`) && !DEPENDENCIES.has(p));
     if (unknown.length) found.push(`${row.name} imports ${unknown.join(', ')}, which package.json does not list in dependencies (Cloud Build would not install it)`);
     problems.push(...found);
     reports.push(report);
-    log(`${row.name}: ${Object.keys(report.files).length} files, ${report.startup.length} at startup (${kb(report.startup.reduce((n, f) => n + report.files[f]!.bytes, 0))})${found.length ? ` — ${found.length} problem(s)` : ''}`);
+    log(`${row.name}: ${kb(report.bytes)}, ${report.startup.length} of its ${Object.keys(report.modules).length} modules at startup (${kb(report.startup.reduce((n, m) => n + report.modules[m]!.bytes, 0))})${found.length ? ` — ${found.length} problem(s)` : ''}`);
   }
 
   // The dispatcher, the package and gcp-build's script.
-  const names = rows.map((r) => r.name);
-  await writeFile(path.join(outDir, 'index.mjs'), dispatcher(options.only ? wanted.map((r) => r.name) : names));
+  await writeFile(path.join(outDir, 'index.mjs'), dispatcher(bundleFiles));
   const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify(deployPackageJson(pkg), null, 2)}\n`);
   await copyFile(path.join(REPO_ROOT, 'package-lock.json'), path.join(outDir, 'package-lock.json'));
@@ -344,35 +356,41 @@ export function deployPackageJson(pkg: Record<string, unknown>): Record<string, 
 const DEPENDENCIES = new Set(Object.keys((JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies));
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 
-function summarize(row: Row, rowsModule: string, entrySource: string, meta: esbuild.Metafile, outDir: string): BundleReport {
-  const name = row.name;
-  const rel = (file: string) => toPosix(path.relative(outDir, path.resolve(REPO_ROOT, file)));
-  const files: BundleReport['files'] = {};
+/** The bundle's modules from esbuild's metafile: what each imports, and what is left of it in the bundle. */
+function summarize(row: Row, rowsModule: string, entrySource: string, file: string, meta: esbuild.Metafile, outputKey: string): BundleReport {
+  const output = meta.outputs[outputKey];
+  if (!output) throw new Error(`${row.name}: esbuild reported no output ${file}`);
+  const externalName = (p: string) => (p.startsWith('node:') ? p : p.startsWith('../') ? p.replace(/^(\.\.\/)+/, '').replace(/\.mjs$/, '') : packageOf(p));
+  const inBundle = new Set(Object.keys(output.inputs).map(toPosix));
+  // What the file really imports from outside: esbuild also lists, as external, a TypeScript import it
+  // dropped because only types use it (`import { X } from …` with X in types only).
+  const outside = new Set(output.imports.filter((i) => i.external).map((i) => i.path));
+  const modules: BundleReport['modules'] = {};
   const externals = new Set<string>();
-  let entry = '';
-  for (const [file, output] of Object.entries(meta.outputs)) {
-    const key = rel(file);
-    if (output.entryPoint === entrySource) entry = key;
-    const externalName = (p: string) => (p.startsWith('node:') ? p : p.startsWith('../') ? p.replace(/^(\.\.\/)+/, '').replace(/\.mjs$/, '') : packageOf(p));
-    files[key] = {
-      bytes: output.bytes,
-      inputs: Object.keys(output.inputs).map(toPosix).sort(),
-      imports: output.imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => rel(i.path)),
-      dynamicImports: [...new Set(output.imports.filter((i) => !i.external && i.kind === 'dynamic-import').map((i) => rel(i.path)))],
-      externals: [...new Set(output.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => externalName(i.path)))].sort(),
+  for (const [source, input] of Object.entries(meta.inputs)) {
+    const key = toPosix(source);
+    if (!inBundle.has(key)) continue;
+    const bundled = (kinds: readonly string[]) => [...new Set(input.imports.filter((i) => !i.external && kinds.includes(i.kind)).map((i) => toPosix(i.path)))].sort();
+    modules[key] = {
+      bytes: output.inputs[source]?.bytesInOutput ?? 0,
+      imports: bundled(['import-statement', 'require-call']),
+      dynamicImports: bundled(['dynamic-import']),
+      externals: [...new Set(input.imports.filter((i) => i.external && outside.has(i.path) && i.kind !== 'dynamic-import').map((i) => externalName(i.path)))].sort(),
     };
-    for (const i of output.imports) if (i.external) externals.add(externalName(i.path));
+    for (const i of input.imports) if (i.external && outside.has(i.path)) externals.add(externalName(i.path));
   }
-  if (!entry) throw new Error(`${name}: esbuild reported no output for ${entrySource}`);
+  if (!modules[entrySource]) throw new Error(`${row.name}: its bundle does not hold its entry ${entrySource}`);
   const rowFacts = { needs: [...(row.needs ?? [])], ...('tag' in row ? { tag: row.tag } : {}) };
-  return { name, row: rowFacts, rowsModule, entrySource, entry, files, startup: staticClosure({ files }, entry), externals: [...externals].sort() };
+  return { name: row.name, row: rowFacts, rowsModule, entrySource, file, bytes: output.bytes, modules, startup: staticClosure({ modules }, entrySource), externals: [...externals].sort() };
 }
 
-function dispatcher(names: readonly string[]): string {
+function dispatcher(bundles: ReadonlyMap<string, string>): string {
   return `// Generated by scripts/build-functions.ts: this source's main. Cloud Functions starts every function
 // from this one source with its own entry point (FUNCTION_TARGET, terraform/functions.tf), and each
-// loads its own bundle only (${BUNDLES_SUBDIR}/<name>/index.mjs), which registers that one target.
-const functions = new Set(${JSON.stringify(names)});
+// runs its own bundle only (${BUNDLES_SUBDIR}/<name>-<hash>.cjs), which registers that one target. The bundle
+// runs with the V8 code cache the deploy's build step made of it (vendor/${CACHED_SCRIPT_LOADER}).
+import { loadCommonJs } from './${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER}';
+const bundles = new Map(Object.entries(${JSON.stringify(Object.fromEntries(bundles), null, 1)}));
 
 /** As the functions framework reads it: --target (=value or next argument), else FUNCTION_TARGET. */
 function target() {
@@ -385,10 +403,11 @@ function target() {
 }
 
 const name = target();
-if (!name || !functions.has(name)) {
-  throw new Error(\`this source deploys no function \${JSON.stringify(name ?? null)} (FUNCTION_TARGET or --target); it has \${functions.size}\`);
+const bundle = name === undefined ? undefined : bundles.get(name);
+if (!bundle) {
+  throw new Error(\`this source deploys no function \${JSON.stringify(name ?? null)} (FUNCTION_TARGET or --target); it has \${bundles.size}\`);
 }
-await import(\`./${BUNDLES_SUBDIR}/\${name}/index.mjs\`);
+loadCommonJs(new URL(\`./\${bundle}\`, import.meta.url));
 `;
 }
 
@@ -402,11 +421,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(`build-functions: ${(err as Error).message}`);
     process.exit(1);
   });
-  const startupFiles = reports.map((r) => r.startup.length);
-  const startupKb = reports.map((r) => r.startup.reduce((n, f) => n + r.files[f]!.bytes, 0) / 1024);
+  const startupModules = reports.map((r) => r.startup.length);
+  const startupKb = reports.map((r) => r.startup.reduce((n, m) => n + r.modules[m]!.bytes, 0) / 1024);
   console.log(
     `built ${reports.length} function bundles into ${path.relative(REPO_ROOT, DEPLOY_DIR)} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-      `startup: ${Math.min(...startupFiles)}–${Math.max(...startupFiles)} files, ${Math.round(Math.min(...startupKb))}–${Math.round(Math.max(...startupKb))} KB`,
+      `startup: ${Math.min(...startupModules)}–${Math.max(...startupModules)} modules, ${Math.round(Math.min(...startupKb))}–${Math.round(Math.max(...startupKb))} KB`,
   );
   if (problems.length) {
     console.error(`\n${problems.length} bundle problem(s) (scripts/function-bundles.ts):\n  ${problems.join('\n  ')}`);

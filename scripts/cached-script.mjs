@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** Scripts loaded by this process: file → its script and what became of its cache. */
@@ -28,6 +29,15 @@ const loaded = new Map();
 
 const defaultCacheDirectory = () => process.env.NODE_COMPILE_CACHE || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.compile-cache');
 const cacheFileOf = (file, directory) => path.join(directory, `v8-${path.basename(file)}-${process.version}-${process.arch}.bin`);
+
+/** A CommonJS file's source as Node wraps it, compiled (with `cachedData` if any): the one way both loading and writeEagerCodeCache compile. */
+function compile(file, source, cachedData) {
+  return new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+}
 
 /** Runs a bundled CommonJS file as Node would (module, exports, require, __filename, __dirname) and returns its exports. */
 export function loadCommonJs(url) {
@@ -41,11 +51,7 @@ export function loadCommonJs(url) {
   } catch {
     cachedData = undefined; // not warmed (a local run of the bundles): compiled as usual
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = compile(file, source, cachedData);
   const module = { exports: {}, id: file, filename: file, loaded: false };
   const entry = { script, module, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used' };
   loaded.set(file, entry);
@@ -69,4 +75,31 @@ export function writeCodeCaches(directory = defaultCacheDirectory()) {
   fs.mkdirSync(directory, { recursive: true });
   for (const [file, { script }] of loaded) fs.writeFileSync(cacheFileOf(file, directory), script.createCachedData());
   return loaded.size;
+}
+
+/**
+ * Writes a code cache of the CommonJS file at `url` that holds every function in it, compiled without
+ * running any (a function's own bundle, fn/<name>.cjs, of which a cold start runs much: the handler,
+ * the schemas, its operation). V8 compiles a function when it is first called, and a cache taken before
+ * the file ran holds only its top level; one taken after a run holds what that run called. V8 compiles
+ * every function at once while its `lazy` flag is off: the flag is turned off for this one compilation
+ * and back on before the cache is written, so the cache carries the flags a function runs with (V8
+ * refuses a cache made under other flags, and the file then compiles as usual). V8 does not promise that
+ * changing a flag after its start is safe: run this in a process of its own (warm-compile-cache.mjs
+ * does), so that a failure costs only the cache. Returns the cache's size in bytes.
+ */
+export function writeEagerCodeCache(url, directory = defaultCacheDirectory()) {
+  const file = fileURLToPath(url);
+  const source = fs.readFileSync(file, 'utf8');
+  v8.setFlagsFromString('--no-lazy');
+  let script;
+  try {
+    script = compile(file, source, undefined);
+  } finally {
+    v8.setFlagsFromString('--lazy');
+  }
+  const data = script.createCachedData();
+  fs.mkdirSync(directory, { recursive: true });
+  fs.writeFileSync(cacheFileOf(file, directory), data);
+  return data.length;
 }

@@ -3,18 +3,18 @@
  * (scripts/build-functions.ts), its unit test (test/unit/function-entries.test.ts), the deploy
  * rehearsal (scripts/rehearse/bundles.ts) and the cold-start bench.
  *
- * A function's bundle is its entry (functions/entries/<name>.ts) with everything it imports
- * statically — what the function loads at startup — and one chunk per dynamic import, loaded on
- * use: its operation on the first request, a provider, the Somos platform, a secret store. The
- * rules below hold for the startup closure, and for the closure of the operation's chunk (what the
- * first request adds), which together are what a cold start loads.
+ * A function's bundle is one CommonJS file (fn/<name>.cjs): its entry (functions/entries/<name>.ts)
+ * with what it imports statically — the modules it runs at startup — and the modules it imports
+ * dynamically, which run when first imported: its operation on the first request, a provider, the
+ * Somos platform, a secret store. The rules below hold for the startup closure, and for the closure of
+ * the operation's module (what the first request adds), which together are what a cold start runs.
  */
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 /** The deployable source: what Terraform uploads (terraform/functions.tf source_dir). */
 export const DEPLOY_DIR = path.join(REPO_ROOT, 'dist/deploy');
-/** One folder per function in DEPLOY_DIR: its entry (index.mjs) and its chunks. */
+/** Where the functions' bundles are in DEPLOY_DIR: one file each (fn/<name>.cjs). */
 export const BUNDLES_SUBDIR = 'fn';
 /** What the build learnt about each bundle (esbuild's metafile, summarised); not deployed. */
 export const BUNDLE_REPORT = path.join(REPO_ROOT, 'dist/function-bundles.json');
@@ -85,6 +85,17 @@ export const isSomosModule = (file: string) => file.startsWith('shared/providers
 /** Source modules that only a whole-table process may load: the table itself and every function at once. */
 export const isTableModule = (file: string) => /^functions\/(endpoints|index|manifest)\.ts$/.test(file);
 
+/** What a bundle holds of one source module: its size there and what it imports. */
+export interface BundledModule {
+  /** Bytes of the module in the bundle (after tree shaking; 0 for a module that only re-exports). */
+  bytes: number;
+  /** Source modules it imports statically (run with it) and dynamically (run when imported), repo-relative. */
+  imports: string[];
+  dynamicImports: string[];
+  /** External packages it imports statically; `vendor/<name>` for the source's shared copies. */
+  externals: string[];
+}
+
 export interface BundleReport {
   name: string;
   /** The row's needs and tag (what makes it a Somos function) and the rows module holding it (repo-relative). */
@@ -92,31 +103,33 @@ export interface BundleReport {
   rowsModule: string;
   /** Repo-relative path of the function's entry source. */
   entrySource: string;
-  /** DEPLOY_DIR-relative path of its entry (fn/<name>/index.mjs). */
-  entry: string;
-  /** DEPLOY_DIR-relative files of the bundle, and the source modules each holds (repo-relative). */
-  files: Record<string, { bytes: number; inputs: string[]; imports: string[]; dynamicImports: string[]; externals: string[] }>;
-  /** Files loaded at startup: the entry and what it imports statically. */
+  /** DEPLOY_DIR-relative path of its bundle (fn/<name>.cjs), and its size. */
+  file: string;
+  bytes: number;
+  /** The source modules the bundle holds (repo-relative, node_modules/… for bundled packages). */
+  modules: Record<string, BundledModule>;
+  /** Modules run at startup: the entry and what it imports statically. */
   startup: string[];
-  /** The operation's module (repo-relative) and the files its first request adds. */
-  operation?: { module: string; files: string[] };
+  /** The operation's module (repo-relative) and the modules its first request adds to startup's. */
+  operation?: { module: string; modules: string[] };
   /** External packages the bundle imports (statically or dynamically); `vendor/<name>` for the source's shared copies. */
   externals: string[];
 }
 
-/** The files a file loads statically, itself included. */
-export function staticClosure(report: Pick<BundleReport, 'files'>, start: string): string[] {
+/** The modules a module imports statically, itself included (those of the bundle only). */
+export function staticClosure(report: Pick<BundleReport, 'modules'>, start: string): string[] {
   const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file) || !report.files[file]) return;
-    seen.add(file);
-    for (const next of report.files[file].imports) visit(next);
+  const visit = (module: string) => {
+    if (seen.has(module) || !report.modules[module]) return;
+    seen.add(module);
+    for (const next of report.modules[module].imports) visit(next);
   };
   visit(start);
-  return [...seen];
+  return [...seen].sort();
 }
 
-export const inputsOf = (report: Pick<BundleReport, 'files'>, files: readonly string[]) => [...new Set(files.flatMap((f) => report.files[f]?.inputs ?? []))].sort();
+/** The external packages these modules import statically. */
+export const externalsOf = (report: Pick<BundleReport, 'modules'>, modules: readonly string[]) => [...new Set(modules.flatMap((m) => report.modules[m]?.externals ?? []))].sort();
 
 /** The module of a row's operation, from its `operation: () => import('…')` (repo-relative), resolved from its rows module. */
 export function operationModule(row: { operation: () => unknown }, rowsModule: string): string | undefined {
@@ -129,8 +142,8 @@ export function operationModule(row: { operation: () => unknown }, rowsModule: s
 
 /**
  * What a function's bundle must not load at a cold start, by name: '' when it keeps the rules.
- * `startupInputs` and `operationInputs`: the source modules of its startup files and of what its
- * operation's chunk adds; `ownRowsModule`: the rows module holding its row.
+ * `startupInputs` and `operationInputs`: the source modules it runs at startup and those its
+ * operation adds; `ownRowsModule`: the rows module holding its row.
  */
 export function bundleProblems(
   row: FunctionRow,

@@ -16,6 +16,7 @@
  * OpenAPI generation reads, and no function bundle generates it (the `openapi` function serves the
  * document made at build time).
  */
+import path from 'node:path';
 import ts from 'typescript';
 
 /** Globals whose calls are left unmarked (not schema building). */
@@ -63,3 +64,65 @@ export function markSchemaBuildingPure(source: string, fileName = 'file.ts'): st
   return out;
 }
 
+
+/** Where each name the schemas' barrel (shared/api/schemas.ts) re-exports comes from: name → its file (absolute). */
+export function barrelExports(barrelFile: string, read: (file: string) => string): Map<string, string> {
+  const names = new Map<string, string>();
+  const barrel = ts.createSourceFile(barrelFile, read(barrelFile), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  for (const statement of barrel.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.exportClause || !statement.moduleSpecifier || !ts.isStringLiteral(statement.moduleSpecifier)) {
+      throw new Error(`${barrelFile}: only \`export * from '…'\` is expected in the barrel`);
+    }
+    const file = path.resolve(path.dirname(barrelFile), statement.moduleSpecifier.text.replace(/\.js$/, '.ts'));
+    const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    for (const s of source.statements) {
+      const exported = ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (ts.isVariableStatement(s) && exported) for (const d of s.declarationList.declarations) names.set((d.name as ts.Identifier).text, file);
+      else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && exported && s.name) names.set(s.name.text, file);
+      else if (ts.isExportDeclaration(s)) throw new Error(`${file}: a schema module re-exports (${s.getText(source).slice(0, 60)}); the barrel split does not follow re-exports`);
+    }
+  }
+  return names;
+}
+
+/**
+ * `source` with each import from the schemas' barrel (`import { A, B } from '…/shared/api/schemas.js'`)
+ * split into imports from the files that define the names. A bundle runs a module's imports when it
+ * runs the module (esbuild's CommonJS output initialises an imported module with all it imports, a
+ * barrel with every module it re-exports): through the barrel, a numbers function would build the
+ * toll-free schemas and load the Somos routing model with them.
+ */
+export function withoutSchemaBarrel(source: string, fileName: string, barrelFile: string, exportsByName: ReadonlyMap<string, string>): string {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const edits: { start: number; end: number; text: string }[] = [];
+  const relative = (target: string) => {
+    const r = path.relative(path.dirname(fileName), target).split(path.sep).join('/').replace(/\.ts$/, '.js');
+    return r.startsWith('.') ? r : `./${r}`;
+  };
+  for (const statement of file.statements) {
+    const isImport = ts.isImportDeclaration(statement);
+    if (!isImport && !ts.isExportDeclaration(statement)) continue;
+    const specifier = statement.moduleSpecifier;
+    if (!specifier || !ts.isStringLiteral(specifier) || !specifier.text.startsWith('.')) continue;
+    if (path.resolve(path.dirname(fileName), specifier.text.replace(/\.js$/, '.ts')) !== barrelFile) continue;
+    const clause = isImport ? statement.importClause : undefined;
+    const named = isImport ? clause?.namedBindings : statement.exportClause;
+    if ((isImport && (!clause || clause.name)) || !named || !(ts.isNamedImports(named) || ts.isNamedExports(named))) continue; // a namespace or default import: left as it is
+    const typeOnly = isImport ? clause!.isTypeOnly : statement.isTypeOnly;
+    const groups = new Map<string, string[]>();
+    for (const element of named.elements) {
+      const imported = (element.propertyName ?? element.name).text;
+      const target = exportsByName.get(imported);
+      if (!target) throw new Error(`${fileName}: ${imported} is not exported by any module of ${barrelFile}`);
+      const list = groups.get(target) ?? [];
+      list.push(element.getText(file));
+      groups.set(target, list);
+    }
+    const keyword = isImport ? 'import' : 'export';
+    const text = [...groups].map(([target, elements]) => `${keyword} ${typeOnly ? 'type ' : ''}{ ${elements.join(', ')} } from '${relative(target)}';`).join('\n');
+    edits.push({ start: statement.getStart(file), end: statement.getEnd(), text });
+  }
+  let out = source;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}

@@ -9,9 +9,10 @@
 // saving (`NODE_DEBUG_NATIVE=COMPILE_CACHE` shows hits and misses).
 //
 // Each function's build warms that function's bundle (GOOGLE_FUNCTION_TARGET, which Cloud Functions sets
-// for the build); without it, every bundle (the rehearsal, the bench).
+// for the build); without it, every bundle.
 //
 // Plain JavaScript on purpose: it needs nothing but the bundles and the production dependencies.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import module from 'node:module';
@@ -37,17 +38,26 @@ const load = (specifier) => import(specifier).then(() => 1, (err) => {
   return 0;
 });
 
-// A function's entry first (it registers its target and loads what it needs at startup), then its
-// chunks (operations, providers, … are imported lazily, on a function's first request), the vendored
-// packages (vendor/: undici), then the Google clients, which chunks import lazily too.
+// A function's bundle (fn/<name>-<hash>.cjs): a V8 code cache of every function in it, made without
+// running it (writeEagerCodeCache in vendor/cached-script.mjs), in a process of its own: it changes a V8
+// flag for the compilation, so a failure there costs that cache only (the bundle then compiles as usual).
+const cachedScript = path.join(root, 'vendor', 'cached-script.mjs');
 const target = process.env.GOOGLE_FUNCTION_TARGET;
-const functions = target && existsSync(path.join(bundles, target)) ? [target] : (await readdir(bundles)).sort();
-let loaded = 0;
-for (const name of functions) {
-  const dir = path.join(bundles, name);
-  loaded += await load(pathToFileURL(path.join(dir, 'index.mjs')).href);
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.mjs') && f !== 'index.mjs').sort()) loaded += await load(pathToFileURL(path.join(dir, file)).href);
+const bundleFiles = (await readdir(bundles)).filter((f) => /^[A-Za-z0-9]+-[0-9a-f]{12}\.cjs$/.test(f)).sort();
+const own = target ? bundleFiles.filter((f) => f.startsWith(`${target}-`)) : [];
+for (const file of own.length ? own : bundleFiles) {
+  const url = pathToFileURL(path.join(bundles, file)).href;
+  const made = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `import { writeEagerCodeCache } from ${JSON.stringify(pathToFileURL(cachedScript).href)}; process.stdout.write(String(writeEagerCodeCache(new URL(${JSON.stringify(url)}), ${JSON.stringify(directory)})));`],
+    { encoding: 'utf8' },
+  );
+  if (made.status === 0) console.error(`compile cache: ${file}: a code cache of every function (${Math.round(Number(made.stdout) / 1024)} KB)`);
+  else console.error(`compile cache: ${file}: no code cache (${(made.stderr || `exit ${made.status ?? made.signal}`).trim().split('\n').at(-1)})`);
 }
+// The functions framework (every function's server), the vendored packages (vendor/: undici), then
+// the Google clients, which a bundle imports when first used.
+let loaded = await load('@google-cloud/functions-framework');
 // The packages bundled once for every function (vendor/: undici; @google-cloud/firestore through its
 // cached-script loader, with Secret Manager's client and google-auth-library), which chunks import lazily.
 const vendor = path.join(root, 'vendor');
@@ -57,7 +67,6 @@ if (existsSync(vendor)) {
 }
 // The packages loaded through vendor/cached-script.mjs: used as a function's first request uses them,
 // then their V8 code caches written, with every function compiled so far (see cached-script.mjs).
-const cachedScript = path.join(vendor, 'cached-script.mjs');
 if (existsSync(cachedScript)) {
   // Each package used on its own: one that fails to load or to be used leaves the others' use in the cache.
   const use = async (file, how) => {
@@ -81,7 +90,7 @@ if (existsSync(cachedScript)) {
   }
 }
 module.flushCompileCache?.();
-console.error(`compile cache: ${loaded} modules of ${functions.length === 1 ? `function ${functions[0]}` : `${functions.length} functions`} (with what they import) compiled into ${enabled.directory ?? directory}`);
+console.error(`compile cache: ${loaded} modules (with what they import) compiled into ${enabled.directory ?? directory}`);
 process.exit(0);
 
 /**

@@ -3,7 +3,7 @@
  * uploads, dist/deploy): for every function Terraform deploys, that it runs nodejs22 and its entry
  * point has a bundle; then, in a fresh process per function (scripts/rehearse/check-bundle.mjs), that
  * loading the package's main with FUNCTION_TARGET = its entry point succeeds, registers exactly that
- * target, loads files of its own bundle only, and keeps the rules of scripts/function-bundles.ts at
+ * target, runs its own bundle only, and keeps the rules of scripts/function-bundles.ts at
  * startup: no endpoint table, no other domain's rows, no Somos module for a non-Somos function, no
  * Google client, HTTP client or provider before the first request.
  */
@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_REPORT, BUNDLES_SUBDIR, bundleProblems, inputsOf, VENDOR_SUBDIR, type BundleReport } from '../function-bundles.js';
+import { BUNDLE_REPORT, BUNDLES_SUBDIR, bundleProblems, VENDOR_SUBDIR, type BundleReport } from '../function-bundles.js';
 import type { Findings } from './findings.js';
 import type { Rendering } from './render.js';
 
@@ -50,11 +50,10 @@ export async function checkBundles(options: {
       const problems: string[] = [];
       if (fn.runtime !== 'nodejs22') problems.push(`runs ${fn.runtime || 'no runtime'}, not nodejs22`);
       const report = reports.get(fn.entryPoint);
-      const bundleDir = path.join(workspace, BUNDLES_SUBDIR, fn.entryPoint);
       let files = 0;
       let sources = 0;
-      if (!report || !existsSync(path.join(bundleDir, 'index.mjs'))) {
-        problems.push(`its entry point ${fn.entryPoint} has no bundle in the uploaded source (${path.relative(workspace, bundleDir)}/index.mjs)`);
+      if (!report || !existsSync(path.join(workspace, report.file))) {
+        problems.push(`its entry point ${fn.entryPoint} has no bundle in the uploaded source (${report?.file ?? `${BUNDLES_SUBDIR}/${fn.entryPoint}-<hash>.cjs`})`);
       } else {
         const loaded = await loadInProcess(workspace, fn.entryPoint, names);
         if (loaded.error) problems.push(`loading the package's main with FUNCTION_TARGET=${fn.entryPoint} failed: ${loaded.error.split('\n').slice(0, 3).join(' ')}`);
@@ -68,16 +67,16 @@ export async function checkBundles(options: {
           if (!url.startsWith('file:')) continue;
           const file = fileURLToPath(url);
           const rel = path.relative(workspace, file).split(path.sep).join('/');
-          if (rel.startsWith(`${BUNDLES_SUBDIR}/${fn.entryPoint}/`)) own.add(rel);
+          if (rel === report.file) own.add(rel);
           else if (rel.startsWith(`${BUNDLES_SUBDIR}/`)) foreign.push(rel);
           else if (rel.startsWith(`${VENDOR_SUBDIR}/`)) packages.add(rel.replace(/\.mjs$/, ''));
           const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
           if (pkg) packages.add(pkg);
         }
         if (foreign.length) problems.push(`loads other functions' bundles (${foreign.slice(0, 3).join(', ')})`);
-        const unknown = [...own].filter((f) => !report.files[f]);
-        if (unknown.length) problems.push(`loads files the build did not make for it (${unknown.slice(0, 3).join(', ')}): stale dist/function-bundles.json?`);
-        const inputs = inputsOf(report, [...own]).filter((f) => !f.startsWith('node_modules/'));
+        if (!own.size) problems.push(`does not run its bundle ${report.file}: stale dist/function-bundles.json?`);
+        // The modules its bundle runs at startup: the build's analysis of the bundle (the loader runs one file).
+        const inputs = own.size ? report.startup.filter((f) => !f.startsWith('node_modules/')) : [];
         files = own.size;
         sources = inputs.length;
         problems.push(...bundleProblems({ name: fn.entryPoint, ...report.row }, report.rowsModule, inputs, [], [...packages]).map((p) => p.replace(`${fn.entryPoint} `, '')));

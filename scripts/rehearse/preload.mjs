@@ -14,7 +14,10 @@
 //   in production) and are routed to the rehearsal's HTTPS receiver.
 //
 // Plain JavaScript: it runs in the deployed layout (dist/, no TypeScript loader).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import dns from 'node:dns';
 import dnsPromises from 'node:dns/promises';
 import { registerHooks, syncBuiltinESMExports } from 'node:module';
@@ -111,17 +114,34 @@ globalThis.__rehearsal.instrumentFirestore(ns.default ?? ns);
 // itself would be.
 const VENDORED = /\/vendor\/(@google-cloud\/firestore|@google-cloud\/secret-manager)\.mjs$/;
 
+// Each shim is a file of its own (a bundle's `require` of an ES module reads a file, not a data: URL),
+// in a folder removed when the process exits; what a shim imports is the real module.
+const shimDir = mkdtempSync(path.join(tmpdir(), 'rehearsal-shims-'));
+const shimDirUrl = pathToFileURL(shimDir).href;
+process.once('exit', () => rmSync(shimDir, { recursive: true, force: true }));
+const shimUrls = new Map();
+function shimUrl(source) {
+  let url = shimUrls.get(source);
+  if (!url) {
+    const file = path.join(shimDir, `shim-${shimUrls.size}.mjs`);
+    writeFileSync(file, source);
+    url = pathToFileURL(file).href;
+    shimUrls.set(source, url);
+  }
+  return url;
+}
+
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if ((context.parentURL ?? '').startsWith('data:')) return nextResolve(specifier, context);
+    if ((context.parentURL ?? '').startsWith(shimDirUrl)) return nextResolve(specifier, context);
     const shim = SHIMS[specifier];
     if (shim) {
       const real = nextResolve(specifier, context);
-      return { url: `data:text/javascript,${encodeURIComponent(shim(real.url))}`, format: 'module', shortCircuit: true };
+      return { url: shimUrl(shim(real.url)), format: 'module', shortCircuit: true };
     }
     const resolved = nextResolve(specifier, context);
     const vendored = VENDORED.exec(resolved.url)?.[1];
-    if (vendored) return { url: `data:text/javascript,${encodeURIComponent(SHIMS[vendored](resolved.url))}`, format: 'module', shortCircuit: true };
+    if (vendored) return { url: shimUrl(SHIMS[vendored](resolved.url)), format: 'module', shortCircuit: true };
     return resolved;
   },
 });

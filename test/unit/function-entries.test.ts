@@ -4,12 +4,12 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { endpoints, eventFunctions, jobTypeRoles } from '../../functions/endpoints.js';
 import { buildFunctions } from '../../scripts/build-functions.js';
 import { replyTo } from '../../scripts/warm-firestore-replies.mjs';
 import { entryFile, functionEntries, rowLocations, strayEntries } from '../../scripts/function-entries.js';
-import { bundleProblems, inputsOf, isSomosFunction } from '../../scripts/function-bundles.js';
+import { bundleProblems, externalsOf, isSomosFunction } from '../../scripts/function-bundles.js';
 import { TOLL_FREE_NPA_LIST } from '../../shared/domain/phone.js';
 import { TOLL_FREE_NPAS } from '../../shared/providers/somos/routing-model.js';
 
@@ -85,31 +85,45 @@ describe('per-function entries', () => {
       expect(problems).toEqual([]);
       expect(reports.map((r) => r.name).sort()).toEqual(all.map((e) => e.name).sort());
       for (const report of reports) {
-        const startup = inputsOf(report, report.startup);
-        expect(startup, report.name).toContain(report.entrySource);
-        expect(startup, report.name).toContain(report.rowsModule);
-        expect(report.operation?.files.length, `${report.name}: its operation is a chunk of its own, loaded on its first request`).toBeGreaterThan(0);
+        expect(report.file, report.name).toMatch(new RegExp(`^fn/${report.name}-[0-9a-f]{12}\\.cjs$`));
+        expect(report.startup, report.name).toContain(report.entrySource);
+        expect(report.startup, report.name).toContain(report.rowsModule);
+        expect(report.operation?.modules.length, `${report.name}: its operation runs on its first request, with modules startup does not run`).toBeGreaterThan(0);
+        expect(report.startup, report.name).not.toContain(report.operation?.module);
+        // The schemas' barrel is split into its files: a function runs the schema modules it uses only.
+        expect(Object.keys(report.modules), report.name).not.toContain('shared/api/schemas.ts');
         // zod tree-shaken (import * as z): a function's startup stays far below all of zod (~750 KB).
-        const bytes = report.startup.reduce((n, f) => n + report.files[f]!.bytes, 0);
-        expect(bytes, `${report.name} loads ${Math.round(bytes / 1024)} KB at startup`).toBeLessThan(600 * 1024);
+        const bytes = report.startup.reduce((n, m) => n + report.modules[m]!.bytes, 0);
+        expect(bytes, `${report.name} runs ${Math.round(bytes / 1024)} KB at startup`).toBeLessThan(600 * 1024);
         expect(report.externals, report.name).not.toContain('zod');
         // Its own row only: a row whose fields are not all literals would keep every row of its file (and their schemas).
-        const sources = await Promise.all(Object.keys(report.files).map((f) => readFile(path.join(outDir, f), 'utf8')));
+        const source = await readFile(path.join(outDir, report.file), 'utf8');
         const ownRows = eventFunctions.some((e) => e.name === report.name) ? 0 : 1;
-        expect(sources.join('\n').match(/\/\* @__PURE__ \*\/ defineEndpoint\(/g) ?? [], `${report.name}: the rows its bundle defines`).toHaveLength(ownRows);
+        expect(source.match(/\/\* @__PURE__ \*\/ defineEndpoint\(/g) ?? [], `${report.name}: the rows its bundle defines`).toHaveLength(ownRows);
       }
       const openapi = reports.find((r) => r.name === 'openapi')!;
-      const everything = inputsOf(openapi, Object.keys(openapi.files));
+      const everything = Object.keys(openapi.modules);
       expect(everything, 'the openapi function serves the document built at build time').not.toContain('functions/endpoints.ts');
       expect(everything).not.toContain('shared/api/openapi.ts');
       // What the deployed operation serves is the document the table renders.
       const { openApiDocument } = await import('../../modules/meta/operations/openapi-document.js');
-      const operationChunk = Object.keys(openapi.files).find((f) => openapi.files[f]!.inputs.includes('modules/meta/operations/openapi.ts'))!;
-      const served = await runNode(`const op = await import(${JSON.stringify(path.join(outDir, operationChunk))}); process.stdout.write(JSON.stringify((await op.default()({})).body));`, outDir);
-      expect(JSON.parse(served)).toEqual(await openApiDocument());
+      const served = await runNode(
+        [
+          `const { loadCommonJs } = await import(${JSON.stringify(pathToFileURL(path.join(outDir, 'vendor/cached-script.mjs')).href)});`,
+          "const { getTestServer } = await import('@google-cloud/functions-framework/testing');",
+          `loadCommonJs(new URL(${JSON.stringify(pathToFileURL(path.join(outDir, openapi.file)).href)}));`,
+          "const server = getTestServer('openapi').listen(0, '127.0.0.1');",
+          "await new Promise((r) => server.once('listening', r));",
+          'const res = await fetch(`http://127.0.0.1:${server.address().port}/v1/openapi.json`);',
+          "process.stdout.write('\\n--- body ---\\n' + (await res.text())); server.close();",
+        ].join('\n'),
+        outDir,
+        { PATH: process.env.PATH, GOOGLE_CLOUD_PROJECT: 'demo-bundle', PLATFORM_ENV: 'local' },
+      );
+      expect(JSON.parse(served.split('\n--- body ---\n')[1]!)).toEqual(await openApiDocument());
       // The openapi row is its own module's (modules/meta/): no other function's bundle holds its operation.
       for (const report of reports.filter((r) => r.name !== 'openapi')) {
-        expect(inputsOf(report, Object.keys(report.files)), report.name).not.toContain('modules/meta/operations/openapi.ts');
+        expect(Object.keys(report.modules), report.name).not.toContain('modules/meta/operations/openapi.ts');
       }
     } finally {
       await rm(outDir, { recursive: true, force: true });
@@ -132,19 +146,18 @@ describe('per-function entries', () => {
       const numbersList = await load('numbersList');
       expect(numbersList.error).toBeUndefined();
       expect(numbersList.registered).toEqual(['numbersList']);
-      expect(numbersList.loaded.filter((u) => u.includes('/fn/') && !u.includes('/fn/numbersList/'))).toEqual([]);
+      const own = reports.find((r) => r.name === 'numbersList')!.file;
+      expect(numbersList.loaded.filter((u) => u.includes('/fn/'))).toEqual([pathToFileURL(path.join(outDir, own)).href]);
       expect((await load('jobsChunkWorker')).registered).toEqual(['jobsChunkWorker']);
       expect((await load('numbersCreate')).error, 'a target the source does not deploy').toMatch(/deploys no function "numbersCreate"/);
 
-      // Every file of a bundle loads, and the source's one copy of undici (vendor/undici.mjs, which loads
-      // vendor/http-client-<hash>.cjs), imported dynamically as the sources do, has its named
-      // exports (`const { Agent } = await import('undici')`); no function loads it at startup.
+      // The source's one copy of undici (vendor/undici.mjs, which loads vendor/http-client-<hash>.cjs),
+      // imported as the sources do, has its named exports (`const { Agent } = await import('undici')`);
+      // no function loads it at startup.
       const search = reports.find((r) => r.name === 'numbersSearchAvailable')!;
       expect(search.externals).toContain('vendor/undici');
-      for (const report of reports) expect(report.startup.flatMap((f) => report.files[f]!.externals), report.name).not.toContain('vendor/undici');
+      for (const report of reports) expect(externalsOf(report, report.startup), report.name).not.toContain('vendor/undici');
       const script = [
-        `const files = ${JSON.stringify(Object.keys(search.files).map((f) => path.join(outDir, f)))};`,
-        'for (const f of files) await import(f);',
         `const chunk = await import(${JSON.stringify(path.join(outDir, 'vendor/undici.mjs'))});`,
         "const http = await import('node:http');",
         "const server = http.createServer((q, s) => s.end('ok')).listen(0);",
@@ -167,7 +180,7 @@ describe('per-function entries', () => {
       const [numbersList] = reports;
       expect(numbersList!.externals).toContain('vendor/@google-cloud/firestore');
       expect(numbersList!.externals).not.toContain('@google-cloud/firestore');
-      expect(numbersList!.startup.flatMap((f) => numbersList!.files[f]!.externals)).not.toContain('vendor/@google-cloud/firestore');
+      expect(externalsOf(numbersList!, numbersList!.startup)).not.toContain('vendor/@google-cloud/firestore');
 
       // gcp-build: the compile cache and, after the client was used, its V8 code cache.
       const cacheDir = path.join(outDir, 'cache');
@@ -177,10 +190,31 @@ describe('per-function entries', () => {
       // Each client used as a first request uses it (the Firestore client's calls answered by warm-firestore-replies.mjs).
       expect(warmed.err).not.toMatch(/not used before its code cache was taken/);
       expect(warmed.err).toMatch(/3 V8 code cache\(s\) of bundled packages written/);
-      const caches = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-')).sort();
-      // One per bundle (the Google clients, undici, libphonenumber-js), named by its content hash, the Node version and the architecture.
       const cacheName = (bundle: string) => new RegExp(`^v8-${bundle}-[0-9a-f]{12}\\.cjs-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`);
+      // The function's own bundle: a cache of every function in it, made without running it.
+      const all = (await readdir(cacheDir)).filter((f) => f.startsWith('v8-')).sort();
+      expect(all.filter((f) => cacheName('numbersList').test(f))).toHaveLength(1);
+      expect(warmed.err).toMatch(/numbersList-[0-9a-f]{12}\.cjs: a code cache of every function/);
+      // One per package bundle (the Google clients, undici, libphonenumber-js), named by its content hash, the Node version and the architecture.
+      const caches = all.filter((f) => !cacheName('numbersList').test(f));
       expect(caches).toHaveLength(3);
+      // That cache holds every function of the bundle: far more than a cache of its top level, which is
+      // all a cache made when the file is compiled holds. The dispatcher runs the bundle with it.
+      const bundleFile = path.join(outDir, numbersList!.file);
+      const topLevel = Number(
+        await runNode(
+          `import vm from 'node:vm'; import fs from 'node:fs'; const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'utf8'); process.stdout.write(String(new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})').createCachedData().length));`,
+          outDir,
+        ),
+      );
+      const eager = (await readFile(path.join(cacheDir, all.find((f) => cacheName('numbersList').test(f))!))).length;
+      expect(eager).toBeGreaterThan(3 * topLevel);
+      const started = await runNode(
+        "await import('./index.mjs'); const { codeCacheStatus } = await import('./vendor/cached-script.mjs'); process.stdout.write('\\n--- status ---\\n' + JSON.stringify(codeCacheStatus()));",
+        outDir,
+        { PATH, NODE_COMPILE_CACHE: cacheDir, FUNCTION_TARGET: 'numbersList' },
+      );
+      expect(JSON.parse(started.split('\n--- status ---\n')[1]!)).toEqual({ [`../${numbersList!.file}`]: 'used' });
       expect(caches[0]).toMatch(cacheName('google-clients'));
       expect(caches[1]).toMatch(cacheName('http-client'));
       expect(caches[2]).toMatch(cacheName('phone-numbers'));
