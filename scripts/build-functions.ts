@@ -4,8 +4,8 @@
  *
  *   package.json, package-lock.json   the repository's, with `main` the dispatcher below and the
  *                                     one script Cloud Build runs (gcp-build: the compile cache)
- *   index.mjs                         the dispatcher: runs fn/<FUNCTION_TARGET>.cjs only
- *   fn/<name>.cjs                     each function's bundle (esbuild), one CommonJS file: its entry
+ *   index.mjs                         the dispatcher: runs fn/<FUNCTION_TARGET>-<hash>.cjs only
+ *   fn/<name>-<hash>.cjs              each function's bundle (esbuild), one CommonJS file: its entry
  *                                     (functions/entries/<name>.ts) with what it imports statically,
  *                                     run at startup, and what it imports dynamically (its operation,
  *                                     providers, the Somos platform, …), run on first use; the

@@ -1,5 +1,7 @@
 // Loads packages bundled as one CommonJS file (vendor/google-clients-<hash>.cjs in the deployable source, made
-// by scripts/build-functions.ts) with a V8 code cache taken after the package ran, not before.
+// by scripts/build-functions.ts) with a V8 code cache taken after the package ran, not before; and each
+// function's own bundle (fn/<name>-<hash>.cjs), which the dispatcher runs, with a code cache of every
+// function in it (writeEagerCodeCache, below).
 //
 // Node's compile cache (NODE_COMPILE_CACHE) keeps what V8 compiled when a file was first compiled: the
 // top-level code only. Most of a package's functions are compiled lazily, when first called — for the
@@ -79,7 +81,7 @@ export function writeCodeCaches(directory = defaultCacheDirectory()) {
 
 /**
  * Writes a code cache of the CommonJS file at `url` that holds every function in it, compiled without
- * running any (a function's own bundle, fn/<name>.cjs, of which a cold start runs much: the handler,
+ * running any (a function's own bundle, fn/<name>-<hash>.cjs, of which a cold start runs much: the handler,
  * the schemas, its operation). V8 compiles a function when it is first called, and a cache taken before
  * the file ran holds only its top level; one taken after a run holds what that run called. V8 compiles
  * every function at once while its `lazy` flag is off: the flag is turned off for this one compilation

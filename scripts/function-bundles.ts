@@ -3,7 +3,7 @@
  * (scripts/build-functions.ts), its unit test (test/unit/function-entries.test.ts), the deploy
  * rehearsal (scripts/rehearse/bundles.ts) and the cold-start bench.
  *
- * A function's bundle is one CommonJS file (fn/<name>.cjs): its entry (functions/entries/<name>.ts)
+ * A function's bundle is one CommonJS file (fn/<name>-<hash>.cjs): its entry (functions/entries/<name>.ts)
  * with what it imports statically — the modules it runs at startup — and the modules it imports
  * dynamically, which run when first imported: its operation on the first request, a provider, the
  * Somos platform, a secret store. The rules below hold for the startup closure, and for the closure of
@@ -14,7 +14,7 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 /** The deployable source: what Terraform uploads (terraform/functions.tf source_dir). */
 export const DEPLOY_DIR = path.join(REPO_ROOT, 'dist/deploy');
-/** Where the functions' bundles are in DEPLOY_DIR: one file each (fn/<name>.cjs). */
+/** Where the functions' bundles are in DEPLOY_DIR: one file each (fn/<name>-<hash>.cjs). */
 export const BUNDLES_SUBDIR = 'fn';
 /** What the build learnt about each bundle (esbuild's metafile, summarised); not deployed. */
 export const BUNDLE_REPORT = path.join(REPO_ROOT, 'dist/function-bundles.json');
@@ -103,7 +103,7 @@ export interface BundleReport {
   rowsModule: string;
   /** Repo-relative path of the function's entry source. */
   entrySource: string;
-  /** DEPLOY_DIR-relative path of its bundle (fn/<name>.cjs), and its size. */
+  /** DEPLOY_DIR-relative path of its bundle (fn/<name>-<hash>.cjs), and its size. */
   file: string;
   bytes: number;
   /** The source modules the bundle holds (repo-relative, node_modules/… for bundled packages). */
