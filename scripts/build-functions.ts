@@ -118,7 +118,7 @@ const schemaModulesWithoutSideEffects: esbuild.Plugin = {
  */
 const ZOD_VALUE_IMPORT = /^import \{ z \} from 'zod';$/m;
 const SCHEMA_BARREL = path.join(REPO_ROOT, 'shared/api/schemas.ts');
-const SCHEMA_BARREL_SPECIFIER = 'api/schemas.js';
+const SCHEMA_BARREL_SPECIFIER = 'schemas.js';
 let barrelNames: Map<string, string> | undefined;
 const schemaBarrelExports = () => (barrelNames ??= barrelExports(SCHEMA_BARREL, (file) => readFileSync(file, 'utf8')));
 const rewritten = new Map<string, { text: string; contents: string | undefined }>();
@@ -180,8 +180,12 @@ function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
 
 type Row = AnyEndpoint | EventFunction;
 
-/** What `import.meta.url` is in a bundle: CommonJS has no import.meta; its file's URL, from __filename. */
-const IMPORT_META_URL_BANNER = "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;";
+/**
+ * The start of every bundle: strict mode, as the ES modules it is made of (a directive counts only
+ * before any statement, and esbuild's own comes after the banner), and what `import.meta.url` is in it
+ * (CommonJS has no import.meta): its file's URL, from __filename.
+ */
+const BUNDLE_PRELUDE = `"use strict";\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;`;
 
 export interface BuildOptions {
   /** Only these functions (default: all). */
@@ -211,6 +215,8 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
   const { openApiDocument } = await import('../modules/meta/index.js');
   const document = await openApiDocument();
 
+  rewritten.clear();
+  barrelNames = undefined;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, BUNDLES_SUBDIR), { recursive: true });
   const cachedFiles = await buildCachedPackages(outDir);
@@ -241,7 +247,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
       logLevel: 'warning',
       legalComments: 'none',
       define: { 'import.meta.url': '__bundleUrl' },
-      banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${IMPORT_META_URL_BANNER}` },
+      banner: { js: `// ${row.name}: built by scripts/build-functions.ts from ${entrySource}.\n${BUNDLE_PRELUDE}` },
       plugins: pluginsFor(row.name),
     });
     // Named by its content, as the vendored files are: V8 checks a code cache against little more than the source's length.

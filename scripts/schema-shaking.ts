@@ -11,10 +11,12 @@
  *
  * A schema constant is a top-level `const` whose initializer is a call chain rooted at `z` or at an
  * identifier of the program (`Name(64)`, `Resource.extend(…)`, `page(Agent)`); one rooted at a global
- * of the language (`Object.fromEntries(…)`) is left as it is. Building a schema has no effect but its
- * value: `.meta()` and `.describe()` also record the schema in zod's global registry, which only the
- * OpenAPI generation reads, and no function bundle generates it (the `openapi` function serves the
- * document made at build time).
+ * of the language (`Object.fromEntries(…)`) is left as it is. In the files this runs on (those that
+ * import zod) such a constant is always a schema or a value made from constants: nothing registers,
+ * asserts or writes state at the top level of a schema file, and a constant that did must not be built
+ * this way. Building a schema has no effect but its value: `.meta()` and `.describe()` also record it in
+ * zod's global registry, whose readers (the OpenAPI generation, `z.toJSONSchema` of a schema) read the
+ * entries of the schemas they are given, which a used schema keeps.
  */
 import path from 'node:path';
 import ts from 'typescript';
@@ -109,17 +111,21 @@ export function withoutSchemaBarrel(source: string, fileName: string, barrelFile
     const named = isImport ? clause?.namedBindings : statement.exportClause;
     if ((isImport && (!clause || clause.name)) || !named || !(ts.isNamedImports(named) || ts.isNamedExports(named))) continue; // a namespace or default import: left as it is
     const typeOnly = isImport ? clause!.isTypeOnly : statement.isTypeOnly;
-    const groups = new Map<string, string[]>();
+    const groups = new Map<string, (ts.ImportSpecifier | ts.ExportSpecifier)[]>();
     for (const element of named.elements) {
       const imported = (element.propertyName ?? element.name).text;
       const target = exportsByName.get(imported);
       if (!target) throw new Error(`${fileName}: ${imported} is not exported by any module of ${barrelFile}`);
-      const list = groups.get(target) ?? [];
-      list.push(element.getText(file));
-      groups.set(target, list);
+      groups.set(target, [...(groups.get(target) ?? []), element]);
     }
     const keyword = isImport ? 'import' : 'export';
-    const text = [...groups].map(([target, elements]) => `${keyword} ${typeOnly ? 'type ' : ''}{ ${elements.join(', ')} } from '${relative(target)}';`).join('\n');
+    const line = (target: string, elements: (ts.ImportSpecifier | ts.ExportSpecifier)[]) => {
+      // A group of types only is a type-only import (`import { type X } from` would be kept, for its effects).
+      const onlyTypes = typeOnly || elements.every((e) => e.isTypeOnly);
+      const names = elements.map((e) => (onlyTypes && e.isTypeOnly ? e.getText(file).replace(/^type\s+/, '') : e.getText(file)));
+      return `${keyword} ${onlyTypes ? 'type ' : ''}{ ${names.join(', ')} } from '${relative(target)}';`;
+    };
+    const text = [...groups].map(([target, elements]) => line(target, elements)).join('\n');
     edits.push({ start: statement.getStart(file), end: statement.getEnd(), text });
   }
   let out = source;

@@ -50,16 +50,17 @@ for (const file of own.length ? own : bundleFiles) {
   const made = spawnSync(
     process.execPath,
     ['--input-type=module', '-e', `import { writeEagerCodeCache } from ${JSON.stringify(pathToFileURL(cachedScript).href)}; process.stdout.write(String(writeEagerCodeCache(new URL(${JSON.stringify(url)}), ${JSON.stringify(directory)})));`],
-    { encoding: 'utf8' },
+    // A compilation takes about a second; one that hangs must not hold the deploy's build.
+    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
   );
   if (made.status === 0) console.error(`compile cache: ${file}: a code cache of every function (${Math.round(Number(made.stdout) / 1024)} KB)`);
-  else console.error(`compile cache: ${file}: no code cache (${(made.stderr || `exit ${made.status ?? made.signal}`).trim().split('\n').at(-1)})`);
+  else console.error(`compile cache: ${file}: no code cache (${(made.error?.message || made.stderr || `exit ${made.status ?? made.signal}`).trim().split('\n').at(-1)})`);
 }
 // The functions framework (every function's server), the vendored packages (vendor/: undici), then
 // the Google clients, which a bundle imports when first used.
 let loaded = await load('@google-cloud/functions-framework');
 // The packages bundled once for every function (vendor/: undici; @google-cloud/firestore through its
-// cached-script loader, with Secret Manager's client and google-auth-library), which chunks import lazily.
+// cached-script loader, with Secret Manager's client and google-auth-library), which bundles import on first use.
 const vendor = path.join(root, 'vendor');
 if (existsSync(vendor)) {
   const files = (await readdir(vendor, { recursive: true })).filter((f) => f.endsWith('.mjs')).sort();

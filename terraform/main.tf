@@ -27,7 +27,7 @@ variable "region" {
   default     = "us-central1"
 }
 variable "source_dir" {
-  description = "The deployable source `npm run build` writes (scripts/build-functions.ts): package.json (main index.mjs: loads fn/<FUNCTION_TARGET>/ only), package-lock.json, one bundle per function, gcp-build's script"
+  description = "The deployable source `npm run build` writes (scripts/build-functions.ts): package.json (main index.mjs: runs fn/<FUNCTION_TARGET>-<hash>.cjs only), package-lock.json, one bundle per function, gcp-build's script"
   type        = string
   default     = "../dist/deploy"
 }

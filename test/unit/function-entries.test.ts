@@ -98,6 +98,8 @@ describe('per-function entries', () => {
         expect(report.externals, report.name).not.toContain('zod');
         // Its own row only: a row whose fields are not all literals would keep every row of its file (and their schemas).
         const source = await readFile(path.join(outDir, report.file), 'utf8');
+        // Strict, as the ES modules it is made of: the directive is its first statement.
+        expect(source.split('\n').slice(0, 2), report.name).toEqual([`// ${report.name}: built by scripts/build-functions.ts from ${report.entrySource}.`, '"use strict";']);
         const ownRows = eventFunctions.some((e) => e.name === report.name) ? 0 : 1;
         expect(source.match(/\/\* @__PURE__ \*\/ defineEndpoint\(/g) ?? [], `${report.name}: the rows its bundle defines`).toHaveLength(ownRows);
       }

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { markSchemaBuildingPure } from '../../scripts/schema-shaking.js';
+import { barrelExports, markSchemaBuildingPure, withoutSchemaBarrel } from '../../scripts/schema-shaking.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -60,6 +61,33 @@ describe('schema shaking (scripts/schema-shaking.ts)', () => {
     const shaken = await bundle(markSchemaBuildingPure);
     expect(shaken).not.toContain('UNUSED-SCHEMA');
     expect(shaken).toContain('var Used =');
+  });
+
+  it('splits imports from the schemas barrel into imports from the files that define the names', () => {
+    const barrel = path.join(ROOT, 'shared/api/schemas.ts');
+    const names = barrelExports(barrel, (file) => readFileSync(file, 'utf8'));
+    expect(names.get('PhoneNumberResource')).toBe(path.join(ROOT, 'shared/api/schemas/numbers.ts'));
+    expect(names.get('E164')).toBe(path.join(ROOT, 'shared/api/schemas/base.ts'));
+    const file = path.join(ROOT, 'modules/numbers/operations/example.ts');
+    const source = [
+      "import { PhoneNumberResource as Resource, E164, type TollFreeNumberResource } from '../../../shared/api/schemas.js';",
+      "import type { NumbersPage } from '../../../shared/api/schemas.js';",
+      "import { type AddressResource } from '../../../shared/api/schemas.js';",
+      "import * as schemas from '../../../shared/api/schemas.js';",
+      "export { JobResource } from '../../../shared/api/schemas.js';",
+      "import { other } from './schemas.js';",
+    ].join('\n');
+    expect(withoutSchemaBarrel(source, file, barrel, names).split('\n')).toEqual([
+      "import { PhoneNumberResource as Resource } from '../../../shared/api/schemas/numbers.js';",
+      "import { E164 } from '../../../shared/api/schemas/base.js';",
+      "import type { TollFreeNumberResource } from '../../../shared/api/schemas/tollfree.js';",
+      "import type { NumbersPage } from '../../../shared/api/schemas/numbers.js';",
+      "import type { AddressResource } from '../../../shared/api/schemas/addresses.js';",
+      "import * as schemas from '../../../shared/api/schemas.js';",
+      "export { JobResource } from '../../../shared/api/schemas/jobs.js';",
+      "import { other } from './schemas.js';",
+    ]);
+    expect(() => withoutSchemaBarrel("import { NoSuchSchema } from '../../../shared/api/schemas.js';", file, barrel, names)).toThrow(/NoSuchSchema is not exported/);
   });
 
   it('sets zod jitless before a function builds any schema: its entry imports the setting first', async () => {
