@@ -121,21 +121,23 @@ const SCHEMA_BARREL = path.join(REPO_ROOT, 'shared/api/schemas.ts');
 const SCHEMA_BARREL_SPECIFIER = 'schemas.js';
 let barrelNames: Map<string, string> | undefined;
 const schemaBarrelExports = () => (barrelNames ??= barrelExports(SCHEMA_BARREL, (file) => readFileSync(file, 'utf8')));
-const rewritten = new Map<string, { text: string; contents: string | undefined }>();
-const zodNamespaceImport: esbuild.Plugin = {
-  name: 'zod-namespace-import',
+const rewritten = new Map<string, { text: string; contents: string }>();
+/** A source file as the bundles get it: the barrel split, then zod's namespace import and the pure marks. */
+function bundledSource(text: string, file: string): string {
+  const known = rewritten.get(file);
+  if (known?.text === text) return known.contents;
+  let contents = text.includes(SCHEMA_BARREL_SPECIFIER) ? withoutSchemaBarrel(text, file, SCHEMA_BARREL, schemaBarrelExports()) : text;
+  if (ZOD_VALUE_IMPORT.test(contents)) contents = markSchemaBuildingPure(contents.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), file);
+  rewritten.set(file, { text, contents });
+  return contents;
+}
+const schemaSources: esbuild.Plugin = {
+  name: 'schema-sources',
   setup(build) {
     build.onLoad({ filter: /[\\/](shared|functions|modules)[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
-      const known = rewritten.get(args.path);
-      let contents = known?.text === text ? known.contents : undefined;
-      if (known?.text !== text) {
-        let out = text.includes(SCHEMA_BARREL_SPECIFIER) ? withoutSchemaBarrel(text, args.path, SCHEMA_BARREL, schemaBarrelExports()) : text;
-        if (ZOD_VALUE_IMPORT.test(out)) out = markSchemaBuildingPure(out.replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';"), args.path);
-        contents = out === text ? undefined : out;
-        rewritten.set(args.path, { text, contents });
-      }
-      return contents === undefined ? undefined : { contents, loader: 'ts' };
+      const contents = bundledSource(text, args.path);
+      return contents === text ? undefined : { contents, loader: 'ts' };
     });
   },
 };
@@ -159,8 +161,9 @@ function precomputedOpenApi(document: Record<string, unknown>, forFunction: stri
 
 /**
  * shared/domain/phone.ts → libphonenumber-js from the phone-numbers bundle (vendor/phone-numbers-<hash>.cjs)
- * with its code cache, where the sources require the package (PHONE_LIBRARY_LOAD). A bundle is
- * fn/<function>.cjs, one level below the source's root.
+ * with its code cache, where the sources require the package (PHONE_LIBRARY_LOAD), the file otherwise
+ * rewritten as every other (bundledSource). A bundle is fn/<function>-<hash>.cjs, one level below the
+ * source's root.
  */
 function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
   return {
@@ -169,7 +172,7 @@ function phoneLibraryFromVendor(bundleFile: string): esbuild.Plugin {
       const loader = `../${VENDOR_SUBDIR}/${CACHED_SCRIPT_LOADER}`;
       build.onResolve({ filter: /^\.\.\/vendor\/cached-script\.mjs$/ }, (args) => (args.path === loader ? { path: loader, external: true } : undefined));
       build.onLoad({ filter: /[\\/]shared[\\/]domain[\\/]phone\.ts$/ }, async (args) => {
-        const text = (await readFile(args.path, 'utf8')).replace(ZOD_VALUE_IMPORT, "import * as z from 'zod';");
+        const text = bundledSource(await readFile(args.path, 'utf8'), args.path);
         if (text.split(PHONE_LIBRARY_LOAD).length !== 2) throw new Error(`${args.path} no longer loads libphonenumber-js as ${PHONE_LIBRARY_LOAD}: update scripts/build-functions.ts`);
         const load = `loadCommonJs(new URL(${JSON.stringify(`../${VENDOR_SUBDIR}/${bundleFile}`)}, import.meta.url))['libphonenumber-js/max']`;
         return { contents: `import { loadCommonJs } from ${JSON.stringify(loader)};\n${text.replace(PHONE_LIBRARY_LOAD, () => load)}`, loader: 'ts' };
@@ -222,8 +225,8 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<{ repo
   const cachedFiles = await buildCachedPackages(outDir);
   await copyFile(path.join(REPO_ROOT, 'scripts', CACHED_SCRIPT_LOADER), path.join(outDir, VENDOR_SUBDIR, CACHED_SCRIPT_LOADER));
   const phoneLibrary = phoneLibraryFromVendor(cachedFiles.get('phone-numbers')!);
-  // precomputedOpenApi and phoneLibrary before zodNamespaceImport: the first plugin that loads a file wins.
-  const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), phoneLibrary, zodNamespaceImport];
+  // precomputedOpenApi and phoneLibrary before schemaSources: the first plugin that loads a file wins.
+  const pluginsFor = (name: string) => [externals, schemaModulesWithoutSideEffects, precomputedOpenApi(document, name), phoneLibrary, schemaSources];
   const reports: BundleReport[] = [];
   const problems: string[] = [];
   const bundleFiles = new Map<string, string>();

@@ -1,6 +1,6 @@
 /**
  * Marks the schema building of a source file as pure for esbuild, so that a function's bundle builds
- * only the schemas it uses (scripts/build-functions.ts, zodNamespaceImport).
+ * only the schemas it uses (scripts/build-functions.ts, schemaSources).
  *
  * esbuild drops an unused top-level constant only if evaluating its initializer has no side effect it
  * can see. A call has one unless it is marked `/* @__PURE__ *\/`, and the mark covers that call alone:
